@@ -1,0 +1,225 @@
+//! The contract between generated request types and a service client.
+//!
+//! `cargo xtask codegen` writes, for every method in a service's `spec/api.toml`, a request struct
+//! that implements [`ApiRequest`]. The service's hand-written client turns any [`ApiRequest`] into
+//! an [`HttpRequest`](crate::HttpRequest) (auth, signature, body format) and decodes the answer.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use crate::form::FormValue;
+
+/// Static facts about one API method, from `spec/api.toml`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MethodInfo {
+    /// The method's name on the wire (`bots/addUser`, `AddLeadToGroup`, `account.list.advertiser`,
+    /// `ConnectionsCreateItem`). Used in tracing as the operation name.
+    pub wire: &'static str,
+    /// The HTTP method (`GET`, `POST`, `PUT`, `PATCH`, `DELETE`).
+    pub http_method: &'static str,
+    /// The path template relative to the service's base URL, with `{name}` placeholders for path
+    /// params (`bots/addUser`, `companies/{company_id}/connections/`).
+    pub path: &'static str,
+    /// Safe to send twice: only idempotent requests are retried after a response was received.
+    pub idempotent: bool,
+    /// Inferred rather than documented; may change when the vendor's behaviour is confirmed.
+    pub provisional: bool,
+    /// Deprecated by the vendor.
+    pub deprecated: bool,
+    /// The client-side rate-limit class of this method, if it has its own limit.
+    pub rate_class: Option<&'static str>,
+}
+
+/// Where a parameter goes on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ParamLocation {
+    /// Substituted into the path template.
+    Path,
+    /// Sent in the query string.
+    Query,
+    /// Sent in the body (form or JSON, as the service does).
+    Body,
+}
+
+/// A request's parameters, in the order they go on the wire.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Params {
+    /// The path with path params substituted (percent-encoded).
+    pub path: String,
+    /// Query-string params, in order.
+    pub query: Vec<(String, FormValue)>,
+    /// Body params, in order.
+    pub body: Vec<(String, FormValue)>,
+}
+
+impl Params {
+    /// Adds a param at `location` unless its value is `None`/`Null`.
+    pub fn push(&mut self, location: ParamLocation, name: impl Into<String>, value: FormValue) {
+        if matches!(value, FormValue::Null) {
+            return;
+        }
+        match location {
+            ParamLocation::Path => {
+                let name = name.into();
+                let placeholder = format!("{{{name}}}");
+                let text = match &value {
+                    FormValue::Str(s) => s.clone(),
+                    other => other.scalar_string().unwrap_or_default(),
+                };
+                self.path = self
+                    .path
+                    .replace(&placeholder, &crate::form::encode_path_segment(&text));
+            }
+            ParamLocation::Query => self.query.push((name.into(), value)),
+            ParamLocation::Body => self.body.push((name.into(), value)),
+        }
+    }
+}
+
+/// A typed request for one API method. Implemented by generated code.
+pub trait ApiRequest: fmt::Debug + Send + Sync {
+    /// The decoded result of a successful call.
+    type Response;
+
+    /// Static facts about the method.
+    const INFO: MethodInfo;
+
+    /// Checks the request before anything is sent.
+    fn validate(&self) -> Result<(), InvalidInput>;
+
+    /// The request's parameters in wire order (declared params first, then extra params).
+    fn params(&self) -> Params;
+}
+
+/// A value that can be a request parameter.
+///
+/// Implemented for the primitive types here, and by service crates for their own id and enum types.
+pub trait ParamValue {
+    /// The value as a form tree; `FormValue::Null` drops the param.
+    fn to_form(&self) -> FormValue;
+
+    /// Checks the value; `field` is the param's wire name, for the error.
+    fn validate(&self, field: &'static str) -> Result<(), InvalidInput> {
+        let _ = field;
+        Ok(())
+    }
+}
+
+impl<T: ParamValue> ParamValue for Option<T> {
+    fn to_form(&self) -> FormValue {
+        match self {
+            Some(v) => v.to_form(),
+            None => FormValue::Null,
+        }
+    }
+    fn validate(&self, field: &'static str) -> Result<(), InvalidInput> {
+        match self {
+            Some(v) => v.validate(field),
+            None => Ok(()),
+        }
+    }
+}
+
+impl<T: ParamValue> ParamValue for Vec<T> {
+    fn to_form(&self) -> FormValue {
+        FormValue::List(self.iter().map(ParamValue::to_form).collect())
+    }
+    fn validate(&self, field: &'static str) -> Result<(), InvalidInput> {
+        self.iter().try_for_each(|v| v.validate(field))
+    }
+}
+
+impl ParamValue for String {
+    fn to_form(&self) -> FormValue {
+        FormValue::Str(self.clone())
+    }
+}
+
+impl ParamValue for &str {
+    fn to_form(&self) -> FormValue {
+        FormValue::Str((*self).to_owned())
+    }
+}
+
+impl ParamValue for Cow<'_, str> {
+    fn to_form(&self) -> FormValue {
+        FormValue::Str(self.to_string())
+    }
+}
+
+impl ParamValue for bool {
+    fn to_form(&self) -> FormValue {
+        FormValue::Bool(*self)
+    }
+}
+
+macro_rules! int_param {
+    ($($t:ty),*) => {$(
+        impl ParamValue for $t {
+            fn to_form(&self) -> FormValue {
+                FormValue::Int(i64::from(*self))
+            }
+        }
+    )*};
+}
+int_param!(i8, i16, i32, i64, u8, u16, u32);
+
+impl ParamValue for u64 {
+    fn to_form(&self) -> FormValue {
+        match i64::try_from(*self) {
+            Ok(v) => FormValue::Int(v),
+            Err(_) => FormValue::Str(self.to_string()),
+        }
+    }
+}
+
+impl ParamValue for f64 {
+    fn to_form(&self) -> FormValue {
+        FormValue::Float(*self)
+    }
+    fn validate(&self, field: &'static str) -> Result<(), InvalidInput> {
+        if self.is_finite() {
+            Ok(())
+        } else {
+            Err(InvalidInput::new(field, "must be a finite number"))
+        }
+    }
+}
+
+impl ParamValue for FormValue {
+    fn to_form(&self) -> FormValue {
+        self.clone()
+    }
+}
+
+impl ParamValue for serde_json::Value {
+    fn to_form(&self) -> FormValue {
+        FormValue::from(self.clone())
+    }
+}
+
+impl ParamValue for serde_json::Map<String, serde_json::Value> {
+    fn to_form(&self) -> FormValue {
+        FormValue::from(serde_json::Value::Object(self.clone()))
+    }
+}
+
+/// Input refused before anything was sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid `{field}`: {reason}")]
+pub struct InvalidInput {
+    /// The param (wire name) or field at fault.
+    pub field: Cow<'static, str>,
+    /// What is wrong with it.
+    pub reason: Cow<'static, str>,
+}
+
+impl InvalidInput {
+    /// A new error for `field`.
+    pub fn new(field: impl Into<Cow<'static, str>>, reason: impl Into<Cow<'static, str>>) -> Self {
+        InvalidInput {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+}

@@ -1,0 +1,133 @@
+//! Errors of the transport layer, and the shared HTTP-status error every service client wraps.
+
+use std::time::Duration;
+
+use crate::http::HttpResponse;
+
+/// A request that did not produce an HTTP response.
+///
+/// Messages never contain a URL's query string, a header value or a body: the transport builds
+/// them from the error kind alone (reqwest errors are stripped of their URL).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TransportError {
+    /// The connection could not be made (refused, DNS, TLS handshake): the request never left,
+    /// so even a non-idempotent request may be retried.
+    #[error("could not connect: {0}")]
+    Connect(String),
+    /// The attempt ran out of time (headers or body slower than the per-attempt timeout).
+    #[error("timed out after {0:?}")]
+    Timeout(Duration),
+    /// The whole call, all retries included, ran out of time.
+    #[error("the call did not finish within its deadline of {0:?}")]
+    Deadline(Duration),
+    /// The connection failed after the request was sent (reset, closed mid-body): the server may
+    /// have acted on it.
+    #[error("connection failed mid-request: {0}")]
+    Io(String),
+    /// The response body was larger than the configured cap; reading stopped there.
+    #[error("response body exceeds the {limit}-byte limit")]
+    BodyTooLarge {
+        /// The cap in bytes.
+        limit: usize,
+    },
+    /// The server answered with a redirect; credentials are never sent to another URL.
+    #[error("redirect ({status}) not followed: {location}")]
+    Redirect {
+        /// The status code (3xx).
+        status: u16,
+        /// The `Location` header with any query string removed.
+        location: String,
+    },
+    /// The request could not be built (bad URL, bad header).
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+    /// A client-side limit refused the request (e.g. too many reports in progress).
+    #[error("refused by a client-side limit: {0}")]
+    Refused(String),
+    /// Anything else the HTTP stack reported.
+    #[error("transport error: {0}")]
+    Other(String),
+}
+
+impl TransportError {
+    /// `true` when the request provably never reached the server.
+    pub fn never_sent(&self) -> bool {
+        matches!(
+            self,
+            TransportError::Connect(_)
+                | TransportError::InvalidRequest(_)
+                | TransportError::Refused(_)
+        )
+    }
+}
+
+/// An HTTP status the service client could not turn into a result or an API error.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StatusError {
+    /// 429 Too Many Requests, after the retry budget (or at once for a non-idempotent request,
+    /// or when `Retry-After` asked for a wait above the cap).
+    #[error("rate limited (HTTP 429){}", retry_after.map(|d| format!(", retry after {d:?}")).unwrap_or_default())]
+    RateLimited {
+        /// The wait the server asked for, when it said.
+        retry_after: Option<Duration>,
+    },
+    /// Any other non-success status.
+    #[error("HTTP {status}: {snippet}")]
+    Http {
+        /// The status code.
+        status: u16,
+        /// The start of the body (at most 512 bytes, lossy UTF-8), for diagnosis.
+        snippet: String,
+    },
+}
+
+impl StatusError {
+    /// Builds the error for a non-success response.
+    pub fn from_response(response: &HttpResponse) -> Self {
+        if response.status.as_u16() == 429 {
+            return StatusError::RateLimited {
+                retry_after: response.retry_after(),
+            };
+        }
+        StatusError::Http {
+            status: response.status.as_u16(),
+            snippet: snippet(&response.body),
+        }
+    }
+}
+
+/// The first 512 bytes of a body as lossy UTF-8, cut on a character boundary.
+pub fn snippet(body: &[u8]) -> String {
+    const MAX: usize = 512;
+    let text = String::from_utf8_lossy(&body[..body.len().min(MAX)]);
+    let mut s = text.into_owned();
+    if body.len() > MAX {
+        s.push('…');
+    }
+    s
+}
+
+/// A body that could not be decoded into the expected shape.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("could not decode the {format} response: {message}")]
+pub struct DecodeError {
+    /// The expected format (`JSON`, `XML`).
+    pub format: &'static str,
+    /// What went wrong.
+    pub message: String,
+    /// The start of the body, for diagnosis.
+    pub snippet: String,
+}
+
+impl DecodeError {
+    /// A decode error for `body`.
+    pub fn new(format: &'static str, message: impl Into<String>, body: &[u8]) -> Self {
+        DecodeError {
+            format,
+            message: message.into(),
+            snippet: snippet(body),
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! Plain-data HTTP requests and responses: what crosses the [`Transport`](crate::Transport) boundary.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::header::{HeaderMap, HeaderName, HeaderValue};
+use http::{Method, StatusCode};
+
+/// One HTTP request, as plain data.
+///
+/// Service clients build it; transports send it. It carries no service knowledge beyond the
+/// names used for tracing and throttling.
+#[derive(Clone)]
+pub struct HttpRequest {
+    /// The HTTP method.
+    pub method: Method,
+    /// The absolute URL. Never carries a secret: services put credentials in headers or bodies.
+    pub url: String,
+    /// Request headers. Headers carrying secrets are marked sensitive.
+    pub headers: HeaderMap,
+    /// The body bytes (empty for none).
+    pub body: Bytes,
+    /// Timeout of one attempt; `None` uses the transport's default.
+    pub timeout: Option<Duration>,
+    /// Safe to send twice. Only idempotent requests are retried once a response was received.
+    pub idempotent: bool,
+    /// The service name (`targethunter`, `justclick`, ...), for tracing and throttling.
+    pub service: &'static str,
+    /// The operation name (the API method's wire name), for tracing.
+    pub operation: Cow<'static, str>,
+    /// The client-side rate-limit class, when the method has a limit of its own.
+    pub rate_class: Option<&'static str>,
+}
+
+impl HttpRequest {
+    /// A new request with no headers and an empty body; not idempotent.
+    pub fn new(method: Method, url: impl Into<String>) -> Self {
+        HttpRequest {
+            method,
+            url: url.into(),
+            headers: HeaderMap::new(),
+            body: Bytes::new(),
+            timeout: None,
+            idempotent: false,
+            service: "http",
+            operation: Cow::Borrowed("request"),
+            rate_class: None,
+        }
+    }
+
+    /// Sets a header, replacing any earlier value.
+    pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.insert(name, value);
+        self
+    }
+
+    /// Sets a header that carries a secret: it is marked sensitive so that it never prints.
+    pub fn sensitive_header(mut self, name: HeaderName, mut value: HeaderValue) -> Self {
+        value.set_sensitive(true);
+        self.headers.insert(name, value);
+        self
+    }
+
+    /// Sets the body and its content type.
+    pub fn body(mut self, content_type: &'static str, body: impl Into<Bytes>) -> Self {
+        self.headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static(content_type),
+        );
+        self.body = body.into();
+        self
+    }
+
+    /// Marks the request idempotent (or not).
+    pub fn idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = idempotent;
+        self
+    }
+
+    /// Sets the service and operation names used in tracing.
+    pub fn operation(
+        mut self,
+        service: &'static str,
+        operation: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        self.service = service;
+        self.operation = operation.into();
+        self
+    }
+
+    /// Sets the per-attempt timeout.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// The URL without its query string and fragment: what tracing and errors may show.
+    pub fn url_without_query(&self) -> &str {
+        let end = self.url.find(['?', '#']).unwrap_or(self.url.len());
+        &self.url[..end]
+    }
+}
+
+impl fmt::Debug for HttpRequest {
+    /// Prints no query string and no body (either may carry a secret), and sensitive headers as
+    /// `Sensitive`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("url", &self.url_without_query())
+            .field("headers", &self.headers)
+            .field("body_len", &self.body.len())
+            .field("timeout", &self.timeout)
+            .field("idempotent", &self.idempotent)
+            .field("service", &self.service)
+            .field("operation", &self.operation)
+            .finish()
+    }
+}
+
+/// One HTTP response, body fully read.
+#[derive(Clone)]
+pub struct HttpResponse {
+    /// The status code.
+    pub status: StatusCode,
+    /// Response headers.
+    pub headers: HeaderMap,
+    /// The body bytes.
+    pub body: Bytes,
+    /// How many attempts it took (set by the retry layer; 1 without it).
+    pub attempts: u32,
+}
+
+impl HttpResponse {
+    /// A response with a status and a body.
+    pub fn new(status: StatusCode, body: impl Into<Bytes>) -> Self {
+        HttpResponse {
+            status,
+            headers: HeaderMap::new(),
+            body: body.into(),
+            attempts: 1,
+        }
+    }
+
+    /// Adds a header (builder style; for tests and mocks).
+    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.append(name, value);
+        self
+    }
+
+    /// The `Content-Type` header, if any and readable.
+    pub fn content_type(&self) -> Option<&str> {
+        self.headers
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+    }
+
+    /// The `Retry-After` header as a duration (delay-seconds form; an HTTP date counts from now).
+    pub fn retry_after(&self) -> Option<Duration> {
+        let value = self
+            .headers
+            .get(http::header::RETRY_AFTER)?
+            .to_str()
+            .ok()?
+            .trim();
+        if let Ok(secs) = value.parse::<u64>() {
+            return Some(Duration::from_secs(secs));
+        }
+        if let Ok(secs) = value.parse::<f64>()
+            && secs.is_finite()
+            && secs >= 0.0
+        {
+            return Duration::try_from_secs_f64(secs).ok();
+        }
+        crate::retry::parse_http_date_delay(value)
+    }
+
+    /// The body as text when it is valid UTF-8, else a lossy rendering (for error messages).
+    pub fn body_text_lossy(&self) -> Cow<'_, str> {
+        String::from_utf8_lossy(&self.body)
+    }
+}
+
+impl fmt::Debug for HttpResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpResponse")
+            .field("status", &self.status)
+            .field("headers", &self.headers)
+            .field("body_len", &self.body.len())
+            .field("attempts", &self.attempts)
+            .finish()
+    }
+}

@@ -1,0 +1,63 @@
+//! # th-core
+//!
+//! The runtime shared by the service clients (`targethunter-api`, `justclick-api`, `adfox-api`,
+//! `radist-api`). It knows no service: it moves bytes, retries, throttles, traces, keeps secrets
+//! secret and encodes PHP forms.
+//!
+//! - [`Transport`]: the async, object-safe trait every HTTP stack implements; [`ReqwestTransport`]
+//!   is the default (rustls, timeouts on, redirects off, body size capped).
+//! - Layers that are transports too: [`Trace`] → [`Retry`] → [`Throttle`] → transport, built by
+//!   [`ClientOptions::build_stack`]. The retry decision is the pure function [`retry::decide`].
+//! - [`Secret`]: credentials whose `Debug` and `Display` print `[redacted]`.
+//! - [`form`]: a byte-exact `http_build_query`, checked against PHP itself.
+//! - [`paginate`]: pages to `Stream`s, bounded and loop-proof.
+//! - [`api`]: the contract between generated request types and a client.
+//! - `MockTransport` (feature `test-util`): canned responses, captured requests.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use th_core::{ClientOptions, RateLimit, RetryPolicy};
+//!
+//! let options = ClientOptions {
+//!     retry: RetryPolicy { max_attempts: 5, ..RetryPolicy::default() },
+//!     rate_limit: Some(RateLimit::per_second(5)),
+//!     ..ClientOptions::default()
+//! };
+//! let transport = options.build_stack()?; // Arc<dyn Transport>: Trace → Retry → Throttle → reqwest
+//! # let _ = transport;
+//! # Ok::<(), th_core::TransportError>(())
+//! ```
+#![warn(missing_docs)]
+
+pub mod api;
+pub mod clock;
+pub mod error;
+pub mod form;
+pub mod http;
+#[cfg(any(test, feature = "test-util"))]
+pub mod mock;
+pub mod options;
+pub mod paginate;
+pub mod retry;
+pub mod secret;
+pub mod throttle;
+pub mod trace;
+pub mod transport;
+
+pub use api::{ApiRequest, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params};
+pub use clock::{Clock, ManualClock, TokioClock};
+pub use error::{DecodeError, StatusError, TransportError};
+pub use form::FormValue;
+pub use http::{HttpRequest, HttpResponse};
+#[cfg(any(test, feature = "test-util"))]
+pub use mock::MockTransport;
+pub use options::ClientOptions;
+pub use paginate::{CursorPage, NumberedPage, PageOptions, PaginationError};
+pub use retry::{Retry, RetryPolicy};
+pub use secret::Secret;
+pub use throttle::{RateLimit, Throttle};
+pub use trace::Trace;
+pub use transport::{ReqwestTransport, Transport};
+
+/// Re-exported so users can name header and status types without a direct dependency.
+pub use ::http as http_types;

@@ -1,0 +1,77 @@
+//! What every service client is configured with, and the layer stack built from it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::clock::Clock;
+use crate::error::TransportError;
+use crate::retry::{Retry, RetryPolicy};
+use crate::throttle::{RateLimit, Throttle};
+use crate::trace::Trace;
+use crate::transport::{ReqwestTransport, Transport};
+
+/// Transport settings shared by all service clients.
+///
+/// The stack built from them is `Trace → Retry → Throttle → transport`: one span per call, the
+/// retries inside it, each attempt throttled.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// When and how to retry.
+    pub retry: RetryPolicy,
+    /// The overall client-side rate limit (`None`: unlimited).
+    pub rate_limit: Option<RateLimit>,
+    /// Extra limits per rate class (see [`MethodInfo::rate_class`](crate::MethodInfo)).
+    pub class_limits: Vec<(&'static str, RateLimit)>,
+    /// Per-attempt timeout for every request (`None`: the transport's default, 30 s for reqwest).
+    pub attempt_timeout: Option<Duration>,
+    /// The transport at the bottom of the stack (`None`: a default [`ReqwestTransport`]).
+    pub transport: Option<Arc<dyn Transport>>,
+    /// The clock the retry and throttle layers sleep on (`None`: real time).
+    pub clock: Option<Arc<dyn Clock>>,
+    /// Whether to wrap calls in `tracing` spans (default true).
+    pub trace: bool,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            retry: RetryPolicy::default(),
+            rate_limit: None,
+            class_limits: Vec::new(),
+            attempt_timeout: None,
+            transport: None,
+            clock: None,
+            trace: true,
+        }
+    }
+}
+
+impl ClientOptions {
+    /// Builds the layer stack.
+    pub fn build_stack(&self) -> Result<Arc<dyn Transport>, TransportError> {
+        let base: Arc<dyn Transport> = match &self.transport {
+            Some(t) => Arc::clone(t),
+            None => Arc::new(ReqwestTransport::new()?),
+        };
+        let mut throttle = Throttle::new(base);
+        if let Some(clock) = &self.clock {
+            throttle = throttle.with_clock(Arc::clone(clock));
+        }
+        if let Some(limit) = self.rate_limit {
+            throttle = throttle.limit(limit);
+        }
+        for (class, limit) in &self.class_limits {
+            throttle = throttle.class_limit(class, *limit);
+        }
+        let mut retry = Retry::new(Arc::new(throttle) as Arc<dyn Transport>, self.retry.clone());
+        if let Some(clock) = &self.clock {
+            retry = retry.with_clock(Arc::clone(clock));
+        }
+        let stack: Arc<dyn Transport> = Arc::new(retry);
+        Ok(if self.trace {
+            Arc::new(Trace::new(stack))
+        } else {
+            stack
+        })
+    }
+}

@@ -1,0 +1,379 @@
+//! The retry layer and its decision, a pure function.
+//!
+//! Classification, in priority order:
+//! 1. a request that provably never left (connect failure) is retried, idempotent or not;
+//! 2. any other transport failure (timeout, reset mid-body) is retried only when idempotent;
+//! 3. 429 and 5xx (except 501) are retried only when idempotent; `Retry-After` is honoured up to
+//!    [`RetryPolicy::max_retry_after`] — above it the response is handed back at once, so the caller
+//!    sees the wait as a typed error instead of sleeping;
+//! 4. everything else is final.
+//!
+//! Backoff between attempts is exponential with full jitter: a uniform draw in
+//! `[0, min(max_delay, base_delay * 2^(attempt-1))]`.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use async_trait::async_trait;
+
+use crate::clock::{Clock, TokioClock};
+use crate::error::TransportError;
+use crate::http::{HttpRequest, HttpResponse};
+use crate::transport::Transport;
+
+/// How many times and how long to retry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included (1 disables retries).
+    pub max_attempts: u32,
+    /// The first backoff's upper bound.
+    pub base_delay: Duration,
+    /// The largest backoff.
+    pub max_delay: Duration,
+    /// The longest `Retry-After` honoured by sleeping; a longer one ends the call.
+    pub max_retry_after: Duration,
+    /// Deadline for the whole call, all attempts and waits included (`None`: no deadline).
+    pub total_timeout: Option<Duration>,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(5),
+            max_retry_after: Duration::from_secs(10),
+            total_timeout: Some(Duration::from_secs(90)),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// No retries at all.
+    pub fn none() -> Self {
+        RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        }
+    }
+}
+
+/// What one attempt came to, as the decision sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// A response with this status and, if present, its `Retry-After`.
+    Status {
+        /// The HTTP status code.
+        status: u16,
+        /// The parsed `Retry-After` header.
+        retry_after: Option<Duration>,
+    },
+    /// The request never left (connect failure).
+    NotSent,
+    /// The request failed after it may have reached the server.
+    Failed,
+}
+
+/// The decision after an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Done: return the outcome as it is.
+    Stop,
+    /// Wait this long, then send again.
+    RetryAfter(Duration),
+}
+
+/// Decides whether to retry after attempt number `attempt` (1-based).
+///
+/// `jitter` is a uniform draw in `[0, 1)`, passed in so that the function is pure.
+pub fn decide(
+    policy: &RetryPolicy,
+    attempt: u32,
+    idempotent: bool,
+    outcome: Outcome,
+    jitter: f64,
+) -> Decision {
+    if attempt >= policy.max_attempts {
+        return Decision::Stop;
+    }
+    let backoff = || {
+        let exp = policy
+            .base_delay
+            .saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1)));
+        let cap = exp.min(policy.max_delay);
+        cap.mul_f64(jitter.clamp(0.0, 1.0))
+    };
+    match outcome {
+        Outcome::NotSent => Decision::RetryAfter(backoff()),
+        Outcome::Failed if idempotent => Decision::RetryAfter(backoff()),
+        Outcome::Failed => Decision::Stop,
+        Outcome::Status {
+            status,
+            retry_after,
+        } => {
+            let retryable = status == 429 || (500..600).contains(&status) && status != 501;
+            if !retryable || !idempotent {
+                return Decision::Stop;
+            }
+            match retry_after {
+                Some(wait) if wait > policy.max_retry_after => Decision::Stop,
+                Some(wait) => Decision::RetryAfter(wait),
+                None => Decision::RetryAfter(backoff()),
+            }
+        }
+    }
+}
+
+/// A transport layer that retries by [`decide`].
+///
+/// ```
+/// use std::sync::Arc;
+/// use th_core::{ReqwestTransport, Retry, RetryPolicy};
+/// let transport = Retry::new(ReqwestTransport::new()?, RetryPolicy::default());
+/// # Ok::<(), th_core::TransportError>(())
+/// ```
+#[derive(Debug)]
+pub struct Retry<T> {
+    inner: T,
+    policy: RetryPolicy,
+    clock: Arc<dyn Clock>,
+}
+
+impl<T> Retry<T> {
+    /// Wraps `inner` with `policy`, sleeping on real time.
+    pub fn new(inner: T, policy: RetryPolicy) -> Self {
+        Retry {
+            inner,
+            policy,
+            clock: Arc::new(TokioClock),
+        }
+    }
+
+    /// Uses `clock` for sleeps and the deadline (tests pass a [`ManualClock`](crate::ManualClock)).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The policy.
+    pub fn policy(&self) -> &RetryPolicy {
+        &self.policy
+    }
+}
+
+#[async_trait]
+impl<T: Transport> Transport for Retry<T> {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let start = self.clock.now();
+        let deadline = self.policy.total_timeout;
+        let mut attempt = 1u32;
+        loop {
+            let mut req = request.clone();
+            if let Some(total) = deadline {
+                let elapsed = self.clock.now().saturating_duration_since(start);
+                let left = total.saturating_sub(elapsed);
+                if left.is_zero() {
+                    return Err(TransportError::Deadline(total));
+                }
+                req.timeout = Some(req.timeout.map_or(left, |t| t.min(left)));
+            }
+            let result = self.inner.send(req).await;
+            let outcome = match &result {
+                Ok(resp) => Outcome::Status {
+                    status: resp.status.as_u16(),
+                    retry_after: resp.retry_after(),
+                },
+                Err(e) if e.never_sent() && matches!(e, TransportError::Connect(_)) => {
+                    Outcome::NotSent
+                }
+                Err(
+                    TransportError::BodyTooLarge { .. }
+                    | TransportError::Redirect { .. }
+                    | TransportError::InvalidRequest(_)
+                    | TransportError::Refused(_),
+                ) => {
+                    return result;
+                }
+                Err(_) => Outcome::Failed,
+            };
+            match decide(
+                &self.policy,
+                attempt,
+                request.idempotent,
+                outcome,
+                fastrand::f64(),
+            ) {
+                Decision::Stop => {
+                    return result.map(|mut r| {
+                        r.attempts = attempt;
+                        r
+                    });
+                }
+                Decision::RetryAfter(wait) => {
+                    if let Some(total) = deadline {
+                        let elapsed = self.clock.now().saturating_duration_since(start);
+                        if elapsed + wait >= total {
+                            return result.map(|mut r| {
+                                r.attempts = attempt;
+                                r
+                            });
+                        }
+                    }
+                    tracing::debug!(
+                        attempt,
+                        wait_ms = wait.as_millis() as u64,
+                        ?outcome,
+                        "retrying"
+                    );
+                    self.clock.sleep(wait).await;
+                    attempt += 1;
+                }
+            }
+        }
+    }
+}
+
+/// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) into the delay from now.
+pub(crate) fn parse_http_date_delay(value: &str) -> Option<Duration> {
+    let parts: Vec<&str> = value.split_whitespace().collect();
+    if parts.len() != 6 || parts[5] != "GMT" {
+        return None;
+    }
+    let day: u64 = parts[1].parse().ok()?;
+    let month = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
+    .iter()
+    .position(|m| *m == parts[2])? as u64
+        + 1;
+    let year: u64 = parts[3].parse().ok()?;
+    let hms: Vec<u64> = parts[4]
+        .split(':')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    if hms.len() != 3
+        || !(1..=31).contains(&day)
+        || year < 1970
+        || hms[0] > 23
+        || hms[1] > 59
+        || hms[2] > 60
+    {
+        return None;
+    }
+    // Days from civil (Howard Hinnant's algorithm).
+    let (y, m) = if month <= 2 {
+        (year - 1, month + 9)
+    } else {
+        (year, month - 3)
+    };
+    let era = y / 400;
+    let yoe = y - era * 400;
+    let doy = (153 * m + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe;
+    let days = days.checked_sub(719_468)?;
+    let at = days * 86_400 + hms[0] * 3600 + hms[1] * 60 + hms[2];
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_secs();
+    Some(Duration::from_secs(at.saturating_sub(now)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p() -> RetryPolicy {
+        RetryPolicy {
+            max_attempts: 4,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_millis(1000),
+            max_retry_after: Duration::from_secs(5),
+            total_timeout: None,
+        }
+    }
+    const S: fn(u16) -> Outcome = |status| Outcome::Status {
+        status,
+        retry_after: None,
+    };
+    fn ra(status: u16, secs: u64) -> Outcome {
+        Outcome::Status {
+            status,
+            retry_after: Some(Duration::from_secs(secs)),
+        }
+    }
+    const MS: fn(u64) -> Decision = |ms| Decision::RetryAfter(Duration::from_millis(ms));
+
+    #[test]
+    fn decision_table() {
+        use Decision::Stop;
+        // (attempt, idempotent, outcome, jitter, expected)
+        let table: Vec<(u32, bool, Outcome, f64, Decision)> = vec![
+            (1, true, S(200), 0.5, Stop),
+            (1, true, S(400), 0.5, Stop),
+            (1, true, S(404), 0.5, Stop),
+            (1, true, S(501), 0.5, Stop),
+            (1, true, S(500), 1.0, MS(100)),
+            (2, true, S(502), 1.0, MS(200)),
+            (3, true, S(503), 1.0, MS(400)),
+            (4, true, S(503), 1.0, Stop), // budget spent
+            (1, true, S(503), 0.0, MS(0)),
+            (1, true, S(503), 0.5, MS(50)),
+            (1, false, S(500), 1.0, Stop), // never retry a non-idempotent call that got an answer
+            (1, false, S(429), 1.0, Stop),
+            (1, true, S(429), 1.0, MS(100)),
+            (1, true, ra(429, 1), 0.3, MS(1000)), // Retry-After honoured, no jitter
+            (1, true, ra(503, 5), 0.3, MS(5000)), // at the cap: honoured
+            (1, true, ra(429, 6), 0.3, Stop),     // above the cap: not slept
+            (1, false, Outcome::NotSent, 1.0, MS(100)), // never left: safe to resend
+            (3, false, Outcome::NotSent, 1.0, MS(400)),
+            (4, false, Outcome::NotSent, 1.0, Stop),
+            (1, true, Outcome::Failed, 1.0, MS(100)),
+            (1, false, Outcome::Failed, 1.0, Stop), // may have reached the server
+        ];
+        for (i, (attempt, idem, outcome, jitter, want)) in table.into_iter().enumerate() {
+            assert_eq!(
+                decide(&p(), attempt, idem, outcome, jitter),
+                want,
+                "row {i}: {outcome:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn backoff_is_capped() {
+        let got = decide(&p(), 3, true, S(500), 1.0);
+        assert_eq!(got, MS(400));
+        let policy = RetryPolicy {
+            max_attempts: 40,
+            ..p()
+        };
+        assert_eq!(decide(&policy, 30, true, S(500), 1.0), MS(1000));
+        assert_eq!(
+            decide(&policy, 39, true, S(500), 0.999_999_999),
+            Decision::RetryAfter(Duration::from_millis(1000).mul_f64(0.999_999_999))
+        );
+    }
+
+    #[test]
+    fn no_retries_policy() {
+        assert_eq!(
+            decide(&RetryPolicy::none(), 1, true, S(503), 1.0),
+            Decision::Stop
+        );
+        assert_eq!(
+            decide(&RetryPolicy::none(), 1, false, Outcome::NotSent, 1.0),
+            Decision::Stop
+        );
+    }
+
+    #[test]
+    fn http_dates() {
+        assert_eq!(
+            parse_http_date_delay("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_http_date_delay("Sun, 06 Nov 1994 08:49:37"), None);
+        assert_eq!(parse_http_date_delay("garbage"), None);
+        let future = parse_http_date_delay("Fri, 01 Jan 2100 00:00:00 GMT");
+        assert!(future.is_some_and(|d| d > Duration::from_secs(86_400 * 365 * 50)));
+    }
+}

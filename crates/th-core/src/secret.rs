@@ -1,0 +1,110 @@
+//! Credentials that never print.
+//!
+//! [`Secret`] wraps [`secrecy::SecretString`]: the value is zeroized on drop, and both `Debug` and
+//! `Display` print `[redacted]`. The only way to read it is [`Secret::expose`], which makes every
+//! place that touches the plain value easy to find in review.
+
+use std::fmt;
+
+use secrecy::{ExposeSecret, SecretString};
+
+/// The text printed in place of a secret.
+pub const REDACTED: &str = "[redacted]";
+
+/// An API key, signing key, password or password hash.
+///
+/// ```
+/// use th_core::Secret;
+/// let key = Secret::new("cd29334cb46d4f83");
+/// assert_eq!(format!("{key:?} {key}"), "[redacted] [redacted]");
+/// assert_eq!(key.expose(), "cd29334cb46d4f83");
+/// ```
+#[derive(Clone)]
+pub struct Secret(SecretString);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(SecretString::from(value.into()))
+    }
+
+    /// The plain value. Call it only where the value goes on the wire or into a hash.
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+
+    /// `true` when the secret is the empty string.
+    pub fn is_empty(&self) -> bool {
+        self.expose().is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(REDACTED)
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(REDACTED)
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Secret::new(value)
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Self {
+        Secret::new(value)
+    }
+}
+
+impl PartialEq for Secret {
+    /// Constant-time comparison, so that comparing secrets leaks no timing.
+    fn eq(&self, other: &Self) -> bool {
+        constant_time_eq(self.expose().as_bytes(), other.expose().as_bytes())
+    }
+}
+
+impl Eq for Secret {}
+
+/// Compares two byte strings in time that depends only on their lengths.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut diff = 0u8;
+    for (x, y) in a.iter().zip(b) {
+        diff |= x ^ y;
+    }
+    std::hint::black_box(diff) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn never_prints() {
+        let s = Secret::new("top-secret-value");
+        assert_eq!(format!("{s:?}"), "[redacted]");
+        assert_eq!(format!("{s}"), "[redacted]");
+        assert_eq!(
+            format!("{:#?}", Some(s.clone())),
+            "Some(\n    [redacted],\n)"
+        );
+        assert_eq!(s.expose(), "top-secret-value");
+    }
+
+    #[test]
+    fn compares() {
+        assert_eq!(Secret::new("a"), Secret::new("a"));
+        assert_ne!(Secret::new("a"), Secret::new("b"));
+        assert!(!constant_time_eq(b"ab", b"abc"));
+        assert!(constant_time_eq(b"", b""));
+    }
+}

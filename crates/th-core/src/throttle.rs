@@ -1,0 +1,181 @@
+//! The client-side rate limit layer.
+//!
+//! Each limit is a GCRA (a leaky bucket without a timer): `requests` per `per`, with a burst of
+//! `burst` requests. A request reserves its slot under a lock and then sleeps outside it, so
+//! concurrent callers queue fairly in arrival order.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tokio::time::Instant;
+
+use crate::clock::{Clock, TokioClock};
+use crate::error::TransportError;
+use crate::http::{HttpRequest, HttpResponse};
+use crate::transport::Transport;
+
+/// A rate: `requests` per `per`, allowing bursts of `burst`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Requests allowed per period.
+    pub requests: u32,
+    /// The period.
+    pub per: Duration,
+    /// How many requests may go back to back before spacing starts (at least 1).
+    pub burst: u32,
+}
+
+impl RateLimit {
+    /// `requests` per second, burst of `requests`.
+    pub fn per_second(requests: u32) -> Self {
+        RateLimit {
+            requests: requests.max(1),
+            per: Duration::from_secs(1),
+            burst: requests.max(1),
+        }
+    }
+
+    /// `requests` per minute, burst of `requests`.
+    pub fn per_minute(requests: u32) -> Self {
+        RateLimit {
+            requests: requests.max(1),
+            per: Duration::from_secs(60),
+            burst: requests.max(1),
+        }
+    }
+
+    /// The same rate with another burst size.
+    pub fn with_burst(mut self, burst: u32) -> Self {
+        self.burst = burst.max(1);
+        self
+    }
+
+    fn interval(&self) -> Duration {
+        self.per / self.requests.max(1)
+    }
+}
+
+#[derive(Debug)]
+struct Bucket {
+    limit: RateLimit,
+    tat: Option<Instant>,
+}
+
+impl Bucket {
+    /// Reserves the next slot; returns how long to wait for it.
+    fn reserve(&mut self, now: Instant) -> Duration {
+        let interval = self.limit.interval();
+        let tat = self.tat.map_or(now, |t| t.max(now));
+        let new_tat = tat + interval;
+        let window = interval.saturating_mul(self.limit.burst.max(1));
+        let allow_at = new_tat.checked_sub(window).unwrap_or(now);
+        self.tat = Some(new_tat);
+        allow_at.saturating_duration_since(now)
+    }
+}
+
+/// A transport layer that spaces requests to stay under rate limits.
+///
+/// ```
+/// use th_core::{RateLimit, ReqwestTransport, Throttle};
+/// let transport = Throttle::new(ReqwestTransport::new()?)
+///     .limit(RateLimit::per_second(5))
+///     .class_limit("listings", RateLimit::per_second(1));
+/// # Ok::<(), th_core::TransportError>(())
+/// ```
+#[derive(Debug)]
+pub struct Throttle<T> {
+    inner: T,
+    global: Option<Arc<Mutex<Bucket>>>,
+    classes: HashMap<&'static str, Arc<Mutex<Bucket>>>,
+    clock: Arc<dyn Clock>,
+}
+
+impl<T> Throttle<T> {
+    /// Wraps `inner` with no limits yet.
+    pub fn new(inner: T) -> Self {
+        Throttle {
+            inner,
+            global: None,
+            classes: HashMap::new(),
+            clock: Arc::new(TokioClock),
+        }
+    }
+
+    /// Limits every request.
+    pub fn limit(mut self, limit: RateLimit) -> Self {
+        self.global = Some(Arc::new(Mutex::new(Bucket { limit, tat: None })));
+        self
+    }
+
+    /// Limits requests whose `rate_class` is `class` (in addition to the overall limit).
+    pub fn class_limit(mut self, class: &'static str, limit: RateLimit) -> Self {
+        self.classes
+            .insert(class, Arc::new(Mutex::new(Bucket { limit, tat: None })));
+        self
+    }
+
+    /// Uses `clock` for waiting (tests pass a [`ManualClock`](crate::ManualClock)).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    fn wait_for(&self, request: &HttpRequest) -> Duration {
+        let now = self.clock.now();
+        let mut wait = Duration::ZERO;
+        let buckets = self
+            .global
+            .iter()
+            .chain(request.rate_class.and_then(|c| self.classes.get(c)));
+        for bucket in buckets {
+            let mut b = bucket.lock().unwrap_or_else(|p| p.into_inner());
+            wait = wait.max(b.reserve(now));
+        }
+        wait
+    }
+}
+
+#[async_trait]
+impl<T: Transport> Transport for Throttle<T> {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let wait = self.wait_for(&request);
+        if !wait.is_zero() {
+            tracing::trace!(wait_ms = wait.as_millis() as u64, "throttled");
+            self.clock.sleep(wait).await;
+        }
+        self.inner.send(request).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_spacing_and_burst() {
+        let start = Instant::now();
+        let mut b = Bucket {
+            limit: RateLimit::per_second(5),
+            tat: None,
+        };
+        let waits: Vec<u64> = (0..8)
+            .map(|_| b.reserve(start).as_millis() as u64)
+            .collect();
+        assert_eq!(waits, vec![0, 0, 0, 0, 0, 200, 400, 600]);
+
+        let mut b = Bucket {
+            limit: RateLimit::per_second(1).with_burst(1),
+            tat: None,
+        };
+        let waits: Vec<u64> = (0..3)
+            .map(|_| b.reserve(start).as_millis() as u64)
+            .collect();
+        assert_eq!(waits, vec![0, 1000, 2000]);
+        // After a quiet period the bucket is full again.
+        let later = start + Duration::from_secs(10);
+        assert_eq!(b.reserve(later), Duration::ZERO);
+    }
+}

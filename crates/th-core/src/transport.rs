@@ -1,0 +1,287 @@
+//! The [`Transport`] trait and its default implementation over reqwest.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bytes::{Bytes, BytesMut};
+
+use crate::error::TransportError;
+use crate::http::{HttpRequest, HttpResponse};
+
+/// Sends one HTTP request and reads the whole response.
+///
+/// Object safe: clients hold an `Arc<dyn Transport>`. Layers such as [`Retry`](crate::Retry),
+/// [`Throttle`](crate::Throttle) and [`Trace`](crate::Trace) are transports that wrap a transport.
+#[async_trait]
+pub trait Transport: Send + Sync + fmt::Debug {
+    /// Sends `request`. Any HTTP status is a response; only failures to get one are errors.
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError>;
+}
+
+#[async_trait]
+impl<T: Transport + ?Sized> Transport for Arc<T> {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        (**self).send(request).await
+    }
+}
+
+#[async_trait]
+impl<T: Transport + ?Sized> Transport for Box<T> {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        (**self).send(request).await
+    }
+}
+
+/// Default connect timeout.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default timeout of one attempt (headers and body).
+pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default cap on a response body.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
+
+/// The default transport: a [`reqwest::Client`] with timeouts, no redirects and a body cap.
+///
+/// ```
+/// use std::time::Duration;
+/// use th_core::ReqwestTransport;
+/// let transport = ReqwestTransport::builder()
+///     .attempt_timeout(Duration::from_secs(20))
+///     .max_body_bytes(8 << 20)
+///     .build()?;
+/// # Ok::<(), th_core::TransportError>(())
+/// ```
+#[derive(Clone)]
+pub struct ReqwestTransport {
+    client: reqwest::Client,
+    attempt_timeout: Duration,
+    max_body_bytes: usize,
+}
+
+impl fmt::Debug for ReqwestTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReqwestTransport")
+            .field("attempt_timeout", &self.attempt_timeout)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ReqwestTransport {
+    /// A transport with the default settings.
+    pub fn new() -> Result<Self, TransportError> {
+        Self::builder().build()
+    }
+
+    /// A builder for the settings.
+    pub fn builder() -> ReqwestTransportBuilder {
+        ReqwestTransportBuilder::default()
+    }
+
+    /// Wraps a client the caller configured (proxies, root certificates, ...).
+    ///
+    /// The client's own redirect policy applies; build it with
+    /// `redirect(reqwest::redirect::Policy::none())` so that credentials never follow a redirect.
+    pub fn with_client(client: reqwest::Client) -> Self {
+        ReqwestTransport {
+            client,
+            attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+        }
+    }
+
+    /// Changes the body cap of a transport made by [`with_client`](Self::with_client).
+    pub fn set_max_body_bytes(mut self, max: usize) -> Self {
+        self.max_body_bytes = max;
+        self
+    }
+
+    /// Changes the per-attempt timeout of a transport made by [`with_client`](Self::with_client).
+    pub fn set_attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = timeout;
+        self
+    }
+}
+
+/// Settings of a [`ReqwestTransport`].
+#[derive(Debug, Clone)]
+pub struct ReqwestTransportBuilder {
+    connect_timeout: Duration,
+    attempt_timeout: Duration,
+    max_body_bytes: usize,
+    user_agent: String,
+    pool_idle_timeout: Duration,
+}
+
+impl Default for ReqwestTransportBuilder {
+    fn default() -> Self {
+        ReqwestTransportBuilder {
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            user_agent: concat!("th-rust-sdk/", env!("CARGO_PKG_VERSION")).to_owned(),
+            pool_idle_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+impl ReqwestTransportBuilder {
+    /// Timeout for establishing a connection (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+    /// Timeout for one attempt, headers and body (default 30 s); a request may set its own.
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = timeout;
+        self
+    }
+    /// Cap on a response body (default 32 MiB). A larger body is an error, not an allocation.
+    pub fn max_body_bytes(mut self, max: usize) -> Self {
+        self.max_body_bytes = max;
+        self
+    }
+    /// The `User-Agent` header.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+    /// How long an idle pooled connection is kept (default 60 s).
+    pub fn pool_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.pool_idle_timeout = timeout;
+        self
+    }
+    /// Builds the transport.
+    pub fn build(self) -> Result<ReqwestTransport, TransportError> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(self.connect_timeout)
+            .pool_idle_timeout(self.pool_idle_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(self.user_agent)
+            .build()
+            .map_err(|e| TransportError::Other(describe(&e)))?;
+        Ok(ReqwestTransport {
+            client,
+            attempt_timeout: self.attempt_timeout,
+            max_body_bytes: self.max_body_bytes,
+        })
+    }
+}
+
+#[async_trait]
+impl Transport for ReqwestTransport {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let timeout = request.timeout.unwrap_or(self.attempt_timeout);
+        let url = reqwest::Url::parse(&request.url)
+            .map_err(|e| TransportError::InvalidRequest(format!("bad URL: {e}")))?;
+        let builder = self
+            .client
+            .request(request.method, url)
+            .headers(request.headers)
+            .body(request.body);
+        let max = self.max_body_bytes;
+        let client = &self.client;
+        let fut = async move {
+            let req = builder.build().map_err(|e| map_error(&e, timeout))?;
+            let mut response = client
+                .execute(req)
+                .await
+                .map_err(|e| map_error(&e, timeout))?;
+            let status = response.status();
+            let headers = std::mem::take(response.headers_mut());
+            if status.is_redirection() {
+                let location = headers
+                    .get(http::header::LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .map(|l| l.split(['?', '#']).next().unwrap_or_default().to_owned())
+                    .unwrap_or_default();
+                return Err(TransportError::Redirect {
+                    status: status.as_u16(),
+                    location,
+                });
+            }
+            if let Some(len) = response.content_length()
+                && len > max as u64
+            {
+                return Err(TransportError::BodyTooLarge { limit: max });
+            }
+            let body = read_capped(&mut response, max, timeout).await?;
+            Ok(HttpResponse {
+                status,
+                headers,
+                body,
+                attempts: 1,
+            })
+        };
+        match tokio::time::timeout(timeout, fut).await {
+            Ok(result) => result,
+            Err(_) => Err(TransportError::Timeout(timeout)),
+        }
+    }
+}
+
+async fn read_capped(
+    response: &mut reqwest::Response,
+    max: usize,
+    timeout: Duration,
+) -> Result<Bytes, TransportError> {
+    let mut buf = BytesMut::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| map_error(&e, timeout))? {
+        if buf.len() + chunk.len() > max {
+            return Err(TransportError::BodyTooLarge { limit: max });
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf.freeze())
+}
+
+/// Maps a reqwest error to a [`TransportError`], never keeping the URL (it may carry a query).
+fn map_error(error: &reqwest::Error, timeout: Duration) -> TransportError {
+    if error.is_timeout() {
+        return TransportError::Timeout(timeout);
+    }
+    if error.is_connect() {
+        return TransportError::Connect(describe(error));
+    }
+    if error.is_builder() {
+        return TransportError::InvalidRequest(describe(error));
+    }
+    if error.is_body() || error.is_decode() || error.is_request() {
+        return TransportError::Io(describe(error));
+    }
+    TransportError::Other(describe(error))
+}
+
+/// The error and its sources as one line, without the URL.
+fn describe(error: &reqwest::Error) -> String {
+    use std::error::Error as _;
+    let mut text = String::new();
+    let mut source = error.source();
+    // reqwest's own Display names the URL; its sources (hyper, io) do not.
+    text.push_str(kind_name(error));
+    while let Some(err) = source {
+        text.push_str(": ");
+        text.push_str(&err.to_string());
+        source = err.source();
+    }
+    text
+}
+
+fn kind_name(error: &reqwest::Error) -> &'static str {
+    if error.is_connect() {
+        "connect error"
+    } else if error.is_timeout() {
+        "timeout"
+    } else if error.is_body() {
+        "body error"
+    } else if error.is_decode() {
+        "decode error"
+    } else if error.is_builder() {
+        "builder error"
+    } else if error.is_redirect() {
+        "redirect error"
+    } else {
+        "request error"
+    }
+}
