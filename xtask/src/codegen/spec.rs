@@ -1,0 +1,968 @@
+//! The `spec/api.toml` format: parsing, defaults and validation.
+//!
+//! [`parse`] turns the TOML text into a [`Service`] with every default applied and every rule
+//! checked, so the renderers never have to second-guess the spec. The format is documented in
+//! `xtask/README.md` and at the top of `crates/targethunter-api/spec/api.toml`.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use serde::Deserialize;
+
+// ---------------------------------------------------------------------------------------------
+// The TOML shape, as written by hand.
+// ---------------------------------------------------------------------------------------------
+
+/// The whole file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSpec {
+    service: RawService,
+    #[serde(default, rename = "method")]
+    methods: Vec<RawMethod>,
+    #[serde(default, rename = "error")]
+    errors: Vec<RawError>,
+}
+
+/// `[service]`: facts and defaults for the whole service.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawService {
+    name: String,
+    client: Option<String>,
+    note: Option<String>,
+    error_code_type: CodeType,
+    error_doc: Option<String>,
+    http: Option<String>,
+    path: Option<String>,
+    param_location: Option<Location>,
+    extra_location: Option<Location>,
+    fixed_location: Option<Location>,
+    fixed_from_wire: Option<RawFixedFromWire>,
+    result: Option<String>,
+    rate_class: Option<String>,
+    #[serde(default)]
+    imports: Vec<String>,
+}
+
+/// `[service] fixed_from_wire = { separator = ".", names = [...] }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFixedFromWire {
+    separator: String,
+    names: Vec<String>,
+}
+
+/// `[[method]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMethod {
+    wire: String,
+    rust: Option<String>,
+    request: Option<String>,
+    doc: String,
+    http: Option<String>,
+    path: Option<String>,
+    result: Option<String>,
+    #[serde(default)]
+    idempotent: bool,
+    #[serde(default)]
+    provisional: bool,
+    provisional_note: Option<String>,
+    #[serde(default)]
+    deprecated: bool,
+    deprecated_note: Option<String>,
+    rate_class: Option<String>,
+    extra_location: Option<Location>,
+    #[serde(default)]
+    fixed: Vec<RawFixed>,
+    #[serde(default, rename = "param")]
+    params: Vec<RawParam>,
+}
+
+/// `[[method.fixed]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFixed {
+    name: String,
+    value: FixedValue,
+    location: Option<Location>,
+}
+
+/// `[[method.param]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawParam {
+    name: String,
+    rust: Option<String>,
+    #[serde(rename = "type")]
+    ty: String,
+    #[serde(default)]
+    required: bool,
+    doc: String,
+    location: Option<Location>,
+}
+
+/// `[[error]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawError {
+    code: CodeValue,
+    name: Option<String>,
+    doc: String,
+    #[serde(default)]
+    retryable: bool,
+    #[serde(default)]
+    provisional: bool,
+}
+
+// ---------------------------------------------------------------------------------------------
+// The resolved model the renderers use.
+// ---------------------------------------------------------------------------------------------
+
+/// Whether the service's error codes are integers or strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CodeType {
+    /// `code = 100`.
+    Int,
+    /// `code = "invalid_api_key"`.
+    String,
+}
+
+/// Where a param goes on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Location {
+    /// Substituted into a `{name}` placeholder of the path.
+    Path,
+    /// The query string.
+    Query,
+    /// The body.
+    Body,
+}
+
+impl Location {
+    /// The `th_core::ParamLocation` variant.
+    pub fn variant(self) -> &'static str {
+        match self {
+            Location::Path => "Path",
+            Location::Query => "Query",
+            Location::Body => "Body",
+        }
+    }
+}
+
+/// The value of a fixed param.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum FixedValue {
+    /// `true` / `false`.
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// A string.
+    Str(String),
+}
+
+impl FixedValue {
+    /// The value as it reads in docs (`account`, `1`, `true`).
+    pub fn display(&self) -> String {
+        match self {
+            FixedValue::Bool(b) => b.to_string(),
+            FixedValue::Int(i) => i.to_string(),
+            FixedValue::Str(s) => s.clone(),
+        }
+    }
+}
+
+/// An error code as written in the spec.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(untagged)]
+pub enum CodeValue {
+    /// An integer code.
+    Int(i64),
+    /// A string code.
+    Str(String),
+}
+
+/// A service, with every default applied.
+#[derive(Debug, Clone)]
+pub struct Service {
+    /// The display name (`TargetHunter`).
+    pub name: String,
+    /// The client type the methods are added to.
+    pub client: String,
+    /// A note on the whole service, for the module docs.
+    pub note: Option<String>,
+    /// Int or string error codes.
+    pub error_code_type: CodeType,
+    /// Extra docs for the error-code enum.
+    pub error_doc: Option<String>,
+    /// `use` paths, without `use` and `;`.
+    pub imports: Vec<String>,
+    /// The methods, in spec order.
+    pub methods: Vec<Method>,
+    /// The error codes, in spec order.
+    pub errors: Vec<ErrorCode>,
+}
+
+/// A method, with every default applied.
+#[derive(Debug, Clone)]
+pub struct Method {
+    /// The name on the wire.
+    pub wire: String,
+    /// The client method's name.
+    pub rust: String,
+    /// The request struct's name.
+    pub request: String,
+    /// The doc text.
+    pub doc: String,
+    /// The HTTP method, upper case.
+    pub http: String,
+    /// The path template.
+    pub path: String,
+    /// The result type.
+    pub result: String,
+    /// Safe to send twice.
+    pub idempotent: bool,
+    /// Why the method is provisional, when it is.
+    pub provisional: Option<String>,
+    /// `Some(note)` when deprecated.
+    pub deprecated: Option<Option<String>>,
+    /// The client-side rate-limit class.
+    pub rate_class: Option<String>,
+    /// Where extra params go.
+    pub extra_location: Location,
+    /// Fixed params, emitted first.
+    pub fixed: Vec<Fixed>,
+    /// Declared params, in spec order.
+    pub params: Vec<Param>,
+}
+
+impl Method {
+    /// `documented`, `provisional` or `deprecated`.
+    pub fn status(&self) -> &'static str {
+        if self.deprecated.is_some() {
+            "deprecated"
+        } else if self.provisional.is_some() {
+            "provisional"
+        } else {
+            "documented"
+        }
+    }
+
+    /// Whether `new()` takes no arguments (then the struct also implements `Default`).
+    pub fn has_required(&self) -> bool {
+        self.params.iter().any(|p| p.required)
+    }
+}
+
+/// A fixed param.
+#[derive(Debug, Clone)]
+pub struct Fixed {
+    /// The wire name.
+    pub name: String,
+    /// The value.
+    pub value: FixedValue,
+    /// Where it goes.
+    pub location: Location,
+}
+
+/// A declared param.
+#[derive(Debug, Clone)]
+pub struct Param {
+    /// The wire name.
+    pub name: String,
+    /// The Rust field name.
+    pub rust: String,
+    /// The Rust type (without `Option` for optional params).
+    pub ty: String,
+    /// Required params go to `new()`; optional ones get a builder and an `Option` field.
+    pub required: bool,
+    /// The doc text.
+    pub doc: String,
+    /// Where it goes.
+    pub location: Location,
+}
+
+/// An error code.
+#[derive(Debug, Clone)]
+pub struct ErrorCode {
+    /// The code.
+    pub code: CodeValue,
+    /// The enum variant.
+    pub name: String,
+    /// The doc text (also the `description()`).
+    pub doc: String,
+    /// Worth retrying.
+    pub retryable: bool,
+    /// Not documented by the vendor.
+    pub provisional: bool,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing and validation.
+// ---------------------------------------------------------------------------------------------
+
+/// The HTTP methods a spec may use.
+const HTTP_METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE"];
+
+/// Rust keywords (strict, reserved and edition-2024 reserved): not usable as plain identifiers.
+const KEYWORDS: &[&str] = &[
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",
+    "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut",
+    "pub", "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "type",
+    "unsafe", "use", "where", "while", "abstract", "become", "box", "do", "final", "macro",
+    "override", "priv", "try", "typeof", "unsized", "virtual", "yield",
+];
+
+/// Names the generated file defines itself, so request structs must not take them.
+const RESERVED_TYPES: &[&str] = &["ApiErrorCode", "METHODS", "Self", "Option", "Result", "Vec"];
+
+/// Parses and validates one spec. `origin` names the file in messages.
+pub fn parse(text: &str, origin: &str) -> Result<Service, String> {
+    let raw: RawSpec = toml::from_str(text).map_err(|e| format!("{origin}: {e}"))?;
+    let mut problems = Vec::new();
+    let service = resolve(raw, &mut problems);
+    if problems.is_empty() {
+        Ok(service)
+    } else {
+        let mut msg = format!("{origin}: {} problem(s):", problems.len());
+        for p in &problems {
+            let _ = write!(msg, "\n  - {p}");
+        }
+        Err(msg)
+    }
+}
+
+/// Applies the defaults and checks every rule, collecting all problems instead of stopping at
+/// the first.
+fn resolve(raw: RawSpec, problems: &mut Vec<String>) -> Service {
+    let s = raw.service;
+    if s.name.trim().is_empty() {
+        problems.push("[service] name must not be empty".into());
+    }
+    let client = s.client.unwrap_or_else(|| "Client".to_owned());
+    if !is_type_path(&client) {
+        problems.push(format!(
+            "[service] client `{client}` is not a Rust type path"
+        ));
+    }
+    let http = s.http.unwrap_or_else(|| "POST".to_owned());
+    check_http(&http, "[service] http", problems);
+    let path = s.path.unwrap_or_else(|| "{wire}".to_owned());
+    let param_location = s.param_location.unwrap_or(Location::Body);
+    let extra_location = s.extra_location.unwrap_or(param_location);
+    let fixed_location = s.fixed_location.unwrap_or(param_location);
+    if param_location == Location::Path {
+        problems.push("[service] param_location cannot be `path`; set it per param".into());
+    }
+    check_not_path(extra_location, "[service] extra_location", problems);
+    check_not_path(fixed_location, "[service] fixed_location", problems);
+    let bad_fixed_from_wire = |f: &&RawFixedFromWire| f.separator.is_empty() || f.names.is_empty();
+    if s.fixed_from_wire
+        .as_ref()
+        .filter(bad_fixed_from_wire)
+        .is_some()
+    {
+        problems.push("[service] fixed_from_wire needs a separator and at least one name".into());
+    }
+    for import in &s.imports {
+        if import.trim().is_empty()
+            || import.contains(';')
+            || import.trim_start().starts_with("use ")
+        {
+            problems.push(format!(
+                "[service] imports: `{import}` should be a bare path like `crate::types::{{A, B}}`"
+            ));
+        }
+    }
+    let imported = imported_names(&s.imports);
+
+    let mut methods = Vec::new();
+    let mut seen_wire = BTreeSet::new();
+    let mut seen_rust = BTreeSet::new();
+    let mut seen_request = BTreeSet::new();
+    for m in raw.methods {
+        let at = format!("method `{}`", m.wire);
+        if m.wire.is_empty() {
+            problems.push("a [[method]] has an empty `wire`".into());
+        }
+        if !seen_wire.insert(m.wire.clone()) {
+            problems.push(format!("{at}: the wire name appears twice"));
+        }
+        let rust = m.rust.clone().unwrap_or_else(|| snake_case(&m.wire));
+        check_snake_ident(&rust, &at, "rust", problems);
+        if !seen_rust.insert(rust.clone()) {
+            problems.push(format!(
+                "{at}: the Rust name `{rust}` is used by another method"
+            ));
+        }
+        let request = m.request.clone().unwrap_or_else(|| pascal_case(&rust));
+        if !is_pascal_ident(&request) {
+            problems.push(format!(
+                "{at}: request `{request}` is not a PascalCase Rust identifier"
+            ));
+        } else if RESERVED_TYPES.contains(&request.as_str())
+            || request == client
+            || imported.contains(&request)
+        {
+            problems.push(format!(
+                "{at}: request `{request}` collides with a name the generated file already uses; \
+                 set `request = \"...\"`"
+            ));
+        }
+        if !seen_request.insert(request.clone()) {
+            problems.push(format!(
+                "{at}: the request name `{request}` is used by another method"
+            ));
+        }
+        if m.doc.trim().is_empty() {
+            problems.push(format!("{at}: `doc` must not be empty"));
+        }
+        let method_http = m.http.clone().unwrap_or_else(|| http.clone());
+        check_http(&method_http, &at, problems);
+        let method_path = m
+            .path
+            .clone()
+            .unwrap_or_else(|| path.replace("{wire}", &m.wire));
+        let result = match m.result.clone().or_else(|| s.result.clone()) {
+            Some(r) => r,
+            None => {
+                problems.push(format!("{at}: no `result` and no [service] result default"));
+                String::new()
+            }
+        };
+        let provisional = match (m.provisional, m.provisional_note.clone()) {
+            (true, Some(note)) if !note.trim().is_empty() => Some(note),
+            (true, _) => {
+                problems.push(format!(
+                    "{at}: `provisional = true` needs a `provisional_note` (why)"
+                ));
+                None
+            }
+            (false, Some(_)) => {
+                problems.push(format!(
+                    "{at}: `provisional_note` without `provisional = true`"
+                ));
+                None
+            }
+            (false, None) => None,
+        };
+        let deprecated = match (m.deprecated, m.deprecated_note.clone()) {
+            (true, note) => Some(note),
+            (false, Some(_)) => {
+                problems.push(format!(
+                    "{at}: `deprecated_note` without `deprecated = true`"
+                ));
+                None
+            }
+            (false, None) => None,
+        };
+        let extra_location = m.extra_location.unwrap_or(extra_location);
+        check_not_path(extra_location, &format!("{at}: extra_location"), problems);
+
+        let mut wire_names = BTreeSet::new();
+        let mut fixed = Vec::new();
+        // Fixed params derived from the wire name, unless the method lists its own.
+        let derive_fixed = if m.fixed.is_empty() {
+            s.fixed_from_wire.as_ref()
+        } else {
+            None
+        };
+        if let Some(f) = derive_fixed {
+            let parts: Vec<&str> = m.wire.split(f.separator.as_str()).collect();
+            if parts.len() > f.names.len() || parts.iter().any(|p| p.is_empty()) {
+                problems.push(format!(
+                    "{at}: fixed_from_wire expects at most {} non-empty `{}`-separated parts",
+                    f.names.len(),
+                    f.separator
+                ));
+            }
+            for (name, value) in f.names.iter().zip(parts) {
+                fixed.push(Fixed {
+                    name: name.clone(),
+                    value: FixedValue::Str(value.to_owned()),
+                    location: fixed_location,
+                });
+            }
+        }
+        for f in m.fixed {
+            let location = f.location.unwrap_or(fixed_location);
+            check_not_path(location, &format!("{at}: fixed `{}`", f.name), problems);
+            fixed.push(Fixed {
+                name: f.name,
+                value: f.value,
+                location,
+            });
+        }
+        for f in &fixed {
+            if !wire_names.insert(f.name.clone()) {
+                problems.push(format!("{at}: param `{}` appears twice", f.name));
+            }
+        }
+
+        let mut params = Vec::new();
+        let mut rust_names = BTreeSet::new();
+        for p in m.params {
+            let pat = format!("{at}, param `{}`", p.name);
+            if !wire_names.insert(p.name.clone()) {
+                problems.push(format!("{pat}: appears twice"));
+            }
+            let prust = p.rust.clone().unwrap_or_else(|| snake_case(&p.name));
+            check_snake_ident(&prust, &pat, "rust", problems);
+            if prust == "extra" || (!p.required && (prust == "new" || prust == "param")) {
+                problems.push(format!(
+                    "{pat}: the Rust name `{prust}` collides with generated code; set `rust = \"...\"`"
+                ));
+            }
+            if !rust_names.insert(prust.clone()) {
+                problems.push(format!(
+                    "{pat}: the Rust name `{prust}` is used by another param"
+                ));
+            }
+            if p.ty.trim().is_empty() {
+                problems.push(format!("{pat}: `type` must not be empty"));
+            } else if p.ty.trim_start().starts_with("Option<") {
+                problems.push(format!(
+                    "{pat}: write the inner type and `required = false` instead of `Option<...>`"
+                ));
+            }
+            if p.doc.trim().is_empty() {
+                problems.push(format!("{pat}: `doc` must not be empty"));
+            }
+            let location = p.location.unwrap_or(param_location);
+            if location == Location::Path {
+                if !p.required {
+                    problems.push(format!("{pat}: path params must be required"));
+                }
+                if !method_path.contains(&format!("{{{}}}", p.name)) {
+                    problems.push(format!(
+                        "{pat}: path param but the path `{method_path}` has no `{{{}}}`",
+                        p.name
+                    ));
+                }
+            }
+            params.push(Param {
+                name: p.name,
+                rust: prust,
+                ty: p.ty.trim().to_owned(),
+                required: p.required,
+                doc: p.doc,
+                location,
+            });
+        }
+        for placeholder in placeholders(&method_path) {
+            let ok = params
+                .iter()
+                .any(|p| p.location == Location::Path && p.name == placeholder);
+            if !ok {
+                problems.push(format!(
+                    "{at}: the path `{method_path}` has `{{{placeholder}}}` but no path param of that name"
+                ));
+            }
+        }
+
+        methods.push(Method {
+            wire: m.wire,
+            rust,
+            request,
+            doc: m.doc.trim().to_owned(),
+            http: method_http,
+            path: method_path,
+            result,
+            idempotent: m.idempotent,
+            provisional,
+            deprecated,
+            rate_class: m.rate_class.or_else(|| s.rate_class.clone()),
+            extra_location,
+            fixed,
+            params,
+        });
+    }
+
+    let mut errors = Vec::new();
+    let mut seen_codes = BTreeSet::new();
+    let mut seen_names = BTreeSet::new();
+    for e in raw.errors {
+        let shown = match &e.code {
+            CodeValue::Int(i) => i.to_string(),
+            CodeValue::Str(s) => s.clone(),
+        };
+        let at = format!("error `{shown}`");
+        match (&e.code, s.error_code_type) {
+            (CodeValue::Int(_), CodeType::Int) | (CodeValue::Str(_), CodeType::String) => {}
+            (CodeValue::Int(_), CodeType::String) => {
+                problems.push(format!(
+                    "{at}: error_code_type is \"string\"; quote the code"
+                ));
+            }
+            (CodeValue::Str(_), CodeType::Int) => {
+                problems.push(format!(
+                    "{at}: error_code_type is \"int\"; the code must be an integer"
+                ));
+            }
+        }
+        if !seen_codes.insert(e.code.clone()) {
+            problems.push(format!("{at}: the code appears twice"));
+        }
+        let name = match (&e.name, &e.code) {
+            (Some(n), _) => n.clone(),
+            (None, CodeValue::Str(code)) => pascal_case(code),
+            (None, CodeValue::Int(_)) => {
+                problems.push(format!(
+                    "{at}: integer codes need a `name` (the enum variant)"
+                ));
+                String::new()
+            }
+        };
+        if !is_pascal_ident(&name) {
+            problems.push(format!(
+                "{at}: name `{name}` is not a PascalCase Rust identifier"
+            ));
+        } else if name == "Other" {
+            problems.push(format!("{at}: `Other` is reserved for unknown codes"));
+        }
+        if !seen_names.insert(name.clone()) {
+            problems.push(format!("{at}: the variant `{name}` appears twice"));
+        }
+        if e.doc.trim().is_empty() {
+            problems.push(format!("{at}: `doc` must not be empty"));
+        }
+        errors.push(ErrorCode {
+            code: e.code,
+            name,
+            doc: e.doc.trim().to_owned(),
+            retryable: e.retryable,
+            provisional: e.provisional,
+        });
+    }
+
+    Service {
+        name: s.name,
+        client,
+        note: s.note.map(|n| n.trim().to_owned()),
+        error_code_type: s.error_code_type,
+        error_doc: s.error_doc.map(|n| n.trim().to_owned()),
+        imports: s.imports,
+        methods,
+        errors,
+    }
+}
+
+/// Records a problem unless `http` is a known HTTP method.
+fn check_http(http: &str, at: &str, problems: &mut Vec<String>) {
+    if !HTTP_METHODS.contains(&http) {
+        problems.push(format!(
+            "{at}: http `{http}` is not one of {}",
+            HTTP_METHODS.join(", ")
+        ));
+    }
+}
+
+/// Records a problem when a location that cannot be a path placeholder is `path`.
+fn check_not_path(location: Location, at: &str, problems: &mut Vec<String>) {
+    if location == Location::Path {
+        problems.push(format!("{at} cannot be `path`"));
+    }
+}
+
+/// Records a problem unless `name` is a snake_case identifier and not a keyword.
+fn check_snake_ident(name: &str, at: &str, key: &str, problems: &mut Vec<String>) {
+    if KEYWORDS.contains(&name) {
+        problems.push(format!(
+            "{at}: `{name}` is a Rust keyword; set `{key} = \"...\"` (the wire name stays)"
+        ));
+    } else if !is_snake_ident(name) {
+        problems.push(format!(
+            "{at}: `{name}` is not a snake_case Rust identifier; set `{key} = \"...\"`"
+        ));
+    }
+}
+
+/// `{name}` placeholders in a path template, in order.
+pub fn placeholders(path: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = path;
+    while let Some(start) = rest.find('{') {
+        let after = &rest[start + 1..];
+        match after.find('}') {
+            Some(end) => {
+                out.push(after[..end].to_owned());
+                rest = &after[end + 1..];
+            }
+            None => break,
+        }
+    }
+    out
+}
+
+/// The last segment of every `use` path, including each name in a `{A, B}` group.
+fn imported_names(imports: &[String]) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for import in imports {
+        let tail = match import.find('{') {
+            Some(i) => import[i + 1..].trim_end_matches('}').to_owned(),
+            None => import.rsplit("::").next().unwrap_or_default().to_owned(),
+        };
+        for item in tail.split(',') {
+            let item = item.trim();
+            let name = match item.split_once(" as ") {
+                Some((_, alias)) => alias.trim(),
+                None => item.rsplit("::").next().unwrap_or_default().trim(),
+            };
+            if !name.is_empty() {
+                out.insert(name.to_owned());
+            }
+        }
+    }
+    out
+}
+
+/// `[a-z_][a-z0-9_]*`, not `_` alone.
+fn is_snake_ident(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some('a'..='z' | '_'))
+        && chars.all(|c| matches!(c, 'a'..='z' | '0'..='9' | '_'))
+        && s != "_"
+}
+
+/// `[A-Z][A-Za-z0-9]*`.
+fn is_pascal_ident(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some('A'..='Z')) && chars.all(|c| c.is_ascii_alphanumeric())
+}
+
+/// A `::`-separated path of identifiers.
+fn is_type_path(s: &str) -> bool {
+    !s.is_empty()
+        && s.split("::").all(|seg| {
+            let mut c = seg.chars();
+            matches!(c.next(), Some('A'..='Z' | 'a'..='z' | '_'))
+                && c.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+}
+
+/// `bots/addUser` → `bots_add_user`, `advertiserID` → `advertiser_id`, `ZIPCode` → `zip_code`.
+///
+/// Every non-alphanumeric character separates words; inside a word, a lower-case letter or digit
+/// followed by an upper-case one, or an upper-case letter followed by an upper-case one and a
+/// lower-case one, starts a new word.
+pub fn snake_case(s: &str) -> String {
+    let mut words: Vec<String> = Vec::new();
+    for chunk in s.split(|c: char| !c.is_ascii_alphanumeric()) {
+        let chars: Vec<char> = chunk.chars().collect();
+        let mut word = String::new();
+        for (i, &c) in chars.iter().enumerate() {
+            let boundary = i > 0
+                && c.is_ascii_uppercase()
+                && (chars[i - 1].is_ascii_lowercase()
+                    || chars[i - 1].is_ascii_digit()
+                    || (chars[i - 1].is_ascii_uppercase()
+                        && chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase())));
+            if boundary && !word.is_empty() {
+                words.push(std::mem::take(&mut word));
+            }
+            word.push(c.to_ascii_lowercase());
+        }
+        if !word.is_empty() {
+            words.push(word);
+        }
+    }
+    words.join("_")
+}
+
+/// `bots_add_user` → `BotsAddUser`; `invalid_api_key` → `InvalidApiKey`.
+pub fn pascal_case(s: &str) -> String {
+    snake_case(s)
+        .split('_')
+        .map(|w| {
+            let mut c = w.chars();
+            match c.next() {
+                Some(first) => first.to_ascii_uppercase().to_string() + c.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snake_case_splits_words() {
+        let cases = [
+            ("bots/addUser", "bots_add_user"),
+            ("globalvars/get", "globalvars_get"),
+            ("AddLeadToGroup", "add_lead_to_group"),
+            ("getOrdersWithGoods", "get_orders_with_goods"),
+            ("account.add.advertiser", "account_add_advertiser"),
+            ("advertiserID", "advertiser_id"),
+            ("actionObjectID2", "action_object_id2"),
+            ("ZIPCode", "zip_code"),
+            ("hitURL1", "hit_url1"),
+            ("lead_email", "lead_email"),
+            ("doneurl2", "doneurl2"),
+            ("utm[utm_source]", "utm_utm_source"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(snake_case(input), want, "{input}");
+        }
+    }
+
+    #[test]
+    fn pascal_case_joins_words() {
+        assert_eq!(pascal_case("bots_add_user"), "BotsAddUser");
+        assert_eq!(pascal_case("invalid_api_key"), "InvalidApiKey");
+        assert_eq!(pascal_case("action_object_id2"), "ActionObjectId2");
+    }
+
+    #[test]
+    fn imported_names_reads_groups_and_aliases() {
+        let names = imported_names(&[
+            "crate::types::{Ack, Channel as Ch}".to_owned(),
+            "crate::{Client, Error}".to_owned(),
+            "std::collections::BTreeMap".to_owned(),
+        ]);
+        let names: Vec<_> = names.into_iter().collect();
+        assert_eq!(names, ["Ack", "BTreeMap", "Ch", "Client", "Error"]);
+    }
+
+    const MINIMAL: &str = r#"
+        [service]
+        name = "Demo"
+        error_code_type = "int"
+        result = "serde_json::Value"
+    "#;
+
+    fn parse_with(methods: &str) -> Result<Service, String> {
+        parse(&format!("{MINIMAL}\n{methods}"), "test.toml")
+    }
+
+    #[test]
+    fn defaults_apply() {
+        let s = parse_with(
+            r#"
+            [[method]]
+            wire = "vars/get"
+            doc = "Reads."
+            [[method.param]]
+            name = "var_id"
+            type = "String"
+            required = true
+            doc = "The variable."
+            "#,
+        )
+        .unwrap();
+        let m = &s.methods[0];
+        assert_eq!(m.rust, "vars_get");
+        assert_eq!(m.request, "VarsGet");
+        assert_eq!(m.path, "vars/get");
+        assert_eq!(m.http, "POST");
+        assert_eq!(m.params[0].location, Location::Body);
+        assert_eq!(m.extra_location, Location::Body);
+        assert!(!m.idempotent);
+        assert_eq!(m.status(), "documented");
+    }
+
+    #[test]
+    fn fixed_params_come_from_the_wire_name() {
+        let s = parse(
+            r#"
+            [service]
+            name = "ADFOX"
+            error_code_type = "int"
+            result = "Response"
+            path = ""
+            param_location = "query"
+            fixed_from_wire = { separator = ".", names = ["object", "action", "actionObject"] }
+            [[method]]
+            wire = "account.list.advertiser"
+            doc = "Lists advertisers."
+            [[method]]
+            wire = "campaign.modify"
+            doc = "Modifies a flight."
+            "#,
+            "adfox.toml",
+        )
+        .unwrap();
+        let names = |m: &Method| {
+            m.fixed
+                .iter()
+                .map(|f| format!("{}={}", f.name, f.value.display()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            names(&s.methods[0]),
+            ["object=account", "action=list", "actionObject=advertiser"]
+        );
+        assert_eq!(names(&s.methods[1]), ["object=campaign", "action=modify"]);
+        assert_eq!(s.methods[0].path, "");
+        assert_eq!(s.methods[0].fixed[0].location, Location::Query);
+    }
+
+    #[test]
+    fn path_params_must_match_placeholders() {
+        let err = parse_with(
+            r#"
+            [[method]]
+            wire = "ConnectionsGetItem"
+            doc = "Gets a connection."
+            http = "GET"
+            path = "companies/{company_id}/connections/{connection_id}"
+            [[method.param]]
+            name = "company_id"
+            type = "i64"
+            required = true
+            location = "path"
+            doc = "The company."
+            "#,
+        )
+        .unwrap_err();
+        assert!(
+            err.contains("has `{connection_id}` but no path param"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn problems_are_all_reported() {
+        let err = parse_with(
+            r#"
+            [[method]]
+            wire = "x/y"
+            doc = "X."
+            provisional = true
+            [[method.param]]
+            name = "type"
+            type = "String"
+            doc = "A keyword."
+            [[method.param]]
+            name = "extra"
+            type = "String"
+            doc = "Collides."
+            "#,
+        )
+        .unwrap_err();
+        assert!(err.contains("needs a `provisional_note`"), "{err}");
+        assert!(err.contains("`type` is a Rust keyword"), "{err}");
+        assert!(err.contains("`extra` collides"), "{err}");
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let err =
+            parse_with("[[method]]\nwire = \"a\"\ndoc = \"A.\"\nidempotnt = true\n").unwrap_err();
+        assert!(err.contains("idempotnt"), "{err}");
+    }
+
+    #[test]
+    fn error_codes_match_the_declared_type() {
+        let err = parse_with("[[error]]\ncode = \"x\"\nname = \"X\"\ndoc = \"X.\"\n").unwrap_err();
+        assert!(err.contains("must be an integer"), "{err}");
+        let err = parse_with("[[error]]\ncode = 1\ndoc = \"X.\"\n").unwrap_err();
+        assert!(err.contains("need a `name`"), "{err}");
+    }
+}

@@ -1,0 +1,243 @@
+//! Workspace automation: `cargo xtask <command>` (see `xtask/README.md`).
+//!
+//! Deliberately light: it depends on no workspace crate, so it builds and runs even when the
+//! service crates do not compile (which is exactly when `codegen` is needed).
+
+/// `cargo xtask codegen`: spec files to generated code.
+mod codegen;
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+/// The text of `cargo xtask help`.
+const USAGE: &str = "\
+Usage: cargo xtask <command> [args]
+
+Commands:
+  codegen [--check]        write crates/*/src/generated.rs and the README coverage table from
+                           crates/*/spec/api.toml; with --check write nothing and fail if stale
+  test [-- <args>]         fmt check, codegen check, clippy -D warnings, then
+                           cargo test --workspace (args after `--` go to cargo test)
+  demo [<args>]            run the demo (package th-demo) with <args>
+  sandbox [--listen ADDR]  run the local sandbox server (default 127.0.0.1:8480); other args
+                           are passed through
+  bench | faults | fuzz    not implemented yet
+  help                     print this message
+";
+
+/// The default address of `cargo xtask sandbox`.
+const DEFAULT_SANDBOX_ADDR: &str = "127.0.0.1:8480";
+
+/// Dispatches the command; errors print as `xtask <command>: <message>` and exit 1.
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some((command, rest)) = args.split_first() else {
+        print!("{USAGE}");
+        return ExitCode::SUCCESS;
+    };
+    let result = match command.as_str() {
+        "codegen" => cmd_codegen(rest),
+        "test" => cmd_test(rest),
+        "demo" => run_cargo(&["run", "--quiet", "--package", "th-demo", "--"], rest),
+        "sandbox" => cmd_sandbox(rest),
+        "bench" | "faults" | "fuzz" => {
+            eprintln!("`cargo xtask {command}` is not implemented yet (tracked in issue #6/#7)");
+            return ExitCode::from(2);
+        }
+        "help" | "--help" | "-h" => {
+            print!("{USAGE}");
+            Ok(ExitCode::SUCCESS)
+        }
+        other => {
+            eprintln!("xtask: unknown command `{other}`\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(msg) => {
+            eprintln!("xtask {command}: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root: the parent of this crate's directory.
+pub fn workspace_root() -> PathBuf {
+    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir.parent().unwrap_or(manifest_dir).to_path_buf()
+}
+
+/// The cargo that runs xtask (`$CARGO`), or `cargo` from PATH.
+fn cargo() -> OsString {
+    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
+}
+
+/// `cargo xtask codegen [--check]`.
+fn cmd_codegen(args: &[String]) -> Result<ExitCode, String> {
+    let mode = match args {
+        [] => codegen::Mode::Write,
+        [flag] if flag == "--check" => codegen::Mode::Check,
+        _ => {
+            return Err(format!(
+                "unexpected arguments {args:?}; usage: cargo xtask codegen [--check]"
+            ));
+        }
+    };
+    let root = workspace_root();
+    let outcome = codegen::run(&root, mode)?;
+    for warning in &outcome.warnings {
+        eprintln!("warning: {warning}");
+    }
+    match mode {
+        codegen::Mode::Write => {
+            for path in &outcome.written {
+                println!("wrote {path}");
+            }
+            for path in &outcome.fresh {
+                println!("up to date: {path}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        codegen::Mode::Check => {
+            if outcome.stale.is_empty() {
+                println!("codegen: {} file(s) up to date", outcome.fresh.len());
+                return Ok(ExitCode::SUCCESS);
+            }
+            eprintln!("codegen --check: {} stale file(s):", outcome.stale.len());
+            for stale in &outcome.stale {
+                eprintln!("  {}: {}", stale.path, stale.summary);
+            }
+            eprintln!("run `cargo xtask codegen` to update them");
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+/// One step of `cargo xtask test`.
+enum Step {
+    /// A cargo command (arguments after `cargo`).
+    Cargo(Vec<String>),
+    /// The codegen drift check, in-process.
+    CodegenCheck,
+}
+
+/// `cargo xtask test [-- <args for cargo test>]`.
+fn cmd_test(args: &[String]) -> Result<ExitCode, String> {
+    let extra: &[String] = match args.split_first() {
+        None => &[],
+        Some((sep, rest)) if sep == "--" => rest,
+        Some(_) => {
+            return Err(format!(
+                "unexpected arguments {args:?}; usage: cargo xtask test [-- <args for cargo test>]"
+            ));
+        }
+    };
+    let owned = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    let mut test_args = owned(&["test", "--workspace", "--locked"]);
+    test_args.extend(extra.iter().cloned());
+    let steps: Vec<(String, Step)> = vec![
+        (
+            "cargo fmt --all -- --check".to_owned(),
+            Step::Cargo(owned(&["fmt", "--all", "--", "--check"])),
+        ),
+        ("cargo xtask codegen --check".to_owned(), Step::CodegenCheck),
+        (
+            "cargo clippy --workspace --all-targets --locked -- -D warnings".to_owned(),
+            Step::Cargo(owned(&[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--locked",
+                "--",
+                "-D",
+                "warnings",
+            ])),
+        ),
+        (
+            format!("cargo {}", test_args.join(" ")),
+            Step::Cargo(test_args),
+        ),
+    ];
+    let root = workspace_root();
+    let total = steps.len();
+    let started = Instant::now();
+    for (i, (name, step)) in steps.iter().enumerate() {
+        let n = i + 1;
+        println!("==> [{n}/{total}] {name}");
+        let t = Instant::now();
+        let failure = match step {
+            Step::Cargo(cargo_args) => {
+                let status = Command::new(cargo())
+                    .args(cargo_args)
+                    .current_dir(&root)
+                    .status()
+                    .map_err(|e| format!("step {n}/{total} `{name}`: cannot start cargo: {e}"))?;
+                (!status.success()).then(|| format!("{status}"))
+            }
+            Step::CodegenCheck => match codegen::check(&root) {
+                Ok(()) => None,
+                Err(msg) => {
+                    eprintln!("{msg}");
+                    Some("stale or invalid generated files".to_owned())
+                }
+            },
+        };
+        let secs = t.elapsed().as_secs_f64();
+        if let Some(why) = failure {
+            eprintln!("xtask test: step {n}/{total} `{name}` failed ({why}) after {secs:.1} s");
+            return Ok(ExitCode::FAILURE);
+        }
+        println!("    ok ({secs:.1} s)");
+    }
+    println!(
+        "xtask test: all {total} steps passed in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `cargo xtask sandbox [--listen ADDR] [other args]`.
+fn cmd_sandbox(args: &[String]) -> Result<ExitCode, String> {
+    let mut listen = DEFAULT_SANDBOX_ADDR.to_owned();
+    let mut passthrough = Vec::new();
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        if arg == "--listen" {
+            listen = iter
+                .next()
+                .ok_or("`--listen` needs an address, e.g. 127.0.0.1:8480")?
+                .clone();
+        } else if let Some(addr) = arg.strip_prefix("--listen=") {
+            listen = addr.to_owned();
+        } else {
+            passthrough.push(arg.clone());
+        }
+    }
+    let mut all = vec!["--listen".to_owned(), listen];
+    all.extend(passthrough);
+    run_cargo(&["run", "--quiet", "--package", "th-sandbox", "--"], &all)
+}
+
+/// Runs `cargo <fixed> <args>` in the workspace root and exits with its code.
+fn run_cargo(fixed: &[&str], args: &[String]) -> Result<ExitCode, String> {
+    let status = Command::new(cargo())
+        .args(fixed)
+        .args(args)
+        .current_dir(workspace_root())
+        .status()
+        .map_err(|e| format!("cannot start `cargo {}`: {e}", fixed.join(" ")))?;
+    Ok(match status.code() {
+        Some(0) => ExitCode::SUCCESS,
+        Some(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+        None => {
+            eprintln!(
+                "xtask: `cargo {}` was stopped by a signal ({status})",
+                fixed.join(" ")
+            );
+            ExitCode::FAILURE
+        }
+    })
+}
