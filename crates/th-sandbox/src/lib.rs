@@ -1,0 +1,221 @@
+//! # th-sandbox
+//!
+//! A stateful local stand-in for the services this workspace talks to, so that demos, tests and
+//! your own development run without accounts or network. One server, one port, a path prefix per
+//! service:
+//!
+//! | prefix | service | status |
+//! | --- | --- | --- |
+//! | `/targethunter/api/<method>` | TargetHunter (BotHunter), see [`targethunter`] | served |
+//! | `/justclick/api/<method>` | JustClick | planned |
+//! | `/adfox/…` | ADFOX | planned |
+//! | `/radist/v2/…` | Radist.Online | planned |
+//! | `/_sandbox/health` | `{"ok":true}` | served |
+//! | `/_sandbox/targethunter/state` | the TargetHunter state as JSON (no auth: a loopback tool) | served |
+//!
+//! Any other path answers `404 {"error":"not_found"}`. The vendor's own example code runs
+//! against the sandbox unchanged except for the URL; the demo credentials are in
+//! [`SandboxConfig::default`].
+//!
+//! ```
+//! use th_sandbox::{SandboxConfig, start};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> std::io::Result<()> {
+//! let sandbox = start(SandboxConfig::default(), "127.0.0.1:0".parse().unwrap()).await?;
+//! // Point a client at it:
+//! assert!(sandbox.targethunter_url().ends_with("/targethunter/api/"));
+//! // ... make calls, then look at what they did:
+//! assert_eq!(sandbox.targethunter().request_count(), 0);
+//! sandbox.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The binary `th-sandbox` serves the same thing until Ctrl-C; see `th-sandbox --help`.
+#![warn(missing_docs)]
+
+use std::future::IntoFuture;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+mod request;
+mod response;
+pub mod targethunter;
+
+/// How long [`SandboxHandle::shutdown`] waits for open connections before cutting them.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// The accounts and data every emulated service starts with.
+///
+/// `Debug` never prints credentials.
+#[derive(Debug, Clone, Default)]
+pub struct SandboxConfig {
+    /// TargetHunter: api key and bots.
+    pub targethunter: targethunter::Config,
+    // Later: `justclick`, `adfox`, `radist`.
+}
+
+impl SandboxConfig {
+    /// The defaults, overridden by the environment: `TH_SANDBOX_TARGETHUNTER_API_KEY`,
+    /// `TH_SANDBOX_TARGETHUNTER_BOT_ID`, `TH_SANDBOX_TARGETHUNTER_STEP_ID` (see
+    /// [`targethunter::Config::from_env`]).
+    pub fn from_env() -> Self {
+        SandboxConfig {
+            targethunter: targethunter::Config::from_env(),
+        }
+    }
+}
+
+/// A sandbox that is built but not serving: its [`router`](Sandbox::router) can be embedded in
+/// another server or driven in-process, and its state inspected.
+///
+/// Clones share the same state.
+#[derive(Debug, Clone)]
+pub struct Sandbox {
+    targethunter: targethunter::Service,
+}
+
+impl Sandbox {
+    /// A sandbox with fresh state from `config`.
+    pub fn new(config: SandboxConfig) -> Self {
+        Sandbox {
+            targethunter: targethunter::Service::new(config.targethunter),
+        }
+    }
+
+    /// All routes (see the crate docs). Every router returned shares this sandbox's state.
+    pub fn router(&self) -> Router {
+        Router::new()
+            .route("/_sandbox/health", get(health))
+            .nest("/_sandbox/targethunter", self.targethunter.admin_router())
+            .nest("/targethunter", self.targethunter.api_router())
+            // Later, one line per service:
+            //   .nest("/justclick", self.justclick.api_router())
+            //   .nest("/adfox", self.adfox.api_router())
+            //   .nest("/radist", self.radist.api_router())
+            .method_not_allowed_fallback(|| async { response::method_not_allowed() })
+            .fallback(|| async { response::not_found() })
+    }
+
+    /// A read-only view of the TargetHunter state.
+    pub fn targethunter(&self) -> targethunter::Inspect {
+        self.targethunter.inspect()
+    }
+}
+
+/// The sandbox's routes with fresh state from `config`, for embedding in another server.
+///
+/// Use [`Sandbox::new`] and [`Sandbox::router`] instead when you also want to inspect the state.
+pub fn router(config: SandboxConfig) -> Router {
+    Sandbox::new(config).router()
+}
+
+async fn health() -> axum::response::Response {
+    response::json(StatusCode::OK, &serde_json::json!({ "ok": true }))
+}
+
+/// Binds `listen` (port 0 picks a free port) and serves the sandbox in a spawned tokio task.
+///
+/// Prints nothing. The server runs until [`SandboxHandle::shutdown`] or until the handle is
+/// dropped.
+///
+/// # Errors
+///
+/// When the address cannot be bound.
+pub async fn start(config: SandboxConfig, listen: SocketAddr) -> std::io::Result<SandboxHandle> {
+    let sandbox = Sandbox::new(config);
+    let listener = TcpListener::bind(listen).await?;
+    let addr = listener.local_addr()?;
+    let (stop_tx, stop_rx) = oneshot::channel::<()>();
+    let server = axum::serve(listener, sandbox.router()).with_graceful_shutdown(async move {
+        // Resolves on `shutdown()` and also when the sender is dropped.
+        let _ = stop_rx.await;
+    });
+    let task = tokio::spawn(async move {
+        // `axum::serve` only returns on shutdown; accept errors are retried inside it.
+        let _ = server.into_future().await;
+    });
+    Ok(SandboxHandle {
+        addr,
+        sandbox,
+        stop: Some(stop_tx),
+        task: Some(task),
+    })
+}
+
+/// A running sandbox server. Dropping it stops the server.
+#[derive(Debug)]
+pub struct SandboxHandle {
+    addr: SocketAddr,
+    sandbox: Sandbox,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl SandboxHandle {
+    /// The address the server is bound to.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT` (the loopback address when bound to `0.0.0.0` or `::`).
+    pub fn base_url(&self) -> String {
+        let ip = match self.addr.ip() {
+            IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+            ip => ip,
+        };
+        format!("http://{}", SocketAddr::new(ip, self.addr.port()))
+    }
+
+    /// `http://127.0.0.1:PORT/targethunter/api/`: the TargetHunter base URL, with the trailing
+    /// slash; a client appends the method name (`bots/addUser`).
+    pub fn targethunter_url(&self) -> String {
+        format!("{}/targethunter/api/", self.base_url())
+    }
+
+    /// A read-only view of the TargetHunter state (users in bots, variables, request count).
+    pub fn targethunter(&self) -> targethunter::Inspect {
+        self.sandbox.targethunter()
+    }
+
+    /// The sandbox behind the server, e.g. to build another router sharing its state.
+    pub fn sandbox(&self) -> &Sandbox {
+        &self.sandbox
+    }
+
+    /// Stops accepting connections, lets open ones finish (at most 5 seconds), then returns.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(mut task) = self.task.take()
+            && tokio::time::timeout(SHUTDOWN_GRACE, &mut task)
+                .await
+                .is_err()
+        {
+            task.abort();
+        }
+    }
+}
+
+impl Drop for SandboxHandle {
+    /// Stops accepting at once (the accept loop is aborted) and asks open connections to close
+    /// after their current request.
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}

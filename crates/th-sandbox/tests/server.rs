@@ -1,0 +1,346 @@
+//! The sandbox over real loopback sockets: `start()`, shutdown, and the binary.
+
+use std::io::{BufRead, BufReader, Read};
+use std::net::SocketAddr;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use th_sandbox::targethunter::{DEMO_API_KEY, DEMO_BOT_ID};
+use th_sandbox::{SandboxConfig, start};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+const VENDOR_BODY: &str = "api_key=cd29334cb46d4f8325deedfdea81e9b266319d074e08cd56f05b56466d2&bot_id=607d97c6a01c6a25972ed95e&uid=102036383&channel=VK&force=1&payload%5Btext%5D=%D0%A2%D0%B5%D0%BA%D1%81%D1%82&payload%5Bparam1%5D=param1";
+
+/// A minimal HTTP/1.1 client: one request per connection, `Connection: close`.
+async fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> (u16, Value) {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if let Some(ct) = content_type {
+        head.push_str(&format!("Content-Type: {ct}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(body).await.unwrap();
+    let mut response = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut response))
+        .await
+        .expect("response within 10s")
+        .unwrap();
+    let text = String::from_utf8(response).unwrap();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, serde_json::from_str(body).unwrap())
+}
+
+#[tokio::test]
+async fn start_on_port_zero_serves_and_shuts_down() {
+    let sandbox = start(SandboxConfig::default(), "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let addr = sandbox.addr();
+    assert_ne!(addr.port(), 0);
+    assert_eq!(
+        sandbox.base_url(),
+        format!("http://127.0.0.1:{}", addr.port())
+    );
+    assert_eq!(
+        sandbox.targethunter_url(),
+        format!("http://127.0.0.1:{}/targethunter/api/", addr.port())
+    );
+
+    assert_eq!(
+        http(addr, "GET", "/_sandbox/health", None, b"").await,
+        (200, json!({"ok": true}))
+    );
+    let (status, body) = http(
+        addr,
+        "POST",
+        "/targethunter/api/bots/addUser",
+        Some("application/x-www-form-urlencoded"),
+        VENDOR_BODY.as_bytes(),
+    )
+    .await;
+    assert_eq!(
+        (status, body),
+        (
+            200,
+            json!({"success": true, "added": true, "message": "User added to the bot"})
+        )
+    );
+    let user = sandbox
+        .targethunter()
+        .bot_user(DEMO_BOT_ID, "VK", "102036383")
+        .unwrap();
+    assert_eq!(
+        user.payload,
+        Some(json!({"text": "Текст", "param1": "param1"}))
+    );
+
+    // Garbage, then a good request on the same server.
+    let (status, body) = http(
+        addr,
+        "POST",
+        "/targethunter/api/vars/get",
+        Some("application/json"),
+        b"{oops",
+    )
+    .await;
+    assert_eq!((status, &body["error"]), (400, &json!("invalid_param")));
+    let path = format!("/targethunter/api/vars/get?api_key={DEMO_API_KEY}&var_id=x&uid=1");
+    let (status, body) = http(addr, "GET", &path, None, b"").await;
+    assert_eq!(
+        (status, body),
+        (200, json!({"success": true, "var_id": "x", "value": null}))
+    );
+    assert_eq!(sandbox.targethunter().request_count(), 3);
+
+    sandbox.shutdown().await;
+    // The listener is gone: the port can be bound again. (A connect() probe would be racy: on
+    // loopback a client can self-connect to a free ephemeral port.)
+    assert!(
+        tokio::net::TcpListener::bind(addr).await.is_ok(),
+        "port still held after shutdown"
+    );
+}
+
+#[tokio::test]
+async fn dropping_the_handle_stops_the_server() {
+    let sandbox = start(SandboxConfig::default(), "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let addr = sandbox.addr();
+    assert_eq!(
+        http(addr, "GET", "/_sandbox/health", None, b"").await.0,
+        200
+    );
+    drop(sandbox);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while tokio::net::TcpListener::bind(addr).await.is_err() {
+        assert!(Instant::now() < deadline, "port still held 5s after drop");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn start_reports_bind_errors() {
+    let first = start(SandboxConfig::default(), "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let taken = start(SandboxConfig::default(), first.addr()).await;
+    assert!(taken.is_err());
+    first.shutdown().await;
+}
+
+/// The binary, killed when dropped.
+struct Bin(std::process::Child);
+
+impl Drop for Bin {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn spawn_bin(args: &[&str], envs: &[(&str, &str)]) -> Bin {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_th-sandbox"));
+    cmd.args(args)
+        .env_remove("TH_SANDBOX_TARGETHUNTER_API_KEY")
+        .env_remove("TH_SANDBOX_TARGETHUNTER_BOT_ID")
+        .env_remove("TH_SANDBOX_TARGETHUNTER_STEP_ID")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    Bin(cmd.spawn().unwrap())
+}
+
+/// Reads the first stdout line, giving up after 30 s.
+fn first_line(bin: &mut Bin) -> String {
+    let stdout = bin.0.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    rx.recv_timeout(Duration::from_secs(30))
+        .expect("first stdout line within 30s")
+}
+
+fn listening_addr(line: &str) -> SocketAddr {
+    let port = line
+        .strip_prefix("th-sandbox listening on http://127.0.0.1:")
+        .and_then(|rest| rest.strip_suffix('\n'))
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
+    assert!(
+        !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()),
+        "{line:?}"
+    );
+    SocketAddr::from(([127, 0, 0, 1], port.parse::<u16>().unwrap()))
+}
+
+#[tokio::test]
+async fn binary_prints_the_listening_line_and_serves() {
+    let mut bin = spawn_bin(&["--listen", "127.0.0.1:0"], &[]);
+    let line = tokio::task::spawn_blocking({
+        let stdout = bin.0.stdout.take().unwrap();
+        move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            line
+        }
+    });
+    let line = tokio::time::timeout(Duration::from_secs(30), line)
+        .await
+        .expect("line within 30s")
+        .unwrap();
+    let addr = listening_addr(&line);
+    assert_ne!(addr.port(), 0);
+    assert_eq!(
+        http(addr, "GET", "/_sandbox/health", None, b"").await,
+        (200, json!({"ok": true}))
+    );
+    let (status, body) = http(
+        addr,
+        "POST",
+        "/targethunter/api/bots/addUser",
+        Some("application/x-www-form-urlencoded"),
+        VENDOR_BODY.as_bytes(),
+    )
+    .await;
+    assert_eq!((status, &body["added"]), (200, &json!(true)));
+}
+
+#[test]
+fn binary_takes_settings_from_flags_and_env_and_never_prints_the_key() {
+    let env_key = "env-key-0123456789";
+    let flag_key = "flag-key-9876543210";
+    let mut bin = spawn_bin(
+        &["--listen=127.0.0.1:0", "--targethunter-api-key", flag_key],
+        &[
+            ("TH_SANDBOX_TARGETHUNTER_API_KEY", env_key),
+            ("TH_SANDBOX_TARGETHUNTER_BOT_ID", "bbbbbbbbbbbbbbbbbbbbbbbb"),
+        ],
+    );
+    let line = first_line(&mut bin);
+    let addr = listening_addr(&line);
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let body = |key: &str| {
+            json!({"api_key": key, "bot_id": "bbbbbbbbbbbbbbbbbbbbbbbb", "uid": 1, "channel": "VK"})
+                .to_string()
+        };
+        let (status, _) = http(
+            addr,
+            "POST",
+            "/targethunter/api/bots/addUser",
+            Some("application/json"),
+            body(env_key).as_bytes(),
+        )
+        .await;
+        assert_eq!(status, 401, "the flag overrides the env");
+        let (status, reply) = http(
+            addr,
+            "POST",
+            "/targethunter/api/bots/addUser",
+            Some("application/json"),
+            body(flag_key).as_bytes(),
+        )
+        .await;
+        assert_eq!((status, &reply["added"]), (200, &json!(true)));
+    });
+
+    stop(&mut bin);
+    let mut stderr = String::new();
+    bin.0
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(
+        stderr.contains("api_key: [redacted] (set by flag)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("bot_id: bbbbbbbbbbbbbbbbbbbbbbbb (set by env)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("step_id: 61af67fb5bc8635f3f53b18b (set by default)"),
+        "{stderr}"
+    );
+    for secret in [env_key, flag_key, DEMO_API_KEY] {
+        assert!(
+            !stderr.contains(secret) && !line.contains(secret),
+            "{stderr}"
+        );
+    }
+}
+
+/// SIGTERM on Unix (the binary then exits 0); a kill elsewhere.
+fn stop(bin: &mut Bin) {
+    #[cfg(unix)]
+    {
+        let status = Command::new("kill")
+            .args(["-TERM", &bin.0.id().to_string()])
+            .status();
+        if status.is_ok_and(|s| s.success()) {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while Instant::now() < deadline {
+                if let Ok(Some(exit)) = bin.0.try_wait() {
+                    assert!(exit.success(), "exit after SIGTERM: {exit}");
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            panic!("no exit within 10s of SIGTERM");
+        }
+    }
+    let _ = bin.0.kill();
+    let _ = bin.0.wait();
+}
+
+#[test]
+fn binary_help_and_bad_args() {
+    let out = Command::new(env!("CARGO_BIN_EXE_th-sandbox"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("--listen ADDR") && text.contains("--targethunter-api-key"),
+        "{text}"
+    );
+
+    let out = Command::new(env!("CARGO_BIN_EXE_th-sandbox"))
+        .arg("--bogus")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let out = Command::new(env!("CARGO_BIN_EXE_th-sandbox"))
+        .args(["--listen", "nope"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
