@@ -1,0 +1,451 @@
+//! The client: configuration, auth, how one call is built, sent and decoded.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::Method;
+use serde_json::{Map, Value};
+use th_core::error::snippet;
+use th_core::form::http_build_query_into;
+use th_core::{
+    ApiRequest, ClientOptions, DecodeError, FormValue, HttpRequest, HttpResponse, InvalidInput,
+    MethodInfo, RateLimit, RetryPolicy, Secret, StatusError, Transport,
+};
+
+use crate::error::{ApiErrorCode, Error};
+use crate::types::FromBody;
+
+/// The production base URL; method names are appended to it.
+pub const DEFAULT_BASE_URL: &str = "https://smm.targethunter.ru/api/";
+
+/// The service name used in tracing.
+pub const SERVICE: &str = "targethunter";
+
+/// How request parameters go on the wire. The API accepts both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WireFormat {
+    /// `POST` with `Content-Type: application/json`: `payload` stays a real object (the default).
+    #[default]
+    Json,
+    /// `POST` with `application/x-www-form-urlencoded`, encoded as PHP's `http_build_query`
+    /// (`payload[text]=...`), byte for byte what the vendor's PHP example sends.
+    Form,
+}
+
+/// A TargetHunter API client. Cheap to clone; clones share the connection pool.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), targethunter_api::Error> {
+/// use targethunter_api::{BotsAddUser, Channel, Client};
+/// let client = Client::new("your-api-key")?;
+/// client.bots_add_user(BotsAddUser::new("607d97c6a01c6a25972ed95e", 102036383, Channel::Vk)).await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    api_key: Secret,
+    base_url: String,
+    wire: WireFormat,
+    transport: Arc<dyn Transport>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("api_key", &self.inner.api_key)
+            .field("base_url", &self.inner.base_url)
+            .field("wire", &self.inner.wire)
+            .field("transport", &self.inner.transport)
+            .finish()
+    }
+}
+
+/// Settings of a [`Client`].
+#[derive(Debug, Clone)]
+pub struct ClientBuilder {
+    api_key: Secret,
+    base_url: String,
+    wire: WireFormat,
+    options: ClientOptions,
+}
+
+impl ClientBuilder {
+    /// The base URL the method name is appended to (default [`DEFAULT_BASE_URL`]); e.g. the
+    /// sandbox's `http://127.0.0.1:8480/targethunter/api/`.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// JSON (default) or PHP-style form bodies.
+    pub fn wire_format(mut self, wire: WireFormat) -> Self {
+        self.wire = wire;
+        self
+    }
+
+    /// The retry policy (default: 3 attempts; only idempotent calls are retried once the server
+    /// answered).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.options.retry = policy;
+        self
+    }
+
+    /// A client-side rate limit (none by default: the vendor documents none).
+    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
+        self.options.rate_limit = Some(limit);
+        self
+    }
+
+    /// The timeout of each attempt.
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.options.attempt_timeout = Some(timeout);
+        self
+    }
+
+    /// The transport at the bottom of the stack (e.g. a `ReqwestTransport` over your own
+    /// `reqwest::Client`, or a `MockTransport` in tests).
+    pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
+        self.options.transport = Some(transport);
+        self
+    }
+
+    /// All transport settings at once.
+    pub fn options(mut self, options: ClientOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Builds the client.
+    pub fn build(self) -> Result<Client, Error> {
+        if self.api_key.is_empty() {
+            return Err(Error::Config("the api_key is empty".into()));
+        }
+        let mut base_url = self.base_url;
+        if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
+            return Err(Error::Config(format!(
+                "the base URL must start with http:// or https://: {base_url:?}"
+            )));
+        }
+        if base_url.contains(['?', '#']) {
+            return Err(Error::Config(
+                "the base URL must not have a query or fragment".into(),
+            ));
+        }
+        if !base_url.ends_with('/') {
+            base_url.push('/');
+        }
+        let mut options = self.options;
+        if let (Some(timeout), None) = (options.attempt_timeout, &options.transport) {
+            let transport = th_core::ReqwestTransport::builder()
+                .attempt_timeout(timeout)
+                .build()?;
+            options.transport = Some(Arc::new(transport));
+        }
+        let transport = options.build_stack()?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                api_key: self.api_key,
+                base_url,
+                wire: self.wire,
+                transport,
+            }),
+        })
+    }
+}
+
+/// A call by method name, for methods this version does not type (same auth, retries, errors).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawRequest {
+    method: String,
+    params: Vec<(String, FormValue)>,
+    idempotent: bool,
+}
+
+impl RawRequest {
+    /// A call of `method` (e.g. `bots/addUser`), not idempotent unless said.
+    pub fn new(method: impl Into<String>) -> Self {
+        RawRequest {
+            method: method.into(),
+            params: Vec::new(),
+            idempotent: false,
+        }
+    }
+
+    /// Adds a param.
+    pub fn param(mut self, name: impl Into<String>, value: impl th_core::ParamValue) -> Self {
+        self.params.push((name.into(), value.to_form()));
+        self
+    }
+
+    /// Marks the call safe to retry after the server answered.
+    pub fn idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = idempotent;
+        self
+    }
+
+    fn validate(&self) -> Result<(), InvalidInput> {
+        let ok = !self.method.is_empty()
+            && self.method.len() <= 128
+            && !self.method.contains("..")
+            && !self.method.starts_with('/')
+            && self
+                .method
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"/_.-".contains(&b));
+        if !ok {
+            return Err(InvalidInput::new(
+                "method",
+                "must be a method name like bots/addUser",
+            ));
+        }
+        if let Some((name, _)) = self.params.iter().find(|(n, _)| n == "api_key") {
+            return Err(InvalidInput::new(
+                Cow::Owned(name.clone()),
+                "is added by the client; do not pass it",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Client {
+    /// A client for the production API with default settings.
+    pub fn new(api_key: impl Into<Secret>) -> Result<Self, Error> {
+        Self::builder(api_key).build()
+    }
+
+    /// A builder, to change the base URL, wire format, retries or transport.
+    pub fn builder(api_key: impl Into<Secret>) -> ClientBuilder {
+        ClientBuilder {
+            api_key: api_key.into(),
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            wire: WireFormat::default(),
+            options: ClientOptions::default(),
+        }
+    }
+
+    /// The base URL in use.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// The wire format in use.
+    pub fn wire_format(&self) -> WireFormat {
+        self.inner.wire
+    }
+
+    /// Validates, sends and decodes a typed request. The generated methods call this.
+    pub async fn execute<R>(&self, request: R) -> Result<R::Response, Error>
+    where
+        R: ApiRequest,
+        R::Response: FromBody,
+    {
+        request.validate()?;
+        let params = request.params();
+        let body = self
+            .call(
+                &R::INFO,
+                Cow::Borrowed(R::INFO.wire),
+                params.path,
+                params.body,
+            )
+            .await?;
+        Ok(R::Response::from_body(body)?)
+    }
+
+    /// Calls any method by name with the client's auth, retries and error handling, and
+    /// returns the JSON body.
+    pub async fn raw(&self, request: RawRequest) -> Result<Value, Error> {
+        request.validate()?;
+        let info = MethodInfo {
+            wire: "raw",
+            http_method: "POST",
+            path: "",
+            idempotent: request.idempotent,
+            provisional: true,
+            deprecated: false,
+            rate_class: None,
+        };
+        let path = request.method.clone();
+        self.call(&info, Cow::Owned(request.method), path, request.params)
+            .await
+    }
+
+    /// Builds the HTTP request (without sending it): the exact bytes that would go on the wire.
+    pub fn build_request<R: ApiRequest>(&self, request: &R) -> Result<HttpRequest, Error> {
+        request.validate()?;
+        let params = request.params();
+        Ok(self.http_request(
+            &R::INFO,
+            Cow::Borrowed(R::INFO.wire),
+            &params.path,
+            &params.body,
+        ))
+    }
+
+    fn http_request(
+        &self,
+        info: &MethodInfo,
+        operation: Cow<'static, str>,
+        path: &str,
+        params: &[(String, FormValue)],
+    ) -> HttpRequest {
+        let url = format!("{}{}", self.inner.base_url, path);
+        let key = FormValue::Str(self.inner.api_key.expose().to_owned());
+        let request = match self.inner.wire {
+            WireFormat::Json => {
+                let mut map = Map::with_capacity(params.len() + 1);
+                map.insert("api_key".to_owned(), key.to_json());
+                for (name, value) in params {
+                    map.insert(name.clone(), json_value(value));
+                }
+                let body = serde_json::to_vec(&Value::Object(map)).unwrap_or_default();
+                HttpRequest::new(Method::POST, url).body("application/json", body)
+            }
+            WireFormat::Form => {
+                let mut body = String::with_capacity(128);
+                http_build_query_into(&mut body, &[("api_key".to_owned(), key)]);
+                if !params.is_empty() {
+                    body.push('&');
+                    let start = body.len();
+                    http_build_query_into(&mut body, params);
+                    if body.len() == start {
+                        body.pop();
+                    }
+                }
+                HttpRequest::new(Method::POST, url).body("application/x-www-form-urlencoded", body)
+            }
+        };
+        let mut request = request
+            .header(
+                http::header::ACCEPT,
+                http::HeaderValue::from_static("application/json"),
+            )
+            .idempotent(info.idempotent)
+            .operation(SERVICE, operation);
+        request.rate_class = info.rate_class;
+        request
+    }
+
+    async fn call(
+        &self,
+        info: &MethodInfo,
+        operation: Cow<'static, str>,
+        path: String,
+        params: Vec<(String, FormValue)>,
+    ) -> Result<Value, Error> {
+        let request = self.http_request(info, operation, &path, &params);
+        let response = self.inner.transport.send(request).await?;
+        self.decode(&response)
+    }
+
+    /// Turns a response into the JSON body or the right error.
+    ///
+    /// Provisional (the vendor documents no envelope): a JSON object with `"success": false`, or
+    /// with an `error` and no `"success": true`, is an API error; any other non-2xx status is a
+    /// [`StatusError`]; a 2xx body that is not a JSON object is a [`DecodeError`].
+    fn decode(&self, response: &HttpResponse) -> Result<Value, Error> {
+        let status = response.status.as_u16();
+        let body = match serde_json::from_slice::<Value>(&response.body) {
+            Ok(body @ Value::Object(_)) => body,
+            _ if !response.status.is_success() => {
+                return Err(StatusError::from_response(response).into());
+            }
+            Ok(other) => {
+                let message = format!("expected a JSON object, got {}", kind(&other));
+                return Err(DecodeError::new(
+                    "JSON",
+                    message,
+                    self.scrub(&response.body).as_bytes(),
+                )
+                .into());
+            }
+            Err(e) => {
+                return Err(DecodeError::new(
+                    "JSON",
+                    e.to_string(),
+                    self.scrub(&response.body).as_bytes(),
+                )
+                .into());
+            }
+        };
+        let success = body.get("success").and_then(Value::as_bool);
+        let error = body.get("error").filter(|e| !e.is_null());
+        let is_error = success == Some(false) || (success != Some(true) && error.is_some());
+        if !is_error || status == 429 {
+            if !response.status.is_success() {
+                return Err(StatusError::from_response(response).into());
+            }
+            return Ok(body);
+        }
+        let code_text = match error {
+            Some(Value::String(code)) => code.clone(),
+            Some(Value::Object(obj)) => obj.get("code").map(text_of).unwrap_or_default(),
+            Some(other) => text_of(other),
+            None => String::new(),
+        };
+        let message = body
+            .get("message")
+            .or_else(|| error.and_then(|e| e.get("message")))
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        Err(Error::Api {
+            code: ApiErrorCode::from_code(&code_text),
+            message: self.scrub_str(message),
+            status,
+            body: self.scrub(&response.body),
+        })
+    }
+
+    fn scrub(&self, body: &[u8]) -> String {
+        self.scrub_str(&snippet(body))
+    }
+
+    fn scrub_str(&self, text: &str) -> String {
+        let key = self.inner.api_key.expose();
+        if key.len() >= 4 {
+            text.replace(key, th_core::secret::REDACTED)
+        } else {
+            text.to_owned()
+        }
+    }
+}
+
+/// Form values to JSON, with booleans as 1/0 as the API documents them (`force`).
+fn json_value(value: &FormValue) -> Value {
+    match value {
+        FormValue::Bool(b) => Value::from(u8::from(*b)),
+        FormValue::List(items) => Value::Array(items.iter().map(json_value).collect()),
+        FormValue::Map(entries) => Value::Object(
+            entries
+                .iter()
+                .map(|(k, v)| (k.clone(), json_value(v)))
+                .collect(),
+        ),
+        other => other.to_json(),
+    }
+}
+
+fn text_of(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
