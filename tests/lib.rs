@@ -1,0 +1,31 @@
+//! Workspace-level integration tests live in `tests/tests/`; this library holds their shared
+//! helpers.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+/// The PHP interpreter, when installed. Without it the caller reports the check as skipped —
+/// unless `TH_REQUIRE_PHP=1` (CI), where a missing PHP fails the test.
+pub fn php(what: &str) -> Option<Command> {
+    let found = Command::new("php")
+        .arg("--version")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if found {
+        return Some(Command::new("php"));
+    }
+    assert!(
+        std::env::var("TH_REQUIRE_PHP").as_deref() != Ok("1"),
+        "TH_REQUIRE_PHP=1 but php is not installed ({what})"
+    );
+    eprintln!("skipped: php not installed ({what})");
+    None
+}
+
+/// A fixture file under `tests/fixtures/`.
+pub fn fixture(path: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(path)
+}

@@ -1,0 +1,297 @@
+//! th-core's transport and layers against real sockets (wiremock on loopback) and the mock.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use http::{Method, StatusCode};
+use th_core::{
+    ClientOptions, HttpRequest, HttpResponse, ManualClock, MockTransport, RateLimit,
+    ReqwestTransport, Retry, RetryPolicy, Throttle, Trace, Transport, TransportError,
+};
+use wiremock::matchers::any;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn req(url: String, idempotent: bool) -> HttpRequest {
+    HttpRequest::new(Method::POST, url)
+        .body("text/plain", "x")
+        .idempotent(idempotent)
+        .operation("test", "op")
+}
+
+#[tokio::test]
+async fn body_over_the_cap_is_an_error_not_an_allocation() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(vec![b'a'; 10_000]))
+        .mount(&server)
+        .await;
+    let t = ReqwestTransport::builder()
+        .max_body_bytes(4096)
+        .build()
+        .expect("transport");
+    let err = t.send(req(server.uri(), true)).await.unwrap_err();
+    assert_eq!(err, TransportError::BodyTooLarge { limit: 4096 });
+    let t = ReqwestTransport::builder()
+        .max_body_bytes(10_000)
+        .build()
+        .expect("transport");
+    let ok = t
+        .send(req(server.uri(), true))
+        .await
+        .expect("at the cap is fine");
+    assert_eq!(ok.body.len(), 10_000);
+}
+
+#[tokio::test]
+async fn slow_headers_time_out() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(5)))
+        .mount(&server)
+        .await;
+    let t = ReqwestTransport::builder()
+        .attempt_timeout(Duration::from_millis(200))
+        .build()
+        .expect("transport");
+    let err = t.send(req(server.uri(), true)).await.unwrap_err();
+    assert!(matches!(err, TransportError::Timeout(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn redirects_are_never_followed() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(302)
+                .insert_header("location", "http://evil.example/steal?key=secret"),
+        )
+        .mount(&server)
+        .await;
+    let t = ReqwestTransport::new().expect("transport");
+    let err = t.send(req(server.uri(), true)).await.unwrap_err();
+    assert_eq!(
+        err,
+        TransportError::Redirect {
+            status: 302,
+            location: "http://evil.example/steal".into()
+        }
+    );
+    assert_eq!(server.received_requests().await.map(|r| r.len()), Some(1));
+}
+
+#[tokio::test]
+async fn connect_errors_never_show_the_query() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let t = ReqwestTransport::new().expect("transport");
+    let err = t
+        .send(req(
+            format!("http://127.0.0.1:{port}/api?api_key=SECRET123"),
+            true,
+        ))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, TransportError::Connect(_)), "{err:?}");
+    assert!(!format!("{err} {err:?}").contains("SECRET123"));
+}
+
+#[tokio::test]
+async fn retry_counts_attempts_and_respects_idempotency() {
+    let mock = MockTransport::new();
+    mock.push_body(500, "a")
+        .push_body(502, "b")
+        .push_body(200, "ok");
+    let clock = Arc::new(ManualClock::new());
+    let t = Retry::new(mock.clone(), RetryPolicy::default()).with_clock(clock.clone());
+    let resp = t
+        .send(req("http://x/".into(), true))
+        .await
+        .expect("third time lucky");
+    assert_eq!((resp.status, resp.attempts), (StatusCode::OK, 3));
+    assert_eq!(mock.requests().len(), 3);
+    assert_eq!(clock.sleeps().len(), 2);
+
+    let mock = MockTransport::new();
+    mock.push_body(500, "a").push_body(200, "ok");
+    let t =
+        Retry::new(mock.clone(), RetryPolicy::default()).with_clock(Arc::new(ManualClock::new()));
+    let resp = t
+        .send(req("http://x/".into(), false))
+        .await
+        .expect("response");
+    assert_eq!((resp.status.as_u16(), mock.requests().len()), (500, 1));
+
+    // Connection refused is retried for non-idempotent requests; a reset mid-body is not.
+    let mock = MockTransport::new();
+    mock.push_error(TransportError::Connect("refused".into()))
+        .push_body(200, "ok");
+    let t =
+        Retry::new(mock.clone(), RetryPolicy::default()).with_clock(Arc::new(ManualClock::new()));
+    assert!(t.send(req("http://x/".into(), false)).await.is_ok());
+    assert_eq!(mock.requests().len(), 2);
+
+    let mock = MockTransport::new();
+    mock.push_error(TransportError::Io("reset".into()))
+        .push_body(200, "ok");
+    let t =
+        Retry::new(mock.clone(), RetryPolicy::default()).with_clock(Arc::new(ManualClock::new()));
+    assert_eq!(
+        t.send(req("http://x/".into(), false)).await.unwrap_err(),
+        TransportError::Io("reset".into())
+    );
+    assert_eq!(mock.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn whole_call_deadline_bounds_retries() {
+    let mock = MockTransport::new();
+    mock.set_fallback(HttpResponse::new(StatusCode::SERVICE_UNAVAILABLE, "down"));
+    let clock = Arc::new(ManualClock::new());
+    let policy = RetryPolicy {
+        max_attempts: 1000,
+        base_delay: Duration::from_secs(1),
+        max_delay: Duration::from_secs(1),
+        total_timeout: Some(Duration::from_secs(10)),
+        ..RetryPolicy::default()
+    };
+    let t = Retry::new(mock.clone(), policy).with_clock(clock.clone());
+    let resp = t
+        .send(req("http://x/".into(), true))
+        .await
+        .expect("last response returned");
+    assert_eq!(resp.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        clock.slept() < Duration::from_secs(10),
+        "slept {:?}",
+        clock.slept()
+    );
+    assert!(mock.requests().len() < 1000);
+    // Each attempt's timeout is clamped to what is left of the deadline.
+    assert!(
+        mock.requests()
+            .iter()
+            .all(|r| r.timeout.is_some_and(|t| t <= Duration::from_secs(10)))
+    );
+}
+
+#[tokio::test]
+async fn throttle_spaces_requests_on_injected_time() {
+    let mock = MockTransport::new();
+    mock.set_fallback(HttpResponse::new(StatusCode::OK, ""));
+    let clock = Arc::new(ManualClock::new());
+    let t = Throttle::new(mock.clone())
+        .limit(RateLimit::per_second(5))
+        .class_limit("listings", RateLimit::per_second(1).with_burst(1))
+        .with_clock(clock.clone());
+    for _ in 0..10 {
+        t.send(req("http://x/".into(), true)).await.expect("ok");
+    }
+    // 5 at once, then one every 200 ms: 1 s of waiting for the next 5.
+    assert_eq!(clock.slept(), Duration::from_secs(1));
+    let clock = Arc::new(ManualClock::new());
+    let t = Throttle::new(mock.clone())
+        .class_limit("listings", RateLimit::per_second(1).with_burst(1))
+        .with_clock(clock.clone());
+    for _ in 0..3 {
+        let mut r = req("http://x/".into(), true);
+        r.rate_class = Some("listings");
+        t.send(r).await.expect("ok");
+    }
+    t.send(req("http://x/".into(), true))
+        .await
+        .expect("unclassed requests are not held");
+    // One a second: each waits 1 s after the previous one (the clock moves on as it sleeps).
+    assert_eq!(
+        clock.sleeps(),
+        vec![Duration::from_secs(1), Duration::from_secs(1)]
+    );
+}
+
+/// A `tracing` writer that keeps everything written.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .map_err(|_| std::io::Error::other("poisoned"))?
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn trace_spans_carry_no_secret() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let mock = MockTransport::new();
+    mock.push_body(503, "").push_body(200, "");
+    let options = ClientOptions {
+        transport: Some(Arc::new(mock.clone())),
+        clock: Some(Arc::new(ManualClock::new())),
+        ..ClientOptions::default()
+    };
+    let stack = options.build_stack().expect("stack");
+    let mut r = HttpRequest::new(Method::POST, "http://x/api/vars/get?api_key=QUERYSECRET")
+        .body("application/x-www-form-urlencoded", "api_key=BODYSECRET")
+        .sensitive_header(
+            http::header::AUTHORIZATION,
+            http::HeaderValue::from_static("OAuth HEADERSECRET"),
+        )
+        .idempotent(true)
+        .operation("targethunter", "vars/get");
+    r.timeout = Some(Duration::from_secs(1));
+    stack.send(r).await.expect("retried to success");
+    let _ = Trace::new(mock.clone())
+        .send(req("http://x/?k=QUERYSECRET".into(), true))
+        .await;
+
+    let text = String::from_utf8(captured.0.lock().map(|v| v.clone()).unwrap_or_default())
+        .unwrap_or_default();
+    assert!(text.contains("th.call"), "{text}");
+    assert!(
+        text.contains("vars/get") && text.contains("targethunter"),
+        "{text}"
+    );
+    assert!(text.contains("retrying"), "{text}");
+    for secret in ["QUERYSECRET", "BODYSECRET", "HEADERSECRET"] {
+        assert!(
+            !text.contains(secret),
+            "{secret} leaked into traces:\n{text}"
+        );
+    }
+    // Debug of the request hides them too.
+    let printed = format!("{:?}", mock.requests());
+    for secret in ["QUERYSECRET", "BODYSECRET", "HEADERSECRET"] {
+        assert!(
+            !printed.contains(secret),
+            "{secret} leaked into Debug: {printed}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn mock_without_a_queued_response_says_which_request() {
+    let mock = MockTransport::new();
+    let err = mock
+        .send(req("http://x/api/vars/get".into(), true))
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("POST http://x/api/vars/get"),
+        "{err}"
+    );
+}
