@@ -9,9 +9,10 @@ use http::Method;
 use serde_json::{Map, Value};
 use th_core::error::snippet;
 use th_core::form::http_build_query_into;
+use th_core::secret::scrub;
 use th_core::{
     ApiRequest, ClientOptions, DecodeError, FormValue, HttpRequest, HttpResponse, InvalidInput,
-    MethodInfo, RateLimit, RetryPolicy, Secret, StatusError, Transport,
+    MethodInfo, RateLimit, RetryPolicy, Secret, StatusError, Transport, normalize_base_url,
 };
 
 use crate::error::{ApiErrorCode, Error};
@@ -126,28 +127,8 @@ impl ClientBuilder {
         if self.api_key.is_empty() {
             return Err(Error::Config("the api_key is empty".into()));
         }
-        let mut base_url = self.base_url;
-        if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
-            return Err(Error::Config(format!(
-                "the base URL must start with http:// or https://: {base_url:?}"
-            )));
-        }
-        if base_url.contains(['?', '#']) {
-            return Err(Error::Config(
-                "the base URL must not have a query or fragment".into(),
-            ));
-        }
-        if !base_url.ends_with('/') {
-            base_url.push('/');
-        }
-        let mut options = self.options;
-        if let (Some(timeout), None) = (options.attempt_timeout, &options.transport) {
-            let transport = th_core::ReqwestTransport::builder()
-                .attempt_timeout(timeout)
-                .build()?;
-            options.transport = Some(Arc::new(transport));
-        }
-        let transport = options.build_stack()?;
+        let base_url = normalize_base_url(&self.base_url).map_err(Error::Config)?;
+        let transport = self.options.build_stack()?;
         Ok(Client {
             inner: Arc::new(Inner {
                 api_key: self.api_key,
@@ -399,7 +380,7 @@ impl Client {
             code: ApiErrorCode::from_code(&code_text),
             message: self.scrub_str(message),
             status,
-            body: self.scrub(&response.body),
+            body: self.scrub_str(&response.body_text_lossy()),
         })
     }
 
@@ -408,12 +389,7 @@ impl Client {
     }
 
     fn scrub_str(&self, text: &str) -> String {
-        let key = self.inner.api_key.expose();
-        if key.len() >= 4 {
-            text.replace(key, th_core::secret::REDACTED)
-        } else {
-            text.to_owned()
-        }
+        scrub(text, &[&self.inner.api_key])
     }
 }
 

@@ -36,6 +36,7 @@ pub mod form;
 pub mod http;
 #[cfg(any(test, feature = "test-util"))]
 pub mod mock;
+pub mod multipart;
 pub mod options;
 pub mod paginate;
 pub mod retry;
@@ -51,7 +52,7 @@ pub use form::FormValue;
 pub use http::{HttpRequest, HttpResponse};
 #[cfg(any(test, feature = "test-util"))]
 pub use mock::MockTransport;
-pub use options::ClientOptions;
+pub use options::{ClientOptions, normalize_base_url};
 pub use paginate::{CursorPage, NumberedPage, PageOptions, PaginationError};
 pub use retry::{Retry, RetryPolicy};
 pub use secret::Secret;

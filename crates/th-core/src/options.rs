@@ -22,7 +22,8 @@ pub struct ClientOptions {
     pub rate_limit: Option<RateLimit>,
     /// Extra limits per rate class (see [`MethodInfo::rate_class`](crate::MethodInfo)).
     pub class_limits: Vec<(&'static str, RateLimit)>,
-    /// Per-attempt timeout for every request (`None`: the transport's default, 30 s for reqwest).
+    /// Per-attempt timeout of the default transport (`None`: 30 s). A transport passed in
+    /// [`transport`](Self::transport) keeps its own.
     pub attempt_timeout: Option<Duration>,
     /// The transport at the bottom of the stack (`None`: a default [`ReqwestTransport`]).
     pub transport: Option<Arc<dyn Transport>>,
@@ -51,7 +52,13 @@ impl ClientOptions {
     pub fn build_stack(&self) -> Result<Arc<dyn Transport>, TransportError> {
         let base: Arc<dyn Transport> = match &self.transport {
             Some(t) => Arc::clone(t),
-            None => Arc::new(ReqwestTransport::new()?),
+            None => {
+                let mut builder = ReqwestTransport::builder();
+                if let Some(timeout) = self.attempt_timeout {
+                    builder = builder.attempt_timeout(timeout);
+                }
+                Arc::new(builder.build()?)
+            }
         };
         let mut throttle = Throttle::new(base);
         if let Some(clock) = &self.clock {
@@ -73,5 +80,46 @@ impl ClientOptions {
         } else {
             stack
         })
+    }
+}
+
+/// Checks a base URL and gives it a trailing slash: `http(s)://`, no query, no fragment.
+pub fn normalize_base_url(url: &str) -> Result<String, String> {
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return Err(format!(
+            "the base URL must start with http:// or https://: {url:?}"
+        ));
+    }
+    if url.contains(['?', '#']) {
+        return Err("the base URL must not have a query or a fragment".to_owned());
+    }
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("the base URL must not contain spaces or control characters".to_owned());
+    }
+    let mut url = url.to_owned();
+    if !url.ends_with('/') {
+        url.push('/');
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls() {
+        assert_eq!(
+            normalize_base_url("http://x/api").as_deref(),
+            Ok("http://x/api/")
+        );
+        assert_eq!(
+            normalize_base_url("https://x/").as_deref(),
+            Ok("https://x/")
+        );
+        assert!(normalize_base_url("ftp://x").is_err());
+        assert!(normalize_base_url("http://x/?a=1").is_err());
+        assert!(normalize_base_url("http://x/#f").is_err());
+        assert!(normalize_base_url("http://x/a b").is_err());
     }
 }

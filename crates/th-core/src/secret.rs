@@ -72,6 +72,21 @@ impl PartialEq for Secret {
 
 impl Eq for Secret {}
 
+/// Replaces every occurrence of each secret in `text` with `[redacted]`.
+///
+/// For text a server sent back (error bodies may echo a key). Secrets shorter than 4 bytes are
+/// left alone: replacing them would shred ordinary text and hide nothing.
+pub fn scrub(text: &str, secrets: &[&Secret]) -> String {
+    let mut out = text.to_owned();
+    for secret in secrets {
+        let plain = secret.expose();
+        if plain.len() >= 4 && out.contains(plain) {
+            out = out.replace(plain, REDACTED);
+        }
+    }
+    out
+}
+
 /// Compares two byte strings in time that depends only on their lengths.
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
@@ -98,6 +113,16 @@ mod tests {
             "Some(\n    [redacted],\n)"
         );
         assert_eq!(s.expose(), "top-secret-value");
+    }
+
+    #[test]
+    fn scrubs() {
+        let key = Secret::new("abcd1234");
+        assert_eq!(
+            scrub("key abcd1234 and abcd1234", &[&key]),
+            "key [redacted] and [redacted]"
+        );
+        assert_eq!(scrub("a b", &[&Secret::new("a")]), "a b");
     }
 
     #[test]

@@ -46,6 +46,9 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub mod adfox;
+pub mod justclick;
+pub mod radist;
 mod request;
 mod response;
 pub mod targethunter;
@@ -60,7 +63,12 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 pub struct SandboxConfig {
     /// TargetHunter: api key and bots.
     pub targethunter: targethunter::Config,
-    // Later: `justclick`, `adfox`, `radist`.
+    /// JustClick: login, secret key and account data.
+    pub justclick: justclick::Config,
+    /// ADFOX: legacy login/password, OAuth token and account data.
+    pub adfox: adfox::Config,
+    /// Radist.Online: api key, company and timings.
+    pub radist: radist::Config,
 }
 
 impl SandboxConfig {
@@ -70,6 +78,9 @@ impl SandboxConfig {
     pub fn from_env() -> Self {
         SandboxConfig {
             targethunter: targethunter::Config::from_env(),
+            justclick: justclick::Config::from_env(),
+            adfox: adfox::Config::from_env(),
+            radist: radist::Config::from_env(),
         }
     }
 }
@@ -81,6 +92,9 @@ impl SandboxConfig {
 #[derive(Debug, Clone)]
 pub struct Sandbox {
     targethunter: targethunter::Service,
+    justclick: justclick::Service,
+    adfox: adfox::Service,
+    radist: radist::Service,
 }
 
 impl Sandbox {
@@ -88,6 +102,9 @@ impl Sandbox {
     pub fn new(config: SandboxConfig) -> Self {
         Sandbox {
             targethunter: targethunter::Service::new(config.targethunter),
+            justclick: justclick::Service::new(config.justclick),
+            adfox: adfox::Service::new(config.adfox),
+            radist: radist::Service::new(config.radist),
         }
     }
 
@@ -97,10 +114,12 @@ impl Sandbox {
             .route("/_sandbox/health", get(health))
             .nest("/_sandbox/targethunter", self.targethunter.admin_router())
             .nest("/targethunter", self.targethunter.api_router())
-            // Later, one line per service:
-            //   .nest("/justclick", self.justclick.api_router())
-            //   .nest("/adfox", self.adfox.api_router())
-            //   .nest("/radist", self.radist.api_router())
+            .nest("/_sandbox/justclick", self.justclick.admin_router())
+            .nest("/justclick", self.justclick.api_router())
+            .nest("/_sandbox/adfox", self.adfox.admin_router())
+            .nest("/adfox", self.adfox.api_router())
+            .nest("/_sandbox/radist", self.radist.admin_router())
+            .nest("/radist", self.radist.api_router())
             .method_not_allowed_fallback(|| async { response::method_not_allowed() })
             .fallback(|| async { response::not_found() })
     }
@@ -108,6 +127,21 @@ impl Sandbox {
     /// A read-only view of the TargetHunter state.
     pub fn targethunter(&self) -> targethunter::Inspect {
         self.targethunter.inspect()
+    }
+
+    /// The JustClick service (state inspection for tests).
+    pub fn justclick(&self) -> &justclick::Service {
+        &self.justclick
+    }
+
+    /// The ADFOX service (state inspection for tests).
+    pub fn adfox(&self) -> &adfox::Service {
+        &self.adfox
+    }
+
+    /// The Radist.Online service (state inspection for tests).
+    pub fn radist(&self) -> &radist::Service {
+        &self.radist
     }
 }
 
@@ -180,6 +214,32 @@ impl SandboxHandle {
     /// slash; a client appends the method name (`bots/addUser`).
     pub fn targethunter_url(&self) -> String {
         format!("{}/targethunter/api/", self.base_url())
+    }
+
+    /// `http://127.0.0.1:PORT/justclick/api/`: the JustClick base URL (a client appends the
+    /// method name, `AddLeadToGroup`).
+    pub fn justclick_url(&self) -> String {
+        format!("{}/justclick/api/", self.base_url())
+    }
+
+    /// `http://127.0.0.1:PORT/adfox/v1/API.php`: the ADFOX legacy (login + password hash) endpoint.
+    pub fn adfox_legacy_url(&self) -> String {
+        format!("{}/adfox/v1/API.php", self.base_url())
+    }
+
+    /// `http://127.0.0.1:PORT/adfox/api/v1`: the ADFOX OAuth endpoint.
+    pub fn adfox_oauth_url(&self) -> String {
+        format!("{}/adfox/api/v1", self.base_url())
+    }
+
+    /// `http://127.0.0.1:PORT/adfox/`: the root of the ADFOX statistics routes.
+    pub fn adfox_url(&self) -> String {
+        format!("{}/adfox/", self.base_url())
+    }
+
+    /// `http://127.0.0.1:PORT/radist/v2/`: the Radist.Online base URL.
+    pub fn radist_url(&self) -> String {
+        format!("{}/radist/v2/", self.base_url())
     }
 
     /// A read-only view of the TargetHunter state (users in bots, variables, request count).

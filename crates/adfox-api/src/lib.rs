@@ -1,0 +1,1 @@
+//! adfox client (in progress).

@@ -1,0 +1,1 @@
+//! justclick client (in progress).

@@ -1,0 +1,1 @@
+//! radist client (in progress).

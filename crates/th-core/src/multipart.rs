@@ -1,0 +1,1 @@
+//! `multipart/form-data` bodies (being built for ADFOX banner uploads).

@@ -1,0 +1,10 @@
+//! Radist.Online: the service's main job against the sandbox (being built).
+
+use th_sandbox::SandboxHandle;
+
+use crate::steps::Steps;
+
+/// Runs the Radist.Online section.
+pub async fn run(steps: &mut Steps, sandbox: &SandboxHandle) {
+    let _ = (steps, sandbox);
+}
