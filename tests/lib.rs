@@ -1,6 +1,8 @@
 //! Workspace-level integration tests live in `tests/tests/`; this library holds their shared
 //! helpers.
 
+pub mod fault_server;
+
 use std::path::PathBuf;
 use std::process::Command;
 

@@ -168,12 +168,30 @@ async fn whole_call_deadline_bounds_retries() {
         clock.slept()
     );
     assert!(mock.requests().len() < 1000);
-    // Each attempt's timeout is clamped to what is left of the deadline.
-    assert!(
-        mock.requests()
-            .iter()
-            .all(|r| r.timeout.is_some_and(|t| t <= Duration::from_secs(10)))
-    );
+    // The per-attempt timeout is left to the transport.
+    assert!(mock.requests().iter().all(|r| r.timeout.is_none()));
+}
+
+/// A transport that never answers.
+#[derive(Debug)]
+struct Silent;
+
+#[async_trait::async_trait]
+impl Transport for Silent {
+    async fn send(&self, _: HttpRequest) -> Result<HttpResponse, TransportError> {
+        std::future::pending().await
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn whole_call_deadline_cuts_a_silent_attempt() {
+    let policy = RetryPolicy {
+        total_timeout: Some(Duration::from_secs(5)),
+        ..RetryPolicy::default()
+    };
+    let t = Retry::new(Silent, policy);
+    let err = t.send(req("http://x/".into(), true)).await.unwrap_err();
+    assert_eq!(err, TransportError::Deadline(Duration::from_secs(5)));
 }
 
 #[tokio::test]

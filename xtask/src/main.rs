@@ -23,7 +23,9 @@ Commands:
   demo [<args>]            run the demo (package th-demo) with <args>
   sandbox [--listen ADDR]  run the local sandbox server (default 127.0.0.1:8480); other args
                            are passed through
-  bench | faults | fuzz    not implemented yet
+  faults                   the fault matrix: every service client x every injected fault x an
+                           idempotent and a non-idempotent call (also part of `test`)
+  bench | fuzz             not implemented yet
   help                     print this message
 ";
 
@@ -42,7 +44,19 @@ fn main() -> ExitCode {
         "test" => cmd_test(rest),
         "demo" => run_cargo(&["run", "--quiet", "--package", "th-demo", "--"], rest),
         "sandbox" => cmd_sandbox(rest),
-        "bench" | "faults" | "fuzz" => {
+        "faults" => run_cargo(
+            &[
+                "test",
+                "--quiet",
+                "--package",
+                "integration-tests",
+                "--test",
+                "faults",
+                "--",
+            ],
+            rest,
+        ),
+        "bench" | "fuzz" => {
             eprintln!("`cargo xtask {command}` is not implemented yet (tracked in issue #6/#7)");
             return ExitCode::from(2);
         }

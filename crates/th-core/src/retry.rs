@@ -168,16 +168,23 @@ impl<T: Transport> Transport for Retry<T> {
         let deadline = self.policy.total_timeout;
         let mut attempt = 1u32;
         loop {
-            let mut req = request.clone();
-            if let Some(total) = deadline {
-                let elapsed = self.clock.now().saturating_duration_since(start);
-                let left = total.saturating_sub(elapsed);
-                if left.is_zero() {
-                    return Err(TransportError::Deadline(total));
+            let attempt_future = self.inner.send(request.clone());
+            // The per-attempt timeout stays the transport's (or the request's); the deadline of
+            // the whole call bounds the attempt on top of it.
+            let result = match deadline {
+                Some(total) => {
+                    let elapsed = self.clock.now().saturating_duration_since(start);
+                    let left = total.saturating_sub(elapsed);
+                    if left.is_zero() {
+                        return Err(TransportError::Deadline(total));
+                    }
+                    match tokio::time::timeout(left, attempt_future).await {
+                        Ok(result) => result,
+                        Err(_) => return Err(TransportError::Deadline(total)),
+                    }
                 }
-                req.timeout = Some(req.timeout.map_or(left, |t| t.min(left)));
-            }
-            let result = self.inner.send(req).await;
+                None => attempt_future.await,
+            };
             let outcome = match &result {
                 Ok(resp) => Outcome::Status {
                     status: resp.status.as_u16(),
