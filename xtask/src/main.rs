@@ -25,7 +25,9 @@ Commands:
                            are passed through
   faults                   the fault matrix: every service client x every injected fault x an
                            idempotent and a non-idempotent call (also part of `test`)
-  bench | fuzz             not implemented yet
+  bench [--quick]          build in release mode and run every benchmark; prints a table and
+                           writes target/bench/report.json
+  fuzz                     not implemented yet
   help                     print this message
 ";
 
@@ -56,7 +58,11 @@ fn main() -> ExitCode {
             ],
             rest,
         ),
-        "bench" | "fuzz" => {
+        "bench" => run_cargo(
+            &["run", "--release", "--quiet", "--package", "th-bench", "--"],
+            rest,
+        ),
+        "fuzz" => {
             eprintln!("`cargo xtask {command}` is not implemented yet (tracked in issue #6/#7)");
             return ExitCode::from(2);
         }
