@@ -342,6 +342,28 @@ async fn api_key_echoed_by_the_server_is_scrubbed_from_errors() {
 }
 
 #[tokio::test]
+async fn api_key_echoed_in_non_json_bodies_is_scrubbed_too() {
+    // Found by the `targethunter_response` fuzz target: an error page (not JSON) that echoes the
+    // key went into StatusError / DecodeError snippets unscrubbed.
+    for (status, body) in [
+        (500, format!("\n{KEY}\u{83}")),
+        (200, format!("<html>{KEY}</html>")),
+        (502, format!("{}{KEY}", "x".repeat(500))),
+    ] {
+        let server = respond_once(ResponseTemplate::new(status).set_body_string(body)).await;
+        let c = Client::builder(KEY)
+            .base_url(format!("{}/api/", server.uri()))
+            .retry(RetryPolicy::none())
+            .build()
+            .expect("client");
+        let err = run(&c, "addUser").await.unwrap_err();
+        let printed = format!("{err} {err:?}");
+        assert!(!printed.contains(&KEY[..12]), "{status}: {printed}");
+        assert!(printed.contains("[redacted]"), "{status}: {printed}");
+    }
+}
+
+#[tokio::test]
 async fn non_json_and_http_errors() {
     // An HTML page with status 200 (a proxy in front of the service).
     let server =

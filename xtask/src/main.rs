@@ -27,7 +27,9 @@ Commands:
                            idempotent and a non-idempotent call (also part of `test`)
   bench [--quick]          build in release mode and run every benchmark; prints a table and
                            writes target/bench/report.json
-  fuzz                     not implemented yet
+  fuzz [--seconds N] [target...]
+                           run every cargo-fuzz target in fuzz/ (or the named ones) for N
+                           seconds each (default 30); installs cargo-fuzz when missing
   help                     print this message
 ";
 
@@ -62,10 +64,7 @@ fn main() -> ExitCode {
             &["run", "--release", "--quiet", "--package", "th-bench", "--"],
             rest,
         ),
-        "fuzz" => {
-            eprintln!("`cargo xtask {command}` is not implemented yet (tracked in issue #6/#7)");
-            return ExitCode::from(2);
-        }
+        "fuzz" => cmd_fuzz(rest),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             Ok(ExitCode::SUCCESS)
@@ -260,4 +259,93 @@ fn run_cargo(fixed: &[&str], args: &[String]) -> Result<ExitCode, String> {
             ExitCode::FAILURE
         }
     })
+}
+
+/// `cargo xtask fuzz [--seconds N] [target...]`: each cargo-fuzz target for N seconds.
+///
+/// Uses the nightly toolchain when rustup has one (cargo-fuzz's sanitizer flags need it), and
+/// otherwise the stable one with `RUSTC_BOOTSTRAP=1` and no sanitizer.
+fn cmd_fuzz(args: &[String]) -> Result<ExitCode, String> {
+    let mut seconds: u64 = 30;
+    let mut targets: Vec<String> = Vec::new();
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        if arg == "--seconds" {
+            let value = it.next().ok_or("--seconds needs a number")?;
+            seconds = value
+                .parse()
+                .map_err(|_| format!("--seconds takes a whole number, not {value:?}"))?;
+        } else {
+            targets.push(arg.clone());
+        }
+    }
+    let fuzz_dir = workspace_root().join("fuzz");
+    if targets.is_empty() {
+        let dir = fuzz_dir.join("fuzz_targets");
+        let entries =
+            std::fs::read_dir(&dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if let Some(stem) = name.strip_suffix(".rs") {
+                targets.push(stem.to_owned());
+            }
+        }
+        targets.sort();
+    }
+    let has_fuzz = Command::new(cargo())
+        .args(["fuzz", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_fuzz {
+        println!("==> installing cargo-fuzz");
+        let status = Command::new(cargo())
+            .args(["install", "cargo-fuzz", "--locked"])
+            .status()
+            .map_err(|e| format!("cannot run cargo install: {e}"))?;
+        if !status.success() {
+            return Err("cargo install cargo-fuzz failed".into());
+        }
+    }
+    let nightly = Command::new("rustup")
+        .args(["toolchain", "list"])
+        .output()
+        .is_ok_and(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .any(|l| l.starts_with("nightly"))
+        });
+    let mut failed = Vec::new();
+    for target in &targets {
+        println!("==> fuzz {target} for {seconds} s");
+        let mut cmd = Command::new("cargo");
+        if nightly {
+            cmd.arg("+nightly");
+        } else {
+            cmd.env("RUSTC_BOOTSTRAP", "1");
+        }
+        cmd.args(["fuzz", "run"]);
+        if !nightly {
+            cmd.args(["--sanitizer", "none"]);
+        }
+        cmd.arg(target)
+            .arg("--")
+            .arg(format!("-max_total_time={seconds}"))
+            .current_dir(&fuzz_dir);
+        let status = cmd
+            .status()
+            .map_err(|e| format!("cannot run cargo fuzz: {e}"))?;
+        if !status.success() {
+            failed.push(target.clone());
+        }
+    }
+    if failed.is_empty() {
+        println!(
+            "xtask fuzz: {} target(s) ran {seconds} s each without a finding",
+            targets.len()
+        );
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("xtask fuzz: findings in {failed:?} (see fuzz/artifacts/)");
+        Ok(ExitCode::FAILURE)
+    }
 }

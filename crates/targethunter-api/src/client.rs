@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use http::Method;
 use serde_json::{Map, Value};
-use th_core::error::snippet;
 use th_core::form::http_build_query_into;
 use th_core::secret::scrub;
 use th_core::{
@@ -333,27 +332,20 @@ impl Client {
     /// [`StatusError`]; a 2xx body that is not a JSON object is a [`DecodeError`].
     fn decode(&self, response: &HttpResponse) -> Result<Value, Error> {
         let status = response.status.as_u16();
+        let secrets = [&self.inner.api_key];
         let body = match serde_json::from_slice::<Value>(&response.body) {
             Ok(body @ Value::Object(_)) => body,
             _ if !response.status.is_success() => {
-                return Err(StatusError::from_response(response).into());
+                return Err(StatusError::from_response(response, &secrets).into());
             }
             Ok(other) => {
                 let message = format!("expected a JSON object, got {}", kind(&other));
-                return Err(DecodeError::new(
-                    "JSON",
-                    message,
-                    self.scrub(&response.body).as_bytes(),
-                )
-                .into());
+                return Err(DecodeError::new("JSON", message, &response.body, &secrets).into());
             }
             Err(e) => {
-                return Err(DecodeError::new(
-                    "JSON",
-                    e.to_string(),
-                    self.scrub(&response.body).as_bytes(),
-                )
-                .into());
+                return Err(
+                    DecodeError::new("JSON", e.to_string(), &response.body, &secrets).into(),
+                );
             }
         };
         let success = body.get("success").and_then(Value::as_bool);
@@ -361,7 +353,7 @@ impl Client {
         let is_error = success == Some(false) || (success != Some(true) && error.is_some());
         if !is_error || status == 429 {
             if !response.status.is_success() {
-                return Err(StatusError::from_response(response).into());
+                return Err(StatusError::from_response(response, &secrets).into());
             }
             return Ok(body);
         }
@@ -382,10 +374,6 @@ impl Client {
             status,
             body: self.scrub_str(&response.body_text_lossy()),
         })
-    }
-
-    fn scrub(&self, body: &[u8]) -> String {
-        self.scrub_str(&snippet(body))
     }
 
     fn scrub_str(&self, text: &str) -> String {

@@ -124,13 +124,14 @@ pub struct SubscriptionInfo {
 /// Parses a webhook body. Malformed JSON, or a known event with fields of the wrong type, is an
 /// error; an unknown event type is [`Event::Unknown`].
 pub fn parse_event(body: &[u8]) -> Result<Event, DecodeError> {
-    let raw: Value =
-        serde_json::from_slice(body).map_err(|e| DecodeError::new("JSON", e.to_string(), body))?;
+    let raw: Value = serde_json::from_slice(body)
+        .map_err(|e| DecodeError::new("JSON", e.to_string(), body, &[]))?;
     let Value::Object(obj) = &raw else {
         return Err(DecodeError::new(
             "JSON",
             "a webhook body must be a JSON object",
             body,
+            &[],
         ));
     };
     let kind = obj
@@ -138,7 +139,8 @@ pub fn parse_event(body: &[u8]) -> Result<Event, DecodeError> {
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
-    let typed = |e: serde_json::Error| DecodeError::new("JSON", format!("{kind} event: {e}"), body);
+    let typed =
+        |e: serde_json::Error| DecodeError::new("JSON", format!("{kind} event: {e}"), body, &[]);
     Ok(match kind.as_str() {
         "hello" => Event::Hello(Hello::deserialize(&raw).map_err(typed)?),
         "subscribe" => Event::Subscribe(Subscription::deserialize(&raw).map_err(typed)?),

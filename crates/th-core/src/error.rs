@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use crate::http::HttpResponse;
+use crate::secret::{Secret, scrub};
 
 /// A request that did not produce an HTTP response.
 ///
@@ -84,8 +85,9 @@ pub enum StatusError {
 }
 
 impl StatusError {
-    /// Builds the error for a non-success response.
-    pub fn from_response(response: &HttpResponse) -> Self {
+    /// Builds the error for a non-success response; `secrets` are scrubbed from the body snippet
+    /// (servers and proxies echo requests in their error pages).
+    pub fn from_response(response: &HttpResponse, secrets: &[&Secret]) -> Self {
         if response.status.as_u16() == 429 {
             return StatusError::RateLimited {
                 retry_after: response.retry_after(),
@@ -93,20 +95,39 @@ impl StatusError {
         }
         StatusError::Http {
             status: response.status.as_u16(),
-            snippet: snippet(&response.body),
+            snippet: scrubbed_snippet(&response.body, secrets),
         }
     }
 }
 
+/// How much of a body errors keep.
+const SNIPPET_MAX: usize = 512;
+
 /// The first 512 bytes of a body as lossy UTF-8, cut on a character boundary.
 pub fn snippet(body: &[u8]) -> String {
-    const MAX: usize = 512;
+    const MAX: usize = SNIPPET_MAX;
     let text = String::from_utf8_lossy(&body[..body.len().min(MAX)]);
     let mut s = text.into_owned();
     if body.len() > MAX {
         s.push('…');
     }
     s
+}
+
+/// [`snippet`] with every secret replaced by `[redacted]` — also one that the 512-byte cut would
+/// have split, since the secrets are scrubbed from a prefix long enough to hold them whole.
+pub fn scrubbed_snippet(body: &[u8], secrets: &[&Secret]) -> String {
+    if secrets.is_empty() {
+        return snippet(body);
+    }
+    let longest = secrets.iter().map(|s| s.expose().len()).max().unwrap_or(0);
+    let prefix = &body[..body.len().min(SNIPPET_MAX + longest)];
+    let clean = scrub(&String::from_utf8_lossy(prefix), secrets);
+    let mut out = snippet(clean.as_bytes());
+    if body.len() > prefix.len() && !out.ends_with('…') {
+        out.push('…');
+    }
+    out
 }
 
 /// A body that could not be decoded into the expected shape.
@@ -122,12 +143,38 @@ pub struct DecodeError {
 }
 
 impl DecodeError {
-    /// A decode error for `body`.
-    pub fn new(format: &'static str, message: impl Into<String>, body: &[u8]) -> Self {
+    /// A decode error for `body`; `secrets` are scrubbed from the snippet kept for diagnosis.
+    pub fn new(
+        format: &'static str,
+        message: impl Into<String>,
+        body: &[u8],
+        secrets: &[&Secret],
+    ) -> Self {
         DecodeError {
             format,
             message: message.into(),
-            snippet: snippet(body),
+            snippet: scrubbed_snippet(body, secrets),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snippets_never_keep_a_secret_even_cut() {
+        let key = Secret::new("0123456789abcdef0123456789");
+        // The key straddles the 512-byte cut.
+        let mut body = vec![b'x'; 500];
+        body.extend_from_slice(key.expose().as_bytes());
+        body.extend_from_slice(&[0xff; 100]);
+        let s = scrubbed_snippet(&body, &[&key]);
+        assert!(!s.contains("0123456789ab"), "{s}");
+        assert!(s.contains("[redacted]"), "{s}");
+        assert!(s.ends_with('…'));
+        let s = scrubbed_snippet(b"short 0123456789abcdef0123456789 \xff", &[&key]);
+        assert_eq!(s, "short [redacted] \u{fffd}");
+        assert_eq!(scrubbed_snippet(b"plain", &[]), "plain");
     }
 }
