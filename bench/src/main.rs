@@ -103,6 +103,31 @@ async fn main() -> ExitCode {
             }
         };
     }
+    if args.first().map(String::as_str) == Some("profile") {
+        // `th-bench profile sdk|raw N`: N sequential calls only, for a profiler.
+        let which = args.get(1).cloned().unwrap_or_default();
+        let n: usize = args.get(2).and_then(|v| v.parse().ok()).unwrap_or(20_000);
+        let server = match spawn_server(0).await {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("bench: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        return match overhead::profile(server.port, &which, n).await {
+            Ok(d) => {
+                println!(
+                    "{which}: {n} calls, {:.1} us/call",
+                    d.as_secs_f64() * 1e6 / n as f64
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("bench: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let quick = args.iter().any(|a| a == "--quick");
     let (fast, holding) = match (spawn_server(0).await, spawn_server(100).await) {
         (Ok(a), Ok(b)) => (a, b),

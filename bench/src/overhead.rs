@@ -241,3 +241,18 @@ pub async fn metrics(
     });
     out
 }
+
+/// `n` sequential calls through the SDK (`sdk`) or the bare client (`raw`), for a profiler.
+pub async fn profile(port: u16, which: &str, n: usize) -> Result<Duration, String> {
+    match which {
+        "sdk" => {
+            let client = sdk(port)?;
+            batch(n, 1, || sdk_call(&client)).await
+        }
+        "raw" => {
+            let raw = Raw::new(port)?;
+            batch(n, 1, || async { raw.call().await.map(|_| ()) }).await
+        }
+        other => Err(format!("profile sdk|raw, not {other:?}")),
+    }
+}
