@@ -43,6 +43,9 @@ struct RawService {
     rate_class: Option<String>,
     #[serde(default)]
     imports: Vec<String>,
+    /// Path placeholders the client fills itself (Radist `company_id`): no request param needed.
+    #[serde(default)]
+    client_path_params: Vec<String>,
 }
 
 /// `[service] fixed_from_wire = { separator = ".", names = [...] }`.
@@ -554,9 +557,10 @@ fn resolve(raw: RawSpec, problems: &mut Vec<String>) -> Service {
             });
         }
         for placeholder in placeholders(&method_path) {
-            let ok = params
-                .iter()
-                .any(|p| p.location == Location::Path && p.name == placeholder);
+            let ok = s.client_path_params.contains(&placeholder)
+                || params
+                    .iter()
+                    .any(|p| p.location == Location::Path && p.name == placeholder);
             if !ok {
                 problems.push(format!(
                     "{at}: the path `{method_path}` has `{{{placeholder}}}` but no path param of that name"
@@ -925,6 +929,25 @@ mod tests {
             err.contains("has `{connection_id}` but no path param"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn client_path_params_need_no_request_param() {
+        let spec = r#"
+            [service]
+            name = "R"
+            error_code_type = "string"
+            result = "serde_json::Value"
+            client_path_params = ["company_id"]
+            [[method]]
+            wire = "ConnectionsGetItems"
+            doc = "Lists."
+            http = "GET"
+            path = "companies/{company_id}/connections/"
+            "#;
+        let s = parse(spec, "test.toml").unwrap();
+        assert_eq!(s.methods[0].path, "companies/{company_id}/connections/");
+        assert!(s.methods[0].params.is_empty());
     }
 
     #[test]
