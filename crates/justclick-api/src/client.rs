@@ -1,0 +1,676 @@
+//! The client: configuration, signing, how one call is built, sent and verified.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::Method;
+use serde_json::Value;
+use th_core::secret::scrub;
+use th_core::{
+    ApiRequest, ClientOptions, DecodeError, FormValue, HttpRequest, HttpResponse, InvalidInput,
+    MethodInfo, RateLimit, RetryPolicy, Secret, StatusError, Transport, normalize_base_url,
+};
+
+use crate::error::{ApiErrorCode, Error, SignatureError};
+use crate::generated::*;
+use crate::sign;
+use crate::types::{Date, Envelope, FromEnvelope, Order, OrderStatus, int, text};
+
+/// The service name used in tracing.
+pub const SERVICE: &str = "justclick";
+
+/// The API 2.0 method names (lower-case; the key goes in the body as `rpsKey`, no md5 signing).
+pub const API2_METHODS: &[&str] = &[
+    "addupdatelead",
+    "addtagtolead",
+    "removetagfromlead",
+    "removeleadfromlist",
+    "getalllists",
+    "getgoods",
+    "getcoupons",
+    "getpersonalmanagers",
+    "createorder",
+];
+
+/// The most one-month windows [`Client::orders_with_goods_between`] walks (100 years).
+pub const MAX_WINDOWS: usize = 1200;
+
+/// Checks that need more than one param (a status that needs a date, …); run before sending.
+///
+/// Implemented for every request type; most have nothing to add to their params' own checks.
+pub trait Precheck {
+    /// `Err` refuses the request before anything is sent.
+    fn precheck(&self) -> Result<(), InvalidInput> {
+        Ok(())
+    }
+}
+
+macro_rules! no_precheck {
+    ($($t:ty),*) => {$( impl Precheck for $t {} )*};
+}
+
+no_precheck!(
+    AddLeadToGroup,
+    UpdateSubscriberData,
+    DeleteSubscribe,
+    GetAllGroups,
+    GetLeadGroups,
+    GetLeadGroupStatuses,
+    GetCountSubscribe,
+    CreateOrder,
+    DeleteOrder,
+    GetBills,
+    GetOrderDetails,
+    GetOrderInfo,
+    GetOrders,
+    GetAllGoods,
+    AddGood,
+    UpdateGood,
+    DeleteGood,
+    GetPartnerStats,
+    V2AddUpdateLead,
+    V2AddTagToLead,
+    V2RemoveTagFromLead,
+    V2RemoveLeadFromList,
+    V2GetAllLists,
+    V2GetGoods,
+    V2GetCoupons,
+    V2GetPersonalManagers
+);
+
+impl Precheck for UpdateOrderStatus {
+    /// `sent` needs `date` and `rpo`; `paid` needs `date`.
+    fn precheck(&self) -> Result<(), InvalidInput> {
+        let needs_date = matches!(self.status, OrderStatus::Sent | OrderStatus::Paid);
+        if needs_date && self.date.is_none() {
+            return Err(InvalidInput::new(
+                "date",
+                format!("is required for status `{}`", self.status),
+            ));
+        }
+        let rpo_missing = self.rpo.as_deref().is_none_or(|r| r.trim().is_empty());
+        if self.status == OrderStatus::Sent && rpo_missing {
+            return Err(InvalidInput::new(
+                "rpo",
+                "is required for status `sent` (the postal tracking number)",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Precheck for GetOrdersWithGoods {
+    /// `begin_date` must not be after `end_date`.
+    fn precheck(&self) -> Result<(), InvalidInput> {
+        if let (Some(b), Some(e)) = (self.begin_date, self.end_date)
+            && b > e
+        {
+            return Err(InvalidInput::new(
+                "begin_date",
+                "must not be after end_date",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Precheck for V2CreateOrder {
+    /// `product_names` must name at least one product.
+    fn precheck(&self) -> Result<(), InvalidInput> {
+        if self.product_names.trim().is_empty() {
+            return Err(InvalidInput::new(
+                "product_names",
+                "an order needs at least one product",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A JustClick API client. Cheap to clone; clones share the connection pool.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), justclick_api::Error> {
+/// use justclick_api::{AddLeadToGroup, Client};
+/// let client = Client::new("username", "your-secret-key")?;
+/// client
+///     .add_lead_to_group(AddLeadToGroup::new(["super", "clients_2"], "lead@email.com"))
+///     .await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    login: Secret,
+    secret: Secret,
+    base_url: String,
+    verify_response_hash: bool,
+    transport: Arc<dyn Transport>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("login", &self.inner.login)
+            .field("secret", &self.inner.secret)
+            .field("base_url", &"[redacted: contains the login]")
+            .field("verify_response_hash", &self.inner.verify_response_hash)
+            .field("transport", &self.inner.transport)
+            .finish()
+    }
+}
+
+/// Settings of a [`Client`].
+#[derive(Clone)]
+pub struct ClientBuilder {
+    login: Secret,
+    secret: Secret,
+    base_url: Option<String>,
+    verify_response_hash: bool,
+    options: ClientOptions,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("login", &self.login)
+            .field("secret", &self.secret)
+            .field("custom_base_url", &self.base_url.is_some())
+            .field("verify_response_hash", &self.verify_response_hash)
+            .field("options", &self.options)
+            .finish()
+    }
+}
+
+impl ClientBuilder {
+    /// The base URL the method name is appended to. Default `https://<login>.justclick.ru/api/`;
+    /// the sandbox's is `SandboxHandle::justclick_url()`.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// A custom domain linked to the account: `https://<domain>/api/`.
+    pub fn custom_domain(self, domain: &str) -> Self {
+        let domain = domain.trim_end_matches('/');
+        self.base_url(format!("https://{domain}/api/"))
+    }
+
+    /// **Security switch.** Whether each response's `hash` is checked before anything in it is
+    /// used (default `true`). Turning it off accepts unsigned and forged answers; do it only for
+    /// a proxy or test double that cannot sign. There is no other way to skip the check.
+    pub fn verify_response_hash(mut self, verify: bool) -> Self {
+        self.verify_response_hash = verify;
+        self
+    }
+
+    /// The retry policy (default: 3 attempts; only idempotent calls are retried once the server
+    /// answered).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.options.retry = policy;
+        self
+    }
+
+    /// A client-side rate limit (none by default: the vendor documents none, but warns that
+    /// "over-clocking" may get an account blocked).
+    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
+        self.options.rate_limit = Some(limit);
+        self
+    }
+
+    /// The timeout of each attempt.
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.options.attempt_timeout = Some(timeout);
+        self
+    }
+
+    /// The transport at the bottom of the stack (a `MockTransport` in tests, …).
+    pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
+        self.options.transport = Some(transport);
+        self
+    }
+
+    /// All transport settings at once.
+    pub fn options(mut self, options: ClientOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Builds the client.
+    pub fn build(self) -> Result<Client, Error> {
+        let login = self.login.expose();
+        if login.is_empty() {
+            return Err(Error::Config("the login is empty".into()));
+        }
+        if !login
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+        {
+            return Err(Error::Config(
+                "the login may hold only letters, digits, `-`, `_` and `.`".into(),
+            ));
+        }
+        if self.secret.is_empty() {
+            return Err(Error::Config("the secret key is empty".into()));
+        }
+        let url = match self.base_url {
+            Some(url) => url,
+            None => format!("https://{login}.justclick.ru/api/"),
+        };
+        let base_url = normalize_base_url(&url).map_err(Error::Config)?;
+        let transport = self.options.build_stack()?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                login: self.login,
+                secret: self.secret,
+                base_url,
+                verify_response_hash: self.verify_response_hash,
+                transport,
+            }),
+        })
+    }
+}
+
+/// A call by method name, for methods this version does not type (same signing, retries and
+/// response check). Returns the verified [`Envelope`] whatever its `error_code`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawRequest {
+    method: String,
+    params: Vec<(String, FormValue)>,
+    idempotent: bool,
+    api2: bool,
+}
+
+impl RawRequest {
+    /// A call of `method` (API 1.0 signing unless the name is an API 2.0 one), not idempotent
+    /// unless said.
+    pub fn new(method: impl Into<String>) -> Self {
+        let method = method.into();
+        let api2 = API2_METHODS.contains(&method.as_str());
+        RawRequest {
+            method,
+            params: Vec::new(),
+            idempotent: false,
+            api2,
+        }
+    }
+
+    /// Adds a param (sent, and signed, in the order added).
+    pub fn param(mut self, name: impl Into<String>, value: impl th_core::ParamValue) -> Self {
+        self.params.push((name.into(), value.to_form()));
+        self
+    }
+
+    /// Marks the call safe to retry after the server answered.
+    pub fn idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = idempotent;
+        self
+    }
+
+    /// Sends it API 2.0 style (`rpsKey` in the body, no md5 signature).
+    pub fn api2(mut self, api2: bool) -> Self {
+        self.api2 = api2;
+        self
+    }
+
+    fn validate(&self) -> Result<(), InvalidInput> {
+        let ok = !self.method.is_empty()
+            && self.method.len() <= 64
+            && self.method.bytes().all(|b| b.is_ascii_alphanumeric());
+        if !ok {
+            return Err(InvalidInput::new(
+                "method",
+                "must be a method name like AddLeadToGroup",
+            ));
+        }
+        if let Some((name, _)) = self
+            .params
+            .iter()
+            .find(|(n, _)| n == "hash" || n == "rpsKey")
+        {
+            return Err(InvalidInput::new(
+                Cow::Owned(name.clone()),
+                "is added by the client; do not pass it",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Client {
+    /// A client for `https://<login>.justclick.ru/api/` with default settings.
+    pub fn new(login: impl Into<Secret>, secret: impl Into<Secret>) -> Result<Self, Error> {
+        Self::builder(login, secret).build()
+    }
+
+    /// A builder, to change the base URL, retries, transport or the response check.
+    pub fn builder(login: impl Into<Secret>, secret: impl Into<Secret>) -> ClientBuilder {
+        ClientBuilder {
+            login: login.into(),
+            secret: secret.into(),
+            base_url: None,
+            verify_response_hash: true,
+            options: ClientOptions::default(),
+        }
+    }
+
+    /// The base URL in use.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// Whether response hashes are checked (see [`ClientBuilder::verify_response_hash`]).
+    pub fn verifies_response_hash(&self) -> bool {
+        self.inner.verify_response_hash
+    }
+
+    /// Validates, signs, sends, verifies and decodes a typed request. The generated methods call
+    /// this.
+    pub async fn execute<R>(&self, request: R) -> Result<R::Response, Error>
+    where
+        R: ApiRequest + Precheck,
+        R::Response: FromEnvelope,
+    {
+        let http = self.build_request(&request)?;
+        let envelope = self.send(http, R::INFO.wire).await?;
+        self.finish::<R::Response>(Cow::Borrowed(R::INFO.wire), envelope)
+    }
+
+    /// Calls any method by name with the client's signing, retries and response check, and
+    /// returns the verified envelope (any `error_code`).
+    pub async fn raw(&self, request: RawRequest) -> Result<Envelope, Error> {
+        request.validate()?;
+        let info = MethodInfo {
+            wire: "raw",
+            http_method: "POST",
+            path: "",
+            idempotent: request.idempotent,
+            provisional: true,
+            deprecated: false,
+            rate_class: None,
+        };
+        let http = self.http_request(
+            &info,
+            Cow::Owned(request.method.clone()),
+            &request.method,
+            &request.params,
+            request.api2,
+        );
+        let envelope = self.send(http, "raw").await?;
+        let method = Cow::Owned(request.method);
+        self.finish::<Envelope>(method, envelope)
+    }
+
+    /// Builds the HTTP request without sending it: the exact bytes that would go on the wire.
+    pub fn build_request<R: ApiRequest + Precheck>(
+        &self,
+        request: &R,
+    ) -> Result<HttpRequest, Error> {
+        request.validate()?;
+        request.precheck()?;
+        let params = request.params();
+        let api2 = API2_METHODS.contains(&R::INFO.wire);
+        Ok(self.http_request(
+            &R::INFO,
+            Cow::Borrowed(R::INFO.wire),
+            &params.path,
+            &params.body,
+            api2,
+        ))
+    }
+
+    /// Every order of `getOrdersWithGoods` between two days (inclusive), however long the range.
+    ///
+    /// The API answers at most one month per call, so the range is walked in consecutive
+    /// one-month windows (`15.01–14.02`, `15.02–14.03`, …; at most [`MAX_WINDOWS`]), one call
+    /// each, in order; the orders are collected into one `Vec` in the order received, an order
+    /// seen in two windows kept once. `filter` supplies `paid` and `goods` (its dates are
+    /// replaced). The first failing window fails the whole call.
+    pub async fn orders_with_goods_between(
+        &self,
+        from: Date,
+        to: Date,
+        filter: GetOrdersWithGoods,
+    ) -> Result<Vec<Order>, Error> {
+        let windows = month_windows(from, to)?;
+        let mut orders: Vec<Order> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for (begin, end) in windows {
+            let mut request = filter.clone();
+            request.begin_date = Some(begin);
+            request.end_date = Some(end);
+            for order in self.execute(request).await? {
+                let fresh = match &order.id {
+                    Some(id) => seen.insert(id.clone()),
+                    None => true,
+                };
+                if fresh {
+                    orders.push(order);
+                }
+            }
+        }
+        Ok(orders)
+    }
+
+    fn http_request(
+        &self,
+        info: &MethodInfo,
+        operation: Cow<'static, str>,
+        path: &str,
+        params: &[(String, FormValue)],
+        api2: bool,
+    ) -> HttpRequest {
+        let url = format!("{}{}", self.inner.base_url, path);
+        let body = if api2 {
+            let mut all = Vec::with_capacity(params.len() + 1);
+            all.push((
+                "rpsKey".to_owned(),
+                FormValue::Str(self.inner.secret.expose().to_owned()),
+            ));
+            all.extend(params.iter().cloned());
+            sign::canonical_query(&all)
+        } else {
+            sign::signed_body(params, self.inner.login.expose(), &self.inner.secret)
+        };
+        let mut request = HttpRequest::new(Method::POST, url)
+            .body("application/x-www-form-urlencoded", body)
+            .header(
+                http::header::ACCEPT,
+                http::HeaderValue::from_static("application/json"),
+            )
+            .idempotent(info.idempotent)
+            .operation(SERVICE, operation);
+        request.rate_class = info.rate_class;
+        request
+    }
+
+    async fn send(&self, request: HttpRequest, method: &'static str) -> Result<Envelope, Error> {
+        let operation = request.operation.clone();
+        let response = self.inner.transport.send(request).await?;
+        let method = if method == "raw" {
+            operation
+        } else {
+            Cow::Borrowed(method)
+        };
+        self.verify(&response, method)
+    }
+
+    fn finish<T: FromEnvelope>(
+        &self,
+        method: Cow<'static, str>,
+        envelope: Envelope,
+    ) -> Result<T, Error> {
+        if envelope.code != 0 && !T::accepts(envelope.code) {
+            let result = match &envelope.result {
+                Value::Null => None,
+                other => Some(self.scrub_str(&other.to_string())),
+            };
+            return Err(Error::Api {
+                method,
+                code: ApiErrorCode::from_code(envelope.code),
+                text: self.scrub_str(&envelope.text),
+                result,
+            });
+        }
+        T::from_envelope(&envelope).map_err(|message| {
+            let body = envelope.result.to_string();
+            Error::Decode(DecodeError::new(
+                "JSON",
+                format!("{method}: {message}"),
+                body.as_bytes(),
+                &[&self.inner.secret],
+            ))
+        })
+    }
+
+    /// Parses the envelope and checks its hash before anything else is looked at.
+    fn verify(
+        &self,
+        response: &HttpResponse,
+        method: Cow<'static, str>,
+    ) -> Result<Envelope, Error> {
+        let secrets = [&self.inner.secret];
+        let body = match serde_json::from_slice::<Value>(&response.body) {
+            Ok(Value::Object(map)) if map.contains_key("error_code") => map,
+            _ if !response.status.is_success() => {
+                return Err(StatusError::from_response(response, &secrets).into());
+            }
+            Ok(_) => {
+                return Err(DecodeError::new(
+                    "JSON",
+                    "expected a JustClick envelope {error_code, error_text, hash}",
+                    &response.body,
+                    &secrets,
+                )
+                .into());
+            }
+            Err(e) => {
+                return Err(
+                    DecodeError::new("JSON", e.to_string(), &response.body, &secrets).into(),
+                );
+            }
+        };
+        let code_value = body.get("error_code").cloned().unwrap_or(Value::Null);
+        let code_text = text(&code_value).unwrap_or_default();
+        let error_text = body.get("error_text").and_then(text).unwrap_or_default();
+        if self.inner.verify_response_hash {
+            let hash = body.get("hash").and_then(Value::as_str).unwrap_or_default();
+            if hash.is_empty() {
+                return Err(Error::Signature {
+                    method,
+                    reason: SignatureError::Missing,
+                });
+            }
+            if !sign::verify_response(&code_text, &error_text, hash, &self.inner.secret) {
+                return Err(Error::Signature {
+                    method,
+                    reason: SignatureError::Mismatch,
+                });
+            }
+        }
+        let Some(code) = int(&code_value) else {
+            return Err(DecodeError::new(
+                "JSON",
+                "error_code is not a number",
+                &response.body,
+                &secrets,
+            )
+            .into());
+        };
+        if !response.status.is_success() && code == 0 {
+            return Err(StatusError::from_response(response, &secrets).into());
+        }
+        Ok(Envelope {
+            code,
+            text: error_text,
+            result: body.get("result").cloned().unwrap_or(Value::Null),
+        })
+    }
+
+    fn scrub_str(&self, text: &str) -> String {
+        scrub(text, &[&self.inner.secret])
+    }
+}
+
+/// The one-month windows covering `from..=to`.
+pub fn month_windows(from: Date, to: Date) -> Result<Vec<(Date, Date)>, InvalidInput> {
+    if from > to {
+        return Err(InvalidInput::new("from", "must not be after `to`"));
+    }
+    let mut windows = Vec::new();
+    let mut start = from;
+    loop {
+        if windows.len() >= MAX_WINDOWS {
+            return Err(InvalidInput::new(
+                "to",
+                "the range is longer than 100 years",
+            ));
+        }
+        let end = start.month_window_end().min(to);
+        windows.push((start, end));
+        if end >= to {
+            return Ok(windows);
+        }
+        start = end.next_day();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_cover_the_range_without_overlap() {
+        let d = |s| Date::parse(s).unwrap();
+        let w = month_windows(d("15.01.2024"), d("20.03.2024")).unwrap();
+        assert_eq!(
+            w,
+            vec![
+                (d("15.01.2024"), d("14.02.2024")),
+                (d("15.02.2024"), d("14.03.2024")),
+                (d("15.03.2024"), d("20.03.2024")),
+            ]
+        );
+        assert_eq!(
+            month_windows(d("01.01.2024"), d("01.01.2024"))
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(month_windows(d("02.01.2024"), d("01.01.2024")).is_err());
+        assert!(month_windows(d("01.01.1970"), d("01.01.2090")).is_err());
+        let long = month_windows(d("31.01.2020"), d("31.12.2021")).unwrap();
+        for pair in long.windows(2) {
+            assert_eq!(pair[0].1.next_day(), pair[1].0);
+        }
+    }
+
+    #[test]
+    fn debug_hides_credentials() {
+        let c = Client::new("mylogin", "supersecretkey").unwrap();
+        let s = format!("{c:?} {:?}", Client::builder("mylogin", "supersecretkey"));
+        assert!(
+            !s.contains("supersecretkey") && !s.contains("mylogin"),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn config_errors() {
+        assert!(matches!(Client::new("", "k"), Err(Error::Config(_))));
+        assert!(matches!(Client::new("a/b", "k"), Err(Error::Config(_))));
+        assert!(matches!(Client::new("a", ""), Err(Error::Config(_))));
+        let c = Client::new("username", "k").unwrap();
+        assert_eq!(c.base_url(), "https://username.justclick.ru/api/");
+        let c = Client::builder("u", "k")
+            .custom_domain("shop.example.com")
+            .build()
+            .unwrap();
+        assert_eq!(c.base_url(), "https://shop.example.com/api/");
+    }
+}

@@ -1,0 +1,905 @@
+//! JustClick client against wiremock: for every method the exact request (POST, path, headers,
+//! body bytes including the md5 `hash`, whose values were computed with PHP's
+//! `md5(http_build_query(...)."::username::".$secret)`), and the mapping of every response shape:
+//! signature checks, special codes, errors, retries, secrets.
+#![allow(deprecated)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use justclick_api::{
+    AddGood, AddLeadToGroup, ApiErrorCode, Client, ClientOptions, CreateOrder, Date, DeleteGood,
+    DeleteOrder, DeleteSubscribe, Error, GetAllGoods, GetAllGroups, GetBills, GetCountSubscribe,
+    GetLeadGroupStatuses, GetLeadGroups, GetOrderDetails, GetOrderInfo, GetOrders,
+    GetOrdersWithGoods, GetPartnerStats, Good, IsoDate, OrderStatus, PayStatus, RawRequest,
+    RetryPolicy, Secret, SignatureError, SubscribeOutcome, UpdateGood, UpdateOrderStatus,
+    UpdateSubscriberData, Utm, V2AddTagToLead, V2AddUpdateLead, V2CreateOrder, V2GetAllLists,
+    V2GetCoupons, V2GetGoods, V2GetPersonalManagers, V2RemoveLeadFromList, V2RemoveTagFromLead,
+};
+use serde_json::{Value, json};
+use th_core::{ManualClock, StatusError};
+use wiremock::matchers::any;
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+/// The facts file's worked-example credentials.
+const LOGIN: &str = "username";
+const SECRET: &str = "0123456789abcdef0123456789abcdef01234567";
+
+fn secret() -> Secret {
+    Secret::new(SECRET)
+}
+
+fn signed(code: i64, text: &str, result: Option<Value>) -> Value {
+    let hash = justclick_api::sign::response_hash(&code.to_string(), text, &secret());
+    let mut v = json!({"error_code": code, "error_text": text, "hash": hash});
+    if let Some(r) = result {
+        v["result"] = r;
+    }
+    v
+}
+
+/// A plausible `result` for each method, so every typed decoder runs.
+fn result_for(method: &str) -> Option<Value> {
+    Some(match method {
+        "GetAllGroups" | "GetLeadGroups" => json!([{"rass_name": "super", "rass_title": "Super"}]),
+        "GetLeadGroupStatuses" => json!([{"rass_name": "super", "rass_title": "Super",
+            "rass_status": "STATUS_SUBSCRIBE", "subscription_time": "2024-01-01 10:00:00"}]),
+        "GetCountSubscribe" => json!("12"),
+        "CreateOrder" => json!({"bill_id": "1001"}),
+        "GetBills" => json!({"1001": {"3": {"good_name": "book", "good_title": "Book"}}}),
+        "getOrderDetails" | "GetOrderInfo" => json!({"id": "1001", "email": "a@b.ru",
+            "items": [{"id": "book", "title": "Book", "sum": "990.00", "price": 990,
+            "partners": []}], "utm": [], "is_recurrent": "0"}),
+        "getOrdersWithGoods" | "GetOrders" => json!([{"id": 1001, "price": "990.00"}]),
+        "GetAllGoods" => json!([{"good_id": "3", "good_name": "book", "good_title": "Book",
+            "good_sum": "3900.00", "good_type": ""}]),
+        "GetPartnerStats" => json!({"earned_total": "100.50", "topay_total": 0,
+            "clicks_total": "7", "leads_total": 2, "bills_total": "1", "partners_total": "0"}),
+        "getalllists" => {
+            json!([{"id": "1", "rass_id": 1, "rass_name": "super", "rass_title": "S"}])
+        }
+        "getgoods" => json!([{"id": 1, "good_name": "book", "good_title": "Book"}]),
+        "getcoupons" => json!([{"id": 1, "coupon": "WELCOME"}]),
+        "getpersonalmanagers" => json!([{"id": 1, "manager_id": "9", "manager_name": "Anna"}]),
+        _ => return None,
+    })
+}
+
+async fn server() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(|req: &Request| {
+            let method = req
+                .url
+                .path()
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            let text = if method.chars().all(|c| c.is_ascii_lowercase()) {
+                "OK"
+            } else {
+                "ok"
+            };
+            ResponseTemplate::new(200).set_body_json(signed(0, text, result_for(&method)))
+        })
+        .mount(&server)
+        .await;
+    server
+}
+
+fn client(server: &MockServer) -> Client {
+    Client::builder(LOGIN, SECRET)
+        .base_url(format!("{}/api/", server.uri()))
+        .build()
+        .expect("client builds")
+}
+
+/// The last request: POST /api/<method>, a form body of exactly `body`.
+async fn assert_wire(server: &MockServer, wire: &str, body: &str) {
+    let requests = server.received_requests().await.expect("recording");
+    let last = requests.last().expect("a request was sent");
+    assert_eq!(last.method.as_str(), "POST");
+    assert_eq!(last.url.path(), format!("/api/{wire}"));
+    assert_eq!(last.url.query(), None, "nothing in the URL");
+    assert_eq!(
+        last.headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("application/x-www-form-urlencoded")
+    );
+    assert_eq!(
+        last.headers.get("accept").and_then(|v| v.to_str().ok()),
+        Some("application/json")
+    );
+    assert_eq!(String::from_utf8_lossy(&last.body), body, "{wire}");
+}
+
+fn v1(q: &str, hash: &str) -> String {
+    if q.is_empty() {
+        format!("hash={hash}")
+    } else {
+        format!("{q}&hash={hash}")
+    }
+}
+
+#[tokio::test]
+async fn every_api_1_method_on_the_wire() {
+    let s = server().await;
+    let c = client(&s);
+
+    // Worked example B of the facts file.
+    let r = c
+        .add_lead_to_group(
+            AddLeadToGroup::new(["super", "clients_2"], "lead@email.com")
+                .lead_name("Name")
+                .doneurl2("https://example.com/thanks?a=1&b=2")
+                .activation(true)
+                .utm(Utm::new().utm_source("direct").utm_campaign("My Campaign")),
+        )
+        .await
+        .expect("call");
+    assert_eq!(r.outcome, SubscribeOutcome::Subscribed);
+    assert_wire(&s, "AddLeadToGroup", &v1("rid%5B0%5D=super&rid%5B1%5D=clients_2&lead_email=lead%40email.com&lead_name=Name&doneurl2=https%3A%2F%2Fexample.com%2Fthanks%3Fa%3D1%26b%3D2&activation=1&utm%5Butm_source%5D=direct&utm%5Butm_campaign%5D=My+Campaign", "7594249d3a2bcad8a4ea2253889de169")).await;
+
+    // Worked example A.
+    c.update_subscriber_data(
+        UpdateSubscriberData::new("ivan.petrov+test@example.com")
+            .lead_name("Иван Петров")
+            .lead_phone("+7 (999) 123-45-67")
+            .lead_city("Москва")
+            .lead_tags("vip,webinar 2024"),
+    )
+    .await
+    .expect("call");
+    assert_wire(&s, "UpdateSubscriberData", &v1("lead_email=ivan.petrov%2Btest%40example.com&lead_name=%D0%98%D0%B2%D0%B0%D0%BD+%D0%9F%D0%B5%D1%82%D1%80%D0%BE%D0%B2&lead_phone=%2B7+%28999%29+123-45-67&lead_city=%D0%9C%D0%BE%D1%81%D0%BA%D0%B2%D0%B0&lead_tags=vip%2Cwebinar+2024", "854b607f9d9ca2b8726e7217c8316163")).await;
+
+    c.delete_subscribe(DeleteSubscribe::new("lead@email.com", "super"))
+        .await
+        .expect("call");
+    assert_wire(
+        &s,
+        "DeleteSubscribe",
+        &v1(
+            "lead_email=lead%40email.com&rass_name=super",
+            "d199acb88d277cc1df8622f1ab2ef9ea",
+        ),
+    )
+    .await;
+
+    // Worked example D.
+    let groups = c.get_all_groups(GetAllGroups::new()).await.expect("call");
+    assert_eq!(groups[0].rass_name, "super");
+    assert_wire(&s, "GetAllGroups", "hash=127d500b1070dbce6aa9f9d760b35e3f").await;
+
+    c.get_lead_groups(GetLeadGroups::new("lead@email.com"))
+        .await
+        .expect("call");
+    assert_wire(
+        &s,
+        "GetLeadGroups",
+        &v1("email=lead%40email.com", "68f565da15df9e4db49e10e47fafa5a3"),
+    )
+    .await;
+
+    let st = c
+        .get_lead_group_statuses(GetLeadGroupStatuses::new("lead@email.com"))
+        .await
+        .expect("call");
+    assert_eq!(
+        st[0].subscription_time.as_deref(),
+        Some("2024-01-01 10:00:00")
+    );
+    assert_wire(
+        &s,
+        "GetLeadGroupStatuses",
+        &v1("email=lead%40email.com", "68f565da15df9e4db49e10e47fafa5a3"),
+    )
+    .await;
+
+    let n = c
+        .get_count_subscribe(GetCountSubscribe::new("unique"))
+        .await
+        .expect("call");
+    assert_eq!(n.count, 12);
+    assert_wire(
+        &s,
+        "GetCountSubscribe",
+        &v1("group_name=unique", "3d95f9bbb92936b5938ecc22c1cc7e77"),
+    )
+    .await;
+
+    // Worked example C.
+    let order = c
+        .create_order(
+            CreateOrder::new(
+                [Good::new("invoice").sum(1500), Good::new("sales")],
+                "user4@email.com",
+            )
+            .bill_first_name("Name")
+            .bill_timer_kill(false)
+            .bill_created(1291001819),
+        )
+        .await
+        .expect("call");
+    assert_eq!(order.bill_id, "1001");
+    assert_wire(&s, "CreateOrder", &v1("goods%5B0%5D%5Bgood_name%5D=invoice&goods%5B0%5D%5Bgood_sum%5D=1500&goods%5B1%5D%5Bgood_name%5D=sales&bill_email=user4%40email.com&bill_first_name=Name&bill_timer_kill=0&bill_created=1291001819", "e7559e0ce8136b3de7428bef3f909218")).await;
+
+    c.create_order(
+        CreateOrder::new([Good::new("book").sum(1500.5)], "a@b.ru")
+            .bill_surname("Петров")
+            .bill_otchestvo("Иванович")
+            .bill_country("RU")
+            .bill_city("Москва")
+            .bill_address("ул. Ленина, 1")
+            .bill_kupon("SALE")
+            .bill_domain("shop.example.com")
+            .utm(Utm::new().partner("partner1")),
+    )
+    .await
+    .expect("call");
+    assert_wire(&s, "CreateOrder", &v1("goods%5B0%5D%5Bgood_name%5D=book&goods%5B0%5D%5Bgood_sum%5D=1500.5&bill_email=a%40b.ru&bill_surname=%D0%9F%D0%B5%D1%82%D1%80%D0%BE%D0%B2&bill_otchestvo=%D0%98%D0%B2%D0%B0%D0%BD%D0%BE%D0%B2%D0%B8%D1%87&bill_country=RU&bill_city=%D0%9C%D0%BE%D1%81%D0%BA%D0%B2%D0%B0&bill_address=%D1%83%D0%BB.+%D0%9B%D0%B5%D0%BD%D0%B8%D0%BD%D0%B0%2C+1&bill_kupon=SALE&bill_domain=shop.example.com&utm%5Butm_medium%5D=affiliate&utm%5Butm_source%5D=partner1", "71ce84c4e1e6389907548c55132183bd")).await;
+
+    c.update_order_status(
+        UpdateOrderStatus::new("1001", OrderStatus::Sent)
+            .date(1700000000)
+            .rpo("RA123456789RU"),
+    )
+    .await
+    .expect("call");
+    assert_wire(
+        &s,
+        "UpdateOrderStatus",
+        &v1(
+            "bill_id=1001&status=sent&date=1700000000&rpo=RA123456789RU",
+            "37e694ba5ccdd8e807417c77f500679c",
+        ),
+    )
+    .await;
+
+    c.delete_order(DeleteOrder::new(1001_i64))
+        .await
+        .expect("call");
+    assert_wire(
+        &s,
+        "DeleteOrder",
+        &v1("bill_id=1001", "7ac74eb57df96856f3147952e23c3be8"),
+    )
+    .await;
+
+    let bills = c
+        .get_bills(GetBills::new("a@b.ru").pay_status(PayStatus::Waiting))
+        .await
+        .expect("call");
+    assert_eq!(
+        (
+            bills[0].bill_id.as_str(),
+            bills[0].goods[0].good_id.as_str()
+        ),
+        ("1001", "3")
+    );
+    assert_wire(
+        &s,
+        "GetBills",
+        &v1(
+            "email=a%40b.ru&pay_status=waiting",
+            "3d58f111e956c7df3ead0941a93e5447",
+        ),
+    )
+    .await;
+
+    let details = c
+        .get_order_details(GetOrderDetails::new("1001").good_info(true))
+        .await
+        .expect("call")
+        .expect("found");
+    assert_eq!(details.items[0].sum, Some(990.0));
+    assert_eq!(details.utm, None, "an empty utm array is no utm");
+    assert_eq!(details.is_recurrent, Some(false));
+    assert_wire(
+        &s,
+        "getOrderDetails",
+        &v1(
+            "bill_id=1001&good_info=1",
+            "ecda721107f20e01c67951ce4b964edb",
+        ),
+    )
+    .await;
+
+    c.get_order_info(GetOrderInfo::new("1001"))
+        .await
+        .expect("call");
+    assert_wire(
+        &s,
+        "GetOrderInfo",
+        &v1("bill_id=1001", "7ac74eb57df96856f3147952e23c3be8"),
+    )
+    .await;
+
+    let d = |x| Date::parse(x).expect("date");
+    let orders = c
+        .get_orders_with_goods(
+            GetOrdersWithGoods::new()
+                .begin_date(d("01.01.2017"))
+                .end_date(d("31.01.2017"))
+                .paid(true)
+                .goods(vec![1, 2, 3]),
+        )
+        .await
+        .expect("call");
+    assert_eq!(orders[0].id.as_deref(), Some("1001"));
+    assert_eq!(orders[0].price, Some(990.0));
+    assert_wire(&s, "getOrdersWithGoods", &v1("begin_date=01.01.2017&end_date=31.01.2017&paid=1&goods%5B0%5D=1&goods%5B1%5D=2&goods%5B2%5D=3", "b20ab49348ab73da75b55227aca615f7")).await;
+
+    c.get_orders(
+        GetOrders::new()
+            .date_s(1483228800)
+            .date_e(1485907200)
+            .paid(false),
+    )
+    .await
+    .expect("call");
+    assert_wire(
+        &s,
+        "GetOrders",
+        &v1(
+            "date_s=1483228800&date_e=1485907200&paid=0",
+            "6d771a717af9b846f554a3f9cc98970a",
+        ),
+    )
+    .await;
+
+    let goods = c.get_all_goods(GetAllGoods::new()).await.expect("call");
+    assert_eq!(
+        (goods[0].good_id, goods[0].good_sum.as_deref()),
+        (Some(3), Some("3900.00"))
+    );
+    assert_wire(&s, "GetAllGoods", "hash=127d500b1070dbce6aa9f9d760b35e3f").await;
+
+    c.add_good(
+        AddGood::new("course", 0, "Курс", "1990.00")
+            .good_client_rassilki("super,clients_2")
+            .good_partner_sl_link("https://example.com/sl")
+            .good_publish(true),
+    )
+    .await
+    .expect("call");
+    assert_wire(&s, "AddGood", &v1("good_name=course&good_type=0&good_title=%D0%9A%D1%83%D1%80%D1%81&good_sum=1990.00&good_client_rassilki=super%2Cclients_2&good_partner_SL_link=https%3A%2F%2Fexample.com%2Fsl&good_publish=1", "5dfa5483f1577de9cbfbf29d5305321e")).await;
+
+    c.update_good(UpdateGood::new("course").good_sum(2000).good_timer(false))
+        .await
+        .expect("call");
+    assert_wire(
+        &s,
+        "UpdateGood",
+        &v1(
+            "good_name=course&good_sum=2000&good_timer=0",
+            "0edb7b571abe23f92780872159456886",
+        ),
+    )
+    .await;
+
+    c.delete_good(DeleteGood::new("course"))
+        .await
+        .expect("call");
+    assert_wire(
+        &s,
+        "DeleteGood",
+        &v1("good_name=course", "bd936dfcd88c121d13bb42058d1e4c93"),
+    )
+    .await;
+
+    let stats = c
+        .get_partner_stats(
+            GetPartnerStats::new("partner1")
+                .date_from(IsoDate(d("2024-01-01")))
+                .date_to(IsoDate(d("2024-12-31"))),
+        )
+        .await
+        .expect("call");
+    assert_eq!(
+        (stats.earned_total, stats.clicks_total),
+        (Some(100.5), Some(7))
+    );
+    assert_wire(
+        &s,
+        "GetPartnerStats",
+        &v1(
+            "partner=partner1&date_from=2024-01-01&date_to=2024-12-31",
+            "6ddf5f223bd1c4f7c81482b444d56f7c",
+        ),
+    )
+    .await;
+
+    // Extra params go after the documented ones, signed too.
+    c.add_lead_to_group(
+        AddLeadToGroup::new("super", "lead@email.com")
+            .aff("partner1")
+            .param("lead_extra", "x y"),
+    )
+    .await
+    .expect("call");
+    assert_wire(
+        &s,
+        "AddLeadToGroup",
+        &v1(
+            "rid%5B0%5D=super&lead_email=lead%40email.com&aff=partner1&lead_extra=x+y",
+            "2925cef83e0d2dd156755915ae6994a3",
+        ),
+    )
+    .await;
+
+    assert_eq!(s.received_requests().await.map(|r| r.len()), Some(22));
+}
+
+#[tokio::test]
+async fn every_api_2_method_on_the_wire() {
+    let s = server().await;
+    let c = client(&s);
+    let key = format!("rpsKey={SECRET}");
+    c.v2_add_update_lead(
+        V2AddUpdateLead::new("a@b.ru")
+            .add_to_lists("super,clients_2")
+            .add_tags("vip")
+            .lead_first_name("Анна")
+            .lead_telegram("@anna"),
+    )
+    .await
+    .expect("call");
+    assert_wire(&s, "addupdatelead", &format!("{key}&add_to_lists=super%2Cclients_2&add_tags=vip&lead_email=a%40b.ru&lead_first_name=%D0%90%D0%BD%D0%BD%D0%B0&lead_telegram=%40anna")).await;
+    c.v2_add_tag_to_lead(V2AddTagToLead::new("a@b.ru", "x,y"))
+        .await
+        .expect("call");
+    assert_wire(
+        &s,
+        "addtagtolead",
+        &format!("{key}&lead_email=a%40b.ru&add_tags=x%2Cy"),
+    )
+    .await;
+    c.v2_remove_tag_from_lead(V2RemoveTagFromLead::new("a@b.ru", "x"))
+        .await
+        .expect("call");
+    assert_wire(
+        &s,
+        "removetagfromlead",
+        &format!("{key}&lead_email=a%40b.ru&remove_tags=x"),
+    )
+    .await;
+    c.v2_remove_lead_from_list(V2RemoveLeadFromList::new("a@b.ru", "super"))
+        .await
+        .expect("call");
+    assert_wire(
+        &s,
+        "removeleadfromlist",
+        &format!("{key}&lead_email=a%40b.ru&remove_from_lists=super"),
+    )
+    .await;
+    let lists = c
+        .v2_get_all_lists(V2GetAllLists::new())
+        .await
+        .expect("call");
+    assert_eq!(lists[0].rass_id.as_deref(), Some("1"));
+    assert_wire(&s, "getalllists", &key).await;
+    assert_eq!(
+        c.v2_get_goods(V2GetGoods::new()).await.expect("call")[0]
+            .id
+            .as_deref(),
+        Some("1")
+    );
+    assert_wire(&s, "getgoods", &key).await;
+    assert_eq!(
+        c.v2_get_coupons(V2GetCoupons::new()).await.expect("call")[0].coupon,
+        "WELCOME"
+    );
+    assert_wire(&s, "getcoupons", &key).await;
+    let m = c
+        .v2_get_personal_managers(V2GetPersonalManagers::new())
+        .await
+        .expect("call");
+    assert_eq!(m[0].manager_name, "Anna");
+    assert_wire(&s, "getpersonalmanagers", &key).await;
+    let r = c
+        .v2_create_order(
+            V2CreateOrder::new("book,course")
+                .customer_email("a@b.ru")
+                .product_prices("100,200")
+                .order_status("Paid")
+                .order_created_at("30.01.2020 04:22:16"),
+        )
+        .await
+        .expect("call");
+    assert_eq!(r.text, "OK");
+    assert_wire(&s, "createorder", &format!("{key}&customer_email=a%40b.ru&order_created_at=30.01.2020+04%3A22%3A16&order_status=Paid&product_names=book%2Ccourse&product_prices=100%2C200")).await;
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_before_sending() {
+    let s = server().await;
+    let c = client(&s);
+    let field = |e: Error| match e {
+        Error::InvalidInput(i) => i.field.into_owned(),
+        other => panic!("expected InvalidInput, got {other:?}"),
+    };
+    let e = c
+        .create_order(CreateOrder::new(Vec::<Good>::new(), "a@b.ru"))
+        .await
+        .expect_err("no goods");
+    assert_eq!(field(e), "goods");
+    let e = c
+        .add_lead_to_group(AddLeadToGroup::new(Vec::<String>::new(), "a@b.ru"))
+        .await
+        .expect_err("no groups");
+    assert_eq!(field(e), "rid");
+    let e = c
+        .add_lead_to_group(AddLeadToGroup::new("super", ""))
+        .await
+        .expect_err("no email");
+    assert_eq!(field(e), "lead_email");
+    let e = c
+        .update_subscriber_data(UpdateSubscriberData::new("not an email"))
+        .await
+        .expect_err("bad email");
+    assert_eq!(field(e), "lead_email");
+    let e = c
+        .update_order_status(UpdateOrderStatus::new("1", OrderStatus::Sent).date(1))
+        .await
+        .expect_err("sent without rpo");
+    assert_eq!(field(e), "rpo");
+    let e = c
+        .update_order_status(UpdateOrderStatus::new("1", OrderStatus::Paid))
+        .await
+        .expect_err("paid without date");
+    assert_eq!(field(e), "date");
+    let e = c
+        .update_order_status(UpdateOrderStatus::new("1", OrderStatus::Sent).rpo("RA1"))
+        .await
+        .expect_err("sent without date");
+    assert_eq!(field(e), "date");
+    let e = c
+        .delete_order(DeleteOrder::new(""))
+        .await
+        .expect_err("empty id");
+    assert_eq!(field(e), "bill_id");
+    let e = c
+        .add_good(AddGood::new("x", 0, "X", "12,5"))
+        .await
+        .expect_err("bad price");
+    assert_eq!(field(e), "good_sum");
+    let e = c
+        .v2_create_order(V2CreateOrder::new(" "))
+        .await
+        .expect_err("no products");
+    assert_eq!(field(e), "product_names");
+    let d = |x| Date::parse(x).expect("date");
+    let e = c
+        .get_orders_with_goods(
+            GetOrdersWithGoods::new()
+                .begin_date(d("02.01.2020"))
+                .end_date(d("01.01.2020")),
+        )
+        .await
+        .expect_err("reversed");
+    assert_eq!(field(e), "begin_date");
+    let e = c
+        .raw(RawRequest::new("GetAllGroups").param("hash", "x"))
+        .await
+        .expect_err("hash is the client's");
+    assert_eq!(field(e), "hash");
+    assert_eq!(s.received_requests().await.map(|r| r.len()), Some(0));
+}
+
+async fn answering(body: Value, status: u16) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(status).set_body_json(body))
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test]
+async fn codes_that_are_answers_and_codes_that_are_errors() {
+    let s = answering(
+        signed(
+            601,
+            "order already exist. his number send in result array.",
+            Some(json!({"bill_id": 77})),
+        ),
+        200,
+    )
+    .await;
+    let r = client(&s)
+        .create_order(CreateOrder::new("book", "a@b.ru"))
+        .await
+        .expect("601 is an answer");
+    assert_eq!((r.bill_id.as_str(), r.already_existed), ("77", true));
+
+    let s = answering(
+        signed(102, "the subscriber is already registered", None),
+        200,
+    )
+    .await;
+    let r = client(&s)
+        .add_lead_to_group(AddLeadToGroup::new("super", "a@b.ru"))
+        .await
+        .expect("102 is an answer");
+    assert_eq!(r.outcome, SubscribeOutcome::AlreadySubscribed);
+    // ... but not for other methods.
+    let e = client(&s)
+        .update_subscriber_data(UpdateSubscriberData::new("a@b.ru"))
+        .await
+        .expect_err("102 elsewhere is an error");
+    assert!(e.is_already_subscribed());
+
+    let s = answering(signed(400, "order not found", None), 200).await;
+    let c = client(&s);
+    assert_eq!(
+        c.get_order_details(GetOrderDetails::new("5"))
+            .await
+            .expect("None"),
+        None
+    );
+    assert!(
+        c.get_bills(GetBills::new("a@b.ru"))
+            .await
+            .expect("empty")
+            .is_empty()
+    );
+
+    let s = answering(signed(700, "no products", None), 200).await;
+    assert!(
+        client(&s)
+            .get_all_goods(GetAllGoods::new())
+            .await
+            .expect("empty")
+            .is_empty()
+    );
+
+    for (code, variant) in [
+        (1, ApiErrorCode::HashMissing),
+        (2, ApiErrorCode::NoData),
+        (4, ApiErrorCode::IncorrectHash),
+        (6, ApiErrorCode::IpDenied),
+        (8, ApiErrorCode::RequestLimit),
+        (201, ApiErrorCode::WrongStatus),
+        (603, ApiErrorCode::ProductsMissing),
+        (999, ApiErrorCode::Other(999)),
+    ] {
+        let s = answering(signed(code, "something", Some(json!({"x": 1}))), 200).await;
+        let e = client(&s)
+            .get_all_groups(GetAllGroups::new())
+            .await
+            .expect_err("error");
+        match &e {
+            Error::Api {
+                code: c,
+                text,
+                method,
+                result,
+            } => {
+                assert_eq!(
+                    (c, text.as_str(), method.as_ref()),
+                    (&variant, "something", "GetAllGroups")
+                );
+                assert_eq!(result.as_deref(), Some(r#"{"x":1}"#));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(e.is_retryable(), code == 8);
+        assert!(e.to_string().contains(&code.to_string()));
+    }
+}
+
+#[tokio::test]
+async fn response_signatures() {
+    // A forged answer (hash for another text): refused before anything in it is used.
+    let mut forged = signed(0, "ok", Some(json!({"bill_id": "1"})));
+    forged["error_text"] = json!("ok!");
+    let s = answering(forged, 200).await;
+    let e = client(&s)
+        .create_order(CreateOrder::new("book", "a@b.ru"))
+        .await
+        .expect_err("forged");
+    assert!(matches!(
+        e,
+        Error::Signature {
+            reason: SignatureError::Mismatch,
+            ..
+        }
+    ));
+    let shown = format!("{e} {e:?}");
+    assert!(!shown.contains(SECRET), "{shown}");
+
+    // No hash at all.
+    let s = answering(json!({"error_code": 0, "error_text": "ok"}), 200).await;
+    let e = client(&s)
+        .get_all_groups(GetAllGroups::new())
+        .await
+        .expect_err("unsigned");
+    assert!(matches!(
+        e,
+        Error::Signature {
+            reason: SignatureError::Missing,
+            ..
+        }
+    ));
+    // The explicit opt-out accepts it.
+    let unchecked = Client::builder(LOGIN, SECRET)
+        .base_url(format!("{}/api/", s.uri()))
+        .verify_response_hash(false)
+        .build()
+        .expect("client");
+    assert!(!unchecked.verifies_response_hash());
+    assert!(
+        unchecked
+            .get_all_groups(GetAllGroups::new())
+            .await
+            .expect("ok")
+            .is_empty()
+    );
+
+    // error_code as a string, uppercase hex: both still verify.
+    let mut v = signed(0, "ok", Some(json!("5")));
+    v["error_code"] = json!("0");
+    v["hash"] = json!(v["hash"].as_str().map(str::to_ascii_uppercase));
+    let s = answering(v, 200).await;
+    assert_eq!(
+        client(&s)
+            .get_count_subscribe(GetCountSubscribe::new("all"))
+            .await
+            .expect("ok")
+            .count,
+        5
+    );
+}
+
+#[tokio::test]
+async fn bodies_that_are_not_envelopes() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_string("<html>maintenance</html>"))
+        .mount(&server)
+        .await;
+    let e = client(&server)
+        .get_all_groups(GetAllGroups::new())
+        .await
+        .expect_err("html");
+    assert!(matches!(e, Error::Decode(_)), "{e:?}");
+
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(403).set_body_string("forbidden"))
+        .mount(&server)
+        .await;
+    let e = client(&server)
+        .create_order(CreateOrder::new("book", "a@b.ru"))
+        .await
+        .expect_err("403");
+    assert!(
+        matches!(e, Error::Status(StatusError::Http { status: 403, .. })),
+        "{e:?}"
+    );
+
+    // A result of the wrong shape is a decode error naming the method.
+    let s = answering(signed(0, "ok", Some(json!("not a list"))), 200).await;
+    let e = client(&s)
+        .get_all_groups(GetAllGroups::new())
+        .await
+        .expect_err("shape");
+    assert!(e.to_string().contains("GetAllGroups"), "{e}");
+}
+
+#[tokio::test]
+async fn secrets_are_scrubbed_from_errors() {
+    let text = format!("bad key {SECRET}");
+    let s = answering(signed(4, &text, Some(json!({"echo": SECRET}))), 200).await;
+    let e = client(&s)
+        .get_all_groups(GetAllGroups::new())
+        .await
+        .expect_err("4");
+    let shown = format!("{e} {e:?}");
+    assert!(!shown.contains(SECRET), "{shown}");
+    assert!(shown.contains("[redacted]"));
+    let c = client(&s);
+    assert!(!format!("{c:?}").contains(SECRET));
+}
+
+#[tokio::test]
+async fn retries_only_what_is_safe() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(503).set_body_string("busy"))
+        .mount(&server)
+        .await;
+    let clock = Arc::new(ManualClock::new());
+    let c = Client::builder(LOGIN, SECRET)
+        .base_url(format!("{}/api/", server.uri()))
+        .options(ClientOptions {
+            clock: Some(clock.clone() as Arc<dyn th_core::Clock>),
+            retry: RetryPolicy {
+                max_attempts: 3,
+                ..RetryPolicy::default()
+            },
+            ..ClientOptions::default()
+        })
+        .build()
+        .expect("client");
+    let e = c
+        .create_order(CreateOrder::new("book", "a@b.ru"))
+        .await
+        .expect_err("503");
+    assert!(e.is_retryable());
+    assert_eq!(
+        server.received_requests().await.map(|r| r.len()),
+        Some(1),
+        "CreateOrder is not retried"
+    );
+    c.get_all_groups(GetAllGroups::new())
+        .await
+        .expect_err("503");
+    assert_eq!(
+        server.received_requests().await.map(|r| r.len()),
+        Some(4),
+        "reads are retried"
+    );
+    assert!(clock.slept() > Duration::ZERO);
+}
+
+#[tokio::test]
+async fn long_ranges_are_split_into_month_windows() {
+    let s = server().await;
+    let c = client(&s);
+    let d = |x| Date::parse(x).expect("date");
+    let orders = c
+        .orders_with_goods_between(
+            d("15.01.2024"),
+            d("20.03.2024"),
+            GetOrdersWithGoods::new().paid(true),
+        )
+        .await
+        .expect("orders");
+    assert_eq!(
+        orders.len(),
+        1,
+        "the same order in every window is kept once"
+    );
+    let bodies: Vec<String> = s
+        .received_requests()
+        .await
+        .expect("recording")
+        .iter()
+        .map(|r| {
+            let body = String::from_utf8_lossy(&r.body).into_owned();
+            body.split("&hash=").next().unwrap_or_default().to_owned()
+        })
+        .collect();
+    assert_eq!(
+        bodies,
+        [
+            "begin_date=15.01.2024&end_date=14.02.2024&paid=1",
+            "begin_date=15.02.2024&end_date=14.03.2024&paid=1",
+            "begin_date=15.03.2024&end_date=20.03.2024&paid=1",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn raw_calls_sign_like_typed_ones() {
+    let s = server().await;
+    let c = client(&s);
+    let env = c
+        .raw(
+            RawRequest::new("UpdateSubscriberData")
+                .param("lead_email", "ivan.petrov+test@example.com")
+                .param("lead_name", "Иван Петров")
+                .param("lead_phone", "+7 (999) 123-45-67")
+                .param("lead_city", "Москва")
+                .param("lead_tags", "vip,webinar 2024"),
+        )
+        .await
+        .expect("raw");
+    assert_eq!((env.code, env.text.as_str()), (0, "ok"));
+    assert_wire(&s, "UpdateSubscriberData", &v1("lead_email=ivan.petrov%2Btest%40example.com&lead_name=%D0%98%D0%B2%D0%B0%D0%BD+%D0%9F%D0%B5%D1%82%D1%80%D0%BE%D0%B2&lead_phone=%2B7+%28999%29+123-45-67&lead_city=%D0%9C%D0%BE%D1%81%D0%BA%D0%B2%D0%B0&lead_tags=vip%2Cwebinar+2024", "854b607f9d9ca2b8726e7217c8316163")).await;
+    c.raw(RawRequest::new("getcoupons")).await.expect("raw v2");
+    assert_wire(&s, "getcoupons", &format!("rpsKey={SECRET}")).await;
+}
