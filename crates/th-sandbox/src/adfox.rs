@@ -1,40 +1,1660 @@
-//! ADFOX emulation (being built; see the crate docs for the routes).
+//! The ADFOX emulation: the management API (XML) under `/adfox/v1/API.php` (legacy login +
+//! sha256 password hash) and `/adfox/api/v1` (OAuth), and the statistics APIs under
+//! `/adfox/api/report/...` and `/adfox/api/v2/reports/...` (JSON, OAuth).
 //!
-//! Contract with `lib.rs` (keep it): `Config` (`Default` = the demo account, `from_env()`),
-//! `Service::new(Config)`, `Service::api_router()` (nested under the service prefix) and
-//! `Service::admin_router()` (nested under `/_sandbox/adfox`). Clones of a `Service` share state.
+//! # Management API
+//!
+//! `GET` or `POST` (`application/x-www-form-urlencoded`, or `multipart/form-data` for the banner
+//! zip upload); query and body params are merged, the body winning, as PHP does. Params are read
+//! in the charset named by `encoding` (`UTF-8` default, `CP-1251`); the answer is in the same
+//! charset (`<?xml version="1.0" encoding="windows-1251"?>` and `charset=windows-1251`).
+//!
+//! Checks, in this order, as ADFOX answers them:
+//! - legacy: `loginAccount` + `loginPassword` (lowercase hex sha256 of the password), else
+//!   code `-1` "Authorization failed" (HTTP 200); OAuth: `Authorization: OAuth <token>` (or the
+//!   undocumented `X-Yandex-API-Key: <token>`), else **HTTP 401**;
+//! - `encoding` other than `UTF-8` / `CP-1251`: `-6` with `<parameter>encoding</parameter>`;
+//! - `object` unknown: `-3`; `action` unknown in that context: `-5`; `actionObject` unknown:
+//!   `-4` (names are case-sensitive);
+//! - a missing required param: `-7` "Value required" with `<parameter>`; a bad value: `-6`.
+//!
+//! Lists paginate exactly as documented: `offset` (default 0), `limit` (default **10**, at most
+//! 1000), and a `<result>` with `<links>`, `<limit>`, `<offset>`, `<total_pages>`, `<page>`,
+//! `<total_rows>`, `<rows>` and `<data>` of `row0..rowN`.
+//!
+//! Emulated with state: add / list / modify / delete of advertisers, supercampaigns, flights
+//! (`campaign`), banners, websites, zones, places, positions, banner types; flight placing;
+//! `campaign.list.banner`; `banner.modify.zipFile` (multipart, the file must be a zip);
+//! `account.list.bannerKktu` and `account.list.contractor` (with nested `roles`). Every other
+//! method of the catalogue answers success without changing state. A modify with params the
+//! object does not have answers code 0 **with a `<message>`** naming them (partial success).
+//!
+//! # Demo data
+//!
+//! [`Config::default`]: login [`DEMO_LOGIN`], password [`DEMO_PASSWORD`], OAuth token
+//! [`DEMO_OAUTH_TOKEN`]; 3 advertisers, 2 supercampaigns, [`Config::flights`] flights (default
+//! 3000: 1..=2500 in supercampaign 1, the rest in 2) and [`Config::banners`] banners (default
+//! 6000, two per flight), 3 websites with zones and places. Flights and banners are generated
+//! from their ID when read (nothing is built at start-up); changes are kept as overrides.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::Response;
+use axum::routing::{any, get};
+use sha2::{Digest, Sha256};
+use th_core::Secret;
 
-/// The ADFOX demo account and data.
-#[derive(Debug, Clone, Default)]
-pub struct Config {}
+use crate::request::{MAX_BODY_BYTES, RawRequest};
+use crate::response;
 
-impl Config {
-    /// The defaults, overridden by the environment.
-    pub fn from_env() -> Self {
-        Config::default()
+mod stats;
+
+/// The legacy login of the vendor's request-structure page.
+pub const DEMO_LOGIN: &str = "test";
+/// The legacy password accepted by default (sent as its sha256).
+pub const DEMO_PASSWORD: &str = "Passw0rd!";
+/// The OAuth token accepted by default.
+pub const DEMO_OAUTH_TOKEN: &str = "sandbox-oauth-token";
+/// Environment variable overriding [`Config::login`].
+pub const ENV_LOGIN: &str = "TH_SANDBOX_ADFOX_LOGIN";
+/// Environment variable overriding [`Config::password`].
+pub const ENV_PASSWORD: &str = "TH_SANDBOX_ADFOX_PASSWORD";
+/// Environment variable overriding [`Config::oauth_token`].
+pub const ENV_OAUTH_TOKEN: &str = "TH_SANDBOX_ADFOX_OAUTH_TOKEN";
+
+/// Generated flights belong to supercampaign 1 up to this ID, to supercampaign 2 after it.
+pub const FLIGHTS_IN_FIRST_CAMPAIGN: i64 = 2500;
+
+const MAX_LIMIT: u64 = 1000;
+const DEFAULT_LIMIT: u64 = 10;
+
+/// Every method of the catalogue (`object.action[.actionObject]`).
+pub const CATALOGUE: &[&str] = &[
+    "account.add.advertiser",
+    "account.add.webmaster",
+    "account.add.assistant",
+    "account.add.superCampaign",
+    "account.add.campaign",
+    "account.add.banner",
+    "account.add.bannerType",
+    "account.add.category",
+    "account.add.position",
+    "account.add.website",
+    "account.add.zone",
+    "account.add.place",
+    "account.add.adNetworkWebsite",
+    "account.list.advertiser",
+    "account.list.superCampaign",
+    "account.list.campaign",
+    "account.list.banner",
+    "account.list.website",
+    "account.list.position",
+    "account.list.defaultBanner",
+    "account.list.contractor",
+    "account.list.contract",
+    "account.list.bannerKktu",
+    "account.list.place",
+    "account.list.zone",
+    "account.list.bannerPlacements",
+    "account.list.activeBanners",
+    "account.list.category",
+    "account.list.bannerType",
+    "account.list.targetingProfile",
+    "account.list.template",
+    "account.list.webmaster",
+    "account.list.assistant",
+    "account.list.adNetwork",
+    "account.list.adNetworkWebsitePlace",
+    "account.list.request",
+    "account.list.tracingPoint",
+    "account.list.tracingPoint2",
+    "account.list.userCriterias",
+    "account.list.bannerPlaceReport",
+    "account.list.message",
+    "account.delete.superCampaign",
+    "account.delete.campaign",
+    "account.delete.banner",
+    "account.delete.place",
+    "account.delete.zone",
+    "account.delete.website",
+    "account.delete.template",
+    "account.delete.bannerType",
+    "account.delete.tracingPoint",
+    "account.delete.category",
+    "account.delete.user",
+    "account.delete.assistant",
+    "account.modify.category",
+    "account.utility.geoTree",
+    "account.utility.sector",
+    "account.report.report1",
+    "account.report.report2",
+    "account.report.report3",
+    "account.changePassword",
+    "account.auth",
+    "superCampaign.modify",
+    "superCampaign.additionalUsers.addAdvertiser",
+    "superCampaign.additionalUsers.deleteAdvertiser",
+    "superCampaign.additionalUsers.addAssistant",
+    "superCampaign.additionalUsers.deleteAssistant",
+    "campaign.modify",
+    "campaign.list.banner",
+    "campaign.placing.website",
+    "campaign.placing.zone",
+    "campaign.placing.place",
+    "campaign.placing.adNetwork",
+    "campaign.placing.adNetworkCategory",
+    "campaign.placing.adNetworkWebsite",
+    "campaign.info.placement2",
+    "campaign.info.targeting",
+    "campaign.info.placement",
+    "campaign.info.banner",
+    "campaign.info.report1",
+    "campaign.info.report2",
+    "campaign.info.report3",
+    "campaign.target.targetingTime",
+    "campaign.target.targetingFrequency",
+    "campaign.target.targetingBehavior",
+    "campaign.target.targetingGeo",
+    "campaign.target.targetingSearch",
+    "campaign.target.targetingUser",
+    "campaign.target.targetingKeywords",
+    "campaign.target.targetingSocdem",
+    "campaign.targetWebsite",
+    "campaign.targetZone",
+    "campaign.targetPlace",
+    "campaign.additionalUsers.addAdvertiser",
+    "campaign.additionalUsers.deleteAdvertiser",
+    "campaign.additionalUsers.addAssistant",
+    "campaign.additionalUsers.deleteAssistant",
+    "campaign.upload",
+    "banner.modify",
+    "banner.modify.placement",
+    "banner.modify.event",
+    "banner.modify.zipFile",
+    "banner.info.targeting",
+    "banner.info.bannerFields",
+    "banner.info.report1",
+    "banner.info.report2",
+    "banner.info.report3",
+    "banner.target.targetingTime",
+    "banner.target.targetingFrequency",
+    "banner.target.targetingBehavior",
+    "banner.target.targetingGeo",
+    "banner.target.targetingSearch",
+    "banner.target.targetingUser",
+    "banner.target.targetingKeywords",
+    "banner.target.targetingSocdem",
+    "bannerType.modify",
+    "bannerType.list.template",
+    "bannerType.updateDefaultBanner",
+    "website.modify",
+    "zone.modify",
+    "place.modify",
+    "place.listActiveBanners",
+    "place.updateDefaultBanner",
+    "place.info.report1",
+    "place.createBlock",
+    "place.bindBlock",
+    "place.rsyaEnabled",
+    "place.deleteBlock",
+    "position.modify",
+    "advertiser.modify",
+    "advertiser.availableReports",
+    "assistant.modify",
+    "webmaster.modify",
+    "webmaster.info.balance",
+    "placement.info",
+    "tracingPoint.modify",
+    "tracingPoint.getCode",
+    "userCriteria.modify",
+    "userCriteria.addValue",
+    "userCriteria.modifyValue",
+    "userCriteria.removeValue",
+    "userCriteria.listValues",
+    "contract.modify",
+    "contractor.modify",
+    "adNetwork.pricing.adNetwork",
+    "adNetwork.pricing.category",
+    "adNetwork.pricing.website",
+    "adNetworkWebsite.modify",
+    "adNetworkWebsite.info",
+    "code.info.place",
+    "code.info.campaignPlace",
+    "code.info.website",
+    "code.info.adNetworkWebsite",
+];
+
+/// The ADFOX demo account and data. `Debug` prints no credential.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The legacy login (default [`DEMO_LOGIN`]).
+    pub login: String,
+    /// The legacy password (default [`DEMO_PASSWORD`]); requests carry its sha256.
+    pub password: Secret,
+    /// The OAuth token (default [`DEMO_OAUTH_TOKEN`]).
+    pub oauth_token: Secret,
+    /// Generated flights (default 3000).
+    pub flights: u32,
+    /// Generated banners (default 6000, two per flight).
+    pub banners: u32,
+    /// A delay before every list answer, for benchmarks (default 0).
+    pub page_latency: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            login: DEMO_LOGIN.to_owned(),
+            password: Secret::new(DEMO_PASSWORD),
+            oauth_token: Secret::new(DEMO_OAUTH_TOKEN),
+            flights: 3000,
+            banners: 6000,
+            page_latency: Duration::ZERO,
+        }
     }
 }
 
-/// The emulated ADFOX service and its state.
-#[derive(Debug, Clone)]
-pub struct Service {}
+impl Config {
+    /// The defaults, overridden by [`ENV_LOGIN`], [`ENV_PASSWORD`] and [`ENV_OAUTH_TOKEN`].
+    pub fn from_env() -> Self {
+        let mut c = Config::default();
+        if let Ok(v) = std::env::var(ENV_LOGIN)
+            && !v.is_empty()
+        {
+            c.login = v;
+        }
+        if let Ok(v) = std::env::var(ENV_PASSWORD)
+            && !v.is_empty()
+        {
+            c.password = Secret::new(v);
+        }
+        if let Ok(v) = std::env::var(ENV_OAUTH_TOKEN)
+            && !v.is_empty()
+        {
+            c.oauth_token = Secret::new(v);
+        }
+        c
+    }
+}
+
+/// An object's fields, in order.
+type Fields = Vec<(String, String)>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Kind {
+    Advertiser,
+    SuperCampaign,
+    Flight,
+    Banner,
+    Website,
+    Zone,
+    Place,
+    Position,
+    BannerType,
+}
+
+/// One kind of object: IDs `1..=generated` are computed from the ID when read; `rows` holds
+/// created objects and changed generated ones; `deleted` hides either.
+#[derive(Debug)]
+struct Table {
+    kind: Kind,
+    generated: i64,
+    rows: BTreeMap<i64, Fields>,
+    deleted: BTreeSet<i64>,
+}
+
+impl Table {
+    fn new(kind: Kind, generated: i64) -> Self {
+        Table {
+            kind,
+            generated,
+            rows: BTreeMap::new(),
+            deleted: BTreeSet::new(),
+        }
+    }
+
+    fn get(&self, id: i64) -> Option<Fields> {
+        if self.deleted.contains(&id) {
+            return None;
+        }
+        if let Some(f) = self.rows.get(&id) {
+            return Some(f.clone());
+        }
+        (1..=self.generated)
+            .contains(&id)
+            .then(|| generate(self.kind, id))
+    }
+
+    fn exists(&self, id: i64) -> bool {
+        !self.deleted.contains(&id)
+            && (self.rows.contains_key(&id) || (1..=self.generated).contains(&id))
+    }
+
+    /// Every live ID in order.
+    fn ids(&self) -> impl Iterator<Item = i64> + '_ {
+        let created = self
+            .rows
+            .keys()
+            .copied()
+            .filter(move |id| *id > self.generated);
+        (1..=self.generated)
+            .chain(created)
+            .filter(move |id| !self.deleted.contains(id))
+    }
+
+    /// A field of object `id` without building the whole row when it is generated.
+    fn field(&self, id: i64, name: &str) -> Option<String> {
+        if let Some(f) = self.rows.get(&id) {
+            return f.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+        }
+        match (self.kind, name) {
+            (Kind::Flight, "superCampaignID") => Some(flight_campaign(id).to_string()),
+            (Kind::Banner, "campaignID") => Some(banner_flight(id).to_string()),
+            _ => generate(self.kind, id)
+                .into_iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v),
+        }
+    }
+}
+
+fn flight_campaign(id: i64) -> i64 {
+    if id <= FLIGHTS_IN_FIRST_CAMPAIGN {
+        1
+    } else {
+        2
+    }
+}
+
+fn banner_flight(id: i64) -> i64 {
+    (id + 1) / 2
+}
+
+fn date_of(id: i64) -> String {
+    let day = id.rem_euclid(28) + 1;
+    let month = id.rem_euclid(12) + 1;
+    format!("2026-{month:02}-{day:02}")
+}
+
+fn f(name: &str, value: impl ToString) -> (String, String) {
+    (name.to_owned(), value.to_string())
+}
+
+/// The generated object `id` of `kind`: deterministic, cheap.
+fn generate(kind: Kind, id: i64) -> Fields {
+    match kind {
+        Kind::Flight => vec![
+            f("ID", id),
+            f("name", format!("Flight {id}")),
+            f("superCampaignID", flight_campaign(id)),
+            f(
+                "superCampaignName",
+                format!("Campaign {}", flight_campaign(id)),
+            ),
+            f("advertiserID", 1),
+            f("advertiserAccount", "advertiser1"),
+            f("assistantID", 0),
+            f("status", id % 3),
+            f("level", 1 + id % 10),
+            f("priority", 1 + id % 1000),
+            f("type", 0),
+            f("impressionsMethodID", 0),
+            f("maxImpressions", 100_000 + id),
+            f("maxClicks", 1000 + id),
+            f("impressionsAll", id * 37 % 100_000),
+            f("impressionsToday", id * 7 % 1000),
+            f("clicksAll", id * 3 % 10_000),
+            f("clicksToday", id % 100),
+            f("cpm", format!("{}.{:02}", 10 + id % 90, id % 100)),
+            f("dateStart", format!("{} 00:00:00", date_of(id))),
+            f("dateEnd", ""),
+            f("dateAdded", format!("{} 12:30:00", date_of(id))),
+            f("targetingProfileID", 0),
+            f("isSession", id % 2),
+        ],
+        Kind::Banner => vec![
+            f("ID", id),
+            f("name", format!("Banner {id}")),
+            f("campaignID", banner_flight(id)),
+            f("campaignName", format!("Flight {}", banner_flight(id))),
+            f("bannerTypeID", 1),
+            f("bannerTypeName", "240x400"),
+            f("status", id % 3),
+            f("isUnplaced", 0),
+            f("priority", 1),
+            f("impressions", id * 11 % 100_000),
+            f("impressionsToday", id % 500),
+            f("clicks", id % 900),
+            f("clicksToday", id % 50),
+            f("targetingProfileID", 0),
+        ],
+        _ => Vec::new(),
+    }
+}
+
+#[derive(Debug)]
+struct Store {
+    tables: HashMap<Kind, Table>,
+    next_id: i64,
+    requests: u64,
+    uploads: BTreeMap<i64, usize>,
+    stats: stats::Tasks,
+}
+
+impl Store {
+    fn table(&mut self, kind: Kind) -> &mut Table {
+        self.tables
+            .entry(kind)
+            .or_insert_with(|| Table::new(kind, 0))
+    }
+
+    fn add(&mut self, kind: Kind, mut fields: Fields) -> i64 {
+        self.next_id += 1;
+        let id = self.next_id;
+        fields.insert(0, f("ID", id));
+        self.table(kind).rows.insert(id, fields);
+        id
+    }
+}
+
+struct Shared {
+    config: Config,
+    password_hash: String,
+    store: Mutex<Store>,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The emulated ADFOX service and its state. Clones share state.
+#[derive(Clone)]
+pub struct Service {
+    shared: Arc<Shared>,
+}
+
+impl fmt::Debug for Service {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("adfox::Service").finish_non_exhaustive()
+    }
+}
+
+fn seeded(config: &Config) -> Store {
+    let mut tables = HashMap::new();
+    let mut small = |kind: Kind, rows: Vec<Fields>| {
+        let mut t = Table::new(kind, 0);
+        for (i, mut r) in rows.into_iter().enumerate() {
+            let id = i as i64 + 1;
+            r.insert(0, f("ID", id));
+            t.rows.insert(id, r);
+        }
+        tables.insert(kind, t);
+    };
+    small(
+        Kind::Advertiser,
+        (1..=3)
+            .map(|i| {
+                vec![
+                    f("account", format!("advertiser{i}")),
+                    f("company", format!("Company {i}")),
+                    f("firstName", ""),
+                    f("lastName", ""),
+                    f("eMail", format!("adv{i}@example.com")),
+                    f("city", "Москва"),
+                    f("fax", ""),
+                    f("dateAdded", "2025-01-15 10:00:00"),
+                    f("isByAssistantCreated", 0),
+                ]
+            })
+            .collect(),
+    );
+    small(
+        Kind::SuperCampaign,
+        (1..=2)
+            .map(|i| {
+                vec![
+                    f("name", format!("Campaign {i}")),
+                    f("advertiserID", 1),
+                    f("advertiserAccount", "advertiser1"),
+                    f("status", 0),
+                    f("dateStart", "2026-01-01 00:00:00"),
+                    f("dateEnd", ""),
+                    f("dateAdded", "2025-12-20 09:00:00"),
+                ]
+            })
+            .collect(),
+    );
+    small(
+        Kind::Website,
+        (1..=3)
+            .map(|i| {
+                vec![
+                    f("name", format!("Site {i}")),
+                    f("URL", format!("https://site{i}.example")),
+                    f("isActive", 1),
+                    f("webmasterID", 0),
+                    f("dateAdded", "2025-06-01 00:00:00"),
+                ]
+            })
+            .collect(),
+    );
+    small(
+        Kind::Zone,
+        (1..=6)
+            .map(|i| {
+                vec![
+                    f("name", format!("Zone {i}")),
+                    f("siteID", (i + 1) / 2),
+                    f("isAutoReferer", 1),
+                ]
+            })
+            .collect(),
+    );
+    small(
+        Kind::Place,
+        (1..=12)
+            .map(|i| {
+                vec![
+                    f("name", format!("Place {i}")),
+                    f("siteID", (i + 3) / 4),
+                    f("zoneID", (i + 1) / 2),
+                    f("bannerTypeID", 1),
+                    f("positionID", 1),
+                    f("rsyaEnabled", 0),
+                    f("rsyaBlockID", ""),
+                ]
+            })
+            .collect(),
+    );
+    small(
+        Kind::Position,
+        vec![vec![
+            f("name", "top"),
+            f("isPredefined", 1),
+            f("dateAdded", "2024-01-01 00:00:00"),
+        ]],
+    );
+    small(
+        Kind::BannerType,
+        vec![vec![f("name", "240x400"), f("presentationTypeID", 4)]],
+    );
+    let mut flights = Table::new(Kind::Flight, i64::from(config.flights));
+    flights.rows = BTreeMap::new();
+    tables.insert(Kind::Flight, flights);
+    tables.insert(
+        Kind::Banner,
+        Table::new(Kind::Banner, i64::from(config.banners)),
+    );
+    let next_id = i64::from(config.flights.max(config.banners)) + 1000;
+    Store {
+        tables,
+        next_id,
+        requests: 0,
+        uploads: BTreeMap::new(),
+        stats: stats::Tasks::default(),
+    }
+}
 
 impl Service {
-    /// A service with fresh state from `config`.
+    /// A service with fresh state from `config` (nothing large is built here).
     pub fn new(config: Config) -> Self {
-        let Config {} = config;
-        Service {}
+        let password_hash = sha256_hex(config.password.expose());
+        let store = seeded(&config);
+        Service {
+            shared: Arc::new(Shared {
+                config,
+                password_hash,
+                store: Mutex::new(store),
+            }),
+        }
     }
 
-    /// The API routes.
+    /// The API routes: `/v1/API.php`, `/api/v1`, `/api/report/...`, `/api/v2/reports/...`.
     pub fn api_router(&self) -> Router {
         Router::new()
+            .route("/v1/API.php", any(legacy))
+            .route("/api/v1", any(oauth))
+            .route("/api/v1/", any(oauth))
+            .merge(stats::router())
+            .with_state(self.shared.clone())
     }
 
-    /// The inspection routes.
+    /// The inspection routes: `/state` (counts, no credentials).
     pub fn admin_router(&self) -> Router {
         Router::new()
+            .route("/state", get(state))
+            .method_not_allowed_fallback(|| async { response::method_not_allowed() })
+            .with_state(self.shared.clone())
+    }
+
+    /// How many management-API requests were answered.
+    pub fn request_count(&self) -> u64 {
+        self.shared.lock().requests
+    }
+
+    /// The number of live flights.
+    pub fn flight_count(&self) -> usize {
+        let mut s = self.shared.lock();
+        s.table(Kind::Flight).ids().count()
+    }
+
+    /// A flight's fields (for tests), `None` when it does not exist.
+    pub fn flight(&self, id: i64) -> Option<Vec<(String, String)>> {
+        self.shared.lock().table(Kind::Flight).get(id)
+    }
+
+    /// The size of the zip uploaded for a banner, if any.
+    pub fn uploaded_zip(&self, banner_id: i64) -> Option<usize> {
+        self.shared.lock().uploads.get(&banner_id).copied()
+    }
+
+    /// Report tasks started so far.
+    pub fn reports_started(&self) -> usize {
+        self.shared.lock().stats.started()
+    }
+}
+
+/// Lowercase hex sha256.
+pub fn sha256_hex(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+type Shared_ = Arc<Shared>;
+
+async fn state(State(shared): State<Shared_>) -> Response {
+    let mut s = shared.lock();
+    let requests = s.requests;
+    let flights = s.table(Kind::Flight).ids().count();
+    let banners = s.table(Kind::Banner).ids().count();
+    let uploads = s.uploads.len();
+    drop(s);
+    response::json(
+        StatusCode::OK,
+        &serde_json::json!({ "requests": requests, "flights": flights, "banners": banners, "uploads": uploads }),
+    )
+}
+
+// ---- requests -----------------------------------------------------------------------------------
+
+/// Decoded params: `name` → values (repeated names and `name[]` keep every value), in order.
+#[derive(Debug, Default)]
+struct Params {
+    pairs: Vec<(String, String)>,
+    files: Vec<(String, Vec<u8>)>,
+}
+
+impl Params {
+    fn get(&self, name: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+    fn nonempty(&self, name: &str) -> Option<&str> {
+        self.get(name).filter(|v| !v.is_empty())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Charset {
+    Utf8,
+    Cp1251,
+}
+
+fn percent_decode(s: &str) -> Vec<u8> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < b.len() => {
+                let hex = std::str::from_utf8(&b[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
+                match hex {
+                    Some(v) => {
+                        out.push(v);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    out
+}
+
+fn raw_pairs(text: &str) -> Vec<(Vec<u8>, Vec<u8>)> {
+    text.split('&')
+        .filter(|p| !p.is_empty())
+        .take(10_000)
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect()
+}
+
+fn decode_text(bytes: &[u8], charset: Charset) -> Result<String, ()> {
+    match charset {
+        Charset::Utf8 => String::from_utf8(bytes.to_vec()).map_err(|_| ()),
+        Charset::Cp1251 => Ok(encoding_rs::WINDOWS_1251
+            .decode_without_bom_handling(bytes)
+            .0
+            .into_owned()),
+    }
+}
+
+/// Undecoded `(name, value)` byte pairs.
+type RawPairs = Vec<(Vec<u8>, Vec<u8>)>;
+/// Uploaded files: `(field name, bytes)`.
+type Files = Vec<(String, Vec<u8>)>;
+
+/// A `multipart/form-data` body: text fields and files.
+fn multipart(body: &[u8], content_type: &str) -> Option<(RawPairs, Files)> {
+    let boundary = content_type
+        .split(';')
+        .find_map(|p| p.trim().strip_prefix("boundary="))?
+        .trim_matches('"');
+    let delim = format!("--{boundary}");
+    let mut fields = Vec::new();
+    let mut files = Vec::new();
+    let mut rest = body;
+    let find = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).position(|w| w == needle);
+    let start = find(rest, delim.as_bytes())?;
+    rest = &rest[start + delim.len()..];
+    for _ in 0..1000 {
+        if rest.starts_with(b"--") {
+            return Some((fields, files));
+        }
+        rest = rest.strip_prefix(b"\r\n")?;
+        let head_end = find(rest, b"\r\n\r\n")?;
+        let head = String::from_utf8_lossy(&rest[..head_end]).into_owned();
+        rest = &rest[head_end + 4..];
+        let end = find(rest, format!("\r\n{delim}").as_bytes())?;
+        let data = rest[..end].to_vec();
+        rest = &rest[end + 2 + delim.len()..];
+        let disp = head
+            .lines()
+            .find(|l| l.to_ascii_lowercase().starts_with("content-disposition"))?;
+        let attr = |name: &str| {
+            disp.split(';').find_map(|p| {
+                p.trim()
+                    .strip_prefix(&format!("{name}=\""))
+                    .map(|v| v.trim_end_matches('"').to_owned())
+            })
+        };
+        let name = attr("name")?;
+        if attr("filename").is_some() {
+            files.push((name, data));
+        } else {
+            fields.push((name.into_bytes(), data));
+        }
+    }
+    None
+}
+
+/// Reads the params: query, then body; in the charset named by `encoding`.
+fn read_params(raw: &RawRequest) -> Result<(Params, Charset), String> {
+    let mut pairs = raw.uri.query().map(raw_pairs).unwrap_or_default();
+    let mut files = Vec::new();
+    let ct = raw
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    if raw.method != Method::GET && !raw.body.is_empty() {
+        if ct.to_ascii_lowercase().starts_with("multipart/form-data") {
+            let (fields, fs) = multipart(&raw.body, &ct).ok_or("malformed multipart body")?;
+            pairs.extend(fields);
+            files = fs;
+        } else {
+            let text = std::str::from_utf8(&raw.body).map_err(|_| "the form body is not ASCII")?;
+            pairs.extend(raw_pairs(text));
+        }
+    }
+    let charset = match pairs
+        .iter()
+        .rev()
+        .find(|(k, _)| k == b"encoding")
+        .map(|(_, v)| v.as_slice())
+    {
+        Some(b"CP-1251") => Charset::Cp1251,
+        _ => Charset::Utf8,
+    };
+    let mut params = Params {
+        pairs: Vec::with_capacity(pairs.len()),
+        files,
+    };
+    for (k, v) in pairs {
+        let k = decode_text(&k, charset).map_err(|_| "a param name is not valid text")?;
+        let v = decode_text(&v, charset)
+            .map_err(|_| format!("the value of {k} is not valid in its encoding"))?;
+        params.pairs.push((k, v));
+    }
+    Ok((params, charset))
+}
+
+// ---- responses ----------------------------------------------------------------------------------
+
+fn esc(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+}
+
+fn xml(body: String, charset: Charset) -> Response {
+    let (bytes, ct) = match charset {
+        Charset::Utf8 => (
+            format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{body}").into_bytes(),
+            "text/xml; charset=UTF-8",
+        ),
+        Charset::Cp1251 => {
+            let text = format!("<?xml version=\"1.0\" encoding=\"windows-1251\"?>\n{body}");
+            (
+                encoding_rs::WINDOWS_1251.encode(&text).0.into_owned(),
+                "text/xml; charset=windows-1251",
+            )
+        }
+    };
+    let mut r = Response::new(Body::from(bytes));
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+    r
+}
+
+struct Answer {
+    body: String,
+}
+
+fn error(code: i64, text: &str, parameter: Option<&str>, value: Option<&str>) -> Answer {
+    let mut b = format!("<response><status><code>{code}</code><error>");
+    esc(&mut b, text);
+    b.push_str("</error>");
+    if let Some(p) = parameter {
+        b.push_str("<parameter>");
+        esc(&mut b, p);
+        b.push_str("</parameter>");
+    }
+    if let Some(v) = value {
+        b.push_str("<value>");
+        esc(&mut b, v);
+        b.push_str("</value>");
+    }
+    b.push_str("</status></response>");
+    Answer { body: b }
+}
+
+fn required(name: &str) -> Answer {
+    error(-7, "Value required", Some(name), None)
+}
+
+fn incorrect(name: &str, value: &str) -> Answer {
+    error(-6, "Incorrect value", Some(name), Some(value))
+}
+
+fn ok(message: Option<&str>) -> Answer {
+    let mut b = String::from("<response><status><code>0</code>");
+    if let Some(m) = message {
+        b.push_str("<message>");
+        esc(&mut b, m);
+        b.push_str("</message>");
+    }
+    b.push_str("</status></response>");
+    Answer { body: b }
+}
+
+fn added(id: i64) -> Answer {
+    Answer {
+        body: format!("<response><status><code>0</code><ID>{id}</ID></status></response>"),
+    }
+}
+
+fn write_fields(b: &mut String, fields: &[(String, String)]) {
+    for (name, value) in fields {
+        if value.is_empty() {
+            b.push('<');
+            b.push_str(name);
+            b.push_str("/>");
+        } else if let Some(items) = value.strip_prefix("\u{0}list:") {
+            b.push('<');
+            b.push_str(name);
+            b.push('>');
+            for (i, item) in items.split(',').enumerate() {
+                b.push_str(&format!("<row{i}>"));
+                esc(b, item);
+                b.push_str(&format!("</row{i}>"));
+            }
+            b.push_str("</");
+            b.push_str(name);
+            b.push('>');
+        } else {
+            b.push('<');
+            b.push_str(name);
+            b.push('>');
+            esc(b, value);
+            b.push_str("</");
+            b.push_str(name);
+            b.push('>');
+        }
+    }
+}
+
+/// A list page as documented, from the total and a function giving the rows of the window.
+fn page(p: &Params, total: usize, rows: impl FnOnce(usize, usize) -> Vec<Fields>) -> Answer {
+    let offset: usize = match p.nonempty("offset").map(str::parse::<u64>) {
+        None => 0,
+        Some(Ok(o)) => usize::try_from(o).unwrap_or(usize::MAX),
+        Some(Err(_)) => return incorrect("offset", p.get("offset").unwrap_or_default()),
+    };
+    let limit: u64 = match p.nonempty("limit").map(str::parse::<u64>) {
+        None => DEFAULT_LIMIT,
+        Some(Ok(0)) | Some(Err(_)) => {
+            return incorrect("limit", p.get("limit").unwrap_or_default());
+        }
+        Some(Ok(l)) => l.min(MAX_LIMIT),
+    };
+    let limit = usize::try_from(limit).unwrap_or(10);
+    let start = offset.min(total);
+    let end = start.saturating_add(limit).min(total);
+    let rows = rows(start, end);
+    let total_pages = total.div_ceil(limit);
+    let page_no = offset / limit + 1;
+    let mut b = String::with_capacity(256 + rows.len() * 600);
+    b.push_str("<response><status><code>0</code></status><result><links>");
+    let link =
+        |o: usize| format!("<![CDATA[https://adfox.yandex.ru/api/v1?offset={o}&limit={limit}]]>");
+    b.push_str(&format!("<first>{}</first>", link(0)));
+    if offset >= limit {
+        b.push_str(&format!("<prev>{}</prev>", link(offset - limit)));
+    } else {
+        b.push_str("<prev></prev>");
+    }
+    if end < total {
+        b.push_str(&format!("<next>{}</next>", link(end)));
+    } else {
+        b.push_str("<next></next>");
+    }
+    b.push_str(&format!(
+        "<last>{}</last>",
+        link(total_pages.saturating_sub(1) * limit)
+    ));
+    b.push_str(&format!(
+        "</links><limit>{limit}</limit><offset>{offset}</offset><total_pages>{total_pages}</total_pages><page>{page_no}</page><total_rows>{total}</total_rows><rows>{}</rows><data>",
+        rows.len()
+    ));
+    for (i, row) in rows.iter().enumerate() {
+        b.push_str(&format!("<row{i}>"));
+        write_fields(&mut b, row);
+        b.push_str(&format!("</row{i}>"));
+    }
+    b.push_str("</data></result></response>");
+    Answer { body: b }
+}
+
+// ---- routing ------------------------------------------------------------------------------------
+
+async fn legacy(State(shared): State<Shared_>, req: Request) -> Response {
+    let raw = match RawRequest::read(req, MAX_BODY_BYTES).await {
+        Ok(r) => r,
+        Err(e) => return text(StatusCode::BAD_REQUEST, &e.to_string()),
+    };
+    let (params, charset) = match read_params(&raw) {
+        Ok(p) => p,
+        Err(e) => return text(StatusCode::BAD_REQUEST, &e),
+    };
+    let login_ok = params.get("loginAccount") == Some(shared.config.login.as_str());
+    let hash = params.get("loginPassword").unwrap_or_default();
+    let hash_ok =
+        th_core::secret::constant_time_eq(hash.as_bytes(), shared.password_hash.as_bytes());
+    if !(login_ok && hash_ok) {
+        shared.lock().requests += 1;
+        return xml(error(-1, "Authorization failed", None, None).body, charset);
+    }
+    dispatch(&shared, &params, charset).await
+}
+
+/// Whether the request carries the OAuth token (or the API-key header with it).
+fn oauth_ok(shared: &Shared, headers: &HeaderMap) -> bool {
+    let token = shared.config.oauth_token.expose().as_bytes();
+    let auth = headers
+        .get(header::AUTHORIZATION)
+        .map(|v| v.as_bytes())
+        .unwrap_or_default();
+    let bearer = auth
+        .strip_prefix(b"OAuth ")
+        .is_some_and(|t| th_core::secret::constant_time_eq(t, token));
+    let key = headers
+        .get("x-yandex-api-key")
+        .is_some_and(|v| th_core::secret::constant_time_eq(v.as_bytes(), token));
+    bearer || key
+}
+
+fn text(status: StatusCode, body: &str) -> Response {
+    let mut r = Response::new(Body::from(body.to_owned()));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=UTF-8"),
+    );
+    r
+}
+
+async fn oauth(State(shared): State<Shared_>, req: Request) -> Response {
+    if !oauth_ok(&shared, req.headers()) {
+        return text(StatusCode::UNAUTHORIZED, "401 Unauthorized");
+    }
+    let raw = match RawRequest::read(req, MAX_BODY_BYTES).await {
+        Ok(r) => r,
+        Err(e) => return text(StatusCode::BAD_REQUEST, &e.to_string()),
+    };
+    let (params, charset) = match read_params(&raw) {
+        Ok(p) => p,
+        Err(e) => return text(StatusCode::BAD_REQUEST, &e),
+    };
+    dispatch(&shared, &params, charset).await
+}
+
+async fn dispatch(shared: &Shared, params: &Params, charset: Charset) -> Response {
+    let answer = navigate(params).map(|wire| {
+        let is_list = wire.contains(".list");
+        (wire, is_list)
+    });
+    let (wire, is_list) = match answer {
+        Ok(w) => w,
+        Err(a) => {
+            shared.lock().requests += 1;
+            return xml(a.body, charset);
+        }
+    };
+    if is_list && !shared.config.page_latency.is_zero() {
+        tokio::time::sleep(shared.config.page_latency).await;
+    }
+    let mut store = shared.lock();
+    store.requests += 1;
+    let answer = handle(&mut store, &wire, params);
+    drop(store);
+    xml(answer.body, charset)
+}
+
+/// Checks `encoding` and the navigation block; answers the wire name.
+fn navigate(p: &Params) -> Result<String, Answer> {
+    if let Some(e) = p.get("encoding")
+        && e != "UTF-8"
+        && e != "CP-1251"
+    {
+        return Err(incorrect("encoding", e));
+    }
+    let object = p.get("object").unwrap_or_default();
+    if object.is_empty() {
+        return Err(error(-3, "Invalid object name", Some("object"), None));
+    }
+    let in_object: Vec<&str> = CATALOGUE
+        .iter()
+        .copied()
+        .filter(|w| w.split('.').next() == Some(object))
+        .collect();
+    if in_object.is_empty() {
+        return Err(error(
+            -3,
+            "Invalid object name",
+            Some("object"),
+            Some(object),
+        ));
+    }
+    let action = p.get("action").unwrap_or_default();
+    let in_action: Vec<&str> = in_object
+        .into_iter()
+        .filter(|w| w.split('.').nth(1) == Some(action))
+        .collect();
+    if in_action.is_empty() {
+        return Err(error(
+            -5,
+            "Invalid action name",
+            Some("action"),
+            Some(action),
+        ));
+    }
+    let action_object = p.get("actionObject").unwrap_or_default();
+    let wire = if action_object.is_empty() {
+        format!("{object}.{action}")
+    } else {
+        format!("{object}.{action}.{action_object}")
+    };
+    if in_action.contains(&wire.as_str()) {
+        Ok(wire)
+    } else {
+        Err(error(
+            -4,
+            "Invalid action object name",
+            Some("actionObject"),
+            Some(action_object),
+        ))
+    }
+}
+
+fn int(p: &Params, name: &str) -> Result<Option<i64>, Answer> {
+    match p.nonempty(name) {
+        None => Ok(None),
+        Some(v) => v.trim().parse().map(Some).map_err(|_| incorrect(name, v)),
+    }
+}
+
+fn need_int(p: &Params, name: &str) -> Result<i64, Answer> {
+    int(p, name)?.ok_or_else(|| required(name))
+}
+
+fn need<'p>(p: &'p Params, name: &str) -> Result<&'p str, Answer> {
+    p.nonempty(name).ok_or_else(|| required(name))
+}
+
+/// Fields an add or modify may set, per kind (the rest of the params are ignored / reported).
+fn settable(kind: Kind) -> &'static [&'static str] {
+    match kind {
+        Kind::Advertiser => &[
+            "account",
+            "eMail",
+            "company",
+            "firstName",
+            "lastName",
+            "country",
+            "state",
+            "city",
+            "ZIPCode",
+            "address1",
+            "address2",
+            "phone",
+            "fax",
+        ],
+        Kind::SuperCampaign => &[
+            "name",
+            "advertiserID",
+            "assistantID",
+            "status",
+            "sectorID",
+            "impressionsMethodID",
+            "maxImpressions",
+            "maxClicks",
+            "dateStart",
+            "dateEnd",
+            "sendToErir",
+            "costType",
+        ],
+        Kind::Flight => &[
+            "name",
+            "superCampaignID",
+            "advertiserID",
+            "assistantID",
+            "status",
+            "level",
+            "priority",
+            "kind_id",
+            "cpm",
+            "cpc",
+            "maxImpressions",
+            "maxClicks",
+            "dateStart",
+            "dateEnd",
+            "targetingProfileID",
+            "isSession",
+            "rotationMethodID",
+            "trafficPercents",
+            "impressionsMethodID",
+            "logicType",
+            "costType",
+            "sendToErir",
+        ],
+        Kind::Banner => &[
+            "name",
+            "campaignID",
+            "templateID",
+            "bannerTypeID",
+            "status",
+            "priority",
+            "isUnplaced",
+            "hitURL",
+            "imageURL",
+            "width",
+            "height",
+            "targetingProfileID",
+            "dateStart",
+            "dateEnd",
+        ],
+        Kind::Website => &[
+            "name",
+            "URL",
+            "url",
+            "webmasterID",
+            "categoryID",
+            "platformName",
+            "platformType",
+            "contractorID",
+            "sendToErir",
+        ],
+        Kind::Zone => &[
+            "name",
+            "siteID",
+            "categoryID",
+            "isAutoReferer",
+            "templateTypeID",
+            "template",
+            "templateExcluded",
+        ],
+        Kind::Place => &[
+            "name",
+            "siteID",
+            "zoneID",
+            "bannerTypeID",
+            "positionID",
+            "categoryID",
+            "pct",
+            "plp",
+            "pli",
+            "pop",
+        ],
+        Kind::Position => &["name"],
+        Kind::BannerType => &["name", "presentationTypeID", "isOn", "width", "height"],
+    }
+}
+
+const NUMERIC: &[&str] = &[
+    "advertiserID",
+    "assistantID",
+    "status",
+    "level",
+    "priority",
+    "superCampaignID",
+    "campaignID",
+    "templateID",
+    "siteID",
+    "zoneID",
+    "bannerTypeID",
+    "positionID",
+    "maxImpressions",
+    "maxClicks",
+    "presentationTypeID",
+];
+
+const NAVIGATION: &[&str] = &[
+    "object",
+    "action",
+    "actionObject",
+    "loginAccount",
+    "loginPassword",
+    "encoding",
+    "objectID",
+    "offset",
+    "limit",
+];
+
+fn collect(kind: Kind, p: &Params) -> Result<(Fields, Vec<String>), Answer> {
+    let allowed = settable(kind);
+    let mut fields = Vec::new();
+    let mut ignored = Vec::new();
+    for (name, value) in &p.pairs {
+        if NAVIGATION.contains(&name.as_str()) {
+            continue;
+        }
+        if allowed.contains(&name.as_str()) {
+            if NUMERIC.contains(&name.as_str())
+                && !value.is_empty()
+                && value.parse::<i64>().is_err()
+            {
+                return Err(incorrect(name, value));
+            }
+            if name.starts_with("date") && !value.is_empty() && !valid_datetime(value) {
+                return Err(incorrect(name, value));
+            }
+            let value = if name.starts_with("date") && value.len() == 10 {
+                format!("{value} 00:00:00")
+            } else if name.starts_with("date") && value.len() == 16 {
+                format!("{value}:00")
+            } else {
+                value.clone()
+            };
+            fields.retain(|(n, _): &(String, String)| n != name);
+            fields.push((name.clone(), value));
+        } else if !ignored.contains(name) {
+            ignored.push(name.clone());
+        }
+    }
+    Ok((fields, ignored))
+}
+
+fn valid_datetime(v: &str) -> bool {
+    let b = v.as_bytes();
+    let date_ok = b.len() >= 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[..10]
+            .iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    date_ok && (b.len() == 10 || (b.len() == 16 && b[10] == b' ' && b[13] == b':'))
+}
+
+fn kind_of(action_object: &str) -> Option<Kind> {
+    Some(match action_object {
+        "advertiser" => Kind::Advertiser,
+        "superCampaign" => Kind::SuperCampaign,
+        "campaign" => Kind::Flight,
+        "banner" => Kind::Banner,
+        "website" => Kind::Website,
+        "zone" => Kind::Zone,
+        "place" => Kind::Place,
+        "position" => Kind::Position,
+        "bannerType" => Kind::BannerType,
+        _ => return None,
+    })
+}
+
+fn handle(store: &mut Store, wire: &str, p: &Params) -> Answer {
+    match run(store, wire, p) {
+        Ok(a) | Err(a) => a,
+    }
+}
+
+fn run(store: &mut Store, wire: &str, p: &Params) -> Result<Answer, Answer> {
+    let parts: Vec<&str> = wire.split('.').collect();
+    match parts.as_slice() {
+        ["account", "add", ao] => {
+            let Some(kind) = kind_of(ao) else {
+                return Ok(added(next(store)));
+            };
+            let needed: &[&str] = match kind {
+                Kind::Advertiser => &["account", "eMail"],
+                Kind::SuperCampaign => &["name", "advertiserID"],
+                Kind::Flight => &["name"],
+                Kind::Banner => &["campaignID", "templateID"],
+                Kind::Zone => &["name", "siteID"],
+                Kind::Place => &["name", "siteID", "zoneID", "bannerTypeID", "positionID"],
+                Kind::BannerType => &["name", "presentationTypeID"],
+                _ => &["name"],
+            };
+            for n in needed {
+                need(p, n)?;
+            }
+            if kind == Kind::Flight
+                && p.nonempty("advertiserID").is_none()
+                && p.nonempty("superCampaignID").is_none()
+            {
+                return Err(required("advertiserID"));
+            }
+            let (mut fields, _) = collect(kind, p)?;
+            if kind == Kind::Advertiser {
+                let account = need(p, "account")?;
+                let t = store.table(Kind::Advertiser);
+                if t.ids()
+                    .any(|id| t.field(id, "account").as_deref() == Some(account))
+                {
+                    return Err(error(
+                        -8,
+                        "Account already exists",
+                        Some("account"),
+                        Some(account),
+                    ));
+                }
+            }
+            if kind == Kind::Flight {
+                if let Some(sc) = int(p, "superCampaignID")? {
+                    if !store.table(Kind::SuperCampaign).exists(sc) {
+                        return Err(incorrect("superCampaignID", &sc.to_string()));
+                    }
+                    if p.nonempty("advertiserID").is_none() {
+                        let adv = store
+                            .table(Kind::SuperCampaign)
+                            .field(sc, "advertiserID")
+                            .unwrap_or_default();
+                        fields.push(f("advertiserID", adv));
+                    }
+                }
+                fields.push(f("dateAdded", "2026-11-22 00:00:00"));
+            }
+            if kind == Kind::Banner {
+                let flight = need_int(p, "campaignID")?;
+                if !store.table(Kind::Flight).exists(flight) {
+                    return Err(incorrect("campaignID", &flight.to_string()));
+                }
+            }
+            Ok(added(store.add(kind, fields)))
+        }
+        ["account", "list", ao] => list(store, ao, p),
+        ["campaign", "list", "banner"] => {
+            let flight = need_int(p, "objectID")?;
+            if !store.table(Kind::Flight).exists(flight) {
+                return Err(incorrect("objectID", &flight.to_string()));
+            }
+            let t = store.table(Kind::Banner);
+            let ids: Vec<i64> = t
+                .ids()
+                .filter(|id| t.field(*id, "campaignID") == Some(flight.to_string()))
+                .collect();
+            Ok(page(p, ids.len(), |s, e| {
+                ids[s..e].iter().filter_map(|id| t.get(*id)).collect()
+            }))
+        }
+        ["account", "delete", ao] => {
+            let Some(kind) = kind_of(ao) else {
+                return Ok(ok(None));
+            };
+            let ids: Vec<i64> = match p.nonempty("listIDs") {
+                Some(list) => list
+                    .split(',')
+                    .map(|s| s.trim().parse().map_err(|_| incorrect("listIDs", list)))
+                    .collect::<Result<_, _>>()?,
+                None => vec![need_int(p, "actionObjectID")?],
+            };
+            let t = store.table(kind);
+            let missing: Vec<String> = ids
+                .iter()
+                .filter(|id| !t.exists(**id))
+                .map(i64::to_string)
+                .collect();
+            if missing.len() == ids.len() {
+                return Err(incorrect(
+                    if p.nonempty("listIDs").is_some() {
+                        "listIDs"
+                    } else {
+                        "actionObjectID"
+                    },
+                    &missing.join(","),
+                ));
+            }
+            for id in &ids {
+                t.deleted.insert(*id);
+            }
+            Ok(ok((!missing.is_empty())
+                .then(|| format!("Objects not found and not deleted: {}", missing.join(",")))
+                .as_deref()))
+        }
+        [ctx, "modify"] if kind_of(ctx).is_some() => {
+            let kind = kind_of(ctx).unwrap_or(Kind::Position);
+            let id = need_int(p, "objectID")?;
+            let Some(mut row) = store.table(kind).get(id) else {
+                return Err(incorrect("objectID", &id.to_string()));
+            };
+            let (fields, ignored) = collect(kind, p)?;
+            for (n, v) in fields {
+                match row.iter_mut().find(|(k, _)| *k == n) {
+                    Some(slot) => slot.1 = v,
+                    None => row.push((n, v)),
+                }
+            }
+            store.table(kind).rows.insert(id, row);
+            let message = (!ignored.is_empty())
+                .then(|| format!("Parameters not applied: {}", ignored.join(", ")));
+            Ok(ok(message.as_deref()))
+        }
+        ["campaign", "placing", target] => {
+            let flight = need_int(p, "objectID")?;
+            let target_id = need_int(p, "actionObjectID")?;
+            need(p, "actionStatus")?;
+            if !store.table(Kind::Flight).exists(flight) {
+                return Err(incorrect("objectID", &flight.to_string()));
+            }
+            if let Some(kind) = kind_of(target)
+                && !store.table(kind).exists(target_id)
+            {
+                return Err(incorrect("actionObjectID", &target_id.to_string()));
+            }
+            Ok(ok(None))
+        }
+        ["banner", "modify", "zipFile"] => {
+            let banner = need_int(p, "objectID")?;
+            if !store.table(Kind::Banner).exists(banner) {
+                return Err(incorrect("objectID", &banner.to_string()));
+            }
+            let Some((_, zip)) = p.files.iter().find(|(n, _)| n == "zipFile") else {
+                return Err(required("zipFile"));
+            };
+            if !zip.starts_with(b"PK") {
+                return Err(incorrect("zipFile", "not a zip archive"));
+            }
+            store.uploads.insert(banner, zip.len());
+            Ok(ok(None))
+        }
+        _ if parts.get(1).is_some_and(|a| a.starts_with("add"))
+            && !wire.contains("additionalUsers") =>
+        {
+            Ok(added(next(store)))
+        }
+        _ => Ok(ok(None)),
+    }
+}
+
+fn next(store: &mut Store) -> i64 {
+    store.next_id += 1;
+    store.next_id
+}
+
+fn list(store: &mut Store, ao: &str, p: &Params) -> Result<Answer, Answer> {
+    match ao {
+        "bannerKktu" => {
+            let rows: Vec<Fields> = [
+                ("1.1.1", "Вино"),
+                ("2.1.1", "Чай & кофе"),
+                ("9.2.1", "Программное обеспечение"),
+            ]
+            .iter()
+            .map(|(c, n)| vec![f("CODE", c), f("NAME", n)])
+            .collect();
+            return Ok(page(p, rows.len(), |s, e| rows[s..e].to_vec()));
+        }
+        "contractor" => {
+            let rows: Vec<Fields> = (1..=2)
+                .map(|i| {
+                    vec![
+                        f("ID", i),
+                        f("ownerID", 1),
+                        f("name", format!("ООО Контрагент {i}")),
+                        f("type", 0),
+                        f(
+                            "roles",
+                            if i == 1 {
+                                "\u{0}list:0,1"
+                            } else {
+                                "\u{0}list:1"
+                            },
+                        ),
+                        f("inn", format!("77000000{i:02}")),
+                        f("isOrs", 0),
+                        f("isRr", 1),
+                        f("rsUrl", ""),
+                    ]
+                })
+                .collect();
+            return Ok(page(p, rows.len(), |s, e| rows[s..e].to_vec()));
+        }
+        _ => {}
+    }
+    let Some(kind) = kind_of(ao) else {
+        return Ok(page(p, 0, |_, _| Vec::new()));
+    };
+    let only = int(p, "actionObjectID")?.filter(|id| *id != 0);
+    let site = int(p, "actionObjectID2")?.filter(|id| *id != 0);
+    let campaign = int(p, "superCampaignID")?;
+    let flights: Option<Vec<String>> = p
+        .nonempty("listCampaignIDs")
+        .map(|l| l.split(',').map(|s| s.trim().to_owned()).collect());
+    let search = p.nonempty("search").map(str::to_lowercase);
+    let t = store.table(kind);
+    let ids: Vec<i64> = t
+        .ids()
+        .filter(|id| only.is_none_or(|o| o == *id))
+        .filter(|id| site.is_none_or(|s| t.field(*id, "siteID") == Some(s.to_string())))
+        .filter(|id| {
+            kind != Kind::Flight
+                || campaign.is_none_or(|c| t.field(*id, "superCampaignID") == Some(c.to_string()))
+        })
+        .filter(|id| {
+            kind != Kind::Banner
+                || flights
+                    .as_ref()
+                    .is_none_or(|l| t.field(*id, "campaignID").is_some_and(|c| l.contains(&c)))
+        })
+        .filter(|id| {
+            search.as_ref().is_none_or(|s| {
+                t.field(*id, "name")
+                    .is_some_and(|n| n.to_lowercase().contains(s))
+            })
+        })
+        .collect();
+    Ok(page(p, ids.len(), |s, e| {
+        ids[s..e].iter().filter_map(|id| t.get(*id)).collect()
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_rows_are_cheap_and_stable() {
+        let s = Service::new(Config::default());
+        assert_eq!(s.flight_count(), 3000);
+        assert_eq!(
+            s.flight(2500)
+                .and_then(|f| f.into_iter().find(|(n, _)| n == "superCampaignID"))
+                .map(|(_, v)| v),
+            Some("1".into())
+        );
+        assert!(s.flight(3001).is_none());
+    }
+
+    #[test]
+    fn multipart_parse() {
+        let body = b"--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--b\r\nContent-Disposition: form-data; name=\"zipFile\"; filename=\"x.zip\"\r\nContent-Type: application/zip\r\n\r\nPK\x03\r\n--b--\r\n";
+        let (fields, files) =
+            multipart(body, "multipart/form-data; boundary=b").unwrap_or_default();
+        assert_eq!(fields, vec![(b"a".to_vec(), b"1".to_vec())]);
+        assert_eq!(files, vec![("zipFile".to_owned(), b"PK\x03".to_vec())]);
+        assert!(multipart(b"garbage", "multipart/form-data; boundary=b").is_none());
+    }
+
+    #[test]
+    fn percent() {
+        assert_eq!(percent_decode("a+b%20%D7%zz%"), b"a b \xd7%zz%".to_vec());
     }
 }

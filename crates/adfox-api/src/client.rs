@@ -1,0 +1,717 @@
+//! The client: configuration, the two auth modes, how one call is built, sent and decoded, and
+//! lists as streams.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+
+use futures::StreamExt;
+use futures::stream::{self, BoxStream};
+use http::Method;
+use sha2::{Digest, Sha256};
+use th_core::paginate::{self, NumberedPage};
+use th_core::secret::scrub;
+use th_core::{
+    ApiRequest, ClientOptions, Clock, DecodeError, FormValue, HttpRequest, HttpResponse,
+    InvalidInput, MethodInfo, PageOptions, RateLimit, RetryPolicy, Secret, StatusError, TokioClock,
+    Transport, normalize_base_url,
+};
+
+use crate::error::{ApiErrorCode, Error};
+use crate::types::{FromXml, Page};
+use crate::xml::{self, FromRow};
+
+/// The current OAuth endpoint.
+pub const DEFAULT_OAUTH_URL: &str = "https://adfox.yandex.ru/api/v1";
+/// The legacy endpoint (login + sha256 of the password); the vendor retired it in 2020.
+pub const DEFAULT_LEGACY_URL: &str = "https://api.adfox.ru/v1/API.php";
+/// The root of the statistics APIs (`api/report/...`, `api/v2/reports`).
+pub const DEFAULT_STATS_URL: &str = "https://adfox.yandex.ru/";
+/// The service name used in tracing.
+pub const SERVICE: &str = "adfox";
+/// The rate-limit class of the statistics calls (100 requests a minute).
+pub const STATS_RATE_CLASS: &str = "adfox-statistics";
+/// The most rows one page may hold.
+pub const MAX_LIMIT: i64 = 1000;
+
+/// How the client proves who it is.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Auth {
+    /// `Authorization: OAuth <token>` (the current scheme).
+    OAuth(Secret),
+    /// `loginAccount` + `loginPassword` (lowercase hex sha256 of the password), in the body.
+    Legacy {
+        /// The login.
+        login: String,
+        /// The sha256 of the password, lowercase hex (the password itself is never kept).
+        password_hash: Secret,
+    },
+    /// `X-Yandex-API-Key: <key>`. **Provisional:** seen only in public scripts, not documented.
+    ApiKey(Secret),
+}
+
+impl Auth {
+    /// Legacy auth from a plain password: hashed here, once; the password is not kept.
+    pub fn legacy(login: impl Into<String>, password: &str) -> Self {
+        Auth::Legacy {
+            login: login.into(),
+            password_hash: Secret::new(sha256_hex(password)),
+        }
+    }
+
+    fn secrets(&self) -> Vec<&Secret> {
+        match self {
+            Auth::OAuth(s) | Auth::ApiKey(s) => vec![s],
+            Auth::Legacy { password_hash, .. } => vec![password_hash],
+        }
+    }
+}
+
+impl fmt::Debug for Auth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Auth::OAuth(_) => f.write_str("OAuth([redacted])"),
+            Auth::ApiKey(_) => f.write_str("ApiKey([redacted])"),
+            Auth::Legacy { login, .. } => f
+                .debug_struct("Legacy")
+                .field("login", login)
+                .field("password_hash", &"[redacted]")
+                .finish(),
+        }
+    }
+}
+
+/// The lowercase hex sha256 of `text`.
+pub fn sha256_hex(text: &str) -> String {
+    let digest = Sha256::digest(text.as_bytes());
+    let mut out = String::with_capacity(64);
+    for b in digest.iter() {
+        out.push(char::from(b"0123456789abcdef"[usize::from(b >> 4)]));
+        out.push(char::from(b"0123456789abcdef"[usize::from(b & 15)]));
+    }
+    out
+}
+
+/// The charset of the params (`encoding=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Encoding {
+    /// `encoding=UTF-8` (the default, recommended).
+    #[default]
+    Utf8,
+    /// `encoding=CP-1251`: text is converted; a character CP-1251 cannot hold is an
+    /// [`Error::InvalidInput`], never a `?`.
+    Cp1251,
+}
+
+impl Encoding {
+    /// The value of the `encoding` param.
+    pub fn wire(self) -> &'static str {
+        match self {
+            Encoding::Utf8 => "UTF-8",
+            Encoding::Cp1251 => "CP-1251",
+        }
+    }
+}
+
+/// An ADFOX client. Cheap to clone; clones share the connection pool and the limits.
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) auth: Auth,
+    pub(crate) base_url: String,
+    pub(crate) stats_url: String,
+    pub(crate) encoding: Encoding,
+    pub(crate) transport: Arc<dyn Transport>,
+    pub(crate) pages: PageOptions,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) reports: Arc<tokio::sync::Semaphore>,
+    pub(crate) poll: crate::stats::PollPolicy,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("auth", &self.inner.auth)
+            .field("base_url", &self.inner.base_url)
+            .field("stats_url", &self.inner.stats_url)
+            .field("encoding", &self.inner.encoding)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Settings of a [`Client`].
+#[derive(Debug, Clone)]
+pub struct ClientBuilder {
+    auth: Auth,
+    base_url: Option<String>,
+    stats_url: String,
+    encoding: Encoding,
+    options: ClientOptions,
+    pages: PageOptions,
+    poll: crate::stats::PollPolicy,
+}
+
+impl ClientBuilder {
+    /// The management API endpoint (default: [`DEFAULT_OAUTH_URL`] for OAuth and API key,
+    /// [`DEFAULT_LEGACY_URL`] for legacy auth); e.g. the sandbox's `adfox_oauth_url()`.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// The root of the statistics APIs (default [`DEFAULT_STATS_URL`]); e.g. the sandbox's
+    /// `adfox_url()`.
+    pub fn stats_base_url(mut self, url: impl Into<String>) -> Self {
+        self.stats_url = url.into();
+        self
+    }
+
+    /// The params' charset (default UTF-8).
+    pub fn encoding(mut self, encoding: Encoding) -> Self {
+        self.encoding = encoding;
+        self
+    }
+
+    /// The retry policy.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.options.retry = policy;
+        self
+    }
+
+    /// A client-side rate limit for every call (none by default for the management API).
+    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
+        self.options.rate_limit = Some(limit);
+        self
+    }
+
+    /// The transport at the bottom of the stack (a `MockTransport` in tests).
+    pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
+        self.options.transport = Some(transport);
+        self
+    }
+
+    /// All transport settings at once. The statistics limit (100 a minute, class
+    /// [`STATS_RATE_CLASS`]) is added unless `class_limits` already has that class.
+    pub fn options(mut self, options: ClientOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Prefetch and page bounds of list streams (default: 4 pages ahead).
+    pub fn page_options(mut self, pages: PageOptions) -> Self {
+        self.pages = pages;
+        self
+    }
+
+    /// How reports are polled.
+    pub fn poll_policy(mut self, poll: crate::stats::PollPolicy) -> Self {
+        self.poll = poll;
+        self
+    }
+
+    /// Builds the client.
+    pub fn build(mut self) -> Result<Client, Error> {
+        match &self.auth {
+            Auth::OAuth(s) | Auth::ApiKey(s) if s.is_empty() => {
+                return Err(Error::Config("the token is empty".into()));
+            }
+            Auth::OAuth(s) | Auth::ApiKey(s)
+                if s.expose().chars().any(|c| c.is_control() || c == ' ') =>
+            {
+                return Err(Error::Config(
+                    "the token must not contain spaces or control characters".into(),
+                ));
+            }
+            Auth::Legacy { login, .. } if login.is_empty() => {
+                return Err(Error::Config("the login is empty".into()));
+            }
+            _ => {}
+        }
+        let base = self.base_url.clone().unwrap_or_else(|| {
+            match self.auth {
+                Auth::Legacy { .. } => DEFAULT_LEGACY_URL,
+                _ => DEFAULT_OAUTH_URL,
+            }
+            .to_owned()
+        });
+        normalize_base_url(&base).map_err(Error::Config)?;
+        let stats_url = normalize_base_url(&self.stats_url).map_err(Error::Config)?;
+        if !self
+            .options
+            .class_limits
+            .iter()
+            .any(|(c, _)| *c == STATS_RATE_CLASS)
+        {
+            self.options
+                .class_limits
+                .push((STATS_RATE_CLASS, RateLimit::per_minute(100)));
+        }
+        let clock = self
+            .options
+            .clock
+            .clone()
+            .unwrap_or_else(|| Arc::new(TokioClock));
+        let transport = self.options.build_stack()?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                auth: self.auth,
+                base_url: base,
+                stats_url,
+                encoding: self.encoding,
+                transport,
+                pages: self.pages,
+                clock,
+                reports: Arc::new(tokio::sync::Semaphore::new(crate::stats::MAX_REPORTS)),
+                poll: self.poll,
+            }),
+        })
+    }
+}
+
+/// A call by wire name (`place.createBlock`, `account.list.banner`), for anything this version
+/// does not type: same auth, encoding, retries and error handling.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawRequest {
+    wire: String,
+    params: Vec<(String, FormValue)>,
+    idempotent: bool,
+}
+
+impl RawRequest {
+    /// A call of `wire` = `object.action[.actionObject]`; not idempotent unless said.
+    pub fn new(wire: impl Into<String>) -> Self {
+        RawRequest {
+            wire: wire.into(),
+            params: Vec::new(),
+            idempotent: false,
+        }
+    }
+
+    /// Adds a param.
+    pub fn param(mut self, name: impl Into<String>, value: impl th_core::ParamValue) -> Self {
+        self.params.push((name.into(), value.to_form()));
+        self
+    }
+
+    /// Marks the call safe to retry after the server answered.
+    pub fn idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = idempotent;
+        self
+    }
+
+    fn navigation(&self) -> Result<Vec<(String, FormValue)>, InvalidInput> {
+        let parts: Vec<&str> = self.wire.split('.').collect();
+        let ok = (2..=3).contains(&parts.len())
+            && parts.iter().all(|p| {
+                !p.is_empty()
+                    && p.len() <= 64
+                    && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            });
+        if !ok {
+            return Err(InvalidInput::new(
+                "method",
+                "must be object.action or object.action.actionObject, e.g. account.list.banner",
+            ));
+        }
+        Ok(["object", "action", "actionObject"]
+            .iter()
+            .zip(parts)
+            .map(|(n, v)| ((*n).to_owned(), FormValue::Str(v.to_owned())))
+            .collect())
+    }
+}
+
+/// Names the client adds itself; passing them as params is refused.
+const RESERVED: [&str; 6] = [
+    "loginAccount",
+    "loginPassword",
+    "encoding",
+    "object",
+    "action",
+    "actionObject",
+];
+
+impl Client {
+    /// A builder for OAuth (`Authorization: OAuth <token>`), the current scheme.
+    pub fn oauth(token: impl Into<Secret>) -> ClientBuilder {
+        Self::builder(Auth::OAuth(token.into()))
+    }
+
+    /// A builder for the legacy scheme: the password is hashed (sha256, lowercase hex) here and
+    /// dropped; only the hash is kept, as a [`Secret`].
+    pub fn legacy(login: impl Into<String>, password: &str) -> ClientBuilder {
+        Self::builder(Auth::legacy(login, password))
+    }
+
+    /// A builder for any [`Auth`].
+    pub fn builder(auth: Auth) -> ClientBuilder {
+        ClientBuilder {
+            auth,
+            base_url: None,
+            stats_url: DEFAULT_STATS_URL.to_owned(),
+            encoding: Encoding::default(),
+            options: ClientOptions::default(),
+            pages: PageOptions::default(),
+            poll: crate::stats::PollPolicy::default(),
+        }
+    }
+
+    /// The management API endpoint in use.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// The auth mode in use (prints no secret).
+    pub fn auth(&self) -> &Auth {
+        &self.inner.auth
+    }
+
+    /// Validates, sends and decodes a typed request. The generated methods call this.
+    pub async fn execute<R>(&self, request: R) -> Result<R::Response, Error>
+    where
+        R: ApiRequest,
+        R::Response: FromXml,
+    {
+        request.validate()?;
+        let params = request.params();
+        self.call::<R::Response>(&R::INFO, params.body).await
+    }
+
+    /// Calls any method by wire name and returns the general [`Reply`](crate::Reply).
+    pub async fn raw(&self, request: RawRequest) -> Result<crate::types::Reply, Error> {
+        let mut params = request.navigation()?;
+        params.extend(request.params);
+        let info = MethodInfo {
+            wire: "raw",
+            http_method: "POST",
+            path: "",
+            idempotent: request.idempotent,
+            provisional: true,
+            deprecated: false,
+            rate_class: None,
+        };
+        self.call(&info, params).await
+    }
+
+    /// Builds the HTTP request without sending it: the exact bytes that would go on the wire.
+    pub fn build_request<R: ApiRequest>(&self, request: &R) -> Result<HttpRequest, Error> {
+        request.validate()?;
+        let params = request.params();
+        self.http_request(&R::INFO, params.body)
+    }
+
+    /// Streams every row of a list across all pages: `limit` always sent (the request's own, or
+    /// 1000), pages prefetched with bounded concurrency, the request's filters on every page;
+    /// stops with [`PaginationError`](th_core::PaginationError) when the server sends the same
+    /// page twice.
+    pub fn list_all<R, T>(&self, request: R) -> BoxStream<'static, Result<T, Error>>
+    where
+        R: ApiRequest<Response = Page<T>>,
+        T: FromRow,
+    {
+        if let Err(e) = request.validate() {
+            return stream::once(async move { Err(Error::from(e)) }).boxed();
+        }
+        let mut params = request.params().body;
+        let mut limit = MAX_LIMIT;
+        params.retain(|(name, value)| match name.as_str() {
+            "limit" => {
+                if let FormValue::Int(l) = value {
+                    limit = *l;
+                }
+                false
+            }
+            "offset" => false,
+            _ => true,
+        });
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            let e = InvalidInput::new("limit", "must be 1..=1000");
+            return stream::once(async move { Err(Error::from(e)) }).boxed();
+        }
+        let client = self.clone();
+        let params = Arc::new(params);
+        paginate::numbered(self.inner.pages, move |i| {
+            let client = client.clone();
+            let params = Arc::clone(&params);
+            async move {
+                let offset = i64::try_from(i).unwrap_or(i64::MAX).saturating_mul(limit);
+                let mut p = (*params).clone();
+                p.push(("offset".into(), FormValue::Int(offset)));
+                p.push(("limit".into(), FormValue::Int(limit)));
+                let page: Page<T> = client.call(&R::INFO, p).await?;
+                let size = u64::try_from(limit).unwrap_or(1);
+                let total_pages = match page.pagination.total_rows {
+                    Some(rows) => rows.div_ceil(size),
+                    None => page.pagination.total_pages.unwrap_or(1),
+                };
+                let fingerprint = page.pagination.page.or(page.pagination.offset);
+                Ok(NumberedPage {
+                    items: page.rows,
+                    total_pages,
+                    fingerprint,
+                })
+            }
+        })
+    }
+
+    /// Uploads an HTML5 zip for a banner (`banner.modify.zipFile`, multipart): the navigation
+    /// block and `objectID` in the URL as documented, credentials and the file in the body.
+    pub async fn banner_upload_zip(
+        &self,
+        banner_id: i64,
+        file_name: &str,
+        zip: impl Into<bytes::Bytes>,
+    ) -> Result<crate::types::Ack, Error> {
+        if banner_id <= 0 {
+            return Err(InvalidInput::new("objectID", "must be a positive banner ID").into());
+        }
+        let zip = zip.into();
+        if zip.is_empty() {
+            return Err(InvalidInput::new("zipFile", "is empty").into());
+        }
+        let url = format!(
+            "{}?object=banner&action=modify&actionObject=zipFile&objectID={banner_id}",
+            self.inner.base_url
+        );
+        let mut form = th_core::multipart::Multipart::new();
+        if let Auth::Legacy {
+            login,
+            password_hash,
+        } = &self.inner.auth
+        {
+            form = form
+                .text("loginAccount", login)
+                .text("loginPassword", password_hash.expose());
+        }
+        form = form.text("encoding", self.inner.encoding.wire()).file(
+            "zipFile",
+            file_name,
+            "application/zip",
+            zip,
+        );
+        let (content_type, body) = form.finish();
+        let mut request = HttpRequest::new(Method::POST, url)
+            .idempotent(false)
+            .operation(SERVICE, "banner.modify.zipFile");
+        request.body = body;
+        let ct = http::HeaderValue::from_str(&content_type)
+            .map_err(|_| InvalidInput::new("zipFile", "bad multipart boundary"))?;
+        request.headers.insert(http::header::CONTENT_TYPE, ct);
+        let request = self.authorize(request)?;
+        let response = self.inner.transport.send(request).await?;
+        self.decode(&response)
+    }
+
+    pub(crate) async fn call<T: FromXml>(
+        &self,
+        info: &MethodInfo,
+        params: Vec<(String, FormValue)>,
+    ) -> Result<T, Error> {
+        let request = self.http_request(info, params)?;
+        let response = self.inner.transport.send(request).await?;
+        self.decode(&response)
+    }
+
+    fn http_request(
+        &self,
+        info: &MethodInfo,
+        params: Vec<(String, FormValue)>,
+    ) -> Result<HttpRequest, Error> {
+        // The navigation block comes first in `params` (fixed params); split it off.
+        let nav_len = params
+            .iter()
+            .take(3)
+            .take_while(|(n, _)| matches!(n.as_str(), "object" | "action" | "actionObject"))
+            .count();
+        let (nav, rest) = params.split_at(nav_len);
+        if let Some((name, _)) = rest.iter().find(|(n, _)| RESERVED.contains(&n.as_str())) {
+            return Err(InvalidInput::new(
+                Cow::Owned(name.clone()),
+                "is added by the client; do not pass it",
+            )
+            .into());
+        }
+        for (name, value) in rest {
+            if name.is_empty() || name.chars().any(|c| c.is_control() || c == '=' || c == '&') {
+                return Err(InvalidInput::new(
+                    Cow::Owned(name.clone()),
+                    "is not a valid param name",
+                )
+                .into());
+            }
+            if matches!(name.as_str(), "limit" | "offset") {
+                let ok = match (name.as_str(), value) {
+                    ("limit", FormValue::Int(l)) => (1..=MAX_LIMIT).contains(l),
+                    ("offset", FormValue::Int(o)) => *o >= 0,
+                    _ => false,
+                };
+                if !ok {
+                    let why = if name == "limit" {
+                        "must be 1..=1000"
+                    } else {
+                        "must be 0 or more"
+                    };
+                    return Err(InvalidInput::new(Cow::Owned(name.clone()), why).into());
+                }
+            }
+        }
+        let mut all: Vec<(String, FormValue)> = Vec::with_capacity(params.len() + 4);
+        if let Auth::Legacy {
+            login,
+            password_hash,
+        } = &self.inner.auth
+        {
+            all.push(("loginAccount".into(), FormValue::Str(login.clone())));
+            all.push((
+                "loginPassword".into(),
+                FormValue::Str(password_hash.expose().to_owned()),
+            ));
+        }
+        all.extend(nav.iter().cloned());
+        all.push((
+            "encoding".into(),
+            FormValue::Str(self.inner.encoding.wire().into()),
+        ));
+        all.extend(rest.iter().cloned());
+        let action = nav
+            .get(1)
+            .and_then(|(_, v)| match v {
+                FormValue::Str(s) => Some(s.as_str()),
+                _ => None,
+            })
+            .unwrap_or_default();
+        let pages = action.starts_with("list") || action == "info" || action == "utility";
+        if pages && !rest.iter().any(|(n, _)| n == "limit") {
+            all.push(("limit".into(), FormValue::Int(MAX_LIMIT)));
+        }
+        let body = crate::form::encode(&all, self.inner.encoding)?;
+        let operation: Cow<'static, str> = if info.wire == "raw" {
+            let names: Vec<String> = nav.iter().filter_map(|(_, v)| v.scalar_string()).collect();
+            Cow::Owned(names.join("."))
+        } else {
+            Cow::Borrowed(info.wire)
+        };
+        let mut request = HttpRequest::new(Method::POST, self.inner.base_url.clone())
+            .body("application/x-www-form-urlencoded", body)
+            .header(
+                http::header::ACCEPT,
+                http::HeaderValue::from_static("application/xml, text/xml"),
+            )
+            .idempotent(info.idempotent)
+            .operation(SERVICE, operation);
+        request.rate_class = info.rate_class;
+        self.authorize(request)
+    }
+
+    /// Adds the auth header (OAuth, API key); legacy credentials are in the body already.
+    pub(crate) fn authorize(&self, request: HttpRequest) -> Result<HttpRequest, Error> {
+        let header = match &self.inner.auth {
+            Auth::OAuth(token) => Some((
+                http::header::AUTHORIZATION,
+                format!("OAuth {}", token.expose()),
+            )),
+            Auth::ApiKey(key) => Some((
+                http::HeaderName::from_static("x-yandex-api-key"),
+                key.expose().to_owned(),
+            )),
+            Auth::Legacy { .. } => None,
+        };
+        Ok(match header {
+            Some((name, value)) => {
+                let value = http::HeaderValue::from_str(&value)
+                    .map_err(|_| Error::Config("the token is not a valid header value".into()))?;
+                request.sensitive_header(name, value)
+            }
+            None => request,
+        })
+    }
+
+    pub(crate) fn secrets(&self) -> Vec<&Secret> {
+        self.inner.auth.secrets()
+    }
+
+    pub(crate) fn scrub_str(&self, text: &str) -> String {
+        scrub(text, &self.secrets())
+    }
+
+    /// Turns a response into the result or the right error.
+    fn decode<T: FromXml>(&self, response: &HttpResponse) -> Result<T, Error> {
+        let secrets = self.secrets();
+        let text = match body_text(response) {
+            Ok(t) => t,
+            Err(why) if response.status.is_success() => {
+                return Err(DecodeError::new("XML", why, &response.body, &secrets).into());
+            }
+            Err(_) => return Err(StatusError::from_response(response, &secrets).into()),
+        };
+        let doc = match xml::decode::<T::Row>(&text) {
+            Ok(doc) => doc,
+            Err(_) if !response.status.is_success() => {
+                return Err(StatusError::from_response(response, &secrets).into());
+            }
+            Err(e) => return Err(DecodeError::new("XML", e.0, &response.body, &secrets).into()),
+        };
+        let status = response.status.as_u16();
+        if doc.status.code != 0 {
+            return Err(Error::Api {
+                code: ApiErrorCode::from_code(doc.status.code),
+                error: doc.status.error.as_deref().map(|e| self.scrub_str(e)),
+                parameter: doc.status.parameter.clone(),
+                value: doc.status.value.as_deref().map(|v| self.scrub_str(v)),
+                status,
+                body: self.scrub_str(&text),
+            });
+        }
+        if !response.status.is_success() {
+            return Err(StatusError::from_response(response, &secrets).into());
+        }
+        T::from_document(doc)
+            .map_err(|why| DecodeError::new("XML", why, &response.body, &secrets).into())
+    }
+}
+
+/// The body as UTF-8 text: CP-1251 (by the `Content-Type` charset or the XML declaration) is
+/// converted; anything else must be valid UTF-8.
+pub(crate) fn body_text(response: &HttpResponse) -> Result<Cow<'_, str>, String> {
+    let body = &response.body[..];
+    let from_header = response.content_type().and_then(|ct| {
+        ct.to_ascii_lowercase()
+            .split("charset=")
+            .nth(1)
+            .map(|c| c.trim_matches(['"', ' ']).to_owned())
+    });
+    let head = &body[..body.len().min(100)];
+    let from_decl = std::str::from_utf8(head)
+        .ok()
+        .or_else(|| {
+            std::str::from_utf8(&head[..head.iter().position(|b| *b > 127).unwrap_or(head.len())])
+                .ok()
+        })
+        .and_then(|h| {
+            let h = h.to_ascii_lowercase();
+            let at = h.find("encoding=")?;
+            let rest = h.get(at + 9..)?;
+            let rest = rest.trim_start_matches(['"', '\'']);
+            let end = rest.find(['"', '\''])?;
+            Some(rest[..end].to_owned())
+        });
+    let label = from_header.or(from_decl);
+    let cp1251 = label
+        .as_deref()
+        .is_some_and(|l| matches!(l, "windows-1251" | "cp1251" | "cp-1251"));
+    if cp1251 {
+        let (text, _, bad) = encoding_rs::WINDOWS_1251.decode(body);
+        if bad {
+            return Err("the body is not valid windows-1251".into());
+        }
+        // The declaration still says windows-1251; the text is UTF-8 now, which quick-xml
+        // reading a &str ignores.
+        return Ok(text);
+    }
+    std::str::from_utf8(body)
+        .map(Cow::Borrowed)
+        .map_err(|e| format!("the body is not valid UTF-8: {e}"))
+}

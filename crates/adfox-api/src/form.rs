@@ -1,0 +1,157 @@
+//! The form body, in UTF-8 or CP-1251.
+//!
+//! Params are flattened as PHP's `http_build_query` does (`a[0]`, `a[k]`, booleans `1`/`0`,
+//! `None` dropped, order kept), with one ADFOX addition: a param whose name ends in `[]`
+//! (`okveds[]`, `textData[]`, `mediaData[]`) repeats that name for every item, as the API
+//! documents. Keys and values are then converted to the chosen charset and percent-encoded
+//! (RFC 1738: letters, digits and `-_.` kept, space as `+`). A character CP-1251 cannot hold is
+//! an [`InvalidInput`] naming the param, never a `?`.
+
+use std::borrow::Cow;
+
+use th_core::{FormValue, InvalidInput};
+
+use crate::client::Encoding;
+
+/// Encodes `params` as an `application/x-www-form-urlencoded` body.
+pub fn encode(params: &[(String, FormValue)], encoding: Encoding) -> Result<Vec<u8>, InvalidInput> {
+    let mut flat: Vec<(String, String)> = Vec::with_capacity(params.len());
+    for (name, value) in params {
+        if let (Some(stem), FormValue::List(items)) = (name.strip_suffix("[]"), value) {
+            let key = format!("{stem}[]");
+            for item in items {
+                flatten(&key, item, &mut flat, 0)?;
+            }
+        } else {
+            flatten(name, value, &mut flat, 0)?;
+        }
+    }
+    let mut out = Vec::with_capacity(flat.iter().map(|(k, v)| k.len() + v.len() + 2).sum());
+    for (i, (key, value)) in flat.iter().enumerate() {
+        if i > 0 {
+            out.push(b'&');
+        }
+        let k = convert(key, encoding, key)?;
+        percent(&mut out, &k);
+        out.push(b'=');
+        let v = convert(value, encoding, key)?;
+        percent(&mut out, &v);
+    }
+    Ok(out)
+}
+
+fn flatten(
+    key: &str,
+    value: &FormValue,
+    out: &mut Vec<(String, String)>,
+    depth: usize,
+) -> Result<(), InvalidInput> {
+    if depth > 16 {
+        return Err(InvalidInput::new(key.to_owned(), "is nested too deeply"));
+    }
+    match value {
+        FormValue::Null => {}
+        FormValue::List(items) => {
+            for (i, item) in items.iter().enumerate() {
+                flatten(&format!("{key}[{i}]"), item, out, depth + 1)?;
+            }
+        }
+        FormValue::Map(entries) => {
+            for (k, item) in entries {
+                flatten(&format!("{key}[{k}]"), item, out, depth + 1)?;
+            }
+        }
+        FormValue::Float(f) if !f.is_finite() => {
+            return Err(InvalidInput::new(key.to_owned(), "must be a finite number"));
+        }
+        scalar => out.push((key.to_owned(), scalar.scalar_string().unwrap_or_default())),
+    }
+    Ok(())
+}
+
+/// `text` in the target charset.
+pub fn convert<'t>(
+    text: &'t str,
+    encoding: Encoding,
+    field: &str,
+) -> Result<Cow<'t, [u8]>, InvalidInput> {
+    match encoding {
+        Encoding::Utf8 => Ok(Cow::Borrowed(text.as_bytes())),
+        Encoding::Cp1251 => {
+            if text.is_ascii() {
+                return Ok(Cow::Borrowed(text.as_bytes()));
+            }
+            let mut out = Vec::with_capacity(text.len());
+            for ch in text.chars() {
+                let mut buf = [0u8; 4];
+                let s = ch.encode_utf8(&mut buf);
+                let (bytes, _, bad) = encoding_rs::WINDOWS_1251.encode(s);
+                if bad {
+                    return Err(InvalidInput::new(
+                        field.to_owned(),
+                        format!(
+                            "the character {ch:?} (U+{:04X}) cannot be sent in CP-1251",
+                            u32::from(ch)
+                        ),
+                    ));
+                }
+                out.extend_from_slice(&bytes);
+            }
+            Ok(Cow::Owned(out))
+        }
+    }
+}
+
+fn percent(out: &mut Vec<u8>, bytes: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for &b in bytes {
+        match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => out.push(b),
+            b' ' => out.push(b'+'),
+            _ => {
+                out.push(b'%');
+                out.push(HEX[usize::from(b >> 4)]);
+                out.push(HEX[usize::from(b & 15)]);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &str) -> FormValue {
+        FormValue::Str(v.into())
+    }
+
+    #[test]
+    fn utf8_and_arrays() {
+        let params = vec![
+            ("name".to_owned(), s("Чай & кофе")),
+            (
+                "okveds[]".to_owned(),
+                FormValue::List(vec![s("1.1"), s("2.2")]),
+            ),
+            ("isOn".to_owned(), FormValue::Bool(true)),
+            ("skip".to_owned(), FormValue::Null),
+            ("dateStart".to_owned(), s("2021-12-20 06:30")),
+        ];
+        let body = encode(&params, Encoding::Utf8).unwrap();
+        assert_eq!(
+            String::from_utf8(body).unwrap(),
+            "name=%D0%A7%D0%B0%D0%B9+%26+%D0%BA%D0%BE%D1%84%D0%B5&okveds%5B%5D=1.1&okveds%5B%5D=2.2&isOn=1&dateStart=2021-12-20+06%3A30"
+        );
+    }
+
+    #[test]
+    fn cp1251() {
+        let params = vec![("name".to_owned(), s("Чай №1"))];
+        let body = encode(&params, Encoding::Cp1251).unwrap();
+        assert_eq!(String::from_utf8(body).unwrap(), "name=%D7%E0%E9+%B91");
+        let bad = vec![("name".to_owned(), s("tea 🍵"))];
+        let e = encode(&bad, Encoding::Cp1251).unwrap_err();
+        assert_eq!(e.field, "name");
+        assert!(e.reason.contains("CP-1251"), "{e}");
+    }
+}

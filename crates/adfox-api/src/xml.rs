@@ -1,0 +1,540 @@
+//! The XML answer of the management API, decoded in one pass over quick-xml events.
+//!
+//! No DOM is built: the reader walks `<response>` once, keeps the `<status>` block and the
+//! pagination block, and hands every `<rowN>` of `<data>` to the row type's [`FromRow`] as a list
+//! of `(name, value)` pairs borrowed from the input where possible (text without entity references
+//! is never copied). Nested lists inside a row (`<roles><row0>0</row0></roles>`) arrive as
+//! [`FieldRef::List`]; other nested elements (`<template><template1>..</template1></template>`) as
+//! [`FieldRef::Map`].
+//!
+//! Shapes (facts §5): status only; `<status><ID>` on add; `<result>` with `<links>`, `<limit>`,
+//! `<offset>`, `<total_pages>`, `<page>`, `<total_rows>`, `<rows>` and `<data>`; an error
+//! `<status>` with `<code>`, `<error>`, `<parameter>`, `<value>`; partial success (`<code>0` plus
+//! `<message>`); upload `<result><value>`. Strict: malformed XML, a missing `<response>` or
+//! `<status><code>`, a non-integer code, unknown entities, or nesting deeper than 32 levels are
+//! errors. Unknown elements are skipped.
+
+use std::borrow::Cow;
+
+use quick_xml::Reader;
+use quick_xml::events::{BytesStart, Event};
+
+/// The deepest element nesting accepted.
+const MAX_DEPTH: usize = 32;
+
+/// One field value of a row, borrowed from the XML where possible.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldRef<'a> {
+    /// Text (empty for a self-closing element such as `<fax/>`).
+    Text(Cow<'a, str>),
+    /// Nested `row0..rowN` children, in order.
+    List(Vec<FieldRef<'a>>),
+    /// Other nested children, by name, in order.
+    Map(Vec<(&'a str, FieldRef<'a>)>),
+}
+
+impl FieldRef<'_> {
+    /// The text, when this is a text field.
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            FieldRef::Text(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// An owned copy.
+    pub fn to_owned_field(&self) -> crate::types::Field {
+        use crate::types::Field;
+        match self {
+            FieldRef::Text(t) => Field::Text(t.to_string()),
+            FieldRef::List(items) => {
+                Field::List(items.iter().map(|f| f.to_owned_field()).collect())
+            }
+            FieldRef::Map(entries) => Field::Map(
+                entries
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), v.to_owned_field()))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// A row type decoded from the `(name, value)` pairs of one `<rowN>`.
+pub trait FromRow: Sized + Send + 'static {
+    /// Builds the row; an `Err` names the field and what is wrong with it.
+    fn from_fields(fields: &mut Vec<(&str, FieldRef<'_>)>) -> Result<Self, String>;
+}
+
+/// The `<status>` block.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Status {
+    /// `<code>`: 0 success, negative an error.
+    pub code: i64,
+    /// `<error>`: the English error text.
+    pub error: Option<String>,
+    /// `<parameter>`: the offending param.
+    pub parameter: Option<String>,
+    /// `<value>`: the offending value.
+    pub value: Option<String>,
+    /// `<message>`: on success, what was not done (partial success).
+    pub message: Option<String>,
+    /// `<ID>`: the new object's ID after an add.
+    pub id: Option<i64>,
+}
+
+/// The pagination block of a `<result>`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pagination {
+    /// `<links><first>`: the URL of the first page (may be empty).
+    pub first: Option<String>,
+    /// `<links><prev>`.
+    pub prev: Option<String>,
+    /// `<links><next>`.
+    pub next: Option<String>,
+    /// `<links><last>`.
+    pub last: Option<String>,
+    /// `<limit>`: rows per page.
+    pub limit: Option<u64>,
+    /// `<offset>`: rows skipped.
+    pub offset: Option<u64>,
+    /// `<total_pages>`.
+    pub total_pages: Option<u64>,
+    /// `<page>`: 1-based.
+    pub page: Option<u64>,
+    /// `<total_rows>`.
+    pub total_rows: Option<u64>,
+    /// `<rows>`: rows on this page.
+    pub rows: Option<u64>,
+}
+
+/// A decoded `<response>`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document<T> {
+    /// The status block.
+    pub status: Status,
+    /// Whether a `<result>` element was present.
+    pub has_result: bool,
+    /// The pagination block (fields absent when the answer has none).
+    pub pagination: Pagination,
+    /// `<result><value>` (upload answers).
+    pub value: Option<String>,
+    /// The rows of `<data>`, in order.
+    pub rows: Vec<T>,
+}
+
+/// Why an XML answer could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct XmlError(pub String);
+
+impl std::fmt::Display for XmlError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn err<T>(msg: impl Into<String>) -> Result<T, XmlError> {
+    Err(XmlError(msg.into()))
+}
+
+struct Cursor<'a> {
+    reader: Reader<&'a [u8]>,
+    input: &'a str,
+}
+
+impl<'a> Cursor<'a> {
+    fn next(&mut self) -> Result<Event<'a>, XmlError> {
+        self.reader.read_event().map_err(|e| {
+            XmlError(format!(
+                "malformed XML at byte {}: {e}",
+                self.reader.error_position()
+            ))
+        })
+    }
+
+    /// A name borrowed from the input for the whole decode.
+    fn name_of(&self, start: &BytesStart<'a>) -> &'a str {
+        let name = start.local_name();
+        let name: &str = name.as_ref();
+        // `name` points into `input` for a slice reader; find it there to get the input lifetime.
+        let base = self.input.as_ptr() as usize;
+        let at = name.as_ptr() as usize;
+        if at >= base && at + name.len() <= base + self.input.len() {
+            let off = at - base;
+            if let Some(s) = self.input.get(off..off + name.len()) {
+                return s;
+            }
+        }
+        // Unreachable for a slice reader; fall back to a leaked-free static marker.
+        "?"
+    }
+
+    /// Reads the content of an element whose start was just read, up to its end: text, or
+    /// nested children. `depth` is the element's depth.
+    fn field(&mut self, depth: usize) -> Result<FieldRef<'a>, XmlError> {
+        if depth > MAX_DEPTH {
+            return err(format!("elements nested deeper than {MAX_DEPTH} levels"));
+        }
+        let mut text: Option<Cow<'a, str>> = None;
+        let mut children: Vec<(&'a str, FieldRef<'a>)> = Vec::new();
+        loop {
+            match self.next()? {
+                Event::Text(t) => append(&mut text, t.into_inner()),
+                Event::CData(c) => append(&mut text, c.into_inner()),
+                Event::GeneralRef(r) => {
+                    let ch = resolve_ref(&r)?;
+                    let mut buf = [0u8; 4];
+                    append(&mut text, Cow::Owned(ch.encode_utf8(&mut buf).to_owned()));
+                }
+                Event::Start(s) => {
+                    let name = self.name_of(&s);
+                    let value = self.field(depth + 1)?;
+                    children.push((name, value));
+                }
+                Event::Empty(s) => {
+                    let name = self.name_of(&s);
+                    children.push((name, FieldRef::Text(Cow::Borrowed(""))));
+                }
+                Event::End(_) => break,
+                Event::Eof => return err("unexpected end of the document"),
+                Event::Comment(_) | Event::PI(_) | Event::Decl(_) | Event::DocType(_) => {}
+            }
+        }
+        if children.is_empty() {
+            return Ok(FieldRef::Text(text.unwrap_or(Cow::Borrowed(""))));
+        }
+        // Whitespace between children is formatting, other text next to children is an error.
+        if text.as_deref().is_some_and(|t| !t.trim().is_empty()) {
+            return err("an element mixes text and child elements");
+        }
+        if children.iter().all(|(n, _)| is_row_name(n)) {
+            Ok(FieldRef::List(
+                children.into_iter().map(|(_, v)| v).collect(),
+            ))
+        } else {
+            Ok(FieldRef::Map(children))
+        }
+    }
+
+    /// Reads a text-only element (`<code>`, `<limit>` ...); nested elements are an error.
+    fn text(&mut self, depth: usize, what: &str) -> Result<Cow<'a, str>, XmlError> {
+        match self.field(depth)? {
+            FieldRef::Text(t) => Ok(t),
+            _ => err(format!("<{what}> must hold text, not elements")),
+        }
+    }
+
+    /// Skips the rest of an element whose start was just read.
+    fn skip(&mut self, depth: usize) -> Result<(), XmlError> {
+        self.field(depth).map(|_| ())
+    }
+}
+
+fn append<'a>(text: &mut Option<Cow<'a, str>>, more: Cow<'a, str>) {
+    match text {
+        None => *text = Some(more),
+        Some(t) => t.to_mut().push_str(&more),
+    }
+}
+
+fn resolve_ref(r: &quick_xml::events::BytesRef<'_>) -> Result<char, XmlError> {
+    if r.is_char_ref() {
+        return match r.resolve_char_ref() {
+            Ok(Some(c)) => Ok(c),
+            _ => err("invalid character reference"),
+        };
+    }
+    let name = r.clone().into_inner();
+    match name.as_ref() {
+        "amp" => Ok('&'),
+        "lt" => Ok('<'),
+        "gt" => Ok('>'),
+        "quot" => Ok('"'),
+        "apos" => Ok('\''),
+        other => err(format!("unknown entity &{other};")),
+    }
+}
+
+/// `row0`, `row17`: the names of list items.
+pub fn is_row_name(name: &str) -> bool {
+    name.len() > 3 && name.starts_with("row") && name[3..].bytes().all(|b| b.is_ascii_digit())
+}
+
+fn parse_u64(text: &str, what: &str) -> Result<Option<u64>, XmlError> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    t.parse()
+        .map(Some)
+        .map_err(|_| XmlError(format!("<{what}> is not a non-negative integer: {t:?}")))
+}
+
+fn opt(text: Cow<'_, str>) -> Option<String> {
+    if text.is_empty() {
+        None
+    } else {
+        Some(text.into_owned())
+    }
+}
+
+/// Decodes a `<response>` document, rows as `T`.
+pub fn decode<T: FromRow>(input: &str) -> Result<Document<T>, XmlError> {
+    let mut reader = Reader::from_str(input);
+    let config = reader.config_mut();
+    config.check_end_names = true;
+    let mut c = Cursor { reader, input };
+    // Find <response>.
+    loop {
+        match c.next()? {
+            Event::Start(s) if s.local_name().as_ref() == "response" => break,
+            Event::Empty(s) if s.local_name().as_ref() == "response" => {
+                return err("<response> is empty: no <status>");
+            }
+            Event::Start(s) | Event::Empty(s) => {
+                let name = s.local_name();
+                let name: &str = name.as_ref();
+                return err(format!("expected <response>, found <{name}>"));
+            }
+            Event::Text(_) | Event::Comment(_) | Event::PI(_) | Event::Decl(_) => {}
+            Event::DocType(_) => {}
+            Event::Eof => return err("no <response> element"),
+            _ => return err("unexpected content before <response>"),
+        }
+    }
+    let mut doc = Document {
+        status: Status::default(),
+        has_result: false,
+        pagination: Pagination::default(),
+        value: None,
+        rows: Vec::new(),
+    };
+    let mut code_seen = false;
+    loop {
+        match c.next()? {
+            Event::Start(s) => match s.local_name().as_ref() {
+                "status" => code_seen |= read_status(&mut c, &mut doc.status)?,
+                "result" => {
+                    doc.has_result = true;
+                    read_result(&mut c, &mut doc)?;
+                }
+                _ => c.skip(2)?,
+            },
+            Event::Empty(s) if s.local_name().as_ref() == "result" => doc.has_result = true,
+            Event::End(_) => break,
+            Event::Eof => return err("unexpected end of the document inside <response>"),
+            _ => {}
+        }
+    }
+    if !code_seen {
+        return err("the answer has no <status><code>");
+    }
+    Ok(doc)
+}
+
+fn read_status(c: &mut Cursor<'_>, status: &mut Status) -> Result<bool, XmlError> {
+    let mut code_seen = false;
+    loop {
+        match c.next()? {
+            Event::Start(s) => {
+                let name = c.name_of(&s);
+                let text = c.text(3, name)?;
+                match name {
+                    "code" => {
+                        let t = text.trim();
+                        status.code = t.parse().map_err(|_| {
+                            XmlError(format!("<status><code> is not an integer: {t:?}"))
+                        })?;
+                        code_seen = true;
+                    }
+                    "error" => status.error = opt(text),
+                    "parameter" => status.parameter = opt(text),
+                    "value" => status.value = opt(text),
+                    "message" => status.message = opt(text),
+                    "ID" => {
+                        let t = text.trim();
+                        status.id = if t.is_empty() {
+                            None
+                        } else {
+                            Some(t.parse().map_err(|_| {
+                                XmlError(format!("<status><ID> is not an integer: {t:?}"))
+                            })?)
+                        };
+                    }
+                    _ => {}
+                }
+            }
+            Event::End(_) => return Ok(code_seen),
+            Event::Eof => return err("unexpected end inside <status>"),
+            _ => {}
+        }
+    }
+}
+
+fn read_result<T: FromRow>(c: &mut Cursor<'_>, doc: &mut Document<T>) -> Result<(), XmlError> {
+    loop {
+        match c.next()? {
+            Event::Start(s) => {
+                let name = c.name_of(&s);
+                match name {
+                    "data" => read_data(c, &mut doc.rows)?,
+                    "links" => read_links(c, &mut doc.pagination)?,
+                    _ => {
+                        let text = c.text(3, name)?;
+                        let p = &mut doc.pagination;
+                        match name {
+                            "limit" => p.limit = parse_u64(&text, name)?,
+                            "offset" => p.offset = parse_u64(&text, name)?,
+                            "total_pages" => p.total_pages = parse_u64(&text, name)?,
+                            "page" => p.page = parse_u64(&text, name)?,
+                            "total_rows" => p.total_rows = parse_u64(&text, name)?,
+                            "rows" => p.rows = parse_u64(&text, name)?,
+                            "value" => doc.value = Some(text.into_owned()),
+                            _ => {}
+                        }
+                    }
+                }
+            }
+            Event::Empty(_) => {}
+            Event::End(_) => return Ok(()),
+            Event::Eof => return err("unexpected end inside <result>"),
+            _ => {}
+        }
+    }
+}
+
+fn read_links(c: &mut Cursor<'_>, p: &mut Pagination) -> Result<(), XmlError> {
+    loop {
+        match c.next()? {
+            Event::Start(s) => {
+                let name = c.name_of(&s);
+                let text = opt(c.text(4, name)?);
+                match name {
+                    "first" => p.first = text,
+                    "prev" => p.prev = text,
+                    "next" => p.next = text,
+                    "last" => p.last = text,
+                    _ => {}
+                }
+            }
+            Event::End(_) => return Ok(()),
+            Event::Eof => return err("unexpected end inside <links>"),
+            _ => {}
+        }
+    }
+}
+
+fn read_data<T: FromRow>(c: &mut Cursor<'_>, rows: &mut Vec<T>) -> Result<(), XmlError> {
+    let mut fields: Vec<(&str, FieldRef<'_>)> = Vec::with_capacity(32);
+    loop {
+        match c.next()? {
+            Event::Start(s) => {
+                let row_name = c.name_of(&s);
+                fields.clear();
+                loop {
+                    match c.next()? {
+                        Event::Start(f) => {
+                            let name = c.name_of(&f);
+                            let value = c.field(6)?;
+                            fields.push((name, value));
+                        }
+                        Event::Empty(f) => {
+                            let name = c.name_of(&f);
+                            fields.push((name, FieldRef::Text(Cow::Borrowed(""))));
+                        }
+                        Event::End(_) => break,
+                        Event::Eof => return err("unexpected end inside a row"),
+                        Event::Text(t) if t.as_ref().trim().is_empty() => {}
+                        Event::Text(_) | Event::CData(_) | Event::GeneralRef(_) => {
+                            return err(format!("<{row_name}> holds text instead of fields"));
+                        }
+                        _ => {}
+                    }
+                }
+                let row = T::from_fields(&mut fields)
+                    .map_err(|e| XmlError(format!("row {}: {e}", rows.len())))?;
+                rows.push(row);
+            }
+            Event::Empty(_) => {
+                fields.clear();
+                let row = T::from_fields(&mut fields)
+                    .map_err(|e| XmlError(format!("row {}: {e}", rows.len())))?;
+                rows.push(row);
+            }
+            Event::End(_) => return Ok(()),
+            Event::Eof => return err("unexpected end inside <data>"),
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::{Field, Row};
+
+    #[test]
+    fn status_error() {
+        let d: Document<Row> = decode(
+            "<response><status><code>-6</code><error>Incorrect value</error>\
+             <parameter>encoding</parameter><value>123</value></status></response>",
+        )
+        .unwrap();
+        assert_eq!(d.status.code, -6);
+        assert_eq!(d.status.error.as_deref(), Some("Incorrect value"));
+        assert_eq!(d.status.parameter.as_deref(), Some("encoding"));
+        assert_eq!(d.status.value.as_deref(), Some("123"));
+        assert!(!d.has_result);
+    }
+
+    #[test]
+    fn nested_rows_and_entities() {
+        let d: Document<Row> = decode(
+            "<?xml version=\"1.0\"?><response><status><code>0</code></status><result>\
+             <links><first><![CDATA[https://x/?a=1&b=2]]></first><prev/></links>\
+             <total_pages>1</total_pages><page>1</page><data>\
+             <row0><ID>1</ID><name>A &amp; B &#1046;</name><roles><row0>0</row0><row1>1</row1></roles>\
+             <template><template1>x</template1></template><fax/></row0></data></result></response>",
+        )
+        .unwrap();
+        assert_eq!(d.pagination.first.as_deref(), Some("https://x/?a=1&b=2"));
+        let r = &d.rows[0];
+        assert_eq!(r.get("name").and_then(Field::as_text), Some("A & B Ж"));
+        assert_eq!(
+            r.get("roles"),
+            Some(&Field::List(vec![
+                Field::Text("0".into()),
+                Field::Text("1".into())
+            ]))
+        );
+        assert_eq!(
+            r.get("template"),
+            Some(&Field::Map(vec![(
+                "template1".into(),
+                Field::Text("x".into())
+            )]))
+        );
+        assert_eq!(r.get("fax").and_then(Field::as_text), Some(""));
+    }
+
+    #[test]
+    fn strict() {
+        for bad in [
+            "",
+            "<html>oops</html>",
+            "<response></response>",
+            "<response><status><code>x</code></status></response>",
+            "<response><status><code>0</code></status>",
+            "<response><status><code>0</code></statu></response>",
+            "<response><status><code>0</code><error>&bogus;</error></status></response>",
+        ] {
+            assert!(decode::<Row>(bad).is_err(), "{bad}");
+        }
+        let deep = format!(
+            "<response><status><code>0</code></status><result><data><row0><f>{}{}</f></row0></data></result></response>",
+            "<a>".repeat(40),
+            "</a>".repeat(40)
+        );
+        assert!(decode::<Row>(&deep).is_err());
+    }
+}
