@@ -1,0 +1,807 @@
+//! The client: configuration, auth, how one call is built, sent and decoded; raw calls;
+//! pagination streams.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::stream::BoxStream;
+use http::{HeaderName, HeaderValue, Method};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use th_core::form::http_build_query;
+use th_core::paginate::{self, CursorPage, PageOptions};
+use th_core::{
+    ApiRequest, ClientOptions, Clock, DecodeError, FormValue, HttpRequest, HttpResponse,
+    InvalidInput, MethodInfo, ParamValue, RateLimit, RetryPolicy, Secret, StatusError, TokioClock,
+    Transport, normalize_base_url,
+};
+
+use crate::error::Error;
+use crate::generated::*;
+use crate::types::{Contact, ContactWithChats, Id, Message, MessageType, Sensitive};
+
+/// The production base URL.
+pub const DEFAULT_BASE_URL: &str = "https://api.radist.online/v2/";
+
+/// The base URL for Russia (`api-ru.radist.online`).
+pub const RU_BASE_URL: &str = "https://api-ru.radist.online/v2/";
+
+/// The service name used in tracing.
+pub const SERVICE: &str = "radist";
+
+/// The auth header.
+pub const API_KEY_HEADER: &str = "x-api-key";
+
+/// The rate class of chat listings (1 request per second by default).
+pub const CHATS_CLASS: &str = "chats";
+
+/// The rate class of contact listings (1 request per second by default).
+pub const CONTACTS_CLASS: &str = "contacts";
+
+/// The default client-side limits: 5 requests per second overall, 1 per second for chat and
+/// contact listings (as users of the API report them).
+pub fn default_rate_limits() -> (RateLimit, Vec<(&'static str, RateLimit)>) {
+    (
+        RateLimit::per_second(5),
+        vec![
+            (CHATS_CLASS, RateLimit::per_second(1)),
+            (CONTACTS_CLASS, RateLimit::per_second(1)),
+        ],
+    )
+}
+
+/// A Radist.Online API client. Cheap to clone; clones share the connection pool and the
+/// rate limits.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), radist_api::Error> {
+/// use radist_api::{Client, SendMessage};
+/// let client = Client::builder("your-api-key").company_id(151429).build()?;
+/// client.send_message(SendMessage::text_message(80024, 38001832, "Привет!")).await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+    company_id: Option<i64>,
+}
+
+pub(crate) struct Inner {
+    api_key: Secret,
+    base_url: String,
+    transport: Arc<dyn Transport>,
+    pub(crate) clock: Arc<dyn Clock>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("api_key", &self.inner.api_key)
+            .field("company_id", &self.company_id)
+            .field("base_url", &self.inner.base_url)
+            .field("transport", &self.inner.transport)
+            .finish()
+    }
+}
+
+/// Settings of a [`Client`].
+#[derive(Debug, Clone)]
+pub struct ClientBuilder {
+    api_key: Secret,
+    company_id: Option<i64>,
+    base_url: String,
+    options: ClientOptions,
+}
+
+impl ClientBuilder {
+    /// The company every `companies/{company_id}/...` path gets (see
+    /// [`Client::discover_company`] to find it).
+    pub fn company_id(mut self, id: i64) -> Self {
+        self.company_id = Some(id);
+        self
+    }
+
+    /// The base URL (default [`DEFAULT_BASE_URL`]; [`RU_BASE_URL`], or the sandbox's
+    /// `http://127.0.0.1:PORT/radist/v2/`).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// The retry policy (default: 3 attempts; only idempotent calls are retried once the server
+    /// answered; 429 honours `Retry-After`).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.options.retry = policy;
+        self
+    }
+
+    /// The overall client-side rate limit (default 5 per second).
+    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
+        self.options.rate_limit = Some(limit);
+        self
+    }
+
+    /// The limit of a rate class ([`CHATS_CLASS`], [`CONTACTS_CLASS`]; default 1 per second).
+    pub fn class_limit(mut self, class: &'static str, limit: RateLimit) -> Self {
+        self.options.class_limits.retain(|(c, _)| *c != class);
+        self.options.class_limits.push((class, limit));
+        self
+    }
+
+    /// Turns client-side throttling off (the server's 429s are still handled).
+    pub fn no_throttle(mut self) -> Self {
+        self.options.rate_limit = None;
+        self.options.class_limits.clear();
+        self
+    }
+
+    /// The timeout of each attempt.
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.options.attempt_timeout = Some(timeout);
+        self
+    }
+
+    /// The transport at the bottom of the stack (e.g. a `MockTransport` in tests).
+    pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
+        self.options.transport = Some(transport);
+        self
+    }
+
+    /// The clock for retries, throttling and login polling (tests pass a
+    /// [`ManualClock`](th_core::ManualClock)).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.options.clock = Some(clock);
+        self
+    }
+
+    /// All transport settings at once (replaces the default rate limits too).
+    pub fn options(mut self, options: ClientOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Builds the client.
+    pub fn build(self) -> Result<Client, Error> {
+        if self.api_key.is_empty() {
+            return Err(Error::Config("the api key is empty".into()));
+        }
+        if HeaderValue::from_str(self.api_key.expose()).is_err() {
+            return Err(Error::Config(
+                "the api key has characters a header cannot carry".into(),
+            ));
+        }
+        if let Some(id) = self.company_id
+            && id <= 0
+        {
+            return Err(Error::Config("the company id must be positive".into()));
+        }
+        let base_url = normalize_base_url(&self.base_url).map_err(Error::Config)?;
+        let transport = self.options.build_stack()?;
+        let clock = self
+            .options
+            .clock
+            .clone()
+            .unwrap_or_else(|| Arc::new(TokioClock));
+        Ok(Client {
+            inner: Arc::new(Inner {
+                api_key: self.api_key,
+                base_url,
+                transport,
+                clock,
+            }),
+            company_id: self.company_id,
+        })
+    }
+}
+
+/// A call to any path, with the client's auth, retries and error handling.
+///
+/// `{company_id}` in the path is replaced by the client's company id.
+///
+/// ```
+/// use radist_api::RawRequest;
+/// let r = RawRequest::get("companies/{company_id}/messaging/chats/").query("limit", 10u32);
+/// # let _ = r;
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawRequest {
+    method: Method,
+    path: String,
+    query: Vec<(String, FormValue)>,
+    body: Option<Value>,
+    idempotent: bool,
+}
+
+impl RawRequest {
+    /// A request with `method` to `path` (relative to the base URL, no leading `/`).
+    /// GET, PUT and DELETE are idempotent unless said otherwise; POST and PATCH are not.
+    pub fn new(method: Method, path: impl Into<String>) -> Self {
+        let idempotent = matches!(method, Method::GET | Method::PUT | Method::DELETE);
+        RawRequest {
+            method,
+            path: path.into(),
+            query: Vec::new(),
+            body: None,
+            idempotent,
+        }
+    }
+
+    /// A GET.
+    pub fn get(path: impl Into<String>) -> Self {
+        Self::new(Method::GET, path)
+    }
+
+    /// A POST.
+    pub fn post(path: impl Into<String>) -> Self {
+        Self::new(Method::POST, path)
+    }
+
+    /// A PUT.
+    pub fn put(path: impl Into<String>) -> Self {
+        Self::new(Method::PUT, path)
+    }
+
+    /// A PATCH.
+    pub fn patch(path: impl Into<String>) -> Self {
+        Self::new(Method::PATCH, path)
+    }
+
+    /// A DELETE.
+    pub fn delete(path: impl Into<String>) -> Self {
+        Self::new(Method::DELETE, path)
+    }
+
+    /// Adds a query param.
+    pub fn query(mut self, name: impl Into<String>, value: impl ParamValue) -> Self {
+        self.query.push((name.into(), value.to_form()));
+        self
+    }
+
+    /// Sets the JSON body.
+    pub fn json(mut self, body: Value) -> Self {
+        self.body = Some(body);
+        self
+    }
+
+    /// Marks the call safe (or not) to retry after the server answered.
+    pub fn idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = idempotent;
+        self
+    }
+
+    fn validate(&self) -> Result<(), InvalidInput> {
+        let p = &self.path;
+        let ok = p.len() <= 512
+            && !p.starts_with('/')
+            && !p.contains("..")
+            && !p.contains("://")
+            && p.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"/_.-{}~%".contains(&b));
+        if ok {
+            Ok(())
+        } else {
+            Err(InvalidInput::new(
+                "path",
+                "must be a relative path like companies/{company_id}/contacts/ (no query, no `..`)",
+            ))
+        }
+    }
+}
+
+/// Extra checks and secrets of a request type, on top of [`ApiRequest`].
+///
+/// Implemented for every request type of this crate: `check` holds the rules across params
+/// (a chat needs a phone, a username or a contact; a message needs the payload of its type),
+/// `secrets` the values the client scrubs from error bodies.
+pub trait RadistRequest: ApiRequest {
+    /// Checks rules that span several params.
+    fn check(&self) -> Result<(), InvalidInput> {
+        Ok(())
+    }
+
+    /// Secret values this request carries.
+    fn secrets(&self) -> Vec<&Secret> {
+        Vec::new()
+    }
+}
+
+macro_rules! plain_requests {
+    ($($t:ty),* $(,)?) => { $(impl RadistRequest for $t {})* };
+}
+
+plain_requests!(
+    UsersMe,
+    CompaniesList,
+    ConnectionsList,
+    ConnectionsGet,
+    ConnectionsWhatsappStatus,
+    TelegramInitSession,
+    TelegramSendCode,
+    MaxInitSession,
+    ChatSourcesGet,
+    ChatsWithContacts,
+    MessagesGet,
+    ContactsGet,
+    CreateContact,
+    CreateWebhook,
+    WebhooksGet,
+    DeleteWebhook,
+);
+
+impl RadistRequest for ConnectionsCreateItem {
+    fn secrets(&self) -> Vec<&Secret> {
+        self.params
+            .as_ref()
+            .map(|p| p.secrets())
+            .unwrap_or_default()
+    }
+}
+
+impl RadistRequest for ConnectionsCreateConnection {}
+
+impl RadistRequest for ConnectionsUpdate {
+    fn check(&self) -> Result<(), InvalidInput> {
+        if self.params.is_empty() {
+            return Err(InvalidInput::new("params", "must not be empty"));
+        }
+        Ok(())
+    }
+    fn secrets(&self) -> Vec<&Secret> {
+        self.params.secrets()
+    }
+}
+
+fn login_secrets<'a>(
+    code: &'a Option<Sensitive>,
+    password: &'a Option<Sensitive>,
+) -> Vec<&'a Secret> {
+    code.iter().chain(password).map(Sensitive::secret).collect()
+}
+
+impl RadistRequest for TelegramSendLogin {
+    fn secrets(&self) -> Vec<&Secret> {
+        login_secrets(&self.code, &self.password)
+    }
+}
+
+impl RadistRequest for MaxSendLogin {
+    fn secrets(&self) -> Vec<&Secret> {
+        login_secrets(&self.code, &self.password)
+    }
+}
+
+impl RadistRequest for CreateChat {
+    fn check(&self) -> Result<(), InvalidInput> {
+        match (&self.phone, &self.user_name, &self.contact_id) {
+            (Some(_), Some(_), _) => Err(InvalidInput::new(
+                "phone",
+                "set either a phone or a user_name, not both",
+            )),
+            (None, None, None) => Err(InvalidInput::new(
+                "phone",
+                "a chat needs a phone, a user_name or a contact_id",
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl RadistRequest for SendMessage {
+    fn check(&self) -> Result<(), InvalidInput> {
+        let (field, present) = match &self.message_type {
+            MessageType::Text => ("text", self.text.is_some()),
+            MessageType::Image => ("image", self.image.is_some()),
+            MessageType::File => ("file", self.file.is_some()),
+            MessageType::Audio => ("audio", self.audio.is_some()),
+            MessageType::Video => ("video", self.video.is_some()),
+            MessageType::Voice => ("voice", self.voice.is_some()),
+            _ => ("message_type", true),
+        };
+        if present {
+            Ok(())
+        } else {
+            Err(InvalidInput::new(
+                field,
+                "is required for this message_type",
+            ))
+        }
+    }
+}
+
+impl SendMessage {
+    /// A text message.
+    pub fn text_message(
+        connection_id: impl Into<Id>,
+        chat_id: impl Into<Id>,
+        text: impl Into<String>,
+    ) -> Self {
+        let mut m = SendMessage::new(connection_id, chat_id, MessageType::Text);
+        m.text = Some(text.into().into());
+        m
+    }
+
+    /// An image by URL, with an optional caption.
+    pub fn image_message(
+        connection_id: impl Into<Id>,
+        chat_id: impl Into<Id>,
+        image: crate::types::Media,
+    ) -> Self {
+        let mut m = SendMessage::new(connection_id, chat_id, MessageType::Image);
+        m.image = Some(image);
+        m
+    }
+
+    /// A file by URL (**provisional** payload), with an optional caption and name.
+    pub fn file_message(
+        connection_id: impl Into<Id>,
+        chat_id: impl Into<Id>,
+        file: crate::types::Media,
+    ) -> Self {
+        let mut m = SendMessage::new(connection_id, chat_id, MessageType::File);
+        m.file = Some(file);
+        m
+    }
+
+    /// Any media type (`audio`, `video`, `voice`, ...; **provisional** payloads).
+    pub fn media_message(
+        connection_id: impl Into<Id>,
+        chat_id: impl Into<Id>,
+        kind: MessageType,
+        media: crate::types::Media,
+    ) -> Self {
+        let mut m = SendMessage::new(connection_id, chat_id, kind.clone());
+        match kind {
+            MessageType::Image => m.image = Some(media),
+            MessageType::Audio => m.audio = Some(media),
+            MessageType::Video => m.video = Some(media),
+            MessageType::Voice => m.voice = Some(media),
+            _ => m.file = Some(media),
+        }
+        m
+    }
+}
+
+impl CreateChat {
+    /// A chat with a phone number.
+    pub fn by_phone(connection_id: impl Into<Id>, phone: impl Into<crate::types::Phone>) -> Self {
+        CreateChat::new(connection_id).phone(phone)
+    }
+
+    /// A chat with a Telegram user (a leading `@` is dropped).
+    pub fn by_user_name(
+        connection_id: impl Into<Id>,
+        user_name: impl Into<crate::types::UserName>,
+    ) -> Self {
+        CreateChat::new(connection_id).user_name(user_name)
+    }
+
+    /// A chat with an existing contact.
+    pub fn by_contact(connection_id: impl Into<Id>, contact_id: impl Into<Id>) -> Self {
+        CreateChat::new(connection_id).contact_id(contact_id)
+    }
+}
+
+impl Client {
+    /// A client for the production API with default settings.
+    pub fn new(api_key: impl Into<Secret>, company_id: i64) -> Result<Self, Error> {
+        Self::builder(api_key).company_id(company_id).build()
+    }
+
+    /// A builder: base URL, company, retries, rate limits, transport, clock.
+    ///
+    /// Throttling is on by default (see [`default_rate_limits`]).
+    pub fn builder(api_key: impl Into<Secret>) -> ClientBuilder {
+        let (limit, classes) = default_rate_limits();
+        ClientBuilder {
+            api_key: api_key.into(),
+            company_id: None,
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            options: ClientOptions {
+                rate_limit: Some(limit),
+                class_limits: classes,
+                ..ClientOptions::default()
+            },
+        }
+    }
+
+    /// The base URL in use.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// The company id in use.
+    pub fn company_id(&self) -> Option<i64> {
+        self.company_id
+    }
+
+    /// A clone working on another company (same connection pool and rate limits).
+    pub fn with_company(&self, company_id: i64) -> Client {
+        Client {
+            inner: Arc::clone(&self.inner),
+            company_id: Some(company_id),
+        }
+    }
+
+    /// A clone working on the first company the key can reach (`GET companies/`).
+    pub async fn discover_company(&self) -> Result<Client, Error> {
+        let list = self
+            .companies_list(CompaniesList::new().limit(100u32))
+            .await?;
+        let id = list
+            .companies
+            .iter()
+            .find_map(|c| c.id)
+            .ok_or_else(|| Error::Config("the api key reaches no company".into()))?;
+        Ok(self.with_company(id))
+    }
+
+    /// Validates, sends and decodes a typed request. The generated methods call this.
+    pub async fn execute<R>(&self, request: R) -> Result<R::Response, Error>
+    where
+        R: RadistRequest,
+        R::Response: DeserializeOwned,
+    {
+        self.execute_with(request, R::INFO.idempotent).await
+    }
+
+    /// [`execute`](Self::execute) with the idempotency decided by the caller (a login poll
+    /// without a code is a read, though the method can also submit codes).
+    pub(crate) async fn execute_with<R>(
+        &self,
+        request: R,
+        idempotent: bool,
+    ) -> Result<R::Response, Error>
+    where
+        R: RadistRequest,
+        R::Response: DeserializeOwned,
+    {
+        let http = self.build_request(&request)?;
+        let http = http.idempotent(idempotent);
+        let response = self.inner.transport.send(http).await?;
+        let body = self.decode(&response, &request.secrets())?;
+        serde_json::from_value(body).map_err(|e| {
+            let secrets = self.secrets_with(&request.secrets());
+            DecodeError::new("JSON", e.to_string(), &response.body, &secrets).into()
+        })
+    }
+
+    /// Builds the HTTP request (without sending it): the exact bytes that would go on the wire.
+    pub fn build_request<R: RadistRequest>(&self, request: &R) -> Result<HttpRequest, Error> {
+        request.validate()?;
+        request.check()?;
+        let params = request.params();
+        let method = Method::from_bytes(R::INFO.http_method.as_bytes())
+            .map_err(|_| Error::Config("bad HTTP method in the spec".into()))?;
+        let body = (!params.body.is_empty()
+            || matches!(method, Method::POST | Method::PUT | Method::PATCH))
+        .then(|| FormValue::Map(params.body.clone()).to_json());
+        self.http_request(
+            &R::INFO,
+            method,
+            Cow::Borrowed(R::INFO.wire),
+            &params.path,
+            params.query,
+            body,
+            R::INFO.idempotent,
+        )
+    }
+
+    /// Calls any path with the client's auth, retries and error handling; returns the JSON body
+    /// (`null` when empty).
+    pub async fn raw(&self, request: RawRequest) -> Result<Value, Error> {
+        request.validate()?;
+        let info = MethodInfo {
+            wire: "raw",
+            http_method: "",
+            path: "",
+            idempotent: request.idempotent,
+            provisional: true,
+            deprecated: false,
+            rate_class: None,
+        };
+        let operation = Cow::Owned(format!("raw {}", request.method));
+        let http = self.http_request(
+            &info,
+            request.method.clone(),
+            operation,
+            &request.path,
+            request.query,
+            request.body,
+            request.idempotent,
+        )?;
+        let response = self.inner.transport.send(http).await?;
+        self.decode(&response, &[])
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn http_request(
+        &self,
+        info: &MethodInfo,
+        method: Method,
+        operation: Cow<'static, str>,
+        path: &str,
+        mut query: Vec<(String, FormValue)>,
+        body: Option<Value>,
+        idempotent: bool,
+    ) -> Result<HttpRequest, Error> {
+        let path = if path.contains("{company_id}") {
+            let id = self.company_id.ok_or_else(|| {
+                InvalidInput::new(
+                    "company_id",
+                    "the client has no company id: set ClientBuilder::company_id or call discover_company",
+                )
+            })?;
+            path.replace("{company_id}", &id.to_string())
+        } else {
+            path.to_owned()
+        };
+        if path.contains('{') {
+            return Err(InvalidInput::new("path", "has an unfilled `{placeholder}`").into());
+        }
+        // GET and DELETE carry no body: extra params go to the query.
+        let body = match (body, &method) {
+            (Some(Value::Object(map)), &Method::GET | &Method::DELETE) => {
+                query.extend(map.into_iter().map(|(k, v)| (k, FormValue::from(v))));
+                None
+            }
+            (body, _) => body,
+        };
+        let mut url = format!("{}{}", self.inner.base_url, path);
+        if !query.is_empty() {
+            url.push('?');
+            url.push_str(&http_build_query(&query));
+        }
+        let key = HeaderValue::from_str(self.inner.api_key.expose())
+            .map_err(|_| Error::Config("the api key cannot be a header".into()))?;
+        let mut request = HttpRequest::new(method, url)
+            .sensitive_header(HeaderName::from_static(API_KEY_HEADER), key)
+            .header(
+                http::header::ACCEPT,
+                HeaderValue::from_static("application/json"),
+            )
+            .idempotent(idempotent)
+            .operation(SERVICE, operation);
+        if let Some(body) = body {
+            let bytes = serde_json::to_vec(&body).unwrap_or_default();
+            request = request.body("application/json", bytes);
+        }
+        request.rate_class = info.rate_class;
+        Ok(request)
+    }
+
+    fn secrets_with<'a>(&'a self, extra: &[&'a Secret]) -> Vec<&'a Secret> {
+        let mut all = vec![&self.inner.api_key];
+        all.extend_from_slice(extra);
+        all
+    }
+
+    /// Turns a response into the JSON body (`null` when empty) or the right error.
+    fn decode(&self, response: &HttpResponse, extra_secrets: &[&Secret]) -> Result<Value, Error> {
+        let secrets = self.secrets_with(extra_secrets);
+        let status = response.status.as_u16();
+        if status == 429 {
+            return Err(StatusError::from_response(response, &secrets).into());
+        }
+        let empty = response.body.iter().all(u8::is_ascii_whitespace);
+        let parsed = if empty {
+            Ok(Value::Null)
+        } else {
+            serde_json::from_slice::<Value>(&response.body)
+        };
+        if !response.status.is_success() {
+            return Err(match parsed {
+                Ok(body @ Value::Object(_)) => {
+                    Error::from_api_body(status, &body, &response.body_text_lossy(), &secrets)
+                }
+                _ => StatusError::from_response(response, &secrets).into(),
+            });
+        }
+        parsed.map_err(|e| DecodeError::new("JSON", e.to_string(), &response.body, &secrets).into())
+    }
+
+    // ---- streams ------------------------------------------------------------------------------
+
+    /// Every contact with its chats, page after page (`limit` per page, cursor pagination).
+    /// Pages are fetched as the stream is read; the `chats` rate class spaces them.
+    pub fn chats_stream(&self, limit: u32) -> BoxStream<'static, Result<ContactWithChats, Error>> {
+        let client = self.clone();
+        let limit = limit.clamp(1, 1000);
+        paginate::cursor(PageOptions::default(), None, move |cursor| {
+            let client = client.clone();
+            async move {
+                let mut req = ChatsWithContacts::new().limit(limit);
+                req.cursor = cursor;
+                let page = client.chats_with_contacts(req).await?;
+                let next = page.response_metadata.next();
+                Ok(CursorPage {
+                    items: page.data,
+                    next,
+                })
+            }
+        })
+    }
+
+    /// Every contact, page after page (cursor pagination). **Provisional** (pagination inferred).
+    pub fn contacts_stream(&self, limit: u32) -> BoxStream<'static, Result<Contact, Error>> {
+        let client = self.clone();
+        let limit = limit.clamp(1, 1000);
+        paginate::cursor(PageOptions::default(), None, move |cursor| {
+            let client = client.clone();
+            async move {
+                let mut req = ContactsGet::new().limit(limit);
+                req.cursor = cursor;
+                let page = client.contacts(req).await?;
+                Ok(CursorPage {
+                    items: page.items,
+                    next: page.next_cursor,
+                })
+            }
+        })
+    }
+
+    /// Every message of a chat, newest first (`until` pagination).
+    ///
+    /// The next page asks for messages up to the oldest instant seen (`until` = the oldest
+    /// `created_at` + 1 ms, so messages sharing that millisecond are not lost whether the server
+    /// reads `until` as exclusive or inclusive); messages seen twice are dropped by id. When a
+    /// whole page brings nothing new (more messages in one millisecond than `limit`), `until`
+    /// moves past that millisecond, so the stream never loops. It ends on a page shorter than
+    /// `limit`. Timestamps that do not parse fall back to `until` = the oldest `created_at`.
+    pub fn messages_stream(
+        &self,
+        chat_id: impl Into<Id>,
+        limit: u32,
+    ) -> BoxStream<'static, Result<Message, Error>> {
+        let client = self.clone();
+        let chat_id = chat_id.into();
+        let limit = limit.clamp(1, 1000);
+        // The oldest millisecond seen so far and the ids seen at it.
+        let seen: Arc<Mutex<(Option<i64>, HashSet<String>)>> = Arc::default();
+        paginate::cursor(PageOptions::default(), None, move |until| {
+            let client = client.clone();
+            let seen = Arc::clone(&seen);
+            async move {
+                let mut req = MessagesGet::new(chat_id).limit(limit);
+                req.until = until.clone();
+                let page = client.messages(req).await?;
+                let full = page.len() >= limit as usize;
+                let millis =
+                    |m: &Message| m.created_at.as_deref().and_then(crate::time::parse_millis);
+                let mut guard = seen.lock().unwrap_or_else(|p| p.into_inner());
+                let (boundary, ids) = &mut *guard;
+                let items: Vec<Message> = page
+                    .iter()
+                    .filter(|m| m.message_id.as_ref().is_none_or(|id| !ids.contains(id)))
+                    .cloned()
+                    .collect();
+                let oldest = page.last();
+                let oldest_ms = oldest.and_then(millis);
+                let mut next = match (oldest, oldest_ms, full) {
+                    (_, _, false) | (None, _, _) => None,
+                    (Some(_), Some(ms), true) if items.is_empty() => {
+                        Some(crate::time::format_millis(ms))
+                    }
+                    (Some(_), Some(ms), true) => Some(crate::time::format_millis(ms + 1)),
+                    (Some(m), None, true) if !items.is_empty() => m.created_at.clone(),
+                    (Some(_), None, true) => None,
+                };
+                if next.is_some() && next == until {
+                    next = oldest_ms.map(crate::time::format_millis);
+                }
+                if *boundary != oldest_ms {
+                    ids.clear();
+                }
+                *boundary = oldest_ms;
+                ids.extend(
+                    page.iter()
+                        .filter(|m| oldest_ms.is_some() && millis(m) == oldest_ms)
+                        .filter_map(|m| m.message_id.clone()),
+                );
+                Ok(CursorPage { items, next })
+            }
+        })
+    }
+}

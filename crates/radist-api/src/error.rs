@@ -1,0 +1,167 @@
+//! The Radist.Online client's error type.
+
+use serde_json::Value;
+use th_core::secret::scrub;
+use th_core::{DecodeError, InvalidInput, PaginationError, Secret, StatusError, TransportError};
+
+pub use crate::generated::ApiErrorCode;
+
+/// Everything a Radist.Online call can fail with.
+///
+/// No variant carries the API key or a secret of the request (bot token, password, login code):
+/// bodies kept for diagnosis are scrubbed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The request was refused before sending.
+    #[error(transparent)]
+    InvalidInput(#[from] InvalidInput),
+    /// No response: connection, timeout, body size, redirect.
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    /// The service answered with an error status and a JSON body.
+    #[error("Radist.Online API error {code} (HTTP {status}): {message}")]
+    Api {
+        /// The error code: from the body when it has one, else from the status.
+        code: ApiErrorCode,
+        /// The service's message (`detail`), secrets scrubbed.
+        message: String,
+        /// The HTTP status.
+        status: u16,
+        /// The body as received, secrets scrubbed.
+        body: String,
+    },
+    /// A non-success HTTP status without a JSON body (proxies, gateways), and 429.
+    #[error(transparent)]
+    Status(#[from] StatusError),
+    /// A body that is not the JSON expected.
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+    /// The client configuration is invalid.
+    #[error("invalid client configuration: {0}")]
+    Config(String),
+    /// A listing stopped early.
+    #[error(transparent)]
+    Pagination(#[from] PaginationError),
+}
+
+impl Error {
+    /// The API error code, when the service answered with one.
+    pub fn api_code(&self) -> Option<&ApiErrorCode> {
+        match self {
+            Error::Api { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status, when there was a response.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Api { status, .. } => Some(*status),
+            Error::Status(StatusError::RateLimited { .. }) => Some(429),
+            Error::Status(StatusError::Http { status, .. }) => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// `true` for errors worth trying again later (rate limits, server errors, timeouts).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Transport(e) => !matches!(
+                e,
+                TransportError::BodyTooLarge { .. }
+                    | TransportError::Redirect { .. }
+                    | TransportError::InvalidRequest(_)
+            ),
+            Error::Status(StatusError::RateLimited { .. }) => true,
+            Error::Status(StatusError::Http { status, .. }) => *status >= 500,
+            Error::Api { code, .. } => code.is_retryable(),
+            _ => false,
+        }
+    }
+
+    /// An API error from a non-success response with a JSON body.
+    ///
+    /// The code comes from `code`, `detail.code`, `error` / `error.code` or a 422's
+    /// `detail[0].type`, else from the status; the message from `detail` (a string, or
+    /// `detail.message`, or a 422's `detail[0].msg`), `message` or `error.message`.
+    pub(crate) fn from_api_body(status: u16, body: &Value, raw: &str, secrets: &[&Secret]) -> Self {
+        let detail = body.get("detail");
+        let str_at = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
+        let code = str_at(body.get("code"))
+            .or_else(|| str_at(detail.and_then(|d| d.get("code"))))
+            .or_else(|| str_at(body.get("error")))
+            .or_else(|| str_at(body.get("error").and_then(|e| e.get("code"))))
+            .unwrap_or_else(|| status_code_name(status).to_owned());
+        let first = detail.and_then(|d| d.get(0));
+        let message = str_at(detail)
+            .or_else(|| str_at(detail.and_then(|d| d.get("message"))))
+            .or_else(|| str_at(first.and_then(|d| d.get("msg"))))
+            .or_else(|| str_at(body.get("message")))
+            .or_else(|| str_at(body.get("error").and_then(|e| e.get("message"))))
+            .unwrap_or_default();
+        Error::Api {
+            code: ApiErrorCode::from_code(&code),
+            message: scrub(&message, secrets),
+            status,
+            body: th_core::error::scrubbed_snippet(raw.as_bytes(), secrets),
+        }
+    }
+}
+
+/// The code name for a status without a code in the body.
+fn status_code_name(status: u16) -> &'static str {
+    match status {
+        400 => "bad_request",
+        401 => "unauthorized",
+        403 => "forbidden",
+        404 => "not_found",
+        409 => "conflict",
+        422 => "validation_error",
+        429 => "rate_limited",
+        500..=599 => "internal_error",
+        _ => "unknown",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn codes_from_bodies_and_statuses() {
+        let key = Secret::new("secret-key-123");
+        let e = Error::from_api_body(
+            400,
+            &json!({"detail": {"code": "wrong_password", "message": "no secret-key-123"}}),
+            "{\"echo\":\"secret-key-123\"}",
+            &[&key],
+        );
+        match &e {
+            Error::Api {
+                code,
+                message,
+                body,
+                ..
+            } => {
+                assert_eq!(code, &ApiErrorCode::WrongPassword);
+                assert_eq!(message, "no [redacted]");
+                assert!(!body.contains("secret-key-123"));
+            }
+            other => panic!("{other:?}"),
+        }
+        let e = Error::from_api_body(404, &json!({"detail": "Not Found"}), "", &[]);
+        assert_eq!(e.api_code(), Some(&ApiErrorCode::NotFound));
+        let e = Error::from_api_body(
+            422,
+            &json!({"detail": [{"type": "missing", "msg": "Field required"}]}),
+            "",
+            &[],
+        );
+        assert_eq!(e.api_code(), Some(&ApiErrorCode::ValidationError));
+        assert!(e.to_string().contains("Field required"));
+        let e = Error::from_api_body(503, &json!({}), "", &[]);
+        assert!(e.is_retryable());
+    }
+}

@@ -1,0 +1,1054 @@
+//! Radist.Online client against wiremock: the exact request on the wire for every operation
+//! (method, path, query, headers, body bytes), the mapping of every error shape, retries,
+//! throttling measured on an injected clock, input refused before sending, secrets kept out.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use radist_api::{
+    ApiErrorCode, AuthType, ChatSourcesGet, ChatsWithContacts, Client, CompaniesList,
+    ConnectionParams, ConnectionType, ConnectionsCreateConnection, ConnectionsCreateItem,
+    ConnectionsGet, ConnectionsList, ConnectionsUpdate, ConnectionsWhatsappStatus, ContactPhone,
+    ContactsGet, CreateChat, CreateContact, CreateWebhook, DeleteWebhook, Error, EventName,
+    ManualClock, MaxInitSession, MaxSendLogin, Media, MessagesGet, RawRequest, SendMessage,
+    SendMode, TelegramInitSession, TelegramSendLogin, UsersMe, WebhooksGet,
+};
+use serde_json::{Value, json};
+use th_core::StatusError;
+use wiremock::matchers::any;
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+const KEY: &str =
+    "AbCdEf0123456789-_radist-test-key-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP";
+const COMPANY: i64 = 151429;
+
+fn client(server: &MockServer, clock: &Arc<ManualClock>) -> Client {
+    Client::builder(KEY)
+        .base_url(format!("{}/v2", server.uri()))
+        .company_id(COMPANY)
+        .clock(Arc::clone(clock) as Arc<dyn radist_api::Clock>)
+        .build()
+        .expect("client builds")
+}
+
+async fn server_replying(reply: Value) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_json(reply))
+        .mount(&server)
+        .await;
+    server
+}
+
+/// One call and what it must put on the wire.
+struct Case {
+    name: &'static str,
+    method: &'static str,
+    path: String,
+    query: Option<&'static str>,
+    body: Option<&'static str>,
+    reply: Value,
+}
+
+fn c(
+    name: &'static str,
+    method: &'static str,
+    path: &str,
+    query: Option<&'static str>,
+    body: Option<&'static str>,
+    reply: Value,
+) -> Case {
+    Case {
+        name,
+        method,
+        path: path.replace("{cid}", &COMPANY.to_string()),
+        query,
+        body,
+        reply,
+    }
+}
+
+fn cases() -> Vec<Case> {
+    let session = json!({"session_id": "s-1", "status": "waiting_for_qr",
+        "qr_login": {"url": "tg://login?token=AAA", "expires": "2024-07-08T09:14:01Z"}});
+    let conn = json!({"id": 80024, "type": "telegram_bot", "params": {}});
+    vec![
+        c(
+            "users_me",
+            "GET",
+            "/v2/users/me",
+            None,
+            None,
+            json!({"id": 1, "email": "a@b"}),
+        ),
+        c(
+            "companies",
+            "GET",
+            "/v2/companies/",
+            Some("limit=100&offset=0"),
+            None,
+            json!({"companies": [{"id": COMPANY, "name": "X"}]}),
+        ),
+        c(
+            "connections_list",
+            "GET",
+            "/v2/companies/{cid}/connections/",
+            None,
+            None,
+            json!({"connections": [conn.clone()]}),
+        ),
+        c(
+            "connections_get",
+            "GET",
+            "/v2/companies/{cid}/connections/80024",
+            None,
+            None,
+            conn.clone(),
+        ),
+        c(
+            "create_item_bot",
+            "POST",
+            "/v2/companies/{cid}/connections/",
+            None,
+            Some(r#"{"type":"telegram_bot","params":{"token":"123456:ABC-DEF1234ghIkl"}}"#),
+            conn.clone(),
+        ),
+        c(
+            "create_item_wa_named",
+            "POST",
+            "/v2/companies/{cid}/connections/",
+            None,
+            Some(r#"{"type":"whatsapp","name":"Поддержка"}"#),
+            conn.clone(),
+        ),
+        c(
+            "create_connection",
+            "POST",
+            "/v2/companies/{cid}/connections/from_session/",
+            None,
+            Some(r#"{"type":"telegram","session_id":"s-1"}"#),
+            conn.clone(),
+        ),
+        c(
+            "update_ok_key",
+            "PUT",
+            "/v2/companies/{cid}/connections/80030",
+            None,
+            Some(r#"{"params":{"access_token":"ok-group-key-123456"}}"#),
+            conn.clone(),
+        ),
+        c(
+            "whatsapp_status",
+            "GET",
+            "/v2/companies/{cid}/connections/80003/whatsapp_status/",
+            None,
+            None,
+            json!({"status": "waiting_for_qr", "qr": "2@x"}),
+        ),
+        c(
+            "tg_init_qr",
+            "POST",
+            "/v2/telegram/init",
+            None,
+            Some(r#"{"auth_type":"qr"}"#),
+            session.clone(),
+        ),
+        c(
+            "tg_init_code_reauth",
+            "POST",
+            "/v2/telegram/init",
+            None,
+            Some(r#"{"auth_type":"code","phone":"+79991234567","connection_id":80001}"#),
+            session.clone(),
+        ),
+        c(
+            "tg_poll",
+            "POST",
+            "/v2/telegram/login",
+            None,
+            Some(r#"{"session_id":"s-1"}"#),
+            session.clone(),
+        ),
+        c(
+            "tg_password",
+            "POST",
+            "/v2/telegram/login",
+            None,
+            Some(r#"{"session_id":"s-1","password":"correct horse"}"#),
+            session.clone(),
+        ),
+        c(
+            "max_init",
+            "POST",
+            "/v2/max_personal/init",
+            None,
+            Some(r#"{"auth_type":"code","phone":"+79990000003"}"#),
+            session.clone(),
+        ),
+        c(
+            "max_code",
+            "POST",
+            "/v2/max_personal/login",
+            None,
+            Some(r#"{"session_id":"s-2","code":"24680"}"#),
+            session.clone(),
+        ),
+        c(
+            "send_code_legacy",
+            "POST",
+            "/v2/telegram/send_code",
+            None,
+            Some(r#"{"phone":"+79991234567"}"#),
+            json!({"session_id": "s", "phone_code_hash": "h"}),
+        ),
+        c(
+            "chat_sources",
+            "GET",
+            "/v2/companies/{cid}/messaging/chats/sources/",
+            None,
+            None,
+            json!([{"connection_id": 80003, "type": "whatsapp"}]),
+        ),
+        c(
+            "create_chat_user",
+            "POST",
+            "/v2/companies/{cid}/messaging/chats/",
+            None,
+            Some(r#"{"connection_id":80001,"user_name":"ivan_petrov"}"#),
+            json!({"created_chat": true, "created_contact": true, "chat_id": 38001832, "contact_id": 5}),
+        ),
+        c(
+            "create_chat_phone_contact",
+            "POST",
+            "/v2/companies/{cid}/messaging/chats/",
+            None,
+            Some(r#"{"connection_id":80003,"phone":"+79991234567","contact_id":5}"#),
+            json!({"created_chat": false, "created_contact": false, "chat_id": 38001832, "contact_id": 5}),
+        ),
+        c(
+            "chats_with_contacts",
+            "GET",
+            "/v2/companies/{cid}/messaging/chats/with_contacts/",
+            Some("limit=100&cursor=abc%3D%3D"),
+            None,
+            json!({"data": [], "response_metadata": {"next_cursor": ""}}),
+        ),
+        c(
+            "messages",
+            "GET",
+            "/v2/companies/{cid}/messaging/messages/",
+            Some("chat_id=38001832&limit=100&until=2024-07-08T09%3A14%3A01Z"),
+            None,
+            json!([]),
+        ),
+        c(
+            "send_text",
+            "POST",
+            "/v2/companies/{cid}/messaging/messages/",
+            None,
+            Some(
+                r#"{"connection_id":80024,"chat_id":38001832,"message_type":"text","text":{"text":"Привет"},"mode":"async"}"#,
+            ),
+            json!({"message_id": "m-1"}),
+        ),
+        c(
+            "send_image",
+            "POST",
+            "/v2/companies/{cid}/messaging/messages/",
+            None,
+            Some(
+                r#"{"connection_id":80024,"chat_id":38001832,"message_type":"image","image":{"url":"https://x.test/a.png","caption":"Фото"}}"#,
+            ),
+            json!({"message_id": "m-2"}),
+        ),
+        c(
+            "send_file",
+            "POST",
+            "/v2/companies/{cid}/messaging/messages/",
+            None,
+            Some(
+                r#"{"connection_id":80024,"chat_id":38001832,"message_type":"file","file":{"url":"https://x.test/a.pdf","name":"a.pdf"}}"#,
+            ),
+            json!({"message_id": "m-3"}),
+        ),
+        c(
+            "contacts",
+            "GET",
+            "/v2/companies/{cid}/contacts/",
+            Some("limit=50&order_by=created_at%3Adesc"),
+            None,
+            json!({"items": []}),
+        ),
+        c(
+            "create_contact",
+            "POST",
+            "/v2/companies/{cid}/contacts/",
+            None,
+            Some(r#"{"name":"Иван","phones":[{"type":"work","value":"+79991234567"}]}"#),
+            json!({"id": 9}),
+        ),
+        c(
+            "create_webhook",
+            "POST",
+            "/v2/companies/{cid}/webhooks/",
+            None,
+            Some(
+                r#"{"connection_id":80200,"url":"https://example.com/hook","events":["messages.create","messages.delivery.read"]}"#,
+            ),
+            json!({"id": "3fa85f64-5717-4562-b3fc-2c963f66afa6", "url": "https://example.com/hook"}),
+        ),
+        c(
+            "webhooks",
+            "GET",
+            "/v2/companies/{cid}/webhooks/",
+            None,
+            None,
+            json!([]),
+        ),
+        c(
+            "delete_webhook",
+            "DELETE",
+            "/v2/companies/{cid}/webhooks/3fa85f64-5717-4562-b3fc-2c963f66afa6/",
+            None,
+            None,
+            json!({}),
+        ),
+        c(
+            "raw",
+            "GET",
+            "/v2/companies/{cid}/tags/",
+            Some("limit=5"),
+            None,
+            json!({"tags": []}),
+        ),
+        c(
+            "raw_post",
+            "POST",
+            "/v2/companies/{cid}/operators/",
+            None,
+            Some(r#"{"name":"Оля"}"#),
+            json!({"id": 1}),
+        ),
+    ]
+}
+
+#[allow(deprecated)]
+async fn run(client: &Client, name: &str) -> Result<(), Error> {
+    match name {
+        "users_me" => drop(client.users_me(UsersMe::new()).await?),
+        "companies" => drop(
+            client
+                .companies_list(CompaniesList::new().limit(100u32).offset(0u32))
+                .await?,
+        ),
+        "connections_list" => {
+            let l = client.connections_list(ConnectionsList::new()).await?;
+            assert_eq!(l.connections[0].kind, Some(ConnectionType::TelegramBot));
+        }
+        "connections_get" => drop(client.connections_get(ConnectionsGet::new(80024)).await?),
+        "create_item_bot" => drop(
+            client
+                .connect_telegram_bot("123456:ABC-DEF1234ghIkl")
+                .await?,
+        ),
+        "create_item_wa_named" => drop(
+            client
+                .connections_create_item(
+                    ConnectionsCreateItem::new(ConnectionType::Whatsapp).name("Поддержка"),
+                )
+                .await?,
+        ),
+        "create_connection" => drop(
+            client
+                .connections_create_connection(ConnectionsCreateConnection::new(
+                    ConnectionType::Telegram,
+                    "s-1",
+                ))
+                .await?,
+        ),
+        "update_ok_key" => drop(
+            client
+                .replace_odnoklassniki_key(80030, "ok-group-key-123456")
+                .await?,
+        ),
+        "whatsapp_status" => drop(
+            client
+                .connections_whatsapp_status(ConnectionsWhatsappStatus::new(80003))
+                .await?,
+        ),
+        "tg_init_qr" => {
+            let s = client
+                .telegram_init_session(TelegramInitSession::new(AuthType::Qr))
+                .await?;
+            assert_eq!(
+                s.qr_login.map(|q| q.url).as_deref(),
+                Some("tg://login?token=AAA")
+            );
+        }
+        "tg_init_code_reauth" => drop(
+            client
+                .telegram_init_session(
+                    TelegramInitSession::new(AuthType::Code)
+                        .phone("+7 (999) 123-45-67")
+                        .connection_id(80001),
+                )
+                .await?,
+        ),
+        "tg_poll" => drop(
+            client
+                .telegram_send_login(TelegramSendLogin::new("s-1"))
+                .await?,
+        ),
+        "tg_password" => drop(
+            client
+                .telegram_send_login(TelegramSendLogin::new("s-1").password("correct horse"))
+                .await?,
+        ),
+        "max_init" => drop(
+            client
+                .max_init_session(MaxInitSession::new(AuthType::Code).phone("+79990000003"))
+                .await?,
+        ),
+        "max_code" => drop(
+            client
+                .max_send_login(MaxSendLogin::new("s-2").code("24680"))
+                .await?,
+        ),
+        "send_code_legacy" => drop(
+            client
+                .telegram_send_code(radist_api::TelegramSendCode::new("+79991234567"))
+                .await?,
+        ),
+        "chat_sources" => {
+            let s = client.chat_sources(ChatSourcesGet::new()).await?;
+            assert_eq!(s[0].connection_id, Some(80003));
+        }
+        "create_chat_user" => {
+            let r = client
+                .create_chat(CreateChat::by_user_name(80001, "@ivan_petrov"))
+                .await?;
+            assert_eq!(r.chat_id, Some(38001832));
+        }
+        "create_chat_phone_contact" => drop(
+            client
+                .create_chat(CreateChat::by_phone(80003, "+79991234567").contact_id(5))
+                .await?,
+        ),
+        "chats_with_contacts" => drop(
+            client
+                .chats_with_contacts(ChatsWithContacts::new().limit(100u32).cursor("abc=="))
+                .await?,
+        ),
+        "messages" => drop(
+            client
+                .messages(
+                    MessagesGet::new(38001832)
+                        .limit(100u32)
+                        .until("2024-07-08T09:14:01Z"),
+                )
+                .await?,
+        ),
+        "send_text" => {
+            let r = client
+                .send_message(
+                    SendMessage::text_message(80024, 38001832, "Привет").mode(SendMode::Async),
+                )
+                .await?;
+            assert_eq!(r.message_id.as_deref(), Some("m-1"));
+        }
+        "send_image" => drop(
+            client
+                .send_message(SendMessage::image_message(
+                    80024,
+                    38001832,
+                    Media::url("https://x.test/a.png").caption("Фото"),
+                ))
+                .await?,
+        ),
+        "send_file" => drop(
+            client
+                .send_message(SendMessage::file_message(
+                    80024,
+                    38001832,
+                    Media::url("https://x.test/a.pdf").name("a.pdf"),
+                ))
+                .await?,
+        ),
+        "contacts" => drop(
+            client
+                .contacts(ContactsGet::new().limit(50u32).order_by("created_at:desc"))
+                .await?,
+        ),
+        "create_contact" => drop(
+            client
+                .create_contact(
+                    CreateContact::new("Иван").phones(vec![ContactPhone::work("+7 999 123-45-67")]),
+                )
+                .await?,
+        ),
+        "create_webhook" => drop(
+            client
+                .create_webhook(CreateWebhook::new(
+                    80200,
+                    "https://example.com/hook",
+                    vec![EventName::MessagesCreate, EventName::MessagesDeliveryRead],
+                ))
+                .await?,
+        ),
+        "webhooks" => drop(client.webhooks(WebhooksGet::new()).await?),
+        "delete_webhook" => drop(
+            client
+                .delete_webhook(DeleteWebhook::new("3fa85f64-5717-4562-b3fc-2c963f66afa6"))
+                .await?,
+        ),
+        "raw" => {
+            let v = client
+                .raw(RawRequest::get("companies/{company_id}/tags/").query("limit", 5u32))
+                .await?;
+            assert_eq!(v, json!({"tags": []}));
+        }
+        "raw_post" => drop(
+            client
+                .raw(
+                    RawRequest::post("companies/{company_id}/operators/")
+                        .json(json!({"name": "Оля"})),
+                )
+                .await?,
+        ),
+        other => panic!("no case {other}"),
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn every_operation_on_the_wire() {
+    for case in cases() {
+        let server = server_replying(case.reply.clone()).await;
+        let clock = Arc::new(ManualClock::new());
+        let client = client(&server, &clock);
+        run(&client, case.name)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", case.name));
+        let got: Vec<Request> = server.received_requests().await.unwrap_or_default();
+        assert_eq!(got.len(), 1, "{}: one request", case.name);
+        let r = &got[0];
+        assert_eq!(r.method.as_str(), case.method, "{}", case.name);
+        assert_eq!(r.url.path(), case.path, "{}", case.name);
+        assert_eq!(r.url.query(), case.query, "{}", case.name);
+        assert_eq!(
+            r.headers.get("x-api-key").and_then(|v| v.to_str().ok()),
+            Some(KEY),
+            "{}",
+            case.name
+        );
+        assert_eq!(
+            r.headers.get("accept").and_then(|v| v.to_str().ok()),
+            Some("application/json")
+        );
+        match case.body {
+            Some(body) => {
+                assert_eq!(String::from_utf8_lossy(&r.body), body, "{}", case.name);
+                assert_eq!(
+                    r.headers.get("content-type").and_then(|v| v.to_str().ok()),
+                    Some("application/json"),
+                    "{}",
+                    case.name
+                );
+            }
+            None => assert!(r.body.is_empty(), "{}: no body", case.name),
+        }
+        // The key is never in the URL.
+        assert!(!r.url.as_str().contains(KEY));
+    }
+}
+
+#[tokio::test]
+async fn error_shapes() {
+    let table: Vec<(u16, &str, Option<ApiErrorCode>)> = vec![
+        (
+            401,
+            r#"{"detail":"Invalid API key"}"#,
+            Some(ApiErrorCode::Unauthorized),
+        ),
+        (
+            403,
+            r#"{"detail":"Not enough scopes"}"#,
+            Some(ApiErrorCode::Forbidden),
+        ),
+        (
+            404,
+            r#"{"detail":"Not Found"}"#,
+            Some(ApiErrorCode::NotFound),
+        ),
+        (
+            422,
+            r#"{"detail":[{"type":"missing","loc":["body","chat_id"],"msg":"Field required"}]}"#,
+            Some(ApiErrorCode::ValidationError),
+        ),
+        (
+            400,
+            r#"{"detail":{"code":"wrong_password","message":"bad"}}"#,
+            Some(ApiErrorCode::WrongPassword),
+        ),
+        (
+            409,
+            r#"{"detail":{"code":"not_editable","message":"managed by Radist"}}"#,
+            Some(ApiErrorCode::NotEditable),
+        ),
+        (
+            400,
+            r#"{"code":"something_new","message":"x"}"#,
+            Some(ApiErrorCode::Other("something_new".into())),
+        ),
+        (502, "<html>Bad gateway</html>", None),
+    ];
+    for (status, body, code) in table {
+        let server = MockServer::start().await;
+        Mock::given(any())
+            .respond_with(ResponseTemplate::new(status).set_body_string(body))
+            .mount(&server)
+            .await;
+        let clock = Arc::new(ManualClock::new());
+        let client = Client::builder(KEY)
+            .base_url(format!("{}/v2", server.uri()))
+            .company_id(COMPANY)
+            .clock(clock as Arc<dyn radist_api::Clock>)
+            .retry(radist_api::RetryPolicy::none())
+            .build()
+            .unwrap();
+        let err = client
+            .connections_list(ConnectionsList::new())
+            .await
+            .unwrap_err();
+        assert_eq!(err.api_code(), code.as_ref(), "{status} {body}: {err:?}");
+        assert_eq!(err.status(), Some(status));
+        if code.is_none() {
+            assert!(matches!(
+                err,
+                Error::Status(StatusError::Http { status: 502, .. })
+            ));
+        }
+    }
+    // 422 keeps the validation message.
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(422).set_body_string(
+            r#"{"detail":[{"type":"missing","loc":["body","chat_id"],"msg":"Field required"}]}"#,
+        ))
+        .mount(&server)
+        .await;
+    let client = client(&server, &Arc::new(ManualClock::new()));
+    let err = client
+        .connections_list(ConnectionsList::new())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("Field required"), "{err}");
+}
+
+#[tokio::test]
+async fn success_bodies_that_are_not_json_are_decode_errors() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_string("<html>maintenance</html>"))
+        .mount(&server)
+        .await;
+    let client = client(&server, &Arc::new(ManualClock::new()));
+    let err = client
+        .connections_list(ConnectionsList::new())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Decode(_)), "{err:?}");
+    // An empty 200 is fine for a delete.
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    let client = self::client(&server, &Arc::new(ManualClock::new()));
+    let ack = client
+        .delete_webhook(DeleteWebhook::new("abc"))
+        .await
+        .unwrap();
+    assert_eq!(ack.raw, Value::Null);
+}
+
+#[tokio::test]
+async fn rate_limits_retry_idempotent_calls_after_retry_after_only() {
+    // GET: 429 with Retry-After: 2, then 200 — retried after 2 s of (injected) time.
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "2"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"connections": []})))
+        .mount(&server)
+        .await;
+    let clock = Arc::new(ManualClock::new());
+    let c = client(&server, &clock);
+    c.connections_list(ConnectionsList::new()).await.unwrap();
+    assert_eq!(clock.sleeps(), vec![Duration::from_secs(2)]);
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+
+    // POST (send a message): never retried once the server answered.
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "3"))
+        .mount(&server)
+        .await;
+    let clock = Arc::new(ManualClock::new());
+    let c = client(&server, &clock);
+    let err = c
+        .send_message(SendMessage::text_message(1, 2, "hi"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        Error::Status(StatusError::RateLimited {
+            retry_after: Some(Duration::from_secs(3))
+        })
+    );
+    assert!(err.is_retryable());
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+
+    // 503 on a GET: retried with backoff (bounded), then the error.
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&server)
+        .await;
+    let clock = Arc::new(ManualClock::new());
+    let c = client(&server, &clock);
+    let err = c
+        .connections_list(ConnectionsList::new())
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(503));
+    assert_eq!(server.received_requests().await.unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn throttling_is_on_by_default_and_measured_on_the_injected_clock() {
+    let server = server_replying(json!({"data": [], "connections": [], "items": []})).await;
+    let clock = Arc::new(ManualClock::new());
+    let c = client(&server, &clock);
+    // Overall: 5 per second, a burst of 5.
+    for _ in 0..6 {
+        c.connections_list(ConnectionsList::new()).await.unwrap();
+    }
+    assert_eq!(clock.sleeps(), vec![Duration::from_millis(200)]);
+
+    // Chats listings: 1 per second.
+    let clock = Arc::new(ManualClock::new());
+    let c = client(&server, &clock);
+    for _ in 0..3 {
+        c.chats_with_contacts(ChatsWithContacts::new())
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        clock.sleeps(),
+        vec![Duration::from_secs(1), Duration::from_secs(1)]
+    );
+
+    // Contacts listings have their own bucket; a chat listing right after is not delayed by it.
+    let clock = Arc::new(ManualClock::new());
+    let c = client(&server, &clock);
+    c.contacts(ContactsGet::new()).await.unwrap();
+    c.chats_with_contacts(ChatsWithContacts::new())
+        .await
+        .unwrap();
+    c.contacts(ContactsGet::new()).await.unwrap();
+    assert_eq!(clock.sleeps(), vec![Duration::from_secs(1)]);
+
+    // Configurable, and off on request.
+    let clock = Arc::new(ManualClock::new());
+    let c = Client::builder(KEY)
+        .base_url(format!("{}/v2", server.uri()))
+        .company_id(COMPANY)
+        .clock(Arc::clone(&clock) as Arc<dyn radist_api::Clock>)
+        .class_limit(
+            radist_api::CHATS_CLASS,
+            radist_api::RateLimit::per_second(2).with_burst(1),
+        )
+        .build()
+        .unwrap();
+    for _ in 0..2 {
+        c.chats_with_contacts(ChatsWithContacts::new())
+            .await
+            .unwrap();
+    }
+    assert_eq!(clock.sleeps(), vec![Duration::from_millis(500)]);
+    let clock = Arc::new(ManualClock::new());
+    let c = Client::builder(KEY)
+        .base_url(format!("{}/v2", server.uri()))
+        .company_id(COMPANY)
+        .clock(Arc::clone(&clock) as Arc<dyn radist_api::Clock>)
+        .no_throttle()
+        .build()
+        .unwrap();
+    for _ in 0..10 {
+        c.chats_with_contacts(ChatsWithContacts::new())
+            .await
+            .unwrap();
+    }
+    assert!(clock.sleeps().is_empty());
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_before_sending() {
+    let server = server_replying(json!({})).await;
+    let c = client(&server, &Arc::new(ManualClock::new()));
+    let refused: Vec<(&str, Error)> = vec![
+        (
+            "chat without target",
+            c.create_chat(CreateChat::new(80001)).await.unwrap_err(),
+        ),
+        (
+            "phone and username",
+            c.create_chat(CreateChat::by_phone(1, "+79991234567").user_name("ivan_p"))
+                .await
+                .unwrap_err(),
+        ),
+        (
+            "bad phone",
+            c.create_chat(CreateChat::by_phone(1, "call me"))
+                .await
+                .unwrap_err(),
+        ),
+        (
+            "bad username",
+            c.create_chat(CreateChat::by_user_name(1, "a b"))
+                .await
+                .unwrap_err(),
+        ),
+        (
+            "zero id",
+            c.connections_get(ConnectionsGet::new(0)).await.unwrap_err(),
+        ),
+        (
+            "payload missing",
+            c.send_message(SendMessage::new(1, 2, radist_api::MessageType::Image))
+                .await
+                .unwrap_err(),
+        ),
+        (
+            "empty text",
+            c.send_message(SendMessage::text_message(1, 2, "  "))
+                .await
+                .unwrap_err(),
+        ),
+        (
+            "image without url",
+            c.send_message(SendMessage::image_message(1, 2, Media::default()))
+                .await
+                .unwrap_err(),
+        ),
+        (
+            "webhook url",
+            c.create_webhook(CreateWebhook::new(
+                1,
+                "ftp://x",
+                vec![EventName::MessagesCreate],
+            ))
+            .await
+            .unwrap_err(),
+        ),
+        (
+            "session id",
+            c.telegram_send_login(TelegramSendLogin::new("../../etc"))
+                .await
+                .unwrap_err(),
+        ),
+        (
+            "empty params",
+            c.connections_update(ConnectionsUpdate::new(1, ConnectionParams::new()))
+                .await
+                .unwrap_err(),
+        ),
+        (
+            "raw path",
+            c.raw(RawRequest::get("/abs/../x?y=1")).await.unwrap_err(),
+        ),
+        (
+            "no company",
+            Client::builder(KEY)
+                .base_url(server.uri())
+                .build()
+                .unwrap()
+                .connections_list(ConnectionsList::new())
+                .await
+                .unwrap_err(),
+        ),
+    ];
+    for (what, err) in refused {
+        assert!(matches!(err, Error::InvalidInput(_)), "{what}: {err:?}");
+    }
+    assert!(server.received_requests().await.unwrap().is_empty());
+    assert!(matches!(Client::builder("").build(), Err(Error::Config(_))));
+    assert!(matches!(
+        Client::builder("k").base_url("ftp://x").build(),
+        Err(Error::Config(_))
+    ));
+}
+
+#[tokio::test]
+async fn secrets_stay_out_of_errors_and_debug() {
+    // A FastAPI 422 echoes the input: the bot token, the password and the key must not survive.
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(|req: &Request| {
+            let echo = format!(
+                r#"{{"detail":[{{"type":"value_error","msg":"bad {}","input":{}}}],"key":"{}"}}"#,
+                "input",
+                String::from_utf8_lossy(&req.body),
+                KEY
+            );
+            ResponseTemplate::new(422).set_body_string(echo)
+        })
+        .mount(&server)
+        .await;
+    let clock = Arc::new(ManualClock::new());
+    let c = client(&server, &clock);
+    let token = "987654:SECRET-bot-token-value";
+    let err = c.connect_telegram_bot(token).await.unwrap_err();
+    let shown = format!("{err} {err:?}");
+    assert!(!shown.contains("SECRET-bot-token-value"), "{shown}");
+    assert!(!shown.contains(KEY), "{shown}");
+    let err = c
+        .telegram_send_login(TelegramSendLogin::new("s-1").password("my-2fa-password"))
+        .await
+        .unwrap_err();
+    let shown = format!("{err} {err:?}");
+    assert!(!shown.contains("my-2fa-password"), "{shown}");
+
+    let shown = format!("{c:?}");
+    assert!(!shown.contains(KEY), "{shown}");
+    let req = c
+        .build_request(&TelegramSendLogin::new("s-1").password("my-2fa-password"))
+        .unwrap();
+    let shown = format!("{req:?}");
+    assert!(
+        !shown.contains(KEY) && !shown.contains("my-2fa-password"),
+        "{shown}"
+    );
+    assert!(
+        req.headers
+            .get("x-api-key")
+            .is_some_and(|v| v.is_sensitive())
+    );
+    let shown = format!(
+        "{:?}",
+        ConnectionsCreateItem::new(ConnectionType::TelegramBot)
+            .params(ConnectionParams::telegram_bot(token))
+    );
+    assert!(!shown.contains("SECRET"), "{shown}");
+}
+
+#[tokio::test]
+async fn company_discovery_and_switching() {
+    let server =
+        server_replying(json!({"companies": [{"id": 205054, "name": "A"}], "connections": []}))
+            .await;
+    let c = Client::builder(KEY)
+        .base_url(format!("{}/v2/", server.uri()))
+        .no_throttle()
+        .build()
+        .unwrap();
+    let c = c.discover_company().await.unwrap();
+    assert_eq!(c.company_id(), Some(205054));
+    c.with_company(7)
+        .connections_list(ConnectionsList::new())
+        .await
+        .unwrap();
+    let got = server.received_requests().await.unwrap();
+    assert_eq!(got[0].url.path(), "/v2/companies/");
+    assert_eq!(got[0].url.query(), Some("limit=100"));
+    assert_eq!(got[1].url.path(), "/v2/companies/7/connections/");
+    assert_eq!(
+        radist_api::DEFAULT_BASE_URL,
+        "https://api.radist.online/v2/"
+    );
+}
+
+#[tokio::test]
+async fn messages_stream_asks_until_the_oldest_instant_and_drops_repeats() {
+    // A server that reads `until` as inclusive, with two messages in the same second across a
+    // page boundary.
+    let mock = th_core::MockTransport::new();
+    let msg =
+        |id: &str, t: &str| json!({"message_id": id, "created_at": t, "direction": "inbound"});
+    mock.push_json(
+        200,
+        &json!([
+            msg("m5", "2024-01-01T00:00:05Z"),
+            msg("m4", "2024-01-01T00:00:04Z"),
+            msg("m3", "2024-01-01T00:00:03Z")
+        ]),
+    );
+    mock.push_json(
+        200,
+        &json!([
+            msg("m3", "2024-01-01T00:00:03Z"),
+            msg("m2", "2024-01-01T00:00:03Z"),
+            msg("m1", "2024-01-01T00:00:02Z")
+        ]),
+    );
+    mock.push_json(200, &json!([msg("m1", "2024-01-01T00:00:02Z")]));
+    let client = Client::builder(KEY)
+        .company_id(COMPANY)
+        .transport(Arc::new(mock.clone()))
+        .no_throttle()
+        .build()
+        .unwrap();
+    use futures::TryStreamExt;
+    let got: Vec<radist_api::Message> = client.messages_stream(7, 3).try_collect().await.unwrap();
+    let ids: Vec<_> = got.iter().filter_map(|m| m.message_id.as_deref()).collect();
+    assert_eq!(ids, vec!["m5", "m4", "m3", "m2", "m1"]);
+    let queries: Vec<String> = mock
+        .requests()
+        .iter()
+        .map(|r| {
+            r.url
+                .split_once('?')
+                .map(|(_, q)| q.to_owned())
+                .unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(
+        queries,
+        vec![
+            "chat_id=7&limit=3",
+            "chat_id=7&limit=3&until=2024-01-01T00%3A00%3A03.001Z",
+            "chat_id=7&limit=3&until=2024-01-01T00%3A00%3A02.001Z",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn chats_stream_follows_the_cursor_and_stops_on_a_repeat() {
+    let mock = th_core::MockTransport::new();
+    mock.push_json(
+        200,
+        &json!({"data": [{"contact_id": 1}], "response_metadata": {"next_cursor": "c2"}}),
+    );
+    mock.push_json(
+        200,
+        &json!({"data": [{"contact_id": 2}], "response_metadata": {"next_cursor": "c2"}}),
+    );
+    let client = Client::builder(KEY)
+        .company_id(COMPANY)
+        .transport(Arc::new(mock.clone()))
+        .no_throttle()
+        .build()
+        .unwrap();
+    let items: Vec<_> = futures::StreamExt::collect::<Vec<_>>(client.chats_stream(1)).await;
+    assert_eq!(items.len(), 3);
+    assert!(matches!(items[2], Err(Error::Pagination(_))));
+    let urls: Vec<String> = mock.requests().iter().map(|r| r.url.clone()).collect();
+    assert!(
+        urls[1].ends_with("with_contacts/?limit=1&cursor=c2"),
+        "{urls:?}"
+    );
+}
