@@ -132,7 +132,7 @@ fn render_method(o: &mut String, service: &Service, m: &Method) {
     line(o, derive);
     line(o, &format!("pub struct {} {{", m.request));
     for p in &m.params {
-        doc(o, &p.doc);
+        doc(o, &param_doc(p));
         line(o, &format!("pub {}: {},", p.rust, field_type(p)));
     }
     doc(
@@ -175,7 +175,7 @@ fn render_method(o: &mut String, service: &Service, m: &Method) {
     }
     for p in m.params.iter().filter(|p| !p.required) {
         line(o, "");
-        doc(o, &p.doc);
+        doc(o, &param_doc(p));
         if TRAIT_METHOD_NAMES.contains(&p.rust.as_str()) {
             line(o, "#[allow(clippy::should_implement_trait)]");
         }
@@ -272,7 +272,10 @@ fn render_method(o: &mut String, service: &Service, m: &Method) {
     line(o, "}");
     line(o, "");
 
-    // The client method.
+    // The client method, unless the crate writes it by hand.
+    if !m.client_method {
+        return;
+    }
     line(o, &format!("impl {} {{", service.client));
     doc(o, &m.doc);
     if let Some(why) = &m.provisional {
@@ -597,6 +600,14 @@ pub fn coverage(service: &Service) -> String {
     }
     o.push_str(".\n");
     o
+}
+
+/// A param's doc, with the server default when the spec has one.
+fn param_doc(p: &Param) -> String {
+    match &p.default {
+        Some(d) => format!("{}\n\nServer default: `{}`.", p.doc.trim_end(), d.display()),
+        None => p.doc.clone(),
+    }
 }
 
 /// Escapes `|` inside a table cell.

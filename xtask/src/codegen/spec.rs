@@ -77,6 +77,10 @@ struct RawMethod {
     deprecated_note: Option<String>,
     rate_class: Option<String>,
     extra_location: Option<Location>,
+    /// `false`: the crate writes the client method by hand (same name); only the request type
+    /// and its `ApiRequest` impl are generated.
+    #[serde(default = "yes")]
+    client_method: bool,
     #[serde(default)]
     fixed: Vec<RawFixed>,
     #[serde(default, rename = "param")]
@@ -104,6 +108,12 @@ struct RawParam {
     required: bool,
     doc: String,
     location: Option<Location>,
+    /// What the server uses when the param is not sent (documentation only).
+    default: Option<FixedValue>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// `[[error]]`.
@@ -241,6 +251,8 @@ pub struct Method {
     pub fixed: Vec<Fixed>,
     /// Declared params, in spec order.
     pub params: Vec<Param>,
+    /// Whether the client method is generated (`false`: hand-written in the crate).
+    pub client_method: bool,
 }
 
 impl Method {
@@ -287,6 +299,8 @@ pub struct Param {
     pub doc: String,
     /// Where it goes.
     pub location: Location,
+    /// The server's value when the param is not sent, when documented.
+    pub default: Option<FixedValue>,
 }
 
 /// An error code.
@@ -535,6 +549,9 @@ fn resolve(raw: RawSpec, problems: &mut Vec<String>) -> Service {
             if p.doc.trim().is_empty() {
                 problems.push(format!("{pat}: `doc` must not be empty"));
             }
+            if p.required && p.default.is_some() {
+                problems.push(format!("{pat}: a required param cannot have a `default`"));
+            }
             let location = p.location.unwrap_or(param_location);
             if location == Location::Path {
                 if !p.required {
@@ -554,6 +571,7 @@ fn resolve(raw: RawSpec, problems: &mut Vec<String>) -> Service {
                 required: p.required,
                 doc: p.doc,
                 location,
+                default: p.default,
             });
         }
         for placeholder in placeholders(&method_path) {
@@ -583,6 +601,7 @@ fn resolve(raw: RawSpec, problems: &mut Vec<String>) -> Service {
             extra_location,
             fixed,
             params,
+            client_method: m.client_method,
         });
     }
 
@@ -948,6 +967,52 @@ mod tests {
         let s = parse(spec, "test.toml").unwrap();
         assert_eq!(s.methods[0].path, "companies/{company_id}/connections/");
         assert!(s.methods[0].params.is_empty());
+    }
+
+    #[test]
+    fn server_defaults_and_hand_written_client_methods() {
+        let s = parse_with(
+            r#"
+            [[method]]
+            wire = "a/list"
+            doc = "Lists."
+            client_method = false
+            [[method.param]]
+            name = "limit"
+            type = "i64"
+            default = 10
+            doc = "Rows."
+            "#,
+        )
+        .unwrap();
+        let m = &s.methods[0];
+        assert!(!m.client_method);
+        assert_eq!(m.params[0].default, Some(FixedValue::Int(10)));
+        let code = super::super::render::rust(&s);
+        assert!(code.contains("Server default: `10`."), "{code}");
+        assert!(code.contains("impl ApiRequest for AList"), "{code}");
+        assert!(!code.contains("pub async fn a_list"), "{code}");
+        assert!(
+            parse_with("[[method]]\nwire = \"b\"\ndoc = \"B.\"\n")
+                .unwrap()
+                .methods[0]
+                .client_method
+        );
+        let err = parse_with(
+            r#"
+            [[method]]
+            wire = "a/get"
+            doc = "Gets."
+            [[method.param]]
+            name = "id"
+            type = "i64"
+            required = true
+            default = 0
+            doc = "The ID."
+            "#,
+        )
+        .unwrap_err();
+        assert!(err.contains("cannot have a `default`"), "{err}");
     }
 
     #[test]
