@@ -48,7 +48,7 @@ pub(crate) mod lenient {
     }
 
     /// A list found under the first of `keys` that holds an array, or the body itself when it is
-    /// an array.
+    /// an array. `null` (an empty body) or a scalar is an error, never an empty list.
     pub fn list_in<T: serde::de::DeserializeOwned>(
         body: Value,
         keys: &[&str],
@@ -65,7 +65,12 @@ pub(crate) mod lenient {
                 }
                 Ok((Vec::new(), map))
             }
-            _ => Ok((Vec::new(), Map::new())),
+            Value::Null => Err(de::Error::custom(
+                "expected a list, got an empty body or null",
+            )),
+            Value::Bool(_) | Value::Number(_) | Value::String(_) => {
+                Err(de::Error::custom("expected a list, got a scalar"))
+            }
         }
     }
 }
@@ -1256,6 +1261,12 @@ mod tests {
         assert_eq!(c.extra["name"], "n");
         let l: WebhookList = serde_json::from_value(serde_json::json!([{"id": "u"}])).unwrap();
         assert_eq!(l.webhooks.len(), 1);
+        // An empty body (decoded as null) or a scalar is not an empty list.
+        for body in [Value::Null, serde_json::json!("x"), serde_json::json!(3)] {
+            assert!(serde_json::from_value::<ConnectionList>(body.clone()).is_err());
+            assert!(serde_json::from_value::<ContactsPage>(body.clone()).is_err());
+            assert!(serde_json::from_value::<WebhookList>(body).is_err());
+        }
         let p: ContactsPage = serde_json::from_value(serde_json::json!({
             "items": [{"id": 1}], "response_metadata": {"next_cursor": "c2"}
         }))
