@@ -2,7 +2,12 @@
 //! every fault × an idempotent and a non-idempotent call, against loopback servers that inject
 //! the fault. Each cell records the outcome and how many requests reached the server, and is
 //! compared with the outcome written next to it. Prints the matrix; exits non-zero on any
-//! difference. A harness-less test binary, so that the matrix prints as a table.
+//! difference. A harness-less test binary, so that the matrix prints as a table
+//! (`cargo xtask faults --readme` prints it as the README's table).
+//!
+//! Every success body is the service's own wire format (TargetHunter JSON, the JustClick signed
+//! envelope, ADFOX XML, Radist.Online JSON) and carries Cyrillic text; an `ok` cell means the call
+//! succeeded *and* decoded that text exactly, so a mis-decoded body shows as `wrong value`.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -10,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use futures::future::BoxFuture;
 use integration_tests::fault_server::{FaultServer, RawFault};
+use serde_json::{Value, json};
 use th_core::{
     ClientOptions, ManualClock, ReqwestTransport, RetryPolicy, StatusError, TransportError,
 };
@@ -20,8 +26,11 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 const ATTEMPT_TIMEOUT: Duration = Duration::from_millis(300);
 /// Response body cap in the matrix.
 const BODY_CAP: usize = 4096;
-/// A cell that takes longer than this (real time) is a hang.
-const HANG: Duration = Duration::from_secs(15);
+/// The whole-call deadline of every client in the matrix (all attempts and waits included). A
+/// cell that takes longer in real time fails as `over the whole-call deadline`.
+const WHOLE_CALL: Duration = Duration::from_secs(10);
+/// A cell still running this long after its deadline is abandoned as a hang.
+const HANG_MARGIN: Duration = Duration::from_secs(5);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Fault {
@@ -36,14 +45,15 @@ enum Fault {
     Truncated,
     HtmlPage200,
     InvalidUtf8,
-    Cp1251Body,
+    Cp1251Undeclared,
+    Cp1251Declared,
     OverSizeCap,
     WrongHash,
     RedirectOtherHost,
     EmptyBody,
 }
 
-const FAULTS: [Fault; 16] = [
+const FAULTS: [Fault; 17] = [
     Fault::Status500Then200,
     Fault::Status503Always,
     Fault::TooManyRetryAfter1,
@@ -55,7 +65,8 @@ const FAULTS: [Fault; 16] = [
     Fault::Truncated,
     Fault::HtmlPage200,
     Fault::InvalidUtf8,
-    Fault::Cp1251Body,
+    Fault::Cp1251Undeclared,
+    Fault::Cp1251Declared,
     Fault::OverSizeCap,
     Fault::WrongHash,
     Fault::RedirectOtherHost,
@@ -76,7 +87,8 @@ impl Fault {
             Fault::Truncated => "truncated body",
             Fault::HtmlPage200 => "HTML error page with status 200",
             Fault::InvalidUtf8 => "invalid UTF-8",
-            Fault::Cp1251Body => "CP-1251 body where UTF-8 was asked",
+            Fault::Cp1251Undeclared => "CP-1251 body where UTF-8 was asked, no charset",
+            Fault::Cp1251Declared => "CP-1251 body, `charset=windows-1251` declared",
             Fault::OverSizeCap => "body over the size cap",
             Fault::WrongHash => "response with a wrong hash",
             Fault::RedirectOtherHost => "redirect to another host",
@@ -114,12 +126,18 @@ fn common_expectation(fault: Fault, idempotent: bool) -> Option<Expect> {
         Fault::ConnectionRefused => want("connect", 0),
         Fault::ClosedMidBody => want("io", n),
         Fault::SlowHeaders | Fault::SlowBody => want("timeout", n),
-        Fault::Truncated | Fault::HtmlPage200 | Fault::InvalidUtf8 | Fault::EmptyBody => {
-            want("decode", 1)
-        }
+        // JSON is UTF-8 (RFC 8259 §8.1): a CP-1251 body is refused, declared or not, never
+        // decoded into mojibake.
+        Fault::Truncated
+        | Fault::HtmlPage200
+        | Fault::InvalidUtf8
+        | Fault::Cp1251Undeclared
+        | Fault::Cp1251Declared
+        | Fault::EmptyBody => want("decode", 1),
         Fault::OverSizeCap => want("body too large", 1),
         Fault::RedirectOtherHost => want("redirect not followed", 1),
-        Fault::Cp1251Body | Fault::WrongHash => return None,
+        // Only services that sign their answers have this fault.
+        Fault::WrongHash => return None,
     })
 }
 
@@ -148,8 +166,18 @@ fn status_label(e: &StatusError) -> String {
     }
 }
 
+/// "ok" when the decoded value is the one the success body holds.
+fn check<T: std::fmt::Debug + PartialEq>(got: T, expected: T) -> String {
+    if got == expected {
+        "ok".into()
+    } else {
+        format!("wrong value: {got:?}")
+    }
+}
+
 /// The transport options every client in the matrix gets: a short attempt timeout, a small body
-/// cap, the default retry policy, and an injected clock so backoffs don't wait.
+/// cap, the default retry policy with an explicit whole-call deadline, and an injected clock so
+/// that backoffs, `Retry-After` waits and client-side throttling don't wait.
 fn options() -> ClientOptions {
     let transport = ReqwestTransport::builder()
         .attempt_timeout(ATTEMPT_TIMEOUT)
@@ -161,6 +189,10 @@ fn options() -> ClientOptions {
             .ok()
             .map(|t| Arc::new(t) as Arc<dyn th_core::Transport>),
         clock: Some(Arc::new(ManualClock::new())),
+        retry: RetryPolicy {
+            total_timeout: Some(WHOLE_CALL),
+            ..RetryPolicy::default()
+        },
         ..ClientOptions::default()
     }
 }
@@ -171,18 +203,15 @@ trait Service: Sync {
     fn name(&self) -> &'static str;
     /// The idempotent and non-idempotent calls, by name.
     fn calls(&self) -> [&'static str; 2];
-    /// A well-formed success body.
-    fn success(&self) -> Vec<u8>;
-    /// A success body cut short.
-    fn truncated(&self) -> Vec<u8> {
-        let ok = self.success();
-        ok[..ok.len() / 2].to_vec()
+    /// The media type of the service's answers.
+    fn content_type(&self) -> &'static str {
+        "application/json"
     }
-    /// A body with invalid UTF-8 in it.
-    fn invalid_utf8(&self) -> Vec<u8>;
-    /// The body for the service-specific faults (CP-1251, wrong hash), if it has them.
-    fn special(&self, fault: Fault) -> Option<Vec<u8>> {
-        let _ = fault;
+    /// A well-formed success body of the call, in UTF-8, holding Cyrillic text.
+    fn success(&self, idempotent: bool) -> Vec<u8>;
+    /// The body of a service-specific fault (a wrong signature), if the service has it.
+    fn special(&self, fault: Fault, idempotent: bool) -> Option<Vec<u8>> {
+        let _ = (fault, idempotent);
         None
     }
     /// The expected outcome where it differs from the common one.
@@ -203,11 +232,10 @@ impl Service for TargetHunter {
     fn calls(&self) -> [&'static str; 2] {
         ["vars/get", "bots/addUser"]
     }
-    fn success(&self) -> Vec<u8> {
-        br#"{"success":true,"added":true,"value":"v","message":"ok"}"#.to_vec()
-    }
-    fn invalid_utf8(&self) -> Vec<u8> {
-        b"{\"success\":true,\"value\":\"\xff\xfe\"}".to_vec()
+    fn success(&self, _idempotent: bool) -> Vec<u8> {
+        json!({"success": true, "added": true, "value": "Москва", "message": "Пользователь добавлен"})
+            .to_string()
+            .into_bytes()
     }
     fn call(&self, base: String, idempotent: bool) -> BoxFuture<'_, String> {
         use targethunter_api::{BotsAddUser, Channel, Client, Error, VarsGet};
@@ -221,15 +249,18 @@ impl Service for TargetHunter {
                 Err(e) => return format!("client: {e}"),
             };
             let result = if idempotent {
-                client.vars_get(VarsGet::new("v", 1)).await.map(|_| ())
+                client
+                    .vars_get(VarsGet::new("v", 1))
+                    .await
+                    .map(|v| check(v.value.as_deref(), Some("Москва")))
             } else {
                 client
                     .bots_add_user(BotsAddUser::new("607d97c6a01c6a25972ed95e", 1, Channel::Vk))
                     .await
-                    .map(|_| ())
+                    .map(|r| check(r.message.as_deref(), Some("Пользователь добавлен")))
             };
             match result {
-                Ok(()) => "ok".into(),
+                Ok(label) => label,
                 Err(Error::Transport(e)) => transport_label(&e),
                 Err(Error::Status(e)) => status_label(&e),
                 Err(Error::Decode(_)) => "decode".into(),
@@ -238,6 +269,278 @@ impl Service for TargetHunter {
             }
         })
     }
+}
+
+/// JustClick: `GetAllGroups` (idempotent) and `CreateOrder` (not), API 1.0, response hashes
+/// checked (the default).
+struct JustClick;
+
+const JC_LOGIN: &str = "username";
+const JC_SECRET: &str = "0123456789abcdef0123456789abcdef01234567";
+
+impl JustClick {
+    /// The signed envelope `{error_code, error_text, hash, result}`, hashed with `secret`.
+    fn envelope(secret: &str, result: Value) -> Vec<u8> {
+        let secret = justclick_api::Secret::new(secret);
+        let hash = justclick_api::sign::response_hash("0", "ok", &secret);
+        json!({"error_code": 0, "error_text": "ok", "hash": hash, "result": result})
+            .to_string()
+            .into_bytes()
+    }
+    fn result(idempotent: bool) -> Value {
+        if idempotent {
+            json!([{"rass_name": "clients", "rass_title": "Клиенты"}])
+        } else {
+            // `result` is not covered by the hash; the extra field carries the Cyrillic text.
+            json!({"bill_id": "1001", "bill_first_name": "Иван"})
+        }
+    }
+}
+
+impl Service for JustClick {
+    fn name(&self) -> &'static str {
+        "justclick"
+    }
+    fn calls(&self) -> [&'static str; 2] {
+        ["GetAllGroups", "CreateOrder"]
+    }
+    fn success(&self, idempotent: bool) -> Vec<u8> {
+        Self::envelope(JC_SECRET, Self::result(idempotent))
+    }
+    fn special(&self, fault: Fault, idempotent: bool) -> Option<Vec<u8>> {
+        // The same answer, signed with another account's key.
+        (fault == Fault::WrongHash).then(|| {
+            Self::envelope(
+                "ffffffffffffffffffffffffffffffffffffffff",
+                Self::result(idempotent),
+            )
+        })
+    }
+    fn expectation(&self, fault: Fault, idempotent: bool) -> Option<Expect> {
+        match fault {
+            // Refused before anything in the answer is used; a 200 is never retried.
+            Fault::WrongHash => Some(want("signature mismatch", 1)),
+            _ => common_expectation(fault, idempotent),
+        }
+    }
+    fn call(&self, base: String, idempotent: bool) -> BoxFuture<'_, String> {
+        use justclick_api::{Client, CreateOrder, Error, GetAllGroups, SignatureError};
+        Box::pin(async move {
+            let client = match Client::builder(JC_LOGIN, JC_SECRET)
+                .base_url(format!("{base}/api/"))
+                .options(options())
+                .build()
+            {
+                Ok(c) => c,
+                Err(e) => return format!("client: {e}"),
+            };
+            let result = if idempotent {
+                client.get_all_groups(GetAllGroups::new()).await.map(|g| {
+                    let got: Vec<(String, String)> =
+                        g.into_iter().map(|g| (g.rass_name, g.rass_title)).collect();
+                    check(got, vec![("clients".into(), "Клиенты".into())])
+                })
+            } else {
+                client
+                    .create_order(CreateOrder::new("invoice", "buyer@example.com"))
+                    .await
+                    .map(|o| check((o.bill_id.as_str(), o.already_existed), ("1001", false)))
+            };
+            match result {
+                Ok(label) => label,
+                Err(Error::Transport(e)) => transport_label(&e),
+                Err(Error::Status(e)) => status_label(&e),
+                Err(Error::Decode(_)) => "decode".into(),
+                Err(Error::Signature {
+                    reason: SignatureError::Mismatch,
+                    ..
+                }) => "signature mismatch".into(),
+                Err(Error::Signature { reason, .. }) => format!("signature: {reason}"),
+                Err(Error::Api { code, .. }) => format!("api error {}", code.code()),
+                Err(other) => format!("other: {other}"),
+            }
+        })
+    }
+}
+
+/// ADFOX management API (OAuth): `account.list.advertiser` (idempotent) and
+/// `account.add.advertiser` (not).
+struct Adfox;
+
+impl Service for Adfox {
+    fn name(&self) -> &'static str {
+        "adfox"
+    }
+    fn calls(&self) -> [&'static str; 2] {
+        ["account.list.advertiser", "account.add.advertiser"]
+    }
+    fn content_type(&self) -> &'static str {
+        "text/xml"
+    }
+    fn success(&self, idempotent: bool) -> Vec<u8> {
+        let xml = if idempotent {
+            "<response><status><code>0</code></status><result>\
+             <links><first></first><prev></prev><next></next><last></last></links>\
+             <limit>1000</limit><offset>0</offset><total_pages>1</total_pages><page>1</page>\
+             <total_rows>1</total_rows><rows>1</rows><data><row0><ID>5</ID>\
+             <account>romashka</account><company>ООО «Ромашка»</company><fax/></row0></data>\
+             </result></response>"
+        } else {
+            // Partial success: code 0, the new ID, and a <message> (here in Cyrillic).
+            "<response><status><code>0</code><ID>393747</ID>\
+             <message>Рекламодатель создан без адреса</message></status></response>"
+        };
+        xml.as_bytes().to_vec()
+    }
+    fn expectation(&self, fault: Fault, idempotent: bool) -> Option<Expect> {
+        match fault {
+            // XML may be CP-1251 when the answer says so: decoded exactly (checked), not
+            // guessed; an undeclared CP-1251 body is a decode error.
+            Fault::Cp1251Declared => Some(want("ok", 1)),
+            _ => common_expectation(fault, idempotent),
+        }
+    }
+    fn call(&self, base: String, idempotent: bool) -> BoxFuture<'_, String> {
+        use adfox_api::{AccountAddAdvertiser, AccountListAdvertiser, Client, Error};
+        Box::pin(async move {
+            let client = match Client::oauth("fault-matrix-oauth-token")
+                .base_url(format!("{base}/api/v1"))
+                .options(options())
+                .build()
+            {
+                Ok(c) => c,
+                Err(e) => return format!("client: {e}"),
+            };
+            let result = if idempotent {
+                client
+                    .account_list_advertiser(AccountListAdvertiser::new())
+                    .await
+                    .map(|page| {
+                        let got: Vec<(Option<i64>, Option<String>)> =
+                            page.rows.into_iter().map(|r| (r.id, r.company)).collect();
+                        check(got, vec![(Some(5), Some("ООО «Ромашка»".to_owned()))])
+                    })
+            } else {
+                client
+                    .account_add_advertiser(AccountAddAdvertiser::new(
+                        "romashka",
+                        "info@romashka.ru",
+                    ))
+                    .await
+                    .map(|added| {
+                        check(
+                            (added.id, added.message.as_deref()),
+                            (393747, Some("Рекламодатель создан без адреса")),
+                        )
+                    })
+            };
+            match result {
+                Ok(label) => label,
+                Err(Error::Transport(e)) => transport_label(&e),
+                Err(Error::Status(e)) => status_label(&e),
+                Err(Error::Decode(_)) => "decode".into(),
+                Err(Error::Api { code, .. }) => format!("api error {}", code.code()),
+                Err(other) => format!("other: {other}"),
+            }
+        })
+    }
+}
+
+/// Radist.Online: `ConnectionsGetItems` (idempotent) and `MessagingSendMessage` (not), with the
+/// default client-side throttling (5 rps, 1 rps for chat and contact listings) on the injected
+/// clock.
+struct Radist;
+
+impl Service for Radist {
+    fn name(&self) -> &'static str {
+        "radist"
+    }
+    fn calls(&self) -> [&'static str; 2] {
+        ["connections list", "send message"]
+    }
+    fn success(&self, idempotent: bool) -> Vec<u8> {
+        let body = if idempotent {
+            json!({"connections": [{"id": 80024, "type": "telegram", "name": "Поддержка"}]})
+        } else {
+            json!({"message_id": "m-38001832-1", "text": "Привет!"})
+        };
+        body.to_string().into_bytes()
+    }
+    fn call(&self, base: String, idempotent: bool) -> BoxFuture<'_, String> {
+        use radist_api::{Client, ConnectionsList, Error, SendMessage, default_rate_limits};
+        Box::pin(async move {
+            let (limit, classes) = default_rate_limits();
+            let client = match Client::builder("fault-matrix-api-key")
+                .company_id(151429)
+                .base_url(format!("{base}/v2/"))
+                .options(ClientOptions {
+                    rate_limit: Some(limit),
+                    class_limits: classes,
+                    ..options()
+                })
+                .build()
+            {
+                Ok(c) => c,
+                Err(e) => return format!("client: {e}"),
+            };
+            let result = if idempotent {
+                client
+                    .connections_list(ConnectionsList::new())
+                    .await
+                    .map(|list| {
+                        let got: Vec<(Option<i64>, Option<Value>)> = list
+                            .connections
+                            .into_iter()
+                            .map(|c| (c.id, c.extra.get("name").cloned()))
+                            .collect();
+                        check(got, vec![(Some(80024), Some(json!("Поддержка")))])
+                    })
+            } else {
+                client
+                    .send_message(SendMessage::text_message(80024, 38001832, "Привет!"))
+                    .await
+                    .map(|sent| {
+                        check(
+                            (sent.message_id.as_deref(), sent.extra.get("text").cloned()),
+                            (Some("m-38001832-1"), Some(json!("Привет!"))),
+                        )
+                    })
+            };
+            match result {
+                Ok(label) => label,
+                Err(Error::Transport(e)) => transport_label(&e),
+                Err(Error::Status(e)) => status_label(&e),
+                Err(Error::Decode(_)) => "decode".into(),
+                Err(Error::Api { code, status, .. }) => format!("api error {code} ({status})"),
+                Err(other) => format!("other: {other}"),
+            }
+        })
+    }
+}
+
+/// `text` (UTF-8) in CP-1251: ASCII as is, Cyrillic (and `Ё ё « » №`) to their single bytes.
+fn cp1251(utf8: &[u8]) -> Vec<u8> {
+    String::from_utf8_lossy(utf8)
+        .chars()
+        .map(|c| match c {
+            '\0'..='\x7f' => u8::try_from(c).unwrap_or(b'?'),
+            'А'..='я' => u8::try_from(u32::from(c) - 0x410 + 0xC0).unwrap_or(b'?'),
+            'Ё' => 0xA8,
+            'ё' => 0xB8,
+            '«' => 0xAB,
+            '»' => 0xBB,
+            '№' => 0xB9,
+            _ => b'?',
+        })
+        .collect()
+}
+
+/// `body` with its first non-ASCII byte replaced by `0xFF`, a byte UTF-8 never has.
+fn invalid_utf8(mut body: Vec<u8>) -> Vec<u8> {
+    if let Some(b) = body.iter_mut().find(|b| !b.is_ascii()) {
+        *b = 0xff;
+    }
+    body
 }
 
 /// A server that injects `fault`, and a way to count what reached it.
@@ -271,10 +574,20 @@ impl Server {
     }
 }
 
-async fn server_for(service: &dyn Service, fault: Fault) -> std::io::Result<Server> {
-    let ok = ResponseTemplate::new(200).set_body_bytes(service.success());
+async fn server_for(
+    service: &dyn Service,
+    fault: Fault,
+    idempotent: bool,
+) -> std::io::Result<Server> {
+    let success = service.success(idempotent);
+    let content_type = service.content_type();
+    let body = |bytes: Vec<u8>| {
+        ResponseTemplate::new(200)
+            .set_body_bytes(bytes)
+            .insert_header("content-type", content_type)
+    };
+    let ok = body(success.clone());
     let mock = MockServer::start().await;
-    let body = |bytes: Vec<u8>| ResponseTemplate::new(200).set_body_bytes(bytes);
     match fault {
         Fault::Status500Then200 => {
             Mock::given(any())
@@ -312,28 +625,23 @@ async fn server_for(service: &dyn Service, fault: Fault) -> std::io::Result<Serv
         }
         Fault::ClosedMidBody => {
             return Ok(Server::Raw(
-                FaultServer::start(RawFault::CloseMidBody, leak(service.success())).await?,
+                FaultServer::start(RawFault::CloseMidBody, leak(success)).await?,
             ));
         }
         Fault::SlowHeaders => {
-            let raw = FaultServer::start(
-                RawFault::SlowHeaders(ATTEMPT_TIMEOUT * 4),
-                leak(service.success()),
-            )
-            .await?;
+            let raw = FaultServer::start(RawFault::SlowHeaders(ATTEMPT_TIMEOUT * 4), leak(success))
+                .await?;
             return Ok(Server::Raw(raw));
         }
         Fault::SlowBody => {
-            let raw = FaultServer::start(
-                RawFault::SlowBody(ATTEMPT_TIMEOUT * 4),
-                leak(service.success()),
-            )
-            .await?;
+            let raw =
+                FaultServer::start(RawFault::SlowBody(ATTEMPT_TIMEOUT * 4), leak(success)).await?;
             return Ok(Server::Raw(raw));
         }
         Fault::Truncated => {
+            let cut = success[..success.len() / 2].to_vec();
             Mock::given(any())
-                .respond_with(body(service.truncated()))
+                .respond_with(body(cut))
                 .mount(&mock)
                 .await
         }
@@ -348,19 +656,32 @@ async fn server_for(service: &dyn Service, fault: Fault) -> std::io::Result<Serv
         }
         Fault::InvalidUtf8 => {
             Mock::given(any())
-                .respond_with(body(service.invalid_utf8()))
+                .respond_with(body(invalid_utf8(success)))
                 .mount(&mock)
                 .await
         }
-        Fault::Cp1251Body | Fault::WrongHash => {
-            let special = service.special(fault).unwrap_or_default();
+        Fault::Cp1251Undeclared => {
+            Mock::given(any())
+                .respond_with(body(cp1251(&success)))
+                .mount(&mock)
+                .await
+        }
+        Fault::Cp1251Declared => {
+            let declared = format!("{content_type}; charset=windows-1251");
+            Mock::given(any())
+                .respond_with(body(cp1251(&success)).insert_header("content-type", declared))
+                .mount(&mock)
+                .await
+        }
+        Fault::WrongHash => {
+            let special = service.special(fault, idempotent).unwrap_or_default();
             Mock::given(any())
                 .respond_with(body(special))
                 .mount(&mock)
                 .await;
         }
         Fault::OverSizeCap => {
-            let mut big = service.success();
+            let mut big = success;
             big.extend(std::iter::repeat_n(b' ', BODY_CAP * 2));
             Mock::given(any())
                 .respond_with(body(big))
@@ -404,82 +725,121 @@ struct Row {
     millis: u128,
 }
 
+impl Row {
+    fn ok(&self) -> bool {
+        self.got == self.expected && self.elsewhere == 0
+    }
+}
+
+/// Runs one cell: a fresh server and a fresh client.
+async fn run_cell(service: &dyn Service, fault: Fault, idempotent: bool) -> Result<Row, String> {
+    let call = service.calls()[usize::from(!idempotent)];
+    let Some(expected) = service.expectation(fault, idempotent) else {
+        return Err(String::new());
+    };
+    let server = server_for(service, fault, idempotent)
+        .await
+        .map_err(|e| format!("faults: could not start a server: {e}"))?;
+    let started = Instant::now();
+    let outcome = match tokio::time::timeout(
+        WHOLE_CALL + HANG_MARGIN,
+        service.call(server.uri(), idempotent),
+    )
+    .await
+    {
+        Ok(label) => label,
+        Err(_) => format!("HANG (over {:?})", WHOLE_CALL + HANG_MARGIN),
+    };
+    let elapsed = started.elapsed();
+    // The whole-call deadline bounds every cell, retries and waits included.
+    let outcome = if elapsed > WHOLE_CALL {
+        format!("over the whole-call deadline ({elapsed:?}): {outcome}")
+    } else {
+        outcome
+    };
+    let (requests, elsewhere) = server.requests().await;
+    Ok(Row {
+        service: service.name(),
+        fault: fault.name(),
+        call,
+        expected,
+        got: Expect { outcome, requests },
+        elsewhere,
+        millis: elapsed.as_millis(),
+    })
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> ExitCode {
-    let services: Vec<Box<dyn Service>> = vec![Box::new(TargetHunter)];
+    let readme = std::env::args().any(|a| a == "--readme");
+    let services: Vec<Box<dyn Service>> = vec![
+        Box::new(TargetHunter),
+        Box::new(JustClick),
+        Box::new(Adfox),
+        Box::new(Radist),
+    ];
     let mut rows = Vec::new();
     for service in &services {
         for fault in FAULTS {
-            for (idempotent, call) in [(true, service.calls()[0]), (false, service.calls()[1])] {
-                let Some(expected) = service.expectation(fault, idempotent) else {
-                    continue;
-                };
-                let server = match server_for(service.as_ref(), fault).await {
-                    Ok(s) => s,
+            for idempotent in [true, false] {
+                match run_cell(service.as_ref(), fault, idempotent).await {
+                    Ok(row) => rows.push(row),
+                    Err(e) if e.is_empty() => {}
                     Err(e) => {
-                        eprintln!("faults: could not start a server: {e}");
+                        eprintln!("{e}");
                         return ExitCode::FAILURE;
                     }
-                };
-                let started = Instant::now();
-                let outcome = match tokio::time::timeout(
-                    HANG,
-                    service.call(server.uri(), idempotent),
-                )
-                .await
-                {
-                    Ok(label) => label,
-                    Err(_) => format!("HANG (over {HANG:?})"),
-                };
-                let millis = started.elapsed().as_millis();
-                let (requests, elsewhere) = server.requests().await;
-                rows.push(Row {
-                    service: service.name(),
-                    fault: fault.name(),
-                    call,
-                    expected,
-                    got: Expect { outcome, requests },
-                    elsewhere,
-                    millis,
-                });
+                }
             }
         }
     }
-    let failed: Vec<&Row> = rows
-        .iter()
-        .filter(|r| r.got != r.expected || r.elsewhere != 0)
-        .collect();
-    println!("| service | fault | call | outcome | requests | expected | ms | ok |");
-    println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
-    for r in &rows {
-        let ok = r.got == r.expected && r.elsewhere == 0;
+    let failed: Vec<&Row> = rows.iter().filter(|r| !r.ok()).collect();
+    if readme {
+        println!("| service | fault | call | outcome | requests that reached the server |");
+        println!("| --- | --- | --- | --- | --- |");
+        for r in &rows {
+            println!(
+                "| {} | {} | {} | {} | {} |",
+                r.service, r.fault, r.call, r.got.outcome, r.got.requests
+            );
+        }
+    } else {
+        println!("| service | fault | call | outcome | requests | expected | ms | ok |");
+        println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
+        for r in &rows {
+            println!(
+                "| {} | {} | {} | {} | {}{} | {} ({}) | {} | {} |",
+                r.service,
+                r.fault,
+                r.call,
+                r.got.outcome,
+                r.got.requests,
+                if r.elsewhere > 0 {
+                    format!(" (+{} elsewhere!)", r.elsewhere)
+                } else {
+                    String::new()
+                },
+                r.expected.outcome,
+                r.expected.requests,
+                r.millis,
+                if r.ok() { "ok" } else { "FAIL" }
+            );
+        }
+    }
+    println!();
+    for r in &failed {
         println!(
-            "| {} | {} | {} | {} | {}{} | {} ({}) | {} | {} |",
+            "FAIL {} / {} / {}: got {:?} with {} request(s){}, expected {:?} with {}",
             r.service,
             r.fault,
             r.call,
             r.got.outcome,
             r.got.requests,
             if r.elsewhere > 0 {
-                format!(" (+{} elsewhere!)", r.elsewhere)
+                format!(" and {} at the redirect target", r.elsewhere)
             } else {
                 String::new()
             },
-            r.expected.outcome,
-            r.expected.requests,
-            r.millis,
-            if ok { "ok" } else { "FAIL" }
-        );
-    }
-    println!();
-    for r in &failed {
-        println!(
-            "FAIL {} / {} / {}: got {:?} with {} request(s), expected {:?} with {}",
-            r.service,
-            r.fault,
-            r.call,
-            r.got.outcome,
-            r.got.requests,
             r.expected.outcome,
             r.expected.requests
         );
