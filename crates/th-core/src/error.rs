@@ -143,7 +143,8 @@ pub struct DecodeError {
 }
 
 impl DecodeError {
-    /// A decode error for `body`; `secrets` are scrubbed from the snippet kept for diagnosis.
+    /// A decode error for `body`; `secrets` are scrubbed from the snippet kept for diagnosis and
+    /// from the message (parsers quote the text they choke on, which a server may have echoed).
     pub fn new(
         format: &'static str,
         message: impl Into<String>,
@@ -152,7 +153,7 @@ impl DecodeError {
     ) -> Self {
         DecodeError {
             format,
-            message: message.into(),
+            message: scrub(&message.into(), secrets),
             snippet: scrubbed_snippet(body, secrets),
         }
     }
@@ -176,5 +177,19 @@ mod tests {
         let s = scrubbed_snippet(b"short 0123456789abcdef0123456789 \xff", &[&key]);
         assert_eq!(s, "short [redacted] \u{fffd}");
         assert_eq!(scrubbed_snippet(b"plain", &[]), "plain");
+    }
+
+    #[test]
+    fn decode_errors_scrub_the_message_too() {
+        let key = Secret::new("0123456789abcdef0123456789");
+        let e = DecodeError::new(
+            "XML",
+            "<code> is not an integer: \"0123456789abcdef0123456789\"",
+            b"<code>0123456789abcdef0123456789</code>",
+            &[&key],
+        );
+        let shown = format!("{e} {e:?}");
+        assert!(!shown.contains(key.expose()), "{shown}");
+        assert_eq!(e.message, "<code> is not an integer: \"[redacted]\"");
     }
 }
