@@ -470,8 +470,8 @@ impl Client {
         };
         if let Some(err) = body.get("error").filter(|e| !e.is_null()) {
             let code = match err.get("code") {
-                Some(Value::String(s)) => s.clone(),
-                Some(other) => other.to_string(),
+                Some(Value::String(s)) => self.scrub_str(s),
+                Some(other) => self.scrub_str(&other.to_string()),
                 None => status.to_string(),
             };
             let message = err
