@@ -21,8 +21,14 @@
 //! - A wrong code or password is `Err(LoginError::WrongCode | WrongPassword)`: recoverable, the
 //!   stream goes on and asks again (`CodeNeeded` / `PasswordNeeded`).
 //! - Any other error ends the stream after it is yielded: `Timeout` (the flow's `timeout`,
-//!   default 5 minutes, checked between calls and while waiting for an answer),
-//!   `SessionExpired`, `Cancelled`, `Call(Error)`.
+//!   default 5 minutes, checked between calls and while waiting for an answer; each call is
+//!   bounded by the client's own timeouts), `SessionExpired`, `Cancelled`, `Call(Error)`.
+//! - Cancelling: [`LoginHandle::cancel`] (from any task) wakes a flow that is sleeping between
+//!   polls, waiting for an answer or waiting on a poll, and the stream yields `Cancelled`.
+//!   Dropping the [`Login`] stops it as well: nothing runs in the background, so no timer or
+//!   request outlives it. The one call a cancel does not abandon is the one creating the
+//!   connection: connections cannot be deleted through the API, so once that request is sent
+//!   its `ConnectionCreated` is still reported.
 //!
 //! **Provisional:** the login calls' paths and bodies are inferred (see the spec); the drivers
 //! also accept a 200 answer that stays in `waiting_for_code` / `waiting_for_password` after a
@@ -401,6 +407,13 @@ impl Stream for Login {
     }
 }
 
+fn map_call_error(e: Error) -> LoginError {
+    match e.api_code() {
+        Some(ApiErrorCode::SessionExpired) => LoginError::SessionExpired,
+        _ => LoginError::Call(e),
+    }
+}
+
 /// Hands one item to the stream and pauses the driver until the stream is read again.
 struct Emitter {
     slot: Slot,
@@ -487,17 +500,42 @@ impl Ctx {
         self.check()
     }
 
-    /// Runs a call, unless cancelled first.
+    /// Completes once [`LoginHandle::cancel`] was called.
+    async fn cancelled(&self) {
+        // The flag is the truth; a notification only says "look again" (answers notify too, and
+        // they stay in their slots, so taking the notification loses nothing).
+        loop {
+            if self.shared.lock().cancelled {
+                return;
+            }
+            self.shared.notify.notified().await;
+        }
+    }
+
+    /// Runs a call, unless cancelled first; a cancel while it is in flight abandons it (polls,
+    /// session starts and answers are safe to abandon: the session just expires).
     async fn call<T>(&self, fut: impl Future<Output = Result<T, Error>>) -> Result<T, LoginError> {
         self.check()?;
-        let result = fut.await;
+        let result = tokio::select! {
+            biased;
+            result = fut => result,
+            () = self.cancelled() => return Err(LoginError::Cancelled),
+        };
         if self.shared.lock().cancelled {
             return Err(LoginError::Cancelled);
         }
-        result.map_err(|e| match e.api_code() {
-            Some(ApiErrorCode::SessionExpired) => LoginError::SessionExpired,
-            _ => LoginError::Call(e),
-        })
+        result.map_err(map_call_error)
+    }
+
+    /// Runs a call that creates a connection, unless cancelled first. Once sent it is not
+    /// abandoned and its result is not dropped on a late cancel: connections cannot be deleted
+    /// through the API, so the caller must learn the one it got.
+    async fn create<T>(
+        &self,
+        fut: impl Future<Output = Result<T, Error>>,
+    ) -> Result<T, LoginError> {
+        self.check()?;
+        fut.await.map_err(map_call_error)
     }
 
     /// Waits for the user's answer to a prompt, until the deadline.
@@ -680,7 +718,7 @@ async fn finish(ctx: &Ctx, flow: &LoginFlow, session_id: &SessionId) -> Result<(
         ConnectionsCreateConnection::new(flow.platform.connection_type(), session_id.clone());
     r.name = flow.connection_name.clone();
     let connection = ctx
-        .call(ctx.client.connections_create_connection(r))
+        .create(ctx.client.connections_create_connection(r))
         .await?;
     ctx.emit(Ok(LoginEvent::ConnectionCreated(connection)))
         .await;
@@ -699,7 +737,7 @@ async fn whatsapp_flow(
         None => {
             let mut r = ConnectionsCreateItem::new(ConnectionType::Whatsapp);
             r.name = name;
-            let connection = ctx.call(ctx.client.connections_create_item(r)).await?;
+            let connection = ctx.create(ctx.client.connections_create_item(r)).await?;
             let id = connection
                 .id
                 .ok_or_else(|| LoginError::Unexpected("the connection has no id".into()))?;
