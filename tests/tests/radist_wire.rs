@@ -10,8 +10,8 @@ use radist_api::{
     ConnectionParams, ConnectionType, ConnectionsCreateConnection, ConnectionsCreateItem,
     ConnectionsGet, ConnectionsList, ConnectionsUpdate, ConnectionsWhatsappStatus, ContactPhone,
     ContactsGet, CreateChat, CreateContact, CreateWebhook, DeleteWebhook, Error, EventName,
-    ManualClock, MaxInitSession, MaxSendLogin, Media, MessagesGet, RawRequest, SendMessage,
-    SendMode, TelegramInitSession, TelegramSendLogin, UsersMe, WebhooksGet,
+    ManualClock, MaxInitSession, MaxSendLogin, Media, MessageType, MessagesGet, RawRequest,
+    SendMessage, SendMode, TelegramInitSession, TelegramSendLogin, UsersMe, WebhooksGet,
 };
 use serde_json::{Value, json};
 use th_core::StatusError;
@@ -226,6 +226,22 @@ fn cases() -> Vec<Case> {
             json!({"created_chat": false, "created_contact": false, "chat_id": 38001832, "contact_id": 5}),
         ),
         c(
+            "create_chat_contact",
+            "POST",
+            "/v2/companies/{cid}/messaging/chats/",
+            None,
+            Some(r#"{"connection_id":80005,"contact_id":77}"#),
+            json!({"created_chat": true, "created_contact": false, "chat_id": 38001833, "contact_id": 77}),
+        ),
+        c(
+            "create_chat_phone",
+            "POST",
+            "/v2/companies/{cid}/messaging/chats/",
+            None,
+            Some(r#"{"connection_id":80003,"phone":"+79991234567"}"#),
+            json!({"created_chat": true, "created_contact": true, "chat_id": 38001834, "contact_id": 78}),
+        ),
+        c(
             "chats_with_contacts",
             "GET",
             "/v2/companies/{cid}/messaging/chats/with_contacts/",
@@ -270,6 +286,46 @@ fn cases() -> Vec<Case> {
                 r#"{"connection_id":80024,"chat_id":38001832,"message_type":"file","file":{"url":"https://x.test/a.pdf","name":"a.pdf"}}"#,
             ),
             json!({"message_id": "m-3"}),
+        ),
+        c(
+            "send_audio",
+            "POST",
+            "/v2/companies/{cid}/messaging/messages/",
+            None,
+            Some(
+                r#"{"connection_id":80024,"chat_id":38001832,"message_type":"audio","audio":{"url":"https://x.test/a.mp3"}}"#,
+            ),
+            json!({"message_id": "m-4"}),
+        ),
+        c(
+            "send_video",
+            "POST",
+            "/v2/companies/{cid}/messaging/messages/",
+            None,
+            Some(
+                r#"{"connection_id":80024,"chat_id":38001832,"message_type":"video","video":{"url":"https://x.test/a.mp4","caption":"Видео"}}"#,
+            ),
+            json!({"message_id": "m-5"}),
+        ),
+        c(
+            "send_voice",
+            "POST",
+            "/v2/companies/{cid}/messaging/messages/",
+            None,
+            Some(
+                r#"{"connection_id":80024,"chat_id":38001832,"message_type":"voice","voice":{"url":"https://x.test/a.ogg"},"mode":"sync"}"#,
+            ),
+            json!({"message_id": "m-6"}),
+        ),
+        c(
+            "send_other_kind",
+            "POST",
+            "/v2/companies/{cid}/messaging/messages/",
+            None,
+            Some(
+                r#"{"connection_id":80024,"chat_id":38001832,"message_type":"sticker","sticker":{"url":"https://x.test/s.webp"}}"#,
+            ),
+            json!({"message_id": "m-7"}),
         ),
         c(
             "contacts",
@@ -434,6 +490,18 @@ async fn run(client: &Client, name: &str) -> Result<(), Error> {
                 .create_chat(CreateChat::by_phone(80003, "+79991234567").contact_id(5))
                 .await?,
         ),
+        "create_chat_contact" => {
+            let r = client
+                .create_chat(CreateChat::by_contact(80005, 77))
+                .await?;
+            assert_eq!((r.chat_id, r.contact_id), (Some(38001833), Some(77)));
+            assert_eq!(r.created_contact, Some(false));
+        }
+        "create_chat_phone" => drop(
+            client
+                .create_chat(CreateChat::by_phone(80003, "+7 999 123 45 67"))
+                .await?,
+        ),
         "chats_with_contacts" => drop(
             client
                 .chats_with_contacts(ChatsWithContacts::new().limit(100u32).cursor("abc=="))
@@ -471,6 +539,49 @@ async fn run(client: &Client, name: &str) -> Result<(), Error> {
                     80024,
                     38001832,
                     Media::url("https://x.test/a.pdf").name("a.pdf"),
+                ))
+                .await?,
+        ),
+        "send_audio" => drop(
+            client
+                .send_message(SendMessage::media_message(
+                    80024,
+                    38001832,
+                    MessageType::Audio,
+                    Media::url("https://x.test/a.mp3"),
+                ))
+                .await?,
+        ),
+        "send_video" => drop(
+            client
+                .send_message(SendMessage::media_message(
+                    80024,
+                    38001832,
+                    MessageType::Video,
+                    Media::url("https://x.test/a.mp4").caption("Видео"),
+                ))
+                .await?,
+        ),
+        "send_voice" => drop(
+            client
+                .send_message(
+                    SendMessage::media_message(
+                        80024,
+                        38001832,
+                        MessageType::Voice,
+                        Media::url("https://x.test/a.ogg"),
+                    )
+                    .mode(SendMode::Sync),
+                )
+                .await?,
+        ),
+        "send_other_kind" => drop(
+            client
+                .send_message(SendMessage::media_message(
+                    80024,
+                    38001832,
+                    MessageType::from("sticker"),
+                    Media::url("https://x.test/s.webp"),
                 ))
                 .await?,
         ),
@@ -733,11 +844,11 @@ async fn throttling_is_on_by_default_and_measured_on_the_injected_clock() {
     let server = server_replying(json!({"data": [], "connections": [], "items": []})).await;
     let clock = Arc::new(ManualClock::new());
     let c = client(&server, &clock);
-    // Overall: 5 per second, a burst of 5.
+    // Overall: 5 per second, evenly spaced (a burst of 1).
     for _ in 0..6 {
         c.connections_list(ConnectionsList::new()).await.unwrap();
     }
-    assert_eq!(clock.sleeps(), vec![Duration::from_millis(200)]);
+    assert_eq!(clock.sleeps(), vec![Duration::from_millis(200); 5]);
 
     // Chats listings: 1 per second.
     let clock = Arc::new(ManualClock::new());
@@ -752,7 +863,8 @@ async fn throttling_is_on_by_default_and_measured_on_the_injected_clock() {
         vec![Duration::from_secs(1), Duration::from_secs(1)]
     );
 
-    // Contacts listings have their own bucket; a chat listing right after is not delayed by it.
+    // Contacts listings have their own bucket: a chat listing right after one waits only for
+    // the overall spacing (200 ms), the next contacts listing for the rest of its second.
     let clock = Arc::new(ManualClock::new());
     let c = client(&server, &clock);
     c.contacts(ContactsGet::new()).await.unwrap();
@@ -760,7 +872,10 @@ async fn throttling_is_on_by_default_and_measured_on_the_injected_clock() {
         .await
         .unwrap();
     c.contacts(ContactsGet::new()).await.unwrap();
-    assert_eq!(clock.sleeps(), vec![Duration::from_secs(1)]);
+    assert_eq!(
+        clock.sleeps(),
+        vec![Duration::from_millis(200), Duration::from_millis(800)]
+    );
 
     // Configurable, and off on request.
     let clock = Arc::new(ManualClock::new());
@@ -844,6 +959,27 @@ async fn bad_input_is_refused_before_sending() {
             c.send_message(SendMessage::image_message(1, 2, Media::default()))
                 .await
                 .unwrap_err(),
+        ),
+        (
+            "text kind built as media",
+            c.send_message(SendMessage::media_message(
+                1,
+                2,
+                radist_api::MessageType::Text,
+                Media::url("https://x.test/a.png"),
+            ))
+            .await
+            .unwrap_err(),
+        ),
+        (
+            "unknown kind without its payload",
+            c.send_message(SendMessage::new(
+                1,
+                2,
+                radist_api::MessageType::from("sticker"),
+            ))
+            .await
+            .unwrap_err(),
         ),
         (
             "webhook url",
@@ -1051,4 +1187,254 @@ async fn chats_stream_follows_the_cursor_and_stops_on_a_repeat() {
         urls[1].ends_with("with_contacts/?limit=1&cursor=c2"),
         "{urls:?}"
     );
+}
+
+/// Every operation against a server that fails: calls that create or submit something (POST)
+/// reach the server once and come back as the error, whatever the status; reads, PUT and DELETE
+/// are retried within the policy (3 attempts), `Retry-After` honoured on the injected clock.
+#[tokio::test]
+async fn creates_are_never_resent_once_the_server_answered() {
+    let mut posts = 0;
+    for case in cases() {
+        for (status, retry_after) in [(500u16, None), (503, None), (429, Some("1"))] {
+            let server = MockServer::start().await;
+            let mut reply = ResponseTemplate::new(status).set_body_string("");
+            if let Some(secs) = retry_after {
+                reply = reply.insert_header("retry-after", secs);
+            }
+            Mock::given(any()).respond_with(reply).mount(&server).await;
+            let clock = Arc::new(ManualClock::new());
+            let client = client(&server, &clock);
+            let err = run(&client, case.name)
+                .await
+                .expect_err(&format!("{} {status}: an error", case.name));
+            assert_eq!(
+                err.status(),
+                Some(status),
+                "{} {status}: {err:?}",
+                case.name
+            );
+            let sent = server.received_requests().await.unwrap().len();
+            let retry_waits: Vec<Duration> = clock
+                .sleeps()
+                .into_iter()
+                .filter(|d| *d == Duration::from_secs(1))
+                .collect();
+            if case.method == "POST" {
+                assert_eq!(sent, 1, "{} {status}: sent once", case.name);
+                assert!(retry_waits.is_empty(), "{}: no wait", case.name);
+                if status == 429 {
+                    assert_eq!(
+                        err,
+                        Error::Status(StatusError::RateLimited {
+                            retry_after: Some(Duration::from_secs(1))
+                        }),
+                        "{}",
+                        case.name
+                    );
+                }
+            } else {
+                assert_eq!(sent, 3, "{} {status}: retried", case.name);
+                if status == 429 {
+                    assert_eq!(retry_waits.len(), 2, "{}: waited Retry-After", case.name);
+                }
+            }
+        }
+        posts += usize::from(case.method == "POST");
+    }
+    // The POST cases cover every create and submission: connections (both kinds), login
+    // sessions and answers (Telegram, MAX, the older send_code), chats, messages, contacts,
+    // webhooks, and a raw POST.
+    assert_eq!(posts, 24);
+}
+
+#[tokio::test]
+async fn raw_calls_get_the_same_auth_retries_and_errors() {
+    // A raw GET: retried after a 503, with the key on every attempt.
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"tags": ["vip"]})))
+        .mount(&server)
+        .await;
+    let c = client(&server, &Arc::new(ManualClock::new()));
+    let v = c
+        .raw(RawRequest::get("companies/{company_id}/tags/"))
+        .await
+        .unwrap();
+    assert_eq!(v, json!({"tags": ["vip"]}));
+    let got = server.received_requests().await.unwrap();
+    assert_eq!(got.len(), 2);
+    for r in &got {
+        assert_eq!(r.url.path(), format!("/v2/companies/{COMPANY}/tags/"));
+        assert_eq!(
+            r.headers.get("x-api-key").and_then(|v| v.to_str().ok()),
+            Some(KEY)
+        );
+    }
+
+    // A raw POST is sent once; one marked idempotent is retried; errors are typed.
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(503).set_body_string(r#"{"detail":"busy"}"#))
+        .mount(&server)
+        .await;
+    let c = client(&server, &Arc::new(ManualClock::new()));
+    let err = c
+        .raw(RawRequest::post("companies/{company_id}/tags/").json(json!({"name": "vip"})))
+        .await
+        .unwrap_err();
+    assert_eq!(err.api_code(), Some(&ApiErrorCode::InternalError));
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+    let err = c
+        .raw(
+            RawRequest::post("companies/{company_id}/tags/search/")
+                .json(json!({"q": "v"}))
+                .idempotent(true),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(503));
+    assert_eq!(server.received_requests().await.unwrap().len(), 1 + 3);
+    // Paths outside the company need no company id; a path with one needs it.
+    let no_company = Client::builder(KEY)
+        .base_url(format!("{}/v2", server.uri()))
+        .build()
+        .unwrap();
+    let err = no_company
+        .raw(RawRequest::get("companies/{company_id}/tags/"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
+}
+
+/// A transport at the bottom of the stack that records when (on the injected clock) each
+/// request left, after the throttle.
+#[derive(Debug)]
+struct Timed {
+    clock: Arc<ManualClock>,
+    start: tokio::time::Instant,
+    inner: th_core::MockTransport,
+    sent: std::sync::Mutex<Vec<(String, Duration)>>,
+}
+
+#[async_trait::async_trait]
+impl th_core::Transport for Timed {
+    async fn send(
+        &self,
+        req: th_core::HttpRequest,
+    ) -> Result<th_core::HttpResponse, th_core::TransportError> {
+        use radist_api::Clock;
+        let at = self.clock.now() - self.start;
+        let path = req
+            .url_without_query()
+            .rsplit("/v2/")
+            .next()
+            .unwrap_or("")
+            .to_owned();
+        self.sent.lock().unwrap().push((path, at));
+        self.inner.send(req).await
+    }
+}
+
+fn timed_client(builder: radist_api::ClientBuilder) -> (Client, Arc<Timed>) {
+    use radist_api::Clock;
+    let clock = Arc::new(ManualClock::new());
+    let inner = th_core::MockTransport::new();
+    inner.set_fallback(th_core::HttpResponse::new(
+        http::StatusCode::OK,
+        r#"{"data": [], "connections": [], "items": []}"#,
+    ));
+    let timed = Arc::new(Timed {
+        start: clock.now(),
+        clock: Arc::clone(&clock),
+        inner,
+        sent: Default::default(),
+    });
+    let client = builder
+        .company_id(COMPANY)
+        .clock(clock as Arc<dyn radist_api::Clock>)
+        .transport(Arc::clone(&timed) as Arc<dyn th_core::Transport>)
+        .build()
+        .unwrap();
+    (client, timed)
+}
+
+/// The most requests (matching `filter`) that left within any window of `window`.
+fn busiest(sent: &[(String, Duration)], window: Duration, filter: impl Fn(&str) -> bool) -> usize {
+    let times: Vec<Duration> = sent
+        .iter()
+        .filter(|(p, _)| filter(p))
+        .map(|(_, t)| *t)
+        .collect();
+    times
+        .iter()
+        .map(|start| {
+            times
+                .iter()
+                .filter(|t| **t >= *start && **t < *start + window)
+                .count()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn default_throttle_never_exceeds_5_per_second_or_1_per_second_for_listings() {
+    // 20 calls in a row: each 1-second window holds at most 5, and the 20 take at least
+    // 19 × 200 ms of (injected) time.
+    let (c, timed) = timed_client(Client::builder(KEY));
+    for _ in 0..20 {
+        c.connections_list(ConnectionsList::new()).await.unwrap();
+    }
+    let sent = timed.sent.lock().unwrap().clone();
+    assert_eq!(sent.len(), 20);
+    assert_eq!(busiest(&sent, Duration::from_secs(1), |_| true), 5);
+    assert!(sent[19].1 >= Duration::from_millis(19 * 200), "{sent:?}");
+
+    // Chats and contacts listings interleaved with other calls: at most 1 per second per class,
+    // still at most 5 per second overall.
+    let (c, timed) = timed_client(Client::builder(KEY));
+    for _ in 0..6 {
+        c.chats_with_contacts(ChatsWithContacts::new())
+            .await
+            .unwrap();
+        c.contacts(ContactsGet::new()).await.unwrap();
+        c.chat_sources(ChatSourcesGet::new())
+            .await
+            .unwrap_or_default();
+        c.connections_list(ConnectionsList::new()).await.unwrap();
+    }
+    let sent = timed.sent.lock().unwrap().clone();
+    assert_eq!(sent.len(), 24);
+    let second = Duration::from_secs(1);
+    assert_eq!(
+        busiest(&sent, second, |p| p
+            .starts_with("companies/151429/messaging/chats/")),
+        1
+    );
+    assert_eq!(busiest(&sent, second, |p| p.ends_with("/contacts/")), 1);
+    assert!(busiest(&sent, second, |_| true) <= 5);
+    // 6 chat listings and 6 source listings share the chats class: 12 requests, ≥ 11 s.
+    let chats: Vec<Duration> = sent
+        .iter()
+        .filter(|(p, _)| p.contains("/messaging/chats/"))
+        .map(|(_, t)| *t)
+        .collect();
+    assert_eq!(chats.len(), 12);
+    assert!(chats[11] - chats[0] >= Duration::from_secs(11), "{chats:?}");
+
+    // Without throttling nothing waits.
+    let (c, timed) = timed_client(Client::builder(KEY).no_throttle());
+    for _ in 0..10 {
+        c.chats_with_contacts(ChatsWithContacts::new())
+            .await
+            .unwrap();
+    }
+    let sent = timed.sent.lock().unwrap().clone();
+    assert!(sent.iter().all(|(_, t)| t.is_zero()), "{sent:?}");
 }

@@ -43,9 +43,13 @@ pub const CONTACTS_CLASS: &str = "contacts";
 
 /// The default client-side limits: 5 requests per second overall, 1 per second for chat and
 /// contact listings (as users of the API report them).
+///
+/// Requests are spaced evenly (a burst of 1: one every 200 ms overall, one a second per
+/// listing class), so that no one-second window ever holds more than the limit; a burst of 5
+/// would let 9 requests through in the first second.
 pub fn default_rate_limits() -> (RateLimit, Vec<(&'static str, RateLimit)>) {
     (
-        RateLimit::per_second(5),
+        RateLimit::per_second(5).with_burst(1),
         vec![
             (CHATS_CLASS, RateLimit::per_second(1)),
             (CONTACTS_CLASS, RateLimit::per_second(1)),
@@ -398,7 +402,12 @@ impl RadistRequest for SendMessage {
             MessageType::Audio => ("audio", self.audio.is_some()),
             MessageType::Video => ("video", self.video.is_some()),
             MessageType::Voice => ("voice", self.voice.is_some()),
-            _ => ("message_type", true),
+            // Other kinds (`waba_interactive`, ones this version does not know) carry their
+            // payload as an extra param of the same name.
+            other => (
+                "message_type",
+                self.extra.iter().any(|(name, _)| name == other.as_str()),
+            ),
         };
         if present {
             Ok(())
@@ -445,7 +454,10 @@ impl SendMessage {
         m
     }
 
-    /// Any media type (`audio`, `video`, `voice`, ...; **provisional** payloads).
+    /// Any media type: `audio`, `video`, `voice` (**provisional** payloads, by symmetry with
+    /// `image`), `image`, `file`; for another kind (one this version does not know) the payload
+    /// goes under that kind's name. A `text` kind gets no media: build it with
+    /// [`text_message`](Self::text_message) (sending it fails with `InvalidInput`).
     pub fn media_message(
         connection_id: impl Into<Id>,
         chat_id: impl Into<Id>,
@@ -455,10 +467,12 @@ impl SendMessage {
         let mut m = SendMessage::new(connection_id, chat_id, kind.clone());
         match kind {
             MessageType::Image => m.image = Some(media),
+            MessageType::File => m.file = Some(media),
             MessageType::Audio => m.audio = Some(media),
             MessageType::Video => m.video = Some(media),
             MessageType::Voice => m.voice = Some(media),
-            _ => m.file = Some(media),
+            MessageType::Text => {}
+            other => m.extra.push((other.as_str().to_owned(), media.to_form())),
         }
         m
     }
@@ -744,12 +758,21 @@ impl Client {
 
     /// Every message of a chat, newest first (`until` pagination).
     ///
-    /// The next page asks for messages up to the oldest instant seen (`until` = the oldest
-    /// `created_at` + 1 ms, so messages sharing that millisecond are not lost whether the server
-    /// reads `until` as exclusive or inclusive); messages seen twice are dropped by id. When a
+    /// Pages are asked for with `until` stepping back in time, strictly decreasing, and the
+    /// stream ends on a page shorter than `limit` (or on a repeated `until`, as
+    /// [`Error::Pagination`], instead of looping).
+    ///
+    /// The public clients step to the oldest `created_at` − 1 ms. That loses messages that share
+    /// the oldest one's millisecond but did not fit on the page (whether the server reads `until`
+    /// as "older than" or "up to"), so this stream asks for `until` = the oldest `created_at`
+    /// **+ 1 ms** instead and drops what it has already yielded (messages newer than that
+    /// millisecond, and the ones at it by id): the price is one repeated message per page on the
+    /// wire, the gain that ties at a page boundary are never lost, and a server that ignores
+    /// `until` yields nothing twice. When a
     /// whole page brings nothing new (more messages in one millisecond than `limit`), `until`
-    /// moves past that millisecond, so the stream never loops. It ends on a page shorter than
-    /// `limit`. Timestamps that do not parse fall back to `until` = the oldest `created_at`.
+    /// moves past that millisecond (to it, then to it − 1 ms), so the stream always moves on;
+    /// no message is lost as long as no millisecond holds more than `limit` messages.
+    /// Timestamps that do not parse fall back to `until` = the oldest `created_at` as sent.
     pub fn messages_stream(
         &self,
         chat_id: impl Into<Id>,
@@ -772,25 +795,29 @@ impl Client {
                     |m: &Message| m.created_at.as_deref().and_then(crate::time::parse_millis);
                 let mut guard = seen.lock().unwrap_or_else(|p| p.into_inner());
                 let (boundary, ids) = &mut *guard;
+                // Messages newer than the last page's oldest millisecond were on that page (it
+                // held everything from its newest message down to there), and so were the ones
+                // at that millisecond whose ids we have.
                 let items: Vec<Message> = page
                     .iter()
-                    .filter(|m| m.message_id.as_ref().is_none_or(|id| !ids.contains(id)))
+                    .filter(|m| match (*boundary, millis(m)) {
+                        (Some(b), Some(t)) if t > b => false,
+                        _ => m.message_id.as_ref().is_none_or(|id| !ids.contains(id)),
+                    })
                     .cloned()
                     .collect();
                 let oldest = page.last();
                 let oldest_ms = oldest.and_then(millis);
-                let mut next = match (oldest, oldest_ms, full) {
-                    (_, _, false) | (None, _, _) => None,
-                    (Some(_), Some(ms), true) if items.is_empty() => {
-                        Some(crate::time::format_millis(ms))
-                    }
-                    (Some(_), Some(ms), true) => Some(crate::time::format_millis(ms + 1)),
-                    (Some(m), None, true) if !items.is_empty() => m.created_at.clone(),
-                    (Some(_), None, true) => None,
+                let next = if full {
+                    next_until(
+                        until.as_deref(),
+                        oldest_ms,
+                        oldest.and_then(|m| m.created_at.as_deref()),
+                        !items.is_empty(),
+                    )
+                } else {
+                    None
                 };
-                if next.is_some() && next == until {
-                    next = oldest_ms.map(crate::time::format_millis);
-                }
                 if *boundary != oldest_ms {
                     ids.clear();
                 }
@@ -803,5 +830,74 @@ impl Client {
                 Ok(CursorPage { items, next })
             }
         })
+    }
+}
+
+/// The `until` of the page after a full one whose oldest message is at `oldest_ms`: the first of
+/// oldest + 1 ms (only when the page brought something new), oldest, oldest − 1 ms that is older
+/// than the current `until`. When none is (a server ignoring `until`), the current `until` again,
+/// which the pagination guard turns into an error instead of a loop.
+fn next_until(
+    until: Option<&str>,
+    oldest_ms: Option<i64>,
+    oldest_raw: Option<&str>,
+    any_new: bool,
+) -> Option<String> {
+    let Some(ms) = oldest_ms else {
+        return oldest_raw.map(str::to_owned);
+    };
+    let bound = until.and_then(crate::time::parse_millis);
+    let candidates = [
+        any_new.then(|| ms.saturating_add(1)),
+        Some(ms),
+        Some(ms.saturating_sub(1)),
+    ];
+    candidates
+        .into_iter()
+        .flatten()
+        .find(|c| bound.is_none_or(|b| *c < b))
+        .map(crate::time::format_millis)
+        .or_else(|| until.map(str::to_owned))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::next_until;
+
+    #[test]
+    fn until_steps_strictly_back() {
+        let t = "2024-01-01T00:00:03.000Z";
+        let ms = crate::time::parse_millis(t);
+        // First page: one past the oldest, so its siblings in that millisecond come again.
+        assert_eq!(
+            next_until(None, ms, Some(t), true).as_deref(),
+            Some("2024-01-01T00:00:03.001Z")
+        );
+        // That until again (an "up to" server, one more new message at 03.000): to 03.000.
+        assert_eq!(
+            next_until(Some("2024-01-01T00:00:03.001Z"), ms, Some(t), true).as_deref(),
+            Some("2024-01-01T00:00:03.000Z")
+        );
+        // Nothing new: past the millisecond — first to it ("older than" servers), then below
+        // it ("up to" servers).
+        assert_eq!(
+            next_until(Some("2024-01-01T00:00:03.001Z"), ms, Some(t), false).as_deref(),
+            Some("2024-01-01T00:00:03.000Z")
+        );
+        assert_eq!(
+            next_until(Some("2024-01-01T00:00:03.000Z"), ms, Some(t), false).as_deref(),
+            Some("2024-01-01T00:00:02.999Z")
+        );
+        // A server that ignores until (its oldest is newer than until): until again, so the
+        // pagination guard stops the stream.
+        assert_eq!(
+            next_until(Some("2024-01-01T00:00:01.000Z"), ms, Some(t), false).as_deref(),
+            Some("2024-01-01T00:00:01.000Z")
+        );
+        // Timestamps that do not parse: the raw value.
+        assert_eq!(
+            next_until(None, None, Some("yesterday"), true).as_deref(),
+            Some("yesterday")
+        );
     }
 }
