@@ -232,9 +232,15 @@ mod tests {
             Err(WebhookError::NotJson(_))
         ));
         assert_eq!(parse_event(b"{}"), Err(WebhookError::NoEventType));
+        // A field of an unexpected type is dropped (lenient), not fatal.
+        match parse_event(br#"{"event_type":"messages.create","event":{"chat_id":[1]}}"#) {
+            Ok(Event::MessageCreated(m)) => assert_eq!(m.chat_id, None),
+            other => panic!("{other:?}"),
+        }
+        // An event that is not an object is a shape error naming the event.
         assert!(matches!(
-            parse_event(br#"{"event_type":"messages.create","event":{"chat_id":[1]}}"#),
-            Ok(Event::MessageCreated(_)) | Err(WebhookError::Shape { .. })
+            parse_event(br#"{"event_type":"messages.create","event":"x"}"#),
+            Err(WebhookError::Shape { event_type, .. }) if event_type == "messages.create"
         ));
     }
 }
