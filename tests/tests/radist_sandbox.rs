@@ -627,3 +627,362 @@ async fn the_admin_routes_drive_sessions_over_http() {
         !String::from_utf8_lossy(&state.to_string().into_bytes()).contains(radist::DEMO_API_KEY)
     );
 }
+
+#[tokio::test]
+async fn telegram_by_code_with_2fa_on_the_sandbox() {
+    let (_sandbox, client, _clock) = start(radist::Config::default()).await;
+    let mut login = client.login(LoginFlow::telegram_code("+79991234567"));
+    let h = login.handle();
+    let mut seen = Vec::new();
+    while let Some(item) = login.next().await {
+        match item {
+            Ok(LoginEvent::CodeNeeded) => {
+                seen.push("code");
+                h.submit_code(radist::DEMO_LOGIN_CODE);
+            }
+            Ok(LoginEvent::PasswordNeeded) => {
+                seen.push("password");
+                h.submit_password(radist::DEMO_PASSWORD);
+            }
+            Ok(LoginEvent::ConnectionCreated(c)) => {
+                seen.push("created");
+                assert_eq!(c.kind, Some(ConnectionType::Telegram));
+                assert_eq!(c.params["phone"], "+79991234567");
+            }
+            Ok(_) => {}
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!(seen, vec!["code", "password", "created"]);
+}
+
+#[tokio::test]
+async fn a_code_sent_to_an_expired_session_ends_the_flow() {
+    let (sandbox, client, _clock) = start(radist::Config::default()).await;
+    let mut login = client.login(LoginFlow::max_code("+79990000003"));
+    let h = login.handle();
+    let mut end = None;
+    while let Some(item) = login.next().await {
+        match item {
+            Ok(LoginEvent::CodeNeeded) => {
+                // The user comes back after the session's 10 minutes.
+                service(&sandbox).advance(Duration::from_secs(601));
+                h.submit_code(radist::DEMO_LOGIN_CODE);
+            }
+            Ok(_) => {}
+            Err(e) => end = Some(e),
+        }
+    }
+    assert_eq!(end, Some(LoginError::SessionExpired));
+}
+
+#[tokio::test]
+async fn reauthorising_a_logged_out_telegram_connection() {
+    let (sandbox, client, _clock) = start(radist::Config::default()).await;
+    let status = |c: &radist_api::Connection| c.extra["status"].as_str().map(str::to_owned);
+    // The session was ended in the Telegram app.
+    assert!(service(&sandbox).disconnect(80001));
+    let before = client
+        .connections_get(ConnectionsGet::new(80001))
+        .await
+        .unwrap();
+    assert_eq!(status(&before).as_deref(), Some("not_authorized"));
+    let count = client
+        .connections_list(ConnectionsList::new())
+        .await
+        .unwrap()
+        .connections
+        .len();
+
+    let mut login = client.login(LoginFlow::telegram_code("+79990000001").reauthorize(80001));
+    let h = login.handle();
+    h.submit_code(radist::DEMO_LOGIN_CODE);
+    h.submit_password(radist::DEMO_PASSWORD);
+    let events: Vec<LoginEvent> = (&mut login).map(Result::unwrap).collect().await;
+    assert_eq!(
+        events.last(),
+        Some(&LoginEvent::Reauthorized {
+            connection_id: 80001
+        })
+    );
+    assert_eq!(service(&sandbox).is_authorized(80001), Some(true));
+    let after = client
+        .connections_get(ConnectionsGet::new(80001))
+        .await
+        .unwrap();
+    assert_eq!(status(&after).as_deref(), Some("active"));
+    let listed = client
+        .connections_list(ConnectionsList::new())
+        .await
+        .unwrap();
+    assert_eq!(listed.connections.len(), count, "no new connection");
+
+    // A re-authorisation session must name a connection of its own platform.
+    let err = client
+        .telegram_init_session(
+            radist_api::TelegramInitSession::new(radist_api::AuthType::Qr).connection_id(80003),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.api_code(), Some(&ApiErrorCode::Conflict));
+}
+
+#[tokio::test]
+async fn whatsapp_reconnect_shows_a_new_qr_until_scanned() {
+    let (sandbox, client, _clock) = start(radist::Config::default()).await;
+    // The seeded WhatsApp connection works: a reconnect has nothing to show.
+    let events: Vec<LoginEvent> = client
+        .whatsapp_reconnect(80003, LoginOptions::default())
+        .map(Result::unwrap)
+        .collect()
+        .await;
+    assert_eq!(
+        events,
+        vec![LoginEvent::Authenticated {
+            session_id: None,
+            connection_id: Some(80003)
+        }]
+    );
+    // Logged out on the phone: the status method gives a fresh QR code, replaced every 30 s.
+    assert!(service(&sandbox).disconnect(80003));
+    assert_eq!(service(&sandbox).is_authorized(80003), Some(false));
+    let mut login = client.whatsapp_reconnect(80003, LoginOptions::default());
+    let mut qrs = Vec::new();
+    let mut done = None;
+    while let Some(item) = login.next().await {
+        match item.unwrap() {
+            LoginEvent::QrCode { url, .. } => {
+                qrs.push(url);
+                if qrs.len() < 3 {
+                    service(&sandbox).advance(Duration::from_secs(30));
+                } else {
+                    service(&sandbox).scan_all();
+                }
+            }
+            LoginEvent::Authenticated { connection_id, .. } => done = connection_id,
+            other => panic!("a reconnect creates nothing: {other:?}"),
+        }
+    }
+    assert_eq!(done, Some(80003));
+    assert_eq!(qrs.len(), 3);
+    assert_eq!(
+        qrs.iter().collect::<std::collections::HashSet<_>>().len(),
+        3,
+        "{qrs:?}"
+    );
+    assert_eq!(service(&sandbox).is_authorized(80003), Some(true));
+}
+
+#[tokio::test]
+async fn malformed_requests_get_fastapi_style_answers() {
+    use th_core::{HttpRequest, ReqwestTransport, Transport};
+    let (sandbox, _client, _clock) = start(radist::Config::default()).await;
+    let http = ReqwestTransport::new().unwrap();
+    let base = sandbox.radist_url();
+    let call = |method: http::Method, path: &str, body: Option<&str>, key: bool| {
+        let mut r = HttpRequest::new(method, format!("{base}{path}"));
+        if key {
+            r = r.header(
+                http::HeaderName::from_static("x-api-key"),
+                http::HeaderValue::from_static(radist::DEMO_API_KEY),
+            );
+        }
+        if let Some(b) = body {
+            r = r.body("application/json", b.to_owned());
+        }
+        r
+    };
+    use http::Method;
+    let cases: Vec<(HttpRequest, u16, &str)> = vec![
+        (call(Method::GET, "users/me", None, false), 401, "detail"),
+        (
+            call(
+                Method::POST,
+                "companies/1/messaging/chats/",
+                Some("{not json"),
+                true,
+            ),
+            422,
+            "json_invalid",
+        ),
+        (
+            call(
+                Method::POST,
+                "companies/1/messaging/chats/",
+                Some("[1,2]"),
+                true,
+            ),
+            422,
+            "json_invalid",
+        ),
+        (
+            call(
+                Method::POST,
+                "companies/1/messaging/chats/",
+                Some(r#"{"phone":"+79990001122"}"#),
+                true,
+            ),
+            422,
+            "connection_id",
+        ),
+        (
+            call(
+                Method::POST,
+                "companies/1/messaging/chats/",
+                Some(r#"{"connection_id":"eighty","phone":"+79990001122"}"#),
+                true,
+            ),
+            422,
+            "must be an integer",
+        ),
+        (
+            call(
+                Method::POST,
+                "companies/1/messaging/messages/",
+                Some(r#"{"connection_id":80003,"chat_id":1,"message_type":"text","text":"bare"}"#),
+                true,
+            ),
+            422,
+            "payload",
+        ),
+        (
+            call(
+                Method::POST,
+                "companies/1/messaging/messages/",
+                Some(r#"{"connection_id":99999999999999999999,"chat_id":1}"#),
+                true,
+            ),
+            422,
+            "connection_id",
+        ),
+        (
+            call(
+                Method::GET,
+                "companies/1/messaging/messages/?chat_id=1&until=yesterday",
+                None,
+                true,
+            ),
+            422,
+            r#""loc":["query","until"]"#,
+        ),
+        (
+            call(
+                Method::GET,
+                "companies/1/messaging/messages/?chat_id=x",
+                None,
+                true,
+            ),
+            422,
+            "chat_id",
+        ),
+        (
+            call(
+                Method::GET,
+                "companies/1/messaging/chats/with_contacts/?limit=-5",
+                None,
+                true,
+            ),
+            422,
+            "limit",
+        ),
+        (
+            call(
+                Method::GET,
+                "companies/1/messaging/chats/with_contacts/?cursor=%FF%FE",
+                None,
+                true,
+            ),
+            422,
+            r#""loc":["query"]"#,
+        ),
+        (
+            call(
+                Method::GET,
+                "companies/1/contacts/?limit=99999999999999999999999",
+                None,
+                true,
+            ),
+            422,
+            "limit",
+        ),
+        (
+            call(
+                Method::POST,
+                "telegram/login",
+                Some(r#"{"session_id":["a"]}"#),
+                true,
+            ),
+            422,
+            "session_id",
+        ),
+        (
+            call(
+                Method::POST,
+                "telegram/init",
+                Some(r#"{"auth_type":"sms"}"#),
+                true,
+            ),
+            422,
+            "auth_type",
+        ),
+        (
+            call(
+                Method::PUT,
+                "companies/1/connections/abc",
+                Some(r#"{"params":{"a":1}}"#),
+                true,
+            ),
+            422,
+            r#""loc":["path","connection_id"]"#,
+        ),
+        (
+            call(
+                Method::POST,
+                "companies/1/connections/",
+                Some(r#"{"type":"telegram_bot","params":[]}"#),
+                true,
+            ),
+            422,
+            "params",
+        ),
+        (
+            call(Method::GET, "companies/2/connections/", None, true),
+            404,
+            "Not Found",
+        ),
+        (
+            call(Method::GET, "companies/1/nothing-here/", None, true),
+            404,
+            "Not Found",
+        ),
+        (
+            call(Method::DELETE, "companies/1/contacts/", None, true),
+            404,
+            "Not Found",
+        ),
+    ];
+    for (req, status, needle) in cases {
+        let what = format!("{} {}", req.method, req.url);
+        let r = http.send(req).await.unwrap();
+        let body = String::from_utf8_lossy(&r.body).to_string();
+        assert_eq!(r.status.as_u16(), status, "{what}: {body}");
+        let json: serde_json::Value =
+            serde_json::from_str(&body).unwrap_or_else(|e| panic!("{what}: {e}: {body}"));
+        assert!(
+            json.get("detail").is_some(),
+            "{what}: FastAPI-style body: {body}"
+        );
+        assert!(body.contains(needle), "{what}: {body}");
+        assert_eq!(
+            r.headers.get("content-type").and_then(|v| v.to_str().ok()),
+            Some("application/json"),
+            "{what}"
+        );
+    }
+    // Still serving.
+    let r = http
+        .send(call(Method::GET, "users/me", None, true))
+        .await
+        .unwrap();
+    assert_eq!(r.status, 200);
+}

@@ -34,7 +34,9 @@
 //! sent. Then `waiting_for_password` when the account has 2FA ([`Config::two_factor`]) until
 //! [`Config::password`] is sent, then `authenticated`. A wrong code or password is
 //! `400 {"detail":{"code":"wrong_code"|"wrong_password","message":…}}`; after
-//! [`Config::session_ttl`] the session is `expired`.
+//! [`Config::session_ttl`] the session is `expired` (a poll says so; a code or password sent to
+//! it is `400 session_expired`). A re-authorisation session (with `connection_id`) makes that
+//! connection authorised again once `authenticated`, and no connection can be created from it.
 //!
 //! # Errors
 //!
@@ -44,7 +46,9 @@
 //! # Admin routes (`/_sandbox/radist/…`, no auth)
 //!
 //! `GET state`, `GET deliveries`, `POST clock/advance {"ms": n}`, `POST sessions/{id}/scan
-//! {"two_factor": bool?}`, `POST connections/{id}/scan`, `POST chats/{id}/inbound {"text": …}`.
+//! {"two_factor": bool?}`, `POST connections/{id}/scan`, `POST connections/{id}/disconnect`
+//! (the messenger session ended: re-authorise / new WhatsApp QR), `POST chats/{id}/inbound
+//! {"text": …}`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -177,6 +181,8 @@ struct Connection {
     params: Map<String, Value>,
     authorized: bool,
     created_ms: i64,
+    /// When the current WhatsApp QR sequence started (creation, or the last disconnect).
+    qr_since_ms: i64,
     scanned: bool,
 }
 
@@ -407,6 +413,7 @@ impl Service {
                 params: params.as_object().cloned().unwrap_or_default(),
                 authorized: true,
                 created_ms: now,
+                qr_since_ms: now,
                 scanned: true,
             });
         }
@@ -479,6 +486,7 @@ impl Service {
             .route("/clock/advance", post(admin_advance))
             .route("/sessions/{id}/scan", post(admin_scan_session))
             .route("/connections/{id}/scan", post(admin_scan_connection))
+            .route("/connections/{id}/disconnect", post(admin_disconnect))
             .route("/chats/{id}/inbound", post(admin_inbound))
             .with_state(Arc::clone(&self.shared))
     }
@@ -513,6 +521,35 @@ impl Service {
             }
             None => false,
         }
+    }
+
+    /// Ends a messenger connection's session, as when it is logged out in the app: a Telegram
+    /// or MAX connection needs a re-authorisation (a login session with its `connection_id`), a
+    /// WhatsApp connection a new QR code (`whatsapp_status` shows a fresh one). Returns `false`
+    /// for an unknown connection.
+    pub fn disconnect(&self, connection_id: i64) -> bool {
+        let mut d = self.shared.lock();
+        let now = d.now();
+        match d.connections.iter_mut().find(|x| x.id == connection_id) {
+            Some(x) => {
+                x.authorized = false;
+                x.scanned = false;
+                x.qr_since_ms = now;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Whether a connection is authorised (its messenger session works), `None` for an unknown
+    /// connection.
+    pub fn is_authorized(&self, connection_id: i64) -> Option<bool> {
+        let d = self.shared.lock();
+        let now = d.now();
+        d.connections
+            .iter()
+            .find(|x| x.id == connection_id)
+            .map(|x| x.authorized || (x.kind == "whatsapp" && wa_scanned(&self.shared, x, now)))
     }
 
     /// Webhook deliveries so far.
@@ -582,9 +619,23 @@ fn not_found(what: &str) -> ApiError {
 }
 
 fn invalid(field: &str, why: &str) -> ApiError {
+    invalid_at("body", field, why)
+}
+
+/// A 422 for a query parameter.
+fn invalid_query(field: &str, why: &str) -> ApiError {
+    invalid_at("query", field, why)
+}
+
+/// A 422 for a path parameter.
+fn invalid_path(field: &str, why: &str) -> ApiError {
+    invalid_at("path", field, why)
+}
+
+fn invalid_at(location: &str, field: &str, why: &str) -> ApiError {
     ApiError(
         StatusCode::UNPROCESSABLE_ENTITY,
-        json!({"detail": [{"type": "value_error", "loc": ["body", field], "msg": why}]}),
+        json!({"detail": [{"type": "value_error", "loc": [location, field], "msg": why}]}),
     )
 }
 
@@ -625,7 +676,7 @@ impl Call {
             None => Ok(default),
             Some(v) => match v.parse::<i64>() {
                 Ok(n) if n >= 0 && n <= max => Ok(n),
-                _ => Err(invalid(name, "must be an integer in range")),
+                _ => Err(invalid_query(name, "must be an integer in range")),
             },
         }
     }
@@ -708,7 +759,12 @@ async fn handle(shared: &Arc<Shared>, req: Request) -> ApiResult {
     let query = match parts.uri.query() {
         None => HashMap::new(),
         Some(q) => parse_query(q)
-            .map_err(|_| invalid("query", "bad query string"))?
+            .map_err(|_| {
+                ApiError(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    json!({"detail": [{"type": "value_error", "loc": ["query"], "msg": "bad query string"}]}),
+                )
+            })?
             .into_iter()
             .filter_map(|(k, v)| v.scalar_string().map(|v| (k, v)))
             .collect(),
@@ -908,7 +964,7 @@ fn hook_json(h: &Hook) -> Value {
 fn find_conn<'a>(d: &'a Data, id: &str) -> Result<&'a Connection, ApiError> {
     let id: i64 = id
         .parse()
-        .map_err(|_| invalid("connection_id", "must be an integer"))?;
+        .map_err(|_| invalid_path("connection_id", "must be an integer"))?;
     d.connections
         .iter()
         .find(|x| x.id == id)
@@ -929,19 +985,21 @@ fn wa_scanned(shared: &Shared, x: &Connection, now: i64) -> bool {
         || shared
             .config
             .auto_scan_after
-            .is_some_and(|a| now - x.created_ms >= dur_ms(a))
+            .is_some_and(|a| now - x.qr_since_ms >= dur_ms(a))
 }
 
 fn wa_qr(shared: &Shared, x: &Connection, now: i64) -> (String, i64) {
     let life = dur_ms(shared.config.whatsapp_qr_lifetime);
-    let epoch = (now - x.created_ms).max(0) / life;
+    let epoch = (now - x.qr_since_ms).max(0) / life;
+    // The sequence start is part of the code: a reconnect never shows an old code again.
+    let seq = x.qr_since_ms.rem_euclid(1_000_000);
     (
         format!(
-            "2@sandbox-wa-{}-{epoch},{:x}",
+            "2@sandbox-wa-{}-{seq}-{epoch},{:x}",
             x.id,
             (x.id as u64).wrapping_mul(31).wrapping_add(epoch as u64)
         ),
-        x.created_ms + (epoch + 1) * life,
+        x.qr_since_ms + (epoch + 1) * life,
     )
 }
 
@@ -1031,6 +1089,7 @@ fn create_item(shared: &Arc<Shared>, c: &Call) -> ApiResult {
         name,
         params,
         created_ms: now,
+        qr_since_ms: now,
     };
     let out = connection_json(shared, &x, now, &c.host);
     d.connections.push(x);
@@ -1045,7 +1104,7 @@ fn update_item(shared: &Arc<Shared>, c: &Call, id: &str) -> ApiResult {
     let mut d = shared.lock();
     let id: i64 = id
         .parse()
-        .map_err(|_| invalid("connection_id", "must be an integer"))?;
+        .map_err(|_| invalid_path("connection_id", "must be an integer"))?;
     let i = conn_index(&d, id)?;
     let kind = d.connections[i].kind.clone();
     if matches!(kind.as_str(), "amocrm" | "bitrix") {
@@ -1241,6 +1300,13 @@ fn login(shared: &Arc<Shared>, c: &Call, platform: &str) -> ApiResult {
         return Err(not_found("session"));
     }
     let st = status(shared, &s, now);
+    if st == "expired" && (code.is_some() || password.is_some()) {
+        return Err(err(
+            StatusCode::BAD_REQUEST,
+            "session_expired",
+            "the session expired; start a new one",
+        ));
+    }
     if let Some(code) = code {
         if st != "waiting_for_code" {
             return Err(err(
@@ -1350,6 +1416,7 @@ fn create_from_session(shared: &Arc<Shared>, c: &Call) -> ApiResult {
             .unwrap_or_default(),
         authorized: true,
         created_ms: now,
+        qr_since_ms: now,
         scanned: true,
     };
     let out = connection_json(shared, &x, now, &c.host);
@@ -1464,7 +1531,7 @@ fn parse_cursor(c: &Call) -> Result<usize, ApiError> {
         Some(cur) => cur
             .strip_prefix("cur_")
             .and_then(|n| n.parse().ok())
-            .ok_or_else(|| invalid("cursor", "unknown cursor")),
+            .ok_or_else(|| invalid_query("cursor", "unknown cursor")),
     }
 }
 
@@ -1525,13 +1592,15 @@ fn chats_with_contacts(shared: &Arc<Shared>, c: &Call) -> ApiResult {
 fn list_messages(shared: &Arc<Shared>, c: &Call) -> ApiResult {
     let chat_id: i64 = c
         .q("chat_id")
-        .ok_or_else(|| invalid("chat_id", "Field required"))?
+        .ok_or_else(|| invalid_query("chat_id", "Field required"))?
         .parse()
-        .map_err(|_| invalid("chat_id", "must be an integer"))?;
+        .map_err(|_| invalid_query("chat_id", "must be an integer"))?;
     let limit = c.q_int("limit", 100, 1000)?.max(1) as usize;
     let until = match c.q("until") {
         None => None,
-        Some(u) => Some(parse_iso(u).ok_or_else(|| invalid("until", "an ISO 8601 date-time"))?),
+        Some(u) => {
+            Some(parse_iso(u).ok_or_else(|| invalid_query("until", "an ISO 8601 date-time"))?)
+        }
     };
     let d = shared.lock();
     if !d.chats.iter().any(|ch| ch.id == chat_id) {
@@ -1858,6 +1927,20 @@ async fn admin_scan_connection(
             StatusCode::NOT_FOUND,
             &json!({"detail": "connection not found"}),
         ),
+    }
+}
+
+async fn admin_disconnect(
+    State(shared): State<Arc<Shared>>,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+) -> Response {
+    if (Service { shared }).disconnect(id) {
+        response::json(StatusCode::OK, &json!({"disconnected": true}))
+    } else {
+        response::json(
+            StatusCode::NOT_FOUND,
+            &json!({"detail": "connection not found"}),
+        )
     }
 }
 
