@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use adfox_api::{
     AccountAddAdvertiser, AccountAddBanner, AccountAddCampaign, AccountDeleteBanner,
-    AccountListCampaign, ApiErrorCode, CampaignInfoPlacement2, CampaignModify,
+    AccountListCampaign, ApiErrorCode, BannerModifyZipFile, CampaignInfoPlacement2, CampaignModify,
     CampaignPlacingWebsite, Client, ClientOptions, Encoding, Error, MediaData, OnOff,
-    PaginationError, ReportLevel, ReportRequest, RetryPolicy, TaskState, V2ReportRequest,
-    sha256_hex, types::dynamic,
+    PaginationError, RawRequest, ReportLevel, ReportRequest, RetryPolicy, TaskState,
+    V2ReportRequest, ZipFile, sha256_hex, types::dynamic,
 };
 use futures::{StreamExt, TryStreamExt};
 use th_core::ManualClock;
@@ -308,10 +308,6 @@ async fn zip_upload_is_multipart_with_credentials_in_the_body() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/v1/API.php"))
-        .and(query_param("object", "banner"))
-        .and(query_param("action", "modify"))
-        .and(query_param("actionObject", "zipFile"))
-        .and(query_param("objectID", "77"))
         .respond_with(xml(OK))
         .expect(1)
         .mount(&server)
@@ -321,6 +317,12 @@ async fn zip_upload_is_multipart_with_credentials_in_the_body() {
         .await
         .unwrap();
     let r = &server.received_requests().await.unwrap()[0];
+    // The navigation block, objectID and encoding in the URL, as documented; nothing secret.
+    assert_eq!(
+        r.url.query(),
+        Some("object=banner&action=modify&actionObject=zipFile&encoding=UTF-8&objectID=77")
+    );
+    assert!(r.headers.get("authorization").is_none());
     let ct = r
         .headers
         .get("content-type")
@@ -334,7 +336,6 @@ async fn zip_upload_is_multipart_with_credentials_in_the_body() {
     let want = format!(
         "--{b}\r\nContent-Disposition: form-data; name=\"loginAccount\"\r\n\r\ntest\r\n\
          --{b}\r\nContent-Disposition: form-data; name=\"loginPassword\"\r\n\r\n{h}\r\n\
-         --{b}\r\nContent-Disposition: form-data; name=\"encoding\"\r\n\r\nUTF-8\r\n\
          --{b}\r\nContent-Disposition: form-data; name=\"zipFile\"; filename=\"banner.zip\"\r\n\
          Content-Type: application/zip\r\n\r\nPK\x03\x04zip\r\n--{b}--\r\n",
         b = boundary,
@@ -342,6 +343,96 @@ async fn zip_upload_is_multipart_with_credentials_in_the_body() {
     );
     assert_eq!(String::from_utf8_lossy(&r.body), want);
     no_credentials_in_urls(&server).await;
+}
+
+#[tokio::test]
+async fn zip_upload_typed_request_oauth_cp1251_extras_and_refusals() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1"))
+        .and(header("authorization", "OAuth sandbox-oauth-token"))
+        .respond_with(xml(OK))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = Client::oauth(TOKEN)
+        .base_url(format!("{}/api/v1", server.uri()))
+        .encoding(Encoding::Cp1251)
+        .build()
+        .unwrap();
+    let zip = ZipFile::new("баннер.zip", &b"PK\x05\x06"[..]);
+    c.banner_modify_zip_file(BannerModifyZipFile::new(5, zip.clone()).param("comment", "Чай"))
+        .await
+        .unwrap();
+    let r = &server.received_requests().await.unwrap()[0];
+    // Extras travel with the navigation block, converted to the client's charset.
+    assert_eq!(
+        r.url.query(),
+        Some(
+            "object=banner&action=modify&actionObject=zipFile&encoding=CP-1251&objectID=5&comment=%D7%E0%E9"
+        )
+    );
+    let ct = r.headers.get("content-type").unwrap().to_str().unwrap();
+    let b = ct.strip_prefix("multipart/form-data; boundary=").unwrap();
+    // OAuth: the body is the file alone (the token is in the sensitive header).
+    assert_eq!(
+        String::from_utf8_lossy(&r.body),
+        format!(
+            "--{b}\r\nContent-Disposition: form-data; name=\"zipFile\"; filename=\"баннер.zip\"\r\n\
+             Content-Type: application/zip\r\n\r\nPK\x05\x06\r\n--{b}--\r\n"
+        )
+    );
+    // Refused before sending: not a zip, empty, a bad banner ID, a reserved extra, and the
+    // form path (which cannot carry a file).
+    for (req, field) in [
+        (
+            BannerModifyZipFile::new(5, ZipFile::new("a.zip", &b"GIF89a"[..])),
+            "zipFile",
+        ),
+        (
+            BannerModifyZipFile::new(5, ZipFile::new("a.zip", &b""[..])),
+            "zipFile",
+        ),
+        (BannerModifyZipFile::new(0, zip.clone()), "objectID"),
+        (
+            BannerModifyZipFile::new(5, zip.clone()).param("loginPassword", "x"),
+            "loginPassword",
+        ),
+    ] {
+        let err = c.banner_modify_zip_file(req).await.unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidInput(e) if e.field == field),
+            "{field}: {err:?}"
+        );
+    }
+    let err = c
+        .build_request(&BannerModifyZipFile::new(5, zip.clone()))
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidInput(e) if e.field == "zipFile" && e.reason.contains("banner_modify_zip_file")),
+        "{err:?}"
+    );
+    assert!(!format!("{zip:?}").contains("PK"), "{zip:?}");
+    // Never retried once the server answered.
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(503))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = Client::oauth(TOKEN)
+        .base_url(format!("{}/api/v1", server.uri()))
+        .options(ClientOptions {
+            clock: Some(Arc::new(ManualClock::new())),
+            retry: RetryPolicy {
+                max_attempts: 3,
+                ..RetryPolicy::default()
+            },
+            ..ClientOptions::default()
+        })
+        .build()
+        .unwrap();
+    assert!(c.banner_upload_zip(5, "a.zip", &b"PK"[..]).await.is_err());
 }
 
 #[tokio::test]
@@ -785,4 +876,731 @@ async fn rest_v2_report_start_poll_result() {
         clock.sleeps(),
         [Duration::from_millis(500), Duration::from_secs(1)]
     );
+}
+
+// ---- every request kind, both auth modes: where the credential travels --------------------------
+
+/// The value of `name` in a form body.
+fn form_num(body: &str, name: &str) -> Option<usize> {
+    body.split('&')
+        .find_map(|p| p.strip_prefix(&format!("{name}=")))
+        .and_then(|v| v.parse().ok())
+}
+
+/// Answers any management call: adds an ID, lists 1 500 rows (pages by offset/limit), the rest OK.
+struct AnyCall;
+
+impl Respond for AnyCall {
+    fn respond(&self, r: &Request) -> ResponseTemplate {
+        let body = String::from_utf8_lossy(&r.body).into_owned();
+        if body.contains("action=add") {
+            return xml(ADDED);
+        }
+        if body.contains("action=list") {
+            let (offset, limit) = (
+                form_num(&body, "offset").unwrap_or(0),
+                form_num(&body, "limit").unwrap_or(10),
+            );
+            let end = (offset + limit).min(1500);
+            let mut x = format!(
+                "<response><status><code>0</code></status><result><limit>{limit}</limit>\
+                 <offset>{offset}</offset><page>{}</page><total_rows>1500</total_rows><data>",
+                offset / limit + 1
+            );
+            for (i, id) in (offset..end).enumerate() {
+                x.push_str(&format!("<row{i}><ID>{id}</ID></row{i}>"));
+            }
+            x.push_str("</data></result></response>");
+            return xml(&x);
+        }
+        xml(OK)
+    }
+}
+
+fn json_ok(result: serde_json::Value) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(serde_json::json!({ "result": result, "error": null }))
+}
+
+#[tokio::test]
+async fn no_request_kind_puts_a_credential_in_its_url() {
+    const OLD: &str = "old-secret-pw-1";
+    const NEW: &str = "new-secret-pw-2";
+    for legacy_auth in [false, true] {
+        let server = MockServer::start().await;
+        Mock::given(path("/api/report/campaign"))
+            .respond_with(json_ok(serde_json::json!({"taskId": "t-1"})))
+            .mount(&server)
+            .await;
+        Mock::given(path("/api/report/result"))
+            .respond_with(json_ok(
+                serde_json::json!({"state": "SUCCESS", "fields": ["date"], "table": [["2026-11-01"]]}),
+            ))
+            .mount(&server)
+            .await;
+        Mock::given(path("/api/v2/reports/reports"))
+            .respond_with(json_ok(serde_json::json!({"taskId": "t-2"})))
+            .mount(&server)
+            .await;
+        Mock::given(path("/api/v2/reports/reports/t-2"))
+            .respond_with(json_ok(serde_json::json!({"state": "SUCCESS"})))
+            .mount(&server)
+            .await;
+        Mock::given(path("/api/v2/reports/reports/t-2/result"))
+            .respond_with(json_ok(serde_json::json!({"columns": [], "rows": []})))
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .respond_with(AnyCall)
+            .mount(&server)
+            .await;
+        let c = if legacy_auth {
+            legacy(&server)
+        } else {
+            stats_client(&server, Arc::new(ManualClock::new()))
+        };
+        c.account_add_advertiser(AccountAddAdvertiser::new("a", "b@c.d"))
+            .await
+            .unwrap();
+        c.account_list_campaign(AccountListCampaign::new())
+            .await
+            .unwrap();
+        let rows: Vec<_> = c
+            .list_all(AccountListCampaign::new().super_campaign_id(3))
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 1500);
+        c.campaign_modify(CampaignModify::new(1).name("x"))
+            .await
+            .unwrap();
+        c.account_delete_campaign(adfox_api::AccountDeleteCampaign::new(1))
+            .await
+            .unwrap();
+        c.campaign_placing_website(CampaignPlacingWebsite::new(1, 2, true))
+            .await
+            .unwrap();
+        c.campaign_info_placement2(CampaignInfoPlacement2::new(1, "campaignSites", OnOff::Off))
+            .await
+            .unwrap();
+        c.raw(RawRequest::new("place.createBlock").param("objectID", 1))
+            .await
+            .unwrap();
+        c.account_change_password(adfox_api::AccountChangePassword::new(OLD, NEW))
+            .await
+            .unwrap();
+        c.banner_upload_zip(1, "b.zip", &b"PK\x03\x04"[..])
+            .await
+            .unwrap();
+        let mut kinds = 11;
+        if !legacy_auth {
+            c.report(&ReportRequest::new(
+                ReportLevel::Campaign,
+                "days",
+                "2026-11-01",
+                "2026-11-01",
+            ))
+            .await
+            .unwrap();
+            c.v2_report(&V2ReportRequest::new("2026-11-01", "2026-11-01").metric("impressions"))
+                .await
+                .unwrap();
+            kinds += 5;
+        }
+        let reqs = server.received_requests().await.unwrap();
+        assert_eq!(reqs.len(), kinds, "legacy={legacy_auth}");
+        let hash = sha256_hex(PASSWORD);
+        for r in &reqs {
+            let url = r.url.to_string();
+            for secret in [
+                TOKEN,
+                PASSWORD,
+                &hash,
+                "loginPassword",
+                "loginAccount",
+                OLD,
+                NEW,
+            ] {
+                assert!(!url.contains(secret), "credential in URL {url}");
+            }
+            let body = String::from_utf8_lossy(&r.body);
+            let auth = r
+                .headers
+                .get("authorization")
+                .map(|v| v.to_str().unwrap().to_owned());
+            if legacy_auth {
+                assert_eq!(auth, None, "{url}");
+                let form = format!("loginAccount=test&loginPassword={hash}&object=");
+                let multipart = format!("name=\"loginPassword\"\r\n\r\n{hash}\r\n");
+                assert!(
+                    body.starts_with(&form) || body.contains(&multipart),
+                    "{url}: {body}"
+                );
+            } else {
+                assert_eq!(auth.as_deref(), Some("OAuth sandbox-oauth-token"), "{url}");
+                assert!(!body.contains("loginPassword"), "{url}: {body}");
+            }
+        }
+        // The account passwords of changePassword travel in the body only.
+        let change = reqs
+            .iter()
+            .find(|r| String::from_utf8_lossy(&r.body).contains("action=changePassword"))
+            .unwrap();
+        let body = String::from_utf8_lossy(&change.body);
+        assert!(
+            body.ends_with(&format!("currentPassword={OLD}&newPassword={NEW}")),
+            "{body}"
+        );
+    }
+}
+
+// ---- exact bytes of dynamic names ------------------------------------------------------------------
+
+#[tokio::test]
+async fn dynamic_names_have_exact_bytes() {
+    let mock = Arc::new(th_core::MockTransport::new());
+    mock.set_fallback(th_core::HttpResponse::new(http::StatusCode::OK, OK));
+    let c = Client::oauth(TOKEN)
+        .transport(mock.clone())
+        .build()
+        .unwrap();
+    c.campaign_target_targeting_user(
+        adfox_api::CampaignTargetTargetingUser::new(11)
+            .criteria_id(3)
+            .param(dynamic::criteria_value(17), 1)
+            .param(dynamic::criteria_value(18), 0),
+    )
+    .await
+    .unwrap();
+    c.banner_modify_placement(
+        adfox_api::BannerModifyPlacement::new(9)
+            .param(dynamic::site(1), OnOff::On)
+            .param(dynamic::section(20), OnOff::Off)
+            .param(dynamic::place(300), OnOff::On),
+    )
+    .await
+    .unwrap();
+    c.banner_modify(
+        adfox_api::BannerModify::new(9)
+            .param(dynamic::user(1), "Чай")
+            .param(dynamic::user(12), "x y")
+            .param(dynamic::event(2), "https://e/?a=1&b=2")
+            .param(dynamic::hit_url(3), "https://h/")
+            .param(dynamic::send_to_erir_parameter(1), true),
+    )
+    .await
+    .unwrap();
+    let bodies: Vec<String> = mock
+        .requests()
+        .iter()
+        .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+        .collect();
+    assert_eq!(
+        bodies,
+        [
+            "object=campaign&action=target&actionObject=targetingUser&encoding=UTF-8&objectID=11\
+             &criteriaId=3&v17=1&v18=0",
+            "object=banner&action=modify&actionObject=placement&encoding=UTF-8&objectID=9\
+             &_site1=on&_section20=off&_place300=on",
+            "object=banner&action=modify&encoding=UTF-8&objectID=9&user1=%D0%A7%D0%B0%D0%B9\
+             &user12=x+y&event2=https%3A%2F%2Fe%2F%3Fa%3D1%26b%3D2&hitURL3=https%3A%2F%2Fh%2F\
+             &sendToErirParameter1=1",
+        ]
+    );
+    // A dynamic name is still a checked name: `=` or `&` in it is refused before sending.
+    let err = c
+        .banner_modify(adfox_api::BannerModify::new(9).param("user1&x", "y"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
+    assert_eq!(mock.requests().len(), 3);
+}
+
+// ---- retries: which calls are resent after a 5xx --------------------------------------------------
+
+#[tokio::test]
+async fn retry_follows_idempotency() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&server)
+        .await;
+    let c = Client::oauth(TOKEN)
+        .base_url(format!("{}/api/v1", server.uri()))
+        .stats_base_url(server.uri())
+        .options(ClientOptions {
+            clock: Some(Arc::new(ManualClock::new())),
+            retry: RetryPolicy {
+                max_attempts: 3,
+                ..RetryPolicy::default()
+            },
+            ..ClientOptions::default()
+        })
+        .build()
+        .unwrap();
+    let count = || async { server.received_requests().await.unwrap().len() };
+    let mut before = 0;
+    let mut sent = |n: usize| {
+        let got = n - before;
+        before = n;
+        got
+    };
+    // Deletes name existing IDs, so a resend cannot remove anything else: retried.
+    assert!(
+        c.account_delete_banner(AccountDeleteBanner::new(1, [2]))
+            .await
+            .is_err()
+    );
+    assert_eq!(sent(count().await), 3, "delete");
+    assert!(
+        c.account_delete_campaign(adfox_api::AccountDeleteCampaign::new(1))
+            .await
+            .is_err()
+    );
+    assert_eq!(sent(count().await), 3, "delete");
+    // Creating calls are sent once.
+    macro_rules! once {
+        ($what:literal, $call:expr) => {
+            assert!($call.await.is_err(), $what);
+            assert_eq!(sent(count().await), 1, $what);
+        };
+    }
+    once!(
+        "addValue",
+        c.user_criteria_add_value(adfox_api::UserCriteriaAddValue::new(1))
+    );
+    once!(
+        "createBlock",
+        c.place_create_block(adfox_api::PlaceCreateBlock::new(1))
+    );
+    once!("add", c.account_add_banner(AccountAddBanner::new(1, 2)));
+    once!(
+        "raw (not idempotent unless said)",
+        c.raw(RawRequest::new("account.list.banner"))
+    );
+    once!(
+        "report start",
+        c.report_start(&ReportRequest::new(
+            ReportLevel::Owner,
+            "days",
+            "2026-11-01",
+            "2026-11-02",
+        ))
+    );
+    once!(
+        "v2 start",
+        c.v2_start(&V2ReportRequest::new("2026-11-01", "2026-11-02"))
+    );
+    // Reads are retried.
+    assert!(c.report_result("t-1").await.is_err());
+    assert_eq!(sent(count().await), 3, "report result");
+    assert!(
+        c.raw(RawRequest::new("account.list.banner").idempotent(true))
+            .await
+            .is_err()
+    );
+    assert_eq!(sent(count().await), 3, "raw idempotent");
+}
+
+// ---- pagination: a server that caps `limit`, or answers the wrong offset -------------------------
+
+/// Pages of `total` rows; `cap` is the server's own maximum page size; `stuck_offset` answers
+/// offset 0 (with a fresh page number) for every request.
+struct Capped {
+    total: usize,
+    cap: usize,
+    stuck_offset: bool,
+}
+
+impl Respond for Capped {
+    fn respond(&self, r: &Request) -> ResponseTemplate {
+        let body = String::from_utf8_lossy(&r.body).into_owned();
+        let asked = form_num(&body, "offset").unwrap_or(0);
+        let limit = form_num(&body, "limit").unwrap_or(10).min(self.cap);
+        let offset = if self.stuck_offset { 0 } else { asked };
+        let end = (offset + limit).min(self.total);
+        let mut x = format!(
+            "<response><status><code>0</code></status><result><limit>{limit}</limit>\
+             <offset>{offset}</offset><page>{}</page><total_rows>{}</total_rows><data>",
+            asked / limit + 1,
+            self.total
+        );
+        for (i, id) in (offset..end).enumerate() {
+            x.push_str(&format!("<row{i}><ID>{}</ID></row{i}>", id + 1));
+        }
+        x.push_str("</data></result></response>");
+        xml(&x)
+    }
+}
+
+#[tokio::test]
+async fn a_capped_limit_is_followed_and_a_wrong_offset_stops_the_stream() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(Capped {
+            total: 25,
+            cap: 10,
+            stuck_offset: false,
+        })
+        .mount(&server)
+        .await;
+    let ids: Vec<i64> = oauth(&server)
+        .list_all(AccountListCampaign::new())
+        .map(|r| r.unwrap().id.unwrap())
+        .collect()
+        .await;
+    assert_eq!(ids, (1..=25).collect::<Vec<_>>(), "no row skipped");
+    let mut bodies: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+        .collect();
+    bodies.sort();
+    let base = "object=account&action=list&actionObject=campaign&encoding=UTF-8";
+    assert_eq!(
+        bodies,
+        [
+            format!("{base}&offset=0&limit=1000"),
+            format!("{base}&offset=10&limit=10"),
+            format!("{base}&offset=20&limit=10"),
+        ]
+    );
+
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(Capped {
+            total: 3000,
+            cap: 1000,
+            stuck_offset: true,
+        })
+        .mount(&server)
+        .await;
+    let got: Vec<Result<_, Error>> = oauth(&server)
+        .list_all(AccountListCampaign::new())
+        .collect()
+        .await;
+    assert_eq!(got.iter().filter(|r| r.is_ok()).count(), 1000);
+    assert!(
+        matches!(
+            got.last(),
+            Some(Err(Error::Pagination(PaginationError::RepeatedPage(1))))
+        ),
+        "{:?}",
+        got.last()
+    );
+}
+
+/// A transport that answers list pages after yielding a while, counting requests in flight.
+#[derive(Debug, Default)]
+struct InFlight {
+    now: AtomicUsize,
+    max: AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl th_core::Transport for InFlight {
+    async fn send(
+        &self,
+        req: th_core::HttpRequest,
+    ) -> Result<th_core::HttpResponse, th_core::TransportError> {
+        let n = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+        self.max.fetch_max(n, Ordering::SeqCst);
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+        self.now.fetch_sub(1, Ordering::SeqCst);
+        let body = String::from_utf8_lossy(&req.body).into_owned();
+        let (offset, limit) = (
+            form_num(&body, "offset").unwrap_or(0),
+            form_num(&body, "limit").unwrap_or(10),
+        );
+        let total = 10_000;
+        let mut x = format!(
+            "<response><status><code>0</code></status><result><limit>{limit}</limit>\
+             <offset>{offset}</offset><page>{}</page><total_rows>{total}</total_rows><data>",
+            offset / limit + 1
+        );
+        for (i, id) in (offset..(offset + limit).min(total)).enumerate() {
+            x.push_str(&format!("<row{i}><ID>{}</ID></row{i}>", id + 1));
+        }
+        x.push_str("</data></result></response>");
+        Ok(th_core::HttpResponse::new(http::StatusCode::OK, x))
+    }
+}
+
+#[tokio::test]
+async fn pages_are_prefetched_with_bounded_concurrency_and_kept_in_order() {
+    for prefetch in [1, 3] {
+        let t = Arc::new(InFlight::default());
+        let c = Client::oauth(TOKEN)
+            .transport(t.clone())
+            .page_options(adfox_api::PageOptions {
+                prefetch,
+                max_pages: 100,
+            })
+            .build()
+            .unwrap();
+        let ids: Vec<i64> = c
+            .list_all(AccountListCampaign::new())
+            .map(|r| r.unwrap().id.unwrap())
+            .collect()
+            .await;
+        assert_eq!(ids, (1..=10_000).collect::<Vec<_>>());
+        // Exactly `prefetch` pages at once: bounded, and really ahead of the consumer.
+        assert_eq!(t.max.load(Ordering::SeqCst), prefetch);
+    }
+}
+
+// ---- statistics: the in-progress limit, typed rows, named reports ---------------------------------
+
+/// The report API, with every task held `PENDING` until the test opens the gate once for it.
+#[derive(Debug)]
+struct HeldReports {
+    started: AtomicUsize,
+    active: AtomicUsize,
+    max_active: AtomicUsize,
+    gate: tokio::sync::Semaphore,
+}
+
+#[async_trait::async_trait]
+impl th_core::Transport for HeldReports {
+    async fn send(
+        &self,
+        req: th_core::HttpRequest,
+    ) -> Result<th_core::HttpResponse, th_core::TransportError> {
+        let body = if req.url.contains("/api/report/result") {
+            if let Ok(p) = self.gate.acquire().await {
+                p.forget();
+            }
+            self.active.fetch_sub(1, Ordering::SeqCst);
+            serde_json::json!({"result": {"state": "SUCCESS", "fields": ["n"], "table": [[1]]}})
+        } else {
+            let n = self.started.fetch_add(1, Ordering::SeqCst);
+            let a = self.active.fetch_add(1, Ordering::SeqCst) + 1;
+            self.max_active.fetch_max(a, Ordering::SeqCst);
+            serde_json::json!({"result": {"taskId": format!("t-{n}")}})
+        };
+        Ok(th_core::HttpResponse::new(
+            http::StatusCode::OK,
+            body.to_string(),
+        ))
+    }
+}
+
+#[tokio::test]
+async fn at_most_three_reports_are_in_progress() {
+    let t = Arc::new(HeldReports {
+        started: AtomicUsize::new(0),
+        active: AtomicUsize::new(0),
+        max_active: AtomicUsize::new(0),
+        gate: tokio::sync::Semaphore::new(0),
+    });
+    let c = Client::oauth(TOKEN)
+        .transport(t.clone())
+        .options(ClientOptions {
+            transport: Some(t.clone()),
+            clock: Some(Arc::new(ManualClock::new())),
+            ..ClientOptions::default()
+        })
+        .build()
+        .unwrap();
+    let runs = tokio::spawn({
+        let c = c.clone();
+        async move {
+            let calls = (1..=5).map(|i| {
+                let c = c.clone();
+                async move {
+                    c.report(
+                        &ReportRequest::new(
+                            ReportLevel::Campaign,
+                            "days",
+                            "2026-11-01",
+                            "2026-11-01",
+                        )
+                        .id(i),
+                    )
+                    .await
+                }
+            });
+            futures::future::join_all(calls).await
+        }
+    });
+    let settle = || async {
+        for _ in 0..200 {
+            tokio::task::yield_now().await;
+        }
+    };
+    settle().await;
+    assert_eq!(t.started.load(Ordering::SeqCst), 3, "the fourth waits");
+    t.gate.add_permits(1);
+    settle().await;
+    assert_eq!(
+        t.started.load(Ordering::SeqCst),
+        4,
+        "one finished, one more started"
+    );
+    t.gate.add_permits(4);
+    let results = runs.await.unwrap();
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    assert_eq!(t.started.load(Ordering::SeqCst), 5);
+    assert_eq!(t.max_active.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test]
+async fn report_rows_deserialize_by_field_name() {
+    type Named = std::collections::BTreeMap<String, serde_json::Value>;
+    let server = MockServer::start().await;
+    Mock::given(path("/api/report/owner"))
+        .respond_with(json_ok(serde_json::json!({"taskId": "t-3"})))
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/report/result"))
+        .respond_with(Polls(AtomicUsize::new(0)))
+        .mount(&server)
+        .await;
+    let c = stats_client(&server, Arc::new(ManualClock::new()));
+    let table = c
+        .report(&ReportRequest::new(
+            ReportLevel::Owner,
+            "days",
+            "2026-11-01",
+            "2026-11-02",
+        ))
+        .await
+        .unwrap();
+    let rows = table.rows_as::<Named>().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[1]["date"], serde_json::json!("2026-11-02"));
+    assert_eq!(rows[1]["impressions"], serde_json::json!(20));
+    // A row that does not fit the type is a decode error.
+    assert!(matches!(
+        table.rows_as::<std::collections::BTreeMap<String, u64>>(),
+        Err(Error::Decode(_))
+    ));
+}
+
+#[tokio::test]
+async fn rest_v2_named_report_and_report_info() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/reports/report-info/days"))
+        .and(header("authorization", "OAuth sandbox-oauth-token"))
+        .respond_with(json_ok(serde_json::json!({"name": "days"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/v2/reports/days"))
+        .and(body_string(
+            r#"{"dateFrom":"2026-11-01","dateTo":"2026-11-03"}"#,
+        ))
+        .respond_with(json_ok(serde_json::json!({"taskId": "t-7"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/v2/reports/reports/t-7"))
+        .respond_with(json_ok(serde_json::json!({"state": "SUCCESS"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/v2/reports/reports/t-7/result"))
+        .respond_with(json_ok(serde_json::json!({
+            "columns": [{"name": "date", "type": "string"}, {"name": "clicks", "type": "integer"}],
+            "rows": [["2026-11-01", 3]]
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = stats_client(&server, Arc::new(ManualClock::new()));
+    assert_eq!(
+        c.v2_report_info("days").await.unwrap()["name"],
+        serde_json::json!("days")
+    );
+    let table = c
+        .v2_named_report("days", &V2ReportRequest::new("2026-11-01", "2026-11-03"))
+        .await
+        .unwrap();
+    let rows = table
+        .rows_as::<std::collections::BTreeMap<String, serde_json::Value>>()
+        .unwrap();
+    assert_eq!(rows[0]["clicks"], serde_json::json!(3));
+    assert_eq!(table.column("clicks"), Some(1));
+    assert!(matches!(
+        c.v2_report_info("../list").await,
+        Err(Error::InvalidInput(_))
+    ));
+}
+
+// ---- configuration and charset details --------------------------------------------------------
+
+#[test]
+fn legacy_credentials_are_checked_when_the_client_is_built() {
+    // The plain password is hashed at once: the builder and client hold only the hash.
+    let b = Client::legacy("test", "Passw0rd!");
+    let dbg = format!("{b:?}");
+    assert!(
+        !dbg.contains("Passw0rd!") && !dbg.contains(&sha256_hex(PASSWORD)),
+        "{dbg}"
+    );
+    match b.build().unwrap().auth() {
+        adfox_api::Auth::Legacy {
+            login,
+            password_hash,
+        } => {
+            assert_eq!(login, "test");
+            assert_eq!(password_hash.expose(), sha256_hex("Passw0rd!"));
+        }
+        other => panic!("{other:?}"),
+    }
+    for (auth, why) in [
+        (adfox_api::Auth::legacy("test", ""), "empty"),
+        (adfox_api::Auth::legacy("", "x"), "login"),
+        (
+            adfox_api::Auth::Legacy {
+                login: "test".into(),
+                password_hash: "Passw0rd!".into(),
+            },
+            "64 lowercase hex",
+        ),
+        (
+            adfox_api::Auth::Legacy {
+                login: "test".into(),
+                password_hash: sha256_hex(PASSWORD).to_uppercase().into(),
+            },
+            "64 lowercase hex",
+        ),
+    ] {
+        let err = Client::builder(auth).build().unwrap_err();
+        assert!(
+            matches!(&err, Error::Config(m) if m.contains(why)),
+            "{why}: {err:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_unlabelled_cp1251_answer_is_read_as_cp1251_when_cp1251_was_sent() {
+    let body = adfox_api::form::convert(
+        "<response><status><code>0</code><message>Частично</message></status></response>",
+        Encoding::Cp1251,
+        "x",
+    )
+    .unwrap()
+    .into_owned();
+    for (encoding, ok) in [(Encoding::Cp1251, true), (Encoding::Utf8, false)] {
+        let mock = Arc::new(th_core::MockTransport::new());
+        mock.push_body(200, body.clone());
+        let c = Client::oauth(TOKEN)
+            .transport(mock)
+            .encoding(encoding)
+            .build()
+            .unwrap();
+        let r = c.campaign_modify(CampaignModify::new(1)).await;
+        if ok {
+            assert_eq!(r.unwrap().message.as_deref(), Some("Частично"));
+        } else {
+            assert!(matches!(r, Err(Error::Decode(_))), "{r:?}");
+        }
+    }
 }

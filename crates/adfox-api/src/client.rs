@@ -13,8 +13,8 @@ use th_core::paginate::{self, NumberedPage};
 use th_core::secret::scrub;
 use th_core::{
     ApiRequest, ClientOptions, Clock, DecodeError, FormValue, HttpRequest, HttpResponse,
-    InvalidInput, MethodInfo, PageOptions, RateLimit, RetryPolicy, Secret, StatusError, TokioClock,
-    Transport, normalize_base_url,
+    InvalidInput, MethodInfo, PageOptions, PaginationError, RateLimit, RetryPolicy, Secret,
+    StatusError, TokioClock, Transport, normalize_base_url,
 };
 
 use crate::error::{ApiErrorCode, Error};
@@ -90,6 +90,13 @@ pub fn sha256_hex(text: &str) -> String {
         out.push(char::from(b"0123456789abcdef"[usize::from(b & 15)]));
     }
     out
+}
+
+/// The sha256 of the empty string: the hash of an empty password.
+const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+fn is_sha256_hex(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// The charset of the params (`encoding=`).
@@ -227,6 +234,16 @@ impl ClientBuilder {
             }
             Auth::Legacy { login, .. } if login.is_empty() => {
                 return Err(Error::Config("the login is empty".into()));
+            }
+            Auth::Legacy { password_hash, .. } if !is_sha256_hex(password_hash.expose()) => {
+                return Err(Error::Config(
+                    "the password hash must be 64 lowercase hex digits (sha256); \
+                     Client::legacy hashes a plain password for you"
+                        .into(),
+                ));
+            }
+            Auth::Legacy { password_hash, .. } if password_hash.expose() == EMPTY_SHA256 => {
+                return Err(Error::Config("the password is empty".into()));
             }
             _ => {}
         }
@@ -404,9 +421,14 @@ impl Client {
     }
 
     /// Streams every row of a list across all pages: `limit` always sent (the request's own, or
-    /// 1000), pages prefetched with bounded concurrency, the request's filters on every page;
-    /// stops with [`PaginationError`](th_core::PaginationError) when the server sends the same
-    /// page twice.
+    /// 1000), pages prefetched with bounded concurrency ([`PageOptions`]), the request's filters
+    /// on every page.
+    ///
+    /// Page 0 is read first; when its `<limit>` is smaller than the one asked for (the server
+    /// capped it), the following pages step by the server's limit, so no row is skipped. The
+    /// stream stops with [`PaginationError::RepeatedPage`](th_core::PaginationError) when a page
+    /// answers another `<offset>` than the one sent, or the same `<page>` as the page before,
+    /// instead of looping or repeating rows.
     pub fn list_all<R, T>(&self, request: R) -> BoxStream<'static, Result<T, Error>>
     where
         R: ApiRequest<Response = Page<T>>,
@@ -433,16 +455,38 @@ impl Client {
         }
         let client = self.clone();
         let params = Arc::new(params);
+        // The page size in use: the requested limit, or the server's smaller one (learnt from
+        // page 0, which `numbered` reads before starting any other page).
+        let step = Arc::new(std::sync::atomic::AtomicI64::new(limit));
         paginate::numbered(self.inner.pages, move |i| {
             let client = client.clone();
             let params = Arc::clone(&params);
+            let step = Arc::clone(&step);
             async move {
-                let offset = i64::try_from(i).unwrap_or(i64::MAX).saturating_mul(limit);
+                use std::sync::atomic::Ordering;
+                let size = step.load(Ordering::SeqCst);
+                let offset = i64::try_from(i).unwrap_or(i64::MAX).saturating_mul(size);
                 let mut p = (*params).clone();
                 p.push(("offset".into(), FormValue::Int(offset)));
-                p.push(("limit".into(), FormValue::Int(limit)));
+                p.push(("limit".into(), FormValue::Int(size)));
                 let page: Page<T> = client.call(&R::INFO, p).await?;
-                let size = u64::try_from(limit).unwrap_or(1);
+                let mut size = size;
+                if i == 0
+                    && let Some(capped) = page.pagination.limit.and_then(|l| i64::try_from(l).ok())
+                    && (1..size).contains(&capped)
+                {
+                    size = capped;
+                    step.store(capped, Ordering::SeqCst);
+                }
+                if i > 0
+                    && page
+                        .pagination
+                        .offset
+                        .is_some_and(|o| i64::try_from(o).ok() != Some(offset))
+                {
+                    return Err(PaginationError::RepeatedPage(i).into());
+                }
+                let size = u64::try_from(size).unwrap_or(1);
                 let total_pages = match page.pagination.total_rows {
                     Some(rows) => rows.div_ceil(size),
                     None => page.pagination.total_pages.unwrap_or(1),
@@ -457,52 +501,92 @@ impl Client {
         })
     }
 
-    /// Uploads an HTML5 zip for a banner (`banner.modify.zipFile`, multipart): the navigation
-    /// block and `objectID` in the URL as documented, credentials and the file in the body.
+    /// Uploads an HTML5 zip for a banner: `banner.modify.zipFile` as `multipart/form-data`.
+    ///
+    /// The navigation block, `objectID`, `encoding` and any `.param(..)` extras go in the URL
+    /// query as documented (in the client's charset); the credentials (legacy auth) and the
+    /// `zipFile` file part go in the body, so no credential is ever in the URL. Never retried
+    /// once the server answered.
+    pub async fn banner_modify_zip_file(
+        &self,
+        request: crate::generated::BannerModifyZipFile,
+    ) -> Result<crate::types::Ack, Error> {
+        let request = self.zip_request(&request)?;
+        let response = self.inner.transport.send(request).await?;
+        self.decode(&response)
+    }
+
+    /// [`Client::banner_modify_zip_file`] for banner `banner_id` and a zip named `file_name`.
     pub async fn banner_upload_zip(
         &self,
         banner_id: i64,
         file_name: &str,
         zip: impl Into<bytes::Bytes>,
     ) -> Result<crate::types::Ack, Error> {
-        if banner_id <= 0 {
+        let file = crate::types::ZipFile::new(file_name, zip);
+        self.banner_modify_zip_file(crate::generated::BannerModifyZipFile::new(banner_id, file))
+            .await
+    }
+
+    fn zip_request(
+        &self,
+        request: &crate::generated::BannerModifyZipFile,
+    ) -> Result<HttpRequest, Error> {
+        use crate::generated::BannerModifyZipFile;
+        request.validate()?;
+        if request.object_id <= 0 {
             return Err(InvalidInput::new("objectID", "must be a positive banner ID").into());
         }
-        let zip = zip.into();
-        if zip.is_empty() {
-            return Err(InvalidInput::new("zipFile", "is empty").into());
-        }
-        let url = format!(
-            "{}?object=banner&action=modify&actionObject=zipFile&objectID={banner_id}",
-            self.inner.base_url
-        );
+        // Nav block + objectID + extras, checked like every other call; `encoding` joins them.
+        let params = request.params().body;
+        let (nav, rest) = self.split_and_check(&params)?;
+        let mut query: Vec<(String, FormValue)> = nav.to_vec();
+        query.push((
+            "encoding".into(),
+            FormValue::Str(self.inner.encoding.wire().into()),
+        ));
+        query.extend(rest.iter().cloned());
+        let query = crate::form::encode(&query, self.inner.encoding)?;
+        let query = String::from_utf8(query)
+            .map_err(|_| InvalidInput::new("zipFile", "the query is not ASCII"))?;
+        let url = format!("{}?{query}", self.inner.base_url);
         let mut form = th_core::multipart::Multipart::new();
         if let Auth::Legacy {
             login,
             password_hash,
         } = &self.inner.auth
         {
+            if self.inner.encoding == Encoding::Cp1251 && !login.is_ascii() {
+                return Err(InvalidInput::new(
+                    "loginAccount",
+                    "a non-ASCII login cannot go in a CP-1251 multipart body; use UTF-8",
+                )
+                .into());
+            }
             form = form
                 .text("loginAccount", login)
                 .text("loginPassword", password_hash.expose());
         }
-        form = form.text("encoding", self.inner.encoding.wire()).file(
+        let zip = &request.zip_file;
+        form = form.file(
             "zipFile",
-            file_name,
+            zip.file_name(),
             "application/zip",
-            zip,
+            zip.content().clone(),
         );
         let (content_type, body) = form.finish();
-        let mut request = HttpRequest::new(Method::POST, url)
-            .idempotent(false)
-            .operation(SERVICE, "banner.modify.zipFile");
-        request.body = body;
+        let mut http = HttpRequest::new(Method::POST, url)
+            .header(
+                http::header::ACCEPT,
+                http::HeaderValue::from_static("application/xml, text/xml"),
+            )
+            .idempotent(BannerModifyZipFile::INFO.idempotent)
+            .operation(SERVICE, BannerModifyZipFile::INFO.wire);
+        http.body = body;
         let ct = http::HeaderValue::from_str(&content_type)
             .map_err(|_| InvalidInput::new("zipFile", "bad multipart boundary"))?;
-        request.headers.insert(http::header::CONTENT_TYPE, ct);
-        let request = self.authorize(request)?;
-        let response = self.inner.transport.send(request).await?;
-        self.decode(&response)
+        http.headers.insert(http::header::CONTENT_TYPE, ct);
+        self.authorize(http)
     }
 
     pub(crate) async fn call<T: FromXml>(
@@ -515,12 +599,13 @@ impl Client {
         self.decode(&response)
     }
 
-    fn http_request(
+    /// Splits the navigation block (the leading fixed params) from the rest and checks the rest:
+    /// no reserved names, valid names, `limit` 1..=1000 and `offset` >= 0.
+    #[allow(clippy::type_complexity)]
+    fn split_and_check<'p>(
         &self,
-        info: &MethodInfo,
-        params: Vec<(String, FormValue)>,
-    ) -> Result<HttpRequest, Error> {
-        // The navigation block comes first in `params` (fixed params); split it off.
+        params: &'p [(String, FormValue)],
+    ) -> Result<(&'p [(String, FormValue)], &'p [(String, FormValue)]), Error> {
         let nav_len = params
             .iter()
             .take(3)
@@ -558,6 +643,23 @@ impl Client {
                 }
             }
         }
+        Ok((nav, rest))
+    }
+
+    fn http_request(
+        &self,
+        info: &MethodInfo,
+        params: Vec<(String, FormValue)>,
+    ) -> Result<HttpRequest, Error> {
+        if info.wire == crate::generated::BannerModifyZipFile::INFO.wire {
+            // Its file cannot travel in a form body; only the multipart path sends it.
+            return Err(InvalidInput::new(
+                "zipFile",
+                "is a file: send it with Client::banner_modify_zip_file (multipart)",
+            )
+            .into());
+        }
+        let (nav, rest) = self.split_and_check(&params)?;
         let mut all: Vec<(String, FormValue)> = Vec::with_capacity(params.len() + 4);
         if let Auth::Legacy {
             login,
@@ -640,7 +742,7 @@ impl Client {
     /// Turns a response into the result or the right error.
     fn decode<T: FromXml>(&self, response: &HttpResponse) -> Result<T, Error> {
         let secrets = self.secrets();
-        let text = match body_text(response) {
+        let text = match body_text(response, self.inner.encoding) {
             Ok(t) => t,
             Err(why) if response.status.is_success() => {
                 return Err(DecodeError::new("XML", why, &response.body, &secrets).into());
@@ -674,8 +776,9 @@ impl Client {
 }
 
 /// The body as UTF-8 text: CP-1251 (by the `Content-Type` charset or the XML declaration) is
-/// converted; anything else must be valid UTF-8.
-pub(crate) fn body_text(response: &HttpResponse) -> Result<Cow<'_, str>, String> {
+/// converted; an unlabelled body that is not valid UTF-8 is read as CP-1251 when the client
+/// sent `encoding=CP-1251`; anything else must be valid UTF-8.
+pub(crate) fn body_text(response: &HttpResponse, sent: Encoding) -> Result<Cow<'_, str>, String> {
     let body = &response.body[..];
     let from_header = response.content_type().and_then(|ct| {
         ct.to_ascii_lowercase()
@@ -699,9 +802,10 @@ pub(crate) fn body_text(response: &HttpResponse) -> Result<Cow<'_, str>, String>
             Some(rest[..end].to_owned())
         });
     let label = from_header.or(from_decl);
-    let cp1251 = label
-        .as_deref()
-        .is_some_and(|l| matches!(l, "windows-1251" | "cp1251" | "cp-1251"));
+    let cp1251 = match label.as_deref() {
+        Some(l) => matches!(l, "windows-1251" | "cp1251" | "cp-1251"),
+        None => sent == Encoding::Cp1251 && std::str::from_utf8(body).is_err(),
+    };
     if cp1251 {
         let (text, _, bad) = encoding_rs::WINDOWS_1251.decode(body);
         if bad {

@@ -81,23 +81,31 @@ pub fn convert<'t>(
             if text.is_ascii() {
                 return Ok(Cow::Borrowed(text.as_bytes()));
             }
-            let mut out = Vec::with_capacity(text.len());
-            for ch in text.chars() {
-                let mut buf = [0u8; 4];
-                let s = ch.encode_utf8(&mut buf);
-                let (bytes, _, bad) = encoding_rs::WINDOWS_1251.encode(s);
-                if bad {
-                    return Err(InvalidInput::new(
-                        field.to_owned(),
-                        format!(
-                            "the character {ch:?} (U+{:04X}) cannot be sent in CP-1251",
-                            u32::from(ch)
-                        ),
-                    ));
+            // One pass with encoding_rs; it stops at the first character CP-1251 lacks.
+            let mut encoder = encoding_rs::WINDOWS_1251.new_encoder();
+            let cap = encoder
+                .max_buffer_length_from_utf8_without_replacement(text.len())
+                .unwrap_or(text.len());
+            let mut out = vec![0u8; cap];
+            let (result, _, written) =
+                encoder.encode_from_utf8_without_replacement(text, &mut out, true);
+            match result {
+                encoding_rs::EncoderResult::InputEmpty => {
+                    out.truncate(written);
+                    Ok(Cow::Owned(out))
                 }
-                out.extend_from_slice(&bytes);
+                encoding_rs::EncoderResult::Unmappable(ch) => Err(InvalidInput::new(
+                    field.to_owned(),
+                    format!(
+                        "the character {ch:?} (U+{:04X}) cannot be sent in CP-1251",
+                        u32::from(ch)
+                    ),
+                )),
+                encoding_rs::EncoderResult::OutputFull => Err(InvalidInput::new(
+                    field.to_owned(),
+                    "could not be converted to CP-1251",
+                )),
             }
-            Ok(Cow::Owned(out))
         }
     }
 }
@@ -152,6 +160,26 @@ mod tests {
         let bad = vec![("name".to_owned(), s("tea 🍵"))];
         let e = encode(&bad, Encoding::Cp1251).unwrap_err();
         assert_eq!(e.field, "name");
-        assert!(e.reason.contains("CP-1251"), "{e}");
+        assert!(
+            e.reason.contains("U+1F375") && e.reason.contains("CP-1251"),
+            "{e}"
+        );
+        // A list item names its flattened key; a key is converted too.
+        let bad = vec![(
+            "textData[]".to_owned(),
+            FormValue::List(vec![s("ok"), s("日本")]),
+        )];
+        let e = encode(&bad, Encoding::Cp1251).unwrap_err();
+        assert_eq!(e.field, "textData[]");
+        assert!(e.reason.contains("U+65E5"), "{e}");
+        let body = encode(&[("ёлка".to_owned(), s("Ё"))], Encoding::Cp1251).unwrap();
+        assert_eq!(String::from_utf8(body).unwrap(), "%B8%EB%EA%E0=%A8");
+        // Every CP-1251 letter survives the round trip through encoding_rs.
+        let all = "АБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯабвгдеёжзийклмнопрстуфхцчшщъыьэюя№«»—€";
+        let bytes = convert(all, Encoding::Cp1251, "x").unwrap();
+        assert_eq!(bytes.len(), all.chars().count());
+        let (back, _, bad) = encoding_rs::WINDOWS_1251.decode(&bytes);
+        assert!(!bad);
+        assert_eq!(back, all);
     }
 }

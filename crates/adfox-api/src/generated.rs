@@ -1094,6 +1094,8 @@ pub struct AccountAddCampaign {
     /// Industry.
     pub sector_id: Option<i64>,
     /// 0 by priority, 1 by % of traffic.
+    ///
+    /// Server default: `0`.
     pub rotation_method_id: Option<i64>,
     /// Share of traffic 1..100 (with rotationMethodID=1).
     pub traffic_percents: Option<i64>,
@@ -1102,6 +1104,8 @@ pub struct AccountAddCampaign {
     /// Session flight (0/1).
     pub is_session: Option<bool>,
     /// 0 max speed, 1 even per day, 2 even over period, 3 as 2 with auto-extend.
+    ///
+    /// Server default: `0`.
     pub impressions_smooth_type_id: Option<i64>,
     /// Impressions limit, total (1..2147483647).
     pub max_impressions: Option<i64>,
@@ -1148,6 +1152,8 @@ pub struct AccountAddCampaign {
     /// Banner sequence.
     pub banner_sequence: Option<i64>,
     /// Clicks smoothing, as impressionsSmoothTypeID.
+    ///
+    /// Server default: `0`.
     pub clicks_smooth_type_id: Option<i64>,
     /// OKVED codes, sent as `okveds[]=...`.
     pub okveds: Option<Vec<String>>,
@@ -1271,6 +1277,8 @@ impl AccountAddCampaign {
     }
 
     /// 0 by priority, 1 by % of traffic.
+    ///
+    /// Server default: `0`.
     pub fn rotation_method_id(mut self, value: impl Into<i64>) -> Self {
         self.rotation_method_id = Some(value.into());
         self
@@ -1295,6 +1303,8 @@ impl AccountAddCampaign {
     }
 
     /// 0 max speed, 1 even per day, 2 even over period, 3 as 2 with auto-extend.
+    ///
+    /// Server default: `0`.
     pub fn impressions_smooth_type_id(mut self, value: impl Into<i64>) -> Self {
         self.impressions_smooth_type_id = Some(value.into());
         self
@@ -1433,6 +1443,8 @@ impl AccountAddCampaign {
     }
 
     /// Clicks smoothing, as impressionsSmoothTypeID.
+    ///
+    /// Server default: `0`.
     pub fn clicks_smooth_type_id(mut self, value: impl Into<i64>) -> Self {
         self.clicks_smooth_type_id = Some(value.into());
         self
@@ -2878,7 +2890,9 @@ pub struct AccountAddZone {
     pub site_id: i64,
     /// Category.
     pub category_id: Option<i64>,
-    /// Auto referrer (default 1).
+    /// Auto referrer (1 on, 0 off).
+    ///
+    /// Server default: `1`.
     pub is_auto_referer: Option<bool>,
     /// 0 standard, 1 POSIX.2.
     pub template_type_id: Option<i64>,
@@ -2911,7 +2925,9 @@ impl AccountAddZone {
         self
     }
 
-    /// Auto referrer (default 1).
+    /// Auto referrer (1 on, 0 off).
+    ///
+    /// Server default: `1`.
     pub fn is_auto_referer(mut self, value: impl Into<bool>) -> Self {
         self.is_auto_referer = Some(value.into());
         self
@@ -3300,11 +3316,17 @@ impl Client {
 /// Wire: `account.list.advertiser` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=advertiser`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListAdvertiser {
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub action_object_id: Option<i64>,
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub offset: Option<i64>,
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub limit: Option<i64>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
@@ -3316,19 +3338,25 @@ impl AccountListAdvertiser {
         Self::default()
     }
 
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub fn action_object_id(mut self, value: impl Into<i64>) -> Self {
         self.action_object_id = Some(value.into());
         self
     }
 
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub fn offset(mut self, value: impl Into<i64>) -> Self {
         self.offset = Some(value.into());
         self
     }
 
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub fn limit(mut self, value: impl Into<i64>) -> Self {
         self.limit = Some(value.into());
         self
@@ -3419,19 +3447,27 @@ impl Client {
 /// Wire: `account.list.superCampaign` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=superCampaign`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListSuperCampaign {
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub action_object_id: Option<i64>,
     /// Added on or after (`YYYY-MM-DD`).
     pub date_added_from: Option<Date>,
     /// Added on or before.
     pub date_added_to: Option<Date>,
-    /// `advanced` (default), `common` (ID, name) or `short`.
+    /// `advanced`, `common` (ID, name) or `short` (ID, name, status, dates).
+    ///
+    /// Server default: `advanced`.
     pub show: Option<String>,
     /// Name substring.
     pub search: Option<String>,
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub offset: Option<i64>,
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub limit: Option<i64>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
@@ -3443,7 +3479,9 @@ impl AccountListSuperCampaign {
         Self::default()
     }
 
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub fn action_object_id(mut self, value: impl Into<i64>) -> Self {
         self.action_object_id = Some(value.into());
         self
@@ -3461,7 +3499,9 @@ impl AccountListSuperCampaign {
         self
     }
 
-    /// `advanced` (default), `common` (ID, name) or `short`.
+    /// `advanced`, `common` (ID, name) or `short` (ID, name, status, dates).
+    ///
+    /// Server default: `advanced`.
     pub fn show(mut self, value: impl Into<String>) -> Self {
         self.show = Some(value.into());
         self
@@ -3473,13 +3513,17 @@ impl AccountListSuperCampaign {
         self
     }
 
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub fn offset(mut self, value: impl Into<i64>) -> Self {
         self.offset = Some(value.into());
         self
     }
 
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub fn limit(mut self, value: impl Into<i64>) -> Self {
         self.limit = Some(value.into());
         self
@@ -3590,7 +3634,9 @@ impl Client {
 /// Wire: `account.list.campaign` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=campaign`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListCampaign {
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub action_object_id: Option<i64>,
     /// Only flights of this campaign.
     pub super_campaign_id: Option<i64>,
@@ -3599,16 +3645,24 @@ pub struct AccountListCampaign {
     /// Added on or before.
     pub date_added_to: Option<Date>,
     /// `advanced`, `common`, `short`, or a targeting view (`targetingTime`, ..., `targetingUser`: need actionObjectID).
+    ///
+    /// Server default: `advanced`.
     pub show: Option<String>,
     /// Name substring.
     pub search: Option<String>,
     /// User criterion 1..63 (with `show=targetingUser`).
     pub criteria_id: Option<i64>,
-    /// `denied` (default), `allowed` or `all`.
+    /// `denied`, `allowed` or `all`.
+    ///
+    /// Server default: `denied`.
     pub show_mode: Option<String>,
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub offset: Option<i64>,
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub limit: Option<i64>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
@@ -3620,7 +3674,9 @@ impl AccountListCampaign {
         Self::default()
     }
 
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub fn action_object_id(mut self, value: impl Into<i64>) -> Self {
         self.action_object_id = Some(value.into());
         self
@@ -3645,6 +3701,8 @@ impl AccountListCampaign {
     }
 
     /// `advanced`, `common`, `short`, or a targeting view (`targetingTime`, ..., `targetingUser`: need actionObjectID).
+    ///
+    /// Server default: `advanced`.
     pub fn show(mut self, value: impl Into<String>) -> Self {
         self.show = Some(value.into());
         self
@@ -3662,19 +3720,25 @@ impl AccountListCampaign {
         self
     }
 
-    /// `denied` (default), `allowed` or `all`.
+    /// `denied`, `allowed` or `all`.
+    ///
+    /// Server default: `denied`.
     pub fn show_mode(mut self, value: impl Into<String>) -> Self {
         self.show_mode = Some(value.into());
         self
     }
 
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub fn offset(mut self, value: impl Into<i64>) -> Self {
         self.offset = Some(value.into());
         self
     }
 
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub fn limit(mut self, value: impl Into<i64>) -> Self {
         self.limit = Some(value.into());
         self
@@ -3803,17 +3867,25 @@ impl Client {
 /// Wire: `account.list.banner` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=banner`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListBanner {
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub action_object_id: Option<i64>,
     /// Only banners of these flights (comma list).
     pub list_campaign_i_ds: Option<IdList>,
-    /// `advanced` (default), `common` (ID, name) or `short`.
+    /// `advanced`, `common` (ID, name) or `short` (ID, name, status, dates).
+    ///
+    /// Server default: `advanced`.
     pub show: Option<String>,
     /// Name substring.
     pub search: Option<String>,
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub offset: Option<i64>,
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub limit: Option<i64>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
@@ -3825,7 +3897,9 @@ impl AccountListBanner {
         Self::default()
     }
 
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub fn action_object_id(mut self, value: impl Into<i64>) -> Self {
         self.action_object_id = Some(value.into());
         self
@@ -3837,7 +3911,9 @@ impl AccountListBanner {
         self
     }
 
-    /// `advanced` (default), `common` (ID, name) or `short`.
+    /// `advanced`, `common` (ID, name) or `short` (ID, name, status, dates).
+    ///
+    /// Server default: `advanced`.
     pub fn show(mut self, value: impl Into<String>) -> Self {
         self.show = Some(value.into());
         self
@@ -3849,13 +3925,17 @@ impl AccountListBanner {
         self
     }
 
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub fn offset(mut self, value: impl Into<i64>) -> Self {
         self.offset = Some(value.into());
         self
     }
 
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub fn limit(mut self, value: impl Into<i64>) -> Self {
         self.limit = Some(value.into());
         self
@@ -3960,11 +4040,17 @@ impl Client {
 /// Wire: `account.list.website` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=website`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListWebsite {
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub action_object_id: Option<i64>,
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub offset: Option<i64>,
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub limit: Option<i64>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
@@ -3976,19 +4062,25 @@ impl AccountListWebsite {
         Self::default()
     }
 
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub fn action_object_id(mut self, value: impl Into<i64>) -> Self {
         self.action_object_id = Some(value.into());
         self
     }
 
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub fn offset(mut self, value: impl Into<i64>) -> Self {
         self.offset = Some(value.into());
         self
     }
 
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub fn limit(mut self, value: impl Into<i64>) -> Self {
         self.limit = Some(value.into());
         self
@@ -4079,11 +4171,17 @@ impl Client {
 /// Wire: `account.list.position` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=position`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListPosition {
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub action_object_id: Option<i64>,
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub offset: Option<i64>,
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub limit: Option<i64>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
@@ -4095,19 +4193,25 @@ impl AccountListPosition {
         Self::default()
     }
 
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub fn action_object_id(mut self, value: impl Into<i64>) -> Self {
         self.action_object_id = Some(value.into());
         self
     }
 
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub fn offset(mut self, value: impl Into<i64>) -> Self {
         self.offset = Some(value.into());
         self
     }
 
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub fn limit(mut self, value: impl Into<i64>) -> Self {
         self.limit = Some(value.into());
         self
@@ -4198,13 +4302,19 @@ impl Client {
 /// Wire: `account.list.defaultBanner` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=defaultBanner`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListDefaultBanner {
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub action_object_id: Option<i64>,
     /// Only these places (comma list).
     pub list_place_i_ds: Option<IdList>,
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub offset: Option<i64>,
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub limit: Option<i64>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
@@ -4216,7 +4326,9 @@ impl AccountListDefaultBanner {
         Self::default()
     }
 
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub fn action_object_id(mut self, value: impl Into<i64>) -> Self {
         self.action_object_id = Some(value.into());
         self
@@ -4228,13 +4340,17 @@ impl AccountListDefaultBanner {
         self
     }
 
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub fn offset(mut self, value: impl Into<i64>) -> Self {
         self.offset = Some(value.into());
         self
     }
 
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub fn limit(mut self, value: impl Into<i64>) -> Self {
         self.limit = Some(value.into());
         self
@@ -4331,11 +4447,17 @@ impl Client {
 /// Wire: `account.list.contractor` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=contractor`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListContractor {
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub action_object_id: Option<i64>,
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub offset: Option<i64>,
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub limit: Option<i64>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
@@ -4347,19 +4469,25 @@ impl AccountListContractor {
         Self::default()
     }
 
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub fn action_object_id(mut self, value: impl Into<i64>) -> Self {
         self.action_object_id = Some(value.into());
         self
     }
 
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub fn offset(mut self, value: impl Into<i64>) -> Self {
         self.offset = Some(value.into());
         self
     }
 
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub fn limit(mut self, value: impl Into<i64>) -> Self {
         self.limit = Some(value.into());
         self
@@ -4450,11 +4578,17 @@ impl Client {
 /// Wire: `account.list.contract` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=contract`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListContract {
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub action_object_id: Option<i64>,
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub offset: Option<i64>,
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub limit: Option<i64>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
@@ -4466,19 +4600,25 @@ impl AccountListContract {
         Self::default()
     }
 
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub fn action_object_id(mut self, value: impl Into<i64>) -> Self {
         self.action_object_id = Some(value.into());
         self
     }
 
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub fn offset(mut self, value: impl Into<i64>) -> Self {
         self.offset = Some(value.into());
         self
     }
 
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub fn limit(mut self, value: impl Into<i64>) -> Self {
         self.limit = Some(value.into());
         self
@@ -4569,11 +4709,17 @@ impl Client {
 /// Wire: `account.list.bannerKktu` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=bannerKktu`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListBannerKktu {
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub action_object_id: Option<i64>,
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub offset: Option<i64>,
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub limit: Option<i64>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
@@ -4585,19 +4731,25 @@ impl AccountListBannerKktu {
         Self::default()
     }
 
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub fn action_object_id(mut self, value: impl Into<i64>) -> Self {
         self.action_object_id = Some(value.into());
         self
     }
 
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub fn offset(mut self, value: impl Into<i64>) -> Self {
         self.offset = Some(value.into());
         self
     }
 
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub fn limit(mut self, value: impl Into<i64>) -> Self {
         self.limit = Some(value.into());
         self
@@ -4688,13 +4840,19 @@ impl Client {
 /// Wire: `account.list.place` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=place`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListPlace {
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub action_object_id: Option<i64>,
     /// Only places of this website.
     pub action_object_id2: Option<i64>,
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub offset: Option<i64>,
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub limit: Option<i64>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
@@ -4706,7 +4864,9 @@ impl AccountListPlace {
         Self::default()
     }
 
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub fn action_object_id(mut self, value: impl Into<i64>) -> Self {
         self.action_object_id = Some(value.into());
         self
@@ -4718,13 +4878,17 @@ impl AccountListPlace {
         self
     }
 
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub fn offset(mut self, value: impl Into<i64>) -> Self {
         self.offset = Some(value.into());
         self
     }
 
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub fn limit(mut self, value: impl Into<i64>) -> Self {
         self.limit = Some(value.into());
         self
@@ -4821,13 +4985,19 @@ impl Client {
 /// Wire: `account.list.zone` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=zone`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListZone {
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub action_object_id: Option<i64>,
     /// Only zones of this website.
     pub action_object_id2: Option<i64>,
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub offset: Option<i64>,
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub limit: Option<i64>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
@@ -4839,7 +5009,9 @@ impl AccountListZone {
         Self::default()
     }
 
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub fn action_object_id(mut self, value: impl Into<i64>) -> Self {
         self.action_object_id = Some(value.into());
         self
@@ -4851,13 +5023,17 @@ impl AccountListZone {
         self
     }
 
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub fn offset(mut self, value: impl Into<i64>) -> Self {
         self.offset = Some(value.into());
         self
     }
 
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub fn limit(mut self, value: impl Into<i64>) -> Self {
         self.limit = Some(value.into());
         self
@@ -4954,13 +5130,19 @@ impl Client {
 /// Wire: `account.list.bannerPlacements` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=bannerPlacements`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountListBannerPlacements {
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub action_object_id: Option<i64>,
     /// The banner.
     pub banner_id: i64,
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub offset: Option<i64>,
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub limit: Option<i64>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
@@ -4978,19 +5160,25 @@ impl AccountListBannerPlacements {
         }
     }
 
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub fn action_object_id(mut self, value: impl Into<i64>) -> Self {
         self.action_object_id = Some(value.into());
         self
     }
 
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub fn offset(mut self, value: impl Into<i64>) -> Self {
         self.offset = Some(value.into());
         self
     }
 
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub fn limit(mut self, value: impl Into<i64>) -> Self {
         self.limit = Some(value.into());
         self
@@ -5087,13 +5275,19 @@ impl Client {
 /// Wire: `account.list.activeBanners` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=activeBanners`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListActiveBanners {
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub action_object_id: Option<i64>,
     /// The date.
     pub date: Option<Date>,
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub offset: Option<i64>,
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub limit: Option<i64>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
@@ -5105,7 +5299,9 @@ impl AccountListActiveBanners {
         Self::default()
     }
 
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub fn action_object_id(mut self, value: impl Into<i64>) -> Self {
         self.action_object_id = Some(value.into());
         self
@@ -5117,13 +5313,17 @@ impl AccountListActiveBanners {
         self
     }
 
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub fn offset(mut self, value: impl Into<i64>) -> Self {
         self.offset = Some(value.into());
         self
     }
 
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub fn limit(mut self, value: impl Into<i64>) -> Self {
         self.limit = Some(value.into());
         self
@@ -5216,13 +5416,19 @@ impl Client {
 /// Wire: `account.list.category` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=category`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListCategory {
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub action_object_id: Option<i64>,
     /// 0 permanent, 1 temporary.
     pub kind: Option<i64>,
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub offset: Option<i64>,
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub limit: Option<i64>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
@@ -5234,7 +5440,9 @@ impl AccountListCategory {
         Self::default()
     }
 
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub fn action_object_id(mut self, value: impl Into<i64>) -> Self {
         self.action_object_id = Some(value.into());
         self
@@ -5246,13 +5454,17 @@ impl AccountListCategory {
         self
     }
 
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub fn offset(mut self, value: impl Into<i64>) -> Self {
         self.offset = Some(value.into());
         self
     }
 
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub fn limit(mut self, value: impl Into<i64>) -> Self {
         self.limit = Some(value.into());
         self
@@ -5345,11 +5557,17 @@ impl Client {
 /// Wire: `account.list.bannerType` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=bannerType`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListBannerType {
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub action_object_id: Option<i64>,
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub offset: Option<i64>,
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub limit: Option<i64>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
@@ -5361,19 +5579,25 @@ impl AccountListBannerType {
         Self::default()
     }
 
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub fn action_object_id(mut self, value: impl Into<i64>) -> Self {
         self.action_object_id = Some(value.into());
         self
     }
 
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub fn offset(mut self, value: impl Into<i64>) -> Self {
         self.offset = Some(value.into());
         self
     }
 
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub fn limit(mut self, value: impl Into<i64>) -> Self {
         self.limit = Some(value.into());
         self
@@ -5464,11 +5688,17 @@ impl Client {
 /// Wire: `account.list.targetingProfile` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=targetingProfile`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListTargetingProfile {
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub action_object_id: Option<i64>,
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub offset: Option<i64>,
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub limit: Option<i64>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
@@ -5480,19 +5710,25 @@ impl AccountListTargetingProfile {
         Self::default()
     }
 
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub fn action_object_id(mut self, value: impl Into<i64>) -> Self {
         self.action_object_id = Some(value.into());
         self
     }
 
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub fn offset(mut self, value: impl Into<i64>) -> Self {
         self.offset = Some(value.into());
         self
     }
 
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub fn limit(mut self, value: impl Into<i64>) -> Self {
         self.limit = Some(value.into());
         self
@@ -5578,40 +5814,47 @@ impl Client {
     }
 }
 
-/// Lists banner templates of a banner type (`actionObjectID` = banner type, required).
+/// Lists banner templates of a banner type.
 ///
 /// Wire: `account.list.template` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=template`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountListTemplate {
-    /// Only this object (default 0 = all).
-    pub action_object_id: Option<i64>,
-    /// Rows to skip (default 0).
+    /// The banner type whose templates to list.
+    pub action_object_id: i64,
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub offset: Option<i64>,
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub limit: Option<i64>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
 
 impl AccountListTemplate {
-    /// Creates the request (it has no required params).
-    pub fn new() -> Self {
-        Self::default()
+    /// Creates the request with its required params.
+    pub fn new(action_object_id: impl Into<i64>) -> Self {
+        Self {
+            action_object_id: action_object_id.into(),
+            offset: None,
+            limit: None,
+            extra: Vec::new(),
+        }
     }
 
-    /// Only this object (default 0 = all).
-    pub fn action_object_id(mut self, value: impl Into<i64>) -> Self {
-        self.action_object_id = Some(value.into());
-        self
-    }
-
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub fn offset(mut self, value: impl Into<i64>) -> Self {
         self.offset = Some(value.into());
         self
     }
 
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub fn limit(mut self, value: impl Into<i64>) -> Self {
         self.limit = Some(value.into());
         self
@@ -5686,7 +5929,7 @@ impl ApiRequest for AccountListTemplate {
 }
 
 impl Client {
-    /// Lists banner templates of a banner type (`actionObjectID` = banner type, required).
+    /// Lists banner templates of a banner type.
     ///
     /// Wire: `account.list.template`; params: [`AccountListTemplate`].
     pub async fn account_list_template(
@@ -5704,11 +5947,17 @@ impl Client {
 /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListWebmaster {
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub action_object_id: Option<i64>,
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub offset: Option<i64>,
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub limit: Option<i64>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
@@ -5720,19 +5969,25 @@ impl AccountListWebmaster {
         Self::default()
     }
 
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub fn action_object_id(mut self, value: impl Into<i64>) -> Self {
         self.action_object_id = Some(value.into());
         self
     }
 
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub fn offset(mut self, value: impl Into<i64>) -> Self {
         self.offset = Some(value.into());
         self
     }
 
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub fn limit(mut self, value: impl Into<i64>) -> Self {
         self.limit = Some(value.into());
         self
@@ -5827,11 +6082,17 @@ impl Client {
 /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListAssistant {
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub action_object_id: Option<i64>,
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub offset: Option<i64>,
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub limit: Option<i64>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
@@ -5843,19 +6104,25 @@ impl AccountListAssistant {
         Self::default()
     }
 
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub fn action_object_id(mut self, value: impl Into<i64>) -> Self {
         self.action_object_id = Some(value.into());
         self
     }
 
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub fn offset(mut self, value: impl Into<i64>) -> Self {
         self.offset = Some(value.into());
         self
     }
 
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub fn limit(mut self, value: impl Into<i64>) -> Self {
         self.limit = Some(value.into());
         self
@@ -5950,11 +6217,17 @@ impl Client {
 /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListAdNetwork {
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub action_object_id: Option<i64>,
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub offset: Option<i64>,
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub limit: Option<i64>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
@@ -5966,19 +6239,25 @@ impl AccountListAdNetwork {
         Self::default()
     }
 
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub fn action_object_id(mut self, value: impl Into<i64>) -> Self {
         self.action_object_id = Some(value.into());
         self
     }
 
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub fn offset(mut self, value: impl Into<i64>) -> Self {
         self.offset = Some(value.into());
         self
     }
 
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub fn limit(mut self, value: impl Into<i64>) -> Self {
         self.limit = Some(value.into());
         self
@@ -6073,11 +6352,17 @@ impl Client {
 /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListAdNetworkWebsitePlace {
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub action_object_id: Option<i64>,
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub offset: Option<i64>,
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub limit: Option<i64>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
@@ -6089,19 +6374,25 @@ impl AccountListAdNetworkWebsitePlace {
         Self::default()
     }
 
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub fn action_object_id(mut self, value: impl Into<i64>) -> Self {
         self.action_object_id = Some(value.into());
         self
     }
 
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub fn offset(mut self, value: impl Into<i64>) -> Self {
         self.offset = Some(value.into());
         self
     }
 
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub fn limit(mut self, value: impl Into<i64>) -> Self {
         self.limit = Some(value.into());
         self
@@ -6196,11 +6487,17 @@ impl Client {
 /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListRequest {
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub action_object_id: Option<i64>,
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub offset: Option<i64>,
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub limit: Option<i64>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
@@ -6212,19 +6509,25 @@ impl AccountListRequest {
         Self::default()
     }
 
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub fn action_object_id(mut self, value: impl Into<i64>) -> Self {
         self.action_object_id = Some(value.into());
         self
     }
 
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub fn offset(mut self, value: impl Into<i64>) -> Self {
         self.offset = Some(value.into());
         self
     }
 
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub fn limit(mut self, value: impl Into<i64>) -> Self {
         self.limit = Some(value.into());
         self
@@ -6319,11 +6622,17 @@ impl Client {
 /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListTracingPoint {
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub action_object_id: Option<i64>,
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub offset: Option<i64>,
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub limit: Option<i64>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
@@ -6335,19 +6644,25 @@ impl AccountListTracingPoint {
         Self::default()
     }
 
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub fn action_object_id(mut self, value: impl Into<i64>) -> Self {
         self.action_object_id = Some(value.into());
         self
     }
 
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub fn offset(mut self, value: impl Into<i64>) -> Self {
         self.offset = Some(value.into());
         self
     }
 
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub fn limit(mut self, value: impl Into<i64>) -> Self {
         self.limit = Some(value.into());
         self
@@ -6442,11 +6757,17 @@ impl Client {
 /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListTracingPoint2 {
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub action_object_id: Option<i64>,
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub offset: Option<i64>,
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub limit: Option<i64>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
@@ -6458,19 +6779,25 @@ impl AccountListTracingPoint2 {
         Self::default()
     }
 
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub fn action_object_id(mut self, value: impl Into<i64>) -> Self {
         self.action_object_id = Some(value.into());
         self
     }
 
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub fn offset(mut self, value: impl Into<i64>) -> Self {
         self.offset = Some(value.into());
         self
     }
 
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub fn limit(mut self, value: impl Into<i64>) -> Self {
         self.limit = Some(value.into());
         self
@@ -6565,11 +6892,17 @@ impl Client {
 /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListUserCriterias {
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub action_object_id: Option<i64>,
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub offset: Option<i64>,
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub limit: Option<i64>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
@@ -6581,19 +6914,25 @@ impl AccountListUserCriterias {
         Self::default()
     }
 
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub fn action_object_id(mut self, value: impl Into<i64>) -> Self {
         self.action_object_id = Some(value.into());
         self
     }
 
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub fn offset(mut self, value: impl Into<i64>) -> Self {
         self.offset = Some(value.into());
         self
     }
 
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub fn limit(mut self, value: impl Into<i64>) -> Self {
         self.limit = Some(value.into());
         self
@@ -6688,11 +7027,17 @@ impl Client {
 /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListBannerPlaceReport {
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub action_object_id: Option<i64>,
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub offset: Option<i64>,
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub limit: Option<i64>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
@@ -6704,19 +7049,25 @@ impl AccountListBannerPlaceReport {
         Self::default()
     }
 
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub fn action_object_id(mut self, value: impl Into<i64>) -> Self {
         self.action_object_id = Some(value.into());
         self
     }
 
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub fn offset(mut self, value: impl Into<i64>) -> Self {
         self.offset = Some(value.into());
         self
     }
 
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub fn limit(mut self, value: impl Into<i64>) -> Self {
         self.limit = Some(value.into());
         self
@@ -6811,11 +7162,17 @@ impl Client {
 /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListMessage {
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub action_object_id: Option<i64>,
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub offset: Option<i64>,
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub limit: Option<i64>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
@@ -6827,19 +7184,25 @@ impl AccountListMessage {
         Self::default()
     }
 
-    /// Only this object (default 0 = all).
+    /// Only this object (0 = all).
+    ///
+    /// Server default: `0`.
     pub fn action_object_id(mut self, value: impl Into<i64>) -> Self {
         self.action_object_id = Some(value.into());
         self
     }
 
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub fn offset(mut self, value: impl Into<i64>) -> Self {
         self.offset = Some(value.into());
         self
     }
 
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub fn limit(mut self, value: impl Into<i64>) -> Self {
         self.limit = Some(value.into());
         self
@@ -7294,6 +7657,8 @@ impl Client {
 /// Deletes a zone.
 ///
 /// Wire: `account.delete.zone` (`POST`). Fixed params: `object=account`, `action=delete`, `actionObject=zone`.
+///
+/// **Provisional:** known by name from peer code; `actionObjectID` is inferred from the other single-object deletes
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountDeleteZone {
     /// The zone.
@@ -7325,7 +7690,7 @@ impl ApiRequest for AccountDeleteZone {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -7370,6 +7735,8 @@ impl ApiRequest for AccountDeleteZone {
 impl Client {
     /// Deletes a zone.
     ///
+    /// **Provisional:** known by name from peer code; `actionObjectID` is inferred from the other single-object deletes
+    ///
     /// Wire: `account.delete.zone`; params: [`AccountDeleteZone`].
     pub async fn account_delete_zone(&self, request: AccountDeleteZone) -> Result<Ack, Error> {
         self.execute(request).await
@@ -7379,6 +7746,8 @@ impl Client {
 /// Deletes a website.
 ///
 /// Wire: `account.delete.website` (`POST`). Fixed params: `object=account`, `action=delete`, `actionObject=website`.
+///
+/// **Provisional:** known by name from peer code; `actionObjectID` is inferred from the other single-object deletes
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountDeleteWebsite {
     /// The website.
@@ -7410,7 +7779,7 @@ impl ApiRequest for AccountDeleteWebsite {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -7455,6 +7824,8 @@ impl ApiRequest for AccountDeleteWebsite {
 impl Client {
     /// Deletes a website.
     ///
+    /// **Provisional:** known by name from peer code; `actionObjectID` is inferred from the other single-object deletes
+    ///
     /// Wire: `account.delete.website`; params: [`AccountDeleteWebsite`].
     pub async fn account_delete_website(
         &self,
@@ -7467,6 +7838,8 @@ impl Client {
 /// Deletes a template.
 ///
 /// Wire: `account.delete.template` (`POST`). Fixed params: `object=account`, `action=delete`, `actionObject=template`.
+///
+/// **Provisional:** known by name from peer code; `actionObjectID` is inferred from the other single-object deletes
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountDeleteTemplate {
     /// The template.
@@ -7498,7 +7871,7 @@ impl ApiRequest for AccountDeleteTemplate {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -7542,6 +7915,8 @@ impl ApiRequest for AccountDeleteTemplate {
 
 impl Client {
     /// Deletes a template.
+    ///
+    /// **Provisional:** known by name from peer code; `actionObjectID` is inferred from the other single-object deletes
     ///
     /// Wire: `account.delete.template`; params: [`AccountDeleteTemplate`].
     pub async fn account_delete_template(
@@ -7643,6 +8018,8 @@ impl Client {
 /// Deletes a tracing point.
 ///
 /// Wire: `account.delete.tracingPoint` (`POST`). Fixed params: `object=account`, `action=delete`, `actionObject=tracingPoint`.
+///
+/// **Provisional:** known by name from peer code; `actionObjectID` is inferred from the other single-object deletes
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountDeleteTracingPoint {
     /// The tracing point.
@@ -7674,7 +8051,7 @@ impl ApiRequest for AccountDeleteTracingPoint {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -7718,6 +8095,8 @@ impl ApiRequest for AccountDeleteTracingPoint {
 
 impl Client {
     /// Deletes a tracing point.
+    ///
+    /// **Provisional:** known by name from peer code; `actionObjectID` is inferred from the other single-object deletes
     ///
     /// Wire: `account.delete.tracingPoint`; params: [`AccountDeleteTracingPoint`].
     pub async fn account_delete_tracing_point(
@@ -7904,6 +8283,8 @@ impl Client {
 /// Deletes an assistant.
 ///
 /// Wire: `account.delete.assistant` (`POST`). Fixed params: `object=account`, `action=delete`, `actionObject=assistant`.
+///
+/// **Provisional:** known by name from peer code; `actionObjectID` is inferred from the other single-object deletes
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountDeleteAssistant {
     /// The assistant.
@@ -7935,7 +8316,7 @@ impl ApiRequest for AccountDeleteAssistant {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -7979,6 +8360,8 @@ impl ApiRequest for AccountDeleteAssistant {
 
 impl Client {
     /// Deletes an assistant.
+    ///
+    /// **Provisional:** known by name from peer code; `actionObjectID` is inferred from the other single-object deletes
     ///
     /// Wire: `account.delete.assistant`; params: [`AccountDeleteAssistant`].
     pub async fn account_delete_assistant(
@@ -8119,9 +8502,13 @@ impl Client {
 /// Wire: `account.utility.geoTree` (`POST`). Fixed params: `object=account`, `action=utility`, `actionObject=geoTree`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountUtilityGeoTree {
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub offset: Option<i64>,
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub limit: Option<i64>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
@@ -8133,13 +8520,17 @@ impl AccountUtilityGeoTree {
         Self::default()
     }
 
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub fn offset(mut self, value: impl Into<i64>) -> Self {
         self.offset = Some(value.into());
         self
     }
 
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub fn limit(mut self, value: impl Into<i64>) -> Self {
         self.limit = Some(value.into());
         self
@@ -8224,9 +8615,13 @@ impl Client {
 /// Wire: `account.utility.sector` (`POST`). Fixed params: `object=account`, `action=utility`, `actionObject=sector`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountUtilitySector {
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub offset: Option<i64>,
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub limit: Option<i64>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
@@ -8238,13 +8633,17 @@ impl AccountUtilitySector {
         Self::default()
     }
 
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub fn offset(mut self, value: impl Into<i64>) -> Self {
         self.offset = Some(value.into());
         self
     }
 
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub fn limit(mut self, value: impl Into<i64>) -> Self {
         self.limit = Some(value.into());
         self
@@ -10186,9 +10585,13 @@ impl Client {
 pub struct CampaignListBanner {
     /// The flight.
     pub object_id: i64,
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub offset: Option<i64>,
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub limit: Option<i64>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
@@ -10205,13 +10608,17 @@ impl CampaignListBanner {
         }
     }
 
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub fn offset(mut self, value: impl Into<i64>) -> Self {
         self.offset = Some(value.into());
         self
     }
 
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub fn limit(mut self, value: impl Into<i64>) -> Self {
         self.limit = Some(value.into());
         self
@@ -11131,9 +11538,13 @@ pub struct CampaignInfoPlacement2 {
     pub website_id: Option<i64>,
     /// Only this zone.
     pub section_id: Option<i64>,
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub offset: Option<i64>,
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub limit: Option<i64>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
@@ -11170,13 +11581,17 @@ impl CampaignInfoPlacement2 {
         self
     }
 
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub fn offset(mut self, value: impl Into<i64>) -> Self {
         self.offset = Some(value.into());
         self
     }
 
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub fn limit(mut self, value: impl Into<i64>) -> Self {
         self.limit = Some(value.into());
         self
@@ -14307,22 +14722,25 @@ impl Client {
     }
 }
 
-/// Uploads an HTML5 zip for a banner (multipart; use `Client::banner_upload_zip`, which sends the file). This typed form sends no file.
+/// Uploads an HTML5 zip for a banner (`multipart/form-data`: the navigation block and `objectID` in the URL as documented, credentials, `encoding` and the file in the body).
 ///
 /// Wire: `banner.modify.zipFile` (`POST`). Fixed params: `object=banner`, `action=modify`, `actionObject=zipFile`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BannerModifyZipFile {
     /// The banner.
     pub object_id: i64,
+    /// The zip archive (sent as the `zipFile` file field).
+    pub zip_file: ZipFile,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
 
 impl BannerModifyZipFile {
     /// Creates the request with its required params.
-    pub fn new(object_id: impl Into<i64>) -> Self {
+    pub fn new(object_id: impl Into<i64>, zip_file: impl Into<ZipFile>) -> Self {
         Self {
             object_id: object_id.into(),
+            zip_file: zip_file.into(),
             extra: Vec::new(),
         }
     }
@@ -14348,6 +14766,7 @@ impl ApiRequest for BannerModifyZipFile {
 
     fn validate(&self) -> Result<(), InvalidInput> {
         ParamValue::validate(&self.object_id, "objectID")?;
+        ParamValue::validate(&self.zip_file, "zipFile")?;
         Ok(())
     }
 
@@ -14376,19 +14795,15 @@ impl ApiRequest for BannerModifyZipFile {
             "objectID",
             ParamValue::to_form(&self.object_id),
         );
+        p.push(
+            ParamLocation::Body,
+            "zipFile",
+            ParamValue::to_form(&self.zip_file),
+        );
         for (name, value) in &self.extra {
             p.push(ParamLocation::Body, name.clone(), value.clone());
         }
         p
-    }
-}
-
-impl Client {
-    /// Uploads an HTML5 zip for a banner (multipart; use `Client::banner_upload_zip`, which sends the file). This typed form sends no file.
-    ///
-    /// Wire: `banner.modify.zipFile`; params: [`BannerModifyZipFile`].
-    pub async fn banner_modify_zip_file(&self, request: BannerModifyZipFile) -> Result<Ack, Error> {
-        self.execute(request).await
     }
 }
 
@@ -15731,9 +16146,13 @@ impl Client {
 pub struct BannerTypeListTemplate {
     /// The banner type.
     pub object_id: i64,
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub offset: Option<i64>,
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub limit: Option<i64>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
@@ -15750,13 +16169,17 @@ impl BannerTypeListTemplate {
         }
     }
 
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub fn offset(mut self, value: impl Into<i64>) -> Self {
         self.offset = Some(value.into());
         self
     }
 
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub fn limit(mut self, value: impl Into<i64>) -> Self {
         self.limit = Some(value.into());
         self
@@ -16132,7 +16555,7 @@ pub struct ZoneModify {
     pub name: Option<String>,
     /// Category.
     pub category_id: Option<i64>,
-    /// Auto referrer (default 1).
+    /// Auto referrer (1 on, 0 off).
     pub is_auto_referer: Option<bool>,
     /// 0 standard, 1 POSIX.2.
     pub template_type_id: Option<i64>,
@@ -16171,7 +16594,7 @@ impl ZoneModify {
         self
     }
 
-    /// Auto referrer (default 1).
+    /// Auto referrer (1 on, 0 off).
     pub fn is_auto_referer(mut self, value: impl Into<bool>) -> Self {
         self.is_auto_referer = Some(value.into());
         self
@@ -16459,9 +16882,13 @@ impl Client {
 pub struct PlaceListActiveBanners {
     /// The place.
     pub object_id: i64,
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub offset: Option<i64>,
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub limit: Option<i64>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
@@ -16478,13 +16905,17 @@ impl PlaceListActiveBanners {
         }
     }
 
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub fn offset(mut self, value: impl Into<i64>) -> Self {
         self.offset = Some(value.into());
         self
     }
 
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub fn limit(mut self, value: impl Into<i64>) -> Self {
         self.limit = Some(value.into());
         self
@@ -18403,9 +18834,13 @@ impl Client {
 pub struct UserCriteriaListValues {
     /// The criterion.
     pub criteria_id: i64,
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub offset: Option<i64>,
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub limit: Option<i64>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
@@ -18422,13 +18857,17 @@ impl UserCriteriaListValues {
         }
     }
 
-    /// Rows to skip (default 0).
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
     pub fn offset(mut self, value: impl Into<i64>) -> Self {
         self.offset = Some(value.into());
         self
     }
 
     /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
     pub fn limit(mut self, value: impl Into<i64>) -> Self {
         self.limit = Some(value.into());
         self

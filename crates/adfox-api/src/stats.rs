@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use http::Method;
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use th_core::{DecodeError, HttpRequest, HttpResponse, InvalidInput, StatusError};
 
@@ -208,6 +209,18 @@ impl TaskState {
         }
     }
 
+    /// The state as the API spells it (`PENDING`, `SUCCESS`, ...).
+    pub fn as_str(&self) -> &str {
+        match self {
+            TaskState::Pending => "PENDING",
+            TaskState::Started => "STARTED",
+            TaskState::Success => "SUCCESS",
+            TaskState::Failure => "FAILURE",
+            TaskState::Expired => "EXPIRED",
+            TaskState::Other(s) => s,
+        }
+    }
+
     fn in_progress(&self) -> bool {
         matches!(self, TaskState::Pending | TaskState::Started)
     }
@@ -241,6 +254,31 @@ impl ReportTable {
             .iter()
             .filter_map(move |r| at.and_then(|i| r.get(i)))
     }
+
+    /// Every row as a `T`: each row becomes a JSON object keyed by [`fields`](Self::fields) and
+    /// is deserialized (so a `#[derive(Deserialize)] struct Day { date: String, impressions:
+    /// u64 }` reads those columns, typed). A row that does not fit `T` is a decode error.
+    pub fn rows_as<T: DeserializeOwned>(&self) -> Result<Vec<T>, Error> {
+        rows_as(&self.fields, &self.rows)
+    }
+}
+
+fn rows_as<T: DeserializeOwned>(names: &[String], rows: &[Vec<Value>]) -> Result<Vec<T>, Error> {
+    rows.iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let object: Map<String, Value> =
+                names.iter().cloned().zip(row.iter().cloned()).collect();
+            serde_json::from_value(Value::Object(object)).map_err(|e| {
+                Error::from(DecodeError::new(
+                    "JSON",
+                    format!("report row {i}: {e}"),
+                    b"",
+                    &[],
+                ))
+            })
+        })
+        .collect()
 }
 
 /// A report-API task as polled.
@@ -295,6 +333,19 @@ pub struct V2Table {
     /// Totals, ordered like `columns`.
     #[serde(default)]
     pub totals: Vec<Value>,
+}
+
+impl V2Table {
+    /// The index of column `name`.
+    pub fn column(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.name == name)
+    }
+
+    /// Every row as a `T`, keyed by the column names (see [`ReportTable::rows_as`]).
+    pub fn rows_as<T: DeserializeOwned>(&self) -> Result<Vec<T>, Error> {
+        let names: Vec<String> = self.columns.iter().map(|c| c.name.clone()).collect();
+        rows_as(&names, &self.rows)
+    }
 }
 
 /// An ad-hoc REST v2 report. **Provisional:** the body field names are inferred.
@@ -421,6 +472,7 @@ impl Client {
         format!("{}{}", self.inner.stats_url, path)
     }
 
+    /// One statistics read: idempotent (retried after a 5xx or 429) when it is a `GET`.
     async fn stats_call(
         &self,
         method: Method,
@@ -428,12 +480,26 @@ impl Client {
         body: Option<Value>,
         operation: &'static str,
     ) -> Result<Option<Value>, Error> {
+        let idempotent = method == Method::GET;
+        self.stats_send(method, url, body, operation, idempotent)
+            .await
+    }
+
+    /// Sends a statistics call. Calls that start a report pass `idempotent = false` (even the
+    /// report API's `GET`), so a retry never starts a second task.
+    async fn stats_send(
+        &self,
+        method: Method,
+        url: String,
+        body: Option<Value>,
+        operation: &'static str,
+        idempotent: bool,
+    ) -> Result<Option<Value>, Error> {
         if matches!(self.inner.auth, Auth::Legacy { .. }) {
             return Err(Error::Config(
                 "the statistics APIs take OAuth only; build the client with Client::oauth".into(),
             ));
         }
-        let idempotent = method == Method::GET;
         let mut request = HttpRequest::new(method, url)
             .header(
                 http::header::ACCEPT,
@@ -531,7 +597,7 @@ impl Client {
         let q = encode_query(&request.query()?);
         let url = self.stats_url(&format!("api/report/{}?{q}", request.level.as_str()));
         let result = self
-            .stats_call(Method::GET, url, None, "report.start")
+            .stats_send(Method::GET, url, None, "report.start", false)
             .await?;
         self.task_id_of(result)
     }
@@ -566,12 +632,7 @@ impl Client {
     /// table. At most [`MAX_REPORTS`] run at once per client; a fourth call waits for a slot.
     pub async fn report(&self, request: &ReportRequest) -> Result<ReportTable, Error> {
         request.query()?;
-        let _permit = self
-            .inner
-            .reports
-            .acquire()
-            .await
-            .map_err(|_| th_core::TransportError::Refused("report limit closed".into()))?;
+        let _permit = self.report_slot().await?;
         let task = self.report_start(request).await?;
         let poll = self.inner.poll;
         for n in 0..poll.max_polls {
@@ -582,8 +643,8 @@ impl Client {
                 s if s.in_progress() => {}
                 other => {
                     return Err(Error::Stats {
-                        code: format!("{other:?}"),
-                        message: format!("report task {task} ended {other:?}"),
+                        code: other.as_str().to_owned(),
+                        message: format!("report task {task} ended {}", other.as_str()),
                         status: 200,
                     });
                 }
@@ -643,6 +704,44 @@ impl Client {
         self.task_id_of(result)
     }
 
+    /// REST v2: what a named report takes and answers (`GET /report-info/{reportName}`).
+    pub async fn v2_report_info(&self, report_name: &str) -> Result<Value, Error> {
+        check_name(report_name)?;
+        Ok(self
+            .stats_call(
+                Method::GET,
+                self.v2_url(&format!("/report-info/{report_name}")),
+                None,
+                "v2.reportInfo",
+            )
+            .await?
+            .unwrap_or_default())
+    }
+
+    /// REST v2: starts the named report `report_name` (`POST /{reportName}`) for the period,
+    /// filters and `ownerId` of `request` (its dimensions and metrics are sent only when set);
+    /// answers the task id. **Provisional:** the body fields are inferred.
+    pub async fn v2_start_named(
+        &self,
+        report_name: &str,
+        request: &V2ReportRequest,
+    ) -> Result<String, Error> {
+        check_name(report_name)?;
+        let mut body = request.body()?;
+        if let Some(map) = body.as_object_mut() {
+            map.retain(|_, v| v.as_array().is_none_or(|a| !a.is_empty()));
+        }
+        let result = self
+            .stats_call(
+                Method::POST,
+                self.v2_url(&format!("/{report_name}")),
+                Some(body),
+                "v2.startNamed",
+            )
+            .await?;
+        self.task_id_of(result)
+    }
+
     /// REST v2: a task's state (`GET /reports/{taskId}`).
     pub async fn v2_status(&self, task_id: &str) -> Result<TaskState, Error> {
         check_task_id(task_id)?;
@@ -680,16 +779,37 @@ impl Client {
         }
     }
 
-    /// REST v2: starts a report, polls with backoff until `SUCCESS`, answers the table.
+    /// REST v2: starts an ad-hoc report, polls with backoff until `SUCCESS`, answers the table.
+    /// At most [`MAX_REPORTS`] run at once per client (shared with [`Client::report`]).
     pub async fn v2_report(&self, request: &V2ReportRequest) -> Result<V2Table, Error> {
         request.body()?;
-        let _permit = self
-            .inner
+        let _permit = self.report_slot().await?;
+        let task = self.v2_start(request).await?;
+        self.v2_wait(task).await
+    }
+
+    /// REST v2: [`Client::v2_report`] for the named report `report_name`.
+    pub async fn v2_named_report(
+        &self,
+        report_name: &str,
+        request: &V2ReportRequest,
+    ) -> Result<V2Table, Error> {
+        check_name(report_name)?;
+        request.body()?;
+        let _permit = self.report_slot().await?;
+        let task = self.v2_start_named(report_name, request).await?;
+        self.v2_wait(task).await
+    }
+
+    async fn report_slot(&self) -> Result<tokio::sync::SemaphorePermit<'_>, Error> {
+        self.inner
             .reports
             .acquire()
             .await
-            .map_err(|_| th_core::TransportError::Refused("report limit closed".into()))?;
-        let task = self.v2_start(request).await?;
+            .map_err(|_| th_core::TransportError::Refused("report limit closed".into()).into())
+    }
+
+    async fn v2_wait(&self, task: String) -> Result<V2Table, Error> {
         let poll = self.inner.poll;
         for n in 0..poll.max_polls {
             self.inner.clock.sleep(poll.delay(n)).await;
@@ -698,8 +818,8 @@ impl Client {
                 s if s.in_progress() => {}
                 other => {
                     return Err(Error::Stats {
-                        code: format!("{other:?}"),
-                        message: format!("report task {task} ended {other:?}"),
+                        code: other.as_str().to_owned(),
+                        message: format!("report task {task} ended {}", other.as_str()),
                         status: 200,
                     });
                 }
@@ -712,6 +832,21 @@ impl Client {
     }
 }
 
+fn check_name(name: &str) -> Result<(), InvalidInput> {
+    if name.is_empty()
+        || name.len() > 128
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(InvalidInput::new(
+            "reportName",
+            "must be letters, digits, `-` or `_`",
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -722,6 +857,61 @@ mod tests {
         let d: Vec<u64> = (0..7).map(|n| p.delay(n).as_millis() as u64).collect();
         assert_eq!(d, vec![500, 1000, 2000, 4000, 8000, 10000, 10000]);
         assert_eq!(p.delay(u32::MAX), Duration::from_secs(10));
+    }
+
+    #[test]
+    fn rows_as_user_types() {
+        #[derive(Debug, PartialEq, Deserialize)]
+        struct Day {
+            date: String,
+            impressions: u64,
+            #[serde(default)]
+            clicks: Option<u64>,
+        }
+        let t = ReportTable {
+            fields: vec!["date".into(), "impressions".into()],
+            rows: vec![
+                vec!["2026-11-01".into(), 10.into()],
+                vec!["2026-11-02".into(), 20.into()],
+            ],
+            ..ReportTable::default()
+        };
+        assert_eq!(
+            t.rows_as::<Day>().unwrap(),
+            [
+                Day {
+                    date: "2026-11-01".into(),
+                    impressions: 10,
+                    clicks: None
+                },
+                Day {
+                    date: "2026-11-02".into(),
+                    impressions: 20,
+                    clicks: None
+                },
+            ]
+        );
+        let bad = ReportTable {
+            rows: vec![vec!["2026-11-01".into(), "many".into()]],
+            ..t.clone()
+        };
+        let err = bad.rows_as::<Day>().unwrap_err();
+        assert!(err.to_string().contains("report row 0"), "{err}");
+        let v2 = V2Table {
+            columns: vec![V2Column {
+                name: "impressions".into(),
+                kind: "integer".into(),
+                format: None,
+                unit: None,
+            }],
+            rows: vec![vec![5.into()]],
+            totals: vec![],
+        };
+        #[derive(Deserialize)]
+        struct Imp {
+            impressions: i64,
+        }
+        assert_eq!(v2.rows_as::<Imp>().unwrap()[0].impressions, 5);
     }
 
     #[test]

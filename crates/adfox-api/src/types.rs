@@ -271,6 +271,67 @@ impl ParamValue for MediaData {
     }
 }
 
+/// A zip archive to upload as a banner's HTML5 creative (`banner.modify.zipFile`).
+///
+/// It is never form-encoded: [`Client::banner_modify_zip_file`](crate::Client::banner_modify_zip_file)
+/// sends it as the `zipFile` file part of a `multipart/form-data` body. `Debug` prints the file
+/// name and size, not the bytes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ZipFile {
+    file_name: String,
+    content: bytes::Bytes,
+}
+
+impl ZipFile {
+    /// A zip named `file_name` (as sent in the part's `filename`) with `content`.
+    pub fn new(file_name: impl Into<String>, content: impl Into<bytes::Bytes>) -> Self {
+        ZipFile {
+            file_name: file_name.into(),
+            content: content.into(),
+        }
+    }
+    /// The file name.
+    pub fn file_name(&self) -> &str {
+        &self.file_name
+    }
+    /// The archive's bytes.
+    pub fn content(&self) -> &bytes::Bytes {
+        &self.content
+    }
+}
+
+impl fmt::Debug for ZipFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ZipFile")
+            .field("file_name", &self.file_name)
+            .field("bytes", &self.content.len())
+            .finish()
+    }
+}
+
+impl ParamValue for ZipFile {
+    /// `Null`: the file travels as a multipart part, never in a form body.
+    fn to_form(&self) -> FormValue {
+        FormValue::Null
+    }
+    fn validate(&self, field: &'static str) -> Result<(), InvalidInput> {
+        if self.file_name.is_empty() {
+            return Err(InvalidInput::new(field, "needs a file name"));
+        }
+        if self.content.is_empty() {
+            return Err(InvalidInput::new(field, "is empty"));
+        }
+        // Every zip (local file header or empty archive) starts with the `PK` signature.
+        if !self.content.starts_with(b"PK") {
+            return Err(InvalidInput::new(
+                field,
+                "is not a zip archive (no PK signature)",
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// Names of the dynamic params (pass them with `.param(name, value)`).
 pub mod dynamic {
     /// `user<N>`: banner template variable N (1-based).
@@ -675,7 +736,11 @@ typed_row!(
         "status" => status: i64, "0 active, 1 paused, 2 completed.";
         "impressionsMethodID" => impressions_method_id: i64, "How impressions are counted.";
         "maxImpressions" => max_impressions: i64, "Impressions limit.";
+        "maxImpressionsPerDay" => max_impressions_per_day: i64, "Impressions limit per day.";
+        "maxImpressionsPerHour" => max_impressions_per_hour: i64, "Impressions limit per hour.";
         "maxClicks" => max_clicks: i64, "Clicks limit.";
+        "maxClicksPerDay" => max_clicks_per_day: i64, "Clicks limit per day.";
+        "maxClicksPerHour" => max_clicks_per_hour: i64, "Clicks limit per hour.";
         "dateStart" => date_start: DateTime, "Start.";
         "dateEnd" => date_end: DateTime, "End.";
         "dateFinished" => date_finished: DateTime, "When it finished.";
@@ -693,24 +758,38 @@ typed_row!(
         "advertiserID" => advertiser_id: i64, "Advertiser.";
         "advertiserAccount" => advertiser_account: String, "Advertiser's login.";
         "assistantID" => assistant_id: i64, "Assistant.";
+        "assistantAccount" => assistant_account: String, "Assistant's login.";
         "status" => status: i64, "0 active, 1 paused, 2 completed.";
         "level" => level: i64, "Level 1..20.";
         "priority" => priority: i64, "Priority.";
         "type" => kind: i64, "Type.";
         "impressionsMethodID" => impressions_method_id: i64, "How impressions are counted.";
+        "impressionsSmoothTypeID" => impressions_smooth_type_id: i64, "Impressions smoothing 0..3.";
+        "clicksSmoothTypeID" => clicks_smooth_type_id: i64, "Clicks smoothing 0..3.";
+        "isTrafficSmooth" => is_traffic_smooth: bool, "Traffic smoothing.";
         "maxImpressions" => max_impressions: i64, "Impressions limit.";
+        "maxImpressionsPerDay" => max_impressions_per_day: i64, "Impressions limit per day.";
+        "maxImpressionsPerHour" => max_impressions_per_hour: i64, "Impressions limit per hour.";
         "maxClicks" => max_clicks: i64, "Clicks limit.";
+        "maxClicksPerDay" => max_clicks_per_day: i64, "Clicks limit per day.";
+        "maxClicksPerHour" => max_clicks_per_hour: i64, "Clicks limit per hour.";
         "impressionsAll" => impressions_all: i64, "Impressions, all time.";
         "impressionsToday" => impressions_today: i64, "Impressions today.";
+        "impressionsPerHour" => impressions_per_hour: i64, "Impressions this hour.";
         "clicksAll" => clicks_all: i64, "Clicks, all time.";
         "clicksToday" => clicks_today: i64, "Clicks today.";
+        "clicksPerHour" => clicks_per_hour: i64, "Clicks this hour.";
         "cpm" => cpm: f64, "CPM price.";
+        "cpc" => cpc: f64, "CPC price.";
         "dateStart" => date_start: DateTime, "Start.";
         "dateEnd" => date_end: DateTime, "End.";
         "dateFinished" => date_finished: DateTime, "When it finished.";
         "dateAdded" => date_added: DateTime, "When it was added.";
         "targetingProfileID" => targeting_profile_id: i64, "Targeting profile.";
         "isSession" => is_session: bool, "Session flight.";
+        "sequence" => sequence: i64, "Sequence.";
+        "bannerSequence" => banner_sequence: i64, "Banner sequence.";
+        "outerMarkID" => outer_mark_id: i64, "External marking: 0 off, 1 Openstat, 2 Google Analytics.";
     }
 );
 
@@ -730,9 +809,12 @@ typed_row!(
         "priority" => priority: i64, "Priority.";
         "impressions" => impressions: i64, "Impressions.";
         "impressionsToday" => impressions_today: i64, "Impressions today.";
+        "impressionsHour" => impressions_hour: i64, "Impressions this hour.";
         "clicks" => clicks: i64, "Clicks.";
         "clicksToday" => clicks_today: i64, "Clicks today.";
+        "clicksHour" => clicks_hour: i64, "Clicks this hour.";
         "targetingProfileID" => targeting_profile_id: i64, "Targeting profile.";
+        "targetingProfileName" => targeting_profile_name: String, "Targeting profile name.";
     }
 );
 
@@ -745,13 +827,22 @@ typed_row!(
         "isActive" => is_active: bool, "Active.";
         "webmasterID" => webmaster_id: i64, "Owner.";
         "webmasterAccount" => webmaster_account: String, "Owner's login.";
+        "adNetworkID" => ad_network_id: i64, "Ad network.";
+        "adNetworkName" => ad_network_name: String, "Ad network name.";
         "categoryID" => category_id: i64, "Category.";
+        "categoryName" => category_name: String, "Category name.";
+        "loadsToday" => loads_today: i64, "Loads today.";
         "impressionsToday" => impressions_today: i64, "Impressions today.";
+        "impressionsDefaultToday" => impressions_default_today: i64, "Default-banner impressions today.";
         "clicksToday" => clicks_today: i64, "Clicks today.";
         "CTRToday" => ctr_today: f64, "CTR today.";
+        "isReferrerByURL" => is_referrer_by_url: bool, "Referrer taken from the URL.";
+        "templateTypeID" => template_type_id: i64, "0 standard, 1 POSIX.2.";
         "dateAdded" => date_added: DateTime, "When it was added.";
+        "platformName" => platform_name: String, "Platform name (marking).";
         "platformType" => platform_type: i64, "0 app, 1 site, 2 information system.";
         "contractorID" => contractor_id: i64, "Marking contractor.";
+        "url" => marking_url: String, "The platform URL sent for marking (`url`, next to `URL`).";
         "isMobileApp" => is_mobile_app: bool, "A mobile app.";
     }
 );

@@ -329,6 +329,15 @@ pub fn decode<T: FromRow>(input: &str) -> Result<Document<T>, XmlError> {
     if !code_seen {
         return err("the answer has no <status><code>");
     }
+    // One root: after </response> only whitespace, comments and processing instructions.
+    loop {
+        match c.next()? {
+            Event::Eof => break,
+            Event::Text(t) if t.as_ref().trim().is_empty() => {}
+            Event::Comment(_) | Event::PI(_) => {}
+            _ => return err("content after </response>"),
+        }
+    }
     Ok(doc)
 }
 
@@ -527,6 +536,15 @@ mod tests {
             "<response><status><code>0</code></status>",
             "<response><status><code>0</code></statu></response>",
             "<response><status><code>0</code><error>&bogus;</error></status></response>",
+            "<response><status><code>0</code></status></response><response/>",
+            "<response><status><code>0</code></status></response>junk",
+            "<response><status><code>0x1</code></status></response>",
+            "<response><status><code></code></status></response>",
+            "<response><status/></response>",
+            "<response><result><data/></result></response>",
+            "<response><status><code>0</code><ID>12a</ID></status></response>",
+            "<response><status><code>0</code></status><result><total_rows>-1</total_rows></result></response>",
+            "<response><status><code>0</code></status><result><data><row0>text</row0></data></result></response>",
         ] {
             assert!(decode::<Row>(bad).is_err(), "{bad}");
         }
@@ -536,5 +554,8 @@ mod tests {
             "</a>".repeat(40)
         );
         assert!(decode::<Row>(&deep).is_err());
+        // Whitespace and comments after the root are fine.
+        let ok = "<response><status><code>0</code></status></response>\n<!-- host 7 -->\n";
+        assert_eq!(decode::<Row>(ok).map(|d| d.status.code), Ok(0));
     }
 }

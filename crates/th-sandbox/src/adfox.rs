@@ -16,7 +16,10 @@
 //! - `encoding` other than `UTF-8` / `CP-1251`: `-6` with `<parameter>encoding</parameter>`;
 //! - `object` unknown: `-3`; `action` unknown in that context: `-5`; `actionObject` unknown:
 //!   `-4` (names are case-sensitive);
-//! - a missing required param: `-7` "Value required" with `<parameter>`; a bad value: `-6`.
+//! - a missing required param: `-7` "Value required" with `<parameter>`; a bad value: `-6`;
+//! - a request it cannot read at all (a body over 1 MiB, a broken form or multipart body, a
+//!   value not valid in its charset): `-6` with `<parameter>request</parameter>` and the reason
+//!   in `<value>`, never a plain-text page (a bad OAuth token is still HTTP 401 first).
 //!
 //! Lists paginate exactly as documented: `offset` (default 0), `limit` (default **10**, at most
 //! 1000), and a `<result>` with `<links>`, `<limit>`, `<offset>`, `<total_pages>`, `<page>`,
@@ -714,8 +717,7 @@ enum Charset {
     Cp1251,
 }
 
-fn percent_decode(s: &str) -> Vec<u8> {
-    let b = s.as_bytes();
+fn percent_decode(b: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
@@ -740,13 +742,15 @@ fn percent_decode(s: &str) -> Vec<u8> {
     out
 }
 
-fn raw_pairs(text: &str) -> Vec<(Vec<u8>, Vec<u8>)> {
-    text.split('&')
+/// `a=1&b=2` as undecoded byte pairs. Like PHP, bytes that should have been percent-encoded
+/// (raw UTF-8 or CP-1251) are taken as they are.
+fn raw_pairs(text: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
+    text.split(|b| *b == b'&')
         .filter(|p| !p.is_empty())
         .take(10_000)
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (percent_decode(k), percent_decode(v))
+        .map(|p| match p.iter().position(|b| *b == b'=') {
+            Some(at) => (percent_decode(&p[..at]), percent_decode(&p[at + 1..])),
+            None => (percent_decode(p), Vec::new()),
         })
         .collect()
 }
@@ -812,7 +816,11 @@ fn multipart(body: &[u8], content_type: &str) -> Option<(RawPairs, Files)> {
 
 /// Reads the params: query, then body; in the charset named by `encoding`.
 fn read_params(raw: &RawRequest) -> Result<(Params, Charset), String> {
-    let mut pairs = raw.uri.query().map(raw_pairs).unwrap_or_default();
+    let mut pairs = raw
+        .uri
+        .query()
+        .map(|q| raw_pairs(q.as_bytes()))
+        .unwrap_or_default();
     let mut files = Vec::new();
     let ct = raw
         .headers
@@ -826,8 +834,7 @@ fn read_params(raw: &RawRequest) -> Result<(Params, Charset), String> {
             pairs.extend(fields);
             files = fs;
         } else {
-            let text = std::str::from_utf8(&raw.body).map_err(|_| "the form body is not ASCII")?;
-            pairs.extend(raw_pairs(text));
+            pairs.extend(raw_pairs(&raw.body));
         }
     }
     let charset = match pairs
@@ -1016,14 +1023,24 @@ fn page(p: &Params, total: usize, rows: impl FnOnce(usize, usize) -> Vec<Fields>
 
 // ---- routing ------------------------------------------------------------------------------------
 
+/// A request the sandbox cannot read (too large, a broken form or multipart body, text not in
+/// its charset): answered like any other bad value, XML code `-6` naming the request part.
+fn unreadable(shared: &Shared, why: &str) -> Response {
+    shared.lock().requests += 1;
+    xml(
+        error(-6, "Incorrect value", Some("request"), Some(why)).body,
+        Charset::Utf8,
+    )
+}
+
 async fn legacy(State(shared): State<Shared_>, req: Request) -> Response {
     let raw = match RawRequest::read(req, MAX_BODY_BYTES).await {
         Ok(r) => r,
-        Err(e) => return text(StatusCode::BAD_REQUEST, &e.to_string()),
+        Err(e) => return unreadable(&shared, &e.to_string()),
     };
     let (params, charset) = match read_params(&raw) {
         Ok(p) => p,
-        Err(e) => return text(StatusCode::BAD_REQUEST, &e),
+        Err(e) => return unreadable(&shared, &e),
     };
     let login_ok = params.get("loginAccount") == Some(shared.config.login.as_str());
     let hash = params.get("loginPassword").unwrap_or_default();
@@ -1068,11 +1085,11 @@ async fn oauth(State(shared): State<Shared_>, req: Request) -> Response {
     }
     let raw = match RawRequest::read(req, MAX_BODY_BYTES).await {
         Ok(r) => r,
-        Err(e) => return text(StatusCode::BAD_REQUEST, &e.to_string()),
+        Err(e) => return unreadable(&shared, &e.to_string()),
     };
     let (params, charset) = match read_params(&raw) {
         Ok(p) => p,
-        Err(e) => return text(StatusCode::BAD_REQUEST, &e),
+        Err(e) => return unreadable(&shared, &e),
     };
     dispatch(&shared, &params, charset).await
 }
@@ -1655,6 +1672,15 @@ mod tests {
 
     #[test]
     fn percent() {
-        assert_eq!(percent_decode("a+b%20%D7%zz%"), b"a b \xd7%zz%".to_vec());
+        assert_eq!(percent_decode(b"a+b%20%D7%zz%"), b"a b \xd7%zz%".to_vec());
+        assert_eq!(
+            raw_pairs(b"a=1&&b&c=%D7=x&\xd7=\xe0"),
+            vec![
+                (b"a".to_vec(), b"1".to_vec()),
+                (b"b".to_vec(), Vec::new()),
+                (b"c".to_vec(), b"\xd7=x".to_vec()),
+                (b"\xd7".to_vec(), b"\xe0".to_vec()),
+            ]
+        );
     }
 }

@@ -9,7 +9,8 @@
 //! More than 100 statistics requests within a minute are refused with 429, as documented.
 //!
 //! REST v2 under `/api/v2/reports`: `GET /list`, `/metadata`, `/available-dates`,
-//! `POST /reports` (ad-hoc: `dateFrom`, `dateTo`, `dimensions`, `metrics`) → `taskId`,
+//! `POST /reports` (ad-hoc: `dateFrom`, `dateTo`, `dimensions`, `metrics`) or `POST /days` (the
+//! one named report; `GET /report-info/days` describes it) → `taskId`,
 //! `GET /reports/{taskId}` (`PENDING` then `SUCCESS`), `GET /reports/{taskId}/result`.
 //! Errors: `{"error":{"code":"SNAKE_CASE","message":..}}`.
 
@@ -67,8 +68,13 @@ impl Tasks {
         true
     }
 
+    /// Tasks not finished yet: a report-API task answers `SUCCESS` on its third poll, a REST v2
+    /// task on its second.
     fn in_progress(&self) -> usize {
-        self.tasks.values().filter(|t| t.polls < 2).count()
+        self.tasks
+            .values()
+            .filter(|t| t.polls < if t.v2 { 2 } else { 3 })
+            .count()
     }
 
     fn start(&mut self, days: Vec<String>, v2: bool) -> String {
@@ -88,6 +94,8 @@ pub(super) fn router() -> Router<Shared_> {
         .route("/api/v2/reports/metadata", get(v2_static))
         .route("/api/v2/reports/available-dates", get(v2_static))
         .route("/api/v2/reports/reports", post(v2_start))
+        .route("/api/v2/reports/report-info/{name}", get(v2_report_info))
+        .route("/api/v2/reports/{name}", post(v2_start_named))
         .route("/api/v2/reports/reports/{task}", get(v2_status))
         .route("/api/v2/reports/reports/{task}/result", get(v2_result))
 }
@@ -96,7 +104,7 @@ pub(super) fn router() -> Router<Shared_> {
 fn query(req: &Request) -> HashMap<String, String> {
     req.uri()
         .query()
-        .map(raw_pairs)
+        .map(|q| raw_pairs(q.as_bytes()))
         .unwrap_or_default()
         .into_iter()
         .map(|(k, v)| {
@@ -311,6 +319,57 @@ async fn v2_static(State(shared): State<Shared_>, req: Request) -> Response {
     } else {
         result(json!({ "dateFrom": "2023-11-22", "dateTo": "2026-11-22" }))
     }
+}
+
+/// The named REST v2 reports the sandbox knows.
+const V2_REPORTS: [&str; 1] = ["days"];
+
+async fn v2_report_info(
+    State(shared): State<Shared_>,
+    Path(name): Path<String>,
+    req: Request,
+) -> Response {
+    if !oauth_ok(&shared, req.headers()) {
+        return unauthorized();
+    }
+    if !shared.lock().stats.admit() {
+        return fail(
+            StatusCode::TOO_MANY_REQUESTS,
+            json!(429),
+            "Too many requests: 100 a minute",
+        );
+    }
+    if !V2_REPORTS.contains(&name.as_str()) {
+        return fail(
+            StatusCode::NOT_FOUND,
+            json!("REPORT_NOT_FOUND"),
+            "Unknown report",
+        );
+    }
+    result(json!({
+        "name": name,
+        "dimensions": ["date"],
+        "metrics": ["impressions", "clicks"],
+        "maxDays": 365
+    }))
+}
+
+async fn v2_start_named(
+    State(shared): State<Shared_>,
+    Path(name): Path<String>,
+    req: Request,
+) -> Response {
+    if !V2_REPORTS.contains(&name.as_str()) {
+        if !oauth_ok(&shared, req.headers()) {
+            return unauthorized();
+        }
+        return fail(
+            StatusCode::NOT_FOUND,
+            json!("REPORT_NOT_FOUND"),
+            "Unknown report",
+        );
+    }
+    v2_start(State(shared), req).await
 }
 
 async fn v2_start(State(shared): State<Shared_>, req: Request) -> Response {
