@@ -760,6 +760,31 @@ pub struct CreateOrder {
     pub bill_domain: Option<String>,
     /// utm and partner (`aff_*`) labels.
     pub utm: Option<Utm>,
+    /// The partner's login (first level).
+    ///
+    /// **Provisional:** sent by a public client (betsol/justclick), not in the vendor's param list;
+    /// meaning inferred from the name.
+    pub bill_aff: Option<String>,
+    /// The partner's name (first level).
+    ///
+    /// **Provisional:** sent by a public client (betsol/justclick), not in the vendor's param list;
+    /// meaning inferred from the name.
+    pub bill_aff_name: Option<String>,
+    /// The second-level partner's login.
+    ///
+    /// **Provisional:** sent by a public client (betsol/justclick), not in the vendor's param list;
+    /// meaning inferred from the name.
+    pub bill_paff: Option<String>,
+    /// The second-level partner's name.
+    ///
+    /// **Provisional:** sent by a public client (betsol/justclick), not in the vendor's param list;
+    /// meaning inferred from the name.
+    pub bill_paff_name: Option<String>,
+    /// The ad-tag id the order came through.
+    ///
+    /// **Provisional:** sent by a public client (betsol/justclick), not in the vendor's param list;
+    /// meaning inferred from the name.
+    pub bill_ad_id: Option<String>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
@@ -787,6 +812,11 @@ impl CreateOrder {
             bill_created: None,
             bill_domain: None,
             utm: None,
+            bill_aff: None,
+            bill_aff_name: None,
+            bill_paff: None,
+            bill_paff_name: None,
+            bill_ad_id: None,
             extra: Vec::new(),
         }
     }
@@ -893,6 +923,51 @@ impl CreateOrder {
         self
     }
 
+    /// The partner's login (first level).
+    ///
+    /// **Provisional:** sent by a public client (betsol/justclick), not in the vendor's param list;
+    /// meaning inferred from the name.
+    pub fn bill_aff(mut self, value: impl Into<String>) -> Self {
+        self.bill_aff = Some(value.into());
+        self
+    }
+
+    /// The partner's name (first level).
+    ///
+    /// **Provisional:** sent by a public client (betsol/justclick), not in the vendor's param list;
+    /// meaning inferred from the name.
+    pub fn bill_aff_name(mut self, value: impl Into<String>) -> Self {
+        self.bill_aff_name = Some(value.into());
+        self
+    }
+
+    /// The second-level partner's login.
+    ///
+    /// **Provisional:** sent by a public client (betsol/justclick), not in the vendor's param list;
+    /// meaning inferred from the name.
+    pub fn bill_paff(mut self, value: impl Into<String>) -> Self {
+        self.bill_paff = Some(value.into());
+        self
+    }
+
+    /// The second-level partner's name.
+    ///
+    /// **Provisional:** sent by a public client (betsol/justclick), not in the vendor's param list;
+    /// meaning inferred from the name.
+    pub fn bill_paff_name(mut self, value: impl Into<String>) -> Self {
+        self.bill_paff_name = Some(value.into());
+        self
+    }
+
+    /// The ad-tag id the order came through.
+    ///
+    /// **Provisional:** sent by a public client (betsol/justclick), not in the vendor's param list;
+    /// meaning inferred from the name.
+    pub fn bill_ad_id(mut self, value: impl Into<String>) -> Self {
+        self.bill_ad_id = Some(value.into());
+        self
+    }
+
     /// Adds a param the spec does not list; sent after the documented params.
     pub fn param(mut self, name: impl Into<String>, value: impl ParamValue) -> Self {
         self.extra.push((name.into(), value.to_form()));
@@ -932,6 +1007,11 @@ impl ApiRequest for CreateOrder {
         ParamValue::validate(&self.bill_created, "bill_created")?;
         ParamValue::validate(&self.bill_domain, "bill_domain")?;
         ParamValue::validate(&self.utm, "utm")?;
+        ParamValue::validate(&self.bill_aff, "bill_aff")?;
+        ParamValue::validate(&self.bill_aff_name, "bill_aff_name")?;
+        ParamValue::validate(&self.bill_paff, "bill_paff")?;
+        ParamValue::validate(&self.bill_paff_name, "bill_paff_name")?;
+        ParamValue::validate(&self.bill_ad_id, "bill_ad_id")?;
         Ok(())
     }
 
@@ -1031,6 +1111,31 @@ impl ApiRequest for CreateOrder {
             ParamValue::to_form(&self.bill_domain),
         );
         p.push(ParamLocation::Body, "utm", ParamValue::to_form(&self.utm));
+        p.push(
+            ParamLocation::Body,
+            "bill_aff",
+            ParamValue::to_form(&self.bill_aff),
+        );
+        p.push(
+            ParamLocation::Body,
+            "bill_aff_name",
+            ParamValue::to_form(&self.bill_aff_name),
+        );
+        p.push(
+            ParamLocation::Body,
+            "bill_paff",
+            ParamValue::to_form(&self.bill_paff),
+        );
+        p.push(
+            ParamLocation::Body,
+            "bill_paff_name",
+            ParamValue::to_form(&self.bill_paff_name),
+        );
+        p.push(
+            ParamLocation::Body,
+            "bill_ad_id",
+            ParamValue::to_form(&self.bill_ad_id),
+        );
         for (name, value) in &self.extra {
             p.push(ParamLocation::Body, name.clone(), value.clone());
         }
@@ -3065,6 +3170,9 @@ impl Client {
 
 /// API 2.0: creates or updates a contact, its groups and tags.
 ///
+/// Not retried after the server answered: like `AddLeadToGroup`, adding to groups may send
+/// subscription e-mails.
+///
 /// Wire: `addupdatelead` (`POST`).
 ///
 /// **Provisional:** documented only on the InfluencerSoft mirror; the response hash formula of API 2.0 is assumed to be the 1.0 one
@@ -3368,7 +3476,7 @@ impl ApiRequest for V2AddUpdateLead {
         wire: "addupdatelead",
         http_method: "POST",
         path: "addupdatelead",
-        idempotent: true,
+        idempotent: false,
         provisional: true,
         deprecated: false,
         rate_class: None,
@@ -3581,6 +3689,9 @@ impl ApiRequest for V2AddUpdateLead {
 
 impl Client {
     /// API 2.0: creates or updates a contact, its groups and tags.
+    ///
+    /// Not retried after the server answered: like `AddLeadToGroup`, adding to groups may send
+    /// subscription e-mails.
     ///
     /// **Provisional:** documented only on the InfluencerSoft mirror; the response hash formula of API 2.0 is assumed to be the 1.0 one
     ///
