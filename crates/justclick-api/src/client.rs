@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use http::Method;
 use serde_json::Value;
+use th_core::form::{http_build_query, parse_query};
 use th_core::secret::scrub;
 use th_core::{
     ApiRequest, ClientOptions, DecodeError, FormValue, HttpRequest, HttpResponse, InvalidInput,
@@ -34,7 +35,7 @@ pub const API2_METHODS: &[&str] = &[
     "createorder",
 ];
 
-/// The most one-month windows [`Client::orders_with_goods_between`] walks (100 years).
+/// The most one-month windows [`Client::orders_with_goods_between`] walks (about 97 years).
 pub const MAX_WINDOWS: usize = 1200;
 
 /// Checks that need more than one param (a status that needs a date, …); run before sending.
@@ -66,14 +67,9 @@ no_precheck!(
     GetOrderInfo,
     GetOrders,
     GetAllGoods,
-    AddGood,
-    UpdateGood,
     DeleteGood,
     GetPartnerStats,
     V2AddUpdateLead,
-    V2AddTagToLead,
-    V2RemoveTagFromLead,
-    V2RemoveLeadFromList,
     V2GetAllLists,
     V2GetGoods,
     V2GetCoupons,
@@ -101,6 +97,64 @@ impl Precheck for UpdateOrderStatus {
     }
 }
 
+/// A required text param must hold something besides spaces.
+fn required_text(field: &'static str, value: &str) -> Result<(), InvalidInput> {
+    if value.trim().is_empty() {
+        return Err(InvalidInput::new(
+            field,
+            "is required and must not be empty",
+        ));
+    }
+    Ok(())
+}
+
+/// `good_type` is 1 (physical) or 0 (digital).
+fn good_type(value: Option<i64>) -> Result<(), InvalidInput> {
+    match value {
+        None | Some(0 | 1) => Ok(()),
+        Some(_) => Err(InvalidInput::new(
+            "good_type",
+            "must be 1 (physical) or 0 (digital)",
+        )),
+    }
+}
+
+impl Precheck for AddGood {
+    /// `good_title` must not be empty; `good_type` is 0 or 1.
+    fn precheck(&self) -> Result<(), InvalidInput> {
+        required_text("good_title", &self.good_title)?;
+        good_type(Some(self.good_type))
+    }
+}
+
+impl Precheck for UpdateGood {
+    /// `good_type`, when given, is 0 or 1.
+    fn precheck(&self) -> Result<(), InvalidInput> {
+        good_type(self.good_type)
+    }
+}
+
+impl Precheck for V2AddTagToLead {
+    /// `add_tags` must name a tag.
+    fn precheck(&self) -> Result<(), InvalidInput> {
+        required_text("add_tags", &self.add_tags)
+    }
+}
+
+impl Precheck for V2RemoveTagFromLead {
+    /// `remove_tags` must name a tag.
+    fn precheck(&self) -> Result<(), InvalidInput> {
+        required_text("remove_tags", &self.remove_tags)
+    }
+}
+
+impl Precheck for V2RemoveLeadFromList {
+    /// `remove_from_lists` must name a group.
+    fn precheck(&self) -> Result<(), InvalidInput> {
+        required_text("remove_from_lists", &self.remove_from_lists)
+    }
+}
+
 impl Precheck for GetOrdersWithGoods {
     /// `begin_date` must not be after `end_date`.
     fn precheck(&self) -> Result<(), InvalidInput> {
@@ -119,7 +173,7 @@ impl Precheck for GetOrdersWithGoods {
 impl Precheck for V2CreateOrder {
     /// `product_names` must name at least one product.
     fn precheck(&self) -> Result<(), InvalidInput> {
-        if self.product_names.trim().is_empty() {
+        if self.product_names.split(',').all(|p| p.trim().is_empty()) {
             return Err(InvalidInput::new(
                 "product_names",
                 "an order needs at least one product",
@@ -328,18 +382,72 @@ impl RawRequest {
                 "must be a method name like AddLeadToGroup",
             ));
         }
-        if let Some((name, _)) = self
-            .params
-            .iter()
-            .find(|(n, _)| n == "hash" || n == "rpsKey")
+        survives_php(&self.params)
+    }
+}
+
+/// The names the client adds itself.
+const RESERVED: &[&str] = &["hash", "rpsKey", "rps_key"];
+
+/// Refuses params that PHP's `$_POST` would not give back exactly as sent.
+///
+/// The server reads the body into `$_POST`: a name sent twice keeps only its last value (and a
+/// list or map sent in two pieces is merged), `.` and space in a top-level name become `_`, an
+/// unbalanced `[` is mangled. The user's values would be lost, and a server that re-serialises
+/// `$_POST` to check the hash would compute it over other bytes than were signed. So the
+/// canonical query must survive `parse_str` → `http_build_query` unchanged; `hash` / `rpsKey`
+/// are the client's own.
+fn survives_php(params: &[(String, FormValue)]) -> Result<(), InvalidInput> {
+    let php_name = |name: &str| {
+        let one = sign::canonical_query(&[(name.to_owned(), FormValue::Str(String::new()))]);
+        parse_query(&one)
+            .ok()
+            .and_then(|p| p.into_iter().next())
+            .map(|(n, _)| n)
+    };
+    for (name, _) in params {
+        let base = name.split('[').next().unwrap_or_default();
+        if RESERVED.contains(&base)
+            || php_name(name).is_some_and(|n| RESERVED.contains(&n.as_str()))
         {
             return Err(InvalidInput::new(
                 Cow::Owned(name.clone()),
                 "is added by the client; do not pass it",
             ));
         }
-        Ok(())
     }
+    let round_trips =
+        |query: &str| matches!(parse_query(query), Ok(p) if http_build_query(&p) == query);
+    if round_trips(&sign::canonical_query(params)) {
+        return Ok(());
+    }
+    // Name the culprit: a param that does not survive on its own, or a name sent twice.
+    let mut seen: Vec<String> = Vec::new();
+    for (name, value) in params {
+        let one = sign::canonical_query(&[(name.clone(), value.clone())]);
+        if one.is_empty() {
+            continue;
+        }
+        if !round_trips(&one) {
+            return Err(InvalidInput::new(
+                Cow::Owned(name.clone()),
+                "PHP would not read it back as sent (a `.`, space or unbalanced `[` in the name, \
+                 or a key repeated inside it)",
+            ));
+        }
+        let key = php_name(name).unwrap_or_else(|| name.clone());
+        if seen.contains(&key) {
+            return Err(InvalidInput::new(
+                Cow::Owned(name.clone()),
+                "is sent twice: PHP keeps only one value (and the signature would not match)",
+            ));
+        }
+        seen.push(key);
+    }
+    Err(InvalidInput::new(
+        "params",
+        "PHP would not read the params back as sent",
+    ))
 }
 
 impl Client {
@@ -414,6 +522,7 @@ impl Client {
         request.validate()?;
         request.precheck()?;
         let params = request.params();
+        survives_php(&params.body)?;
         let api2 = API2_METHODS.contains(&R::INFO.wire);
         Ok(self.http_request(
             &R::INFO,
@@ -426,11 +535,13 @@ impl Client {
 
     /// Every order of `getOrdersWithGoods` between two days (inclusive), however long the range.
     ///
-    /// The API answers at most one month per call, so the range is walked in consecutive
-    /// one-month windows (`15.01–14.02`, `15.02–14.03`, …; at most [`MAX_WINDOWS`]), one call
-    /// each, in order; the orders are collected into one `Vec` in the order received, an order
-    /// seen in two windows kept once. `filter` supplies `paid` and `goods` (its dates are
-    /// replaced). The first failing window fails the whole call.
+    /// The API answers at most one month per call (it trims `begin_date`), so the range is
+    /// walked in consecutive windows of about a month (`15.01–14.02`, `15.02–14.03`, …; from
+    /// the 1st, `01.03–29.03` where PHP's `-1 month` from 31.03 would land on 03.03; see
+    /// [`Date::month_window_end`]; at most [`MAX_WINDOWS`]), one call each, in order. The
+    /// orders are collected into one `Vec` in the order received, an order seen in two windows
+    /// kept once. `filter` supplies `paid` and `goods` (its dates are replaced). The first
+    /// failing window fails the whole call.
     pub async fn orders_with_goods_between(
         &self,
         from: Date,
@@ -597,7 +708,8 @@ impl Client {
     }
 }
 
-/// The one-month windows covering `from..=to`.
+/// The one-month windows covering `from..=to`, each ending at [`Date::month_window_end`] (or
+/// `to`), without gaps or overlaps.
 pub fn month_windows(from: Date, to: Date) -> Result<Vec<(Date, Date)>, InvalidInput> {
     if from > to {
         return Err(InvalidInput::new("from", "must not be after `to`"));
@@ -608,7 +720,7 @@ pub fn month_windows(from: Date, to: Date) -> Result<Vec<(Date, Date)>, InvalidI
         if windows.len() >= MAX_WINDOWS {
             return Err(InvalidInput::new(
                 "to",
-                "the range is longer than 100 years",
+                "the range needs more than MAX_WINDOWS (1200) one-month windows",
             ));
         }
         let end = start.month_window_end().min(to);
@@ -648,6 +760,64 @@ mod tests {
         for pair in long.windows(2) {
             assert_eq!(pair[0].1.next_day(), pair[1].0);
         }
+    }
+
+    /// Params PHP would read back differently are refused before sending, naming the param;
+    /// bodies that survive `parse_str` → `http_build_query` go out unchanged.
+    #[test]
+    fn params_that_php_would_not_read_back_are_refused() {
+        let c = Client::new("username", "0123456789abcdef0123456789abcdef01234567").unwrap();
+        let refused = |r: Result<HttpRequest, Error>| match r {
+            Err(Error::InvalidInput(i)) => (i.field.into_owned(), i.reason.into_owned()),
+            other => panic!("expected InvalidInput, got {other:?}"),
+        };
+        let base = || UpdateSubscriberData::new("a@b.ru").lead_name("A");
+        let (field, reason) = refused(c.build_request(&base().param("lead_name", "B")));
+        assert_eq!(field, "lead_name");
+        assert!(reason.contains("twice"), "{reason}");
+        for name in ["hash", "rpsKey", "rps_key", "hash[0]"] {
+            let (field, _) = refused(c.build_request(&base().param(name, "x")));
+            assert_eq!(field, name);
+        }
+        for name in ["a.b", "a b", "a[b", "a]b[c"] {
+            let (field, reason) = refused(c.build_request(&base().param(name, "x")));
+            assert_eq!(field, name);
+            assert!(reason.contains("read it back"), "{name}: {reason}");
+        }
+        // A list sent in two pieces would be merged by PHP (and re-serialised in another order).
+        let split = AddLeadToGroup::new("super", "a@b.ru").param("rid[1]", "clients_2");
+        assert_eq!(refused(c.build_request(&split)).0, "rid[1]");
+        // A repeated key inside a map.
+        let map = FormValue::Map(vec![("k".into(), "1".into()), ("k".into(), "2".into())]);
+        assert_eq!(refused(c.build_request(&base().param("m", map))).0, "m");
+        // API 2.0 too: the key is the client's, and nothing may be lost.
+        let v2 = V2AddTagToLead::new("a@b.ru", "x").param("rpsKey", "mine");
+        assert_eq!(refused(c.build_request(&v2)).0, "rpsKey");
+        let v2 = V2AddTagToLead::new("a@b.ru", "x").param("add_tags", "y");
+        assert_eq!(refused(c.build_request(&v2)).0, "add_tags");
+        // Raw requests are held to the same rule.
+        let raw = RawRequest::new("GetAllGroups").param("x", 1).param("x", 2);
+        assert_eq!(
+            raw.validate().map_err(|e| e.field.into_owned()),
+            Err("x".to_owned())
+        );
+
+        // Fine: names PHP keeps (brackets inside maps, flat keys in one piece, dots inside
+        // brackets, Unicode), empty values, and no params at all.
+        let fine = base()
+            .param("x[y.z]", "1")
+            .param("ключ", "")
+            .param("list[0]", "a")
+            .param("list[1]", "b");
+        let body = c.build_request(&fine).unwrap().body;
+        assert!(
+            String::from_utf8_lossy(&body).starts_with(
+                "lead_email=a%40b.ru&lead_name=A&x%5By.z%5D=1&%D0%BA%D0%BB%D1%8E%D1%87=&list%5B0%5D=a&list%5B1%5D=b&hash="
+            ),
+            "{}",
+            String::from_utf8_lossy(&body)
+        );
+        assert!(c.build_request(&GetAllGroups::new()).is_ok());
     }
 
     #[test]

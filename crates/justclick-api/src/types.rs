@@ -621,33 +621,33 @@ impl Date {
         }
     }
 
-    /// The last day of the one-month window starting at `self` (same day next month, minus one
-    /// day: 15.01 → 14.02, 01.01 → 31.01, 31.01 → 28/29.02).
+    /// The last day of the one-month window starting at `self`.
+    ///
+    /// The API trims `begin_date` to one month before `end_date`. How it counts a month is not
+    /// documented; the window is chosen so that nothing is trimmed under either plausible rule:
+    /// PHP's `strtotime('-1 month')` (which overflows: `-1 month` from 31.03 is 03.03) and
+    /// "30 days back". So: the same day next month minus one day (15.01 → 14.02, 31.01 →
+    /// 28/29.02), and from the 1st the end of the month, but no further than the day after the
+    /// previous month's length (01.03 → 29.03, or 30.03 in a leap year; 01.01 → 31.01).
     pub fn month_window_end(&self) -> Date {
+        if self.day == 1 {
+            let (py, pm) = if self.month == 1 {
+                (self.year - 1, 12)
+            } else {
+                (self.year, self.month - 1)
+            };
+            let day = days_in_month(self.year, self.month).min(days_in_month(py, pm) + 1);
+            return Date { day, ..*self };
+        }
         let (year, month) = if self.month == 12 {
             (self.year + 1, 1)
         } else {
             (self.year, self.month + 1)
         };
-        let dim = days_in_month(year, month);
-        if self.day == 1 {
-            Date {
-                year: self.year,
-                month: self.month,
-                day: days_in_month(self.year, self.month),
-            }
-        } else if self.day - 1 <= dim {
-            Date {
-                year,
-                month,
-                day: self.day - 1,
-            }
-        } else {
-            Date {
-                year,
-                month,
-                day: dim,
-            }
+        Date {
+            year,
+            month,
+            day: (self.day - 1).min(days_in_month(year, month)),
         }
     }
 
@@ -1377,9 +1377,64 @@ mod tests {
         assert_eq!(d("30.12.2020").month_window_end(), d("29.01.2021"));
         assert_eq!(d("31.12.2020").next_day(), d("2021-01-01"));
         assert_eq!(d("28.02.2020").next_day(), d("29.02.2020"));
+        assert_eq!(d("01.03.2023").month_window_end(), d("29.03.2023"));
+        assert_eq!(d("01.03.2024").month_window_end(), d("30.03.2024"));
+        assert_eq!(d("01.05.2024").month_window_end(), d("31.05.2024"));
+        assert_eq!(d("01.02.2024").month_window_end(), d("29.02.2024"));
         assert!(Date::parse("30.02.2020").is_err());
         assert!(Date::parse("x").is_err());
         assert_eq!(d("2017-01-05").dmy(), "05.01.2017");
+    }
+
+    /// PHP's `strtotime('-1 month', $end)`: the same day a month earlier, overflowing into the
+    /// next month when that month is shorter (31.03 → "31.02" → 03.03).
+    fn php_minus_month(end: Date) -> Date {
+        let (py, pm) = if end.month == 1 {
+            (end.year - 1, 12)
+        } else {
+            (end.year, end.month - 1)
+        };
+        let dim = days_in_month(py, pm);
+        if end.day <= dim {
+            Date {
+                year: py,
+                month: pm,
+                day: end.day,
+            }
+        } else {
+            Date {
+                day: end.day - dim,
+                ..end
+            }
+        }
+    }
+
+    /// For every start day from 1970 to 2100: the window is never trimmed by the server under
+    /// either reading of "one month" (PHP's `-1 month`, or 30 days back), and is at least 28
+    /// days long.
+    #[test]
+    fn month_windows_are_never_trimmed() {
+        let mut start = Date::new(1970, 1, 1).unwrap();
+        let last = Date::new(2100, 12, 31).unwrap();
+        let mut checked = 0;
+        while start <= last {
+            let end = start.month_window_end();
+            assert!(end >= start, "{start} -> {end}");
+            assert!(
+                php_minus_month(end) <= start,
+                "{start} -> {end}: PHP trims it"
+            );
+            let mut plus_27 = start;
+            for _ in 0..27 {
+                plus_27 = plus_27.next_day();
+            }
+            let plus_30 = plus_27.next_day().next_day().next_day();
+            assert!(end <= plus_30, "{start} -> {end}: longer than 30 days back");
+            assert!(end >= plus_27, "{start} -> {end}: shorter than 28 days");
+            start = start.next_day();
+            checked += 1;
+        }
+        assert_eq!(checked, 47_847);
     }
 
     #[test]
@@ -1419,6 +1474,114 @@ mod tests {
             s.rass_status,
             SubscriptionStatus::Other("STATUS_NEW".into())
         );
+    }
+
+    fn env(result: Value) -> Envelope {
+        Envelope {
+            code: 0,
+            text: "ok".into(),
+            result,
+        }
+    }
+
+    /// PHP's `json_encode` sends numbers as strings (or strings as numbers) and an empty map as
+    /// `[]`; lists with gaps come as objects keyed by index. Every result type takes all of it.
+    #[test]
+    fn lenient_shapes_of_every_result_type() {
+        use serde_json::json;
+        // Orders: numbers as strings and as numbers, `[]` for the utm map and for partners,
+        // items as an index-keyed object (kept in order), booleans as "1"/"0".
+        let order = Option::<Order>::from_envelope(&env(json!({
+            "id": 1001, "price": "990.50", "good_count": "2", "is_recurrent": "1",
+            "bill_sum_topay": 0, "utm": [], "prepayment_enabled": 0,
+            "items": {"0": {"id": "a", "sum": "10", "partners": []},
+                      "1": {"id": "b", "sum": 20.5, "price": "21", "partners": {}}},
+        })))
+        .unwrap()
+        .unwrap();
+        assert_eq!(order.id.as_deref(), Some("1001"));
+        assert_eq!(order.price, Some(990.5));
+        assert_eq!(order.good_count, Some(2));
+        assert_eq!(order.is_recurrent, Some(true));
+        assert_eq!(order.bill_sum_topay, Some(0.0));
+        assert_eq!(order.prepayment_enabled, Some(false));
+        assert_eq!(order.utm, None);
+        let items: Vec<_> = order
+            .items
+            .iter()
+            .map(|i| (i.id.as_deref(), i.sum))
+            .collect();
+        assert_eq!(items, [(Some("a"), Some(10.0)), (Some("b"), Some(20.5))]);
+        assert_eq!(order.items[1].price, Some(21.0));
+        assert!(order.items[1].partners.is_empty());
+        // A one-element list is the order; `[]` (an empty map) is an order with no fields.
+        let one = Option::<Order>::from_envelope(&env(json!([{"id": "7"}]))).unwrap();
+        assert_eq!(one.and_then(|o| o.id).as_deref(), Some("7"));
+        let empty = Option::<Order>::from_envelope(&env(json!([]))).unwrap();
+        assert_eq!(empty, Some(Order::default()));
+
+        // Lists: `[]`, `{}`, `null`, `""` and `false` are empty; objects give their values.
+        for empty in [json!([]), json!({}), Value::Null, json!(""), json!(false)] {
+            assert!(
+                Vec::<Order>::from_envelope(&env(empty.clone()))
+                    .unwrap()
+                    .is_empty()
+            );
+            assert!(
+                Vec::<GoodInfo>::from_envelope(&env(empty))
+                    .unwrap()
+                    .is_empty()
+            );
+        }
+        let goods = Vec::<GoodInfo>::from_envelope(&env(json!({"3": {"good_id": "3",
+            "good_name": "book", "good_title": 7, "good_sum": 3900, "good_type": 1}})))
+        .unwrap();
+        assert_eq!(goods[0].good_id, Some(3));
+        assert_eq!(goods[0].good_title, "7");
+        assert_eq!(goods[0].good_sum.as_deref(), Some("3900"));
+        assert_eq!(goods[0].good_type.as_deref(), Some("1"));
+
+        // Counts: a string, a number, or wrapped in an object.
+        for result in [json!("12"), json!(12), json!({"count": "12"}), json!(12.0)] {
+            assert_eq!(CountResult::from_envelope(&env(result)).unwrap().count, 12);
+        }
+        assert!(CountResult::from_envelope(&env(json!("many"))).is_err());
+        assert!(CountResult::from_envelope(&env(json!(-1))).is_err());
+
+        // Partner stats: strings, numbers, and `[]` for "nothing yet".
+        let stats = PartnerStats::from_envelope(&env(json!([]))).unwrap();
+        assert_eq!(stats.earned_total, None);
+        let stats = PartnerStats::from_envelope(&env(json!({"earned_total": "1 170,5"})));
+        assert_eq!(
+            stats.unwrap().earned_total,
+            None,
+            "not a number: kept as None"
+        );
+        let stats = PartnerStats::from_envelope(&env(json!({"bills_total": "3",
+            "topay_total": "390,00"})))
+        .unwrap();
+        assert_eq!(
+            (stats.bills_total, stats.topay_total),
+            (Some(3), Some(390.0))
+        );
+
+        // CreateOrder: bill_id as a number or a string; none at all is a decode error.
+        for result in [json!({"bill_id": 77}), json!({"bill_id": "77"}), json!(77)] {
+            assert_eq!(
+                CreatedOrder::from_envelope(&env(result)).unwrap().bill_id,
+                "77"
+            );
+        }
+        assert!(CreatedOrder::from_envelope(&env(json!([]))).is_err());
+        assert!(CreatedOrder::from_envelope(&env(json!({"bill_id": ""}))).is_err());
+
+        // Group statuses as an index-keyed object, an unknown status kept.
+        let st = Vec::<GroupStatus>::from_envelope(&env(json!({"0": {"rass_name": 15,
+            "rass_status": "STATUS_WAIT", "subscription_time": 1704067200}})))
+        .unwrap();
+        assert_eq!(st[0].rass_name, "15");
+        assert_eq!(st[0].rass_status, SubscriptionStatus::Wait);
+        assert_eq!(st[0].subscription_time.as_deref(), Some("1704067200"));
     }
 
     #[test]
