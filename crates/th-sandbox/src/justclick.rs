@@ -7,9 +7,13 @@
 //! How it answers, as the real service does (facts: `api/justclick.md`):
 //! - `POST /justclick/api/<Method>`, body `application/x-www-form-urlencoded`. The body is read
 //!   the way PHP fills `$_POST` (no form body: code 2 `no transmitted data`).
-//! - API 1.0: `hash` is required (code 1); the server takes the other fields, re-serialises them
-//!   with `http_build_query` and checks `md5(Q::login::secret)` (code 4). This is independent
-//!   code: it shares nothing with `justclick-api`.
+//! - API 1.0: `hash` is required (code 1). How the real server recomputes it is not documented,
+//!   so the sandbox demands both plausible readings (code 4 otherwise): `md5(Q::login::secret)`
+//!   with `Q` the other fields re-serialised with `http_build_query` (as `$_POST` holds them),
+//!   and with `Q` the raw body before the trailing `&hash=`. A body that is exactly the
+//!   canonical query it signed, `hash` last (the vendor's example, the SDK), passes both. This
+//!   is independent code: it shares nothing with `justclick-api` (only th-core's PHP form
+//!   codec, itself tested against PHP).
 //! - API 2.0 (lower-case names): `rpsKey` must be the secret key (code 4 otherwise; provisional).
 //! - Every answer is `{"error_code", "error_text", "hash"[, "result"]}` with
 //!   `hash = md5(error_code::error_text::secret)`, HTTP 200. A method name in the wrong case is
@@ -604,8 +608,9 @@ async fn api(
     answer(&shared, &method, req).await.render(&shared.secret)
 }
 
-/// Reads the form the way PHP fills `$_POST`: only a form body on a POST.
-async fn read_post(req: Request) -> Result<Vec<(String, FormValue)>, Answer> {
+/// Reads the form the way PHP fills `$_POST`: only a form body on a POST. Returns the raw body
+/// too (for the raw-body reading of the signature).
+async fn read_post(req: Request) -> Result<(String, Vec<(String, FormValue)>), Answer> {
     if req.method() != Method::POST {
         return Err(Answer::err(2));
     }
@@ -624,11 +629,59 @@ async fn read_post(req: Request) -> Result<Vec<(String, FormValue)>, Answer> {
         return Err(Answer::err(2));
     }
     let text = std::str::from_utf8(&raw.body).map_err(|_| Answer::err(3))?;
-    parse_query(text).map_err(|_| Answer::err(3))
+    let params = parse_query(text).map_err(|_| Answer::err(3))?;
+    Ok((text.to_owned(), params))
+}
+
+/// Checks an API 1.0 request's `hash` under both readings a PHP server may use, and accepts it
+/// only when both agree: `md5(http_build_query($_POST minus hash)::login::secret)` (the
+/// re-serialised form) and `md5(<raw body before "&hash=">::login::secret)` (the raw body, with
+/// `hash` as the last field, as the vendor's example sends it). A client whose body is the
+/// canonical query it signed passes both; one that signs other bytes than it sends, or sends
+/// a body PHP would normalise, fails one of them.
+fn signature_ok(
+    shared: &Shared,
+    raw: &str,
+    params: &mut Vec<(String, FormValue)>,
+) -> Result<(), Answer> {
+    // $hash = $_POST['hash']; unset($_POST['hash']);
+    let Some(pos) = params.iter().position(|(k, _)| k == "hash") else {
+        return Err(Answer::err(1));
+    };
+    let (_, hash) = params.remove(pos);
+    let hash = hash
+        .scalar_string()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let expect = |query: &str| {
+        md5_hex(&format!(
+            "{query}::{}::{}",
+            shared.login,
+            shared.secret.expose()
+        ))
+    };
+    let reserialised = expect(&http_build_query(params));
+    let raw_signed = match raw.rsplit_once("&hash=") {
+        Some((before, h)) if h.eq_ignore_ascii_case(&hash) => Some(before),
+        None if raw
+            .strip_prefix("hash=")
+            .is_some_and(|h| h.eq_ignore_ascii_case(&hash)) =>
+        {
+            Some("")
+        }
+        _ => None,
+    };
+    let raw_ok = raw_signed
+        .is_some_and(|before| constant_time_eq(expect(before).as_bytes(), hash.as_bytes()));
+    if constant_time_eq(reserialised.as_bytes(), hash.as_bytes()) && raw_ok {
+        Ok(())
+    } else {
+        Err(Answer::err(4))
+    }
 }
 
 async fn answer(shared: &Shared, method: &str, req: Request) -> Answer {
-    let mut params = match read_post(req).await {
+    let (raw, mut params) = match read_post(req).await {
         Ok(p) => p,
         Err(a) => return a,
     };
@@ -647,22 +700,8 @@ async fn answer(shared: &Shared, method: &str, req: Request) -> Answer {
             return Answer::err(4);
         }
         params.retain(|(k, _)| k != "rpsKey" && k != "rps_key");
-    } else {
-        // $hash = $_POST['hash']; unset($_POST['hash']); md5(http_build_query($_POST)::login::secret)
-        let Some(pos) = params.iter().position(|(k, _)| k == "hash") else {
-            return Answer::err(1);
-        };
-        let (_, hash) = params.remove(pos);
-        let hash = hash.scalar_string().unwrap_or_default();
-        let query = http_build_query(&params);
-        let expected = md5_hex(&format!(
-            "{query}::{}::{}",
-            shared.login,
-            shared.secret.expose()
-        ));
-        if !constant_time_eq(expected.as_bytes(), hash.to_ascii_lowercase().as_bytes()) {
-            return Answer::err(4);
-        }
+    } else if let Err(refused) = signature_ok(shared, &raw, &mut params) {
+        return refused;
     }
     let p = Form(params);
     let mut state = shared.lock();
@@ -1702,6 +1741,239 @@ mod tests {
         );
         let body = post(&service, "getgoods", "rpsKey=nope").await;
         assert_eq!(body["error_code"], 4);
+    }
+
+    async fn send(
+        service: &Service,
+        http: &str,
+        method: &str,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> (u16, Value) {
+        use tower::ServiceExt;
+        let mut request = axum::http::Request::builder()
+            .method(http)
+            .uri(format!("/api/{method}"));
+        if let Some(ct) = content_type {
+            request = request.header("content-type", ct);
+        }
+        let response = service
+            .api_router()
+            .oneshot(request.body(axum::body::Body::from(body)).expect("request"))
+            .await
+            .expect("infallible");
+        let status = response.status().as_u16();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .expect("body");
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+
+    fn sign(q: &str) -> String {
+        md5_hex(&format!("{q}::{DEMO_LOGIN}::{DEMO_SECRET}"))
+    }
+
+    /// A request is accepted only when both readings of the signature agree: the raw body
+    /// before `&hash=` and the `$_POST` fields re-serialised.
+    #[tokio::test]
+    async fn both_readings_of_the_signature_must_agree() {
+        let service = Service::new(Config::default());
+        let canonical = "email=lead%40email.com";
+        let h = sign(canonical);
+        let cases: Vec<(String, i64, &str)> = vec![
+            (format!("{canonical}&hash={h}"), 0, "canonical, hash last"),
+            (
+                format!("{canonical}&hash={}", h.to_ascii_uppercase()),
+                0,
+                "upper-case hex",
+            ),
+            (
+                format!("hash={h}&{canonical}"),
+                4,
+                "hash first: no raw prefix was signed",
+            ),
+            (
+                format!("email=lead@email.com&hash={h}"),
+                4,
+                "`@` unencoded: re-serialises the same, but the raw bytes differ",
+            ),
+            (
+                format!("email=lead@email.com&hash={}", sign("email=lead@email.com")),
+                4,
+                "signed as sent, but not canonical: `$_POST` re-serialises differently",
+            ),
+            (
+                format!("{canonical}&hash={h}&x=1"),
+                4,
+                "a field after the hash",
+            ),
+            (format!("{canonical}&x=1&hash={h}"), 4, "an unsigned field"),
+            (format!("{canonical}&hash%5B%5D={h}"), 4, "hash as an array"),
+            (canonical.to_owned(), 1, "no hash"),
+        ];
+        for (body, code, why) in cases {
+            let (status, answer) = send(
+                &service,
+                "POST",
+                "GetLeadGroupStatuses",
+                Some("application/x-www-form-urlencoded"),
+                body.clone().into_bytes(),
+            )
+            .await;
+            assert_eq!(
+                (status, answer["error_code"].as_i64()),
+                (200, Some(code)),
+                "{why}: {body}"
+            );
+        }
+        // Lists: `rid[]=` is what PHP reads as `rid[0]`, but the bytes signed must be the sent ones.
+        let q = "rid%5B0%5D=super&lead_email=new%40example.com";
+        let body = format!(
+            "rid%5B%5D=super&lead_email=new%40example.com&hash={}",
+            sign(q)
+        );
+        let (_, answer) = send(
+            &service,
+            "POST",
+            "AddLeadToGroup",
+            Some("application/x-www-form-urlencoded"),
+            body.into_bytes(),
+        )
+        .await;
+        assert_eq!(answer["error_code"], 4, "{answer}");
+        assert!(service.contact_statuses("new@example.com").is_none());
+    }
+
+    /// Whatever arrives, the answer is a signed JustClick envelope with the documented code;
+    /// nothing panics.
+    #[tokio::test]
+    async fn malformed_requests_get_signed_envelopes() {
+        let service = Service::new(Config::default());
+        let form = Some("application/x-www-form-urlencoded");
+        let deep = format!("a{}=1&hash=x", "%5Bb%5D".repeat(200));
+        let many: String = (0..20_000).map(|i| format!("k{i}=1&")).collect();
+        type Case<'a> = (&'a str, &'a str, Option<&'a str>, Vec<u8>, i64);
+        let cases: Vec<Case> = vec![
+            ("GET", "GetAllGroups", None, Vec::new(), 2),
+            ("PUT", "GetAllGroups", form, b"hash=x".to_vec(), 2),
+            (
+                "POST",
+                "GetAllGroups",
+                Some("application/json"),
+                br#"{"hash":"x"}"#.to_vec(),
+                2,
+            ),
+            ("POST", "GetAllGroups", form, Vec::new(), 2),
+            ("POST", "GetAllGroups", form, b"&&&".to_vec(), 2),
+            (
+                "POST",
+                "GetAllGroups",
+                form,
+                vec![0xff, 0xfe, b'=', b'1'],
+                3,
+            ),
+            ("POST", "GetAllGroups", form, b"a=%ff%fe&hash=x".to_vec(), 3),
+            ("POST", "GetAllGroups", form, deep.into_bytes(), 3),
+            ("POST", "GetAllGroups", form, many.into_bytes(), 3),
+            ("POST", "GetAllGroups", form, b"hash=%zz".to_vec(), 4),
+            (
+                "POST",
+                "CreateOrder",
+                form,
+                b"goods=%5B%5D&hash=0".to_vec(),
+                4,
+            ),
+            ("POST", "getgoods", form, b"rpsKey[]=x".to_vec(), 4),
+            ("POST", "getgoods", form, b"rps_key=".to_vec(), 4),
+        ];
+        for (http, method, ct, body, code) in cases {
+            let shown = String::from_utf8_lossy(&body)
+                .chars()
+                .take(60)
+                .collect::<String>();
+            let (status, answer) = send(&service, http, method, ct, body).await;
+            assert_eq!(status, 200, "{http} {method} {shown}");
+            assert_eq!(
+                answer["error_code"], code,
+                "{http} {method} {shown}: {answer}"
+            );
+            let text = answer["error_text"].as_str().unwrap_or_default();
+            let hash = md5_hex(&format!("{code}::{text}::{DEMO_SECRET}"));
+            assert_eq!(answer["hash"], hash.as_str(), "{http} {method} {shown}");
+        }
+        // Correctly signed but nonsensical params: the method's own error codes, signed.
+        let signed = |q: &str| {
+            if q.is_empty() {
+                format!("hash={}", sign(q))
+            } else {
+                format!("{q}&hash={}", sign(q))
+            }
+        };
+        for (method, q, code) in [
+            (
+                "AddLeadToGroup",
+                "rid%5Bx%5D%5By%5D=1&lead_email=a%40b.ru",
+                103,
+            ),
+            ("AddLeadToGroup", "rid=super", 100),
+            ("CreateOrder", "goods=book&bill_email=a%40b.ru", 603),
+            (
+                "CreateOrder",
+                "goods%5B0%5D%5Bgood_name%5D=book&bill_email=nope",
+                600,
+            ),
+            ("UpdateOrderStatus", "bill_id=abc&status=paid&date=1", 302),
+            ("UpdateOrderStatus", "bill_id=1001&status=teleported", 303),
+            (
+                "UpdateOrderStatus",
+                "bill_id=1001&status=paid&date=99999999999999999999",
+                303,
+            ),
+            ("getOrdersWithGoods", "begin_date=soon", 3),
+            ("getOrderDetails", "bill_id=-1", 400),
+            ("GetOrders", "date_s=-9223372036854775808&date_e=x", 0),
+            (
+                "CreateOrder",
+                "goods%5B0%5D%5Bgood_name%5D=invoice&bill_email=a%40b.ru&bill_created=9223372036854775807",
+                0,
+            ),
+            (
+                "AddGood",
+                "good_name=x&good_type=2&good_title=X&good_sum=1",
+                3,
+            ),
+            (
+                "AddGood",
+                "good_name=x&good_type=1&good_title=X&good_sum=NaN",
+                3,
+            ),
+            ("GetCountSubscribe", "", 3),
+        ] {
+            let body = signed(q);
+            let (status, answer) = send(&service, "POST", method, form, body.into_bytes()).await;
+            assert_eq!(
+                (status, answer["error_code"].as_i64()),
+                (200, Some(code)),
+                "{method} {q}: {answer}"
+            );
+        }
+        // The order with the far-future creation time is readable.
+        let (_, answer) = send(
+            &service,
+            "POST",
+            "GetOrders",
+            form,
+            signed("date_s=9000000000000").into_bytes(),
+        )
+        .await;
+        assert_eq!(
+            answer["result"].as_array().map(Vec::len),
+            Some(1),
+            "{answer}"
+        );
     }
 
     #[test]

@@ -7,11 +7,12 @@
 //! | prefix | service | status |
 //! | --- | --- | --- |
 //! | `/targethunter/api/<method>` | TargetHunter (BotHunter), see [`targethunter`] | served |
-//! | `/justclick/api/<method>` | JustClick | planned |
+//! | `/justclick/api/<method>` | JustClick (API 1.0 and 2.0), see [`justclick`] | served |
 //! | `/adfox/…` | ADFOX | planned |
 //! | `/radist/v2/…` | Radist.Online | planned |
 //! | `/_sandbox/health` | `{"ok":true}` | served |
 //! | `/_sandbox/targethunter/state` | the TargetHunter state as JSON (no auth: a loopback tool) | served |
+//! | `/_sandbox/justclick/state` | the JustClick state as JSON (no auth: a loopback tool) | served |
 //!
 //! Any other path answers `404 {"error":"not_found"}`. The vendor's own example code runs
 //! against the sandbox unchanged except for the URL; the demo credentials are in
