@@ -585,6 +585,76 @@ async fn bad_input_is_refused_before_sending() {
         .await
         .expect_err("hash is the client's");
     assert_eq!(field(e), "hash");
+    let e = c
+        .get_all_groups(GetAllGroups::new().param("hash", "x"))
+        .await
+        .expect_err("hash is the client's, in typed requests too");
+    assert_eq!(field(e), "hash");
+    let e = c
+        .v2_get_goods(V2GetGoods::new().param("rpsKey", "x"))
+        .await
+        .expect_err("rpsKey is the client's");
+    assert_eq!(field(e), "rpsKey");
+    let e = c
+        .update_subscriber_data(UpdateSubscriberData::new("a@b.ru").param("lead_email", "c@d.ru"))
+        .await
+        .expect_err("a param sent twice would lose a value");
+    assert_eq!(field(e), "lead_email");
+    let e = c
+        .add_lead_to_group(AddLeadToGroup::new("super", "a@b.ru").param("utm.source", "x"))
+        .await
+        .expect_err("PHP renames `utm.source` to `utm_source`");
+    assert_eq!(field(e), "utm.source");
+    let e = c
+        .add_good(AddGood::new("x", 2, "X", "1"))
+        .await
+        .expect_err("good_type is 0 or 1");
+    assert_eq!(field(e), "good_type");
+    let e = c
+        .add_good(AddGood::new("x", 0, " ", "1"))
+        .await
+        .expect_err("empty title");
+    assert_eq!(field(e), "good_title");
+    let e = c
+        .update_good(UpdateGood::new("x").good_type(-1))
+        .await
+        .expect_err("good_type is 0 or 1");
+    assert_eq!(field(e), "good_type");
+    let e = c
+        .v2_add_tag_to_lead(V2AddTagToLead::new("a@b.ru", ""))
+        .await
+        .expect_err("no tags");
+    assert_eq!(field(e), "add_tags");
+    let e = c
+        .v2_remove_tag_from_lead(V2RemoveTagFromLead::new("a@b.ru", " "))
+        .await
+        .expect_err("no tags");
+    assert_eq!(field(e), "remove_tags");
+    let e = c
+        .v2_remove_lead_from_list(V2RemoveLeadFromList::new("a@b.ru", ""))
+        .await
+        .expect_err("no groups");
+    assert_eq!(field(e), "remove_from_lists");
+    let e = c
+        .v2_create_order(V2CreateOrder::new(" , "))
+        .await
+        .expect_err("no product among the commas");
+    assert_eq!(field(e), "product_names");
+    let e = c
+        .get_lead_group_statuses(GetLeadGroupStatuses::new("a @b.ru"))
+        .await
+        .expect_err("spaces");
+    assert_eq!(field(e), "email");
+    let e = c
+        .delete_subscribe(DeleteSubscribe::new("a@b.ru", "  "))
+        .await
+        .expect_err("no group");
+    assert_eq!(field(e), "rass_name");
+    let e = c
+        .create_order(CreateOrder::new([Good::new("book").sum(-5)], "a@b.ru"))
+        .await
+        .expect_err("negative price override");
+    assert_eq!(field(e), "goods");
     assert_eq!(s.received_requests().await.map(|r| r.len()), Some(0));
 }
 
@@ -802,6 +872,174 @@ async fn secrets_are_scrubbed_from_errors() {
     assert!(shown.contains("[redacted]"));
     let c = client(&s);
     assert!(!format!("{c:?}").contains(SECRET));
+}
+
+/// Against a server that answers 503 to everything: every call that creates or changes
+/// something in a way that is not safe twice is sent exactly once; every read and idempotent
+/// write is retried up to the budget (3 attempts). All 29 methods.
+#[tokio::test]
+async fn nothing_that_creates_is_sent_twice() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(503).set_body_string("busy"))
+        .mount(&server)
+        .await;
+    let clock = Arc::new(ManualClock::new());
+    let c = Client::builder(LOGIN, SECRET)
+        .base_url(format!("{}/api/", server.uri()))
+        .options(ClientOptions {
+            clock: Some(clock.clone() as Arc<dyn th_core::Clock>),
+            retry: RetryPolicy {
+                max_attempts: 3,
+                ..RetryPolicy::default()
+            },
+            ..ClientOptions::default()
+        })
+        .build()
+        .expect("client");
+    let d = |x| Date::parse(x).expect("date");
+    macro_rules! attempts {
+        ($call:expr) => {{
+            let before = server.received_requests().await.map_or(0, |r| r.len());
+            let e = $call.await.expect_err("503");
+            assert!(
+                matches!(e, Error::Status(StatusError::Http { status: 503, .. })),
+                "{e:?}"
+            );
+            server.received_requests().await.map_or(0, |r| r.len()) - before
+        }};
+    }
+    let once = [
+        (
+            "AddLeadToGroup",
+            attempts!(c.add_lead_to_group(AddLeadToGroup::new("super", "a@b.ru"))),
+        ),
+        (
+            "DeleteSubscribe",
+            attempts!(c.delete_subscribe(DeleteSubscribe::new("a@b.ru", "super"))),
+        ),
+        (
+            "CreateOrder",
+            attempts!(c.create_order(CreateOrder::new("book", "a@b.ru"))),
+        ),
+        (
+            "UpdateOrderStatus",
+            attempts!(c.update_order_status(UpdateOrderStatus::new("1", OrderStatus::Cancel))),
+        ),
+        (
+            "DeleteOrder",
+            attempts!(c.delete_order(DeleteOrder::new("1"))),
+        ),
+        (
+            "AddGood",
+            attempts!(c.add_good(AddGood::new("x", 0, "X", "1"))),
+        ),
+        ("DeleteGood", attempts!(c.delete_good(DeleteGood::new("x")))),
+        (
+            "addupdatelead",
+            attempts!(c.v2_add_update_lead(V2AddUpdateLead::new("a@b.ru"))),
+        ),
+        (
+            "createorder",
+            attempts!(c.v2_create_order(V2CreateOrder::new("book"))),
+        ),
+        (
+            "raw (not idempotent unless said)",
+            attempts!(c.raw(RawRequest::new("GetAllGroups"))),
+        ),
+    ];
+    for (method, n) in once {
+        assert_eq!(n, 1, "{method} must not be retried");
+    }
+    let retried = [
+        (
+            "UpdateSubscriberData",
+            attempts!(c.update_subscriber_data(UpdateSubscriberData::new("a@b.ru"))),
+        ),
+        (
+            "GetAllGroups",
+            attempts!(c.get_all_groups(GetAllGroups::new())),
+        ),
+        (
+            "GetLeadGroups",
+            attempts!(c.get_lead_groups(GetLeadGroups::new("a@b.ru"))),
+        ),
+        (
+            "GetLeadGroupStatuses",
+            attempts!(c.get_lead_group_statuses(GetLeadGroupStatuses::new("a@b.ru"))),
+        ),
+        (
+            "GetCountSubscribe",
+            attempts!(c.get_count_subscribe(GetCountSubscribe::new("all"))),
+        ),
+        ("GetBills", attempts!(c.get_bills(GetBills::new("a@b.ru")))),
+        (
+            "getOrderDetails",
+            attempts!(c.get_order_details(GetOrderDetails::new("1"))),
+        ),
+        (
+            "GetOrderInfo",
+            attempts!(c.get_order_info(GetOrderInfo::new("1"))),
+        ),
+        (
+            "getOrdersWithGoods",
+            attempts!(c.get_orders_with_goods(GetOrdersWithGoods::new())),
+        ),
+        (
+            "orders_with_goods_between",
+            attempts!(c.orders_with_goods_between(
+                d("01.01.2024"),
+                d("31.03.2024"),
+                GetOrdersWithGoods::new()
+            )),
+        ),
+        ("GetOrders", attempts!(c.get_orders(GetOrders::new()))),
+        (
+            "GetAllGoods",
+            attempts!(c.get_all_goods(GetAllGoods::new())),
+        ),
+        (
+            "UpdateGood",
+            attempts!(c.update_good(UpdateGood::new("x").good_sum(1))),
+        ),
+        (
+            "GetPartnerStats",
+            attempts!(c.get_partner_stats(GetPartnerStats::new("p"))),
+        ),
+        (
+            "addtagtolead",
+            attempts!(c.v2_add_tag_to_lead(V2AddTagToLead::new("a@b.ru", "t"))),
+        ),
+        (
+            "removetagfromlead",
+            attempts!(c.v2_remove_tag_from_lead(V2RemoveTagFromLead::new("a@b.ru", "t"))),
+        ),
+        (
+            "removeleadfromlist",
+            attempts!(c.v2_remove_lead_from_list(V2RemoveLeadFromList::new("a@b.ru", "g"))),
+        ),
+        (
+            "getalllists",
+            attempts!(c.v2_get_all_lists(V2GetAllLists::new())),
+        ),
+        ("getgoods", attempts!(c.v2_get_goods(V2GetGoods::new()))),
+        (
+            "getcoupons",
+            attempts!(c.v2_get_coupons(V2GetCoupons::new())),
+        ),
+        (
+            "getpersonalmanagers",
+            attempts!(c.v2_get_personal_managers(V2GetPersonalManagers::new())),
+        ),
+        (
+            "raw, marked idempotent",
+            attempts!(c.raw(RawRequest::new("GetAllGroups").idempotent(true))),
+        ),
+    ];
+    for (method, n) in retried {
+        assert_eq!(n, 3, "{method} is retried to the budget");
+    }
+    assert_eq!(once.len() - 1 + retried.len() - 2, 29, "every method once");
 }
 
 #[tokio::test]
