@@ -16,13 +16,21 @@
 //!   102 on `AddLeadToGroup` is [`SubscribeOutcome::AlreadySubscribed`], 400 on
 //!   `getOrderDetails` is `None`. Every other code is [`Error::Api`] with an [`ApiErrorCode`].
 //! - Bad input is refused before sending ([`th_core::InvalidInput`]): empty e-mails, no groups,
-//!   no goods, a `sent` / `paid` status without `date` / `rpo`.
-//! - [`Client::orders_with_goods_between`] walks a long date range in one-month windows.
+//!   no goods, a negative or malformed price, a `good_type` other than 0/1, a `sent` / `paid`
+//!   status without `date` / `rpo`, and params PHP's `$_POST` would not give back as sent (a
+//!   name twice, `.` or space in a name, `hash` / `rpsKey`): the server would lose a value and
+//!   its signature check would fail.
+//! - [`Client::orders_with_goods_between`] walks a long date range in one-month windows that
+//!   the server's trimming never cuts.
+//! - Only idempotent calls are retried once the server answered: nothing that creates,
+//!   subscribes, changes a status or deletes is sent twice.
 //! - [`Client::raw`] calls any method by name with the same signing and checks.
 //! - The login and secret key are [`Secret`]s: never in `Debug`, errors or logs.
 //!
 //! **Provisional:** API 2.0 (documented only on the InfluencerSoft mirror; its response hash is
-//! assumed to be the 1.0 formula), the `aff` / `ad` params, and error code 8's text.
+//! assumed to be the 1.0 formula), the `aff` / `ad` params of `AddLeadToGroup`, the
+//! `bill_aff*` / `bill_paff*` / `bill_ad_id` params of `CreateOrder` (seen only in a public
+//! client), and error code 8's text.
 //!
 //! ## Example
 //!
