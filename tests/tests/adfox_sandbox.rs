@@ -313,13 +313,53 @@ async fn zip_upload() {
         c.banner_upload_zip(10, "b.zip", &b"PK\x03\x04 html5"[..])
             .await
             .unwrap();
+        // Not a zip: refused by the client before sending.
         let err = c
             .banner_upload_zip(10, "b.zip", &b"not a zip"[..])
             .await
             .unwrap_err();
-        assert_eq!(err.api_code(), Some(&ApiErrorCode::IncorrectValue));
+        assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
+        // An unknown banner: the sandbox's -6 on objectID.
+        let err = c
+            .banner_upload_zip(999_999, "b.zip", &b"PK\x03\x04"[..])
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::Api { code: ApiErrorCode::IncorrectValue, parameter: Some(p), .. } if p == "objectID"),
+            "{err:?}"
+        );
     }
     assert_eq!(s.sandbox().adfox().uploaded_zip(10), Some(10));
+    // The sandbox checks the file itself too, and wants the file part.
+    let t = th_core::ReqwestTransport::new().unwrap();
+    let url = format!(
+        "{}?object=banner&action=modify&actionObject=zipFile&objectID=10",
+        s.adfox_oauth_url()
+    );
+    for (body, want) in [
+        (
+            "--b\r\nContent-Disposition: form-data; name=\"zipFile\"; filename=\"x.zip\"\r\n\r\nGIF89a\r\n--b--\r\n",
+            "<code>-6</code><error>Incorrect value</error><parameter>zipFile</parameter>",
+        ),
+        (
+            "--b\r\nContent-Disposition: form-data; name=\"other\"\r\n\r\n1\r\n--b--\r\n",
+            "<code>-7</code><error>Value required</error><parameter>zipFile</parameter>",
+        ),
+    ] {
+        let r = t
+            .send(
+                HttpRequest::new(http::Method::POST, url.clone())
+                    .header(
+                        http::header::AUTHORIZATION,
+                        http::HeaderValue::from_static("OAuth sandbox-oauth-token"),
+                    )
+                    .body("multipart/form-data; boundary=b", body.as_bytes().to_vec()),
+            )
+            .await
+            .unwrap();
+        let text = String::from_utf8_lossy(&r.body);
+        assert!(text.contains(want), "{text}");
+    }
 }
 
 #[tokio::test]
@@ -396,4 +436,241 @@ async fn the_sandbox_enforces_100_statistics_requests_a_minute() {
     }
     let err = c.v2_list().await.unwrap_err();
     assert!(matches!(err, Error::Stats { status: 429, .. }), "{err:?}");
+}
+
+/// Sends `body` with `content_type` straight to the sandbox, answering (status, body text).
+async fn send_raw(
+    url: &str,
+    oauth: bool,
+    content_type: &'static str,
+    body: Vec<u8>,
+) -> (u16, String) {
+    let t = th_core::ReqwestTransport::new().unwrap();
+    let mut req = HttpRequest::new(http::Method::POST, url.to_owned()).body(content_type, body);
+    if oauth {
+        req = req.header(
+            http::header::AUTHORIZATION,
+            http::HeaderValue::from_static("OAuth sandbox-oauth-token"),
+        );
+    }
+    let r = t.send(req).await.unwrap();
+    (
+        r.status.as_u16(),
+        String::from_utf8_lossy(&r.body).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn malformed_requests_get_adfox_xml_errors() {
+    let s = sandbox().await;
+    let legacy_login = format!(
+        "loginAccount=test&loginPassword={}&",
+        sha256_hex("Passw0rd!")
+    );
+    let form = "application/x-www-form-urlencoded";
+    let multipart = "multipart/form-data; boundary=b";
+    let cases: Vec<(bool, &'static str, Vec<u8>, &str)> = vec![
+        // A multipart body that never closes.
+        (true, multipart, b"--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1".to_vec(), "<code>-6</code>"),
+        // A multipart content type without a boundary.
+        (true, "multipart/form-data", b"x".to_vec(), "<code>-6</code>"),
+        // A value that is not UTF-8 while encoding=UTF-8.
+        (true, form, b"object=account&action=list&actionObject=advertiser&encoding=UTF-8&search=%FF%FE".to_vec(), "<code>-6</code>"),
+        // Over the 1 MiB body cap.
+        (true, form, vec![b'a'; 2 * 1024 * 1024], "<code>-6</code>"),
+        // No navigation block at all.
+        (true, form, Vec::new(), "<code>-3</code>"),
+        // Raw (unencoded) UTF-8 bytes in a form body are read as PHP reads them.
+        (true, form, "object=account&action=list&actionObject=bannerKktu&search=Чай".as_bytes().to_vec(), "<code>0</code>"),
+        // Legacy: a bad `limit` is -6 on `limit`, after authorization.
+        (false, form, format!("{legacy_login}object=account&action=list&actionObject=advertiser&limit=abc").into_bytes(), "<parameter>limit</parameter>"),
+        (false, form, format!("{legacy_login}object=account&action=list&actionObject=advertiser&limit=0").into_bytes(), "<parameter>limit</parameter>"),
+        (false, form, format!("{legacy_login}object=account&action=list&actionObject=advertiser&offset=-1").into_bytes(), "<parameter>offset</parameter>"),
+        (false, form, format!("{legacy_login}object=superCampaign&action=modify").into_bytes(), "<code>-7</code><error>Value required</error><parameter>objectID</parameter>"),
+        (false, form, format!("{legacy_login}object=campaign&action=modify&objectID=x1").into_bytes(), "<code>-6</code><error>Incorrect value</error><parameter>objectID</parameter><value>x1</value>"),
+        (false, form, format!("{legacy_login}object=account&action=add&actionObject=campaign&name=x&advertiserID=1&dateStart=20.12.2021").into_bytes(), "<parameter>dateStart</parameter>"),
+        (false, form, format!("{legacy_login}object=account&action=list&actionObject=advertiser&encoding=KOI8-R").into_bytes(), "<parameter>encoding</parameter><value>KOI8-R</value>"),
+        (false, form, b"loginAccount=test&object=account&action=list&actionObject=advertiser".to_vec(), "<code>-1</code><error>Authorization failed</error>"),
+    ];
+    for (oauth, ct, body, want) in cases {
+        let url = if oauth {
+            s.adfox_oauth_url()
+        } else {
+            s.adfox_legacy_url()
+        };
+        let shown = String::from_utf8_lossy(&body[..body.len().min(80)]).into_owned();
+        let (status, text) = send_raw(&url, oauth, ct, body).await;
+        assert_eq!(status, 200, "{shown}: {text}");
+        assert!(
+            text.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<response><status>"),
+            "{shown}: {text}"
+        );
+        assert!(text.contains(want), "{shown}: want {want} in {text}");
+    }
+    // A bad token is HTTP 401 before the body is even read.
+    let t = th_core::ReqwestTransport::new().unwrap();
+    let r = t
+        .send(
+            HttpRequest::new(http::Method::POST, s.adfox_oauth_url())
+                .header(
+                    http::header::AUTHORIZATION,
+                    http::HeaderValue::from_static("OAuth nope"),
+                )
+                .body("multipart/form-data", b"garbage".to_vec()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status.as_u16(), 401);
+    // Still serving after all that.
+    assert_eq!(
+        oauth(&s)
+            .account_list_advertiser(AccountListAdvertiser::new())
+            .await
+            .unwrap()
+            .rows
+            .len(),
+        3
+    );
+}
+
+#[tokio::test]
+async fn navigation_errors_on_the_legacy_route_and_the_page_window() {
+    let s = sandbox().await;
+    let c = legacy(&s, "Passw0rd!");
+    for (wire, want, parameter) in [
+        (
+            "Account.list.advertiser",
+            ApiErrorCode::InvalidObjectName,
+            "object",
+        ),
+        (
+            "account.List.advertiser",
+            ApiErrorCode::InvalidActionName,
+            "action",
+        ),
+        (
+            "account.list.Campaign",
+            ApiErrorCode::InvalidActionObjectName,
+            "actionObject",
+        ),
+        (
+            "campaign.modify.banner",
+            ApiErrorCode::InvalidActionObjectName,
+            "actionObject",
+        ),
+    ] {
+        let err = c.raw(RawRequest::new(wire)).await.unwrap_err();
+        assert!(
+            matches!(&err, Error::Api { code, parameter: Some(p), status: 200, .. } if *code == want && p == parameter),
+            "{wire}: {err:?}"
+        );
+    }
+    // limit is capped at 1000; an offset past the end is an empty page; pages are 1-based.
+    let t = th_core::ReqwestTransport::new().unwrap();
+    let url = |q: &str| {
+        format!(
+            "{}?loginAccount=test&loginPassword={}&object=account&action=list&actionObject=campaign&{q}",
+            s.adfox_legacy_url(),
+            sha256_hex("Passw0rd!")
+        )
+    };
+    for (q, want) in [
+        (
+            "limit=5000",
+            "<limit>1000</limit><offset>0</offset><total_pages>3</total_pages><page>1</page><total_rows>3000</total_rows><rows>1000</rows>",
+        ),
+        (
+            "limit=1000&offset=2000",
+            "<limit>1000</limit><offset>2000</offset><total_pages>3</total_pages><page>3</page><total_rows>3000</total_rows><rows>1000</rows>",
+        ),
+        (
+            "limit=1000&offset=5000",
+            "<limit>1000</limit><offset>5000</offset><total_pages>3</total_pages><page>6</page><total_rows>3000</total_rows><rows>0</rows><data></data>",
+        ),
+        (
+            "superCampaignID=2&limit=7&offset=7",
+            "<offset>7</offset><total_pages>72</total_pages><page>2</page><total_rows>500</total_rows><rows>7</rows>",
+        ),
+    ] {
+        let r = t
+            .send(HttpRequest::new(http::Method::GET, url(q)))
+            .await
+            .unwrap();
+        let text = String::from_utf8_lossy(&r.body).into_owned();
+        assert!(text.contains(want), "{q}: {text}");
+    }
+    let r = t
+        .send(HttpRequest::new(http::Method::GET, url("limit=2&offset=2")))
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&r.body).into_owned();
+    assert!(
+        text.contains("<links><first><![CDATA[https://adfox.yandex.ru/api/v1?offset=0&limit=2]]></first><prev><![CDATA[https://adfox.yandex.ru/api/v1?offset=0&limit=2]]></prev><next><![CDATA[https://adfox.yandex.ru/api/v1?offset=4&limit=2]]></next><last><![CDATA[https://adfox.yandex.ru/api/v1?offset=2998&limit=2]]></last></links>"),
+        "{text}"
+    );
+    assert!(
+        text.contains("<row0><ID>3</ID>") && text.contains("<row1><ID>4</ID>"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn report_tasks_count_as_in_progress_until_they_succeed() {
+    let s = sandbox().await;
+    let t = th_core::ReqwestTransport::new().unwrap();
+    let get = |path: String| {
+        HttpRequest::new(http::Method::GET, format!("{}{path}", s.adfox_url())).header(
+            http::header::AUTHORIZATION,
+            http::HeaderValue::from_static("OAuth sandbox-oauth-token"),
+        )
+    };
+    let start = "api/report/owner?name=days&dateFrom=2026-11-01&dateTo=2026-11-01".to_owned();
+    let mut tasks = Vec::new();
+    for _ in 0..3 {
+        let r = t.send(get(start.clone())).await.unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+        tasks.push(v["result"]["taskId"].as_str().unwrap().to_owned());
+    }
+    // Two polls each: PENDING, STARTED — still running, so a fourth start is refused.
+    for id in &tasks {
+        for want in ["PENDING", "STARTED"] {
+            let r = t
+                .send(get(format!("api/report/result?taskId={id}")))
+                .await
+                .unwrap();
+            let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+            assert_eq!(v["result"]["state"], want);
+        }
+    }
+    let r = t.send(get(start.clone())).await.unwrap();
+    assert_eq!(r.status.as_u16(), 429);
+    // One finishes; now a fourth may start.
+    let r = t
+        .send(get(format!("api/report/result?taskId={}", tasks[0])))
+        .await
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!(v["result"]["state"], "SUCCESS");
+    let r = t.send(get(start)).await.unwrap();
+    assert_eq!(r.status.as_u16(), 200);
+}
+
+#[tokio::test]
+async fn rest_v2_named_report_against_the_sandbox() {
+    let s = sandbox().await;
+    let c = oauth(&s);
+    assert_eq!(c.v2_report_info("days").await.unwrap()["name"], "days");
+    let err = c.v2_report_info("weeks").await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Stats { code, status: 404, .. } if code == "REPORT_NOT_FOUND"),
+        "{err:?}"
+    );
+    let table = c
+        .v2_named_report("days", &V2ReportRequest::new("2026-11-01", "2026-11-04"))
+        .await
+        .unwrap();
+    assert_eq!(table.rows.len(), 4);
+    assert_eq!(table.column("clicks"), Some(2));
+    let legacy = legacy(&s, "Passw0rd!");
+    assert!(matches!(legacy.v2_list().await, Err(Error::Config(_))));
 }

@@ -5,8 +5,10 @@
 use std::sync::Arc;
 
 use adfox_api::{
-    AccountListAdvertiser, AccountListBannerKktu, AccountListCampaign, AccountListContractor,
-    AccountListZone, ApiErrorCode, CampaignModify, Client, Error, Field, RawRequest,
+    AccountListAdvertiser, AccountListBanner, AccountListBannerKktu, AccountListCampaign,
+    AccountListContract, AccountListContractor, AccountListDefaultBanner, AccountListPlace,
+    AccountListPosition, AccountListSuperCampaign, AccountListWebsite, AccountListZone,
+    ApiErrorCode, CampaignListBanner, CampaignModify, Client, Error, Field, RawRequest,
 };
 use http::{HeaderValue, StatusCode, header};
 use th_core::{HttpResponse, MockTransport};
@@ -170,9 +172,10 @@ async fn typed_campaign_rows_parse_numbers_and_dates() {
     assert_eq!(r.cpm, Some(12.5));
     assert_eq!(r.is_session, Some(true));
     assert_eq!(r.date_end, None);
+    assert_eq!((r.banner_sequence, r.clicks_per_hour), (Some(2), Some(3)));
     assert_eq!(
-        r.extra_field("bannerSequence"),
-        Some(&Field::Text("2".into()))
+        r.extra,
+        [("futureField".to_owned(), Field::Text("x".into()))]
     );
     // `0000-00-00` is "no date".
     assert_eq!(page.rows[1].date_start, None);
@@ -291,6 +294,227 @@ async fn non_xml_bodies_are_decode_errors_with_scrubbed_snippets() {
         .await
         .unwrap_err();
     assert!(err.is_unauthorized(), "{err:?}");
+}
+
+#[tokio::test]
+async fn typed_super_campaign_rows() {
+    let (c, _) = client_with(fixture("list_super_campaign.xml"));
+    let page = c
+        .account_list_super_campaign(AccountListSuperCampaign::new())
+        .await
+        .unwrap();
+    let r = &page.rows[0];
+    assert_eq!(
+        (r.id, r.advertiser_id, r.status),
+        (Some(5), Some(456), Some(1))
+    );
+    assert_eq!(r.name.as_deref(), Some("Весенний чай"));
+    assert_eq!(r.assistant_account, None);
+    assert_eq!(r.impressions_method_id, Some(1101));
+    assert_eq!(r.max_impressions, Some(2_147_483_647));
+    assert_eq!(r.max_impressions_per_day, Some(10_000));
+    assert_eq!(r.max_clicks, None);
+    assert_eq!(
+        r.date_start.as_ref().map(|d| d.as_str()),
+        Some("2026-04-01 00:00:00")
+    );
+    assert_eq!(
+        r.date_end.as_ref().map(|d| d.as_str()),
+        Some("2026-04-30 23:59")
+    );
+    assert_eq!(r.date_finished, None, "0000-00-00 is no date");
+    // Undocumented shapes stay untyped, nested lists included.
+    assert_eq!(
+        r.extra_field("additionalAdvertiserIDs"),
+        Some(&Field::List(vec![
+            Field::Text("457".into()),
+            Field::Text("458".into())
+        ]))
+    );
+}
+
+#[tokio::test]
+async fn typed_banner_rows() {
+    let (c, _) = client_with(fixture("list_banner.xml"));
+    let page = c
+        .account_list_banner(AccountListBanner::new())
+        .await
+        .unwrap();
+    let r = &page.rows[0];
+    assert_eq!(
+        (r.id, r.campaign_id, r.banner_type_id),
+        (Some(101), Some(11), Some(1))
+    );
+    assert_eq!(r.name.as_deref(), Some("240x400 «чай»"));
+    assert_eq!(r.status, Some(2));
+    assert_eq!(r.is_unplaced, Some(true));
+    assert_eq!(
+        (r.impressions, r.impressions_today, r.impressions_hour),
+        (Some(123_456), Some(789), Some(12))
+    );
+    assert_eq!(
+        (r.clicks, r.clicks_today, r.clicks_hour),
+        (Some(321), Some(9), Some(0))
+    );
+    assert_eq!(
+        r.campaign_date_start.as_ref().map(|d| d.as_str()),
+        Some("2021-12-20 06:30:00")
+    );
+    assert_eq!(r.campaign_date_end, None);
+    assert_eq!(r.targeting_profile_name, None);
+    assert_eq!(
+        r.extra,
+        [("templateID".to_owned(), Field::Text("7".into()))]
+    );
+    // The same rows come from campaign.list.banner.
+    let (c, _) = client_with(fixture("list_banner.xml"));
+    let page = c
+        .campaign_list_banner(CampaignListBanner::new(11))
+        .await
+        .unwrap();
+    assert_eq!(page.rows[0].id, Some(101));
+}
+
+#[tokio::test]
+async fn typed_website_rows() {
+    let (c, _) = client_with(fixture("list_website.xml"));
+    let page = c
+        .account_list_website(AccountListWebsite::new())
+        .await
+        .unwrap();
+    let r = &page.rows[0];
+    assert_eq!(
+        (r.id, r.category_id, r.contractor_id),
+        (Some(3), Some(4), Some(2))
+    );
+    assert_eq!(r.url.as_deref(), Some("https://tea.example"));
+    assert_eq!(r.marking_url.as_deref(), Some("https://tea.example/"));
+    assert_eq!(r.is_active, Some(true));
+    assert_eq!(r.is_mobile_app, Some(false));
+    assert_eq!(r.is_referrer_by_url, Some(false));
+    assert_eq!(r.ctr_today, Some(1.0), "a decimal comma is read");
+    assert_eq!(
+        (
+            r.loads_today,
+            r.impressions_today,
+            r.impressions_default_today,
+            r.clicks_today
+        ),
+        (Some(1500), Some(1400), Some(100), Some(14))
+    );
+    assert_eq!(r.category_name.as_deref(), Some("Еда"));
+    assert_eq!(r.platform_type, Some(1));
+    assert_eq!(
+        r.date_added.as_ref().map(|d| d.as_str()),
+        Some("2025-06-01"),
+        "a date without a time is a datetime too"
+    );
+    assert_eq!(
+        r.extra,
+        [("template".to_owned(), Field::Text(String::new()))]
+    );
+}
+
+#[tokio::test]
+async fn typed_place_position_contract_and_default_banner_rows() {
+    let (c, _) = client_with(fixture("list_place.xml"));
+    let page = c.account_list_place(AccountListPlace::new()).await.unwrap();
+    let r = &page.rows[0];
+    assert_eq!(
+        (r.id, r.site_id, r.zone_id, r.banner_type_id, r.position_id),
+        (Some(12), Some(3), Some(6), Some(1), Some(1))
+    );
+    assert_eq!(r.rsya_enabled, Some(true));
+    assert_eq!(r.rsya_block_id.as_deref(), Some("R-A-123456-1"));
+    assert_eq!(r.extra, [("pct".to_owned(), Field::Text("2".into()))]);
+    assert_eq!(
+        (page.rows[1].rsya_enabled, page.rows[1].position_id),
+        (None, Some(2))
+    );
+
+    let (c, _) = client_with(fixture("list_position.xml"));
+    let page = c
+        .account_list_position(AccountListPosition::new())
+        .await
+        .unwrap();
+    assert_eq!(page.rows[0].is_predefined, Some(true));
+    assert_eq!(page.rows[1].is_predefined, Some(false));
+    assert_eq!(page.rows[1].name.as_deref(), Some("мой"));
+    assert_eq!(page.rows[1].date_added, None);
+
+    let (c, _) = client_with(fixture("list_contract.xml"));
+    let page = c
+        .account_list_contract(AccountListContract::new())
+        .await
+        .unwrap();
+    let r = &page.rows[0];
+    assert_eq!(
+        (r.id, r.customer_id, r.executor_id),
+        (Some(77), Some(1), Some(2))
+    );
+    assert_eq!(r.external_id.as_deref(), Some("CTR-2026-01"));
+    assert_eq!(r.number.as_deref(), Some("№ 15/26"));
+    assert_eq!(r.amount_rub, Some(150_000.5));
+    assert_eq!(
+        (r.is_vat, r.is_reg_report, r.is_final_agreement),
+        (Some(true), Some(true), Some(false))
+    );
+    assert_eq!((r.action_type, r.subject_type), (Some(2), Some(3)));
+    assert_eq!(r.intermediary_contract_id, None);
+    assert_eq!(
+        r.date_conclusion.as_ref().and_then(|d| d.parts()),
+        Some((2026, 1, 15))
+    );
+    assert_eq!(
+        r.extra_field("comment"),
+        Some(&Field::Text("new field".into()))
+    );
+
+    let (c, _) = client_with(fixture("list_default_banner.xml"));
+    let page = c
+        .account_list_default_banner(AccountListDefaultBanner::new())
+        .await
+        .unwrap();
+    let r = &page.rows[0];
+    assert_eq!(
+        (r.site_id, r.place_id, r.default_code_type),
+        (Some(3), Some(12), Some(1))
+    );
+    assert_eq!(r.ad_network_name, None);
+    assert_eq!(
+        r.default_code.as_deref(),
+        Some("<script>document.write(\"<b>&nbsp;</b>\")</script>"),
+        "CDATA is taken verbatim"
+    );
+}
+
+#[tokio::test]
+async fn malformed_answers_are_typed_decode_errors() {
+    for body in [
+        "",
+        "<html><body>502 Bad Gateway</body></html>",
+        "<response></response>",
+        "<response><result><data/></result></response>",
+        "<response><status><code>zero</code></status></response>",
+        "<response><status><code>0</code></status>",
+        "<response><status><code>0</code></status></response><response/>",
+        "<response><status><code>0</code></status><result><data><row0><ID>1</ID></row1></data></result></response>",
+        "<response><status><code>0</code></status><result><page>first</page></result></response>",
+        "<response><status><code>0</code></status><result><data><row0><ID>x</ID></row0></data></result></response>",
+    ] {
+        let (c, _) = client_with(body.as_bytes().to_vec());
+        let err = c
+            .account_list_advertiser(AccountListAdvertiser::new())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Decode(_)), "{body}: {err:?}");
+    }
+    // Invalid UTF-8 in an answer labelled UTF-8.
+    let (c, _) = client_with(
+        b"<response><status><code>0</code><message>\xff</message></status></response>".to_vec(),
+    );
+    let err = c.campaign_modify(CampaignModify::new(1)).await.unwrap_err();
+    assert!(matches!(err, Error::Decode(_)), "{err:?}");
 }
 
 mod properties {
