@@ -9,10 +9,11 @@
 //! | `/targethunter/api/<method>` | TargetHunter (BotHunter), see [`targethunter`] | served |
 //! | `/justclick/api/<method>` | JustClick (API 1.0 and 2.0), see [`justclick`] | served |
 //! | `/adfox/…` | ADFOX | planned |
-//! | `/radist/v2/…` | Radist.Online | planned |
+//! | `/radist/v2/…` | Radist.Online API v2 (`X-Api-Key`), see [`radist`] | served |
 //! | `/_sandbox/health` | `{"ok":true}` | served |
 //! | `/_sandbox/targethunter/state` | the TargetHunter state as JSON (no auth: a loopback tool) | served |
 //! | `/_sandbox/justclick/state` | the JustClick state as JSON (no auth: a loopback tool) | served |
+//! | `/_sandbox/radist/…` | Radist.Online state, clock, QR scans, logouts, inbound messages, webhook deliveries (no auth: a loopback tool) | served |
 //!
 //! Any other path answers `404 {"error":"not_found"}`. The vendor's own example code runs
 //! against the sandbox unchanged except for the URL; the demo credentials are in
