@@ -119,3 +119,41 @@ impl Error {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every code of the vendor's table ("Ответы API сервиса", plus code 8 from public clients)
+    /// is a named variant with its meaning; anything else is kept as `Other`.
+    #[test]
+    fn every_documented_code_is_a_variant() {
+        let table = [
+            0, 1, 2, 3, 4, 5, 6, 7, 8, 100, 101, 102, 103, 104, 200, 201, 202, 203, 302, 303, 400,
+            500, 501, 600, 601, 602, 603, 604, 605, 700, 800, 801,
+        ];
+        let mut descriptions = std::collections::HashSet::new();
+        for code in table {
+            let variant = ApiErrorCode::from_code(code);
+            assert!(!matches!(variant, ApiErrorCode::Other(_)), "{code}");
+            assert_eq!(variant.code(), code);
+            assert!(descriptions.insert(variant.description()), "{code}");
+            assert_eq!(variant.is_retryable(), code == 8, "{code}");
+        }
+        for code in [-1, 9, 99, 105, 204, 301, 802, 1000] {
+            assert_eq!(ApiErrorCode::from_code(code), ApiErrorCode::Other(code));
+            assert_eq!(ApiErrorCode::Other(code).code(), code);
+        }
+        let e = Error::Api {
+            method: "GetAllGoods".into(),
+            code: ApiErrorCode::from_code(700),
+            text: "no products".into(),
+            result: None,
+        };
+        assert_eq!(
+            e.to_string(),
+            "JustClick GetAllGoods: error 700 (no products (GetAllGoods).): no products"
+        );
+        assert!(!e.is_not_found() && !e.is_retryable());
+    }
+}
