@@ -11,7 +11,7 @@ use radist_api::webhooks::{Event, parse_event};
 use radist_api::{
     ApiErrorCode, ChatSourcesGet, Client, ConnectionType, ConnectionsGet, ConnectionsList,
     ConnectionsUpdate, ContactPhone, CreateChat, CreateContact, CreateWebhook, DeleteWebhook,
-    Direction, Error, EventName, LoginError, LoginEvent, LoginFlow, LoginOptions, ManualClock,
+    Direction, EventName, LoginError, LoginEvent, LoginFlow, LoginOptions, ManualClock,
     MessagesGet, SendMessage, UsersMe, WebhooksGet,
 };
 use th_sandbox::{SandboxConfig, SandboxHandle, radist};
@@ -382,8 +382,9 @@ async fn chats_are_created_by_phone_username_or_contact() {
     assert_eq!(err.api_code(), Some(&ApiErrorCode::ValidationError));
 }
 
-/// A tiny HTTP receiver on loopback: every POST body goes to the channel; answers 200.
-async fn receiver() -> (String, mpsc::Receiver<Vec<u8>>) {
+/// A tiny HTTP receiver on loopback: every request (its head, lowercased, and its body) goes to
+/// the channel; answers 200.
+async fn receiver() -> (String, mpsc::Receiver<(String, Vec<u8>)>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/hook", listener.local_addr().unwrap());
     let (tx, rx) = mpsc::channel(16);
@@ -396,7 +397,7 @@ async fn receiver() -> (String, mpsc::Receiver<Vec<u8>>) {
             tokio::spawn(async move {
                 let mut buf = Vec::new();
                 let mut chunk = [0u8; 4096];
-                let body = loop {
+                let (head, body) = loop {
                     let Ok(Ok(n)) =
                         tokio::time::timeout(Duration::from_secs(5), sock.read(&mut chunk)).await
                     else {
@@ -416,13 +417,13 @@ async fn receiver() -> (String, mpsc::Receiver<Vec<u8>>) {
                         .and_then(|v| v.trim().parse().ok())
                         .unwrap_or(0);
                     if buf.len() >= end + 4 + len {
-                        break buf[end + 4..end + 4 + len].to_vec();
+                        break (head, buf[end + 4..end + 4 + len].to_vec());
                     }
                 };
                 let _ = sock
                     .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
                     .await;
-                let _ = tx.send(body).await;
+                let _ = tx.send((head, body)).await;
             });
         }
     });
@@ -462,10 +463,16 @@ async fn webhooks_are_delivered_to_a_local_receiver() {
         .unwrap();
     let mut events = Vec::new();
     for _ in 0..2 {
-        let body = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+        let (head, body) = tokio::time::timeout(Duration::from_secs(5), rx.recv())
             .await
             .unwrap()
             .unwrap();
+        // A JSON POST to the registered URL.
+        assert!(head.starts_with("post /hook http/1.1\r\n"), "{head}");
+        assert!(
+            head.lines().any(|l| l == "content-type: application/json"),
+            "{head}"
+        );
         events.push(parse_event(&body).unwrap());
     }
     let created = events.iter().find_map(|e| match e {
@@ -487,7 +494,7 @@ async fn webhooks_are_delivered_to_a_local_receiver() {
     service(&sandbox)
         .inbound_message(chat.chat_id.unwrap(), "Спасибо!")
         .unwrap();
-    let body = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+    let (_, body) = tokio::time::timeout(Duration::from_secs(5), rx.recv())
         .await
         .unwrap()
         .unwrap();
@@ -562,7 +569,6 @@ async fn an_unreachable_webhook_never_blocks_sending() {
     assert_eq!(d.len(), 1);
     assert_eq!(d[0].status, None);
     assert!(d[0].error.is_some());
-    let _ = Error::Config(String::new());
 }
 
 #[tokio::test]

@@ -999,7 +999,8 @@ fn wa_qr(shared: &Shared, x: &Connection, now: i64) -> (String, i64) {
             x.id,
             (x.id as u64).wrapping_mul(31).wrapping_add(epoch as u64)
         ),
-        x.qr_since_ms + (epoch + 1) * life,
+        x.qr_since_ms
+            .saturating_add(epoch.saturating_add(1).saturating_mul(life)),
     )
 }
 
@@ -1269,7 +1270,7 @@ fn session_json(shared: &Shared, s: &Session, now: i64) -> Value {
             &s.id[..8],
             (epoch as u64).wrapping_mul(0x2545_F491) & 0xff_ffff
         );
-        out["qr_login"] = json!({"url": format!("{scheme}{token}"), "expires": iso(s.created_ms + (epoch + 1) * rot)});
+        out["qr_login"] = json!({"url": format!("{scheme}{token}"), "expires": iso(s.created_ms.saturating_add(epoch.saturating_add(1).saturating_mul(rot)))});
     }
     if let Some(id) = s.connection_id {
         out["connection_id"] = json!(id);
