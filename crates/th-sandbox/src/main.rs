@@ -114,6 +114,10 @@ fn main() -> ExitCode {
     let from_env = config
         .targethunter
         .apply_env_with(|name| std::env::var(name).ok());
+    // Radist.Online: TH_SANDBOX_RADIST_API_KEY, TH_SANDBOX_RADIST_COMPANY_ID.
+    config
+        .radist
+        .apply_env_with(|name| std::env::var(name).ok());
     let source = |flag: &Option<String>, env: &str| {
         if flag.is_some() {
             Source::Flag
