@@ -9,12 +9,20 @@
 //!   `https://adfox.yandex.ru/api/v1`) and the legacy scheme ([`Client::legacy`]: `loginAccount`
 //!   and `loginPassword` = lowercase hex sha256 of the password, `https://api.adfox.ru/v1/API.php`).
 //!   The password is hashed once when the client is built and dropped; the hash and the token
-//!   are [`Secret`]s. Every call is a `POST` with a form body, so no credential is ever in a URL.
-//! - **The catalogue** (152 methods, [`generated`]): `account.add.*` answer [`Added`] (the new
-//!   ID), lists answer a [`Page`] of typed rows ([`CampaignRow`], [`BannerRow`], ... or the
-//!   generic [`Row`]), modify / delete / placing answer [`Ack`] (with the partial-success
-//!   `message`). Methods known only by name are there too, **provisional**, taking params via
-//!   `.param(..)`; [`Client::raw`] calls anything by wire name.
+//!   are [`Secret`]s. Every call is a `POST` with a form body (the banner zip: multipart, with
+//!   only the navigation block, `objectID` and `encoding` in the URL), so no credential is ever
+//!   in a URL.
+//! - **The catalogue** (152 methods, [`generated`], from `spec/api.toml`): every param with its
+//!   type, whether it is required, and the server's default where documented. `account.add.*`
+//!   answer [`Added`] (the new ID), lists answer a [`Page`] of typed rows ([`CampaignRow`],
+//!   [`BannerRow`], ... or the generic [`Row`]), modify / delete / placing answer [`Ack`] (with
+//!   the partial-success `message`); [`Client::banner_modify_zip_file`] uploads an HTML5 zip.
+//!   Methods known only by name are there too, **provisional**, taking params via `.param(..)`;
+//!   [`Client::raw`] calls anything by wire name.
+//! - **Retries:** reads, modifies and deletes (they name existing IDs, so a resend cannot remove
+//!   anything else) are retried after a 5xx when `ClientOptions.retry` allows; adds, uploads,
+//!   `userCriteria.addValue`, `place.createBlock`, `account.changePassword` and report starts
+//!   are sent once.
 //! - **Terminology:** the API's `superCampaign` is what the UI calls a *campaign*; the API's
 //!   `campaign` is a UI *flight* (флайт). Hierarchy: superCampaign → campaign → banner.
 //! - **Values:** dates [`Date`] `YYYY-MM-DD`, [`DateTime`] `YYYY-MM-DD HH:mm`, [`Time`] `HH:mm`,
@@ -24,10 +32,13 @@
 //!   (a character CP-1251 cannot hold is an error, not a `?`).
 //! - **Lists:** [`Client::list_all`] streams every row: `limit` always sent (the API's own
 //!   default is 10), at most 1000 a page, pages prefetched with bounded concurrency, the filters
-//!   on every page, a repeated page stops the stream instead of looping.
+//!   on every page; a server that caps the page size is followed (no row skipped), and a
+//!   repeated page or a wrong `<offset>` stops the stream instead of looping.
 //! - **Statistics** ([`stats`]): the report API ([`Client::report`]: start, poll with backoff,
-//!   typed [`ReportTable`]) and REST statistics v2 ([`Client::v2_report`]); 100 requests a minute
-//!   and 3 reports in progress are enforced client-side.
+//!   a [`ReportTable`] whose rows deserialize into your own types with
+//!   [`ReportTable::rows_as`]) and REST statistics v2 ([`Client::v2_report`],
+//!   [`Client::v2_named_report`]); 100 requests a minute and 3 reports in progress are enforced
+//!   client-side.
 //! - **Errors** ([`Error`]): codes -1..-10 as [`ApiErrorCode`] variants (others kept), with the
 //!   API's `error`, `parameter` and `value`; HTTP 401 for a bad token; typed input errors before
 //!   anything is sent.
@@ -58,6 +69,31 @@
 //! // Every flight, across pages of 1000.
 //! let flights: Vec<_> = client.list_all(AccountListCampaign::new()).try_collect().await?;
 //! assert!(flights.len() > 2000);
+//! # sandbox.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The legacy scheme and a typed API error, against the same sandbox (login `test`, password
+//! `Passw0rd!`, as on the vendor's request-structure page):
+//!
+//! ```
+//! use adfox_api::{AccountListAdvertiser, ApiErrorCode, Client, RawRequest};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let sandbox = th_sandbox::start(Default::default(), "127.0.0.1:0".parse()?).await?;
+//! let client = Client::legacy("test", "Passw0rd!") // hashed here; the password is not kept
+//!     .base_url(sandbox.adfox_legacy_url())
+//!     .build()?;
+//! let advertisers = client.account_list_advertiser(AccountListAdvertiser::new()).await?;
+//! assert_eq!(advertisers.rows.len(), 3);
+//!
+//! let err = client
+//!     .raw(RawRequest::new("account.add.advertiser").param("account", "nobody"))
+//!     .await
+//!     .unwrap_err();
+//! assert_eq!(err.api_code(), Some(&ApiErrorCode::ValueRequired)); // -7: eMail is missing
 //! # sandbox.shutdown().await;
 //! # Ok(())
 //! # }
