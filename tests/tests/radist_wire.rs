@@ -1438,3 +1438,45 @@ async fn default_throttle_never_exceeds_5_per_second_or_1_per_second_for_listing
     let sent = timed.sent.lock().unwrap().clone();
     assert!(sent.iter().all(|(_, t)| t.is_zero()), "{sent:?}");
 }
+
+#[tokio::test]
+async fn hosts_and_a_custom_overall_rate() {
+    // The default host, the Russian one, and any other by config; the path is the same.
+    for (base, want) in [
+        (
+            None,
+            "https://api.radist.online/v2/companies/7/connections/",
+        ),
+        (
+            Some(radist_api::RU_BASE_URL),
+            "https://api-ru.radist.online/v2/companies/7/connections/",
+        ),
+        (
+            Some("http://127.0.0.1:8480/radist/v2"),
+            "http://127.0.0.1:8480/radist/v2/companies/7/connections/",
+        ),
+    ] {
+        let mut b = Client::builder(KEY).company_id(7);
+        if let Some(base) = base {
+            b = b.base_url(base);
+        }
+        let req = b
+            .build()
+            .unwrap()
+            .build_request(&ConnectionsList::new())
+            .unwrap();
+        assert_eq!(req.url, want);
+    }
+    assert_eq!(radist_api::RU_BASE_URL, "https://api-ru.radist.online/v2/");
+
+    // The overall limit is configurable: 10 per second, evenly spaced → 100 ms apart.
+    let (c, timed) = timed_client(
+        Client::builder(KEY).rate_limit(radist_api::RateLimit::per_second(10).with_burst(1)),
+    );
+    for _ in 0..11 {
+        c.connections_list(ConnectionsList::new()).await.unwrap();
+    }
+    let sent = timed.sent.lock().unwrap().clone();
+    assert_eq!(busiest(&sent, Duration::from_secs(1), |_| true), 10);
+    assert_eq!(sent[10].1, Duration::from_secs(1));
+}
