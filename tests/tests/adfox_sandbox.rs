@@ -674,3 +674,51 @@ async fn rest_v2_named_report_against_the_sandbox() {
     let legacy = legacy(&s, "Passw0rd!");
     assert!(matches!(legacy.v2_list().await, Err(Error::Config(_))));
 }
+
+#[tokio::test]
+async fn stream_edge_cases_against_the_sandbox() {
+    let s = sandbox().await;
+    let c = oauth(&s);
+    let count = || s.sandbox().adfox().request_count();
+    // Banners are two per flight: flights 1..=500 hold exactly 1000 banners (one page) ...
+    let before = count();
+    let flights: Vec<i64> = (1..=500).collect();
+    let rows: Vec<_> = c
+        .list_all(AccountListBanner::new().list_campaign_i_ds(flights.clone()))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1000);
+    assert_eq!(count() - before, 1, "exactly 1000 rows: one page");
+    // ... and one flight more makes 1002 (two pages).
+    let before = count();
+    let mut more = flights;
+    more.push(501);
+    let rows: Vec<_> = c
+        .list_all(AccountListBanner::new().list_campaign_i_ds(more))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1002);
+    assert_eq!(
+        rows.iter().filter_map(|b| b.id).collect::<Vec<_>>(),
+        (1..=1002).collect::<Vec<_>>()
+    );
+    assert_eq!(count() - before, 2);
+    // An empty list: one request, no rows.
+    let before = count();
+    let rows: Vec<_> = c
+        .list_all(adfox_api::AccountListCategory::new())
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(rows.is_empty());
+    assert_eq!(count() - before, 1);
+    // A filter that matches nothing.
+    let rows: Vec<_> = c
+        .list_all(AccountListCampaign::new().search("no such flight"))
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(rows.is_empty());
+}

@@ -1604,3 +1604,80 @@ async fn an_unlabelled_cp1251_answer_is_read_as_cp1251_when_cp1251_was_sent() {
         }
     }
 }
+
+#[tokio::test]
+async fn additional_users_utility_target_and_category_bodies() {
+    let mock = Arc::new(th_core::MockTransport::new());
+    mock.set_fallback(th_core::HttpResponse::new(
+        http::StatusCode::OK,
+        "<response><status><code>0</code></status><result><data/></result></response>",
+    ));
+    let c = Client::legacy("test", PASSWORD)
+        .transport(mock.clone())
+        .build()
+        .unwrap();
+    c.super_campaign_additional_users_add_advertiser(
+        adfox_api::SuperCampaignAdditionalUsersAddAdvertiser::new(5, 456),
+    )
+    .await
+    .unwrap();
+    c.campaign_additional_users_delete_assistant(
+        adfox_api::CampaignAdditionalUsersDeleteAssistant::new(11, 7),
+    )
+    .await
+    .unwrap();
+    c.account_utility_geo_tree(adfox_api::AccountUtilityGeoTree::new())
+        .await
+        .unwrap();
+    c.account_utility_sector(adfox_api::AccountUtilitySector::new().limit(50))
+        .await
+        .unwrap();
+    c.campaign_target_targeting_frequency(
+        adfox_api::CampaignTargetTargetingFrequency::new(11)
+            .max_unique_impressions(3)
+            .unique_period_impressions("24:00"),
+    )
+    .await
+    .unwrap_err(); // 24:00 is no time of day: refused before sending
+    c.campaign_target_targeting_frequency(
+        adfox_api::CampaignTargetTargetingFrequency::new(11)
+            .max_unique_impressions(3)
+            .unique_period_impressions("23:30")
+            .minimal_period_impressions("00:00:30"),
+    )
+    .await
+    .unwrap();
+    c.account_modify_category(
+        adfox_api::AccountModifyCategory::new(9)
+            .name("Новости")
+            .kind(1),
+    )
+    .await
+    .unwrap();
+    let auth = format!("loginAccount=test&loginPassword={}&", sha256_hex(PASSWORD));
+    let bodies: Vec<String> = mock
+        .requests()
+        .iter()
+        .map(|r| {
+            let b = String::from_utf8_lossy(&r.body).into_owned();
+            assert_eq!(r.url, "https://api.adfox.ru/v1/API.php");
+            b.strip_prefix(&auth).map(str::to_owned).unwrap_or(b)
+        })
+        .collect();
+    assert_eq!(
+        bodies,
+        [
+            "object=superCampaign&action=additionalUsers&actionObject=addAdvertiser&encoding=UTF-8\
+             &objectID=5&advertiserID=456",
+            "object=campaign&action=additionalUsers&actionObject=deleteAssistant&encoding=UTF-8\
+             &objectID=11&assistantID=7",
+            "object=account&action=utility&actionObject=geoTree&encoding=UTF-8&limit=1000",
+            "object=account&action=utility&actionObject=sector&encoding=UTF-8&limit=50",
+            "object=campaign&action=target&actionObject=targetingFrequency&encoding=UTF-8\
+             &objectID=11&maxUniqueImpressions=3&uniquePeriodImpressions=23%3A30\
+             &minimalPeriodImpressions=00%3A00%3A30",
+            "object=account&action=modify&actionObject=category&encoding=UTF-8\
+             &actionObjectID=9&name=%D0%9D%D0%BE%D0%B2%D0%BE%D1%81%D1%82%D0%B8&type=1",
+        ]
+    );
+}

@@ -88,6 +88,16 @@ impl ReportLevel {
         }
     }
 
+    /// The level as a path segment: an [`Other`](ReportLevel::Other) level must be letters,
+    /// digits or `_`, so it cannot change the path.
+    fn path(&self) -> Result<&str, InvalidInput> {
+        let s = self.as_str();
+        if s.is_empty() || !s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return Err(InvalidInput::new("level", "must be letters, digits or `_`"));
+        }
+        Ok(s)
+    }
+
     /// The ID argument of the level (`campaignId`, ...). **Provisional:** inferred from the
     /// level names.
     pub fn id_arg(&self) -> Option<String> {
@@ -570,7 +580,7 @@ impl Client {
 
     /// Report API: the reports available at `level` (`GET /api/report/list/<level>`).
     pub async fn report_list(&self, level: &ReportLevel) -> Result<Value, Error> {
-        let url = self.stats_url(&format!("api/report/list/{}", level.as_str()));
+        let url = self.stats_url(&format!("api/report/list/{}", level.path()?));
         Ok(self
             .stats_call(Method::GET, url, None, "report.list")
             .await?
@@ -584,7 +594,7 @@ impl Client {
         name: &str,
     ) -> Result<Value, Error> {
         let q = encode_query(&[("name".into(), name.into())]);
-        let url = self.stats_url(&format!("api/report/date/interval/{}?{q}", level.as_str()));
+        let url = self.stats_url(&format!("api/report/date/interval/{}?{q}", level.path()?));
         Ok(self
             .stats_call(Method::GET, url, None, "report.dateInterval")
             .await?
@@ -595,7 +605,7 @@ impl Client {
     /// keeps the in-progress limit.
     pub async fn report_start(&self, request: &ReportRequest) -> Result<String, Error> {
         let q = encode_query(&request.query()?);
-        let url = self.stats_url(&format!("api/report/{}?{q}", request.level.as_str()));
+        let url = self.stats_url(&format!("api/report/{}?{q}", request.level.path()?));
         let result = self
             .stats_send(Method::GET, url, None, "report.start", false)
             .await?;
@@ -928,6 +938,10 @@ mod tests {
                 .query()
                 .is_err()
         );
+        assert_eq!(ReportLevel::Other("site_new".into()).path(), Ok("site_new"));
+        for bad in ["", "../result", "owner?x=1", "a/b"] {
+            assert!(ReportLevel::Other(bad.into()).path().is_err(), "{bad}");
+        }
         let v = V2ReportRequest::new("2025-01-01", "2026-01-01");
         assert!(v.body().is_err());
         let v = V2ReportRequest::new("2025-01-02", "2026-01-01").metric("impressions");
