@@ -84,7 +84,7 @@ async fn targethunter_configs_clients_requests_and_errors() {
         .mount(&server)
         .await;
     Mock::given(any())
-        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"success": false, "error": "invalid_api_key", "message": format!("bad key {TH_KEY}")})))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"success": false, "error": format!("invalid_api_key:{TH_KEY}"), "message": format!("bad key {TH_KEY}")})))
         .mount(&server)
         .await;
     let builder = Client::builder(TH_KEY)
@@ -400,7 +400,8 @@ async fn adfox_oauth_token_never_leaks() {
         .and(body_string_contains("action=list"))
         .respond_with(xml(format!(
             "<response><status><code>-2</code><error>Access denied for {ADFOX_TOKEN}</error>\
-             <parameter>token</parameter><value>{ADFOX_TOKEN}</value></status></response>"
+             <parameter>token={ADFOX_TOKEN}</parameter><value>{ADFOX_TOKEN}</value></status>\
+             </response>"
         )))
         .mount(&server)
         .await;
@@ -601,7 +602,8 @@ async fn radist_api_key_and_login_secrets_never_leak() {
     Mock::given(path("/v2/companies/151429/connections/"))
         .respond_with(
             ResponseTemplate::new(401)
-                .set_body_json(json!({"detail": format!("Invalid API key {RADIST_KEY}")})),
+                .set_body_json(json!({"code": format!("invalid_key:{RADIST_KEY}"),
+                    "detail": format!("Invalid API key {RADIST_KEY}")})),
         )
         .mount(&server)
         .await;

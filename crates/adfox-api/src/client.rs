@@ -761,7 +761,7 @@ impl Client {
             return Err(Error::Api {
                 code: ApiErrorCode::from_code(doc.status.code),
                 error: doc.status.error.as_deref().map(|e| self.scrub_str(e)),
-                parameter: doc.status.parameter.clone(),
+                parameter: doc.status.parameter.as_deref().map(|p| self.scrub_str(p)),
                 value: doc.status.value.as_deref().map(|v| self.scrub_str(v)),
                 status,
                 body: self.scrub_str(&text),

@@ -101,7 +101,7 @@ impl Error {
             .or_else(|| str_at(body.get("error").and_then(|e| e.get("message"))))
             .unwrap_or_default();
         Error::Api {
-            code: ApiErrorCode::from_code(&code),
+            code: ApiErrorCode::from_code(&scrub(&code, secrets)),
             message: scrub(&message, secrets),
             status,
             body: th_core::error::scrubbed_snippet(raw.as_bytes(), secrets),
@@ -151,6 +151,12 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+        // A code that echoes the key is scrubbed too.
+        let e = Error::from_api_body(401, &json!({"code": "bad_key:secret-key-123"}), "", &[&key]);
+        assert_eq!(
+            e.api_code(),
+            Some(&ApiErrorCode::from_code("bad_key:[redacted]"))
+        );
         let e = Error::from_api_body(404, &json!({"detail": "Not Found"}), "", &[]);
         assert_eq!(e.api_code(), Some(&ApiErrorCode::NotFound));
         let e = Error::from_api_body(

@@ -369,7 +369,7 @@ impl Client {
             .and_then(Value::as_str)
             .unwrap_or_default();
         Err(Error::Api {
-            code: ApiErrorCode::from_code(&code_text),
+            code: ApiErrorCode::from_code(&self.scrub_str(&code_text)),
             message: self.scrub_str(message),
             status,
             body: self.scrub_str(&response.body_text_lossy()),
