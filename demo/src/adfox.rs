@@ -1,13 +1,13 @@
 //! ADFOX: both auth modes, create an advertiser, a campaign (supercampaign) and a flight in it,
 //! stream 2 500 flights across pages, modify one (with a partial-success message), typed errors,
-//! and a statistics report.
+//! a banner zip upload, and a report from each statistics API.
 
 use std::time::Duration;
 
 use adfox_api::{
     AccountAddAdvertiser, AccountAddCampaign, AccountAddSuperCampaign, AccountListAdvertiser,
     AccountListCampaign, Ack, Added, ApiErrorCode, CampaignModify, Client, DateTime, Error, Page,
-    PollPolicy, RawRequest, ReportLevel, ReportRequest, ReportTable,
+    PollPolicy, RawRequest, ReportLevel, ReportRequest, ReportTable, V2ReportRequest,
 };
 use futures::TryStreamExt;
 use th_sandbox::SandboxHandle;
@@ -261,6 +261,17 @@ async fn scenario(steps: &mut Steps, sandbox: &SandboxHandle) -> Result<(), Erro
     );
 
     steps.check(
+        "banner.modify.zipFile over legacy auth (multipart: credentials and the zip in the body)",
+        ok_if(
+            legacy
+                .banner_upload_zip(1, "banner.zip", &b"PK\x03\x04 html5 banner"[..])
+                .await,
+            |a| !a.is_partial(),
+            "done",
+        ),
+    );
+
+    steps.check(
         "report API: start a report for flight 1, poll with backoff, read the table",
         ok_if(
             oauth
@@ -271,6 +282,21 @@ async fn scenario(steps: &mut Steps, sandbox: &SandboxHandle) -> Result<(), Erro
                 .await,
             |t| t.rows.len() == 7,
             "7 days",
+        ),
+    );
+    steps.check(
+        "REST statistics v2: an ad-hoc report by date (start, poll, result)",
+        ok_if(
+            oauth
+                .v2_report(
+                    &V2ReportRequest::new("2026-11-01", "2026-11-03")
+                        .dimension("date")
+                        .metric("impressions"),
+                )
+                .await
+                .map(|t| t.rows.len()),
+            |n| *n == 3,
+            "3 days",
         ),
     );
     Ok(())
