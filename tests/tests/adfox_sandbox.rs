@@ -714,6 +714,21 @@ async fn stream_edge_cases_against_the_sandbox() {
         .unwrap();
     assert!(rows.is_empty());
     assert_eq!(count() - before, 1);
+    // The request's own offset is where the stream starts (limit and filters kept).
+    let rows: Vec<_> = c
+        .list_all(
+            AccountListCampaign::new()
+                .super_campaign_id(1)
+                .offset(2400)
+                .limit(30),
+        )
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(
+        rows.iter().filter_map(|r| r.id).collect::<Vec<_>>(),
+        (2401..=2500).collect::<Vec<_>>()
+    );
     // A filter that matches nothing.
     let rows: Vec<_> = c
         .list_all(AccountListCampaign::new().search("no such flight"))

@@ -422,7 +422,7 @@ impl Client {
 
     /// Streams every row of a list across all pages: `limit` always sent (the request's own, or
     /// 1000), pages prefetched with bounded concurrency ([`PageOptions`]), the request's filters
-    /// on every page.
+    /// on every page. The request's own `offset`, if any, is where the stream starts.
     ///
     /// Page 0 is read first; when its `<limit>` is smaller than the one asked for (the server
     /// capped it), the following pages step by the server's limit, so no row is skipped. The
@@ -439,6 +439,7 @@ impl Client {
         }
         let mut params = request.params().body;
         let mut limit = MAX_LIMIT;
+        let mut start = 0;
         params.retain(|(name, value)| match name.as_str() {
             "limit" => {
                 if let FormValue::Int(l) = value {
@@ -446,11 +447,20 @@ impl Client {
                 }
                 false
             }
-            "offset" => false,
+            "offset" => {
+                if let FormValue::Int(o) = value {
+                    start = *o;
+                }
+                false
+            }
             _ => true,
         });
         if !(1..=MAX_LIMIT).contains(&limit) {
             let e = InvalidInput::new("limit", "must be 1..=1000");
+            return stream::once(async move { Err(Error::from(e)) }).boxed();
+        }
+        if start < 0 {
+            let e = InvalidInput::new("offset", "must be 0 or more");
             return stream::once(async move { Err(Error::from(e)) }).boxed();
         }
         let client = self.clone();
@@ -465,7 +475,10 @@ impl Client {
             async move {
                 use std::sync::atomic::Ordering;
                 let size = step.load(Ordering::SeqCst);
-                let offset = i64::try_from(i).unwrap_or(i64::MAX).saturating_mul(size);
+                let offset = i64::try_from(i)
+                    .unwrap_or(i64::MAX)
+                    .saturating_mul(size)
+                    .saturating_add(start);
                 let mut p = (*params).clone();
                 p.push(("offset".into(), FormValue::Int(offset)));
                 p.push(("limit".into(), FormValue::Int(size)));
@@ -487,9 +500,13 @@ impl Client {
                     return Err(PaginationError::RepeatedPage(i).into());
                 }
                 let size = u64::try_from(size).unwrap_or(1);
+                let skipped = u64::try_from(start).unwrap_or(0);
                 let total_pages = match page.pagination.total_rows {
-                    Some(rows) => rows.div_ceil(size),
-                    None => page.pagination.total_pages.unwrap_or(1),
+                    Some(rows) => rows.saturating_sub(skipped).div_ceil(size),
+                    None => page
+                        .pagination
+                        .total_pages
+                        .map_or(1, |p| p.saturating_sub(skipped / size).max(1)),
                 };
                 let fingerprint = page.pagination.page.or(page.pagination.offset);
                 Ok(NumberedPage {
