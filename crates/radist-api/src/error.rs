@@ -100,8 +100,15 @@ impl Error {
             .or_else(|| str_at(body.get("message")))
             .or_else(|| str_at(body.get("error").and_then(|e| e.get("message"))))
             .unwrap_or_default();
+        // A known code carries no text of the server's; only an unknown one (kept as text) is
+        // scrubbed — scrubbing first would turn `wrong_password` into `[redacted]_password` for
+        // a user whose password is "wrong" or "password", losing the recoverable error.
+        let code = match ApiErrorCode::from_code(&code) {
+            ApiErrorCode::Other(_) => ApiErrorCode::from_code(&scrub(&code, secrets)),
+            known => known,
+        };
         Error::Api {
-            code: ApiErrorCode::from_code(&scrub(&code, secrets)),
+            code,
             message: scrub(&message, secrets),
             status,
             body: th_core::error::scrubbed_snippet(raw.as_bytes(), secrets),
@@ -157,6 +164,15 @@ mod tests {
             e.api_code(),
             Some(&ApiErrorCode::from_code("bad_key:[redacted]"))
         );
+        // ... but a known code survives a secret that happens to be part of it.
+        let password = Secret::new("password");
+        let e = Error::from_api_body(
+            400,
+            &json!({"detail": {"code": "wrong_password", "message": "bad password"}}),
+            "",
+            &[&password],
+        );
+        assert_eq!(e.api_code(), Some(&ApiErrorCode::WrongPassword));
         let e = Error::from_api_body(404, &json!({"detail": "Not Found"}), "", &[]);
         assert_eq!(e.api_code(), Some(&ApiErrorCode::NotFound));
         let e = Error::from_api_body(
