@@ -815,3 +815,31 @@ async fn errors_from_connection_failures_carry_no_url_and_no_secret() {
     assert!(traces.contains("retrying"), "{traces}");
     assert_clean("tracing output", &traces, &secrets);
 }
+
+/// Scrubbing never costs a known error code its meaning: only a code kept as text is scrubbed,
+/// so a key that happens to be part of a known code (`invalid_api_key`) leaves it intact.
+#[tokio::test(flavor = "current_thread")]
+async fn known_error_codes_survive_a_secret_inside_them() {
+    use targethunter_api::{ApiErrorCode, Client, VarsGet};
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(401).set_body_json(
+            json!({"success": false, "error": "invalid_api_key", "message": "bad key"}),
+        ))
+        .mount(&server)
+        .await;
+    let client = Client::builder("api_key")
+        .base_url(format!("{}/api/", server.uri()))
+        .options(quick())
+        .build()
+        .expect("client");
+    let err = client
+        .vars_get(VarsGet::new("v", 1))
+        .await
+        .expect_err("401");
+    assert_eq!(
+        err.api_code(),
+        Some(&ApiErrorCode::InvalidApiKey),
+        "{err:?}"
+    );
+}

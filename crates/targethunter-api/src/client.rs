@@ -368,8 +368,13 @@ impl Client {
             .or_else(|| error.and_then(|e| e.get("message")))
             .and_then(Value::as_str)
             .unwrap_or_default();
+        // Only an unknown code (kept as text) is scrubbed: a known one holds no server text.
+        let code = match ApiErrorCode::from_code(&code_text) {
+            ApiErrorCode::Other(_) => ApiErrorCode::from_code(&self.scrub_str(&code_text)),
+            known => known,
+        };
         Err(Error::Api {
-            code: ApiErrorCode::from_code(&self.scrub_str(&code_text)),
+            code,
             message: self.scrub_str(message),
             status,
             body: self.scrub_str(&response.body_text_lossy()),
