@@ -8,7 +8,9 @@ use th_core::form::{http_build_query, parse_query};
 
 /// Builds a tree from bytes: a tiny deterministic grammar over the input.
 fn build(data: &mut &[u8], depth: usize) -> FormValue {
-    let Some((&tag, rest)) = data.split_first() else { return FormValue::Str(String::new()) };
+    let Some((&tag, rest)) = data.split_first() else {
+        return FormValue::Str(String::new());
+    };
     *data = rest;
     match tag % 4 {
         0 | 1 if depth < 4 => {

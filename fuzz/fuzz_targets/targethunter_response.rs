@@ -23,7 +23,12 @@ fuzz_target!(|data: &[u8]| {
     else {
         return;
     };
-    let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        return;
+    };
     if let Err(e) = runtime.block_on(client.vars_get(targethunter_api::VarsGet::new("v", 1))) {
         let printed = format!("{e} {e:?}");
         assert!(!printed.contains(KEY));

@@ -264,7 +264,8 @@ fn run_cargo(fixed: &[&str], args: &[String]) -> Result<ExitCode, String> {
 /// `cargo xtask fuzz [--seconds N] [target...]`: each cargo-fuzz target for N seconds.
 ///
 /// Uses the nightly toolchain when rustup has one (cargo-fuzz's sanitizer flags need it), and
-/// otherwise the stable one with `RUSTC_BOOTSTRAP=1` and no sanitizer.
+/// otherwise the stable one with `RUSTC_BOOTSTRAP=1` and no sanitizer. The corpus grows in
+/// `fuzz/corpus/<target>` (not committed); the committed `fuzz/seeds/<target>` starts it.
 fn cmd_fuzz(args: &[String]) -> Result<ExitCode, String> {
     let mut seconds: u64 = 30;
     let mut targets: Vec<String> = Vec::new();
@@ -327,8 +328,15 @@ fn cmd_fuzz(args: &[String]) -> Result<ExitCode, String> {
         if !nightly {
             cmd.args(["--sanitizer", "none"]);
         }
-        cmd.arg(target)
-            .arg("--")
+        let corpus = fuzz_dir.join("corpus").join(target);
+        std::fs::create_dir_all(&corpus)
+            .map_err(|e| format!("cannot create {}: {e}", corpus.display()))?;
+        cmd.arg(target).arg(&corpus);
+        let seeds = fuzz_dir.join("seeds").join(target);
+        if seeds.is_dir() {
+            cmd.arg(&seeds);
+        }
+        cmd.arg("--")
             .arg(format!("-max_total_time={seconds}"))
             .current_dir(&fuzz_dir);
         let status = cmd
