@@ -1,5 +1,6 @@
-//! Property tests (proptest): the PHP form encoder against its reference decoder, and the parsers
-//! that read what servers and users send — no input panics, and malformed input is refused.
+//! Property tests (proptest): the PHP form encoder against its reference decoder and against PHP's
+//! own `http_build_query` on random trees (where `php` is installed), and the parsers that read
+//! what servers and users send — no input panics, and malformed input is refused.
 
 use std::collections::BTreeMap;
 
@@ -132,4 +133,152 @@ proptest! {
             prop_assert!(!printed.contains(KEY), "{}", printed);
         }
     }
+}
+
+/// Any tree PHP can hold: every scalar kind (floats finite), empty containers, `null`s, keys
+/// with any characters (distinct within a level, as PHP array keys are).
+fn php_tree() -> impl Strategy<Value = FormValue> {
+    let leaf = prop_oneof![
+        any::<String>().prop_map(FormValue::Str),
+        "[a-zA-Z0-9 ~*'()!.+%&=\\[\\]_-]{0,8}".prop_map(FormValue::Str),
+        any::<i64>().prop_map(FormValue::Int),
+        any::<bool>().prop_map(FormValue::Bool),
+        Just(FormValue::Null),
+        prop_oneof![
+            any::<f64>().prop_filter("finite", |f| f.is_finite()),
+            -1.0e6f64..1.0e6,
+            Just(0.1 + 0.2),
+            Just(1e15),
+            Just(-0.0),
+        ]
+        .prop_map(FormValue::Float),
+    ];
+    leaf.prop_recursive(3, 32, 5, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..5).prop_map(FormValue::List),
+            prop::collection::btree_map(php_key(), inner, 0..5)
+                .prop_map(|m| FormValue::Map(m.into_iter().collect())),
+        ]
+    })
+}
+
+fn php_key() -> impl Strategy<Value = String> {
+    prop_oneof![key(), "[0-9]{1,3}", any::<String>()]
+}
+
+/// `["s", text] | ["i", n] | ["f", x] | ["b", b] | ["n"] | ["l", [...]] | ["m", [[k, v], ...]]`.
+fn tagged(v: &FormValue) -> serde_json::Value {
+    use serde_json::json;
+    match v {
+        FormValue::Str(s) => json!(["s", s]),
+        FormValue::Int(n) => json!(["i", n]),
+        FormValue::Float(f) => json!(["f", f]),
+        FormValue::Bool(b) => json!(["b", b]),
+        FormValue::Null => json!(["n"]),
+        FormValue::List(items) => json!(["l", items.iter().map(tagged).collect::<Vec<_>>()]),
+        FormValue::Map(entries) => json!([
+            "m",
+            entries
+                .iter()
+                .map(|(k, v)| json!([k, tagged(v)]))
+                .collect::<Vec<_>>()
+        ]),
+    }
+}
+
+const PHP_BUILD_QUERY: &str = r#"<?php
+function build($t) {
+    switch ($t[0]) {
+        case 's': return $t[1];
+        case 'i': return $t[1];
+        case 'f': return (float)$t[1];
+        case 'b': return $t[1];
+        case 'n': return null;
+        case 'l': return array_map('build', $t[1]);
+        case 'm': $a = []; foreach ($t[1] as $kv) { $a[$kv[0]] = build($kv[1]); } return $a;
+    }
+    throw new Exception('bad tag ' . $t[0]);
+}
+$in = json_decode(stream_get_contents(STDIN), true, 512, JSON_THROW_ON_ERROR);
+foreach ($in as $t) { echo http_build_query(build($t)), "\n"; }
+"#;
+
+/// The encoder against PHP's own `http_build_query` on random trees (a fresh seed each run;
+/// a mismatch prints its input). Skipped without PHP, failed under `TH_REQUIRE_PHP=1`.
+#[test]
+fn form_encoder_equals_php_on_random_trees() {
+    use std::io::Write;
+    use std::process::Stdio;
+
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+
+    let Some(mut php) = integration_tests::php("http_build_query on random trees") else {
+        return;
+    };
+    let strategy = prop::collection::btree_map(php_key(), php_tree(), 0..6)
+        .prop_map(|m| m.into_iter().collect::<Vec<(String, FormValue)>>());
+    let mut runner = TestRunner::default();
+    let trees: Vec<Vec<(String, FormValue)>> = (0..400)
+        .map(|_| strategy.new_tree(&mut runner).expect("a tree").current())
+        .collect();
+    let input = serde_json::Value::Array(
+        trees
+            .iter()
+            .map(|t| tagged(&FormValue::Map(t.clone())))
+            .collect(),
+    );
+    // `-n`: PHP's built-in defaults (precision=14, arg_separator.output=&), whatever php.ini says.
+    let dir = std::env::temp_dir().join(format!("th-php-random-trees-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let script = dir.join("build_query.php");
+    std::fs::write(&script, PHP_BUILD_QUERY).expect("script");
+    let mut child = php
+        .args(["-n", "-d", "precision=14", "-d", "memory_limit=-1"])
+        .arg(&script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("php starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.to_string().as_bytes())
+        .expect("write");
+    let output = child.wait_with_output().expect("php runs");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        output.status.success(),
+        "php failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout).expect("php printed ASCII");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), trees.len());
+    let mismatches: Vec<String> = trees
+        .iter()
+        .zip(&lines)
+        .filter(|(tree, php)| http_build_query(tree) != **php)
+        .map(|(tree, php)| {
+            format!(
+                "input: {tree:?}\n  php:  {php}\n  ours: {}",
+                http_build_query(tree)
+            )
+        })
+        .collect();
+    assert!(
+        mismatches.is_empty(),
+        "{} of {} random trees differ from PHP; first:\n{}",
+        mismatches.len(),
+        trees.len(),
+        mismatches
+            .iter()
+            .take(3)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    eprintln!("PHP http_build_query: {} random trees agree", trees.len());
 }
