@@ -8,102 +8,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
-use http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use http::{HeaderValue, StatusCode, header};
 use serde_json::Value;
-use th_core::{
-    ClientOptions, HttpRequest, HttpResponse, MockTransport, ReqwestTransport, Transport,
-};
-use th_sandbox::{SandboxHandle, adfox, justclick, radist, targethunter};
+use th_core::{ClientOptions, HttpResponse, MockTransport};
+use th_sandbox::justclick;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-const LIMIT: usize = 1024 * 1024;
+#[path = "../support/sandbox_calls.rs"]
+mod sandbox_calls;
 
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Service {
-    TargetHunter,
-    JustClick,
-    AdfoxLegacy,
-    AdfoxOauth,
-    Radist,
-}
-
-const SERVICES: [Service; 5] = [
-    Service::TargetHunter,
-    Service::JustClick,
-    Service::AdfoxLegacy,
-    Service::AdfoxOauth,
-    Service::Radist,
-];
-
-fn url(sb: &SandboxHandle, service: Service) -> String {
-    match service {
-        Service::TargetHunter => format!("{}globalvars/get", sb.targethunter_url()),
-        Service::JustClick => format!("{}GetAllGroups", sb.justclick_url()),
-        Service::AdfoxLegacy => sb.adfox_legacy_url(),
-        Service::AdfoxOauth => sb.adfox_oauth_url(),
-        Service::Radist => format!("{}companies/1/connections/", sb.radist_url()),
-    }
-}
-
-/// The credentials each service wants, as headers (the others put them in the body).
-fn auth_headers(service: Service) -> Vec<(HeaderName, HeaderValue)> {
-    match service {
-        Service::AdfoxOauth => vec![(
-            header::AUTHORIZATION,
-            HeaderValue::from_str(&format!("OAuth {}", adfox::DEMO_OAUTH_TOKEN)).expect("header"),
-        )],
-        Service::Radist => vec![(
-            HeaderName::from_static("x-api-key"),
-            HeaderValue::from_static(radist::DEMO_API_KEY),
-        )],
-        _ => Vec::new(),
-    }
-}
-
-/// Form fields that authenticate a body (so that the body itself is what is judged).
-fn auth_form(service: Service) -> String {
-    match service {
-        Service::TargetHunter => format!("api_key={}&var_id=x&", targethunter::DEMO_API_KEY),
-        Service::AdfoxLegacy => format!(
-            "loginAccount={}&loginPassword={}&object=account&action=list&actionObject=advertiser&",
-            adfox::DEMO_LOGIN,
-            adfox_api::sha256_hex(adfox::DEMO_PASSWORD)
-        ),
-        Service::AdfoxOauth => "object=account&action=list&actionObject=advertiser&".to_owned(),
-        _ => String::new(),
-    }
-}
-
-struct Answer {
-    status: StatusCode,
-    content_type: String,
-    body: Vec<u8>,
-}
-
-async fn send(
-    service: Service,
-    sb: &SandboxHandle,
-    content_type: &'static str,
-    body: Vec<u8>,
-) -> Result<Answer, th_core::TransportError> {
-    let transport = ReqwestTransport::builder()
-        .max_body_bytes(4 * LIMIT)
-        .build()
-        .expect("transport");
-    let mut request = HttpRequest::new(Method::POST, url(sb, service)).body(content_type, body);
-    for (name, value) in auth_headers(service) {
-        request = request.header(name, value);
-    }
-    let response = transport.send(request).await?;
-    Ok(Answer {
-        status: response.status,
-        content_type: response
-            .content_type()
-            .map(str::to_owned)
-            .unwrap_or_default(),
-        body: response.body.to_vec(),
-    })
-}
+use sandbox_calls::{
+    Answer, LIMIT, SERVICES, Service, assert_serving, auth_form, auth_headers, send, url,
+};
 
 /// The answer is the service's own error, not a success and not a server failure.
 fn assert_service_error(service: Service, case: &str, a: &Answer) {
@@ -157,65 +73,6 @@ fn assert_service_error(service: Service, case: &str, a: &Answer) {
             let v = json();
             assert!(a.status.is_client_error(), "{shown}");
             assert!(v.get("detail").is_some(), "{shown}");
-        }
-    }
-}
-
-/// A well-formed call succeeds.
-async fn assert_serving(service: Service, sb: &SandboxHandle) {
-    let (ct, body) = match service {
-        Service::JustClick => (
-            "application/x-www-form-urlencoded",
-            justclick_api::sign::signed_body(
-                &[],
-                justclick::DEMO_LOGIN,
-                &justclick_api::Secret::new(justclick::DEMO_SECRET),
-            ),
-        ),
-        Service::Radist => ("application/json", String::new()),
-        other => (
-            "application/x-www-form-urlencoded",
-            auth_form(other).trim_end_matches('&').to_owned(),
-        ),
-    };
-    let transport = ReqwestTransport::new().expect("transport");
-    let method = if service == Service::Radist {
-        Method::GET
-    } else {
-        Method::POST
-    };
-    let mut request = HttpRequest::new(method, url(sb, service)).body(ct, body);
-    for (name, value) in auth_headers(service) {
-        request = request.header(name, value);
-    }
-    let r = transport
-        .send(request)
-        .await
-        .expect("the sandbox still answers");
-    let shown = format!(
-        "{service:?}: {} {}",
-        r.status,
-        String::from_utf8_lossy(&r.body)
-    );
-    assert_eq!(r.status, StatusCode::OK, "{shown}");
-    match service {
-        Service::TargetHunter => {
-            let v: Value = serde_json::from_slice(&r.body).expect("JSON");
-            assert_eq!(v["success"], true, "{shown}");
-        }
-        Service::JustClick => {
-            let v: Value = serde_json::from_slice(&r.body).expect("JSON");
-            assert_eq!(v["error_code"], 0, "{shown}");
-        }
-        Service::AdfoxLegacy | Service::AdfoxOauth => {
-            let doc = adfox_api::xml::decode::<adfox_api::Row>(&String::from_utf8_lossy(&r.body))
-                .expect("XML");
-            assert_eq!(doc.status.code, 0, "{shown}");
-            assert!(!doc.rows.is_empty(), "{shown}");
-        }
-        Service::Radist => {
-            let v: Value = serde_json::from_slice(&r.body).expect("JSON");
-            assert!(v.is_object() || v.is_array(), "{shown}");
         }
     }
 }
@@ -274,7 +131,7 @@ async fn malformed_requests_get_each_services_own_error_and_the_sandbox_keeps_se
             cases.push(("a form instead of JSON", FORM, b"a=1".to_vec()));
         }
         for (case, content_type, body) in cases {
-            let answer = send(service, &sb, content_type, body).await;
+            let answer = send(service, &sb, Some(content_type), body).await;
             match answer {
                 Ok(a) => assert_service_error(service, case, &a),
                 // Over the limit the server may close before the client finishes writing.
