@@ -282,3 +282,42 @@ fn form_encoder_equals_php_on_random_trees() {
     );
     eprintln!("PHP http_build_query: {} random trees agree", trees.len());
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    /// Generated `subscribe` / `unsubscribe` webhooks (numbers sometimes as strings, as
+    /// TargetHunter sends them) decode to what was generated.
+    #[test]
+    fn generated_webhooks_decode_to_what_was_generated(
+        kind in prop_oneof![Just("subscribe"), Just("unsubscribe")],
+        id in "[0-9a-f]{24}",
+        time in 0i64..4_000_000_000,
+        group in 1i64..1_000_000_000,
+        user in 1i64..i64::MAX,
+        as_strings in any::<bool>(),
+        first in any::<String>(),
+        source in any::<String>(),
+        name in any::<String>(),
+    ) {
+        let n = |v: i64| if as_strings { serde_json::json!(v.to_string()) } else { serde_json::json!(v) };
+        let body = serde_json::json!({
+            "type": kind, "id": id, "time": n(time), "group_id": n(group), "channel": "VK",
+            "user": {"id": n(user), "first_name": first, "last_name": null},
+            "utm": {"utm_source": source}, "subscription": {"id": id, "name": name},
+        });
+        let event = parse_event(body.to_string().as_bytes()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let s = match (&event, kind) {
+            (targethunter_api::webhooks::Event::Subscribe(s), "subscribe")
+            | (targethunter_api::webhooks::Event::Unsubscribe(s), "unsubscribe") => s,
+            (other, _) => return Err(TestCaseError::fail(format!("{other:?}"))),
+        };
+        prop_assert_eq!(s.id.as_deref(), Some(id.as_str()));
+        prop_assert_eq!((s.time, s.group_id, s.user.id), (Some(time), Some(group), Some(user)));
+        prop_assert_eq!(s.channel.clone(), Some(targethunter_api::Channel::Vk));
+        prop_assert_eq!(s.user.first_name.as_deref(), Some(first.as_str()));
+        prop_assert_eq!(s.user.last_name.as_deref(), None);
+        prop_assert_eq!(s.utm.utm_source.as_deref(), Some(source.as_str()));
+        prop_assert_eq!(s.subscription.name.as_deref(), Some(name.as_str()));
+    }
+}

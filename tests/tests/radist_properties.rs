@@ -8,7 +8,7 @@ use futures::StreamExt;
 use proptest::prelude::*;
 use radist_api::webhooks::parse_event;
 use radist_api::{Client, ConnectionsList, LoginFlow, MessagesGet, TelegramSendLogin};
-use serde_json::json;
+use serde_json::{Value, json};
 use th_core::MockTransport;
 
 const KEY: &str = "prop-test-api-key-0123456789";
@@ -107,5 +107,61 @@ proptest! {
         h.submit_code("12345");
         let items: Vec<_> = rt().block_on(async { (&mut login).take(100_000).collect::<Vec<_>>().await });
         prop_assert!(items.len() < 100_000);
+    }
+}
+
+/// A message as the API sends it, and what the client must read from it.
+fn message() -> impl Strategy<Value = (Value, String, String, String, &'static str)> {
+    (
+        "[a-zA-Z0-9_-]{1,20}",
+        any::<String>(),
+        "20[0-9]{2}-0[1-9]-1[0-9]T0[0-9]:[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,6})?(Z|\\+03:00)",
+        prop_oneof![Just("inbound"), Just("outbound")],
+    )
+        .prop_map(|(id, text, at, direction)| {
+            let v = json!({
+                "message_id": id, "created_at": at, "direction": direction,
+                "message_type": "text", "text": {"text": text}, "extra_field": [1, 2],
+            });
+            (v, id, text, at, direction)
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    /// Generated message pages and `messages.create` webhooks decode to what was generated.
+    #[test]
+    fn generated_messages_decode_to_what_was_generated(page in prop::collection::vec(message(), 0..6), chat_id in 1i64..1_000_000_000) {
+        let mock = MockTransport::new();
+        let body: Vec<Value> = page.iter().map(|(v, ..)| v.clone()).collect();
+        mock.push_json(200, &Value::Array(body));
+        let got = rt()
+            .block_on(client(&mock).messages(MessagesGet::new(chat_id)))
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(got.len(), page.len());
+        for (m, (_, id, text, at, direction)) in got.iter().zip(&page) {
+            prop_assert_eq!(m.message_id.as_deref(), Some(id.as_str()));
+            prop_assert_eq!(m.text(), Some(text.as_str()));
+            prop_assert_eq!(m.created_at.as_deref(), Some(at.as_str()));
+            prop_assert_eq!(m.direction.as_ref().map(|d| d.as_str()), Some(*direction));
+            prop_assert_eq!(m.extra.get("extra_field"), Some(&json!([1, 2])));
+        }
+        for (v, id, text, _, direction) in &page {
+            let hook = json!({"event_type": "messages.create", "event": {
+                "connection_id": 80200, "chat_id": chat_id, "contact_id": 7,
+                "chat": {"phone": "", "username": "ivan"}, "message": v,
+            }});
+            let event = parse_event(hook.to_string().as_bytes()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let radist_api::webhooks::Event::MessageCreated(e) = event else {
+                return Err(TestCaseError::fail("not a message event"));
+            };
+            prop_assert_eq!(e.chat_id, Some(chat_id));
+            prop_assert_eq!(e.connection_id, Some(80200));
+            prop_assert_eq!(e.is_inbound(), *direction == "inbound");
+            prop_assert_eq!(e.message.message_id.as_deref(), Some(id.as_str()));
+            prop_assert_eq!(e.message.text(), Some(text.as_str()));
+            prop_assert_eq!(e.chat.username.as_deref(), Some("ivan"));
+        }
     }
 }
