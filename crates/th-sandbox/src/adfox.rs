@@ -42,6 +42,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
+use std::fmt::Write as _;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -380,66 +381,78 @@ fn banner_flight(id: i64) -> i64 {
     (id + 1) / 2
 }
 
-fn date_of(id: i64) -> String {
-    let day = id.rem_euclid(28) + 1;
-    let month = id.rem_euclid(12) + 1;
-    format!("2026-{month:02}-{day:02}")
-}
-
 fn f(name: &str, value: impl ToString) -> (String, String) {
     (name.to_owned(), value.to_string())
 }
 
+/// The generated object `id` of `kind`, field by field (name, value): deterministic, cheap.
+///
+/// The one source of the generated data: [`generate`] collects it, the list pages write it
+/// straight into the XML.
+fn generate_each(kind: Kind, id: i64, field: &mut dyn FnMut(&str, fmt::Arguments<'_>)) {
+    let (month, day) = (id.rem_euclid(12) + 1, id.rem_euclid(28) + 1);
+    match kind {
+        Kind::Flight => {
+            let campaign = flight_campaign(id);
+            field("ID", format_args!("{id}"));
+            field("name", format_args!("Flight {id}"));
+            field("superCampaignID", format_args!("{campaign}"));
+            field("superCampaignName", format_args!("Campaign {campaign}"));
+            field("advertiserID", format_args!("1"));
+            field("advertiserAccount", format_args!("advertiser1"));
+            field("assistantID", format_args!("0"));
+            field("status", format_args!("{}", id % 3));
+            field("level", format_args!("{}", 1 + id % 10));
+            field("priority", format_args!("{}", 1 + id % 1000));
+            field("type", format_args!("0"));
+            field("impressionsMethodID", format_args!("0"));
+            field("maxImpressions", format_args!("{}", 100_000 + id));
+            field("maxClicks", format_args!("{}", 1000 + id));
+            field("impressionsAll", format_args!("{}", id * 37 % 100_000));
+            field("impressionsToday", format_args!("{}", id * 7 % 1000));
+            field("clicksAll", format_args!("{}", id * 3 % 10_000));
+            field("clicksToday", format_args!("{}", id % 100));
+            field("cpm", format_args!("{}.{:02}", 10 + id % 90, id % 100));
+            field(
+                "dateStart",
+                format_args!("2026-{month:02}-{day:02} 00:00:00"),
+            );
+            field("dateEnd", format_args!(""));
+            field(
+                "dateAdded",
+                format_args!("2026-{month:02}-{day:02} 12:30:00"),
+            );
+            field("targetingProfileID", format_args!("0"));
+            field("isSession", format_args!("{}", id % 2));
+        }
+        Kind::Banner => {
+            let flight = banner_flight(id);
+            field("ID", format_args!("{id}"));
+            field("name", format_args!("Banner {id}"));
+            field("campaignID", format_args!("{flight}"));
+            field("campaignName", format_args!("Flight {flight}"));
+            field("bannerTypeID", format_args!("1"));
+            field("bannerTypeName", format_args!("240x400"));
+            field("status", format_args!("{}", id % 3));
+            field("isUnplaced", format_args!("0"));
+            field("priority", format_args!("1"));
+            field("impressions", format_args!("{}", id * 11 % 100_000));
+            field("impressionsToday", format_args!("{}", id % 500));
+            field("clicks", format_args!("{}", id % 900));
+            field("clicksToday", format_args!("{}", id % 50));
+            field("targetingProfileID", format_args!("0"));
+        }
+        _ => {}
+    }
+}
+
 /// The generated object `id` of `kind`: deterministic, cheap.
 fn generate(kind: Kind, id: i64) -> Fields {
-    match kind {
-        Kind::Flight => vec![
-            f("ID", id),
-            f("name", format!("Flight {id}")),
-            f("superCampaignID", flight_campaign(id)),
-            f(
-                "superCampaignName",
-                format!("Campaign {}", flight_campaign(id)),
-            ),
-            f("advertiserID", 1),
-            f("advertiserAccount", "advertiser1"),
-            f("assistantID", 0),
-            f("status", id % 3),
-            f("level", 1 + id % 10),
-            f("priority", 1 + id % 1000),
-            f("type", 0),
-            f("impressionsMethodID", 0),
-            f("maxImpressions", 100_000 + id),
-            f("maxClicks", 1000 + id),
-            f("impressionsAll", id * 37 % 100_000),
-            f("impressionsToday", id * 7 % 1000),
-            f("clicksAll", id * 3 % 10_000),
-            f("clicksToday", id % 100),
-            f("cpm", format!("{}.{:02}", 10 + id % 90, id % 100)),
-            f("dateStart", format!("{} 00:00:00", date_of(id))),
-            f("dateEnd", ""),
-            f("dateAdded", format!("{} 12:30:00", date_of(id))),
-            f("targetingProfileID", 0),
-            f("isSession", id % 2),
-        ],
-        Kind::Banner => vec![
-            f("ID", id),
-            f("name", format!("Banner {id}")),
-            f("campaignID", banner_flight(id)),
-            f("campaignName", format!("Flight {}", banner_flight(id))),
-            f("bannerTypeID", 1),
-            f("bannerTypeName", "240x400"),
-            f("status", id % 3),
-            f("isUnplaced", 0),
-            f("priority", 1),
-            f("impressions", id * 11 % 100_000),
-            f("impressionsToday", id % 500),
-            f("clicks", id % 900),
-            f("clicksToday", id % 50),
-            f("targetingProfileID", 0),
-        ],
-        _ => Vec::new(),
-    }
+    let mut fields = Vec::new();
+    generate_each(kind, id, &mut |name, value| {
+        fields.push((name.to_owned(), value.to_string()));
+    });
+    fields
 }
 
 #[derive(Debug)]
@@ -862,6 +875,10 @@ fn read_params(raw: &RawRequest) -> Result<(Params, Charset), String> {
 // ---- responses ----------------------------------------------------------------------------------
 
 fn esc(out: &mut String, text: &str) {
+    if !text.bytes().any(|b| matches!(b, b'&' | b'<' | b'>')) {
+        out.push_str(text);
+        return;
+    }
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -941,36 +958,59 @@ fn added(id: i64) -> Answer {
 
 fn write_fields(b: &mut String, fields: &[(String, String)]) {
     for (name, value) in fields {
-        if value.is_empty() {
-            b.push('<');
-            b.push_str(name);
-            b.push_str("/>");
-        } else if let Some(items) = value.strip_prefix("\u{0}list:") {
-            b.push('<');
-            b.push_str(name);
-            b.push('>');
-            for (i, item) in items.split(',').enumerate() {
-                b.push_str(&format!("<row{i}>"));
-                esc(b, item);
-                b.push_str(&format!("</row{i}>"));
-            }
-            b.push_str("</");
-            b.push_str(name);
-            b.push('>');
-        } else {
-            b.push('<');
-            b.push_str(name);
-            b.push('>');
-            esc(b, value);
-            b.push_str("</");
-            b.push_str(name);
-            b.push('>');
+        write_field(b, name, value);
+    }
+}
+
+/// One field of a row: `<name/>` when empty, nested `rowN` for a list, else escaped text.
+fn write_field(b: &mut String, name: &str, value: &str) {
+    if value.is_empty() {
+        b.push('<');
+        b.push_str(name);
+        b.push_str("/>");
+    } else if let Some(items) = value.strip_prefix("\u{0}list:") {
+        b.push('<');
+        b.push_str(name);
+        b.push('>');
+        for (i, item) in items.split(',').enumerate() {
+            let _ = write!(b, "<row{i}>");
+            esc(b, item);
+            let _ = write!(b, "</row{i}>");
         }
+        b.push_str("</");
+        b.push_str(name);
+        b.push('>');
+    } else {
+        b.push('<');
+        b.push_str(name);
+        b.push('>');
+        esc(b, value);
+        b.push_str("</");
+        b.push_str(name);
+        b.push('>');
     }
 }
 
 /// A list page as documented, from the total and a function giving the rows of the window.
 fn page(p: &Params, total: usize, rows: impl FnOnce(usize, usize) -> Vec<Fields>) -> Answer {
+    page_of(p, total, |start, end, data| {
+        let rows = rows(start, end);
+        for (i, row) in rows.iter().enumerate() {
+            let _ = write!(data, "<row{i}>");
+            write_fields(data, row);
+            let _ = write!(data, "</row{i}>");
+        }
+        rows.len()
+    })
+}
+
+/// A list page as documented, from the total and a function that writes the `rowN` elements
+/// of the window `start..end` and answers how many it wrote.
+fn page_of(
+    p: &Params,
+    total: usize,
+    write_rows: impl FnOnce(usize, usize, &mut String) -> usize,
+) -> Answer {
     let offset: usize = match p.nonempty("offset").map(str::parse::<u64>) {
         None => 0,
         Some(Ok(o)) => usize::try_from(o).unwrap_or(usize::MAX),
@@ -986,10 +1026,11 @@ fn page(p: &Params, total: usize, rows: impl FnOnce(usize, usize) -> Vec<Fields>
     let limit = usize::try_from(limit).unwrap_or(10);
     let start = offset.min(total);
     let end = start.saturating_add(limit).min(total);
-    let rows = rows(start, end);
+    let mut data = String::with_capacity((end - start) * 800);
+    let rows = write_rows(start, end, &mut data);
     let total_pages = total.div_ceil(limit);
     let page_no = offset / limit + 1;
-    let mut b = String::with_capacity(256 + rows.len() * 600);
+    let mut b = String::with_capacity(512 + data.len());
     b.push_str("<response><status><code>0</code></status><result><links>");
     let link =
         |o: usize| format!("<![CDATA[https://adfox.yandex.ru/api/v1?offset={o}&limit={limit}]]>");
@@ -1009,14 +1050,9 @@ fn page(p: &Params, total: usize, rows: impl FnOnce(usize, usize) -> Vec<Fields>
         link(total_pages.saturating_sub(1) * limit)
     ));
     b.push_str(&format!(
-        "</links><limit>{limit}</limit><offset>{offset}</offset><total_pages>{total_pages}</total_pages><page>{page_no}</page><total_rows>{total}</total_rows><rows>{}</rows><data>",
-        rows.len()
+        "</links><limit>{limit}</limit><offset>{offset}</offset><total_pages>{total_pages}</total_pages><page>{page_no}</page><total_rows>{total}</total_rows><rows>{rows}</rows><data>"
     ));
-    for (i, row) in rows.iter().enumerate() {
-        b.push_str(&format!("<row{i}>"));
-        write_fields(&mut b, row);
-        b.push_str(&format!("</row{i}>"));
-    }
+    b.push_str(&data);
     b.push_str("</data></result></response>");
     Answer { body: b }
 }
@@ -1617,6 +1653,35 @@ fn list(store: &mut Store, ao: &str, p: &Params) -> Result<Answer, Answer> {
         .map(|l| l.split(',').map(|s| s.trim().to_owned()).collect());
     let search = p.nonempty("search").map(str::to_lowercase);
     let t = store.table(kind);
+    let unfiltered = only.is_none()
+        && site.is_none()
+        && (kind != Kind::Flight || campaign.is_none())
+        && (kind != Kind::Banner || flights.is_none())
+        && search.is_none();
+    if unfiltered {
+        // Every object: count them and build only the page's window (a list of 100 000 flights
+        // is paged through without collecting every ID for every page).
+        // Generated rows are written straight into the XML, changed ones from their fields.
+        let total = t.ids().count();
+        return Ok(page_of(p, total, |s, e, data| {
+            let mut value = String::new();
+            let mut n = 0;
+            for id in t.ids().skip(s).take(e - s) {
+                let _ = write!(data, "<row{n}>");
+                match t.rows.get(&id) {
+                    Some(fields) => write_fields(data, fields),
+                    None => generate_each(t.kind, id, &mut |name, text| {
+                        value.clear();
+                        let _ = value.write_fmt(text);
+                        write_field(data, name, &value);
+                    }),
+                }
+                let _ = write!(data, "</row{n}>");
+                n += 1;
+            }
+            n
+        }));
+    }
     let ids: Vec<i64> = t
         .ids()
         .filter(|id| only.is_none_or(|o| o == *id))
@@ -1658,6 +1723,58 @@ mod tests {
             Some("1".into())
         );
         assert!(s.flight(3001).is_none());
+    }
+
+    #[test]
+    fn unfiltered_pages_are_the_rows_as_read() {
+        let config = Config {
+            flights: 40,
+            banners: 10,
+            ..Config::default()
+        };
+        let mut store = seeded(&config);
+        // A changed, a deleted and a created flight.
+        let t = store.table(Kind::Flight);
+        let mut changed = generate(Kind::Flight, 3);
+        changed[1].1 = "Renamed & <escaped>".into();
+        t.rows.insert(3, changed);
+        t.deleted.insert(5);
+        let created = store.add(Kind::Flight, vec![f("name", "New"), f("dateEnd", "")]);
+        for (ao, kind) in [("campaign", Kind::Flight), ("banner", Kind::Banner)] {
+            for (offset, limit) in [(0, 1000), (0, 7), (14, 7), (35, 7), (1000, 10)] {
+                let p = Params {
+                    pairs: vec![
+                        ("offset".into(), offset.to_string()),
+                        ("limit".into(), limit.to_string()),
+                    ],
+                    files: Vec::new(),
+                };
+                let t = store.table(kind);
+                let ids: Vec<i64> = t.ids().collect();
+                let expected = page(&p, ids.len(), |s, e| {
+                    ids[s..e].iter().filter_map(|id| t.get(*id)).collect()
+                });
+                let got = list(&mut store, ao, &p).map(|a| a.body).unwrap_or_default();
+                assert_eq!(got, expected.body, "{ao} {offset} {limit}");
+            }
+        }
+        let body = list(
+            &mut store,
+            "campaign",
+            &Params {
+                pairs: vec![("limit".into(), "1000".into())],
+                files: Vec::new(),
+            },
+        )
+        .map(|a| a.body)
+        .unwrap_or_default();
+        assert!(
+            body.contains("<name>Renamed &amp; &lt;escaped&gt;</name>"),
+            "{body}"
+        );
+        assert!(!body.contains("<name>Flight 5</name>"));
+        assert!(body.contains(&format!("<ID>{created}</ID><name>New</name><dateEnd/>")));
+        assert!(body.contains("<total_rows>40</total_rows><rows>40</rows>"));
     }
 
     #[test]
