@@ -8,13 +8,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use async_trait::async_trait;
 use tokio::time::Instant;
 
 use crate::clock::{Clock, TokioClock};
-use crate::error::TransportError;
-use crate::http::{HttpRequest, HttpResponse};
-use crate::transport::Transport;
+use crate::http::HttpRequest;
+use crate::transport::{SendFuture, Transport};
 
 /// A rate: `requests` per `per`, allowing bursts of `burst`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,6 +121,14 @@ impl<T> Throttle<T> {
         self
     }
 
+    /// Whether any limit applies to `request`.
+    fn applies_to(&self, request: &HttpRequest) -> bool {
+        self.global.is_some()
+            || request
+                .rate_class
+                .is_some_and(|c| self.classes.contains_key(c))
+    }
+
     fn wait_for(&self, request: &HttpRequest) -> Duration {
         let now = self.clock.now();
         let mut wait = Duration::ZERO;
@@ -138,15 +144,35 @@ impl<T> Throttle<T> {
     }
 }
 
-#[async_trait]
+// Written out instead of `#[async_trait]` so that a request no limit applies to goes straight to
+// the inner transport's future: no box of its own, no clock read.
 impl<T: Transport> Transport for Throttle<T> {
-    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        let wait = self.wait_for(&request);
-        if !wait.is_zero() {
-            tracing::trace!(wait_ms = wait.as_millis() as u64, "throttled");
-            self.clock.sleep(wait).await;
+    fn send<'life0, 'async_trait>(&'life0 self, request: HttpRequest) -> SendFuture<'async_trait>
+    where
+        'life0: 'async_trait,
+        Self: 'async_trait,
+    {
+        if !self.applies_to(&request) {
+            return self.inner.send(request);
         }
-        self.inner.send(request).await
+        Box::pin(async move {
+            let wait = self.wait_for(&request);
+            if !wait.is_zero() {
+                tracing::trace!(wait_ms = wait.as_millis() as u64, "throttled");
+                self.clock.sleep(wait).await;
+            }
+            self.inner.send(request).await
+        })
+    }
+
+    /// The inner bound when no limit applies to `request`; unknown otherwise (the wait for a
+    /// slot has no bound of its own).
+    fn attempt_limit(&self, request: &HttpRequest) -> Option<Duration> {
+        if self.applies_to(request) {
+            None
+        } else {
+            self.inner.attempt_limit(request)
+        }
     }
 }
 

@@ -2,14 +2,14 @@
 //!
 //! Never records a secret: no URL query, no header value, no body.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use async_trait::async_trait;
 use tracing::Instrument;
+use tracing::level_filters::LevelFilter;
 
 use crate::error::TransportError;
 use crate::http::{HttpRequest, HttpResponse};
-use crate::transport::Transport;
+use crate::transport::{SendFuture, Transport};
 
 /// A transport layer that wraps each call in a `tracing` span named `th.call`.
 #[derive(Debug)]
@@ -24,9 +24,28 @@ impl<T> Trace<T> {
     }
 }
 
-#[async_trait]
+// Written out instead of `#[async_trait]`: while no subscriber records anything at any level
+// (tracing's global level filter is `OFF`), a call goes straight to the inner transport's future,
+// since no span or event could be recorded.
 impl<T: Transport> Transport for Trace<T> {
-    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+    fn send<'life0, 'async_trait>(&'life0 self, request: HttpRequest) -> SendFuture<'async_trait>
+    where
+        'life0: 'async_trait,
+        Self: 'async_trait,
+    {
+        if LevelFilter::current() == LevelFilter::OFF {
+            return self.inner.send(request);
+        }
+        Box::pin(self.traced(request))
+    }
+
+    fn attempt_limit(&self, request: &HttpRequest) -> Option<Duration> {
+        self.inner.attempt_limit(request)
+    }
+}
+
+impl<T: Transport> Trace<T> {
+    async fn traced(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
         let span = tracing::info_span!(
             "th.call",
             service = request.service,

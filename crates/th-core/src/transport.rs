@@ -1,6 +1,8 @@
 //! The [`Transport`] trait and its default implementation over reqwest.
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,19 +20,50 @@ use crate::http::{HttpRequest, HttpResponse};
 pub trait Transport: Send + Sync + fmt::Debug {
     /// Sends `request`. Any HTTP status is a response; only failures to get one are errors.
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError>;
-}
 
-#[async_trait]
-impl<T: Transport + ?Sized> Transport for Arc<T> {
-    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        (**self).send(request).await
+    /// The longest one [`send`](Self::send) of `request` can take, when this transport enforces
+    /// such a bound itself (its per-attempt timeout); `None` when it does not know one.
+    ///
+    /// The retry layer uses it to skip arming a timer of its own for the whole-call deadline when
+    /// the attempt is bound to end before that deadline anyway. A transport must return `Some`
+    /// only for a bound it enforces; the default is `None`.
+    fn attempt_limit(&self, request: &HttpRequest) -> Option<Duration> {
+        let _ = request;
+        None
     }
 }
 
-#[async_trait]
+/// The boxed future a [`Transport`] returns (what `#[async_trait]` generates).
+pub(crate) type SendFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<HttpResponse, TransportError>> + Send + 'a>>;
+
+// Written out instead of `#[async_trait]`: forwarding returns the inner transport's boxed future
+// as it is, instead of boxing it once more on every call.
+impl<T: Transport + ?Sized> Transport for Arc<T> {
+    fn send<'life0, 'async_trait>(&'life0 self, request: HttpRequest) -> SendFuture<'async_trait>
+    where
+        'life0: 'async_trait,
+        Self: 'async_trait,
+    {
+        (**self).send(request)
+    }
+
+    fn attempt_limit(&self, request: &HttpRequest) -> Option<Duration> {
+        (**self).attempt_limit(request)
+    }
+}
+
 impl<T: Transport + ?Sized> Transport for Box<T> {
-    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        (**self).send(request).await
+    fn send<'life0, 'async_trait>(&'life0 self, request: HttpRequest) -> SendFuture<'async_trait>
+    where
+        'life0: 'async_trait,
+        Self: 'async_trait,
+    {
+        (**self).send(request)
+    }
+
+    fn attempt_limit(&self, request: &HttpRequest) -> Option<Duration> {
+        (**self).attempt_limit(request)
     }
 }
 
@@ -169,55 +202,77 @@ impl ReqwestTransportBuilder {
     }
 }
 
-#[async_trait]
+// Written out instead of `#[async_trait]`: the request is built before the future (URL parsed,
+// headers and body moved into reqwest's request), so that the future holds only what the
+// exchange needs and stays small.
 impl Transport for ReqwestTransport {
-    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+    fn send<'life0, 'async_trait>(&'life0 self, request: HttpRequest) -> SendFuture<'async_trait>
+    where
+        'life0: 'async_trait,
+        Self: 'async_trait,
+    {
         let timeout = request.timeout.unwrap_or(self.attempt_timeout);
+        let prepared = self.prepare(request, timeout);
+        let client = &self.client;
+        let max = self.max_body_bytes;
+        Box::pin(async move {
+            let pending = client.execute(prepared?);
+            let exchange = async move {
+                let mut response = pending.await.map_err(|e| map_error(&e, timeout))?;
+                let status = response.status();
+                let headers = std::mem::take(response.headers_mut());
+                if status.is_redirection() {
+                    let location = headers
+                        .get(http::header::LOCATION)
+                        .and_then(|v| v.to_str().ok())
+                        .map(|l| l.split(['?', '#']).next().unwrap_or_default().to_owned())
+                        .unwrap_or_default();
+                    return Err(TransportError::Redirect {
+                        status: status.as_u16(),
+                        location,
+                    });
+                }
+                if let Some(len) = response.content_length()
+                    && len > max as u64
+                {
+                    return Err(TransportError::BodyTooLarge { limit: max });
+                }
+                let body = read_capped(&mut response, max, timeout).await?;
+                Ok(HttpResponse {
+                    status,
+                    headers,
+                    body,
+                    attempts: 1,
+                })
+            };
+            match tokio::time::timeout(timeout, exchange).await {
+                Ok(result) => result,
+                Err(_) => Err(TransportError::Timeout(timeout)),
+            }
+        })
+    }
+
+    /// The request's own timeout, else the transport's per-attempt timeout: both are enforced.
+    fn attempt_limit(&self, request: &HttpRequest) -> Option<Duration> {
+        Some(request.timeout.unwrap_or(self.attempt_timeout))
+    }
+}
+
+impl ReqwestTransport {
+    /// The reqwest request for `request`: the URL parsed, headers and body moved over.
+    fn prepare(
+        &self,
+        request: HttpRequest,
+        timeout: Duration,
+    ) -> Result<reqwest::Request, TransportError> {
         let url = reqwest::Url::parse(&request.url)
             .map_err(|e| TransportError::InvalidRequest(format!("bad URL: {e}")))?;
-        let builder = self
-            .client
+        self.client
             .request(request.method, url)
             .headers(request.headers)
-            .body(request.body);
-        let max = self.max_body_bytes;
-        let client = &self.client;
-        let fut = async move {
-            let req = builder.build().map_err(|e| map_error(&e, timeout))?;
-            let mut response = client
-                .execute(req)
-                .await
-                .map_err(|e| map_error(&e, timeout))?;
-            let status = response.status();
-            let headers = std::mem::take(response.headers_mut());
-            if status.is_redirection() {
-                let location = headers
-                    .get(http::header::LOCATION)
-                    .and_then(|v| v.to_str().ok())
-                    .map(|l| l.split(['?', '#']).next().unwrap_or_default().to_owned())
-                    .unwrap_or_default();
-                return Err(TransportError::Redirect {
-                    status: status.as_u16(),
-                    location,
-                });
-            }
-            if let Some(len) = response.content_length()
-                && len > max as u64
-            {
-                return Err(TransportError::BodyTooLarge { limit: max });
-            }
-            let body = read_capped(&mut response, max, timeout).await?;
-            Ok(HttpResponse {
-                status,
-                headers,
-                body,
-                attempts: 1,
-            })
-        };
-        match tokio::time::timeout(timeout, fut).await {
-            Ok(result) => result,
-            Err(_) => Err(TransportError::Timeout(timeout)),
-        }
+            .body(request.body)
+            .build()
+            .map_err(|e| map_error(&e, timeout))
     }
 }
 
@@ -226,14 +281,28 @@ async fn read_capped(
     max: usize,
     timeout: Duration,
 ) -> Result<Bytes, TransportError> {
+    // A body that arrives in one chunk is kept as that chunk, without a copy.
+    let mut first: Option<Bytes> = None;
     let mut buf = BytesMut::new();
     while let Some(chunk) = response.chunk().await.map_err(|e| map_error(&e, timeout))? {
-        if buf.len() + chunk.len() > max {
+        let held = first.as_ref().map_or(0, Bytes::len);
+        if held + buf.len() + chunk.len() > max {
             return Err(TransportError::BodyTooLarge { limit: max });
+        }
+        if first.is_none() && buf.is_empty() {
+            first = Some(chunk);
+            continue;
+        }
+        if let Some(head) = first.take() {
+            buf.reserve(head.len() + chunk.len());
+            buf.extend_from_slice(&head);
         }
         buf.extend_from_slice(&chunk);
     }
-    Ok(buf.freeze())
+    Ok(match first {
+        Some(only) => only,
+        None => buf.freeze(),
+    })
 }
 
 /// Maps a reqwest error to a [`TransportError`], never keeping the URL (it may carry a query).
