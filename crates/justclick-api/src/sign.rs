@@ -23,13 +23,19 @@ use th_core::{FormValue, Secret};
 
 /// Lowercase hex md5 of `input`.
 pub fn md5_hex(input: &[u8]) -> String {
-    let digest = Md5::digest(input);
-    let mut out = String::with_capacity(32);
-    for byte in digest {
-        out.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));
-        out.push(char::from(b"0123456789abcdef"[usize::from(byte & 15)]));
+    hex(&Md5::digest(input))
+}
+
+/// Lowercase hex of a 16-byte digest.
+fn hex(digest: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut hex = [0u8; 32];
+    for (pair, byte) in hex.chunks_exact_mut(2).zip(digest.iter()) {
+        pair[0] = HEX[usize::from(byte >> 4)];
+        pair[1] = HEX[usize::from(byte & 15)];
     }
-    out
+    // ASCII by construction, so the conversion cannot fail.
+    std::str::from_utf8(&hex).map(str::to_owned).unwrap_or_default()
 }
 
 /// The canonical string: PHP `http_build_query` of `params` in order.
@@ -41,13 +47,11 @@ pub fn canonical_query(params: &[(String, FormValue)]) -> String {
 
 /// `md5(query::login::secret)`: the request hash of an already built canonical query.
 pub fn request_hash(query: &str, login: &str, secret: &Secret) -> String {
-    let mut input = String::with_capacity(query.len() + login.len() + secret.expose().len() + 4);
-    input.push_str(query);
-    input.push_str("::");
-    input.push_str(login);
-    input.push_str("::");
-    input.push_str(secret.expose());
-    md5_hex(input.as_bytes())
+    let mut md5 = Md5::new();
+    for part in [query, "::", login, "::", secret.expose()] {
+        md5.update(part.as_bytes());
+    }
+    hex(&md5.finalize())
 }
 
 /// The body to send: the canonical query of `params`, then `&hash=…` as the last field.

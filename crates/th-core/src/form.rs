@@ -99,7 +99,7 @@ impl FormValue {
             FormValue::Str(s) => Some(s.clone()),
             scalar => {
                 let mut out = String::new();
-                write_scalar(&mut out, scalar, false);
+                with_bytes(&mut out, |bytes| write_scalar(bytes, scalar, false));
                 Some(out)
             }
         }
@@ -233,26 +233,78 @@ static URLENCODE_KEEP: [bool; 256] = keep_table(false);
 /// What PHP `rawurlencode` keeps.
 static RAWURLENCODE_KEEP: [bool; 256] = keep_table(true);
 
-/// Percent-encodes `s` byte-wise onto `out`, copying runs of kept bytes in one go.
-fn percent_encode_into(out: &mut String, s: &str, keep: &[bool; 256], space_as_plus: bool) {
-    out.reserve(s.len());
-    let mut run_start = 0;
-    for (i, &b) in s.as_bytes().iter().enumerate() {
-        if keep[usize::from(b)] {
-            continue;
-        }
-        // Runs start and end next to ASCII bytes, so they lie on char boundaries.
-        out.push_str(s.get(run_start..i).unwrap_or_default());
-        if space_as_plus && b == b' ' {
-            out.push('+');
+/// Every byte's encoding: up to three output bytes in the low bytes (little-endian), their
+/// count in the top byte. Kept bytes stay, space becomes `+` when `space_as_plus`, the rest
+/// `%XX` with uppercase hex.
+const fn encode_table(keep: &[bool; 256], space_as_plus: bool) -> [u32; 256] {
+    let mut table = [0u32; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = if keep[b] {
+            (1 << 24) | b as u32
+        } else if space_as_plus && b == 0x20 {
+            (1 << 24) | b'+' as u32
         } else {
-            out.push('%');
-            out.push(char::from(HEX_UPPER[usize::from(b >> 4)]));
-            out.push(char::from(HEX_UPPER[usize::from(b & 0x0f)]));
-        }
-        run_start = i + 1;
+            (3 << 24)
+                | b'%' as u32
+                | (HEX_UPPER[b >> 4] as u32) << 8
+                | (HEX_UPPER[b & 0x0f] as u32) << 16
+        };
+        b += 1;
     }
-    out.push_str(s.get(run_start..).unwrap_or_default());
+    table
+}
+
+/// PHP `urlencode`, byte by byte.
+static URLENCODE: [u32; 256] = encode_table(&URLENCODE_KEEP, true);
+/// PHP `rawurlencode`, byte by byte.
+static RAWURLENCODE: [u32; 256] = encode_table(&RAWURLENCODE_KEEP, false);
+
+/// Input bytes encoded per round through the stack buffer of [`percent_encode_bytes`].
+const CHUNK: usize = 32;
+
+/// Percent-encodes `s` onto `out` by `table` ([`URLENCODE`] or [`RAWURLENCODE`]).
+///
+/// The encoders write bytes, not `char`s: every byte written is ASCII or a kept byte of `s`
+/// (kept bytes are ASCII), so the output stays UTF-8.
+fn percent_encode_bytes(out: &mut Vec<u8>, s: &str, table: &[u32; 256]) {
+    // Each byte's encoding is stored as four bytes into a stack buffer and the position moves
+    // on by its real length (the next store overwrites the rest): no branch per byte, and the
+    // position stays in a register, where pushing onto the `Vec` would reload its length after
+    // every store.
+    let mut buf = [0u8; 4 * CHUNK];
+    for chunk in s.as_bytes().chunks(CHUNK) {
+        let mut n = 0;
+        for &b in chunk {
+            let code = table[usize::from(b)];
+            if let Some(dst) = buf.get_mut(n..n + 4) {
+                dst.copy_from_slice(&code.to_le_bytes());
+            }
+            n += (code >> 24) as usize;
+        }
+        out.extend_from_slice(buf.get(..n).unwrap_or_default());
+    }
+}
+
+/// Appends the percent-encoding of `s` to `out`, validating only the new part.
+fn percent_encode_into(out: &mut String, s: &str, table: &[u32; 256]) {
+    let mut bytes = Vec::with_capacity(s.len() + s.len() / 2);
+    percent_encode_bytes(&mut bytes, s, table);
+    match std::str::from_utf8(&bytes) {
+        Ok(text) => out.push_str(text),
+        Err(_) => out.push_str(&String::from_utf8_lossy(&bytes)),
+    }
+}
+
+/// Runs `encode` on `out`'s bytes. The encoders only append ASCII to valid UTF-8, so the
+/// conversion back cannot fail; were it to, the bytes are kept lossily rather than panicking.
+fn with_bytes(out: &mut String, encode: impl FnOnce(&mut Vec<u8>)) {
+    let mut bytes = std::mem::take(out).into_bytes();
+    encode(&mut bytes);
+    *out = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    };
 }
 
 /// PHP `urlencode()` (RFC 1738 flavour, as `http_build_query` uses by default): ASCII letters,
@@ -270,7 +322,7 @@ pub fn urlencode(s: &str) -> String {
 
 /// Appends PHP `urlencode(s)` to `out` (see [`urlencode`]).
 pub fn urlencode_into(out: &mut String, s: &str) {
-    percent_encode_into(out, s, &URLENCODE_KEEP, true);
+    percent_encode_into(out, s, &URLENCODE);
 }
 
 /// PHP `rawurlencode()` (RFC 3986): ASCII letters, digits and `-_.~` are kept, every other
@@ -281,7 +333,7 @@ pub fn urlencode_into(out: &mut String, s: &str) {
 /// ```
 pub fn rawurlencode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    percent_encode_into(&mut out, s, &RAWURLENCODE_KEEP, false);
+    percent_encode_into(&mut out, s, &RAWURLENCODE);
     out
 }
 
@@ -320,15 +372,39 @@ impl std::fmt::Write for StackBuf {
     }
 }
 
+/// Appends the decimal digits of `n`.
+fn push_u64(out: &mut Vec<u8>, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut at = buf.len();
+    while let Some(slot) = at.checked_sub(1).and_then(|i| buf.get_mut(i)) {
+        // `n % 10` is a single digit.
+        *slot = b'0' + (n % 10) as u8;
+        at -= 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(buf.get(at..).unwrap_or_default());
+}
+
+/// Appends `i` in decimal, as PHP prints an integer.
+fn push_i64(out: &mut Vec<u8>, i: i64) {
+    if i < 0 {
+        out.push(b'-');
+    }
+    push_u64(out, i.unsigned_abs());
+}
+
 /// Appends `v` as PHP 8 prints a float with `precision = 14` (`zend_gcvt(v, 14, '.', 'E')`),
 /// writing `+` as `%2B` when `urlencoded` (no other character of the output needs encoding).
-fn write_php_float(out: &mut String, v: f64, urlencoded: bool) {
+fn write_php_float(out: &mut Vec<u8>, v: f64, urlencoded: bool) {
     if v.is_nan() {
-        out.push_str("NAN");
+        out.extend_from_slice(b"NAN");
         return;
     }
     if v.is_infinite() {
-        out.push_str(if v > 0.0 { "INF" } else { "-INF" });
+        out.extend_from_slice(if v > 0.0 { b"INF" } else { b"-INF" });
         return;
     }
     // The 14 significant digits, correctly rounded (ties to even, as zend_dtoa mode 2 does).
@@ -336,7 +412,7 @@ fn write_php_float(out: &mut String, v: f64, urlencoded: bool) {
     let precision = usize::try_from(PHP_PRECISION - 1).unwrap_or(13);
     if write!(sci, "{:.*e}", precision, v.abs()).is_err() {
         // Cannot happen (the longest output is 20 bytes); keep something sensible anyway.
-        let _ = write!(out, "{v}");
+        out.extend_from_slice(v.to_string().as_bytes());
         return;
     }
     let text = sci.as_bytes();
@@ -380,64 +456,57 @@ fn write_php_float(out: &mut String, v: f64, urlencoded: bool) {
     // zend_dtoa's `decpt`: the value is 0.DIGITS * 10^decpt.
     let decpt = exp + 1;
     let digits = digits.get(..nd).unwrap_or_default();
-    let push_digits = |out: &mut String, ds: &[u8]| {
-        for &d in ds {
-            out.push(char::from(d));
-        }
-    };
 
     if v.is_sign_negative() {
-        out.push('-');
+        out.push(b'-');
     }
     if !(-3..=PHP_PRECISION).contains(&decpt) {
         // Exponential: one digit, '.', the rest (at least "0"), 'E', sign, exponent.
-        push_digits(out, digits.get(..1).unwrap_or_default());
-        out.push('.');
+        out.extend_from_slice(digits.get(..1).unwrap_or_default());
+        out.push(b'.');
         match digits.get(1..) {
-            Some(rest) if !rest.is_empty() => push_digits(out, rest),
-            _ => out.push('0'),
+            Some(rest) if !rest.is_empty() => out.extend_from_slice(rest),
+            _ => out.push(b'0'),
         }
-        out.push('E');
+        out.push(b'E');
         let e = decpt - 1;
         if e < 0 {
-            out.push('-');
+            out.push(b'-');
         } else if urlencoded {
-            out.push_str("%2B");
+            out.extend_from_slice(b"%2B");
         } else {
-            out.push('+');
+            out.push(b'+');
         }
-        let _ = write!(out, "{}", e.unsigned_abs());
+        push_u64(out, u64::from(e.unsigned_abs()));
     } else if decpt <= 0 {
-        out.push_str("0.");
+        out.extend_from_slice(b"0.");
         for _ in decpt..0 {
-            out.push('0');
+            out.push(b'0');
         }
-        push_digits(out, digits);
+        out.extend_from_slice(digits);
     } else {
         let int_len = usize::try_from(decpt).unwrap_or(0);
         for i in 0..int_len {
-            out.push(char::from(digits.get(i).copied().unwrap_or(b'0')));
+            out.push(digits.get(i).copied().unwrap_or(b'0'));
         }
         if let Some(frac) = digits.get(int_len..)
             && !frac.is_empty()
         {
-            out.push('.');
-            push_digits(out, frac);
+            out.push(b'.');
+            out.extend_from_slice(frac);
         }
     }
 }
 
 /// Appends a scalar's `http_build_query` text (urlencoded when `urlencoded`); nothing for
 /// `Null` and containers.
-fn write_scalar(out: &mut String, value: &FormValue, urlencoded: bool) {
+fn write_scalar(out: &mut Vec<u8>, value: &FormValue, urlencoded: bool) {
     match value {
-        FormValue::Bool(b) => out.push(if *b { '1' } else { '0' }),
-        FormValue::Int(i) => {
-            let _ = write!(out, "{i}");
-        }
+        FormValue::Bool(b) => out.push(if *b { b'1' } else { b'0' }),
+        FormValue::Int(i) => push_i64(out, *i),
         FormValue::Float(f) => write_php_float(out, *f, urlencoded),
-        FormValue::Str(s) if urlencoded => urlencode_into(out, s),
-        FormValue::Str(s) => out.push_str(s),
+        FormValue::Str(s) if urlencoded => percent_encode_bytes(out, s, &URLENCODE),
+        FormValue::Str(s) => out.extend_from_slice(s.as_bytes()),
         FormValue::Null | FormValue::List(_) | FormValue::Map(_) => {}
     }
 }
@@ -468,31 +537,47 @@ pub fn http_build_query(params: &[(String, FormValue)]) -> String {
 /// such as `https://host/path?`. The only allocation besides `out`'s growth is one key
 /// buffer, and only when a nested list or map is present.
 pub fn http_build_query_into(out: &mut String, params: &[(String, FormValue)]) {
-    let start = out.len();
-    let mut key = String::new();
-    for (name, value) in params {
-        match value {
-            FormValue::Null => {}
-            FormValue::List(_) | FormValue::Map(_) => {
-                key.clear();
-                urlencode_into(&mut key, name);
-                encode_container(out, start, &mut key, value);
-            }
-            scalar => {
-                if out.len() > start {
-                    out.push('&');
+    with_bytes(out, |out| {
+        let start = out.len();
+        // Room for the usual case (short names, values that grow by a third when encoded).
+        let estimate: usize = params.iter().map(|(n, v)| n.len() + 2 + value_len(v)).sum();
+        out.reserve(estimate + estimate / 2);
+        let mut key = Vec::new();
+        for (name, value) in params {
+            match value {
+                FormValue::Null => {}
+                FormValue::List(_) | FormValue::Map(_) => {
+                    key.clear();
+                    percent_encode_bytes(&mut key, name, &URLENCODE);
+                    encode_container(out, start, &mut key, value);
                 }
-                urlencode_into(out, name);
-                out.push('=');
-                write_scalar(out, scalar, true);
+                scalar => {
+                    if out.len() > start {
+                        out.push(b'&');
+                    }
+                    percent_encode_bytes(out, name, &URLENCODE);
+                    out.push(b'=');
+                    write_scalar(out, scalar, true);
+                }
             }
         }
+    });
+}
+
+/// A rough length of a value's text, to size the output once.
+fn value_len(value: &FormValue) -> usize {
+    match value {
+        FormValue::Str(s) => s.len(),
+        FormValue::Null => 0,
+        FormValue::List(items) => items.iter().map(|v| 8 + value_len(v)).sum(),
+        FormValue::Map(entries) => entries.iter().map(|(k, v)| k.len() + 8 + value_len(v)).sum(),
+        _ => 8,
     }
 }
 
 /// Emits the pairs of a list or map whose encoded key prefix is in `key`; `key` is restored
 /// before returning.
-fn encode_container(out: &mut String, start: usize, key: &mut String, value: &FormValue) {
+fn encode_container(out: &mut Vec<u8>, start: usize, key: &mut Vec<u8>, value: &FormValue) {
     let prefix_len = key.len();
     match value {
         FormValue::List(items) => {
@@ -500,9 +585,9 @@ fn encode_container(out: &mut String, start: usize, key: &mut String, value: &Fo
                 if matches!(item, FormValue::Null) {
                     continue;
                 }
-                key.push_str("%5B");
-                let _ = write!(key, "{i}");
-                key.push_str("%5D");
+                key.extend_from_slice(b"%5B");
+                push_u64(key, u64::try_from(i).unwrap_or(u64::MAX));
+                key.extend_from_slice(b"%5D");
                 encode_member(out, start, key, item);
                 key.truncate(prefix_len);
             }
@@ -512,9 +597,9 @@ fn encode_container(out: &mut String, start: usize, key: &mut String, value: &Fo
                 if matches!(item, FormValue::Null) {
                     continue;
                 }
-                key.push_str("%5B");
-                urlencode_into(key, name);
-                key.push_str("%5D");
+                key.extend_from_slice(b"%5B");
+                percent_encode_bytes(key, name, &URLENCODE);
+                key.extend_from_slice(b"%5D");
                 encode_member(out, start, key, item);
                 key.truncate(prefix_len);
             }
@@ -524,16 +609,16 @@ fn encode_container(out: &mut String, start: usize, key: &mut String, value: &Fo
 }
 
 /// Emits one member of a container under the full encoded key in `key`.
-fn encode_member(out: &mut String, start: usize, key: &mut String, value: &FormValue) {
+fn encode_member(out: &mut Vec<u8>, start: usize, key: &mut Vec<u8>, value: &FormValue) {
     match value {
         FormValue::Null => {}
         FormValue::List(_) | FormValue::Map(_) => encode_container(out, start, key, value),
         scalar => {
             if out.len() > start {
-                out.push('&');
+                out.push(b'&');
             }
-            out.push_str(key);
-            out.push('=');
+            out.extend_from_slice(key);
+            out.push(b'=');
             write_scalar(out, scalar, true);
         }
     }
