@@ -276,19 +276,16 @@ impl Client {
         path: &str,
         params: &[(String, FormValue)],
     ) -> HttpRequest {
-        let url = format!("{}{}", self.inner.base_url, path);
-        let key = FormValue::Str(self.inner.api_key.expose().to_owned());
+        let mut url = String::with_capacity(self.inner.base_url.len() + path.len());
+        url.push_str(&self.inner.base_url);
+        url.push_str(path);
         let request = match self.inner.wire {
             WireFormat::Json => {
-                let mut map = Map::with_capacity(params.len() + 1);
-                map.insert("api_key".to_owned(), key.to_json());
-                for (name, value) in params {
-                    map.insert(name.clone(), json_value(value));
-                }
-                let body = serde_json::to_vec(&Value::Object(map)).unwrap_or_default();
+                let body = json_body(self.inner.api_key.expose(), params);
                 HttpRequest::new(Method::POST, url).body("application/json", body)
             }
             WireFormat::Form => {
+                let key = FormValue::Str(self.inner.api_key.expose().to_owned());
                 let mut body = String::with_capacity(128);
                 http_build_query_into(&mut body, &[("api_key".to_owned(), key)]);
                 if !params.is_empty() {
@@ -386,6 +383,91 @@ impl Client {
     }
 }
 
+/// The JSON body: an object with `api_key` first, then the params in order.
+///
+/// Written straight from the params; when a name repeats (at the top or inside a nested map) it
+/// goes through a `serde_json::Map` instead, whose rule (the last value wins, in the place of the
+/// first) decides which value is sent. Both give the same bytes when no name repeats.
+fn json_body(api_key: &str, params: &[(String, FormValue)]) -> Vec<u8> {
+    let repeats = params.iter().enumerate().any(|(i, (name, value))| {
+        name == "api_key" || params[..i].iter().any(|(n, _)| n == name) || has_repeats(value)
+    });
+    if repeats {
+        let mut map = Map::with_capacity(params.len() + 1);
+        map.insert("api_key".to_owned(), Value::String(api_key.to_owned()));
+        for (name, value) in params {
+            map.insert(name.clone(), json_value(value));
+        }
+        return serde_json::to_vec(&Value::Object(map)).unwrap_or_default();
+    }
+    let mut out = Vec::with_capacity(32 + api_key.len() + params.len() * 24);
+    let body = JsonBody { api_key, params };
+    if serde_json::to_writer(&mut out, &body).is_err() {
+        out.clear();
+    }
+    out
+}
+
+/// Whether a nested map (at any depth) repeats a key.
+fn has_repeats(value: &FormValue) -> bool {
+    match value {
+        FormValue::List(items) => items.iter().any(has_repeats),
+        FormValue::Map(entries) => entries.iter().enumerate().any(|(i, (name, value))| {
+            entries[..i].iter().any(|(n, _)| n == name) || has_repeats(value)
+        }),
+        _ => false,
+    }
+}
+
+/// The JSON body's object, serialized without building a `Value`.
+struct JsonBody<'a> {
+    api_key: &'a str,
+    params: &'a [(String, FormValue)],
+}
+
+impl serde::Serialize for JsonBody<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.params.len() + 1))?;
+        map.serialize_entry("api_key", self.api_key)?;
+        for (name, value) in self.params {
+            map.serialize_entry(name, &JsonParam(value))?;
+        }
+        map.end()
+    }
+}
+
+/// One param as [`json_value`] renders it, serialized in place.
+struct JsonParam<'a>(&'a FormValue);
+
+impl serde::Serialize for JsonParam<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match self.0 {
+            FormValue::Null => serializer.serialize_unit(),
+            FormValue::Bool(b) => serializer.serialize_u8(u8::from(*b)),
+            FormValue::Int(i) => serializer.serialize_i64(*i),
+            FormValue::Float(f) if f.is_finite() => serializer.serialize_f64(*f),
+            FormValue::Float(_) => serializer.serialize_unit(),
+            FormValue::Str(s) => serializer.serialize_str(s),
+            FormValue::List(items) => {
+                let mut seq = serializer.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(&JsonParam(item))?;
+                }
+                seq.end()
+            }
+            FormValue::Map(entries) => {
+                let mut map = serializer.serialize_map(Some(entries.len()))?;
+                for (name, value) in entries {
+                    map.serialize_entry(name, &JsonParam(value))?;
+                }
+                map.end()
+            }
+        }
+    }
+}
+
 /// Form values to JSON, with booleans as 1/0 as the API documents them (`force`).
 fn json_value(value: &FormValue) -> Value {
     match value {
@@ -416,5 +498,61 @@ fn kind(value: &Value) -> &'static str {
         Value::String(_) => "a string",
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The body as a `serde_json::Map` renders it (the rule for repeated names).
+    fn via_map(api_key: &str, params: &[(String, FormValue)]) -> Vec<u8> {
+        let mut map = Map::new();
+        map.insert("api_key".to_owned(), Value::String(api_key.to_owned()));
+        for (name, value) in params {
+            map.insert(name.clone(), json_value(value));
+        }
+        serde_json::to_vec(&Value::Object(map)).unwrap_or_default()
+    }
+
+    #[test]
+    fn json_body_is_the_map_rendering() {
+        let p = |name: &str, value: FormValue| (name.to_owned(), value);
+        let cases: Vec<Vec<(String, FormValue)>> = vec![
+            vec![],
+            vec![p("var_id", "city".into()), p("uid", FormValue::Int(1))],
+            vec![
+                p("text", "Привет, \"мир\"\n\t\\ </script> \u{1}".into()),
+                p("force", FormValue::Bool(true)),
+                p("off", FormValue::Bool(false)),
+                p("null", FormValue::Null),
+                p("pi", FormValue::Float(3.25)),
+                p("big", FormValue::Float(1e21)),
+                p("nan", FormValue::Float(f64::NAN)),
+                p("neg", FormValue::Int(i64::MIN)),
+                p(
+                    "payload",
+                    FormValue::Map(vec![
+                        ("a".into(), FormValue::List(vec![1.into(), "x".into()])),
+                        ("b".into(), FormValue::Map(vec![])),
+                    ]),
+                ),
+                p("list", FormValue::List(vec![])),
+            ],
+            // Repeated names: the map's rule decides.
+            vec![p("a", "1".into()), p("b", "2".into()), p("a", "3".into())],
+            vec![p("api_key", "override".into())],
+            vec![p(
+                "m",
+                FormValue::Map(vec![("k".into(), "1".into()), ("k".into(), "2".into())]),
+            )],
+        ];
+        for params in cases {
+            assert_eq!(
+                String::from_utf8(json_body("key", &params)).unwrap(),
+                String::from_utf8(via_map("key", &params)).unwrap(),
+                "{params:?}"
+            );
+        }
     }
 }
