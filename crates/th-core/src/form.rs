@@ -570,7 +570,10 @@ fn value_len(value: &FormValue) -> usize {
         FormValue::Str(s) => s.len(),
         FormValue::Null => 0,
         FormValue::List(items) => items.iter().map(|v| 8 + value_len(v)).sum(),
-        FormValue::Map(entries) => entries.iter().map(|(k, v)| k.len() + 8 + value_len(v)).sum(),
+        FormValue::Map(entries) => entries
+            .iter()
+            .map(|(k, v)| k.len() + 8 + value_len(v))
+            .sum(),
         _ => 8,
     }
 }
