@@ -267,12 +267,20 @@ impl ReqwestTransport {
     ) -> Result<reqwest::Request, TransportError> {
         let url = reqwest::Url::parse(&request.url)
             .map_err(|e| TransportError::InvalidRequest(format!("bad URL: {e}")))?;
-        self.client
-            .request(request.method, url)
-            .headers(request.headers)
-            .body(request.body)
-            .build()
-            .map_err(|e| map_error(&e, timeout))
+        // reqwest turns credentials in the URL into an Authorization header when the builder
+        // is made; only then are the headers merged into it. Otherwise the request has no
+        // header yet and the map is moved in as it is, instead of re-inserted one by one.
+        let userinfo = !url.username().is_empty() || url.password().is_some();
+        let builder = self.client.request(request.method, url).body(request.body);
+        if userinfo {
+            return builder
+                .headers(request.headers)
+                .build()
+                .map_err(|e| map_error(&e, timeout));
+        }
+        let mut built = builder.build().map_err(|e| map_error(&e, timeout))?;
+        *built.headers_mut() = request.headers;
+        Ok(built)
     }
 }
 
@@ -352,5 +360,37 @@ fn kind_name(error: &reqwest::Error) -> &'static str {
         "redirect error"
     } else {
         "request error"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::{HeaderValue, Method, header};
+
+    fn prepared(url: &str) -> reqwest::Request {
+        let transport = ReqwestTransport::new().unwrap();
+        let request = HttpRequest::new(Method::POST, url)
+            .header(header::ACCEPT, HeaderValue::from_static("application/json"))
+            .sensitive_header(header::COOKIE, HeaderValue::from_static("k=v"))
+            .body("text/plain", "hi");
+        transport.prepare(request, DEFAULT_ATTEMPT_TIMEOUT).unwrap()
+    }
+
+    #[test]
+    fn prepared_requests_keep_every_header() {
+        let req = prepared("http://127.0.0.1:9/a?b=c");
+        let h = req.headers();
+        assert_eq!(h.len(), 3);
+        assert_eq!(h[header::ACCEPT], "application/json");
+        assert_eq!(h[header::CONTENT_TYPE], "text/plain");
+        assert!(h[header::COOKIE].is_sensitive());
+        assert_eq!(req.body().and_then(|b| b.as_bytes()), Some(&b"hi"[..]));
+        // Credentials in the URL become reqwest's Authorization header, kept beside ours.
+        let req = prepared("http://user:pass@127.0.0.1:9/");
+        let h = req.headers();
+        assert!(h.contains_key(header::AUTHORIZATION));
+        assert_eq!(h[header::ACCEPT], "application/json");
+        assert_eq!(h.len(), 4);
     }
 }
