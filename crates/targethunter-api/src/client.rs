@@ -345,8 +345,8 @@ impl Client {
                 );
             }
         };
-        let success = body.get("success").and_then(Value::as_bool);
-        let error = body.get("error").filter(|e| !e.is_null());
+        let success = member(&body, "success").and_then(Value::as_bool);
+        let error = member(&body, "error").filter(|e| !e.is_null());
         let is_error = success == Some(false) || (success != Some(true) && error.is_some());
         if !is_error || status == 429 {
             if !response.status.is_success() {
@@ -380,6 +380,20 @@ impl Client {
 
     fn scrub_str(&self, text: &str) -> String {
         scrub(text, &[&self.inner.api_key])
+    }
+}
+
+/// `value[name]` of an object: answers are small objects, where comparing a few keys is cheaper
+/// than hashing the name (keys of a JSON object are unique, so both find the same member).
+pub(crate) fn member<'v>(value: &'v Value, name: &str) -> Option<&'v Value> {
+    let object = value.as_object()?;
+    if object.len() <= 8 {
+        object
+            .iter()
+            .find(|(k, _)| k.as_str() == name)
+            .map(|(_, v)| v)
+    } else {
+        object.get(name)
     }
 }
 

@@ -307,9 +307,8 @@ pub struct VarValue {
 
 impl FromBody for VarValue {
     fn from_body(body: Value) -> Result<Self, DecodeError> {
-        let found = body
-            .get("value")
-            .or_else(|| body.get("data").and_then(|d| d.get("value")));
+        let found = crate::client::member(&body, "value")
+            .or_else(|| crate::client::member(&body, "data").and_then(|d| d.get("value")));
         let value = match found {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) => Some(s.clone()),
