@@ -389,6 +389,23 @@ impl RawRequest {
 /// The names the client adds itself.
 const RESERVED: &[&str] = &["hash", "rpsKey", "rps_key"];
 
+/// The common case decided without the round trip: a few scalar params whose names are
+/// distinct, not the client's own, and only letters, digits, `_` and `-`. PHP reads such a
+/// name as it is and each value back from its `urlencode`d text, so the canonical query always
+/// survives `parse_str` → `http_build_query`; anything else takes the full check.
+fn plainly_survives(params: &[(String, FormValue)]) -> bool {
+    params.len() <= 64
+        && params.iter().enumerate().all(|(i, (name, value))| {
+            !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+                && !RESERVED.contains(&name.as_str())
+                && !matches!(value, FormValue::List(_) | FormValue::Map(_))
+                && !params[..i].iter().any(|(n, _)| n == name)
+        })
+}
+
 /// Refuses params that PHP's `$_POST` would not give back exactly as sent.
 ///
 /// The server reads the body into `$_POST`: a name sent twice keeps only its last value (and a
@@ -398,6 +415,14 @@ const RESERVED: &[&str] = &["hash", "rpsKey", "rps_key"];
 /// canonical query must survive `parse_str` → `http_build_query` unchanged; `hash` / `rpsKey`
 /// are the client's own.
 fn survives_php(params: &[(String, FormValue)]) -> Result<(), InvalidInput> {
+    if plainly_survives(params) {
+        return Ok(());
+    }
+    survives_php_round_trip(params)
+}
+
+/// [`survives_php`] by the round trip itself, naming the culprit when it fails.
+fn survives_php_round_trip(params: &[(String, FormValue)]) -> Result<(), InvalidInput> {
     let php_name = |name: &str| {
         let one = sign::canonical_query(&[(name.to_owned(), FormValue::Str(String::new()))]);
         parse_query(&one)
@@ -735,6 +760,44 @@ pub fn month_windows(from: Date, to: Date) -> Result<Vec<(Date, Date)>, InvalidI
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_params_are_the_round_trips_verdict() {
+        let p = |n: &str, v: FormValue| (n.to_owned(), v);
+        let cases: Vec<Vec<(String, FormValue)>> = vec![
+            vec![],
+            vec![
+                p("lead_email", "lead@email.com".into()),
+                p("lead_name", "Новое Имя2 & co = 100%+".into()),
+                p("lead_phone", "+7 (999) 123-45-67".into()),
+                p("lead-tags", "".into()),
+                p("5", FormValue::Int(-17)),
+                p("f", FormValue::Float(1e25)),
+                p("g", FormValue::Float(0.1 + 0.2)),
+                p("h", FormValue::Float(-0.0)),
+                p("b", FormValue::Bool(false)),
+                p("n", FormValue::Null),
+                p("CamelCase_9", "~!*'()\t\n\u{0}".into()),
+            ],
+        ];
+        for params in &cases {
+            assert!(plainly_survives(params), "{params:?}");
+            assert_eq!(survives_php_round_trip(params), Ok(()), "{params:?}");
+        }
+        // Not plain: the full check decides.
+        for params in [
+            vec![p("a", "1".into()), p("a", "2".into())],
+            vec![p("a.b", "1".into())],
+            vec![p("a b", "1".into())],
+            vec![p("a[", "1".into())],
+            vec![p("hash", "1".into())],
+            vec![p("rpsKey", "1".into())],
+            vec![p("", "1".into())],
+            vec![p("l", FormValue::List(vec!["x".into()]))],
+        ] {
+            assert!(!plainly_survives(&params), "{params:?}");
+        }
+    }
 
     #[test]
     fn windows_cover_the_range_without_overlap() {

@@ -35,7 +35,9 @@ fn hex(digest: &[u8]) -> String {
         pair[1] = HEX[usize::from(byte & 15)];
     }
     // ASCII by construction, so the conversion cannot fail.
-    std::str::from_utf8(&hex).map(str::to_owned).unwrap_or_default()
+    std::str::from_utf8(&hex)
+        .map(str::to_owned)
+        .unwrap_or_default()
 }
 
 /// The canonical string: PHP `http_build_query` of `params` in order.
