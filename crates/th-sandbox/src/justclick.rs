@@ -459,10 +459,13 @@ async fn state(State(shared): State<Arc<Shared>>) -> Response {
 // ---- the wire -------------------------------------------------------------------------------
 
 fn md5_hex(input: &str) -> String {
-    Md5::digest(input.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(32);
+    for b in Md5::digest(input.as_bytes()) {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 15)]));
+    }
+    out
 }
 
 /// A signed answer.
