@@ -1,152 +1,215 @@
 //! `cargo xtask bench [--quick]`: every benchmark, as ratios measured side by side in one run.
 //!
 //! Prints a table (metric, value, target, ok) and writes `target/bench/report.json`. A metric whose
-//! peer is missing (PHP) is reported as skipped, never as ok. Exits non-zero when a measured metric
-//! misses its target.
+//! peer is missing (PHP, or its curl / SimpleXML extension) is reported as skipped, never as ok.
+//! Exits non-zero when a measured metric misses its target or could not be measured.
+//!
+//! Subcommands used by the run itself (each in a child process, so that its CPU and memory are
+//! not counted as the measured side's):
+//! - `serve --hold-ms N`: the minimal hyper server of the overhead metrics;
+//! - `sandbox [--flights N] [--page-latency-ms N]`: th-sandbox on a free port;
+//! - `rss-inflight PORT N`, `rss-adfox-stream URL ROWS`: the RSS measurements.
+//!
+//! And one for people: `profile sdk|raw|raw-bytes N [CONCURRENCY]` runs only the TargetHunter
+//! calls, `profile justclick-sign N` only the building and signing (`justclick-sign-body N`
+//! the signing alone), `profile adfox-decode N` only the decoding
+//! of the 1000-row page, for a profiler (`valgrind --tool=callgrind`, `perf`).
 
+mod adfox;
+mod justclick;
 mod overhead;
 mod report;
 mod server;
+mod util;
 
-use std::path::PathBuf;
-use std::process::{ExitCode, Stdio};
-use std::time::Duration;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
+use util::ChildProc;
 
-/// A server in a child process; killed on drop.
-pub struct ChildServer {
-    /// Its port on 127.0.0.1.
-    pub port: u16,
-    _child: Child,
+/// Starts `serve --hold-ms N` in a child process.
+async fn spawn_server(hold_ms: u64) -> Result<ChildProc, String> {
+    let args = vec!["serve".into(), "--hold-ms".into(), hold_ms.to_string()];
+    util::spawn_self(&args, Duration::from_secs(10)).await
 }
 
-/// Starts this binary as `serve --hold-ms N` and reads the port it prints.
-async fn spawn_server(hold_ms: u64) -> Result<ChildServer, String> {
-    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    let mut child = Command::new(exe)
-        .args(["serve", "--hold-ms", &hold_ms.to_string()])
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .map_err(|e| format!("spawn server: {e}"))?;
-    let stdout = child.stdout.take().ok_or("no stdout")?;
-    let mut line = String::new();
-    let mut reader = BufReader::new(stdout);
-    let read = reader.read_line(&mut line);
-    tokio::time::timeout(Duration::from_secs(10), read)
+/// Starts `sandbox --flights N --page-latency-ms N` in a child process.
+pub async fn spawn_sandbox(flights: u32, page_latency_ms: u64) -> Result<ChildProc, String> {
+    let args = vec![
+        "sandbox".into(),
+        "--flights".into(),
+        flights.to_string(),
+        "--page-latency-ms".into(),
+        page_latency_ms.to_string(),
+    ];
+    util::spawn_self(&args, Duration::from_secs(10)).await
+}
+
+/// The value after `--name`.
+fn flag<T: std::str::FromStr>(args: &[String], name: &str) -> Option<T> {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+}
+
+/// The positional argument `i` (after the subcommand), parsed.
+fn arg<T: std::str::FromStr>(args: &[String], i: usize, what: &str) -> Result<T, String> {
+    args.get(i)
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| format!("missing or bad {what}"))
+}
+
+/// Serves th-sandbox until killed; prints the port first.
+async fn serve_sandbox(flights: u32, page_latency: Duration) -> Result<(), String> {
+    let mut config = th_sandbox::SandboxConfig::default();
+    config.adfox.flights = flights;
+    config.adfox.banners = 2;
+    config.adfox.page_latency = page_latency;
+    let handle = th_sandbox::start(config, ([127, 0, 0, 1], 0).into())
         .await
-        .map_err(|_| "server did not start")?
         .map_err(|e| e.to_string())?;
-    let port = line
-        .trim()
-        .parse()
-        .map_err(|_| format!("bad port line {line:?}"))?;
-    Ok(ChildServer {
-        port,
-        _child: child,
-    })
+    {
+        use std::io::Write as _;
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{}", handle.addr().port()).map_err(|e| e.to_string())?;
+        out.flush().map_err(|e| e.to_string())?;
+    }
+    // Serve until the parent kills this process.
+    std::future::pending::<()>().await;
+    drop(handle);
+    Ok(())
 }
 
-/// Metrics of services whose benchmarks are not written yet: reported as skipped, with why.
-fn pending() -> Vec<report::Metric> {
-    use report::{Metric, Target};
-    let skipped = |name, unit, target| Metric {
-        name,
-        value: None,
-        unit,
-        target,
-        note: "not measured yet: the benchmark is not written".into(),
+/// Prints a child's one-line result.
+fn print_line(result: Result<String, String>) -> ExitCode {
+    match result {
+        Ok(line) => {
+            println!("{line}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn profile(args: &[String]) -> Result<String, String> {
+    let which = args.get(1).cloned().unwrap_or_default();
+    let n: usize = args.get(2).and_then(|v| v.parse().ok()).unwrap_or(20_000);
+    let concurrency: usize = args.get(3).and_then(|v| v.parse().ok()).unwrap_or(1);
+    match which.as_str() {
+        "justclick-sign" | "justclick-sign-body" => {
+            let ns = justclick::profile_sign(n, which == "justclick-sign-body")?;
+            return Ok(format!("{which}: {n} ops, {ns:.0} ns/op"));
+        }
+        "adfox-decode" => {
+            let sandbox = spawn_sandbox(3000, 0).await?;
+            let ms = adfox::profile_decode(sandbox.port()?, n).await?;
+            return Ok(format!("adfox-decode: {n} pages, {ms:.2} ms/page"));
+        }
+        _ => {}
+    }
+    let server = spawn_server(0).await?;
+    let d = overhead::profile(server.port()?, &which, n, concurrency).await?;
+    Ok(format!(
+        "{which}: {n} calls, {concurrency} at a time, {:.1} us/call",
+        d.as_secs_f64() * 1e6 / n as f64
+    ))
+}
+
+async fn run_all(quick: bool) -> Result<Vec<report::Metric>, String> {
+    let mut metrics = Vec::new();
+    let php = util::find_php().await;
+    let step = |name: &str, started: Instant| {
+        eprintln!(
+            "bench: {name} done in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
     };
-    vec![
-        skipped("justclick_sign_ns", "ns", Target::AtMost(2000.0)),
-        skipped("justclick_sign_vs_php", "ratio", Target::AtMost(0.5)),
-        skipped("justclick_vs_seed_php", "ratio", Target::AtLeast(5.0)),
-        skipped("adfox_decode_mb_s", "MB/s", Target::AtLeast(150.0)),
-        skipped("adfox_decode_vs_quickxml", "ratio", Target::AtLeast(0.4)),
-        skipped("adfox_decode_vs_php", "ratio", Target::AtLeast(3.0)),
-        skipped("adfox_stream_100k_rss_mb", "MB", Target::AtMost(30.0)),
-        skipped(
-            "adfox_stream_prefetch_speedup",
-            "ratio",
-            Target::AtLeast(2.5),
-        ),
-    ]
-}
 
-fn report_path() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("..")
-                .join("target")
-        });
-    target.join("bench").join("report.json")
+    let t = Instant::now();
+    let (fast, holding) = (spawn_server(0).await?, spawn_server(100).await?);
+    metrics.extend(overhead::metrics(quick, fast.port()?, holding.port()?).await);
+    drop((fast, holding));
+    step("TargetHunter overhead", t);
+
+    let t = Instant::now();
+    metrics.extend(justclick::metrics(quick, &php).await);
+    step("JustClick", t);
+
+    let t = Instant::now();
+    metrics.extend(adfox::metrics(quick, &php).await);
+    step("ADFOX", t);
+    Ok(metrics)
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) == Some("serve") {
-        let hold = args
-            .iter()
-            .position(|a| a == "--hold-ms")
-            .and_then(|i| args.get(i + 1))
-            .and_then(|v| v.parse().ok());
-        return match server::run(Duration::from_millis(hold.unwrap_or(0))).await {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("bench server: {e}");
-                ExitCode::FAILURE
-            }
-        };
-    }
-    if args.first().map(String::as_str) == Some("profile") {
-        // `th-bench profile sdk|raw N`: N sequential calls only, for a profiler.
-        let which = args.get(1).cloned().unwrap_or_default();
-        let n: usize = args.get(2).and_then(|v| v.parse().ok()).unwrap_or(20_000);
-        let server = match spawn_server(0).await {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!("bench: {e}");
-                return ExitCode::FAILURE;
-            }
-        };
-        return match overhead::profile(server.port, &which, n).await {
-            Ok(d) => {
-                println!(
-                    "{which}: {n} calls, {:.1} us/call",
-                    d.as_secs_f64() * 1e6 / n as f64
-                );
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("bench: {e}");
-                ExitCode::FAILURE
-            }
-        };
+    match args.first().map(String::as_str) {
+        Some("serve") => {
+            let hold = flag(&args, "--hold-ms").unwrap_or(0);
+            return match server::run(Duration::from_millis(hold)).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("bench server: {e}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        Some("sandbox") => {
+            let flights = flag(&args, "--flights").unwrap_or(3000);
+            let latency = flag(&args, "--page-latency-ms").unwrap_or(0);
+            return print_line(
+                serve_sandbox(flights, Duration::from_millis(latency))
+                    .await
+                    .map(|()| String::new()),
+            );
+        }
+        Some("rss-inflight") => {
+            let result = async {
+                let port = arg(&args, 1, "port")?;
+                let n = arg(&args, 2, "count")?;
+                overhead::rss_inflight_child(port, n).await
+            };
+            return print_line(result.await);
+        }
+        Some("rss-adfox-stream") => {
+            let result = async {
+                let url: String = arg(&args, 1, "url")?;
+                let rows = arg(&args, 2, "rows")?;
+                adfox::stream_rss_child(&url, rows).await
+            };
+            return print_line(result.await);
+        }
+        Some("profile") => return print_line(profile(&args).await),
+        _ => {}
     }
     let quick = args.iter().any(|a| a == "--quick");
-    let (fast, holding) = match (spawn_server(0).await, spawn_server(100).await) {
-        (Ok(a), Ok(b)) => (a, b),
-        (Err(e), _) | (_, Err(e)) => {
+    let started = Instant::now();
+    let metrics = match run_all(quick).await {
+        Ok(m) => m,
+        Err(e) => {
             eprintln!("bench: {e}");
             return ExitCode::FAILURE;
         }
     };
-    let mut metrics = Vec::new();
-    metrics.extend(overhead::metrics(quick, &fast, &holding).await);
-    metrics.extend(pending());
     report::print(&metrics);
-    let path = report_path();
+    let path = util::bench_dir().join("report.json");
     if let Err(e) = report::write_json(&metrics, &path) {
         eprintln!("bench: cannot write {}: {e}", path.display());
         return ExitCode::FAILURE;
     }
-    println!("\nwrote {}", path.display());
-    if metrics.iter().any(|m| m.ok() == Some(false)) {
+    println!(
+        "\n{} metrics in {:.1} s ({}); wrote {}",
+        metrics.len(),
+        started.elapsed().as_secs_f64(),
+        if quick { "--quick" } else { "full run" },
+        path.display()
+    );
+    if metrics.iter().any(|m| m.ok() == Some(false) || m.failed()) {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS

@@ -1,20 +1,36 @@
 //! `overhead_seq`, `overhead_c64`, `rss_1000_inflight_mb`: the SDK's full stack against a bare
-//! `reqwest::Client`, on the same local server, in interleaved rounds.
+//! `reqwest::Client`, on the same local server (a child process), in interleaved rounds.
+//!
+//! Fairness, checked before anything is timed:
+//! - both sides send the same bytes: the raw side sends the body the SDK builds, with the same
+//!   headers, and a capturing listener compares the two requests byte for byte;
+//! - the raw `reqwest::Client` has the SDK's reqwest settings (connect timeout, pool idle
+//!   timeout, no redirects, the same `User-Agent`); it has no per-request timeout, because bare
+//!   reqwest has none by default, so the SDK pays for its own timer;
+//! - both read the whole answer and parse the JSON into a `serde_json::Value` (what any caller
+//!   must do to read the value; the SDK returns that `Value` too). The note also gives the ratio
+//!   against a raw side that only reads the bytes, measured in the same rounds.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::future::join_all;
 use targethunter_api::{Client, VarsGet};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
 
 use crate::report::{Metric, Target};
+use crate::util::{self, ChildProc};
 
 const KEY: &str = "bench-api-key-0123456789";
+
+/// The `User-Agent` the SDK's default transport sends (th-core's version is the workspace's).
+const SDK_USER_AGENT: &str = concat!("th-rust-sdk/", env!("CARGO_PKG_VERSION"));
 
 /// How much work each metric does.
 #[derive(Debug, Clone, Copy)]
 pub struct Sizes {
-    /// Interleaved rounds (each: one SDK batch, one raw batch).
+    /// Interleaved rounds (each: one batch per side).
     pub rounds: usize,
     /// Calls per batch.
     pub calls: usize,
@@ -27,42 +43,83 @@ fn sdk(port: u16) -> Result<Client, String> {
         .map_err(|e| e.to_string())
 }
 
-/// The same request bytes the SDK sends, through a bare reqwest client.
+fn request() -> VarsGet {
+    VarsGet::new("city", 1)
+}
+
+/// The same request bytes the SDK sends, through a bare reqwest client with the SDK's settings.
 struct Raw {
     client: reqwest::Client,
     url: String,
+    content_type: http::HeaderValue,
+    accept: http::HeaderValue,
     body: bytes::Bytes,
 }
 
 impl Raw {
     fn new(port: u16) -> Result<Self, String> {
-        let body = format!(r#"{{"api_key":"{KEY}","var_id":"city","uid":1}}"#);
+        // The body, URL and headers exactly as the SDK builds them.
+        let built = sdk(port)?
+            .build_request(&request())
+            .map_err(|e| e.to_string())?;
+        let header = |name: http::HeaderName| {
+            built
+                .headers
+                .get(&name)
+                .cloned()
+                .ok_or_else(|| format!("the SDK request has no {name}"))
+        };
         Ok(Raw {
             client: reqwest::Client::builder()
+                .connect_timeout(th_core::transport::DEFAULT_CONNECT_TIMEOUT)
+                .pool_idle_timeout(Duration::from_secs(60))
+                .redirect(reqwest::redirect::Policy::none())
+                .user_agent(SDK_USER_AGENT)
                 .build()
                 .map_err(|e| e.to_string())?,
-            url: format!("http://127.0.0.1:{port}/api/vars/get"),
-            body: bytes::Bytes::from(body),
+            url: built.url.clone(),
+            content_type: header(http::header::CONTENT_TYPE)?,
+            accept: header(http::header::ACCEPT)?,
+            body: built.body.clone(),
         })
     }
 
-    async fn call(&self) -> Result<bytes::Bytes, String> {
+    async fn bytes(&self) -> Result<bytes::Bytes, String> {
         let resp = self
             .client
             .post(&self.url)
-            .header("content-type", "application/json")
-            .header("accept", "application/json")
+            .header(http::header::CONTENT_TYPE, self.content_type.clone())
+            .header(http::header::ACCEPT, self.accept.clone())
             .body(self.body.clone())
             .send()
             .await
             .map_err(|e| e.to_string())?;
+        if !resp.status().is_success() {
+            return Err(format!("status {}", resp.status()));
+        }
         resp.bytes().await.map_err(|e| e.to_string())
+    }
+
+    /// A call as hand-written code makes it: the bytes, then the JSON, then the value.
+    async fn call(&self) -> Result<(), String> {
+        let body = self.bytes().await?;
+        let v: serde_json::Value = serde_json::from_slice(&body).map_err(|e| e.to_string())?;
+        if v.get("value").and_then(serde_json::Value::as_str) == Some("Moscow") {
+            Ok(())
+        } else {
+            Err(format!("unexpected {v}"))
+        }
+    }
+
+    /// The floor: the bytes only.
+    async fn call_bytes(&self) -> Result<(), String> {
+        self.bytes().await.map(|_| ())
     }
 }
 
 async fn sdk_call(client: &Client) -> Result<(), String> {
     let v = client
-        .vars_get(VarsGet::new("city", 1))
+        .vars_get(request())
         .await
         .map_err(|e| e.to_string())?;
     if v.value.as_deref() == Some("Moscow") {
@@ -70,11 +127,6 @@ async fn sdk_call(client: &Client) -> Result<(), String> {
     } else {
         Err(format!("unexpected {v:?}"))
     }
-}
-
-fn median(mut xs: Vec<Duration>) -> Duration {
-    xs.sort();
-    xs.get(xs.len() / 2).copied().unwrap_or_default()
 }
 
 /// Times `calls` calls spread over `concurrency` workers.
@@ -97,68 +149,116 @@ where
     Ok(started.elapsed())
 }
 
-/// The SDK ÷ raw ratio of median batch times at `concurrency`.
-pub async fn ratio(port: u16, sizes: Sizes, concurrency: usize) -> Result<(f64, String), String> {
-    let client = sdk(port)?;
-    let raw = Raw::new(port)?;
-    // Warm up both (connections, allocator, lazy statics).
-    batch(sizes.calls / 2 + concurrency, concurrency, || {
-        sdk_call(&client)
-    })
-    .await?;
-    batch(sizes.calls / 2 + concurrency, concurrency, || async {
-        raw.call().await.map(|_| ())
-    })
-    .await?;
-    let (mut s, mut r) = (Vec::new(), Vec::new());
-    for round in 0..sizes.rounds {
-        // Alternate which goes first so that drift hits both alike.
-        if round % 2 == 0 {
-            s.push(batch(sizes.calls, concurrency, || sdk_call(&client)).await?);
-            r.push(
-                batch(sizes.calls, concurrency, || async {
-                    raw.call().await.map(|_| ())
-                })
-                .await?,
-            );
-        } else {
-            r.push(
-                batch(sizes.calls, concurrency, || async {
-                    raw.call().await.map(|_| ())
-                })
-                .await?,
-            );
-            s.push(batch(sizes.calls, concurrency, || sdk_call(&client)).await?);
+/// Accepts one connection on `listener`, reads one request, answers the `vars/get` body and
+/// closes; returns the request's bytes.
+async fn capture_one(listener: &TcpListener) -> Result<Vec<u8>, String> {
+    let (mut stream, _) = listener.accept().await.map_err(|e| e.to_string())?;
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = stream.read(&mut buf).await.map_err(|e| e.to_string())?;
+        if n == 0 {
+            return Err("the client closed before a whole request".into());
+        }
+        got.extend_from_slice(&buf[..n]);
+        let Some(end) = got.windows(4).position(|w| w == b"\r\n\r\n") else {
+            continue;
+        };
+        let head = String::from_utf8_lossy(&got[..end]).to_ascii_lowercase();
+        let len: usize = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length:"))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0);
+        if got.len() >= end + 4 + len {
+            break;
         }
     }
-    let (ms, mr) = (median(s), median(r));
+    let body = crate::server::BODY;
+    let answer = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
+    stream
+        .write_all(answer.as_bytes())
+        .await
+        .map_err(|e| e.to_string())?;
+    stream.write_all(body).await.map_err(|e| e.to_string())?;
+    let _ = stream.shutdown().await;
+    Ok(got)
+}
+
+/// Checks that the SDK and the raw client put the same bytes on the wire.
+pub async fn same_bytes() -> Result<usize, String> {
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| e.to_string())?;
+    let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+    let client = sdk(port)?;
+    let raw = Raw::new(port)?;
+    let (sdk_bytes, sdk_result) = tokio::join!(capture_one(&listener), sdk_call(&client));
+    sdk_result?;
+    let (raw_bytes, raw_result) = tokio::join!(capture_one(&listener), raw.call());
+    raw_result?;
+    let (sdk_bytes, raw_bytes) = (sdk_bytes?, raw_bytes?);
+    if sdk_bytes != raw_bytes {
+        return Err(format!(
+            "the SDK and the raw client send different requests:\nSDK: {:?}\nraw: {:?}",
+            String::from_utf8_lossy(&sdk_bytes),
+            String::from_utf8_lossy(&raw_bytes)
+        ));
+    }
+    Ok(sdk_bytes.len())
+}
+
+/// SDK ÷ raw (and SDK ÷ bytes-only raw) of the median batch times at `concurrency`.
+pub async fn ratio(
+    port: u16,
+    sizes: Sizes,
+    concurrency: usize,
+) -> Result<(f64, f64, String), String> {
+    let client = sdk(port)?;
+    let raw = Raw::new(port)?;
+    let warm = sizes.calls / 2 + concurrency;
+    // Warm up all three (connections, allocator, lazy statics).
+    batch(warm, concurrency, || sdk_call(&client)).await?;
+    batch(warm, concurrency, || raw.call()).await?;
+    batch(warm, concurrency, || raw.call_bytes()).await?;
+    let (mut s, mut r, mut b) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 0..sizes.rounds {
+        // Rotate which side goes first so that drift hits all alike.
+        for k in 0..3 {
+            match (round + k) % 3 {
+                0 => s.push(batch(sizes.calls, concurrency, || sdk_call(&client)).await?),
+                1 => r.push(batch(sizes.calls, concurrency, || raw.call()).await?),
+                _ => b.push(batch(sizes.calls, concurrency, || raw.call_bytes()).await?),
+            }
+        }
+    }
+    let (ms, mr, mb) = (util::median(s), util::median(r), util::median(b));
     let per_call = |d: Duration| d.as_secs_f64() * 1e6 / sizes.calls as f64;
+    let ratio = ms.as_secs_f64() / mr.as_secs_f64().max(1e-12);
+    let floor = ms.as_secs_f64() / mb.as_secs_f64().max(1e-12);
     let note = format!(
-        "median of {} rounds x {} calls: SDK {:.1} us/call, raw {:.1} us/call",
+        "median of {} rounds x {} calls: SDK {:.1} us/call, raw {:.1} us/call; \
+         vs raw reading bytes only ({:.1} us/call): {floor:.3}",
         sizes.rounds,
         sizes.calls,
         per_call(ms),
-        per_call(mr)
+        per_call(mr),
+        per_call(mb),
     );
-    Ok((ms.as_secs_f64() / mr.as_secs_f64().max(1e-12), note))
+    Ok((ratio, floor, note))
 }
 
-/// Resident set size of this process in kB (`VmRSS`), or of its peak since the last reset
-/// (`VmHWM`).
-fn status_kb(field: &str) -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with(field))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
-/// Peak RSS growth (MB) with `n` SDK calls in flight at once against a server that holds each.
-pub async fn rss_inflight(port: u16, n: usize) -> Result<(f64, String), String> {
+/// `th-bench rss-inflight PORT N` (a child process): peak RSS growth with `n` SDK calls in
+/// flight at once against a server that holds each; prints `growth_kb baseline_kb elapsed_ms`.
+pub async fn rss_inflight_child(port: u16, n: usize) -> Result<String, String> {
     let client = Arc::new(sdk(port)?);
-    // Warm up: one call, so the baseline includes the runtime and the client.
+    // Warm up: one call, so the baseline includes the runtime, the client and a connection.
     sdk_call(&client).await?;
-    // Reset the peak (Linux: writing 5 to clear_refs resets VmHWM).
-    std::fs::write("/proc/self/clear_refs", "5").map_err(|e| format!("clear_refs: {e}"))?;
-    let baseline = status_kb("VmRSS:").ok_or("no VmRSS")?;
+    util::reset_peak_rss()?;
+    let baseline = util::status_kb("VmRSS:").ok_or("no VmRSS")?;
     let started = Instant::now();
     let calls = (0..n).map(|_| {
         let client = Arc::clone(&client);
@@ -168,28 +268,43 @@ pub async fn rss_inflight(port: u16, n: usize) -> Result<(f64, String), String> 
         r.map_err(|e| e.to_string())??;
     }
     let elapsed = started.elapsed();
-    let peak = status_kb("VmHWM:").ok_or("no VmHWM")?;
-    let growth = peak.saturating_sub(baseline) as f64 / 1024.0;
+    let peak = util::status_kb("VmHWM:").ok_or("no VmHWM")?;
+    Ok(format!(
+        "{} {baseline} {}",
+        peak.saturating_sub(baseline),
+        elapsed.as_millis()
+    ))
+}
+
+/// Runs `rss-inflight` in a child process and reads its numbers.
+async fn rss_inflight(port: u16, n: usize) -> Result<(f64, String), String> {
+    let args = vec!["rss-inflight".into(), port.to_string(), n.to_string()];
+    let child: ChildProc = util::spawn_self(&args, Duration::from_secs(60)).await?;
+    let line = child.line.clone();
+    child.wait().await?;
+    let nums: Vec<u64> = line
+        .split_whitespace()
+        .map(|v| v.parse().map_err(|_| format!("bad line {line:?}")))
+        .collect::<Result<_, _>>()?;
+    let [growth, baseline, ms] = nums[..] else {
+        return Err(format!("bad line {line:?}"));
+    };
     Ok((
-        growth,
+        growth as f64 / 1024.0,
         format!(
-            "{n} calls in {:.0} ms; baseline RSS {:.1} MB",
-            elapsed.as_secs_f64() * 1e3,
+            "{n} calls in flight (a child process), all done in {ms} ms; baseline RSS {:.1} MB",
             baseline as f64 / 1024.0
         ),
     ))
 }
 
-/// Runs the three metrics against servers started by `spawn_server`.
-pub async fn metrics(
-    quick: bool,
-    server: &crate::ChildServer,
-    holding: &crate::ChildServer,
-) -> Vec<Metric> {
+/// The three metrics, against servers in child processes (`fast` answers at once, `holding`
+/// holds each request 100 ms).
+pub async fn metrics(quick: bool, fast: u16, holding: u16) -> Vec<Metric> {
     let sizes = if quick {
         Sizes {
             rounds: 5,
-            calls: 200,
+            calls: 300,
         }
     } else {
         Sizes {
@@ -197,62 +312,59 @@ pub async fn metrics(
             calls: 1000,
         }
     };
+    let target = Target::AtMost(1.05);
     let mut out = Vec::new();
+    let wire = same_bytes().await;
     for (name, concurrency) in [("overhead_seq", 1), ("overhead_c64", 64)] {
         let calls = if concurrency == 1 {
             sizes.calls
         } else {
             sizes.calls * 4
         };
-        let m = match ratio(server.port, Sizes { calls, ..sizes }, concurrency).await {
-            Ok((v, note)) => Metric {
-                name,
-                value: Some(v),
-                unit: "ratio",
-                target: Target::AtMost(1.05),
-                note,
-            },
-            Err(e) => Metric {
-                name,
-                value: None,
-                unit: "ratio",
-                target: Target::AtMost(1.05),
-                note: format!("error: {e}"),
-            },
+        let result = match &wire {
+            Ok(_) => ratio(fast, Sizes { calls, ..sizes }, concurrency).await,
+            Err(e) => Err(e.clone()),
         };
-        out.push(m);
+        out.push(match result {
+            Ok((v, _, note)) => {
+                let bytes = wire.as_ref().map_or(0, |n| *n);
+                let note = format!("{note}; same {bytes} request bytes on the wire");
+                util::measured(name, "ratio", target, v, note)
+            }
+            Err(e) => util::failed(name, "ratio", target, e),
+        });
     }
     let name = "rss_1000_inflight_mb";
-    out.push(match rss_inflight(holding.port, 1000).await {
-        Ok((v, note)) => Metric {
-            name,
-            value: Some(v),
-            unit: "MB",
-            target: Target::AtMost(64.0),
-            note,
-        },
-        Err(e) => Metric {
-            name,
-            value: None,
-            unit: "MB",
-            target: Target::AtMost(64.0),
-            note: format!("error: {e}"),
-        },
+    let target = Target::AtMost(64.0);
+    out.push(match rss_inflight(holding, 1000).await {
+        Ok((v, note)) => util::measured(name, "MB", target, v, note),
+        Err(e) => util::failed(name, "MB", target, e),
     });
     out
 }
 
-/// `n` sequential calls through the SDK (`sdk`) or the bare client (`raw`), for a profiler.
-pub async fn profile(port: u16, which: &str, n: usize) -> Result<Duration, String> {
+/// `n` calls through the SDK (`sdk`), the raw client (`raw`) or the bytes-only raw client
+/// (`raw-bytes`), `concurrency` at a time, for a profiler.
+pub async fn profile(
+    port: u16,
+    which: &str,
+    n: usize,
+    concurrency: usize,
+) -> Result<Duration, String> {
+    let concurrency = concurrency.max(1);
     match which {
         "sdk" => {
             let client = sdk(port)?;
-            batch(n, 1, || sdk_call(&client)).await
+            batch(n, concurrency, || sdk_call(&client)).await
         }
         "raw" => {
             let raw = Raw::new(port)?;
-            batch(n, 1, || async { raw.call().await.map(|_| ()) }).await
+            batch(n, concurrency, || raw.call()).await
         }
-        other => Err(format!("profile sdk|raw, not {other:?}")),
+        "raw-bytes" => {
+            let raw = Raw::new(port)?;
+            batch(n, concurrency, || raw.call_bytes()).await
+        }
+        other => Err(format!("profile sdk|raw|raw-bytes, not {other:?}")),
     }
 }

@@ -23,17 +23,34 @@ pub struct Metric {
     pub unit: &'static str,
     /// The target.
     pub target: Target,
-    /// Why it was skipped, or a note on how it was measured.
+    /// Why it was skipped or failed, or a note on how it was measured.
     pub note: String,
+    /// The benchmark itself failed (no value, and not because a peer is missing).
+    pub error: bool,
 }
 
 impl Metric {
-    /// `Some(true/false)` when measured, `None` when skipped.
+    /// `Some(true/false)` when measured, `None` when skipped or failed.
     pub fn ok(&self) -> Option<bool> {
         self.value.map(|v| match self.target {
             Target::AtMost(t) => v <= t,
             Target::AtLeast(t) => v >= t,
         })
+    }
+
+    /// Whether the benchmark failed to run.
+    pub fn failed(&self) -> bool {
+        self.error
+    }
+
+    /// `ok`, `missed`, `skipped` or `error`.
+    pub fn status(&self) -> &'static str {
+        match self.ok() {
+            Some(true) => "ok",
+            Some(false) => "missed",
+            None if self.error => "error",
+            None => "skipped",
+        }
     }
 
     fn target_text(&self) -> String {
@@ -50,10 +67,10 @@ pub fn print(metrics: &[Metric]) {
     println!("| --- | --- | --- | --- | --- | --- |");
     for m in metrics {
         let value = m.value.map_or("-".to_owned(), |v| format!("{v:.3}"));
-        let ok = match m.ok() {
-            Some(true) => "ok",
-            Some(false) => "MISSED",
-            None => "skipped",
+        let ok = match m.status() {
+            "missed" => "MISSED",
+            "error" => "ERROR",
+            other => other,
         };
         println!(
             "| {} | {} | {} | {} | {} | {} |",
@@ -67,7 +84,8 @@ pub fn print(metrics: &[Metric]) {
     }
 }
 
-/// Writes `{"metrics":[{"name":…,"value":…,"unit":…,"target":…,"ok":…}]}`.
+/// Writes `{"metrics":[{"name":…,"value":…,"unit":…,"target":…,"ok":…,"status":…,"note":…}]}`
+/// (`ok` is `null` unless measured; `status` is `ok`, `missed`, `skipped` or `error`).
 pub fn write_json(metrics: &[Metric], path: &Path) -> std::io::Result<()> {
     let mut out = String::from("{\"metrics\":[");
     for (i, m) in metrics.iter().enumerate() {
@@ -84,10 +102,11 @@ pub fn write_json(metrics: &[Metric], path: &Path) -> std::io::Result<()> {
         let ok = m.ok().map_or("null".to_owned(), |b| b.to_string());
         let _ = write!(
             out,
-            "{{\"name\":{},\"value\":{value},\"unit\":{},\"target\":{},\"ok\":{ok},\"note\":{}}}",
+            "{{\"name\":{},\"value\":{value},\"unit\":{},\"target\":{},\"ok\":{ok},\"status\":{},\"note\":{}}}",
             serde_json::Value::from(m.name),
             serde_json::Value::from(m.unit),
             serde_json::Value::from(m.target_text()),
+            serde_json::Value::from(m.status()),
             serde_json::Value::from(m.note.as_str()),
         );
     }

@@ -1,0 +1,240 @@
+//! What every benchmark shares: child processes, medians, RSS readings and PHP.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+use crate::report::{Metric, Target};
+
+/// A child process of this binary; killed on drop.
+pub struct ChildProc {
+    /// The first line it printed on stdout (a port, or a result).
+    pub line: String,
+    child: Child,
+}
+
+impl ChildProc {
+    /// The first line parsed as a port.
+    pub fn port(&self) -> Result<u16, String> {
+        self.line
+            .trim()
+            .parse()
+            .map_err(|_| format!("bad port line {:?}", self.line))
+    }
+
+    /// Waits for the child to exit (for children that print one result and end).
+    pub async fn wait(mut self) -> Result<(), String> {
+        let status = tokio::time::timeout(Duration::from_secs(120), self.child.wait())
+            .await
+            .map_err(|_| "the child did not finish in 120 s")?
+            .map_err(|e| e.to_string())?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("the child exited with {status}"))
+        }
+    }
+}
+
+/// Starts this binary with `args` and reads the first line it prints (within `wait`).
+pub async fn spawn_self(args: &[String], wait: Duration) -> Result<ChildProc, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let mut child = Command::new(exe)
+        .args(args)
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| format!("spawn {args:?}: {e}"))?;
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let mut line = String::new();
+    let mut reader = BufReader::new(stdout);
+    let read = reader.read_line(&mut line);
+    let n = tokio::time::timeout(wait, read)
+        .await
+        .map_err(|_| format!("{args:?} printed nothing in {wait:?}"))?
+        .map_err(|e| e.to_string())?;
+    if n == 0 {
+        let status = child.wait().await.map_err(|e| e.to_string())?;
+        return Err(format!("{args:?} exited ({status}) without printing"));
+    }
+    Ok(ChildProc { line, child })
+}
+
+/// The median; zero for an empty list.
+pub fn median(mut xs: Vec<Duration>) -> Duration {
+    xs.sort();
+    xs.get(xs.len() / 2).copied().unwrap_or_default()
+}
+
+/// The median of floats; NaN for an empty list.
+pub fn median_f64(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs.get(xs.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// A field of `/proc/self/status` in kB (`VmRSS:`, `VmHWM:`).
+pub fn status_kb(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Resets this process's peak RSS (`VmHWM`) to its current RSS (Linux: `5` to `clear_refs`).
+pub fn reset_peak_rss() -> Result<(), String> {
+    std::fs::write("/proc/self/clear_refs", "5").map_err(|e| format!("clear_refs: {e}"))
+}
+
+/// A metric with a value.
+pub fn measured(
+    name: &'static str,
+    unit: &'static str,
+    target: Target,
+    value: f64,
+    note: String,
+) -> Metric {
+    Metric {
+        name,
+        value: Some(value),
+        unit,
+        target,
+        note,
+        error: false,
+    }
+}
+
+/// A metric skipped because its peer is missing (`why`).
+pub fn skipped(name: &'static str, unit: &'static str, target: Target, why: String) -> Metric {
+    Metric {
+        name,
+        value: None,
+        unit,
+        target,
+        note: why,
+        error: false,
+    }
+}
+
+/// A metric whose benchmark failed (`why`).
+pub fn failed(name: &'static str, unit: &'static str, target: Target, why: String) -> Metric {
+    Metric {
+        name,
+        value: None,
+        unit,
+        target,
+        note: format!("error: {why}"),
+        error: true,
+    }
+}
+
+/// The workspace root.
+pub fn workspace_root() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().unwrap_or(manifest).to_path_buf()
+}
+
+/// The directory for reports and generated scripts (`target/bench`).
+pub fn bench_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"))
+        .join("bench")
+}
+
+/// The PHP peer: the interpreter and the extensions the comparisons need.
+#[derive(Debug, Clone)]
+pub struct Php {
+    /// The interpreter.
+    pub exe: PathBuf,
+    /// `PHP_VERSION`.
+    pub version: String,
+    /// Whether the curl extension is loaded (the vendor's JustClick example needs it).
+    pub curl: bool,
+    /// Whether SimpleXML is loaded (php-xml).
+    pub simplexml: bool,
+}
+
+/// Finds PHP: `$TH_BENCH_PHP` (a path; empty or `none` means "no PHP", to try the skip path),
+/// else `php` on the `PATH`. `Err` says why there is none.
+pub async fn find_php() -> Result<Php, String> {
+    let exe = match std::env::var("TH_BENCH_PHP") {
+        Ok(v) if v.is_empty() || v == "none" => {
+            return Err("PHP disabled by TH_BENCH_PHP".into());
+        }
+        Ok(v) => PathBuf::from(v),
+        Err(_) => PathBuf::from("php"),
+    };
+    let probe = "echo PHP_VERSION, ' ', (int) function_exists('curl_init'), ' ', \
+                 (int) function_exists('simplexml_load_string');";
+    let out = Command::new(&exe)
+        .args(["-r", probe])
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .map_err(|e| format!("PHP not found ({}): {e}", exe.display()))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut parts = text.split_whitespace();
+    let (Some(version), Some(curl), Some(xml)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(format!("PHP did not answer the probe: {text:?}"));
+    };
+    Ok(Php {
+        exe,
+        version: version.to_owned(),
+        curl: curl == "1",
+        simplexml: xml == "1",
+    })
+}
+
+impl Php {
+    /// Runs `script` with `args` and `env` and returns its stdout (an error on a non-zero exit).
+    pub async fn run(
+        &self,
+        script: &Path,
+        args: &[String],
+        env: &[(&str, &str)],
+    ) -> Result<String, String> {
+        let out = Command::new(&self.exe)
+            .arg(script)
+            .args(args)
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .output()
+            .await
+            .map_err(|e| format!("php: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "php {} failed ({}): {}{}",
+                script.display(),
+                out.status,
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// Runs a timing script that prints one number (nanoseconds) on its last line.
+    pub async fn run_ns(
+        &self,
+        script: &Path,
+        args: &[String],
+        env: &[(&str, &str)],
+    ) -> Result<f64, String> {
+        let out = self.run(script, args, env).await?;
+        out.lines()
+            .last()
+            .and_then(|l| l.trim().parse::<f64>().ok())
+            .ok_or_else(|| format!("php printed no timing: {out:?}"))
+    }
+}
+
+/// Writes a generated script under `target/bench/php/` and returns its path.
+pub fn write_script(name: &str, text: &str) -> Result<PathBuf, String> {
+    let dir = bench_dir().join("php");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let path = dir.join(name);
+    std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(path)
+}
