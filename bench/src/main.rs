@@ -1,4 +1,5 @@
-//! `cargo xtask bench [--quick]`: every benchmark, as ratios measured side by side in one run.
+//! `cargo xtask bench [--quick] [--only targethunter|justclick|adfox]`: every benchmark (or one
+//! service's), as ratios measured side by side in one run.
 //!
 //! Prints a table (metric, value, target, ok) and writes `target/bench/report.json`. A metric whose
 //! peer is missing (PHP, or its curl / SimpleXML extension) is reported as skipped, never as ok.
@@ -119,9 +120,10 @@ async fn profile(args: &[String]) -> Result<String, String> {
     ))
 }
 
-async fn run_all(quick: bool) -> Result<Vec<report::Metric>, String> {
+async fn run_all(quick: bool, only: Option<&str>) -> Result<Vec<report::Metric>, String> {
     let mut metrics = Vec::new();
     let php = util::find_php().await;
+    let wanted = |group: &str| only.is_none_or(|o| o == group);
     let step = |name: &str, started: Instant| {
         eprintln!(
             "bench: {name} done in {:.1} s",
@@ -129,19 +131,23 @@ async fn run_all(quick: bool) -> Result<Vec<report::Metric>, String> {
         );
     };
 
-    let t = Instant::now();
-    let (fast, holding) = (spawn_server(0).await?, spawn_server(100).await?);
-    metrics.extend(overhead::metrics(quick, fast.port()?, holding.port()?).await);
-    drop((fast, holding));
-    step("TargetHunter overhead", t);
-
-    let t = Instant::now();
-    metrics.extend(justclick::metrics(quick, &php).await);
-    step("JustClick", t);
-
-    let t = Instant::now();
-    metrics.extend(adfox::metrics(quick, &php).await);
-    step("ADFOX", t);
+    if wanted("targethunter") {
+        let t = Instant::now();
+        let (fast, holding) = (spawn_server(0).await?, spawn_server(100).await?);
+        metrics.extend(overhead::metrics(quick, fast.port()?, holding.port()?).await);
+        drop((fast, holding));
+        step("TargetHunter overhead", t);
+    }
+    if wanted("justclick") {
+        let t = Instant::now();
+        metrics.extend(justclick::metrics(quick, &php).await);
+        step("JustClick", t);
+    }
+    if wanted("adfox") {
+        let t = Instant::now();
+        metrics.extend(adfox::metrics(quick, &php).await);
+        step("ADFOX", t);
+    }
     Ok(metrics)
 }
 
@@ -188,8 +194,15 @@ async fn main() -> ExitCode {
         _ => {}
     }
     let quick = args.iter().any(|a| a == "--quick");
+    let only: Option<String> = flag(&args, "--only");
+    if let Some(o) = &only
+        && !["targethunter", "justclick", "adfox"].contains(&o.as_str())
+    {
+        eprintln!("bench: --only targethunter|justclick|adfox, not {o:?}");
+        return ExitCode::from(2);
+    }
     let started = Instant::now();
-    let metrics = match run_all(quick).await {
+    let metrics = match run_all(quick, only.as_deref()).await {
         Ok(m) => m,
         Err(e) => {
             eprintln!("bench: {e}");

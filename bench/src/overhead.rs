@@ -9,7 +9,10 @@
 //!   reqwest has none by default, so the SDK pays for its own timer;
 //! - both read the whole answer and parse the JSON into a `serde_json::Value` (what any caller
 //!   must do to read the value; the SDK returns that `Value` too). The note also gives the ratio
-//!   against a raw side that only reads the bytes, measured in the same rounds.
+//!   against a raw side that only reads the bytes, measured in the same rounds;
+//! - with 64 in flight, each side's 64 workers are spawned tasks, shared by the runtime's
+//!   threads as in a server; the note adds both sides with all 64 in the benchmark's own task,
+//!   where one thread does every call's client-side work and its CPU per call sets the pace.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -129,22 +132,72 @@ async fn sdk_call(client: &Client) -> Result<(), String> {
     }
 }
 
-/// Times `calls` calls spread over `concurrency` workers.
-async fn batch<F, Fut>(calls: usize, concurrency: usize, f: F) -> Result<Duration, String>
-where
-    F: Fn() -> Fut,
-    Fut: std::future::Future<Output = Result<(), String>>,
-{
-    let per_worker = calls.div_ceil(concurrency);
+/// One side of the comparison; cheap to clone (the clients share their pools).
+#[derive(Clone)]
+enum Side {
+    /// The SDK's `vars_get`.
+    Sdk(Client),
+    /// The raw client, parsing the answer.
+    Raw(Arc<Raw>),
+    /// The raw client, reading the bytes only.
+    RawBytes(Arc<Raw>),
+}
+
+impl Side {
+    async fn call(&self) -> Result<(), String> {
+        match self {
+            Side::Sdk(client) => sdk_call(client).await,
+            Side::Raw(raw) => raw.call().await,
+            Side::RawBytes(raw) => raw.call_bytes().await,
+        }
+    }
+}
+
+/// How a batch runs its workers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Workers {
+    /// Each worker a spawned task: the runtime's threads share them, as in a server.
+    Tasks,
+    /// All workers in the benchmark's own task (`join_all`): one thread runs every call's
+    /// client-side work, so that thread's CPU per call decides the time.
+    OneTask,
+}
+
+/// Times `calls` calls of `side` spread over `concurrency` workers (one worker runs in place).
+async fn batch(
+    calls: usize,
+    concurrency: usize,
+    side: &Side,
+    workers: Workers,
+) -> Result<Duration, String> {
+    let per_worker = calls.div_ceil(concurrency.max(1));
     let started = Instant::now();
-    let workers = (0..concurrency).map(|_| async {
+    if concurrency <= 1 {
         for _ in 0..per_worker {
-            f().await?;
+            side.call().await?;
+        }
+        return Ok(started.elapsed());
+    }
+    let worker = |side: Side| async move {
+        for _ in 0..per_worker {
+            side.call().await?;
         }
         Ok::<(), String>(())
-    });
-    for r in join_all(workers).await {
-        r?;
+    };
+    match workers {
+        Workers::Tasks => {
+            let tasks: Vec<_> = (0..concurrency)
+                .map(|_| tokio::spawn(worker(side.clone())))
+                .collect();
+            for r in join_all(tasks).await {
+                r.map_err(|e| e.to_string())??;
+            }
+        }
+        Workers::OneTask => {
+            for r in join_all((0..concurrency).map(|_| worker(side.clone()))).await {
+                r?;
+            }
+        }
     }
     Ok(started.elapsed())
 }
@@ -211,44 +264,61 @@ pub async fn same_bytes() -> Result<usize, String> {
     Ok(sdk_bytes.len())
 }
 
-/// SDK ÷ raw (and SDK ÷ bytes-only raw) of the median batch times at `concurrency`.
-pub async fn ratio(
-    port: u16,
-    sizes: Sizes,
-    concurrency: usize,
-) -> Result<(f64, f64, String), String> {
-    let client = sdk(port)?;
-    let raw = Raw::new(port)?;
+/// SDK ÷ raw of the median batch times at `concurrency`, with a note that adds the ratio to
+/// the bytes-only raw side and, with more than one call in flight, both sides run in one task.
+pub async fn ratio(port: u16, sizes: Sizes, concurrency: usize) -> Result<(f64, String), String> {
+    let raw = Arc::new(Raw::new(port)?);
+    let sdk = Side::Sdk(sdk(port)?);
+    let mut arms = vec![
+        (sdk.clone(), Workers::Tasks),
+        (Side::Raw(Arc::clone(&raw)), Workers::Tasks),
+        (Side::RawBytes(Arc::clone(&raw)), Workers::Tasks),
+    ];
+    if concurrency > 1 {
+        arms.push((sdk, Workers::OneTask));
+        arms.push((Side::Raw(raw), Workers::OneTask));
+    }
     let warm = sizes.calls / 2 + concurrency;
-    // Warm up all three (connections, allocator, lazy statics).
-    batch(warm, concurrency, || sdk_call(&client)).await?;
-    batch(warm, concurrency, || raw.call()).await?;
-    batch(warm, concurrency, || raw.call_bytes()).await?;
-    let (mut s, mut r, mut b) = (Vec::new(), Vec::new(), Vec::new());
+    // Warm up every arm (connections, allocator, lazy statics).
+    for (side, workers) in &arms {
+        batch(warm, concurrency, side, *workers).await?;
+    }
+    let mut times: Vec<Vec<Duration>> = vec![Vec::new(); arms.len()];
     for round in 0..sizes.rounds {
-        // Rotate which side goes first so that drift hits all alike.
-        for k in 0..3 {
-            match (round + k) % 3 {
-                0 => s.push(batch(sizes.calls, concurrency, || sdk_call(&client)).await?),
-                1 => r.push(batch(sizes.calls, concurrency, || raw.call()).await?),
-                _ => b.push(batch(sizes.calls, concurrency, || raw.call_bytes()).await?),
-            }
+        // Rotate which arm goes first so that drift hits all alike.
+        for k in 0..arms.len() {
+            let i = (round + k) % arms.len();
+            let (side, workers) = &arms[i];
+            times[i].push(batch(sizes.calls, concurrency, side, *workers).await?);
         }
     }
-    let (ms, mr, mb) = (util::median(s), util::median(r), util::median(b));
-    let per_call = |d: Duration| d.as_secs_f64() * 1e6 / sizes.calls as f64;
-    let ratio = ms.as_secs_f64() / mr.as_secs_f64().max(1e-12);
-    let floor = ms.as_secs_f64() / mb.as_secs_f64().max(1e-12);
-    let note = format!(
-        "median of {} rounds x {} calls: SDK {:.1} us/call, raw {:.1} us/call; \
-         vs raw reading bytes only ({:.1} us/call): {floor:.3}",
+    let medians: Vec<f64> = times
+        .into_iter()
+        .map(|t| util::median(t).as_secs_f64())
+        .collect();
+    let per_call =
+        |i: usize| medians.get(i).copied().unwrap_or(f64::NAN) * 1e6 / sizes.calls as f64;
+    let over = |a: usize, b: usize| per_call(a) / per_call(b);
+    let mut note = format!(
+        "median of {} rounds x {} calls: SDK {:.1} us/call, raw {:.1} us/call; vs raw reading \
+         bytes only ({:.1} us/call): {:.3}",
         sizes.rounds,
         sizes.calls,
-        per_call(ms),
-        per_call(mr),
-        per_call(mb),
+        per_call(0),
+        per_call(1),
+        per_call(2),
+        over(0, 2),
     );
-    Ok((ratio, floor, note))
+    if concurrency > 1 {
+        note.push_str(&format!(
+            "; {concurrency} spawned tasks; all in one task instead (join_all: one thread does \
+             every call's client-side work): SDK {:.1} us/call, raw {:.1} us/call, {:.3}",
+            per_call(3),
+            per_call(4),
+            over(3, 4)
+        ));
+    }
+    Ok((over(0, 1), note))
 }
 
 /// `th-bench rss-inflight PORT N` (a child process): peak RSS growth with `n` SDK calls in
@@ -326,7 +396,7 @@ pub async fn metrics(quick: bool, fast: u16, holding: u16) -> Vec<Metric> {
             Err(e) => Err(e.clone()),
         };
         out.push(match result {
-            Ok((v, _, note)) => {
+            Ok((v, note)) => {
                 let bytes = wire.as_ref().map_or(0, |n| *n);
                 let note = format!("{note}; same {bytes} request bytes on the wire");
                 util::measured(name, "ratio", target, v, note)
@@ -352,19 +422,11 @@ pub async fn profile(
     concurrency: usize,
 ) -> Result<Duration, String> {
     let concurrency = concurrency.max(1);
-    match which {
-        "sdk" => {
-            let client = sdk(port)?;
-            batch(n, concurrency, || sdk_call(&client)).await
-        }
-        "raw" => {
-            let raw = Raw::new(port)?;
-            batch(n, concurrency, || raw.call()).await
-        }
-        "raw-bytes" => {
-            let raw = Raw::new(port)?;
-            batch(n, concurrency, || raw.call_bytes()).await
-        }
-        other => Err(format!("profile sdk|raw|raw-bytes, not {other:?}")),
-    }
+    let side = match which {
+        "sdk" => Side::Sdk(sdk(port)?),
+        "raw" => Side::Raw(Arc::new(Raw::new(port)?)),
+        "raw-bytes" => Side::RawBytes(Arc::new(Raw::new(port)?)),
+        other => return Err(format!("profile sdk|raw|raw-bytes, not {other:?}")),
+    };
+    batch(n, concurrency, &side, Workers::Tasks).await
 }
