@@ -415,11 +415,67 @@ fn json_body(api_key: &str, params: &[(String, FormValue)]) -> Vec<u8> {
         return serde_json::to_vec(&Value::Object(map)).unwrap_or_default();
     }
     let mut out = Vec::with_capacity(32 + api_key.len() + params.len() * 24);
-    let body = JsonBody { api_key, params };
-    if serde_json::to_writer(&mut out, &body).is_err() {
-        out.clear();
+    out.extend_from_slice(b"{\"api_key\":");
+    push_json_str(&mut out, api_key);
+    for (name, value) in params {
+        out.push(b',');
+        push_json_str(&mut out, name);
+        out.push(b':');
+        push_json_value(&mut out, value);
     }
+    out.push(b'}');
     out
+}
+
+/// Appends `s` as a JSON string, exactly as serde_json writes it: text without `"`, `\` or
+/// control characters is copied as it is, anything else goes through serde_json.
+fn push_json_str(out: &mut Vec<u8>, s: &str) {
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else {
+        // Writing into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut *out, s);
+    }
+}
+
+/// Appends a param as [`json_value`] renders it (booleans as 1/0, non-finite floats as null).
+fn push_json_value(out: &mut Vec<u8>, value: &FormValue) {
+    match value {
+        FormValue::Null => out.extend_from_slice(b"null"),
+        FormValue::Bool(b) => out.push(if *b { b'1' } else { b'0' }),
+        FormValue::Int(i) => {
+            let _ = serde_json::to_writer(&mut *out, i);
+        }
+        FormValue::Float(f) if f.is_finite() => {
+            let _ = serde_json::to_writer(&mut *out, f);
+        }
+        FormValue::Float(_) => out.extend_from_slice(b"null"),
+        FormValue::Str(s) => push_json_str(out, s),
+        FormValue::List(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                push_json_value(out, item);
+            }
+            out.push(b']');
+        }
+        FormValue::Map(entries) => {
+            out.push(b'{');
+            for (i, (name, item)) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                push_json_str(out, name);
+                out.push(b':');
+                push_json_value(out, item);
+            }
+            out.push(b'}');
+        }
+    }
 }
 
 /// Whether a nested map (at any depth) repeats a key.
@@ -430,55 +486,6 @@ fn has_repeats(value: &FormValue) -> bool {
             entries[..i].iter().any(|(n, _)| n == name) || has_repeats(value)
         }),
         _ => false,
-    }
-}
-
-/// The JSON body's object, serialized without building a `Value`.
-struct JsonBody<'a> {
-    api_key: &'a str,
-    params: &'a [(String, FormValue)],
-}
-
-impl serde::Serialize for JsonBody<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = serializer.serialize_map(Some(self.params.len() + 1))?;
-        map.serialize_entry("api_key", self.api_key)?;
-        for (name, value) in self.params {
-            map.serialize_entry(name, &JsonParam(value))?;
-        }
-        map.end()
-    }
-}
-
-/// One param as [`json_value`] renders it, serialized in place.
-struct JsonParam<'a>(&'a FormValue);
-
-impl serde::Serialize for JsonParam<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::{SerializeMap, SerializeSeq};
-        match self.0 {
-            FormValue::Null => serializer.serialize_unit(),
-            FormValue::Bool(b) => serializer.serialize_u8(u8::from(*b)),
-            FormValue::Int(i) => serializer.serialize_i64(*i),
-            FormValue::Float(f) if f.is_finite() => serializer.serialize_f64(*f),
-            FormValue::Float(_) => serializer.serialize_unit(),
-            FormValue::Str(s) => serializer.serialize_str(s),
-            FormValue::List(items) => {
-                let mut seq = serializer.serialize_seq(Some(items.len()))?;
-                for item in items {
-                    seq.serialize_element(&JsonParam(item))?;
-                }
-                seq.end()
-            }
-            FormValue::Map(entries) => {
-                let mut map = serializer.serialize_map(Some(entries.len()))?;
-                for (name, value) in entries {
-                    map.serialize_entry(name, &JsonParam(value))?;
-                }
-                map.end()
-            }
-        }
     }
 }
 
@@ -552,6 +559,11 @@ mod tests {
                     ]),
                 ),
                 p("list", FormValue::List(vec![])),
+                p("ключ \"q\"\u{7f}", FormValue::Float(0.1)),
+                p("tiny", FormValue::Float(-1e-7)),
+                p("zero", FormValue::Float(-0.0)),
+                p("max", FormValue::Int(i64::MAX)),
+                p("inf", FormValue::Float(f64::INFINITY)),
             ],
             // Repeated names: the map's rule decides.
             vec![p("a", "1".into()), p("b", "2".into()), p("a", "3".into())],
