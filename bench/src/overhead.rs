@@ -87,25 +87,27 @@ impl Raw {
         })
     }
 
-    async fn bytes(&self) -> Result<bytes::Bytes, String> {
-        let resp = self
+    async fn bytes(&self, timeout: Option<Duration>) -> Result<bytes::Bytes, String> {
+        let mut request = self
             .client
             .post(&self.url)
             .header(http::header::CONTENT_TYPE, self.content_type.clone())
             .header(http::header::ACCEPT, self.accept.clone())
-            .body(self.body.clone())
-            .send()
-            .await
-            .map_err(|e| e.to_string())?;
+            .body(self.body.clone());
+        if let Some(timeout) = timeout {
+            request = request.timeout(timeout);
+        }
+        let resp = request.send().await.map_err(|e| e.to_string())?;
         if !resp.status().is_success() {
             return Err(format!("status {}", resp.status()));
         }
         resp.bytes().await.map_err(|e| e.to_string())
     }
 
-    /// A call as hand-written code makes it: the bytes, then the JSON, then the value.
-    async fn call(&self) -> Result<(), String> {
-        let body = self.bytes().await?;
+    /// A call as hand-written code makes it: the bytes, then the JSON, then the value; with
+    /// reqwest's own per-request timeout when `timeout` is set.
+    async fn call(&self, timeout: Option<Duration>) -> Result<(), String> {
+        let body = self.bytes(timeout).await?;
         let v: serde_json::Value = serde_json::from_slice(&body).map_err(|e| e.to_string())?;
         if v.get("value").and_then(serde_json::Value::as_str) == Some("Moscow") {
             Ok(())
@@ -116,7 +118,7 @@ impl Raw {
 
     /// The floor: the bytes only.
     async fn call_bytes(&self) -> Result<(), String> {
-        self.bytes().await.map(|_| ())
+        self.bytes(None).await.map(|_| ())
     }
 }
 
@@ -141,14 +143,21 @@ enum Side {
     Raw(Arc<Raw>),
     /// The raw client, reading the bytes only.
     RawBytes(Arc<Raw>),
+    /// The raw client, parsing the answer, with reqwest's own 30 s per-request timeout (the
+    /// SDK has a per-attempt timeout by default; bare reqwest has none).
+    RawTimeout(Arc<Raw>),
 }
 
 impl Side {
     async fn call(&self) -> Result<(), String> {
         match self {
             Side::Sdk(client) => sdk_call(client).await,
-            Side::Raw(raw) => raw.call().await,
+            Side::Raw(raw) => raw.call(None).await,
             Side::RawBytes(raw) => raw.call_bytes().await,
+            Side::RawTimeout(raw) => {
+                raw.call(Some(th_core::transport::DEFAULT_ATTEMPT_TIMEOUT))
+                    .await
+            }
         }
     }
 }
@@ -251,7 +260,7 @@ pub async fn same_bytes() -> Result<usize, String> {
     let raw = Raw::new(port)?;
     let (sdk_bytes, sdk_result) = tokio::join!(capture_one(&listener), sdk_call(&client));
     sdk_result?;
-    let (raw_bytes, raw_result) = tokio::join!(capture_one(&listener), raw.call());
+    let (raw_bytes, raw_result) = tokio::join!(capture_one(&listener), raw.call(None));
     raw_result?;
     let (sdk_bytes, raw_bytes) = (sdk_bytes?, raw_bytes?);
     if sdk_bytes != raw_bytes {
@@ -273,6 +282,7 @@ pub async fn ratio(port: u16, sizes: Sizes, concurrency: usize) -> Result<(f64, 
         (sdk.clone(), Workers::Tasks),
         (Side::Raw(Arc::clone(&raw)), Workers::Tasks),
         (Side::RawBytes(Arc::clone(&raw)), Workers::Tasks),
+        (Side::RawTimeout(Arc::clone(&raw)), Workers::Tasks),
     ];
     if concurrency > 1 {
         arms.push((sdk, Workers::OneTask));
@@ -301,21 +311,24 @@ pub async fn ratio(port: u16, sizes: Sizes, concurrency: usize) -> Result<(f64, 
     let over = |a: usize, b: usize| per_call(a) / per_call(b);
     let mut note = format!(
         "median of {} rounds x {} calls: SDK {:.1} us/call, raw {:.1} us/call; vs raw reading \
-         bytes only ({:.1} us/call): {:.3}",
+         bytes only ({:.1} us/call): {:.3}; vs raw with reqwest's own 30 s timeout ({:.1} \
+         us/call): {:.3}",
         sizes.rounds,
         sizes.calls,
         per_call(0),
         per_call(1),
         per_call(2),
         over(0, 2),
+        per_call(3),
+        over(0, 3),
     );
     if concurrency > 1 {
         note.push_str(&format!(
             "; {concurrency} spawned tasks; all in one task instead (join_all: one thread does \
              every call's client-side work): SDK {:.1} us/call, raw {:.1} us/call, {:.3}",
-            per_call(3),
             per_call(4),
-            over(3, 4)
+            per_call(5),
+            over(4, 5)
         ));
     }
     Ok((over(0, 1), note))
@@ -413,8 +426,9 @@ pub async fn metrics(quick: bool, fast: u16, holding: u16) -> Vec<Metric> {
     out
 }
 
-/// `n` calls through the SDK (`sdk`), the raw client (`raw`) or the bytes-only raw client
-/// (`raw-bytes`), `concurrency` at a time, for a profiler.
+/// `n` calls through the SDK (`sdk`), the raw client (`raw`), the bytes-only raw client
+/// (`raw-bytes`) or the raw client with reqwest's timeout (`raw-timeout`), `concurrency` at a
+/// time, for a profiler.
 pub async fn profile(
     port: u16,
     which: &str,
@@ -425,8 +439,13 @@ pub async fn profile(
     let side = match which {
         "sdk" => Side::Sdk(sdk(port)?),
         "raw" => Side::Raw(Arc::new(Raw::new(port)?)),
+        "raw-timeout" => Side::RawTimeout(Arc::new(Raw::new(port)?)),
         "raw-bytes" => Side::RawBytes(Arc::new(Raw::new(port)?)),
-        other => return Err(format!("profile sdk|raw|raw-bytes, not {other:?}")),
+        other => {
+            return Err(format!(
+                "profile sdk|raw|raw-bytes|raw-timeout, not {other:?}"
+            ));
+        }
     };
     batch(n, concurrency, &side, Workers::Tasks).await
 }
