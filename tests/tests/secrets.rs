@@ -843,3 +843,36 @@ async fn known_error_codes_survive_a_secret_inside_them() {
         "{err:?}"
     );
 }
+
+/// With the default base URL the JustClick login is the host (`<login>.justclick.ru`): the trace
+/// span and a built request's `Debug` show the path only, so the login (held as a `Secret`)
+/// stays out of both.
+#[tokio::test(flavor = "current_thread")]
+async fn the_login_in_the_default_host_stays_out_of_traces_and_debug() {
+    let (captured, _guard) = capture();
+    let mock = Arc::new(th_core::MockTransport::new());
+    mock.push_body(503, "busy");
+    let client = justclick_api::Client::builder(JC_LOGIN, JC_SECRET)
+        .transport(mock.clone())
+        .retry(th_core::RetryPolicy {
+            max_attempts: 1,
+            ..th_core::RetryPolicy::default()
+        })
+        .build()
+        .expect("client");
+    assert_eq!(
+        client.base_url(),
+        format!("https://{JC_LOGIN}.justclick.ru/api/")
+    );
+    let e = client
+        .get_all_groups(justclick_api::GetAllGroups::new())
+        .await
+        .expect_err("503");
+    let sent = mock.last_request().expect("sent");
+    assert!(sent.url.contains(JC_LOGIN), "the login is the host on the wire");
+    let traces = captured.text();
+    assert!(traces.contains("path=\"/api/GetAllGroups\""), "{traces}");
+    assert_clean("tracing output", &traces, &[JC_LOGIN, JC_SECRET]);
+    assert_clean("request Debug", &format!("{sent:?}"), &[JC_LOGIN, JC_SECRET]);
+    assert_clean("error", &format!("{e} {e:?}"), &[JC_LOGIN, JC_SECRET]);
+}

@@ -96,10 +96,22 @@ impl HttpRequest {
         self
     }
 
-    /// The URL without its query string and fragment: what tracing and errors may show.
+    /// The URL without its query string and fragment.
     pub fn url_without_query(&self) -> &str {
         let end = self.url.find(['?', '#']).unwrap_or(self.url.len());
         &self.url[..end]
+    }
+
+    /// The URL's path alone: no scheme, host, port, query or fragment. What tracing and `Debug`
+    /// show, since a host can carry an account name (JustClick's `<login>.justclick.ru`) and a
+    /// query a credential.
+    pub fn url_path(&self) -> &str {
+        let url = self.url_without_query();
+        let after_scheme = url.find("://").map_or(0, |i| i + 3);
+        match url[after_scheme..].find('/') {
+            Some(i) => &url[after_scheme + i..],
+            None => "/",
+        }
     }
 }
 
@@ -109,7 +121,7 @@ impl fmt::Debug for HttpRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HttpRequest")
             .field("method", &self.method)
-            .field("url", &self.url_without_query())
+            .field("path", &self.url_path())
             .field("headers", &self.headers)
             .field("body_len", &self.body.len())
             .field("timeout", &self.timeout)
@@ -191,5 +203,27 @@ impl fmt::Debug for HttpResponse {
             .field("body_len", &self.body.len())
             .field("attempts", &self.attempts)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_path_drops_scheme_host_query_and_fragment() {
+        let path = |url: &str| HttpRequest::new(Method::POST, url).url_path().to_owned();
+        assert_eq!(
+            path("https://mylogin.justclick.ru/api/GetAllGroups?a=1#x"),
+            "/api/GetAllGroups"
+        );
+        assert_eq!(path("http://127.0.0.1:8080/v2/users/me"), "/v2/users/me");
+        assert_eq!(path("https://host.example"), "/");
+        assert_eq!(path("https://host.example?key=secret"), "/");
+        let shown = format!(
+            "{:?}",
+            HttpRequest::new(Method::GET, "https://mylogin.justclick.ru/api/X?k=v")
+        );
+        assert!(shown.contains("\"/api/X\"") && !shown.contains("mylogin"), "{shown}");
     }
 }

@@ -1,6 +1,7 @@
 //! The tracing layer: one span per call with service, operation, status, attempts and latency.
 //!
-//! Never records a secret: no URL query, no header value, no body.
+//! Never records a secret: no host (it can name the account), no URL query, no header value, no
+//! body.
 
 use std::time::{Duration, Instant};
 
@@ -51,7 +52,7 @@ impl<T: Transport> Trace<T> {
             service = request.service,
             operation = %request.operation,
             method = %request.method,
-            path = request.url_without_query(),
+            path = request.url_path(),
             status = tracing::field::Empty,
             attempts = tracing::field::Empty,
             latency_ms = tracing::field::Empty,
