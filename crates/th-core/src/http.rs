@@ -224,6 +224,9 @@ mod tests {
             "{:?}",
             HttpRequest::new(Method::GET, "https://mylogin.justclick.ru/api/X?k=v")
         );
-        assert!(shown.contains("\"/api/X\"") && !shown.contains("mylogin"), "{shown}");
+        assert!(
+            shown.contains("\"/api/X\"") && !shown.contains("mylogin"),
+            "{shown}"
+        );
     }
 }
