@@ -3,7 +3,7 @@
 //!
 //! ```sh
 //! echo '{"event_type":"messages.create","event":{"chat_id":1,"message":{"direction":"inbound","message_type":"text","text":{"text":"Привет"}}}}' \
-//!   | cargo run -p radist-api --example webhook
+//!   | cargo run -p radist-api --example webhook_events
 //! ```
 
 use std::io::Read;

@@ -1,6 +1,6 @@
 //! Parses and verifies a notification body as JustClick POSTs it to your server.
 //!
-//! `cargo run -p justclick-api --example webhook`
+//! `cargo run -p justclick-api --example notifications`
 
 use justclick_api::webhooks::{self, Event};
 use justclick_api::{Secret, sign};
