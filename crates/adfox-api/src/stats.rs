@@ -402,7 +402,10 @@ impl V2ReportRequest {
         use th_core::ParamValue;
         self.date_from.validate("dateFrom")?;
         self.date_to.validate("dateTo")?;
-        let days = |d: &Date| d.parts().map(|(y, m, dd)| days_from_civil(y, m, dd));
+        let days = |d: &Date| {
+            d.parts()
+                .map(|(y, m, dd)| th_core::time::days_from_civil(i64::from(y), m, dd))
+        };
         match (days(&self.date_from), days(&self.date_to)) {
             (Some(a), Some(b)) if b < a => {
                 return Err(InvalidInput::new("dateTo", "is before dateFrom"));
@@ -440,16 +443,6 @@ impl V2ReportRequest {
         }
         Ok(Value::Object(body))
     }
-}
-
-fn days_from_civil(y: u32, m: u32, d: u32) -> i64 {
-    let (y, m, d) = (i64::from(y), i64::from(m), i64::from(d));
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe
 }
 
 fn encode_query(pairs: &[(String, String)]) -> String {

@@ -26,14 +26,7 @@ fn check_date(s: &str) -> Option<(u32, u32, u32)> {
         return None;
     }
     let (y, m, d): (u32, u32, u32) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let max = match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return None,
-    };
+    let max = th_core::time::days_in_month(i64::from(y), m)?;
     (1..=max).contains(&d).then_some((y, m, d))
 }
 

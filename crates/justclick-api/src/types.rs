@@ -534,17 +534,9 @@ pub struct Date {
     day: u8,
 }
 
-fn is_leap(year: i32) -> bool {
-    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-}
-
+/// The length of `month` (1–12, checked by the caller) in `year`.
 fn days_in_month(year: i32, month: u8) -> u8 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        _ if is_leap(year) => 29,
-        _ => 28,
-    }
+    th_core::time::days_in_month(i64::from(year), u32::from(month)).map_or(0, |d| d as u8)
 }
 
 impl Date {

@@ -791,8 +791,11 @@ impl Client {
                 req.until = until.clone();
                 let page = client.messages(req).await?;
                 let full = page.len() >= limit as usize;
-                let millis =
-                    |m: &Message| m.created_at.as_deref().and_then(crate::time::parse_millis);
+                let millis = |m: &Message| {
+                    m.created_at
+                        .as_deref()
+                        .and_then(th_core::time::parse_rfc3339_millis)
+                };
                 let mut guard = seen.lock().unwrap_or_else(|p| p.into_inner());
                 let (boundary, ids) = &mut *guard;
                 // Messages newer than the last page's oldest millisecond were on that page (it
@@ -846,7 +849,7 @@ fn next_until(
     let Some(ms) = oldest_ms else {
         return oldest_raw.map(str::to_owned);
     };
-    let bound = until.and_then(crate::time::parse_millis);
+    let bound = until.and_then(th_core::time::parse_rfc3339_millis);
     let candidates = [
         any_new.then(|| ms.saturating_add(1)),
         Some(ms),
@@ -856,7 +859,7 @@ fn next_until(
         .into_iter()
         .flatten()
         .find(|c| bound.is_none_or(|b| *c < b))
-        .map(crate::time::format_millis)
+        .map(th_core::time::format_rfc3339_millis)
         .or_else(|| until.map(str::to_owned))
 }
 
@@ -867,7 +870,7 @@ mod tests {
     #[test]
     fn until_steps_strictly_back() {
         let t = "2024-01-01T00:00:03.000Z";
-        let ms = crate::time::parse_millis(t);
+        let ms = th_core::time::parse_rfc3339_millis(t);
         // First page: one past the oldest, so its siblings in that millisecond come again.
         assert_eq!(
             next_until(None, ms, Some(t), true).as_deref(),

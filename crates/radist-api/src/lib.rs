@@ -72,7 +72,6 @@ mod client;
 pub mod error;
 mod generated;
 pub mod login;
-mod time;
 pub mod types;
 pub mod webhooks;
 

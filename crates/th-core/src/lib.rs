@@ -42,6 +42,7 @@ pub mod paginate;
 pub mod retry;
 pub mod secret;
 pub mod throttle;
+pub mod time;
 pub mod trace;
 pub mod transport;
 

@@ -304,18 +304,16 @@ pub(crate) fn parse_http_date_delay(value: &str) -> Option<Duration> {
     {
         return None;
     }
-    // Days from civil (Howard Hinnant's algorithm).
-    let (y, m) = if month <= 2 {
-        (year - 1, month + 9)
-    } else {
-        (year, month - 3)
-    };
-    let era = y / 400;
-    let yoe = y - era * 400;
-    let doy = (153 * m + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe;
-    let days = days.checked_sub(719_468)?;
+    if year > 9999 {
+        return None;
+    }
+    // Non-negative: the year is 1970 or later.
+    let days = u64::try_from(crate::time::days_from_civil(
+        year as i64,
+        month as u32,
+        day as u32,
+    ))
+    .ok()?;
     let at = days * 86_400 + hms[0] * 3600 + hms[1] * 60 + hms[2];
     let now = SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_secs();
     Some(Duration::from_secs(at.saturating_sub(now)))
@@ -419,5 +417,10 @@ mod tests {
         assert_eq!(parse_http_date_delay("garbage"), None);
         let future = parse_http_date_delay("Fri, 01 Jan 2100 00:00:00 GMT");
         assert!(future.is_some_and(|d| d > Duration::from_secs(86_400 * 365 * 50)));
+        // A server's absurd year is no date, not an overflow.
+        assert_eq!(
+            parse_http_date_delay("Fri, 01 Jan 18446744073709551615 00:00:00 GMT"),
+            None
+        );
     }
 }

@@ -31,6 +31,7 @@ use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
+use th_core::time::{civil_from_days as civil, days_from_civil};
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -834,31 +835,6 @@ fn now() -> i64 {
         .unwrap_or(0)
 }
 
-/// Days since 1970-01-01 → (y, m, d) (Howard Hinnant's algorithm).
-fn civil(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
-/// (y, m, d) → days since 1970-01-01.
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 fn datetime(ts: i64) -> String {
     let (y, m, d) = civil(ts.div_euclid(86_400));
     let s = ts.rem_euclid(86_400);
@@ -873,8 +849,8 @@ fn datetime(ts: i64) -> String {
 /// `dd.mm.yyyy` → days since the epoch.
 fn parse_dmy(s: &str) -> Option<i64> {
     let mut it = s.trim().split('.');
-    let d: i64 = it.next()?.parse().ok()?;
-    let m: i64 = it.next()?.parse().ok()?;
+    let d: u32 = it.next()?.parse().ok()?;
+    let m: u32 = it.next()?.parse().ok()?;
     let y: i64 = it.next()?.parse().ok()?;
     if it.next().is_some()
         || !(1..=12).contains(&m)
@@ -1385,7 +1361,7 @@ fn orders_with_goods(state: &StateData, p: &Form) -> Answer {
     // At most one month: the start is trimmed.
     let (y, m, d) = civil(e);
     let (py, pm) = if m == 1 { (y - 1, 12) } else { (y, m - 1) };
-    let month_before = days_from_civil(py, pm, d.min(28)) + (d - d.min(28));
+    let month_before = days_from_civil(py, pm, d.min(28)) + i64::from(d - d.min(28));
     let b = b.max(month_before);
     let list: Vec<Value> = orders_matching(state, p, b * 86_400, e * 86_400 + 86_399)
         .into_iter()
