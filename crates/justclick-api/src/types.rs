@@ -423,68 +423,7 @@ impl ParamValue for Goods {
     }
 }
 
-macro_rules! wire_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $wire:literal),* $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-        pub enum $name {
-            $($(#[$vmeta])* $variant,)*
-            /// A value this version does not know, kept as sent.
-            Other(String),
-        }
-
-        impl $name {
-            /// The value as on the wire.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $(Self::$variant => $wire,)*
-                    Self::Other(s) => s,
-                }
-            }
-
-            /// The variant for a wire value (unknown ones kept as `Other`).
-            pub fn from_wire(s: &str) -> Self {
-                match s {
-                    $($wire => Self::$variant,)*
-                    other => Self::Other(other.to_owned()),
-                }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl From<&str> for $name {
-            fn from(value: &str) -> Self {
-                Self::from_wire(value)
-            }
-        }
-
-        impl ParamValue for $name {
-            fn to_form(&self) -> FormValue {
-                FormValue::Str(self.as_str().to_owned())
-            }
-            fn validate(&self, field: &'static str) -> Result<(), InvalidInput> {
-                if self.as_str().is_empty() {
-                    return Err(InvalidInput::new(field, "must not be empty"));
-                }
-                Ok(())
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let v = Value::deserialize(d)?;
-                Ok(Self::from_wire(&text(&v).unwrap_or_default()))
-            }
-        }
-    };
-}
-
-wire_enum!(
+th_core::wire_enum!(
     /// The new status of `UpdateOrderStatus`.
     OrderStatus {
         /// Shipped: needs `date` and `rpo`.
@@ -498,7 +437,7 @@ wire_enum!(
     }
 );
 
-wire_enum!(
+th_core::wire_enum!(
     /// The payment-status filter of `GetBills`.
     PayStatus {
         /// Paid orders.
@@ -510,7 +449,7 @@ wire_enum!(
     }
 );
 
-wire_enum!(
+th_core::wire_enum!(
     /// A contact's status in a group (`GetLeadGroupStatuses`).
     SubscriptionStatus {
         /// Waiting for confirmation.

@@ -75,79 +75,6 @@ pub(crate) mod lenient {
     }
 }
 
-/// A string enum with an `Other(String)` variant for values this version does not know.
-macro_rules! string_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $wire:literal),* $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-        #[non_exhaustive]
-        pub enum $name {
-            $($(#[$vmeta])* $variant,)*
-            /// A value this version does not know, kept as sent.
-            Other(String),
-        }
-
-        impl $name {
-            /// The value as it goes on the wire.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $(Self::$variant => $wire,)*
-                    Self::Other(s) => s.as_str(),
-                }
-            }
-
-            /// The variant for a wire value.
-            pub fn from_wire(s: &str) -> Self {
-                match s {
-                    $($wire => Self::$variant,)*
-                    other => Self::Other(other.to_owned()),
-                }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl From<&str> for $name {
-            fn from(s: &str) -> Self {
-                Self::from_wire(s)
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                Ok(match Value::deserialize(d)? {
-                    Value::String(s) => Self::from_wire(&s),
-                    other => Self::Other(other.to_string()),
-                })
-            }
-        }
-
-        impl ParamValue for $name {
-            fn to_form(&self) -> FormValue {
-                FormValue::Str(self.as_str().to_owned())
-            }
-            fn validate(&self, field: &'static str) -> Result<(), InvalidInput> {
-                match self {
-                    Self::Other(s) if s.trim().is_empty() => {
-                        Err(InvalidInput::new(field, "must not be empty"))
-                    }
-                    _ => Ok(()),
-                }
-            }
-        }
-    };
-}
-
 // ---- parameter types ----------------------------------------------------------------------------
 
 /// A numeric id (connection, chat, contact, company): positive.
@@ -397,7 +324,7 @@ impl ParamValue for Sensitive {
     }
 }
 
-string_enum!(
+th_core::wire_enum!(
     /// The kind of a connection.
     ConnectionType {
         /// Telegram personal account (logged in by QR or code).
@@ -421,7 +348,7 @@ string_enum!(
     }
 );
 
-string_enum!(
+th_core::wire_enum!(
     /// How a login session authenticates.
     AuthType {
         /// Scan a QR code in the app.
@@ -431,7 +358,7 @@ string_enum!(
     }
 );
 
-string_enum!(
+th_core::wire_enum!(
     /// The kind of a message.
     MessageType {
         /// Text.
@@ -451,7 +378,7 @@ string_enum!(
     }
 );
 
-string_enum!(
+th_core::wire_enum!(
     /// How `send_message` waits. **Provisional:** semantics unknown.
     SendMode {
         /// Queue and answer at once (what public clients send).
@@ -461,7 +388,7 @@ string_enum!(
     }
 );
 
-string_enum!(
+th_core::wire_enum!(
     /// Who sent a message.
     Direction {
         /// From the client (customer) to the company.
@@ -471,7 +398,7 @@ string_enum!(
     }
 );
 
-string_enum!(
+th_core::wire_enum!(
     /// The state of a login session.
     LoginStatus {
         /// Waiting for the QR code to be scanned; the code changes while waiting.
@@ -487,7 +414,7 @@ string_enum!(
     }
 );
 
-string_enum!(
+th_core::wire_enum!(
     /// A webhook event name.
     EventName {
         /// A message was created (inbound or outbound).
@@ -918,7 +845,7 @@ pub struct SendCodeResult {
     pub phone_code_hash: Option<String>,
 }
 
-string_enum!(
+th_core::wire_enum!(
     /// A WhatsApp instance's state. **Provisional:** the vendor's values are unknown; several
     /// spellings map to the same variant.
     WhatsappState {

@@ -45,6 +45,7 @@ pub mod throttle;
 pub mod time;
 pub mod trace;
 pub mod transport;
+pub mod wire;
 
 pub use api::{ApiRequest, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params};
 pub use clock::{Clock, ManualClock, TokioClock};
@@ -63,3 +64,10 @@ pub use transport::{ReqwestTransport, Transport};
 
 /// Re-exported so users can name header and status types without a direct dependency.
 pub use ::http as http_types;
+
+/// What the exported macros ([`wire_enum!`]) name; not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use serde;
+    pub use serde_json;
+}
