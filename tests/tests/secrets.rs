@@ -869,10 +869,17 @@ async fn the_login_in_the_default_host_stays_out_of_traces_and_debug() {
         .await
         .expect_err("503");
     let sent = mock.last_request().expect("sent");
-    assert!(sent.url.contains(JC_LOGIN), "the login is the host on the wire");
+    assert!(
+        sent.url.contains(JC_LOGIN),
+        "the login is the host on the wire"
+    );
     let traces = captured.text();
     assert!(traces.contains("path=\"/api/GetAllGroups\""), "{traces}");
     assert_clean("tracing output", &traces, &[JC_LOGIN, JC_SECRET]);
-    assert_clean("request Debug", &format!("{sent:?}"), &[JC_LOGIN, JC_SECRET]);
+    assert_clean(
+        "request Debug",
+        &format!("{sent:?}"),
+        &[JC_LOGIN, JC_SECRET],
+    );
     assert_clean("error", &format!("{e} {e:?}"), &[JC_LOGIN, JC_SECRET]);
 }
