@@ -13,6 +13,7 @@
 //! | `/_sandbox/health` | `{"ok":true}` | served |
 //! | `/_sandbox/targethunter/state` | the TargetHunter state as JSON (no auth: a loopback tool) | served |
 //! | `/_sandbox/justclick/state` | the JustClick state as JSON (no auth: a loopback tool) | served |
+//! | `/_sandbox/adfox/state` | the ADFOX state (counts) as JSON (no auth: a loopback tool) | served |
 //! | `/_sandbox/radist/…` | Radist.Online state, clock, QR scans, logouts, inbound messages, webhook deliveries (no auth: a loopback tool) | served |
 //!
 //! Any other path answers `404 {"error":"not_found"}`. The vendor's own example code runs

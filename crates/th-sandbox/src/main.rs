@@ -13,7 +13,7 @@ use th_sandbox::targethunter::{ENV_API_KEY, ENV_BOT_ID, ENV_STEP_ID};
 const DEFAULT_LISTEN: &str = "127.0.0.1:8480";
 
 const USAGE: &str = "\
-th-sandbox: a stateful local emulator of the TargetHunter API (JustClick, ADFOX, Radist later)
+th-sandbox: a stateful local emulator of the TargetHunter, JustClick, ADFOX and Radist.Online APIs
 
 USAGE:
     th-sandbox [OPTIONS]
@@ -25,8 +25,14 @@ OPTIONS:
     --targethunter-step-id ID      the demo bot's step id [env: TH_SANDBOX_TARGETHUNTER_STEP_ID]
     -h, --help                     print this help
 
-Flags override the environment, which overrides the demo defaults (the vendor's documentation
-example). Routes: /targethunter/api/<method>, /_sandbox/health, /_sandbox/targethunter/state.
+Flags override the environment, which overrides the demo defaults (the vendors' documentation
+examples). The other services are set by the environment only: TH_SANDBOX_JUSTCLICK_LOGIN,
+TH_SANDBOX_JUSTCLICK_SECRET, TH_SANDBOX_ADFOX_LOGIN, TH_SANDBOX_ADFOX_PASSWORD,
+TH_SANDBOX_ADFOX_OAUTH_TOKEN, TH_SANDBOX_RADIST_API_KEY, TH_SANDBOX_RADIST_COMPANY_ID.
+
+Routes: /targethunter/api/<method>, /justclick/api/<method>, /adfox/v1/API.php (legacy),
+/adfox/api/v1 (OAuth), /adfox/api/report/..., /adfox/api/v2/reports/..., /radist/v2/...,
+/_sandbox/health, /_sandbox/<service>/... (state).
 ";
 
 /// Where a setting came from, for the startup report.
@@ -114,7 +120,9 @@ fn main() -> ExitCode {
     let from_env = config
         .targethunter
         .apply_env_with(|name| std::env::var(name).ok());
-    // Radist.Online: TH_SANDBOX_RADIST_API_KEY, TH_SANDBOX_RADIST_COMPANY_ID.
+    // The other services from the environment only.
+    config.justclick = th_sandbox::justclick::Config::from_env();
+    config.adfox = th_sandbox::adfox::Config::from_env();
     config
         .radist
         .apply_env_with(|name| std::env::var(name).ok());
@@ -183,7 +191,14 @@ async fn serve(config: SandboxConfig, listen: SocketAddr, details: [String; 3]) 
         eprintln!("{line}");
     }
     eprintln!("targethunter url: {}", handle.targethunter_url());
-    eprintln!("state: {}/_sandbox/targethunter/state", handle.base_url());
+    eprintln!("justclick url: {}", handle.justclick_url());
+    eprintln!(
+        "adfox urls: {} (legacy), {} (OAuth)",
+        handle.adfox_legacy_url(),
+        handle.adfox_oauth_url()
+    );
+    eprintln!("radist url: {}", handle.radist_url());
+    eprintln!("state: {}/_sandbox/<service>/state", handle.base_url());
 
     wait_for_stop().await;
     eprintln!("th-sandbox: shutting down");
