@@ -8,7 +8,7 @@
 //! | --- | --- | --- |
 //! | `/targethunter/api/<method>` | TargetHunter (BotHunter), see [`targethunter`] | served |
 //! | `/justclick/api/<method>` | JustClick (API 1.0 and 2.0), see [`justclick`] | served |
-//! | `/adfox/…` | ADFOX | planned |
+//! | `/adfox/v1/API.php`, `/adfox/api/v1`, `/adfox/api/report/…`, `/adfox/api/v2/reports/…` | ADFOX (legacy and OAuth management API, both statistics APIs), see [`adfox`] | served |
 //! | `/radist/v2/…` | Radist.Online API v2 (`X-Api-Key`), see [`radist`] | served |
 //! | `/_sandbox/health` | `{"ok":true}` | served |
 //! | `/_sandbox/targethunter/state` | the TargetHunter state as JSON (no auth: a loopback tool) | served |
