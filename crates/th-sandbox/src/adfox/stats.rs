@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{Path, Request, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 use serde_json::{Value, json};
@@ -127,6 +127,22 @@ fn unauthorized() -> Response {
     fail(StatusCode::UNAUTHORIZED, json!(401), "Unauthorized")
 }
 
+/// The checks every statistics call passes first: the answer when the OAuth token is wrong
+/// (401) or the 100-a-minute limit is spent (429), `None` when the call may go on.
+fn refusal(shared: &Shared_, headers: &HeaderMap) -> Option<Response> {
+    if !oauth_ok(shared, headers) {
+        return Some(unauthorized());
+    }
+    if !shared.lock().stats.admit() {
+        return Some(fail(
+            StatusCode::TOO_MANY_REQUESTS,
+            json!(429),
+            "Too many requests: 100 a minute",
+        ));
+    }
+    None
+}
+
 fn result(value: Value) -> Response {
     response::json(StatusCode::OK, &json!({ "result": value, "error": null }))
 }
@@ -174,15 +190,8 @@ async fn report_start(
     Path(level): Path<String>,
     req: Request,
 ) -> Response {
-    if !oauth_ok(&shared, req.headers()) {
-        return unauthorized();
-    }
-    if !shared.lock().stats.admit() {
-        return fail(
-            StatusCode::TOO_MANY_REQUESTS,
-            json!(429),
-            "Too many requests: 100 a minute",
-        );
+    if let Some(refused) = refusal(&shared, req.headers()) {
+        return refused;
     }
     let q = query(&req);
     const LEVELS: [&str; 7] = [
@@ -227,15 +236,8 @@ async fn report_start(
 }
 
 async fn report_result(State(shared): State<Shared_>, req: Request) -> Response {
-    if !oauth_ok(&shared, req.headers()) {
-        return unauthorized();
-    }
-    if !shared.lock().stats.admit() {
-        return fail(
-            StatusCode::TOO_MANY_REQUESTS,
-            json!(429),
-            "Too many requests: 100 a minute",
-        );
+    if let Some(refused) = refusal(&shared, req.headers()) {
+        return refused;
     }
     let q = query(&req);
     let mut store = shared.lock();
@@ -285,29 +287,15 @@ async fn report_list(
     Path(level): Path<String>,
     req: Request,
 ) -> Response {
-    if !oauth_ok(&shared, req.headers()) {
-        return unauthorized();
-    }
-    if !shared.lock().stats.admit() {
-        return fail(
-            StatusCode::TOO_MANY_REQUESTS,
-            json!(429),
-            "Too many requests: 100 a minute",
-        );
+    if let Some(refused) = refusal(&shared, req.headers()) {
+        return refused;
     }
     result(json!({ "level": level, "reports": [{ "name": "days", "title": "By day" }] }))
 }
 
 async fn v2_static(State(shared): State<Shared_>, req: Request) -> Response {
-    if !oauth_ok(&shared, req.headers()) {
-        return unauthorized();
-    }
-    if !shared.lock().stats.admit() {
-        return fail(
-            StatusCode::TOO_MANY_REQUESTS,
-            json!(429),
-            "Too many requests: 100 a minute",
-        );
+    if let Some(refused) = refusal(&shared, req.headers()) {
+        return refused;
     }
     let path = req.uri().path().to_owned();
     if path.ends_with("/list") {
@@ -329,15 +317,8 @@ async fn v2_report_info(
     Path(name): Path<String>,
     req: Request,
 ) -> Response {
-    if !oauth_ok(&shared, req.headers()) {
-        return unauthorized();
-    }
-    if !shared.lock().stats.admit() {
-        return fail(
-            StatusCode::TOO_MANY_REQUESTS,
-            json!(429),
-            "Too many requests: 100 a minute",
-        );
+    if let Some(refused) = refusal(&shared, req.headers()) {
+        return refused;
     }
     if !V2_REPORTS.contains(&name.as_str()) {
         return fail(
@@ -373,15 +354,8 @@ async fn v2_start_named(
 }
 
 async fn v2_start(State(shared): State<Shared_>, req: Request) -> Response {
-    if !oauth_ok(&shared, req.headers()) {
-        return unauthorized();
-    }
-    if !shared.lock().stats.admit() {
-        return fail(
-            StatusCode::TOO_MANY_REQUESTS,
-            json!(429),
-            "Too many requests: 100 a minute",
-        );
+    if let Some(refused) = refusal(&shared, req.headers()) {
+        return refused;
     }
     let body = match axum::body::to_bytes(req.into_body(), 64 * 1024).await {
         Ok(b) => b,
@@ -432,15 +406,8 @@ async fn v2_status(
     Path(task): Path<String>,
     req: Request,
 ) -> Response {
-    if !oauth_ok(&shared, req.headers()) {
-        return unauthorized();
-    }
-    if !shared.lock().stats.admit() {
-        return fail(
-            StatusCode::TOO_MANY_REQUESTS,
-            json!(429),
-            "Too many requests: 100 a minute",
-        );
+    if let Some(refused) = refusal(&shared, req.headers()) {
+        return refused;
     }
     let mut store = shared.lock();
     let Some(t) = store.stats.tasks.get_mut(&task).filter(|t| t.v2) else {
@@ -460,15 +427,8 @@ async fn v2_result(
     Path(task): Path<String>,
     req: Request,
 ) -> Response {
-    if !oauth_ok(&shared, req.headers()) {
-        return unauthorized();
-    }
-    if !shared.lock().stats.admit() {
-        return fail(
-            StatusCode::TOO_MANY_REQUESTS,
-            json!(429),
-            "Too many requests: 100 a minute",
-        );
+    if let Some(refused) = refusal(&shared, req.headers()) {
+        return refused;
     }
     let store = shared.lock();
     let Some(t) = store.stats.tasks.get(&task).filter(|t| t.v2) else {
