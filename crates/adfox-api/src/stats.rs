@@ -236,6 +236,12 @@ impl TaskState {
     }
 }
 
+/// One poll of a statistics task: its table, or the state it is in instead.
+enum Polled<T> {
+    Done(T),
+    Not(TaskState),
+}
+
 /// The table of a finished report-API task.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReportTable {
@@ -637,14 +643,34 @@ impl Client {
         request.query()?;
         let _permit = self.report_slot().await?;
         let task = self.report_start(request).await?;
+        self.wait_task(task, |task| async move {
+            let t = self.report_result(&task).await?;
+            Ok(match t.state {
+                TaskState::Success => Polled::Done(t.table.unwrap_or_default()),
+                state => Polled::Not(state),
+            })
+        })
+        .await
+    }
+
+    /// Polls a statistics task with backoff ([`PollPolicy`]) until `poll_once` has its table;
+    /// a task that ends another way (`FAILURE`, `EXPIRED`, …) is [`Error::Stats`], one still
+    /// running after `max_polls` polls [`Error::ReportTimeout`].
+    async fn wait_task<T, Fut>(
+        &self,
+        task: String,
+        mut poll_once: impl FnMut(String) -> Fut,
+    ) -> Result<T, Error>
+    where
+        Fut: std::future::Future<Output = Result<Polled<T>, Error>>,
+    {
         let poll = self.inner.poll;
         for n in 0..poll.max_polls {
             self.inner.clock.sleep(poll.delay(n)).await;
-            let t = self.report_result(&task).await?;
-            match t.state {
-                TaskState::Success => return Ok(t.table.unwrap_or_default()),
-                s if s.in_progress() => {}
-                other => {
+            match poll_once(task.clone()).await? {
+                Polled::Done(table) => return Ok(table),
+                Polled::Not(state) if state.in_progress() => {}
+                Polled::Not(other) => {
                     return Err(Error::Stats {
                         code: other.as_str().to_owned(),
                         message: format!("report task {task} ended {}", other.as_str()),
@@ -813,25 +839,13 @@ impl Client {
     }
 
     async fn v2_wait(&self, task: String) -> Result<V2Table, Error> {
-        let poll = self.inner.poll;
-        for n in 0..poll.max_polls {
-            self.inner.clock.sleep(poll.delay(n)).await;
-            match self.v2_status(&task).await? {
-                TaskState::Success => return self.v2_result(&task).await,
-                s if s.in_progress() => {}
-                other => {
-                    return Err(Error::Stats {
-                        code: other.as_str().to_owned(),
-                        message: format!("report task {task} ended {}", other.as_str()),
-                        status: 200,
-                    });
-                }
-            }
-        }
-        Err(Error::ReportTimeout {
-            task_id: task,
-            polls: poll.max_polls,
+        self.wait_task(task, |task| async move {
+            Ok(match self.v2_status(&task).await? {
+                TaskState::Success => Polled::Done(self.v2_result(&task).await?),
+                state => Polled::Not(state),
+            })
         })
+        .await
     }
 }
 
