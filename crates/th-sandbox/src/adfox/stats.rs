@@ -185,6 +185,23 @@ fn row_of(day: &str, i: usize) -> (u64, u64) {
     (1000 + seed * 37 % 9000, 10 + seed * 7 % 90)
 }
 
+/// A finished task's rows (`[date, impressions, clicks]`) and its two totals, as both
+/// statistics APIs answer them.
+fn table_of(days: &[String]) -> (Vec<Value>, u64, u64) {
+    let (mut impressions, mut clicks) = (0, 0);
+    let rows = days
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let (imp, clk) = row_of(d, i);
+            impressions += imp;
+            clicks += clk;
+            json!([d, imp, clk])
+        })
+        .collect();
+    (rows, impressions, clicks)
+}
+
 async fn report_start(
     State(shared): State<Shared_>,
     Path(level): Path<String>,
@@ -249,27 +266,7 @@ async fn report_result(State(shared): State<Shared_>, req: Request) -> Response 
         1 => result(json!({ "state": "PENDING" })),
         2 => result(json!({ "state": "STARTED" })),
         _ => {
-            let table: Vec<Value> = task
-                .days
-                .iter()
-                .enumerate()
-                .map(|(i, d)| {
-                    let (imp, clicks) = row_of(d, i);
-                    json!([d, imp, clicks])
-                })
-                .collect();
-            let total_imp: u64 = task
-                .days
-                .iter()
-                .enumerate()
-                .map(|(i, d)| row_of(d, i).0)
-                .sum();
-            let total_clicks: u64 = task
-                .days
-                .iter()
-                .enumerate()
-                .map(|(i, d)| row_of(d, i).1)
-                .sum();
+            let (table, total_imp, total_clicks) = table_of(&task.days);
             result(json!({
                 "state": "SUCCESS",
                 "fields": ["date", "impressions", "clicks"],
@@ -445,17 +442,7 @@ async fn v2_result(
             "The task is not finished",
         );
     }
-    let rows: Vec<Value> = t
-        .days
-        .iter()
-        .enumerate()
-        .map(|(i, d)| {
-            let (imp, clicks) = row_of(d, i);
-            json!([d, imp, clicks])
-        })
-        .collect();
-    let ti: u64 = t.days.iter().enumerate().map(|(i, d)| row_of(d, i).0).sum();
-    let tc: u64 = t.days.iter().enumerate().map(|(i, d)| row_of(d, i).1).sum();
+    let (rows, ti, tc) = table_of(&t.days);
     result(json!({
         "columns": [
             { "name": "date", "type": "string", "format": "date" },
