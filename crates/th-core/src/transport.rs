@@ -90,42 +90,47 @@ pub struct ReqwestTransport {
     client: reqwest::Client,
     attempt_timeout: Duration,
     max_body_bytes: usize,
-    urls: Arc<UrlCache>,
 }
 
-/// How many parsed URLs a transport (and its clones) keeps.
+/// How many parsed URLs each thread keeps.
 const URL_CACHE: usize = 8;
 
-/// The URLs parsed last, by their exact text.
+thread_local! {
+    /// The URLs this thread parsed last, by their exact text.
+    static RECENT_URLS: std::cell::RefCell<Vec<(String, reqwest::Url)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The URL `text` parses to, or why it does not parse.
 ///
 /// A client calls the same few endpoints over and over (ADFOX one URL for every call), and
 /// parsing a URL, its host above all, costs more than the rest of preparing a request
 /// (~6.5k instructions of a TargetHunter call's ~9k before reqwest). `Url::parse` is a pure
-/// function of the text, so a hit gives exactly the URL a parse would.
-#[derive(Default)]
-struct UrlCache {
-    recent: std::sync::RwLock<Vec<(String, reqwest::Url)>>,
-}
-
-impl UrlCache {
-    /// The URL `text` parses to, or why it does not parse.
-    fn parse(&self, text: &str) -> Result<reqwest::Url, String> {
-        // Readers share the lock (calls on several threads); a poisoned lock only means no
-        // cache: parse.
-        if let Ok(recent) = self.recent.read()
-            && let Some((_, url)) = recent.iter().find(|(t, _)| t == text)
-        {
-            return Ok(url.clone());
-        }
-        let url = reqwest::Url::parse(text).map_err(|e| e.to_string())?;
-        if let Ok(mut recent) = self.recent.write() {
+/// function of the text, so a hit gives exactly the URL a parse would, whichever transport
+/// asks. The cache is per thread: a shared one, even behind a read lock, bounced its lock's
+/// cache line between the cores on every call when many calls ran on several threads.
+fn parse_url(text: &str) -> Result<reqwest::Url, String> {
+    let hit = RECENT_URLS.with(|recent| {
+        recent.try_borrow().ok().and_then(|recent| {
+            recent
+                .iter()
+                .find(|(t, _)| t == text)
+                .map(|(_, u)| u.clone())
+        })
+    });
+    if let Some(url) = hit {
+        return Ok(url);
+    }
+    let url = reqwest::Url::parse(text).map_err(|e| e.to_string())?;
+    RECENT_URLS.with(|recent| {
+        if let Ok(mut recent) = recent.try_borrow_mut() {
             if recent.len() >= URL_CACHE {
                 recent.remove(0);
             }
             recent.push((text.to_owned(), url.clone()));
         }
-        Ok(url)
-    }
+    });
+    Ok(url)
 }
 
 impl fmt::Debug for ReqwestTransport {
@@ -157,7 +162,6 @@ impl ReqwestTransport {
             client,
             attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
-            urls: Arc::default(),
         }
     }
 
@@ -235,7 +239,6 @@ impl ReqwestTransportBuilder {
             client,
             attempt_timeout: self.attempt_timeout,
             max_body_bytes: self.max_body_bytes,
-            urls: Arc::default(),
         })
     }
 }
@@ -303,9 +306,7 @@ impl ReqwestTransport {
         request: HttpRequest,
         timeout: Duration,
     ) -> Result<reqwest::Request, TransportError> {
-        let url = self
-            .urls
-            .parse(&request.url)
+        let url = parse_url(&request.url)
             .map_err(|e| TransportError::InvalidRequest(format!("bad URL: {e}")))?;
         // reqwest turns credentials in the URL into an Authorization header when the builder
         // is made; only then are the headers merged into it. Otherwise the request has no
@@ -419,28 +420,20 @@ mod tests {
 
     #[test]
     fn cached_urls_are_the_parsed_ones() {
-        let cache = UrlCache::default();
         let texts: Vec<String> = (0..2 * URL_CACHE)
             .map(|i| format!("http://user:pw@127.0.0.1:{}/a/../b%2f c?q=1 2#f", 8000 + i))
             .collect();
         for _ in 0..3 {
             for text in &texts {
                 let parsed = reqwest::Url::parse(text).unwrap();
-                assert_eq!(cache.parse(text).unwrap(), parsed);
-                assert_eq!(cache.parse(text).unwrap().as_str(), parsed.as_str());
+                assert_eq!(parse_url(text).unwrap(), parsed);
+                assert_eq!(parse_url(text).unwrap().as_str(), parsed.as_str());
             }
         }
-        assert_eq!(cache.recent.read().unwrap().len(), URL_CACHE);
-        assert!(cache.parse("http://[::1").is_err());
-        assert!(cache.parse("http://[::1").is_err());
-        assert!(
-            cache
-                .recent
-                .read()
-                .unwrap()
-                .iter()
-                .all(|(t, _)| t != "http://[::1")
-        );
+        assert_eq!(RECENT_URLS.with(|r| r.borrow().len()), URL_CACHE);
+        assert!(parse_url("http://[::1").is_err());
+        assert!(parse_url("http://[::1").is_err());
+        assert!(RECENT_URLS.with(|r| r.borrow().iter().all(|(t, _)| t != "http://[::1")));
     }
 
     #[test]
