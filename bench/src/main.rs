@@ -113,10 +113,14 @@ async fn profile(args: &[String]) -> Result<String, String> {
         _ => {}
     }
     let server = spawn_server(0).await?;
+    let cpu_before = util::cpu_time();
     let d = overhead::profile(server.port()?, &which, n, concurrency).await?;
+    let cpu = util::cpu_time().saturating_sub(cpu_before);
     Ok(format!(
-        "{which}: {n} calls, {concurrency} at a time, {:.1} us/call",
-        d.as_secs_f64() * 1e6 / n as f64
+        "{which}: {n} calls, {concurrency} at a time, {:.1} us/call, this process's CPU {:.2} \
+         us/call",
+        d.as_secs_f64() * 1e6 / n as f64,
+        cpu.as_secs_f64() * 1e6 / n as f64
     ))
 }
 

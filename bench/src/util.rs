@@ -75,6 +75,27 @@ pub fn median_f64(mut xs: Vec<f64>) -> f64 {
     xs.get(xs.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
+/// The CPU time (user + system, all threads) this process has used, from `/proc/self/stat`;
+/// zero where it cannot be read. Clock-tick resolution (10 ms): for runs of seconds.
+pub fn cpu_time() -> Duration {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return Duration::ZERO;
+    };
+    // The fields after the command (which may hold spaces) start after its closing paren;
+    // utime and stime are the 14th and 15th fields, the 12th and 13th after it.
+    let Some((_, rest)) = stat.rsplit_once(')') else {
+        return Duration::ZERO;
+    };
+    let ticks: u64 = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|v| v.parse::<u64>().ok())
+        .sum();
+    // USER_HZ is 100 on every Linux build this runs on.
+    Duration::from_millis(ticks * 10)
+}
+
 /// A field of `/proc/self/status` in kB (`VmRSS:`, `VmHWM:`).
 pub fn status_kb(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
