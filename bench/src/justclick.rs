@@ -155,6 +155,20 @@ pub fn profile_sign(n: usize, body_only: bool) -> Result<f64, String> {
     sdk_sign(&client("http://127.0.0.1:9/justclick/api/")?, n)
 }
 
+/// `profile justclick-calls N [IN_FLIGHT]`: `n` UpdateSubscriberData calls through the SDK
+/// against a sandbox child process (printed as `sandbox pid P` on stderr, for a profiler to
+/// attach to); returns the time.
+pub async fn profile_calls(n: usize, in_flight: usize) -> Result<Duration, String> {
+    let sandbox = crate::spawn_sandbox(10, 0).await?;
+    if let Some(pid) = sandbox.pid() {
+        eprintln!("sandbox pid {pid}");
+    }
+    let base = format!("http://127.0.0.1:{}/justclick/api/", sandbox.port()?);
+    let client = client(&base)?;
+    sdk_seed_calls(&client, 20, in_flight).await?;
+    sdk_seed_calls(&client, n, in_flight).await
+}
+
 struct Sizes {
     rounds: usize,
     sign_ops: usize,

@@ -13,7 +13,8 @@
 //!
 //! And one for people: `profile sdk|raw|raw-bytes N [CONCURRENCY]` runs only the TargetHunter
 //! calls, `profile justclick-sign N` only the building and signing (`justclick-sign-body N`
-//! the signing alone), `profile adfox-decode N` only the decoding
+//! the signing alone), `profile justclick-calls N [IN_FLIGHT]` SDK calls against a sandbox
+//! child process (its pid on stderr), `profile adfox-decode N` only the decoding
 //! of the 1000-row page, for a profiler (`valgrind --tool=callgrind`, `perf`).
 
 mod adfox;
@@ -105,6 +106,13 @@ async fn profile(args: &[String]) -> Result<String, String> {
             let ns = justclick::profile_sign(n, which == "justclick-sign-body")?;
             return Ok(format!("{which}: {n} ops, {ns:.0} ns/op"));
         }
+        "justclick-calls" => {
+            let d = justclick::profile_calls(n, concurrency).await?;
+            return Ok(format!(
+                "justclick-calls: {n} calls, {concurrency} in flight, {:.1} us/call",
+                d.as_secs_f64() * 1e6 / n as f64
+            ));
+        }
         "adfox-decode" => {
             let sandbox = spawn_sandbox(3000, 0).await?;
             let ms = adfox::profile_decode(sandbox.port()?, n).await?;
@@ -195,6 +203,17 @@ async fn main() -> ExitCode {
             return print_line(result.await);
         }
         Some("profile") => return print_line(profile(&args).await),
+        Some("pair") => {
+            let result = async {
+                let a: String = arg(&args, 1, "side A")?;
+                let b: String = arg(&args, 2, "side B")?;
+                let rounds = args.get(3).and_then(|v| v.parse().ok()).unwrap_or(31);
+                let concurrency = args.get(4).and_then(|v| v.parse().ok()).unwrap_or(64);
+                let server = spawn_server(0).await?;
+                overhead::pair(server.port()?, &a, &b, rounds, concurrency).await
+            };
+            return print_line(result.await);
+        }
         _ => {}
     }
     let quick = args.iter().any(|a| a == "--quick");

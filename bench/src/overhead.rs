@@ -108,17 +108,22 @@ impl Raw {
     /// reqwest's own per-request timeout when `timeout` is set.
     async fn call(&self, timeout: Option<Duration>) -> Result<(), String> {
         let body = self.bytes(timeout).await?;
-        let v: serde_json::Value = serde_json::from_slice(&body).map_err(|e| e.to_string())?;
-        if v.get("value").and_then(serde_json::Value::as_str) == Some("Moscow") {
-            Ok(())
-        } else {
-            Err(format!("unexpected {v}"))
-        }
+        check_value(&body)
     }
 
     /// The floor: the bytes only.
     async fn call_bytes(&self) -> Result<(), String> {
         self.bytes(None).await.map(|_| ())
+    }
+}
+
+/// Parses the answer as hand-written code does and checks its value.
+fn check_value(body: &[u8]) -> Result<(), String> {
+    let v: serde_json::Value = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+    if v.get("value").and_then(serde_json::Value::as_str) == Some("Moscow") {
+        Ok(())
+    } else {
+        Err(format!("unexpected {v}"))
     }
 }
 
@@ -146,6 +151,9 @@ enum Side {
     /// The raw client, parsing the answer, with reqwest's own 30 s per-request timeout (the
     /// SDK has a per-attempt timeout by default; bare reqwest has none).
     RawTimeout(Arc<Raw>),
+    /// The request the SDK builds, built once, sent as a copy through a transport (the bare
+    /// `ReqwestTransport` or a layer stack), the answer parsed as the raw side does.
+    Transport(Arc<dyn th_core::Transport>, Arc<th_core::HttpRequest>),
 }
 
 impl Side {
@@ -154,6 +162,13 @@ impl Side {
             Side::Sdk(client) => sdk_call(client).await,
             Side::Raw(raw) => raw.call(None).await,
             Side::RawBytes(raw) => raw.call_bytes().await,
+            Side::Transport(transport, request) => {
+                let response = transport
+                    .send((**request).clone())
+                    .await
+                    .map_err(|e| e.to_string())?;
+                check_value(&response.body)
+            }
             Side::RawTimeout(raw) => {
                 raw.call(Some(th_core::transport::DEFAULT_ATTEMPT_TIMEOUT))
                     .await
@@ -451,16 +466,76 @@ pub async fn profile(
     concurrency: usize,
 ) -> Result<Duration, String> {
     let concurrency = concurrency.max(1);
-    let side = match which {
+    let side = side_named(port, which)?;
+    batch(n, concurrency, &side, Workers::Tasks).await
+}
+
+/// One side for `pair`, by name.
+fn side_named(port: u16, name: &str) -> Result<Side, String> {
+    let request = || -> Result<Arc<th_core::HttpRequest>, String> {
+        let built = sdk(port)?
+            .build_request(&request())
+            .map_err(|e| e.to_string())?;
+        Ok(Arc::new(built))
+    };
+    let stack = |retry: th_core::RetryPolicy| {
+        th_core::ClientOptions {
+            retry,
+            ..th_core::ClientOptions::default()
+        }
+        .build_stack()
+        .map_err(|e| e.to_string())
+    };
+    Ok(match name {
         "sdk" => Side::Sdk(sdk(port)?),
         "raw" => Side::Raw(Arc::new(Raw::new(port)?)),
-        "raw-timeout" => Side::RawTimeout(Arc::new(Raw::new(port)?)),
         "raw-bytes" => Side::RawBytes(Arc::new(Raw::new(port)?)),
+        "raw-timeout" => Side::RawTimeout(Arc::new(Raw::new(port)?)),
+        "transport" => {
+            let bare = th_core::ReqwestTransport::new().map_err(|e| e.to_string())?;
+            Side::Transport(Arc::new(bare), request()?)
+        }
+        "stack" => Side::Transport(stack(th_core::RetryPolicy::default())?, request()?),
+        "stack-no-retries" => Side::Transport(stack(th_core::RetryPolicy::none())?, request()?),
         other => {
             return Err(format!(
-                "profile sdk|raw|raw-bytes|raw-timeout, not {other:?}"
+                "a side is sdk, raw, raw-bytes, raw-timeout, transport, stack or \
+                 stack-no-retries, not {other:?}"
             ));
         }
-    };
-    batch(n, concurrency, &side, Workers::Tasks).await
+    })
+}
+
+/// `th-bench pair A B [ROUNDS] [CONCURRENCY]`: the median over `rounds` of B's batch time ÷
+/// A's, each round both back to back (in turn which goes first), 1000 calls a side a round,
+/// for finding where a ratio comes from. `transport` and `stack` send a copy of the request
+/// the SDK builds through the bare `ReqwestTransport` or the default layer stack.
+pub async fn pair(
+    port: u16,
+    a: &str,
+    b: &str,
+    rounds: usize,
+    concurrency: usize,
+) -> Result<String, String> {
+    let sides = [side_named(port, a)?, side_named(port, b)?];
+    let calls = 1000;
+    for side in &sides {
+        batch(calls, concurrency, side, Workers::Tasks).await?;
+    }
+    let mut ratios = Vec::with_capacity(rounds);
+    for round in 0..rounds {
+        let order = if round % 2 == 0 { [0, 1] } else { [1, 0] };
+        let mut times = [0.0; 2];
+        for i in order {
+            times[i] = batch(calls, concurrency, &sides[i], Workers::Tasks)
+                .await?
+                .as_secs_f64();
+        }
+        ratios.push(times[1] / times[0]);
+    }
+    Ok(format!(
+        "{b} / {a}: {:.3} (median of {rounds} rounds, {calls} calls a side, {concurrency} at a \
+         time)",
+        util::median_f64(ratios)
+    ))
 }

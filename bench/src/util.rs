@@ -17,6 +17,11 @@ pub struct ChildProc {
 }
 
 impl ChildProc {
+    /// The child's process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
     /// The first line parsed as a port.
     pub fn port(&self) -> Result<u16, String> {
         self.line
