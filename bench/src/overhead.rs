@@ -2,8 +2,13 @@
 //! `reqwest::Client`, on the same local server (a child process), in interleaved rounds.
 //!
 //! Fairness, checked before anything is timed:
-//! - both sides send the same bytes: the raw side sends the body the SDK builds, with the same
-//!   headers, and a capturing listener compares the two requests byte for byte;
+//! - both sides send the same bytes, and a capturing listener compares the two requests byte
+//!   for byte;
+//! - both build each call's request from its inputs, as code that makes different calls must:
+//!   the SDK from a `VarsGet`, the raw side by serializing a `#[derive(Serialize)]` struct of
+//!   the same values with serde_json (the cheapest idiomatic hand-written body) and two static
+//!   header values. The note adds a raw side that sends one body prebuilt before the run (the
+//!   strict floor no real caller has, since its params change from call to call);
 //! - the raw `reqwest::Client` has the SDK's reqwest settings (connect timeout, pool idle
 //!   timeout, no redirects, the same `User-Agent`); it has no per-request timeout, because bare
 //!   reqwest has none by default, so the SDK pays for its own timer;
@@ -54,9 +59,26 @@ fn request() -> VarsGet {
 struct Raw {
     client: reqwest::Client,
     url: String,
-    content_type: http::HeaderValue,
-    accept: http::HeaderValue,
-    body: bytes::Bytes,
+    api_key: String,
+    /// The body the SDK builds, for the prebuilt side.
+    prebuilt: bytes::Bytes,
+}
+
+/// The `vars/get` body as hand-written code declares it (the SDK's field order).
+#[derive(serde::Serialize)]
+struct VarsGetBody<'a> {
+    api_key: &'a str,
+    var_id: &'a str,
+    uid: u64,
+}
+
+/// Which body the raw side sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RawBody {
+    /// Serialized for each call.
+    PerCall,
+    /// The SDK's bytes, built once before the run.
+    Prebuilt,
 }
 
 impl Raw {
@@ -65,13 +87,6 @@ impl Raw {
         let built = sdk(port)?
             .build_request(&request())
             .map_err(|e| e.to_string())?;
-        let header = |name: http::HeaderName| {
-            built
-                .headers
-                .get(&name)
-                .cloned()
-                .ok_or_else(|| format!("the SDK request has no {name}"))
-        };
         Ok(Raw {
             client: reqwest::Client::builder()
                 .connect_timeout(th_core::transport::DEFAULT_CONNECT_TIMEOUT)
@@ -81,19 +96,39 @@ impl Raw {
                 .build()
                 .map_err(|e| e.to_string())?,
             url: built.url.clone(),
-            content_type: header(http::header::CONTENT_TYPE)?,
-            accept: header(http::header::ACCEPT)?,
-            body: built.body.clone(),
+            api_key: KEY.to_owned(),
+            prebuilt: built.body.clone(),
         })
     }
 
-    async fn bytes(&self, timeout: Option<Duration>) -> Result<bytes::Bytes, String> {
+    async fn bytes(
+        &self,
+        body: RawBody,
+        timeout: Option<Duration>,
+    ) -> Result<bytes::Bytes, String> {
+        let body = match body {
+            RawBody::PerCall => bytes::Bytes::from(
+                serde_json::to_vec(&VarsGetBody {
+                    api_key: &self.api_key,
+                    var_id: "city",
+                    uid: 1,
+                })
+                .map_err(|e| e.to_string())?,
+            ),
+            RawBody::Prebuilt => self.prebuilt.clone(),
+        };
         let mut request = self
             .client
             .post(&self.url)
-            .header(http::header::CONTENT_TYPE, self.content_type.clone())
-            .header(http::header::ACCEPT, self.accept.clone())
-            .body(self.body.clone());
+            .header(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static("application/json"),
+            )
+            .header(
+                http::header::ACCEPT,
+                http::HeaderValue::from_static("application/json"),
+            )
+            .body(body);
         if let Some(timeout) = timeout {
             request = request.timeout(timeout);
         }
@@ -106,14 +141,14 @@ impl Raw {
 
     /// A call as hand-written code makes it: the bytes, then the JSON, then the value; with
     /// reqwest's own per-request timeout when `timeout` is set.
-    async fn call(&self, timeout: Option<Duration>) -> Result<(), String> {
-        let body = self.bytes(timeout).await?;
-        check_value(&body)
+    async fn call(&self, body: RawBody, timeout: Option<Duration>) -> Result<(), String> {
+        let answer = self.bytes(body, timeout).await?;
+        check_value(&answer)
     }
 
-    /// The floor: the bytes only.
+    /// The floor: the prebuilt body, the answer's bytes only.
     async fn call_bytes(&self) -> Result<(), String> {
-        self.bytes(None).await.map(|_| ())
+        self.bytes(RawBody::Prebuilt, None).await.map(|_| ())
     }
 }
 
@@ -144,9 +179,11 @@ async fn sdk_call(client: &Client) -> Result<(), String> {
 enum Side {
     /// The SDK's `vars_get`.
     Sdk(Client),
-    /// The raw client, parsing the answer.
+    /// The raw client, building each body, parsing the answer.
     Raw(Arc<Raw>),
-    /// The raw client, reading the bytes only.
+    /// The raw client sending the prebuilt body, parsing the answer.
+    RawPrebuilt(Arc<Raw>),
+    /// The raw client sending the prebuilt body, reading the answer's bytes only.
     RawBytes(Arc<Raw>),
     /// The raw client, parsing the answer, with reqwest's own 30 s per-request timeout (the
     /// SDK has a per-attempt timeout by default; bare reqwest has none).
@@ -160,7 +197,8 @@ impl Side {
     async fn call(&self) -> Result<(), String> {
         match self {
             Side::Sdk(client) => sdk_call(client).await,
-            Side::Raw(raw) => raw.call(None).await,
+            Side::Raw(raw) => raw.call(RawBody::PerCall, None).await,
+            Side::RawPrebuilt(raw) => raw.call(RawBody::Prebuilt, None).await,
             Side::RawBytes(raw) => raw.call_bytes().await,
             Side::Transport(transport, request) => {
                 let response = transport
@@ -170,8 +208,11 @@ impl Side {
                 check_value(&response.body)
             }
             Side::RawTimeout(raw) => {
-                raw.call(Some(th_core::transport::DEFAULT_ATTEMPT_TIMEOUT))
-                    .await
+                raw.call(
+                    RawBody::PerCall,
+                    Some(th_core::transport::DEFAULT_ATTEMPT_TIMEOUT),
+                )
+                .await
             }
         }
     }
@@ -275,27 +316,35 @@ pub async fn same_bytes() -> Result<usize, String> {
     let raw = Raw::new(port)?;
     let (sdk_bytes, sdk_result) = tokio::join!(capture_one(&listener), sdk_call(&client));
     sdk_result?;
-    let (raw_bytes, raw_result) = tokio::join!(capture_one(&listener), raw.call(None));
-    raw_result?;
-    let (sdk_bytes, raw_bytes) = (sdk_bytes?, raw_bytes?);
-    if sdk_bytes != raw_bytes {
-        return Err(format!(
-            "the SDK and the raw client send different requests:\nSDK: {:?}\nraw: {:?}",
-            String::from_utf8_lossy(&sdk_bytes),
-            String::from_utf8_lossy(&raw_bytes)
-        ));
+    let sdk_bytes = sdk_bytes?;
+    for body in [RawBody::PerCall, RawBody::Prebuilt] {
+        let (raw_bytes, raw_result) = tokio::join!(capture_one(&listener), raw.call(body, None));
+        raw_result?;
+        let raw_bytes = raw_bytes?;
+        if sdk_bytes != raw_bytes {
+            return Err(format!(
+                "the SDK and the raw client ({body:?} body) send different requests:\nSDK: \
+                 {:?}\nraw: {:?}",
+                String::from_utf8_lossy(&sdk_bytes),
+                String::from_utf8_lossy(&raw_bytes)
+            ));
+        }
     }
     Ok(sdk_bytes.len())
 }
 
-/// The median of the rounds' SDK ÷ raw batch-time ratios at `concurrency`, with a note that adds the ratio to
-/// the bytes-only raw side and, with more than one call in flight, both sides run in one task.
+/// The median of the rounds' SDK ÷ raw batch-time ratios at `concurrency` (the raw side
+/// building each body), with a note that adds the paired ratio to the raw side sending a
+/// prebuilt body, medians of the raw side reading bytes only and with reqwest's own timeout,
+/// and, with more than one call in flight, both sides run in one task.
 pub async fn ratio(port: u16, sizes: Sizes, concurrency: usize) -> Result<(f64, String), String> {
     let raw = Arc::new(Raw::new(port)?);
     let sdk = Side::Sdk(sdk(port)?);
+    // 0-2 are timed in every round next to each other; the rest for the note.
     let mut arms = vec![
         (sdk.clone(), Workers::Tasks),
         (Side::Raw(Arc::clone(&raw)), Workers::Tasks),
+        (Side::RawPrebuilt(Arc::clone(&raw)), Workers::Tasks),
         (Side::RawBytes(Arc::clone(&raw)), Workers::Tasks),
         (Side::RawTimeout(Arc::clone(&raw)), Workers::Tasks),
     ];
@@ -309,23 +358,26 @@ pub async fn ratio(port: u16, sizes: Sizes, concurrency: usize) -> Result<(f64, 
         batch(warm, concurrency, side, *workers).await?;
     }
     let mut times: Vec<Vec<Duration>> = vec![Vec::new(); arms.len()];
-    // The headline pairs the SDK with the raw client back to back in every round (in turn
-    // which goes first) and takes the median of the rounds' ratios: a slow spell of the shared
-    // machine that lasts longer than one pair hits both sides of that pair alike.
-    let mut paired = Vec::with_capacity(sizes.rounds);
+    // The headline times the SDK and the raw side back to back in every round (in turn which
+    // goes first) and takes the median of the rounds' ratios: a slow spell of the shared machine
+    // that lasts longer than a round hits both sides of that round alike.
+    let (mut paired, mut paired_prebuilt) = (Vec::new(), Vec::new());
     for round in 0..sizes.rounds {
-        let pair = if round % 2 == 0 { [0, 1] } else { [1, 0] };
-        for i in pair {
+        let order = if round % 2 == 0 { [0, 1, 2] } else { [2, 1, 0] };
+        for i in order {
             let (side, workers) = &arms[i];
             times[i].push(batch(sizes.calls, concurrency, side, *workers).await?);
         }
-        if let (Some(sdk), Some(raw)) = (times[0].last(), times[1].last()) {
+        if let (Some(sdk), Some(raw), Some(prebuilt)) =
+            (times[0].last(), times[1].last(), times[2].last())
+        {
             paired.push(sdk.as_secs_f64() / raw.as_secs_f64());
+            paired_prebuilt.push(sdk.as_secs_f64() / prebuilt.as_secs_f64());
         }
         // The other arms, for the note, rotating which goes first.
-        let rest = arms.len() - 2;
+        let rest = arms.len() - 3;
         for k in 0..rest {
-            let i = 2 + (round + k) % rest;
+            let i = 3 + (round + k) % rest;
             let (side, workers) = &arms[i];
             times[i].push(batch(sizes.calls, concurrency, side, *workers).await?);
         }
@@ -339,26 +391,29 @@ pub async fn ratio(port: u16, sizes: Sizes, concurrency: usize) -> Result<(f64, 
         |i: usize| medians.get(i).copied().unwrap_or(f64::NAN) * 1e6 / sizes.calls as f64;
     let over = |a: usize, b: usize| per_call(a) / per_call(b);
     let mut note = format!(
-        "median of {} rounds' SDK/raw ratios, {} calls a side a round: SDK {:.1} us/call, raw \
-         {:.1} us/call (medians; their ratio {:.3}); vs raw reading bytes only ({:.1} us/call): {:.3}; vs raw with reqwest's own 30 s timeout ({:.1} \
-         us/call): {:.3}",
+        "median of {} rounds' SDK/raw ratios, {} calls a side a round, the raw side serializing \
+         each body with serde: SDK {:.1} us/call, raw {:.1} us/call (medians); vs the raw side \
+         sending one prebuilt body ({:.1} us/call), paired the same way: {:.3}; medians vs raw \
+         with the prebuilt body reading the bytes only ({:.1} us/call): {:.3}, vs raw with \
+         reqwest's own 30 s timeout ({:.1} us/call): {:.3}",
         sizes.rounds,
         sizes.calls,
         per_call(0),
         per_call(1),
-        over(0, 1),
         per_call(2),
-        over(0, 2),
+        util::median_f64(paired_prebuilt),
         per_call(3),
         over(0, 3),
+        per_call(4),
+        over(0, 4),
     );
     if concurrency > 1 {
         note.push_str(&format!(
             "; {concurrency} spawned tasks; all in one task instead (join_all: one thread does \
              every call's client-side work): SDK {:.1} us/call, raw {:.1} us/call, {:.3}",
-            per_call(4),
             per_call(5),
-            over(4, 5)
+            per_call(6),
+            over(5, 6)
         ));
     }
     Ok((headline, note))
@@ -489,6 +544,7 @@ fn side_named(port: u16, name: &str) -> Result<Side, String> {
     Ok(match name {
         "sdk" => Side::Sdk(sdk(port)?),
         "raw" => Side::Raw(Arc::new(Raw::new(port)?)),
+        "raw-prebuilt" => Side::RawPrebuilt(Arc::new(Raw::new(port)?)),
         "raw-bytes" => Side::RawBytes(Arc::new(Raw::new(port)?)),
         "raw-timeout" => Side::RawTimeout(Arc::new(Raw::new(port)?)),
         "transport" => {
@@ -499,8 +555,8 @@ fn side_named(port: u16, name: &str) -> Result<Side, String> {
         "stack-no-retries" => Side::Transport(stack(th_core::RetryPolicy::none())?, request()?),
         other => {
             return Err(format!(
-                "a side is sdk, raw, raw-bytes, raw-timeout, transport, stack or \
-                 stack-no-retries, not {other:?}"
+                "a side is sdk, raw, raw-prebuilt, raw-bytes, raw-timeout, transport, \
+                 stack or stack-no-retries, not {other:?}"
             ));
         }
     })
