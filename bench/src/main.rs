@@ -11,8 +11,10 @@
 //! - `sandbox [--flights N] [--page-latency-ms N]`: th-sandbox on a free port;
 //! - `rss-inflight PORT N`, `rss-adfox-stream URL ROWS`: the RSS measurements.
 //!
-//! And one for people: `profile sdk|raw|raw-bytes N [CONCURRENCY]` runs only the TargetHunter
-//! calls, `profile justclick-sign N` only the building and signing (`justclick-sign-body N`
+//! And two for people: `pair A B [ROUNDS] [CONCURRENCY]` times two TargetHunter sides back to
+//! back round by round and prints the median of B ÷ A; `profile SIDE N [CONCURRENCY]` runs only
+//! one side's calls (the sides are listed in the README and in `overhead::side_named`),
+//! `profile justclick-sign N` only the building and signing (`justclick-sign-body N`
 //! the signing alone), `profile justclick-calls N [IN_FLIGHT]` SDK calls against a sandbox
 //! child process (its pid on stderr), `profile adfox-decode N` only the decoding
 //! of the 1000-row page, for a profiler (`valgrind --tool=callgrind`, `perf`).

@@ -267,6 +267,27 @@ async fn batch(
     Ok(started.elapsed())
 }
 
+/// Times one batch of each arm in `which`, back to back, in that order on even rounds and
+/// reversed on odd ones (so neither side always goes first); pushes each time to its arm's list.
+async fn batches_in_turn(
+    round: usize,
+    which: &[usize],
+    arms: &[(Side, Workers)],
+    calls: usize,
+    concurrency: usize,
+    times: &mut [Vec<Duration>],
+) -> Result<(), String> {
+    let mut order = which.to_vec();
+    if round % 2 == 1 {
+        order.reverse();
+    }
+    for i in order {
+        let (side, workers) = &arms[i];
+        times[i].push(batch(calls, concurrency, side, *workers).await?);
+    }
+    Ok(())
+}
+
 /// Accepts one connection on `listener`, reads one request, answers the `vars/get` body and
 /// closes; returns the request's bytes.
 async fn capture_one(listener: &TcpListener) -> Result<Vec<u8>, String> {
@@ -363,11 +384,15 @@ pub async fn ratio(port: u16, sizes: Sizes, concurrency: usize) -> Result<(f64, 
     // that lasts longer than a round hits both sides of that round alike.
     let (mut paired, mut paired_prebuilt) = (Vec::new(), Vec::new());
     for round in 0..sizes.rounds {
-        let order = if round % 2 == 0 { [0, 1, 2] } else { [2, 1, 0] };
-        for i in order {
-            let (side, workers) = &arms[i];
-            times[i].push(batch(sizes.calls, concurrency, side, *workers).await?);
-        }
+        batches_in_turn(
+            round,
+            &[0, 1, 2],
+            &arms,
+            sizes.calls,
+            concurrency,
+            &mut times,
+        )
+        .await?;
         if let (Some(sdk), Some(raw), Some(prebuilt)) =
             (times[0].last(), times[1].last(), times[2].last())
         {
@@ -573,21 +598,21 @@ pub async fn pair(
     rounds: usize,
     concurrency: usize,
 ) -> Result<String, String> {
-    let sides = [side_named(port, a)?, side_named(port, b)?];
+    let arms = [
+        (side_named(port, a)?, Workers::Tasks),
+        (side_named(port, b)?, Workers::Tasks),
+    ];
     let calls = 1000;
-    for side in &sides {
-        batch(calls, concurrency, side, Workers::Tasks).await?;
+    for (side, workers) in &arms {
+        batch(calls, concurrency, side, *workers).await?;
     }
+    let mut times = vec![Vec::new(); arms.len()];
     let mut ratios = Vec::with_capacity(rounds);
     for round in 0..rounds {
-        let order = if round % 2 == 0 { [0, 1] } else { [1, 0] };
-        let mut times = [0.0; 2];
-        for i in order {
-            times[i] = batch(calls, concurrency, &sides[i], Workers::Tasks)
-                .await?
-                .as_secs_f64();
+        batches_in_turn(round, &[0, 1], &arms, calls, concurrency, &mut times).await?;
+        if let (Some(a), Some(b)) = (times[0].last(), times[1].last()) {
+            ratios.push(b.as_secs_f64() / a.as_secs_f64());
         }
-        ratios.push(times[1] / times[0]);
     }
     Ok(format!(
         "{b} / {a}: {:.3} (median of {rounds} rounds, {calls} calls a side, {concurrency} at a \
