@@ -593,10 +593,7 @@ impl Client {
         );
         let (content_type, body) = form.finish();
         let mut http = HttpRequest::new(Method::POST, url)
-            .header(
-                http::header::ACCEPT,
-                http::HeaderValue::from_static("application/xml, text/xml"),
-            )
+            .accept("application/xml, text/xml")
             .idempotent(BannerModifyZipFile::INFO.idempotent)
             .operation(SERVICE, BannerModifyZipFile::INFO.wire);
         http.body = body;
@@ -715,10 +712,7 @@ impl Client {
         };
         let mut request = HttpRequest::new(Method::POST, self.inner.base_url.clone())
             .body("application/x-www-form-urlencoded", body)
-            .header(
-                http::header::ACCEPT,
-                http::HeaderValue::from_static("application/xml, text/xml"),
-            )
+            .accept("application/xml, text/xml")
             .idempotent(info.idempotent)
             .operation(SERVICE, operation);
         request.rate_class = info.rate_class;

@@ -478,7 +478,7 @@ fn check_task_id(task_id: &str) -> Result<(), InvalidInput> {
 
 impl Client {
     fn stats_url(&self, path: &str) -> String {
-        format!("{}{}", self.inner.stats_url, path)
+        th_core::http::join_url(&self.inner.stats_url, path)
     }
 
     /// One statistics read: idempotent (retried after a 5xx or 429) when it is a `GET`.
@@ -510,10 +510,7 @@ impl Client {
             ));
         }
         let mut request = HttpRequest::new(method, url)
-            .header(
-                http::header::ACCEPT,
-                http::HeaderValue::from_static("application/json"),
-            )
+            .accept("application/json")
             .idempotent(idempotent)
             .operation(SERVICE, operation);
         if let Some(body) = body {

@@ -601,7 +601,7 @@ impl Client {
         params: &[(String, FormValue)],
         api2: bool,
     ) -> HttpRequest {
-        let url = format!("{}{}", self.inner.base_url, path);
+        let url = th_core::http::join_url(&self.inner.base_url, path);
         let body = if api2 {
             let mut all = Vec::with_capacity(params.len() + 1);
             all.push((
@@ -615,10 +615,7 @@ impl Client {
         };
         let mut request = HttpRequest::new(Method::POST, url)
             .body("application/x-www-form-urlencoded", body)
-            .header(
-                http::header::ACCEPT,
-                http::HeaderValue::from_static("application/json"),
-            )
+            .accept("application/json")
             .idempotent(info.idempotent)
             .operation(SERVICE, operation);
         request.rate_class = info.rate_class;

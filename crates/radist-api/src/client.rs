@@ -663,7 +663,7 @@ impl Client {
             }
             (body, _) => body,
         };
-        let mut url = format!("{}{}", self.inner.base_url, path);
+        let mut url = th_core::http::join_url(&self.inner.base_url, &path);
         if !query.is_empty() {
             url.push('?');
             url.push_str(&http_build_query(&query));
@@ -672,10 +672,7 @@ impl Client {
             .map_err(|_| Error::Config("the api key cannot be a header".into()))?;
         let mut request = HttpRequest::new(method, url)
             .sensitive_header(HeaderName::from_static(API_KEY_HEADER), key)
-            .header(
-                http::header::ACCEPT,
-                HeaderValue::from_static("application/json"),
-            )
+            .accept("application/json")
             .idempotent(idempotent)
             .operation(SERVICE, operation);
         if let Some(body) = body {

@@ -276,9 +276,7 @@ impl Client {
         path: &str,
         params: &[(String, FormValue)],
     ) -> HttpRequest {
-        let mut url = String::with_capacity(self.inner.base_url.len() + path.len());
-        url.push_str(&self.inner.base_url);
-        url.push_str(path);
+        let url = th_core::http::join_url(&self.inner.base_url, path);
         let request = match self.inner.wire {
             WireFormat::Json => {
                 let body = json_body(self.inner.api_key.expose(), params);
@@ -300,10 +298,7 @@ impl Client {
             }
         };
         let mut request = request
-            .header(
-                http::header::ACCEPT,
-                http::HeaderValue::from_static("application/json"),
-            )
+            .accept("application/json")
             .idempotent(info.idempotent)
             .operation(SERVICE, operation);
         request.rate_class = info.rate_class;
