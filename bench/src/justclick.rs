@@ -9,7 +9,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use justclick_api::{Client, Secret, UpdateSubscriberData, sign};
-use th_core::{ApiRequest, FormValue};
+use th_core::{ApiRequest, FormValue, ParamName};
 use th_sandbox::justclick::{DEMO_LOGIN, DEMO_SECRET};
 
 use crate::report::{Metric, Target};
@@ -52,7 +52,7 @@ fn sdk_sign(client: &Client, n: usize) -> Result<f64, String> {
 /// `n` times: sign the seed params (`sign::signed_body`: PHP-exact `http_build_query`, md5 of
 /// `Q::login::secret`, the body with `&hash=`), the params built once as PHP's array literal is.
 /// Returns ns/op.
-fn sdk_sign_body(params: &[(String, FormValue)], secret: &Secret, n: usize) -> f64 {
+fn sdk_sign_body(params: &[(ParamName, FormValue)], secret: &Secret, n: usize) -> f64 {
     let started = Instant::now();
     for _ in 0..n {
         let body = sign::signed_body(black_box(params), DEMO_LOGIN, secret);

@@ -661,7 +661,7 @@ fn good(service: Service) -> Request<Body> {
         ),
         Service::JustClick => form(
             "/justclick/api/GetAllGroups",
-            sign::signed_body(
+            sign::signed_body::<&str>(
                 &[],
                 justclick::DEMO_LOGIN,
                 &Secret::new(justclick::DEMO_SECRET),

@@ -116,7 +116,7 @@ pub async fn assert_serving(service: Service, sb: &SandboxHandle) {
     let (ct, body) = match service {
         Service::JustClick => (
             "application/x-www-form-urlencoded",
-            justclick_api::sign::signed_body(
+            justclick_api::sign::signed_body::<&str>(
                 &[],
                 justclick::DEMO_LOGIN,
                 &justclick_api::Secret::new(justclick::DEMO_SECRET),

@@ -13,8 +13,8 @@ use th_core::paginate::{self, NumberedPage};
 use th_core::secret::scrub;
 use th_core::{
     ApiRequest, ClientOptions, Clock, DecodeError, FormValue, HttpRequest, HttpResponse,
-    InvalidInput, MethodInfo, PageOptions, PaginationError, RateLimit, RetryPolicy, Secret,
-    StatusError, TokioClock, Transport, normalize_base_url,
+    InvalidInput, MethodInfo, PageOptions, PaginationError, ParamName, RateLimit, RetryPolicy,
+    Secret, StatusError, TokioClock, Transport, normalize_base_url,
 };
 
 use crate::error::{ApiErrorCode, Error};
@@ -293,7 +293,7 @@ impl ClientBuilder {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RawRequest {
     wire: String,
-    params: Vec<(String, FormValue)>,
+    params: Vec<(ParamName, FormValue)>,
     idempotent: bool,
 }
 
@@ -309,7 +309,7 @@ impl RawRequest {
 
     /// Adds a param.
     pub fn param(mut self, name: impl Into<String>, value: impl th_core::ParamValue) -> Self {
-        self.params.push((name.into(), value.to_form()));
+        self.params.push((Cow::Owned(name.into()), value.to_form()));
         self
     }
 
@@ -319,7 +319,7 @@ impl RawRequest {
         self
     }
 
-    fn navigation(&self) -> Result<Vec<(String, FormValue)>, InvalidInput> {
+    fn navigation(&self) -> Result<Vec<(ParamName, FormValue)>, InvalidInput> {
         let parts: Vec<&str> = self.wire.split('.').collect();
         let ok = (2..=3).contains(&parts.len())
             && parts.iter().all(|p| {
@@ -336,7 +336,7 @@ impl RawRequest {
         Ok(["object", "action", "actionObject"]
             .iter()
             .zip(parts)
-            .map(|(n, v)| ((*n).to_owned(), FormValue::Str(v.to_owned())))
+            .map(|(n, v)| (Cow::Borrowed(*n), FormValue::Str(v.to_owned())))
             .collect())
     }
 }
@@ -440,7 +440,7 @@ impl Client {
         let mut params = request.params().body;
         let mut limit = MAX_LIMIT;
         let mut start = 0;
-        params.retain(|(name, value)| match name.as_str() {
+        params.retain(|(name, value)| match &**name {
             "limit" => {
                 if let FormValue::Int(l) = value {
                     limit = *l;
@@ -557,7 +557,7 @@ impl Client {
         // Nav block + objectID + extras, checked like every other call; `encoding` joins them.
         let params = request.params().body;
         let (nav, rest) = self.split_and_check(&params)?;
-        let mut query: Vec<(String, FormValue)> = nav.to_vec();
+        let mut query: Vec<(ParamName, FormValue)> = nav.to_vec();
         query.push((
             "encoding".into(),
             FormValue::Str(self.inner.encoding.wire().into()),
@@ -606,7 +606,7 @@ impl Client {
     pub(crate) async fn call<T: FromXml>(
         &self,
         info: &MethodInfo,
-        params: Vec<(String, FormValue)>,
+        params: Vec<(ParamName, FormValue)>,
     ) -> Result<T, Error> {
         let request = self.http_request(info, params)?;
         let response = self.inner.transport.send(request).await?;
@@ -618,31 +618,25 @@ impl Client {
     #[allow(clippy::type_complexity)]
     fn split_and_check<'p>(
         &self,
-        params: &'p [(String, FormValue)],
-    ) -> Result<(&'p [(String, FormValue)], &'p [(String, FormValue)]), Error> {
+        params: &'p [(ParamName, FormValue)],
+    ) -> Result<(&'p [(ParamName, FormValue)], &'p [(ParamName, FormValue)]), Error> {
         let nav_len = params
             .iter()
             .take(3)
-            .take_while(|(n, _)| matches!(n.as_str(), "object" | "action" | "actionObject"))
+            .take_while(|(n, _)| matches!(&**n, "object" | "action" | "actionObject"))
             .count();
         let (nav, rest) = params.split_at(nav_len);
-        if let Some((name, _)) = rest.iter().find(|(n, _)| RESERVED.contains(&n.as_str())) {
-            return Err(InvalidInput::new(
-                Cow::Owned(name.clone()),
-                "is added by the client; do not pass it",
-            )
-            .into());
+        if let Some((name, _)) = rest.iter().find(|(n, _)| RESERVED.contains(&&**n)) {
+            return Err(
+                InvalidInput::new(name.clone(), "is added by the client; do not pass it").into(),
+            );
         }
         for (name, value) in rest {
             if name.is_empty() || name.chars().any(|c| c.is_control() || c == '=' || c == '&') {
-                return Err(InvalidInput::new(
-                    Cow::Owned(name.clone()),
-                    "is not a valid param name",
-                )
-                .into());
+                return Err(InvalidInput::new(name.clone(), "is not a valid param name").into());
             }
-            if matches!(name.as_str(), "limit" | "offset") {
-                let ok = match (name.as_str(), value) {
+            if matches!(&**name, "limit" | "offset") {
+                let ok = match (&**name, value) {
                     ("limit", FormValue::Int(l)) => (1..=MAX_LIMIT).contains(l),
                     ("offset", FormValue::Int(o)) => *o >= 0,
                     _ => false,
@@ -653,7 +647,7 @@ impl Client {
                     } else {
                         "must be 0 or more"
                     };
-                    return Err(InvalidInput::new(Cow::Owned(name.clone()), why).into());
+                    return Err(InvalidInput::new(name.clone(), why).into());
                 }
             }
         }
@@ -663,7 +657,7 @@ impl Client {
     fn http_request(
         &self,
         info: &MethodInfo,
-        params: Vec<(String, FormValue)>,
+        params: Vec<(ParamName, FormValue)>,
     ) -> Result<HttpRequest, Error> {
         if info.wire == crate::generated::BannerModifyZipFile::INFO.wire {
             // Its file cannot travel in a form body; only the multipart path sends it.
@@ -674,7 +668,7 @@ impl Client {
             .into());
         }
         let (nav, rest) = self.split_and_check(&params)?;
-        let mut all: Vec<(String, FormValue)> = Vec::with_capacity(params.len() + 4);
+        let mut all: Vec<(ParamName, FormValue)> = Vec::with_capacity(params.len() + 4);
         if let Auth::Legacy {
             login,
             password_hash,

@@ -14,9 +14,13 @@ use th_core::{FormValue, InvalidInput};
 use crate::client::Encoding;
 
 /// Encodes `params` as an `application/x-www-form-urlencoded` body.
-pub fn encode(params: &[(String, FormValue)], encoding: Encoding) -> Result<Vec<u8>, InvalidInput> {
+pub fn encode<K: AsRef<str>>(
+    params: &[(K, FormValue)],
+    encoding: Encoding,
+) -> Result<Vec<u8>, InvalidInput> {
     let mut flat: Vec<(String, String)> = Vec::with_capacity(params.len());
     for (name, value) in params {
+        let name = name.as_ref();
         if let (Some(stem), FormValue::List(items)) = (name.strip_suffix("[]"), value) {
             let key = format!("{stem}[]");
             for item in items {

@@ -170,10 +170,7 @@ impl ApiRequest for AccountAddAdvertiser {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -464,10 +461,7 @@ impl ApiRequest for AccountAddWebmaster {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -616,10 +610,7 @@ impl ApiRequest for AccountAddAssistant {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -915,10 +906,7 @@ impl ApiRequest for AccountAddSuperCampaign {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -1521,10 +1509,7 @@ impl ApiRequest for AccountAddCampaign {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -2184,10 +2169,7 @@ impl ApiRequest for AccountAddBanner {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -2465,10 +2447,7 @@ impl ApiRequest for AccountAddBannerType {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -2574,10 +2553,7 @@ impl ApiRequest for AccountAddCategory {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -2661,10 +2637,7 @@ impl ApiRequest for AccountAddPosition {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -2812,10 +2785,7 @@ impl ApiRequest for AccountAddWebsite {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -2982,10 +2952,7 @@ impl ApiRequest for AccountAddZone {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -3165,10 +3132,7 @@ impl ApiRequest for AccountAddPlace {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -3271,10 +3235,7 @@ impl ApiRequest for AccountAddAdNetworkWebsite {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -3389,10 +3350,7 @@ impl ApiRequest for AccountListAdvertiser {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -3560,10 +3518,7 @@ impl ApiRequest for AccountListSuperCampaign {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -3778,10 +3733,7 @@ impl ApiRequest for AccountListCampaign {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -3971,10 +3923,7 @@ impl ApiRequest for AccountListBanner {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -4113,10 +4062,7 @@ impl ApiRequest for AccountListWebsite {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -4244,10 +4190,7 @@ impl ApiRequest for AccountListPosition {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -4384,10 +4327,7 @@ impl ApiRequest for AccountListDefaultBanner {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -4520,10 +4460,7 @@ impl ApiRequest for AccountListContractor {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -4651,10 +4588,7 @@ impl ApiRequest for AccountListContract {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -4782,10 +4716,7 @@ impl ApiRequest for AccountListBannerKktu {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -4922,10 +4853,7 @@ impl ApiRequest for AccountListPlace {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -5067,10 +4995,7 @@ impl ApiRequest for AccountListZone {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -5212,10 +5137,7 @@ impl ApiRequest for AccountListBannerPlacements {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -5357,10 +5279,7 @@ impl ApiRequest for AccountListActiveBanners {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -5498,10 +5417,7 @@ impl ApiRequest for AccountListCategory {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -5630,10 +5546,7 @@ impl ApiRequest for AccountListBannerType {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -5761,10 +5674,7 @@ impl ApiRequest for AccountListTargetingProfile {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -5887,10 +5797,7 @@ impl ApiRequest for AccountListTemplate {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -6020,10 +5927,7 @@ impl ApiRequest for AccountListWebmaster {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -6155,10 +6059,7 @@ impl ApiRequest for AccountListAssistant {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -6290,10 +6191,7 @@ impl ApiRequest for AccountListAdNetwork {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -6425,10 +6323,7 @@ impl ApiRequest for AccountListAdNetworkWebsitePlace {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -6560,10 +6455,7 @@ impl ApiRequest for AccountListRequest {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -6695,10 +6587,7 @@ impl ApiRequest for AccountListTracingPoint {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -6830,10 +6719,7 @@ impl ApiRequest for AccountListTracingPoint2 {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -6965,10 +6851,7 @@ impl ApiRequest for AccountListUserCriterias {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -7100,10 +6983,7 @@ impl ApiRequest for AccountListBannerPlaceReport {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -7235,10 +7115,7 @@ impl ApiRequest for AccountListMessage {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -7335,10 +7212,7 @@ impl ApiRequest for AccountDeleteSuperCampaign {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -7423,10 +7297,7 @@ impl ApiRequest for AccountDeleteCampaign {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -7515,10 +7386,7 @@ impl ApiRequest for AccountDeleteBanner {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -7609,10 +7477,7 @@ impl ApiRequest for AccountDeletePlace {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -7701,10 +7566,7 @@ impl ApiRequest for AccountDeleteZone {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -7790,10 +7652,7 @@ impl ApiRequest for AccountDeleteWebsite {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -7882,10 +7741,7 @@ impl ApiRequest for AccountDeleteTemplate {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -7972,10 +7828,7 @@ impl ApiRequest for AccountDeleteBannerType {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -8062,10 +7915,7 @@ impl ApiRequest for AccountDeleteTracingPoint {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -8152,10 +8002,7 @@ impl ApiRequest for AccountDeleteCategory {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -8240,10 +8087,7 @@ impl ApiRequest for AccountDeleteUser {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -8327,10 +8171,7 @@ impl ApiRequest for AccountDeleteAssistant {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -8447,10 +8288,7 @@ impl ApiRequest for AccountModifyCategory {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -8562,10 +8400,7 @@ impl ApiRequest for AccountUtilityGeoTree {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -8675,10 +8510,7 @@ impl ApiRequest for AccountUtilitySector {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -8764,10 +8596,7 @@ impl ApiRequest for AccountReportReport1 {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -8845,10 +8674,7 @@ impl ApiRequest for AccountReportReport2 {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -8926,10 +8752,7 @@ impl ApiRequest for AccountReportReport3 {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -9037,10 +8860,7 @@ impl ApiRequest for AccountChangePassword {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -9133,10 +8953,7 @@ impl ApiRequest for AccountAuth {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -9440,10 +9257,7 @@ impl ApiRequest for SuperCampaignModify {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -9635,10 +9449,7 @@ impl ApiRequest for SuperCampaignAdditionalUsersAddAdvertiser {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -9732,10 +9543,7 @@ impl ApiRequest for SuperCampaignAdditionalUsersDeleteAdvertiser {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -9829,10 +9637,7 @@ impl ApiRequest for SuperCampaignAdditionalUsersAddAssistant {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -9926,10 +9731,7 @@ impl ApiRequest for SuperCampaignAdditionalUsersDeleteAssistant {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -10379,10 +10181,7 @@ impl ApiRequest for CampaignModify {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -10651,10 +10450,7 @@ impl ApiRequest for CampaignListBanner {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -10861,10 +10657,7 @@ impl ApiRequest for CampaignPlacingWebsite {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -11021,10 +10814,7 @@ impl ApiRequest for CampaignPlacingZone {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -11128,10 +10918,7 @@ impl ApiRequest for CampaignPlacingPlace {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -11240,10 +11027,7 @@ impl ApiRequest for CampaignPlacingAdNetwork {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -11354,10 +11138,7 @@ impl ApiRequest for CampaignPlacingAdNetworkCategory {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -11468,10 +11249,7 @@ impl ApiRequest for CampaignPlacingAdNetworkWebsite {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -11628,10 +11406,7 @@ impl ApiRequest for CampaignInfoPlacement2 {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -11746,10 +11521,7 @@ impl ApiRequest for CampaignInfoTargeting {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -11836,10 +11608,7 @@ impl ApiRequest for CampaignInfoPlacement {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -11928,10 +11697,7 @@ impl ApiRequest for CampaignInfoBanner {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -12020,10 +11786,7 @@ impl ApiRequest for CampaignInfoReport1 {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -12112,10 +11875,7 @@ impl ApiRequest for CampaignInfoReport2 {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -12204,10 +11964,7 @@ impl ApiRequest for CampaignInfoReport3 {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -12296,10 +12053,7 @@ impl ApiRequest for CampaignTargetTargetingTime {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -12488,10 +12242,7 @@ impl ApiRequest for CampaignTargetTargetingFrequency {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -12630,10 +12381,7 @@ impl ApiRequest for CampaignTargetTargetingBehavior {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -12722,10 +12470,7 @@ impl ApiRequest for CampaignTargetTargetingGeo {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -12814,10 +12559,7 @@ impl ApiRequest for CampaignTargetTargetingSearch {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -12916,10 +12658,7 @@ impl ApiRequest for CampaignTargetTargetingUser {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -13013,10 +12752,7 @@ impl ApiRequest for CampaignTargetTargetingKeywords {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -13105,10 +12841,7 @@ impl ApiRequest for CampaignTargetTargetingSocdem {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -13197,10 +12930,7 @@ impl ApiRequest for CampaignTargetWebsite {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -13284,10 +13014,7 @@ impl ApiRequest for CampaignTargetZone {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -13368,10 +13095,7 @@ impl ApiRequest for CampaignTargetPlace {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -13454,10 +13178,7 @@ impl ApiRequest for CampaignAdditionalUsersAddAdvertiser {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -13551,10 +13272,7 @@ impl ApiRequest for CampaignAdditionalUsersDeleteAdvertiser {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -13648,10 +13366,7 @@ impl ApiRequest for CampaignAdditionalUsersAddAssistant {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -13745,10 +13460,7 @@ impl ApiRequest for CampaignAdditionalUsersDeleteAssistant {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -13850,10 +13562,7 @@ impl ApiRequest for CampaignUpload {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -14323,10 +14032,7 @@ impl ApiRequest for BannerModify {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -14590,10 +14296,7 @@ impl ApiRequest for BannerModifyPlacement {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -14680,10 +14383,7 @@ impl ApiRequest for BannerModifyEvent {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -14771,10 +14471,7 @@ impl ApiRequest for BannerModifyZipFile {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -14854,10 +14551,7 @@ impl ApiRequest for BannerInfoTargeting {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -14946,10 +14640,7 @@ impl ApiRequest for BannerInfoBannerFields {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -15038,10 +14729,7 @@ impl ApiRequest for BannerInfoReport1 {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -15130,10 +14818,7 @@ impl ApiRequest for BannerInfoReport2 {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -15222,10 +14907,7 @@ impl ApiRequest for BannerInfoReport3 {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -15314,10 +14996,7 @@ impl ApiRequest for BannerTargetTargetingTime {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -15406,10 +15085,7 @@ impl ApiRequest for BannerTargetTargetingFrequency {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -15498,10 +15174,7 @@ impl ApiRequest for BannerTargetTargetingBehavior {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -15590,10 +15263,7 @@ impl ApiRequest for BannerTargetTargetingGeo {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -15682,10 +15352,7 @@ impl ApiRequest for BannerTargetTargetingSearch {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -15774,10 +15441,7 @@ impl ApiRequest for BannerTargetTargetingUser {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -15866,10 +15530,7 @@ impl ApiRequest for BannerTargetTargetingKeywords {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -15958,10 +15619,7 @@ impl ApiRequest for BannerTargetTargetingSocdem {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -16088,10 +15746,7 @@ impl ApiRequest for BannerTypeModify {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -16212,10 +15867,7 @@ impl ApiRequest for BannerTypeListTemplate {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -16312,10 +15964,7 @@ impl ApiRequest for BannerTypeUpdateDefaultBanner {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -16477,10 +16126,7 @@ impl ApiRequest for WebsiteModify {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -16649,10 +16295,7 @@ impl ApiRequest for ZoneModify {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -16825,10 +16468,7 @@ impl ApiRequest for PlaceModify {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -16948,10 +16588,7 @@ impl ApiRequest for PlaceListActiveBanners {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -17043,10 +16680,7 @@ impl ApiRequest for PlaceUpdateDefaultBanner {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -17130,10 +16764,7 @@ impl ApiRequest for PlaceInfoReport1 {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -17219,10 +16850,7 @@ impl ApiRequest for PlaceCreateBlock {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -17303,10 +16931,7 @@ impl ApiRequest for PlaceBindBlock {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -17387,10 +17012,7 @@ impl ApiRequest for PlaceRsyaEnabled {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -17471,10 +17093,7 @@ impl ApiRequest for PlaceDeleteBlock {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -17563,10 +17182,7 @@ impl ApiRequest for PositionModify {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -17764,10 +17380,7 @@ impl ApiRequest for AdvertiserModify {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -17898,10 +17511,7 @@ impl ApiRequest for AdvertiserAvailableReports {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -17985,10 +17595,7 @@ impl ApiRequest for AssistantModify {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -18069,10 +17676,7 @@ impl ApiRequest for WebmasterModify {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -18153,10 +17757,7 @@ impl ApiRequest for WebmasterInfoBalance {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -18266,10 +17867,7 @@ impl ApiRequest for PlacementInfo {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -18356,10 +17954,7 @@ impl ApiRequest for TracingPointModify {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -18440,10 +18035,7 @@ impl ApiRequest for TracingPointGetCode {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -18527,10 +18119,7 @@ impl ApiRequest for UserCriteriaModify {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -18611,10 +18200,7 @@ impl ApiRequest for UserCriteriaAddValue {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -18698,10 +18284,7 @@ impl ApiRequest for UserCriteriaModifyValue {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -18785,10 +18368,7 @@ impl ApiRequest for UserCriteriaRemoveValue {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -18900,10 +18480,7 @@ impl ApiRequest for UserCriteriaListValues {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -18997,10 +18574,7 @@ impl ApiRequest for ContractModify {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -19081,10 +18655,7 @@ impl ApiRequest for ContractorModify {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -19165,10 +18736,7 @@ impl ApiRequest for AdNetworkPricingAdNetwork {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -19257,10 +18825,7 @@ impl ApiRequest for AdNetworkPricingCategory {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -19349,10 +18914,7 @@ impl ApiRequest for AdNetworkPricingWebsite {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -19441,10 +19003,7 @@ impl ApiRequest for AdNetworkWebsiteModify {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -19528,10 +19087,7 @@ impl ApiRequest for AdNetworkWebsiteInfo {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -19615,10 +19171,7 @@ impl ApiRequest for CodeInfoPlace {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -19704,10 +19257,7 @@ impl ApiRequest for CodeInfoCampaignPlace {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -19796,10 +19346,7 @@ impl ApiRequest for CodeInfoWebsite {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",
@@ -19885,10 +19432,7 @@ impl ApiRequest for CodeInfoAdNetworkWebsite {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "object",

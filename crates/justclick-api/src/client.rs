@@ -393,16 +393,17 @@ const RESERVED: &[&str] = &["hash", "rpsKey", "rps_key"];
 /// distinct, not the client's own, and only letters, digits, `_` and `-`. PHP reads such a
 /// name as it is and each value back from its `urlencode`d text, so the canonical query always
 /// survives `parse_str` → `http_build_query`; anything else takes the full check.
-fn plainly_survives(params: &[(String, FormValue)]) -> bool {
+fn plainly_survives<K: AsRef<str>>(params: &[(K, FormValue)]) -> bool {
     params.len() <= 64
         && params.iter().enumerate().all(|(i, (name, value))| {
+            let name = name.as_ref();
             !name.is_empty()
                 && name
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-                && !RESERVED.contains(&name.as_str())
+                && !RESERVED.contains(&name)
                 && !matches!(value, FormValue::List(_) | FormValue::Map(_))
-                && !params[..i].iter().any(|(n, _)| n == name)
+                && !params[..i].iter().any(|(n, _)| n.as_ref() == name)
         })
 }
 
@@ -414,7 +415,7 @@ fn plainly_survives(params: &[(String, FormValue)]) -> bool {
 /// `$_POST` to check the hash would compute it over other bytes than were signed. So the
 /// canonical query must survive `parse_str` → `http_build_query` unchanged; `hash` / `rpsKey`
 /// are the client's own.
-fn survives_php(params: &[(String, FormValue)]) -> Result<(), InvalidInput> {
+fn survives_php<K: AsRef<str>>(params: &[(K, FormValue)]) -> Result<(), InvalidInput> {
     if plainly_survives(params) {
         return Ok(());
     }
@@ -422,21 +423,22 @@ fn survives_php(params: &[(String, FormValue)]) -> Result<(), InvalidInput> {
 }
 
 /// [`survives_php`] by the round trip itself, naming the culprit when it fails.
-fn survives_php_round_trip(params: &[(String, FormValue)]) -> Result<(), InvalidInput> {
+fn survives_php_round_trip<K: AsRef<str>>(params: &[(K, FormValue)]) -> Result<(), InvalidInput> {
     let php_name = |name: &str| {
-        let one = sign::canonical_query(&[(name.to_owned(), FormValue::Str(String::new()))]);
+        let one = sign::canonical_query(&[(name, FormValue::Str(String::new()))]);
         parse_query(&one)
             .ok()
             .and_then(|p| p.into_iter().next())
             .map(|(n, _)| n)
     };
     for (name, _) in params {
+        let name = name.as_ref();
         let base = name.split('[').next().unwrap_or_default();
         if RESERVED.contains(&base)
             || php_name(name).is_some_and(|n| RESERVED.contains(&n.as_str()))
         {
             return Err(InvalidInput::new(
-                Cow::Owned(name.clone()),
+                Cow::Owned(name.to_owned()),
                 "is added by the client; do not pass it",
             ));
         }
@@ -449,21 +451,22 @@ fn survives_php_round_trip(params: &[(String, FormValue)]) -> Result<(), Invalid
     // Name the culprit: a param that does not survive on its own, or a name sent twice.
     let mut seen: Vec<String> = Vec::new();
     for (name, value) in params {
-        let one = sign::canonical_query(&[(name.clone(), value.clone())]);
+        let name = name.as_ref();
+        let one = sign::canonical_query(&[(name, value.clone())]);
         if one.is_empty() {
             continue;
         }
         if !round_trips(&one) {
             return Err(InvalidInput::new(
-                Cow::Owned(name.clone()),
+                Cow::Owned(name.to_owned()),
                 "PHP would not read it back as sent (a `.`, space or unbalanced `[` in the name, \
                  or a key repeated inside it)",
             ));
         }
-        let key = php_name(name).unwrap_or_else(|| name.clone());
+        let key = php_name(name).unwrap_or_else(|| name.to_owned());
         if seen.contains(&key) {
             return Err(InvalidInput::new(
-                Cow::Owned(name.clone()),
+                Cow::Owned(name.to_owned()),
                 "is sent twice: PHP keeps only one value (and the signature would not match)",
             ));
         }
@@ -593,22 +596,26 @@ impl Client {
         Ok(orders)
     }
 
-    fn http_request(
+    fn http_request<K: AsRef<str>>(
         &self,
         info: &MethodInfo,
         operation: Cow<'static, str>,
         path: &str,
-        params: &[(String, FormValue)],
+        params: &[(K, FormValue)],
         api2: bool,
     ) -> HttpRequest {
         let url = th_core::http::join_url(&self.inner.base_url, path);
         let body = if api2 {
             let mut all = Vec::with_capacity(params.len() + 1);
             all.push((
-                "rpsKey".to_owned(),
+                "rpsKey",
                 FormValue::Str(self.inner.secret.expose().to_owned()),
             ));
-            all.extend(params.iter().cloned());
+            all.extend(
+                params
+                    .iter()
+                    .map(|(name, value)| (name.as_ref(), value.clone())),
+            );
             sign::canonical_query(&all)
         } else {
             sign::signed_body(params, self.inner.login.expose(), &self.inner.secret)

@@ -164,10 +164,7 @@ impl ApiRequest for AddLeadToGroup {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(ParamLocation::Body, "rid", ParamValue::to_form(&self.rid));
         p.push(
             ParamLocation::Body,
@@ -307,10 +304,7 @@ impl ApiRequest for UpdateSubscriberData {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "lead_email",
@@ -404,10 +398,7 @@ impl ApiRequest for DeleteSubscribe {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "lead_email",
@@ -473,10 +464,7 @@ impl ApiRequest for GetAllGroups {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         for (name, value) in &self.extra {
             p.push(ParamLocation::Body, name.clone(), value.clone());
         }
@@ -540,10 +528,7 @@ impl ApiRequest for GetLeadGroups {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "email",
@@ -613,10 +598,7 @@ impl ApiRequest for GetLeadGroupStatuses {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "email",
@@ -686,10 +668,7 @@ impl ApiRequest for GetCountSubscribe {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "group_name",
@@ -1016,10 +995,7 @@ impl ApiRequest for CreateOrder {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "goods",
@@ -1226,10 +1202,7 @@ impl ApiRequest for UpdateOrderStatus {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "bill_id",
@@ -1305,10 +1278,7 @@ impl ApiRequest for DeleteOrder {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "bill_id",
@@ -1385,10 +1355,7 @@ impl ApiRequest for GetBills {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "email",
@@ -1470,10 +1437,7 @@ impl ApiRequest for GetOrderDetails {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "bill_id",
@@ -1550,10 +1514,7 @@ impl ApiRequest for GetOrderInfo {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "bill_id",
@@ -1656,10 +1617,7 @@ impl ApiRequest for GetOrdersWithGoods {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "begin_date",
@@ -1775,10 +1733,7 @@ impl ApiRequest for GetOrders {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "date_s",
@@ -1853,10 +1808,7 @@ impl ApiRequest for GetAllGoods {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         for (name, value) in &self.extra {
             p.push(ParamLocation::Body, name.clone(), value.clone());
         }
@@ -2238,10 +2190,7 @@ impl ApiRequest for AddGood {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "good_name",
@@ -2807,10 +2756,7 @@ impl ApiRequest for UpdateGood {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "good_name",
@@ -3043,10 +2989,7 @@ impl ApiRequest for DeleteGood {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "good_name",
@@ -3133,10 +3076,7 @@ impl ApiRequest for GetPartnerStats {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "partner",
@@ -3521,10 +3461,7 @@ impl ApiRequest for V2AddUpdateLead {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "add_to_lists",
@@ -3752,10 +3689,7 @@ impl ApiRequest for V2AddTagToLead {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "lead_email",
@@ -3835,10 +3769,7 @@ impl ApiRequest for V2RemoveTagFromLead {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "lead_email",
@@ -3921,10 +3852,7 @@ impl ApiRequest for V2RemoveLeadFromList {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "lead_email",
@@ -3997,10 +3925,7 @@ impl ApiRequest for V2GetAllLists {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         for (name, value) in &self.extra {
             p.push(ParamLocation::Body, name.clone(), value.clone());
         }
@@ -4060,10 +3985,7 @@ impl ApiRequest for V2GetGoods {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         for (name, value) in &self.extra {
             p.push(ParamLocation::Body, name.clone(), value.clone());
         }
@@ -4123,10 +4045,7 @@ impl ApiRequest for V2GetCoupons {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         for (name, value) in &self.extra {
             p.push(ParamLocation::Body, name.clone(), value.clone());
         }
@@ -4186,10 +4105,7 @@ impl ApiRequest for V2GetPersonalManagers {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         for (name, value) in &self.extra {
             p.push(ParamLocation::Body, name.clone(), value.clone());
         }
@@ -4623,10 +4539,7 @@ impl ApiRequest for V2CreateOrder {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "customer_email",

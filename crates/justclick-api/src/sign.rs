@@ -11,8 +11,9 @@
 //! use justclick_api::sign;
 //! use justclick_api::Secret;
 //! let secret = Secret::new("0123456789abcdef0123456789abcdef01234567");
-//! // Worked example D of the facts file: a method without params.
-//! let body = sign::signed_body(&[], "username", &secret);
+//! // Worked example D of the facts file: a method without params. Names may be `&str`,
+//! // `String` or `Cow<str>`; an empty list says which.
+//! let body = sign::signed_body::<&str>(&[], "username", &secret);
 //! assert_eq!(body, "hash=127d500b1070dbce6aa9f9d760b35e3f");
 //! ```
 
@@ -41,7 +42,7 @@ fn hex(digest: &[u8]) -> String {
 }
 
 /// The canonical string: PHP `http_build_query` of `params` in order.
-pub fn canonical_query(params: &[(String, FormValue)]) -> String {
+pub fn canonical_query<K: AsRef<str>>(params: &[(K, FormValue)]) -> String {
     let mut out = String::with_capacity(64 * params.len().max(1));
     http_build_query_into(&mut out, params);
     out
@@ -57,7 +58,11 @@ pub fn request_hash(query: &str, login: &str, secret: &Secret) -> String {
 }
 
 /// The body to send: the canonical query of `params`, then `&hash=…` as the last field.
-pub fn signed_body(params: &[(String, FormValue)], login: &str, secret: &Secret) -> String {
+pub fn signed_body<K: AsRef<str>>(
+    params: &[(K, FormValue)],
+    login: &str,
+    secret: &Secret,
+) -> String {
     let mut body = canonical_query(params);
     let hash = request_hash(&body, login, secret);
     if !body.is_empty() {

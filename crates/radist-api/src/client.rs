@@ -15,8 +15,8 @@ use th_core::form::http_build_query;
 use th_core::paginate::{self, CursorPage, PageOptions};
 use th_core::{
     ApiRequest, ClientOptions, Clock, DecodeError, FormValue, HttpRequest, HttpResponse,
-    InvalidInput, MethodInfo, ParamValue, RateLimit, RetryPolicy, Secret, StatusError, TokioClock,
-    Transport, normalize_base_url,
+    InvalidInput, MethodInfo, ParamName, ParamValue, RateLimit, RetryPolicy, Secret, StatusError,
+    TokioClock, Transport, normalize_base_url,
 };
 
 use crate::error::Error;
@@ -214,7 +214,7 @@ impl ClientBuilder {
 pub struct RawRequest {
     method: Method,
     path: String,
-    query: Vec<(String, FormValue)>,
+    query: Vec<(ParamName, FormValue)>,
     body: Option<Value>,
     idempotent: bool,
 }
@@ -260,7 +260,7 @@ impl RawRequest {
 
     /// Adds a query param.
     pub fn query(mut self, name: impl Into<String>, value: impl ParamValue) -> Self {
-        self.query.push((name.into(), value.to_form()));
+        self.query.push((Cow::Owned(name.into()), value.to_form()));
         self
     }
 
@@ -591,7 +591,10 @@ impl Client {
             .map_err(|_| Error::Config("bad HTTP method in the spec".into()))?;
         let body = (!params.body.is_empty()
             || matches!(method, Method::POST | Method::PUT | Method::PATCH))
-        .then(|| FormValue::Map(params.body.clone()).to_json());
+        .then(|| {
+            let members = params.body.iter();
+            FormValue::Map(members.map(|(n, v)| (n.to_string(), v.clone())).collect()).to_json()
+        });
         self.http_request(
             &R::INFO,
             method,
@@ -637,7 +640,7 @@ impl Client {
         method: Method,
         operation: Cow<'static, str>,
         path: &str,
-        mut query: Vec<(String, FormValue)>,
+        mut query: Vec<(ParamName, FormValue)>,
         body: Option<Value>,
         idempotent: bool,
     ) -> Result<HttpRequest, Error> {
@@ -658,7 +661,10 @@ impl Client {
         // GET and DELETE carry no body: extra params go to the query.
         let body = match (body, &method) {
             (Some(Value::Object(map)), &Method::GET | &Method::DELETE) => {
-                query.extend(map.into_iter().map(|(k, v)| (k, FormValue::from(v))));
+                query.extend(
+                    map.into_iter()
+                        .map(|(k, v)| (Cow::Owned(k), FormValue::from(v))),
+                );
                 None
             }
             (body, _) => body,

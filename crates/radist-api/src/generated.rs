@@ -55,10 +55,7 @@ impl ApiRequest for UsersMe {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         for (name, value) in &self.extra {
             p.push(ParamLocation::Body, name.clone(), value.clone());
         }
@@ -134,10 +131,7 @@ impl ApiRequest for CompaniesList {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Query,
             "limit",
@@ -221,10 +215,7 @@ impl ApiRequest for ConnectionsList {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Query,
             "limit",
@@ -299,10 +290,7 @@ impl ApiRequest for ConnectionsGet {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Path,
             "connection_id",
@@ -392,10 +380,7 @@ impl ApiRequest for ConnectionsCreateItem {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(ParamLocation::Body, "type", ParamValue::to_form(&self.kind));
         p.push(
             ParamLocation::Body,
@@ -486,10 +471,7 @@ impl ApiRequest for ConnectionsCreateConnection {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(ParamLocation::Body, "type", ParamValue::to_form(&self.kind));
         p.push(
             ParamLocation::Body,
@@ -570,10 +552,7 @@ impl ApiRequest for ConnectionsUpdate {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Path,
             "connection_id",
@@ -654,10 +633,7 @@ impl ApiRequest for ConnectionsWhatsappStatus {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Path,
             "connection_id",
@@ -753,10 +729,7 @@ impl ApiRequest for TelegramInitSession {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "auth_type",
@@ -862,10 +835,7 @@ impl ApiRequest for TelegramSendLogin {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "session_id",
@@ -948,10 +918,7 @@ impl ApiRequest for TelegramSendCode {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "phone",
@@ -1048,10 +1015,7 @@ impl ApiRequest for MaxInitSession {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "auth_type",
@@ -1152,10 +1116,7 @@ impl ApiRequest for MaxSendLogin {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "session_id",
@@ -1224,10 +1185,7 @@ impl ApiRequest for ChatSourcesGet {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         for (name, value) in &self.extra {
             p.push(ParamLocation::Body, name.clone(), value.clone());
         }
@@ -1320,10 +1278,7 @@ impl ApiRequest for CreateChat {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "connection_id",
@@ -1418,10 +1373,7 @@ impl ApiRequest for ChatsWithContacts {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Query,
             "limit",
@@ -1516,10 +1468,7 @@ impl ApiRequest for MessagesGet {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Query,
             "chat_id",
@@ -1679,10 +1628,7 @@ impl ApiRequest for SendMessage {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "connection_id",
@@ -1806,10 +1752,7 @@ impl ApiRequest for ContactsGet {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Query,
             "limit",
@@ -1898,10 +1841,7 @@ impl ApiRequest for CreateContact {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(ParamLocation::Body, "name", ParamValue::to_form(&self.name));
         p.push(
             ParamLocation::Body,
@@ -1981,10 +1921,7 @@ impl ApiRequest for CreateWebhook {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "connection_id",
@@ -2053,10 +1990,7 @@ impl ApiRequest for WebhooksGet {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         for (name, value) in &self.extra {
             p.push(ParamLocation::Body, name.clone(), value.clone());
         }
@@ -2120,10 +2054,7 @@ impl ApiRequest for DeleteWebhook {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Path,
             "webhook_id",

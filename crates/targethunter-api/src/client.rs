@@ -226,16 +226,9 @@ impl Client {
         R: ApiRequest,
         R::Response: FromBody,
     {
-        request.validate()?;
-        let params = request.params();
-        let body = self
-            .call(
-                &R::INFO,
-                Cow::Borrowed(R::INFO.wire),
-                params.path,
-                params.body,
-            )
-            .await?;
+        let http = self.build_request(&request)?;
+        drop(request);
+        let body = self.call(http).await?;
         Ok(R::Response::from_body(body)?)
     }
 
@@ -252,9 +245,14 @@ impl Client {
             deprecated: false,
             rate_class: None,
         };
-        let path = request.method.clone();
-        self.call(&info, Cow::Owned(request.method), path, request.params)
-            .await
+        let http = self.http_request(
+            &info,
+            Cow::Owned(request.method.clone()),
+            &request.method,
+            &request.params,
+        );
+        drop(request);
+        self.call(http).await
     }
 
     /// Builds the HTTP request (without sending it): the exact bytes that would go on the wire.
@@ -269,12 +267,12 @@ impl Client {
         ))
     }
 
-    fn http_request(
+    fn http_request<K: AsRef<str>>(
         &self,
         info: &MethodInfo,
         operation: Cow<'static, str>,
         path: &str,
-        params: &[(String, FormValue)],
+        params: &[(K, FormValue)],
     ) -> HttpRequest {
         let url = th_core::http::join_url(&self.inner.base_url, path);
         let request = match self.inner.wire {
@@ -285,7 +283,7 @@ impl Client {
             WireFormat::Form => {
                 let key = FormValue::Str(self.inner.api_key.expose().to_owned());
                 let mut body = String::with_capacity(128);
-                http_build_query_into(&mut body, &[("api_key".to_owned(), key)]);
+                http_build_query_into(&mut body, &[("api_key", key)]);
                 if !params.is_empty() {
                     body.push('&');
                     let start = body.len();
@@ -305,14 +303,7 @@ impl Client {
         request
     }
 
-    async fn call(
-        &self,
-        info: &MethodInfo,
-        operation: Cow<'static, str>,
-        path: String,
-        params: Vec<(String, FormValue)>,
-    ) -> Result<Value, Error> {
-        let request = self.http_request(info, operation, &path, &params);
+    async fn call(&self, request: HttpRequest) -> Result<Value, Error> {
         let response = self.inner.transport.send(request).await?;
         self.decode(&response)
     }
@@ -397,15 +388,18 @@ pub(crate) fn member<'v>(value: &'v Value, name: &str) -> Option<&'v Value> {
 /// Written straight from the params; when a name repeats (at the top or inside a nested map) it
 /// goes through a `serde_json::Map` instead, whose rule (the last value wins, in the place of the
 /// first) decides which value is sent. Both give the same bytes when no name repeats.
-fn json_body(api_key: &str, params: &[(String, FormValue)]) -> Vec<u8> {
+fn json_body<K: AsRef<str>>(api_key: &str, params: &[(K, FormValue)]) -> Vec<u8> {
     let repeats = params.iter().enumerate().any(|(i, (name, value))| {
-        name == "api_key" || params[..i].iter().any(|(n, _)| n == name) || has_repeats(value)
+        let name = name.as_ref();
+        name == "api_key"
+            || params[..i].iter().any(|(n, _)| n.as_ref() == name)
+            || has_repeats(value)
     });
     if repeats {
         let mut map = Map::with_capacity(params.len() + 1);
         map.insert("api_key".to_owned(), Value::String(api_key.to_owned()));
         for (name, value) in params {
-            map.insert(name.clone(), json_value(value));
+            map.insert(name.as_ref().to_owned(), json_value(value));
         }
         return serde_json::to_vec(&Value::Object(map)).unwrap_or_default();
     }
@@ -414,7 +408,7 @@ fn json_body(api_key: &str, params: &[(String, FormValue)]) -> Vec<u8> {
     push_json_str(&mut out, api_key);
     for (name, value) in params {
         out.push(b',');
-        push_json_str(&mut out, name);
+        push_json_str(&mut out, name.as_ref());
         out.push(b':');
         push_json_value(&mut out, value);
     }

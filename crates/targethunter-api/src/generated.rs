@@ -98,10 +98,7 @@ impl ApiRequest for BotsAddUser {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "bot_id",
@@ -201,10 +198,7 @@ impl ApiRequest for BotsRemoveUser {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "bot_id",
@@ -295,10 +289,7 @@ impl ApiRequest for VarsGet {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "var_id",
@@ -393,10 +384,7 @@ impl ApiRequest for VarsSet {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "var_id",
@@ -492,10 +480,7 @@ impl ApiRequest for VarsClear {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "var_id",
@@ -568,10 +553,7 @@ impl ApiRequest for GlobalVarsGet {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "var_id",
@@ -642,10 +624,7 @@ impl ApiRequest for GlobalVarsSet {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "var_id",
@@ -717,10 +696,7 @@ impl ApiRequest for GlobalVarsClear {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params {
-            path: Self::INFO.path.to_owned(),
-            ..Params::default()
-        };
+        let mut p = Params::new(Self::INFO.path);
         p.push(
             ParamLocation::Body,
             "var_id",

@@ -41,20 +41,35 @@ pub enum ParamLocation {
     Body,
 }
 
+/// A parameter's name: the generated code's names are `&'static str` literals, borrowed; a name
+/// the caller gives (an extra param) is owned.
+pub type ParamName = Cow<'static, str>;
+
 /// A request's parameters, in the order they go on the wire.
+///
+/// Names and the path without path params are borrowed from the generated code, so building
+/// the params of a call allocates only for the values that need it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Params {
     /// The path with path params substituted (percent-encoded).
-    pub path: String,
+    pub path: Cow<'static, str>,
     /// Query-string params, in order.
-    pub query: Vec<(String, FormValue)>,
+    pub query: Vec<(ParamName, FormValue)>,
     /// Body params, in order.
-    pub body: Vec<(String, FormValue)>,
+    pub body: Vec<(ParamName, FormValue)>,
 }
 
 impl Params {
+    /// Params of the path template `path`, none pushed yet.
+    pub fn new(path: &'static str) -> Self {
+        Params {
+            path: Cow::Borrowed(path),
+            ..Params::default()
+        }
+    }
+
     /// Adds a param at `location` unless its value is `None`/`Null`.
-    pub fn push(&mut self, location: ParamLocation, name: impl Into<String>, value: FormValue) {
+    pub fn push(&mut self, location: ParamLocation, name: impl Into<ParamName>, value: FormValue) {
         if matches!(value, FormValue::Null) {
             return;
         }
@@ -66,9 +81,10 @@ impl Params {
                     FormValue::Str(s) => s.clone(),
                     other => other.scalar_string().unwrap_or_default(),
                 };
-                self.path = self
-                    .path
-                    .replace(&placeholder, &crate::form::encode_path_segment(&text));
+                self.path = Cow::Owned(
+                    self.path
+                        .replace(&placeholder, &crate::form::encode_path_segment(&text)),
+                );
             }
             ParamLocation::Query => self.query.push((name.into(), value)),
             ParamLocation::Body => self.body.push((name.into(), value)),
@@ -221,5 +237,28 @@ impl InvalidInput {
             field: field.into(),
             reason: reason.into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literal_names_and_path_are_borrowed_until_a_path_param_fills_the_path() {
+        let mut p = Params::new("companies/{company_id}/connections/");
+        p.push(ParamLocation::Body, "name", FormValue::from("a"));
+        p.push(
+            ParamLocation::Query,
+            String::from("limit"),
+            FormValue::Int(5),
+        );
+        p.push(ParamLocation::Body, "skipped", FormValue::Null);
+        assert!(matches!(p.path, Cow::Borrowed(_)));
+        assert!(matches!(p.body[0].0, Cow::Borrowed("name")));
+        assert!(matches!(&p.query[0].0, Cow::Owned(n) if n == "limit"));
+        assert_eq!(p.body.len(), 1);
+        p.push(ParamLocation::Path, "company_id", FormValue::from("a b/1"));
+        assert_eq!(p.path, "companies/a%20b%2F1/connections/");
     }
 }

@@ -525,7 +525,7 @@ fn write_scalar(out: &mut Vec<u8>, value: &FormValue, urlencoded: bool) {
 /// ];
 /// assert_eq!(http_build_query(&params), "q=a+b&ids%5B0%5D=1&ids%5B1%5D=2");
 /// ```
-pub fn http_build_query(params: &[(String, FormValue)]) -> String {
+pub fn http_build_query<K: AsRef<str>>(params: &[(K, FormValue)]) -> String {
     let mut out = String::new();
     http_build_query_into(&mut out, params);
     out
@@ -536,14 +536,18 @@ pub fn http_build_query(params: &[(String, FormValue)]) -> String {
 /// `&` is written only between pairs this call emits, so `out` may already hold a prefix
 /// such as `https://host/path?`. The only allocation besides `out`'s growth is one key
 /// buffer, and only when a nested list or map is present.
-pub fn http_build_query_into(out: &mut String, params: &[(String, FormValue)]) {
+pub fn http_build_query_into<K: AsRef<str>>(out: &mut String, params: &[(K, FormValue)]) {
     with_bytes(out, |out| {
         let start = out.len();
         // Room for the usual case (short names, values that grow by a third when encoded).
-        let estimate: usize = params.iter().map(|(n, v)| n.len() + 2 + value_len(v)).sum();
+        let estimate: usize = params
+            .iter()
+            .map(|(n, v)| n.as_ref().len() + 2 + value_len(v))
+            .sum();
         out.reserve(estimate + estimate / 2);
         let mut key = Vec::new();
         for (name, value) in params {
+            let name = name.as_ref();
             match value {
                 FormValue::Null => {}
                 FormValue::List(_) | FormValue::Map(_) => {

@@ -232,10 +232,7 @@ fn render_method(o: &mut String, service: &Service, m: &Method) {
     line(o, "}");
     line(o, "");
     line(o, "fn params(&self) -> Params {");
-    line(
-        o,
-        "let mut p = Params { path: Self::INFO.path.to_owned(), ..Params::default() };",
-    );
+    line(o, "let mut p = Params::new(Self::INFO.path);");
     for f in &m.fixed {
         line(
             o,
