@@ -592,8 +592,8 @@ impl Client {
         let body = (!params.body.is_empty()
             || matches!(method, Method::POST | Method::PUT | Method::PATCH))
         .then(|| {
-            let members = params.body.iter();
-            FormValue::Map(members.map(|(n, v)| (n.to_string(), v.clone())).collect()).to_json()
+            let members = params.body.into_iter();
+            FormValue::Map(members.map(|(n, v)| (n.into_owned(), v)).collect()).to_json()
         });
         self.http_request(
             &R::INFO,

@@ -39,7 +39,7 @@ pub struct HttpRequest {
 /// bytes a header cannot hold: the texts are the crates' own literals, never input).
 ///
 /// Checking `application/x-www-form-urlencoded` byte by byte, as `from_static` does at run time,
-/// cost more than the rest of setting the header on every call.
+/// was about half the cost of setting the header, on every call (callgrind).
 fn media_type(text: &'static str) -> HeaderValue {
     // Consts of a type with an atomic inside are fine here: each use makes a fresh value.
     #[allow(clippy::declare_interior_mutable_const)]
