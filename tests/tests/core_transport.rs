@@ -42,6 +42,31 @@ async fn body_over_the_cap_is_an_error_not_an_allocation() {
     assert_eq!(ok.body.len(), 10_000);
 }
 
+/// The answer's status, headers (taken after the body is read) and body all come back.
+#[tokio::test]
+async fn the_answer_comes_back_whole() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(503)
+                .insert_header("retry-after", "7")
+                .insert_header("x-request-id", "abc-1")
+                .set_body_string("busy"),
+        )
+        .mount(&server)
+        .await;
+    let t = ReqwestTransport::new().expect("transport");
+    let r = t.send(req(server.uri(), true)).await.expect("an answer");
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        r.headers.get("x-request-id").map(|v| v.as_bytes()),
+        Some(&b"abc-1"[..])
+    );
+    assert_eq!(r.retry_after(), Some(Duration::from_secs(7)));
+    assert_eq!(&r.body[..], b"busy");
+    assert_eq!(r.attempts, 1);
+}
+
 #[tokio::test]
 async fn slow_headers_time_out() {
     let server = MockServer::start().await;
