@@ -1,4 +1,4 @@
-//! The XML answer of the management API, decoded in one pass over quick-xml events.
+//! The XML answer of the management API, decoded in one pass over the tokens of [`lex`].
 //!
 //! No DOM is built: the reader walks `<response>` once, keeps the `<status>` block and the
 //! pagination block, and hands every `<rowN>` of `<data>` to the row type's [`FromRow`] as a list
@@ -12,13 +12,14 @@
 //! `<status>` with `<code>`, `<error>`, `<parameter>`, `<value>`; partial success (`<code>0` plus
 //! `<message>`); upload `<result><value>`. Strict: malformed XML, a missing `<response>` or
 //! `<status><code>`, a non-integer code, unknown entities, or nesting deeper than 32 levels are
-//! errors. Unknown elements are skipped. Element names are matched as written, prefix included
-//! (the API uses no XML namespaces).
+//! errors, and so is a `<!DOCTYPE>`. Unknown elements are skipped. Element names are matched as
+//! written, prefix included (the API uses no XML namespaces).
 
 use std::borrow::Cow;
 
-use quick_xml::Reader;
-use quick_xml::events::{BytesStart, Event};
+mod lex;
+
+use lex::{Lexer, Token as Event};
 
 /// The deepest element nesting accepted.
 const MAX_DEPTH: usize = 32;
@@ -142,37 +143,14 @@ fn err<T>(msg: impl Into<String>) -> Result<T, XmlError> {
 }
 
 struct Cursor<'a> {
-    reader: Reader<&'a [u8]>,
-    input: &'a str,
+    lexer: Lexer<'a>,
 }
 
 impl<'a> Cursor<'a> {
     fn next(&mut self) -> Result<Event<'a>, XmlError> {
-        self.reader.read_event().map_err(|e| {
-            XmlError(format!(
-                "malformed XML at byte {}: {e}",
-                self.reader.error_position()
-            ))
-        })
-    }
-
-    /// A name borrowed from the input for the whole decode.
-    fn name_of(&self, start: &BytesStart<'a>) -> &'a str {
-        // The qualified name as written: ADFOX uses no namespaces, and `name()` needs no search
-        // for a prefix (it is most of this function's cost on a 1000-row page).
-        let name = start.name();
-        let name: &str = name.as_ref();
-        // `name` points into `input` for a slice reader; find it there to get the input lifetime.
-        let base = self.input.as_ptr() as usize;
-        let at = name.as_ptr() as usize;
-        if at >= base && at + name.len() <= base + self.input.len() {
-            let off = at - base;
-            if let Some(s) = self.input.get(off..off + name.len()) {
-                return s;
-            }
-        }
-        // Unreachable for a slice reader; fall back to a leaked-free static marker.
-        "?"
+        self.lexer
+            .next()
+            .map_err(|e| XmlError(format!("malformed XML at byte {}: {}", e.at, e.what)))
     }
 
     /// Reads the content of an element whose start was just read, up to its end: text, or
@@ -184,11 +162,11 @@ impl<'a> Cursor<'a> {
         // The common shape first: one text event (or none), then the end.
         let mut text: Option<Cow<'a, str>> = None;
         let mut pending = match self.next()? {
-            Event::End(_) => return Ok(FieldRef::Text(Cow::Borrowed(""))),
+            Event::End => return Ok(FieldRef::Text(Cow::Borrowed(""))),
             Event::Text(t) => match self.next()? {
-                Event::End(_) => return Ok(FieldRef::Text(t.into_inner())),
+                Event::End => return Ok(FieldRef::Text(Cow::Borrowed(t))),
                 other => {
-                    text = Some(t.into_inner());
+                    text = Some(Cow::Borrowed(t));
                     Some(other)
                 }
             },
@@ -201,25 +179,22 @@ impl<'a> Cursor<'a> {
                 None => self.next()?,
             };
             match event {
-                Event::Text(t) => append(&mut text, t.into_inner()),
-                Event::CData(c) => append(&mut text, c.into_inner()),
-                Event::GeneralRef(r) => {
-                    let ch = resolve_ref(&r)?;
+                Event::Text(t) => append(&mut text, Cow::Borrowed(t)),
+                Event::CData(c) => append(&mut text, Cow::Borrowed(c)),
+                Event::Ref(ch) => {
                     let mut buf = [0u8; 4];
                     append(&mut text, Cow::Owned(ch.encode_utf8(&mut buf).to_owned()));
                 }
-                Event::Start(s) => {
-                    let name = self.name_of(&s);
+                Event::Start(name) => {
                     let value = self.field(depth + 1)?;
                     children.push((name, value));
                 }
-                Event::Empty(s) => {
-                    let name = self.name_of(&s);
+                Event::Empty(name) => {
                     children.push((name, FieldRef::Text(Cow::Borrowed(""))));
                 }
-                Event::End(_) => break,
+                Event::End => break,
                 Event::Eof => return err("unexpected end of the document"),
-                Event::Comment(_) | Event::PI(_) | Event::Decl(_) | Event::DocType(_) => {}
+                Event::Comment | Event::Pi | Event::Decl => {}
             }
         }
         if children.is_empty() {
@@ -259,24 +234,6 @@ fn append<'a>(text: &mut Option<Cow<'a, str>>, more: Cow<'a, str>) {
     }
 }
 
-fn resolve_ref(r: &quick_xml::events::BytesRef<'_>) -> Result<char, XmlError> {
-    if r.is_char_ref() {
-        return match r.resolve_char_ref() {
-            Ok(Some(c)) => Ok(c),
-            _ => err("invalid character reference"),
-        };
-    }
-    let name = r.clone().into_inner();
-    match name.as_ref() {
-        "amp" => Ok('&'),
-        "lt" => Ok('<'),
-        "gt" => Ok('>'),
-        "quot" => Ok('"'),
-        "apos" => Ok('\''),
-        other => err(format!("unknown entity &{other};")),
-    }
-}
-
 /// `row0`, `row17`: the names of list items.
 pub fn is_row_name(name: &str) -> bool {
     name.len() > 3 && name.starts_with("row") && name[3..].bytes().all(|b| b.is_ascii_digit())
@@ -302,24 +259,20 @@ fn opt(text: Cow<'_, str>) -> Option<String> {
 
 /// Decodes a `<response>` document, rows as `T`.
 pub fn decode<T: FromRow>(input: &str) -> Result<Document<T>, XmlError> {
-    let mut reader = Reader::from_str(input);
-    let config = reader.config_mut();
-    config.check_end_names = true;
-    let mut c = Cursor { reader, input };
+    let mut c = Cursor {
+        lexer: Lexer::new(input),
+    };
     // Find <response>.
     loop {
         match c.next()? {
-            Event::Start(s) if s.name().as_ref() == "response" => break,
-            Event::Empty(s) if s.name().as_ref() == "response" => {
+            Event::Start("response") => break,
+            Event::Empty("response") => {
                 return err("<response> is empty: no <status>");
             }
-            Event::Start(s) | Event::Empty(s) => {
-                let name = s.name();
-                let name: &str = name.as_ref();
+            Event::Start(name) | Event::Empty(name) => {
                 return err(format!("expected <response>, found <{name}>"));
             }
-            Event::Text(_) | Event::Comment(_) | Event::PI(_) | Event::Decl(_) => {}
-            Event::DocType(_) => {}
+            Event::Text(_) | Event::Comment | Event::Pi | Event::Decl => {}
             Event::Eof => return err("no <response> element"),
             _ => return err("unexpected content before <response>"),
         }
@@ -334,7 +287,7 @@ pub fn decode<T: FromRow>(input: &str) -> Result<Document<T>, XmlError> {
     let mut code_seen = false;
     loop {
         match c.next()? {
-            Event::Start(s) => match s.name().as_ref() {
+            Event::Start(name) => match name {
                 "status" => code_seen |= read_status(&mut c, &mut doc.status)?,
                 "result" => {
                     doc.has_result = true;
@@ -342,8 +295,8 @@ pub fn decode<T: FromRow>(input: &str) -> Result<Document<T>, XmlError> {
                 }
                 _ => c.skip(2)?,
             },
-            Event::Empty(s) if s.name().as_ref() == "result" => doc.has_result = true,
-            Event::End(_) => break,
+            Event::Empty("result") => doc.has_result = true,
+            Event::End => break,
             Event::Eof => return err("unexpected end of the document inside <response>"),
             _ => {}
         }
@@ -355,8 +308,8 @@ pub fn decode<T: FromRow>(input: &str) -> Result<Document<T>, XmlError> {
     loop {
         match c.next()? {
             Event::Eof => break,
-            Event::Text(t) if t.as_ref().trim().is_empty() => {}
-            Event::Comment(_) | Event::PI(_) => {}
+            Event::Text(t) if t.trim().is_empty() => {}
+            Event::Comment | Event::Pi => {}
             _ => return err("content after </response>"),
         }
     }
@@ -367,8 +320,7 @@ fn read_status(c: &mut Cursor<'_>, status: &mut Status) -> Result<bool, XmlError
     let mut code_seen = false;
     loop {
         match c.next()? {
-            Event::Start(s) => {
-                let name = c.name_of(&s);
+            Event::Start(name) => {
                 let text = c.text(3, name)?;
                 match name {
                     "code" => {
@@ -395,7 +347,7 @@ fn read_status(c: &mut Cursor<'_>, status: &mut Status) -> Result<bool, XmlError
                     _ => {}
                 }
             }
-            Event::End(_) => return Ok(code_seen),
+            Event::End => return Ok(code_seen),
             Event::Eof => return err("unexpected end inside <status>"),
             _ => {}
         }
@@ -405,8 +357,7 @@ fn read_status(c: &mut Cursor<'_>, status: &mut Status) -> Result<bool, XmlError
 fn read_result<T: FromRow>(c: &mut Cursor<'_>, doc: &mut Document<T>) -> Result<(), XmlError> {
     loop {
         match c.next()? {
-            Event::Start(s) => {
-                let name = c.name_of(&s);
+            Event::Start(name) => {
                 match name {
                     "data" => {
                         // `<rows>` comes before `<data>`: room for the page at once, instead of
@@ -435,7 +386,7 @@ fn read_result<T: FromRow>(c: &mut Cursor<'_>, doc: &mut Document<T>) -> Result<
                 }
             }
             Event::Empty(_) => {}
-            Event::End(_) => return Ok(()),
+            Event::End => return Ok(()),
             Event::Eof => return err("unexpected end inside <result>"),
             _ => {}
         }
@@ -445,8 +396,7 @@ fn read_result<T: FromRow>(c: &mut Cursor<'_>, doc: &mut Document<T>) -> Result<
 fn read_links(c: &mut Cursor<'_>, p: &mut Pagination) -> Result<(), XmlError> {
     loop {
         match c.next()? {
-            Event::Start(s) => {
-                let name = c.name_of(&s);
+            Event::Start(name) => {
                 let text = opt(c.text(4, name)?);
                 match name {
                     "first" => p.first = text,
@@ -456,7 +406,7 @@ fn read_links(c: &mut Cursor<'_>, p: &mut Pagination) -> Result<(), XmlError> {
                     _ => {}
                 }
             }
-            Event::End(_) => return Ok(()),
+            Event::End => return Ok(()),
             Event::Eof => return err("unexpected end inside <links>"),
             _ => {}
         }
@@ -467,24 +417,21 @@ fn read_data<T: FromRow>(c: &mut Cursor<'_>, rows: &mut Vec<T>) -> Result<(), Xm
     let mut fields: Vec<(&str, FieldRef<'_>)> = Vec::with_capacity(32);
     loop {
         match c.next()? {
-            Event::Start(s) => {
-                let row_name = c.name_of(&s);
+            Event::Start(row_name) => {
                 fields.clear();
                 loop {
                     match c.next()? {
-                        Event::Start(f) => {
-                            let name = c.name_of(&f);
+                        Event::Start(name) => {
                             let value = c.field(6)?;
                             fields.push((name, value));
                         }
-                        Event::Empty(f) => {
-                            let name = c.name_of(&f);
+                        Event::Empty(name) => {
                             fields.push((name, FieldRef::Text(Cow::Borrowed(""))));
                         }
-                        Event::End(_) => break,
+                        Event::End => break,
                         Event::Eof => return err("unexpected end inside a row"),
-                        Event::Text(t) if t.as_ref().trim().is_empty() => {}
-                        Event::Text(_) | Event::CData(_) | Event::GeneralRef(_) => {
+                        Event::Text(t) if t.trim().is_empty() => {}
+                        Event::Text(_) | Event::CData(_) | Event::Ref(_) => {
                             return err(format!("<{row_name}> holds text instead of fields"));
                         }
                         _ => {}
@@ -500,7 +447,7 @@ fn read_data<T: FromRow>(c: &mut Cursor<'_>, rows: &mut Vec<T>) -> Result<(), Xm
                     .map_err(|e| XmlError(format!("row {}: {e}", rows.len())))?;
                 rows.push(row);
             }
-            Event::End(_) => return Ok(()),
+            Event::End => return Ok(()),
             Event::Eof => return err("unexpected end inside <data>"),
             _ => {}
         }
