@@ -11,7 +11,7 @@
 //! - `sandbox [--flights N] [--page-latency-ms N]`: th-sandbox on a free port;
 //! - `rss-inflight PORT N`, `rss-adfox-stream URL ROWS`: the RSS measurements.
 //!
-//! And two for people: `pair A B [ROUNDS] [CONCURRENCY]` times two TargetHunter sides back to
+//! And two for people: `pair A B [ROUNDS] [CONCURRENCY] [SESSIONS]` times two TargetHunter sides back to
 //! back round by round and prints the median of B ÷ A; `profile SIDE N [CONCURRENCY]` runs only
 //! one side's calls (the sides are listed in the README and in `overhead::side_named`),
 //! `profile justclick-sign N` only the building and signing (`justclick-sign-body N`
@@ -211,8 +211,9 @@ async fn main() -> ExitCode {
                 let b: String = arg(&args, 2, "side B")?;
                 let rounds = args.get(3).and_then(|v| v.parse().ok()).unwrap_or(31);
                 let concurrency = args.get(4).and_then(|v| v.parse().ok()).unwrap_or(64);
+                let sessions = args.get(5).and_then(|v| v.parse().ok()).unwrap_or(1);
                 let server = spawn_server(0).await?;
-                overhead::pair(server.port()?, &a, &b, rounds, concurrency).await
+                overhead::pair(server.port()?, &a, &b, rounds, concurrency, sessions).await
             };
             return print_line(result.await);
         }

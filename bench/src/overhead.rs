@@ -17,7 +17,10 @@
 //!   against a raw side that only reads the bytes, measured in the same rounds;
 //! - with 64 in flight, each side's 64 workers are spawned tasks, shared by the runtime's
 //!   threads as in a server; the note adds both sides with all 64 in the benchmark's own task,
-//!   where one thread does every call's client-side work and its CPU per call sets the pace.
+//!   where one thread does every call's client-side work and its CPU per call sets the pace;
+//! - every arm has its own client and pool, made anew in each of several sessions, and a
+//!   control (a second raw client) is paired with the raw side in the same rounds: its ratio in
+//!   the note is the measurement's resolution.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -38,7 +41,9 @@ const SDK_USER_AGENT: &str = concat!("th-rust-sdk/", env!("CARGO_PKG_VERSION"));
 /// How much work each metric does.
 #[derive(Debug, Clone, Copy)]
 pub struct Sizes {
-    /// Interleaved rounds (each: one batch per side).
+    /// Sessions: each makes fresh clients (fresh pools and connections) for every side.
+    pub sessions: usize,
+    /// Interleaved rounds in each session (each: one batch per side).
     pub rounds: usize,
     /// Calls per batch.
     pub calls: usize,
@@ -359,54 +364,81 @@ pub async fn same_bytes() -> Result<usize, String> {
 /// prebuilt body, medians of the raw side reading bytes only and with reqwest's own timeout,
 /// and, with more than one call in flight, both sides run in one task.
 pub async fn ratio(port: u16, sizes: Sizes, concurrency: usize) -> Result<(f64, String), String> {
-    let raw = Arc::new(Raw::new(port)?);
-    let sdk = Side::Sdk(sdk(port)?);
-    // 0-2 are timed in every round next to each other; the rest for the note.
-    let mut arms = vec![
-        (sdk.clone(), Workers::Tasks),
-        (Side::Raw(Arc::clone(&raw)), Workers::Tasks),
-        (Side::RawPrebuilt(Arc::clone(&raw)), Workers::Tasks),
-        (Side::RawBytes(Arc::clone(&raw)), Workers::Tasks),
-        (Side::RawTimeout(Arc::clone(&raw)), Workers::Tasks),
-    ];
-    if concurrency > 1 {
-        arms.push((sdk, Workers::OneTask));
-        arms.push((Side::Raw(raw), Workers::OneTask));
-    }
-    let warm = sizes.calls / 2 + concurrency;
-    // Warm up every arm (connections, allocator, lazy statics).
-    for (side, workers) in &arms {
-        batch(warm, concurrency, side, *workers).await?;
-    }
-    let mut times: Vec<Vec<Duration>> = vec![Vec::new(); arms.len()];
-    // The headline times the SDK and the raw side back to back in every round (in turn which
-    // goes first) and takes the median of the rounds' ratios: a slow spell of the shared machine
-    // that lasts longer than a round hits both sides of that round alike.
-    let (mut paired, mut paired_prebuilt) = (Vec::new(), Vec::new());
-    for round in 0..sizes.rounds {
-        batches_in_turn(
-            round,
-            &[0, 1, 2],
-            &arms,
-            sizes.calls,
-            concurrency,
-            &mut times,
-        )
-        .await?;
-        if let (Some(sdk), Some(raw), Some(prebuilt)) =
-            (times[0].last(), times[1].last(), times[2].last())
-        {
-            paired.push(sdk.as_secs_f64() / raw.as_secs_f64());
-            paired_prebuilt.push(sdk.as_secs_f64() / prebuilt.as_secs_f64());
+    let arm_count = if concurrency > 1 { 8 } else { 6 };
+    let mut times: Vec<Vec<Duration>> = vec![Vec::new(); arm_count];
+    let (mut paired, mut paired_prebuilt, mut control) = (Vec::new(), Vec::new(), Vec::new());
+    let mut session_medians = Vec::with_capacity(sizes.sessions);
+    // Every session builds every side anew. Within one set of clients the ratio of two
+    // identical raw clients sat anywhere from 0.70 to 1.10 for a whole session (how their
+    // connections fell on the client's and the server's threads lasts as long as the
+    // connections), so one set of clients for the whole run biased the headline by a few
+    // per cent either way; the median over rounds of many sessions averages that out.
+    for session in 0..sizes.sessions {
+        // Every arm has a client (and so a pool of connections) of its own: an arm whose batch
+        // follows one on the same pool found that pool's connections and their server tasks
+        // warm, which made a raw side sharing its pool with the note's raw arms look 3-4 %
+        // faster at 64 in flight than a second raw client timed in the same rounds.
+        let raw = || Raw::new(port).map(Arc::new);
+        // 0-3 are timed in every round next to each other; the rest for the note. 3 is the
+        // control: a second raw client, as like the first as two clients can be.
+        let mut arms = vec![
+            (Side::Sdk(sdk(port)?), Workers::Tasks),
+            (Side::Raw(raw()?), Workers::Tasks),
+            (Side::RawPrebuilt(raw()?), Workers::Tasks),
+            (Side::Raw(raw()?), Workers::Tasks),
+            (Side::RawBytes(raw()?), Workers::Tasks),
+            (Side::RawTimeout(raw()?), Workers::Tasks),
+        ];
+        if concurrency > 1 {
+            arms.push((Side::Sdk(sdk(port)?), Workers::OneTask));
+            arms.push((Side::Raw(raw()?), Workers::OneTask));
         }
-        // The other arms, for the note, rotating which goes first.
-        let rest = arms.len() - 3;
-        for k in 0..rest {
-            let i = 3 + (round + k) % rest;
-            let (side, workers) = &arms[i];
-            times[i].push(batch(sizes.calls, concurrency, side, *workers).await?);
+        // Warm up every arm (connections, allocator, lazy statics).
+        let warm = sizes.calls / 2 + concurrency;
+        for (side, workers) in &arms {
+            batch(warm, concurrency, side, *workers).await?;
         }
+        // The headline times the SDK and the raw side back to back in every round (in turn
+        // which goes first) and takes the median of the rounds' ratios: a slow spell of the
+        // shared machine that lasts longer than a round hits both sides of that round alike.
+        let mut these = Vec::with_capacity(sizes.rounds);
+        for r in 0..sizes.rounds {
+            let round = session * sizes.rounds + r;
+            batches_in_turn(
+                round,
+                &[0, 1, 2, 3],
+                &arms,
+                sizes.calls,
+                concurrency,
+                &mut times,
+            )
+            .await?;
+            if let (Some(sdk), Some(raw), Some(prebuilt), Some(second)) = (
+                times[0].last(),
+                times[1].last(),
+                times[2].last(),
+                times[3].last(),
+            ) {
+                these.push(sdk.as_secs_f64() / raw.as_secs_f64());
+                paired_prebuilt.push(sdk.as_secs_f64() / prebuilt.as_secs_f64());
+                control.push(second.as_secs_f64() / raw.as_secs_f64());
+            }
+            // The other arms, for the note, rotating which goes first.
+            let rest = arms.len() - 4;
+            for k in 0..rest {
+                let i = 4 + (round + k) % rest;
+                let (side, workers) = &arms[i];
+                times[i].push(batch(sizes.calls, concurrency, side, *workers).await?);
+            }
+        }
+        paired.extend_from_slice(&these);
+        session_medians.push(util::median_f64(these));
     }
+    session_medians.sort_by(f64::total_cmp);
+    let spread = match (session_medians.first(), session_medians.last()) {
+        (Some(lo), Some(hi)) => format!("{lo:.3}-{hi:.3}"),
+        _ => "-".into(),
+    };
     let headline = util::median_f64(paired);
     let medians: Vec<f64> = times
         .into_iter()
@@ -416,29 +448,34 @@ pub async fn ratio(port: u16, sizes: Sizes, concurrency: usize) -> Result<(f64, 
         |i: usize| medians.get(i).copied().unwrap_or(f64::NAN) * 1e6 / sizes.calls as f64;
     let over = |a: usize, b: usize| per_call(a) / per_call(b);
     let mut note = format!(
-        "median of {} rounds' SDK/raw ratios, {} calls a side a round, the raw side serializing \
+        "median of {} rounds' SDK/raw ratios ({} sessions of fresh clients, {} rounds each; \
+         session medians {spread}; the control, a second raw client / raw, paired the same \
+         way: {:.3}), {} calls a side a round, the raw side serializing \
          each body with serde: SDK {:.1} us/call, raw {:.1} us/call (medians); vs the raw side \
          sending one prebuilt body ({:.1} us/call), paired the same way: {:.3}; medians vs raw \
          with the prebuilt body reading the bytes only ({:.1} us/call): {:.3}, vs raw with \
          reqwest's own 30 s timeout ({:.1} us/call): {:.3}",
+        sizes.sessions * sizes.rounds,
+        sizes.sessions,
         sizes.rounds,
+        util::median_f64(control),
         sizes.calls,
         per_call(0),
         per_call(1),
         per_call(2),
         util::median_f64(paired_prebuilt),
-        per_call(3),
-        over(0, 3),
         per_call(4),
         over(0, 4),
+        per_call(5),
+        over(0, 5),
     );
     if concurrency > 1 {
         note.push_str(&format!(
             "; {concurrency} spawned tasks; all in one task instead (join_all: one thread does \
              every call's client-side work): SDK {:.1} us/call, raw {:.1} us/call, {:.3}",
-            per_call(5),
             per_call(6),
-            over(5, 6)
+            per_call(7),
+            over(6, 7)
         ));
     }
     Ok((headline, note))
@@ -496,12 +533,14 @@ async fn rss_inflight(port: u16, n: usize) -> Result<(f64, String), String> {
 pub async fn metrics(quick: bool, fast: u16, holding: u16) -> Vec<Metric> {
     let sizes = if quick {
         Sizes {
-            rounds: 9,
+            sessions: 5,
+            rounds: 2,
             calls: 200,
         }
     } else {
         Sizes {
-            rounds: 31,
+            sessions: 4,
+            rounds: 8,
             calls: 500,
         }
     };
@@ -597,26 +636,38 @@ pub async fn pair(
     b: &str,
     rounds: usize,
     concurrency: usize,
+    sessions: usize,
 ) -> Result<String, String> {
-    let arms = [
-        (side_named(port, a)?, Workers::Tasks),
-        (side_named(port, b)?, Workers::Tasks),
-    ];
     let calls = 1000;
-    for (side, workers) in &arms {
-        batch(calls, concurrency, side, *workers).await?;
-    }
-    let mut times = vec![Vec::new(); arms.len()];
+    let sessions = sessions.clamp(1, rounds.max(1));
     let mut ratios = Vec::with_capacity(rounds);
-    for round in 0..rounds {
-        batches_in_turn(round, &[0, 1], &arms, calls, concurrency, &mut times).await?;
-        if let (Some(a), Some(b)) = (times[0].last(), times[1].last()) {
-            ratios.push(b.as_secs_f64() / a.as_secs_f64());
+    let mut session_medians = Vec::with_capacity(sessions);
+    for session in 0..sessions {
+        // Fresh clients (and so fresh connections) each session.
+        let arms = [
+            (side_named(port, a)?, Workers::Tasks),
+            (side_named(port, b)?, Workers::Tasks),
+        ];
+        for (side, workers) in &arms {
+            batch(calls, concurrency, side, *workers).await?;
         }
+        let mut times = vec![Vec::new(); arms.len()];
+        let mut these = Vec::new();
+        let n = rounds / sessions + usize::from(session < rounds % sessions);
+        for round in 0..n {
+            batches_in_turn(round, &[0, 1], &arms, calls, concurrency, &mut times).await?;
+            if let (Some(a), Some(b)) = (times[0].last(), times[1].last()) {
+                these.push(b.as_secs_f64() / a.as_secs_f64());
+            }
+        }
+        ratios.extend_from_slice(&these);
+        session_medians.push(util::median_f64(these));
     }
+    let shown: Vec<String> = session_medians.iter().map(|m| format!("{m:.3}")).collect();
     Ok(format!(
-        "{b} / {a}: {:.3} (median of {rounds} rounds, {calls} calls a side, {concurrency} at a \
-         time)",
-        util::median_f64(ratios)
+        "{b} / {a}: {:.3} (median of {rounds} rounds in {sessions} sessions of fresh clients, \
+         {calls} calls a side, {concurrency} at a time; session medians {})",
+        util::median_f64(ratios),
+        shown.join(" ")
     ))
 }
