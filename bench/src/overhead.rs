@@ -364,8 +364,7 @@ pub async fn same_bytes() -> Result<usize, String> {
 /// prebuilt body, medians of the raw side reading bytes only and with reqwest's own timeout,
 /// and, with more than one call in flight, both sides run in one task.
 pub async fn ratio(port: u16, sizes: Sizes, concurrency: usize) -> Result<(f64, String), String> {
-    let arm_count = if concurrency > 1 { 8 } else { 6 };
-    let mut times: Vec<Vec<Duration>> = vec![Vec::new(); arm_count];
+    let mut times: Vec<Vec<Duration>> = Vec::new();
     let (mut paired, mut paired_prebuilt, mut control) = (Vec::new(), Vec::new(), Vec::new());
     let mut session_medians = Vec::with_capacity(sizes.sessions);
     // Every session builds every side anew. Within one set of clients the ratio of two
@@ -393,6 +392,7 @@ pub async fn ratio(port: u16, sizes: Sizes, concurrency: usize) -> Result<(f64, 
             arms.push((Side::Sdk(sdk(port)?), Workers::OneTask));
             arms.push((Side::Raw(raw()?), Workers::OneTask));
         }
+        times.resize_with(arms.len(), Vec::new);
         // Warm up every arm (connections, allocator, lazy statics).
         let warm = sizes.calls / 2 + concurrency;
         for (side, workers) in &arms {
