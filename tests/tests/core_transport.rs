@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use http::{Method, StatusCode};
 use th_core::{
-    ClientOptions, HttpRequest, HttpResponse, ManualClock, MockTransport, RateLimit,
-    ReqwestTransport, Retry, RetryPolicy, Throttle, Trace, Transport, TransportError,
+    ClientOptions, HttpRequest, HttpResponse, HyperTransport, ManualClock, MockTransport,
+    RateLimit, Retry, RetryPolicy, Throttle, Trace, Transport, TransportBuilder, TransportError,
 };
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -18,6 +18,21 @@ fn req(url: String, idempotent: bool) -> HttpRequest {
         .operation("test", "op")
 }
 
+/// Both transports with the same settings: the default `HyperTransport`, then
+/// `ReqwestTransport`; each test of the contract runs on both.
+fn both(settings: TransportBuilder) -> [(&'static str, Arc<dyn Transport>); 2] {
+    [
+        (
+            "hyper",
+            Arc::new(settings.clone().build_hyper().expect("hyper transport")),
+        ),
+        (
+            "reqwest",
+            Arc::new(settings.build().expect("reqwest transport")),
+        ),
+    ]
+}
+
 #[tokio::test]
 async fn body_over_the_cap_is_an_error_not_an_allocation() {
     let server = MockServer::start().await;
@@ -25,21 +40,17 @@ async fn body_over_the_cap_is_an_error_not_an_allocation() {
         .respond_with(ResponseTemplate::new(200).set_body_bytes(vec![b'a'; 10_000]))
         .mount(&server)
         .await;
-    let t = ReqwestTransport::builder()
-        .max_body_bytes(4096)
-        .build()
-        .expect("transport");
-    let err = t.send(req(server.uri(), true)).await.unwrap_err();
-    assert_eq!(err, TransportError::BodyTooLarge { limit: 4096 });
-    let t = ReqwestTransport::builder()
-        .max_body_bytes(10_000)
-        .build()
-        .expect("transport");
-    let ok = t
-        .send(req(server.uri(), true))
-        .await
-        .expect("at the cap is fine");
-    assert_eq!(ok.body.len(), 10_000);
+    for (name, t) in both(TransportBuilder::default().max_body_bytes(4096)) {
+        let err = t.send(req(server.uri(), true)).await.unwrap_err();
+        assert_eq!(err, TransportError::BodyTooLarge { limit: 4096 }, "{name}");
+    }
+    for (name, t) in both(TransportBuilder::default().max_body_bytes(10_000)) {
+        let ok = t
+            .send(req(server.uri(), true))
+            .await
+            .expect("at the cap is fine");
+        assert_eq!(ok.body.len(), 10_000, "{name}");
+    }
 }
 
 /// The answer's status, headers (taken after the body is read) and body all come back.
@@ -55,16 +66,18 @@ async fn the_answer_comes_back_whole() {
         )
         .mount(&server)
         .await;
-    let t = ReqwestTransport::new().expect("transport");
-    let r = t.send(req(server.uri(), true)).await.expect("an answer");
-    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(
-        r.headers.get("x-request-id").map(|v| v.as_bytes()),
-        Some(&b"abc-1"[..])
-    );
-    assert_eq!(r.retry_after(), Some(Duration::from_secs(7)));
-    assert_eq!(&r.body[..], b"busy");
-    assert_eq!(r.attempts, 1);
+    for (name, t) in both(TransportBuilder::default()) {
+        let r = t.send(req(server.uri(), true)).await.expect("an answer");
+        assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{name}");
+        assert_eq!(
+            r.headers.get("x-request-id").map(|v| v.as_bytes()),
+            Some(&b"abc-1"[..]),
+            "{name}"
+        );
+        assert_eq!(r.retry_after(), Some(Duration::from_secs(7)), "{name}");
+        assert_eq!(&r.body[..], b"busy", "{name}");
+        assert_eq!(r.attempts, 1, "{name}");
+    }
 }
 
 #[tokio::test]
@@ -74,12 +87,10 @@ async fn slow_headers_time_out() {
         .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(5)))
         .mount(&server)
         .await;
-    let t = ReqwestTransport::builder()
-        .attempt_timeout(Duration::from_millis(200))
-        .build()
-        .expect("transport");
-    let err = t.send(req(server.uri(), true)).await.unwrap_err();
-    assert!(matches!(err, TransportError::Timeout(_)), "{err:?}");
+    for (name, t) in both(TransportBuilder::default().attempt_timeout(Duration::from_millis(200))) {
+        let err = t.send(req(server.uri(), true)).await.unwrap_err();
+        assert!(matches!(err, TransportError::Timeout(_)), "{name}: {err:?}");
+    }
 }
 
 #[tokio::test]
@@ -92,16 +103,22 @@ async fn redirects_are_never_followed() {
         )
         .mount(&server)
         .await;
-    let t = ReqwestTransport::new().expect("transport");
-    let err = t.send(req(server.uri(), true)).await.unwrap_err();
-    assert_eq!(
-        err,
-        TransportError::Redirect {
-            status: 302,
-            location: "http://evil.example/steal".into()
-        }
-    );
-    assert_eq!(server.received_requests().await.map(|r| r.len()), Some(1));
+    for (i, (name, t)) in both(TransportBuilder::default()).into_iter().enumerate() {
+        let err = t.send(req(server.uri(), true)).await.unwrap_err();
+        assert_eq!(
+            err,
+            TransportError::Redirect {
+                status: 302,
+                location: "http://evil.example/steal".into()
+            },
+            "{name}"
+        );
+        assert_eq!(
+            server.received_requests().await.map(|r| r.len()),
+            Some(i + 1),
+            "{name}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -110,16 +127,18 @@ async fn connect_errors_never_show_the_query() {
         .and_then(|l| l.local_addr())
         .expect("port")
         .port();
-    let t = ReqwestTransport::new().expect("transport");
-    let err = t
-        .send(req(
-            format!("http://127.0.0.1:{port}/api?api_key=SECRET123"),
-            true,
-        ))
-        .await
-        .unwrap_err();
-    assert!(matches!(err, TransportError::Connect(_)), "{err:?}");
-    assert!(!format!("{err} {err:?}").contains("SECRET123"));
+    for (name, t) in both(TransportBuilder::default()) {
+        let err = t
+            .send(req(
+                format!("http://127.0.0.1:{port}/api?api_key=SECRET123"),
+                true,
+            ))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, TransportError::Connect(_)), "{name}: {err:?}");
+        assert!(err.never_sent(), "{name}");
+        assert!(!format!("{err} {err:?}").contains("SECRET123"), "{name}");
+    }
 }
 
 #[tokio::test]
@@ -337,4 +356,157 @@ async fn mock_without_a_queued_response_says_which_request() {
         err.to_string().contains("POST http://x/api/vars/get"),
         "{err}"
     );
+}
+
+/// Accepts one connection, reads one whole request (head and `content-length` body), writes
+/// `answer` and closes; returns the request's bytes.
+async fn capture_one(listener: &tokio::net::TcpListener, answer: &[u8]) -> Vec<u8> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (mut stream, _) = listener.accept().await.expect("accept");
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = stream.read(&mut buf).await.expect("read");
+        assert!(n > 0, "the client closed before a whole request");
+        got.extend_from_slice(&buf[..n]);
+        let Some(end) = got.windows(4).position(|w| w == b"\r\n\r\n") else {
+            continue;
+        };
+        let head = String::from_utf8_lossy(&got[..end]).to_ascii_lowercase();
+        let len: usize = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length:"))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0);
+        if got.len() >= end + 4 + len {
+            break;
+        }
+    }
+    stream.write_all(answer).await.expect("write");
+    let _ = stream.shutdown().await;
+    got
+}
+
+const OK_CLOSE: &[u8] = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok";
+
+/// Switching the default transport changes no byte on the wire: every request goes out exactly
+/// as `ReqwestTransport` (reqwest) sends it, its default `Accept` and `User-Agent` included.
+#[tokio::test]
+async fn both_transports_send_the_same_bytes() {
+    use http::header::{ACCEPT, AUTHORIZATION, HeaderValue, USER_AGENT};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let requests = [
+        HttpRequest::new(Method::GET, format!("{base}/a/b?x=1&y=%D0%AF")),
+        HttpRequest::new(Method::POST, format!("{base}/api/"))
+            .body("application/x-www-form-urlencoded", "a=1&b%5B0%5D=2")
+            .sensitive_header(AUTHORIZATION, HeaderValue::from_static("OAuth t0ken")),
+        HttpRequest::new(Method::DELETE, format!("{base}/v2/x/")).body("application/json", "{}"),
+        HttpRequest::new(Method::PUT, format!("{base}/p"))
+            .accept("application/json")
+            .header(USER_AGENT, HeaderValue::from_static("mine/1"))
+            .body("application/json", "{\"k\":\"\u{42f}\"}"),
+        HttpRequest::new(Method::PATCH, format!("{base}/q"))
+            .header(ACCEPT, HeaderValue::from_static("text/xml")),
+    ];
+    let [(_, hyper), (_, reqwest)] = both(TransportBuilder::default());
+    for request in requests {
+        let mut sent = Vec::new();
+        for t in [&hyper, &reqwest] {
+            let (bytes, result) =
+                tokio::join!(capture_one(&listener, OK_CLOSE), t.send(request.clone()));
+            let response = result.expect("an answer");
+            assert_eq!(&response.body[..], b"ok");
+            sent.push(String::from_utf8(bytes).expect("text"));
+        }
+        assert_eq!(sent[0], sent[1], "{} {}", request.method, request.url);
+        let head = sent[0].to_ascii_lowercase();
+        assert!(head.contains("\r\nhost: 127.0.0.1:"), "{head}");
+        if request.headers.contains_key(USER_AGENT) {
+            assert!(head.contains("\r\nuser-agent: mine/1\r\n"), "{head}");
+        } else {
+            assert!(head.contains("\r\nuser-agent: th-rust-sdk/"), "{head}");
+        }
+        if !request.headers.contains_key(ACCEPT) {
+            assert!(head.contains("\r\naccept: */*\r\n"), "{head}");
+        }
+    }
+}
+
+/// A chunked answer (no `content-length`) is read whole across its chunks, and cut off at the
+/// cap while it streams: the cap does not rely on a declared length.
+#[tokio::test]
+async fn chunked_answers_are_joined_and_capped_as_they_stream() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}/", listener.local_addr().expect("addr"));
+    let chunked = b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n\
+        5\r\nhello\r\n1\r\n \r\n5\r\nworld\r\n0\r\n\r\n";
+    for (name, t) in both(TransportBuilder::default()) {
+        let (_, result) = tokio::join!(
+            capture_one(&listener, chunked),
+            t.send(HttpRequest::new(Method::GET, url.clone()))
+        );
+        let response = result.expect("an answer");
+        assert_eq!(&response.body[..], b"hello world", "{name}");
+    }
+    for (name, t) in both(TransportBuilder::default().max_body_bytes(8)) {
+        let (_, result) = tokio::join!(
+            capture_one(&listener, chunked),
+            t.send(HttpRequest::new(Method::GET, url.clone()))
+        );
+        assert_eq!(
+            result.unwrap_err(),
+            TransportError::BodyTooLarge { limit: 8 },
+            "{name}"
+        );
+    }
+}
+
+/// What `HyperTransport` cannot send is refused before anything leaves, as an invalid request
+/// (so the retry layer knows it was never sent), naming no secret of the URL.
+#[tokio::test]
+async fn hyper_refuses_what_it_cannot_send_before_sending() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    listener.set_nonblocking(true).expect("nonblocking");
+    let t = HyperTransport::new().expect("transport");
+    for url in [
+        format!("http://user:SECRET123@127.0.0.1:{port}/"),
+        format!("ftp://127.0.0.1:{port}/?key=SECRET123"),
+        "not a url SECRET123".to_owned(),
+        "http:///path?SECRET123".to_owned(),
+    ] {
+        let err = t
+            .send(HttpRequest::new(Method::GET, url.clone()))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, TransportError::InvalidRequest(_)),
+            "{url}: {err:?}"
+        );
+        assert!(err.never_sent(), "{url}");
+        assert!(!format!("{err} {err:?}").contains("SECRET123"), "{url}");
+    }
+    // Nothing reached the listener.
+    assert!(listener.accept().is_err());
+}
+
+/// Without a proxy variable the default stack sends through `HyperTransport`.
+#[test]
+fn the_default_stack_is_on_hyper() {
+    let stack = ClientOptions::default().build_stack().expect("stack");
+    let text = format!("{stack:?}");
+    let proxied = th_core::options::PROXY_VARIABLES
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|v| !v.is_empty()));
+    let expected = if proxied {
+        "ReqwestTransport"
+    } else {
+        "HyperTransport"
+    };
+    assert!(text.contains(expected), "{text}");
 }

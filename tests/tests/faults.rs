@@ -11,13 +11,14 @@
 
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use futures::future::BoxFuture;
 use integration_tests::fault_server::{FaultServer, RawFault};
 use serde_json::{Value, json};
 use th_core::{
-    ClientOptions, ManualClock, ReqwestTransport, RetryPolicy, StatusError, TransportError,
+    ClientOptions, ManualClock, RetryPolicy, StatusError, TransportBuilder, TransportError,
 };
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -175,19 +176,26 @@ fn check<T: std::fmt::Debug + PartialEq>(got: T, expected: T) -> String {
     }
 }
 
+/// Whether the matrix is running on `ReqwestTransport` (the second pass) rather than the
+/// default `HyperTransport` (the first).
+static ON_REQWEST: AtomicBool = AtomicBool::new(false);
+
 /// The transport options every client in the matrix gets: a short attempt timeout, a small body
 /// cap, the default retry policy with an explicit whole-call deadline, and an injected clock so
-/// that backoffs, `Retry-After` waits and client-side throttling don't wait.
+/// that backoffs, `Retry-After` waits and client-side throttling don't wait. The transport is
+/// the pass's: the default `HyperTransport`, then `ReqwestTransport`.
 fn options() -> ClientOptions {
-    let transport = ReqwestTransport::builder()
+    let settings = TransportBuilder::default()
         .attempt_timeout(ATTEMPT_TIMEOUT)
         .connect_timeout(Duration::from_secs(2))
-        .max_body_bytes(BODY_CAP)
-        .build();
+        .max_body_bytes(BODY_CAP);
+    let transport: Option<Arc<dyn th_core::Transport>> = if ON_REQWEST.load(Ordering::Relaxed) {
+        settings.build().ok().map(|t| Arc::new(t) as _)
+    } else {
+        settings.build_hyper().ok().map(|t| Arc::new(t) as _)
+    };
     ClientOptions {
-        transport: transport
-            .ok()
-            .map(|t| Arc::new(t) as Arc<dyn th_core::Transport>),
+        transport,
         clock: Some(Arc::new(ManualClock::new())),
         retry: RetryPolicy {
             total_timeout: Some(WHOLE_CALL),
@@ -716,6 +724,7 @@ fn leak(body: Vec<u8>) -> &'static [u8] {
 }
 
 struct Row {
+    transport: &'static str,
     service: &'static str,
     fault: &'static str,
     call: &'static str,
@@ -759,6 +768,11 @@ async fn run_cell(service: &dyn Service, fault: Fault, idempotent: bool) -> Resu
     };
     let (requests, elsewhere) = server.requests().await;
     Ok(Row {
+        transport: if ON_REQWEST.load(Ordering::Relaxed) {
+            "reqwest"
+        } else {
+            "hyper"
+        },
         service: service.name(),
         fault: fault.name(),
         call,
@@ -779,15 +793,20 @@ async fn main() -> ExitCode {
         Box::new(Radist),
     ];
     let mut rows = Vec::new();
-    for service in &services {
-        for fault in FAULTS {
-            for idempotent in [true, false] {
-                match run_cell(service.as_ref(), fault, idempotent).await {
-                    Ok(row) => rows.push(row),
-                    Err(e) if e.is_empty() => {}
-                    Err(e) => {
-                        eprintln!("{e}");
-                        return ExitCode::FAILURE;
+    // The README's table is the default transport's; the test runs both.
+    let passes: &[bool] = if readme { &[false] } else { &[false, true] };
+    for &on_reqwest in passes {
+        ON_REQWEST.store(on_reqwest, Ordering::Relaxed);
+        for service in &services {
+            for fault in FAULTS {
+                for idempotent in [true, false] {
+                    match run_cell(service.as_ref(), fault, idempotent).await {
+                        Ok(row) => rows.push(row),
+                        Err(e) if e.is_empty() => {}
+                        Err(e) => {
+                            eprintln!("{e}");
+                            return ExitCode::FAILURE;
+                        }
                     }
                 }
             }
@@ -804,11 +823,14 @@ async fn main() -> ExitCode {
             );
         }
     } else {
-        println!("| service | fault | call | outcome | requests | expected | ms | ok |");
-        println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
+        println!(
+            "| transport | service | fault | call | outcome | requests | expected | ms | ok |"
+        );
+        println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         for r in &rows {
             println!(
-                "| {} | {} | {} | {} | {}{} | {} ({}) | {} | {} |",
+                "| {} | {} | {} | {} | {} | {}{} | {} ({}) | {} | {} |",
+                r.transport,
                 r.service,
                 r.fault,
                 r.call,
@@ -829,7 +851,8 @@ async fn main() -> ExitCode {
     println!();
     for r in &failed {
         println!(
-            "FAIL {} / {} / {}: got {:?} with {} request(s){}, expected {:?} with {}",
+            "FAIL {} / {} / {} / {}: got {:?} with {} request(s){}, expected {:?} with {}",
+            r.transport,
             r.service,
             r.fault,
             r.call,

@@ -4,8 +4,11 @@
 //! `radist-api`). It knows no service: it moves bytes, retries, throttles, traces, keeps secrets
 //! secret and encodes PHP forms.
 //!
-//! - [`Transport`]: the async, object-safe trait every HTTP stack implements; [`ReqwestTransport`]
-//!   is the default (rustls, timeouts on, redirects off, body size capped).
+//! - [`Transport`]: the async, object-safe trait every HTTP stack implements. The default is
+//!   `HyperTransport` (hyper's pooled client used directly: rustls, timeouts on, redirects off,
+//!   body size capped); [`ReqwestTransport`] has the same settings over a `reqwest::Client`
+//!   (proxies, your own client), and is the default when a proxy variable is set or the
+//!   `rustls` feature is off. Both are built from one [`TransportBuilder`].
 //! - Layers that are transports too: [`Trace`] → [`Retry`] → [`Throttle`] → transport, built by
 //!   [`ClientOptions::build_stack`]. The retry decision is the pure function [`retry::decide`].
 //! - [`Secret`]: credentials whose `Debug` and `Display` print `[redacted]`.
@@ -23,7 +26,7 @@
 //!     rate_limit: Some(RateLimit::per_second(5)),
 //!     ..ClientOptions::default()
 //! };
-//! let transport = options.build_stack()?; // Arc<dyn Transport>: Trace → Retry → Throttle → reqwest
+//! let transport = options.build_stack()?; // Arc<dyn Transport>: Trace → Retry → Throttle → hyper
 //! # let _ = transport;
 //! # Ok::<(), th_core::TransportError>(())
 //! ```
@@ -31,6 +34,8 @@
 
 pub mod api;
 pub mod clock;
+#[cfg(feature = "rustls")]
+pub mod direct;
 pub mod error;
 pub mod form;
 pub mod http;
@@ -49,6 +54,8 @@ pub mod wire;
 
 pub use api::{ApiRequest, InvalidInput, MethodInfo, ParamLocation, ParamName, ParamValue, Params};
 pub use clock::{Clock, ManualClock, TokioClock};
+#[cfg(feature = "rustls")]
+pub use direct::HyperTransport;
 pub use error::{DecodeError, StatusError, TransportError};
 pub use form::FormValue;
 pub use http::{HttpRequest, HttpResponse};
@@ -60,7 +67,7 @@ pub use retry::{Retry, RetryPolicy};
 pub use secret::Secret;
 pub use throttle::{RateLimit, Throttle};
 pub use trace::Trace;
-pub use transport::{ReqwestTransport, Transport};
+pub use transport::{ReqwestTransport, Transport, TransportBuilder};
 
 /// Re-exported so users can name header and status types without a direct dependency.
 pub use ::http as http_types;

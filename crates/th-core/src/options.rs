@@ -13,7 +13,9 @@ use crate::transport::{ReqwestTransport, Transport};
 /// Transport settings shared by all service clients.
 ///
 /// The stack built from them is `Trace → Retry → Throttle → transport`: one span per call, the
-/// retries inside it, each attempt throttled.
+/// retries inside it, each attempt throttled. The default transport is a
+/// [`HyperTransport`](crate::HyperTransport), or a [`ReqwestTransport`] when a proxy variable is
+/// set (see [`PROXY_VARIABLES`]) or the `rustls` feature is off.
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
     /// When and how to retry.
@@ -25,7 +27,7 @@ pub struct ClientOptions {
     /// Per-attempt timeout of the default transport (`None`: 30 s). A transport passed in
     /// [`transport`](Self::transport) keeps its own.
     pub attempt_timeout: Option<Duration>,
-    /// The transport at the bottom of the stack (`None`: a default [`ReqwestTransport`]).
+    /// The transport at the bottom of the stack (`None`: the default transport, see above).
     pub transport: Option<Arc<dyn Transport>>,
     /// The clock the retry and throttle layers sleep on (`None`: real time).
     pub clock: Option<Arc<dyn Clock>>,
@@ -57,7 +59,7 @@ impl ClientOptions {
                 if let Some(timeout) = self.attempt_timeout {
                     builder = builder.attempt_timeout(timeout);
                 }
-                Arc::new(builder.build()?)
+                default_transport(builder, proxy_in_env())?
             }
         };
         let mut throttle = Throttle::new(base);
@@ -83,6 +85,40 @@ impl ClientOptions {
     }
 }
 
+/// The environment variables through which reqwest picks a proxy; [`HyperTransport`] knows no
+/// proxy, so with any of them set the default transport is a [`ReqwestTransport`].
+///
+/// [`HyperTransport`]: crate::HyperTransport
+pub const PROXY_VARIABLES: [&str; 6] = [
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+];
+
+/// Whether any of [`PROXY_VARIABLES`] is set to something.
+fn proxy_in_env() -> bool {
+    PROXY_VARIABLES
+        .iter()
+        .any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()))
+}
+
+/// A [`HyperTransport`](crate::HyperTransport) with `settings`, unless a proxy is `proxied`
+/// (or rustls is off): then a [`ReqwestTransport`], which honours the proxy.
+fn default_transport(
+    settings: crate::TransportBuilder,
+    proxied: bool,
+) -> Result<Arc<dyn Transport>, TransportError> {
+    #[cfg(feature = "rustls")]
+    if !proxied {
+        return Ok(Arc::new(settings.build_hyper()?));
+    }
+    let _ = proxied;
+    Ok(Arc::new(settings.build()?))
+}
+
 /// Checks a base URL and gives it a trailing slash: `http(s)://`, no query, no fragment.
 pub fn normalize_base_url(url: &str) -> Result<String, String> {
     if !(url.starts_with("https://") || url.starts_with("http://")) {
@@ -106,6 +142,20 @@ pub fn normalize_base_url(url: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_proxy_in_the_environment_keeps_reqwest() {
+        let settings = crate::TransportBuilder::default();
+        let proxied = default_transport(settings.clone(), true).unwrap();
+        assert!(format!("{proxied:?}").starts_with("ReqwestTransport"));
+        let direct = default_transport(settings, false).unwrap();
+        let expected = if cfg!(feature = "rustls") {
+            "HyperTransport"
+        } else {
+            "ReqwestTransport"
+        };
+        assert!(format!("{direct:?}").starts_with(expected), "{direct:?}");
+    }
 
     #[test]
     fn base_urls() {

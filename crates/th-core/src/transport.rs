@@ -149,8 +149,8 @@ impl ReqwestTransport {
     }
 
     /// A builder for the settings.
-    pub fn builder() -> ReqwestTransportBuilder {
-        ReqwestTransportBuilder::default()
+    pub fn builder() -> TransportBuilder {
+        TransportBuilder::default()
     }
 
     /// Wraps a client the caller configured (proxies, root certificates, ...).
@@ -178,19 +178,24 @@ impl ReqwestTransport {
     }
 }
 
-/// Settings of a [`ReqwestTransport`].
+/// Settings of a [`ReqwestTransport`] or a
+/// [`HyperTransport`](crate::HyperTransport): [`build`](Self::build) makes the one,
+/// [`build_hyper`](Self::build_hyper) the other.
 #[derive(Debug, Clone)]
-pub struct ReqwestTransportBuilder {
-    connect_timeout: Duration,
-    attempt_timeout: Duration,
-    max_body_bytes: usize,
-    user_agent: String,
-    pool_idle_timeout: Duration,
+pub struct TransportBuilder {
+    pub(crate) connect_timeout: Duration,
+    pub(crate) attempt_timeout: Duration,
+    pub(crate) max_body_bytes: usize,
+    pub(crate) user_agent: String,
+    pub(crate) pool_idle_timeout: Duration,
 }
 
-impl Default for ReqwestTransportBuilder {
+/// The name [`TransportBuilder`] had when it built only a [`ReqwestTransport`].
+pub type ReqwestTransportBuilder = TransportBuilder;
+
+impl Default for TransportBuilder {
     fn default() -> Self {
-        ReqwestTransportBuilder {
+        TransportBuilder {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
@@ -200,7 +205,7 @@ impl Default for ReqwestTransportBuilder {
     }
 }
 
-impl ReqwestTransportBuilder {
+impl TransportBuilder {
     /// Timeout for establishing a connection (default 10 s).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
@@ -226,7 +231,13 @@ impl ReqwestTransportBuilder {
         self.pool_idle_timeout = timeout;
         self
     }
-    /// Builds the transport.
+    /// Builds a [`HyperTransport`](crate::HyperTransport) with these settings.
+    #[cfg(feature = "rustls")]
+    pub fn build_hyper(self) -> Result<crate::HyperTransport, TransportError> {
+        crate::HyperTransport::from_settings(&self)
+    }
+
+    /// Builds a [`ReqwestTransport`] with these settings.
     pub fn build(self) -> Result<ReqwestTransport, TransportError> {
         let client = reqwest::Client::builder()
             .connect_timeout(self.connect_timeout)
