@@ -18,6 +18,9 @@
 //! - with 64 in flight, each side's 64 workers are spawned tasks, shared by the runtime's
 //!   threads as in a server; the note adds both sides with all 64 in the benchmark's own task,
 //!   where one thread does every call's client-side work and its CPU per call sets the pace;
+//! - the SDK runs as users get it, on its default `HyperTransport` (hyper's pooled client, which
+//!   the raw `reqwest::Client` is built on); the note adds the SDK on `ReqwestTransport`, the
+//!   same reqwest client as the raw side, which shows what the SDK's own layers cost;
 //! - every arm has its own client and pool, made anew in each of several sessions, and a
 //!   control (a second raw client) is paired with the raw side in the same rounds: its ratio in
 //!   the note is the measurement's resolution.
@@ -52,6 +55,17 @@ pub struct Sizes {
 fn sdk(port: u16) -> Result<Client, String> {
     Client::builder(KEY)
         .base_url(format!("http://127.0.0.1:{port}/api/"))
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+/// The SDK's client over `ReqwestTransport` instead of its default `HyperTransport`: what its
+/// own layers cost on top of the same reqwest client the raw side uses.
+fn sdk_on_reqwest(port: u16) -> Result<Client, String> {
+    let transport = th_core::ReqwestTransport::new().map_err(|e| e.to_string())?;
+    Client::builder(KEY)
+        .base_url(format!("http://127.0.0.1:{port}/api/"))
+        .transport(Arc::new(transport))
         .build()
         .map_err(|e| e.to_string())
 }
@@ -387,6 +401,7 @@ pub async fn ratio(port: u16, sizes: Sizes, concurrency: usize) -> Result<(f64, 
             (Side::Raw(raw()?), Workers::Tasks),
             (Side::RawBytes(raw()?), Workers::Tasks),
             (Side::RawTimeout(raw()?), Workers::Tasks),
+            (Side::Sdk(sdk_on_reqwest(port)?), Workers::Tasks),
         ];
         if concurrency > 1 {
             arms.push((Side::Sdk(sdk(port)?), Workers::OneTask));
@@ -454,7 +469,8 @@ pub async fn ratio(port: u16, sizes: Sizes, concurrency: usize) -> Result<(f64, 
          each body with serde: SDK {:.1} us/call, raw {:.1} us/call (medians); vs the raw side \
          sending one prebuilt body ({:.1} us/call), paired the same way: {:.3}; medians vs raw \
          with the prebuilt body reading the bytes only ({:.1} us/call): {:.3}, vs raw with \
-         reqwest's own 30 s timeout ({:.1} us/call): {:.3}",
+         reqwest's own 30 s timeout ({:.1} us/call): {:.3}; the SDK on ReqwestTransport instead \
+         of HyperTransport ({:.1} us/call) vs raw: {:.3}",
         sizes.sessions * sizes.rounds,
         sizes.sessions,
         sizes.rounds,
@@ -468,14 +484,16 @@ pub async fn ratio(port: u16, sizes: Sizes, concurrency: usize) -> Result<(f64, 
         over(0, 4),
         per_call(5),
         over(0, 5),
+        per_call(6),
+        over(6, 1),
     );
     if concurrency > 1 {
         note.push_str(&format!(
             "; {concurrency} spawned tasks; all in one task instead (join_all: one thread does \
              every call's client-side work): SDK {:.1} us/call, raw {:.1} us/call, {:.3}",
-            per_call(6),
             per_call(7),
-            over(6, 7)
+            per_call(8),
+            over(7, 8)
         ));
     }
     Ok((headline, note))
@@ -575,8 +593,7 @@ pub async fn metrics(quick: bool, fast: u16, holding: u16) -> Vec<Metric> {
     out
 }
 
-/// `n` calls through the SDK (`sdk`), the raw client (`raw`), the bytes-only raw client
-/// (`raw-bytes`) or the raw client with reqwest's timeout (`raw-timeout`), `concurrency` at a
+/// `n` calls through one side (any `pair` takes, see [`side_named`]), `concurrency` at a
 /// time, for a profiler.
 pub async fn profile(
     port: u16,
@@ -607,6 +624,11 @@ fn side_named(port: u16, name: &str) -> Result<Side, String> {
     };
     Ok(match name {
         "sdk" => Side::Sdk(sdk(port)?),
+        "sdk-reqwest" => Side::Sdk(sdk_on_reqwest(port)?),
+        "hyper" => {
+            let bare = th_core::HyperTransport::new().map_err(|e| e.to_string())?;
+            Side::Transport(Arc::new(bare), request()?)
+        }
         "raw" => Side::Raw(Arc::new(Raw::new(port)?)),
         "raw-prebuilt" => Side::RawPrebuilt(Arc::new(Raw::new(port)?)),
         "raw-bytes" => Side::RawBytes(Arc::new(Raw::new(port)?)),
@@ -619,8 +641,8 @@ fn side_named(port: u16, name: &str) -> Result<Side, String> {
         "stack-no-retries" => Side::Transport(stack(th_core::RetryPolicy::none())?, request()?),
         other => {
             return Err(format!(
-                "a side is sdk, raw, raw-prebuilt, raw-bytes, raw-timeout, transport, \
-                 stack or stack-no-retries, not {other:?}"
+                "a side is sdk, sdk-reqwest, raw, raw-prebuilt, raw-bytes, raw-timeout, \
+                 transport, hyper, stack or stack-no-retries, not {other:?}"
             ));
         }
     })
@@ -628,8 +650,10 @@ fn side_named(port: u16, name: &str) -> Result<Side, String> {
 
 /// `th-bench pair A B [ROUNDS] [CONCURRENCY]`: the median over `rounds` of B's batch time ÷
 /// A's, each round both back to back (in turn which goes first), 1000 calls a side a round,
-/// for finding where a ratio comes from. `transport` and `stack` send a copy of the request
-/// the SDK builds through the bare `ReqwestTransport` or the default layer stack.
+/// for finding where a ratio comes from. `transport`, `hyper` and `stack` send a copy of the
+/// request the SDK builds through the bare `ReqwestTransport`, the bare `HyperTransport` or the
+/// default layer stack (on `HyperTransport`); `sdk-reqwest` is the SDK's client over
+/// `ReqwestTransport`.
 pub async fn pair(
     port: u16,
     a: &str,
