@@ -82,9 +82,14 @@ impl HyperTransport {
         let user_agent = HeaderValue::from_str(&settings.user_agent)
             .map_err(|_| TransportError::InvalidRequest("bad User-Agent".into()))?;
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let roots = rustls::RootCertStore {
+        let mut roots = rustls::RootCertStore {
             roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
         };
+        for der in &settings.extra_roots {
+            roots
+                .add(rustls::pki_types::CertificateDer::from(der.clone()))
+                .map_err(|e| TransportError::Other(format!("bad root certificate: {e}")))?;
+        }
         let tls = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .map_err(|e| TransportError::Other(format!("TLS setup: {e}")))?

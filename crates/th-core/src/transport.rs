@@ -188,6 +188,8 @@ pub struct TransportBuilder {
     pub(crate) max_body_bytes: usize,
     pub(crate) user_agent: String,
     pub(crate) pool_idle_timeout: Duration,
+    /// Extra trusted roots, DER-encoded X.509 certificates.
+    pub(crate) extra_roots: Vec<Vec<u8>>,
 }
 
 /// The name [`TransportBuilder`] had when it built only a [`ReqwestTransport`].
@@ -201,6 +203,7 @@ impl Default for TransportBuilder {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             user_agent: concat!("th-rust-sdk/", env!("CARGO_PKG_VERSION")).to_owned(),
             pool_idle_timeout: Duration::from_secs(60),
+            extra_roots: Vec::new(),
         }
     }
 }
@@ -231,6 +234,14 @@ impl TransportBuilder {
         self.pool_idle_timeout = timeout;
         self
     }
+    /// Trusts `der`, an X.509 certificate in DER, as a root beside the built-in ones (a company
+    /// CA in front of the service, a test server). Checked when the transport is built.
+    #[cfg(any(feature = "rustls", feature = "native-tls"))]
+    pub fn add_root_certificate(mut self, der: impl Into<Vec<u8>>) -> Self {
+        self.extra_roots.push(der.into());
+        self
+    }
+
     /// Builds a [`HyperTransport`](crate::HyperTransport) with these settings.
     #[cfg(feature = "rustls")]
     pub fn build_hyper(self) -> Result<crate::HyperTransport, TransportError> {
@@ -239,11 +250,19 @@ impl TransportBuilder {
 
     /// Builds a [`ReqwestTransport`] with these settings.
     pub fn build(self) -> Result<ReqwestTransport, TransportError> {
-        let client = reqwest::Client::builder()
+        #[allow(unused_mut)]
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(self.connect_timeout)
             .pool_idle_timeout(self.pool_idle_timeout)
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(self.user_agent)
+            .user_agent(self.user_agent);
+        #[cfg(any(feature = "rustls", feature = "native-tls"))]
+        for der in &self.extra_roots {
+            let root = reqwest::Certificate::from_der(der)
+                .map_err(|e| TransportError::Other(format!("bad root certificate: {e}")))?;
+            builder = builder.add_root_certificate(root);
+        }
+        let client = builder
             .build()
             .map_err(|e| TransportError::Other(describe(&e)))?;
         Ok(ReqwestTransport {
