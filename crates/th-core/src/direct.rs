@@ -17,8 +17,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
-use http::header::{ACCEPT, CONTENT_LENGTH, HeaderValue, LOCATION, USER_AGENT};
+use bytes::Bytes;
+use http::header::{ACCEPT, CONTENT_LENGTH, HeaderValue, USER_AGENT};
 use http::{Request, Uri};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
@@ -27,7 +27,9 @@ use hyper_util::rt::{TokioExecutor, TokioTimer};
 
 use crate::error::TransportError;
 use crate::http::{HttpRequest, HttpResponse};
-use crate::transport::{SendFuture, Transport, TransportBuilder};
+use crate::transport::{
+    CappedBody, SendFuture, Transport, TransportBuilder, cached, redirect_error,
+};
 
 type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
 
@@ -138,9 +140,6 @@ impl HyperTransport {
     }
 }
 
-/// How many parsed URIs each thread keeps.
-const URI_CACHE: usize = 8;
-
 thread_local! {
     /// The URIs this thread parsed last, by their exact text.
     static RECENT_URIS: std::cell::RefCell<Vec<(String, Uri)>> =
@@ -150,46 +149,29 @@ thread_local! {
 /// The URI `text` parses to, checked: `http` or `https`, a host, no credentials.
 ///
 /// A client calls the same few URLs over and over; a hit clones the parsed URI (its parts are
-/// shared bytes) instead of parsing again. A pure function of the text, as for
-/// `ReqwestTransport`'s URL cache.
+/// shared bytes) instead of parsing again, through the same per-thread cache as
+/// `ReqwestTransport`'s URLs.
 fn parse_uri(text: &str) -> Result<Uri, TransportError> {
-    let hit = RECENT_URIS.with(|recent| {
-        recent.try_borrow().ok().and_then(|recent| {
-            recent
-                .iter()
-                .find(|(t, _)| t == text)
-                .map(|(_, u)| u.clone())
-        })
-    });
-    if let Some(uri) = hit {
-        return Ok(uri);
-    }
-    let bad = |why: &str| TransportError::InvalidRequest(format!("bad URL: {why}"));
-    let uri: Uri = text.parse().map_err(|_| bad("not a valid URL"))?;
-    match uri.scheme_str() {
-        Some("http") | Some("https") => {}
-        _ => return Err(bad("the scheme must be http or https")),
-    }
-    let Some(authority) = uri.authority() else {
-        return Err(bad("no host"));
-    };
-    if authority.as_str().contains('@') {
-        return Err(bad(
-            "credentials in the URL are not sent by HyperTransport; use ReqwestTransport",
-        ));
-    }
-    if authority.host().is_empty() {
-        return Err(bad("no host"));
-    }
-    RECENT_URIS.with(|recent| {
-        if let Ok(mut recent) = recent.try_borrow_mut() {
-            if recent.len() >= URI_CACHE {
-                recent.remove(0);
-            }
-            recent.push((text.to_owned(), uri.clone()));
+    cached(&RECENT_URIS, text, |text| {
+        let bad = |why: &str| TransportError::InvalidRequest(format!("bad URL: {why}"));
+        let uri: Uri = text.parse().map_err(|_| bad("not a valid URL"))?;
+        match uri.scheme_str() {
+            Some("http") | Some("https") => {}
+            _ => return Err(bad("the scheme must be http or https")),
         }
-    });
-    Ok(uri)
+        let Some(authority) = uri.authority() else {
+            return Err(bad("no host"));
+        };
+        if authority.as_str().contains('@') {
+            return Err(bad(
+                "credentials in the URL are not sent by HyperTransport; use ReqwestTransport",
+            ));
+        }
+        if authority.host().is_empty() {
+            return Err(bad("no host"));
+        }
+        Ok(uri)
+    })
 }
 
 // Written out instead of `#[async_trait]`, as for `ReqwestTransport`: the request is handed to
@@ -209,16 +191,7 @@ impl Transport for HyperTransport {
                 let response = pending.await.map_err(|e| map_error(&e))?;
                 let (parts, mut body) = response.into_parts();
                 if parts.status.is_redirection() {
-                    let location = parts
-                        .headers
-                        .get(LOCATION)
-                        .and_then(|v| v.to_str().ok())
-                        .map(|l| l.split(['?', '#']).next().unwrap_or_default().to_owned())
-                        .unwrap_or_default();
-                    return Err(TransportError::Redirect {
-                        status: parts.status.as_u16(),
-                        location,
-                    });
+                    return Err(redirect_error(parts.status, &parts.headers));
                 }
                 let declared = parts
                     .headers
@@ -228,32 +201,14 @@ impl Transport for HyperTransport {
                 if declared.is_some_and(|len| len > max as u64) {
                     return Err(TransportError::BodyTooLarge { limit: max });
                 }
-                // A body that arrives in one chunk is kept as that chunk, without a copy.
-                let mut first: Option<Bytes> = None;
-                let mut buf = BytesMut::new();
+                let mut capped = CappedBody::new(max);
                 while let Some(frame) = body.frame().await {
                     let frame = frame.map_err(|e| TransportError::Io(describe(&e)))?;
-                    let Ok(chunk) = frame.into_data() else {
-                        continue;
-                    };
-                    let held = first.as_ref().map_or(0, Bytes::len);
-                    if held + buf.len() + chunk.len() > max {
-                        return Err(TransportError::BodyTooLarge { limit: max });
+                    if let Ok(chunk) = frame.into_data() {
+                        capped.push(chunk)?;
                     }
-                    if first.is_none() && buf.is_empty() {
-                        first = Some(chunk);
-                        continue;
-                    }
-                    if let Some(head) = first.take() {
-                        buf.reserve(head.len() + chunk.len());
-                        buf.extend_from_slice(&head);
-                    }
-                    buf.extend_from_slice(&chunk);
                 }
-                let body = match first {
-                    Some(only) => only,
-                    None => buf.freeze(),
-                };
+                let body = capped.finish();
                 Ok(HttpResponse {
                     status: parts.status,
                     headers: parts.headers,
@@ -298,12 +253,13 @@ fn describe(error: &(dyn std::error::Error + 'static)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::transport::URL_CACHE;
     use http::Method;
     use http::header::CONTENT_TYPE;
 
     #[test]
     fn cached_uris_are_the_parsed_ones() {
-        let texts: Vec<String> = (0..2 * URI_CACHE)
+        let texts: Vec<String> = (0..2 * URL_CACHE)
             .map(|i| format!("https://127.0.0.1:{}/a/b%2f?q=1&r=%D0%AF", 8000 + i))
             .collect();
         for _ in 0..3 {
@@ -312,7 +268,7 @@ mod tests {
                 assert_eq!(parse_uri(text).unwrap(), parsed);
             }
         }
-        assert_eq!(RECENT_URIS.with(|r| r.borrow().len()), URI_CACHE);
+        assert_eq!(RECENT_URIS.with(|r| r.borrow().len()), URL_CACHE);
         for bad in ["http://u:p@h/", "ftp://h/", "h/a", "http://[::1"] {
             assert!(parse_uri(bad).is_err(), "{bad}");
             assert!(parse_uri(bad).is_err(), "{bad}");

@@ -92,8 +92,8 @@ pub struct ReqwestTransport {
     max_body_bytes: usize,
 }
 
-/// How many parsed URLs each thread keeps.
-const URL_CACHE: usize = 8;
+/// How many parsed URLs (and URIs) each thread keeps.
+pub(crate) const URL_CACHE: usize = 8;
 
 thread_local! {
     /// The URLs this thread parsed last, by their exact text.
@@ -107,30 +107,45 @@ thread_local! {
 /// parsing a URL, its host above all, costs more than the rest of preparing a request
 /// (~6.5k instructions of a TargetHunter call's ~9k before reqwest). `Url::parse` is a pure
 /// function of the text, so a hit gives exactly the URL a parse would, whichever transport
-/// asks. The cache is per thread: a shared one, even behind a read lock, bounced its lock's
-/// cache line between the cores on every call when many calls ran on several threads.
+/// asks.
 fn parse_url(text: &str) -> Result<reqwest::Url, String> {
-    let hit = RECENT_URLS.with(|recent| {
+    cached(&RECENT_URLS, text, |t| {
+        reqwest::Url::parse(t).map_err(|e| e.to_string())
+    })
+}
+
+/// `parse(text)`, or a clone of what it gave for the same text on this thread lately.
+///
+/// `cache` holds the last [`URL_CACHE`] successes of this thread, oldest first; a failure is
+/// never kept. The cache is per thread: a shared one, even behind a read lock, bounced its
+/// lock's cache line between the cores on every call when many calls ran on several threads.
+/// `parse` must be a pure function of the text, so that a hit is exactly what a parse gives.
+pub(crate) fn cached<T: Clone + 'static, E>(
+    cache: &'static std::thread::LocalKey<std::cell::RefCell<Vec<(String, T)>>>,
+    text: &str,
+    parse: impl FnOnce(&str) -> Result<T, E>,
+) -> Result<T, E> {
+    let hit = cache.with(|recent| {
         recent.try_borrow().ok().and_then(|recent| {
             recent
                 .iter()
                 .find(|(t, _)| t == text)
-                .map(|(_, u)| u.clone())
+                .map(|(_, v)| v.clone())
         })
     });
-    if let Some(url) = hit {
-        return Ok(url);
+    if let Some(value) = hit {
+        return Ok(value);
     }
-    let url = reqwest::Url::parse(text).map_err(|e| e.to_string())?;
-    RECENT_URLS.with(|recent| {
+    let value = parse(text)?;
+    cache.with(|recent| {
         if let Ok(mut recent) = recent.try_borrow_mut() {
             if recent.len() >= URL_CACHE {
                 recent.remove(0);
             }
-            recent.push((text.to_owned(), url.clone()));
+            recent.push((text.to_owned(), value.clone()));
         }
     });
-    Ok(url)
+    Ok(value)
 }
 
 impl fmt::Debug for ReqwestTransport {
@@ -295,16 +310,7 @@ impl Transport for ReqwestTransport {
                 let mut response = pending.await.map_err(|e| map_error(&e, timeout))?;
                 let status = response.status();
                 if status.is_redirection() {
-                    let location = response
-                        .headers()
-                        .get(http::header::LOCATION)
-                        .and_then(|v| v.to_str().ok())
-                        .map(|l| l.split(['?', '#']).next().unwrap_or_default().to_owned())
-                        .unwrap_or_default();
-                    return Err(TransportError::Redirect {
-                        status: status.as_u16(),
-                        location,
-                    });
+                    return Err(redirect_error(status, response.headers()));
                 }
                 if let Some(len) = response.content_length()
                     && len > max as u64
@@ -366,28 +372,72 @@ async fn read_capped(
     max: usize,
     timeout: Duration,
 ) -> Result<Bytes, TransportError> {
-    // A body that arrives in one chunk is kept as that chunk, without a copy.
-    let mut first: Option<Bytes> = None;
-    let mut buf = BytesMut::new();
+    let mut body = CappedBody::new(max);
     while let Some(chunk) = response.chunk().await.map_err(|e| map_error(&e, timeout))? {
-        let held = first.as_ref().map_or(0, Bytes::len);
-        if held + buf.len() + chunk.len() > max {
-            return Err(TransportError::BodyTooLarge { limit: max });
-        }
-        if first.is_none() && buf.is_empty() {
-            first = Some(chunk);
-            continue;
-        }
-        if let Some(head) = first.take() {
-            buf.reserve(head.len() + chunk.len());
-            buf.extend_from_slice(&head);
-        }
-        buf.extend_from_slice(&chunk);
+        body.push(chunk)?;
     }
-    Ok(match first {
-        Some(only) => only,
-        None => buf.freeze(),
-    })
+    Ok(body.finish())
+}
+
+/// The error for a redirect answer: its status and `Location` without query or fragment (which
+/// may carry a token), since a redirect is never followed.
+pub(crate) fn redirect_error(
+    status: http::StatusCode,
+    headers: &http::HeaderMap,
+) -> TransportError {
+    let location = headers
+        .get(http::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(|l| l.split(['?', '#']).next().unwrap_or_default().to_owned())
+        .unwrap_or_default();
+    TransportError::Redirect {
+        status: status.as_u16(),
+        location,
+    }
+}
+
+/// A response body read chunk by chunk up to a cap: past it, an error instead of an
+/// allocation. A body that arrives in one chunk is kept as that chunk, without a copy.
+pub(crate) struct CappedBody {
+    max: usize,
+    first: Option<Bytes>,
+    rest: BytesMut,
+}
+
+impl CappedBody {
+    pub(crate) fn new(max: usize) -> Self {
+        CappedBody {
+            max,
+            first: None,
+            rest: BytesMut::new(),
+        }
+    }
+
+    /// Adds the next chunk, or fails when the body would pass the cap.
+    pub(crate) fn push(&mut self, chunk: Bytes) -> Result<(), TransportError> {
+        let held = self.first.as_ref().map_or(0, Bytes::len);
+        if held + self.rest.len() + chunk.len() > self.max {
+            return Err(TransportError::BodyTooLarge { limit: self.max });
+        }
+        if self.first.is_none() && self.rest.is_empty() {
+            self.first = Some(chunk);
+            return Ok(());
+        }
+        if let Some(head) = self.first.take() {
+            self.rest.reserve(head.len() + chunk.len());
+            self.rest.extend_from_slice(&head);
+        }
+        self.rest.extend_from_slice(&chunk);
+        Ok(())
+    }
+
+    /// The whole body.
+    pub(crate) fn finish(self) -> Bytes {
+        match self.first {
+            Some(only) => only,
+            None => self.rest.freeze(),
+        }
+    }
 }
 
 /// Maps a reqwest error to a [`TransportError`], never keeping the URL (it may carry a query).
