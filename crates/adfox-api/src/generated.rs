@@ -170,7 +170,7 @@ impl ApiRequest for AccountAddAdvertiser {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 16 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -461,7 +461,7 @@ impl ApiRequest for AccountAddWebmaster {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 20 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -610,7 +610,7 @@ impl ApiRequest for AccountAddAssistant {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -906,7 +906,7 @@ impl ApiRequest for AccountAddSuperCampaign {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 26 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -1509,7 +1509,7 @@ impl ApiRequest for AccountAddCampaign {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 44 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -2169,7 +2169,7 @@ impl ApiRequest for AccountAddBanner {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 44 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -2447,7 +2447,7 @@ impl ApiRequest for AccountAddBannerType {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -2553,7 +2553,7 @@ impl ApiRequest for AccountAddCategory {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -2637,7 +2637,7 @@ impl ApiRequest for AccountAddPosition {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -2785,7 +2785,7 @@ impl ApiRequest for AccountAddWebsite {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 11 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -2952,7 +2952,7 @@ impl ApiRequest for AccountAddZone {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 10 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -3132,7 +3132,7 @@ impl ApiRequest for AccountAddPlace {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 13 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -3235,7 +3235,7 @@ impl ApiRequest for AccountAddAdNetworkWebsite {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -3350,7 +3350,7 @@ impl ApiRequest for AccountListAdvertiser {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -3518,7 +3518,7 @@ impl ApiRequest for AccountListSuperCampaign {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 10 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -3733,7 +3733,7 @@ impl ApiRequest for AccountListCampaign {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 13 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -3923,7 +3923,7 @@ impl ApiRequest for AccountListBanner {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 9 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -4062,7 +4062,7 @@ impl ApiRequest for AccountListWebsite {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -4190,7 +4190,7 @@ impl ApiRequest for AccountListPosition {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -4327,7 +4327,7 @@ impl ApiRequest for AccountListDefaultBanner {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -4460,7 +4460,7 @@ impl ApiRequest for AccountListContractor {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -4588,7 +4588,7 @@ impl ApiRequest for AccountListContract {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -4716,7 +4716,7 @@ impl ApiRequest for AccountListBannerKktu {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -4853,7 +4853,7 @@ impl ApiRequest for AccountListPlace {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -4995,7 +4995,7 @@ impl ApiRequest for AccountListZone {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -5137,7 +5137,7 @@ impl ApiRequest for AccountListBannerPlacements {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -5279,7 +5279,7 @@ impl ApiRequest for AccountListActiveBanners {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -5417,7 +5417,7 @@ impl ApiRequest for AccountListCategory {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -5546,7 +5546,7 @@ impl ApiRequest for AccountListBannerType {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -5674,7 +5674,7 @@ impl ApiRequest for AccountListTargetingProfile {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -5797,7 +5797,7 @@ impl ApiRequest for AccountListTemplate {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -5927,7 +5927,7 @@ impl ApiRequest for AccountListWebmaster {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -6059,7 +6059,7 @@ impl ApiRequest for AccountListAssistant {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -6191,7 +6191,7 @@ impl ApiRequest for AccountListAdNetwork {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -6323,7 +6323,7 @@ impl ApiRequest for AccountListAdNetworkWebsitePlace {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -6455,7 +6455,7 @@ impl ApiRequest for AccountListRequest {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -6587,7 +6587,7 @@ impl ApiRequest for AccountListTracingPoint {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -6719,7 +6719,7 @@ impl ApiRequest for AccountListTracingPoint2 {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -6851,7 +6851,7 @@ impl ApiRequest for AccountListUserCriterias {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -6983,7 +6983,7 @@ impl ApiRequest for AccountListBannerPlaceReport {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -7115,7 +7115,7 @@ impl ApiRequest for AccountListMessage {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -7212,7 +7212,7 @@ impl ApiRequest for AccountDeleteSuperCampaign {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -7297,7 +7297,7 @@ impl ApiRequest for AccountDeleteCampaign {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -7386,7 +7386,7 @@ impl ApiRequest for AccountDeleteBanner {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -7477,7 +7477,7 @@ impl ApiRequest for AccountDeletePlace {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -7566,7 +7566,7 @@ impl ApiRequest for AccountDeleteZone {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -7652,7 +7652,7 @@ impl ApiRequest for AccountDeleteWebsite {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -7741,7 +7741,7 @@ impl ApiRequest for AccountDeleteTemplate {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -7828,7 +7828,7 @@ impl ApiRequest for AccountDeleteBannerType {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -7915,7 +7915,7 @@ impl ApiRequest for AccountDeleteTracingPoint {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -8002,7 +8002,7 @@ impl ApiRequest for AccountDeleteCategory {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -8087,7 +8087,7 @@ impl ApiRequest for AccountDeleteUser {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -8171,7 +8171,7 @@ impl ApiRequest for AccountDeleteAssistant {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -8288,7 +8288,7 @@ impl ApiRequest for AccountModifyCategory {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -8400,7 +8400,7 @@ impl ApiRequest for AccountUtilityGeoTree {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -8510,7 +8510,7 @@ impl ApiRequest for AccountUtilitySector {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -8596,7 +8596,7 @@ impl ApiRequest for AccountReportReport1 {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -8674,7 +8674,7 @@ impl ApiRequest for AccountReportReport2 {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -8752,7 +8752,7 @@ impl ApiRequest for AccountReportReport3 {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -8860,7 +8860,7 @@ impl ApiRequest for AccountChangePassword {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -8953,7 +8953,7 @@ impl ApiRequest for AccountAuth {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -9257,7 +9257,7 @@ impl ApiRequest for SuperCampaignModify {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 26 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -9449,7 +9449,7 @@ impl ApiRequest for SuperCampaignAdditionalUsersAddAdvertiser {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -9543,7 +9543,7 @@ impl ApiRequest for SuperCampaignAdditionalUsersDeleteAdvertiser {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -9637,7 +9637,7 @@ impl ApiRequest for SuperCampaignAdditionalUsersAddAssistant {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -9731,7 +9731,7 @@ impl ApiRequest for SuperCampaignAdditionalUsersDeleteAssistant {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -10181,7 +10181,7 @@ impl ApiRequest for CampaignModify {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 39 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -10450,7 +10450,7 @@ impl ApiRequest for CampaignListBanner {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -10657,7 +10657,7 @@ impl ApiRequest for CampaignPlacingWebsite {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 16 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -10814,7 +10814,7 @@ impl ApiRequest for CampaignPlacingZone {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -10918,7 +10918,7 @@ impl ApiRequest for CampaignPlacingPlace {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -11027,7 +11027,7 @@ impl ApiRequest for CampaignPlacingAdNetwork {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -11138,7 +11138,7 @@ impl ApiRequest for CampaignPlacingAdNetworkCategory {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -11249,7 +11249,7 @@ impl ApiRequest for CampaignPlacingAdNetworkWebsite {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -11406,7 +11406,7 @@ impl ApiRequest for CampaignInfoPlacement2 {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 10 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -11521,7 +11521,7 @@ impl ApiRequest for CampaignInfoTargeting {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -11608,7 +11608,7 @@ impl ApiRequest for CampaignInfoPlacement {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -11697,7 +11697,7 @@ impl ApiRequest for CampaignInfoBanner {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -11786,7 +11786,7 @@ impl ApiRequest for CampaignInfoReport1 {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -11875,7 +11875,7 @@ impl ApiRequest for CampaignInfoReport2 {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -11964,7 +11964,7 @@ impl ApiRequest for CampaignInfoReport3 {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -12053,7 +12053,7 @@ impl ApiRequest for CampaignTargetTargetingTime {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -12242,7 +12242,7 @@ impl ApiRequest for CampaignTargetTargetingFrequency {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 14 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -12381,7 +12381,7 @@ impl ApiRequest for CampaignTargetTargetingBehavior {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -12470,7 +12470,7 @@ impl ApiRequest for CampaignTargetTargetingGeo {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -12559,7 +12559,7 @@ impl ApiRequest for CampaignTargetTargetingSearch {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -12658,7 +12658,7 @@ impl ApiRequest for CampaignTargetTargetingUser {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -12752,7 +12752,7 @@ impl ApiRequest for CampaignTargetTargetingKeywords {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -12841,7 +12841,7 @@ impl ApiRequest for CampaignTargetTargetingSocdem {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -12930,7 +12930,7 @@ impl ApiRequest for CampaignTargetWebsite {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -13014,7 +13014,7 @@ impl ApiRequest for CampaignTargetZone {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -13095,7 +13095,7 @@ impl ApiRequest for CampaignTargetPlace {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -13178,7 +13178,7 @@ impl ApiRequest for CampaignAdditionalUsersAddAdvertiser {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -13272,7 +13272,7 @@ impl ApiRequest for CampaignAdditionalUsersDeleteAdvertiser {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -13366,7 +13366,7 @@ impl ApiRequest for CampaignAdditionalUsersAddAssistant {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -13460,7 +13460,7 @@ impl ApiRequest for CampaignAdditionalUsersDeleteAssistant {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -13562,7 +13562,7 @@ impl ApiRequest for CampaignUpload {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -14032,7 +14032,7 @@ impl ApiRequest for BannerModify {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 42 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -14296,7 +14296,7 @@ impl ApiRequest for BannerModifyPlacement {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -14383,7 +14383,7 @@ impl ApiRequest for BannerModifyEvent {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -14471,7 +14471,7 @@ impl ApiRequest for BannerModifyZipFile {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -14551,7 +14551,7 @@ impl ApiRequest for BannerInfoTargeting {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -14640,7 +14640,7 @@ impl ApiRequest for BannerInfoBannerFields {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -14729,7 +14729,7 @@ impl ApiRequest for BannerInfoReport1 {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -14818,7 +14818,7 @@ impl ApiRequest for BannerInfoReport2 {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -14907,7 +14907,7 @@ impl ApiRequest for BannerInfoReport3 {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -14996,7 +14996,7 @@ impl ApiRequest for BannerTargetTargetingTime {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -15085,7 +15085,7 @@ impl ApiRequest for BannerTargetTargetingFrequency {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -15174,7 +15174,7 @@ impl ApiRequest for BannerTargetTargetingBehavior {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -15263,7 +15263,7 @@ impl ApiRequest for BannerTargetTargetingGeo {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -15352,7 +15352,7 @@ impl ApiRequest for BannerTargetTargetingSearch {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -15441,7 +15441,7 @@ impl ApiRequest for BannerTargetTargetingUser {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -15530,7 +15530,7 @@ impl ApiRequest for BannerTargetTargetingKeywords {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -15619,7 +15619,7 @@ impl ApiRequest for BannerTargetTargetingSocdem {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -15746,7 +15746,7 @@ impl ApiRequest for BannerTypeModify {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -15867,7 +15867,7 @@ impl ApiRequest for BannerTypeListTemplate {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -15964,7 +15964,7 @@ impl ApiRequest for BannerTypeUpdateDefaultBanner {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -16126,7 +16126,7 @@ impl ApiRequest for WebsiteModify {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 11 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -16295,7 +16295,7 @@ impl ApiRequest for ZoneModify {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 9 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -16468,7 +16468,7 @@ impl ApiRequest for PlaceModify {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 10 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -16588,7 +16588,7 @@ impl ApiRequest for PlaceListActiveBanners {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -16680,7 +16680,7 @@ impl ApiRequest for PlaceUpdateDefaultBanner {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -16764,7 +16764,7 @@ impl ApiRequest for PlaceInfoReport1 {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -16850,7 +16850,7 @@ impl ApiRequest for PlaceCreateBlock {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -16931,7 +16931,7 @@ impl ApiRequest for PlaceBindBlock {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -17012,7 +17012,7 @@ impl ApiRequest for PlaceRsyaEnabled {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -17093,7 +17093,7 @@ impl ApiRequest for PlaceDeleteBlock {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -17182,7 +17182,7 @@ impl ApiRequest for PositionModify {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -17380,7 +17380,7 @@ impl ApiRequest for AdvertiserModify {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 15 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -17511,7 +17511,7 @@ impl ApiRequest for AdvertiserAvailableReports {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -17595,7 +17595,7 @@ impl ApiRequest for AssistantModify {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -17676,7 +17676,7 @@ impl ApiRequest for WebmasterModify {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -17757,7 +17757,7 @@ impl ApiRequest for WebmasterInfoBalance {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -17867,7 +17867,7 @@ impl ApiRequest for PlacementInfo {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -17954,7 +17954,7 @@ impl ApiRequest for TracingPointModify {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -18035,7 +18035,7 @@ impl ApiRequest for TracingPointGetCode {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -18119,7 +18119,7 @@ impl ApiRequest for UserCriteriaModify {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -18200,7 +18200,7 @@ impl ApiRequest for UserCriteriaAddValue {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -18284,7 +18284,7 @@ impl ApiRequest for UserCriteriaModifyValue {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -18368,7 +18368,7 @@ impl ApiRequest for UserCriteriaRemoveValue {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -18480,7 +18480,7 @@ impl ApiRequest for UserCriteriaListValues {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -18574,7 +18574,7 @@ impl ApiRequest for ContractModify {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -18655,7 +18655,7 @@ impl ApiRequest for ContractorModify {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -18736,7 +18736,7 @@ impl ApiRequest for AdNetworkPricingAdNetwork {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -18825,7 +18825,7 @@ impl ApiRequest for AdNetworkPricingCategory {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -18914,7 +18914,7 @@ impl ApiRequest for AdNetworkPricingWebsite {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -19003,7 +19003,7 @@ impl ApiRequest for AdNetworkWebsiteModify {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -19087,7 +19087,7 @@ impl ApiRequest for AdNetworkWebsiteInfo {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -19171,7 +19171,7 @@ impl ApiRequest for CodeInfoPlace {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -19257,7 +19257,7 @@ impl ApiRequest for CodeInfoCampaignPlace {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -19346,7 +19346,7 @@ impl ApiRequest for CodeInfoWebsite {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -19432,7 +19432,7 @@ impl ApiRequest for CodeInfoAdNetworkWebsite {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",

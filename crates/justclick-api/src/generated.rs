@@ -164,7 +164,7 @@ impl ApiRequest for AddLeadToGroup {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 11 + self.extra.len());
         p.push(ParamLocation::Body, "rid", ParamValue::to_form(&self.rid));
         p.push(
             ParamLocation::Body,
@@ -304,7 +304,7 @@ impl ApiRequest for UpdateSubscriberData {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "lead_email",
@@ -398,7 +398,7 @@ impl ApiRequest for DeleteSubscribe {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "lead_email",
@@ -464,7 +464,7 @@ impl ApiRequest for GetAllGroups {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, self.extra.len());
         for (name, value) in &self.extra {
             p.push(ParamLocation::Body, name.clone(), value.clone());
         }
@@ -528,7 +528,7 @@ impl ApiRequest for GetLeadGroups {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "email",
@@ -598,7 +598,7 @@ impl ApiRequest for GetLeadGroupStatuses {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "email",
@@ -668,7 +668,7 @@ impl ApiRequest for GetCountSubscribe {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "group_name",
@@ -995,7 +995,7 @@ impl ApiRequest for CreateOrder {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 24 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "goods",
@@ -1202,7 +1202,7 @@ impl ApiRequest for UpdateOrderStatus {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "bill_id",
@@ -1278,7 +1278,7 @@ impl ApiRequest for DeleteOrder {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "bill_id",
@@ -1355,7 +1355,7 @@ impl ApiRequest for GetBills {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "email",
@@ -1437,7 +1437,7 @@ impl ApiRequest for GetOrderDetails {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "bill_id",
@@ -1514,7 +1514,7 @@ impl ApiRequest for GetOrderInfo {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "bill_id",
@@ -1617,7 +1617,7 @@ impl ApiRequest for GetOrdersWithGoods {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "begin_date",
@@ -1733,7 +1733,7 @@ impl ApiRequest for GetOrders {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "date_s",
@@ -1808,7 +1808,7 @@ impl ApiRequest for GetAllGoods {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, self.extra.len());
         for (name, value) in &self.extra {
             p.push(ParamLocation::Body, name.clone(), value.clone());
         }
@@ -2190,7 +2190,7 @@ impl ApiRequest for AddGood {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 34 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "good_name",
@@ -2756,7 +2756,7 @@ impl ApiRequest for UpdateGood {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 34 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "good_name",
@@ -2989,7 +2989,7 @@ impl ApiRequest for DeleteGood {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "good_name",
@@ -3076,7 +3076,7 @@ impl ApiRequest for GetPartnerStats {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "partner",
@@ -3461,7 +3461,7 @@ impl ApiRequest for V2AddUpdateLead {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 31 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "add_to_lists",
@@ -3689,7 +3689,7 @@ impl ApiRequest for V2AddTagToLead {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "lead_email",
@@ -3769,7 +3769,7 @@ impl ApiRequest for V2RemoveTagFromLead {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "lead_email",
@@ -3852,7 +3852,7 @@ impl ApiRequest for V2RemoveLeadFromList {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "lead_email",
@@ -3925,7 +3925,7 @@ impl ApiRequest for V2GetAllLists {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, self.extra.len());
         for (name, value) in &self.extra {
             p.push(ParamLocation::Body, name.clone(), value.clone());
         }
@@ -3985,7 +3985,7 @@ impl ApiRequest for V2GetGoods {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, self.extra.len());
         for (name, value) in &self.extra {
             p.push(ParamLocation::Body, name.clone(), value.clone());
         }
@@ -4045,7 +4045,7 @@ impl ApiRequest for V2GetCoupons {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, self.extra.len());
         for (name, value) in &self.extra {
             p.push(ParamLocation::Body, name.clone(), value.clone());
         }
@@ -4105,7 +4105,7 @@ impl ApiRequest for V2GetPersonalManagers {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, self.extra.len());
         for (name, value) in &self.extra {
             p.push(ParamLocation::Body, name.clone(), value.clone());
         }
@@ -4539,7 +4539,7 @@ impl ApiRequest for V2CreateOrder {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 36 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "customer_email",

@@ -55,7 +55,7 @@ impl ApiRequest for UsersMe {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, self.extra.len());
         for (name, value) in &self.extra {
             p.push(ParamLocation::Body, name.clone(), value.clone());
         }
@@ -131,7 +131,7 @@ impl ApiRequest for CompaniesList {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 2, self.extra.len());
         p.push(
             ParamLocation::Query,
             "limit",
@@ -215,7 +215,7 @@ impl ApiRequest for ConnectionsList {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 2, self.extra.len());
         p.push(
             ParamLocation::Query,
             "limit",
@@ -290,7 +290,7 @@ impl ApiRequest for ConnectionsGet {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, self.extra.len());
         p.push(
             ParamLocation::Path,
             "connection_id",
@@ -380,7 +380,7 @@ impl ApiRequest for ConnectionsCreateItem {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.push(ParamLocation::Body, "type", ParamValue::to_form(&self.kind));
         p.push(
             ParamLocation::Body,
@@ -471,7 +471,7 @@ impl ApiRequest for ConnectionsCreateConnection {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.push(ParamLocation::Body, "type", ParamValue::to_form(&self.kind));
         p.push(
             ParamLocation::Body,
@@ -552,7 +552,7 @@ impl ApiRequest for ConnectionsUpdate {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
         p.push(
             ParamLocation::Path,
             "connection_id",
@@ -633,7 +633,7 @@ impl ApiRequest for ConnectionsWhatsappStatus {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, self.extra.len());
         p.push(
             ParamLocation::Path,
             "connection_id",
@@ -729,7 +729,7 @@ impl ApiRequest for TelegramInitSession {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "auth_type",
@@ -835,7 +835,7 @@ impl ApiRequest for TelegramSendLogin {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "session_id",
@@ -918,7 +918,7 @@ impl ApiRequest for TelegramSendCode {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "phone",
@@ -1015,7 +1015,7 @@ impl ApiRequest for MaxInitSession {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "auth_type",
@@ -1116,7 +1116,7 @@ impl ApiRequest for MaxSendLogin {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "session_id",
@@ -1185,7 +1185,7 @@ impl ApiRequest for ChatSourcesGet {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, self.extra.len());
         for (name, value) in &self.extra {
             p.push(ParamLocation::Body, name.clone(), value.clone());
         }
@@ -1278,7 +1278,7 @@ impl ApiRequest for CreateChat {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "connection_id",
@@ -1373,7 +1373,7 @@ impl ApiRequest for ChatsWithContacts {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 2, self.extra.len());
         p.push(
             ParamLocation::Query,
             "limit",
@@ -1468,7 +1468,7 @@ impl ApiRequest for MessagesGet {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 3, self.extra.len());
         p.push(
             ParamLocation::Query,
             "chat_id",
@@ -1628,7 +1628,7 @@ impl ApiRequest for SendMessage {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 10 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "connection_id",
@@ -1752,7 +1752,7 @@ impl ApiRequest for ContactsGet {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 3, self.extra.len());
         p.push(
             ParamLocation::Query,
             "limit",
@@ -1841,7 +1841,7 @@ impl ApiRequest for CreateContact {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
         p.push(ParamLocation::Body, "name", ParamValue::to_form(&self.name));
         p.push(
             ParamLocation::Body,
@@ -1921,7 +1921,7 @@ impl ApiRequest for CreateWebhook {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "connection_id",
@@ -1990,7 +1990,7 @@ impl ApiRequest for WebhooksGet {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, self.extra.len());
         for (name, value) in &self.extra {
             p.push(ParamLocation::Body, name.clone(), value.clone());
         }
@@ -2054,7 +2054,7 @@ impl ApiRequest for DeleteWebhook {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, self.extra.len());
         p.push(
             ParamLocation::Path,
             "webhook_id",

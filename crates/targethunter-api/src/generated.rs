@@ -98,7 +98,7 @@ impl ApiRequest for BotsAddUser {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "bot_id",
@@ -198,7 +198,7 @@ impl ApiRequest for BotsRemoveUser {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "bot_id",
@@ -289,7 +289,7 @@ impl ApiRequest for VarsGet {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "var_id",
@@ -384,7 +384,7 @@ impl ApiRequest for VarsSet {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "var_id",
@@ -480,7 +480,7 @@ impl ApiRequest for VarsClear {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "var_id",
@@ -553,7 +553,7 @@ impl ApiRequest for GlobalVarsGet {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "var_id",
@@ -624,7 +624,7 @@ impl ApiRequest for GlobalVarsSet {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "var_id",
@@ -696,7 +696,7 @@ impl ApiRequest for GlobalVarsClear {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::new(Self::INFO.path);
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "var_id",

@@ -68,6 +68,16 @@ impl Params {
         }
     }
 
+    /// Params of the path template `path`, with room for `query` query params and `body` body
+    /// params (what the generated code knows it may push).
+    pub fn with_capacity(path: &'static str, query: usize, body: usize) -> Self {
+        Params {
+            path: Cow::Borrowed(path),
+            query: Vec::with_capacity(query),
+            body: Vec::with_capacity(body),
+        }
+    }
+
     /// Adds a param at `location` unless its value is `None`/`Null`.
     pub fn push(&mut self, location: ParamLocation, name: impl Into<ParamName>, value: FormValue) {
         if matches!(value, FormValue::Null) {
