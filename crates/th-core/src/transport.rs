@@ -196,7 +196,7 @@ impl ReqwestTransport {
 /// Settings of a [`ReqwestTransport`] or a
 /// [`HyperTransport`](crate::HyperTransport): [`build`](Self::build) makes the one,
 /// [`build_hyper`](Self::build_hyper) the other.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct TransportBuilder {
     pub(crate) connect_timeout: Duration,
     pub(crate) attempt_timeout: Duration,
@@ -205,6 +205,20 @@ pub struct TransportBuilder {
     pub(crate) pool_idle_timeout: Duration,
     /// Extra trusted roots, DER-encoded X.509 certificates.
     pub(crate) extra_roots: Vec<Vec<u8>>,
+}
+
+impl fmt::Debug for TransportBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TransportBuilder")
+            .field("connect_timeout", &self.connect_timeout)
+            .field("attempt_timeout", &self.attempt_timeout)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("user_agent", &self.user_agent)
+            .field("pool_idle_timeout", &self.pool_idle_timeout)
+            // The certificates' bytes say nothing a reader needs; how many there are does.
+            .field("extra_roots", &self.extra_roots.len())
+            .finish()
+    }
 }
 
 /// The name [`TransportBuilder`] had when it built only a [`ReqwestTransport`].
