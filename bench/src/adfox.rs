@@ -337,16 +337,8 @@ async fn stream_rss_metric(port: u16, rows: u64) -> Metric {
             oauth_url(port),
             rows.to_string(),
         ];
-        let child = util::spawn_self(&args, Duration::from_secs(120)).await?;
-        let line = child.line.clone();
-        child.wait().await?;
-        let nums: Vec<u64> = line
-            .split_whitespace()
-            .map(|v| v.parse().map_err(|_| format!("bad line {line:?}")))
-            .collect::<Result<_, _>>()?;
-        let [growth, baseline, ms, n] = nums[..] else {
-            return Err(format!("bad line {line:?}"));
-        };
+        let [growth, baseline, ms, n] =
+            util::child_numbers(&args, Duration::from_secs(120)).await?;
         Ok::<_, String>((growth, baseline, ms, n))
     };
     match result.await {

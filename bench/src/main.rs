@@ -1,4 +1,4 @@
-//! `cargo xtask bench [--quick] [--only targethunter|justclick|adfox]`: every benchmark (or one
+//! `cargo xtask bench [--quick] [--only targethunter|justclick|adfox|radist]`: every benchmark (or one
 //! service's), as ratios measured side by side in one run.
 //!
 //! Prints a table (metric, value, target, ok) and writes `target/bench/report.json`. A metric whose
@@ -8,8 +8,10 @@
 //! Subcommands used by the run itself (each in a child process, so that its CPU and memory are
 //! not counted as the measured side's):
 //! - `serve --hold-ms N`: the minimal hyper server of the overhead metrics;
-//! - `sandbox [--flights N] [--page-latency-ms N]`: th-sandbox on a free port;
-//! - `rss-inflight PORT N`, `rss-adfox-stream URL ROWS`: the RSS measurements.
+//! - `sandbox [--flights N] [--page-latency-ms N] [--radist-contacts N]`: th-sandbox on a free
+//!   port;
+//! - `rss-inflight PORT N`, `rss-adfox-stream URL ROWS`, `rss-radist-stream URL ROWS`: the RSS
+//!   measurements.
 //!
 //! And two for people: `pair A B [ROUNDS] [CONCURRENCY] [SESSIONS]` times two TargetHunter sides back to
 //! back round by round and prints the median of B ÷ A; `profile SIDE N [CONCURRENCY]` runs only
@@ -22,6 +24,7 @@
 mod adfox;
 mod justclick;
 mod overhead;
+mod radist;
 mod report;
 mod server;
 mod util;
@@ -49,6 +52,16 @@ pub async fn spawn_sandbox(flights: u32, page_latency_ms: u64) -> Result<ChildPr
     util::spawn_self(&args, Duration::from_secs(10)).await
 }
 
+/// Starts th-sandbox in a child process with `contacts` Radist.Online contacts.
+pub async fn spawn_radist_sandbox(contacts: u64) -> Result<ChildProc, String> {
+    let args = vec![
+        "sandbox".into(),
+        "--radist-contacts".into(),
+        contacts.to_string(),
+    ];
+    util::spawn_self(&args, Duration::from_secs(30)).await
+}
+
 /// The value after `--name`.
 fn flag<T: std::str::FromStr>(args: &[String], name: &str) -> Option<T> {
     args.iter()
@@ -65,8 +78,13 @@ fn arg<T: std::str::FromStr>(args: &[String], i: usize, what: &str) -> Result<T,
 }
 
 /// Serves th-sandbox until killed; prints the port first.
-async fn serve_sandbox(flights: u32, page_latency: Duration) -> Result<(), String> {
+async fn serve_sandbox(
+    flights: u32,
+    page_latency: Duration,
+    radist_contacts: usize,
+) -> Result<(), String> {
     let mut config = th_sandbox::SandboxConfig::default();
+    config.radist.seed_contacts = radist_contacts;
     config.adfox.flights = flights;
     config.adfox.banners = 2;
     config.adfox.page_latency = page_latency;
@@ -162,6 +180,11 @@ async fn run_all(quick: bool, only: Option<&str>) -> Result<Vec<report::Metric>,
         metrics.extend(adfox::metrics(quick, &php).await);
         step("ADFOX", t);
     }
+    if wanted("radist") {
+        let t = Instant::now();
+        metrics.extend(radist::metrics().await);
+        step("Radist.Online", t);
+    }
     Ok(metrics)
 }
 
@@ -182,8 +205,10 @@ async fn main() -> ExitCode {
         Some("sandbox") => {
             let flights = flag(&args, "--flights").unwrap_or(3000);
             let latency = flag(&args, "--page-latency-ms").unwrap_or(0);
+            let contacts = flag(&args, "--radist-contacts")
+                .unwrap_or(th_sandbox::radist::Config::default().seed_contacts);
             return print_line(
-                serve_sandbox(flights, Duration::from_millis(latency))
+                serve_sandbox(flights, Duration::from_millis(latency), contacts)
                     .await
                     .map(|()| String::new()),
             );
@@ -201,6 +226,14 @@ async fn main() -> ExitCode {
                 let url: String = arg(&args, 1, "url")?;
                 let rows = arg(&args, 2, "rows")?;
                 adfox::stream_rss_child(&url, rows).await
+            };
+            return print_line(result.await);
+        }
+        Some("rss-radist-stream") => {
+            let result = async {
+                let url: String = arg(&args, 1, "url")?;
+                let rows = arg(&args, 2, "rows")?;
+                radist::stream_rss_child(&url, rows).await
             };
             return print_line(result.await);
         }
@@ -222,9 +255,9 @@ async fn main() -> ExitCode {
     let quick = args.iter().any(|a| a == "--quick");
     let only: Option<String> = flag(&args, "--only");
     if let Some(o) = &only
-        && !["targethunter", "justclick", "adfox"].contains(&o.as_str())
+        && !["targethunter", "justclick", "adfox", "radist"].contains(&o.as_str())
     {
-        eprintln!("bench: --only targethunter|justclick|adfox, not {o:?}");
+        eprintln!("bench: --only targethunter|justclick|adfox|radist, not {o:?}");
         return ExitCode::from(2);
     }
     let started = Instant::now();

@@ -34,7 +34,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 use crate::report::{Metric, Target};
-use crate::util::{self, ChildProc};
+use crate::util;
 
 const KEY: &str = "bench-api-key-0123456789";
 
@@ -527,16 +527,7 @@ pub async fn rss_inflight_child(port: u16, n: usize) -> Result<String, String> {
 /// Runs `rss-inflight` in a child process and reads its numbers.
 async fn rss_inflight(port: u16, n: usize) -> Result<(f64, String), String> {
     let args = vec!["rss-inflight".into(), port.to_string(), n.to_string()];
-    let child: ChildProc = util::spawn_self(&args, Duration::from_secs(60)).await?;
-    let line = child.line.clone();
-    child.wait().await?;
-    let nums: Vec<u64> = line
-        .split_whitespace()
-        .map(|v| v.parse().map_err(|_| format!("bad line {line:?}")))
-        .collect::<Result<_, _>>()?;
-    let [growth, baseline, ms] = nums[..] else {
-        return Err(format!("bad line {line:?}"));
-    };
+    let [growth, baseline, ms] = util::child_numbers(&args, Duration::from_secs(60)).await?;
     Ok((
         growth as f64 / 1024.0,
         format!(

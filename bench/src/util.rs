@@ -68,6 +68,22 @@ pub async fn spawn_self(args: &[String], wait: Duration) -> Result<ChildProc, St
     Ok(ChildProc { line, child })
 }
 
+/// Runs this binary with `args` in a child process (one of the RSS measurements), waits for it
+/// to end, and returns the `N` numbers of the one line it printed.
+pub async fn child_numbers<const N: usize>(
+    args: &[String],
+    wait: Duration,
+) -> Result<[u64; N], String> {
+    let child = spawn_self(args, wait).await?;
+    let line = child.line.clone();
+    child.wait().await?;
+    let nums: Vec<u64> = line
+        .split_whitespace()
+        .map(|v| v.parse().map_err(|_| format!("bad line {line:?}")))
+        .collect::<Result<_, _>>()?;
+    nums.try_into().map_err(|_| format!("bad line {line:?}"))
+}
+
 /// The median; zero for an empty list.
 pub fn median(mut xs: Vec<Duration>) -> Duration {
     xs.sort();
