@@ -66,9 +66,16 @@ async fn tls_server() -> (u16, Arc<Mutex<Seen>>) {
                     let record = Arc::clone(&record);
                     async move {
                         record.lock().expect("lock").versions.push(req.version());
-                        Ok::<_, std::convert::Infallible>(hyper::Response::new(Full::new(
-                            bytes::Bytes::from_static(b"secure"),
-                        )))
+                        // `/big` answers 64 KiB, `/slow` waits 5 s first, anything else `secure`.
+                        let body = match req.uri().path() {
+                            "/big" => bytes::Bytes::from(vec![b'a'; 64 << 10]),
+                            "/slow" => {
+                                tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                                bytes::Bytes::from_static(b"late")
+                            }
+                            _ => bytes::Bytes::from_static(b"secure"),
+                        };
+                        Ok::<_, std::convert::Infallible>(hyper::Response::new(Full::new(body)))
                     }
                 });
                 let io = TokioIo::new(tls);
@@ -141,6 +148,36 @@ async fn an_added_root_is_trusted_and_calls_go_over_http2() {
     assert_eq!(seen.versions, [Version::HTTP_2; 4]);
     // Two calls on each transport, one handshake each: the connection was pooled.
     assert_eq!(seen.alpn.len(), 2, "{:?}", seen.alpn);
+}
+
+/// Over HTTP/2 the cap and the per-attempt timeout hold as over HTTP/1.1, and the connection
+/// stays usable for the next call.
+#[tokio::test]
+async fn over_http2_the_cap_and_the_timeout_hold() {
+    let (port, seen) = tls_server().await;
+    let settings = TransportBuilder::default()
+        .add_root_certificate(CA)
+        .max_body_bytes(32 << 10)
+        .attempt_timeout(std::time::Duration::from_millis(300));
+    for (name, t) in transports(settings) {
+        let get =
+            |path: &str| HttpRequest::new(Method::GET, format!("https://127.0.0.1:{port}{path}"));
+        let err = t.send(get("/big")).await.unwrap_err();
+        assert_eq!(
+            err,
+            TransportError::BodyTooLarge { limit: 32 << 10 },
+            "{name}"
+        );
+        let err = t.send(get("/slow")).await.unwrap_err();
+        assert!(matches!(err, TransportError::Timeout(_)), "{name}: {err:?}");
+        let ok = t
+            .send(get("/x"))
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(&ok.body[..], b"secure", "{name}");
+    }
+    let seen = seen.lock().expect("lock");
+    assert_eq!(seen.versions, [Version::HTTP_2; 6]);
 }
 
 #[test]
