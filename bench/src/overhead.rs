@@ -373,27 +373,114 @@ pub async fn same_bytes() -> Result<usize, String> {
     Ok(sdk_bytes.len())
 }
 
+/// What [`sessions`] measured.
+struct Timings {
+    /// Every batch time of every arm.
+    times: Vec<Vec<Duration>>,
+    /// For each arm timed in every round next to arm 1, the rounds' ratios of its batch time
+    /// to arm 1's (empty for arm 1 and the note's arms).
+    to_second: Vec<Vec<f64>>,
+    /// Each session's median of arm 0's ratios.
+    session_medians: Vec<f64>,
+}
+
+impl Timings {
+    /// Median per-call time of arm `i`, in µs.
+    fn per_call(&self, i: usize, calls: usize) -> f64 {
+        self.times.get(i).map_or(f64::NAN, |t| {
+            util::median(t.clone()).as_secs_f64() * 1e6 / calls as f64
+        })
+    }
+
+    /// The median of arm `i`'s paired ratios to arm 1.
+    fn paired(&self, i: usize) -> f64 {
+        util::median_f64(self.to_second.get(i).cloned().unwrap_or_default())
+    }
+
+    /// The lowest and the highest session median.
+    fn spread(&self) -> String {
+        let mut medians = self.session_medians.clone();
+        medians.sort_by(f64::total_cmp);
+        match (medians.first(), medians.last()) {
+            (Some(lo), Some(hi)) => format!("{lo:.3}-{hi:.3}"),
+            _ => "-".into(),
+        }
+    }
+}
+
+/// Runs `sizes.sessions` sessions of `sizes.rounds` rounds. Each session makes its arms anew
+/// with `make`; the first `paired` arms are timed back to back in every round (in turn which
+/// goes first) and each one's batch time is divided by arm 1's of the same round; the rest
+/// are timed once a round after them, rotating which goes first, for the note.
+///
+/// Every session builds every side anew. Within one set of clients the ratio of two identical
+/// raw clients sat anywhere from 0.70 to 1.10 for a whole session (how their connections fell
+/// on the client's and the server's threads lasts as long as the connections), so one set of
+/// clients for the whole run biased the headline by a few per cent either way; the median over
+/// rounds of many sessions averages that out. `make` gives every arm a client (and so a pool of
+/// connections) of its own: an arm whose batch follows one on the same pool found that pool's
+/// connections and their server tasks warm, which made a raw side sharing its pool with the
+/// note's raw arms look 3-4 % faster at 64 in flight than a second raw client timed in the same
+/// rounds.
+async fn sessions(
+    sizes: Sizes,
+    concurrency: usize,
+    paired: usize,
+    make: impl Fn() -> Result<Vec<(Side, Workers)>, String>,
+) -> Result<Timings, String> {
+    let mut out = Timings {
+        times: Vec::new(),
+        to_second: Vec::new(),
+        session_medians: Vec::with_capacity(sizes.sessions),
+    };
+    for session in 0..sizes.sessions {
+        let arms = make()?;
+        let paired = paired.min(arms.len());
+        out.times.resize_with(arms.len(), Vec::new);
+        out.to_second.resize_with(paired, Vec::new);
+        // Warm up every arm (connections, allocator, lazy statics).
+        let warm = sizes.calls / 2 + concurrency;
+        for (side, workers) in &arms {
+            batch(warm, concurrency, side, *workers).await?;
+        }
+        let together: Vec<usize> = (0..paired).collect();
+        let mut these = Vec::with_capacity(sizes.rounds);
+        for r in 0..sizes.rounds {
+            let round = session * sizes.rounds + r;
+            let (calls, times) = (sizes.calls, &mut out.times);
+            batches_in_turn(round, &together, &arms, calls, concurrency, times).await?;
+            let second = out.times.get(1).and_then(|t| t.last()).copied();
+            for i in (0..paired).filter(|&i| i != 1) {
+                if let (Some(this), Some(second)) = (out.times[i].last(), second) {
+                    let ratio = this.as_secs_f64() / second.as_secs_f64();
+                    out.to_second[i].push(ratio);
+                    if i == 0 {
+                        these.push(ratio);
+                    }
+                }
+            }
+            // The other arms, for the note, rotating which goes first.
+            let rest = arms.len() - paired;
+            for k in 0..rest {
+                let i = paired + (round + k) % rest;
+                let (side, workers) = &arms[i];
+                out.times[i].push(batch(sizes.calls, concurrency, side, *workers).await?);
+            }
+        }
+        out.session_medians.push(util::median_f64(these));
+    }
+    Ok(out)
+}
+
 /// The median of the rounds' SDK ÷ raw batch-time ratios at `concurrency` (the raw side
 /// building each body), with a note that adds the paired ratio to the raw side sending a
 /// prebuilt body, medians of the raw side reading bytes only and with reqwest's own timeout,
 /// and, with more than one call in flight, both sides run in one task.
 pub async fn ratio(port: u16, sizes: Sizes, concurrency: usize) -> Result<(f64, String), String> {
-    let mut times: Vec<Vec<Duration>> = Vec::new();
-    let (mut paired, mut paired_prebuilt, mut control) = (Vec::new(), Vec::new(), Vec::new());
-    let mut session_medians = Vec::with_capacity(sizes.sessions);
-    // Every session builds every side anew. Within one set of clients the ratio of two
-    // identical raw clients sat anywhere from 0.70 to 1.10 for a whole session (how their
-    // connections fell on the client's and the server's threads lasts as long as the
-    // connections), so one set of clients for the whole run biased the headline by a few
-    // per cent either way; the median over rounds of many sessions averages that out.
-    for session in 0..sizes.sessions {
-        // Every arm has a client (and so a pool of connections) of its own: an arm whose batch
-        // follows one on the same pool found that pool's connections and their server tasks
-        // warm, which made a raw side sharing its pool with the note's raw arms look 3-4 %
-        // faster at 64 in flight than a second raw client timed in the same rounds.
+    // 0-3 are timed in every round next to each other; the rest for the note. 3 is the
+    // control: a second raw client, as like the first as two clients can be.
+    let t = sessions(sizes, concurrency, 4, || {
         let raw = || Raw::new(port).map(Arc::new);
-        // 0-3 are timed in every round next to each other; the rest for the note. 3 is the
-        // control: a second raw client, as like the first as two clients can be.
         let mut arms = vec![
             (Side::Sdk(sdk(port)?), Workers::Tasks),
             (Side::Raw(raw()?), Workers::Tasks),
@@ -407,64 +494,15 @@ pub async fn ratio(port: u16, sizes: Sizes, concurrency: usize) -> Result<(f64, 
             arms.push((Side::Sdk(sdk(port)?), Workers::OneTask));
             arms.push((Side::Raw(raw()?), Workers::OneTask));
         }
-        times.resize_with(arms.len(), Vec::new);
-        // Warm up every arm (connections, allocator, lazy statics).
-        let warm = sizes.calls / 2 + concurrency;
-        for (side, workers) in &arms {
-            batch(warm, concurrency, side, *workers).await?;
-        }
-        // The headline times the SDK and the raw side back to back in every round (in turn
-        // which goes first) and takes the median of the rounds' ratios: a slow spell of the
-        // shared machine that lasts longer than a round hits both sides of that round alike.
-        let mut these = Vec::with_capacity(sizes.rounds);
-        for r in 0..sizes.rounds {
-            let round = session * sizes.rounds + r;
-            batches_in_turn(
-                round,
-                &[0, 1, 2, 3],
-                &arms,
-                sizes.calls,
-                concurrency,
-                &mut times,
-            )
-            .await?;
-            if let (Some(sdk), Some(raw), Some(prebuilt), Some(second)) = (
-                times[0].last(),
-                times[1].last(),
-                times[2].last(),
-                times[3].last(),
-            ) {
-                these.push(sdk.as_secs_f64() / raw.as_secs_f64());
-                paired_prebuilt.push(sdk.as_secs_f64() / prebuilt.as_secs_f64());
-                control.push(second.as_secs_f64() / raw.as_secs_f64());
-            }
-            // The other arms, for the note, rotating which goes first.
-            let rest = arms.len() - 4;
-            for k in 0..rest {
-                let i = 4 + (round + k) % rest;
-                let (side, workers) = &arms[i];
-                times[i].push(batch(sizes.calls, concurrency, side, *workers).await?);
-            }
-        }
-        paired.extend_from_slice(&these);
-        session_medians.push(util::median_f64(these));
-    }
-    session_medians.sort_by(f64::total_cmp);
-    let spread = match (session_medians.first(), session_medians.last()) {
-        (Some(lo), Some(hi)) => format!("{lo:.3}-{hi:.3}"),
-        _ => "-".into(),
-    };
-    let headline = util::median_f64(paired);
-    let medians: Vec<f64> = times
-        .into_iter()
-        .map(|t| util::median(t).as_secs_f64())
-        .collect();
-    let per_call =
-        |i: usize| medians.get(i).copied().unwrap_or(f64::NAN) * 1e6 / sizes.calls as f64;
+        Ok(arms)
+    })
+    .await?;
+    let headline = t.paired(0);
+    let per_call = |i: usize| t.per_call(i, sizes.calls);
     let over = |a: usize, b: usize| per_call(a) / per_call(b);
     let mut note = format!(
         "median of {} rounds' SDK/raw ratios ({} sessions of fresh clients, {} rounds each; \
-         session medians {spread}; the control, a second raw client / raw, paired the same \
+         session medians {}; the control, a second raw client / raw, paired the same \
          way: {:.3}), {} calls a side a round, the raw side serializing \
          each body with serde: SDK {:.1} us/call, raw {:.1} us/call (medians); vs the raw side \
          sending one prebuilt body ({:.1} us/call), paired the same way: {:.3}; medians vs raw \
@@ -474,12 +512,13 @@ pub async fn ratio(port: u16, sizes: Sizes, concurrency: usize) -> Result<(f64, 
         sizes.sessions * sizes.rounds,
         sizes.sessions,
         sizes.rounds,
-        util::median_f64(control),
+        t.spread(),
+        t.paired(3),
         sizes.calls,
         per_call(0),
         per_call(1),
         per_call(2),
-        util::median_f64(paired_prebuilt),
+        t.paired(2),
         per_call(4),
         over(0, 4),
         per_call(5),
@@ -639,9 +678,9 @@ fn side_named(port: u16, name: &str) -> Result<Side, String> {
     })
 }
 
-/// `th-bench pair A B [ROUNDS] [CONCURRENCY]`: the median over `rounds` of B's batch time ÷
-/// A's, each round both back to back (in turn which goes first), 1000 calls a side a round,
-/// for finding where a ratio comes from. `transport`, `hyper` and `stack` send a copy of the
+/// `th-bench pair A B [ROUNDS] [CONCURRENCY] [SESSIONS]`: the median over `rounds` (rounded up
+/// to a multiple of the sessions) of B's batch time ÷ A's, each round both back to back (in
+/// turn which goes first), 1000 calls a side a round, for finding where a ratio comes from. `transport`, `hyper` and `stack` send a copy of the
 /// request the SDK builds through the bare `ReqwestTransport`, the bare `HyperTransport` or the
 /// default layer stack (on `HyperTransport`); `sdk-reqwest` is the SDK's client over
 /// `ReqwestTransport`.
@@ -651,38 +690,34 @@ pub async fn pair(
     b: &str,
     rounds: usize,
     concurrency: usize,
-    sessions: usize,
+    sessions_wanted: usize,
 ) -> Result<String, String> {
     let calls = 1000;
-    let sessions = sessions.clamp(1, rounds.max(1));
-    let mut ratios = Vec::with_capacity(rounds);
-    let mut session_medians = Vec::with_capacity(sessions);
-    for session in 0..sessions {
-        // Fresh clients (and so fresh connections) each session.
-        let arms = [
-            (side_named(port, a)?, Workers::Tasks),
+    let sessions_n = sessions_wanted.clamp(1, rounds.max(1));
+    let sizes = Sizes {
+        sessions: sessions_n,
+        rounds: rounds.max(1).div_ceil(sessions_n),
+        calls,
+    };
+    // B first: the ratio is B's time over A's, arm 0 over arm 1.
+    let t = sessions(sizes, concurrency, 2, || {
+        Ok(vec![
             (side_named(port, b)?, Workers::Tasks),
-        ];
-        for (side, workers) in &arms {
-            batch(calls, concurrency, side, *workers).await?;
-        }
-        let mut times = vec![Vec::new(); arms.len()];
-        let mut these = Vec::new();
-        let n = rounds / sessions + usize::from(session < rounds % sessions);
-        for round in 0..n {
-            batches_in_turn(round, &[0, 1], &arms, calls, concurrency, &mut times).await?;
-            if let (Some(a), Some(b)) = (times[0].last(), times[1].last()) {
-                these.push(b.as_secs_f64() / a.as_secs_f64());
-            }
-        }
-        ratios.extend_from_slice(&these);
-        session_medians.push(util::median_f64(these));
-    }
-    let shown: Vec<String> = session_medians.iter().map(|m| format!("{m:.3}")).collect();
+            (side_named(port, a)?, Workers::Tasks),
+        ])
+    })
+    .await?;
+    let shown: Vec<String> = t
+        .session_medians
+        .iter()
+        .map(|m| format!("{m:.3}"))
+        .collect();
     Ok(format!(
-        "{b} / {a}: {:.3} (median of {rounds} rounds in {sessions} sessions of fresh clients, \
+        "{b} / {a}: {:.3} (median of {} rounds in {} sessions of fresh clients, \
          {calls} calls a side, {concurrency} at a time; session medians {})",
-        util::median_f64(ratios),
+        t.paired(0),
+        sizes.sessions * sizes.rounds,
+        sizes.sessions,
         shown.join(" ")
     ))
 }
