@@ -35,7 +35,7 @@ use std::time::{Duration, Instant};
 use util::ChildProc;
 
 /// Starts `serve --hold-ms N` in a child process.
-async fn spawn_server(hold_ms: u64) -> Result<ChildProc, String> {
+pub async fn spawn_server(hold_ms: u64) -> Result<ChildProc, String> {
     let args = vec!["serve".into(), "--hold-ms".into(), hold_ms.to_string()];
     util::spawn_self(&args, Duration::from_secs(10)).await
 }
@@ -182,7 +182,7 @@ async fn run_all(quick: bool, only: Option<&str>) -> Result<Vec<report::Metric>,
     }
     if wanted("radist") {
         let t = Instant::now();
-        metrics.extend(radist::metrics().await);
+        metrics.extend(radist::metrics(quick).await);
         step("Radist.Online", t);
     }
     Ok(metrics)

@@ -75,12 +75,24 @@ fn request() -> VarsGet {
 }
 
 /// The same request bytes the SDK sends, through a bare reqwest client with the SDK's settings.
-struct Raw {
+pub(crate) struct Raw {
     client: reqwest::Client,
     url: String,
     api_key: String,
     /// The body the SDK builds, for the prebuilt side.
     prebuilt: bytes::Bytes,
+}
+
+/// A bare `reqwest::Client` with the SDK's reqwest settings (connect timeout, pool idle timeout,
+/// no redirects, the same `User-Agent`).
+pub(crate) fn raw_client() -> Result<reqwest::Client, String> {
+    reqwest::Client::builder()
+        .connect_timeout(th_core::transport::DEFAULT_CONNECT_TIMEOUT)
+        .pool_idle_timeout(Duration::from_secs(60))
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(SDK_USER_AGENT)
+        .build()
+        .map_err(|e| e.to_string())
 }
 
 /// The `vars/get` body as hand-written code declares it (the SDK's field order).
@@ -107,13 +119,7 @@ impl Raw {
             .build_request(&request())
             .map_err(|e| e.to_string())?;
         Ok(Raw {
-            client: reqwest::Client::builder()
-                .connect_timeout(th_core::transport::DEFAULT_CONNECT_TIMEOUT)
-                .pool_idle_timeout(Duration::from_secs(60))
-                .redirect(reqwest::redirect::Policy::none())
-                .user_agent(SDK_USER_AGENT)
-                .build()
-                .map_err(|e| e.to_string())?,
+            client: raw_client()?,
             url: built.url.clone(),
             api_key: KEY.to_owned(),
             prebuilt: built.body.clone(),
@@ -193,9 +199,16 @@ async fn sdk_call(client: &Client) -> Result<(), String> {
     }
 }
 
+/// A side defined by another service's benchmark, called through a boxed future (both sides
+/// of a comparison made of these pay the same box).
+pub(crate) trait Caller: Send + Sync {
+    /// One call, checked.
+    fn call(&self) -> futures::future::BoxFuture<'_, Result<(), String>>;
+}
+
 /// One side of the comparison; cheap to clone (the clients share their pools).
 #[derive(Clone)]
-enum Side {
+pub(crate) enum Side {
     /// The SDK's `vars_get`.
     Sdk(Client),
     /// The raw client, building each body, parsing the answer.
@@ -210,6 +223,8 @@ enum Side {
     /// The request the SDK builds, built once, sent as a copy through a transport (the bare
     /// `ReqwestTransport` or a layer stack), the answer parsed as the raw side does.
     Transport(Arc<dyn th_core::Transport>, Arc<th_core::HttpRequest>),
+    /// Another service's side.
+    Other(Arc<dyn Caller>),
 }
 
 impl Side {
@@ -226,6 +241,7 @@ impl Side {
                     .map_err(|e| e.to_string())?;
                 check_value(&response.body)
             }
+            Side::Other(caller) => caller.call().await,
             Side::RawTimeout(raw) => {
                 raw.call(
                     RawBody::PerCall,
@@ -239,7 +255,7 @@ impl Side {
 
 /// How a batch runs its workers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Workers {
+pub(crate) enum Workers {
     /// Each worker a spawned task: the runtime's threads share them, as in a server.
     Tasks,
     /// All workers in the benchmark's own task (`join_all`): one thread runs every call's
@@ -307,9 +323,9 @@ async fn batches_in_turn(
     Ok(())
 }
 
-/// Accepts one connection on `listener`, reads one request, answers the `vars/get` body and
-/// closes; returns the request's bytes.
-async fn capture_one(listener: &TcpListener) -> Result<Vec<u8>, String> {
+/// Accepts one connection on `listener`, reads one request, answers what the benchmark server
+/// answers to its path (`server::body_for`) and closes; returns the request's bytes.
+pub(crate) async fn capture_one(listener: &TcpListener) -> Result<Vec<u8>, String> {
     let (mut stream, _) = listener.accept().await.map_err(|e| e.to_string())?;
     let mut got = Vec::new();
     let mut buf = [0u8; 4096];
@@ -332,7 +348,12 @@ async fn capture_one(listener: &TcpListener) -> Result<Vec<u8>, String> {
             break;
         }
     }
-    let body = crate::server::BODY;
+    let path = got
+        .split(|&b| b == b' ')
+        .nth(1)
+        .map(String::from_utf8_lossy)
+        .unwrap_or_default();
+    let body = crate::server::body_for(&path);
     let answer = format!(
         "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
         body.len()
@@ -374,31 +395,31 @@ pub async fn same_bytes() -> Result<usize, String> {
 }
 
 /// What [`sessions`] measured.
-struct Timings {
+pub(crate) struct Timings {
     /// Every batch time of every arm.
-    times: Vec<Vec<Duration>>,
+    pub(crate) times: Vec<Vec<Duration>>,
     /// For each arm timed in every round next to arm 1, the rounds' ratios of its batch time
     /// to arm 1's (empty for arm 1 and the note's arms).
-    to_second: Vec<Vec<f64>>,
+    pub(crate) to_second: Vec<Vec<f64>>,
     /// Each session's median of arm 0's ratios.
-    session_medians: Vec<f64>,
+    pub(crate) session_medians: Vec<f64>,
 }
 
 impl Timings {
     /// Median per-call time of arm `i`, in µs.
-    fn per_call(&self, i: usize, calls: usize) -> f64 {
+    pub(crate) fn per_call(&self, i: usize, calls: usize) -> f64 {
         self.times.get(i).map_or(f64::NAN, |t| {
             util::median(t.clone()).as_secs_f64() * 1e6 / calls as f64
         })
     }
 
     /// The median of arm `i`'s paired ratios to arm 1.
-    fn paired(&self, i: usize) -> f64 {
+    pub(crate) fn paired(&self, i: usize) -> f64 {
         util::median_f64(self.to_second.get(i).cloned().unwrap_or_default())
     }
 
     /// The lowest and the highest session median.
-    fn spread(&self) -> String {
+    pub(crate) fn spread(&self) -> String {
         let mut medians = self.session_medians.clone();
         medians.sort_by(f64::total_cmp);
         match (medians.first(), medians.last()) {
@@ -422,7 +443,7 @@ impl Timings {
 /// connections and their server tasks warm, which made a raw side sharing its pool with the
 /// note's raw arms look 3-4 % faster at 64 in flight than a second raw client timed in the same
 /// rounds.
-async fn sessions(
+pub(crate) async fn sessions(
     sizes: Sizes,
     concurrency: usize,
     paired: usize,
