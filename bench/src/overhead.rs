@@ -659,6 +659,9 @@ pub async fn profile(
 
 /// One side for `pair`, by name.
 fn side_named(port: u16, name: &str) -> Result<Side, String> {
+    if let Some(side) = crate::radist::side_named(port, name) {
+        return side;
+    }
     let request = || -> Result<Arc<th_core::HttpRequest>, String> {
         let built = sdk(port)?
             .build_request(&request())
@@ -693,7 +696,8 @@ fn side_named(port: u16, name: &str) -> Result<Side, String> {
         other => {
             return Err(format!(
                 "a side is sdk, sdk-reqwest, raw, raw-prebuilt, raw-bytes, raw-timeout, \
-                 transport, hyper, stack or stack-no-retries, not {other:?}"
+                 transport, hyper, stack, stack-no-retries, radist-sdk or radist-raw, not \
+                 {other:?}"
             ));
         }
     })

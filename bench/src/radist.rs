@@ -132,6 +132,16 @@ impl Caller for RawSend {
     }
 }
 
+/// The side `name` (`radist-sdk`, `radist-raw`) for `pair` and `profile`, if it is one of these.
+pub fn side_named(port: u16, name: &str) -> Option<Result<Side, String>> {
+    let caller: Result<Arc<dyn Caller>, String> = match name {
+        "radist-sdk" => sdk(port).map(|c| Arc::new(SdkSend(c)) as Arc<dyn Caller>),
+        "radist-raw" => RawSend::new(port).map(|r| Arc::new(r) as Arc<dyn Caller>),
+        _ => return None,
+    };
+    Some(caller.map(Side::Other))
+}
+
 /// Checks that the SDK and the raw side put the same bytes on the wire; returns their length.
 async fn same_bytes() -> Result<usize, String> {
     let listener = TcpListener::bind("127.0.0.1:0")

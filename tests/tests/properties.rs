@@ -321,3 +321,41 @@ proptest! {
         prop_assert_eq!(s.subscription.name.as_deref(), Some(name.as_str()));
     }
 }
+
+/// Any value a request can carry: every scalar (non-finite floats too), empty containers, and
+/// maps that may repeat a key (small key alphabet), nested.
+fn any_value() -> impl Strategy<Value = FormValue> {
+    let leaf = prop_oneof![
+        Just(FormValue::Null),
+        any::<bool>().prop_map(FormValue::Bool),
+        any::<i64>().prop_map(FormValue::Int),
+        any::<f64>().prop_map(FormValue::Float),
+        prop_oneof![Just(f64::NAN), Just(f64::INFINITY), Just(-0.0), Just(1e21)]
+            .prop_map(FormValue::Float),
+        any::<String>().prop_map(FormValue::Str),
+        "[\"\\\\\u{0}-\u{1f}\u{7f}яЁ ]{0,6}".prop_map(FormValue::Str),
+    ];
+    leaf.prop_recursive(4, 48, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..5).prop_map(FormValue::List),
+            prop::collection::vec(("[abк\"]{0,2}", inner), 0..5).prop_map(FormValue::Map),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2048, ..ProptestConfig::default() })]
+
+    /// The JSON the clients write straight from a value is byte for byte serde_json's rendering
+    /// of the value's `serde_json::Value`, booleans either way.
+    #[test]
+    fn json_written_straight_is_serde_jsons(v in any_value()) {
+        use th_core::form::JsonBools;
+        for bools in [JsonBools::Literal, JsonBools::Digits] {
+            let mut out = Vec::new();
+            v.write_json(&mut out, bools);
+            let want = serde_json::to_vec(&v.to_json_with(bools)).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(String::from_utf8_lossy(&out), String::from_utf8_lossy(&want), "{:?}", v);
+        }
+    }
+}

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use http::Method;
 use serde_json::{Map, Value};
-use th_core::form::http_build_query_into;
+use th_core::form::{JsonBools, http_build_query_into, write_json_str};
 use th_core::secret::scrub;
 use th_core::{
     ApiRequest, ClientOptions, DecodeError, FormValue, HttpRequest, HttpResponse, InvalidInput,
@@ -383,7 +383,8 @@ pub(crate) fn member<'v>(value: &'v Value, name: &str) -> Option<&'v Value> {
     }
 }
 
-/// The JSON body: an object with `api_key` first, then the params in order.
+/// The JSON body: an object with `api_key` first, then the params in order, booleans as 1/0
+/// as the API documents them (`force`).
 ///
 /// Written straight from the params; when a name repeats (at the top or inside a nested map) it
 /// goes through a `serde_json::Map` instead, whose rule (the last value wins, in the place of the
@@ -393,104 +394,30 @@ fn json_body<K: AsRef<str>>(api_key: &str, params: &[(K, FormValue)]) -> Vec<u8>
         let name = name.as_ref();
         name == "api_key"
             || params[..i].iter().any(|(n, _)| n.as_ref() == name)
-            || has_repeats(value)
+            || value.has_repeated_keys()
     });
     if repeats {
         let mut map = Map::with_capacity(params.len() + 1);
         map.insert("api_key".to_owned(), Value::String(api_key.to_owned()));
         for (name, value) in params {
-            map.insert(name.as_ref().to_owned(), json_value(value));
+            map.insert(
+                name.as_ref().to_owned(),
+                value.to_json_with(JsonBools::Digits),
+            );
         }
         return serde_json::to_vec(&Value::Object(map)).unwrap_or_default();
     }
     let mut out = Vec::with_capacity(32 + api_key.len() + params.len() * 24);
     out.extend_from_slice(b"{\"api_key\":");
-    push_json_str(&mut out, api_key);
+    write_json_str(&mut out, api_key);
     for (name, value) in params {
         out.push(b',');
-        push_json_str(&mut out, name.as_ref());
+        write_json_str(&mut out, name.as_ref());
         out.push(b':');
-        push_json_value(&mut out, value);
+        value.write_json(&mut out, JsonBools::Digits);
     }
     out.push(b'}');
     out
-}
-
-/// Appends `s` as a JSON string, exactly as serde_json writes it: text without `"`, `\` or
-/// control characters is copied as it is, anything else goes through serde_json.
-fn push_json_str(out: &mut Vec<u8>, s: &str) {
-    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
-        out.push(b'"');
-        out.extend_from_slice(s.as_bytes());
-        out.push(b'"');
-    } else {
-        // Writing into a Vec cannot fail.
-        let _ = serde_json::to_writer(&mut *out, s);
-    }
-}
-
-/// Appends a param as [`json_value`] renders it (booleans as 1/0, non-finite floats as null).
-fn push_json_value(out: &mut Vec<u8>, value: &FormValue) {
-    match value {
-        FormValue::Null => out.extend_from_slice(b"null"),
-        FormValue::Bool(b) => out.push(if *b { b'1' } else { b'0' }),
-        FormValue::Int(i) => {
-            let _ = serde_json::to_writer(&mut *out, i);
-        }
-        FormValue::Float(f) if f.is_finite() => {
-            let _ = serde_json::to_writer(&mut *out, f);
-        }
-        FormValue::Float(_) => out.extend_from_slice(b"null"),
-        FormValue::Str(s) => push_json_str(out, s),
-        FormValue::List(items) => {
-            out.push(b'[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                push_json_value(out, item);
-            }
-            out.push(b']');
-        }
-        FormValue::Map(entries) => {
-            out.push(b'{');
-            for (i, (name, item)) in entries.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                push_json_str(out, name);
-                out.push(b':');
-                push_json_value(out, item);
-            }
-            out.push(b'}');
-        }
-    }
-}
-
-/// Whether a nested map (at any depth) repeats a key.
-fn has_repeats(value: &FormValue) -> bool {
-    match value {
-        FormValue::List(items) => items.iter().any(has_repeats),
-        FormValue::Map(entries) => entries.iter().enumerate().any(|(i, (name, value))| {
-            entries[..i].iter().any(|(n, _)| n == name) || has_repeats(value)
-        }),
-        _ => false,
-    }
-}
-
-/// Form values to JSON, with booleans as 1/0 as the API documents them (`force`).
-fn json_value(value: &FormValue) -> Value {
-    match value {
-        FormValue::Bool(b) => Value::from(u8::from(*b)),
-        FormValue::List(items) => Value::Array(items.iter().map(json_value).collect()),
-        FormValue::Map(entries) => Value::Object(
-            entries
-                .iter()
-                .map(|(k, v)| (k.clone(), json_value(v)))
-                .collect(),
-        ),
-        other => other.to_json(),
-    }
 }
 
 fn text_of(value: &Value) -> String {
@@ -520,7 +447,7 @@ mod tests {
         let mut map = Map::new();
         map.insert("api_key".to_owned(), Value::String(api_key.to_owned()));
         for (name, value) in params {
-            map.insert(name.clone(), json_value(value));
+            map.insert(name.clone(), value.to_json_with(JsonBools::Digits));
         }
         serde_json::to_vec(&Value::Object(map)).unwrap_or_default()
     }

@@ -129,6 +129,115 @@ impl FormValue {
     }
 }
 
+/// How [`FormValue::write_json`] and [`FormValue::to_json_with`] write booleans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonBools {
+    /// `true` and `false`.
+    Literal,
+    /// `1` and `0` (TargetHunter documents its flags so).
+    Digits,
+}
+
+impl FormValue {
+    /// [`to_json`](Self::to_json) with booleans written as `bools` says.
+    pub fn to_json_with(&self, bools: JsonBools) -> serde_json::Value {
+        use serde_json::Value;
+        match (self, bools) {
+            (FormValue::Bool(b), JsonBools::Digits) => Value::from(u8::from(*b)),
+            (FormValue::List(items), _) => {
+                Value::Array(items.iter().map(|v| v.to_json_with(bools)).collect())
+            }
+            (FormValue::Map(entries), _) => Value::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.to_json_with(bools)))
+                    .collect(),
+            ),
+            (other, _) => other.to_json(),
+        }
+    }
+
+    /// Whether a map in the value (at any depth) repeats a key.
+    pub fn has_repeated_keys(&self) -> bool {
+        match self {
+            FormValue::List(items) => items.iter().any(FormValue::has_repeated_keys),
+            FormValue::Map(entries) => entries.iter().enumerate().any(|(i, (name, value))| {
+                entries[..i].iter().any(|(n, _)| n == name) || value.has_repeated_keys()
+            }),
+            _ => false,
+        }
+    }
+
+    /// Appends the bytes `serde_json::to_vec(&self.to_json_with(bools))` gives, written
+    /// straight from the value instead of through a `serde_json::Value` (which cost a request
+    /// builder most of its time). A map that repeats a key (at any depth) goes through the
+    /// `Value`, whose rule (the last value wins, in the place of the first) decides.
+    pub fn write_json(&self, out: &mut Vec<u8>, bools: JsonBools) {
+        if self.has_repeated_keys() {
+            // Writing into a Vec cannot fail.
+            let _ = serde_json::to_writer(&mut *out, &self.to_json_with(bools));
+            return;
+        }
+        self.write_json_unchecked(out, bools);
+    }
+
+    /// [`write_json`](Self::write_json) for a value known to repeat no key.
+    fn write_json_unchecked(&self, out: &mut Vec<u8>, bools: JsonBools) {
+        match self {
+            FormValue::Null => out.extend_from_slice(b"null"),
+            FormValue::Bool(b) => out.extend_from_slice(match (bools, b) {
+                (JsonBools::Literal, true) => b"true",
+                (JsonBools::Literal, false) => b"false",
+                (JsonBools::Digits, true) => b"1",
+                (JsonBools::Digits, false) => b"0",
+            }),
+            FormValue::Int(i) => {
+                let _ = serde_json::to_writer(&mut *out, i);
+            }
+            FormValue::Float(f) if f.is_finite() => {
+                let _ = serde_json::to_writer(&mut *out, f);
+            }
+            FormValue::Float(_) => out.extend_from_slice(b"null"),
+            FormValue::Str(s) => write_json_str(out, s),
+            FormValue::List(items) => {
+                out.push(b'[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    item.write_json_unchecked(out, bools);
+                }
+                out.push(b']');
+            }
+            FormValue::Map(entries) => {
+                out.push(b'{');
+                for (i, (name, item)) in entries.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    write_json_str(out, name);
+                    out.push(b':');
+                    item.write_json_unchecked(out, bools);
+                }
+                out.push(b'}');
+            }
+        }
+    }
+}
+
+/// Appends `s` as a JSON string, exactly as serde_json writes it: text without `"`, `\` or
+/// control characters is copied as it is, anything else goes through serde_json.
+pub fn write_json_str(out: &mut Vec<u8>, s: &str) {
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else {
+        // Writing into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut *out, s);
+    }
+}
+
 impl From<serde_json::Value> for FormValue {
     /// `null` -> `Null`, bool -> `Bool`, a number that fits `i64` -> `Int`, a larger
     /// unsigned one -> `Str` (its decimal digits, as PHP would lose precision), any other
