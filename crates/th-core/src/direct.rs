@@ -28,7 +28,7 @@ use hyper_util::rt::{TokioExecutor, TokioTimer};
 use crate::error::TransportError;
 use crate::http::{HttpRequest, HttpResponse};
 use crate::transport::{
-    CappedBody, SendFuture, Transport, TransportBuilder, cached, redirect_error,
+    CappedBody, SendFuture, Transport, TransportBuilder, cached, redirect_error, within,
 };
 
 type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
@@ -201,10 +201,7 @@ impl Transport for HyperTransport {
                     .get(CONTENT_LENGTH)
                     .and_then(|v| v.to_str().ok())
                     .and_then(|v| v.parse::<u64>().ok());
-                if declared.is_some_and(|len| len > max as u64) {
-                    return Err(TransportError::BodyTooLarge { limit: max });
-                }
-                let mut capped = CappedBody::new(max);
+                let mut capped = CappedBody::new(max, declared)?;
                 while let Some(frame) = body.frame().await {
                     let frame = frame.map_err(|e| TransportError::Io(describe(&e)))?;
                     if let Ok(chunk) = frame.into_data() {
@@ -219,10 +216,7 @@ impl Transport for HyperTransport {
                     attempts: 1,
                 })
             };
-            match tokio::time::timeout(timeout, exchange).await {
-                Ok(result) => result,
-                Err(_) => Err(TransportError::Timeout(timeout)),
-            }
+            within(timeout, exchange).await
         })
     }
 

@@ -326,11 +326,6 @@ impl Transport for ReqwestTransport {
                 if status.is_redirection() {
                     return Err(redirect_error(status, response.headers()));
                 }
-                if let Some(len) = response.content_length()
-                    && len > max as u64
-                {
-                    return Err(TransportError::BodyTooLarge { limit: max });
-                }
                 let body = read_capped(&mut response, max, timeout).await?;
                 // Taken after the body, so that the map is not held across the reads.
                 let headers = std::mem::take(response.headers_mut());
@@ -341,10 +336,7 @@ impl Transport for ReqwestTransport {
                     attempts: 1,
                 })
             };
-            match tokio::time::timeout(timeout, exchange).await {
-                Ok(result) => result,
-                Err(_) => Err(TransportError::Timeout(timeout)),
-            }
+            within(timeout, exchange).await
         };
         Box::pin(fut)
     }
@@ -386,7 +378,7 @@ async fn read_capped(
     max: usize,
     timeout: Duration,
 ) -> Result<Bytes, TransportError> {
-    let mut body = CappedBody::new(max);
+    let mut body = CappedBody::new(max, response.content_length())?;
     while let Some(chunk) = response.chunk().await.map_err(|e| map_error(&e, timeout))? {
         body.push(chunk)?;
     }
@@ -410,6 +402,18 @@ pub(crate) fn redirect_error(
     }
 }
 
+/// One attempt's exchange, ended as a [`TransportError::Timeout`] when it takes longer than
+/// `timeout`.
+pub(crate) async fn within(
+    timeout: Duration,
+    exchange: impl Future<Output = Result<HttpResponse, TransportError>>,
+) -> Result<HttpResponse, TransportError> {
+    match tokio::time::timeout(timeout, exchange).await {
+        Ok(result) => result,
+        Err(_) => Err(TransportError::Timeout(timeout)),
+    }
+}
+
 /// A response body read chunk by chunk up to a cap: past it, an error instead of an
 /// allocation. A body that arrives in one chunk is kept as that chunk, without a copy.
 pub(crate) struct CappedBody {
@@ -419,12 +423,17 @@ pub(crate) struct CappedBody {
 }
 
 impl CappedBody {
-    pub(crate) fn new(max: usize) -> Self {
-        CappedBody {
+    /// A reader for a body of at most `max` bytes; one that declares (`Content-Length`) more
+    /// is refused before any of it is read.
+    pub(crate) fn new(max: usize, declared: Option<u64>) -> Result<Self, TransportError> {
+        if declared.is_some_and(|len| len > max as u64) {
+            return Err(TransportError::BodyTooLarge { limit: max });
+        }
+        Ok(CappedBody {
             max,
             first: None,
             rest: BytesMut::new(),
-        }
+        })
     }
 
     /// Adds the next chunk, or fails when the body would pass the cap.
