@@ -304,28 +304,23 @@ pub async fn stream_rss_child(oauth_url: &str, rows: u64) -> Result<String, Stri
             page.total_rows()
         ));
     }
-    util::reset_peak_rss()?;
-    let baseline = util::status_kb("VmRSS:").ok_or("no VmRSS")?;
-    let started = Instant::now();
-    let mut stream = client.list_all(AccountListCampaign::new());
-    let mut n = 0u64;
-    while let Some(row) = stream.next().await {
-        let row: CampaignRow = row.map_err(|e| e.to_string())?;
-        n += 1;
-        if row.id != Some(i64::try_from(n).unwrap_or(i64::MAX)) {
-            return Err(format!("row {n} has id {:?}", row.id));
+    let (line, n) = util::rss_growth(async {
+        let mut stream = client.list_all(AccountListCampaign::new());
+        let mut n = 0u64;
+        while let Some(row) = stream.next().await {
+            let row: CampaignRow = row.map_err(|e| e.to_string())?;
+            n += 1;
+            if row.id != Some(i64::try_from(n).unwrap_or(i64::MAX)) {
+                return Err(format!("row {n} has id {:?}", row.id));
+            }
         }
-    }
-    let elapsed = started.elapsed();
-    let peak = util::status_kb("VmHWM:").ok_or("no VmHWM")?;
+        Ok(n)
+    })
+    .await?;
     if n != rows {
         return Err(format!("streamed {n} rows, not {rows}"));
     }
-    Ok(format!(
-        "{} {baseline} {} {n}",
-        peak.saturating_sub(baseline),
-        elapsed.as_millis()
-    ))
+    Ok(format!("{line} {n}"))
 }
 
 /// `adfox_stream_100k_rss_mb`, in a child process.

@@ -565,23 +565,18 @@ pub async fn rss_inflight_child(port: u16, n: usize) -> Result<String, String> {
     let client = Arc::new(sdk(port)?);
     // Warm up: one call, so the baseline includes the runtime, the client and a connection.
     sdk_call(&client).await?;
-    util::reset_peak_rss()?;
-    let baseline = util::status_kb("VmRSS:").ok_or("no VmRSS")?;
-    let started = Instant::now();
-    let calls = (0..n).map(|_| {
-        let client = Arc::clone(&client);
-        tokio::spawn(async move { sdk_call(&client).await })
-    });
-    for r in join_all(calls).await {
-        r.map_err(|e| e.to_string())??;
-    }
-    let elapsed = started.elapsed();
-    let peak = util::status_kb("VmHWM:").ok_or("no VmHWM")?;
-    Ok(format!(
-        "{} {baseline} {}",
-        peak.saturating_sub(baseline),
-        elapsed.as_millis()
-    ))
+    let (line, ()) = util::rss_growth(async {
+        let calls = (0..n).map(|_| {
+            let client = Arc::clone(&client);
+            tokio::spawn(async move { sdk_call(&client).await })
+        });
+        for r in join_all(calls).await {
+            r.map_err(|e| e.to_string())??;
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(line)
 }
 
 /// Runs `rss-inflight` in a child process and reads its numbers.

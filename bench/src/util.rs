@@ -129,6 +129,26 @@ pub fn reset_peak_rss() -> Result<(), String> {
     std::fs::write("/proc/self/clear_refs", "5").map_err(|e| format!("clear_refs: {e}"))
 }
 
+/// Runs `work` with this process's peak RSS reset just before it. Returns the line every RSS
+/// child prints first, `growth_kb baseline_kb elapsed_ms` (the peak after `work` less the RSS
+/// before it), and what `work` gave.
+pub async fn rss_growth<T>(
+    work: impl std::future::Future<Output = Result<T, String>>,
+) -> Result<(String, T), String> {
+    reset_peak_rss()?;
+    let baseline = status_kb("VmRSS:").ok_or("no VmRSS")?;
+    let started = std::time::Instant::now();
+    let value = work.await?;
+    let elapsed = started.elapsed();
+    let peak = status_kb("VmHWM:").ok_or("no VmHWM")?;
+    let line = format!(
+        "{} {baseline} {}",
+        peak.saturating_sub(baseline),
+        elapsed.as_millis()
+    );
+    Ok((line, value))
+}
+
 /// A metric with a value.
 pub fn measured(
     name: &'static str,
