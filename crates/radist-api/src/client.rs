@@ -597,22 +597,19 @@ impl Client {
         let method = Method::from_bytes(R::INFO.http_method.as_bytes())
             .map_err(|_| Error::Config("bad HTTP method in the spec".into()))?;
         let has_body = matches!(method, Method::POST | Method::PUT | Method::PATCH);
-        let some_params = !params.body.is_empty();
-        let members = || {
+        let body = (has_body || !params.body.is_empty()).then(|| {
             let members = params.body.into_iter();
-            FormValue::Map(members.map(|(n, v)| (n.into_owned(), v)).collect())
-        };
-        let body = if has_body {
-            // Written straight to bytes (the same bytes as through a `serde_json::Value`, which
-            // cost more than the rest of building the request).
-            let mut bytes = Vec::with_capacity(128);
-            members().write_json(&mut bytes, JsonBools::Literal);
-            Some(Body::Bytes(bytes))
-        } else if some_params {
-            Some(Body::Value(members().to_json()))
-        } else {
-            None
-        };
+            let members = FormValue::Map(members.map(|(n, v)| (n.into_owned(), v)).collect());
+            if has_body {
+                // Written straight to bytes (the same bytes as through a `serde_json::Value`,
+                // which cost more than the rest of building the request).
+                let mut bytes = Vec::with_capacity(128);
+                members.write_json(&mut bytes, JsonBools::Literal);
+                Body::Bytes(bytes)
+            } else {
+                Body::Value(members.to_json())
+            }
+        });
         self.http_request(
             &R::INFO,
             method,
