@@ -14,6 +14,10 @@ use th_core::{HttpRequest, Transport, TransportBuilder, TransportError};
 use tokio::net::TcpListener;
 use tokio_rustls::LazyConfigAcceptor;
 
+#[path = "../support/transports.rs"]
+mod transports;
+use transports::both;
+
 const CA: &[u8] = include_bytes!("../fixtures/tls/ca.der");
 const CERT: &[u8] = include_bytes!("../fixtures/tls/server.der");
 const KEY: &[u8] = include_bytes!("../fixtures/tls/server.key.der");
@@ -94,24 +98,11 @@ async fn tls_server() -> (u16, Arc<Mutex<Seen>>) {
     (port, seen)
 }
 
-fn transports(settings: TransportBuilder) -> [(&'static str, Arc<dyn Transport>); 2] {
-    [
-        (
-            "hyper",
-            Arc::new(settings.clone().build_hyper().expect("hyper transport")),
-        ),
-        (
-            "reqwest",
-            Arc::new(settings.build().expect("reqwest transport")),
-        ),
-    ]
-}
-
 #[tokio::test]
 async fn an_unknown_issuer_is_refused_before_anything_is_sent() {
     let (port, seen) = tls_server().await;
     let url = format!("https://127.0.0.1:{port}/api?api_key=SECRET123");
-    for (name, t) in transports(TransportBuilder::default()) {
+    for (name, t) in both(TransportBuilder::default()) {
         let err = t
             .send(HttpRequest::new(Method::GET, url.clone()))
             .await
@@ -134,7 +125,7 @@ async fn an_unknown_issuer_is_refused_before_anything_is_sent() {
 async fn an_added_root_is_trusted_and_calls_go_over_http2() {
     let (port, seen) = tls_server().await;
     let url = format!("https://127.0.0.1:{port}/x");
-    for (name, t) in transports(TransportBuilder::default().add_root_certificate(CA)) {
+    for (name, t) in both(TransportBuilder::default().add_root_certificate(CA)) {
         for _ in 0..2 {
             let response = t
                 .send(HttpRequest::new(Method::POST, url.clone()).body("text/plain", "hi"))
@@ -159,7 +150,7 @@ async fn over_http2_the_cap_and_the_timeout_hold() {
         .add_root_certificate(CA)
         .max_body_bytes(32 << 10)
         .attempt_timeout(std::time::Duration::from_millis(300));
-    for (name, t) in transports(settings) {
+    for (name, t) in both(settings) {
         let get =
             |path: &str| HttpRequest::new(Method::GET, format!("https://127.0.0.1:{port}{path}"));
         let err = t.send(get("/big")).await.unwrap_err();

@@ -11,26 +11,15 @@ use th_core::{
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+#[path = "../support/transports.rs"]
+mod transports;
+use transports::both;
+
 fn req(url: String, idempotent: bool) -> HttpRequest {
     HttpRequest::new(Method::POST, url)
         .body("text/plain", "x")
         .idempotent(idempotent)
         .operation("test", "op")
-}
-
-/// Both transports with the same settings: the default `HyperTransport`, then
-/// `ReqwestTransport`; each test of the contract runs on both.
-fn both(settings: TransportBuilder) -> [(&'static str, Arc<dyn Transport>); 2] {
-    [
-        (
-            "hyper",
-            Arc::new(settings.clone().build_hyper().expect("hyper transport")),
-        ),
-        (
-            "reqwest",
-            Arc::new(settings.build().expect("reqwest transport")),
-        ),
-    ]
 }
 
 #[tokio::test]

@@ -1,0 +1,20 @@
+//! Both transports built from the same settings, for the tests that hold them to one contract.
+//! Included with `#[path]` by `tests/tests/core_transport.rs` and `tests/tests/core_tls.rs`.
+
+use std::sync::Arc;
+
+use th_core::{Transport, TransportBuilder};
+
+/// The default `HyperTransport`, then `ReqwestTransport`, each named.
+pub fn both(settings: TransportBuilder) -> [(&'static str, Arc<dyn Transport>); 2] {
+    [
+        (
+            "hyper",
+            Arc::new(settings.clone().build_hyper().expect("hyper transport")),
+        ),
+        (
+            "reqwest",
+            Arc::new(settings.build().expect("reqwest transport")),
+        ),
+    ]
+}
