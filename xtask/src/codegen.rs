@@ -121,7 +121,8 @@ pub fn generate(root: &Path) -> Result<(Vec<Generated>, Vec<String>), String> {
     let readme = root.join("README.md");
     match std::fs::read_to_string(&readme) {
         Ok(text) => {
-            let section: Vec<String> = services.iter().map(render::coverage).collect();
+            let mut section = vec![render::coverage_summary(&services)];
+            section.extend(services.iter().map(render::coverage));
             match replace_between_markers(&text, &section.join("\n")) {
                 Some(updated) => files.push(Generated {
                     path: readme,
@@ -408,6 +409,7 @@ mod tests {
         doc = "Gets a thing."
         result = "Thing"
         idempotent = true
+        source = "https://example.com/doc/get-thing"
         [[method.param]]
         name = "type"
         rust = "kind"
@@ -427,6 +429,7 @@ mod tests {
         deprecated_note = "Use `GetThing`."
         provisional = true
         provisional_note = "Seen only in client code."
+        source = "https://example.com/peer/client.php"
         [[method.fixed]]
         name = "object"
         value = "thing"
@@ -458,6 +461,8 @@ mod tests {
             "p.push(ParamLocation::Body, \"object\", FormValue::Str(\"thing\".to_owned()));",
             "#[deprecated(note = \"Use `GetThing`.\")]",
             "**Provisional:** Seen only in client code.",
+            "Known from <https://example.com/peer/client.php>.",
+            "Documented at <https://example.com/doc/get-thing>.",
             "-1 => Self::Busy,",
             "matches!(self, Self::Busy)",
             "pub const METHODS: &[MethodInfo] = &[GetThing::INFO, ListThings::INFO];",
@@ -467,20 +472,26 @@ mod tests {
         let table = render::coverage(&service);
         assert!(
             table.contains(
-                "| `GetThing` | `Client::get_thing` | `POST api/GetThing` | yes | documented |"
+                "| `GetThing` | `Client::get_thing` | `POST api/GetThing` | yes | documented | \
+                 [page](https://example.com/doc/get-thing) |"
             ),
             "{table}"
         );
         assert!(
             table.contains(
-                "| `ListThings` | `Client::list_things` | `POST api/ListThings` | no | deprecated |"
+                "| `ListThings` | `Client::list_things` | `POST api/ListThings` | no | deprecated | \
+                 [page](https://example.com/peer/client.php) |"
             ),
             "{table}"
         );
         assert!(
-            table.ends_with("2 methods, 1 provisional, 1 deprecated.\n"),
+            table.ends_with(
+                "2 methods: 1 documented, 1 provisional; 2 cite their source, 1 deprecated.\n"
+            ),
             "{table}"
         );
+        let summary = render::coverage_summary(std::slice::from_ref(&service));
+        assert!(summary.contains("| Sample | 2 | 1 | 1 | 2 |"), "{summary}");
     }
 
     /// The rendered code is valid Rust (rustfmt parses it) and rendering is deterministic.

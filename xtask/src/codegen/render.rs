@@ -116,10 +116,7 @@ fn render_method(o: &mut String, service: &Service, m: &Method) {
     doc(o, &m.doc);
     doc(o, "");
     doc(o, &wire_line(m));
-    if let Some(why) = &m.provisional {
-        doc(o, "");
-        doc(o, &format!("**Provisional:** {why}"));
-    }
+    source_doc(o, m);
     if let Some(note) = &m.deprecated {
         doc(o, "");
         doc(o, &deprecated_doc(note));
@@ -295,10 +292,7 @@ fn render_method(o: &mut String, service: &Service, m: &Method) {
     }
     line(o, &format!("impl {} {{", service.client));
     doc(o, &m.doc);
-    if let Some(why) = &m.provisional {
-        doc(o, "");
-        doc(o, &format!("**Provisional:** {why}"));
-    }
+    source_doc(o, m);
     if let Some(note) = &m.deprecated {
         doc(o, "");
         doc(o, &deprecated_doc(note));
@@ -572,13 +566,41 @@ fn doc(o: &mut String, text: &str) {
     }
 }
 
+/// The table above the per-service sections: methods documented by a vendor page and methods
+/// still provisional, per service.
+pub fn coverage_summary(services: &[Service]) -> String {
+    let mut o = String::new();
+    o.push_str("| Service | Methods | Documented (vendor page) | Provisional | Cite a source |\n");
+    o.push_str("| --- | --- | --- | --- | --- |\n");
+    for service in services {
+        let total = service.methods.len();
+        let provisional = service
+            .methods
+            .iter()
+            .filter(|m| m.provisional.is_some())
+            .count();
+        let cited = service
+            .methods
+            .iter()
+            .filter(|m| m.source.is_some())
+            .count();
+        let _ = writeln!(
+            o,
+            "| {} | {total} | {} | {provisional} | {cited} |",
+            service.name,
+            total - provisional
+        );
+    }
+    o
+}
+
 /// The coverage section of one service for the README (a heading, a table, a summary line).
 pub fn coverage(service: &Service) -> String {
     let mut o = String::new();
     let _ = writeln!(o, "### {}", service.name);
     o.push('\n');
-    o.push_str("| Method (wire) | Rust call | HTTP | Idempotent | Status |\n");
-    o.push_str("| --- | --- | --- | --- | --- |\n");
+    o.push_str("| Method (wire) | Rust call | HTTP | Idempotent | Status | Source |\n");
+    o.push_str("| --- | --- | --- | --- | --- | --- |\n");
     for m in &service.methods {
         let http = if m.path == m.wire || m.path.is_empty() {
             m.http.clone()
@@ -587,13 +609,16 @@ pub fn coverage(service: &Service) -> String {
         };
         let _ = writeln!(
             o,
-            "| `{}` | `{}::{}` | `{}` | {} | {} |",
+            "| `{}` | `{}::{}` | `{}` | {} | {} | {} |",
             cell(&m.wire),
             cell(&service.client),
             m.rust,
             cell(&http),
             if m.idempotent { "yes" } else { "no" },
-            m.status()
+            m.status(),
+            m.source
+                .as_deref()
+                .map_or_else(|| "—".to_owned(), |src| format!("[page]({src})"))
         );
     }
     let provisional = service
@@ -606,17 +631,44 @@ pub fn coverage(service: &Service) -> String {
         .iter()
         .filter(|m| m.deprecated.is_some())
         .count();
+    let cited = service
+        .methods
+        .iter()
+        .filter(|m| m.source.is_some())
+        .count();
     o.push('\n');
     let _ = write!(
         o,
-        "{} methods, {provisional} provisional",
-        service.methods.len()
+        "{} methods: {} documented, {provisional} provisional; {cited} cite their source",
+        service.methods.len(),
+        service.methods.len() - provisional
     );
     if deprecated > 0 {
         let _ = write!(o, ", {deprecated} deprecated");
     }
     o.push_str(".\n");
     o
+}
+
+/// The method's source and, when provisional, why: "Documented at <page>" or "**Provisional:**
+/// why. Known from <page>".
+fn source_doc(o: &mut String, m: &Method) {
+    match (&m.provisional, &m.source) {
+        (Some(why), Some(src)) => {
+            doc(o, "");
+            doc(o, &format!("**Provisional:** {}", why.trim_end()));
+            doc(o, &format!("Known from <{src}>."));
+        }
+        (Some(why), None) => {
+            doc(o, "");
+            doc(o, &format!("**Provisional:** {}", why.trim_end()));
+        }
+        (None, Some(src)) => {
+            doc(o, "");
+            doc(o, &format!("Documented at <{src}>."));
+        }
+        (None, None) => {}
+    }
 }
 
 /// A param's doc, with the server default when the spec has one.

@@ -72,6 +72,9 @@ struct RawMethod {
     #[serde(default)]
     provisional: bool,
     provisional_note: Option<String>,
+    /// The vendor page that documents the method; for a provisional one, the public code or
+    /// page it is known from.
+    source: Option<String>,
     #[serde(default)]
     deprecated: bool,
     deprecated_note: Option<String>,
@@ -241,6 +244,8 @@ pub struct Method {
     pub idempotent: bool,
     /// Why the method is provisional, when it is.
     pub provisional: Option<String>,
+    /// The page that documents the method (or, when provisional, where it is known from).
+    pub source: Option<String>,
     /// `Some(note)` when deprecated.
     pub deprecated: Option<Option<String>>,
     /// The client-side rate-limit class.
@@ -467,6 +472,19 @@ fn resolve(raw: RawSpec, problems: &mut Vec<String>) -> Service {
             }
             (false, None) => None,
         };
+        let source = match m.source.as_deref().map(str::trim) {
+            Some(src) if src.starts_with("https://") && !src.contains(char::is_whitespace) => {
+                Some(src.to_owned())
+            }
+            Some(src) => {
+                problems.push(format!(
+                    "{at}: `source` must be one https:// address, not `{src}`"
+                ));
+                None
+            }
+            // TODO(#16): required once every spec cites its pages.
+            None => None,
+        };
         let deprecated = match (m.deprecated, m.deprecated_note.clone()) {
             (true, note) => Some(note),
             (false, Some(_)) => {
@@ -596,6 +614,7 @@ fn resolve(raw: RawSpec, problems: &mut Vec<String>) -> Service {
             result,
             idempotent: m.idempotent,
             provisional,
+            source,
             deprecated,
             rate_class: m.rate_class.or_else(|| s.rate_class.clone()),
             extra_location,
@@ -1037,6 +1056,20 @@ mod tests {
         assert!(err.contains("needs a `provisional_note`"), "{err}");
         assert!(err.contains("`type` is a Rust keyword"), "{err}");
         assert!(err.contains("`extra` collides"), "{err}");
+    }
+
+    #[test]
+    fn a_source_is_one_address() {
+        let err = parse_with("[[method]]\nwire = \"a\"\ndoc = \"A.\"\nsource = \"see the docs\"\n")
+            .unwrap_err();
+        assert!(
+            err.contains("`source` must be one https:// address"),
+            "{err}"
+        );
+        let s =
+            parse_with("[[method]]\nwire = \"a\"\ndoc = \"A.\"\nsource = \"https://x.test/a\"\n")
+                .unwrap();
+        assert_eq!(s.methods[0].source.as_deref(), Some("https://x.test/a"));
     }
 
     #[test]
