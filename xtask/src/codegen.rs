@@ -121,9 +121,11 @@ pub fn generate(root: &Path) -> Result<(Vec<Generated>, Vec<String>), String> {
     let readme = root.join("README.md");
     match std::fs::read_to_string(&readme) {
         Ok(text) => {
-            let mut section = vec![render::coverage_summary(&services)];
-            section.extend(services.iter().map(render::coverage));
-            match replace_between_markers(&text, &section.join("\n")) {
+            let section = format!(
+                "{}\nEvery method, with its page: [docs/coverage.md](docs/coverage.md).\n",
+                render::coverage_summary(&services)
+            );
+            match replace_between_markers(&text, &section) {
                 Some(updated) => files.push(Generated {
                     path: readme,
                     contents: updated,
@@ -138,6 +140,12 @@ pub fn generate(root: &Path) -> Result<(Vec<Generated>, Vec<String>), String> {
             warnings.push("README.md not found; skipping the coverage table".to_owned());
         }
         Err(e) => return Err(format!("reading README.md: {e}")),
+    }
+    if !services.is_empty() {
+        files.push(Generated {
+            path: root.join("docs").join("coverage.md"),
+            contents: render::coverage_page(&services),
+        });
     }
     Ok((files, warnings))
 }
