@@ -2,6 +2,7 @@
 //! helpers.
 
 pub mod fault_server;
+pub mod vendor;
 
 use std::path::PathBuf;
 use std::process::Command;
