@@ -1,5 +1,5 @@
-//! `cargo xtask codegen [--check]`: `crates/*/spec/api.toml` → `crates/*/src/generated.rs` and the
-//! coverage table in the root `README.md`.
+//! `cargo xtask codegen [--check]`: `crates/*/spec/api.toml` → `crates/*/src/generated/` and the
+//! coverage tables (the summary in the root `README.md`, every method in `docs/coverage.md`).
 
 /// Rendering a parsed spec as Rust source and as a README table.
 mod render;
@@ -30,8 +30,8 @@ pub enum Mode {
 pub struct Generated {
     /// Absolute path.
     pub path: PathBuf,
-    /// The wanted contents.
-    pub contents: String,
+    /// The wanted contents; `None`: the file must not exist (left by an older codegen).
+    pub contents: Option<String>,
 }
 
 /// A file on disk that differs from what codegen would write.
@@ -70,19 +70,30 @@ pub fn run(root: &Path, mode: Mode) -> Result<Outcome, String> {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => return Err(format!("reading {rel}: {e}")),
         };
-        if current.as_deref() == Some(file.contents.as_str()) {
+        if current.as_deref() == file.contents.as_deref() {
             outcome.fresh.push(rel);
             continue;
         }
-        match mode {
-            Mode::Check => outcome.stale.push(Stale {
-                summary: diff_summary(current.as_deref(), &file.contents),
+        match (mode, &file.contents) {
+            (Mode::Check, Some(contents)) => outcome.stale.push(Stale {
+                summary: diff_summary(current.as_deref(), contents),
                 path: rel,
             }),
-            Mode::Write => {
-                std::fs::write(&file.path, &file.contents)
-                    .map_err(|e| format!("writing {rel}: {e}"))?;
+            (Mode::Check, None) => outcome.stale.push(Stale {
+                summary: "left by an older codegen; `cargo xtask codegen` removes it".to_owned(),
+                path: rel,
+            }),
+            (Mode::Write, Some(contents)) => {
+                if let Some(dir) = file.path.parent() {
+                    std::fs::create_dir_all(dir)
+                        .map_err(|e| format!("creating {rel}'s folder: {e}"))?;
+                }
+                std::fs::write(&file.path, contents).map_err(|e| format!("writing {rel}: {e}"))?;
                 outcome.written.push(rel);
+            }
+            (Mode::Write, None) => {
+                std::fs::remove_file(&file.path).map_err(|e| format!("removing {rel}: {e}"))?;
+                outcome.written.push(format!("{rel} (removed)"));
             }
         }
     }
@@ -105,13 +116,36 @@ pub fn generate(root: &Path) -> Result<(Vec<Generated>, Vec<String>), String> {
             .and_then(Path::parent)
             .ok_or_else(|| format!("{rel}: cannot find the crate directory"))?;
         let src_dir = crate_dir.join("src");
-        let raw = render::rust(&service);
-        let formatted =
-            rustfmt(&raw, &src_dir).map_err(|e| format!("formatting the code for {rel}: {e}"))?;
-        files.push(Generated {
-            path: src_dir.join("generated.rs"),
-            contents: formatted,
-        });
+        let out_dir = src_dir.join("generated");
+        let mut wanted = Vec::new();
+        for file in render::files(&service) {
+            let formatted = rustfmt(&file.code, &src_dir)
+                .map_err(|e| format!("formatting {} for {rel}: {e}", file.name))?;
+            wanted.push(out_dir.join(&file.name));
+            files.push(Generated {
+                path: out_dir.join(&file.name),
+                contents: Some(formatted),
+            });
+        }
+        // What an older codegen wrote, or a module the spec no longer has: must not exist.
+        let mut obsolete = vec![src_dir.join("generated.rs")];
+        if let Ok(entries) = std::fs::read_dir(&out_dir) {
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.extension().is_some_and(|e| e == "rs") && !wanted.contains(&path) {
+                    obsolete.push(path);
+                }
+            }
+        }
+        files.extend(
+            obsolete
+                .into_iter()
+                .filter(|p| p.exists())
+                .map(|path| Generated {
+                    path,
+                    contents: None,
+                }),
+        );
         services.push(service);
     }
     if services.is_empty() {
@@ -128,7 +162,7 @@ pub fn generate(root: &Path) -> Result<(Vec<Generated>, Vec<String>), String> {
             match replace_between_markers(&text, &section) {
                 Some(updated) => files.push(Generated {
                     path: readme,
-                    contents: updated,
+                    contents: Some(updated),
                 }),
                 None => warnings.push(format!(
                     "README.md has no `{COVERAGE_START}` / `{COVERAGE_END}` lines; \
@@ -144,7 +178,7 @@ pub fn generate(root: &Path) -> Result<(Vec<Generated>, Vec<String>), String> {
     if !services.is_empty() {
         files.push(Generated {
             path: root.join("docs").join("coverage.md"),
-            contents: render::coverage_page(&services),
+            contents: Some(render::coverage_page(&services)),
         });
     }
     Ok((files, warnings))
@@ -456,17 +490,21 @@ mod tests {
     #[test]
     fn rendered_code_has_the_expected_shape() {
         let service = spec::parse(SAMPLE, "sample.toml").unwrap();
-        let code = render::rust(&service);
-        assert!(code.starts_with(render::HEADER));
+        let files = render::files(&service);
+        let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["mod.rs", "errors.rs", "methods.rs"]);
+        assert!(files.iter().all(|f| f.code.starts_with(render::HEADER)));
+        let code: String = files.iter().map(|f| f.code.as_str()).collect();
         for want in [
             "pub kind: String,",
             "pub goods: Option<Vec<String>>,",
             "pub fn new(kind: impl Into<String>) -> Self {",
             "pub fn goods(mut self, value: impl Into<Vec<String>>) -> Self {",
             "path: \"api/GetThing\",",
-            "p.push(ParamLocation::Body, \"type\", ParamValue::to_form(&self.kind));",
+            "p.add_body(\"type\", &self.kind);",
             "#[derive(Debug, Clone, Default, PartialEq)]",
-            "p.push(ParamLocation::Body, \"object\", FormValue::Str(\"thing\".to_owned()));",
+            "p.add_body(\"object\", \"thing\");",
+            "p.add_extras(ParamLocation::Body, &self.extra);",
             "#[deprecated(note = \"Use `GetThing`.\")]",
             "**Provisional:** Seen only in client code.",
             "Known from <https://example.com/peer/client.php>.",
@@ -507,13 +545,16 @@ mod tests {
     fn rendered_code_formats_and_is_deterministic() {
         let service = spec::parse(SAMPLE, "sample.toml").unwrap();
         let dir = std::env::temp_dir();
-        let a = rustfmt(&render::rust(&service), &dir).unwrap();
-        let b = rustfmt(&render::rust(&service), &dir).unwrap();
-        assert_eq!(a, b);
-        assert_eq!(
-            rustfmt(&a, &dir).unwrap(),
-            a,
-            "formatting is not idempotent"
-        );
+        for (file, again) in render::files(&service).iter().zip(render::files(&service)) {
+            let a = rustfmt(&file.code, &dir).unwrap();
+            let b = rustfmt(&again.code, &dir).unwrap();
+            assert_eq!(a, b, "{}", file.name);
+            assert_eq!(
+                rustfmt(&a, &dir).unwrap(),
+                a,
+                "formatting {} is not idempotent",
+                file.name
+            );
+        }
     }
 }

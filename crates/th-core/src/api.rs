@@ -78,6 +78,28 @@ impl Params {
         }
     }
 
+    /// Adds a declared query param unless its value is `None`/`Null`: one line of generated code.
+    pub fn add_query(&mut self, name: &'static str, value: &(impl ParamValue + ?Sized)) {
+        self.push(ParamLocation::Query, name, value.to_form());
+    }
+
+    /// Adds a declared body param unless its value is `None`/`Null`: one line of generated code.
+    pub fn add_body(&mut self, name: &'static str, value: &(impl ParamValue + ?Sized)) {
+        self.push(ParamLocation::Body, name, value.to_form());
+    }
+
+    /// Fills the `{name}` placeholder of the path with `value`, percent-encoded.
+    pub fn add_path(&mut self, name: &'static str, value: &(impl ParamValue + ?Sized)) {
+        self.push(ParamLocation::Path, name, value.to_form());
+    }
+
+    /// Adds the caller's extra params (those the spec does not list) at `location`, in order.
+    pub fn add_extras(&mut self, location: ParamLocation, extras: &[(String, FormValue)]) {
+        for (name, value) in extras {
+            self.push(location, name.clone(), value.clone());
+        }
+    }
+
     /// Adds a param at `location` unless its value is `None`/`Null`.
     pub fn push(&mut self, location: ParamLocation, name: impl Into<ParamName>, value: FormValue) {
         if matches!(value, FormValue::Null) {
@@ -110,8 +132,11 @@ pub trait ApiRequest: fmt::Debug + Send + Sync {
     /// Static facts about the method.
     const INFO: MethodInfo;
 
-    /// Checks the request before anything is sent.
-    fn validate(&self) -> Result<(), InvalidInput>;
+    /// Checks the request before anything is sent. The default checks nothing (generated code
+    /// overrides it for requests with params that can be invalid).
+    fn validate(&self) -> Result<(), InvalidInput> {
+        Ok(())
+    }
 
     /// The request's parameters in wire order (declared params first, then extra params).
     fn params(&self) -> Params;
@@ -161,9 +186,18 @@ impl ParamValue for String {
     }
 }
 
-impl ParamValue for &str {
+impl ParamValue for str {
     fn to_form(&self) -> FormValue {
-        FormValue::Str((*self).to_owned())
+        FormValue::Str(self.to_owned())
+    }
+}
+
+impl<T: ParamValue + ?Sized> ParamValue for &T {
+    fn to_form(&self) -> FormValue {
+        (**self).to_form()
+    }
+    fn validate(&self, field: &'static str) -> Result<(), InvalidInput> {
+        (**self).validate(field)
     }
 }
 

@@ -2,7 +2,9 @@
 
 use std::fmt::Write as _;
 
-use super::spec::{CodeType, CodeValue, ErrorCode, FixedValue, Location, Method, Param, Service};
+use super::spec::{
+    CodeType, CodeValue, ErrorCode, FixedValue, Location, Method, Param, Service, snake_case,
+};
 
 /// The first line of every generated file.
 pub const HEADER: &str =
@@ -42,10 +44,25 @@ const TRAIT_METHOD_NAMES: &[&str] = &[
     "sub",
 ];
 
-/// The generated Rust source of one service, unformatted.
-pub fn rust(service: &Service) -> String {
-    let mut out = String::new();
-    let o = &mut out;
+/// One generated source file: its name inside `src/generated/` and its text, unformatted.
+#[derive(Debug, Clone)]
+pub struct File {
+    /// `mod.rs`, `errors.rs`, `methods.rs` or, for ADFOX, one file per object (`account.rs`).
+    pub name: String,
+    /// The Rust source before rustfmt.
+    pub code: String,
+}
+
+/// The generated sources of one service: `mod.rs` (module docs, re-exports, `METHODS`),
+/// `errors.rs` (`ApiErrorCode`) and the methods, in one `methods.rs` or, where the wire name
+/// starts with the object (ADFOX `account.list.banner`), one module per object, so that no
+/// file grows past a few thousand lines.
+pub fn files(service: &Service) -> Vec<File> {
+    let groups = method_groups(service);
+    let mut files = Vec::with_capacity(groups.len() + 2);
+
+    let mut m = String::new();
+    let o = &mut m;
     line(o, HEADER);
     line(o, "");
     line(
@@ -63,32 +80,18 @@ pub fn rust(service: &Service) -> String {
         }
     }
     line(o, "");
-
-    let mut core = vec!["MethodInfo"];
-    if !service.methods.is_empty() {
-        core.extend([
-            "ApiRequest",
-            "FormValue",
-            "InvalidInput",
-            "ParamLocation",
-            "ParamValue",
-            "Params",
-        ]);
-    }
-    core.sort_unstable();
-    line(o, &format!("use th_core::{{{}}};", core.join(", ")));
-    for import in &service.imports {
-        line(o, &format!("use {};", import.trim()));
-    }
-
-    for method in &service.methods {
-        line(o, "");
-        render_method(o, service, method);
-    }
-
+    line(o, "use th_core::{ApiRequest, MethodInfo};");
     line(o, "");
-    render_errors(o, service);
-
+    line(o, "mod errors;");
+    for (module, methods) in &groups {
+        doc(o, &module_doc(methods));
+        line(o, &format!("pub mod {module};"));
+    }
+    line(o, "");
+    line(o, "pub use self::errors::ApiErrorCode;");
+    for (module, _) in &groups {
+        line(o, &format!("pub use self::{module}::*;"));
+    }
     line(o, "");
     doc(
         o,
@@ -106,7 +109,137 @@ pub fn rust(service: &Service) -> String {
             infos.join(", ")
         ),
     );
+    files.push(File {
+        name: "mod.rs".to_owned(),
+        code: m,
+    });
+
+    let mut e = String::new();
+    line(&mut e, HEADER);
+    line(&mut e, "");
+    render_errors(&mut e, service);
+    files.push(File {
+        name: "errors.rs".to_owned(),
+        code: e,
+    });
+
+    for (module, methods) in groups {
+        let mut g = String::new();
+        let o = &mut g;
+        line(o, HEADER);
+        line(o, "");
+        let mut body = String::new();
+        for method in &methods {
+            line(&mut body, "");
+            render_method(&mut body, service, method);
+        }
+        let mut imports = service.imports.clone();
+        imports.push(
+            "th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, ParamValue, \
+             Params}"
+                .to_owned(),
+        );
+        for import in used_imports(&imports, &body) {
+            line(o, &format!("use {import};"));
+        }
+        o.push_str(&body);
+        files.push(File {
+            name: format!("{module}.rs"),
+            code: g,
+        });
+    }
+    files
+}
+
+/// The methods grouped into modules, in spec order of first appearance: by object (the first
+/// part of the wire name; object and action for the objects in `split_by_action`) when the
+/// service derives fixed params from the wire name, else as `[service] modules` lists them, the
+/// rest in `methods`.
+fn method_groups(service: &Service) -> Vec<(String, Vec<&Method>)> {
+    let mut groups: Vec<(String, Vec<&Method>)> = Vec::new();
+    for m in &service.methods {
+        let module = match &service.object_separator {
+            Some(sep) => {
+                let mut parts = m.wire.split(sep.as_str());
+                let object = parts.next().unwrap_or_default();
+                match parts.next() {
+                    Some(action) if service.split_by_action.iter().any(|o| o == object) => {
+                        format!("{}_{}", snake_case(object), snake_case(action))
+                    }
+                    _ => snake_case(object),
+                }
+            }
+            None => service
+                .module_of
+                .get(&m.wire)
+                .cloned()
+                .unwrap_or_else(|| "methods".to_owned()),
+        };
+        match groups.iter_mut().find(|(name, _)| *name == module) {
+            Some((_, list)) => list.push(m),
+            None => groups.push((module, vec![m])),
+        }
+    }
+    groups
+}
+
+/// The spec's imports that `body` uses: a `{A, B}` group keeps only the names that appear in
+/// the body as words; a glob or single import is kept when its last segment does (globs always).
+fn used_imports(imports: &[String], body: &str) -> Vec<String> {
+    let used = |name: &str| {
+        body.match_indices(name).any(|(at, _)| {
+            let before = body[..at].chars().next_back();
+            let after = body[at + name.len()..].chars().next();
+            let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+            !word(before) && !word(after)
+        })
+    };
+    let mut out = Vec::new();
+    for import in imports {
+        let import = import.trim();
+        match import.find('{') {
+            Some(open) => {
+                let (prefix, group) = import.split_at(open);
+                let names: Vec<&str> = group
+                    .trim_start_matches('{')
+                    .trim_end_matches('}')
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|item| {
+                        let name = item.rsplit(" as ").next().unwrap_or(item);
+                        !item.is_empty() && used(name.rsplit("::").next().unwrap_or(name))
+                    })
+                    .collect();
+                match names.as_slice() {
+                    [] => {}
+                    [one] => out.push(format!("{prefix}{one}")),
+                    many => out.push(format!("{prefix}{{{}}}", many.join(", "))),
+                }
+            }
+            None if import.ends_with("::*") => out.push(import.to_owned()),
+            None => {
+                let last = import.rsplit(" as ").next().unwrap_or(import);
+                if used(last.rsplit("::").next().unwrap_or(last)) {
+                    out.push(import.to_owned());
+                }
+            }
+        }
+    }
     out
+}
+
+/// The doc line of a method module: the wire names it holds, or the count, the first and the last.
+fn module_doc(methods: &[&Method]) -> String {
+    let wire = |m: &&Method| format!("`{}`", m.wire);
+    match methods {
+        [first, .., last] if methods.len() > 3 => format!(
+            "{} methods, {} … {}.",
+            methods.len(),
+            wire(first),
+            wire(last)
+        ),
+        few => format!("{}.", few.iter().map(wire).collect::<Vec<_>>().join(", ")),
+    }
 }
 
 /// One method: the request struct, its constructor and builders, its `ApiRequest` impl and
@@ -172,7 +305,7 @@ fn render_method(o: &mut String, service: &Service, m: &Method) {
     }
     for p in m.params.iter().filter(|p| !p.required) {
         line(o, "");
-        doc(o, &param_doc(p));
+        doc(o, &p.doc);
         if TRAIT_METHOD_NAMES.contains(&p.rust.as_str()) {
             line(o, "#[allow(clippy::should_implement_trait)]");
         }
@@ -218,16 +351,19 @@ fn render_method(o: &mut String, service: &Service, m: &Method) {
     }
     line(o, "};");
     line(o, "");
-    line(o, "fn validate(&self) -> Result<(), InvalidInput> {");
-    for p in &m.params {
-        line(
-            o,
-            &format!("ParamValue::validate(&self.{}, {})?;", p.rust, lit(&p.name)),
-        );
+    let checked: Vec<&Param> = m.params.iter().filter(|p| !never_invalid(&p.ty)).collect();
+    if !checked.is_empty() {
+        line(o, "fn validate(&self) -> Result<(), InvalidInput> {");
+        for p in checked {
+            line(
+                o,
+                &format!("ParamValue::validate(&self.{}, {})?;", p.rust, lit(&p.name)),
+            );
+        }
+        line(o, "Ok(())");
+        line(o, "}");
+        line(o, "");
     }
-    line(o, "Ok(())");
-    line(o, "}");
-    line(o, "");
     line(o, "fn params(&self) -> Params {");
     // The lists sized up front: pushing one by one into empty vectors grew them three times
     // for a ten-param method (callgrind of JustClick's build_request).
@@ -254,8 +390,8 @@ fn render_method(o: &mut String, service: &Service, m: &Method) {
         line(
             o,
             &format!(
-                "p.push(ParamLocation::{}, {}, {});",
-                f.location.variant(),
+                "p.{}({}, {});",
+                adder(f.location),
                 lit(&f.name),
                 fixed_value(&f.value)
             ),
@@ -265,22 +401,20 @@ fn render_method(o: &mut String, service: &Service, m: &Method) {
         line(
             o,
             &format!(
-                "p.push(ParamLocation::{}, {}, ParamValue::to_form(&self.{}));",
-                p.location.variant(),
+                "p.{}({}, &self.{});",
+                adder(p.location),
                 lit(&p.name),
                 p.rust
             ),
         );
     }
-    line(o, "for (name, value) in &self.extra {");
     line(
         o,
         &format!(
-            "p.push(ParamLocation::{}, name.clone(), value.clone());",
+            "p.add_extras(ParamLocation::{}, &self.extra);",
             m.extra_location.variant()
         ),
     );
-    line(o, "}");
     line(o, "p");
     line(o, "}");
     line(o, "}");
@@ -514,12 +648,44 @@ fn field_type(p: &Param) -> String {
     }
 }
 
-/// A fixed value as a `FormValue` expression.
+/// A fixed value as an argument of `Params::add_*`.
 fn fixed_value(v: &FixedValue) -> String {
     match v {
-        FixedValue::Bool(b) => format!("FormValue::Bool({b})"),
-        FixedValue::Int(i) => format!("FormValue::Int({i})"),
-        FixedValue::Str(s) => format!("FormValue::Str({}.to_owned())", lit(s)),
+        FixedValue::Bool(b) => format!("&{b}"),
+        FixedValue::Int(i) => format!("&{i}i64"),
+        FixedValue::Str(s) => lit(s),
+    }
+}
+
+/// Types whose `ParamValue::validate` is th-core's default (always `Ok`): the generated
+/// `validate` does not call it for them.
+fn never_invalid(ty: &str) -> bool {
+    const PLAIN: &[&str] = &[
+        "String",
+        "bool",
+        "i8",
+        "i16",
+        "i32",
+        "i64",
+        "u8",
+        "u16",
+        "u32",
+        "u64",
+        "serde_json::Value",
+        "serde_json::Map<String, serde_json::Value>",
+    ];
+    match ty.strip_prefix("Vec<").and_then(|t| t.strip_suffix('>')) {
+        Some(item) => never_invalid(item),
+        None => PLAIN.contains(&ty),
+    }
+}
+
+/// The `Params` method that adds a declared param at `location`.
+fn adder(location: Location) -> &'static str {
+    match location {
+        Location::Query => "add_query",
+        Location::Body => "add_body",
+        Location::Path => "add_path",
     }
 }
 

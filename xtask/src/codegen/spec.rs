@@ -46,6 +46,14 @@ struct RawService {
     /// Path placeholders the client fills itself (Radist `company_id`): no request param needed.
     #[serde(default)]
     client_path_params: Vec<String>,
+    /// Generated modules by name, each listing its methods' wire names; methods not listed go
+    /// to `methods` (services without `fixed_from_wire`).
+    #[serde(default)]
+    modules: std::collections::BTreeMap<String, Vec<String>>,
+    /// Objects whose methods get one module per action (`account.add.*` → `account_add`)
+    /// instead of one per object (services with `fixed_from_wire`).
+    #[serde(default)]
+    split_by_action: Vec<String>,
 }
 
 /// `[service] fixed_from_wire = { separator = ".", names = [...] }`.
@@ -217,6 +225,13 @@ pub struct Service {
     pub error_doc: Option<String>,
     /// `use` paths, without `use` and `;`.
     pub imports: Vec<String>,
+    /// The separator of `fixed_from_wire`, when the wire name starts with the object
+    /// (`account.list.banner`): the generated methods are then split into one module per object.
+    pub object_separator: Option<String>,
+    /// Objects split into one module per action.
+    pub split_by_action: Vec<String>,
+    /// The module of each wire name listed in `[service] modules`.
+    pub module_of: std::collections::BTreeMap<String, String>,
     /// The methods, in spec order.
     pub methods: Vec<Method>,
     /// The error codes, in spec order.
@@ -681,7 +696,38 @@ fn resolve(raw: RawSpec, problems: &mut Vec<String>) -> Service {
         });
     }
 
+    let mut module_of = std::collections::BTreeMap::new();
+    for (module, wires) in &s.modules {
+        if !is_snake_ident(module) || KEYWORDS.contains(&module.as_str()) || module == "errors" {
+            problems.push(format!(
+                "[service] modules: `{module}` is not a usable module name (snake_case, not a \
+                 keyword, not `errors`)"
+            ));
+        }
+        for wire in wires {
+            if !methods.iter().any(|m| &m.wire == wire) {
+                problems.push(format!("[service] modules.{module}: no method `{wire}`"));
+            }
+            if module_of.insert(wire.clone(), module.clone()).is_some() {
+                problems.push(format!("[service] modules: `{wire}` is listed twice"));
+            }
+        }
+    }
+    if !s.modules.is_empty() && s.fixed_from_wire.is_some() {
+        problems.push(
+            "[service] modules: a service with fixed_from_wire is split by object (use \
+             split_by_action)"
+                .into(),
+        );
+    }
+    if !s.split_by_action.is_empty() && s.fixed_from_wire.is_none() {
+        problems.push("[service] split_by_action needs fixed_from_wire".into());
+    }
+
     Service {
+        object_separator: s.fixed_from_wire.as_ref().map(|f| f.separator.clone()),
+        split_by_action: s.split_by_action,
+        module_of,
         name: s.name,
         client,
         note: s.note.map(|n| n.trim().to_owned()),
@@ -1007,7 +1053,10 @@ mod tests {
         let m = &s.methods[0];
         assert!(!m.client_method);
         assert_eq!(m.params[0].default, Some(FixedValue::Int(10)));
-        let code = super::super::render::rust(&s);
+        let code: String = super::super::render::files(&s)
+            .into_iter()
+            .map(|f| f.code)
+            .collect();
         assert!(code.contains("Server default: `10`."), "{code}");
         assert!(code.contains("impl ApiRequest for AList"), "{code}");
         assert!(!code.contains("pub async fn a_list"), "{code}");
@@ -1056,6 +1105,53 @@ mod tests {
         assert!(err.contains("needs a `provisional_note`"), "{err}");
         assert!(err.contains("`type` is a Rust keyword"), "{err}");
         assert!(err.contains("`extra` collides"), "{err}");
+    }
+
+    #[test]
+    fn methods_split_into_modules() {
+        use super::super::render::files;
+        let names = |s: &Service| -> Vec<String> { files(s).into_iter().map(|f| f.name).collect() };
+        let listed = parse(
+            &format!(
+                "{MINIMAL}modules.orders = [\"GetOrders\"]\n\
+                 [[method]]\nwire = \"GetOrders\"\ndoc = \"O.\"\n\
+                 [[method]]\nwire = \"GetGoods\"\ndoc = \"G.\"\n"
+            ),
+            "t.toml",
+        )
+        .unwrap();
+        assert_eq!(
+            names(&listed),
+            ["mod.rs", "errors.rs", "orders.rs", "methods.rs"]
+        );
+        let by_object = parse(
+            &format!(
+                "{MINIMAL}fixed_from_wire = {{ separator = \".\", names = [\"object\", \"action\", \"actionObject\"] }}\n\
+                 split_by_action = [\"account\"]\n\
+                 [[method]]\nwire = \"account.list.banner\"\ndoc = \"L.\"\n\
+                 [[method]]\nwire = \"superCampaign.modify\"\ndoc = \"M.\"\n\
+                 [[method]]\nwire = \"account.add.banner\"\ndoc = \"A.\"\n"
+            ),
+            "t.toml",
+        )
+        .unwrap();
+        assert_eq!(
+            names(&by_object),
+            [
+                "mod.rs",
+                "errors.rs",
+                "account_list.rs",
+                "super_campaign.rs",
+                "account_add.rs"
+            ]
+        );
+        let err = parse(
+            &format!("{MINIMAL}modules.orders = [\"Nope\", \"Nope\"]\n"),
+            "t.toml",
+        )
+        .unwrap_err();
+        assert!(err.contains("no method `Nope`"), "{err}");
+        assert!(err.contains("listed twice"), "{err}");
     }
 
     #[test]
