@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use http::header::{HeaderMap, HeaderName, HeaderValue};
@@ -225,7 +225,7 @@ impl HttpResponse {
         {
             return Duration::try_from_secs_f64(secs).ok();
         }
-        crate::retry::parse_http_date_delay(value)
+        http_date_delay(value, SystemTime::now())
     }
 
     /// The body as text when it is valid UTF-8, else a lossy rendering (for error messages).
@@ -243,6 +243,14 @@ impl fmt::Debug for HttpResponse {
             .field("attempts", &self.attempts)
             .finish()
     }
+}
+
+/// The delay from `now` until an HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`, and the obsolete
+/// RFC 850 and asctime forms RFC 9110 asks recipients to accept), by the `httpdate` crate (the
+/// parser hyper itself uses); a date in the past is no delay.
+fn http_date_delay(value: &str, now: SystemTime) -> Option<Duration> {
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
 #[cfg(test)]
@@ -292,6 +300,42 @@ mod tests {
         assert!(
             shown.contains("\"/api/X\"") && !shown.contains("mylogin"),
             "{shown}"
+        );
+    }
+
+    #[test]
+    fn http_dates() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777); // 06 Nov 1994 08:49:37
+        for date in [
+            "Sun, 06 Nov 1994 08:49:47 GMT",
+            "Sunday, 06-Nov-94 08:49:47 GMT",
+            "Sun Nov  6 08:49:47 1994",
+        ] {
+            assert_eq!(
+                http_date_delay(date, now),
+                Some(Duration::from_secs(10)),
+                "{date}"
+            );
+        }
+        assert_eq!(
+            http_date_delay("Sun, 06 Nov 1994 08:49:27 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(http_date_delay("Sun, 06 Nov 1994 08:49:37", now), None);
+        assert_eq!(http_date_delay("garbage", now), None);
+        // A server's absurd year is no date, not an overflow.
+        assert_eq!(
+            http_date_delay("Fri, 01 Jan 18446744073709551615 00:00:00 GMT", now),
+            None
+        );
+        let answer = HttpResponse::new(StatusCode::TOO_MANY_REQUESTS, "").with_header(
+            http::header::RETRY_AFTER,
+            HeaderValue::from_static("Fri, 01 Jan 2100 00:00:00 GMT"),
+        );
+        assert!(
+            answer
+                .retry_after()
+                .is_some_and(|d| d > Duration::from_secs(86_400 * 365 * 50))
         );
     }
 }

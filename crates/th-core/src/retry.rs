@@ -13,7 +13,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use crate::clock::{Clock, TokioClock};
 use crate::error::TransportError;
@@ -277,48 +277,6 @@ impl<T: Transport> Retry<T> {
     }
 }
 
-/// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) into the delay from now.
-pub(crate) fn parse_http_date_delay(value: &str) -> Option<Duration> {
-    let parts: Vec<&str> = value.split_whitespace().collect();
-    if parts.len() != 6 || parts[5] != "GMT" {
-        return None;
-    }
-    let day: u64 = parts[1].parse().ok()?;
-    let month = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ]
-    .iter()
-    .position(|m| *m == parts[2])? as u64
-        + 1;
-    let year: u64 = parts[3].parse().ok()?;
-    let hms: Vec<u64> = parts[4]
-        .split(':')
-        .map(|p| p.parse().ok())
-        .collect::<Option<_>>()?;
-    if hms.len() != 3
-        || !(1..=31).contains(&day)
-        || year < 1970
-        || hms[0] > 23
-        || hms[1] > 59
-        || hms[2] > 60
-    {
-        return None;
-    }
-    if year > 9999 {
-        return None;
-    }
-    // Non-negative: the year is 1970 or later.
-    let days = u64::try_from(crate::time::days_from_civil(
-        year as i64,
-        month as u32,
-        day as u32,
-    ))
-    .ok()?;
-    let at = days * 86_400 + hms[0] * 3600 + hms[1] * 60 + hms[2];
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_secs();
-    Some(Duration::from_secs(at.saturating_sub(now)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -404,23 +362,6 @@ mod tests {
         assert_eq!(
             decide(&RetryPolicy::none(), 1, false, Outcome::NotSent, 1.0),
             Decision::Stop
-        );
-    }
-
-    #[test]
-    fn http_dates() {
-        assert_eq!(
-            parse_http_date_delay("Sun, 06 Nov 1994 08:49:37 GMT"),
-            Some(Duration::ZERO)
-        );
-        assert_eq!(parse_http_date_delay("Sun, 06 Nov 1994 08:49:37"), None);
-        assert_eq!(parse_http_date_delay("garbage"), None);
-        let future = parse_http_date_delay("Fri, 01 Jan 2100 00:00:00 GMT");
-        assert!(future.is_some_and(|d| d > Duration::from_secs(86_400 * 365 * 50)));
-        // A server's absurd year is no date, not an overflow.
-        assert_eq!(
-            parse_http_date_delay("Fri, 01 Jan 18446744073709551615 00:00:00 GMT"),
-            None
         );
     }
 }
