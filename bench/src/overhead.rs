@@ -18,9 +18,10 @@
 //! - with 64 in flight, each side's 64 workers are spawned tasks, shared by the runtime's
 //!   threads as in a server; the note adds both sides with all 64 in the benchmark's own task,
 //!   where one thread does every call's client-side work and its CPU per call sets the pace;
-//! - the SDK runs as users get it, on its default `HyperTransport` (hyper's pooled client, which
-//!   the raw `reqwest::Client` is built on); the note adds the SDK on `ReqwestTransport`, the
-//!   same reqwest client as the raw side, which shows what the SDK's own layers cost;
+//! - the SDK runs as users get it, on its default `ReqwestTransport` (the same reqwest client
+//!   as the raw side, so the ratio is what the SDK's own layers cost); the note adds the SDK on
+//!   the opt-in `HyperTransport` (feature `hyper`: hyper's pooled client, which reqwest is built
+//!   on, used directly);
 //! - every arm has its own client and pool, made anew in each of several sessions, and a
 //!   control (a second raw client) is paired with the raw side in the same rounds: its ratio in
 //!   the note is the measurement's resolution.
@@ -59,10 +60,10 @@ fn sdk(port: u16) -> Result<Client, String> {
         .map_err(|e| e.to_string())
 }
 
-/// The SDK's client over `ReqwestTransport` instead of its default `HyperTransport`: what its
-/// own layers cost on top of the same reqwest client the raw side uses.
-fn sdk_on_reqwest(port: u16) -> Result<Client, String> {
-    let transport = th_core::ReqwestTransport::new().map_err(|e| e.to_string())?;
+/// The SDK's client over the opt-in `HyperTransport` instead of its default `ReqwestTransport`:
+/// the hyper arm, for users who want the last microseconds.
+fn sdk_on_hyper(port: u16) -> Result<Client, String> {
+    let transport = th_core::HyperTransport::new().map_err(|e| e.to_string())?;
     Client::builder(KEY)
         .base_url(format!("http://127.0.0.1:{port}/api/"))
         .transport(Arc::new(transport))
@@ -509,7 +510,7 @@ pub async fn ratio(port: u16, sizes: Sizes, concurrency: usize) -> Result<(f64, 
             (Side::Raw(raw()?), Workers::Tasks),
             (Side::RawBytes(raw()?), Workers::Tasks),
             (Side::RawTimeout(raw()?), Workers::Tasks),
-            (Side::Sdk(sdk_on_reqwest(port)?), Workers::Tasks),
+            (Side::Sdk(sdk_on_hyper(port)?), Workers::Tasks),
         ];
         if concurrency > 1 {
             arms.push((Side::Sdk(sdk(port)?), Workers::OneTask));
@@ -528,8 +529,8 @@ pub async fn ratio(port: u16, sizes: Sizes, concurrency: usize) -> Result<(f64, 
          each body with serde: SDK {:.1} us/call, raw {:.1} us/call (medians); vs the raw side \
          sending one prebuilt body ({:.1} us/call), paired the same way: {:.3}; medians vs raw \
          with the prebuilt body reading the bytes only ({:.1} us/call): {:.3}, vs raw with \
-         reqwest's own 30 s timeout ({:.1} us/call): {:.3}; the SDK on ReqwestTransport instead \
-         of HyperTransport ({:.1} us/call) vs raw: {:.3}",
+         reqwest's own 30 s timeout ({:.1} us/call): {:.3}; the SDK on the opt-in HyperTransport \
+         instead of ReqwestTransport ({:.1} us/call) vs raw: {:.3}",
         sizes.sessions * sizes.rounds,
         sizes.sessions,
         sizes.rounds,
@@ -673,7 +674,7 @@ fn side_named(port: u16, name: &str) -> Result<Side, String> {
     };
     Ok(match name {
         "sdk" => Side::Sdk(sdk(port)?),
-        "sdk-reqwest" => Side::Sdk(sdk_on_reqwest(port)?),
+        "sdk-hyper" => Side::Sdk(sdk_on_hyper(port)?),
         "hyper" => {
             let bare = th_core::HyperTransport::new().map_err(|e| e.to_string())?;
             Side::Transport(Arc::new(bare), request()?)
@@ -690,7 +691,7 @@ fn side_named(port: u16, name: &str) -> Result<Side, String> {
         "stack-no-retries" => Side::Transport(stack(th_core::RetryPolicy::none())?, request()?),
         other => {
             return Err(format!(
-                "a side is sdk, sdk-reqwest, raw, raw-prebuilt, raw-bytes, raw-timeout, \
+                "a side is sdk, sdk-hyper, raw, raw-prebuilt, raw-bytes, raw-timeout, \
                  transport, hyper, stack, stack-no-retries, radist-sdk or radist-raw, not \
                  {other:?}"
             ));
@@ -702,8 +703,8 @@ fn side_named(port: u16, name: &str) -> Result<Side, String> {
 /// to a multiple of the sessions) of B's batch time ÷ A's, each round both back to back (in
 /// turn which goes first), 1000 calls a side a round, for finding where a ratio comes from. `transport`, `hyper` and `stack` send a copy of the
 /// request the SDK builds through the bare `ReqwestTransport`, the bare `HyperTransport` or the
-/// default layer stack (on `HyperTransport`); `sdk-reqwest` is the SDK's client over
-/// `ReqwestTransport`.
+/// default layer stack (on `ReqwestTransport`); `sdk-hyper` is the SDK's client over
+/// `HyperTransport`.
 pub async fn pair(
     port: u16,
     a: &str,

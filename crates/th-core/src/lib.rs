@@ -4,11 +4,13 @@
 //! `radist-api`). It knows no service: it moves bytes, retries, throttles, traces, keeps secrets
 //! secret and encodes PHP forms.
 //!
-//! - [`Transport`]: the async, object-safe trait every HTTP stack implements. The default is
-//!   `HyperTransport` (hyper's pooled client used directly: rustls, timeouts on, redirects off,
-//!   body size capped); [`ReqwestTransport`] has the same settings over a `reqwest::Client`
-//!   (proxies, your own client), and is the default when a proxy variable is set or the
-//!   `rustls` feature is off. Both are built from one [`TransportBuilder`].
+//! - [`Transport`]: the async, object-safe trait every HTTP stack implements. One transport is
+//!   the default of a build, chosen by features and never by the environment:
+//!   `ReqwestTransport` (feature `reqwest`, on by default: a `reqwest::Client` with rustls or
+//!   the platform's TLS, proxies, HTTP/2; timeouts on, redirects off, body size capped), or,
+//!   in a build without `reqwest`, `HyperTransport` (feature `hyper`: hyper's pooled client used
+//!   directly, rustls only, **no proxy support**; a build with only it compiles no reqwest).
+//!   Both are built from one [`TransportBuilder`].
 //! - Layers that are transports too: [`Trace`] → [`Retry`] → [`Throttle`] → transport, built by
 //!   [`ClientOptions::build_stack`]. The retry decision is the pure function [`retry::decide`].
 //! - [`Secret`]: credentials whose `Debug` and `Display` print `[redacted]`.
@@ -26,7 +28,7 @@
 //!     rate_limit: Some(RateLimit::per_second(5)),
 //!     ..ClientOptions::default()
 //! };
-//! let transport = options.build_stack()?; // Arc<dyn Transport>: Trace → Retry → Throttle → hyper
+//! let transport = options.build_stack()?; // Arc<dyn Transport>: Trace → Retry → Throttle → reqwest
 //! # let _ = transport;
 //! # Ok::<(), th_core::TransportError>(())
 //! ```
@@ -34,16 +36,18 @@
 
 pub mod api;
 pub mod clock;
-#[cfg(feature = "rustls")]
-pub mod direct;
 pub mod error;
 pub mod form;
 pub mod http;
+#[cfg(feature = "hyper")]
+pub mod hyper_transport;
 #[cfg(any(test, feature = "test-util"))]
 pub mod mock;
 pub mod multipart;
 pub mod options;
 pub mod paginate;
+#[cfg(feature = "reqwest")]
+pub mod reqwest_transport;
 pub mod retry;
 pub mod secret;
 pub mod throttle;
@@ -54,20 +58,22 @@ pub mod wire;
 
 pub use api::{ApiRequest, InvalidInput, MethodInfo, ParamLocation, ParamName, ParamValue, Params};
 pub use clock::{Clock, ManualClock, TokioClock};
-#[cfg(feature = "rustls")]
-pub use direct::HyperTransport;
 pub use error::{DecodeError, StatusError, TransportError};
 pub use form::FormValue;
 pub use http::{HttpRequest, HttpResponse};
+#[cfg(feature = "hyper")]
+pub use hyper_transport::HyperTransport;
 #[cfg(any(test, feature = "test-util"))]
 pub use mock::MockTransport;
 pub use options::{ClientOptions, normalize_base_url};
 pub use paginate::{CursorPage, NumberedPage, PageOptions, PaginationError};
+#[cfg(feature = "reqwest")]
+pub use reqwest_transport::ReqwestTransport;
 pub use retry::{Retry, RetryPolicy};
 pub use secret::Secret;
 pub use throttle::{RateLimit, Throttle};
 pub use trace::Trace;
-pub use transport::{ReqwestTransport, Transport, TransportBuilder};
+pub use transport::{Transport, TransportBuilder};
 
 /// Re-exported so users can name header and status types without a direct dependency.
 pub use ::http as http_types;

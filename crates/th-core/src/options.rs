@@ -8,14 +8,14 @@ use crate::error::TransportError;
 use crate::retry::{Retry, RetryPolicy};
 use crate::throttle::{RateLimit, Throttle};
 use crate::trace::Trace;
-use crate::transport::{ReqwestTransport, Transport};
+use crate::transport::{Transport, TransportBuilder};
 
 /// Transport settings shared by all service clients.
 ///
 /// The stack built from them is `Trace → Retry → Throttle → transport`: one span per call, the
-/// retries inside it, each attempt throttled. The default transport is a
-/// [`HyperTransport`](crate::HyperTransport), or a [`ReqwestTransport`] when a proxy variable is
-/// set (see [`PROXY_VARIABLES`]) or the `rustls` feature is off.
+/// retries inside it, each attempt throttled. The default transport is the build's
+/// (see [`TransportBuilder::build_default`]): a `ReqwestTransport` unless th-core is built
+/// without its `reqwest` feature and with `hyper`.
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
     /// When and how to retry.
@@ -55,11 +55,11 @@ impl ClientOptions {
         let base: Arc<dyn Transport> = match &self.transport {
             Some(t) => Arc::clone(t),
             None => {
-                let mut builder = ReqwestTransport::builder();
+                let mut builder = TransportBuilder::default();
                 if let Some(timeout) = self.attempt_timeout {
                     builder = builder.attempt_timeout(timeout);
                 }
-                default_transport(builder, proxy_in_env())?
+                builder.build_default()?
             }
         };
         let mut throttle = Throttle::new(base);
@@ -83,40 +83,6 @@ impl ClientOptions {
             stack
         })
     }
-}
-
-/// The environment variables through which reqwest picks a proxy; [`HyperTransport`] knows no
-/// proxy, so with any of them set the default transport is a [`ReqwestTransport`].
-///
-/// [`HyperTransport`]: crate::HyperTransport
-pub const PROXY_VARIABLES: [&str; 6] = [
-    "HTTPS_PROXY",
-    "https_proxy",
-    "HTTP_PROXY",
-    "http_proxy",
-    "ALL_PROXY",
-    "all_proxy",
-];
-
-/// Whether any of [`PROXY_VARIABLES`] is set to something.
-fn proxy_in_env() -> bool {
-    PROXY_VARIABLES
-        .iter()
-        .any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()))
-}
-
-/// A [`HyperTransport`](crate::HyperTransport) with `settings`, unless a proxy is `proxied`
-/// (or rustls is off): then a [`ReqwestTransport`], which honours the proxy.
-fn default_transport(
-    settings: crate::TransportBuilder,
-    proxied: bool,
-) -> Result<Arc<dyn Transport>, TransportError> {
-    #[cfg(feature = "rustls")]
-    if !proxied {
-        return Ok(Arc::new(settings.build_hyper()?));
-    }
-    let _ = proxied;
-    Ok(Arc::new(settings.build()?))
 }
 
 /// Checks a base URL and gives it a trailing slash: `http(s)://`, no query, no fragment.
@@ -144,16 +110,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_proxy_in_the_environment_keeps_reqwest() {
-        let settings = crate::TransportBuilder::default();
-        let proxied = default_transport(settings.clone(), true).unwrap();
-        assert!(format!("{proxied:?}").starts_with("ReqwestTransport"));
-        let direct = default_transport(settings, false).unwrap();
-        let expected = if cfg!(feature = "rustls") {
-            "HyperTransport"
-        } else {
+    fn the_default_transport_is_the_builds_whatever_the_environment() {
+        let expected = if cfg!(feature = "reqwest") {
             "ReqwestTransport"
+        } else {
+            "HyperTransport"
         };
+        let stack = ClientOptions {
+            trace: false,
+            ..ClientOptions::default()
+        };
+        // The stack's Debug names the transport at its bottom.
+        let built = format!("{:?}", stack.build_stack().unwrap());
+        assert!(built.contains(expected), "{built}");
+        let direct = TransportBuilder::default().build_default().unwrap();
         assert!(format!("{direct:?}").starts_with(expected), "{direct:?}");
     }
 

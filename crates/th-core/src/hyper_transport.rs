@@ -1,4 +1,5 @@
-//! [`HyperTransport`]: the default transport, straight on hyper's pooled client.
+//! [`HyperTransport`] (feature `hyper`, opt-in): a transport straight on hyper's pooled client,
+//! for users who want the last microseconds.
 //!
 //! reqwest is hyper's client with a convenience layer on top; a service client needs little of
 //! that layer (it builds its own headers and bodies, follows no redirect, sends no cookie) and
@@ -8,10 +9,10 @@
 //! the request to the same pooled client reqwest uses (`hyper_util`'s), over the same
 //! connector, TLS stack (rustls with the webpki roots) and settings, and sends the same bytes.
 //!
-//! What it does not do that reqwest does: proxies (`HTTPS_PROXY` and friends) and credentials
-//! in the URL. [`ClientOptions::build_stack`](crate::ClientOptions::build_stack) picks a
-//! [`ReqwestTransport`](crate::ReqwestTransport) when a proxy variable is set; a URL with
-//! credentials is refused as an invalid request before anything is sent.
+//! What it does not do that reqwest does: **proxies** (`HTTPS_PROXY` and friends are ignored;
+//! use `ReqwestTransport` behind a proxy), native TLS, and credentials in the URL (refused as
+//! an invalid request before anything is sent). It is the default transport only of a build
+//! without th-core's `reqwest` feature; otherwise pass it in `ClientOptions::transport`.
 
 use std::fmt;
 use std::sync::Arc;
@@ -33,10 +34,10 @@ use crate::transport::{
 
 type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
 
-/// The default transport: hyper's pooled client (HTTP/1.1 and HTTP/2 over rustls), with
-/// timeouts, no redirects and a body cap.
+/// hyper's pooled client (HTTP/1.1 and HTTP/2 over rustls), with timeouts, no redirects and a
+/// body cap; no proxy support.
 ///
-/// Built with the same [`TransportBuilder`] as a [`ReqwestTransport`](crate::ReqwestTransport):
+/// Built with the same [`TransportBuilder`] as a `ReqwestTransport`:
 ///
 /// ```
 /// use std::time::Duration;
