@@ -3194,6 +3194,618 @@ impl Client {
     }
 }
 
+/// Adds a contract for the ad register (ERIR); answers the new ID.
+///
+/// Wire: `account.add.contract` (`POST`). Fixed params: `object=account`, `action=add`, `actionObject=contract`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-contract>.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountAddContract {
+    /// Contract type: 0 contract, 1 intermediary contract, 2 additional agreement (then `intermediaryContractID` is needed).
+    pub kind: Ranged<0, 2>,
+    /// The customer (a contractor ID).
+    pub customer_id: i64,
+    /// The executor (a contractor ID).
+    pub executor_id: i64,
+    /// The parent contract.
+    pub intermediary_contract_id: Option<i64>,
+    /// Subject: 0 other (default), 1 distribution, 2 organisation of distribution, 3 mediation, 4 representation.
+    pub subject_type: Option<Ranged<0, 4>>,
+    /// Mediation activity: 0 other (default), 1 distribution, 2 conclusion of contracts, 3 commercial representation.
+    pub action_type: Option<Ranged<0, 3>>,
+    /// Number of the contract or agreement.
+    pub number: Option<String>,
+    /// Contract price.
+    pub amount_rub: Option<String>,
+    /// Date of the contract (`YYYY-MM-DD`; not today).
+    pub date_conclusion: Option<Date>,
+    /// Price includes VAT (0/1).
+    pub is_vat: Option<bool>,
+    /// The executor registers and submits creatives (0/1).
+    pub is_reg_report: Option<bool>,
+    /// Original agreement between the platform and the end advertiser (0/1).
+    pub is_final_agreement: Option<bool>,
+    /// Params not in the spec, sent after the documented ones (name, value).
+    pub extra: Vec<(String, FormValue)>,
+}
+
+impl AccountAddContract {
+    /// Creates the request with its required params.
+    pub fn new(
+        kind: impl Into<Ranged<0, 2>>,
+        customer_id: impl Into<i64>,
+        executor_id: impl Into<i64>,
+    ) -> Self {
+        Self {
+            kind: kind.into(),
+            customer_id: customer_id.into(),
+            executor_id: executor_id.into(),
+            intermediary_contract_id: None,
+            subject_type: None,
+            action_type: None,
+            number: None,
+            amount_rub: None,
+            date_conclusion: None,
+            is_vat: None,
+            is_reg_report: None,
+            is_final_agreement: None,
+            extra: Vec::new(),
+        }
+    }
+
+    /// The parent contract.
+    pub fn intermediary_contract_id(mut self, value: impl Into<i64>) -> Self {
+        self.intermediary_contract_id = Some(value.into());
+        self
+    }
+
+    /// Subject: 0 other (default), 1 distribution, 2 organisation of distribution, 3 mediation, 4 representation.
+    pub fn subject_type(mut self, value: impl Into<Ranged<0, 4>>) -> Self {
+        self.subject_type = Some(value.into());
+        self
+    }
+
+    /// Mediation activity: 0 other (default), 1 distribution, 2 conclusion of contracts, 3 commercial representation.
+    pub fn action_type(mut self, value: impl Into<Ranged<0, 3>>) -> Self {
+        self.action_type = Some(value.into());
+        self
+    }
+
+    /// Number of the contract or agreement.
+    pub fn number(mut self, value: impl Into<String>) -> Self {
+        self.number = Some(value.into());
+        self
+    }
+
+    /// Contract price.
+    pub fn amount_rub(mut self, value: impl Into<String>) -> Self {
+        self.amount_rub = Some(value.into());
+        self
+    }
+
+    /// Date of the contract (`YYYY-MM-DD`; not today).
+    pub fn date_conclusion(mut self, value: impl Into<Date>) -> Self {
+        self.date_conclusion = Some(value.into());
+        self
+    }
+
+    /// Price includes VAT (0/1).
+    pub fn is_vat(mut self, value: impl Into<bool>) -> Self {
+        self.is_vat = Some(value.into());
+        self
+    }
+
+    /// The executor registers and submits creatives (0/1).
+    pub fn is_reg_report(mut self, value: impl Into<bool>) -> Self {
+        self.is_reg_report = Some(value.into());
+        self
+    }
+
+    /// Original agreement between the platform and the end advertiser (0/1).
+    pub fn is_final_agreement(mut self, value: impl Into<bool>) -> Self {
+        self.is_final_agreement = Some(value.into());
+        self
+    }
+
+    /// Adds a param the spec does not list; sent after the documented params.
+    pub fn param(mut self, name: impl Into<String>, value: impl ParamValue) -> Self {
+        self.extra.push((name.into(), value.to_form()));
+        self
+    }
+}
+
+impl ApiRequest for AccountAddContract {
+    type Response = Added;
+    const INFO: MethodInfo = MethodInfo {
+        wire: "account.add.contract",
+        http_method: "POST",
+        path: "",
+        idempotent: false,
+        provisional: false,
+        deprecated: false,
+        rate_class: None,
+    };
+
+    fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.kind, "type")?;
+        ParamValue::validate(&self.customer_id, "customerID")?;
+        ParamValue::validate(&self.executor_id, "executorID")?;
+        ParamValue::validate(&self.intermediary_contract_id, "intermediaryContractID")?;
+        ParamValue::validate(&self.subject_type, "subjectType")?;
+        ParamValue::validate(&self.action_type, "actionType")?;
+        ParamValue::validate(&self.number, "number")?;
+        ParamValue::validate(&self.amount_rub, "amountRub")?;
+        ParamValue::validate(&self.date_conclusion, "dateConclusion")?;
+        ParamValue::validate(&self.is_vat, "isVat")?;
+        ParamValue::validate(&self.is_reg_report, "isRegReport")?;
+        ParamValue::validate(&self.is_final_agreement, "isFinalAgreement")?;
+        Ok(())
+    }
+
+    fn params(&self) -> Params {
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 15 + self.extra.len());
+        p.push(
+            ParamLocation::Body,
+            "object",
+            FormValue::Str("account".to_owned()),
+        );
+        p.push(
+            ParamLocation::Body,
+            "action",
+            FormValue::Str("add".to_owned()),
+        );
+        p.push(
+            ParamLocation::Body,
+            "actionObject",
+            FormValue::Str("contract".to_owned()),
+        );
+        p.push(ParamLocation::Body, "type", ParamValue::to_form(&self.kind));
+        p.push(
+            ParamLocation::Body,
+            "customerID",
+            ParamValue::to_form(&self.customer_id),
+        );
+        p.push(
+            ParamLocation::Body,
+            "executorID",
+            ParamValue::to_form(&self.executor_id),
+        );
+        p.push(
+            ParamLocation::Body,
+            "intermediaryContractID",
+            ParamValue::to_form(&self.intermediary_contract_id),
+        );
+        p.push(
+            ParamLocation::Body,
+            "subjectType",
+            ParamValue::to_form(&self.subject_type),
+        );
+        p.push(
+            ParamLocation::Body,
+            "actionType",
+            ParamValue::to_form(&self.action_type),
+        );
+        p.push(
+            ParamLocation::Body,
+            "number",
+            ParamValue::to_form(&self.number),
+        );
+        p.push(
+            ParamLocation::Body,
+            "amountRub",
+            ParamValue::to_form(&self.amount_rub),
+        );
+        p.push(
+            ParamLocation::Body,
+            "dateConclusion",
+            ParamValue::to_form(&self.date_conclusion),
+        );
+        p.push(
+            ParamLocation::Body,
+            "isVat",
+            ParamValue::to_form(&self.is_vat),
+        );
+        p.push(
+            ParamLocation::Body,
+            "isRegReport",
+            ParamValue::to_form(&self.is_reg_report),
+        );
+        p.push(
+            ParamLocation::Body,
+            "isFinalAgreement",
+            ParamValue::to_form(&self.is_final_agreement),
+        );
+        for (name, value) in &self.extra {
+            p.push(ParamLocation::Body, name.clone(), value.clone());
+        }
+        p
+    }
+}
+
+impl Client {
+    /// Adds a contract for the ad register (ERIR); answers the new ID.
+    ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-contract>.
+    ///
+    /// Wire: `account.add.contract`; params: [`AccountAddContract`].
+    pub async fn account_add_contract(&self, request: AccountAddContract) -> Result<Added, Error> {
+        self.execute(request).await
+    }
+}
+
+/// Adds a contractor for the ad register (ERIR); answers the new ID.
+///
+/// Wire: `account.add.contractor` (`POST`). Fixed params: `object=account`, `action=add`, `actionObject=contractor`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-contractor>.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountAddContractor {
+    /// Name (Russian letters, single spaces or dashes between words).
+    pub name: String,
+    /// Taxpayer number (INN): 10 digits for type 0, 12 for types 1 and 2.
+    pub inn: String,
+    /// 0 entity (Russia), 1 individual (Russia), 2 individual entrepreneur (Russia), 3 foreign entity, 4 foreign individual.
+    pub kind: Ranged<0, 4>,
+    /// Country code (OKSM; default 643).
+    pub country_oksm: Option<String>,
+    /// Phone, `+<country code><number>`.
+    pub mobile_phone: Option<String>,
+    /// Electronic payment facility number.
+    pub epay_number: Option<String>,
+    /// Registration number.
+    pub reg_number: Option<String>,
+    /// Roles, each its own `roles[]=` param: 0 executor, 1 customer (default both).
+    pub roles: Option<Vec<Ranged<0, 1>>>,
+    /// Is an ad distributor (0/1).
+    pub is_rr: Option<bool>,
+    /// Is an ad system operator (0/1).
+    pub is_ors: Option<bool>,
+    /// Ad system URL or other information.
+    pub rs_url: Option<String>,
+    /// Params not in the spec, sent after the documented ones (name, value).
+    pub extra: Vec<(String, FormValue)>,
+}
+
+impl AccountAddContractor {
+    /// Creates the request with its required params.
+    pub fn new(
+        name: impl Into<String>,
+        inn: impl Into<String>,
+        kind: impl Into<Ranged<0, 4>>,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            inn: inn.into(),
+            kind: kind.into(),
+            country_oksm: None,
+            mobile_phone: None,
+            epay_number: None,
+            reg_number: None,
+            roles: None,
+            is_rr: None,
+            is_ors: None,
+            rs_url: None,
+            extra: Vec::new(),
+        }
+    }
+
+    /// Country code (OKSM; default 643).
+    pub fn country_oksm(mut self, value: impl Into<String>) -> Self {
+        self.country_oksm = Some(value.into());
+        self
+    }
+
+    /// Phone, `+<country code><number>`.
+    pub fn mobile_phone(mut self, value: impl Into<String>) -> Self {
+        self.mobile_phone = Some(value.into());
+        self
+    }
+
+    /// Electronic payment facility number.
+    pub fn epay_number(mut self, value: impl Into<String>) -> Self {
+        self.epay_number = Some(value.into());
+        self
+    }
+
+    /// Registration number.
+    pub fn reg_number(mut self, value: impl Into<String>) -> Self {
+        self.reg_number = Some(value.into());
+        self
+    }
+
+    /// Roles, each its own `roles[]=` param: 0 executor, 1 customer (default both).
+    pub fn roles(mut self, value: impl Into<Vec<Ranged<0, 1>>>) -> Self {
+        self.roles = Some(value.into());
+        self
+    }
+
+    /// Is an ad distributor (0/1).
+    pub fn is_rr(mut self, value: impl Into<bool>) -> Self {
+        self.is_rr = Some(value.into());
+        self
+    }
+
+    /// Is an ad system operator (0/1).
+    pub fn is_ors(mut self, value: impl Into<bool>) -> Self {
+        self.is_ors = Some(value.into());
+        self
+    }
+
+    /// Ad system URL or other information.
+    pub fn rs_url(mut self, value: impl Into<String>) -> Self {
+        self.rs_url = Some(value.into());
+        self
+    }
+
+    /// Adds a param the spec does not list; sent after the documented params.
+    pub fn param(mut self, name: impl Into<String>, value: impl ParamValue) -> Self {
+        self.extra.push((name.into(), value.to_form()));
+        self
+    }
+}
+
+impl ApiRequest for AccountAddContractor {
+    type Response = Added;
+    const INFO: MethodInfo = MethodInfo {
+        wire: "account.add.contractor",
+        http_method: "POST",
+        path: "",
+        idempotent: false,
+        provisional: false,
+        deprecated: false,
+        rate_class: None,
+    };
+
+    fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.name, "name")?;
+        ParamValue::validate(&self.inn, "inn")?;
+        ParamValue::validate(&self.kind, "type")?;
+        ParamValue::validate(&self.country_oksm, "countryOKSM")?;
+        ParamValue::validate(&self.mobile_phone, "mobilePhone")?;
+        ParamValue::validate(&self.epay_number, "epayNumber")?;
+        ParamValue::validate(&self.reg_number, "regNumber")?;
+        ParamValue::validate(&self.roles, "roles[]")?;
+        ParamValue::validate(&self.is_rr, "isRr")?;
+        ParamValue::validate(&self.is_ors, "isOrs")?;
+        ParamValue::validate(&self.rs_url, "rsUrl")?;
+        Ok(())
+    }
+
+    fn params(&self) -> Params {
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 14 + self.extra.len());
+        p.push(
+            ParamLocation::Body,
+            "object",
+            FormValue::Str("account".to_owned()),
+        );
+        p.push(
+            ParamLocation::Body,
+            "action",
+            FormValue::Str("add".to_owned()),
+        );
+        p.push(
+            ParamLocation::Body,
+            "actionObject",
+            FormValue::Str("contractor".to_owned()),
+        );
+        p.push(ParamLocation::Body, "name", ParamValue::to_form(&self.name));
+        p.push(ParamLocation::Body, "inn", ParamValue::to_form(&self.inn));
+        p.push(ParamLocation::Body, "type", ParamValue::to_form(&self.kind));
+        p.push(
+            ParamLocation::Body,
+            "countryOKSM",
+            ParamValue::to_form(&self.country_oksm),
+        );
+        p.push(
+            ParamLocation::Body,
+            "mobilePhone",
+            ParamValue::to_form(&self.mobile_phone),
+        );
+        p.push(
+            ParamLocation::Body,
+            "epayNumber",
+            ParamValue::to_form(&self.epay_number),
+        );
+        p.push(
+            ParamLocation::Body,
+            "regNumber",
+            ParamValue::to_form(&self.reg_number),
+        );
+        p.push(
+            ParamLocation::Body,
+            "roles[]",
+            ParamValue::to_form(&self.roles),
+        );
+        p.push(
+            ParamLocation::Body,
+            "isRr",
+            ParamValue::to_form(&self.is_rr),
+        );
+        p.push(
+            ParamLocation::Body,
+            "isOrs",
+            ParamValue::to_form(&self.is_ors),
+        );
+        p.push(
+            ParamLocation::Body,
+            "rsUrl",
+            ParamValue::to_form(&self.rs_url),
+        );
+        for (name, value) in &self.extra {
+            p.push(ParamLocation::Body, name.clone(), value.clone());
+        }
+        p
+    }
+}
+
+impl Client {
+    /// Adds a contractor for the ad register (ERIR); answers the new ID.
+    ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-contractor>.
+    ///
+    /// Wire: `account.add.contractor`; params: [`AccountAddContractor`].
+    pub async fn account_add_contractor(
+        &self,
+        request: AccountAddContractor,
+    ) -> Result<Added, Error> {
+        self.execute(request).await
+    }
+}
+
+/// Adds an action tracing point for an advertiser; answers the new ID.
+///
+/// Wire: `account.add.tracingPoint` (`POST`). Fixed params: `object=account`, `action=add`, `actionObject=tracingPoint`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-add-tracingPoint>.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountAddTracingPoint {
+    /// Name.
+    pub name: String,
+    /// The advertiser the point belongs to.
+    pub advertiser_id: i64,
+    /// Category the audience is labelled into (0 none, default).
+    pub category_id: Option<i64>,
+    /// Referrer template type: 0 standard (default), 1 POSIX.2.
+    pub template_type_id: Option<Ranged<0, 1>>,
+    /// URL template the page address must match.
+    pub referrer: Option<String>,
+    /// Weight for reports, 0..100.
+    pub weight: Option<Ranged<0, 100>>,
+    /// Params not in the spec, sent after the documented ones (name, value).
+    pub extra: Vec<(String, FormValue)>,
+}
+
+impl AccountAddTracingPoint {
+    /// Creates the request with its required params.
+    pub fn new(name: impl Into<String>, advertiser_id: impl Into<i64>) -> Self {
+        Self {
+            name: name.into(),
+            advertiser_id: advertiser_id.into(),
+            category_id: None,
+            template_type_id: None,
+            referrer: None,
+            weight: None,
+            extra: Vec::new(),
+        }
+    }
+
+    /// Category the audience is labelled into (0 none, default).
+    pub fn category_id(mut self, value: impl Into<i64>) -> Self {
+        self.category_id = Some(value.into());
+        self
+    }
+
+    /// Referrer template type: 0 standard (default), 1 POSIX.2.
+    pub fn template_type_id(mut self, value: impl Into<Ranged<0, 1>>) -> Self {
+        self.template_type_id = Some(value.into());
+        self
+    }
+
+    /// URL template the page address must match.
+    pub fn referrer(mut self, value: impl Into<String>) -> Self {
+        self.referrer = Some(value.into());
+        self
+    }
+
+    /// Weight for reports, 0..100.
+    pub fn weight(mut self, value: impl Into<Ranged<0, 100>>) -> Self {
+        self.weight = Some(value.into());
+        self
+    }
+
+    /// Adds a param the spec does not list; sent after the documented params.
+    pub fn param(mut self, name: impl Into<String>, value: impl ParamValue) -> Self {
+        self.extra.push((name.into(), value.to_form()));
+        self
+    }
+}
+
+impl ApiRequest for AccountAddTracingPoint {
+    type Response = Added;
+    const INFO: MethodInfo = MethodInfo {
+        wire: "account.add.tracingPoint",
+        http_method: "POST",
+        path: "",
+        idempotent: false,
+        provisional: false,
+        deprecated: false,
+        rate_class: None,
+    };
+
+    fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.name, "name")?;
+        ParamValue::validate(&self.advertiser_id, "advertiserID")?;
+        ParamValue::validate(&self.category_id, "categoryID")?;
+        ParamValue::validate(&self.template_type_id, "templateTypeID")?;
+        ParamValue::validate(&self.referrer, "referrer")?;
+        ParamValue::validate(&self.weight, "weight")?;
+        Ok(())
+    }
+
+    fn params(&self) -> Params {
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 9 + self.extra.len());
+        p.push(
+            ParamLocation::Body,
+            "object",
+            FormValue::Str("account".to_owned()),
+        );
+        p.push(
+            ParamLocation::Body,
+            "action",
+            FormValue::Str("add".to_owned()),
+        );
+        p.push(
+            ParamLocation::Body,
+            "actionObject",
+            FormValue::Str("tracingPoint".to_owned()),
+        );
+        p.push(ParamLocation::Body, "name", ParamValue::to_form(&self.name));
+        p.push(
+            ParamLocation::Body,
+            "advertiserID",
+            ParamValue::to_form(&self.advertiser_id),
+        );
+        p.push(
+            ParamLocation::Body,
+            "categoryID",
+            ParamValue::to_form(&self.category_id),
+        );
+        p.push(
+            ParamLocation::Body,
+            "templateTypeID",
+            ParamValue::to_form(&self.template_type_id),
+        );
+        p.push(
+            ParamLocation::Body,
+            "referrer",
+            ParamValue::to_form(&self.referrer),
+        );
+        p.push(
+            ParamLocation::Body,
+            "weight",
+            ParamValue::to_form(&self.weight),
+        );
+        for (name, value) in &self.extra {
+            p.push(ParamLocation::Body, name.clone(), value.clone());
+        }
+        p
+    }
+}
+
+impl Client {
+    /// Adds an action tracing point for an advertiser; answers the new ID.
+    ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-add-tracingPoint>.
+    ///
+    /// Wire: `account.add.tracingPoint`; params: [`AccountAddTracingPoint`].
+    pub async fn account_add_tracing_point(
+        &self,
+        request: AccountAddTracingPoint,
+    ) -> Result<Added, Error> {
+        self.execute(request).await
+    }
+}
+
 /// Adds an ad-network website (legacy).
 ///
 /// Wire: `account.add.adNetworkWebsite` (`POST`). Fixed params: `object=account`, `action=add`, `actionObject=adNetworkWebsite`.
@@ -7605,24 +8217,24 @@ impl Client {
     }
 }
 
-/// Deletes a website.
+/// Deletes websites.
 ///
 /// Wire: `account.delete.website` (`POST`). Fixed params: `object=account`, `action=delete`, `actionObject=website`.
 ///
-/// **Provisional:** known by name from peer code; `actionObjectID` is inferred from the other single-object deletes
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-delete-website>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountDeleteWebsite {
-    /// The website.
-    pub action_object_id: i64,
+    /// The websites (comma-separated IDs).
+    pub list_i_ds: IdList,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
 
 impl AccountDeleteWebsite {
     /// Creates the request with its required params.
-    pub fn new(action_object_id: impl Into<i64>) -> Self {
+    pub fn new(list_i_ds: impl Into<IdList>) -> Self {
         Self {
-            action_object_id: action_object_id.into(),
+            list_i_ds: list_i_ds.into(),
             extra: Vec::new(),
         }
     }
@@ -7641,13 +8253,13 @@ impl ApiRequest for AccountDeleteWebsite {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
-        ParamValue::validate(&self.action_object_id, "actionObjectID")?;
+        ParamValue::validate(&self.list_i_ds, "listIDs")?;
         Ok(())
     }
 
@@ -7670,8 +8282,8 @@ impl ApiRequest for AccountDeleteWebsite {
         );
         p.push(
             ParamLocation::Body,
-            "actionObjectID",
-            ParamValue::to_form(&self.action_object_id),
+            "listIDs",
+            ParamValue::to_form(&self.list_i_ds),
         );
         for (name, value) in &self.extra {
             p.push(ParamLocation::Body, name.clone(), value.clone());
@@ -7681,9 +8293,9 @@ impl ApiRequest for AccountDeleteWebsite {
 }
 
 impl Client {
-    /// Deletes a website.
+    /// Deletes websites.
     ///
-    /// **Provisional:** known by name from peer code; `actionObjectID` is inferred from the other single-object deletes
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-delete-website>.
     ///
     /// Wire: `account.delete.website`; params: [`AccountDeleteWebsite`].
     pub async fn account_delete_website(
@@ -11476,13 +12088,23 @@ impl Client {
     }
 }
 
-/// A flight's targeting.
+/// A flight's targeting summary (rows `title`, `name`, `description`); paginated.
 ///
 /// Wire: `campaign.info.targeting` (`POST`). Fixed params: `object=campaign`, `action=info`, `actionObject=targeting`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-info-targeting>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignInfoTargeting {
     /// The flight.
     pub object_id: i64,
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
+    pub offset: Option<i64>,
+    /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
+    pub limit: Option<i64>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
@@ -11492,8 +12114,26 @@ impl CampaignInfoTargeting {
     pub fn new(object_id: impl Into<i64>) -> Self {
         Self {
             object_id: object_id.into(),
+            offset: None,
+            limit: None,
             extra: Vec::new(),
         }
+    }
+
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
+    pub fn offset(mut self, value: impl Into<i64>) -> Self {
+        self.offset = Some(value.into());
+        self
+    }
+
+    /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
+    pub fn limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
+        self
     }
 
     /// Adds a param the spec does not list; sent after the documented params.
@@ -11517,11 +12157,13 @@ impl ApiRequest for CampaignInfoTargeting {
 
     fn validate(&self) -> Result<(), InvalidInput> {
         ParamValue::validate(&self.object_id, "objectID")?;
+        ParamValue::validate(&self.offset, "offset")?;
+        ParamValue::validate(&self.limit, "limit")?;
         Ok(())
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -11542,6 +12184,16 @@ impl ApiRequest for CampaignInfoTargeting {
             "objectID",
             ParamValue::to_form(&self.object_id),
         );
+        p.push(
+            ParamLocation::Body,
+            "offset",
+            ParamValue::to_form(&self.offset),
+        );
+        p.push(
+            ParamLocation::Body,
+            "limit",
+            ParamValue::to_form(&self.limit),
+        );
         for (name, value) in &self.extra {
             p.push(ParamLocation::Body, name.clone(), value.clone());
         }
@@ -11550,7 +12202,9 @@ impl ApiRequest for CampaignInfoTargeting {
 }
 
 impl Client {
-    /// A flight's targeting.
+    /// A flight's targeting summary (rows `title`, `name`, `description`); paginated.
+    ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-info-targeting>.
     ///
     /// Wire: `campaign.info.targeting`; params: [`CampaignInfoTargeting`].
     pub async fn campaign_info_targeting(
@@ -12006,15 +12660,18 @@ impl Client {
     }
 }
 
-/// Sets a flight's `targetingTime`; further params with `.param(..)`.
+/// Targets a flight by time (days of the week / hours, or days of the month).
 ///
 /// Wire: `campaign.target.targetingTime` (`POST`). Fixed params: `object=campaign`, `action=target`, `actionObject=targetingTime`.
 ///
-/// **Provisional:** seen only in peer code; the full param set is not documented
+/// **Provisional:** no campaign-level page for this targeting is published; params follow the banner-level page without `isRedefined`
+/// Known from <https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-target-targetingTime>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignTargetTargetingTime {
     /// The flight.
     pub object_id: i64,
+    /// 0 by day of the week and hour (default), 1 by day of the month. The hours and days go as `hour<N>day<M>` / `day<N>` = 0|1 with `.param(..)` (`types::dynamic::hour_day`, `day`).
+    pub mode: Option<Ranged<0, 1>>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
@@ -12024,8 +12681,15 @@ impl CampaignTargetTargetingTime {
     pub fn new(object_id: impl Into<i64>) -> Self {
         Self {
             object_id: object_id.into(),
+            mode: None,
             extra: Vec::new(),
         }
+    }
+
+    /// 0 by day of the week and hour (default), 1 by day of the month. The hours and days go as `hour<N>day<M>` / `day<N>` = 0|1 with `.param(..)` (`types::dynamic::hour_day`, `day`).
+    pub fn mode(mut self, value: impl Into<Ranged<0, 1>>) -> Self {
+        self.mode = Some(value.into());
+        self
     }
 
     /// Adds a param the spec does not list; sent after the documented params.
@@ -12049,11 +12713,12 @@ impl ApiRequest for CampaignTargetTargetingTime {
 
     fn validate(&self) -> Result<(), InvalidInput> {
         ParamValue::validate(&self.object_id, "objectID")?;
+        ParamValue::validate(&self.mode, "mode")?;
         Ok(())
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -12074,6 +12739,7 @@ impl ApiRequest for CampaignTargetTargetingTime {
             "objectID",
             ParamValue::to_form(&self.object_id),
         );
+        p.push(ParamLocation::Body, "mode", ParamValue::to_form(&self.mode));
         for (name, value) in &self.extra {
             p.push(ParamLocation::Body, name.clone(), value.clone());
         }
@@ -12082,9 +12748,10 @@ impl ApiRequest for CampaignTargetTargetingTime {
 }
 
 impl Client {
-    /// Sets a flight's `targetingTime`; further params with `.param(..)`.
+    /// Targets a flight by time (days of the week / hours, or days of the month).
     ///
-    /// **Provisional:** seen only in peer code; the full param set is not documented
+    /// **Provisional:** no campaign-level page for this targeting is published; params follow the banner-level page without `isRedefined`
+    /// Known from <https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-target-targetingTime>.
     ///
     /// Wire: `campaign.target.targetingTime`; params: [`CampaignTargetTargetingTime`].
     pub async fn campaign_target_targeting_time(
@@ -12095,34 +12762,37 @@ impl Client {
     }
 }
 
-/// Sets a flight's `targetingFrequency`; further params with `.param(..)`.
+/// Targets a flight by frequency (impressions and clicks per user).
 ///
 /// Wire: `campaign.target.targetingFrequency` (`POST`). Fixed params: `object=campaign`, `action=target`, `actionObject=targetingFrequency`.
 ///
-/// **Provisional:** seen only in peer code; the full param set is not documented
+/// **Provisional:** no campaign-level page for this targeting is published; params follow the banner-level page without `isRedefined`
+/// Known from <https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-target-targetingFrequency>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignTargetTargetingFrequency {
     /// The flight.
     pub object_id: i64,
-    /// Unique impressions limit.
-    pub max_unique_impressions: Option<i64>,
-    /// Frequency capping type for impressions.
-    pub frequency_type_impressions: Option<i64>,
-    /// Uniqueness period (`HH:mm`).
+    /// Most impressions per user (1..2147483647).
+    pub max_unique_impressions: Option<Ranged<1, 2147483647>>,
+    /// Most clicks per user (1..2147483647).
+    pub max_unique_clicks: Option<Ranged<1, 2147483647>>,
+    /// Start of the period the limits apply to (`YYYY-MM-DD`).
+    pub date_period: Option<Date>,
+    /// Impression frequency period: 0 not set, 1 hour, 2 four hours, 3 six hours, 4 12 hours, 5 24 hours, 6 week, 7 month, 8 other (`uniquePeriodImpressions`), 9 14 days.
+    pub frequency_type_impressions: Option<Ranged<0, 9>>,
+    /// The "other" impression period (`HH:mm`).
     pub unique_period_impressions: Option<Time>,
     /// Impressions per period.
     pub impressions_per_period: Option<i64>,
-    /// Minimal period between impressions (`HH:mm:ss`).
+    /// Least time between impressions to one user (`HH:mm:ss`).
     pub minimal_period_impressions: Option<TimeSec>,
-    /// Unique clicks limit.
-    pub max_unique_clicks: Option<i64>,
-    /// Frequency type for clicks.
-    pub frequency_type_clicks: Option<i64>,
-    /// Uniqueness period for clicks.
+    /// Click frequency period (values as `frequencyTypeImpressions`).
+    pub frequency_type_clicks: Option<Ranged<0, 9>>,
+    /// The "other" click period (`HH:mm`).
     pub unique_period_clicks: Option<Time>,
     /// Clicks per period.
     pub clicks_per_period: Option<i64>,
-    /// Minimal period between clicks.
+    /// Least time between clicks of one user (`HH:mm:ss`).
     pub minimal_period_clicks: Option<TimeSec>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
@@ -12134,11 +12804,12 @@ impl CampaignTargetTargetingFrequency {
         Self {
             object_id: object_id.into(),
             max_unique_impressions: None,
+            max_unique_clicks: None,
+            date_period: None,
             frequency_type_impressions: None,
             unique_period_impressions: None,
             impressions_per_period: None,
             minimal_period_impressions: None,
-            max_unique_clicks: None,
             frequency_type_clicks: None,
             unique_period_clicks: None,
             clicks_per_period: None,
@@ -12147,19 +12818,31 @@ impl CampaignTargetTargetingFrequency {
         }
     }
 
-    /// Unique impressions limit.
-    pub fn max_unique_impressions(mut self, value: impl Into<i64>) -> Self {
+    /// Most impressions per user (1..2147483647).
+    pub fn max_unique_impressions(mut self, value: impl Into<Ranged<1, 2147483647>>) -> Self {
         self.max_unique_impressions = Some(value.into());
         self
     }
 
-    /// Frequency capping type for impressions.
-    pub fn frequency_type_impressions(mut self, value: impl Into<i64>) -> Self {
+    /// Most clicks per user (1..2147483647).
+    pub fn max_unique_clicks(mut self, value: impl Into<Ranged<1, 2147483647>>) -> Self {
+        self.max_unique_clicks = Some(value.into());
+        self
+    }
+
+    /// Start of the period the limits apply to (`YYYY-MM-DD`).
+    pub fn date_period(mut self, value: impl Into<Date>) -> Self {
+        self.date_period = Some(value.into());
+        self
+    }
+
+    /// Impression frequency period: 0 not set, 1 hour, 2 four hours, 3 six hours, 4 12 hours, 5 24 hours, 6 week, 7 month, 8 other (`uniquePeriodImpressions`), 9 14 days.
+    pub fn frequency_type_impressions(mut self, value: impl Into<Ranged<0, 9>>) -> Self {
         self.frequency_type_impressions = Some(value.into());
         self
     }
 
-    /// Uniqueness period (`HH:mm`).
+    /// The "other" impression period (`HH:mm`).
     pub fn unique_period_impressions(mut self, value: impl Into<Time>) -> Self {
         self.unique_period_impressions = Some(value.into());
         self
@@ -12171,25 +12854,19 @@ impl CampaignTargetTargetingFrequency {
         self
     }
 
-    /// Minimal period between impressions (`HH:mm:ss`).
+    /// Least time between impressions to one user (`HH:mm:ss`).
     pub fn minimal_period_impressions(mut self, value: impl Into<TimeSec>) -> Self {
         self.minimal_period_impressions = Some(value.into());
         self
     }
 
-    /// Unique clicks limit.
-    pub fn max_unique_clicks(mut self, value: impl Into<i64>) -> Self {
-        self.max_unique_clicks = Some(value.into());
-        self
-    }
-
-    /// Frequency type for clicks.
-    pub fn frequency_type_clicks(mut self, value: impl Into<i64>) -> Self {
+    /// Click frequency period (values as `frequencyTypeImpressions`).
+    pub fn frequency_type_clicks(mut self, value: impl Into<Ranged<0, 9>>) -> Self {
         self.frequency_type_clicks = Some(value.into());
         self
     }
 
-    /// Uniqueness period for clicks.
+    /// The "other" click period (`HH:mm`).
     pub fn unique_period_clicks(mut self, value: impl Into<Time>) -> Self {
         self.unique_period_clicks = Some(value.into());
         self
@@ -12201,7 +12878,7 @@ impl CampaignTargetTargetingFrequency {
         self
     }
 
-    /// Minimal period between clicks.
+    /// Least time between clicks of one user (`HH:mm:ss`).
     pub fn minimal_period_clicks(mut self, value: impl Into<TimeSec>) -> Self {
         self.minimal_period_clicks = Some(value.into());
         self
@@ -12229,11 +12906,12 @@ impl ApiRequest for CampaignTargetTargetingFrequency {
     fn validate(&self) -> Result<(), InvalidInput> {
         ParamValue::validate(&self.object_id, "objectID")?;
         ParamValue::validate(&self.max_unique_impressions, "maxUniqueImpressions")?;
+        ParamValue::validate(&self.max_unique_clicks, "maxUniqueClicks")?;
+        ParamValue::validate(&self.date_period, "datePeriod")?;
         ParamValue::validate(&self.frequency_type_impressions, "frequencyTypeImpressions")?;
         ParamValue::validate(&self.unique_period_impressions, "uniquePeriodImpressions")?;
         ParamValue::validate(&self.impressions_per_period, "impressionsPerPeriod")?;
         ParamValue::validate(&self.minimal_period_impressions, "minimalPeriodImpressions")?;
-        ParamValue::validate(&self.max_unique_clicks, "maxUniqueClicks")?;
         ParamValue::validate(&self.frequency_type_clicks, "frequencyTypeClicks")?;
         ParamValue::validate(&self.unique_period_clicks, "uniquePeriodClicks")?;
         ParamValue::validate(&self.clicks_per_period, "clicksPerPeriod")?;
@@ -12242,7 +12920,7 @@ impl ApiRequest for CampaignTargetTargetingFrequency {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 14 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 15 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -12270,6 +12948,16 @@ impl ApiRequest for CampaignTargetTargetingFrequency {
         );
         p.push(
             ParamLocation::Body,
+            "maxUniqueClicks",
+            ParamValue::to_form(&self.max_unique_clicks),
+        );
+        p.push(
+            ParamLocation::Body,
+            "datePeriod",
+            ParamValue::to_form(&self.date_period),
+        );
+        p.push(
+            ParamLocation::Body,
             "frequencyTypeImpressions",
             ParamValue::to_form(&self.frequency_type_impressions),
         );
@@ -12287,11 +12975,6 @@ impl ApiRequest for CampaignTargetTargetingFrequency {
             ParamLocation::Body,
             "minimalPeriodImpressions",
             ParamValue::to_form(&self.minimal_period_impressions),
-        );
-        p.push(
-            ParamLocation::Body,
-            "maxUniqueClicks",
-            ParamValue::to_form(&self.max_unique_clicks),
         );
         p.push(
             ParamLocation::Body,
@@ -12321,9 +13004,10 @@ impl ApiRequest for CampaignTargetTargetingFrequency {
 }
 
 impl Client {
-    /// Sets a flight's `targetingFrequency`; further params with `.param(..)`.
+    /// Targets a flight by frequency (impressions and clicks per user).
     ///
-    /// **Provisional:** seen only in peer code; the full param set is not documented
+    /// **Provisional:** no campaign-level page for this targeting is published; params follow the banner-level page without `isRedefined`
+    /// Known from <https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-target-targetingFrequency>.
     ///
     /// Wire: `campaign.target.targetingFrequency`; params: [`CampaignTargetTargetingFrequency`].
     pub async fn campaign_target_targeting_frequency(
@@ -12334,26 +13018,47 @@ impl Client {
     }
 }
 
-/// Sets a flight's `targetingBehavior`; further params with `.param(..)`.
+/// Targets a flight by geography.
 ///
-/// Wire: `campaign.target.targetingBehavior` (`POST`). Fixed params: `object=campaign`, `action=target`, `actionObject=targetingBehavior`.
+/// Wire: `campaign.target.targetingGeobase` (`POST`). Fixed params: `object=campaign`, `action=target`, `actionObject=targetingGeobase`.
 ///
-/// **Provisional:** seen only in peer code; the full param set is not documented
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-target-targetingGeobase>.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CampaignTargetTargetingBehavior {
+pub struct CampaignTargetTargetingGeobase {
     /// The flight.
     pub object_id: i64,
+    /// Enable geo targeting (0/1).
+    pub geo: bool,
+    /// The "Whole world" option: 0 reset (inherit), 1 allowed, 2 forbidden.
+    pub global: Option<Ranged<0, 2>>,
+    /// Region states as JSON `{"<regionID>":<0 reset|1 allowed|2 forbidden>,...}`, e.g. `{"225":1}` (Russia); ID 10000 is "Whole world".
+    pub regions: Option<String>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
 
-impl CampaignTargetTargetingBehavior {
+impl CampaignTargetTargetingGeobase {
     /// Creates the request with its required params.
-    pub fn new(object_id: impl Into<i64>) -> Self {
+    pub fn new(object_id: impl Into<i64>, geo: impl Into<bool>) -> Self {
         Self {
             object_id: object_id.into(),
+            geo: geo.into(),
+            global: None,
+            regions: None,
             extra: Vec::new(),
         }
+    }
+
+    /// The "Whole world" option: 0 reset (inherit), 1 allowed, 2 forbidden.
+    pub fn global(mut self, value: impl Into<Ranged<0, 2>>) -> Self {
+        self.global = Some(value.into());
+        self
+    }
+
+    /// Region states as JSON `{"<regionID>":<0 reset|1 allowed|2 forbidden>,...}`, e.g. `{"225":1}` (Russia); ID 10000 is "Whole world".
+    pub fn regions(mut self, value: impl Into<String>) -> Self {
+        self.regions = Some(value.into());
+        self
     }
 
     /// Adds a param the spec does not list; sent after the documented params.
@@ -12363,25 +13068,28 @@ impl CampaignTargetTargetingBehavior {
     }
 }
 
-impl ApiRequest for CampaignTargetTargetingBehavior {
+impl ApiRequest for CampaignTargetTargetingGeobase {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
-        wire: "campaign.target.targetingBehavior",
+        wire: "campaign.target.targetingGeobase",
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
         ParamValue::validate(&self.object_id, "objectID")?;
+        ParamValue::validate(&self.geo, "geo")?;
+        ParamValue::validate(&self.global, "global")?;
+        ParamValue::validate(&self.regions, "regions")?;
         Ok(())
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -12395,12 +13103,23 @@ impl ApiRequest for CampaignTargetTargetingBehavior {
         p.push(
             ParamLocation::Body,
             "actionObject",
-            FormValue::Str("targetingBehavior".to_owned()),
+            FormValue::Str("targetingGeobase".to_owned()),
         );
         p.push(
             ParamLocation::Body,
             "objectID",
             ParamValue::to_form(&self.object_id),
+        );
+        p.push(ParamLocation::Body, "geo", ParamValue::to_form(&self.geo));
+        p.push(
+            ParamLocation::Body,
+            "global",
+            ParamValue::to_form(&self.global),
+        );
+        p.push(
+            ParamLocation::Body,
+            "regions",
+            ParamValue::to_form(&self.regions),
         );
         for (name, value) in &self.extra {
             p.push(ParamLocation::Body, name.clone(), value.clone());
@@ -12410,39 +13129,67 @@ impl ApiRequest for CampaignTargetTargetingBehavior {
 }
 
 impl Client {
-    /// Sets a flight's `targetingBehavior`; further params with `.param(..)`.
+    /// Targets a flight by geography.
     ///
-    /// **Provisional:** seen only in peer code; the full param set is not documented
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-target-targetingGeobase>.
     ///
-    /// Wire: `campaign.target.targetingBehavior`; params: [`CampaignTargetTargetingBehavior`].
-    pub async fn campaign_target_targeting_behavior(
+    /// Wire: `campaign.target.targetingGeobase`; params: [`CampaignTargetTargetingGeobase`].
+    pub async fn campaign_target_targeting_geobase(
         &self,
-        request: CampaignTargetTargetingBehavior,
+        request: CampaignTargetTargetingGeobase,
     ) -> Result<Ack, Error> {
         self.execute(request).await
     }
 }
 
-/// Sets a flight's `targetingGeo`; further params with `.param(..)`.
+/// Targets a flight by keywords or phrases.
 ///
-/// Wire: `campaign.target.targetingGeo` (`POST`). Fixed params: `object=campaign`, `action=target`, `actionObject=targetingGeo`.
+/// Wire: `campaign.target.targetingKeywords` (`POST`). Fixed params: `object=campaign`, `action=target`, `actionObject=targetingKeywords`.
 ///
-/// **Provisional:** seen only in peer code; the full param set is not documented
+/// **Provisional:** no campaign-level page for this targeting is published; params follow the banner-level page without `isRedefined`
+/// Known from <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingKeywords>.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CampaignTargetTargetingGeo {
+pub struct CampaignTargetTargetingKeywords {
     /// The flight.
     pub object_id: i64,
+    /// 0 by keywords (default), 1 by phrases.
+    pub keywords_logic: Option<Ranged<0, 1>>,
+    /// Keywords (space or comma separated) or phrases (comma separated).
+    pub keywords: Option<String>,
+    /// Keywords / phrases that must not be in the banner request.
+    pub keywords_not_allowed: Option<String>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
 
-impl CampaignTargetTargetingGeo {
+impl CampaignTargetTargetingKeywords {
     /// Creates the request with its required params.
     pub fn new(object_id: impl Into<i64>) -> Self {
         Self {
             object_id: object_id.into(),
+            keywords_logic: None,
+            keywords: None,
+            keywords_not_allowed: None,
             extra: Vec::new(),
         }
+    }
+
+    /// 0 by keywords (default), 1 by phrases.
+    pub fn keywords_logic(mut self, value: impl Into<Ranged<0, 1>>) -> Self {
+        self.keywords_logic = Some(value.into());
+        self
+    }
+
+    /// Keywords (space or comma separated) or phrases (comma separated).
+    pub fn keywords(mut self, value: impl Into<String>) -> Self {
+        self.keywords = Some(value.into());
+        self
+    }
+
+    /// Keywords / phrases that must not be in the banner request.
+    pub fn keywords_not_allowed(mut self, value: impl Into<String>) -> Self {
+        self.keywords_not_allowed = Some(value.into());
+        self
     }
 
     /// Adds a param the spec does not list; sent after the documented params.
@@ -12452,10 +13199,10 @@ impl CampaignTargetTargetingGeo {
     }
 }
 
-impl ApiRequest for CampaignTargetTargetingGeo {
+impl ApiRequest for CampaignTargetTargetingKeywords {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
-        wire: "campaign.target.targetingGeo",
+        wire: "campaign.target.targetingKeywords",
         http_method: "POST",
         path: "",
         idempotent: true,
@@ -12466,11 +13213,14 @@ impl ApiRequest for CampaignTargetTargetingGeo {
 
     fn validate(&self) -> Result<(), InvalidInput> {
         ParamValue::validate(&self.object_id, "objectID")?;
+        ParamValue::validate(&self.keywords_logic, "keywordsLogic")?;
+        ParamValue::validate(&self.keywords, "keywords")?;
+        ParamValue::validate(&self.keywords_not_allowed, "keywordsNotAllowed")?;
         Ok(())
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -12484,12 +13234,27 @@ impl ApiRequest for CampaignTargetTargetingGeo {
         p.push(
             ParamLocation::Body,
             "actionObject",
-            FormValue::Str("targetingGeo".to_owned()),
+            FormValue::Str("targetingKeywords".to_owned()),
         );
         p.push(
             ParamLocation::Body,
             "objectID",
             ParamValue::to_form(&self.object_id),
+        );
+        p.push(
+            ParamLocation::Body,
+            "keywordsLogic",
+            ParamValue::to_form(&self.keywords_logic),
+        );
+        p.push(
+            ParamLocation::Body,
+            "keywords",
+            ParamValue::to_form(&self.keywords),
+        );
+        p.push(
+            ParamLocation::Body,
+            "keywordsNotAllowed",
+            ParamValue::to_form(&self.keywords_not_allowed),
         );
         for (name, value) in &self.extra {
             p.push(ParamLocation::Body, name.clone(), value.clone());
@@ -12499,39 +13264,67 @@ impl ApiRequest for CampaignTargetTargetingGeo {
 }
 
 impl Client {
-    /// Sets a flight's `targetingGeo`; further params with `.param(..)`.
+    /// Targets a flight by keywords or phrases.
     ///
-    /// **Provisional:** seen only in peer code; the full param set is not documented
+    /// **Provisional:** no campaign-level page for this targeting is published; params follow the banner-level page without `isRedefined`
+    /// Known from <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingKeywords>.
     ///
-    /// Wire: `campaign.target.targetingGeo`; params: [`CampaignTargetTargetingGeo`].
-    pub async fn campaign_target_targeting_geo(
+    /// Wire: `campaign.target.targetingKeywords`; params: [`CampaignTargetTargetingKeywords`].
+    pub async fn campaign_target_targeting_keywords(
         &self,
-        request: CampaignTargetTargetingGeo,
+        request: CampaignTargetTargetingKeywords,
     ) -> Result<Ack, Error> {
         self.execute(request).await
     }
 }
 
-/// Sets a flight's `targetingSearch`; further params with `.param(..)`.
+/// Targets a flight by page URL.
 ///
-/// Wire: `campaign.target.targetingSearch` (`POST`). Fixed params: `object=campaign`, `action=target`, `actionObject=targetingSearch`.
+/// Wire: `campaign.target.targetingURL` (`POST`). Fixed params: `object=campaign`, `action=target`, `actionObject=targetingURL`.
 ///
-/// **Provisional:** seen only in peer code; the full param set is not documented
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-target-targetingURL>.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CampaignTargetTargetingSearch {
+pub struct CampaignTargetTargetingUrl {
     /// The flight.
     pub object_id: i64,
+    /// URL template type: 0 standard (`*` wildcard, default), 1 POSIX regular expressions.
+    pub template_type: Option<Ranged<0, 1>>,
+    /// Pages where ads may run: each URL its own `targetingUrlOn[]=` param, at most 5.
+    pub targeting_url_on: Option<UrlTemplates>,
+    /// Pages where ads may not run: each URL its own `targetingUrlOff[]=` param, at most 5.
+    pub targeting_url_off: Option<UrlTemplates>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
 
-impl CampaignTargetTargetingSearch {
+impl CampaignTargetTargetingUrl {
     /// Creates the request with its required params.
     pub fn new(object_id: impl Into<i64>) -> Self {
         Self {
             object_id: object_id.into(),
+            template_type: None,
+            targeting_url_on: None,
+            targeting_url_off: None,
             extra: Vec::new(),
         }
+    }
+
+    /// URL template type: 0 standard (`*` wildcard, default), 1 POSIX regular expressions.
+    pub fn template_type(mut self, value: impl Into<Ranged<0, 1>>) -> Self {
+        self.template_type = Some(value.into());
+        self
+    }
+
+    /// Pages where ads may run: each URL its own `targetingUrlOn[]=` param, at most 5.
+    pub fn targeting_url_on(mut self, value: impl Into<UrlTemplates>) -> Self {
+        self.targeting_url_on = Some(value.into());
+        self
+    }
+
+    /// Pages where ads may not run: each URL its own `targetingUrlOff[]=` param, at most 5.
+    pub fn targeting_url_off(mut self, value: impl Into<UrlTemplates>) -> Self {
+        self.targeting_url_off = Some(value.into());
+        self
     }
 
     /// Adds a param the spec does not list; sent after the documented params.
@@ -12541,25 +13334,28 @@ impl CampaignTargetTargetingSearch {
     }
 }
 
-impl ApiRequest for CampaignTargetTargetingSearch {
+impl ApiRequest for CampaignTargetTargetingUrl {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
-        wire: "campaign.target.targetingSearch",
+        wire: "campaign.target.targetingURL",
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
         ParamValue::validate(&self.object_id, "objectID")?;
+        ParamValue::validate(&self.template_type, "templateType")?;
+        ParamValue::validate(&self.targeting_url_on, "targetingUrlOn[]")?;
+        ParamValue::validate(&self.targeting_url_off, "targetingUrlOff[]")?;
         Ok(())
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -12573,12 +13369,27 @@ impl ApiRequest for CampaignTargetTargetingSearch {
         p.push(
             ParamLocation::Body,
             "actionObject",
-            FormValue::Str("targetingSearch".to_owned()),
+            FormValue::Str("targetingURL".to_owned()),
         );
         p.push(
             ParamLocation::Body,
             "objectID",
             ParamValue::to_form(&self.object_id),
+        );
+        p.push(
+            ParamLocation::Body,
+            "templateType",
+            ParamValue::to_form(&self.template_type),
+        );
+        p.push(
+            ParamLocation::Body,
+            "targetingUrlOn[]",
+            ParamValue::to_form(&self.targeting_url_on),
+        );
+        p.push(
+            ParamLocation::Body,
+            "targetingUrlOff[]",
+            ParamValue::to_form(&self.targeting_url_off),
         );
         for (name, value) in &self.extra {
             p.push(ParamLocation::Body, name.clone(), value.clone());
@@ -12588,48 +13399,42 @@ impl ApiRequest for CampaignTargetTargetingSearch {
 }
 
 impl Client {
-    /// Sets a flight's `targetingSearch`; further params with `.param(..)`.
+    /// Targets a flight by page URL.
     ///
-    /// **Provisional:** seen only in peer code; the full param set is not documented
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-target-targetingURL>.
     ///
-    /// Wire: `campaign.target.targetingSearch`; params: [`CampaignTargetTargetingSearch`].
-    pub async fn campaign_target_targeting_search(
+    /// Wire: `campaign.target.targetingURL`; params: [`CampaignTargetTargetingUrl`].
+    pub async fn campaign_target_targeting_url(
         &self,
-        request: CampaignTargetTargetingSearch,
+        request: CampaignTargetTargetingUrl,
     ) -> Result<Ack, Error> {
         self.execute(request).await
     }
 }
 
-/// Sets a flight's `targetingUser`; further params with `.param(..)`.
+/// Targets a flight by a user characteristic (campaign level spells `criteriaId`).
 ///
 /// Wire: `campaign.target.targetingUser` (`POST`). Fixed params: `object=campaign`, `action=target`, `actionObject=targetingUser`.
 ///
-/// **Provisional:** seen only in peer code; the full param set is not documented
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/campaign/campaign-target-targetingUser>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignTargetTargetingUser {
     /// The flight.
     pub object_id: i64,
-    /// The user criterion; values go as `v<valueID>=0|1` (see `types::dynamic::criteria_value`).
-    pub criteria_id: Option<i64>,
+    /// The user characteristic, 1..63. Each value goes as `v<valueID>` = 0|1 with `.param(..)` (`types::dynamic::criteria_value`; `v0` is "unknown, not set", on by default).
+    pub criteria_id: Ranged<1, 63>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
 
 impl CampaignTargetTargetingUser {
     /// Creates the request with its required params.
-    pub fn new(object_id: impl Into<i64>) -> Self {
+    pub fn new(object_id: impl Into<i64>, criteria_id: impl Into<Ranged<1, 63>>) -> Self {
         Self {
             object_id: object_id.into(),
-            criteria_id: None,
+            criteria_id: criteria_id.into(),
             extra: Vec::new(),
         }
-    }
-
-    /// The user criterion; values go as `v<valueID>=0|1` (see `types::dynamic::criteria_value`).
-    pub fn criteria_id(mut self, value: impl Into<i64>) -> Self {
-        self.criteria_id = Some(value.into());
-        self
     }
 
     /// Adds a param the spec does not list; sent after the documented params.
@@ -12646,7 +13451,7 @@ impl ApiRequest for CampaignTargetTargetingUser {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
@@ -12692,9 +13497,9 @@ impl ApiRequest for CampaignTargetTargetingUser {
 }
 
 impl Client {
-    /// Sets a flight's `targetingUser`; further params with `.param(..)`.
+    /// Targets a flight by a user characteristic (campaign level spells `criteriaId`).
     ///
-    /// **Provisional:** seen only in peer code; the full param set is not documented
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/campaign/campaign-target-targetingUser>.
     ///
     /// Wire: `campaign.target.targetingUser`; params: [`CampaignTargetTargetingUser`].
     pub async fn campaign_target_targeting_user(
@@ -12705,24 +13510,35 @@ impl Client {
     }
 }
 
-/// Sets a flight's `targetingKeywords`; further params with `.param(..)`.
+/// Targets a flight by gender.
 ///
-/// Wire: `campaign.target.targetingKeywords` (`POST`). Fixed params: `object=campaign`, `action=target`, `actionObject=targetingKeywords`.
+/// Wire: `campaign.target.targetingGender` (`POST`). Fixed params: `object=campaign`, `action=target`, `actionObject=targetingGender`.
 ///
-/// **Provisional:** seen only in peer code; the full param set is not documented
+/// **Provisional:** no campaign-level page for this targeting is published; params follow the banner-level page without `isRedefined`
+/// Known from <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingGender>.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CampaignTargetTargetingKeywords {
+pub struct CampaignTargetTargetingGender {
     /// The flight.
     pub object_id: i64,
+    /// Enable targeting by gender (0/1).
+    pub gender: bool,
+    /// 1 male, 2 female; several joined by `|`. The page marks it required (needed when `gender` is 1).
+    pub gender_values: Choices<1, 2>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
 
-impl CampaignTargetTargetingKeywords {
+impl CampaignTargetTargetingGender {
     /// Creates the request with its required params.
-    pub fn new(object_id: impl Into<i64>) -> Self {
+    pub fn new(
+        object_id: impl Into<i64>,
+        gender: impl Into<bool>,
+        gender_values: impl Into<Choices<1, 2>>,
+    ) -> Self {
         Self {
             object_id: object_id.into(),
+            gender: gender.into(),
+            gender_values: gender_values.into(),
             extra: Vec::new(),
         }
     }
@@ -12734,10 +13550,10 @@ impl CampaignTargetTargetingKeywords {
     }
 }
 
-impl ApiRequest for CampaignTargetTargetingKeywords {
+impl ApiRequest for CampaignTargetTargetingGender {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
-        wire: "campaign.target.targetingKeywords",
+        wire: "campaign.target.targetingGender",
         http_method: "POST",
         path: "",
         idempotent: true,
@@ -12748,11 +13564,13 @@ impl ApiRequest for CampaignTargetTargetingKeywords {
 
     fn validate(&self) -> Result<(), InvalidInput> {
         ParamValue::validate(&self.object_id, "objectID")?;
+        ParamValue::validate(&self.gender, "gender")?;
+        ParamValue::validate(&self.gender_values, "genderValues")?;
         Ok(())
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -12766,12 +13584,22 @@ impl ApiRequest for CampaignTargetTargetingKeywords {
         p.push(
             ParamLocation::Body,
             "actionObject",
-            FormValue::Str("targetingKeywords".to_owned()),
+            FormValue::Str("targetingGender".to_owned()),
         );
         p.push(
             ParamLocation::Body,
             "objectID",
             ParamValue::to_form(&self.object_id),
+        );
+        p.push(
+            ParamLocation::Body,
+            "gender",
+            ParamValue::to_form(&self.gender),
+        );
+        p.push(
+            ParamLocation::Body,
+            "genderValues",
+            ParamValue::to_form(&self.gender_values),
         );
         for (name, value) in &self.extra {
             p.push(ParamLocation::Body, name.clone(), value.clone());
@@ -12781,37 +13609,48 @@ impl ApiRequest for CampaignTargetTargetingKeywords {
 }
 
 impl Client {
-    /// Sets a flight's `targetingKeywords`; further params with `.param(..)`.
+    /// Targets a flight by gender.
     ///
-    /// **Provisional:** seen only in peer code; the full param set is not documented
+    /// **Provisional:** no campaign-level page for this targeting is published; params follow the banner-level page without `isRedefined`
+    /// Known from <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingGender>.
     ///
-    /// Wire: `campaign.target.targetingKeywords`; params: [`CampaignTargetTargetingKeywords`].
-    pub async fn campaign_target_targeting_keywords(
+    /// Wire: `campaign.target.targetingGender`; params: [`CampaignTargetTargetingGender`].
+    pub async fn campaign_target_targeting_gender(
         &self,
-        request: CampaignTargetTargetingKeywords,
+        request: CampaignTargetTargetingGender,
     ) -> Result<Ack, Error> {
         self.execute(request).await
     }
 }
 
-/// Sets a flight's `targetingSocdem`; further params with `.param(..)`.
+/// Targets a flight by age.
 ///
-/// Wire: `campaign.target.targetingSocdem` (`POST`). Fixed params: `object=campaign`, `action=target`, `actionObject=targetingSocdem`.
+/// Wire: `campaign.target.targetingAge` (`POST`). Fixed params: `object=campaign`, `action=target`, `actionObject=targetingAge`.
 ///
-/// **Provisional:** seen only in peer code; the full param set is not documented
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-target-targetingAge>.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CampaignTargetTargetingSocdem {
+pub struct CampaignTargetTargetingAge {
     /// The flight.
     pub object_id: i64,
+    /// Enable targeting by age (0/1).
+    pub age: bool,
+    /// 1 under 18, 2 18-24, 3 25-34, 4 35-44, 5 over 45 (deprecated: 6 and 7), 6 45-54, 7 over 55; several joined by `|`. The page marks it required (needed when `age` is 1).
+    pub age_values: Choices<1, 7>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
 
-impl CampaignTargetTargetingSocdem {
+impl CampaignTargetTargetingAge {
     /// Creates the request with its required params.
-    pub fn new(object_id: impl Into<i64>) -> Self {
+    pub fn new(
+        object_id: impl Into<i64>,
+        age: impl Into<bool>,
+        age_values: impl Into<Choices<1, 7>>,
+    ) -> Self {
         Self {
             object_id: object_id.into(),
+            age: age.into(),
+            age_values: age_values.into(),
             extra: Vec::new(),
         }
     }
@@ -12823,25 +13662,27 @@ impl CampaignTargetTargetingSocdem {
     }
 }
 
-impl ApiRequest for CampaignTargetTargetingSocdem {
+impl ApiRequest for CampaignTargetTargetingAge {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
-        wire: "campaign.target.targetingSocdem",
+        wire: "campaign.target.targetingAge",
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
         ParamValue::validate(&self.object_id, "objectID")?;
+        ParamValue::validate(&self.age, "age")?;
+        ParamValue::validate(&self.age_values, "ageValues")?;
         Ok(())
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -12855,12 +13696,18 @@ impl ApiRequest for CampaignTargetTargetingSocdem {
         p.push(
             ParamLocation::Body,
             "actionObject",
-            FormValue::Str("targetingSocdem".to_owned()),
+            FormValue::Str("targetingAge".to_owned()),
         );
         p.push(
             ParamLocation::Body,
             "objectID",
             ParamValue::to_form(&self.object_id),
+        );
+        p.push(ParamLocation::Body, "age", ParamValue::to_form(&self.age));
+        p.push(
+            ParamLocation::Body,
+            "ageValues",
+            ParamValue::to_form(&self.age_values),
         );
         for (name, value) in &self.extra {
             p.push(ParamLocation::Body, name.clone(), value.clone());
@@ -12870,37 +13717,47 @@ impl ApiRequest for CampaignTargetTargetingSocdem {
 }
 
 impl Client {
-    /// Sets a flight's `targetingSocdem`; further params with `.param(..)`.
+    /// Targets a flight by age.
     ///
-    /// **Provisional:** seen only in peer code; the full param set is not documented
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-target-targetingAge>.
     ///
-    /// Wire: `campaign.target.targetingSocdem`; params: [`CampaignTargetTargetingSocdem`].
-    pub async fn campaign_target_targeting_socdem(
+    /// Wire: `campaign.target.targetingAge`; params: [`CampaignTargetTargetingAge`].
+    pub async fn campaign_target_targeting_age(
         &self,
-        request: CampaignTargetTargetingSocdem,
+        request: CampaignTargetTargetingAge,
     ) -> Result<Ack, Error> {
         self.execute(request).await
     }
 }
 
-/// Targeting on a website (legacy).
+/// Targets a flight by income.
 ///
-/// Wire: `campaign.targetWebsite` (`POST`). Fixed params: `object=campaign`, `action=targetWebsite`.
+/// Wire: `campaign.target.targetingRevenue` (`POST`). Fixed params: `object=campaign`, `action=target`, `actionObject=targetingRevenue`.
 ///
-/// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-target-targetingRevenue>.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CampaignTargetWebsite {
+pub struct CampaignTargetTargetingRevenue {
     /// The flight.
     pub object_id: i64,
+    /// Enable targeting by revenue (0/1).
+    pub revenue: bool,
+    /// 1 below average, 2 average, 3 above average; several joined by `|`. The page marks it required (needed when `revenue` is 1).
+    pub revenue_values: Choices<1, 3>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
 
-impl CampaignTargetWebsite {
+impl CampaignTargetTargetingRevenue {
     /// Creates the request with its required params.
-    pub fn new(object_id: impl Into<i64>) -> Self {
+    pub fn new(
+        object_id: impl Into<i64>,
+        revenue: impl Into<bool>,
+        revenue_values: impl Into<Choices<1, 3>>,
+    ) -> Self {
         Self {
             object_id: object_id.into(),
+            revenue: revenue.into(),
+            revenue_values: revenue_values.into(),
             extra: Vec::new(),
         }
     }
@@ -12912,25 +13769,168 @@ impl CampaignTargetWebsite {
     }
 }
 
-impl ApiRequest for CampaignTargetWebsite {
+impl ApiRequest for CampaignTargetTargetingRevenue {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
-        wire: "campaign.targetWebsite",
+        wire: "campaign.target.targetingRevenue",
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
         ParamValue::validate(&self.object_id, "objectID")?;
+        ParamValue::validate(&self.revenue, "revenue")?;
+        ParamValue::validate(&self.revenue_values, "revenueValues")?;
         Ok(())
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
+        p.push(
+            ParamLocation::Body,
+            "object",
+            FormValue::Str("campaign".to_owned()),
+        );
+        p.push(
+            ParamLocation::Body,
+            "action",
+            FormValue::Str("target".to_owned()),
+        );
+        p.push(
+            ParamLocation::Body,
+            "actionObject",
+            FormValue::Str("targetingRevenue".to_owned()),
+        );
+        p.push(
+            ParamLocation::Body,
+            "objectID",
+            ParamValue::to_form(&self.object_id),
+        );
+        p.push(
+            ParamLocation::Body,
+            "revenue",
+            ParamValue::to_form(&self.revenue),
+        );
+        p.push(
+            ParamLocation::Body,
+            "revenueValues",
+            ParamValue::to_form(&self.revenue_values),
+        );
+        for (name, value) in &self.extra {
+            p.push(ParamLocation::Body, name.clone(), value.clone());
+        }
+        p
+    }
+}
+
+impl Client {
+    /// Targets a flight by income.
+    ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-target-targetingRevenue>.
+    ///
+    /// Wire: `campaign.target.targetingRevenue`; params: [`CampaignTargetTargetingRevenue`].
+    pub async fn campaign_target_targeting_revenue(
+        &self,
+        request: CampaignTargetTargetingRevenue,
+    ) -> Result<Ack, Error> {
+        self.execute(request).await
+    }
+}
+
+/// Targets a flight on one website by page URL.
+///
+/// Wire: `campaign.targetWebsite.targetingURL` (`POST`). Fixed params: `object=campaign`, `action=targetWebsite`, `actionObject=targetingURL`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/campaign/campaign-targetWebsite-targetingURL>.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CampaignTargetWebsiteTargetingUrl {
+    /// The flight.
+    pub object_id: i64,
+    /// The website.
+    pub site_id: i64,
+    /// Redefine targeting: `false` (0) inherits the higher level (campaign → site → section → place → banner); `true` (1) cancels the higher levels and uses this one.
+    pub is_redefined: bool,
+    /// URL template type: 0 standard (`*` wildcard, default), 1 POSIX regular expressions.
+    pub template_type: Option<Ranged<0, 1>>,
+    /// Pages where ads may run: each URL its own `targetingUrlOn[]=` param, at most 5.
+    pub targeting_url_on: Option<UrlTemplates>,
+    /// Pages where ads may not run: each URL its own `targetingUrlOff[]=` param, at most 5.
+    pub targeting_url_off: Option<UrlTemplates>,
+    /// Params not in the spec, sent after the documented ones (name, value).
+    pub extra: Vec<(String, FormValue)>,
+}
+
+impl CampaignTargetWebsiteTargetingUrl {
+    /// Creates the request with its required params.
+    pub fn new(
+        object_id: impl Into<i64>,
+        site_id: impl Into<i64>,
+        is_redefined: impl Into<bool>,
+    ) -> Self {
+        Self {
+            object_id: object_id.into(),
+            site_id: site_id.into(),
+            is_redefined: is_redefined.into(),
+            template_type: None,
+            targeting_url_on: None,
+            targeting_url_off: None,
+            extra: Vec::new(),
+        }
+    }
+
+    /// URL template type: 0 standard (`*` wildcard, default), 1 POSIX regular expressions.
+    pub fn template_type(mut self, value: impl Into<Ranged<0, 1>>) -> Self {
+        self.template_type = Some(value.into());
+        self
+    }
+
+    /// Pages where ads may run: each URL its own `targetingUrlOn[]=` param, at most 5.
+    pub fn targeting_url_on(mut self, value: impl Into<UrlTemplates>) -> Self {
+        self.targeting_url_on = Some(value.into());
+        self
+    }
+
+    /// Pages where ads may not run: each URL its own `targetingUrlOff[]=` param, at most 5.
+    pub fn targeting_url_off(mut self, value: impl Into<UrlTemplates>) -> Self {
+        self.targeting_url_off = Some(value.into());
+        self
+    }
+
+    /// Adds a param the spec does not list; sent after the documented params.
+    pub fn param(mut self, name: impl Into<String>, value: impl ParamValue) -> Self {
+        self.extra.push((name.into(), value.to_form()));
+        self
+    }
+}
+
+impl ApiRequest for CampaignTargetWebsiteTargetingUrl {
+    type Response = Ack;
+    const INFO: MethodInfo = MethodInfo {
+        wire: "campaign.targetWebsite.targetingURL",
+        http_method: "POST",
+        path: "",
+        idempotent: true,
+        provisional: false,
+        deprecated: false,
+        rate_class: None,
+    };
+
+    fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.object_id, "objectID")?;
+        ParamValue::validate(&self.site_id, "siteID")?;
+        ParamValue::validate(&self.is_redefined, "isRedefined")?;
+        ParamValue::validate(&self.template_type, "templateType")?;
+        ParamValue::validate(&self.targeting_url_on, "targetingUrlOn[]")?;
+        ParamValue::validate(&self.targeting_url_off, "targetingUrlOff[]")?;
+        Ok(())
+    }
+
+    fn params(&self) -> Params {
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 9 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -12943,8 +13943,38 @@ impl ApiRequest for CampaignTargetWebsite {
         );
         p.push(
             ParamLocation::Body,
+            "actionObject",
+            FormValue::Str("targetingURL".to_owned()),
+        );
+        p.push(
+            ParamLocation::Body,
             "objectID",
             ParamValue::to_form(&self.object_id),
+        );
+        p.push(
+            ParamLocation::Body,
+            "siteID",
+            ParamValue::to_form(&self.site_id),
+        );
+        p.push(
+            ParamLocation::Body,
+            "isRedefined",
+            ParamValue::to_form(&self.is_redefined),
+        );
+        p.push(
+            ParamLocation::Body,
+            "templateType",
+            ParamValue::to_form(&self.template_type),
+        );
+        p.push(
+            ParamLocation::Body,
+            "targetingUrlOn[]",
+            ParamValue::to_form(&self.targeting_url_on),
+        );
+        p.push(
+            ParamLocation::Body,
+            "targetingUrlOff[]",
+            ParamValue::to_form(&self.targeting_url_off),
         );
         for (name, value) in &self.extra {
             p.push(ParamLocation::Body, name.clone(), value.clone());
@@ -12954,39 +13984,71 @@ impl ApiRequest for CampaignTargetWebsite {
 }
 
 impl Client {
-    /// Targeting on a website (legacy).
+    /// Targets a flight on one website by page URL.
     ///
-    /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/campaign/campaign-targetWebsite-targetingURL>.
     ///
-    /// Wire: `campaign.targetWebsite`; params: [`CampaignTargetWebsite`].
-    pub async fn campaign_target_website(
+    /// Wire: `campaign.targetWebsite.targetingURL`; params: [`CampaignTargetWebsiteTargetingUrl`].
+    pub async fn campaign_target_website_targeting_url(
         &self,
-        request: CampaignTargetWebsite,
+        request: CampaignTargetWebsiteTargetingUrl,
     ) -> Result<Ack, Error> {
         self.execute(request).await
     }
 }
 
-/// Targeting on a zone (legacy).
+/// Targets a flight in one website section by geography.
 ///
-/// Wire: `campaign.targetZone` (`POST`). Fixed params: `object=campaign`, `action=targetZone`.
+/// Wire: `campaign.targetZone.targetingGeobase` (`POST`). Fixed params: `object=campaign`, `action=targetZone`, `actionObject=targetingGeobase`.
 ///
-/// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-targetZone-targetingGeobase>.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CampaignTargetZone {
+pub struct CampaignTargetZoneTargetingGeobase {
     /// The flight.
     pub object_id: i64,
+    /// The section.
+    pub zone_id: i64,
+    /// Redefine targeting: `false` (0) inherits the higher level (campaign → site → section → place → banner); `true` (1) cancels the higher levels and uses this one.
+    pub is_redefined: bool,
+    /// Enable geo targeting (0/1).
+    pub geo: bool,
+    /// The "Whole world" option: 0 reset (inherit), 1 allowed, 2 forbidden.
+    pub global: Option<Ranged<0, 2>>,
+    /// Region states as JSON `{"<regionID>":<0 reset|1 allowed|2 forbidden>,...}`, e.g. `{"225":1}` (Russia); ID 10000 is "Whole world".
+    pub regions: Option<String>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
 
-impl CampaignTargetZone {
+impl CampaignTargetZoneTargetingGeobase {
     /// Creates the request with its required params.
-    pub fn new(object_id: impl Into<i64>) -> Self {
+    pub fn new(
+        object_id: impl Into<i64>,
+        zone_id: impl Into<i64>,
+        is_redefined: impl Into<bool>,
+        geo: impl Into<bool>,
+    ) -> Self {
         Self {
             object_id: object_id.into(),
+            zone_id: zone_id.into(),
+            is_redefined: is_redefined.into(),
+            geo: geo.into(),
+            global: None,
+            regions: None,
             extra: Vec::new(),
         }
+    }
+
+    /// The "Whole world" option: 0 reset (inherit), 1 allowed, 2 forbidden.
+    pub fn global(mut self, value: impl Into<Ranged<0, 2>>) -> Self {
+        self.global = Some(value.into());
+        self
+    }
+
+    /// Region states as JSON `{"<regionID>":<0 reset|1 allowed|2 forbidden>,...}`, e.g. `{"225":1}` (Russia); ID 10000 is "Whole world".
+    pub fn regions(mut self, value: impl Into<String>) -> Self {
+        self.regions = Some(value.into());
+        self
     }
 
     /// Adds a param the spec does not list; sent after the documented params.
@@ -12996,25 +14058,30 @@ impl CampaignTargetZone {
     }
 }
 
-impl ApiRequest for CampaignTargetZone {
+impl ApiRequest for CampaignTargetZoneTargetingGeobase {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
-        wire: "campaign.targetZone",
+        wire: "campaign.targetZone.targetingGeobase",
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
         ParamValue::validate(&self.object_id, "objectID")?;
+        ParamValue::validate(&self.zone_id, "zoneID")?;
+        ParamValue::validate(&self.is_redefined, "isRedefined")?;
+        ParamValue::validate(&self.geo, "geo")?;
+        ParamValue::validate(&self.global, "global")?;
+        ParamValue::validate(&self.regions, "regions")?;
         Ok(())
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 9 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -13027,8 +14094,34 @@ impl ApiRequest for CampaignTargetZone {
         );
         p.push(
             ParamLocation::Body,
+            "actionObject",
+            FormValue::Str("targetingGeobase".to_owned()),
+        );
+        p.push(
+            ParamLocation::Body,
             "objectID",
             ParamValue::to_form(&self.object_id),
+        );
+        p.push(
+            ParamLocation::Body,
+            "zoneID",
+            ParamValue::to_form(&self.zone_id),
+        );
+        p.push(
+            ParamLocation::Body,
+            "isRedefined",
+            ParamValue::to_form(&self.is_redefined),
+        );
+        p.push(ParamLocation::Body, "geo", ParamValue::to_form(&self.geo));
+        p.push(
+            ParamLocation::Body,
+            "global",
+            ParamValue::to_form(&self.global),
+        );
+        p.push(
+            ParamLocation::Body,
+            "regions",
+            ParamValue::to_form(&self.regions),
         );
         for (name, value) in &self.extra {
             p.push(ParamLocation::Body, name.clone(), value.clone());
@@ -13038,34 +14131,207 @@ impl ApiRequest for CampaignTargetZone {
 }
 
 impl Client {
-    /// Targeting on a zone (legacy).
+    /// Targets a flight in one website section by geography.
     ///
-    /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-targetZone-targetingGeobase>.
     ///
-    /// Wire: `campaign.targetZone`; params: [`CampaignTargetZone`].
-    pub async fn campaign_target_zone(&self, request: CampaignTargetZone) -> Result<Ack, Error> {
+    /// Wire: `campaign.targetZone.targetingGeobase`; params: [`CampaignTargetZoneTargetingGeobase`].
+    pub async fn campaign_target_zone_targeting_geobase(
+        &self,
+        request: CampaignTargetZoneTargetingGeobase,
+    ) -> Result<Ack, Error> {
         self.execute(request).await
     }
 }
 
-/// Targeting on a place (legacy).
+/// Targets a flight in one website section by keywords or phrases.
 ///
-/// Wire: `campaign.targetPlace` (`POST`). Fixed params: `object=campaign`, `action=targetPlace`.
+/// Wire: `campaign.targetZone.targetingKeywords` (`POST`). Fixed params: `object=campaign`, `action=targetZone`, `actionObject=targetingKeywords`.
 ///
-/// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-targetZone-targetingKeywords>.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CampaignTargetPlace {
+pub struct CampaignTargetZoneTargetingKeywords {
     /// The flight.
     pub object_id: i64,
+    /// The section.
+    pub zone_id: i64,
+    /// Redefine targeting: `false` (0) inherits the higher level (campaign → site → section → place → banner); `true` (1) cancels the higher levels and uses this one.
+    pub is_redefined: bool,
+    /// 0 by keywords (default), 1 by phrases.
+    pub keywords_logic: Option<Ranged<0, 1>>,
+    /// Keywords (space or comma separated) or phrases (comma separated).
+    pub keywords: Option<String>,
+    /// Keywords / phrases that must not be in the banner request.
+    pub keywords_not_allowed: Option<String>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
 
-impl CampaignTargetPlace {
+impl CampaignTargetZoneTargetingKeywords {
     /// Creates the request with its required params.
-    pub fn new(object_id: impl Into<i64>) -> Self {
+    pub fn new(
+        object_id: impl Into<i64>,
+        zone_id: impl Into<i64>,
+        is_redefined: impl Into<bool>,
+    ) -> Self {
         Self {
             object_id: object_id.into(),
+            zone_id: zone_id.into(),
+            is_redefined: is_redefined.into(),
+            keywords_logic: None,
+            keywords: None,
+            keywords_not_allowed: None,
+            extra: Vec::new(),
+        }
+    }
+
+    /// 0 by keywords (default), 1 by phrases.
+    pub fn keywords_logic(mut self, value: impl Into<Ranged<0, 1>>) -> Self {
+        self.keywords_logic = Some(value.into());
+        self
+    }
+
+    /// Keywords (space or comma separated) or phrases (comma separated).
+    pub fn keywords(mut self, value: impl Into<String>) -> Self {
+        self.keywords = Some(value.into());
+        self
+    }
+
+    /// Keywords / phrases that must not be in the banner request.
+    pub fn keywords_not_allowed(mut self, value: impl Into<String>) -> Self {
+        self.keywords_not_allowed = Some(value.into());
+        self
+    }
+
+    /// Adds a param the spec does not list; sent after the documented params.
+    pub fn param(mut self, name: impl Into<String>, value: impl ParamValue) -> Self {
+        self.extra.push((name.into(), value.to_form()));
+        self
+    }
+}
+
+impl ApiRequest for CampaignTargetZoneTargetingKeywords {
+    type Response = Ack;
+    const INFO: MethodInfo = MethodInfo {
+        wire: "campaign.targetZone.targetingKeywords",
+        http_method: "POST",
+        path: "",
+        idempotent: true,
+        provisional: false,
+        deprecated: false,
+        rate_class: None,
+    };
+
+    fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.object_id, "objectID")?;
+        ParamValue::validate(&self.zone_id, "zoneID")?;
+        ParamValue::validate(&self.is_redefined, "isRedefined")?;
+        ParamValue::validate(&self.keywords_logic, "keywordsLogic")?;
+        ParamValue::validate(&self.keywords, "keywords")?;
+        ParamValue::validate(&self.keywords_not_allowed, "keywordsNotAllowed")?;
+        Ok(())
+    }
+
+    fn params(&self) -> Params {
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 9 + self.extra.len());
+        p.push(
+            ParamLocation::Body,
+            "object",
+            FormValue::Str("campaign".to_owned()),
+        );
+        p.push(
+            ParamLocation::Body,
+            "action",
+            FormValue::Str("targetZone".to_owned()),
+        );
+        p.push(
+            ParamLocation::Body,
+            "actionObject",
+            FormValue::Str("targetingKeywords".to_owned()),
+        );
+        p.push(
+            ParamLocation::Body,
+            "objectID",
+            ParamValue::to_form(&self.object_id),
+        );
+        p.push(
+            ParamLocation::Body,
+            "zoneID",
+            ParamValue::to_form(&self.zone_id),
+        );
+        p.push(
+            ParamLocation::Body,
+            "isRedefined",
+            ParamValue::to_form(&self.is_redefined),
+        );
+        p.push(
+            ParamLocation::Body,
+            "keywordsLogic",
+            ParamValue::to_form(&self.keywords_logic),
+        );
+        p.push(
+            ParamLocation::Body,
+            "keywords",
+            ParamValue::to_form(&self.keywords),
+        );
+        p.push(
+            ParamLocation::Body,
+            "keywordsNotAllowed",
+            ParamValue::to_form(&self.keywords_not_allowed),
+        );
+        for (name, value) in &self.extra {
+            p.push(ParamLocation::Body, name.clone(), value.clone());
+        }
+        p
+    }
+}
+
+impl Client {
+    /// Targets a flight in one website section by keywords or phrases.
+    ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-targetZone-targetingKeywords>.
+    ///
+    /// Wire: `campaign.targetZone.targetingKeywords`; params: [`CampaignTargetZoneTargetingKeywords`].
+    pub async fn campaign_target_zone_targeting_keywords(
+        &self,
+        request: CampaignTargetZoneTargetingKeywords,
+    ) -> Result<Ack, Error> {
+        self.execute(request).await
+    }
+}
+
+/// Targets a flight in one website section by a user characteristic.
+///
+/// Wire: `campaign.targetZone.targetingUser` (`POST`). Fixed params: `object=campaign`, `action=targetZone`, `actionObject=targetingUser`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-targetZone-targetingUser>.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CampaignTargetZoneTargetingUser {
+    /// The flight.
+    pub object_id: i64,
+    /// The section.
+    pub zone_id: i64,
+    /// Redefine targeting: `false` (0) inherits the higher level (campaign → site → section → place → banner); `true` (1) cancels the higher levels and uses this one.
+    pub is_redefined: bool,
+    /// The user characteristic, 1..63. Each value goes as `v<valueID>` = 0|1 with `.param(..)` (`types::dynamic::criteria_value`; `v0` is "unknown, not set", on by default).
+    pub criteria_id: Ranged<1, 63>,
+    /// Params not in the spec, sent after the documented ones (name, value).
+    pub extra: Vec<(String, FormValue)>,
+}
+
+impl CampaignTargetZoneTargetingUser {
+    /// Creates the request with its required params.
+    pub fn new(
+        object_id: impl Into<i64>,
+        zone_id: impl Into<i64>,
+        is_redefined: impl Into<bool>,
+        criteria_id: impl Into<Ranged<1, 63>>,
+    ) -> Self {
+        Self {
+            object_id: object_id.into(),
+            zone_id: zone_id.into(),
+            is_redefined: is_redefined.into(),
+            criteria_id: criteria_id.into(),
             extra: Vec::new(),
         }
     }
@@ -13077,25 +14343,164 @@ impl CampaignTargetPlace {
     }
 }
 
-impl ApiRequest for CampaignTargetPlace {
+impl ApiRequest for CampaignTargetZoneTargetingUser {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
-        wire: "campaign.targetPlace",
+        wire: "campaign.targetZone.targetingUser",
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
         ParamValue::validate(&self.object_id, "objectID")?;
+        ParamValue::validate(&self.zone_id, "zoneID")?;
+        ParamValue::validate(&self.is_redefined, "isRedefined")?;
+        ParamValue::validate(&self.criteria_id, "criteriaID")?;
         Ok(())
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
+        p.push(
+            ParamLocation::Body,
+            "object",
+            FormValue::Str("campaign".to_owned()),
+        );
+        p.push(
+            ParamLocation::Body,
+            "action",
+            FormValue::Str("targetZone".to_owned()),
+        );
+        p.push(
+            ParamLocation::Body,
+            "actionObject",
+            FormValue::Str("targetingUser".to_owned()),
+        );
+        p.push(
+            ParamLocation::Body,
+            "objectID",
+            ParamValue::to_form(&self.object_id),
+        );
+        p.push(
+            ParamLocation::Body,
+            "zoneID",
+            ParamValue::to_form(&self.zone_id),
+        );
+        p.push(
+            ParamLocation::Body,
+            "isRedefined",
+            ParamValue::to_form(&self.is_redefined),
+        );
+        p.push(
+            ParamLocation::Body,
+            "criteriaID",
+            ParamValue::to_form(&self.criteria_id),
+        );
+        for (name, value) in &self.extra {
+            p.push(ParamLocation::Body, name.clone(), value.clone());
+        }
+        p
+    }
+}
+
+impl Client {
+    /// Targets a flight in one website section by a user characteristic.
+    ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-targetZone-targetingUser>.
+    ///
+    /// Wire: `campaign.targetZone.targetingUser`; params: [`CampaignTargetZoneTargetingUser`].
+    pub async fn campaign_target_zone_targeting_user(
+        &self,
+        request: CampaignTargetZoneTargetingUser,
+    ) -> Result<Ack, Error> {
+        self.execute(request).await
+    }
+}
+
+/// Targets a flight on one place by time.
+///
+/// Wire: `campaign.targetPlace.targetingTime` (`POST`). Fixed params: `object=campaign`, `action=targetPlace`, `actionObject=targetingTime`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-targetPlace-targetingTime>.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CampaignTargetPlaceTargetingTime {
+    /// The flight.
+    pub object_id: i64,
+    /// The place.
+    pub place_id: i64,
+    /// Redefine targeting: `false` (0) inherits the higher level (campaign → site → section → place → banner); `true` (1) cancels the higher levels and uses this one.
+    pub is_redefined: bool,
+    /// Use the visitor's time zone (1) instead of GMT+3 (0). Per-weekday caps go as `impressionsPer<N>` / `impressionsPer<N>PerHour` with `.param(..)` (`types::dynamic::impressions_per`, `impressions_per_hour`).
+    pub is_client_time: Option<bool>,
+    /// 0 by day of the week and hour (default), 1 by day of the month. The hours and days go as `hour<N>day<M>` / `day<N>` = 0|1 with `.param(..)` (`types::dynamic::hour_day`, `day`).
+    pub mode: Option<Ranged<0, 1>>,
+    /// Params not in the spec, sent after the documented ones (name, value).
+    pub extra: Vec<(String, FormValue)>,
+}
+
+impl CampaignTargetPlaceTargetingTime {
+    /// Creates the request with its required params.
+    pub fn new(
+        object_id: impl Into<i64>,
+        place_id: impl Into<i64>,
+        is_redefined: impl Into<bool>,
+    ) -> Self {
+        Self {
+            object_id: object_id.into(),
+            place_id: place_id.into(),
+            is_redefined: is_redefined.into(),
+            is_client_time: None,
+            mode: None,
+            extra: Vec::new(),
+        }
+    }
+
+    /// Use the visitor's time zone (1) instead of GMT+3 (0). Per-weekday caps go as `impressionsPer<N>` / `impressionsPer<N>PerHour` with `.param(..)` (`types::dynamic::impressions_per`, `impressions_per_hour`).
+    pub fn is_client_time(mut self, value: impl Into<bool>) -> Self {
+        self.is_client_time = Some(value.into());
+        self
+    }
+
+    /// 0 by day of the week and hour (default), 1 by day of the month. The hours and days go as `hour<N>day<M>` / `day<N>` = 0|1 with `.param(..)` (`types::dynamic::hour_day`, `day`).
+    pub fn mode(mut self, value: impl Into<Ranged<0, 1>>) -> Self {
+        self.mode = Some(value.into());
+        self
+    }
+
+    /// Adds a param the spec does not list; sent after the documented params.
+    pub fn param(mut self, name: impl Into<String>, value: impl ParamValue) -> Self {
+        self.extra.push((name.into(), value.to_form()));
+        self
+    }
+}
+
+impl ApiRequest for CampaignTargetPlaceTargetingTime {
+    type Response = Ack;
+    const INFO: MethodInfo = MethodInfo {
+        wire: "campaign.targetPlace.targetingTime",
+        http_method: "POST",
+        path: "",
+        idempotent: true,
+        provisional: false,
+        deprecated: false,
+        rate_class: None,
+    };
+
+    fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.object_id, "objectID")?;
+        ParamValue::validate(&self.place_id, "placeID")?;
+        ParamValue::validate(&self.is_redefined, "isRedefined")?;
+        ParamValue::validate(&self.is_client_time, "isClientTime")?;
+        ParamValue::validate(&self.mode, "mode")?;
+        Ok(())
+    }
+
+    fn params(&self) -> Params {
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 8 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -13108,8 +14513,305 @@ impl ApiRequest for CampaignTargetPlace {
         );
         p.push(
             ParamLocation::Body,
+            "actionObject",
+            FormValue::Str("targetingTime".to_owned()),
+        );
+        p.push(
+            ParamLocation::Body,
             "objectID",
             ParamValue::to_form(&self.object_id),
+        );
+        p.push(
+            ParamLocation::Body,
+            "placeID",
+            ParamValue::to_form(&self.place_id),
+        );
+        p.push(
+            ParamLocation::Body,
+            "isRedefined",
+            ParamValue::to_form(&self.is_redefined),
+        );
+        p.push(
+            ParamLocation::Body,
+            "isClientTime",
+            ParamValue::to_form(&self.is_client_time),
+        );
+        p.push(ParamLocation::Body, "mode", ParamValue::to_form(&self.mode));
+        for (name, value) in &self.extra {
+            p.push(ParamLocation::Body, name.clone(), value.clone());
+        }
+        p
+    }
+}
+
+impl Client {
+    /// Targets a flight on one place by time.
+    ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-targetPlace-targetingTime>.
+    ///
+    /// Wire: `campaign.targetPlace.targetingTime`; params: [`CampaignTargetPlaceTargetingTime`].
+    pub async fn campaign_target_place_targeting_time(
+        &self,
+        request: CampaignTargetPlaceTargetingTime,
+    ) -> Result<Ack, Error> {
+        self.execute(request).await
+    }
+}
+
+/// Targets a flight on one place by frequency.
+///
+/// Wire: `campaign.targetPlace.targetingFrequency` (`POST`). Fixed params: `object=campaign`, `action=targetPlace`, `actionObject=targetingFrequency`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-targetPlace-targetingFrequency>.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CampaignTargetPlaceTargetingFrequency {
+    /// The flight.
+    pub object_id: i64,
+    /// The place.
+    pub place_id: i64,
+    /// Redefine targeting: `false` (0) inherits the higher level (campaign → site → section → place → banner); `true` (1) cancels the higher levels and uses this one.
+    pub is_redefined: bool,
+    /// Most impressions per user (1..2147483647).
+    pub max_unique_impressions: Option<Ranged<1, 2147483647>>,
+    /// Most clicks per user (1..2147483647).
+    pub max_unique_clicks: Option<Ranged<1, 2147483647>>,
+    /// Start of the period the limits apply to (`YYYY-MM-DD`).
+    pub date_period: Option<Date>,
+    /// Impression frequency period: 0 not set, 1 hour, 2 four hours, 3 six hours, 4 12 hours, 5 24 hours, 6 week, 7 month, 8 other (`uniquePeriodImpressions`), 9 14 days.
+    pub frequency_type_impressions: Option<Ranged<0, 9>>,
+    /// The "other" impression period (`HH:mm`).
+    pub unique_period_impressions: Option<Time>,
+    /// Impressions per period.
+    pub impressions_per_period: Option<i64>,
+    /// Least time between impressions to one user (`HH:mm:ss`).
+    pub minimal_period_impressions: Option<TimeSec>,
+    /// Click frequency period (values as `frequencyTypeImpressions`).
+    pub frequency_type_clicks: Option<Ranged<0, 9>>,
+    /// The "other" click period (`HH:mm`).
+    pub unique_period_clicks: Option<Time>,
+    /// Clicks per period.
+    pub clicks_per_period: Option<i64>,
+    /// Least time between clicks of one user (`HH:mm:ss`).
+    pub minimal_period_clicks: Option<TimeSec>,
+    /// Params not in the spec, sent after the documented ones (name, value).
+    pub extra: Vec<(String, FormValue)>,
+}
+
+impl CampaignTargetPlaceTargetingFrequency {
+    /// Creates the request with its required params.
+    pub fn new(
+        object_id: impl Into<i64>,
+        place_id: impl Into<i64>,
+        is_redefined: impl Into<bool>,
+    ) -> Self {
+        Self {
+            object_id: object_id.into(),
+            place_id: place_id.into(),
+            is_redefined: is_redefined.into(),
+            max_unique_impressions: None,
+            max_unique_clicks: None,
+            date_period: None,
+            frequency_type_impressions: None,
+            unique_period_impressions: None,
+            impressions_per_period: None,
+            minimal_period_impressions: None,
+            frequency_type_clicks: None,
+            unique_period_clicks: None,
+            clicks_per_period: None,
+            minimal_period_clicks: None,
+            extra: Vec::new(),
+        }
+    }
+
+    /// Most impressions per user (1..2147483647).
+    pub fn max_unique_impressions(mut self, value: impl Into<Ranged<1, 2147483647>>) -> Self {
+        self.max_unique_impressions = Some(value.into());
+        self
+    }
+
+    /// Most clicks per user (1..2147483647).
+    pub fn max_unique_clicks(mut self, value: impl Into<Ranged<1, 2147483647>>) -> Self {
+        self.max_unique_clicks = Some(value.into());
+        self
+    }
+
+    /// Start of the period the limits apply to (`YYYY-MM-DD`).
+    pub fn date_period(mut self, value: impl Into<Date>) -> Self {
+        self.date_period = Some(value.into());
+        self
+    }
+
+    /// Impression frequency period: 0 not set, 1 hour, 2 four hours, 3 six hours, 4 12 hours, 5 24 hours, 6 week, 7 month, 8 other (`uniquePeriodImpressions`), 9 14 days.
+    pub fn frequency_type_impressions(mut self, value: impl Into<Ranged<0, 9>>) -> Self {
+        self.frequency_type_impressions = Some(value.into());
+        self
+    }
+
+    /// The "other" impression period (`HH:mm`).
+    pub fn unique_period_impressions(mut self, value: impl Into<Time>) -> Self {
+        self.unique_period_impressions = Some(value.into());
+        self
+    }
+
+    /// Impressions per period.
+    pub fn impressions_per_period(mut self, value: impl Into<i64>) -> Self {
+        self.impressions_per_period = Some(value.into());
+        self
+    }
+
+    /// Least time between impressions to one user (`HH:mm:ss`).
+    pub fn minimal_period_impressions(mut self, value: impl Into<TimeSec>) -> Self {
+        self.minimal_period_impressions = Some(value.into());
+        self
+    }
+
+    /// Click frequency period (values as `frequencyTypeImpressions`).
+    pub fn frequency_type_clicks(mut self, value: impl Into<Ranged<0, 9>>) -> Self {
+        self.frequency_type_clicks = Some(value.into());
+        self
+    }
+
+    /// The "other" click period (`HH:mm`).
+    pub fn unique_period_clicks(mut self, value: impl Into<Time>) -> Self {
+        self.unique_period_clicks = Some(value.into());
+        self
+    }
+
+    /// Clicks per period.
+    pub fn clicks_per_period(mut self, value: impl Into<i64>) -> Self {
+        self.clicks_per_period = Some(value.into());
+        self
+    }
+
+    /// Least time between clicks of one user (`HH:mm:ss`).
+    pub fn minimal_period_clicks(mut self, value: impl Into<TimeSec>) -> Self {
+        self.minimal_period_clicks = Some(value.into());
+        self
+    }
+
+    /// Adds a param the spec does not list; sent after the documented params.
+    pub fn param(mut self, name: impl Into<String>, value: impl ParamValue) -> Self {
+        self.extra.push((name.into(), value.to_form()));
+        self
+    }
+}
+
+impl ApiRequest for CampaignTargetPlaceTargetingFrequency {
+    type Response = Ack;
+    const INFO: MethodInfo = MethodInfo {
+        wire: "campaign.targetPlace.targetingFrequency",
+        http_method: "POST",
+        path: "",
+        idempotent: true,
+        provisional: false,
+        deprecated: false,
+        rate_class: None,
+    };
+
+    fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.object_id, "objectID")?;
+        ParamValue::validate(&self.place_id, "placeID")?;
+        ParamValue::validate(&self.is_redefined, "isRedefined")?;
+        ParamValue::validate(&self.max_unique_impressions, "maxUniqueImpressions")?;
+        ParamValue::validate(&self.max_unique_clicks, "maxUniqueClicks")?;
+        ParamValue::validate(&self.date_period, "datePeriod")?;
+        ParamValue::validate(&self.frequency_type_impressions, "frequencyTypeImpressions")?;
+        ParamValue::validate(&self.unique_period_impressions, "uniquePeriodImpressions")?;
+        ParamValue::validate(&self.impressions_per_period, "impressionsPerPeriod")?;
+        ParamValue::validate(&self.minimal_period_impressions, "minimalPeriodImpressions")?;
+        ParamValue::validate(&self.frequency_type_clicks, "frequencyTypeClicks")?;
+        ParamValue::validate(&self.unique_period_clicks, "uniquePeriodClicks")?;
+        ParamValue::validate(&self.clicks_per_period, "clicksPerPeriod")?;
+        ParamValue::validate(&self.minimal_period_clicks, "minimalPeriodClicks")?;
+        Ok(())
+    }
+
+    fn params(&self) -> Params {
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 17 + self.extra.len());
+        p.push(
+            ParamLocation::Body,
+            "object",
+            FormValue::Str("campaign".to_owned()),
+        );
+        p.push(
+            ParamLocation::Body,
+            "action",
+            FormValue::Str("targetPlace".to_owned()),
+        );
+        p.push(
+            ParamLocation::Body,
+            "actionObject",
+            FormValue::Str("targetingFrequency".to_owned()),
+        );
+        p.push(
+            ParamLocation::Body,
+            "objectID",
+            ParamValue::to_form(&self.object_id),
+        );
+        p.push(
+            ParamLocation::Body,
+            "placeID",
+            ParamValue::to_form(&self.place_id),
+        );
+        p.push(
+            ParamLocation::Body,
+            "isRedefined",
+            ParamValue::to_form(&self.is_redefined),
+        );
+        p.push(
+            ParamLocation::Body,
+            "maxUniqueImpressions",
+            ParamValue::to_form(&self.max_unique_impressions),
+        );
+        p.push(
+            ParamLocation::Body,
+            "maxUniqueClicks",
+            ParamValue::to_form(&self.max_unique_clicks),
+        );
+        p.push(
+            ParamLocation::Body,
+            "datePeriod",
+            ParamValue::to_form(&self.date_period),
+        );
+        p.push(
+            ParamLocation::Body,
+            "frequencyTypeImpressions",
+            ParamValue::to_form(&self.frequency_type_impressions),
+        );
+        p.push(
+            ParamLocation::Body,
+            "uniquePeriodImpressions",
+            ParamValue::to_form(&self.unique_period_impressions),
+        );
+        p.push(
+            ParamLocation::Body,
+            "impressionsPerPeriod",
+            ParamValue::to_form(&self.impressions_per_period),
+        );
+        p.push(
+            ParamLocation::Body,
+            "minimalPeriodImpressions",
+            ParamValue::to_form(&self.minimal_period_impressions),
+        );
+        p.push(
+            ParamLocation::Body,
+            "frequencyTypeClicks",
+            ParamValue::to_form(&self.frequency_type_clicks),
+        );
+        p.push(
+            ParamLocation::Body,
+            "uniquePeriodClicks",
+            ParamValue::to_form(&self.unique_period_clicks),
+        );
+        p.push(
+            ParamLocation::Body,
+            "clicksPerPeriod",
+            ParamValue::to_form(&self.clicks_per_period),
+        );
+        p.push(
+            ParamLocation::Body,
+            "minimalPeriodClicks",
+            ParamValue::to_form(&self.minimal_period_clicks),
         );
         for (name, value) in &self.extra {
             p.push(ParamLocation::Body, name.clone(), value.clone());
@@ -13119,12 +14821,15 @@ impl ApiRequest for CampaignTargetPlace {
 }
 
 impl Client {
-    /// Targeting on a place (legacy).
+    /// Targets a flight on one place by frequency.
     ///
-    /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-targetPlace-targetingFrequency>.
     ///
-    /// Wire: `campaign.targetPlace`; params: [`CampaignTargetPlace`].
-    pub async fn campaign_target_place(&self, request: CampaignTargetPlace) -> Result<Ack, Error> {
+    /// Wire: `campaign.targetPlace.targetingFrequency`; params: [`CampaignTargetPlaceTargetingFrequency`].
+    pub async fn campaign_target_place_targeting_frequency(
+        &self,
+        request: CampaignTargetPlaceTargetingFrequency,
+    ) -> Result<Ack, Error> {
         self.execute(request).await
     }
 }
@@ -13597,9 +15302,11 @@ impl Client {
     }
 }
 
-/// Changes a banner.
+/// Changes a banner. Template variables go as `user<N>`, `event<N>`, `hitURL<N>`; register flags of template parameter N as `sendToErir<N>`, `sendToErirContentType<N>`, `sendToErirDescription<N>` (all with `.param(..)`, names in `types::dynamic`).
 ///
-/// Wire: `banner.modify` (`POST`). Fixed params: `object=banner`, `action=modify`.
+/// Wire: `banner.modify.banner` (`POST`). Fixed params: `object=banner`, `action=modify`, `actionObject=banner`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-modify-banner>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BannerModify {
     /// The banner.
@@ -13608,12 +15315,14 @@ pub struct BannerModify {
     pub name: Option<String>,
     /// Targeting profile.
     pub targeting_profile_id: Option<i64>,
-    /// Banner type.
-    pub banner_type_id: Option<i64>,
-    /// Priority.
-    pub priority: Option<i64>,
+    /// Start (`YYYY-MM-DD HH:mm`; time optional, 00:00 by default).
+    pub date_start: Option<DateTime>,
+    /// End (`YYYY-MM-DD HH:mm`).
+    pub date_end: Option<DateTime>,
+    /// Priority, 1..1000.
+    pub priority: Option<Ranged<1, 1000>>,
     /// 0 active, 1 paused, 2 completed.
-    pub status: Option<i64>,
+    pub status: Option<Ranged<0, 2>>,
     /// Count events (0/1).
     pub is_events: Option<bool>,
     /// Unplaced (0/1).
@@ -13650,10 +15359,6 @@ pub struct BannerModify {
     pub max_clicks_per_hour: Option<i64>,
     /// Tracking URL.
     pub tracking_url: Option<String>,
-    /// Start (`YYYY-MM-DD HH:mm`; time optional, 00:00 by default).
-    pub date_start: Option<DateTime>,
-    /// End (`YYYY-MM-DD HH:mm`).
-    pub date_end: Option<DateTime>,
     /// Show the menu (0/1).
     pub show_menu: Option<bool>,
     /// 0 off, 1 "Реклама", 2 "Соцреклама".
@@ -13693,7 +15398,8 @@ impl BannerModify {
             object_id: object_id.into(),
             name: None,
             targeting_profile_id: None,
-            banner_type_id: None,
+            date_start: None,
+            date_end: None,
             priority: None,
             status: None,
             is_events: None,
@@ -13714,8 +15420,6 @@ impl BannerModify {
             max_clicks_per_day: None,
             max_clicks_per_hour: None,
             tracking_url: None,
-            date_start: None,
-            date_end: None,
             show_menu: None,
             ad_label: None,
             domain: None,
@@ -13746,20 +15450,26 @@ impl BannerModify {
         self
     }
 
-    /// Banner type.
-    pub fn banner_type_id(mut self, value: impl Into<i64>) -> Self {
-        self.banner_type_id = Some(value.into());
+    /// Start (`YYYY-MM-DD HH:mm`; time optional, 00:00 by default).
+    pub fn date_start(mut self, value: impl Into<DateTime>) -> Self {
+        self.date_start = Some(value.into());
         self
     }
 
-    /// Priority.
-    pub fn priority(mut self, value: impl Into<i64>) -> Self {
+    /// End (`YYYY-MM-DD HH:mm`).
+    pub fn date_end(mut self, value: impl Into<DateTime>) -> Self {
+        self.date_end = Some(value.into());
+        self
+    }
+
+    /// Priority, 1..1000.
+    pub fn priority(mut self, value: impl Into<Ranged<1, 1000>>) -> Self {
         self.priority = Some(value.into());
         self
     }
 
     /// 0 active, 1 paused, 2 completed.
-    pub fn status(mut self, value: impl Into<i64>) -> Self {
+    pub fn status(mut self, value: impl Into<Ranged<0, 2>>) -> Self {
         self.status = Some(value.into());
         self
     }
@@ -13872,18 +15582,6 @@ impl BannerModify {
         self
     }
 
-    /// Start (`YYYY-MM-DD HH:mm`; time optional, 00:00 by default).
-    pub fn date_start(mut self, value: impl Into<DateTime>) -> Self {
-        self.date_start = Some(value.into());
-        self
-    }
-
-    /// End (`YYYY-MM-DD HH:mm`).
-    pub fn date_end(mut self, value: impl Into<DateTime>) -> Self {
-        self.date_end = Some(value.into());
-        self
-    }
-
     /// Show the menu (0/1).
     pub fn show_menu(mut self, value: impl Into<bool>) -> Self {
         self.show_menu = Some(value.into());
@@ -13978,7 +15676,7 @@ impl BannerModify {
 impl ApiRequest for BannerModify {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
-        wire: "banner.modify",
+        wire: "banner.modify.banner",
         http_method: "POST",
         path: "",
         idempotent: true,
@@ -13991,7 +15689,8 @@ impl ApiRequest for BannerModify {
         ParamValue::validate(&self.object_id, "objectID")?;
         ParamValue::validate(&self.name, "name")?;
         ParamValue::validate(&self.targeting_profile_id, "targetingProfileID")?;
-        ParamValue::validate(&self.banner_type_id, "bannerTypeID")?;
+        ParamValue::validate(&self.date_start, "dateStart")?;
+        ParamValue::validate(&self.date_end, "dateEnd")?;
         ParamValue::validate(&self.priority, "priority")?;
         ParamValue::validate(&self.status, "status")?;
         ParamValue::validate(&self.is_events, "isEvents")?;
@@ -14012,8 +15711,6 @@ impl ApiRequest for BannerModify {
         ParamValue::validate(&self.max_clicks_per_day, "maxClicksPerDay")?;
         ParamValue::validate(&self.max_clicks_per_hour, "maxClicksPerHour")?;
         ParamValue::validate(&self.tracking_url, "trackingURL")?;
-        ParamValue::validate(&self.date_start, "dateStart")?;
-        ParamValue::validate(&self.date_end, "dateEnd")?;
         ParamValue::validate(&self.show_menu, "showMenu")?;
         ParamValue::validate(&self.ad_label, "adLabel")?;
         ParamValue::validate(&self.domain, "domain")?;
@@ -14045,6 +15742,11 @@ impl ApiRequest for BannerModify {
         );
         p.push(
             ParamLocation::Body,
+            "actionObject",
+            FormValue::Str("banner".to_owned()),
+        );
+        p.push(
+            ParamLocation::Body,
             "objectID",
             ParamValue::to_form(&self.object_id),
         );
@@ -14056,8 +15758,13 @@ impl ApiRequest for BannerModify {
         );
         p.push(
             ParamLocation::Body,
-            "bannerTypeID",
-            ParamValue::to_form(&self.banner_type_id),
+            "dateStart",
+            ParamValue::to_form(&self.date_start),
+        );
+        p.push(
+            ParamLocation::Body,
+            "dateEnd",
+            ParamValue::to_form(&self.date_end),
         );
         p.push(
             ParamLocation::Body,
@@ -14157,16 +15864,6 @@ impl ApiRequest for BannerModify {
         );
         p.push(
             ParamLocation::Body,
-            "dateStart",
-            ParamValue::to_form(&self.date_start),
-        );
-        p.push(
-            ParamLocation::Body,
-            "dateEnd",
-            ParamValue::to_form(&self.date_end),
-        );
-        p.push(
-            ParamLocation::Body,
             "showMenu",
             ParamValue::to_form(&self.show_menu),
         );
@@ -14243,9 +15940,11 @@ impl ApiRequest for BannerModify {
 }
 
 impl Client {
-    /// Changes a banner.
+    /// Changes a banner. Template variables go as `user<N>`, `event<N>`, `hitURL<N>`; register flags of template parameter N as `sendToErir<N>`, `sendToErirContentType<N>`, `sendToErirDescription<N>` (all with `.param(..)`, names in `types::dynamic`).
     ///
-    /// Wire: `banner.modify`; params: [`BannerModify`].
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-modify-banner>.
+    ///
+    /// Wire: `banner.modify.banner`; params: [`BannerModify`].
     pub async fn banner_modify(&self, request: BannerModify) -> Result<Ack, Error> {
         self.execute(request).await
     }
@@ -14593,24 +16292,27 @@ impl Client {
     }
 }
 
-/// Banner info `bannerFields`.
+/// The custom fields a banner template defines (rows `dataType`, `name`, `length`, `inputType`, `isRequired`, `status`, `defaultValue`, `allowedTypes`, `width`, `height`).
 ///
 /// Wire: `banner.info.bannerFields` (`POST`). Fixed params: `object=banner`, `action=info`, `actionObject=bannerFields`.
 ///
-/// **Provisional:** seen only in peer code
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-info-bannerFields>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BannerInfoBannerFields {
     /// The banner.
     pub object_id: i64,
+    /// The banner template.
+    pub additional_id: i64,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
 
 impl BannerInfoBannerFields {
     /// Creates the request with its required params.
-    pub fn new(object_id: impl Into<i64>) -> Self {
+    pub fn new(object_id: impl Into<i64>, additional_id: impl Into<i64>) -> Self {
         Self {
             object_id: object_id.into(),
+            additional_id: additional_id.into(),
             extra: Vec::new(),
         }
     }
@@ -14629,18 +16331,19 @@ impl ApiRequest for BannerInfoBannerFields {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
         ParamValue::validate(&self.object_id, "objectID")?;
+        ParamValue::validate(&self.additional_id, "additionalID")?;
         Ok(())
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -14661,6 +16364,11 @@ impl ApiRequest for BannerInfoBannerFields {
             "objectID",
             ParamValue::to_form(&self.object_id),
         );
+        p.push(
+            ParamLocation::Body,
+            "additionalID",
+            ParamValue::to_form(&self.additional_id),
+        );
         for (name, value) in &self.extra {
             p.push(ParamLocation::Body, name.clone(), value.clone());
         }
@@ -14669,9 +16377,9 @@ impl ApiRequest for BannerInfoBannerFields {
 }
 
 impl Client {
-    /// Banner info `bannerFields`.
+    /// The custom fields a banner template defines (rows `dataType`, `name`, `length`, `inputType`, `isRequired`, `status`, `defaultValue`, `allowedTypes`, `width`, `height`).
     ///
-    /// **Provisional:** seen only in peer code
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-info-bannerFields>.
     ///
     /// Wire: `banner.info.bannerFields`; params: [`BannerInfoBannerFields`].
     pub async fn banner_info_banner_fields(
@@ -14949,26 +16657,38 @@ impl Client {
     }
 }
 
-/// Sets a banner's `targetingTime`; params with `.param(..)`.
+/// Targets a banner by time.
 ///
 /// Wire: `banner.target.targetingTime` (`POST`). Fixed params: `object=banner`, `action=target`, `actionObject=targetingTime`.
 ///
-/// **Provisional:** seen only in a peer's method tree
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-target-targetingTime>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BannerTargetTargetingTime {
     /// The banner.
     pub object_id: i64,
+    /// Redefine targeting: `false` (0) inherits the higher level (campaign → site → section → place → banner); `true` (1) cancels the higher levels and uses this one.
+    pub is_redefined: bool,
+    /// 0 by day of the week and hour (default), 1 by day of the month. The hours and days go as `hour<N>day<M>` / `day<N>` = 0|1 with `.param(..)` (`types::dynamic::hour_day`, `day`).
+    pub mode: Option<Ranged<0, 1>>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
 
 impl BannerTargetTargetingTime {
     /// Creates the request with its required params.
-    pub fn new(object_id: impl Into<i64>) -> Self {
+    pub fn new(object_id: impl Into<i64>, is_redefined: impl Into<bool>) -> Self {
         Self {
             object_id: object_id.into(),
+            is_redefined: is_redefined.into(),
+            mode: None,
             extra: Vec::new(),
         }
+    }
+
+    /// 0 by day of the week and hour (default), 1 by day of the month. The hours and days go as `hour<N>day<M>` / `day<N>` = 0|1 with `.param(..)` (`types::dynamic::hour_day`, `day`).
+    pub fn mode(mut self, value: impl Into<Ranged<0, 1>>) -> Self {
+        self.mode = Some(value.into());
+        self
     }
 
     /// Adds a param the spec does not list; sent after the documented params.
@@ -14985,18 +16705,20 @@ impl ApiRequest for BannerTargetTargetingTime {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
         ParamValue::validate(&self.object_id, "objectID")?;
+        ParamValue::validate(&self.is_redefined, "isRedefined")?;
+        ParamValue::validate(&self.mode, "mode")?;
         Ok(())
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -15017,6 +16739,12 @@ impl ApiRequest for BannerTargetTargetingTime {
             "objectID",
             ParamValue::to_form(&self.object_id),
         );
+        p.push(
+            ParamLocation::Body,
+            "isRedefined",
+            ParamValue::to_form(&self.is_redefined),
+        );
+        p.push(ParamLocation::Body, "mode", ParamValue::to_form(&self.mode));
         for (name, value) in &self.extra {
             p.push(ParamLocation::Body, name.clone(), value.clone());
         }
@@ -15025,9 +16753,9 @@ impl ApiRequest for BannerTargetTargetingTime {
 }
 
 impl Client {
-    /// Sets a banner's `targetingTime`; params with `.param(..)`.
+    /// Targets a banner by time.
     ///
-    /// **Provisional:** seen only in a peer's method tree
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-target-targetingTime>.
     ///
     /// Wire: `banner.target.targetingTime`; params: [`BannerTargetTargetingTime`].
     pub async fn banner_target_targeting_time(
@@ -15038,26 +16766,128 @@ impl Client {
     }
 }
 
-/// Sets a banner's `targetingFrequency`; params with `.param(..)`.
+/// Targets a banner by frequency.
 ///
 /// Wire: `banner.target.targetingFrequency` (`POST`). Fixed params: `object=banner`, `action=target`, `actionObject=targetingFrequency`.
 ///
-/// **Provisional:** seen only in a peer's method tree
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-target-targetingFrequency>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BannerTargetTargetingFrequency {
     /// The banner.
     pub object_id: i64,
+    /// Redefine targeting: `false` (0) inherits the higher level (campaign → site → section → place → banner); `true` (1) cancels the higher levels and uses this one.
+    pub is_redefined: bool,
+    /// Most impressions per user (1..2147483647).
+    pub max_unique_impressions: Option<Ranged<1, 2147483647>>,
+    /// Most clicks per user (1..2147483647).
+    pub max_unique_clicks: Option<Ranged<1, 2147483647>>,
+    /// Start of the period the limits apply to (`YYYY-MM-DD`).
+    pub date_period: Option<Date>,
+    /// Impression frequency period: 0 not set, 1 hour, 2 four hours, 3 six hours, 4 12 hours, 5 24 hours, 6 week, 7 month, 8 other (`uniquePeriodImpressions`), 9 14 days.
+    pub frequency_type_impressions: Option<Ranged<0, 9>>,
+    /// The "other" impression period (`HH:mm`).
+    pub unique_period_impressions: Option<Time>,
+    /// Impressions per period.
+    pub impressions_per_period: Option<i64>,
+    /// Least time between impressions to one user (`HH:mm:ss`).
+    pub minimal_period_impressions: Option<TimeSec>,
+    /// Click frequency period (values as `frequencyTypeImpressions`).
+    pub frequency_type_clicks: Option<Ranged<0, 9>>,
+    /// The "other" click period (`HH:mm`).
+    pub unique_period_clicks: Option<Time>,
+    /// Clicks per period.
+    pub clicks_per_period: Option<i64>,
+    /// Least time between clicks of one user (`HH:mm:ss`).
+    pub minimal_period_clicks: Option<TimeSec>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
 
 impl BannerTargetTargetingFrequency {
     /// Creates the request with its required params.
-    pub fn new(object_id: impl Into<i64>) -> Self {
+    pub fn new(object_id: impl Into<i64>, is_redefined: impl Into<bool>) -> Self {
         Self {
             object_id: object_id.into(),
+            is_redefined: is_redefined.into(),
+            max_unique_impressions: None,
+            max_unique_clicks: None,
+            date_period: None,
+            frequency_type_impressions: None,
+            unique_period_impressions: None,
+            impressions_per_period: None,
+            minimal_period_impressions: None,
+            frequency_type_clicks: None,
+            unique_period_clicks: None,
+            clicks_per_period: None,
+            minimal_period_clicks: None,
             extra: Vec::new(),
         }
+    }
+
+    /// Most impressions per user (1..2147483647).
+    pub fn max_unique_impressions(mut self, value: impl Into<Ranged<1, 2147483647>>) -> Self {
+        self.max_unique_impressions = Some(value.into());
+        self
+    }
+
+    /// Most clicks per user (1..2147483647).
+    pub fn max_unique_clicks(mut self, value: impl Into<Ranged<1, 2147483647>>) -> Self {
+        self.max_unique_clicks = Some(value.into());
+        self
+    }
+
+    /// Start of the period the limits apply to (`YYYY-MM-DD`).
+    pub fn date_period(mut self, value: impl Into<Date>) -> Self {
+        self.date_period = Some(value.into());
+        self
+    }
+
+    /// Impression frequency period: 0 not set, 1 hour, 2 four hours, 3 six hours, 4 12 hours, 5 24 hours, 6 week, 7 month, 8 other (`uniquePeriodImpressions`), 9 14 days.
+    pub fn frequency_type_impressions(mut self, value: impl Into<Ranged<0, 9>>) -> Self {
+        self.frequency_type_impressions = Some(value.into());
+        self
+    }
+
+    /// The "other" impression period (`HH:mm`).
+    pub fn unique_period_impressions(mut self, value: impl Into<Time>) -> Self {
+        self.unique_period_impressions = Some(value.into());
+        self
+    }
+
+    /// Impressions per period.
+    pub fn impressions_per_period(mut self, value: impl Into<i64>) -> Self {
+        self.impressions_per_period = Some(value.into());
+        self
+    }
+
+    /// Least time between impressions to one user (`HH:mm:ss`).
+    pub fn minimal_period_impressions(mut self, value: impl Into<TimeSec>) -> Self {
+        self.minimal_period_impressions = Some(value.into());
+        self
+    }
+
+    /// Click frequency period (values as `frequencyTypeImpressions`).
+    pub fn frequency_type_clicks(mut self, value: impl Into<Ranged<0, 9>>) -> Self {
+        self.frequency_type_clicks = Some(value.into());
+        self
+    }
+
+    /// The "other" click period (`HH:mm`).
+    pub fn unique_period_clicks(mut self, value: impl Into<Time>) -> Self {
+        self.unique_period_clicks = Some(value.into());
+        self
+    }
+
+    /// Clicks per period.
+    pub fn clicks_per_period(mut self, value: impl Into<i64>) -> Self {
+        self.clicks_per_period = Some(value.into());
+        self
+    }
+
+    /// Least time between clicks of one user (`HH:mm:ss`).
+    pub fn minimal_period_clicks(mut self, value: impl Into<TimeSec>) -> Self {
+        self.minimal_period_clicks = Some(value.into());
+        self
     }
 
     /// Adds a param the spec does not list; sent after the documented params.
@@ -15074,18 +16904,30 @@ impl ApiRequest for BannerTargetTargetingFrequency {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
         ParamValue::validate(&self.object_id, "objectID")?;
+        ParamValue::validate(&self.is_redefined, "isRedefined")?;
+        ParamValue::validate(&self.max_unique_impressions, "maxUniqueImpressions")?;
+        ParamValue::validate(&self.max_unique_clicks, "maxUniqueClicks")?;
+        ParamValue::validate(&self.date_period, "datePeriod")?;
+        ParamValue::validate(&self.frequency_type_impressions, "frequencyTypeImpressions")?;
+        ParamValue::validate(&self.unique_period_impressions, "uniquePeriodImpressions")?;
+        ParamValue::validate(&self.impressions_per_period, "impressionsPerPeriod")?;
+        ParamValue::validate(&self.minimal_period_impressions, "minimalPeriodImpressions")?;
+        ParamValue::validate(&self.frequency_type_clicks, "frequencyTypeClicks")?;
+        ParamValue::validate(&self.unique_period_clicks, "uniquePeriodClicks")?;
+        ParamValue::validate(&self.clicks_per_period, "clicksPerPeriod")?;
+        ParamValue::validate(&self.minimal_period_clicks, "minimalPeriodClicks")?;
         Ok(())
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 16 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -15106,6 +16948,66 @@ impl ApiRequest for BannerTargetTargetingFrequency {
             "objectID",
             ParamValue::to_form(&self.object_id),
         );
+        p.push(
+            ParamLocation::Body,
+            "isRedefined",
+            ParamValue::to_form(&self.is_redefined),
+        );
+        p.push(
+            ParamLocation::Body,
+            "maxUniqueImpressions",
+            ParamValue::to_form(&self.max_unique_impressions),
+        );
+        p.push(
+            ParamLocation::Body,
+            "maxUniqueClicks",
+            ParamValue::to_form(&self.max_unique_clicks),
+        );
+        p.push(
+            ParamLocation::Body,
+            "datePeriod",
+            ParamValue::to_form(&self.date_period),
+        );
+        p.push(
+            ParamLocation::Body,
+            "frequencyTypeImpressions",
+            ParamValue::to_form(&self.frequency_type_impressions),
+        );
+        p.push(
+            ParamLocation::Body,
+            "uniquePeriodImpressions",
+            ParamValue::to_form(&self.unique_period_impressions),
+        );
+        p.push(
+            ParamLocation::Body,
+            "impressionsPerPeriod",
+            ParamValue::to_form(&self.impressions_per_period),
+        );
+        p.push(
+            ParamLocation::Body,
+            "minimalPeriodImpressions",
+            ParamValue::to_form(&self.minimal_period_impressions),
+        );
+        p.push(
+            ParamLocation::Body,
+            "frequencyTypeClicks",
+            ParamValue::to_form(&self.frequency_type_clicks),
+        );
+        p.push(
+            ParamLocation::Body,
+            "uniquePeriodClicks",
+            ParamValue::to_form(&self.unique_period_clicks),
+        );
+        p.push(
+            ParamLocation::Body,
+            "clicksPerPeriod",
+            ParamValue::to_form(&self.clicks_per_period),
+        );
+        p.push(
+            ParamLocation::Body,
+            "minimalPeriodClicks",
+            ParamValue::to_form(&self.minimal_period_clicks),
+        );
         for (name, value) in &self.extra {
             p.push(ParamLocation::Body, name.clone(), value.clone());
         }
@@ -15114,9 +17016,9 @@ impl ApiRequest for BannerTargetTargetingFrequency {
 }
 
 impl Client {
-    /// Sets a banner's `targetingFrequency`; params with `.param(..)`.
+    /// Targets a banner by frequency.
     ///
-    /// **Provisional:** seen only in a peer's method tree
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-target-targetingFrequency>.
     ///
     /// Wire: `banner.target.targetingFrequency`; params: [`BannerTargetTargetingFrequency`].
     pub async fn banner_target_targeting_frequency(
@@ -15127,26 +17029,55 @@ impl Client {
     }
 }
 
-/// Sets a banner's `targetingBehavior`; params with `.param(..)`.
+/// Targets a banner by geography.
 ///
-/// Wire: `banner.target.targetingBehavior` (`POST`). Fixed params: `object=banner`, `action=target`, `actionObject=targetingBehavior`.
+/// Wire: `banner.target.targetingGeobase` (`POST`). Fixed params: `object=banner`, `action=target`, `actionObject=targetingGeobase`.
 ///
-/// **Provisional:** seen only in a peer's method tree
+/// **Provisional:** no banner-level geography page is published (the banner pages link one); params follow the campaign and section pages, with `isRedefined` as on every banner-level page
+/// Known from <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-targetZone-targetingGeobase>.
 #[derive(Debug, Clone, PartialEq)]
-pub struct BannerTargetTargetingBehavior {
+pub struct BannerTargetTargetingGeobase {
     /// The banner.
     pub object_id: i64,
+    /// Redefine targeting: `false` (0) inherits the higher level (campaign → site → section → place → banner); `true` (1) cancels the higher levels and uses this one.
+    pub is_redefined: bool,
+    /// Enable geo targeting (0/1).
+    pub geo: bool,
+    /// The "Whole world" option: 0 reset (inherit), 1 allowed, 2 forbidden.
+    pub global: Option<Ranged<0, 2>>,
+    /// Region states as JSON `{"<regionID>":<0 reset|1 allowed|2 forbidden>,...}`, e.g. `{"225":1}` (Russia); ID 10000 is "Whole world".
+    pub regions: Option<String>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
 
-impl BannerTargetTargetingBehavior {
+impl BannerTargetTargetingGeobase {
     /// Creates the request with its required params.
-    pub fn new(object_id: impl Into<i64>) -> Self {
+    pub fn new(
+        object_id: impl Into<i64>,
+        is_redefined: impl Into<bool>,
+        geo: impl Into<bool>,
+    ) -> Self {
         Self {
             object_id: object_id.into(),
+            is_redefined: is_redefined.into(),
+            geo: geo.into(),
+            global: None,
+            regions: None,
             extra: Vec::new(),
         }
+    }
+
+    /// The "Whole world" option: 0 reset (inherit), 1 allowed, 2 forbidden.
+    pub fn global(mut self, value: impl Into<Ranged<0, 2>>) -> Self {
+        self.global = Some(value.into());
+        self
+    }
+
+    /// Region states as JSON `{"<regionID>":<0 reset|1 allowed|2 forbidden>,...}`, e.g. `{"225":1}` (Russia); ID 10000 is "Whole world".
+    pub fn regions(mut self, value: impl Into<String>) -> Self {
+        self.regions = Some(value.into());
+        self
     }
 
     /// Adds a param the spec does not list; sent after the documented params.
@@ -15156,10 +17087,10 @@ impl BannerTargetTargetingBehavior {
     }
 }
 
-impl ApiRequest for BannerTargetTargetingBehavior {
+impl ApiRequest for BannerTargetTargetingGeobase {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
-        wire: "banner.target.targetingBehavior",
+        wire: "banner.target.targetingGeobase",
         http_method: "POST",
         path: "",
         idempotent: true,
@@ -15170,11 +17101,15 @@ impl ApiRequest for BannerTargetTargetingBehavior {
 
     fn validate(&self) -> Result<(), InvalidInput> {
         ParamValue::validate(&self.object_id, "objectID")?;
+        ParamValue::validate(&self.is_redefined, "isRedefined")?;
+        ParamValue::validate(&self.geo, "geo")?;
+        ParamValue::validate(&self.global, "global")?;
+        ParamValue::validate(&self.regions, "regions")?;
         Ok(())
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 8 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -15188,12 +17123,28 @@ impl ApiRequest for BannerTargetTargetingBehavior {
         p.push(
             ParamLocation::Body,
             "actionObject",
-            FormValue::Str("targetingBehavior".to_owned()),
+            FormValue::Str("targetingGeobase".to_owned()),
         );
         p.push(
             ParamLocation::Body,
             "objectID",
             ParamValue::to_form(&self.object_id),
+        );
+        p.push(
+            ParamLocation::Body,
+            "isRedefined",
+            ParamValue::to_form(&self.is_redefined),
+        );
+        p.push(ParamLocation::Body, "geo", ParamValue::to_form(&self.geo));
+        p.push(
+            ParamLocation::Body,
+            "global",
+            ParamValue::to_form(&self.global),
+        );
+        p.push(
+            ParamLocation::Body,
+            "regions",
+            ParamValue::to_form(&self.regions),
         );
         for (name, value) in &self.extra {
             p.push(ParamLocation::Body, name.clone(), value.clone());
@@ -15203,306 +17154,70 @@ impl ApiRequest for BannerTargetTargetingBehavior {
 }
 
 impl Client {
-    /// Sets a banner's `targetingBehavior`; params with `.param(..)`.
+    /// Targets a banner by geography.
     ///
-    /// **Provisional:** seen only in a peer's method tree
+    /// **Provisional:** no banner-level geography page is published (the banner pages link one); params follow the campaign and section pages, with `isRedefined` as on every banner-level page
+    /// Known from <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-targetZone-targetingGeobase>.
     ///
-    /// Wire: `banner.target.targetingBehavior`; params: [`BannerTargetTargetingBehavior`].
-    pub async fn banner_target_targeting_behavior(
+    /// Wire: `banner.target.targetingGeobase`; params: [`BannerTargetTargetingGeobase`].
+    pub async fn banner_target_targeting_geobase(
         &self,
-        request: BannerTargetTargetingBehavior,
+        request: BannerTargetTargetingGeobase,
     ) -> Result<Ack, Error> {
         self.execute(request).await
     }
 }
 
-/// Sets a banner's `targetingGeo`; params with `.param(..)`.
-///
-/// Wire: `banner.target.targetingGeo` (`POST`). Fixed params: `object=banner`, `action=target`, `actionObject=targetingGeo`.
-///
-/// **Provisional:** seen only in a peer's method tree
-#[derive(Debug, Clone, PartialEq)]
-pub struct BannerTargetTargetingGeo {
-    /// The banner.
-    pub object_id: i64,
-    /// Params not in the spec, sent after the documented ones (name, value).
-    pub extra: Vec<(String, FormValue)>,
-}
-
-impl BannerTargetTargetingGeo {
-    /// Creates the request with its required params.
-    pub fn new(object_id: impl Into<i64>) -> Self {
-        Self {
-            object_id: object_id.into(),
-            extra: Vec::new(),
-        }
-    }
-
-    /// Adds a param the spec does not list; sent after the documented params.
-    pub fn param(mut self, name: impl Into<String>, value: impl ParamValue) -> Self {
-        self.extra.push((name.into(), value.to_form()));
-        self
-    }
-}
-
-impl ApiRequest for BannerTargetTargetingGeo {
-    type Response = Ack;
-    const INFO: MethodInfo = MethodInfo {
-        wire: "banner.target.targetingGeo",
-        http_method: "POST",
-        path: "",
-        idempotent: true,
-        provisional: true,
-        deprecated: false,
-        rate_class: None,
-    };
-
-    fn validate(&self) -> Result<(), InvalidInput> {
-        ParamValue::validate(&self.object_id, "objectID")?;
-        Ok(())
-    }
-
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
-        p.push(
-            ParamLocation::Body,
-            "object",
-            FormValue::Str("banner".to_owned()),
-        );
-        p.push(
-            ParamLocation::Body,
-            "action",
-            FormValue::Str("target".to_owned()),
-        );
-        p.push(
-            ParamLocation::Body,
-            "actionObject",
-            FormValue::Str("targetingGeo".to_owned()),
-        );
-        p.push(
-            ParamLocation::Body,
-            "objectID",
-            ParamValue::to_form(&self.object_id),
-        );
-        for (name, value) in &self.extra {
-            p.push(ParamLocation::Body, name.clone(), value.clone());
-        }
-        p
-    }
-}
-
-impl Client {
-    /// Sets a banner's `targetingGeo`; params with `.param(..)`.
-    ///
-    /// **Provisional:** seen only in a peer's method tree
-    ///
-    /// Wire: `banner.target.targetingGeo`; params: [`BannerTargetTargetingGeo`].
-    pub async fn banner_target_targeting_geo(
-        &self,
-        request: BannerTargetTargetingGeo,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
-    }
-}
-
-/// Sets a banner's `targetingSearch`; params with `.param(..)`.
-///
-/// Wire: `banner.target.targetingSearch` (`POST`). Fixed params: `object=banner`, `action=target`, `actionObject=targetingSearch`.
-///
-/// **Provisional:** seen only in a peer's method tree
-#[derive(Debug, Clone, PartialEq)]
-pub struct BannerTargetTargetingSearch {
-    /// The banner.
-    pub object_id: i64,
-    /// Params not in the spec, sent after the documented ones (name, value).
-    pub extra: Vec<(String, FormValue)>,
-}
-
-impl BannerTargetTargetingSearch {
-    /// Creates the request with its required params.
-    pub fn new(object_id: impl Into<i64>) -> Self {
-        Self {
-            object_id: object_id.into(),
-            extra: Vec::new(),
-        }
-    }
-
-    /// Adds a param the spec does not list; sent after the documented params.
-    pub fn param(mut self, name: impl Into<String>, value: impl ParamValue) -> Self {
-        self.extra.push((name.into(), value.to_form()));
-        self
-    }
-}
-
-impl ApiRequest for BannerTargetTargetingSearch {
-    type Response = Ack;
-    const INFO: MethodInfo = MethodInfo {
-        wire: "banner.target.targetingSearch",
-        http_method: "POST",
-        path: "",
-        idempotent: true,
-        provisional: true,
-        deprecated: false,
-        rate_class: None,
-    };
-
-    fn validate(&self) -> Result<(), InvalidInput> {
-        ParamValue::validate(&self.object_id, "objectID")?;
-        Ok(())
-    }
-
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
-        p.push(
-            ParamLocation::Body,
-            "object",
-            FormValue::Str("banner".to_owned()),
-        );
-        p.push(
-            ParamLocation::Body,
-            "action",
-            FormValue::Str("target".to_owned()),
-        );
-        p.push(
-            ParamLocation::Body,
-            "actionObject",
-            FormValue::Str("targetingSearch".to_owned()),
-        );
-        p.push(
-            ParamLocation::Body,
-            "objectID",
-            ParamValue::to_form(&self.object_id),
-        );
-        for (name, value) in &self.extra {
-            p.push(ParamLocation::Body, name.clone(), value.clone());
-        }
-        p
-    }
-}
-
-impl Client {
-    /// Sets a banner's `targetingSearch`; params with `.param(..)`.
-    ///
-    /// **Provisional:** seen only in a peer's method tree
-    ///
-    /// Wire: `banner.target.targetingSearch`; params: [`BannerTargetTargetingSearch`].
-    pub async fn banner_target_targeting_search(
-        &self,
-        request: BannerTargetTargetingSearch,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
-    }
-}
-
-/// Sets a banner's `targetingUser`; params with `.param(..)`.
-///
-/// Wire: `banner.target.targetingUser` (`POST`). Fixed params: `object=banner`, `action=target`, `actionObject=targetingUser`.
-///
-/// **Provisional:** seen only in a peer's method tree
-#[derive(Debug, Clone, PartialEq)]
-pub struct BannerTargetTargetingUser {
-    /// The banner.
-    pub object_id: i64,
-    /// Params not in the spec, sent after the documented ones (name, value).
-    pub extra: Vec<(String, FormValue)>,
-}
-
-impl BannerTargetTargetingUser {
-    /// Creates the request with its required params.
-    pub fn new(object_id: impl Into<i64>) -> Self {
-        Self {
-            object_id: object_id.into(),
-            extra: Vec::new(),
-        }
-    }
-
-    /// Adds a param the spec does not list; sent after the documented params.
-    pub fn param(mut self, name: impl Into<String>, value: impl ParamValue) -> Self {
-        self.extra.push((name.into(), value.to_form()));
-        self
-    }
-}
-
-impl ApiRequest for BannerTargetTargetingUser {
-    type Response = Ack;
-    const INFO: MethodInfo = MethodInfo {
-        wire: "banner.target.targetingUser",
-        http_method: "POST",
-        path: "",
-        idempotent: true,
-        provisional: true,
-        deprecated: false,
-        rate_class: None,
-    };
-
-    fn validate(&self) -> Result<(), InvalidInput> {
-        ParamValue::validate(&self.object_id, "objectID")?;
-        Ok(())
-    }
-
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
-        p.push(
-            ParamLocation::Body,
-            "object",
-            FormValue::Str("banner".to_owned()),
-        );
-        p.push(
-            ParamLocation::Body,
-            "action",
-            FormValue::Str("target".to_owned()),
-        );
-        p.push(
-            ParamLocation::Body,
-            "actionObject",
-            FormValue::Str("targetingUser".to_owned()),
-        );
-        p.push(
-            ParamLocation::Body,
-            "objectID",
-            ParamValue::to_form(&self.object_id),
-        );
-        for (name, value) in &self.extra {
-            p.push(ParamLocation::Body, name.clone(), value.clone());
-        }
-        p
-    }
-}
-
-impl Client {
-    /// Sets a banner's `targetingUser`; params with `.param(..)`.
-    ///
-    /// **Provisional:** seen only in a peer's method tree
-    ///
-    /// Wire: `banner.target.targetingUser`; params: [`BannerTargetTargetingUser`].
-    pub async fn banner_target_targeting_user(
-        &self,
-        request: BannerTargetTargetingUser,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
-    }
-}
-
-/// Sets a banner's `targetingKeywords`; params with `.param(..)`.
+/// Targets a banner by keywords or phrases.
 ///
 /// Wire: `banner.target.targetingKeywords` (`POST`). Fixed params: `object=banner`, `action=target`, `actionObject=targetingKeywords`.
 ///
-/// **Provisional:** seen only in a peer's method tree
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingKeywords>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BannerTargetTargetingKeywords {
     /// The banner.
     pub object_id: i64,
+    /// Redefine targeting: `false` (0) inherits the higher level (campaign → site → section → place → banner); `true` (1) cancels the higher levels and uses this one.
+    pub is_redefined: bool,
+    /// 0 by keywords (default), 1 by phrases.
+    pub keywords_logic: Option<Ranged<0, 1>>,
+    /// Keywords (space or comma separated) or phrases (comma separated).
+    pub keywords: Option<String>,
+    /// Keywords / phrases that must not be in the banner request.
+    pub keywords_not_allowed: Option<String>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
 
 impl BannerTargetTargetingKeywords {
     /// Creates the request with its required params.
-    pub fn new(object_id: impl Into<i64>) -> Self {
+    pub fn new(object_id: impl Into<i64>, is_redefined: impl Into<bool>) -> Self {
         Self {
             object_id: object_id.into(),
+            is_redefined: is_redefined.into(),
+            keywords_logic: None,
+            keywords: None,
+            keywords_not_allowed: None,
             extra: Vec::new(),
         }
+    }
+
+    /// 0 by keywords (default), 1 by phrases.
+    pub fn keywords_logic(mut self, value: impl Into<Ranged<0, 1>>) -> Self {
+        self.keywords_logic = Some(value.into());
+        self
+    }
+
+    /// Keywords (space or comma separated) or phrases (comma separated).
+    pub fn keywords(mut self, value: impl Into<String>) -> Self {
+        self.keywords = Some(value.into());
+        self
+    }
+
+    /// Keywords / phrases that must not be in the banner request.
+    pub fn keywords_not_allowed(mut self, value: impl Into<String>) -> Self {
+        self.keywords_not_allowed = Some(value.into());
+        self
     }
 
     /// Adds a param the spec does not list; sent after the documented params.
@@ -15519,18 +17234,22 @@ impl ApiRequest for BannerTargetTargetingKeywords {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
         ParamValue::validate(&self.object_id, "objectID")?;
+        ParamValue::validate(&self.is_redefined, "isRedefined")?;
+        ParamValue::validate(&self.keywords_logic, "keywordsLogic")?;
+        ParamValue::validate(&self.keywords, "keywords")?;
+        ParamValue::validate(&self.keywords_not_allowed, "keywordsNotAllowed")?;
         Ok(())
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 8 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -15551,6 +17270,26 @@ impl ApiRequest for BannerTargetTargetingKeywords {
             "objectID",
             ParamValue::to_form(&self.object_id),
         );
+        p.push(
+            ParamLocation::Body,
+            "isRedefined",
+            ParamValue::to_form(&self.is_redefined),
+        );
+        p.push(
+            ParamLocation::Body,
+            "keywordsLogic",
+            ParamValue::to_form(&self.keywords_logic),
+        );
+        p.push(
+            ParamLocation::Body,
+            "keywords",
+            ParamValue::to_form(&self.keywords),
+        );
+        p.push(
+            ParamLocation::Body,
+            "keywordsNotAllowed",
+            ParamValue::to_form(&self.keywords_not_allowed),
+        );
         for (name, value) in &self.extra {
             p.push(ParamLocation::Body, name.clone(), value.clone());
         }
@@ -15559,9 +17298,9 @@ impl ApiRequest for BannerTargetTargetingKeywords {
 }
 
 impl Client {
-    /// Sets a banner's `targetingKeywords`; params with `.param(..)`.
+    /// Targets a banner by keywords or phrases.
     ///
-    /// **Provisional:** seen only in a peer's method tree
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingKeywords>.
     ///
     /// Wire: `banner.target.targetingKeywords`; params: [`BannerTargetTargetingKeywords`].
     pub async fn banner_target_targeting_keywords(
@@ -15572,26 +17311,56 @@ impl Client {
     }
 }
 
-/// Sets a banner's `targetingSocdem`; params with `.param(..)`.
+/// Targets a banner by page URL.
 ///
-/// Wire: `banner.target.targetingSocdem` (`POST`). Fixed params: `object=banner`, `action=target`, `actionObject=targetingSocdem`.
+/// Wire: `banner.target.targetingURL` (`POST`). Fixed params: `object=banner`, `action=target`, `actionObject=targetingURL`.
 ///
-/// **Provisional:** seen only in a peer's method tree
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingURL>.
 #[derive(Debug, Clone, PartialEq)]
-pub struct BannerTargetTargetingSocdem {
+pub struct BannerTargetTargetingUrl {
     /// The banner.
     pub object_id: i64,
+    /// Redefine targeting: `false` (0) inherits the higher level (campaign → site → section → place → banner); `true` (1) cancels the higher levels and uses this one.
+    pub is_redefined: bool,
+    /// URL template type: 0 standard (`*` wildcard, default), 1 POSIX regular expressions.
+    pub template_type: Option<Ranged<0, 1>>,
+    /// Pages where ads may run: each URL its own `targetingUrlOn[]=` param, at most 5.
+    pub targeting_url_on: Option<UrlTemplates>,
+    /// Pages where ads may not run: each URL its own `targetingUrlOff[]=` param, at most 5.
+    pub targeting_url_off: Option<UrlTemplates>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
 
-impl BannerTargetTargetingSocdem {
+impl BannerTargetTargetingUrl {
     /// Creates the request with its required params.
-    pub fn new(object_id: impl Into<i64>) -> Self {
+    pub fn new(object_id: impl Into<i64>, is_redefined: impl Into<bool>) -> Self {
         Self {
             object_id: object_id.into(),
+            is_redefined: is_redefined.into(),
+            template_type: None,
+            targeting_url_on: None,
+            targeting_url_off: None,
             extra: Vec::new(),
         }
+    }
+
+    /// URL template type: 0 standard (`*` wildcard, default), 1 POSIX regular expressions.
+    pub fn template_type(mut self, value: impl Into<Ranged<0, 1>>) -> Self {
+        self.template_type = Some(value.into());
+        self
+    }
+
+    /// Pages where ads may run: each URL its own `targetingUrlOn[]=` param, at most 5.
+    pub fn targeting_url_on(mut self, value: impl Into<UrlTemplates>) -> Self {
+        self.targeting_url_on = Some(value.into());
+        self
+    }
+
+    /// Pages where ads may not run: each URL its own `targetingUrlOff[]=` param, at most 5.
+    pub fn targeting_url_off(mut self, value: impl Into<UrlTemplates>) -> Self {
+        self.targeting_url_off = Some(value.into());
+        self
     }
 
     /// Adds a param the spec does not list; sent after the documented params.
@@ -15601,25 +17370,29 @@ impl BannerTargetTargetingSocdem {
     }
 }
 
-impl ApiRequest for BannerTargetTargetingSocdem {
+impl ApiRequest for BannerTargetTargetingUrl {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
-        wire: "banner.target.targetingSocdem",
+        wire: "banner.target.targetingURL",
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
         ParamValue::validate(&self.object_id, "objectID")?;
+        ParamValue::validate(&self.is_redefined, "isRedefined")?;
+        ParamValue::validate(&self.template_type, "templateType")?;
+        ParamValue::validate(&self.targeting_url_on, "targetingUrlOn[]")?;
+        ParamValue::validate(&self.targeting_url_off, "targetingUrlOff[]")?;
         Ok(())
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 8 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -15633,12 +17406,32 @@ impl ApiRequest for BannerTargetTargetingSocdem {
         p.push(
             ParamLocation::Body,
             "actionObject",
-            FormValue::Str("targetingSocdem".to_owned()),
+            FormValue::Str("targetingURL".to_owned()),
         );
         p.push(
             ParamLocation::Body,
             "objectID",
             ParamValue::to_form(&self.object_id),
+        );
+        p.push(
+            ParamLocation::Body,
+            "isRedefined",
+            ParamValue::to_form(&self.is_redefined),
+        );
+        p.push(
+            ParamLocation::Body,
+            "templateType",
+            ParamValue::to_form(&self.template_type),
+        );
+        p.push(
+            ParamLocation::Body,
+            "targetingUrlOn[]",
+            ParamValue::to_form(&self.targeting_url_on),
+        );
+        p.push(
+            ParamLocation::Body,
+            "targetingUrlOff[]",
+            ParamValue::to_form(&self.targeting_url_off),
         );
         for (name, value) in &self.extra {
             p.push(ParamLocation::Body, name.clone(), value.clone());
@@ -15648,14 +17441,610 @@ impl ApiRequest for BannerTargetTargetingSocdem {
 }
 
 impl Client {
-    /// Sets a banner's `targetingSocdem`; params with `.param(..)`.
+    /// Targets a banner by page URL.
     ///
-    /// **Provisional:** seen only in a peer's method tree
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingURL>.
     ///
-    /// Wire: `banner.target.targetingSocdem`; params: [`BannerTargetTargetingSocdem`].
-    pub async fn banner_target_targeting_socdem(
+    /// Wire: `banner.target.targetingURL`; params: [`BannerTargetTargetingUrl`].
+    pub async fn banner_target_targeting_url(
         &self,
-        request: BannerTargetTargetingSocdem,
+        request: BannerTargetTargetingUrl,
+    ) -> Result<Ack, Error> {
+        self.execute(request).await
+    }
+}
+
+/// Targets a banner by a user characteristic.
+///
+/// Wire: `banner.target.targetingUser` (`POST`). Fixed params: `object=banner`, `action=target`, `actionObject=targetingUser`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingUser>.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BannerTargetTargetingUser {
+    /// The banner.
+    pub object_id: i64,
+    /// Redefine targeting: `false` (0) inherits the higher level (campaign → site → section → place → banner); `true` (1) cancels the higher levels and uses this one.
+    pub is_redefined: bool,
+    /// The user characteristic, 1..63. Each value goes as `v<valueID>` = 0|1 with `.param(..)` (`types::dynamic::criteria_value`; `v0` is "unknown, not set", on by default).
+    pub criteria_id: Ranged<1, 63>,
+    /// Params not in the spec, sent after the documented ones (name, value).
+    pub extra: Vec<(String, FormValue)>,
+}
+
+impl BannerTargetTargetingUser {
+    /// Creates the request with its required params.
+    pub fn new(
+        object_id: impl Into<i64>,
+        is_redefined: impl Into<bool>,
+        criteria_id: impl Into<Ranged<1, 63>>,
+    ) -> Self {
+        Self {
+            object_id: object_id.into(),
+            is_redefined: is_redefined.into(),
+            criteria_id: criteria_id.into(),
+            extra: Vec::new(),
+        }
+    }
+
+    /// Adds a param the spec does not list; sent after the documented params.
+    pub fn param(mut self, name: impl Into<String>, value: impl ParamValue) -> Self {
+        self.extra.push((name.into(), value.to_form()));
+        self
+    }
+}
+
+impl ApiRequest for BannerTargetTargetingUser {
+    type Response = Ack;
+    const INFO: MethodInfo = MethodInfo {
+        wire: "banner.target.targetingUser",
+        http_method: "POST",
+        path: "",
+        idempotent: true,
+        provisional: false,
+        deprecated: false,
+        rate_class: None,
+    };
+
+    fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.object_id, "objectID")?;
+        ParamValue::validate(&self.is_redefined, "isRedefined")?;
+        ParamValue::validate(&self.criteria_id, "criteriaID")?;
+        Ok(())
+    }
+
+    fn params(&self) -> Params {
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
+        p.push(
+            ParamLocation::Body,
+            "object",
+            FormValue::Str("banner".to_owned()),
+        );
+        p.push(
+            ParamLocation::Body,
+            "action",
+            FormValue::Str("target".to_owned()),
+        );
+        p.push(
+            ParamLocation::Body,
+            "actionObject",
+            FormValue::Str("targetingUser".to_owned()),
+        );
+        p.push(
+            ParamLocation::Body,
+            "objectID",
+            ParamValue::to_form(&self.object_id),
+        );
+        p.push(
+            ParamLocation::Body,
+            "isRedefined",
+            ParamValue::to_form(&self.is_redefined),
+        );
+        p.push(
+            ParamLocation::Body,
+            "criteriaID",
+            ParamValue::to_form(&self.criteria_id),
+        );
+        for (name, value) in &self.extra {
+            p.push(ParamLocation::Body, name.clone(), value.clone());
+        }
+        p
+    }
+}
+
+impl Client {
+    /// Targets a banner by a user characteristic.
+    ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingUser>.
+    ///
+    /// Wire: `banner.target.targetingUser`; params: [`BannerTargetTargetingUser`].
+    pub async fn banner_target_targeting_user(
+        &self,
+        request: BannerTargetTargetingUser,
+    ) -> Result<Ack, Error> {
+        self.execute(request).await
+    }
+}
+
+/// Targets a banner by gender.
+///
+/// Wire: `banner.target.targetingGender` (`POST`). Fixed params: `object=banner`, `action=target`, `actionObject=targetingGender`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingGender>.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BannerTargetTargetingGender {
+    /// The banner.
+    pub object_id: i64,
+    /// Enable targeting by gender (0/1).
+    pub gender: bool,
+    /// 1 male, 2 female; several joined by `|`. The page marks it required (needed when `gender` is 1).
+    pub gender_values: Choices<1, 2>,
+    /// Redefine targeting: `false` (0) inherits the higher level (campaign → site → section → place → banner); `true` (1) cancels the higher levels and uses this one.
+    pub is_redefined: bool,
+    /// Params not in the spec, sent after the documented ones (name, value).
+    pub extra: Vec<(String, FormValue)>,
+}
+
+impl BannerTargetTargetingGender {
+    /// Creates the request with its required params.
+    pub fn new(
+        object_id: impl Into<i64>,
+        gender: impl Into<bool>,
+        gender_values: impl Into<Choices<1, 2>>,
+        is_redefined: impl Into<bool>,
+    ) -> Self {
+        Self {
+            object_id: object_id.into(),
+            gender: gender.into(),
+            gender_values: gender_values.into(),
+            is_redefined: is_redefined.into(),
+            extra: Vec::new(),
+        }
+    }
+
+    /// Adds a param the spec does not list; sent after the documented params.
+    pub fn param(mut self, name: impl Into<String>, value: impl ParamValue) -> Self {
+        self.extra.push((name.into(), value.to_form()));
+        self
+    }
+}
+
+impl ApiRequest for BannerTargetTargetingGender {
+    type Response = Ack;
+    const INFO: MethodInfo = MethodInfo {
+        wire: "banner.target.targetingGender",
+        http_method: "POST",
+        path: "",
+        idempotent: true,
+        provisional: false,
+        deprecated: false,
+        rate_class: None,
+    };
+
+    fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.object_id, "objectID")?;
+        ParamValue::validate(&self.gender, "gender")?;
+        ParamValue::validate(&self.gender_values, "genderValues")?;
+        ParamValue::validate(&self.is_redefined, "isRedefined")?;
+        Ok(())
+    }
+
+    fn params(&self) -> Params {
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
+        p.push(
+            ParamLocation::Body,
+            "object",
+            FormValue::Str("banner".to_owned()),
+        );
+        p.push(
+            ParamLocation::Body,
+            "action",
+            FormValue::Str("target".to_owned()),
+        );
+        p.push(
+            ParamLocation::Body,
+            "actionObject",
+            FormValue::Str("targetingGender".to_owned()),
+        );
+        p.push(
+            ParamLocation::Body,
+            "objectID",
+            ParamValue::to_form(&self.object_id),
+        );
+        p.push(
+            ParamLocation::Body,
+            "gender",
+            ParamValue::to_form(&self.gender),
+        );
+        p.push(
+            ParamLocation::Body,
+            "genderValues",
+            ParamValue::to_form(&self.gender_values),
+        );
+        p.push(
+            ParamLocation::Body,
+            "isRedefined",
+            ParamValue::to_form(&self.is_redefined),
+        );
+        for (name, value) in &self.extra {
+            p.push(ParamLocation::Body, name.clone(), value.clone());
+        }
+        p
+    }
+}
+
+impl Client {
+    /// Targets a banner by gender.
+    ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingGender>.
+    ///
+    /// Wire: `banner.target.targetingGender`; params: [`BannerTargetTargetingGender`].
+    pub async fn banner_target_targeting_gender(
+        &self,
+        request: BannerTargetTargetingGender,
+    ) -> Result<Ack, Error> {
+        self.execute(request).await
+    }
+}
+
+/// Targets a banner by age.
+///
+/// Wire: `banner.target.targetingAge` (`POST`). Fixed params: `object=banner`, `action=target`, `actionObject=targetingAge`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/v.1/banner/banner-target-targetingAge>.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BannerTargetTargetingAge {
+    /// The banner.
+    pub object_id: i64,
+    /// Enable targeting by age (0/1).
+    pub age: bool,
+    /// 1 under 18, 2 18-24, 3 25-34, 4 35-44, 5 over 45 (deprecated: 6 and 7), 6 45-54, 7 over 55; several joined by `|`. The page marks it required (needed when `age` is 1).
+    pub age_values: Choices<1, 7>,
+    /// Redefine targeting: `false` (0) inherits the higher level (campaign → site → section → place → banner); `true` (1) cancels the higher levels and uses this one.
+    pub is_redefined: bool,
+    /// Params not in the spec, sent after the documented ones (name, value).
+    pub extra: Vec<(String, FormValue)>,
+}
+
+impl BannerTargetTargetingAge {
+    /// Creates the request with its required params.
+    pub fn new(
+        object_id: impl Into<i64>,
+        age: impl Into<bool>,
+        age_values: impl Into<Choices<1, 7>>,
+        is_redefined: impl Into<bool>,
+    ) -> Self {
+        Self {
+            object_id: object_id.into(),
+            age: age.into(),
+            age_values: age_values.into(),
+            is_redefined: is_redefined.into(),
+            extra: Vec::new(),
+        }
+    }
+
+    /// Adds a param the spec does not list; sent after the documented params.
+    pub fn param(mut self, name: impl Into<String>, value: impl ParamValue) -> Self {
+        self.extra.push((name.into(), value.to_form()));
+        self
+    }
+}
+
+impl ApiRequest for BannerTargetTargetingAge {
+    type Response = Ack;
+    const INFO: MethodInfo = MethodInfo {
+        wire: "banner.target.targetingAge",
+        http_method: "POST",
+        path: "",
+        idempotent: true,
+        provisional: false,
+        deprecated: false,
+        rate_class: None,
+    };
+
+    fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.object_id, "objectID")?;
+        ParamValue::validate(&self.age, "age")?;
+        ParamValue::validate(&self.age_values, "ageValues")?;
+        ParamValue::validate(&self.is_redefined, "isRedefined")?;
+        Ok(())
+    }
+
+    fn params(&self) -> Params {
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
+        p.push(
+            ParamLocation::Body,
+            "object",
+            FormValue::Str("banner".to_owned()),
+        );
+        p.push(
+            ParamLocation::Body,
+            "action",
+            FormValue::Str("target".to_owned()),
+        );
+        p.push(
+            ParamLocation::Body,
+            "actionObject",
+            FormValue::Str("targetingAge".to_owned()),
+        );
+        p.push(
+            ParamLocation::Body,
+            "objectID",
+            ParamValue::to_form(&self.object_id),
+        );
+        p.push(ParamLocation::Body, "age", ParamValue::to_form(&self.age));
+        p.push(
+            ParamLocation::Body,
+            "ageValues",
+            ParamValue::to_form(&self.age_values),
+        );
+        p.push(
+            ParamLocation::Body,
+            "isRedefined",
+            ParamValue::to_form(&self.is_redefined),
+        );
+        for (name, value) in &self.extra {
+            p.push(ParamLocation::Body, name.clone(), value.clone());
+        }
+        p
+    }
+}
+
+impl Client {
+    /// Targets a banner by age.
+    ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/v.1/banner/banner-target-targetingAge>.
+    ///
+    /// Wire: `banner.target.targetingAge`; params: [`BannerTargetTargetingAge`].
+    pub async fn banner_target_targeting_age(
+        &self,
+        request: BannerTargetTargetingAge,
+    ) -> Result<Ack, Error> {
+        self.execute(request).await
+    }
+}
+
+/// Targets a banner by income.
+///
+/// Wire: `banner.target.targetingRevenue` (`POST`). Fixed params: `object=banner`, `action=target`, `actionObject=targetingRevenue`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-target-targetingRevenue>.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BannerTargetTargetingRevenue {
+    /// The banner.
+    pub object_id: i64,
+    /// Enable targeting by revenue (0/1).
+    pub revenue: bool,
+    /// 1 below average, 2 average, 3 above average; several joined by `|`. The page marks it required (needed when `revenue` is 1).
+    pub revenue_values: Choices<1, 3>,
+    /// Redefine targeting: `false` (0) inherits the higher level (campaign → site → section → place → banner); `true` (1) cancels the higher levels and uses this one.
+    pub is_redefined: bool,
+    /// Params not in the spec, sent after the documented ones (name, value).
+    pub extra: Vec<(String, FormValue)>,
+}
+
+impl BannerTargetTargetingRevenue {
+    /// Creates the request with its required params.
+    pub fn new(
+        object_id: impl Into<i64>,
+        revenue: impl Into<bool>,
+        revenue_values: impl Into<Choices<1, 3>>,
+        is_redefined: impl Into<bool>,
+    ) -> Self {
+        Self {
+            object_id: object_id.into(),
+            revenue: revenue.into(),
+            revenue_values: revenue_values.into(),
+            is_redefined: is_redefined.into(),
+            extra: Vec::new(),
+        }
+    }
+
+    /// Adds a param the spec does not list; sent after the documented params.
+    pub fn param(mut self, name: impl Into<String>, value: impl ParamValue) -> Self {
+        self.extra.push((name.into(), value.to_form()));
+        self
+    }
+}
+
+impl ApiRequest for BannerTargetTargetingRevenue {
+    type Response = Ack;
+    const INFO: MethodInfo = MethodInfo {
+        wire: "banner.target.targetingRevenue",
+        http_method: "POST",
+        path: "",
+        idempotent: true,
+        provisional: false,
+        deprecated: false,
+        rate_class: None,
+    };
+
+    fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.object_id, "objectID")?;
+        ParamValue::validate(&self.revenue, "revenue")?;
+        ParamValue::validate(&self.revenue_values, "revenueValues")?;
+        ParamValue::validate(&self.is_redefined, "isRedefined")?;
+        Ok(())
+    }
+
+    fn params(&self) -> Params {
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
+        p.push(
+            ParamLocation::Body,
+            "object",
+            FormValue::Str("banner".to_owned()),
+        );
+        p.push(
+            ParamLocation::Body,
+            "action",
+            FormValue::Str("target".to_owned()),
+        );
+        p.push(
+            ParamLocation::Body,
+            "actionObject",
+            FormValue::Str("targetingRevenue".to_owned()),
+        );
+        p.push(
+            ParamLocation::Body,
+            "objectID",
+            ParamValue::to_form(&self.object_id),
+        );
+        p.push(
+            ParamLocation::Body,
+            "revenue",
+            ParamValue::to_form(&self.revenue),
+        );
+        p.push(
+            ParamLocation::Body,
+            "revenueValues",
+            ParamValue::to_form(&self.revenue_values),
+        );
+        p.push(
+            ParamLocation::Body,
+            "isRedefined",
+            ParamValue::to_form(&self.is_redefined),
+        );
+        for (name, value) in &self.extra {
+            p.push(ParamLocation::Body, name.clone(), value.clone());
+        }
+        p
+    }
+}
+
+impl Client {
+    /// Targets a banner by income.
+    ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-target-targetingRevenue>.
+    ///
+    /// Wire: `banner.target.targetingRevenue`; params: [`BannerTargetTargetingRevenue`].
+    pub async fn banner_target_targeting_revenue(
+        &self,
+        request: BannerTargetTargetingRevenue,
+    ) -> Result<Ack, Error> {
+        self.execute(request).await
+    }
+}
+
+/// Targets a banner by a logical expression over user characteristics.
+///
+/// Wire: `banner.target.targetingLogic` (`POST`). Fixed params: `object=banner`, `action=target`, `actionObject=targetingLogic`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingLogic>.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BannerTargetTargetingLogic {
+    /// The banner.
+    pub object_id: i64,
+    /// Enable logical targeting (0/1).
+    pub is_enabled: bool,
+    /// Redefine targeting: `false` (0) inherits the higher level (campaign → site → section → place → banner); `true` (1) cancels the higher levels and uses this one.
+    pub is_redefined: bool,
+    /// The expression as JSON (`{"version":1,"nodes":[...]}`, see the page).
+    pub blocks: Option<String>,
+    /// Params not in the spec, sent after the documented ones (name, value).
+    pub extra: Vec<(String, FormValue)>,
+}
+
+impl BannerTargetTargetingLogic {
+    /// Creates the request with its required params.
+    pub fn new(
+        object_id: impl Into<i64>,
+        is_enabled: impl Into<bool>,
+        is_redefined: impl Into<bool>,
+    ) -> Self {
+        Self {
+            object_id: object_id.into(),
+            is_enabled: is_enabled.into(),
+            is_redefined: is_redefined.into(),
+            blocks: None,
+            extra: Vec::new(),
+        }
+    }
+
+    /// The expression as JSON (`{"version":1,"nodes":[...]}`, see the page).
+    pub fn blocks(mut self, value: impl Into<String>) -> Self {
+        self.blocks = Some(value.into());
+        self
+    }
+
+    /// Adds a param the spec does not list; sent after the documented params.
+    pub fn param(mut self, name: impl Into<String>, value: impl ParamValue) -> Self {
+        self.extra.push((name.into(), value.to_form()));
+        self
+    }
+}
+
+impl ApiRequest for BannerTargetTargetingLogic {
+    type Response = Ack;
+    const INFO: MethodInfo = MethodInfo {
+        wire: "banner.target.targetingLogic",
+        http_method: "POST",
+        path: "",
+        idempotent: true,
+        provisional: false,
+        deprecated: false,
+        rate_class: None,
+    };
+
+    fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.object_id, "objectID")?;
+        ParamValue::validate(&self.is_enabled, "isEnabled")?;
+        ParamValue::validate(&self.is_redefined, "isRedefined")?;
+        ParamValue::validate(&self.blocks, "blocks")?;
+        Ok(())
+    }
+
+    fn params(&self) -> Params {
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
+        p.push(
+            ParamLocation::Body,
+            "object",
+            FormValue::Str("banner".to_owned()),
+        );
+        p.push(
+            ParamLocation::Body,
+            "action",
+            FormValue::Str("target".to_owned()),
+        );
+        p.push(
+            ParamLocation::Body,
+            "actionObject",
+            FormValue::Str("targetingLogic".to_owned()),
+        );
+        p.push(
+            ParamLocation::Body,
+            "objectID",
+            ParamValue::to_form(&self.object_id),
+        );
+        p.push(
+            ParamLocation::Body,
+            "isEnabled",
+            ParamValue::to_form(&self.is_enabled),
+        );
+        p.push(
+            ParamLocation::Body,
+            "isRedefined",
+            ParamValue::to_form(&self.is_redefined),
+        );
+        p.push(
+            ParamLocation::Body,
+            "blocks",
+            ParamValue::to_form(&self.blocks),
+        );
+        for (name, value) in &self.extra {
+            p.push(ParamLocation::Body, name.clone(), value.clone());
+        }
+        p
+    }
+}
+
+impl Client {
+    /// Targets a banner by a logical expression over user characteristics.
+    ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingLogic>.
+    ///
+    /// Wire: `banner.target.targetingLogic`; params: [`BannerTargetTargetingLogic`].
+    pub async fn banner_target_targeting_logic(
+        &self,
+        request: BannerTargetTargetingLogic,
     ) -> Result<Ack, Error> {
         self.execute(request).await
     }
@@ -17218,10 +19607,14 @@ impl Client {
 /// Changes an advertiser.
 ///
 /// Wire: `advertiser.modify` (`POST`). Fixed params: `object=advertiser`, `action=modify`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/advertiser/advertiser-modify>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AdvertiserModify {
     /// The advertiser.
     pub object_id: i64,
+    /// Login; unique in the system.
+    pub account: Option<String>,
     /// E-mail.
     pub e_mail: Option<String>,
     /// Company name.
@@ -17255,6 +19648,7 @@ impl AdvertiserModify {
     pub fn new(object_id: impl Into<i64>) -> Self {
         Self {
             object_id: object_id.into(),
+            account: None,
             e_mail: None,
             company: None,
             first_name: None,
@@ -17269,6 +19663,12 @@ impl AdvertiserModify {
             fax: None,
             extra: Vec::new(),
         }
+    }
+
+    /// Login; unique in the system.
+    pub fn account(mut self, value: impl Into<String>) -> Self {
+        self.account = Some(value.into());
+        self
     }
 
     /// E-mail.
@@ -17364,6 +19764,7 @@ impl ApiRequest for AdvertiserModify {
 
     fn validate(&self) -> Result<(), InvalidInput> {
         ParamValue::validate(&self.object_id, "objectID")?;
+        ParamValue::validate(&self.account, "account")?;
         ParamValue::validate(&self.e_mail, "eMail")?;
         ParamValue::validate(&self.company, "company")?;
         ParamValue::validate(&self.first_name, "firstName")?;
@@ -17380,7 +19781,7 @@ impl ApiRequest for AdvertiserModify {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 15 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 16 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -17395,6 +19796,11 @@ impl ApiRequest for AdvertiserModify {
             ParamLocation::Body,
             "objectID",
             ParamValue::to_form(&self.object_id),
+        );
+        p.push(
+            ParamLocation::Body,
+            "account",
+            ParamValue::to_form(&self.account),
         );
         p.push(
             ParamLocation::Body,
@@ -17457,6 +19863,8 @@ impl ApiRequest for AdvertiserModify {
 
 impl Client {
     /// Changes an advertiser.
+    ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/advertiser/advertiser-modify>.
     ///
     /// Wire: `advertiser.modify`; params: [`AdvertiserModify`].
     pub async fn advertiser_modify(&self, request: AdvertiserModify) -> Result<Ack, Error> {
@@ -18072,26 +20480,62 @@ impl Client {
     }
 }
 
-/// Changes a user criterion.
+/// Enables or edits a user targeting characteristic; enabling a new one needs `criteriaName`, `criteriaTargetingName` and `criteriaReportName`.
 ///
 /// Wire: `userCriteria.modify` (`POST`). Fixed params: `object=userCriteria`, `action=modify`.
 ///
-/// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/userCriteria/userCriteria-modify>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserCriteriaModify {
-    /// The criterion.
-    pub object_id: i64,
+    /// The user characteristic, 1..63.
+    pub criteria_id: Ranged<1, 63>,
+    /// Enable (1) or disable (0) the characteristic.
+    pub is_on: Option<bool>,
+    /// The characteristic name (required when enabling a new one).
+    pub criteria_name: Option<String>,
+    /// The name of its targeting tab (required when enabling a new one).
+    pub criteria_targeting_name: Option<String>,
+    /// The name of its report (required when enabling a new one).
+    pub criteria_report_name: Option<String>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
 
 impl UserCriteriaModify {
     /// Creates the request with its required params.
-    pub fn new(object_id: impl Into<i64>) -> Self {
+    pub fn new(criteria_id: impl Into<Ranged<1, 63>>) -> Self {
         Self {
-            object_id: object_id.into(),
+            criteria_id: criteria_id.into(),
+            is_on: None,
+            criteria_name: None,
+            criteria_targeting_name: None,
+            criteria_report_name: None,
             extra: Vec::new(),
         }
+    }
+
+    /// Enable (1) or disable (0) the characteristic.
+    pub fn is_on(mut self, value: impl Into<bool>) -> Self {
+        self.is_on = Some(value.into());
+        self
+    }
+
+    /// The characteristic name (required when enabling a new one).
+    pub fn criteria_name(mut self, value: impl Into<String>) -> Self {
+        self.criteria_name = Some(value.into());
+        self
+    }
+
+    /// The name of its targeting tab (required when enabling a new one).
+    pub fn criteria_targeting_name(mut self, value: impl Into<String>) -> Self {
+        self.criteria_targeting_name = Some(value.into());
+        self
+    }
+
+    /// The name of its report (required when enabling a new one).
+    pub fn criteria_report_name(mut self, value: impl Into<String>) -> Self {
+        self.criteria_report_name = Some(value.into());
+        self
     }
 
     /// Adds a param the spec does not list; sent after the documented params.
@@ -18108,18 +20552,22 @@ impl ApiRequest for UserCriteriaModify {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
-        ParamValue::validate(&self.object_id, "objectID")?;
+        ParamValue::validate(&self.criteria_id, "criteriaID")?;
+        ParamValue::validate(&self.is_on, "isOn")?;
+        ParamValue::validate(&self.criteria_name, "criteriaName")?;
+        ParamValue::validate(&self.criteria_targeting_name, "criteriaTargetingName")?;
+        ParamValue::validate(&self.criteria_report_name, "criteriaReportName")?;
         Ok(())
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -18132,8 +20580,28 @@ impl ApiRequest for UserCriteriaModify {
         );
         p.push(
             ParamLocation::Body,
-            "objectID",
-            ParamValue::to_form(&self.object_id),
+            "criteriaID",
+            ParamValue::to_form(&self.criteria_id),
+        );
+        p.push(
+            ParamLocation::Body,
+            "isOn",
+            ParamValue::to_form(&self.is_on),
+        );
+        p.push(
+            ParamLocation::Body,
+            "criteriaName",
+            ParamValue::to_form(&self.criteria_name),
+        );
+        p.push(
+            ParamLocation::Body,
+            "criteriaTargetingName",
+            ParamValue::to_form(&self.criteria_targeting_name),
+        );
+        p.push(
+            ParamLocation::Body,
+            "criteriaReportName",
+            ParamValue::to_form(&self.criteria_report_name),
         );
         for (name, value) in &self.extra {
             p.push(ParamLocation::Body, name.clone(), value.clone());
@@ -18143,9 +20611,9 @@ impl ApiRequest for UserCriteriaModify {
 }
 
 impl Client {
-    /// Changes a user criterion.
+    /// Enables or edits a user targeting characteristic; enabling a new one needs `criteriaName`, `criteriaTargetingName` and `criteriaReportName`.
     ///
-    /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/userCriteria/userCriteria-modify>.
     ///
     /// Wire: `userCriteria.modify`; params: [`UserCriteriaModify`].
     pub async fn user_criteria_modify(&self, request: UserCriteriaModify) -> Result<Ack, Error> {
@@ -18153,26 +20621,45 @@ impl Client {
     }
 }
 
-/// Adds a value to a user criterion.
+/// Adds a value to a user targeting characteristic; answers the new value ID.
 ///
 /// Wire: `userCriteria.addValue` (`POST`). Fixed params: `object=userCriteria`, `action=addValue`.
 ///
-/// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/userCriteria/userCriteria-addValue>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserCriteriaAddValue {
-    /// The criterion.
-    pub object_id: i64,
+    /// The user characteristic, 1..63.
+    pub criteria_id: Ranged<1, 63>,
+    /// The ID passed in the ad tag.
+    pub user_id: String,
+    /// The value name.
+    pub name: String,
+    /// 0 (default): existing flights and banners get the value off; 1: on where the characteristic is not targeted, off where it is.
+    pub is_on: Option<bool>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
 
 impl UserCriteriaAddValue {
     /// Creates the request with its required params.
-    pub fn new(object_id: impl Into<i64>) -> Self {
+    pub fn new(
+        criteria_id: impl Into<Ranged<1, 63>>,
+        user_id: impl Into<String>,
+        name: impl Into<String>,
+    ) -> Self {
         Self {
-            object_id: object_id.into(),
+            criteria_id: criteria_id.into(),
+            user_id: user_id.into(),
+            name: name.into(),
+            is_on: None,
             extra: Vec::new(),
         }
+    }
+
+    /// 0 (default): existing flights and banners get the value off; 1: on where the characteristic is not targeted, off where it is.
+    pub fn is_on(mut self, value: impl Into<bool>) -> Self {
+        self.is_on = Some(value.into());
+        self
     }
 
     /// Adds a param the spec does not list; sent after the documented params.
@@ -18189,18 +20676,21 @@ impl ApiRequest for UserCriteriaAddValue {
         http_method: "POST",
         path: "",
         idempotent: false,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
-        ParamValue::validate(&self.object_id, "objectID")?;
+        ParamValue::validate(&self.criteria_id, "criteriaID")?;
+        ParamValue::validate(&self.user_id, "userID")?;
+        ParamValue::validate(&self.name, "name")?;
+        ParamValue::validate(&self.is_on, "isOn")?;
         Ok(())
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -18213,8 +20703,19 @@ impl ApiRequest for UserCriteriaAddValue {
         );
         p.push(
             ParamLocation::Body,
-            "objectID",
-            ParamValue::to_form(&self.object_id),
+            "criteriaID",
+            ParamValue::to_form(&self.criteria_id),
+        );
+        p.push(
+            ParamLocation::Body,
+            "userID",
+            ParamValue::to_form(&self.user_id),
+        );
+        p.push(ParamLocation::Body, "name", ParamValue::to_form(&self.name));
+        p.push(
+            ParamLocation::Body,
+            "isOn",
+            ParamValue::to_form(&self.is_on),
         );
         for (name, value) in &self.extra {
             p.push(ParamLocation::Body, name.clone(), value.clone());
@@ -18224,9 +20725,9 @@ impl ApiRequest for UserCriteriaAddValue {
 }
 
 impl Client {
-    /// Adds a value to a user criterion.
+    /// Adds a value to a user targeting characteristic; answers the new value ID.
     ///
-    /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/userCriteria/userCriteria-addValue>.
     ///
     /// Wire: `userCriteria.addValue`; params: [`UserCriteriaAddValue`].
     pub async fn user_criteria_add_value(
@@ -18237,24 +20738,38 @@ impl Client {
     }
 }
 
-/// Changes a value of a user criterion.
+/// Edits a value of a user targeting characteristic.
 ///
 /// Wire: `userCriteria.modifyValue` (`POST`). Fixed params: `object=userCriteria`, `action=modifyValue`.
 ///
-/// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/userCriteria/userCriteria-modifyValue>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserCriteriaModifyValue {
-    /// The criterion.
+    /// The user characteristic, 1..63.
+    pub criteria_id: Ranged<1, 63>,
+    /// The value.
     pub object_id: i64,
+    /// The ID passed in the ad tag.
+    pub user_id: String,
+    /// The value name.
+    pub name: String,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
 
 impl UserCriteriaModifyValue {
     /// Creates the request with its required params.
-    pub fn new(object_id: impl Into<i64>) -> Self {
+    pub fn new(
+        criteria_id: impl Into<Ranged<1, 63>>,
+        object_id: impl Into<i64>,
+        user_id: impl Into<String>,
+        name: impl Into<String>,
+    ) -> Self {
         Self {
+            criteria_id: criteria_id.into(),
             object_id: object_id.into(),
+            user_id: user_id.into(),
+            name: name.into(),
             extra: Vec::new(),
         }
     }
@@ -18273,18 +20788,21 @@ impl ApiRequest for UserCriteriaModifyValue {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.criteria_id, "criteriaID")?;
         ParamValue::validate(&self.object_id, "objectID")?;
+        ParamValue::validate(&self.user_id, "userID")?;
+        ParamValue::validate(&self.name, "name")?;
         Ok(())
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -18297,9 +20815,20 @@ impl ApiRequest for UserCriteriaModifyValue {
         );
         p.push(
             ParamLocation::Body,
+            "criteriaID",
+            ParamValue::to_form(&self.criteria_id),
+        );
+        p.push(
+            ParamLocation::Body,
             "objectID",
             ParamValue::to_form(&self.object_id),
         );
+        p.push(
+            ParamLocation::Body,
+            "userID",
+            ParamValue::to_form(&self.user_id),
+        );
+        p.push(ParamLocation::Body, "name", ParamValue::to_form(&self.name));
         for (name, value) in &self.extra {
             p.push(ParamLocation::Body, name.clone(), value.clone());
         }
@@ -18308,9 +20837,9 @@ impl ApiRequest for UserCriteriaModifyValue {
 }
 
 impl Client {
-    /// Changes a value of a user criterion.
+    /// Edits a value of a user targeting characteristic.
     ///
-    /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/userCriteria/userCriteria-modifyValue>.
     ///
     /// Wire: `userCriteria.modifyValue`; params: [`UserCriteriaModifyValue`].
     pub async fn user_criteria_modify_value(
@@ -18321,14 +20850,14 @@ impl Client {
     }
 }
 
-/// Removes a value of a user criterion.
+/// Deletes a value of a user targeting characteristic.
 ///
 /// Wire: `userCriteria.removeValue` (`POST`). Fixed params: `object=userCriteria`, `action=removeValue`.
 ///
-/// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/userCriteria/userCriteria-removeValue>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserCriteriaRemoveValue {
-    /// The criterion.
+    /// The value.
     pub object_id: i64,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
@@ -18357,7 +20886,7 @@ impl ApiRequest for UserCriteriaRemoveValue {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
@@ -18392,9 +20921,9 @@ impl ApiRequest for UserCriteriaRemoveValue {
 }
 
 impl Client {
-    /// Removes a value of a user criterion.
+    /// Deletes a value of a user targeting characteristic.
     ///
-    /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/userCriteria/userCriteria-removeValue>.
     ///
     /// Wire: `userCriteria.removeValue`; params: [`UserCriteriaRemoveValue`].
     pub async fn user_criteria_remove_value(
@@ -18405,15 +20934,17 @@ impl Client {
     }
 }
 
-/// Lists the values of a user criterion.
+/// Lists the values of user targeting characteristics (rows `criteriaID`, `ID`, `userID`, `name`).
 ///
 /// Wire: `userCriteria.listValues` (`POST`). Fixed params: `object=userCriteria`, `action=listValues`.
 ///
-/// **Provisional:** seen only in peer code
-#[derive(Debug, Clone, PartialEq)]
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/userCriteria/userCriteria-listValues>.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserCriteriaListValues {
-    /// The criterion.
-    pub criteria_id: i64,
+    /// The user characteristic, 1..63.
+    pub criteria_id: Option<Ranged<1, 63>>,
+    /// Only this value.
+    pub object_id: Option<i64>,
     /// Rows to skip.
     ///
     /// Server default: `0`.
@@ -18427,14 +20958,21 @@ pub struct UserCriteriaListValues {
 }
 
 impl UserCriteriaListValues {
-    /// Creates the request with its required params.
-    pub fn new(criteria_id: impl Into<i64>) -> Self {
-        Self {
-            criteria_id: criteria_id.into(),
-            offset: None,
-            limit: None,
-            extra: Vec::new(),
-        }
+    /// Creates the request (it has no required params).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The user characteristic, 1..63.
+    pub fn criteria_id(mut self, value: impl Into<Ranged<1, 63>>) -> Self {
+        self.criteria_id = Some(value.into());
+        self
+    }
+
+    /// Only this value.
+    pub fn object_id(mut self, value: impl Into<i64>) -> Self {
+        self.object_id = Some(value.into());
+        self
     }
 
     /// Rows to skip.
@@ -18467,20 +21005,21 @@ impl ApiRequest for UserCriteriaListValues {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
         ParamValue::validate(&self.criteria_id, "criteriaID")?;
+        ParamValue::validate(&self.object_id, "objectID")?;
         ParamValue::validate(&self.offset, "offset")?;
         ParamValue::validate(&self.limit, "limit")?;
         Ok(())
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -18495,6 +21034,11 @@ impl ApiRequest for UserCriteriaListValues {
             ParamLocation::Body,
             "criteriaID",
             ParamValue::to_form(&self.criteria_id),
+        );
+        p.push(
+            ParamLocation::Body,
+            "objectID",
+            ParamValue::to_form(&self.object_id),
         );
         p.push(
             ParamLocation::Body,
@@ -18514,9 +21058,9 @@ impl ApiRequest for UserCriteriaListValues {
 }
 
 impl Client {
-    /// Lists the values of a user criterion.
+    /// Lists the values of user targeting characteristics (rows `criteriaID`, `ID`, `userID`, `name`).
     ///
-    /// **Provisional:** seen only in peer code
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/userCriteria/userCriteria-listValues>.
     ///
     /// Wire: `userCriteria.listValues`; params: [`UserCriteriaListValues`].
     pub async fn user_criteria_list_values(
@@ -19593,6 +22137,9 @@ pub const METHODS: &[MethodInfo] = &[
     AccountAddWebsite::INFO,
     AccountAddZone::INFO,
     AccountAddPlace::INFO,
+    AccountAddContract::INFO,
+    AccountAddContractor::INFO,
+    AccountAddTracingPoint::INFO,
     AccountAddAdNetworkWebsite::INFO,
     AccountListAdvertiser::INFO,
     AccountListSuperCampaign::INFO,
@@ -19664,15 +22211,19 @@ pub const METHODS: &[MethodInfo] = &[
     CampaignInfoReport3::INFO,
     CampaignTargetTargetingTime::INFO,
     CampaignTargetTargetingFrequency::INFO,
-    CampaignTargetTargetingBehavior::INFO,
-    CampaignTargetTargetingGeo::INFO,
-    CampaignTargetTargetingSearch::INFO,
-    CampaignTargetTargetingUser::INFO,
+    CampaignTargetTargetingGeobase::INFO,
     CampaignTargetTargetingKeywords::INFO,
-    CampaignTargetTargetingSocdem::INFO,
-    CampaignTargetWebsite::INFO,
-    CampaignTargetZone::INFO,
-    CampaignTargetPlace::INFO,
+    CampaignTargetTargetingUrl::INFO,
+    CampaignTargetTargetingUser::INFO,
+    CampaignTargetTargetingGender::INFO,
+    CampaignTargetTargetingAge::INFO,
+    CampaignTargetTargetingRevenue::INFO,
+    CampaignTargetWebsiteTargetingUrl::INFO,
+    CampaignTargetZoneTargetingGeobase::INFO,
+    CampaignTargetZoneTargetingKeywords::INFO,
+    CampaignTargetZoneTargetingUser::INFO,
+    CampaignTargetPlaceTargetingTime::INFO,
+    CampaignTargetPlaceTargetingFrequency::INFO,
     CampaignAdditionalUsersAddAdvertiser::INFO,
     CampaignAdditionalUsersDeleteAdvertiser::INFO,
     CampaignAdditionalUsersAddAssistant::INFO,
@@ -19689,12 +22240,14 @@ pub const METHODS: &[MethodInfo] = &[
     BannerInfoReport3::INFO,
     BannerTargetTargetingTime::INFO,
     BannerTargetTargetingFrequency::INFO,
-    BannerTargetTargetingBehavior::INFO,
-    BannerTargetTargetingGeo::INFO,
-    BannerTargetTargetingSearch::INFO,
-    BannerTargetTargetingUser::INFO,
+    BannerTargetTargetingGeobase::INFO,
     BannerTargetTargetingKeywords::INFO,
-    BannerTargetTargetingSocdem::INFO,
+    BannerTargetTargetingUrl::INFO,
+    BannerTargetTargetingUser::INFO,
+    BannerTargetTargetingGender::INFO,
+    BannerTargetTargetingAge::INFO,
+    BannerTargetTargetingRevenue::INFO,
+    BannerTargetTargetingLogic::INFO,
     BannerTypeModify::INFO,
     BannerTypeListTemplate::INFO,
     BannerTypeUpdateDefaultBanner::INFO,
