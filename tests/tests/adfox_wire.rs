@@ -1071,7 +1071,7 @@ async fn dynamic_names_have_exact_bytes() {
     .await
     .unwrap();
     c.banner_modify_placement(
-        adfox_api::BannerModifyPlacement::new(9)
+        adfox_api::BannerModifyPlacement::new(9, "websites")
             .param(dynamic::site(1), OnOff::On)
             .param(dynamic::section(20), OnOff::Off)
             .param(dynamic::place(300), OnOff::On),
@@ -1101,7 +1101,7 @@ async fn dynamic_names_have_exact_bytes() {
             "object=campaign&action=target&actionObject=targetingUser&encoding=UTF-8&objectID=11\
              &criteriaId=3&v17=1&v18=0",
             "object=banner&action=modify&actionObject=placement&encoding=UTF-8&objectID=9\
-             &_site1=on&_section20=off&_place300=on",
+             &type=websites&_site1=on&_section20=off&_place300=on",
             "object=banner&action=modify&actionObject=banner&encoding=UTF-8&objectID=9&user1=%D0%A7%D0%B0%D0%B9\
              &user12=x+y&event2=https%3A%2F%2Fe%2F%3Fa%3D1%26b%3D2&hitURL3=https%3A%2F%2Fh%2F\
              &sendToErir1=1&sendToErirContentType1=text&sendToErirDescription1=d",

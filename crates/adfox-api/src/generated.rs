@@ -6463,7 +6463,7 @@ impl Client {
 ///
 /// Wire: `account.list.webmaster` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=webmaster`.
 ///
-/// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-webmaster>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListWebmaster {
     /// Only this object (0 = all).
@@ -6526,7 +6526,7 @@ impl ApiRequest for AccountListWebmaster {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
@@ -6580,7 +6580,7 @@ impl ApiRequest for AccountListWebmaster {
 impl Client {
     /// Lists `webmaster` objects (legacy API).
     ///
-    /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-webmaster>.
     ///
     /// Wire: `account.list.webmaster`; params: [`AccountListWebmaster`].
     pub async fn account_list_webmaster(
@@ -6595,7 +6595,7 @@ impl Client {
 ///
 /// Wire: `account.list.assistant` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=assistant`.
 ///
-/// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-assistant>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListAssistant {
     /// Only this object (0 = all).
@@ -6658,7 +6658,7 @@ impl ApiRequest for AccountListAssistant {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
@@ -6712,7 +6712,7 @@ impl ApiRequest for AccountListAssistant {
 impl Client {
     /// Lists `assistant` objects (legacy API).
     ///
-    /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-assistant>.
     ///
     /// Wire: `account.list.assistant`; params: [`AccountListAssistant`].
     pub async fn account_list_assistant(
@@ -7119,17 +7119,29 @@ impl Client {
     }
 }
 
-/// Lists `tracingPoint` objects (legacy API).
+/// Lists action tracing points (rows `objectID`, `advertiserID`, `userID`, `objectName`, `weight`, `categoryID`, `templateTypeID`, `objectReferrer`, `objectDescription`, `counterPostView(Today)`, `counterPostClick(Today)`, `dateAdded`).
 ///
 /// Wire: `account.list.tracingPoint` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=tracingPoint`.
 ///
-/// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-tracingPoint>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListTracingPoint {
-    /// Only this object (0 = all).
+    /// Only this point; the other filters are then ignored (0 = all).
     ///
     /// Server default: `0`.
     pub action_object_id: Option<i64>,
+    /// Only this advertiser's points.
+    pub advertiser_id: Option<i64>,
+    /// Only this category (0 none).
+    pub category_id: Option<i64>,
+    /// Only this referrer template type: 0 standard, 1 POSIX.2.
+    pub template_type_id: Option<Ranged<0, 1>>,
+    /// Only this identifier.
+    pub user_id: Option<i64>,
+    /// Only this URL template.
+    pub referrer: Option<String>,
+    /// Only this flight's points.
+    pub campaign_id: Option<i64>,
     /// Rows to skip.
     ///
     /// Server default: `0`.
@@ -7148,11 +7160,47 @@ impl AccountListTracingPoint {
         Self::default()
     }
 
-    /// Only this object (0 = all).
+    /// Only this point; the other filters are then ignored (0 = all).
     ///
     /// Server default: `0`.
     pub fn action_object_id(mut self, value: impl Into<i64>) -> Self {
         self.action_object_id = Some(value.into());
+        self
+    }
+
+    /// Only this advertiser's points.
+    pub fn advertiser_id(mut self, value: impl Into<i64>) -> Self {
+        self.advertiser_id = Some(value.into());
+        self
+    }
+
+    /// Only this category (0 none).
+    pub fn category_id(mut self, value: impl Into<i64>) -> Self {
+        self.category_id = Some(value.into());
+        self
+    }
+
+    /// Only this referrer template type: 0 standard, 1 POSIX.2.
+    pub fn template_type_id(mut self, value: impl Into<Ranged<0, 1>>) -> Self {
+        self.template_type_id = Some(value.into());
+        self
+    }
+
+    /// Only this identifier.
+    pub fn user_id(mut self, value: impl Into<i64>) -> Self {
+        self.user_id = Some(value.into());
+        self
+    }
+
+    /// Only this URL template.
+    pub fn referrer(mut self, value: impl Into<String>) -> Self {
+        self.referrer = Some(value.into());
+        self
+    }
+
+    /// Only this flight's points.
+    pub fn campaign_id(mut self, value: impl Into<i64>) -> Self {
+        self.campaign_id = Some(value.into());
         self
     }
 
@@ -7186,20 +7234,26 @@ impl ApiRequest for AccountListTracingPoint {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
         ParamValue::validate(&self.action_object_id, "actionObjectID")?;
+        ParamValue::validate(&self.advertiser_id, "advertiserID")?;
+        ParamValue::validate(&self.category_id, "categoryID")?;
+        ParamValue::validate(&self.template_type_id, "templateTypeID")?;
+        ParamValue::validate(&self.user_id, "userID")?;
+        ParamValue::validate(&self.referrer, "referrer")?;
+        ParamValue::validate(&self.campaign_id, "campaignID")?;
         ParamValue::validate(&self.offset, "offset")?;
         ParamValue::validate(&self.limit, "limit")?;
         Ok(())
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 12 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -7222,6 +7276,36 @@ impl ApiRequest for AccountListTracingPoint {
         );
         p.push(
             ParamLocation::Body,
+            "advertiserID",
+            ParamValue::to_form(&self.advertiser_id),
+        );
+        p.push(
+            ParamLocation::Body,
+            "categoryID",
+            ParamValue::to_form(&self.category_id),
+        );
+        p.push(
+            ParamLocation::Body,
+            "templateTypeID",
+            ParamValue::to_form(&self.template_type_id),
+        );
+        p.push(
+            ParamLocation::Body,
+            "userID",
+            ParamValue::to_form(&self.user_id),
+        );
+        p.push(
+            ParamLocation::Body,
+            "referrer",
+            ParamValue::to_form(&self.referrer),
+        );
+        p.push(
+            ParamLocation::Body,
+            "campaignID",
+            ParamValue::to_form(&self.campaign_id),
+        );
+        p.push(
+            ParamLocation::Body,
             "offset",
             ParamValue::to_form(&self.offset),
         );
@@ -7238,9 +7322,9 @@ impl ApiRequest for AccountListTracingPoint {
 }
 
 impl Client {
-    /// Lists `tracingPoint` objects (legacy API).
+    /// Lists action tracing points (rows `objectID`, `advertiserID`, `userID`, `objectName`, `weight`, `categoryID`, `templateTypeID`, `objectReferrer`, `objectDescription`, `counterPostView(Today)`, `counterPostClick(Today)`, `dateAdded`).
     ///
-    /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-tracingPoint>.
     ///
     /// Wire: `account.list.tracingPoint`; params: [`AccountListTracingPoint`].
     pub async fn account_list_tracing_point(
@@ -7387,7 +7471,7 @@ impl Client {
 ///
 /// Wire: `account.list.userCriterias` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=userCriterias`.
 ///
-/// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-userCriterias>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListUserCriterias {
     /// Only this object (0 = all).
@@ -7450,7 +7534,7 @@ impl ApiRequest for AccountListUserCriterias {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
@@ -7504,7 +7588,7 @@ impl ApiRequest for AccountListUserCriterias {
 impl Client {
     /// Lists `userCriterias` objects (legacy API).
     ///
-    /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-userCriterias>.
     ///
     /// Wire: `account.list.userCriterias`; params: [`AccountListUserCriterias`].
     pub async fn account_list_user_criterias(
@@ -8740,7 +8824,7 @@ impl Client {
 ///
 /// Wire: `account.delete.assistant` (`POST`). Fixed params: `object=account`, `action=delete`, `actionObject=assistant`.
 ///
-/// **Provisional:** known by name from peer code; `actionObjectID` is inferred from the other single-object deletes
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-delete-assistant>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountDeleteAssistant {
     /// The assistant.
@@ -8772,7 +8856,7 @@ impl ApiRequest for AccountDeleteAssistant {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
@@ -8814,7 +8898,7 @@ impl ApiRequest for AccountDeleteAssistant {
 impl Client {
     /// Deletes an assistant.
     ///
-    /// **Provisional:** known by name from peer code; `actionObjectID` is inferred from the other single-object deletes
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-delete-assistant>.
     ///
     /// Wire: `account.delete.assistant`; params: [`AccountDeleteAssistant`].
     pub async fn account_delete_assistant(
@@ -12215,15 +12299,23 @@ impl Client {
     }
 }
 
-/// Flight info `placement` (legacy).
+/// Where a flight's banners are placed (rows `bannerID`, `bannerName`, `siteID`, `siteName`, `zoneID`, `zoneName`, `placeID`, `placeName`); paginated.
 ///
 /// Wire: `campaign.info.placement` (`POST`). Fixed params: `object=campaign`, `action=info`, `actionObject=placement`.
 ///
-/// **Provisional:** legacy, seen only in a peer's method tree
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/campaign/campaign-info-placement>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignInfoPlacement {
     /// The flight.
     pub object_id: i64,
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
+    pub offset: Option<i64>,
+    /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
+    pub limit: Option<i64>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
@@ -12233,8 +12325,26 @@ impl CampaignInfoPlacement {
     pub fn new(object_id: impl Into<i64>) -> Self {
         Self {
             object_id: object_id.into(),
+            offset: None,
+            limit: None,
             extra: Vec::new(),
         }
+    }
+
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
+    pub fn offset(mut self, value: impl Into<i64>) -> Self {
+        self.offset = Some(value.into());
+        self
+    }
+
+    /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
+    pub fn limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
+        self
     }
 
     /// Adds a param the spec does not list; sent after the documented params.
@@ -12251,18 +12361,20 @@ impl ApiRequest for CampaignInfoPlacement {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
         ParamValue::validate(&self.object_id, "objectID")?;
+        ParamValue::validate(&self.offset, "offset")?;
+        ParamValue::validate(&self.limit, "limit")?;
         Ok(())
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -12283,6 +12395,16 @@ impl ApiRequest for CampaignInfoPlacement {
             "objectID",
             ParamValue::to_form(&self.object_id),
         );
+        p.push(
+            ParamLocation::Body,
+            "offset",
+            ParamValue::to_form(&self.offset),
+        );
+        p.push(
+            ParamLocation::Body,
+            "limit",
+            ParamValue::to_form(&self.limit),
+        );
         for (name, value) in &self.extra {
             p.push(ParamLocation::Body, name.clone(), value.clone());
         }
@@ -12291,9 +12413,9 @@ impl ApiRequest for CampaignInfoPlacement {
 }
 
 impl Client {
-    /// Flight info `placement` (legacy).
+    /// Where a flight's banners are placed (rows `bannerID`, `bannerName`, `siteID`, `siteName`, `zoneID`, `zoneName`, `placeID`, `placeName`); paginated.
     ///
-    /// **Provisional:** legacy, seen only in a peer's method tree
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/campaign/campaign-info-placement>.
     ///
     /// Wire: `campaign.info.placement`; params: [`CampaignInfoPlacement`].
     pub async fn campaign_info_placement(
@@ -15950,22 +16072,27 @@ impl Client {
     }
 }
 
-/// Turns a banner on or off per website / zone / place: `_site<ID>`, `_section<ID>`, `_place<ID>` = on|off via `.param(..)` (see `types::dynamic`).
+/// Turns a banner on or off per website / section / place: `_site<ID>`, `_section<ID>`, `_place<ID>` = on|off via `.param(..)` (see `types::dynamic`).
 ///
 /// Wire: `banner.modify.placement` (`POST`). Fixed params: `object=banner`, `action=modify`, `actionObject=placement`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-modify-placement>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BannerModifyPlacement {
     /// The banner.
     pub object_id: i64,
+    /// The placement kind; the page's only value is `websites`.
+    pub kind: String,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
 
 impl BannerModifyPlacement {
     /// Creates the request with its required params.
-    pub fn new(object_id: impl Into<i64>) -> Self {
+    pub fn new(object_id: impl Into<i64>, kind: impl Into<String>) -> Self {
         Self {
             object_id: object_id.into(),
+            kind: kind.into(),
             extra: Vec::new(),
         }
     }
@@ -15991,11 +16118,12 @@ impl ApiRequest for BannerModifyPlacement {
 
     fn validate(&self) -> Result<(), InvalidInput> {
         ParamValue::validate(&self.object_id, "objectID")?;
+        ParamValue::validate(&self.kind, "type")?;
         Ok(())
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -16016,6 +16144,7 @@ impl ApiRequest for BannerModifyPlacement {
             "objectID",
             ParamValue::to_form(&self.object_id),
         );
+        p.push(ParamLocation::Body, "type", ParamValue::to_form(&self.kind));
         for (name, value) in &self.extra {
             p.push(ParamLocation::Body, name.clone(), value.clone());
         }
@@ -16024,7 +16153,9 @@ impl ApiRequest for BannerModifyPlacement {
 }
 
 impl Client {
-    /// Turns a banner on or off per website / zone / place: `_site<ID>`, `_section<ID>`, `_place<ID>` = on|off via `.param(..)` (see `types::dynamic`).
+    /// Turns a banner on or off per website / section / place: `_site<ID>`, `_section<ID>`, `_place<ID>` = on|off via `.param(..)` (see `types::dynamic`).
+    ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-modify-placement>.
     ///
     /// Wire: `banner.modify.placement`; params: [`BannerModifyPlacement`].
     pub async fn banner_modify_placement(
@@ -16035,15 +16166,17 @@ impl Client {
     }
 }
 
-/// Changes a banner's events.
+/// Edits banner events: `event<N>Name`, `event<N>HitURL`, `events<N>Limit`, `events<N>LimitToday`, `events<N>LimitHour` (N 1..30) with `.param(..)` (`types::dynamic`).
 ///
 /// Wire: `banner.modify.event` (`POST`). Fixed params: `object=banner`, `action=modify`, `actionObject=event`.
 ///
-/// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-modify-event>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BannerModifyEvent {
     /// The banner.
     pub object_id: i64,
+    /// Edit only this event number (1..30).
+    pub action_object_id: Option<Ranged<1, 30>>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
@@ -16053,8 +16186,15 @@ impl BannerModifyEvent {
     pub fn new(object_id: impl Into<i64>) -> Self {
         Self {
             object_id: object_id.into(),
+            action_object_id: None,
             extra: Vec::new(),
         }
+    }
+
+    /// Edit only this event number (1..30).
+    pub fn action_object_id(mut self, value: impl Into<Ranged<1, 30>>) -> Self {
+        self.action_object_id = Some(value.into());
+        self
     }
 
     /// Adds a param the spec does not list; sent after the documented params.
@@ -16071,18 +16211,19 @@ impl ApiRequest for BannerModifyEvent {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
         ParamValue::validate(&self.object_id, "objectID")?;
+        ParamValue::validate(&self.action_object_id, "actionObjectID")?;
         Ok(())
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -16103,6 +16244,11 @@ impl ApiRequest for BannerModifyEvent {
             "objectID",
             ParamValue::to_form(&self.object_id),
         );
+        p.push(
+            ParamLocation::Body,
+            "actionObjectID",
+            ParamValue::to_form(&self.action_object_id),
+        );
         for (name, value) in &self.extra {
             p.push(ParamLocation::Body, name.clone(), value.clone());
         }
@@ -16111,9 +16257,9 @@ impl ApiRequest for BannerModifyEvent {
 }
 
 impl Client {
-    /// Changes a banner's events.
+    /// Edits banner events: `event<N>Name`, `event<N>HitURL`, `events<N>Limit`, `events<N>LimitToday`, `events<N>LimitHour` (N 1..30) with `.param(..)` (`types::dynamic`).
     ///
-    /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-modify-event>.
     ///
     /// Wire: `banner.modify.event`; params: [`BannerModifyEvent`].
     pub async fn banner_modify_event(&self, request: BannerModifyEvent) -> Result<Ack, Error> {
@@ -16203,11 +16349,11 @@ impl ApiRequest for BannerModifyZipFile {
     }
 }
 
-/// Banner info `targeting`.
+/// A banner's targeting summary (rows `title`, `name`, `isRedefined`, `description`).
 ///
 /// Wire: `banner.info.targeting` (`POST`). Fixed params: `object=banner`, `action=info`, `actionObject=targeting`.
 ///
-/// **Provisional:** seen only in peer code
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-info-targeting>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BannerInfoTargeting {
     /// The banner.
@@ -16239,7 +16385,7 @@ impl ApiRequest for BannerInfoTargeting {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
@@ -16279,9 +16425,9 @@ impl ApiRequest for BannerInfoTargeting {
 }
 
 impl Client {
-    /// Banner info `targeting`.
+    /// A banner's targeting summary (rows `title`, `name`, `isRedefined`, `description`).
     ///
-    /// **Provisional:** seen only in peer code
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-info-targeting>.
     ///
     /// Wire: `banner.info.targeting`; params: [`BannerInfoTargeting`].
     pub async fn banner_info_targeting(
@@ -18306,26 +18452,83 @@ impl Client {
     }
 }
 
-/// Updates a banner type's default banner.
+/// Sets the default (backup) banner of a banner type.
 ///
 /// Wire: `bannerType.updateDefaultBanner` (`POST`). Fixed params: `object=bannerType`, `action=updateDefaultBanner`.
 ///
-/// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/bannerType/bannerType-updateDefaultBanner>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BannerTypeUpdateDefaultBanner {
     /// The banner type.
     pub object_id: i64,
+    /// 0 file (standard and nondimensional banner types), 1 code.
+    pub mode: Ranged<0, 1>,
+    /// Image URL (mode 0; needs `defaultHitURL`).
+    pub default_image_url: Option<String>,
+    /// Click URL (mode 0).
+    pub default_hit_url: Option<String>,
+    /// Image width in pixels (mode 0, nondimensional type).
+    pub default_width: Option<i64>,
+    /// Image height in pixels (mode 0, nondimensional type).
+    pub default_height: Option<i64>,
+    /// The banner code (mode 1, nondimensional type).
+    pub default_code: Option<String>,
+    /// Code type (mode 1): 0 HTML (default), 1 JavaScript.
+    pub default_code_type: Option<Ranged<0, 1>>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
 
 impl BannerTypeUpdateDefaultBanner {
     /// Creates the request with its required params.
-    pub fn new(object_id: impl Into<i64>) -> Self {
+    pub fn new(object_id: impl Into<i64>, mode: impl Into<Ranged<0, 1>>) -> Self {
         Self {
             object_id: object_id.into(),
+            mode: mode.into(),
+            default_image_url: None,
+            default_hit_url: None,
+            default_width: None,
+            default_height: None,
+            default_code: None,
+            default_code_type: None,
             extra: Vec::new(),
         }
+    }
+
+    /// Image URL (mode 0; needs `defaultHitURL`).
+    pub fn default_image_url(mut self, value: impl Into<String>) -> Self {
+        self.default_image_url = Some(value.into());
+        self
+    }
+
+    /// Click URL (mode 0).
+    pub fn default_hit_url(mut self, value: impl Into<String>) -> Self {
+        self.default_hit_url = Some(value.into());
+        self
+    }
+
+    /// Image width in pixels (mode 0, nondimensional type).
+    pub fn default_width(mut self, value: impl Into<i64>) -> Self {
+        self.default_width = Some(value.into());
+        self
+    }
+
+    /// Image height in pixels (mode 0, nondimensional type).
+    pub fn default_height(mut self, value: impl Into<i64>) -> Self {
+        self.default_height = Some(value.into());
+        self
+    }
+
+    /// The banner code (mode 1, nondimensional type).
+    pub fn default_code(mut self, value: impl Into<String>) -> Self {
+        self.default_code = Some(value.into());
+        self
+    }
+
+    /// Code type (mode 1): 0 HTML (default), 1 JavaScript.
+    pub fn default_code_type(mut self, value: impl Into<Ranged<0, 1>>) -> Self {
+        self.default_code_type = Some(value.into());
+        self
     }
 
     /// Adds a param the spec does not list; sent after the documented params.
@@ -18342,18 +18545,25 @@ impl ApiRequest for BannerTypeUpdateDefaultBanner {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
         ParamValue::validate(&self.object_id, "objectID")?;
+        ParamValue::validate(&self.mode, "mode")?;
+        ParamValue::validate(&self.default_image_url, "defaultImageURL")?;
+        ParamValue::validate(&self.default_hit_url, "defaultHitURL")?;
+        ParamValue::validate(&self.default_width, "defaultWidth")?;
+        ParamValue::validate(&self.default_height, "defaultHeight")?;
+        ParamValue::validate(&self.default_code, "defaultCode")?;
+        ParamValue::validate(&self.default_code_type, "defaultCodeType")?;
         Ok(())
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 10 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -18369,6 +18579,37 @@ impl ApiRequest for BannerTypeUpdateDefaultBanner {
             "objectID",
             ParamValue::to_form(&self.object_id),
         );
+        p.push(ParamLocation::Body, "mode", ParamValue::to_form(&self.mode));
+        p.push(
+            ParamLocation::Body,
+            "defaultImageURL",
+            ParamValue::to_form(&self.default_image_url),
+        );
+        p.push(
+            ParamLocation::Body,
+            "defaultHitURL",
+            ParamValue::to_form(&self.default_hit_url),
+        );
+        p.push(
+            ParamLocation::Body,
+            "defaultWidth",
+            ParamValue::to_form(&self.default_width),
+        );
+        p.push(
+            ParamLocation::Body,
+            "defaultHeight",
+            ParamValue::to_form(&self.default_height),
+        );
+        p.push(
+            ParamLocation::Body,
+            "defaultCode",
+            ParamValue::to_form(&self.default_code),
+        );
+        p.push(
+            ParamLocation::Body,
+            "defaultCodeType",
+            ParamValue::to_form(&self.default_code_type),
+        );
         for (name, value) in &self.extra {
             p.push(ParamLocation::Body, name.clone(), value.clone());
         }
@@ -18377,9 +18618,9 @@ impl ApiRequest for BannerTypeUpdateDefaultBanner {
 }
 
 impl Client {
-    /// Updates a banner type's default banner.
+    /// Sets the default (backup) banner of a banner type.
     ///
-    /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/bannerType/bannerType-updateDefaultBanner>.
     ///
     /// Wire: `bannerType.updateDefaultBanner`; params: [`BannerTypeUpdateDefaultBanner`].
     pub async fn banner_type_update_default_banner(
@@ -19022,26 +19263,83 @@ impl Client {
     }
 }
 
-/// Updates a place's default banner.
+/// Sets the default (backup) banner of a place.
 ///
 /// Wire: `place.updateDefaultBanner` (`POST`). Fixed params: `object=place`, `action=updateDefaultBanner`.
 ///
-/// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/place/place-updateDefaultBanner>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlaceUpdateDefaultBanner {
     /// The place.
     pub object_id: i64,
+    /// 0 file (standard and nondimensional banner types), 1 code.
+    pub mode: Ranged<0, 1>,
+    /// Image URL (mode 0; needs `defaultHitURL`).
+    pub default_image_url: Option<String>,
+    /// Click URL (mode 0).
+    pub default_hit_url: Option<String>,
+    /// Image width in pixels (mode 0, nondimensional type).
+    pub default_width: Option<i64>,
+    /// Image height in pixels (mode 0, nondimensional type).
+    pub default_height: Option<i64>,
+    /// The banner code (mode 1, nondimensional type).
+    pub default_code: Option<String>,
+    /// Code type (mode 1): 0 HTML (default), 1 JavaScript.
+    pub default_code_type: Option<Ranged<0, 1>>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
 
 impl PlaceUpdateDefaultBanner {
     /// Creates the request with its required params.
-    pub fn new(object_id: impl Into<i64>) -> Self {
+    pub fn new(object_id: impl Into<i64>, mode: impl Into<Ranged<0, 1>>) -> Self {
         Self {
             object_id: object_id.into(),
+            mode: mode.into(),
+            default_image_url: None,
+            default_hit_url: None,
+            default_width: None,
+            default_height: None,
+            default_code: None,
+            default_code_type: None,
             extra: Vec::new(),
         }
+    }
+
+    /// Image URL (mode 0; needs `defaultHitURL`).
+    pub fn default_image_url(mut self, value: impl Into<String>) -> Self {
+        self.default_image_url = Some(value.into());
+        self
+    }
+
+    /// Click URL (mode 0).
+    pub fn default_hit_url(mut self, value: impl Into<String>) -> Self {
+        self.default_hit_url = Some(value.into());
+        self
+    }
+
+    /// Image width in pixels (mode 0, nondimensional type).
+    pub fn default_width(mut self, value: impl Into<i64>) -> Self {
+        self.default_width = Some(value.into());
+        self
+    }
+
+    /// Image height in pixels (mode 0, nondimensional type).
+    pub fn default_height(mut self, value: impl Into<i64>) -> Self {
+        self.default_height = Some(value.into());
+        self
+    }
+
+    /// The banner code (mode 1, nondimensional type).
+    pub fn default_code(mut self, value: impl Into<String>) -> Self {
+        self.default_code = Some(value.into());
+        self
+    }
+
+    /// Code type (mode 1): 0 HTML (default), 1 JavaScript.
+    pub fn default_code_type(mut self, value: impl Into<Ranged<0, 1>>) -> Self {
+        self.default_code_type = Some(value.into());
+        self
     }
 
     /// Adds a param the spec does not list; sent after the documented params.
@@ -19058,18 +19356,25 @@ impl ApiRequest for PlaceUpdateDefaultBanner {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
         ParamValue::validate(&self.object_id, "objectID")?;
+        ParamValue::validate(&self.mode, "mode")?;
+        ParamValue::validate(&self.default_image_url, "defaultImageURL")?;
+        ParamValue::validate(&self.default_hit_url, "defaultHitURL")?;
+        ParamValue::validate(&self.default_width, "defaultWidth")?;
+        ParamValue::validate(&self.default_height, "defaultHeight")?;
+        ParamValue::validate(&self.default_code, "defaultCode")?;
+        ParamValue::validate(&self.default_code_type, "defaultCodeType")?;
         Ok(())
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 10 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -19085,6 +19390,37 @@ impl ApiRequest for PlaceUpdateDefaultBanner {
             "objectID",
             ParamValue::to_form(&self.object_id),
         );
+        p.push(ParamLocation::Body, "mode", ParamValue::to_form(&self.mode));
+        p.push(
+            ParamLocation::Body,
+            "defaultImageURL",
+            ParamValue::to_form(&self.default_image_url),
+        );
+        p.push(
+            ParamLocation::Body,
+            "defaultHitURL",
+            ParamValue::to_form(&self.default_hit_url),
+        );
+        p.push(
+            ParamLocation::Body,
+            "defaultWidth",
+            ParamValue::to_form(&self.default_width),
+        );
+        p.push(
+            ParamLocation::Body,
+            "defaultHeight",
+            ParamValue::to_form(&self.default_height),
+        );
+        p.push(
+            ParamLocation::Body,
+            "defaultCode",
+            ParamValue::to_form(&self.default_code),
+        );
+        p.push(
+            ParamLocation::Body,
+            "defaultCodeType",
+            ParamValue::to_form(&self.default_code_type),
+        );
         for (name, value) in &self.extra {
             p.push(ParamLocation::Body, name.clone(), value.clone());
         }
@@ -19093,9 +19429,9 @@ impl ApiRequest for PlaceUpdateDefaultBanner {
 }
 
 impl Client {
-    /// Updates a place's default banner.
+    /// Sets the default (backup) banner of a place.
     ///
-    /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/place/place-updateDefaultBanner>.
     ///
     /// Wire: `place.updateDefaultBanner`; params: [`PlaceUpdateDefaultBanner`].
     pub async fn place_update_default_banner(
@@ -19956,15 +20292,41 @@ impl Client {
     }
 }
 
-/// Changes an assistant.
+/// Changes an assistant and its access rights.
 ///
 /// Wire: `assistant.modify` (`POST`). Fixed params: `object=assistant`, `action=modify`.
 ///
-/// **Provisional:** documented without params; pass them with `.param(..)`
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/assistant/assistant-modify>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AssistantModify {
     /// The assistant.
     pub object_id: i64,
+    /// Login; unique in the system.
+    pub account: Option<String>,
+    /// E-mail.
+    pub e_mail: Option<String>,
+    /// Company name.
+    pub company: Option<String>,
+    /// First name.
+    pub first_name: Option<String>,
+    /// Last name.
+    pub last_name: Option<String>,
+    /// May create own flights (0/1).
+    pub is_create_own_campaigns: Option<bool>,
+    /// May create own advertisers (0/1).
+    pub is_advertisers: Option<bool>,
+    /// May manage all flights (0/1).
+    pub is_modify_all_campaigns: Option<bool>,
+    /// May manage the flights assigned to them (0/1).
+    pub is_modify_own_campaigns: Option<bool>,
+    /// May view all flights (0/1).
+    pub is_view_all_campaigns: Option<bool>,
+    /// May view the flights assigned to them (0/1).
+    pub is_view_own_campaigns: Option<bool>,
+    /// Access to websites (0/1).
+    pub is_website: Option<bool>,
+    /// Access to common reports (0/1).
+    pub is_common_reports: Option<bool>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
@@ -19974,8 +20336,99 @@ impl AssistantModify {
     pub fn new(object_id: impl Into<i64>) -> Self {
         Self {
             object_id: object_id.into(),
+            account: None,
+            e_mail: None,
+            company: None,
+            first_name: None,
+            last_name: None,
+            is_create_own_campaigns: None,
+            is_advertisers: None,
+            is_modify_all_campaigns: None,
+            is_modify_own_campaigns: None,
+            is_view_all_campaigns: None,
+            is_view_own_campaigns: None,
+            is_website: None,
+            is_common_reports: None,
             extra: Vec::new(),
         }
+    }
+
+    /// Login; unique in the system.
+    pub fn account(mut self, value: impl Into<String>) -> Self {
+        self.account = Some(value.into());
+        self
+    }
+
+    /// E-mail.
+    pub fn e_mail(mut self, value: impl Into<String>) -> Self {
+        self.e_mail = Some(value.into());
+        self
+    }
+
+    /// Company name.
+    pub fn company(mut self, value: impl Into<String>) -> Self {
+        self.company = Some(value.into());
+        self
+    }
+
+    /// First name.
+    pub fn first_name(mut self, value: impl Into<String>) -> Self {
+        self.first_name = Some(value.into());
+        self
+    }
+
+    /// Last name.
+    pub fn last_name(mut self, value: impl Into<String>) -> Self {
+        self.last_name = Some(value.into());
+        self
+    }
+
+    /// May create own flights (0/1).
+    pub fn is_create_own_campaigns(mut self, value: impl Into<bool>) -> Self {
+        self.is_create_own_campaigns = Some(value.into());
+        self
+    }
+
+    /// May create own advertisers (0/1).
+    pub fn is_advertisers(mut self, value: impl Into<bool>) -> Self {
+        self.is_advertisers = Some(value.into());
+        self
+    }
+
+    /// May manage all flights (0/1).
+    pub fn is_modify_all_campaigns(mut self, value: impl Into<bool>) -> Self {
+        self.is_modify_all_campaigns = Some(value.into());
+        self
+    }
+
+    /// May manage the flights assigned to them (0/1).
+    pub fn is_modify_own_campaigns(mut self, value: impl Into<bool>) -> Self {
+        self.is_modify_own_campaigns = Some(value.into());
+        self
+    }
+
+    /// May view all flights (0/1).
+    pub fn is_view_all_campaigns(mut self, value: impl Into<bool>) -> Self {
+        self.is_view_all_campaigns = Some(value.into());
+        self
+    }
+
+    /// May view the flights assigned to them (0/1).
+    pub fn is_view_own_campaigns(mut self, value: impl Into<bool>) -> Self {
+        self.is_view_own_campaigns = Some(value.into());
+        self
+    }
+
+    /// Access to websites (0/1).
+    pub fn is_website(mut self, value: impl Into<bool>) -> Self {
+        self.is_website = Some(value.into());
+        self
+    }
+
+    /// Access to common reports (0/1).
+    pub fn is_common_reports(mut self, value: impl Into<bool>) -> Self {
+        self.is_common_reports = Some(value.into());
+        self
     }
 
     /// Adds a param the spec does not list; sent after the documented params.
@@ -19992,18 +20445,31 @@ impl ApiRequest for AssistantModify {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
         ParamValue::validate(&self.object_id, "objectID")?;
+        ParamValue::validate(&self.account, "account")?;
+        ParamValue::validate(&self.e_mail, "eMail")?;
+        ParamValue::validate(&self.company, "company")?;
+        ParamValue::validate(&self.first_name, "firstName")?;
+        ParamValue::validate(&self.last_name, "lastName")?;
+        ParamValue::validate(&self.is_create_own_campaigns, "isCreateOwnCampaigns")?;
+        ParamValue::validate(&self.is_advertisers, "isAdvertisers")?;
+        ParamValue::validate(&self.is_modify_all_campaigns, "isModifyAllCampaigns")?;
+        ParamValue::validate(&self.is_modify_own_campaigns, "isModifyOwnCampaigns")?;
+        ParamValue::validate(&self.is_view_all_campaigns, "isViewAllCampaigns")?;
+        ParamValue::validate(&self.is_view_own_campaigns, "isViewOwnCampaigns")?;
+        ParamValue::validate(&self.is_website, "isWebsite")?;
+        ParamValue::validate(&self.is_common_reports, "isCommonReports")?;
         Ok(())
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 16 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -20019,6 +20485,71 @@ impl ApiRequest for AssistantModify {
             "objectID",
             ParamValue::to_form(&self.object_id),
         );
+        p.push(
+            ParamLocation::Body,
+            "account",
+            ParamValue::to_form(&self.account),
+        );
+        p.push(
+            ParamLocation::Body,
+            "eMail",
+            ParamValue::to_form(&self.e_mail),
+        );
+        p.push(
+            ParamLocation::Body,
+            "company",
+            ParamValue::to_form(&self.company),
+        );
+        p.push(
+            ParamLocation::Body,
+            "firstName",
+            ParamValue::to_form(&self.first_name),
+        );
+        p.push(
+            ParamLocation::Body,
+            "lastName",
+            ParamValue::to_form(&self.last_name),
+        );
+        p.push(
+            ParamLocation::Body,
+            "isCreateOwnCampaigns",
+            ParamValue::to_form(&self.is_create_own_campaigns),
+        );
+        p.push(
+            ParamLocation::Body,
+            "isAdvertisers",
+            ParamValue::to_form(&self.is_advertisers),
+        );
+        p.push(
+            ParamLocation::Body,
+            "isModifyAllCampaigns",
+            ParamValue::to_form(&self.is_modify_all_campaigns),
+        );
+        p.push(
+            ParamLocation::Body,
+            "isModifyOwnCampaigns",
+            ParamValue::to_form(&self.is_modify_own_campaigns),
+        );
+        p.push(
+            ParamLocation::Body,
+            "isViewAllCampaigns",
+            ParamValue::to_form(&self.is_view_all_campaigns),
+        );
+        p.push(
+            ParamLocation::Body,
+            "isViewOwnCampaigns",
+            ParamValue::to_form(&self.is_view_own_campaigns),
+        );
+        p.push(
+            ParamLocation::Body,
+            "isWebsite",
+            ParamValue::to_form(&self.is_website),
+        );
+        p.push(
+            ParamLocation::Body,
+            "isCommonReports",
+            ParamValue::to_form(&self.is_common_reports),
+        );
         for (name, value) in &self.extra {
             p.push(ParamLocation::Body, name.clone(), value.clone());
         }
@@ -20027,9 +20558,9 @@ impl ApiRequest for AssistantModify {
 }
 
 impl Client {
-    /// Changes an assistant.
+    /// Changes an assistant and its access rights.
     ///
-    /// **Provisional:** documented without params; pass them with `.param(..)`
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/assistant/assistant-modify>.
     ///
     /// Wire: `assistant.modify`; params: [`AssistantModify`].
     pub async fn assistant_modify(&self, request: AssistantModify) -> Result<Ack, Error> {
@@ -20315,15 +20846,29 @@ impl Client {
     }
 }
 
-/// Changes a tracing point.
+/// Changes an action tracing point.
 ///
 /// Wire: `tracingPoint.modify` (`POST`). Fixed params: `object=tracingPoint`, `action=modify`.
 ///
-/// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/tracingPoint/tracingPoint-modify>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TracingPointModify {
-    /// The tracing point.
+    /// The point.
     pub object_id: i64,
+    /// Move the point to this advertiser.
+    pub advertiser_id: Option<i64>,
+    /// Name.
+    pub name: Option<String>,
+    /// Temporary category.
+    pub category_id: Option<i64>,
+    /// Referrer template type: 0 standard (default), 1 POSIX.2.
+    pub template_type_id: Option<Ranged<0, 1>>,
+    /// URL template the page address must match.
+    pub referrer: Option<String>,
+    /// Weight for reports, 0..100.
+    pub weight: Option<Ranged<0, 100>>,
+    /// The point's identifier.
+    pub user_id: Option<i64>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
@@ -20333,8 +20878,57 @@ impl TracingPointModify {
     pub fn new(object_id: impl Into<i64>) -> Self {
         Self {
             object_id: object_id.into(),
+            advertiser_id: None,
+            name: None,
+            category_id: None,
+            template_type_id: None,
+            referrer: None,
+            weight: None,
+            user_id: None,
             extra: Vec::new(),
         }
+    }
+
+    /// Move the point to this advertiser.
+    pub fn advertiser_id(mut self, value: impl Into<i64>) -> Self {
+        self.advertiser_id = Some(value.into());
+        self
+    }
+
+    /// Name.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+
+    /// Temporary category.
+    pub fn category_id(mut self, value: impl Into<i64>) -> Self {
+        self.category_id = Some(value.into());
+        self
+    }
+
+    /// Referrer template type: 0 standard (default), 1 POSIX.2.
+    pub fn template_type_id(mut self, value: impl Into<Ranged<0, 1>>) -> Self {
+        self.template_type_id = Some(value.into());
+        self
+    }
+
+    /// URL template the page address must match.
+    pub fn referrer(mut self, value: impl Into<String>) -> Self {
+        self.referrer = Some(value.into());
+        self
+    }
+
+    /// Weight for reports, 0..100.
+    pub fn weight(mut self, value: impl Into<Ranged<0, 100>>) -> Self {
+        self.weight = Some(value.into());
+        self
+    }
+
+    /// The point's identifier.
+    pub fn user_id(mut self, value: impl Into<i64>) -> Self {
+        self.user_id = Some(value.into());
+        self
     }
 
     /// Adds a param the spec does not list; sent after the documented params.
@@ -20351,18 +20945,25 @@ impl ApiRequest for TracingPointModify {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
         ParamValue::validate(&self.object_id, "objectID")?;
+        ParamValue::validate(&self.advertiser_id, "advertiserID")?;
+        ParamValue::validate(&self.name, "name")?;
+        ParamValue::validate(&self.category_id, "categoryID")?;
+        ParamValue::validate(&self.template_type_id, "templateTypeID")?;
+        ParamValue::validate(&self.referrer, "referrer")?;
+        ParamValue::validate(&self.weight, "weight")?;
+        ParamValue::validate(&self.user_id, "userID")?;
         Ok(())
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 10 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -20378,6 +20979,37 @@ impl ApiRequest for TracingPointModify {
             "objectID",
             ParamValue::to_form(&self.object_id),
         );
+        p.push(
+            ParamLocation::Body,
+            "advertiserID",
+            ParamValue::to_form(&self.advertiser_id),
+        );
+        p.push(ParamLocation::Body, "name", ParamValue::to_form(&self.name));
+        p.push(
+            ParamLocation::Body,
+            "categoryID",
+            ParamValue::to_form(&self.category_id),
+        );
+        p.push(
+            ParamLocation::Body,
+            "templateTypeID",
+            ParamValue::to_form(&self.template_type_id),
+        );
+        p.push(
+            ParamLocation::Body,
+            "referrer",
+            ParamValue::to_form(&self.referrer),
+        );
+        p.push(
+            ParamLocation::Body,
+            "weight",
+            ParamValue::to_form(&self.weight),
+        );
+        p.push(
+            ParamLocation::Body,
+            "userID",
+            ParamValue::to_form(&self.user_id),
+        );
         for (name, value) in &self.extra {
             p.push(ParamLocation::Body, name.clone(), value.clone());
         }
@@ -20386,9 +21018,9 @@ impl ApiRequest for TracingPointModify {
 }
 
 impl Client {
-    /// Changes a tracing point.
+    /// Changes an action tracing point.
     ///
-    /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/tracingPoint/tracingPoint-modify>.
     ///
     /// Wire: `tracingPoint.modify`; params: [`TracingPointModify`].
     pub async fn tracing_point_modify(&self, request: TracingPointModify) -> Result<Ack, Error> {
@@ -20396,14 +21028,14 @@ impl Client {
     }
 }
 
-/// A tracing point's code.
+/// The ad tag of an action tracing point: `<result>` carries `name1`/`code1` (loader), `name2`/`code2` (tag), `name3`/`code3` (link).
 ///
 /// Wire: `tracingPoint.getCode` (`POST`). Fixed params: `object=tracingPoint`, `action=getCode`.
 ///
-/// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/tracingPoint/tracingPoint-getCode>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TracingPointGetCode {
-    /// The tracing point.
+    /// The point.
     pub object_id: i64,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
@@ -20432,7 +21064,7 @@ impl ApiRequest for TracingPointGetCode {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
@@ -20467,9 +21099,9 @@ impl ApiRequest for TracingPointGetCode {
 }
 
 impl Client {
-    /// A tracing point's code.
+    /// The ad tag of an action tracing point: `<result>` carries `name1`/`code1` (loader), `name2`/`code2` (tag), `name3`/`code3` (link).
     ///
-    /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/tracingPoint/tracingPoint-getCode>.
     ///
     /// Wire: `tracingPoint.getCode`; params: [`TracingPointGetCode`].
     pub async fn tracing_point_get_code(
@@ -21071,15 +21703,39 @@ impl Client {
     }
 }
 
-/// Changes a marking contract.
+/// Changes a register contract; send only what changes (the contract is resubmitted to the register).
 ///
 /// Wire: `contract.modify` (`POST`). Fixed params: `object=contract`, `action=modify`.
 ///
-/// **Provisional:** a documented page exists; the exact `object` name and params are unknown
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/marking/contract-modify>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ContractModify {
     /// The contract.
     pub object_id: i64,
+    /// 0 service contract, 1 intermediary contract, 2 additional agreement (needs `intermediaryContractID`).
+    pub kind: Option<Ranged<0, 2>>,
+    /// The customer.
+    pub customer_id: Option<i64>,
+    /// The executor.
+    pub executor_id: Option<i64>,
+    /// The parent contract.
+    pub intermediary_contract_id: Option<i64>,
+    /// Subject: 0 other, 1 distribution, 2 organisation of distribution, 3 mediation, 4 representation.
+    pub subject_type: Option<Ranged<0, 4>>,
+    /// Mediation activity: 0 other, 1 distribution, 2 conclusion of contracts, 3 commercial representation.
+    pub action_type: Option<Ranged<0, 3>>,
+    /// Number.
+    pub number: Option<String>,
+    /// Amount.
+    pub amount_rub: Option<String>,
+    /// Date (`YYYY-MM-DD`, not in the future).
+    pub date_conclusion: Option<Date>,
+    /// Amount includes VAT (0/1).
+    pub is_vat: Option<bool>,
+    /// The executor registers and submits creatives (0/1).
+    pub is_reg_report: Option<bool>,
+    /// Final contract in the chain (0/1).
+    pub is_final_agreement: Option<bool>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
@@ -21089,8 +21745,92 @@ impl ContractModify {
     pub fn new(object_id: impl Into<i64>) -> Self {
         Self {
             object_id: object_id.into(),
+            kind: None,
+            customer_id: None,
+            executor_id: None,
+            intermediary_contract_id: None,
+            subject_type: None,
+            action_type: None,
+            number: None,
+            amount_rub: None,
+            date_conclusion: None,
+            is_vat: None,
+            is_reg_report: None,
+            is_final_agreement: None,
             extra: Vec::new(),
         }
+    }
+
+    /// 0 service contract, 1 intermediary contract, 2 additional agreement (needs `intermediaryContractID`).
+    pub fn kind(mut self, value: impl Into<Ranged<0, 2>>) -> Self {
+        self.kind = Some(value.into());
+        self
+    }
+
+    /// The customer.
+    pub fn customer_id(mut self, value: impl Into<i64>) -> Self {
+        self.customer_id = Some(value.into());
+        self
+    }
+
+    /// The executor.
+    pub fn executor_id(mut self, value: impl Into<i64>) -> Self {
+        self.executor_id = Some(value.into());
+        self
+    }
+
+    /// The parent contract.
+    pub fn intermediary_contract_id(mut self, value: impl Into<i64>) -> Self {
+        self.intermediary_contract_id = Some(value.into());
+        self
+    }
+
+    /// Subject: 0 other, 1 distribution, 2 organisation of distribution, 3 mediation, 4 representation.
+    pub fn subject_type(mut self, value: impl Into<Ranged<0, 4>>) -> Self {
+        self.subject_type = Some(value.into());
+        self
+    }
+
+    /// Mediation activity: 0 other, 1 distribution, 2 conclusion of contracts, 3 commercial representation.
+    pub fn action_type(mut self, value: impl Into<Ranged<0, 3>>) -> Self {
+        self.action_type = Some(value.into());
+        self
+    }
+
+    /// Number.
+    pub fn number(mut self, value: impl Into<String>) -> Self {
+        self.number = Some(value.into());
+        self
+    }
+
+    /// Amount.
+    pub fn amount_rub(mut self, value: impl Into<String>) -> Self {
+        self.amount_rub = Some(value.into());
+        self
+    }
+
+    /// Date (`YYYY-MM-DD`, not in the future).
+    pub fn date_conclusion(mut self, value: impl Into<Date>) -> Self {
+        self.date_conclusion = Some(value.into());
+        self
+    }
+
+    /// Amount includes VAT (0/1).
+    pub fn is_vat(mut self, value: impl Into<bool>) -> Self {
+        self.is_vat = Some(value.into());
+        self
+    }
+
+    /// The executor registers and submits creatives (0/1).
+    pub fn is_reg_report(mut self, value: impl Into<bool>) -> Self {
+        self.is_reg_report = Some(value.into());
+        self
+    }
+
+    /// Final contract in the chain (0/1).
+    pub fn is_final_agreement(mut self, value: impl Into<bool>) -> Self {
+        self.is_final_agreement = Some(value.into());
+        self
     }
 
     /// Adds a param the spec does not list; sent after the documented params.
@@ -21107,18 +21847,30 @@ impl ApiRequest for ContractModify {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
         ParamValue::validate(&self.object_id, "objectID")?;
+        ParamValue::validate(&self.kind, "type")?;
+        ParamValue::validate(&self.customer_id, "customerID")?;
+        ParamValue::validate(&self.executor_id, "executorID")?;
+        ParamValue::validate(&self.intermediary_contract_id, "intermediaryContractID")?;
+        ParamValue::validate(&self.subject_type, "subjectType")?;
+        ParamValue::validate(&self.action_type, "actionType")?;
+        ParamValue::validate(&self.number, "number")?;
+        ParamValue::validate(&self.amount_rub, "amountRub")?;
+        ParamValue::validate(&self.date_conclusion, "dateConclusion")?;
+        ParamValue::validate(&self.is_vat, "isVat")?;
+        ParamValue::validate(&self.is_reg_report, "isRegReport")?;
+        ParamValue::validate(&self.is_final_agreement, "isFinalAgreement")?;
         Ok(())
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 15 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -21134,6 +21886,62 @@ impl ApiRequest for ContractModify {
             "objectID",
             ParamValue::to_form(&self.object_id),
         );
+        p.push(ParamLocation::Body, "type", ParamValue::to_form(&self.kind));
+        p.push(
+            ParamLocation::Body,
+            "customerID",
+            ParamValue::to_form(&self.customer_id),
+        );
+        p.push(
+            ParamLocation::Body,
+            "executorID",
+            ParamValue::to_form(&self.executor_id),
+        );
+        p.push(
+            ParamLocation::Body,
+            "intermediaryContractID",
+            ParamValue::to_form(&self.intermediary_contract_id),
+        );
+        p.push(
+            ParamLocation::Body,
+            "subjectType",
+            ParamValue::to_form(&self.subject_type),
+        );
+        p.push(
+            ParamLocation::Body,
+            "actionType",
+            ParamValue::to_form(&self.action_type),
+        );
+        p.push(
+            ParamLocation::Body,
+            "number",
+            ParamValue::to_form(&self.number),
+        );
+        p.push(
+            ParamLocation::Body,
+            "amountRub",
+            ParamValue::to_form(&self.amount_rub),
+        );
+        p.push(
+            ParamLocation::Body,
+            "dateConclusion",
+            ParamValue::to_form(&self.date_conclusion),
+        );
+        p.push(
+            ParamLocation::Body,
+            "isVat",
+            ParamValue::to_form(&self.is_vat),
+        );
+        p.push(
+            ParamLocation::Body,
+            "isRegReport",
+            ParamValue::to_form(&self.is_reg_report),
+        );
+        p.push(
+            ParamLocation::Body,
+            "isFinalAgreement",
+            ParamValue::to_form(&self.is_final_agreement),
+        );
         for (name, value) in &self.extra {
             p.push(ParamLocation::Body, name.clone(), value.clone());
         }
@@ -21142,9 +21950,9 @@ impl ApiRequest for ContractModify {
 }
 
 impl Client {
-    /// Changes a marking contract.
+    /// Changes a register contract; send only what changes (the contract is resubmitted to the register).
     ///
-    /// **Provisional:** a documented page exists; the exact `object` name and params are unknown
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/marking/contract-modify>.
     ///
     /// Wire: `contract.modify`; params: [`ContractModify`].
     pub async fn contract_modify(&self, request: ContractModify) -> Result<Ack, Error> {
@@ -21152,15 +21960,37 @@ impl Client {
     }
 }
 
-/// Changes a marking contractor.
+/// Changes a register contractor (counterparty); send only what changes.
 ///
 /// Wire: `contractor.modify` (`POST`). Fixed params: `object=contractor`, `action=modify`.
 ///
-/// **Provisional:** a documented page exists; the exact `object` name and params are unknown
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/marking/contractor-modify>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ContractorModify {
     /// The contractor.
     pub object_id: i64,
+    /// Name (Russian letters).
+    pub name: Option<String>,
+    /// Taxpayer number (INN).
+    pub inn: Option<String>,
+    /// 0 entity (Russia), 1 individual (Russia), 2 individual entrepreneur, 3 foreign entity, 4 foreign individual.
+    pub kind: Option<Ranged<0, 4>>,
+    /// Country code (OKSM).
+    pub country_oksm: Option<String>,
+    /// Phone, `+<country code><number>`.
+    pub mobile_phone: Option<String>,
+    /// Electronic payment facility number.
+    pub epay_number: Option<String>,
+    /// Registration number.
+    pub reg_number: Option<String>,
+    /// Roles, each its own `roles[]=` param: 0 executor, 1 customer.
+    pub roles: Option<Vec<Ranged<0, 1>>>,
+    /// Is an ad system operator (0/1).
+    pub is_ors: Option<bool>,
+    /// Is an ad distributor (0/1).
+    pub is_rr: Option<bool>,
+    /// Ad system URL or other information.
+    pub rs_url: Option<String>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
@@ -21170,8 +22000,85 @@ impl ContractorModify {
     pub fn new(object_id: impl Into<i64>) -> Self {
         Self {
             object_id: object_id.into(),
+            name: None,
+            inn: None,
+            kind: None,
+            country_oksm: None,
+            mobile_phone: None,
+            epay_number: None,
+            reg_number: None,
+            roles: None,
+            is_ors: None,
+            is_rr: None,
+            rs_url: None,
             extra: Vec::new(),
         }
+    }
+
+    /// Name (Russian letters).
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+
+    /// Taxpayer number (INN).
+    pub fn inn(mut self, value: impl Into<String>) -> Self {
+        self.inn = Some(value.into());
+        self
+    }
+
+    /// 0 entity (Russia), 1 individual (Russia), 2 individual entrepreneur, 3 foreign entity, 4 foreign individual.
+    pub fn kind(mut self, value: impl Into<Ranged<0, 4>>) -> Self {
+        self.kind = Some(value.into());
+        self
+    }
+
+    /// Country code (OKSM).
+    pub fn country_oksm(mut self, value: impl Into<String>) -> Self {
+        self.country_oksm = Some(value.into());
+        self
+    }
+
+    /// Phone, `+<country code><number>`.
+    pub fn mobile_phone(mut self, value: impl Into<String>) -> Self {
+        self.mobile_phone = Some(value.into());
+        self
+    }
+
+    /// Electronic payment facility number.
+    pub fn epay_number(mut self, value: impl Into<String>) -> Self {
+        self.epay_number = Some(value.into());
+        self
+    }
+
+    /// Registration number.
+    pub fn reg_number(mut self, value: impl Into<String>) -> Self {
+        self.reg_number = Some(value.into());
+        self
+    }
+
+    /// Roles, each its own `roles[]=` param: 0 executor, 1 customer.
+    pub fn roles(mut self, value: impl Into<Vec<Ranged<0, 1>>>) -> Self {
+        self.roles = Some(value.into());
+        self
+    }
+
+    /// Is an ad system operator (0/1).
+    pub fn is_ors(mut self, value: impl Into<bool>) -> Self {
+        self.is_ors = Some(value.into());
+        self
+    }
+
+    /// Is an ad distributor (0/1).
+    pub fn is_rr(mut self, value: impl Into<bool>) -> Self {
+        self.is_rr = Some(value.into());
+        self
+    }
+
+    /// Ad system URL or other information.
+    pub fn rs_url(mut self, value: impl Into<String>) -> Self {
+        self.rs_url = Some(value.into());
+        self
     }
 
     /// Adds a param the spec does not list; sent after the documented params.
@@ -21188,18 +22095,29 @@ impl ApiRequest for ContractorModify {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
         ParamValue::validate(&self.object_id, "objectID")?;
+        ParamValue::validate(&self.name, "name")?;
+        ParamValue::validate(&self.inn, "inn")?;
+        ParamValue::validate(&self.kind, "type")?;
+        ParamValue::validate(&self.country_oksm, "countryOKSM")?;
+        ParamValue::validate(&self.mobile_phone, "mobilePhone")?;
+        ParamValue::validate(&self.epay_number, "epayNumber")?;
+        ParamValue::validate(&self.reg_number, "regNumber")?;
+        ParamValue::validate(&self.roles, "roles[]")?;
+        ParamValue::validate(&self.is_ors, "isOrs")?;
+        ParamValue::validate(&self.is_rr, "isRr")?;
+        ParamValue::validate(&self.rs_url, "rsUrl")?;
         Ok(())
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 14 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -21215,6 +22133,49 @@ impl ApiRequest for ContractorModify {
             "objectID",
             ParamValue::to_form(&self.object_id),
         );
+        p.push(ParamLocation::Body, "name", ParamValue::to_form(&self.name));
+        p.push(ParamLocation::Body, "inn", ParamValue::to_form(&self.inn));
+        p.push(ParamLocation::Body, "type", ParamValue::to_form(&self.kind));
+        p.push(
+            ParamLocation::Body,
+            "countryOKSM",
+            ParamValue::to_form(&self.country_oksm),
+        );
+        p.push(
+            ParamLocation::Body,
+            "mobilePhone",
+            ParamValue::to_form(&self.mobile_phone),
+        );
+        p.push(
+            ParamLocation::Body,
+            "epayNumber",
+            ParamValue::to_form(&self.epay_number),
+        );
+        p.push(
+            ParamLocation::Body,
+            "regNumber",
+            ParamValue::to_form(&self.reg_number),
+        );
+        p.push(
+            ParamLocation::Body,
+            "roles[]",
+            ParamValue::to_form(&self.roles),
+        );
+        p.push(
+            ParamLocation::Body,
+            "isOrs",
+            ParamValue::to_form(&self.is_ors),
+        );
+        p.push(
+            ParamLocation::Body,
+            "isRr",
+            ParamValue::to_form(&self.is_rr),
+        );
+        p.push(
+            ParamLocation::Body,
+            "rsUrl",
+            ParamValue::to_form(&self.rs_url),
+        );
         for (name, value) in &self.extra {
             p.push(ParamLocation::Body, name.clone(), value.clone());
         }
@@ -21223,9 +22184,9 @@ impl ApiRequest for ContractorModify {
 }
 
 impl Client {
-    /// Changes a marking contractor.
+    /// Changes a register contractor (counterparty); send only what changes.
     ///
-    /// **Provisional:** a documented page exists; the exact `object` name and params are unknown
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/marking/contractor-modify>.
     ///
     /// Wire: `contractor.modify`; params: [`ContractorModify`].
     pub async fn contractor_modify(&self, request: ContractorModify) -> Result<Ack, Error> {
