@@ -14,6 +14,8 @@ use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, Pa
 /// Creates an advertiser account; answers the new ID.
 ///
 /// Wire: `account.add.advertiser` (`POST`). Fixed params: `object=account`, `action=add`, `actionObject=advertiser`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-advertiser>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountAddAdvertiser {
     /// Login of the new account.
@@ -253,6 +255,8 @@ impl ApiRequest for AccountAddAdvertiser {
 impl Client {
     /// Creates an advertiser account; answers the new ID.
     ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-advertiser>.
+    ///
     /// Wire: `account.add.advertiser`; params: [`AccountAddAdvertiser`].
     pub async fn account_add_advertiser(
         &self,
@@ -265,6 +269,8 @@ impl Client {
 /// Creates a webmaster (site owner) account; answers the new ID.
 ///
 /// Wire: `account.add.webmaster` (`POST`). Fixed params: `object=account`, `action=add`, `actionObject=webmaster`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-webmaster>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountAddWebmaster {
     /// Login of the new account.
@@ -560,6 +566,8 @@ impl ApiRequest for AccountAddWebmaster {
 impl Client {
     /// Creates a webmaster (site owner) account; answers the new ID.
     ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-webmaster>.
+    ///
     /// Wire: `account.add.webmaster`; params: [`AccountAddWebmaster`].
     pub async fn account_add_webmaster(
         &self,
@@ -574,6 +582,7 @@ impl Client {
 /// Wire: `account.add.assistant` (`POST`). Fixed params: `object=account`, `action=add`, `actionObject=assistant`.
 ///
 /// **Provisional:** listed in the docs without params; pass them with `.param(..)`
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountAddAssistant {
     /// Params not in the spec, sent after the documented ones (name, value).
@@ -637,6 +646,7 @@ impl Client {
     /// Creates an assistant account.
     ///
     /// **Provisional:** listed in the docs without params; pass them with `.param(..)`
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.add.assistant`; params: [`AccountAddAssistant`].
     pub async fn account_add_assistant(
@@ -650,6 +660,8 @@ impl Client {
 /// Creates a campaign (API `superCampaign` = UI "campaign"); answers the new ID.
 ///
 /// Wire: `account.add.superCampaign` (`POST`). Fixed params: `object=account`, `action=add`, `actionObject=superCampaign`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-superCampaign>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountAddSuperCampaign {
     /// Name.
@@ -1043,6 +1055,8 @@ impl ApiRequest for AccountAddSuperCampaign {
 impl Client {
     /// Creates a campaign (API `superCampaign` = UI "campaign"); answers the new ID.
     ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-superCampaign>.
+    ///
     /// Wire: `account.add.superCampaign`; params: [`AccountAddSuperCampaign`].
     pub async fn account_add_super_campaign(
         &self,
@@ -1055,6 +1069,8 @@ impl Client {
 /// Creates a flight (API `campaign` = UI "flight"), optionally inside a supercampaign; answers the new ID.
 ///
 /// Wire: `account.add.campaign` (`POST`). Fixed params: `object=account`, `action=add`, `actionObject=campaign`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-campaign>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountAddCampaign {
     /// Name.
@@ -1724,6 +1740,8 @@ impl ApiRequest for AccountAddCampaign {
 impl Client {
     /// Creates a flight (API `campaign` = UI "flight"), optionally inside a supercampaign; answers the new ID.
     ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-campaign>.
+    ///
     /// Wire: `account.add.campaign`; params: [`AccountAddCampaign`].
     pub async fn account_add_campaign(&self, request: AccountAddCampaign) -> Result<Added, Error> {
         self.execute(request).await
@@ -1733,6 +1751,8 @@ impl Client {
 /// Creates a banner in a flight; answers the new ID.
 ///
 /// Wire: `account.add.banner` (`POST`). Fixed params: `object=account`, `action=add`, `actionObject=banner`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-add-banner>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountAddBanner {
     /// The flight.
@@ -2392,6 +2412,8 @@ impl ApiRequest for AccountAddBanner {
 impl Client {
     /// Creates a banner in a flight; answers the new ID.
     ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-add-banner>.
+    ///
     /// Wire: `account.add.banner`; params: [`AccountAddBanner`].
     pub async fn account_add_banner(&self, request: AccountAddBanner) -> Result<Added, Error> {
         self.execute(request).await
@@ -2401,6 +2423,8 @@ impl Client {
 /// Creates a banner type; answers the new ID.
 ///
 /// Wire: `account.add.bannerType` (`POST`). Fixed params: `object=account`, `action=add`, `actionObject=bannerType`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-bannerType>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountAddBannerType {
     /// Name.
@@ -2478,6 +2502,8 @@ impl ApiRequest for AccountAddBannerType {
 
 impl Client {
     /// Creates a banner type; answers the new ID.
+    ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-bannerType>.
     ///
     /// Wire: `account.add.bannerType`; params: [`AccountAddBannerType`].
     pub async fn account_add_banner_type(
@@ -2595,6 +2621,8 @@ impl Client {
 /// Creates a position; answers the new ID.
 ///
 /// Wire: `account.add.position` (`POST`). Fixed params: `object=account`, `action=add`, `actionObject=position`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-add-position>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountAddPosition {
     /// Name.
@@ -2664,6 +2692,8 @@ impl ApiRequest for AccountAddPosition {
 impl Client {
     /// Creates a position; answers the new ID.
     ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-add-position>.
+    ///
     /// Wire: `account.add.position`; params: [`AccountAddPosition`].
     pub async fn account_add_position(&self, request: AccountAddPosition) -> Result<Added, Error> {
         self.execute(request).await
@@ -2673,6 +2703,8 @@ impl Client {
 /// Creates a website; answers the new ID.
 ///
 /// Wire: `account.add.website` (`POST`). Fixed params: `object=account`, `action=add`, `actionObject=website`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-website>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountAddWebsite {
     /// Name.
@@ -2843,6 +2875,8 @@ impl ApiRequest for AccountAddWebsite {
 impl Client {
     /// Creates a website; answers the new ID.
     ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-website>.
+    ///
     /// Wire: `account.add.website`; params: [`AccountAddWebsite`].
     pub async fn account_add_website(&self, request: AccountAddWebsite) -> Result<Added, Error> {
         self.execute(request).await
@@ -2852,6 +2886,8 @@ impl Client {
 /// Creates a zone (section) on a website; answers the new ID.
 ///
 /// Wire: `account.add.zone` (`POST`). Fixed params: `object=account`, `action=add`, `actionObject=zone`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-zone>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountAddZone {
     /// Name.
@@ -3009,6 +3045,8 @@ impl ApiRequest for AccountAddZone {
 impl Client {
     /// Creates a zone (section) on a website; answers the new ID.
     ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-zone>.
+    ///
     /// Wire: `account.add.zone`; params: [`AccountAddZone`].
     pub async fn account_add_zone(&self, request: AccountAddZone) -> Result<Added, Error> {
         self.execute(request).await
@@ -3018,6 +3056,8 @@ impl Client {
 /// Creates a place (placement) in a zone; answers the new ID.
 ///
 /// Wire: `account.add.place` (`POST`). Fixed params: `object=account`, `action=add`, `actionObject=place`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-add-place>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountAddPlace {
     /// Name.
@@ -3187,6 +3227,8 @@ impl ApiRequest for AccountAddPlace {
 
 impl Client {
     /// Creates a place (placement) in a zone; answers the new ID.
+    ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-add-place>.
     ///
     /// Wire: `account.add.place`; params: [`AccountAddPlace`].
     pub async fn account_add_place(&self, request: AccountAddPlace) -> Result<Added, Error> {
@@ -3811,6 +3853,7 @@ impl Client {
 /// Wire: `account.add.adNetworkWebsite` (`POST`). Fixed params: `object=account`, `action=add`, `actionObject=adNetworkWebsite`.
 ///
 /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountAddAdNetworkWebsite {
     /// Params not in the spec, sent after the documented ones (name, value).
@@ -3874,6 +3917,7 @@ impl Client {
     /// Adds an ad-network website (legacy).
     ///
     /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.add.adNetworkWebsite`; params: [`AccountAddAdNetworkWebsite`].
     pub async fn account_add_ad_network_website(
@@ -3887,6 +3931,8 @@ impl Client {
 /// Lists advertisers.
 ///
 /// Wire: `account.list.advertiser` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=advertiser`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-advertiser>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListAdvertiser {
     /// Only this object (0 = all).
@@ -4003,6 +4049,8 @@ impl ApiRequest for AccountListAdvertiser {
 impl Client {
     /// Lists advertisers.
     ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-advertiser>.
+    ///
     /// Wire: `account.list.advertiser`; params: [`AccountListAdvertiser`].
     pub async fn account_list_advertiser(
         &self,
@@ -4015,6 +4063,8 @@ impl Client {
 /// Lists campaigns (supercampaigns).
 ///
 /// Wire: `account.list.superCampaign` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=superCampaign`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-superCampaign>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListSuperCampaign {
     /// Only this object (0 = all).
@@ -4187,6 +4237,8 @@ impl ApiRequest for AccountListSuperCampaign {
 impl Client {
     /// Lists campaigns (supercampaigns).
     ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-superCampaign>.
+    ///
     /// Wire: `account.list.superCampaign`; params: [`AccountListSuperCampaign`].
     pub async fn account_list_super_campaign(
         &self,
@@ -4199,6 +4251,8 @@ impl Client {
 /// Lists flights (API `campaign`).
 ///
 /// Wire: `account.list.campaign` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=campaign`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-campaign>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListCampaign {
     /// Only this object (0 = all).
@@ -4417,6 +4471,8 @@ impl ApiRequest for AccountListCampaign {
 impl Client {
     /// Lists flights (API `campaign`).
     ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-campaign>.
+    ///
     /// Wire: `account.list.campaign`; params: [`AccountListCampaign`].
     pub async fn account_list_campaign(
         &self,
@@ -4599,6 +4655,8 @@ impl Client {
 /// Lists websites.
 ///
 /// Wire: `account.list.website` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=website`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/v.1/account/account-list-website>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListWebsite {
     /// Only this object (0 = all).
@@ -4714,6 +4772,8 @@ impl ApiRequest for AccountListWebsite {
 
 impl Client {
     /// Lists websites.
+    ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/v.1/account/account-list-website>.
     ///
     /// Wire: `account.list.website`; params: [`AccountListWebsite`].
     pub async fn account_list_website(
@@ -4997,6 +5057,8 @@ impl Client {
 /// Lists marking contractors.
 ///
 /// Wire: `account.list.contractor` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=contractor`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-contractor>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListContractor {
     /// Only this object (0 = all).
@@ -5113,6 +5175,8 @@ impl ApiRequest for AccountListContractor {
 impl Client {
     /// Lists marking contractors.
     ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-contractor>.
+    ///
     /// Wire: `account.list.contractor`; params: [`AccountListContractor`].
     pub async fn account_list_contractor(
         &self,
@@ -5125,6 +5189,8 @@ impl Client {
 /// Lists marking contracts.
 ///
 /// Wire: `account.list.contract` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=contract`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-contract>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListContract {
     /// Only this object (0 = all).
@@ -5240,6 +5306,8 @@ impl ApiRequest for AccountListContract {
 
 impl Client {
     /// Lists marking contracts.
+    ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-contract>.
     ///
     /// Wire: `account.list.contract`; params: [`AccountListContract`].
     pub async fn account_list_contract(
@@ -5381,6 +5449,8 @@ impl Client {
 /// Lists places.
 ///
 /// Wire: `account.list.place` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=place`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-place>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListPlace {
     /// Only this object (0 = all).
@@ -5510,6 +5580,8 @@ impl ApiRequest for AccountListPlace {
 
 impl Client {
     /// Lists places.
+    ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-place>.
     ///
     /// Wire: `account.list.place`; params: [`AccountListPlace`].
     pub async fn account_list_place(
@@ -5665,6 +5737,8 @@ impl Client {
 /// Lists a banner's placements.
 ///
 /// Wire: `account.list.bannerPlacements` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=bannerPlacements`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-bannerPlacements>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountListBannerPlacements {
     /// Only this object (0 = all).
@@ -5794,6 +5868,8 @@ impl ApiRequest for AccountListBannerPlacements {
 
 impl Client {
     /// Lists a banner's placements.
+    ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-bannerPlacements>.
     ///
     /// Wire: `account.list.bannerPlacements`; params: [`AccountListBannerPlacements`].
     pub async fn account_list_banner_placements(
@@ -6728,6 +6804,7 @@ impl Client {
 /// Wire: `account.list.adNetwork` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=adNetwork`.
 ///
 /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListAdNetwork {
     /// Only this object (0 = all).
@@ -6845,6 +6922,7 @@ impl Client {
     /// Lists `adNetwork` objects (legacy API).
     ///
     /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.list.adNetwork`; params: [`AccountListAdNetwork`].
     pub async fn account_list_ad_network(
@@ -6860,6 +6938,7 @@ impl Client {
 /// Wire: `account.list.adNetworkWebsitePlace` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=adNetworkWebsitePlace`.
 ///
 /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListAdNetworkWebsitePlace {
     /// Only this object (0 = all).
@@ -6977,6 +7056,7 @@ impl Client {
     /// Lists `adNetworkWebsitePlace` objects (legacy API).
     ///
     /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.list.adNetworkWebsitePlace`; params: [`AccountListAdNetworkWebsitePlace`].
     pub async fn account_list_ad_network_website_place(
@@ -6992,6 +7072,7 @@ impl Client {
 /// Wire: `account.list.request` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=request`.
 ///
 /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListRequest {
     /// Only this object (0 = all).
@@ -7109,6 +7190,7 @@ impl Client {
     /// Lists `request` objects (legacy API).
     ///
     /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.list.request`; params: [`AccountListRequest`].
     pub async fn account_list_request(
@@ -7340,6 +7422,7 @@ impl Client {
 /// Wire: `account.list.tracingPoint2` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=tracingPoint2`.
 ///
 /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListTracingPoint2 {
     /// Only this object (0 = all).
@@ -7457,6 +7540,7 @@ impl Client {
     /// Lists `tracingPoint2` objects (legacy API).
     ///
     /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.list.tracingPoint2`; params: [`AccountListTracingPoint2`].
     pub async fn account_list_tracing_point2(
@@ -7604,6 +7688,7 @@ impl Client {
 /// Wire: `account.list.bannerPlaceReport` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=bannerPlaceReport`.
 ///
 /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListBannerPlaceReport {
     /// Only this object (0 = all).
@@ -7721,6 +7806,7 @@ impl Client {
     /// Lists `bannerPlaceReport` objects (legacy API).
     ///
     /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.list.bannerPlaceReport`; params: [`AccountListBannerPlaceReport`].
     pub async fn account_list_banner_place_report(
@@ -7736,6 +7822,7 @@ impl Client {
 /// Wire: `account.list.message` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=message`.
 ///
 /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListMessage {
     /// Only this object (0 = all).
@@ -7853,6 +7940,7 @@ impl Client {
     /// Lists `message` objects (legacy API).
     ///
     /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.list.message`; params: [`AccountListMessage`].
     pub async fn account_list_message(
@@ -8220,6 +8308,7 @@ impl Client {
 /// Wire: `account.delete.zone` (`POST`). Fixed params: `object=account`, `action=delete`, `actionObject=zone`.
 ///
 /// **Provisional:** known by name from peer code; `actionObjectID` is inferred from the other single-object deletes
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountDeleteZone {
     /// The zone.
@@ -8294,6 +8383,7 @@ impl Client {
     /// Deletes a zone.
     ///
     /// **Provisional:** known by name from peer code; `actionObjectID` is inferred from the other single-object deletes
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.delete.zone`; params: [`AccountDeleteZone`].
     pub async fn account_delete_zone(&self, request: AccountDeleteZone) -> Result<Ack, Error> {
@@ -8395,6 +8485,7 @@ impl Client {
 /// Wire: `account.delete.template` (`POST`). Fixed params: `object=account`, `action=delete`, `actionObject=template`.
 ///
 /// **Provisional:** known by name from peer code; `actionObjectID` is inferred from the other single-object deletes
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountDeleteTemplate {
     /// The template.
@@ -8469,6 +8560,7 @@ impl Client {
     /// Deletes a template.
     ///
     /// **Provisional:** known by name from peer code; `actionObjectID` is inferred from the other single-object deletes
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.delete.template`; params: [`AccountDeleteTemplate`].
     pub async fn account_delete_template(
@@ -8569,6 +8661,7 @@ impl Client {
 /// Wire: `account.delete.tracingPoint` (`POST`). Fixed params: `object=account`, `action=delete`, `actionObject=tracingPoint`.
 ///
 /// **Provisional:** known by name from peer code; `actionObjectID` is inferred from the other single-object deletes
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountDeleteTracingPoint {
     /// The tracing point.
@@ -8643,6 +8736,7 @@ impl Client {
     /// Deletes a tracing point.
     ///
     /// **Provisional:** known by name from peer code; `actionObjectID` is inferred from the other single-object deletes
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.delete.tracingPoint`; params: [`AccountDeleteTracingPoint`].
     pub async fn account_delete_tracing_point(
@@ -8741,6 +8835,8 @@ impl Client {
 /// Deletes a user account (advertiser, webmaster, ...).
 ///
 /// Wire: `account.delete.user` (`POST`). Fixed params: `object=account`, `action=delete`, `actionObject=user`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-delete-user>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountDeleteUser {
     /// The user.
@@ -8813,6 +8909,8 @@ impl ApiRequest for AccountDeleteUser {
 
 impl Client {
     /// Deletes a user account (advertiser, webmaster, ...).
+    ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-delete-user>.
     ///
     /// Wire: `account.delete.user`; params: [`AccountDeleteUser`].
     pub async fn account_delete_user(&self, request: AccountDeleteUser) -> Result<Ack, Error> {
@@ -9256,6 +9354,7 @@ impl Client {
 /// Wire: `account.report.report1` (`POST`). Fixed params: `object=account`, `action=report`, `actionObject=report1`.
 ///
 /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountReportReport1 {
     /// Params not in the spec, sent after the documented ones (name, value).
@@ -9319,6 +9418,7 @@ impl Client {
     /// Legacy account report `report1` (superseded by the statistics APIs).
     ///
     /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.report.report1`; params: [`AccountReportReport1`].
     pub async fn account_report_report1(
@@ -9334,6 +9434,7 @@ impl Client {
 /// Wire: `account.report.report2` (`POST`). Fixed params: `object=account`, `action=report`, `actionObject=report2`.
 ///
 /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountReportReport2 {
     /// Params not in the spec, sent after the documented ones (name, value).
@@ -9397,6 +9498,7 @@ impl Client {
     /// Legacy account report `report2` (superseded by the statistics APIs).
     ///
     /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.report.report2`; params: [`AccountReportReport2`].
     pub async fn account_report_report2(
@@ -9412,6 +9514,7 @@ impl Client {
 /// Wire: `account.report.report3` (`POST`). Fixed params: `object=account`, `action=report`, `actionObject=report3`.
 ///
 /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountReportReport3 {
     /// Params not in the spec, sent after the documented ones (name, value).
@@ -9475,6 +9578,7 @@ impl Client {
     /// Legacy account report `report3` (superseded by the statistics APIs).
     ///
     /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.report.report3`; params: [`AccountReportReport3`].
     pub async fn account_report_report3(
@@ -9490,6 +9594,7 @@ impl Client {
 /// Wire: `account.changePassword` (`POST`). Fixed params: `object=account`, `action=changePassword`.
 ///
 /// **Provisional:** params seen only in a peer's method tree; answer not documented
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountChangePassword {
     /// The current password (a secret).
@@ -9598,6 +9703,7 @@ impl Client {
     /// Changes a password (legacy).
     ///
     /// **Provisional:** params seen only in a peer's method tree; answer not documented
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.changePassword`; params: [`AccountChangePassword`].
     pub async fn account_change_password(
@@ -9613,6 +9719,7 @@ impl Client {
 /// Wire: `account.auth` (`POST`). Fixed params: `object=account`, `action=auth`.
 ///
 /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountAuth {
     /// Params not in the spec, sent after the documented ones (name, value).
@@ -9671,6 +9778,7 @@ impl Client {
     /// Checks the credentials (legacy).
     ///
     /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.auth`; params: [`AccountAuth`].
     pub async fn account_auth(&self, request: AccountAuth) -> Result<Reply, Error> {
@@ -9681,6 +9789,8 @@ impl Client {
 /// Changes a campaign (supercampaign).
 ///
 /// Wire: `superCampaign.modify` (`POST`). Fixed params: `object=superCampaign`, `action=modify`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/superCampaign/superCampaign-modify>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SuperCampaignModify {
     /// The campaign.
@@ -10090,6 +10200,8 @@ impl ApiRequest for SuperCampaignModify {
 impl Client {
     /// Changes a campaign (supercampaign).
     ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/superCampaign/superCampaign-modify>.
+    ///
     /// Wire: `superCampaign.modify`; params: [`SuperCampaignModify`].
     pub async fn super_campaign_modify(&self, request: SuperCampaignModify) -> Result<Ack, Error> {
         self.execute(request).await
@@ -10099,6 +10211,8 @@ impl Client {
 /// Additional users of a campaign: `addAdvertiser`.
 ///
 /// Wire: `superCampaign.additionalUsers.addAdvertiser` (`POST`). Fixed params: `object=superCampaign`, `action=additionalUsers`, `actionObject=addAdvertiser`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/superCampaign/superCampaign-additionalUsers-addAdvertiser>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SuperCampaignAdditionalUsersAddAdvertiser {
     /// The campaign.
@@ -10180,6 +10294,8 @@ impl ApiRequest for SuperCampaignAdditionalUsersAddAdvertiser {
 
 impl Client {
     /// Additional users of a campaign: `addAdvertiser`.
+    ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/superCampaign/superCampaign-additionalUsers-addAdvertiser>.
     ///
     /// Wire: `superCampaign.additionalUsers.addAdvertiser`; params: [`SuperCampaignAdditionalUsersAddAdvertiser`].
     pub async fn super_campaign_additional_users_add_advertiser(
@@ -10287,6 +10403,8 @@ impl Client {
 /// Additional users of a campaign: `addAssistant`.
 ///
 /// Wire: `superCampaign.additionalUsers.addAssistant` (`POST`). Fixed params: `object=superCampaign`, `action=additionalUsers`, `actionObject=addAssistant`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/superCampaign/superCampaign-additionalUsers-addAssistant>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SuperCampaignAdditionalUsersAddAssistant {
     /// The campaign.
@@ -10369,6 +10487,8 @@ impl ApiRequest for SuperCampaignAdditionalUsersAddAssistant {
 impl Client {
     /// Additional users of a campaign: `addAssistant`.
     ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/superCampaign/superCampaign-additionalUsers-addAssistant>.
+    ///
     /// Wire: `superCampaign.additionalUsers.addAssistant`; params: [`SuperCampaignAdditionalUsersAddAssistant`].
     pub async fn super_campaign_additional_users_add_assistant(
         &self,
@@ -10381,6 +10501,8 @@ impl Client {
 /// Additional users of a campaign: `deleteAssistant`.
 ///
 /// Wire: `superCampaign.additionalUsers.deleteAssistant` (`POST`). Fixed params: `object=superCampaign`, `action=additionalUsers`, `actionObject=deleteAssistant`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/superCampaign/superCampaign-additionalUsers-deleteAssistant>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SuperCampaignAdditionalUsersDeleteAssistant {
     /// The campaign.
@@ -10462,6 +10584,8 @@ impl ApiRequest for SuperCampaignAdditionalUsersDeleteAssistant {
 
 impl Client {
     /// Additional users of a campaign: `deleteAssistant`.
+    ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/superCampaign/superCampaign-additionalUsers-deleteAssistant>.
     ///
     /// Wire: `superCampaign.additionalUsers.deleteAssistant`; params: [`SuperCampaignAdditionalUsersDeleteAssistant`].
     pub async fn super_campaign_additional_users_delete_assistant(
@@ -11669,6 +11793,7 @@ impl Client {
 /// Wire: `campaign.placing.adNetwork` (`POST`). Fixed params: `object=campaign`, `action=placing`, `actionObject=adNetwork`.
 ///
 /// **Provisional:** legacy, seen only in a peer's method tree
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignPlacingAdNetwork {
     /// The flight.
@@ -11765,6 +11890,7 @@ impl Client {
     /// Places a flight on an ad network `adNetwork` (legacy).
     ///
     /// **Provisional:** legacy, seen only in a peer's method tree
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `campaign.placing.adNetwork`; params: [`CampaignPlacingAdNetwork`].
     pub async fn campaign_placing_ad_network(
@@ -11780,6 +11906,7 @@ impl Client {
 /// Wire: `campaign.placing.adNetworkCategory` (`POST`). Fixed params: `object=campaign`, `action=placing`, `actionObject=adNetworkCategory`.
 ///
 /// **Provisional:** legacy, seen only in a peer's method tree
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignPlacingAdNetworkCategory {
     /// The flight.
@@ -11876,6 +12003,7 @@ impl Client {
     /// Places a flight on an ad network `adNetworkCategory` (legacy).
     ///
     /// **Provisional:** legacy, seen only in a peer's method tree
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `campaign.placing.adNetworkCategory`; params: [`CampaignPlacingAdNetworkCategory`].
     pub async fn campaign_placing_ad_network_category(
@@ -11891,6 +12019,7 @@ impl Client {
 /// Wire: `campaign.placing.adNetworkWebsite` (`POST`). Fixed params: `object=campaign`, `action=placing`, `actionObject=adNetworkWebsite`.
 ///
 /// **Provisional:** legacy, seen only in a peer's method tree
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignPlacingAdNetworkWebsite {
     /// The flight.
@@ -11987,6 +12116,7 @@ impl Client {
     /// Places a flight on an ad network `adNetworkWebsite` (legacy).
     ///
     /// **Provisional:** legacy, seen only in a peer's method tree
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `campaign.placing.adNetworkWebsite`; params: [`CampaignPlacingAdNetworkWebsite`].
     pub async fn campaign_placing_ad_network_website(
@@ -12431,6 +12561,7 @@ impl Client {
 /// Wire: `campaign.info.banner` (`POST`). Fixed params: `object=campaign`, `action=info`, `actionObject=banner`.
 ///
 /// **Provisional:** legacy, seen only in a peer's method tree
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignInfoBanner {
     /// The flight.
@@ -12505,6 +12636,7 @@ impl Client {
     /// Flight info `banner` (legacy).
     ///
     /// **Provisional:** legacy, seen only in a peer's method tree
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `campaign.info.banner`; params: [`CampaignInfoBanner`].
     pub async fn campaign_info_banner(
@@ -12520,6 +12652,7 @@ impl Client {
 /// Wire: `campaign.info.report1` (`POST`). Fixed params: `object=campaign`, `action=info`, `actionObject=report1`.
 ///
 /// **Provisional:** legacy, seen only in a peer's method tree
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignInfoReport1 {
     /// The flight.
@@ -12594,6 +12727,7 @@ impl Client {
     /// Flight info `report1` (legacy).
     ///
     /// **Provisional:** legacy, seen only in a peer's method tree
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `campaign.info.report1`; params: [`CampaignInfoReport1`].
     pub async fn campaign_info_report1(
@@ -12609,6 +12743,7 @@ impl Client {
 /// Wire: `campaign.info.report2` (`POST`). Fixed params: `object=campaign`, `action=info`, `actionObject=report2`.
 ///
 /// **Provisional:** legacy, seen only in a peer's method tree
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignInfoReport2 {
     /// The flight.
@@ -12683,6 +12818,7 @@ impl Client {
     /// Flight info `report2` (legacy).
     ///
     /// **Provisional:** legacy, seen only in a peer's method tree
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `campaign.info.report2`; params: [`CampaignInfoReport2`].
     pub async fn campaign_info_report2(
@@ -12698,6 +12834,7 @@ impl Client {
 /// Wire: `campaign.info.report3` (`POST`). Fixed params: `object=campaign`, `action=info`, `actionObject=report3`.
 ///
 /// **Provisional:** legacy, seen only in a peer's method tree
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignInfoReport3 {
     /// The flight.
@@ -12772,6 +12909,7 @@ impl Client {
     /// Flight info `report3` (legacy).
     ///
     /// **Provisional:** legacy, seen only in a peer's method tree
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `campaign.info.report3`; params: [`CampaignInfoReport3`].
     pub async fn campaign_info_report3(
@@ -15147,6 +15285,8 @@ impl Client {
 /// Additional users of a flight: `addAssistant`.
 ///
 /// Wire: `campaign.additionalUsers.addAssistant` (`POST`). Fixed params: `object=campaign`, `action=additionalUsers`, `actionObject=addAssistant`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-additionalUsers-addAssistant>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignAdditionalUsersAddAssistant {
     /// The flight.
@@ -15228,6 +15368,8 @@ impl ApiRequest for CampaignAdditionalUsersAddAssistant {
 
 impl Client {
     /// Additional users of a flight: `addAssistant`.
+    ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-additionalUsers-addAssistant>.
     ///
     /// Wire: `campaign.additionalUsers.addAssistant`; params: [`CampaignAdditionalUsersAddAssistant`].
     pub async fn campaign_additional_users_add_assistant(
@@ -15337,6 +15479,7 @@ impl Client {
 /// Wire: `campaign.upload` (`POST`). Fixed params: `object=campaign`, `action=upload`.
 ///
 /// **Provisional:** legacy, seen only in peer code
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignUpload {
     /// The flight.
@@ -15417,6 +15560,7 @@ impl Client {
     /// Uploads a file for a flight from a URL (legacy); answers the stored URL in `value`.
     ///
     /// **Provisional:** legacy, seen only in peer code
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `campaign.upload`; params: [`CampaignUpload`].
     pub async fn campaign_upload(&self, request: CampaignUpload) -> Result<Reply, Error> {
@@ -16270,6 +16414,8 @@ impl Client {
 /// Uploads an HTML5 zip for a banner (`multipart/form-data`: the navigation block and `objectID` in the URL as documented, credentials, `encoding` and the file in the body).
 ///
 /// Wire: `banner.modify.zipFile` (`POST`). Fixed params: `object=banner`, `action=modify`, `actionObject=zipFile`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-add-banner>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BannerModifyZipFile {
     /// The banner.
@@ -16541,6 +16687,7 @@ impl Client {
 /// Wire: `banner.info.report1` (`POST`). Fixed params: `object=banner`, `action=info`, `actionObject=report1`.
 ///
 /// **Provisional:** seen only in peer code
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BannerInfoReport1 {
     /// The banner.
@@ -16615,6 +16762,7 @@ impl Client {
     /// Banner info `report1`.
     ///
     /// **Provisional:** seen only in peer code
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `banner.info.report1`; params: [`BannerInfoReport1`].
     pub async fn banner_info_report1(
@@ -16630,6 +16778,7 @@ impl Client {
 /// Wire: `banner.info.report2` (`POST`). Fixed params: `object=banner`, `action=info`, `actionObject=report2`.
 ///
 /// **Provisional:** seen only in peer code
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BannerInfoReport2 {
     /// The banner.
@@ -16704,6 +16853,7 @@ impl Client {
     /// Banner info `report2`.
     ///
     /// **Provisional:** seen only in peer code
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `banner.info.report2`; params: [`BannerInfoReport2`].
     pub async fn banner_info_report2(
@@ -16719,6 +16869,7 @@ impl Client {
 /// Wire: `banner.info.report3` (`POST`). Fixed params: `object=banner`, `action=info`, `actionObject=report3`.
 ///
 /// **Provisional:** seen only in peer code
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BannerInfoReport3 {
     /// The banner.
@@ -16793,6 +16944,7 @@ impl Client {
     /// Banner info `report3`.
     ///
     /// **Provisional:** seen only in peer code
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `banner.info.report3`; params: [`BannerInfoReport3`].
     pub async fn banner_info_report3(
@@ -18199,6 +18351,8 @@ impl Client {
 /// Changes a banner type.
 ///
 /// Wire: `bannerType.modify` (`POST`). Fixed params: `object=bannerType`, `action=modify`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/bannerType/bannerType-modify>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BannerTypeModify {
     /// The banner type.
@@ -18322,6 +18476,8 @@ impl ApiRequest for BannerTypeModify {
 
 impl Client {
     /// Changes a banner type.
+    ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/bannerType/bannerType-modify>.
     ///
     /// Wire: `bannerType.modify`; params: [`BannerTypeModify`].
     pub async fn banner_type_modify(&self, request: BannerTypeModify) -> Result<Ack, Error> {
@@ -18823,6 +18979,8 @@ impl Client {
 /// Changes a zone (section).
 ///
 /// Wire: `zone.modify` (`POST`). Fixed params: `object=zone`, `action=modify`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/zone/zone-modify>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ZoneModify {
     /// The zone.
@@ -18977,6 +19135,8 @@ impl ApiRequest for ZoneModify {
 impl Client {
     /// Changes a zone (section).
     ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/zone/zone-modify>.
+    ///
     /// Wire: `zone.modify`; params: [`ZoneModify`].
     pub async fn zone_modify(&self, request: ZoneModify) -> Result<Ack, Error> {
         self.execute(request).await
@@ -18986,6 +19146,8 @@ impl Client {
 /// Changes a place.
 ///
 /// Wire: `place.modify` (`POST`). Fixed params: `object=place`, `action=modify`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/place/place-modify>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlaceModify {
     /// The place.
@@ -19138,6 +19300,8 @@ impl ApiRequest for PlaceModify {
 
 impl Client {
     /// Changes a place.
+    ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/place/place-modify>.
     ///
     /// Wire: `place.modify`; params: [`PlaceModify`].
     pub async fn place_modify(&self, request: PlaceModify) -> Result<Ack, Error> {
@@ -19447,6 +19611,7 @@ impl Client {
 /// Wire: `place.info.report1` (`POST`). Fixed params: `object=place`, `action=info`, `actionObject=report1`.
 ///
 /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlaceInfoReport1 {
     /// The place.
@@ -19521,6 +19686,7 @@ impl Client {
     /// Place report `report1` (legacy).
     ///
     /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `place.info.report1`; params: [`PlaceInfoReport1`].
     pub async fn place_info_report1(&self, request: PlaceInfoReport1) -> Result<Page<Row>, Error> {
@@ -20213,6 +20379,7 @@ impl Client {
 /// Wire: `advertiser.availableReports` (`POST`). Fixed params: `object=advertiser`, `action=availableReports`.
 ///
 /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AdvertiserAvailableReports {
     /// The advertiser.
@@ -20282,6 +20449,7 @@ impl Client {
     /// The reports available to an advertiser.
     ///
     /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `advertiser.availableReports`; params: [`AdvertiserAvailableReports`].
     pub async fn advertiser_available_reports(
@@ -20568,15 +20736,49 @@ impl Client {
     }
 }
 
-/// Changes a webmaster.
+/// Changes a site owner (webmaster).
 ///
 /// Wire: `webmaster.modify` (`POST`). Fixed params: `object=webmaster`, `action=modify`.
 ///
-/// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Documented at <https://yandex.ru/dev/adfox/doc/v.1/webmaster/webmaster-modify>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WebmasterModify {
-    /// The webmaster.
+    /// The site owner.
     pub object_id: i64,
+    /// Login; unique in the system.
+    pub account: Option<String>,
+    /// E-mail.
+    pub e_mail: Option<String>,
+    /// Company name.
+    pub company: Option<String>,
+    /// First name.
+    pub first_name: Option<String>,
+    /// Last name.
+    pub last_name: Option<String>,
+    /// Country.
+    pub country: Option<String>,
+    /// Region.
+    pub state: Option<String>,
+    /// City.
+    pub city: Option<String>,
+    /// Postal code.
+    pub zip_code: Option<String>,
+    /// Address.
+    pub address1: Option<String>,
+    /// Address (continued).
+    pub address2: Option<String>,
+    /// Phone.
+    pub phone: Option<String>,
+    /// Fax.
+    pub fax: Option<String>,
+    /// WebMoney wallet.
+    pub wmz: Option<String>,
+    /// WebMoney wallet security code.
+    pub wmz_protection: Option<String>,
+    /// Yandex Money wallet.
+    pub yandex_money: Option<String>,
+    /// Comments.
+    pub comments: Option<String>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
@@ -20586,8 +20788,127 @@ impl WebmasterModify {
     pub fn new(object_id: impl Into<i64>) -> Self {
         Self {
             object_id: object_id.into(),
+            account: None,
+            e_mail: None,
+            company: None,
+            first_name: None,
+            last_name: None,
+            country: None,
+            state: None,
+            city: None,
+            zip_code: None,
+            address1: None,
+            address2: None,
+            phone: None,
+            fax: None,
+            wmz: None,
+            wmz_protection: None,
+            yandex_money: None,
+            comments: None,
             extra: Vec::new(),
         }
+    }
+
+    /// Login; unique in the system.
+    pub fn account(mut self, value: impl Into<String>) -> Self {
+        self.account = Some(value.into());
+        self
+    }
+
+    /// E-mail.
+    pub fn e_mail(mut self, value: impl Into<String>) -> Self {
+        self.e_mail = Some(value.into());
+        self
+    }
+
+    /// Company name.
+    pub fn company(mut self, value: impl Into<String>) -> Self {
+        self.company = Some(value.into());
+        self
+    }
+
+    /// First name.
+    pub fn first_name(mut self, value: impl Into<String>) -> Self {
+        self.first_name = Some(value.into());
+        self
+    }
+
+    /// Last name.
+    pub fn last_name(mut self, value: impl Into<String>) -> Self {
+        self.last_name = Some(value.into());
+        self
+    }
+
+    /// Country.
+    pub fn country(mut self, value: impl Into<String>) -> Self {
+        self.country = Some(value.into());
+        self
+    }
+
+    /// Region.
+    pub fn state(mut self, value: impl Into<String>) -> Self {
+        self.state = Some(value.into());
+        self
+    }
+
+    /// City.
+    pub fn city(mut self, value: impl Into<String>) -> Self {
+        self.city = Some(value.into());
+        self
+    }
+
+    /// Postal code.
+    pub fn zip_code(mut self, value: impl Into<String>) -> Self {
+        self.zip_code = Some(value.into());
+        self
+    }
+
+    /// Address.
+    pub fn address1(mut self, value: impl Into<String>) -> Self {
+        self.address1 = Some(value.into());
+        self
+    }
+
+    /// Address (continued).
+    pub fn address2(mut self, value: impl Into<String>) -> Self {
+        self.address2 = Some(value.into());
+        self
+    }
+
+    /// Phone.
+    pub fn phone(mut self, value: impl Into<String>) -> Self {
+        self.phone = Some(value.into());
+        self
+    }
+
+    /// Fax.
+    pub fn fax(mut self, value: impl Into<String>) -> Self {
+        self.fax = Some(value.into());
+        self
+    }
+
+    /// WebMoney wallet.
+    pub fn wmz(mut self, value: impl Into<String>) -> Self {
+        self.wmz = Some(value.into());
+        self
+    }
+
+    /// WebMoney wallet security code.
+    pub fn wmz_protection(mut self, value: impl Into<String>) -> Self {
+        self.wmz_protection = Some(value.into());
+        self
+    }
+
+    /// Yandex Money wallet.
+    pub fn yandex_money(mut self, value: impl Into<String>) -> Self {
+        self.yandex_money = Some(value.into());
+        self
+    }
+
+    /// Comments.
+    pub fn comments(mut self, value: impl Into<String>) -> Self {
+        self.comments = Some(value.into());
+        self
     }
 
     /// Adds a param the spec does not list; sent after the documented params.
@@ -20604,18 +20925,35 @@ impl ApiRequest for WebmasterModify {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
         ParamValue::validate(&self.object_id, "objectID")?;
+        ParamValue::validate(&self.account, "account")?;
+        ParamValue::validate(&self.e_mail, "eMail")?;
+        ParamValue::validate(&self.company, "company")?;
+        ParamValue::validate(&self.first_name, "firstName")?;
+        ParamValue::validate(&self.last_name, "lastName")?;
+        ParamValue::validate(&self.country, "country")?;
+        ParamValue::validate(&self.state, "state")?;
+        ParamValue::validate(&self.city, "city")?;
+        ParamValue::validate(&self.zip_code, "ZIPCode")?;
+        ParamValue::validate(&self.address1, "address1")?;
+        ParamValue::validate(&self.address2, "address2")?;
+        ParamValue::validate(&self.phone, "phone")?;
+        ParamValue::validate(&self.fax, "fax")?;
+        ParamValue::validate(&self.wmz, "WMZ")?;
+        ParamValue::validate(&self.wmz_protection, "WMZProtection")?;
+        ParamValue::validate(&self.yandex_money, "YandexMoney")?;
+        ParamValue::validate(&self.comments, "comments")?;
         Ok(())
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 20 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -20631,6 +20969,79 @@ impl ApiRequest for WebmasterModify {
             "objectID",
             ParamValue::to_form(&self.object_id),
         );
+        p.push(
+            ParamLocation::Body,
+            "account",
+            ParamValue::to_form(&self.account),
+        );
+        p.push(
+            ParamLocation::Body,
+            "eMail",
+            ParamValue::to_form(&self.e_mail),
+        );
+        p.push(
+            ParamLocation::Body,
+            "company",
+            ParamValue::to_form(&self.company),
+        );
+        p.push(
+            ParamLocation::Body,
+            "firstName",
+            ParamValue::to_form(&self.first_name),
+        );
+        p.push(
+            ParamLocation::Body,
+            "lastName",
+            ParamValue::to_form(&self.last_name),
+        );
+        p.push(
+            ParamLocation::Body,
+            "country",
+            ParamValue::to_form(&self.country),
+        );
+        p.push(
+            ParamLocation::Body,
+            "state",
+            ParamValue::to_form(&self.state),
+        );
+        p.push(ParamLocation::Body, "city", ParamValue::to_form(&self.city));
+        p.push(
+            ParamLocation::Body,
+            "ZIPCode",
+            ParamValue::to_form(&self.zip_code),
+        );
+        p.push(
+            ParamLocation::Body,
+            "address1",
+            ParamValue::to_form(&self.address1),
+        );
+        p.push(
+            ParamLocation::Body,
+            "address2",
+            ParamValue::to_form(&self.address2),
+        );
+        p.push(
+            ParamLocation::Body,
+            "phone",
+            ParamValue::to_form(&self.phone),
+        );
+        p.push(ParamLocation::Body, "fax", ParamValue::to_form(&self.fax));
+        p.push(ParamLocation::Body, "WMZ", ParamValue::to_form(&self.wmz));
+        p.push(
+            ParamLocation::Body,
+            "WMZProtection",
+            ParamValue::to_form(&self.wmz_protection),
+        );
+        p.push(
+            ParamLocation::Body,
+            "YandexMoney",
+            ParamValue::to_form(&self.yandex_money),
+        );
+        p.push(
+            ParamLocation::Body,
+            "comments",
+            ParamValue::to_form(&self.comments),
+        );
         for (name, value) in &self.extra {
             p.push(ParamLocation::Body, name.clone(), value.clone());
         }
@@ -20639,9 +21050,9 @@ impl ApiRequest for WebmasterModify {
 }
 
 impl Client {
-    /// Changes a webmaster.
+    /// Changes a site owner (webmaster).
     ///
-    /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Documented at <https://yandex.ru/dev/adfox/doc/v.1/webmaster/webmaster-modify>.
     ///
     /// Wire: `webmaster.modify`; params: [`WebmasterModify`].
     pub async fn webmaster_modify(&self, request: WebmasterModify) -> Result<Ack, Error> {
@@ -20654,6 +21065,7 @@ impl Client {
 /// Wire: `webmaster.info.balance` (`POST`). Fixed params: `object=webmaster`, `action=info`, `actionObject=balance`.
 ///
 /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WebmasterInfoBalance {
     /// The webmaster.
@@ -20728,6 +21140,7 @@ impl Client {
     /// A webmaster's balance.
     ///
     /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `webmaster.info.balance`; params: [`WebmasterInfoBalance`].
     pub async fn webmaster_info_balance(
@@ -20743,6 +21156,7 @@ impl Client {
 /// Wire: `placement.info` (`POST`). Fixed params: `object=placement`, `action=info`.
 ///
 /// **Provisional:** seen only in peer code
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/src/main/java/com/github/kholodovitch/adfox/ActionPlacementInfo.java>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PlacementInfo {
     /// `bannerPlace`.
@@ -20839,6 +21253,7 @@ impl Client {
     /// A banner on a place.
     ///
     /// **Provisional:** seen only in peer code
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/src/main/java/com/github/kholodovitch/adfox/ActionPlacementInfo.java>.
     ///
     /// Wire: `placement.info`; params: [`PlacementInfo`].
     pub async fn placement_info(&self, request: PlacementInfo) -> Result<Page<Row>, Error> {
@@ -22199,6 +22614,7 @@ impl Client {
 /// Wire: `adNetwork.pricing.adNetwork` (`POST`). Fixed params: `object=adNetwork`, `action=pricing`, `actionObject=adNetwork`.
 ///
 /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AdNetworkPricingAdNetwork {
     /// The ad network.
@@ -22273,6 +22689,7 @@ impl Client {
     /// Ad network pricing per adNetwork (legacy).
     ///
     /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `adNetwork.pricing.adNetwork`; params: [`AdNetworkPricingAdNetwork`].
     pub async fn ad_network_pricing_ad_network(
@@ -22288,6 +22705,7 @@ impl Client {
 /// Wire: `adNetwork.pricing.category` (`POST`). Fixed params: `object=adNetwork`, `action=pricing`, `actionObject=category`.
 ///
 /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AdNetworkPricingCategory {
     /// The ad network.
@@ -22362,6 +22780,7 @@ impl Client {
     /// Ad network pricing per category (legacy).
     ///
     /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `adNetwork.pricing.category`; params: [`AdNetworkPricingCategory`].
     pub async fn ad_network_pricing_category(
@@ -22377,6 +22796,7 @@ impl Client {
 /// Wire: `adNetwork.pricing.website` (`POST`). Fixed params: `object=adNetwork`, `action=pricing`, `actionObject=website`.
 ///
 /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AdNetworkPricingWebsite {
     /// The ad network.
@@ -22451,6 +22871,7 @@ impl Client {
     /// Ad network pricing per website (legacy).
     ///
     /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `adNetwork.pricing.website`; params: [`AdNetworkPricingWebsite`].
     pub async fn ad_network_pricing_website(
@@ -22466,6 +22887,7 @@ impl Client {
 /// Wire: `adNetworkWebsite.modify` (`POST`). Fixed params: `object=adNetworkWebsite`, `action=modify`.
 ///
 /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AdNetworkWebsiteModify {
     /// The object.
@@ -22535,6 +22957,7 @@ impl Client {
     /// Changes an ad-network website (legacy).
     ///
     /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `adNetworkWebsite.modify`; params: [`AdNetworkWebsiteModify`].
     pub async fn ad_network_website_modify(
@@ -22550,6 +22973,7 @@ impl Client {
 /// Wire: `adNetworkWebsite.info` (`POST`). Fixed params: `object=adNetworkWebsite`, `action=info`.
 ///
 /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AdNetworkWebsiteInfo {
     /// The object.
@@ -22619,6 +23043,7 @@ impl Client {
     /// Ad-network website info (legacy).
     ///
     /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `adNetworkWebsite.info`; params: [`AdNetworkWebsiteInfo`].
     pub async fn ad_network_website_info(
@@ -22634,6 +23059,7 @@ impl Client {
 /// Wire: `code.info.place` (`POST`). Fixed params: `object=code`, `action=info`, `actionObject=place`.
 ///
 /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CodeInfoPlace {
     /// The object.
@@ -22708,6 +23134,7 @@ impl Client {
     /// The embed code of a place (legacy).
     ///
     /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `code.info.place`; params: [`CodeInfoPlace`].
     pub async fn code_info_place(&self, request: CodeInfoPlace) -> Result<Reply, Error> {
@@ -22720,6 +23147,7 @@ impl Client {
 /// Wire: `code.info.campaignPlace` (`POST`). Fixed params: `object=code`, `action=info`, `actionObject=campaignPlace`.
 ///
 /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CodeInfoCampaignPlace {
     /// The object.
@@ -22794,6 +23222,7 @@ impl Client {
     /// The embed code of a campaignPlace (legacy).
     ///
     /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `code.info.campaignPlace`; params: [`CodeInfoCampaignPlace`].
     pub async fn code_info_campaign_place(
@@ -22809,6 +23238,7 @@ impl Client {
 /// Wire: `code.info.website` (`POST`). Fixed params: `object=code`, `action=info`, `actionObject=website`.
 ///
 /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CodeInfoWebsite {
     /// The object.
@@ -22883,6 +23313,7 @@ impl Client {
     /// The embed code of a website (legacy).
     ///
     /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `code.info.website`; params: [`CodeInfoWebsite`].
     pub async fn code_info_website(&self, request: CodeInfoWebsite) -> Result<Reply, Error> {
@@ -22895,6 +23326,7 @@ impl Client {
 /// Wire: `code.info.adNetworkWebsite` (`POST`). Fixed params: `object=code`, `action=info`, `actionObject=adNetworkWebsite`.
 ///
 /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CodeInfoAdNetworkWebsite {
     /// The object.
@@ -22969,6 +23401,7 @@ impl Client {
     /// The embed code of a adNetworkWebsite (legacy).
     ///
     /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `code.info.adNetworkWebsite`; params: [`CodeInfoAdNetworkWebsite`].
     pub async fn code_info_ad_network_website(
