@@ -38,6 +38,11 @@ use adfox_api::{
     UserCriteriaModify, UserCriteriaModifyValue, UserCriteriaRemoveValue, WebmasterModify,
     ZoneModify, types::dynamic,
 };
+use adfox_api::{
+    AccountAddCategory, AccountListBannerKktu, AccountListCategory, AccountListDefaultBanner,
+    AccountListPosition, AccountModifyCategory, AccountUtilityGeobaseTree, AccountUtilitySector,
+    CampaignAdditionalUsersAddAdvertiser, PositionModify, WebsiteModify,
+};
 use th_core::{ApiRequest, HttpRequest};
 
 const DIR: &str = concat!(
@@ -328,6 +333,17 @@ const CHECKED: &[&str] = &[
     "contract-modify.request.url",
     "contractor-modify.request.url",
     "account-add-banner.zipfile.request.sh",
+    "account-list-defaultBanner.request.url",
+    "account-list-position.request.url",
+    "account-list-bannerKktu.request.url",
+    "account-list-category.request.url",
+    "account-add-category.request.url",
+    "account-modify-category.request.url",
+    "account-utility-sector.request.url",
+    "account-utility-geobaseTree.request.url",
+    "campaign-additionalUsers-addAdvertiser.request.url",
+    "website-modify.request.url",
+    "position-modify.request.url",
 ];
 
 #[test]
@@ -974,4 +990,76 @@ async fn refused_input_never_reaches_the_transport() {
         .unwrap_err();
     assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
     assert!(mock.requests().is_empty());
+}
+
+#[test]
+fn categories_positions_and_references() {
+    check(
+        "account-add-category.request.url",
+        &AccountAddCategory::new("avto").kind(1),
+        Expect::Exact,
+    );
+    check(
+        "account-modify-category.request.url",
+        &AccountModifyCategory::new(136).name("top"),
+        Expect::Exact,
+    );
+    check(
+        "account-list-category.request.url",
+        &AccountListCategory::new(),
+        Expect::Exact,
+    );
+    check(
+        "account-list-position.request.url",
+        &AccountListPosition::new(),
+        Expect::Exact,
+    );
+    check(
+        "position-modify.request.url",
+        &PositionModify::new(543).name("topline"),
+        Expect::Exact,
+    );
+    check(
+        "account-list-bannerKktu.request.url",
+        &AccountListBannerKktu::new(),
+        Expect::Exact,
+    );
+    check(
+        "account-utility-sector.request.url",
+        &AccountUtilitySector::new(),
+        Expect::Exact,
+    );
+    // The geography reference is `geobaseTree` (account/account-utility-geobaseTree), not the
+    // legacy method tree's `geoTree`.
+    check(
+        "account-utility-geobaseTree.request.url",
+        &AccountUtilityGeobaseTree::new().region_id(225),
+        Expect::Exact,
+    );
+    refused(
+        &AccountUtilityGeobaseTree::new().hide_children(2),
+        "hideChildren",
+    );
+    check(
+        "campaign-additionalUsers-addAdvertiser.request.url",
+        &CampaignAdditionalUsersAddAdvertiser::new(39377, 456),
+        Expect::Exact,
+    );
+    check(
+        "website-modify.request.url",
+        &WebsiteModify::new(543).name("site.com"),
+        Expect::Exact,
+    );
+}
+
+#[test]
+fn default_banners_follow_the_param_table_not_the_example() {
+    // The page's request format and param table name `listPlaceIDs`; its example prints
+    // `listAdNetworkIDs`. The client sends the documented name.
+    let file = "account-list-defaultBanner.request.url";
+    let mut doc = documented(file);
+    assert_eq!(doc[3], ("listAdNetworkIDs".into(), "506,566".into()));
+    doc[3].0 = "listPlaceIDs".into();
+    let (_, ours) = built(&AccountListDefaultBanner::new().list_place_i_ds([506, 566]));
+    assert_eq!(strip_client_additions(&doc, ours), doc);
 }

@@ -1627,7 +1627,7 @@ async fn additional_users_utility_target_and_category_bodies() {
     )
     .await
     .unwrap();
-    c.account_utility_geo_tree(adfox_api::AccountUtilityGeoTree::new())
+    c.account_utility_geobase_tree(adfox_api::AccountUtilityGeobaseTree::new())
         .await
         .unwrap();
     c.account_utility_sector(adfox_api::AccountUtilitySector::new().limit(50))
@@ -1672,7 +1672,7 @@ async fn additional_users_utility_target_and_category_bodies() {
              &objectID=5&advertiserID=456",
             "object=campaign&action=additionalUsers&actionObject=deleteAssistant&encoding=UTF-8\
              &objectID=11&assistantID=7",
-            "object=account&action=utility&actionObject=geoTree&encoding=UTF-8&limit=1000",
+            "object=account&action=utility&actionObject=geobaseTree&encoding=UTF-8&limit=1000",
             "object=account&action=utility&actionObject=sector&encoding=UTF-8&limit=50",
             "object=campaign&action=target&actionObject=targetingFrequency&encoding=UTF-8\
              &objectID=11&maxUniqueImpressions=3&uniquePeriodImpressions=23%3A30\

@@ -2517,6 +2517,8 @@ impl Client {
 /// Creates a category; answers the new ID.
 ///
 /// Wire: `account.add.category` (`POST`). Fixed params: `object=account`, `action=add`, `actionObject=category`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-add-category>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountAddCategory {
     /// Name.
@@ -2611,6 +2613,8 @@ impl ApiRequest for AccountAddCategory {
 
 impl Client {
     /// Creates a category; answers the new ID.
+    ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-add-category>.
     ///
     /// Wire: `account.add.category`; params: [`AccountAddCategory`].
     pub async fn account_add_category(&self, request: AccountAddCategory) -> Result<Added, Error> {
@@ -4485,6 +4489,8 @@ impl Client {
 /// Lists banners.
 ///
 /// Wire: `account.list.banner` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=banner`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-banner>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListBanner {
     /// Only this object (0 = all).
@@ -4643,6 +4649,8 @@ impl ApiRequest for AccountListBanner {
 impl Client {
     /// Lists banners.
     ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-banner>.
+    ///
     /// Wire: `account.list.banner`; params: [`AccountListBanner`].
     pub async fn account_list_banner(
         &self,
@@ -4787,6 +4795,8 @@ impl Client {
 /// Lists positions.
 ///
 /// Wire: `account.list.position` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=position`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-position>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListPosition {
     /// Only this object (0 = all).
@@ -4903,6 +4913,8 @@ impl ApiRequest for AccountListPosition {
 impl Client {
     /// Lists positions.
     ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-position>.
+    ///
     /// Wire: `account.list.position`; params: [`AccountListPosition`].
     pub async fn account_list_position(
         &self,
@@ -4912,15 +4924,13 @@ impl Client {
     }
 }
 
-/// Lists default banners of places.
+/// Lists the default (backup) banners of places.
 ///
 /// Wire: `account.list.defaultBanner` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=defaultBanner`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-defaultBanner>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListDefaultBanner {
-    /// Only this object (0 = all).
-    ///
-    /// Server default: `0`.
-    pub action_object_id: Option<i64>,
     /// Only these places (comma list).
     pub list_place_i_ds: Option<IdList>,
     /// Rows to skip.
@@ -4939,14 +4949,6 @@ impl AccountListDefaultBanner {
     /// Creates the request (it has no required params).
     pub fn new() -> Self {
         Self::default()
-    }
-
-    /// Only this object (0 = all).
-    ///
-    /// Server default: `0`.
-    pub fn action_object_id(mut self, value: impl Into<i64>) -> Self {
-        self.action_object_id = Some(value.into());
-        self
     }
 
     /// Only these places (comma list).
@@ -4991,7 +4993,6 @@ impl ApiRequest for AccountListDefaultBanner {
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
-        ParamValue::validate(&self.action_object_id, "actionObjectID")?;
         ParamValue::validate(&self.list_place_i_ds, "listPlaceIDs")?;
         ParamValue::validate(&self.offset, "offset")?;
         ParamValue::validate(&self.limit, "limit")?;
@@ -4999,7 +5000,7 @@ impl ApiRequest for AccountListDefaultBanner {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -5014,11 +5015,6 @@ impl ApiRequest for AccountListDefaultBanner {
             ParamLocation::Body,
             "actionObject",
             FormValue::Str("defaultBanner".to_owned()),
-        );
-        p.push(
-            ParamLocation::Body,
-            "actionObjectID",
-            ParamValue::to_form(&self.action_object_id),
         );
         p.push(
             ParamLocation::Body,
@@ -5043,7 +5039,9 @@ impl ApiRequest for AccountListDefaultBanner {
 }
 
 impl Client {
-    /// Lists default banners of places.
+    /// Lists the default (backup) banners of places.
+    ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-defaultBanner>.
     ///
     /// Wire: `account.list.defaultBanner`; params: [`AccountListDefaultBanner`].
     pub async fn account_list_default_banner(
@@ -5318,15 +5316,13 @@ impl Client {
     }
 }
 
-/// Lists the KKTU classifier.
+/// Lists the KKTU classifier (rows `CODE`, `NAME`).
 ///
 /// Wire: `account.list.bannerKktu` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=bannerKktu`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-bannerKktu>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListBannerKktu {
-    /// Only this object (0 = all).
-    ///
-    /// Server default: `0`.
-    pub action_object_id: Option<i64>,
     /// Rows to skip.
     ///
     /// Server default: `0`.
@@ -5343,14 +5339,6 @@ impl AccountListBannerKktu {
     /// Creates the request (it has no required params).
     pub fn new() -> Self {
         Self::default()
-    }
-
-    /// Only this object (0 = all).
-    ///
-    /// Server default: `0`.
-    pub fn action_object_id(mut self, value: impl Into<i64>) -> Self {
-        self.action_object_id = Some(value.into());
-        self
     }
 
     /// Rows to skip.
@@ -5389,14 +5377,13 @@ impl ApiRequest for AccountListBannerKktu {
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
-        ParamValue::validate(&self.action_object_id, "actionObjectID")?;
         ParamValue::validate(&self.offset, "offset")?;
         ParamValue::validate(&self.limit, "limit")?;
         Ok(())
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -5411,11 +5398,6 @@ impl ApiRequest for AccountListBannerKktu {
             ParamLocation::Body,
             "actionObject",
             FormValue::Str("bannerKktu".to_owned()),
-        );
-        p.push(
-            ParamLocation::Body,
-            "actionObjectID",
-            ParamValue::to_form(&self.action_object_id),
         );
         p.push(
             ParamLocation::Body,
@@ -5435,7 +5417,9 @@ impl ApiRequest for AccountListBannerKktu {
 }
 
 impl Client {
-    /// Lists the KKTU classifier.
+    /// Lists the KKTU classifier (rows `CODE`, `NAME`).
+    ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-bannerKktu>.
     ///
     /// Wire: `account.list.bannerKktu`; params: [`AccountListBannerKktu`].
     pub async fn account_list_banner_kktu(
@@ -5595,6 +5579,9 @@ impl Client {
 /// Lists zones (sections).
 ///
 /// Wire: `account.list.zone` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=zone`.
+///
+/// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListZone {
     /// Only this object (0 = all).
@@ -5665,7 +5652,7 @@ impl ApiRequest for AccountListZone {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -5724,6 +5711,9 @@ impl ApiRequest for AccountListZone {
 
 impl Client {
     /// Lists zones (sections).
+    ///
+    /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.list.zone`; params: [`AccountListZone`].
     pub async fn account_list_zone(
@@ -5883,6 +5873,9 @@ impl Client {
 /// Lists banners active on a date.
 ///
 /// Wire: `account.list.activeBanners` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=activeBanners`.
+///
+/// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListActiveBanners {
     /// Only this object (0 = all).
@@ -5953,7 +5946,7 @@ impl ApiRequest for AccountListActiveBanners {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -6009,6 +6002,9 @@ impl ApiRequest for AccountListActiveBanners {
 impl Client {
     /// Lists banners active on a date.
     ///
+    /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
+    ///
     /// Wire: `account.list.activeBanners`; params: [`AccountListActiveBanners`].
     pub async fn account_list_active_banners(
         &self,
@@ -6021,6 +6017,8 @@ impl Client {
 /// Lists categories.
 ///
 /// Wire: `account.list.category` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=category`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-category>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListCategory {
     /// Only this object (0 = all).
@@ -6147,6 +6145,8 @@ impl ApiRequest for AccountListCategory {
 impl Client {
     /// Lists categories.
     ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-category>.
+    ///
     /// Wire: `account.list.category`; params: [`AccountListCategory`].
     pub async fn account_list_category(
         &self,
@@ -6159,6 +6159,9 @@ impl Client {
 /// Lists banner types.
 ///
 /// Wire: `account.list.bannerType` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=bannerType`.
+///
+/// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListBannerType {
     /// Only this object (0 = all).
@@ -6221,7 +6224,7 @@ impl ApiRequest for AccountListBannerType {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -6275,6 +6278,9 @@ impl ApiRequest for AccountListBannerType {
 impl Client {
     /// Lists banner types.
     ///
+    /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
+    ///
     /// Wire: `account.list.bannerType`; params: [`AccountListBannerType`].
     pub async fn account_list_banner_type(
         &self,
@@ -6287,6 +6293,9 @@ impl Client {
 /// Lists targeting profiles.
 ///
 /// Wire: `account.list.targetingProfile` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=targetingProfile`.
+///
+/// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListTargetingProfile {
     /// Only this object (0 = all).
@@ -6349,7 +6358,7 @@ impl ApiRequest for AccountListTargetingProfile {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -6403,6 +6412,9 @@ impl ApiRequest for AccountListTargetingProfile {
 impl Client {
     /// Lists targeting profiles.
     ///
+    /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
+    ///
     /// Wire: `account.list.targetingProfile`; params: [`AccountListTargetingProfile`].
     pub async fn account_list_targeting_profile(
         &self,
@@ -6412,12 +6424,14 @@ impl Client {
     }
 }
 
-/// Lists banner templates of a banner type.
+/// The parameters of a banner template.
 ///
 /// Wire: `account.list.template` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=template`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-template>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountListTemplate {
-    /// The banner type whose templates to list.
+    /// The template.
     pub action_object_id: i64,
     /// Rows to skip.
     ///
@@ -6524,7 +6538,9 @@ impl ApiRequest for AccountListTemplate {
 }
 
 impl Client {
-    /// Lists banner templates of a banner type.
+    /// The parameters of a banner template.
+    ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-template>.
     ///
     /// Wire: `account.list.template`; params: [`AccountListTemplate`].
     pub async fn account_list_template(
@@ -7954,6 +7970,9 @@ impl Client {
 /// Deletes a campaign (supercampaign).
 ///
 /// Wire: `account.delete.superCampaign` (`POST`). Fixed params: `object=account`, `action=delete`, `actionObject=superCampaign`.
+///
+/// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountDeleteSuperCampaign {
     /// The campaign.
@@ -7985,7 +8004,7 @@ impl ApiRequest for AccountDeleteSuperCampaign {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -8027,6 +8046,9 @@ impl ApiRequest for AccountDeleteSuperCampaign {
 impl Client {
     /// Deletes a campaign (supercampaign).
     ///
+    /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
+    ///
     /// Wire: `account.delete.superCampaign`; params: [`AccountDeleteSuperCampaign`].
     pub async fn account_delete_super_campaign(
         &self,
@@ -8039,6 +8061,9 @@ impl Client {
 /// Deletes a flight.
 ///
 /// Wire: `account.delete.campaign` (`POST`). Fixed params: `object=account`, `action=delete`, `actionObject=campaign`.
+///
+/// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountDeleteCampaign {
     /// The flight.
@@ -8070,7 +8095,7 @@ impl ApiRequest for AccountDeleteCampaign {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -8112,6 +8137,9 @@ impl ApiRequest for AccountDeleteCampaign {
 impl Client {
     /// Deletes a flight.
     ///
+    /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
+    ///
     /// Wire: `account.delete.campaign`; params: [`AccountDeleteCampaign`].
     pub async fn account_delete_campaign(
         &self,
@@ -8124,6 +8152,9 @@ impl Client {
 /// Deletes banners of a flight.
 ///
 /// Wire: `account.delete.banner` (`POST`). Fixed params: `object=account`, `action=delete`, `actionObject=banner`.
+///
+/// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountDeleteBanner {
     /// The flight.
@@ -8158,7 +8189,7 @@ impl ApiRequest for AccountDeleteBanner {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -8206,6 +8237,9 @@ impl ApiRequest for AccountDeleteBanner {
 impl Client {
     /// Deletes banners of a flight.
     ///
+    /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
+    ///
     /// Wire: `account.delete.banner`; params: [`AccountDeleteBanner`].
     pub async fn account_delete_banner(&self, request: AccountDeleteBanner) -> Result<Ack, Error> {
         self.execute(request).await
@@ -8215,6 +8249,9 @@ impl Client {
 /// Deletes places of a website.
 ///
 /// Wire: `account.delete.place` (`POST`). Fixed params: `object=account`, `action=delete`, `actionObject=place`.
+///
+/// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountDeletePlace {
     /// The website.
@@ -8249,7 +8286,7 @@ impl ApiRequest for AccountDeletePlace {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -8296,6 +8333,9 @@ impl ApiRequest for AccountDeletePlace {
 
 impl Client {
     /// Deletes places of a website.
+    ///
+    /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.delete.place`; params: [`AccountDeletePlace`].
     pub async fn account_delete_place(&self, request: AccountDeletePlace) -> Result<Ack, Error> {
@@ -8574,6 +8614,9 @@ impl Client {
 /// Deletes banner types.
 ///
 /// Wire: `account.delete.bannerType` (`POST`). Fixed params: `object=account`, `action=delete`, `actionObject=bannerType`.
+///
+/// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountDeleteBannerType {
     /// The banner types.
@@ -8605,7 +8648,7 @@ impl ApiRequest for AccountDeleteBannerType {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -8646,6 +8689,9 @@ impl ApiRequest for AccountDeleteBannerType {
 
 impl Client {
     /// Deletes banner types.
+    ///
+    /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.delete.bannerType`; params: [`AccountDeleteBannerType`].
     pub async fn account_delete_banner_type(
@@ -8750,6 +8796,9 @@ impl Client {
 /// Deletes a category.
 ///
 /// Wire: `account.delete.category` (`POST`). Fixed params: `object=account`, `action=delete`, `actionObject=category`.
+///
+/// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountDeleteCategory {
     /// The category.
@@ -8781,7 +8830,7 @@ impl ApiRequest for AccountDeleteCategory {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -8822,6 +8871,9 @@ impl ApiRequest for AccountDeleteCategory {
 
 impl Client {
     /// Deletes a category.
+    ///
+    /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.delete.category`; params: [`AccountDeleteCategory`].
     pub async fn account_delete_category(
@@ -9010,6 +9062,8 @@ impl Client {
 /// Changes a category.
 ///
 /// Wire: `account.modify.category` (`POST`). Fixed params: `object=account`, `action=modify`, `actionObject=category`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-modify-category>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountModifyCategory {
     /// The category.
@@ -9120,6 +9174,8 @@ impl ApiRequest for AccountModifyCategory {
 impl Client {
     /// Changes a category.
     ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-modify-category>.
+    ///
     /// Wire: `account.modify.category`; params: [`AccountModifyCategory`].
     pub async fn account_modify_category(
         &self,
@@ -9129,11 +9185,17 @@ impl Client {
     }
 }
 
-/// The geo tree (regions for geo targeting).
+/// The geography reference (regions for geo targeting): rows `id`, `name_ru`, and `children` or `children_count`.
 ///
-/// Wire: `account.utility.geoTree` (`POST`). Fixed params: `object=account`, `action=utility`, `actionObject=geoTree`.
+/// Wire: `account.utility.geobaseTree` (`POST`). Fixed params: `object=account`, `action=utility`, `actionObject=geobaseTree`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-utility-geobaseTree>.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct AccountUtilityGeoTree {
+pub struct AccountUtilityGeobaseTree {
+    /// 0 full tree with children (default), 1 short answer with `children_count` only.
+    pub hide_children: Option<Ranged<0, 1>>,
+    /// The node the tree starts below (default 10000, "Whole world").
+    pub region_id: Option<i64>,
     /// Rows to skip.
     ///
     /// Server default: `0`.
@@ -9146,10 +9208,22 @@ pub struct AccountUtilityGeoTree {
     pub extra: Vec<(String, FormValue)>,
 }
 
-impl AccountUtilityGeoTree {
+impl AccountUtilityGeobaseTree {
     /// Creates the request (it has no required params).
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// 0 full tree with children (default), 1 short answer with `children_count` only.
+    pub fn hide_children(mut self, value: impl Into<Ranged<0, 1>>) -> Self {
+        self.hide_children = Some(value.into());
+        self
+    }
+
+    /// The node the tree starts below (default 10000, "Whole world").
+    pub fn region_id(mut self, value: impl Into<i64>) -> Self {
+        self.region_id = Some(value.into());
+        self
     }
 
     /// Rows to skip.
@@ -9175,10 +9249,10 @@ impl AccountUtilityGeoTree {
     }
 }
 
-impl ApiRequest for AccountUtilityGeoTree {
+impl ApiRequest for AccountUtilityGeobaseTree {
     type Response = Page<Row>;
     const INFO: MethodInfo = MethodInfo {
-        wire: "account.utility.geoTree",
+        wire: "account.utility.geobaseTree",
         http_method: "POST",
         path: "",
         idempotent: true,
@@ -9188,13 +9262,15 @@ impl ApiRequest for AccountUtilityGeoTree {
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.hide_children, "hideChildren")?;
+        ParamValue::validate(&self.region_id, "regionID")?;
         ParamValue::validate(&self.offset, "offset")?;
         ParamValue::validate(&self.limit, "limit")?;
         Ok(())
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -9208,7 +9284,17 @@ impl ApiRequest for AccountUtilityGeoTree {
         p.push(
             ParamLocation::Body,
             "actionObject",
-            FormValue::Str("geoTree".to_owned()),
+            FormValue::Str("geobaseTree".to_owned()),
+        );
+        p.push(
+            ParamLocation::Body,
+            "hideChildren",
+            ParamValue::to_form(&self.hide_children),
+        );
+        p.push(
+            ParamLocation::Body,
+            "regionID",
+            ParamValue::to_form(&self.region_id),
         );
         p.push(
             ParamLocation::Body,
@@ -9228,12 +9314,14 @@ impl ApiRequest for AccountUtilityGeoTree {
 }
 
 impl Client {
-    /// The geo tree (regions for geo targeting).
+    /// The geography reference (regions for geo targeting): rows `id`, `name_ru`, and `children` or `children_count`.
     ///
-    /// Wire: `account.utility.geoTree`; params: [`AccountUtilityGeoTree`].
-    pub async fn account_utility_geo_tree(
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-utility-geobaseTree>.
+    ///
+    /// Wire: `account.utility.geobaseTree`; params: [`AccountUtilityGeobaseTree`].
+    pub async fn account_utility_geobase_tree(
         &self,
-        request: AccountUtilityGeoTree,
+        request: AccountUtilityGeobaseTree,
     ) -> Result<Page<Row>, Error> {
         self.execute(request).await
     }
@@ -9242,6 +9330,8 @@ impl Client {
 /// The industries list (`sectorID` values).
 ///
 /// Wire: `account.utility.sector` (`POST`). Fixed params: `object=account`, `action=utility`, `actionObject=sector`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-utility-sector>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountUtilitySector {
     /// Rows to skip.
@@ -9339,6 +9429,8 @@ impl ApiRequest for AccountUtilitySector {
 
 impl Client {
     /// The industries list (`sectorID` values).
+    ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-utility-sector>.
     ///
     /// Wire: `account.utility.sector`; params: [`AccountUtilitySector`].
     pub async fn account_utility_sector(
@@ -10309,6 +10401,9 @@ impl Client {
 /// Additional users of a campaign: `deleteAdvertiser`.
 ///
 /// Wire: `superCampaign.additionalUsers.deleteAdvertiser` (`POST`). Fixed params: `object=superCampaign`, `action=additionalUsers`, `actionObject=deleteAdvertiser`.
+///
+/// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SuperCampaignAdditionalUsersDeleteAdvertiser {
     /// The campaign.
@@ -10343,7 +10438,7 @@ impl ApiRequest for SuperCampaignAdditionalUsersDeleteAdvertiser {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -10390,6 +10485,9 @@ impl ApiRequest for SuperCampaignAdditionalUsersDeleteAdvertiser {
 
 impl Client {
     /// Additional users of a campaign: `deleteAdvertiser`.
+    ///
+    /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `superCampaign.additionalUsers.deleteAdvertiser`; params: [`SuperCampaignAdditionalUsersDeleteAdvertiser`].
     pub async fn super_campaign_additional_users_delete_advertiser(
@@ -10599,6 +10697,8 @@ impl Client {
 /// Changes a flight.
 ///
 /// Wire: `campaign.modify` (`POST`). Fixed params: `object=campaign`, `action=modify`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/campaign/campaign-modify>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignModify {
     /// The flight.
@@ -11191,6 +11291,8 @@ impl ApiRequest for CampaignModify {
 impl Client {
     /// Changes a flight.
     ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/campaign/campaign-modify>.
+    ///
     /// Wire: `campaign.modify`; params: [`CampaignModify`].
     pub async fn campaign_modify(&self, request: CampaignModify) -> Result<Ack, Error> {
         self.execute(request).await
@@ -11200,6 +11302,9 @@ impl Client {
 /// Lists the banners of a flight.
 ///
 /// Wire: `campaign.list.banner` (`POST`). Fixed params: `object=campaign`, `action=list`, `actionObject=banner`.
+///
+/// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignListBanner {
     /// The flight.
@@ -11257,7 +11362,7 @@ impl ApiRequest for CampaignListBanner {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -11311,6 +11416,9 @@ impl ApiRequest for CampaignListBanner {
 impl Client {
     /// Lists the banners of a flight.
     ///
+    /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
+    ///
     /// Wire: `campaign.list.banner`; params: [`CampaignListBanner`].
     pub async fn campaign_list_banner(
         &self,
@@ -11323,6 +11431,9 @@ impl Client {
 /// Places a flight on a website (or removes it).
 ///
 /// Wire: `campaign.placing.website` (`POST`). Fixed params: `object=campaign`, `action=placing`, `actionObject=website`.
+///
+/// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignPlacingWebsite {
     /// The flight.
@@ -11454,7 +11565,7 @@ impl ApiRequest for CampaignPlacingWebsite {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -11568,6 +11679,9 @@ impl ApiRequest for CampaignPlacingWebsite {
 impl Client {
     /// Places a flight on a website (or removes it).
     ///
+    /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
+    ///
     /// Wire: `campaign.placing.website`; params: [`CampaignPlacingWebsite`].
     pub async fn campaign_placing_website(
         &self,
@@ -11580,6 +11694,9 @@ impl Client {
 /// Places a flight on a zone (or removes it).
 ///
 /// Wire: `campaign.placing.zone` (`POST`). Fixed params: `object=campaign`, `action=placing`, `actionObject=zone`.
+///
+/// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignPlacingZone {
     /// The flight.
@@ -11621,7 +11738,7 @@ impl ApiRequest for CampaignPlacingZone {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -11675,6 +11792,9 @@ impl ApiRequest for CampaignPlacingZone {
 impl Client {
     /// Places a flight on a zone (or removes it).
     ///
+    /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
+    ///
     /// Wire: `campaign.placing.zone`; params: [`CampaignPlacingZone`].
     pub async fn campaign_placing_zone(&self, request: CampaignPlacingZone) -> Result<Ack, Error> {
         self.execute(request).await
@@ -11684,6 +11804,9 @@ impl Client {
 /// Places a flight on a place (or removes it).
 ///
 /// Wire: `campaign.placing.place` (`POST`). Fixed params: `object=campaign`, `action=placing`, `actionObject=place`.
+///
+/// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignPlacingPlace {
     /// The flight.
@@ -11725,7 +11848,7 @@ impl ApiRequest for CampaignPlacingPlace {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -11778,6 +11901,9 @@ impl ApiRequest for CampaignPlacingPlace {
 
 impl Client {
     /// Places a flight on a place (or removes it).
+    ///
+    /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `campaign.placing.place`; params: [`CampaignPlacingPlace`].
     pub async fn campaign_placing_place(
@@ -12130,6 +12256,9 @@ impl Client {
 /// Where a flight is placed.
 ///
 /// Wire: `campaign.info.placement2` (`POST`). Fixed params: `object=campaign`, `action=info`, `actionObject=placement2`.
+///
+/// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignInfoPlacement2 {
     /// The flight.
@@ -12215,7 +12344,7 @@ impl ApiRequest for CampaignInfoPlacement2 {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -12292,6 +12421,9 @@ impl ApiRequest for CampaignInfoPlacement2 {
 
 impl Client {
     /// Where a flight is placed.
+    ///
+    /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `campaign.info.placement2`; params: [`CampaignInfoPlacement2`].
     pub async fn campaign_info_placement2(
@@ -15097,6 +15229,8 @@ impl Client {
 /// Additional users of a flight: `addAdvertiser`.
 ///
 /// Wire: `campaign.additionalUsers.addAdvertiser` (`POST`). Fixed params: `object=campaign`, `action=additionalUsers`, `actionObject=addAdvertiser`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/campaign/campaign-additionalUsers-addAdvertiser>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignAdditionalUsersAddAdvertiser {
     /// The flight.
@@ -15179,6 +15313,8 @@ impl ApiRequest for CampaignAdditionalUsersAddAdvertiser {
 impl Client {
     /// Additional users of a flight: `addAdvertiser`.
     ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/campaign/campaign-additionalUsers-addAdvertiser>.
+    ///
     /// Wire: `campaign.additionalUsers.addAdvertiser`; params: [`CampaignAdditionalUsersAddAdvertiser`].
     pub async fn campaign_additional_users_add_advertiser(
         &self,
@@ -15191,6 +15327,9 @@ impl Client {
 /// Additional users of a flight: `deleteAdvertiser`.
 ///
 /// Wire: `campaign.additionalUsers.deleteAdvertiser` (`POST`). Fixed params: `object=campaign`, `action=additionalUsers`, `actionObject=deleteAdvertiser`.
+///
+/// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignAdditionalUsersDeleteAdvertiser {
     /// The flight.
@@ -15225,7 +15364,7 @@ impl ApiRequest for CampaignAdditionalUsersDeleteAdvertiser {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -15272,6 +15411,9 @@ impl ApiRequest for CampaignAdditionalUsersDeleteAdvertiser {
 
 impl Client {
     /// Additional users of a flight: `deleteAdvertiser`.
+    ///
+    /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `campaign.additionalUsers.deleteAdvertiser`; params: [`CampaignAdditionalUsersDeleteAdvertiser`].
     pub async fn campaign_additional_users_delete_advertiser(
@@ -15383,6 +15525,9 @@ impl Client {
 /// Additional users of a flight: `deleteAssistant`.
 ///
 /// Wire: `campaign.additionalUsers.deleteAssistant` (`POST`). Fixed params: `object=campaign`, `action=additionalUsers`, `actionObject=deleteAssistant`.
+///
+/// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignAdditionalUsersDeleteAssistant {
     /// The flight.
@@ -15417,7 +15562,7 @@ impl ApiRequest for CampaignAdditionalUsersDeleteAssistant {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -15464,6 +15609,9 @@ impl ApiRequest for CampaignAdditionalUsersDeleteAssistant {
 
 impl Client {
     /// Additional users of a flight: `deleteAssistant`.
+    ///
+    /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `campaign.additionalUsers.deleteAssistant`; params: [`CampaignAdditionalUsersDeleteAssistant`].
     pub async fn campaign_additional_users_delete_assistant(
@@ -18488,6 +18636,9 @@ impl Client {
 /// Lists the templates of a banner type.
 ///
 /// Wire: `bannerType.list.template` (`POST`). Fixed params: `object=bannerType`, `action=list`, `actionObject=template`.
+///
+/// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BannerTypeListTemplate {
     /// The banner type.
@@ -18545,7 +18696,7 @@ impl ApiRequest for BannerTypeListTemplate {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -18598,6 +18749,9 @@ impl ApiRequest for BannerTypeListTemplate {
 
 impl Client {
     /// Lists the templates of a banner type.
+    ///
+    /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `bannerType.list.template`; params: [`BannerTypeListTemplate`].
     pub async fn banner_type_list_template(
@@ -18790,6 +18944,8 @@ impl Client {
 /// Changes a website.
 ///
 /// Wire: `website.modify` (`POST`). Fixed params: `object=website`, `action=modify`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/website/website-modify>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WebsiteModify {
     /// The website.
@@ -18969,6 +19125,8 @@ impl ApiRequest for WebsiteModify {
 
 impl Client {
     /// Changes a website.
+    ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/website/website-modify>.
     ///
     /// Wire: `website.modify`; params: [`WebsiteModify`].
     pub async fn website_modify(&self, request: WebsiteModify) -> Result<Ack, Error> {
@@ -19312,6 +19470,9 @@ impl Client {
 /// Lists the banners active on a place.
 ///
 /// Wire: `place.listActiveBanners` (`POST`). Fixed params: `object=place`, `action=listActiveBanners`.
+///
+/// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlaceListActiveBanners {
     /// The place.
@@ -19369,7 +19530,7 @@ impl ApiRequest for PlaceListActiveBanners {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -19417,6 +19578,9 @@ impl ApiRequest for PlaceListActiveBanners {
 
 impl Client {
     /// Lists the banners active on a place.
+    ///
+    /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `place.listActiveBanners`; params: [`PlaceListActiveBanners`].
     pub async fn place_list_active_banners(
@@ -19698,7 +19862,8 @@ impl Client {
 ///
 /// Wire: `place.createBlock` (`POST`). Fixed params: `object=place`, `action=createBlock`.
 ///
-/// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// **Provisional:** named only in the API change log (history-doc, 2026); parameters and answer are not documented in the stored pages; pass params with `.param(..)`
+/// Known from <https://yandex.com/dev/adfox/doc/en/v.1/history-doc>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlaceCreateBlock {
     /// The place.
@@ -19767,7 +19932,8 @@ impl ApiRequest for PlaceCreateBlock {
 impl Client {
     /// Yandex Advertising Network block: `createBlock` (2026 change log).
     ///
-    /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// **Provisional:** named only in the API change log (history-doc, 2026); parameters and answer are not documented in the stored pages; pass params with `.param(..)`
+    /// Known from <https://yandex.com/dev/adfox/doc/en/v.1/history-doc>.
     ///
     /// Wire: `place.createBlock`; params: [`PlaceCreateBlock`].
     pub async fn place_create_block(&self, request: PlaceCreateBlock) -> Result<Reply, Error> {
@@ -19779,7 +19945,8 @@ impl Client {
 ///
 /// Wire: `place.bindBlock` (`POST`). Fixed params: `object=place`, `action=bindBlock`.
 ///
-/// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// **Provisional:** named only in the API change log (history-doc, 2026); parameters and answer are not documented in the stored pages; pass params with `.param(..)`
+/// Known from <https://yandex.com/dev/adfox/doc/en/v.1/history-doc>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlaceBindBlock {
     /// The place.
@@ -19848,7 +20015,8 @@ impl ApiRequest for PlaceBindBlock {
 impl Client {
     /// Yandex Advertising Network block: `bindBlock` (2026 change log).
     ///
-    /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// **Provisional:** named only in the API change log (history-doc, 2026); parameters and answer are not documented in the stored pages; pass params with `.param(..)`
+    /// Known from <https://yandex.com/dev/adfox/doc/en/v.1/history-doc>.
     ///
     /// Wire: `place.bindBlock`; params: [`PlaceBindBlock`].
     pub async fn place_bind_block(&self, request: PlaceBindBlock) -> Result<Reply, Error> {
@@ -19860,7 +20028,8 @@ impl Client {
 ///
 /// Wire: `place.rsyaEnabled` (`POST`). Fixed params: `object=place`, `action=rsyaEnabled`.
 ///
-/// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// **Provisional:** named only in the API change log (history-doc, 2026); parameters and answer are not documented in the stored pages; pass params with `.param(..)`
+/// Known from <https://yandex.com/dev/adfox/doc/en/v.1/history-doc>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlaceRsyaEnabled {
     /// The place.
@@ -19929,7 +20098,8 @@ impl ApiRequest for PlaceRsyaEnabled {
 impl Client {
     /// Yandex Advertising Network block: `rsyaEnabled` (2026 change log).
     ///
-    /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// **Provisional:** named only in the API change log (history-doc, 2026); parameters and answer are not documented in the stored pages; pass params with `.param(..)`
+    /// Known from <https://yandex.com/dev/adfox/doc/en/v.1/history-doc>.
     ///
     /// Wire: `place.rsyaEnabled`; params: [`PlaceRsyaEnabled`].
     pub async fn place_rsya_enabled(&self, request: PlaceRsyaEnabled) -> Result<Reply, Error> {
@@ -19941,7 +20111,8 @@ impl Client {
 ///
 /// Wire: `place.deleteBlock` (`POST`). Fixed params: `object=place`, `action=deleteBlock`.
 ///
-/// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// **Provisional:** named only in the API change log (history-doc, 2026); parameters and answer are not documented in the stored pages; pass params with `.param(..)`
+/// Known from <https://yandex.com/dev/adfox/doc/en/v.1/history-doc>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlaceDeleteBlock {
     /// The place.
@@ -20010,7 +20181,8 @@ impl ApiRequest for PlaceDeleteBlock {
 impl Client {
     /// Yandex Advertising Network block: `deleteBlock` (2026 change log).
     ///
-    /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// **Provisional:** named only in the API change log (history-doc, 2026); parameters and answer are not documented in the stored pages; pass params with `.param(..)`
+    /// Known from <https://yandex.com/dev/adfox/doc/en/v.1/history-doc>.
     ///
     /// Wire: `place.deleteBlock`; params: [`PlaceDeleteBlock`].
     pub async fn place_delete_block(&self, request: PlaceDeleteBlock) -> Result<Reply, Error> {
@@ -20021,6 +20193,8 @@ impl Client {
 /// Renames a position.
 ///
 /// Wire: `position.modify` (`POST`). Fixed params: `object=position`, `action=modify`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/position/position-modify>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PositionModify {
     /// The position.
@@ -20099,6 +20273,8 @@ impl ApiRequest for PositionModify {
 
 impl Client {
     /// Renames a position.
+    ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/position/position-modify>.
     ///
     /// Wire: `position.modify`; params: [`PositionModify`].
     pub async fn position_modify(&self, request: PositionModify) -> Result<Ack, Error> {
@@ -23576,7 +23752,7 @@ pub const METHODS: &[MethodInfo] = &[
     AccountDeleteUser::INFO,
     AccountDeleteAssistant::INFO,
     AccountModifyCategory::INFO,
-    AccountUtilityGeoTree::INFO,
+    AccountUtilityGeobaseTree::INFO,
     AccountUtilitySector::INFO,
     AccountReportReport1::INFO,
     AccountReportReport2::INFO,
