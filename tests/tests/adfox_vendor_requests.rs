@@ -956,6 +956,10 @@ fn out_of_range_values_are_refused() {
     refused(&TracingPointModify::new(1).weight(101), "weight");
     refused(&AccountAddTracingPoint::new("p", 1).weight(-1), "weight");
     refused(&AccountAddContract::new(3, 1, 2), "type");
+    refused(
+        &AccountAddContract::new(0, 1, 2).contract_role(3),
+        "contractRole",
+    );
     refused(&AccountAddContractor::new("n", "1", 5), "type");
     refused(&BannerTypeUpdateDefaultBanner::new(1, 2), "mode");
     refused(&BannerModify::new(1).priority(1001), "priority");

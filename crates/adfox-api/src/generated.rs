@@ -3271,6 +3271,16 @@ pub struct AccountAddContract {
     pub is_reg_report: Option<bool>,
     /// Original agreement between the platform and the end advertiser (0/1).
     pub is_final_agreement: Option<bool>,
+    /// Intermediary function (type 1 only; newer page version).
+    pub agent_acting_for_publisher: Option<i64>,
+    /// "Fee paid by the intermediary" attribute (type 1 only; newer page version).
+    pub charge_paid_by_agent: Option<i64>,
+    /// Contract amount kind (newer page version).
+    pub amount_type: Option<String>,
+    /// Contract social type; cannot change after creation (newer page version).
+    pub social_type: Option<i64>,
+    /// Contract role: 0 primary, 1 final, 2 direct. The newer page version marks it required; the older one (whose example the fixture keeps) has no such param.
+    pub contract_role: Option<Ranged<0, 2>>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
@@ -3295,6 +3305,11 @@ impl AccountAddContract {
             is_vat: None,
             is_reg_report: None,
             is_final_agreement: None,
+            agent_acting_for_publisher: None,
+            charge_paid_by_agent: None,
+            amount_type: None,
+            social_type: None,
+            contract_role: None,
             extra: Vec::new(),
         }
     }
@@ -3353,6 +3368,36 @@ impl AccountAddContract {
         self
     }
 
+    /// Intermediary function (type 1 only; newer page version).
+    pub fn agent_acting_for_publisher(mut self, value: impl Into<i64>) -> Self {
+        self.agent_acting_for_publisher = Some(value.into());
+        self
+    }
+
+    /// "Fee paid by the intermediary" attribute (type 1 only; newer page version).
+    pub fn charge_paid_by_agent(mut self, value: impl Into<i64>) -> Self {
+        self.charge_paid_by_agent = Some(value.into());
+        self
+    }
+
+    /// Contract amount kind (newer page version).
+    pub fn amount_type(mut self, value: impl Into<String>) -> Self {
+        self.amount_type = Some(value.into());
+        self
+    }
+
+    /// Contract social type; cannot change after creation (newer page version).
+    pub fn social_type(mut self, value: impl Into<i64>) -> Self {
+        self.social_type = Some(value.into());
+        self
+    }
+
+    /// Contract role: 0 primary, 1 final, 2 direct. The newer page version marks it required; the older one (whose example the fixture keeps) has no such param.
+    pub fn contract_role(mut self, value: impl Into<Ranged<0, 2>>) -> Self {
+        self.contract_role = Some(value.into());
+        self
+    }
+
     /// Adds a param the spec does not list; sent after the documented params.
     pub fn param(mut self, name: impl Into<String>, value: impl ParamValue) -> Self {
         self.extra.push((name.into(), value.to_form()));
@@ -3385,11 +3430,16 @@ impl ApiRequest for AccountAddContract {
         ParamValue::validate(&self.is_vat, "isVat")?;
         ParamValue::validate(&self.is_reg_report, "isRegReport")?;
         ParamValue::validate(&self.is_final_agreement, "isFinalAgreement")?;
+        ParamValue::validate(&self.agent_acting_for_publisher, "agentActingForPublisher")?;
+        ParamValue::validate(&self.charge_paid_by_agent, "chargePaidByAgent")?;
+        ParamValue::validate(&self.amount_type, "amountType")?;
+        ParamValue::validate(&self.social_type, "socialType")?;
+        ParamValue::validate(&self.contract_role, "contractRole")?;
         Ok(())
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 15 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 20 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -3460,6 +3510,31 @@ impl ApiRequest for AccountAddContract {
             ParamLocation::Body,
             "isFinalAgreement",
             ParamValue::to_form(&self.is_final_agreement),
+        );
+        p.push(
+            ParamLocation::Body,
+            "agentActingForPublisher",
+            ParamValue::to_form(&self.agent_acting_for_publisher),
+        );
+        p.push(
+            ParamLocation::Body,
+            "chargePaidByAgent",
+            ParamValue::to_form(&self.charge_paid_by_agent),
+        );
+        p.push(
+            ParamLocation::Body,
+            "amountType",
+            ParamValue::to_form(&self.amount_type),
+        );
+        p.push(
+            ParamLocation::Body,
+            "socialType",
+            ParamValue::to_form(&self.social_type),
+        );
+        p.push(
+            ParamLocation::Body,
+            "contractRole",
+            ParamValue::to_form(&self.contract_role),
         );
         for (name, value) in &self.extra {
             p.push(ParamLocation::Body, name.clone(), value.clone());
@@ -9893,8 +9968,6 @@ pub struct SuperCampaignModify {
     pub advertiser_id: Option<i64>,
     /// The assistant in charge.
     pub assistant_id: Option<i64>,
-    /// How impressions are counted (0 on banner response, 101..130 event N-100, 1101 viewable, ...).
-    pub impressions_method_id: Option<i64>,
     /// 0 active, 1 paused, 2 completed.
     pub status: Option<i64>,
     /// Industry (see `account.utility.sector`).
@@ -9945,7 +10018,6 @@ impl SuperCampaignModify {
             name: None,
             advertiser_id: None,
             assistant_id: None,
-            impressions_method_id: None,
             status: None,
             sector_id: None,
             max_impressions: None,
@@ -9984,12 +10056,6 @@ impl SuperCampaignModify {
     /// The assistant in charge.
     pub fn assistant_id(mut self, value: impl Into<i64>) -> Self {
         self.assistant_id = Some(value.into());
-        self
-    }
-
-    /// How impressions are counted (0 on banner response, 101..130 event N-100, 1101 viewable, ...).
-    pub fn impressions_method_id(mut self, value: impl Into<i64>) -> Self {
-        self.impressions_method_id = Some(value.into());
         self
     }
 
@@ -10131,7 +10197,6 @@ impl ApiRequest for SuperCampaignModify {
         ParamValue::validate(&self.name, "name")?;
         ParamValue::validate(&self.advertiser_id, "advertiserID")?;
         ParamValue::validate(&self.assistant_id, "assistantID")?;
-        ParamValue::validate(&self.impressions_method_id, "impressionsMethodID")?;
         ParamValue::validate(&self.status, "status")?;
         ParamValue::validate(&self.sector_id, "sectorID")?;
         ParamValue::validate(&self.max_impressions, "maxImpressions")?;
@@ -10155,7 +10220,7 @@ impl ApiRequest for SuperCampaignModify {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 26 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 25 + self.extra.len());
         p.push(
             ParamLocation::Body,
             "object",
@@ -10181,11 +10246,6 @@ impl ApiRequest for SuperCampaignModify {
             ParamLocation::Body,
             "assistantID",
             ParamValue::to_form(&self.assistant_id),
-        );
-        p.push(
-            ParamLocation::Body,
-            "impressionsMethodID",
-            ParamValue::to_form(&self.impressions_method_id),
         );
         p.push(
             ParamLocation::Body,
