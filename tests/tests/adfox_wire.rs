@@ -1064,15 +1064,14 @@ async fn dynamic_names_have_exact_bytes() {
         .build()
         .unwrap();
     c.campaign_target_targeting_user(
-        adfox_api::CampaignTargetTargetingUser::new(11)
-            .criteria_id(3)
+        adfox_api::CampaignTargetTargetingUser::new(11, 3)
             .param(dynamic::criteria_value(17), 1)
             .param(dynamic::criteria_value(18), 0),
     )
     .await
     .unwrap();
     c.banner_modify_placement(
-        adfox_api::BannerModifyPlacement::new(9)
+        adfox_api::BannerModifyPlacement::new(9, "websites")
             .param(dynamic::site(1), OnOff::On)
             .param(dynamic::section(20), OnOff::Off)
             .param(dynamic::place(300), OnOff::On),
@@ -1085,7 +1084,9 @@ async fn dynamic_names_have_exact_bytes() {
             .param(dynamic::user(12), "x y")
             .param(dynamic::event(2), "https://e/?a=1&b=2")
             .param(dynamic::hit_url(3), "https://h/")
-            .param(dynamic::send_to_erir_parameter(1), true),
+            .param(dynamic::send_to_erir(1), true)
+            .param(dynamic::send_to_erir_content_type(1), "text")
+            .param(dynamic::send_to_erir_description(1), "d"),
     )
     .await
     .unwrap();
@@ -1100,10 +1101,10 @@ async fn dynamic_names_have_exact_bytes() {
             "object=campaign&action=target&actionObject=targetingUser&encoding=UTF-8&objectID=11\
              &criteriaId=3&v17=1&v18=0",
             "object=banner&action=modify&actionObject=placement&encoding=UTF-8&objectID=9\
-             &_site1=on&_section20=off&_place300=on",
-            "object=banner&action=modify&encoding=UTF-8&objectID=9&user1=%D0%A7%D0%B0%D0%B9\
+             &type=websites&_site1=on&_section20=off&_place300=on",
+            "object=banner&action=modify&actionObject=banner&encoding=UTF-8&objectID=9&user1=%D0%A7%D0%B0%D0%B9\
              &user12=x+y&event2=https%3A%2F%2Fe%2F%3Fa%3D1%26b%3D2&hitURL3=https%3A%2F%2Fh%2F\
-             &sendToErirParameter1=1",
+             &sendToErir1=1&sendToErirContentType1=text&sendToErirDescription1=d",
         ]
     );
     // A dynamic name is still a checked name: `=` or `&` in it is refused before sending.
@@ -1166,7 +1167,7 @@ async fn retry_follows_idempotency() {
     }
     once!(
         "addValue",
-        c.user_criteria_add_value(adfox_api::UserCriteriaAddValue::new(1))
+        c.user_criteria_add_value(adfox_api::UserCriteriaAddValue::new(1, "man", "man"))
     );
     once!(
         "createBlock",
@@ -1626,7 +1627,7 @@ async fn additional_users_utility_target_and_category_bodies() {
     )
     .await
     .unwrap();
-    c.account_utility_geo_tree(adfox_api::AccountUtilityGeoTree::new())
+    c.account_utility_geobase_tree(adfox_api::AccountUtilityGeobaseTree::new())
         .await
         .unwrap();
     c.account_utility_sector(adfox_api::AccountUtilitySector::new().limit(50))
@@ -1671,7 +1672,7 @@ async fn additional_users_utility_target_and_category_bodies() {
              &objectID=5&advertiserID=456",
             "object=campaign&action=additionalUsers&actionObject=deleteAssistant&encoding=UTF-8\
              &objectID=11&assistantID=7",
-            "object=account&action=utility&actionObject=geoTree&encoding=UTF-8&limit=1000",
+            "object=account&action=utility&actionObject=geobaseTree&encoding=UTF-8&limit=1000",
             "object=account&action=utility&actionObject=sector&encoding=UTF-8&limit=50",
             "object=campaign&action=target&actionObject=targetingFrequency&encoding=UTF-8\
              &objectID=11&maxUniqueImpressions=3&uniquePeriodImpressions=23%3A30\

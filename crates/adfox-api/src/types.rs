@@ -187,6 +187,125 @@ impl ParamValue for IdList {
     }
 }
 
+/// An integer the page bounds to `MIN..=MAX` (`criteriaID` 1..63, `weight` 0..100, an enum
+/// such as `templateType` 0/1): out of range is an [`InvalidInput`] before anything is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Ranged<const MIN: i64, const MAX: i64>(pub i64);
+
+impl<const MIN: i64, const MAX: i64> Ranged<MIN, MAX> {
+    /// The value as sent.
+    pub fn get(self) -> i64 {
+        self.0
+    }
+}
+
+macro_rules! ranged_from {
+    ($($t:ty),*) => {$(
+        impl<const MIN: i64, const MAX: i64> From<$t> for Ranged<MIN, MAX> {
+            /// Wraps without checking; checked when the request is validated.
+            fn from(v: $t) -> Self {
+                Ranged(i64::from(v))
+            }
+        }
+    )*};
+}
+ranged_from!(i8, i16, i32, i64, u8, u16, u32);
+
+impl<const MIN: i64, const MAX: i64> ParamValue for Ranged<MIN, MAX> {
+    fn to_form(&self) -> FormValue {
+        FormValue::Int(self.0)
+    }
+    fn validate(&self, field: &'static str) -> Result<(), InvalidInput> {
+        if (MIN..=MAX).contains(&self.0) {
+            Ok(())
+        } else {
+            Err(InvalidInput::new(
+                field,
+                format!("must be {MIN}..={MAX}, got {}", self.0),
+            ))
+        }
+    }
+}
+
+/// Values from `MIN..=MAX` sent as one param joined by `|` (`ageValues=2|3`, `revenueValues`,
+/// `genderValues`): at least one, each in range.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Choices<const MIN: i64, const MAX: i64>(pub Vec<i64>);
+
+impl<const MIN: i64, const MAX: i64, const N: usize> From<[i64; N]> for Choices<MIN, MAX> {
+    fn from(v: [i64; N]) -> Self {
+        Choices(v.to_vec())
+    }
+}
+impl<const MIN: i64, const MAX: i64> From<Vec<i64>> for Choices<MIN, MAX> {
+    fn from(v: Vec<i64>) -> Self {
+        Choices(v)
+    }
+}
+impl<const MIN: i64, const MAX: i64> From<i64> for Choices<MIN, MAX> {
+    fn from(v: i64) -> Self {
+        Choices(vec![v])
+    }
+}
+
+impl<const MIN: i64, const MAX: i64> ParamValue for Choices<MIN, MAX> {
+    fn to_form(&self) -> FormValue {
+        let text: Vec<String> = self.0.iter().map(i64::to_string).collect();
+        FormValue::Str(text.join("|"))
+    }
+    fn validate(&self, field: &'static str) -> Result<(), InvalidInput> {
+        if self.0.is_empty() {
+            return Err(InvalidInput::new(field, "must list at least one value"));
+        }
+        match self.0.iter().find(|v| !(MIN..=MAX).contains(*v)) {
+            Some(v) => Err(InvalidInput::new(
+                field,
+                format!("values must be {MIN}..={MAX}, got {v}"),
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The URL templates of URL targeting (`targetingUrlOn[]`, `targetingUrlOff[]`): each sent as
+/// its own `name[]=url` param; the page allows at most [`UrlTemplates::MAX`], none empty.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct UrlTemplates(pub Vec<String>);
+
+impl UrlTemplates {
+    /// The most URLs one param may carry ("The maximum number of parameters with a URL is 5").
+    pub const MAX: usize = 5;
+}
+
+impl<S: Into<String>, const N: usize> From<[S; N]> for UrlTemplates {
+    fn from(v: [S; N]) -> Self {
+        UrlTemplates(v.into_iter().map(Into::into).collect())
+    }
+}
+impl<S: Into<String>> From<Vec<S>> for UrlTemplates {
+    fn from(v: Vec<S>) -> Self {
+        UrlTemplates(v.into_iter().map(Into::into).collect())
+    }
+}
+
+impl ParamValue for UrlTemplates {
+    fn to_form(&self) -> FormValue {
+        FormValue::List(self.0.iter().map(|u| FormValue::Str(u.clone())).collect())
+    }
+    fn validate(&self, field: &'static str) -> Result<(), InvalidInput> {
+        if self.0.len() > Self::MAX {
+            return Err(InvalidInput::new(
+                field,
+                format!("takes at most {} URLs, got {}", Self::MAX, self.0.len()),
+            ));
+        }
+        if self.0.iter().any(|u| u.trim().is_empty()) {
+            return Err(InvalidInput::new(field, "URLs must not be empty"));
+        }
+        Ok(())
+    }
+}
+
 /// A flag the API spells `on` / `off` (`isOn` of `campaign.info.placement2`, `_site<ID>`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OnOff {
@@ -351,13 +470,63 @@ pub mod dynamic {
     pub fn place(id: i64) -> String {
         format!("_place{id}")
     }
-    /// `v<valueID>` (`campaign.target.targetingUser`, value 0/1). **Provisional** (peer code).
+    /// `v<valueID>` (`*.targetingUser`, value 0/1; `v0` is the "unknown, not set" value).
     pub fn criteria_value(value_id: i64) -> String {
         format!("v{value_id}")
     }
-    /// `sendToErirParameter<N>`. **Provisional** (peer code).
+    /// `sendToErirParameter<N>`. **Provisional** (peer code); the page documents
+    /// [`send_to_erir`] and its two companions instead.
     pub fn send_to_erir_parameter(n: u32) -> String {
         format!("sendToErirParameter{n}")
+    }
+    /// `sendToErir<N>` (`banner.modify.banner`, value 0/1): send template parameter N to the
+    /// state register (<https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-modify-banner>).
+    pub fn send_to_erir(n: u32) -> String {
+        format!("sendToErir{n}")
+    }
+    /// `sendToErirContentType<N>` (`banner.modify.banner`): content type of parameter N.
+    pub fn send_to_erir_content_type(n: u32) -> String {
+        format!("sendToErirContentType{n}")
+    }
+    /// `sendToErirDescription<N>` (`banner.modify.banner`): description of parameter N.
+    pub fn send_to_erir_description(n: u32) -> String {
+        format!("sendToErirDescription{n}")
+    }
+    /// `hour<N>day<M>` (time targeting, value 0/1): hour `N` 0..23 of weekday `M` 1..7.
+    pub fn hour_day(hour: u32, weekday: u32) -> String {
+        format!("hour{hour}day{weekday}")
+    }
+    /// `day<N>` (time targeting, value 0/1): day `N` of the month.
+    pub fn day(n: u32) -> String {
+        format!("day{n}")
+    }
+    /// `impressionsPer<N>` (time targeting on a place): impressions on weekday `N` 1..7.
+    pub fn impressions_per(weekday: u32) -> String {
+        format!("impressionsPer{weekday}")
+    }
+    /// `impressionsPer<N>PerHour` (time targeting on a place): impressions per hour on weekday `N`.
+    pub fn impressions_per_hour(weekday: u32) -> String {
+        format!("impressionsPer{weekday}PerHour")
+    }
+    /// `event<N>Name` (`banner.modify.event`, N 1..30).
+    pub fn event_name(n: u32) -> String {
+        format!("event{n}Name")
+    }
+    /// `event<N>HitURL` (`banner.modify.event`).
+    pub fn event_hit_url(n: u32) -> String {
+        format!("event{n}HitURL")
+    }
+    /// `events<N>Limit` (`banner.modify.event`).
+    pub fn events_limit(n: u32) -> String {
+        format!("events{n}Limit")
+    }
+    /// `events<N>LimitToday` (`banner.modify.event`).
+    pub fn events_limit_today(n: u32) -> String {
+        format!("events{n}LimitToday")
+    }
+    /// `events<N>LimitHour` (`banner.modify.event`).
+    pub fn events_limit_hour(n: u32) -> String {
+        format!("events{n}LimitHour")
     }
 }
 

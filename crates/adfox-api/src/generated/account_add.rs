@@ -7,6 +7,8 @@ use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, Pa
 /// Creates an advertiser account; answers the new ID.
 ///
 /// Wire: `account.add.advertiser` (`POST`). Fixed params: `object=account`, `action=add`, `actionObject=advertiser`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-advertiser>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountAddAdvertiser {
     /// Login of the new account.
@@ -171,6 +173,8 @@ impl ApiRequest for AccountAddAdvertiser {
 impl Client {
     /// Creates an advertiser account; answers the new ID.
     ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-advertiser>.
+    ///
     /// Wire: `account.add.advertiser`; params: [`AccountAddAdvertiser`].
     pub async fn account_add_advertiser(
         &self,
@@ -183,6 +187,8 @@ impl Client {
 /// Creates a webmaster (site owner) account; answers the new ID.
 ///
 /// Wire: `account.add.webmaster` (`POST`). Fixed params: `object=account`, `action=add`, `actionObject=webmaster`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-webmaster>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountAddWebmaster {
     /// Login of the new account.
@@ -387,6 +393,8 @@ impl ApiRequest for AccountAddWebmaster {
 impl Client {
     /// Creates a webmaster (site owner) account; answers the new ID.
     ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-webmaster>.
+    ///
     /// Wire: `account.add.webmaster`; params: [`AccountAddWebmaster`].
     pub async fn account_add_webmaster(
         &self,
@@ -401,6 +409,7 @@ impl Client {
 /// Wire: `account.add.assistant` (`POST`). Fixed params: `object=account`, `action=add`, `actionObject=assistant`.
 ///
 /// **Provisional:** listed in the docs without params; pass them with `.param(..)`
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountAddAssistant {
     /// Params not in the spec, sent after the documented ones (name, value).
@@ -446,6 +455,7 @@ impl Client {
     /// Creates an assistant account.
     ///
     /// **Provisional:** listed in the docs without params; pass them with `.param(..)`
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.add.assistant`; params: [`AccountAddAssistant`].
     pub async fn account_add_assistant(
@@ -459,6 +469,8 @@ impl Client {
 /// Creates a campaign (API `superCampaign` = UI "campaign"); answers the new ID.
 ///
 /// Wire: `account.add.superCampaign` (`POST`). Fixed params: `object=account`, `action=add`, `actionObject=superCampaign`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-superCampaign>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountAddSuperCampaign {
     /// Name.
@@ -731,6 +743,8 @@ impl ApiRequest for AccountAddSuperCampaign {
 impl Client {
     /// Creates a campaign (API `superCampaign` = UI "campaign"); answers the new ID.
     ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-superCampaign>.
+    ///
     /// Wire: `account.add.superCampaign`; params: [`AccountAddSuperCampaign`].
     pub async fn account_add_super_campaign(
         &self,
@@ -743,6 +757,8 @@ impl Client {
 /// Creates a flight (API `campaign` = UI "flight"), optionally inside a supercampaign; answers the new ID.
 ///
 /// Wire: `account.add.campaign` (`POST`). Fixed params: `object=account`, `action=add`, `actionObject=campaign`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-campaign>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountAddCampaign {
     /// Name.
@@ -1207,6 +1223,8 @@ impl ApiRequest for AccountAddCampaign {
 impl Client {
     /// Creates a flight (API `campaign` = UI "flight"), optionally inside a supercampaign; answers the new ID.
     ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-campaign>.
+    ///
     /// Wire: `account.add.campaign`; params: [`AccountAddCampaign`].
     pub async fn account_add_campaign(&self, request: AccountAddCampaign) -> Result<Added, Error> {
         self.execute(request).await
@@ -1216,6 +1234,8 @@ impl Client {
 /// Creates a banner in a flight; answers the new ID.
 ///
 /// Wire: `account.add.banner` (`POST`). Fixed params: `object=account`, `action=add`, `actionObject=banner`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-add-banner>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountAddBanner {
     /// The flight.
@@ -1668,6 +1688,8 @@ impl ApiRequest for AccountAddBanner {
 impl Client {
     /// Creates a banner in a flight; answers the new ID.
     ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-add-banner>.
+    ///
     /// Wire: `account.add.banner`; params: [`AccountAddBanner`].
     pub async fn account_add_banner(&self, request: AccountAddBanner) -> Result<Added, Error> {
         self.execute(request).await
@@ -1677,6 +1699,8 @@ impl Client {
 /// Creates a banner type; answers the new ID.
 ///
 /// Wire: `account.add.bannerType` (`POST`). Fixed params: `object=account`, `action=add`, `actionObject=bannerType`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-bannerType>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountAddBannerType {
     /// Name.
@@ -1731,6 +1755,8 @@ impl ApiRequest for AccountAddBannerType {
 impl Client {
     /// Creates a banner type; answers the new ID.
     ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-bannerType>.
+    ///
     /// Wire: `account.add.bannerType`; params: [`AccountAddBannerType`].
     pub async fn account_add_banner_type(
         &self,
@@ -1743,6 +1769,8 @@ impl Client {
 /// Creates a category; answers the new ID.
 ///
 /// Wire: `account.add.category` (`POST`). Fixed params: `object=account`, `action=add`, `actionObject=category`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-add-category>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountAddCategory {
     /// Name.
@@ -1813,6 +1841,8 @@ impl ApiRequest for AccountAddCategory {
 impl Client {
     /// Creates a category; answers the new ID.
     ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-add-category>.
+    ///
     /// Wire: `account.add.category`; params: [`AccountAddCategory`].
     pub async fn account_add_category(&self, request: AccountAddCategory) -> Result<Added, Error> {
         self.execute(request).await
@@ -1822,6 +1852,8 @@ impl Client {
 /// Creates a position; answers the new ID.
 ///
 /// Wire: `account.add.position` (`POST`). Fixed params: `object=account`, `action=add`, `actionObject=position`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-add-position>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountAddPosition {
     /// Name.
@@ -1872,6 +1904,8 @@ impl ApiRequest for AccountAddPosition {
 impl Client {
     /// Creates a position; answers the new ID.
     ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-add-position>.
+    ///
     /// Wire: `account.add.position`; params: [`AccountAddPosition`].
     pub async fn account_add_position(&self, request: AccountAddPosition) -> Result<Added, Error> {
         self.execute(request).await
@@ -1881,6 +1915,8 @@ impl Client {
 /// Creates a website; answers the new ID.
 ///
 /// Wire: `account.add.website` (`POST`). Fixed params: `object=account`, `action=add`, `actionObject=website`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-website>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountAddWebsite {
     /// Name.
@@ -2001,6 +2037,8 @@ impl ApiRequest for AccountAddWebsite {
 impl Client {
     /// Creates a website; answers the new ID.
     ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-website>.
+    ///
     /// Wire: `account.add.website`; params: [`AccountAddWebsite`].
     pub async fn account_add_website(&self, request: AccountAddWebsite) -> Result<Added, Error> {
         self.execute(request).await
@@ -2010,6 +2048,8 @@ impl Client {
 /// Creates a zone (section) on a website; answers the new ID.
 ///
 /// Wire: `account.add.zone` (`POST`). Fixed params: `object=account`, `action=add`, `actionObject=zone`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-zone>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountAddZone {
     /// Name.
@@ -2116,6 +2156,8 @@ impl ApiRequest for AccountAddZone {
 impl Client {
     /// Creates a zone (section) on a website; answers the new ID.
     ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-zone>.
+    ///
     /// Wire: `account.add.zone`; params: [`AccountAddZone`].
     pub async fn account_add_zone(&self, request: AccountAddZone) -> Result<Added, Error> {
         self.execute(request).await
@@ -2125,6 +2167,8 @@ impl Client {
 /// Creates a place (placement) in a zone; answers the new ID.
 ///
 /// Wire: `account.add.place` (`POST`). Fixed params: `object=account`, `action=add`, `actionObject=place`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-add-place>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountAddPlace {
     /// Name.
@@ -2247,8 +2291,514 @@ impl ApiRequest for AccountAddPlace {
 impl Client {
     /// Creates a place (placement) in a zone; answers the new ID.
     ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-add-place>.
+    ///
     /// Wire: `account.add.place`; params: [`AccountAddPlace`].
     pub async fn account_add_place(&self, request: AccountAddPlace) -> Result<Added, Error> {
+        self.execute(request).await
+    }
+}
+
+/// Adds a contract for the ad register (ERIR); answers the new ID.
+///
+/// Wire: `account.add.contract` (`POST`). Fixed params: `object=account`, `action=add`, `actionObject=contract`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-contract>.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountAddContract {
+    /// Contract type: 0 contract, 1 intermediary contract, 2 additional agreement (then `intermediaryContractID` is needed).
+    pub kind: Ranged<0, 2>,
+    /// The customer (a contractor ID).
+    pub customer_id: i64,
+    /// The executor (a contractor ID).
+    pub executor_id: i64,
+    /// The parent contract.
+    pub intermediary_contract_id: Option<i64>,
+    /// Subject: 0 other (default), 1 distribution, 2 organisation of distribution, 3 mediation, 4 representation.
+    pub subject_type: Option<Ranged<0, 4>>,
+    /// Mediation activity: 0 other (default), 1 distribution, 2 conclusion of contracts, 3 commercial representation.
+    pub action_type: Option<Ranged<0, 3>>,
+    /// Number of the contract or agreement.
+    pub number: Option<String>,
+    /// Contract price.
+    pub amount_rub: Option<String>,
+    /// Date of the contract (`YYYY-MM-DD`; not today).
+    pub date_conclusion: Option<Date>,
+    /// Price includes VAT (0/1).
+    pub is_vat: Option<bool>,
+    /// The executor registers and submits creatives (0/1).
+    pub is_reg_report: Option<bool>,
+    /// Original agreement between the platform and the end advertiser (0/1).
+    pub is_final_agreement: Option<bool>,
+    /// Intermediary function (type 1 only; newer page version).
+    pub agent_acting_for_publisher: Option<i64>,
+    /// "Fee paid by the intermediary" attribute (type 1 only; newer page version).
+    pub charge_paid_by_agent: Option<i64>,
+    /// Contract amount kind (newer page version).
+    pub amount_type: Option<String>,
+    /// Contract social type; cannot change after creation (newer page version).
+    pub social_type: Option<i64>,
+    /// Contract role: 0 primary, 1 final, 2 direct. The newer page version marks it required; the older one (whose example the fixture keeps) has no such param.
+    pub contract_role: Option<Ranged<0, 2>>,
+    /// Params not in the spec, sent after the documented ones (name, value).
+    pub extra: Vec<(String, FormValue)>,
+}
+
+impl AccountAddContract {
+    /// Creates the request with its required params.
+    pub fn new(
+        kind: impl Into<Ranged<0, 2>>,
+        customer_id: impl Into<i64>,
+        executor_id: impl Into<i64>,
+    ) -> Self {
+        Self {
+            kind: kind.into(),
+            customer_id: customer_id.into(),
+            executor_id: executor_id.into(),
+            intermediary_contract_id: None,
+            subject_type: None,
+            action_type: None,
+            number: None,
+            amount_rub: None,
+            date_conclusion: None,
+            is_vat: None,
+            is_reg_report: None,
+            is_final_agreement: None,
+            agent_acting_for_publisher: None,
+            charge_paid_by_agent: None,
+            amount_type: None,
+            social_type: None,
+            contract_role: None,
+            extra: Vec::new(),
+        }
+    }
+
+    /// The parent contract.
+    pub fn intermediary_contract_id(mut self, value: impl Into<i64>) -> Self {
+        self.intermediary_contract_id = Some(value.into());
+        self
+    }
+
+    /// Subject: 0 other (default), 1 distribution, 2 organisation of distribution, 3 mediation, 4 representation.
+    pub fn subject_type(mut self, value: impl Into<Ranged<0, 4>>) -> Self {
+        self.subject_type = Some(value.into());
+        self
+    }
+
+    /// Mediation activity: 0 other (default), 1 distribution, 2 conclusion of contracts, 3 commercial representation.
+    pub fn action_type(mut self, value: impl Into<Ranged<0, 3>>) -> Self {
+        self.action_type = Some(value.into());
+        self
+    }
+
+    /// Number of the contract or agreement.
+    pub fn number(mut self, value: impl Into<String>) -> Self {
+        self.number = Some(value.into());
+        self
+    }
+
+    /// Contract price.
+    pub fn amount_rub(mut self, value: impl Into<String>) -> Self {
+        self.amount_rub = Some(value.into());
+        self
+    }
+
+    /// Date of the contract (`YYYY-MM-DD`; not today).
+    pub fn date_conclusion(mut self, value: impl Into<Date>) -> Self {
+        self.date_conclusion = Some(value.into());
+        self
+    }
+
+    /// Price includes VAT (0/1).
+    pub fn is_vat(mut self, value: impl Into<bool>) -> Self {
+        self.is_vat = Some(value.into());
+        self
+    }
+
+    /// The executor registers and submits creatives (0/1).
+    pub fn is_reg_report(mut self, value: impl Into<bool>) -> Self {
+        self.is_reg_report = Some(value.into());
+        self
+    }
+
+    /// Original agreement between the platform and the end advertiser (0/1).
+    pub fn is_final_agreement(mut self, value: impl Into<bool>) -> Self {
+        self.is_final_agreement = Some(value.into());
+        self
+    }
+
+    /// Intermediary function (type 1 only; newer page version).
+    pub fn agent_acting_for_publisher(mut self, value: impl Into<i64>) -> Self {
+        self.agent_acting_for_publisher = Some(value.into());
+        self
+    }
+
+    /// "Fee paid by the intermediary" attribute (type 1 only; newer page version).
+    pub fn charge_paid_by_agent(mut self, value: impl Into<i64>) -> Self {
+        self.charge_paid_by_agent = Some(value.into());
+        self
+    }
+
+    /// Contract amount kind (newer page version).
+    pub fn amount_type(mut self, value: impl Into<String>) -> Self {
+        self.amount_type = Some(value.into());
+        self
+    }
+
+    /// Contract social type; cannot change after creation (newer page version).
+    pub fn social_type(mut self, value: impl Into<i64>) -> Self {
+        self.social_type = Some(value.into());
+        self
+    }
+
+    /// Contract role: 0 primary, 1 final, 2 direct. The newer page version marks it required; the older one (whose example the fixture keeps) has no such param.
+    pub fn contract_role(mut self, value: impl Into<Ranged<0, 2>>) -> Self {
+        self.contract_role = Some(value.into());
+        self
+    }
+
+    /// Adds a param the spec does not list; sent after the documented params.
+    pub fn param(mut self, name: impl Into<String>, value: impl ParamValue) -> Self {
+        self.extra.push((name.into(), value.to_form()));
+        self
+    }
+}
+
+impl ApiRequest for AccountAddContract {
+    type Response = Added;
+    const INFO: MethodInfo = MethodInfo {
+        wire: "account.add.contract",
+        http_method: "POST",
+        path: "",
+        idempotent: false,
+        provisional: false,
+        deprecated: false,
+        rate_class: None,
+    };
+
+    fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.kind, "type")?;
+        ParamValue::validate(&self.subject_type, "subjectType")?;
+        ParamValue::validate(&self.action_type, "actionType")?;
+        ParamValue::validate(&self.date_conclusion, "dateConclusion")?;
+        ParamValue::validate(&self.contract_role, "contractRole")?;
+        Ok(())
+    }
+
+    fn params(&self) -> Params {
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 20 + self.extra.len());
+        p.add_body("object", "account");
+        p.add_body("action", "add");
+        p.add_body("actionObject", "contract");
+        p.add_body("type", &self.kind);
+        p.add_body("customerID", &self.customer_id);
+        p.add_body("executorID", &self.executor_id);
+        p.add_body("intermediaryContractID", &self.intermediary_contract_id);
+        p.add_body("subjectType", &self.subject_type);
+        p.add_body("actionType", &self.action_type);
+        p.add_body("number", &self.number);
+        p.add_body("amountRub", &self.amount_rub);
+        p.add_body("dateConclusion", &self.date_conclusion);
+        p.add_body("isVat", &self.is_vat);
+        p.add_body("isRegReport", &self.is_reg_report);
+        p.add_body("isFinalAgreement", &self.is_final_agreement);
+        p.add_body("agentActingForPublisher", &self.agent_acting_for_publisher);
+        p.add_body("chargePaidByAgent", &self.charge_paid_by_agent);
+        p.add_body("amountType", &self.amount_type);
+        p.add_body("socialType", &self.social_type);
+        p.add_body("contractRole", &self.contract_role);
+        p.add_extras(ParamLocation::Body, &self.extra);
+        p
+    }
+}
+
+impl Client {
+    /// Adds a contract for the ad register (ERIR); answers the new ID.
+    ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-contract>.
+    ///
+    /// Wire: `account.add.contract`; params: [`AccountAddContract`].
+    pub async fn account_add_contract(&self, request: AccountAddContract) -> Result<Added, Error> {
+        self.execute(request).await
+    }
+}
+
+/// Adds a contractor for the ad register (ERIR); answers the new ID.
+///
+/// Wire: `account.add.contractor` (`POST`). Fixed params: `object=account`, `action=add`, `actionObject=contractor`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-contractor>.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountAddContractor {
+    /// Name (Russian letters, single spaces or dashes between words).
+    pub name: String,
+    /// Taxpayer number (INN): 10 digits for type 0, 12 for types 1 and 2.
+    pub inn: String,
+    /// 0 entity (Russia), 1 individual (Russia), 2 individual entrepreneur (Russia), 3 foreign entity, 4 foreign individual.
+    pub kind: Ranged<0, 4>,
+    /// Country code (OKSM; default 643).
+    pub country_oksm: Option<String>,
+    /// Phone, `+<country code><number>`.
+    pub mobile_phone: Option<String>,
+    /// Electronic payment facility number.
+    pub epay_number: Option<String>,
+    /// Registration number.
+    pub reg_number: Option<String>,
+    /// Roles, each its own `roles[]=` param: 0 executor, 1 customer (default both).
+    pub roles: Option<Vec<Ranged<0, 1>>>,
+    /// Is an ad distributor (0/1).
+    pub is_rr: Option<bool>,
+    /// Is an ad system operator (0/1).
+    pub is_ors: Option<bool>,
+    /// Ad system URL or other information.
+    pub rs_url: Option<String>,
+    /// Params not in the spec, sent after the documented ones (name, value).
+    pub extra: Vec<(String, FormValue)>,
+}
+
+impl AccountAddContractor {
+    /// Creates the request with its required params.
+    pub fn new(
+        name: impl Into<String>,
+        inn: impl Into<String>,
+        kind: impl Into<Ranged<0, 4>>,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            inn: inn.into(),
+            kind: kind.into(),
+            country_oksm: None,
+            mobile_phone: None,
+            epay_number: None,
+            reg_number: None,
+            roles: None,
+            is_rr: None,
+            is_ors: None,
+            rs_url: None,
+            extra: Vec::new(),
+        }
+    }
+
+    /// Country code (OKSM; default 643).
+    pub fn country_oksm(mut self, value: impl Into<String>) -> Self {
+        self.country_oksm = Some(value.into());
+        self
+    }
+
+    /// Phone, `+<country code><number>`.
+    pub fn mobile_phone(mut self, value: impl Into<String>) -> Self {
+        self.mobile_phone = Some(value.into());
+        self
+    }
+
+    /// Electronic payment facility number.
+    pub fn epay_number(mut self, value: impl Into<String>) -> Self {
+        self.epay_number = Some(value.into());
+        self
+    }
+
+    /// Registration number.
+    pub fn reg_number(mut self, value: impl Into<String>) -> Self {
+        self.reg_number = Some(value.into());
+        self
+    }
+
+    /// Roles, each its own `roles[]=` param: 0 executor, 1 customer (default both).
+    pub fn roles(mut self, value: impl Into<Vec<Ranged<0, 1>>>) -> Self {
+        self.roles = Some(value.into());
+        self
+    }
+
+    /// Is an ad distributor (0/1).
+    pub fn is_rr(mut self, value: impl Into<bool>) -> Self {
+        self.is_rr = Some(value.into());
+        self
+    }
+
+    /// Is an ad system operator (0/1).
+    pub fn is_ors(mut self, value: impl Into<bool>) -> Self {
+        self.is_ors = Some(value.into());
+        self
+    }
+
+    /// Ad system URL or other information.
+    pub fn rs_url(mut self, value: impl Into<String>) -> Self {
+        self.rs_url = Some(value.into());
+        self
+    }
+
+    /// Adds a param the spec does not list; sent after the documented params.
+    pub fn param(mut self, name: impl Into<String>, value: impl ParamValue) -> Self {
+        self.extra.push((name.into(), value.to_form()));
+        self
+    }
+}
+
+impl ApiRequest for AccountAddContractor {
+    type Response = Added;
+    const INFO: MethodInfo = MethodInfo {
+        wire: "account.add.contractor",
+        http_method: "POST",
+        path: "",
+        idempotent: false,
+        provisional: false,
+        deprecated: false,
+        rate_class: None,
+    };
+
+    fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.kind, "type")?;
+        ParamValue::validate(&self.roles, "roles[]")?;
+        Ok(())
+    }
+
+    fn params(&self) -> Params {
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 14 + self.extra.len());
+        p.add_body("object", "account");
+        p.add_body("action", "add");
+        p.add_body("actionObject", "contractor");
+        p.add_body("name", &self.name);
+        p.add_body("inn", &self.inn);
+        p.add_body("type", &self.kind);
+        p.add_body("countryOKSM", &self.country_oksm);
+        p.add_body("mobilePhone", &self.mobile_phone);
+        p.add_body("epayNumber", &self.epay_number);
+        p.add_body("regNumber", &self.reg_number);
+        p.add_body("roles[]", &self.roles);
+        p.add_body("isRr", &self.is_rr);
+        p.add_body("isOrs", &self.is_ors);
+        p.add_body("rsUrl", &self.rs_url);
+        p.add_extras(ParamLocation::Body, &self.extra);
+        p
+    }
+}
+
+impl Client {
+    /// Adds a contractor for the ad register (ERIR); answers the new ID.
+    ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-contractor>.
+    ///
+    /// Wire: `account.add.contractor`; params: [`AccountAddContractor`].
+    pub async fn account_add_contractor(
+        &self,
+        request: AccountAddContractor,
+    ) -> Result<Added, Error> {
+        self.execute(request).await
+    }
+}
+
+/// Adds an action tracing point for an advertiser; answers the new ID.
+///
+/// Wire: `account.add.tracingPoint` (`POST`). Fixed params: `object=account`, `action=add`, `actionObject=tracingPoint`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-add-tracingPoint>.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountAddTracingPoint {
+    /// Name.
+    pub name: String,
+    /// The advertiser the point belongs to.
+    pub advertiser_id: i64,
+    /// Category the audience is labelled into (0 none, default).
+    pub category_id: Option<i64>,
+    /// Referrer template type: 0 standard (default), 1 POSIX.2.
+    pub template_type_id: Option<Ranged<0, 1>>,
+    /// URL template the page address must match.
+    pub referrer: Option<String>,
+    /// Weight for reports, 0..100.
+    pub weight: Option<Ranged<0, 100>>,
+    /// Params not in the spec, sent after the documented ones (name, value).
+    pub extra: Vec<(String, FormValue)>,
+}
+
+impl AccountAddTracingPoint {
+    /// Creates the request with its required params.
+    pub fn new(name: impl Into<String>, advertiser_id: impl Into<i64>) -> Self {
+        Self {
+            name: name.into(),
+            advertiser_id: advertiser_id.into(),
+            category_id: None,
+            template_type_id: None,
+            referrer: None,
+            weight: None,
+            extra: Vec::new(),
+        }
+    }
+
+    /// Category the audience is labelled into (0 none, default).
+    pub fn category_id(mut self, value: impl Into<i64>) -> Self {
+        self.category_id = Some(value.into());
+        self
+    }
+
+    /// Referrer template type: 0 standard (default), 1 POSIX.2.
+    pub fn template_type_id(mut self, value: impl Into<Ranged<0, 1>>) -> Self {
+        self.template_type_id = Some(value.into());
+        self
+    }
+
+    /// URL template the page address must match.
+    pub fn referrer(mut self, value: impl Into<String>) -> Self {
+        self.referrer = Some(value.into());
+        self
+    }
+
+    /// Weight for reports, 0..100.
+    pub fn weight(mut self, value: impl Into<Ranged<0, 100>>) -> Self {
+        self.weight = Some(value.into());
+        self
+    }
+
+    /// Adds a param the spec does not list; sent after the documented params.
+    pub fn param(mut self, name: impl Into<String>, value: impl ParamValue) -> Self {
+        self.extra.push((name.into(), value.to_form()));
+        self
+    }
+}
+
+impl ApiRequest for AccountAddTracingPoint {
+    type Response = Added;
+    const INFO: MethodInfo = MethodInfo {
+        wire: "account.add.tracingPoint",
+        http_method: "POST",
+        path: "",
+        idempotent: false,
+        provisional: false,
+        deprecated: false,
+        rate_class: None,
+    };
+
+    fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.template_type_id, "templateTypeID")?;
+        ParamValue::validate(&self.weight, "weight")?;
+        Ok(())
+    }
+
+    fn params(&self) -> Params {
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 9 + self.extra.len());
+        p.add_body("object", "account");
+        p.add_body("action", "add");
+        p.add_body("actionObject", "tracingPoint");
+        p.add_body("name", &self.name);
+        p.add_body("advertiserID", &self.advertiser_id);
+        p.add_body("categoryID", &self.category_id);
+        p.add_body("templateTypeID", &self.template_type_id);
+        p.add_body("referrer", &self.referrer);
+        p.add_body("weight", &self.weight);
+        p.add_extras(ParamLocation::Body, &self.extra);
+        p
+    }
+}
+
+impl Client {
+    /// Adds an action tracing point for an advertiser; answers the new ID.
+    ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-add-tracingPoint>.
+    ///
+    /// Wire: `account.add.tracingPoint`; params: [`AccountAddTracingPoint`].
+    pub async fn account_add_tracing_point(
+        &self,
+        request: AccountAddTracingPoint,
+    ) -> Result<Added, Error> {
         self.execute(request).await
     }
 }
@@ -2258,6 +2808,7 @@ impl Client {
 /// Wire: `account.add.adNetworkWebsite` (`POST`). Fixed params: `object=account`, `action=add`, `actionObject=adNetworkWebsite`.
 ///
 /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountAddAdNetworkWebsite {
     /// Params not in the spec, sent after the documented ones (name, value).
@@ -2303,6 +2854,7 @@ impl Client {
     /// Adds an ad-network website (legacy).
     ///
     /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.add.adNetworkWebsite`; params: [`AccountAddAdNetworkWebsite`].
     pub async fn account_add_ad_network_website(

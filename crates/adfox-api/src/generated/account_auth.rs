@@ -9,6 +9,7 @@ use th_core::{ApiRequest, FormValue, MethodInfo, ParamLocation, ParamValue, Para
 /// Wire: `account.auth` (`POST`). Fixed params: `object=account`, `action=auth`.
 ///
 /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountAuth {
     /// Params not in the spec, sent after the documented ones (name, value).
@@ -53,6 +54,7 @@ impl Client {
     /// Checks the credentials (legacy).
     ///
     /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.auth`; params: [`AccountAuth`].
     pub async fn account_auth(&self, request: AccountAuth) -> Result<Reply, Error> {

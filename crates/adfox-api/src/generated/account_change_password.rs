@@ -9,6 +9,7 @@ use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, Pa
 /// Wire: `account.changePassword` (`POST`). Fixed params: `object=account`, `action=changePassword`.
 ///
 /// **Provisional:** params seen only in a peer's method tree; answer not documented
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountChangePassword {
     /// The current password (a secret).
@@ -89,6 +90,7 @@ impl Client {
     /// Changes a password (legacy).
     ///
     /// **Provisional:** params seen only in a peer's method tree; answer not documented
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.changePassword`; params: [`AccountChangePassword`].
     pub async fn account_change_password(

@@ -7,6 +7,9 @@ use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, Pa
 /// Deletes a campaign (supercampaign).
 ///
 /// Wire: `account.delete.superCampaign` (`POST`). Fixed params: `object=account`, `action=delete`, `actionObject=superCampaign`.
+///
+/// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountDeleteSuperCampaign {
     /// The campaign.
@@ -38,7 +41,7 @@ impl ApiRequest for AccountDeleteSuperCampaign {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -57,6 +60,9 @@ impl ApiRequest for AccountDeleteSuperCampaign {
 impl Client {
     /// Deletes a campaign (supercampaign).
     ///
+    /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
+    ///
     /// Wire: `account.delete.superCampaign`; params: [`AccountDeleteSuperCampaign`].
     pub async fn account_delete_super_campaign(
         &self,
@@ -69,6 +75,9 @@ impl Client {
 /// Deletes a flight.
 ///
 /// Wire: `account.delete.campaign` (`POST`). Fixed params: `object=account`, `action=delete`, `actionObject=campaign`.
+///
+/// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountDeleteCampaign {
     /// The flight.
@@ -100,7 +109,7 @@ impl ApiRequest for AccountDeleteCampaign {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -119,6 +128,9 @@ impl ApiRequest for AccountDeleteCampaign {
 impl Client {
     /// Deletes a flight.
     ///
+    /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
+    ///
     /// Wire: `account.delete.campaign`; params: [`AccountDeleteCampaign`].
     pub async fn account_delete_campaign(
         &self,
@@ -131,6 +143,9 @@ impl Client {
 /// Deletes banners of a flight.
 ///
 /// Wire: `account.delete.banner` (`POST`). Fixed params: `object=account`, `action=delete`, `actionObject=banner`.
+///
+/// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountDeleteBanner {
     /// The flight.
@@ -165,7 +180,7 @@ impl ApiRequest for AccountDeleteBanner {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -190,6 +205,9 @@ impl ApiRequest for AccountDeleteBanner {
 impl Client {
     /// Deletes banners of a flight.
     ///
+    /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
+    ///
     /// Wire: `account.delete.banner`; params: [`AccountDeleteBanner`].
     pub async fn account_delete_banner(&self, request: AccountDeleteBanner) -> Result<Ack, Error> {
         self.execute(request).await
@@ -199,6 +217,9 @@ impl Client {
 /// Deletes places of a website.
 ///
 /// Wire: `account.delete.place` (`POST`). Fixed params: `object=account`, `action=delete`, `actionObject=place`.
+///
+/// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountDeletePlace {
     /// The website.
@@ -233,7 +254,7 @@ impl ApiRequest for AccountDeletePlace {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -258,6 +279,9 @@ impl ApiRequest for AccountDeletePlace {
 impl Client {
     /// Deletes places of a website.
     ///
+    /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
+    ///
     /// Wire: `account.delete.place`; params: [`AccountDeletePlace`].
     pub async fn account_delete_place(&self, request: AccountDeletePlace) -> Result<Ack, Error> {
         self.execute(request).await
@@ -269,6 +293,7 @@ impl Client {
 /// Wire: `account.delete.zone` (`POST`). Fixed params: `object=account`, `action=delete`, `actionObject=zone`.
 ///
 /// **Provisional:** known by name from peer code; `actionObjectID` is inferred from the other single-object deletes
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountDeleteZone {
     /// The zone.
@@ -320,6 +345,7 @@ impl Client {
     /// Deletes a zone.
     ///
     /// **Provisional:** known by name from peer code; `actionObjectID` is inferred from the other single-object deletes
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.delete.zone`; params: [`AccountDeleteZone`].
     pub async fn account_delete_zone(&self, request: AccountDeleteZone) -> Result<Ack, Error> {
@@ -327,24 +353,24 @@ impl Client {
     }
 }
 
-/// Deletes a website.
+/// Deletes websites.
 ///
 /// Wire: `account.delete.website` (`POST`). Fixed params: `object=account`, `action=delete`, `actionObject=website`.
 ///
-/// **Provisional:** known by name from peer code; `actionObjectID` is inferred from the other single-object deletes
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-delete-website>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountDeleteWebsite {
-    /// The website.
-    pub action_object_id: i64,
+    /// The websites (comma-separated IDs).
+    pub list_i_ds: IdList,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
 
 impl AccountDeleteWebsite {
     /// Creates the request with its required params.
-    pub fn new(action_object_id: impl Into<i64>) -> Self {
+    pub fn new(list_i_ds: impl Into<IdList>) -> Self {
         Self {
-            action_object_id: action_object_id.into(),
+            list_i_ds: list_i_ds.into(),
             extra: Vec::new(),
         }
     }
@@ -363,26 +389,31 @@ impl ApiRequest for AccountDeleteWebsite {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
+
+    fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.list_i_ds, "listIDs")?;
+        Ok(())
+    }
 
     fn params(&self) -> Params {
         let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.add_body("object", "account");
         p.add_body("action", "delete");
         p.add_body("actionObject", "website");
-        p.add_body("actionObjectID", &self.action_object_id);
+        p.add_body("listIDs", &self.list_i_ds);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
     }
 }
 
 impl Client {
-    /// Deletes a website.
+    /// Deletes websites.
     ///
-    /// **Provisional:** known by name from peer code; `actionObjectID` is inferred from the other single-object deletes
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-delete-website>.
     ///
     /// Wire: `account.delete.website`; params: [`AccountDeleteWebsite`].
     pub async fn account_delete_website(
@@ -398,6 +429,7 @@ impl Client {
 /// Wire: `account.delete.template` (`POST`). Fixed params: `object=account`, `action=delete`, `actionObject=template`.
 ///
 /// **Provisional:** known by name from peer code; `actionObjectID` is inferred from the other single-object deletes
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountDeleteTemplate {
     /// The template.
@@ -449,6 +481,7 @@ impl Client {
     /// Deletes a template.
     ///
     /// **Provisional:** known by name from peer code; `actionObjectID` is inferred from the other single-object deletes
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.delete.template`; params: [`AccountDeleteTemplate`].
     pub async fn account_delete_template(
@@ -462,6 +495,9 @@ impl Client {
 /// Deletes banner types.
 ///
 /// Wire: `account.delete.bannerType` (`POST`). Fixed params: `object=account`, `action=delete`, `actionObject=bannerType`.
+///
+/// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountDeleteBannerType {
     /// The banner types.
@@ -493,7 +529,7 @@ impl ApiRequest for AccountDeleteBannerType {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -517,6 +553,9 @@ impl ApiRequest for AccountDeleteBannerType {
 impl Client {
     /// Deletes banner types.
     ///
+    /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
+    ///
     /// Wire: `account.delete.bannerType`; params: [`AccountDeleteBannerType`].
     pub async fn account_delete_banner_type(
         &self,
@@ -531,6 +570,7 @@ impl Client {
 /// Wire: `account.delete.tracingPoint` (`POST`). Fixed params: `object=account`, `action=delete`, `actionObject=tracingPoint`.
 ///
 /// **Provisional:** known by name from peer code; `actionObjectID` is inferred from the other single-object deletes
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountDeleteTracingPoint {
     /// The tracing point.
@@ -582,6 +622,7 @@ impl Client {
     /// Deletes a tracing point.
     ///
     /// **Provisional:** known by name from peer code; `actionObjectID` is inferred from the other single-object deletes
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.delete.tracingPoint`; params: [`AccountDeleteTracingPoint`].
     pub async fn account_delete_tracing_point(
@@ -595,6 +636,9 @@ impl Client {
 /// Deletes a category.
 ///
 /// Wire: `account.delete.category` (`POST`). Fixed params: `object=account`, `action=delete`, `actionObject=category`.
+///
+/// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountDeleteCategory {
     /// The category.
@@ -626,7 +670,7 @@ impl ApiRequest for AccountDeleteCategory {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -645,6 +689,9 @@ impl ApiRequest for AccountDeleteCategory {
 impl Client {
     /// Deletes a category.
     ///
+    /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
+    ///
     /// Wire: `account.delete.category`; params: [`AccountDeleteCategory`].
     pub async fn account_delete_category(
         &self,
@@ -657,6 +704,8 @@ impl Client {
 /// Deletes a user account (advertiser, webmaster, ...).
 ///
 /// Wire: `account.delete.user` (`POST`). Fixed params: `object=account`, `action=delete`, `actionObject=user`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-delete-user>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountDeleteUser {
     /// The user.
@@ -707,6 +756,8 @@ impl ApiRequest for AccountDeleteUser {
 impl Client {
     /// Deletes a user account (advertiser, webmaster, ...).
     ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-delete-user>.
+    ///
     /// Wire: `account.delete.user`; params: [`AccountDeleteUser`].
     pub async fn account_delete_user(&self, request: AccountDeleteUser) -> Result<Ack, Error> {
         self.execute(request).await
@@ -717,7 +768,7 @@ impl Client {
 ///
 /// Wire: `account.delete.assistant` (`POST`). Fixed params: `object=account`, `action=delete`, `actionObject=assistant`.
 ///
-/// **Provisional:** known by name from peer code; `actionObjectID` is inferred from the other single-object deletes
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-delete-assistant>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountDeleteAssistant {
     /// The assistant.
@@ -749,7 +800,7 @@ impl ApiRequest for AccountDeleteAssistant {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
@@ -768,7 +819,7 @@ impl ApiRequest for AccountDeleteAssistant {
 impl Client {
     /// Deletes an assistant.
     ///
-    /// **Provisional:** known by name from peer code; `actionObjectID` is inferred from the other single-object deletes
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-delete-assistant>.
     ///
     /// Wire: `account.delete.assistant`; params: [`AccountDeleteAssistant`].
     pub async fn account_delete_assistant(

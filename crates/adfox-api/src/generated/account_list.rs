@@ -7,6 +7,8 @@ use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, Pa
 /// Lists advertisers.
 ///
 /// Wire: `account.list.advertiser` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=advertiser`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-advertiser>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListAdvertiser {
     /// Only this object (0 = all).
@@ -84,6 +86,8 @@ impl ApiRequest for AccountListAdvertiser {
 impl Client {
     /// Lists advertisers.
     ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-advertiser>.
+    ///
     /// Wire: `account.list.advertiser`; params: [`AccountListAdvertiser`].
     pub async fn account_list_advertiser(
         &self,
@@ -96,6 +100,8 @@ impl Client {
 /// Lists campaigns (supercampaigns).
 ///
 /// Wire: `account.list.superCampaign` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=superCampaign`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-superCampaign>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListSuperCampaign {
     /// Only this object (0 = all).
@@ -217,6 +223,8 @@ impl ApiRequest for AccountListSuperCampaign {
 impl Client {
     /// Lists campaigns (supercampaigns).
     ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-superCampaign>.
+    ///
     /// Wire: `account.list.superCampaign`; params: [`AccountListSuperCampaign`].
     pub async fn account_list_super_campaign(
         &self,
@@ -229,6 +237,8 @@ impl Client {
 /// Lists flights (API `campaign`).
 ///
 /// Wire: `account.list.campaign` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=campaign`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-campaign>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListCampaign {
     /// Only this object (0 = all).
@@ -379,6 +389,8 @@ impl ApiRequest for AccountListCampaign {
 impl Client {
     /// Lists flights (API `campaign`).
     ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-campaign>.
+    ///
     /// Wire: `account.list.campaign`; params: [`AccountListCampaign`].
     pub async fn account_list_campaign(
         &self,
@@ -391,6 +403,8 @@ impl Client {
 /// Lists banners.
 ///
 /// Wire: `account.list.banner` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=banner`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-banner>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListBanner {
     /// Only this object (0 = all).
@@ -502,6 +516,8 @@ impl ApiRequest for AccountListBanner {
 impl Client {
     /// Lists banners.
     ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-banner>.
+    ///
     /// Wire: `account.list.banner`; params: [`AccountListBanner`].
     pub async fn account_list_banner(
         &self,
@@ -514,6 +530,8 @@ impl Client {
 /// Lists websites.
 ///
 /// Wire: `account.list.website` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=website`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/v.1/account/account-list-website>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListWebsite {
     /// Only this object (0 = all).
@@ -591,6 +609,8 @@ impl ApiRequest for AccountListWebsite {
 impl Client {
     /// Lists websites.
     ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/v.1/account/account-list-website>.
+    ///
     /// Wire: `account.list.website`; params: [`AccountListWebsite`].
     pub async fn account_list_website(
         &self,
@@ -603,6 +623,8 @@ impl Client {
 /// Lists positions.
 ///
 /// Wire: `account.list.position` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=position`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-position>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListPosition {
     /// Only this object (0 = all).
@@ -680,6 +702,8 @@ impl ApiRequest for AccountListPosition {
 impl Client {
     /// Lists positions.
     ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-position>.
+    ///
     /// Wire: `account.list.position`; params: [`AccountListPosition`].
     pub async fn account_list_position(
         &self,
@@ -689,15 +713,13 @@ impl Client {
     }
 }
 
-/// Lists default banners of places.
+/// Lists the default (backup) banners of places.
 ///
 /// Wire: `account.list.defaultBanner` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=defaultBanner`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-defaultBanner>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListDefaultBanner {
-    /// Only this object (0 = all).
-    ///
-    /// Server default: `0`.
-    pub action_object_id: Option<i64>,
     /// Only these places (comma list).
     pub list_place_i_ds: Option<IdList>,
     /// Rows to skip.
@@ -716,12 +738,6 @@ impl AccountListDefaultBanner {
     /// Creates the request (it has no required params).
     pub fn new() -> Self {
         Self::default()
-    }
-
-    /// Only this object (0 = all).
-    pub fn action_object_id(mut self, value: impl Into<i64>) -> Self {
-        self.action_object_id = Some(value.into());
-        self
     }
 
     /// Only these places (comma list).
@@ -767,11 +783,10 @@ impl ApiRequest for AccountListDefaultBanner {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.add_body("object", "account");
         p.add_body("action", "list");
         p.add_body("actionObject", "defaultBanner");
-        p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("listPlaceIDs", &self.list_place_i_ds);
         p.add_body("offset", &self.offset);
         p.add_body("limit", &self.limit);
@@ -781,7 +796,9 @@ impl ApiRequest for AccountListDefaultBanner {
 }
 
 impl Client {
-    /// Lists default banners of places.
+    /// Lists the default (backup) banners of places.
+    ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-defaultBanner>.
     ///
     /// Wire: `account.list.defaultBanner`; params: [`AccountListDefaultBanner`].
     pub async fn account_list_default_banner(
@@ -795,6 +812,8 @@ impl Client {
 /// Lists marking contractors.
 ///
 /// Wire: `account.list.contractor` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=contractor`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-contractor>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListContractor {
     /// Only this object (0 = all).
@@ -872,6 +891,8 @@ impl ApiRequest for AccountListContractor {
 impl Client {
     /// Lists marking contractors.
     ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-contractor>.
+    ///
     /// Wire: `account.list.contractor`; params: [`AccountListContractor`].
     pub async fn account_list_contractor(
         &self,
@@ -884,6 +905,8 @@ impl Client {
 /// Lists marking contracts.
 ///
 /// Wire: `account.list.contract` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=contract`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-contract>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListContract {
     /// Only this object (0 = all).
@@ -961,6 +984,8 @@ impl ApiRequest for AccountListContract {
 impl Client {
     /// Lists marking contracts.
     ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-contract>.
+    ///
     /// Wire: `account.list.contract`; params: [`AccountListContract`].
     pub async fn account_list_contract(
         &self,
@@ -970,15 +995,13 @@ impl Client {
     }
 }
 
-/// Lists the KKTU classifier.
+/// Lists the KKTU classifier (rows `CODE`, `NAME`).
 ///
 /// Wire: `account.list.bannerKktu` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=bannerKktu`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-bannerKktu>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListBannerKktu {
-    /// Only this object (0 = all).
-    ///
-    /// Server default: `0`.
-    pub action_object_id: Option<i64>,
     /// Rows to skip.
     ///
     /// Server default: `0`.
@@ -995,12 +1018,6 @@ impl AccountListBannerKktu {
     /// Creates the request (it has no required params).
     pub fn new() -> Self {
         Self::default()
-    }
-
-    /// Only this object (0 = all).
-    pub fn action_object_id(mut self, value: impl Into<i64>) -> Self {
-        self.action_object_id = Some(value.into());
-        self
     }
 
     /// Rows to skip.
@@ -1035,11 +1052,10 @@ impl ApiRequest for AccountListBannerKktu {
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
         p.add_body("object", "account");
         p.add_body("action", "list");
         p.add_body("actionObject", "bannerKktu");
-        p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("offset", &self.offset);
         p.add_body("limit", &self.limit);
         p.add_extras(ParamLocation::Body, &self.extra);
@@ -1048,7 +1064,9 @@ impl ApiRequest for AccountListBannerKktu {
 }
 
 impl Client {
-    /// Lists the KKTU classifier.
+    /// Lists the KKTU classifier (rows `CODE`, `NAME`).
+    ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-bannerKktu>.
     ///
     /// Wire: `account.list.bannerKktu`; params: [`AccountListBannerKktu`].
     pub async fn account_list_banner_kktu(
@@ -1062,6 +1080,8 @@ impl Client {
 /// Lists places.
 ///
 /// Wire: `account.list.place` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=place`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-place>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListPlace {
     /// Only this object (0 = all).
@@ -1148,6 +1168,8 @@ impl ApiRequest for AccountListPlace {
 impl Client {
     /// Lists places.
     ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-place>.
+    ///
     /// Wire: `account.list.place`; params: [`AccountListPlace`].
     pub async fn account_list_place(
         &self,
@@ -1160,6 +1182,9 @@ impl Client {
 /// Lists zones (sections).
 ///
 /// Wire: `account.list.zone` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=zone`.
+///
+/// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListZone {
     /// Only this object (0 = all).
@@ -1224,7 +1249,7 @@ impl ApiRequest for AccountListZone {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -1246,6 +1271,9 @@ impl ApiRequest for AccountListZone {
 impl Client {
     /// Lists zones (sections).
     ///
+    /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
+    ///
     /// Wire: `account.list.zone`; params: [`AccountListZone`].
     pub async fn account_list_zone(
         &self,
@@ -1258,6 +1286,8 @@ impl Client {
 /// Lists a banner's placements.
 ///
 /// Wire: `account.list.bannerPlacements` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=bannerPlacements`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-bannerPlacements>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountListBannerPlacements {
     /// Only this object (0 = all).
@@ -1344,6 +1374,8 @@ impl ApiRequest for AccountListBannerPlacements {
 impl Client {
     /// Lists a banner's placements.
     ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-bannerPlacements>.
+    ///
     /// Wire: `account.list.bannerPlacements`; params: [`AccountListBannerPlacements`].
     pub async fn account_list_banner_placements(
         &self,
@@ -1356,6 +1388,9 @@ impl Client {
 /// Lists banners active on a date.
 ///
 /// Wire: `account.list.activeBanners` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=activeBanners`.
+///
+/// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListActiveBanners {
     /// Only this object (0 = all).
@@ -1420,7 +1455,7 @@ impl ApiRequest for AccountListActiveBanners {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -1447,6 +1482,9 @@ impl ApiRequest for AccountListActiveBanners {
 impl Client {
     /// Lists banners active on a date.
     ///
+    /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
+    ///
     /// Wire: `account.list.activeBanners`; params: [`AccountListActiveBanners`].
     pub async fn account_list_active_banners(
         &self,
@@ -1459,6 +1497,8 @@ impl Client {
 /// Lists categories.
 ///
 /// Wire: `account.list.category` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=category`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-category>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListCategory {
     /// Only this object (0 = all).
@@ -1545,6 +1585,8 @@ impl ApiRequest for AccountListCategory {
 impl Client {
     /// Lists categories.
     ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-category>.
+    ///
     /// Wire: `account.list.category`; params: [`AccountListCategory`].
     pub async fn account_list_category(
         &self,
@@ -1557,6 +1599,9 @@ impl Client {
 /// Lists banner types.
 ///
 /// Wire: `account.list.bannerType` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=bannerType`.
+///
+/// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListBannerType {
     /// Only this object (0 = all).
@@ -1613,7 +1658,7 @@ impl ApiRequest for AccountListBannerType {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -1634,6 +1679,9 @@ impl ApiRequest for AccountListBannerType {
 impl Client {
     /// Lists banner types.
     ///
+    /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
+    ///
     /// Wire: `account.list.bannerType`; params: [`AccountListBannerType`].
     pub async fn account_list_banner_type(
         &self,
@@ -1646,6 +1694,9 @@ impl Client {
 /// Lists targeting profiles.
 ///
 /// Wire: `account.list.targetingProfile` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=targetingProfile`.
+///
+/// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListTargetingProfile {
     /// Only this object (0 = all).
@@ -1702,7 +1753,7 @@ impl ApiRequest for AccountListTargetingProfile {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -1723,6 +1774,9 @@ impl ApiRequest for AccountListTargetingProfile {
 impl Client {
     /// Lists targeting profiles.
     ///
+    /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
+    ///
     /// Wire: `account.list.targetingProfile`; params: [`AccountListTargetingProfile`].
     pub async fn account_list_targeting_profile(
         &self,
@@ -1732,12 +1786,14 @@ impl Client {
     }
 }
 
-/// Lists banner templates of a banner type.
+/// The parameters of a banner template.
 ///
 /// Wire: `account.list.template` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=template`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-template>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountListTemplate {
-    /// The banner type whose templates to list.
+    /// The template.
     pub action_object_id: i64,
     /// Rows to skip.
     ///
@@ -1807,7 +1863,9 @@ impl ApiRequest for AccountListTemplate {
 }
 
 impl Client {
-    /// Lists banner templates of a banner type.
+    /// The parameters of a banner template.
+    ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-template>.
     ///
     /// Wire: `account.list.template`; params: [`AccountListTemplate`].
     pub async fn account_list_template(
@@ -1822,7 +1880,7 @@ impl Client {
 ///
 /// Wire: `account.list.webmaster` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=webmaster`.
 ///
-/// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-webmaster>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListWebmaster {
     /// Only this object (0 = all).
@@ -1879,7 +1937,7 @@ impl ApiRequest for AccountListWebmaster {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
@@ -1900,7 +1958,7 @@ impl ApiRequest for AccountListWebmaster {
 impl Client {
     /// Lists `webmaster` objects (legacy API).
     ///
-    /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-webmaster>.
     ///
     /// Wire: `account.list.webmaster`; params: [`AccountListWebmaster`].
     pub async fn account_list_webmaster(
@@ -1915,7 +1973,7 @@ impl Client {
 ///
 /// Wire: `account.list.assistant` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=assistant`.
 ///
-/// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-assistant>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListAssistant {
     /// Only this object (0 = all).
@@ -1972,7 +2030,7 @@ impl ApiRequest for AccountListAssistant {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
@@ -1993,7 +2051,7 @@ impl ApiRequest for AccountListAssistant {
 impl Client {
     /// Lists `assistant` objects (legacy API).
     ///
-    /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-assistant>.
     ///
     /// Wire: `account.list.assistant`; params: [`AccountListAssistant`].
     pub async fn account_list_assistant(
@@ -2009,6 +2067,7 @@ impl Client {
 /// Wire: `account.list.adNetwork` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=adNetwork`.
 ///
 /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListAdNetwork {
     /// Only this object (0 = all).
@@ -2087,6 +2146,7 @@ impl Client {
     /// Lists `adNetwork` objects (legacy API).
     ///
     /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.list.adNetwork`; params: [`AccountListAdNetwork`].
     pub async fn account_list_ad_network(
@@ -2102,6 +2162,7 @@ impl Client {
 /// Wire: `account.list.adNetworkWebsitePlace` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=adNetworkWebsitePlace`.
 ///
 /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListAdNetworkWebsitePlace {
     /// Only this object (0 = all).
@@ -2180,6 +2241,7 @@ impl Client {
     /// Lists `adNetworkWebsitePlace` objects (legacy API).
     ///
     /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.list.adNetworkWebsitePlace`; params: [`AccountListAdNetworkWebsitePlace`].
     pub async fn account_list_ad_network_website_place(
@@ -2195,6 +2257,7 @@ impl Client {
 /// Wire: `account.list.request` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=request`.
 ///
 /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListRequest {
     /// Only this object (0 = all).
@@ -2273,6 +2336,7 @@ impl Client {
     /// Lists `request` objects (legacy API).
     ///
     /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.list.request`; params: [`AccountListRequest`].
     pub async fn account_list_request(
@@ -2283,17 +2347,29 @@ impl Client {
     }
 }
 
-/// Lists `tracingPoint` objects (legacy API).
+/// Lists action tracing points (rows `objectID`, `advertiserID`, `userID`, `objectName`, `weight`, `categoryID`, `templateTypeID`, `objectReferrer`, `objectDescription`, `counterPostView(Today)`, `counterPostClick(Today)`, `dateAdded`).
 ///
 /// Wire: `account.list.tracingPoint` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=tracingPoint`.
 ///
-/// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-tracingPoint>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListTracingPoint {
-    /// Only this object (0 = all).
+    /// Only this point; the other filters are then ignored (0 = all).
     ///
     /// Server default: `0`.
     pub action_object_id: Option<i64>,
+    /// Only this advertiser's points.
+    pub advertiser_id: Option<i64>,
+    /// Only this category (0 none).
+    pub category_id: Option<i64>,
+    /// Only this referrer template type: 0 standard, 1 POSIX.2.
+    pub template_type_id: Option<Ranged<0, 1>>,
+    /// Only this identifier.
+    pub user_id: Option<i64>,
+    /// Only this URL template.
+    pub referrer: Option<String>,
+    /// Only this flight's points.
+    pub campaign_id: Option<i64>,
     /// Rows to skip.
     ///
     /// Server default: `0`.
@@ -2312,9 +2388,45 @@ impl AccountListTracingPoint {
         Self::default()
     }
 
-    /// Only this object (0 = all).
+    /// Only this point; the other filters are then ignored (0 = all).
     pub fn action_object_id(mut self, value: impl Into<i64>) -> Self {
         self.action_object_id = Some(value.into());
+        self
+    }
+
+    /// Only this advertiser's points.
+    pub fn advertiser_id(mut self, value: impl Into<i64>) -> Self {
+        self.advertiser_id = Some(value.into());
+        self
+    }
+
+    /// Only this category (0 none).
+    pub fn category_id(mut self, value: impl Into<i64>) -> Self {
+        self.category_id = Some(value.into());
+        self
+    }
+
+    /// Only this referrer template type: 0 standard, 1 POSIX.2.
+    pub fn template_type_id(mut self, value: impl Into<Ranged<0, 1>>) -> Self {
+        self.template_type_id = Some(value.into());
+        self
+    }
+
+    /// Only this identifier.
+    pub fn user_id(mut self, value: impl Into<i64>) -> Self {
+        self.user_id = Some(value.into());
+        self
+    }
+
+    /// Only this URL template.
+    pub fn referrer(mut self, value: impl Into<String>) -> Self {
+        self.referrer = Some(value.into());
+        self
+    }
+
+    /// Only this flight's points.
+    pub fn campaign_id(mut self, value: impl Into<i64>) -> Self {
+        self.campaign_id = Some(value.into());
         self
     }
 
@@ -2344,17 +2456,28 @@ impl ApiRequest for AccountListTracingPoint {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.template_type_id, "templateTypeID")?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 12 + self.extra.len());
         p.add_body("object", "account");
         p.add_body("action", "list");
         p.add_body("actionObject", "tracingPoint");
         p.add_body("actionObjectID", &self.action_object_id);
+        p.add_body("advertiserID", &self.advertiser_id);
+        p.add_body("categoryID", &self.category_id);
+        p.add_body("templateTypeID", &self.template_type_id);
+        p.add_body("userID", &self.user_id);
+        p.add_body("referrer", &self.referrer);
+        p.add_body("campaignID", &self.campaign_id);
         p.add_body("offset", &self.offset);
         p.add_body("limit", &self.limit);
         p.add_extras(ParamLocation::Body, &self.extra);
@@ -2363,9 +2486,9 @@ impl ApiRequest for AccountListTracingPoint {
 }
 
 impl Client {
-    /// Lists `tracingPoint` objects (legacy API).
+    /// Lists action tracing points (rows `objectID`, `advertiserID`, `userID`, `objectName`, `weight`, `categoryID`, `templateTypeID`, `objectReferrer`, `objectDescription`, `counterPostView(Today)`, `counterPostClick(Today)`, `dateAdded`).
     ///
-    /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-tracingPoint>.
     ///
     /// Wire: `account.list.tracingPoint`; params: [`AccountListTracingPoint`].
     pub async fn account_list_tracing_point(
@@ -2381,6 +2504,7 @@ impl Client {
 /// Wire: `account.list.tracingPoint2` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=tracingPoint2`.
 ///
 /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListTracingPoint2 {
     /// Only this object (0 = all).
@@ -2459,6 +2583,7 @@ impl Client {
     /// Lists `tracingPoint2` objects (legacy API).
     ///
     /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.list.tracingPoint2`; params: [`AccountListTracingPoint2`].
     pub async fn account_list_tracing_point2(
@@ -2473,7 +2598,7 @@ impl Client {
 ///
 /// Wire: `account.list.userCriterias` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=userCriterias`.
 ///
-/// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-userCriterias>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListUserCriterias {
     /// Only this object (0 = all).
@@ -2530,7 +2655,7 @@ impl ApiRequest for AccountListUserCriterias {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
@@ -2551,7 +2676,7 @@ impl ApiRequest for AccountListUserCriterias {
 impl Client {
     /// Lists `userCriterias` objects (legacy API).
     ///
-    /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-userCriterias>.
     ///
     /// Wire: `account.list.userCriterias`; params: [`AccountListUserCriterias`].
     pub async fn account_list_user_criterias(
@@ -2567,6 +2692,7 @@ impl Client {
 /// Wire: `account.list.bannerPlaceReport` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=bannerPlaceReport`.
 ///
 /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListBannerPlaceReport {
     /// Only this object (0 = all).
@@ -2645,6 +2771,7 @@ impl Client {
     /// Lists `bannerPlaceReport` objects (legacy API).
     ///
     /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.list.bannerPlaceReport`; params: [`AccountListBannerPlaceReport`].
     pub async fn account_list_banner_place_report(
@@ -2660,6 +2787,7 @@ impl Client {
 /// Wire: `account.list.message` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=message`.
 ///
 /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListMessage {
     /// Only this object (0 = all).
@@ -2738,6 +2866,7 @@ impl Client {
     /// Lists `message` objects (legacy API).
     ///
     /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.list.message`; params: [`AccountListMessage`].
     pub async fn account_list_message(

@@ -7,6 +7,8 @@ use th_core::{ApiRequest, FormValue, MethodInfo, ParamLocation, ParamValue, Para
 /// Changes a category.
 ///
 /// Wire: `account.modify.category` (`POST`). Fixed params: `object=account`, `action=modify`, `actionObject=category`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-modify-category>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountModifyCategory {
     /// The category.
@@ -86,6 +88,8 @@ impl ApiRequest for AccountModifyCategory {
 
 impl Client {
     /// Changes a category.
+    ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-modify-category>.
     ///
     /// Wire: `account.modify.category`; params: [`AccountModifyCategory`].
     pub async fn account_modify_category(

@@ -9,6 +9,7 @@ use th_core::{ApiRequest, FormValue, MethodInfo, ParamLocation, ParamValue, Para
 /// Wire: `account.report.report1` (`POST`). Fixed params: `object=account`, `action=report`, `actionObject=report1`.
 ///
 /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountReportReport1 {
     /// Params not in the spec, sent after the documented ones (name, value).
@@ -54,6 +55,7 @@ impl Client {
     /// Legacy account report `report1` (superseded by the statistics APIs).
     ///
     /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.report.report1`; params: [`AccountReportReport1`].
     pub async fn account_report_report1(
@@ -69,6 +71,7 @@ impl Client {
 /// Wire: `account.report.report2` (`POST`). Fixed params: `object=account`, `action=report`, `actionObject=report2`.
 ///
 /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountReportReport2 {
     /// Params not in the spec, sent after the documented ones (name, value).
@@ -114,6 +117,7 @@ impl Client {
     /// Legacy account report `report2` (superseded by the statistics APIs).
     ///
     /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.report.report2`; params: [`AccountReportReport2`].
     pub async fn account_report_report2(
@@ -129,6 +133,7 @@ impl Client {
 /// Wire: `account.report.report3` (`POST`). Fixed params: `object=account`, `action=report`, `actionObject=report3`.
 ///
 /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountReportReport3 {
     /// Params not in the spec, sent after the documented ones (name, value).
@@ -174,6 +179,7 @@ impl Client {
     /// Legacy account report `report3` (superseded by the statistics APIs).
     ///
     /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.report.report3`; params: [`AccountReportReport3`].
     pub async fn account_report_report3(

@@ -2,13 +2,19 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params};
 
-/// The geo tree (regions for geo targeting).
+/// The geography reference (regions for geo targeting): rows `id`, `name_ru`, and `children` or `children_count`.
 ///
-/// Wire: `account.utility.geoTree` (`POST`). Fixed params: `object=account`, `action=utility`, `actionObject=geoTree`.
+/// Wire: `account.utility.geobaseTree` (`POST`). Fixed params: `object=account`, `action=utility`, `actionObject=geobaseTree`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-utility-geobaseTree>.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct AccountUtilityGeoTree {
+pub struct AccountUtilityGeobaseTree {
+    /// 0 full tree with children (default), 1 short answer with `children_count` only.
+    pub hide_children: Option<Ranged<0, 1>>,
+    /// The node the tree starts below (default 10000, "Whole world").
+    pub region_id: Option<i64>,
     /// Rows to skip.
     ///
     /// Server default: `0`.
@@ -21,10 +27,22 @@ pub struct AccountUtilityGeoTree {
     pub extra: Vec<(String, FormValue)>,
 }
 
-impl AccountUtilityGeoTree {
+impl AccountUtilityGeobaseTree {
     /// Creates the request (it has no required params).
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// 0 full tree with children (default), 1 short answer with `children_count` only.
+    pub fn hide_children(mut self, value: impl Into<Ranged<0, 1>>) -> Self {
+        self.hide_children = Some(value.into());
+        self
+    }
+
+    /// The node the tree starts below (default 10000, "Whole world").
+    pub fn region_id(mut self, value: impl Into<i64>) -> Self {
+        self.region_id = Some(value.into());
+        self
     }
 
     /// Rows to skip.
@@ -46,10 +64,10 @@ impl AccountUtilityGeoTree {
     }
 }
 
-impl ApiRequest for AccountUtilityGeoTree {
+impl ApiRequest for AccountUtilityGeobaseTree {
     type Response = Page<Row>;
     const INFO: MethodInfo = MethodInfo {
-        wire: "account.utility.geoTree",
+        wire: "account.utility.geobaseTree",
         http_method: "POST",
         path: "",
         idempotent: true,
@@ -58,11 +76,18 @@ impl ApiRequest for AccountUtilityGeoTree {
         rate_class: None,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.hide_children, "hideChildren")?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
         p.add_body("object", "account");
         p.add_body("action", "utility");
-        p.add_body("actionObject", "geoTree");
+        p.add_body("actionObject", "geobaseTree");
+        p.add_body("hideChildren", &self.hide_children);
+        p.add_body("regionID", &self.region_id);
         p.add_body("offset", &self.offset);
         p.add_body("limit", &self.limit);
         p.add_extras(ParamLocation::Body, &self.extra);
@@ -71,12 +96,14 @@ impl ApiRequest for AccountUtilityGeoTree {
 }
 
 impl Client {
-    /// The geo tree (regions for geo targeting).
+    /// The geography reference (regions for geo targeting): rows `id`, `name_ru`, and `children` or `children_count`.
     ///
-    /// Wire: `account.utility.geoTree`; params: [`AccountUtilityGeoTree`].
-    pub async fn account_utility_geo_tree(
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-utility-geobaseTree>.
+    ///
+    /// Wire: `account.utility.geobaseTree`; params: [`AccountUtilityGeobaseTree`].
+    pub async fn account_utility_geobase_tree(
         &self,
-        request: AccountUtilityGeoTree,
+        request: AccountUtilityGeobaseTree,
     ) -> Result<Page<Row>, Error> {
         self.execute(request).await
     }
@@ -85,6 +112,8 @@ impl Client {
 /// The industries list (`sectorID` values).
 ///
 /// Wire: `account.utility.sector` (`POST`). Fixed params: `object=account`, `action=utility`, `actionObject=sector`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-utility-sector>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountUtilitySector {
     /// Rows to skip.
@@ -150,6 +179,8 @@ impl ApiRequest for AccountUtilitySector {
 
 impl Client {
     /// The industries list (`sectorID` values).
+    ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-utility-sector>.
     ///
     /// Wire: `account.utility.sector`; params: [`AccountUtilitySector`].
     pub async fn account_utility_sector(

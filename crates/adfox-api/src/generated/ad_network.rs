@@ -9,6 +9,7 @@ use th_core::{ApiRequest, FormValue, MethodInfo, ParamLocation, ParamValue, Para
 /// Wire: `adNetwork.pricing.adNetwork` (`POST`). Fixed params: `object=adNetwork`, `action=pricing`, `actionObject=adNetwork`.
 ///
 /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AdNetworkPricingAdNetwork {
     /// The ad network.
@@ -60,6 +61,7 @@ impl Client {
     /// Ad network pricing per adNetwork (legacy).
     ///
     /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `adNetwork.pricing.adNetwork`; params: [`AdNetworkPricingAdNetwork`].
     pub async fn ad_network_pricing_ad_network(
@@ -75,6 +77,7 @@ impl Client {
 /// Wire: `adNetwork.pricing.category` (`POST`). Fixed params: `object=adNetwork`, `action=pricing`, `actionObject=category`.
 ///
 /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AdNetworkPricingCategory {
     /// The ad network.
@@ -126,6 +129,7 @@ impl Client {
     /// Ad network pricing per category (legacy).
     ///
     /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `adNetwork.pricing.category`; params: [`AdNetworkPricingCategory`].
     pub async fn ad_network_pricing_category(
@@ -141,6 +145,7 @@ impl Client {
 /// Wire: `adNetwork.pricing.website` (`POST`). Fixed params: `object=adNetwork`, `action=pricing`, `actionObject=website`.
 ///
 /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AdNetworkPricingWebsite {
     /// The ad network.
@@ -192,6 +197,7 @@ impl Client {
     /// Ad network pricing per website (legacy).
     ///
     /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `adNetwork.pricing.website`; params: [`AdNetworkPricingWebsite`].
     pub async fn ad_network_pricing_website(

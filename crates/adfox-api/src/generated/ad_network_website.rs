@@ -9,6 +9,7 @@ use th_core::{ApiRequest, FormValue, MethodInfo, ParamLocation, ParamValue, Para
 /// Wire: `adNetworkWebsite.modify` (`POST`). Fixed params: `object=adNetworkWebsite`, `action=modify`.
 ///
 /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AdNetworkWebsiteModify {
     /// The object.
@@ -59,6 +60,7 @@ impl Client {
     /// Changes an ad-network website (legacy).
     ///
     /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `adNetworkWebsite.modify`; params: [`AdNetworkWebsiteModify`].
     pub async fn ad_network_website_modify(
@@ -74,6 +76,7 @@ impl Client {
 /// Wire: `adNetworkWebsite.info` (`POST`). Fixed params: `object=adNetworkWebsite`, `action=info`.
 ///
 /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AdNetworkWebsiteInfo {
     /// The object.
@@ -124,6 +127,7 @@ impl Client {
     /// Ad-network website info (legacy).
     ///
     /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `adNetworkWebsite.info`; params: [`AdNetworkWebsiteInfo`].
     pub async fn ad_network_website_info(

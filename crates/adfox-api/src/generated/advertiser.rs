@@ -7,10 +7,14 @@ use th_core::{ApiRequest, FormValue, MethodInfo, ParamLocation, ParamValue, Para
 /// Changes an advertiser.
 ///
 /// Wire: `advertiser.modify` (`POST`). Fixed params: `object=advertiser`, `action=modify`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/advertiser/advertiser-modify>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AdvertiserModify {
     /// The advertiser.
     pub object_id: i64,
+    /// Login; unique in the system.
+    pub account: Option<String>,
     /// E-mail.
     pub e_mail: Option<String>,
     /// Company name.
@@ -44,6 +48,7 @@ impl AdvertiserModify {
     pub fn new(object_id: impl Into<i64>) -> Self {
         Self {
             object_id: object_id.into(),
+            account: None,
             e_mail: None,
             company: None,
             first_name: None,
@@ -58,6 +63,12 @@ impl AdvertiserModify {
             fax: None,
             extra: Vec::new(),
         }
+    }
+
+    /// Login; unique in the system.
+    pub fn account(mut self, value: impl Into<String>) -> Self {
+        self.account = Some(value.into());
+        self
     }
 
     /// E-mail.
@@ -152,10 +163,11 @@ impl ApiRequest for AdvertiserModify {
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 15 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 16 + self.extra.len());
         p.add_body("object", "advertiser");
         p.add_body("action", "modify");
         p.add_body("objectID", &self.object_id);
+        p.add_body("account", &self.account);
         p.add_body("eMail", &self.e_mail);
         p.add_body("company", &self.company);
         p.add_body("firstName", &self.first_name);
@@ -176,6 +188,8 @@ impl ApiRequest for AdvertiserModify {
 impl Client {
     /// Changes an advertiser.
     ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/advertiser/advertiser-modify>.
+    ///
     /// Wire: `advertiser.modify`; params: [`AdvertiserModify`].
     pub async fn advertiser_modify(&self, request: AdvertiserModify) -> Result<Ack, Error> {
         self.execute(request).await
@@ -187,6 +201,7 @@ impl Client {
 /// Wire: `advertiser.availableReports` (`POST`). Fixed params: `object=advertiser`, `action=availableReports`.
 ///
 /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AdvertiserAvailableReports {
     /// The advertiser.
@@ -237,6 +252,7 @@ impl Client {
     /// The reports available to an advertiser.
     ///
     /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `advertiser.availableReports`; params: [`AdvertiserAvailableReports`].
     pub async fn advertiser_available_reports(

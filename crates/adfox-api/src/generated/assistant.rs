@@ -4,15 +4,41 @@ use crate::types::*;
 use crate::{Client, Error};
 use th_core::{ApiRequest, FormValue, MethodInfo, ParamLocation, ParamValue, Params};
 
-/// Changes an assistant.
+/// Changes an assistant and its access rights.
 ///
 /// Wire: `assistant.modify` (`POST`). Fixed params: `object=assistant`, `action=modify`.
 ///
-/// **Provisional:** documented without params; pass them with `.param(..)`
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/assistant/assistant-modify>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AssistantModify {
     /// The assistant.
     pub object_id: i64,
+    /// Login; unique in the system.
+    pub account: Option<String>,
+    /// E-mail.
+    pub e_mail: Option<String>,
+    /// Company name.
+    pub company: Option<String>,
+    /// First name.
+    pub first_name: Option<String>,
+    /// Last name.
+    pub last_name: Option<String>,
+    /// May create own flights (0/1).
+    pub is_create_own_campaigns: Option<bool>,
+    /// May create own advertisers (0/1).
+    pub is_advertisers: Option<bool>,
+    /// May manage all flights (0/1).
+    pub is_modify_all_campaigns: Option<bool>,
+    /// May manage the flights assigned to them (0/1).
+    pub is_modify_own_campaigns: Option<bool>,
+    /// May view all flights (0/1).
+    pub is_view_all_campaigns: Option<bool>,
+    /// May view the flights assigned to them (0/1).
+    pub is_view_own_campaigns: Option<bool>,
+    /// Access to websites (0/1).
+    pub is_website: Option<bool>,
+    /// Access to common reports (0/1).
+    pub is_common_reports: Option<bool>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
@@ -22,8 +48,99 @@ impl AssistantModify {
     pub fn new(object_id: impl Into<i64>) -> Self {
         Self {
             object_id: object_id.into(),
+            account: None,
+            e_mail: None,
+            company: None,
+            first_name: None,
+            last_name: None,
+            is_create_own_campaigns: None,
+            is_advertisers: None,
+            is_modify_all_campaigns: None,
+            is_modify_own_campaigns: None,
+            is_view_all_campaigns: None,
+            is_view_own_campaigns: None,
+            is_website: None,
+            is_common_reports: None,
             extra: Vec::new(),
         }
+    }
+
+    /// Login; unique in the system.
+    pub fn account(mut self, value: impl Into<String>) -> Self {
+        self.account = Some(value.into());
+        self
+    }
+
+    /// E-mail.
+    pub fn e_mail(mut self, value: impl Into<String>) -> Self {
+        self.e_mail = Some(value.into());
+        self
+    }
+
+    /// Company name.
+    pub fn company(mut self, value: impl Into<String>) -> Self {
+        self.company = Some(value.into());
+        self
+    }
+
+    /// First name.
+    pub fn first_name(mut self, value: impl Into<String>) -> Self {
+        self.first_name = Some(value.into());
+        self
+    }
+
+    /// Last name.
+    pub fn last_name(mut self, value: impl Into<String>) -> Self {
+        self.last_name = Some(value.into());
+        self
+    }
+
+    /// May create own flights (0/1).
+    pub fn is_create_own_campaigns(mut self, value: impl Into<bool>) -> Self {
+        self.is_create_own_campaigns = Some(value.into());
+        self
+    }
+
+    /// May create own advertisers (0/1).
+    pub fn is_advertisers(mut self, value: impl Into<bool>) -> Self {
+        self.is_advertisers = Some(value.into());
+        self
+    }
+
+    /// May manage all flights (0/1).
+    pub fn is_modify_all_campaigns(mut self, value: impl Into<bool>) -> Self {
+        self.is_modify_all_campaigns = Some(value.into());
+        self
+    }
+
+    /// May manage the flights assigned to them (0/1).
+    pub fn is_modify_own_campaigns(mut self, value: impl Into<bool>) -> Self {
+        self.is_modify_own_campaigns = Some(value.into());
+        self
+    }
+
+    /// May view all flights (0/1).
+    pub fn is_view_all_campaigns(mut self, value: impl Into<bool>) -> Self {
+        self.is_view_all_campaigns = Some(value.into());
+        self
+    }
+
+    /// May view the flights assigned to them (0/1).
+    pub fn is_view_own_campaigns(mut self, value: impl Into<bool>) -> Self {
+        self.is_view_own_campaigns = Some(value.into());
+        self
+    }
+
+    /// Access to websites (0/1).
+    pub fn is_website(mut self, value: impl Into<bool>) -> Self {
+        self.is_website = Some(value.into());
+        self
+    }
+
+    /// Access to common reports (0/1).
+    pub fn is_common_reports(mut self, value: impl Into<bool>) -> Self {
+        self.is_common_reports = Some(value.into());
+        self
     }
 
     /// Adds a param the spec does not list; sent after the documented params.
@@ -40,25 +157,38 @@ impl ApiRequest for AssistantModify {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 16 + self.extra.len());
         p.add_body("object", "assistant");
         p.add_body("action", "modify");
         p.add_body("objectID", &self.object_id);
+        p.add_body("account", &self.account);
+        p.add_body("eMail", &self.e_mail);
+        p.add_body("company", &self.company);
+        p.add_body("firstName", &self.first_name);
+        p.add_body("lastName", &self.last_name);
+        p.add_body("isCreateOwnCampaigns", &self.is_create_own_campaigns);
+        p.add_body("isAdvertisers", &self.is_advertisers);
+        p.add_body("isModifyAllCampaigns", &self.is_modify_all_campaigns);
+        p.add_body("isModifyOwnCampaigns", &self.is_modify_own_campaigns);
+        p.add_body("isViewAllCampaigns", &self.is_view_all_campaigns);
+        p.add_body("isViewOwnCampaigns", &self.is_view_own_campaigns);
+        p.add_body("isWebsite", &self.is_website);
+        p.add_body("isCommonReports", &self.is_common_reports);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
     }
 }
 
 impl Client {
-    /// Changes an assistant.
+    /// Changes an assistant and its access rights.
     ///
-    /// **Provisional:** documented without params; pass them with `.param(..)`
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/assistant/assistant-modify>.
     ///
     /// Wire: `assistant.modify`; params: [`AssistantModify`].
     pub async fn assistant_modify(&self, request: AssistantModify) -> Result<Ack, Error> {

@@ -4,11 +4,11 @@ use crate::types::*;
 use crate::{Client, Error};
 use th_core::{ApiRequest, FormValue, MethodInfo, ParamLocation, ParamValue, Params};
 
-/// Banner info `targeting`.
+/// A banner's targeting summary (rows `title`, `name`, `isRedefined`, `description`).
 ///
 /// Wire: `banner.info.targeting` (`POST`). Fixed params: `object=banner`, `action=info`, `actionObject=targeting`.
 ///
-/// **Provisional:** seen only in peer code
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-info-targeting>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BannerInfoTargeting {
     /// The banner.
@@ -40,7 +40,7 @@ impl ApiRequest for BannerInfoTargeting {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
@@ -57,9 +57,9 @@ impl ApiRequest for BannerInfoTargeting {
 }
 
 impl Client {
-    /// Banner info `targeting`.
+    /// A banner's targeting summary (rows `title`, `name`, `isRedefined`, `description`).
     ///
-    /// **Provisional:** seen only in peer code
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-info-targeting>.
     ///
     /// Wire: `banner.info.targeting`; params: [`BannerInfoTargeting`].
     pub async fn banner_info_targeting(
@@ -70,24 +70,27 @@ impl Client {
     }
 }
 
-/// Banner info `bannerFields`.
+/// The custom fields a banner template defines (rows `dataType`, `name`, `length`, `inputType`, `isRequired`, `status`, `defaultValue`, `allowedTypes`, `width`, `height`).
 ///
 /// Wire: `banner.info.bannerFields` (`POST`). Fixed params: `object=banner`, `action=info`, `actionObject=bannerFields`.
 ///
-/// **Provisional:** seen only in peer code
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-info-bannerFields>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BannerInfoBannerFields {
     /// The banner.
     pub object_id: i64,
+    /// The banner template.
+    pub additional_id: i64,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
 
 impl BannerInfoBannerFields {
     /// Creates the request with its required params.
-    pub fn new(object_id: impl Into<i64>) -> Self {
+    pub fn new(object_id: impl Into<i64>, additional_id: impl Into<i64>) -> Self {
         Self {
             object_id: object_id.into(),
+            additional_id: additional_id.into(),
             extra: Vec::new(),
         }
     }
@@ -106,26 +109,27 @@ impl ApiRequest for BannerInfoBannerFields {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
         p.add_body("object", "banner");
         p.add_body("action", "info");
         p.add_body("actionObject", "bannerFields");
         p.add_body("objectID", &self.object_id);
+        p.add_body("additionalID", &self.additional_id);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
     }
 }
 
 impl Client {
-    /// Banner info `bannerFields`.
+    /// The custom fields a banner template defines (rows `dataType`, `name`, `length`, `inputType`, `isRequired`, `status`, `defaultValue`, `allowedTypes`, `width`, `height`).
     ///
-    /// **Provisional:** seen only in peer code
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-info-bannerFields>.
     ///
     /// Wire: `banner.info.bannerFields`; params: [`BannerInfoBannerFields`].
     pub async fn banner_info_banner_fields(
@@ -141,6 +145,7 @@ impl Client {
 /// Wire: `banner.info.report1` (`POST`). Fixed params: `object=banner`, `action=info`, `actionObject=report1`.
 ///
 /// **Provisional:** seen only in peer code
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BannerInfoReport1 {
     /// The banner.
@@ -192,6 +197,7 @@ impl Client {
     /// Banner info `report1`.
     ///
     /// **Provisional:** seen only in peer code
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `banner.info.report1`; params: [`BannerInfoReport1`].
     pub async fn banner_info_report1(
@@ -207,6 +213,7 @@ impl Client {
 /// Wire: `banner.info.report2` (`POST`). Fixed params: `object=banner`, `action=info`, `actionObject=report2`.
 ///
 /// **Provisional:** seen only in peer code
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BannerInfoReport2 {
     /// The banner.
@@ -258,6 +265,7 @@ impl Client {
     /// Banner info `report2`.
     ///
     /// **Provisional:** seen only in peer code
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `banner.info.report2`; params: [`BannerInfoReport2`].
     pub async fn banner_info_report2(
@@ -273,6 +281,7 @@ impl Client {
 /// Wire: `banner.info.report3` (`POST`). Fixed params: `object=banner`, `action=info`, `actionObject=report3`.
 ///
 /// **Provisional:** seen only in peer code
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BannerInfoReport3 {
     /// The banner.
@@ -324,6 +333,7 @@ impl Client {
     /// Banner info `report3`.
     ///
     /// **Provisional:** seen only in peer code
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `banner.info.report3`; params: [`BannerInfoReport3`].
     pub async fn banner_info_report3(

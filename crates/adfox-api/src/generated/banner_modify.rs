@@ -4,9 +4,11 @@ use crate::types::*;
 use crate::{Client, Error};
 use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params};
 
-/// Changes a banner.
+/// Changes a banner. Template variables go as `user<N>`, `event<N>`, `hitURL<N>`; register flags of template parameter N as `sendToErir<N>`, `sendToErirContentType<N>`, `sendToErirDescription<N>` (all with `.param(..)`, names in `types::dynamic`).
 ///
-/// Wire: `banner.modify` (`POST`). Fixed params: `object=banner`, `action=modify`.
+/// Wire: `banner.modify.banner` (`POST`). Fixed params: `object=banner`, `action=modify`, `actionObject=banner`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-modify-banner>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BannerModify {
     /// The banner.
@@ -15,12 +17,14 @@ pub struct BannerModify {
     pub name: Option<String>,
     /// Targeting profile.
     pub targeting_profile_id: Option<i64>,
-    /// Banner type.
-    pub banner_type_id: Option<i64>,
-    /// Priority.
-    pub priority: Option<i64>,
+    /// Start (`YYYY-MM-DD HH:mm`; time optional, 00:00 by default).
+    pub date_start: Option<DateTime>,
+    /// End (`YYYY-MM-DD HH:mm`).
+    pub date_end: Option<DateTime>,
+    /// Priority, 1..1000.
+    pub priority: Option<Ranged<1, 1000>>,
     /// 0 active, 1 paused, 2 completed.
-    pub status: Option<i64>,
+    pub status: Option<Ranged<0, 2>>,
     /// Count events (0/1).
     pub is_events: Option<bool>,
     /// Unplaced (0/1).
@@ -57,10 +61,6 @@ pub struct BannerModify {
     pub max_clicks_per_hour: Option<i64>,
     /// Tracking URL.
     pub tracking_url: Option<String>,
-    /// Start (`YYYY-MM-DD HH:mm`; time optional, 00:00 by default).
-    pub date_start: Option<DateTime>,
-    /// End (`YYYY-MM-DD HH:mm`).
-    pub date_end: Option<DateTime>,
     /// Show the menu (0/1).
     pub show_menu: Option<bool>,
     /// 0 off, 1 "Реклама", 2 "Соцреклама".
@@ -100,7 +100,8 @@ impl BannerModify {
             object_id: object_id.into(),
             name: None,
             targeting_profile_id: None,
-            banner_type_id: None,
+            date_start: None,
+            date_end: None,
             priority: None,
             status: None,
             is_events: None,
@@ -121,8 +122,6 @@ impl BannerModify {
             max_clicks_per_day: None,
             max_clicks_per_hour: None,
             tracking_url: None,
-            date_start: None,
-            date_end: None,
             show_menu: None,
             ad_label: None,
             domain: None,
@@ -153,20 +152,26 @@ impl BannerModify {
         self
     }
 
-    /// Banner type.
-    pub fn banner_type_id(mut self, value: impl Into<i64>) -> Self {
-        self.banner_type_id = Some(value.into());
+    /// Start (`YYYY-MM-DD HH:mm`; time optional, 00:00 by default).
+    pub fn date_start(mut self, value: impl Into<DateTime>) -> Self {
+        self.date_start = Some(value.into());
         self
     }
 
-    /// Priority.
-    pub fn priority(mut self, value: impl Into<i64>) -> Self {
+    /// End (`YYYY-MM-DD HH:mm`).
+    pub fn date_end(mut self, value: impl Into<DateTime>) -> Self {
+        self.date_end = Some(value.into());
+        self
+    }
+
+    /// Priority, 1..1000.
+    pub fn priority(mut self, value: impl Into<Ranged<1, 1000>>) -> Self {
         self.priority = Some(value.into());
         self
     }
 
     /// 0 active, 1 paused, 2 completed.
-    pub fn status(mut self, value: impl Into<i64>) -> Self {
+    pub fn status(mut self, value: impl Into<Ranged<0, 2>>) -> Self {
         self.status = Some(value.into());
         self
     }
@@ -279,18 +284,6 @@ impl BannerModify {
         self
     }
 
-    /// Start (`YYYY-MM-DD HH:mm`; time optional, 00:00 by default).
-    pub fn date_start(mut self, value: impl Into<DateTime>) -> Self {
-        self.date_start = Some(value.into());
-        self
-    }
-
-    /// End (`YYYY-MM-DD HH:mm`).
-    pub fn date_end(mut self, value: impl Into<DateTime>) -> Self {
-        self.date_end = Some(value.into());
-        self
-    }
-
     /// Show the menu (0/1).
     pub fn show_menu(mut self, value: impl Into<bool>) -> Self {
         self.show_menu = Some(value.into());
@@ -385,7 +378,7 @@ impl BannerModify {
 impl ApiRequest for BannerModify {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
-        wire: "banner.modify",
+        wire: "banner.modify.banner",
         http_method: "POST",
         path: "",
         idempotent: true,
@@ -395,9 +388,11 @@ impl ApiRequest for BannerModify {
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
-        ParamValue::validate(&self.video_duration, "videoDuration")?;
         ParamValue::validate(&self.date_start, "dateStart")?;
         ParamValue::validate(&self.date_end, "dateEnd")?;
+        ParamValue::validate(&self.priority, "priority")?;
+        ParamValue::validate(&self.status, "status")?;
+        ParamValue::validate(&self.video_duration, "videoDuration")?;
         ParamValue::validate(&self.media_data, "mediaData[]")?;
         Ok(())
     }
@@ -406,10 +401,12 @@ impl ApiRequest for BannerModify {
         let mut p = Params::with_capacity(Self::INFO.path, 0, 42 + self.extra.len());
         p.add_body("object", "banner");
         p.add_body("action", "modify");
+        p.add_body("actionObject", "banner");
         p.add_body("objectID", &self.object_id);
         p.add_body("name", &self.name);
         p.add_body("targetingProfileID", &self.targeting_profile_id);
-        p.add_body("bannerTypeID", &self.banner_type_id);
+        p.add_body("dateStart", &self.date_start);
+        p.add_body("dateEnd", &self.date_end);
         p.add_body("priority", &self.priority);
         p.add_body("status", &self.status);
         p.add_body("isEvents", &self.is_events);
@@ -430,8 +427,6 @@ impl ApiRequest for BannerModify {
         p.add_body("maxClicksPerDay", &self.max_clicks_per_day);
         p.add_body("maxClicksPerHour", &self.max_clicks_per_hour);
         p.add_body("trackingURL", &self.tracking_url);
-        p.add_body("dateStart", &self.date_start);
-        p.add_body("dateEnd", &self.date_end);
         p.add_body("showMenu", &self.show_menu);
         p.add_body("adLabel", &self.ad_label);
         p.add_body("domain", &self.domain);
@@ -452,30 +447,37 @@ impl ApiRequest for BannerModify {
 }
 
 impl Client {
-    /// Changes a banner.
+    /// Changes a banner. Template variables go as `user<N>`, `event<N>`, `hitURL<N>`; register flags of template parameter N as `sendToErir<N>`, `sendToErirContentType<N>`, `sendToErirDescription<N>` (all with `.param(..)`, names in `types::dynamic`).
     ///
-    /// Wire: `banner.modify`; params: [`BannerModify`].
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-modify-banner>.
+    ///
+    /// Wire: `banner.modify.banner`; params: [`BannerModify`].
     pub async fn banner_modify(&self, request: BannerModify) -> Result<Ack, Error> {
         self.execute(request).await
     }
 }
 
-/// Turns a banner on or off per website / zone / place: `_site<ID>`, `_section<ID>`, `_place<ID>` = on|off via `.param(..)` (see `types::dynamic`).
+/// Turns a banner on or off per website / section / place: `_site<ID>`, `_section<ID>`, `_place<ID>` = on|off via `.param(..)` (see `types::dynamic`).
 ///
 /// Wire: `banner.modify.placement` (`POST`). Fixed params: `object=banner`, `action=modify`, `actionObject=placement`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-modify-placement>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BannerModifyPlacement {
     /// The banner.
     pub object_id: i64,
+    /// The placement kind; the page's only value is `websites`.
+    pub kind: String,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
 
 impl BannerModifyPlacement {
     /// Creates the request with its required params.
-    pub fn new(object_id: impl Into<i64>) -> Self {
+    pub fn new(object_id: impl Into<i64>, kind: impl Into<String>) -> Self {
         Self {
             object_id: object_id.into(),
+            kind: kind.into(),
             extra: Vec::new(),
         }
     }
@@ -500,18 +502,21 @@ impl ApiRequest for BannerModifyPlacement {
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
         p.add_body("object", "banner");
         p.add_body("action", "modify");
         p.add_body("actionObject", "placement");
         p.add_body("objectID", &self.object_id);
+        p.add_body("type", &self.kind);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
     }
 }
 
 impl Client {
-    /// Turns a banner on or off per website / zone / place: `_site<ID>`, `_section<ID>`, `_place<ID>` = on|off via `.param(..)` (see `types::dynamic`).
+    /// Turns a banner on or off per website / section / place: `_site<ID>`, `_section<ID>`, `_place<ID>` = on|off via `.param(..)` (see `types::dynamic`).
+    ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-modify-placement>.
     ///
     /// Wire: `banner.modify.placement`; params: [`BannerModifyPlacement`].
     pub async fn banner_modify_placement(
@@ -522,15 +527,17 @@ impl Client {
     }
 }
 
-/// Changes a banner's events.
+/// Edits banner events: `event<N>Name`, `event<N>HitURL`, `events<N>Limit`, `events<N>LimitToday`, `events<N>LimitHour` (N 1..30) with `.param(..)` (`types::dynamic`).
 ///
 /// Wire: `banner.modify.event` (`POST`). Fixed params: `object=banner`, `action=modify`, `actionObject=event`.
 ///
-/// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-modify-event>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BannerModifyEvent {
     /// The banner.
     pub object_id: i64,
+    /// Edit only this event number (1..30).
+    pub action_object_id: Option<Ranged<1, 30>>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
@@ -540,8 +547,15 @@ impl BannerModifyEvent {
     pub fn new(object_id: impl Into<i64>) -> Self {
         Self {
             object_id: object_id.into(),
+            action_object_id: None,
             extra: Vec::new(),
         }
+    }
+
+    /// Edit only this event number (1..30).
+    pub fn action_object_id(mut self, value: impl Into<Ranged<1, 30>>) -> Self {
+        self.action_object_id = Some(value.into());
+        self
     }
 
     /// Adds a param the spec does not list; sent after the documented params.
@@ -558,26 +572,32 @@ impl ApiRequest for BannerModifyEvent {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.action_object_id, "actionObjectID")?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
         p.add_body("object", "banner");
         p.add_body("action", "modify");
         p.add_body("actionObject", "event");
         p.add_body("objectID", &self.object_id);
+        p.add_body("actionObjectID", &self.action_object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
     }
 }
 
 impl Client {
-    /// Changes a banner's events.
+    /// Edits banner events: `event<N>Name`, `event<N>HitURL`, `events<N>Limit`, `events<N>LimitToday`, `events<N>LimitHour` (N 1..30) with `.param(..)` (`types::dynamic`).
     ///
-    /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-modify-event>.
     ///
     /// Wire: `banner.modify.event`; params: [`BannerModifyEvent`].
     pub async fn banner_modify_event(&self, request: BannerModifyEvent) -> Result<Ack, Error> {
@@ -588,6 +608,8 @@ impl Client {
 /// Uploads an HTML5 zip for a banner (`multipart/form-data`: the navigation block and `objectID` in the URL as documented, credentials, `encoding` and the file in the body).
 ///
 /// Wire: `banner.modify.zipFile` (`POST`). Fixed params: `object=banner`, `action=modify`, `actionObject=zipFile`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-add-banner>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BannerModifyZipFile {
     /// The banner.

@@ -2,28 +2,40 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params};
 
-/// Sets a banner's `targetingTime`; params with `.param(..)`.
+/// Targets a banner by time.
 ///
 /// Wire: `banner.target.targetingTime` (`POST`). Fixed params: `object=banner`, `action=target`, `actionObject=targetingTime`.
 ///
-/// **Provisional:** seen only in a peer's method tree
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-target-targetingTime>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BannerTargetTargetingTime {
     /// The banner.
     pub object_id: i64,
+    /// Redefine targeting: `false` (0) inherits the higher level (campaign → site → section → place → banner); `true` (1) cancels the higher levels and uses this one.
+    pub is_redefined: bool,
+    /// 0 by day of the week and hour (default), 1 by day of the month. The hours and days go as `hour<N>day<M>` / `day<N>` = 0|1 with `.param(..)` (`types::dynamic::hour_day`, `day`).
+    pub mode: Option<Ranged<0, 1>>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
 
 impl BannerTargetTargetingTime {
     /// Creates the request with its required params.
-    pub fn new(object_id: impl Into<i64>) -> Self {
+    pub fn new(object_id: impl Into<i64>, is_redefined: impl Into<bool>) -> Self {
         Self {
             object_id: object_id.into(),
+            is_redefined: is_redefined.into(),
+            mode: None,
             extra: Vec::new(),
         }
+    }
+
+    /// 0 by day of the week and hour (default), 1 by day of the month. The hours and days go as `hour<N>day<M>` / `day<N>` = 0|1 with `.param(..)` (`types::dynamic::hour_day`, `day`).
+    pub fn mode(mut self, value: impl Into<Ranged<0, 1>>) -> Self {
+        self.mode = Some(value.into());
+        self
     }
 
     /// Adds a param the spec does not list; sent after the documented params.
@@ -40,26 +52,33 @@ impl ApiRequest for BannerTargetTargetingTime {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.mode, "mode")?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.add_body("object", "banner");
         p.add_body("action", "target");
         p.add_body("actionObject", "targetingTime");
         p.add_body("objectID", &self.object_id);
+        p.add_body("isRedefined", &self.is_redefined);
+        p.add_body("mode", &self.mode);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
     }
 }
 
 impl Client {
-    /// Sets a banner's `targetingTime`; params with `.param(..)`.
+    /// Targets a banner by time.
     ///
-    /// **Provisional:** seen only in a peer's method tree
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-target-targetingTime>.
     ///
     /// Wire: `banner.target.targetingTime`; params: [`BannerTargetTargetingTime`].
     pub async fn banner_target_targeting_time(
@@ -70,26 +89,128 @@ impl Client {
     }
 }
 
-/// Sets a banner's `targetingFrequency`; params with `.param(..)`.
+/// Targets a banner by frequency.
 ///
 /// Wire: `banner.target.targetingFrequency` (`POST`). Fixed params: `object=banner`, `action=target`, `actionObject=targetingFrequency`.
 ///
-/// **Provisional:** seen only in a peer's method tree
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-target-targetingFrequency>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BannerTargetTargetingFrequency {
     /// The banner.
     pub object_id: i64,
+    /// Redefine targeting: `false` (0) inherits the higher level (campaign → site → section → place → banner); `true` (1) cancels the higher levels and uses this one.
+    pub is_redefined: bool,
+    /// Most impressions per user (1..2147483647).
+    pub max_unique_impressions: Option<Ranged<1, 2147483647>>,
+    /// Most clicks per user (1..2147483647).
+    pub max_unique_clicks: Option<Ranged<1, 2147483647>>,
+    /// Start of the period the limits apply to (`YYYY-MM-DD`).
+    pub date_period: Option<Date>,
+    /// Impression frequency period: 0 not set, 1 hour, 2 four hours, 3 six hours, 4 12 hours, 5 24 hours, 6 week, 7 month, 8 other (`uniquePeriodImpressions`), 9 14 days.
+    pub frequency_type_impressions: Option<Ranged<0, 9>>,
+    /// The "other" impression period (`HH:mm`).
+    pub unique_period_impressions: Option<Time>,
+    /// Impressions per period.
+    pub impressions_per_period: Option<i64>,
+    /// Least time between impressions to one user (`HH:mm:ss`).
+    pub minimal_period_impressions: Option<TimeSec>,
+    /// Click frequency period (values as `frequencyTypeImpressions`).
+    pub frequency_type_clicks: Option<Ranged<0, 9>>,
+    /// The "other" click period (`HH:mm`).
+    pub unique_period_clicks: Option<Time>,
+    /// Clicks per period.
+    pub clicks_per_period: Option<i64>,
+    /// Least time between clicks of one user (`HH:mm:ss`).
+    pub minimal_period_clicks: Option<TimeSec>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
 
 impl BannerTargetTargetingFrequency {
     /// Creates the request with its required params.
-    pub fn new(object_id: impl Into<i64>) -> Self {
+    pub fn new(object_id: impl Into<i64>, is_redefined: impl Into<bool>) -> Self {
         Self {
             object_id: object_id.into(),
+            is_redefined: is_redefined.into(),
+            max_unique_impressions: None,
+            max_unique_clicks: None,
+            date_period: None,
+            frequency_type_impressions: None,
+            unique_period_impressions: None,
+            impressions_per_period: None,
+            minimal_period_impressions: None,
+            frequency_type_clicks: None,
+            unique_period_clicks: None,
+            clicks_per_period: None,
+            minimal_period_clicks: None,
             extra: Vec::new(),
         }
+    }
+
+    /// Most impressions per user (1..2147483647).
+    pub fn max_unique_impressions(mut self, value: impl Into<Ranged<1, 2147483647>>) -> Self {
+        self.max_unique_impressions = Some(value.into());
+        self
+    }
+
+    /// Most clicks per user (1..2147483647).
+    pub fn max_unique_clicks(mut self, value: impl Into<Ranged<1, 2147483647>>) -> Self {
+        self.max_unique_clicks = Some(value.into());
+        self
+    }
+
+    /// Start of the period the limits apply to (`YYYY-MM-DD`).
+    pub fn date_period(mut self, value: impl Into<Date>) -> Self {
+        self.date_period = Some(value.into());
+        self
+    }
+
+    /// Impression frequency period: 0 not set, 1 hour, 2 four hours, 3 six hours, 4 12 hours, 5 24 hours, 6 week, 7 month, 8 other (`uniquePeriodImpressions`), 9 14 days.
+    pub fn frequency_type_impressions(mut self, value: impl Into<Ranged<0, 9>>) -> Self {
+        self.frequency_type_impressions = Some(value.into());
+        self
+    }
+
+    /// The "other" impression period (`HH:mm`).
+    pub fn unique_period_impressions(mut self, value: impl Into<Time>) -> Self {
+        self.unique_period_impressions = Some(value.into());
+        self
+    }
+
+    /// Impressions per period.
+    pub fn impressions_per_period(mut self, value: impl Into<i64>) -> Self {
+        self.impressions_per_period = Some(value.into());
+        self
+    }
+
+    /// Least time between impressions to one user (`HH:mm:ss`).
+    pub fn minimal_period_impressions(mut self, value: impl Into<TimeSec>) -> Self {
+        self.minimal_period_impressions = Some(value.into());
+        self
+    }
+
+    /// Click frequency period (values as `frequencyTypeImpressions`).
+    pub fn frequency_type_clicks(mut self, value: impl Into<Ranged<0, 9>>) -> Self {
+        self.frequency_type_clicks = Some(value.into());
+        self
+    }
+
+    /// The "other" click period (`HH:mm`).
+    pub fn unique_period_clicks(mut self, value: impl Into<Time>) -> Self {
+        self.unique_period_clicks = Some(value.into());
+        self
+    }
+
+    /// Clicks per period.
+    pub fn clicks_per_period(mut self, value: impl Into<i64>) -> Self {
+        self.clicks_per_period = Some(value.into());
+        self
+    }
+
+    /// Least time between clicks of one user (`HH:mm:ss`).
+    pub fn minimal_period_clicks(mut self, value: impl Into<TimeSec>) -> Self {
+        self.minimal_period_clicks = Some(value.into());
+        self
     }
 
     /// Adds a param the spec does not list; sent after the documented params.
@@ -106,26 +227,51 @@ impl ApiRequest for BannerTargetTargetingFrequency {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.max_unique_impressions, "maxUniqueImpressions")?;
+        ParamValue::validate(&self.max_unique_clicks, "maxUniqueClicks")?;
+        ParamValue::validate(&self.date_period, "datePeriod")?;
+        ParamValue::validate(&self.frequency_type_impressions, "frequencyTypeImpressions")?;
+        ParamValue::validate(&self.unique_period_impressions, "uniquePeriodImpressions")?;
+        ParamValue::validate(&self.minimal_period_impressions, "minimalPeriodImpressions")?;
+        ParamValue::validate(&self.frequency_type_clicks, "frequencyTypeClicks")?;
+        ParamValue::validate(&self.unique_period_clicks, "uniquePeriodClicks")?;
+        ParamValue::validate(&self.minimal_period_clicks, "minimalPeriodClicks")?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 16 + self.extra.len());
         p.add_body("object", "banner");
         p.add_body("action", "target");
         p.add_body("actionObject", "targetingFrequency");
         p.add_body("objectID", &self.object_id);
+        p.add_body("isRedefined", &self.is_redefined);
+        p.add_body("maxUniqueImpressions", &self.max_unique_impressions);
+        p.add_body("maxUniqueClicks", &self.max_unique_clicks);
+        p.add_body("datePeriod", &self.date_period);
+        p.add_body("frequencyTypeImpressions", &self.frequency_type_impressions);
+        p.add_body("uniquePeriodImpressions", &self.unique_period_impressions);
+        p.add_body("impressionsPerPeriod", &self.impressions_per_period);
+        p.add_body("minimalPeriodImpressions", &self.minimal_period_impressions);
+        p.add_body("frequencyTypeClicks", &self.frequency_type_clicks);
+        p.add_body("uniquePeriodClicks", &self.unique_period_clicks);
+        p.add_body("clicksPerPeriod", &self.clicks_per_period);
+        p.add_body("minimalPeriodClicks", &self.minimal_period_clicks);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
     }
 }
 
 impl Client {
-    /// Sets a banner's `targetingFrequency`; params with `.param(..)`.
+    /// Targets a banner by frequency.
     ///
-    /// **Provisional:** seen only in a peer's method tree
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-target-targetingFrequency>.
     ///
     /// Wire: `banner.target.targetingFrequency`; params: [`BannerTargetTargetingFrequency`].
     pub async fn banner_target_targeting_frequency(
@@ -136,26 +282,55 @@ impl Client {
     }
 }
 
-/// Sets a banner's `targetingBehavior`; params with `.param(..)`.
+/// Targets a banner by geography.
 ///
-/// Wire: `banner.target.targetingBehavior` (`POST`). Fixed params: `object=banner`, `action=target`, `actionObject=targetingBehavior`.
+/// Wire: `banner.target.targetingGeobase` (`POST`). Fixed params: `object=banner`, `action=target`, `actionObject=targetingGeobase`.
 ///
-/// **Provisional:** seen only in a peer's method tree
+/// **Provisional:** no banner-level geography page is published (the banner pages link one); params follow the campaign and section pages, with `isRedefined` as on every banner-level page
+/// Known from <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-targetZone-targetingGeobase>.
 #[derive(Debug, Clone, PartialEq)]
-pub struct BannerTargetTargetingBehavior {
+pub struct BannerTargetTargetingGeobase {
     /// The banner.
     pub object_id: i64,
+    /// Redefine targeting: `false` (0) inherits the higher level (campaign → site → section → place → banner); `true` (1) cancels the higher levels and uses this one.
+    pub is_redefined: bool,
+    /// Enable geo targeting (0/1).
+    pub geo: bool,
+    /// The "Whole world" option: 0 reset (inherit), 1 allowed, 2 forbidden.
+    pub global: Option<Ranged<0, 2>>,
+    /// Region states as JSON `{"<regionID>":<0 reset|1 allowed|2 forbidden>,...}`, e.g. `{"225":1}` (Russia); ID 10000 is "Whole world".
+    pub regions: Option<String>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
 
-impl BannerTargetTargetingBehavior {
+impl BannerTargetTargetingGeobase {
     /// Creates the request with its required params.
-    pub fn new(object_id: impl Into<i64>) -> Self {
+    pub fn new(
+        object_id: impl Into<i64>,
+        is_redefined: impl Into<bool>,
+        geo: impl Into<bool>,
+    ) -> Self {
         Self {
             object_id: object_id.into(),
+            is_redefined: is_redefined.into(),
+            geo: geo.into(),
+            global: None,
+            regions: None,
             extra: Vec::new(),
         }
+    }
+
+    /// The "Whole world" option: 0 reset (inherit), 1 allowed, 2 forbidden.
+    pub fn global(mut self, value: impl Into<Ranged<0, 2>>) -> Self {
+        self.global = Some(value.into());
+        self
+    }
+
+    /// Region states as JSON `{"<regionID>":<0 reset|1 allowed|2 forbidden>,...}`, e.g. `{"225":1}` (Russia); ID 10000 is "Whole world".
+    pub fn regions(mut self, value: impl Into<String>) -> Self {
+        self.regions = Some(value.into());
+        self
     }
 
     /// Adds a param the spec does not list; sent after the documented params.
@@ -165,10 +340,10 @@ impl BannerTargetTargetingBehavior {
     }
 }
 
-impl ApiRequest for BannerTargetTargetingBehavior {
+impl ApiRequest for BannerTargetTargetingGeobase {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
-        wire: "banner.target.targetingBehavior",
+        wire: "banner.target.targetingGeobase",
         http_method: "POST",
         path: "",
         idempotent: true,
@@ -177,51 +352,91 @@ impl ApiRequest for BannerTargetTargetingBehavior {
         rate_class: None,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.global, "global")?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 8 + self.extra.len());
         p.add_body("object", "banner");
         p.add_body("action", "target");
-        p.add_body("actionObject", "targetingBehavior");
+        p.add_body("actionObject", "targetingGeobase");
         p.add_body("objectID", &self.object_id);
+        p.add_body("isRedefined", &self.is_redefined);
+        p.add_body("geo", &self.geo);
+        p.add_body("global", &self.global);
+        p.add_body("regions", &self.regions);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
     }
 }
 
 impl Client {
-    /// Sets a banner's `targetingBehavior`; params with `.param(..)`.
+    /// Targets a banner by geography.
     ///
-    /// **Provisional:** seen only in a peer's method tree
+    /// **Provisional:** no banner-level geography page is published (the banner pages link one); params follow the campaign and section pages, with `isRedefined` as on every banner-level page
+    /// Known from <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-targetZone-targetingGeobase>.
     ///
-    /// Wire: `banner.target.targetingBehavior`; params: [`BannerTargetTargetingBehavior`].
-    pub async fn banner_target_targeting_behavior(
+    /// Wire: `banner.target.targetingGeobase`; params: [`BannerTargetTargetingGeobase`].
+    pub async fn banner_target_targeting_geobase(
         &self,
-        request: BannerTargetTargetingBehavior,
+        request: BannerTargetTargetingGeobase,
     ) -> Result<Ack, Error> {
         self.execute(request).await
     }
 }
 
-/// Sets a banner's `targetingGeo`; params with `.param(..)`.
+/// Targets a banner by keywords or phrases.
 ///
-/// Wire: `banner.target.targetingGeo` (`POST`). Fixed params: `object=banner`, `action=target`, `actionObject=targetingGeo`.
+/// Wire: `banner.target.targetingKeywords` (`POST`). Fixed params: `object=banner`, `action=target`, `actionObject=targetingKeywords`.
 ///
-/// **Provisional:** seen only in a peer's method tree
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingKeywords>.
 #[derive(Debug, Clone, PartialEq)]
-pub struct BannerTargetTargetingGeo {
+pub struct BannerTargetTargetingKeywords {
     /// The banner.
     pub object_id: i64,
+    /// Redefine targeting: `false` (0) inherits the higher level (campaign → site → section → place → banner); `true` (1) cancels the higher levels and uses this one.
+    pub is_redefined: bool,
+    /// 0 by keywords (default), 1 by phrases.
+    pub keywords_logic: Option<Ranged<0, 1>>,
+    /// Keywords (space or comma separated) or phrases (comma separated).
+    pub keywords: Option<String>,
+    /// Keywords / phrases that must not be in the banner request.
+    pub keywords_not_allowed: Option<String>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
 
-impl BannerTargetTargetingGeo {
+impl BannerTargetTargetingKeywords {
     /// Creates the request with its required params.
-    pub fn new(object_id: impl Into<i64>) -> Self {
+    pub fn new(object_id: impl Into<i64>, is_redefined: impl Into<bool>) -> Self {
         Self {
             object_id: object_id.into(),
+            is_redefined: is_redefined.into(),
+            keywords_logic: None,
+            keywords: None,
+            keywords_not_allowed: None,
             extra: Vec::new(),
         }
+    }
+
+    /// 0 by keywords (default), 1 by phrases.
+    pub fn keywords_logic(mut self, value: impl Into<Ranged<0, 1>>) -> Self {
+        self.keywords_logic = Some(value.into());
+        self
+    }
+
+    /// Keywords (space or comma separated) or phrases (comma separated).
+    pub fn keywords(mut self, value: impl Into<String>) -> Self {
+        self.keywords = Some(value.into());
+        self
+    }
+
+    /// Keywords / phrases that must not be in the banner request.
+    pub fn keywords_not_allowed(mut self, value: impl Into<String>) -> Self {
+        self.keywords_not_allowed = Some(value.into());
+        self
     }
 
     /// Adds a param the spec does not list; sent after the documented params.
@@ -231,63 +446,102 @@ impl BannerTargetTargetingGeo {
     }
 }
 
-impl ApiRequest for BannerTargetTargetingGeo {
+impl ApiRequest for BannerTargetTargetingKeywords {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
-        wire: "banner.target.targetingGeo",
+        wire: "banner.target.targetingKeywords",
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.keywords_logic, "keywordsLogic")?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 8 + self.extra.len());
         p.add_body("object", "banner");
         p.add_body("action", "target");
-        p.add_body("actionObject", "targetingGeo");
+        p.add_body("actionObject", "targetingKeywords");
         p.add_body("objectID", &self.object_id);
+        p.add_body("isRedefined", &self.is_redefined);
+        p.add_body("keywordsLogic", &self.keywords_logic);
+        p.add_body("keywords", &self.keywords);
+        p.add_body("keywordsNotAllowed", &self.keywords_not_allowed);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
     }
 }
 
 impl Client {
-    /// Sets a banner's `targetingGeo`; params with `.param(..)`.
+    /// Targets a banner by keywords or phrases.
     ///
-    /// **Provisional:** seen only in a peer's method tree
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingKeywords>.
     ///
-    /// Wire: `banner.target.targetingGeo`; params: [`BannerTargetTargetingGeo`].
-    pub async fn banner_target_targeting_geo(
+    /// Wire: `banner.target.targetingKeywords`; params: [`BannerTargetTargetingKeywords`].
+    pub async fn banner_target_targeting_keywords(
         &self,
-        request: BannerTargetTargetingGeo,
+        request: BannerTargetTargetingKeywords,
     ) -> Result<Ack, Error> {
         self.execute(request).await
     }
 }
 
-/// Sets a banner's `targetingSearch`; params with `.param(..)`.
+/// Targets a banner by page URL.
 ///
-/// Wire: `banner.target.targetingSearch` (`POST`). Fixed params: `object=banner`, `action=target`, `actionObject=targetingSearch`.
+/// Wire: `banner.target.targetingURL` (`POST`). Fixed params: `object=banner`, `action=target`, `actionObject=targetingURL`.
 ///
-/// **Provisional:** seen only in a peer's method tree
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingURL>.
 #[derive(Debug, Clone, PartialEq)]
-pub struct BannerTargetTargetingSearch {
+pub struct BannerTargetTargetingUrl {
     /// The banner.
     pub object_id: i64,
+    /// Redefine targeting: `false` (0) inherits the higher level (campaign → site → section → place → banner); `true` (1) cancels the higher levels and uses this one.
+    pub is_redefined: bool,
+    /// URL template type: 0 standard (`*` wildcard, default), 1 POSIX regular expressions.
+    pub template_type: Option<Ranged<0, 1>>,
+    /// Pages where ads may run: each URL its own `targetingUrlOn[]=` param, at most 5.
+    pub targeting_url_on: Option<UrlTemplates>,
+    /// Pages where ads may not run: each URL its own `targetingUrlOff[]=` param, at most 5.
+    pub targeting_url_off: Option<UrlTemplates>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
 
-impl BannerTargetTargetingSearch {
+impl BannerTargetTargetingUrl {
     /// Creates the request with its required params.
-    pub fn new(object_id: impl Into<i64>) -> Self {
+    pub fn new(object_id: impl Into<i64>, is_redefined: impl Into<bool>) -> Self {
         Self {
             object_id: object_id.into(),
+            is_redefined: is_redefined.into(),
+            template_type: None,
+            targeting_url_on: None,
+            targeting_url_off: None,
             extra: Vec::new(),
         }
+    }
+
+    /// URL template type: 0 standard (`*` wildcard, default), 1 POSIX regular expressions.
+    pub fn template_type(mut self, value: impl Into<Ranged<0, 1>>) -> Self {
+        self.template_type = Some(value.into());
+        self
+    }
+
+    /// Pages where ads may run: each URL its own `targetingUrlOn[]=` param, at most 5.
+    pub fn targeting_url_on(mut self, value: impl Into<UrlTemplates>) -> Self {
+        self.targeting_url_on = Some(value.into());
+        self
+    }
+
+    /// Pages where ads may not run: each URL its own `targetingUrlOff[]=` param, at most 5.
+    pub fn targeting_url_off(mut self, value: impl Into<UrlTemplates>) -> Self {
+        self.targeting_url_off = Some(value.into());
+        self
     }
 
     /// Adds a param the spec does not list; sent after the documented params.
@@ -297,61 +551,82 @@ impl BannerTargetTargetingSearch {
     }
 }
 
-impl ApiRequest for BannerTargetTargetingSearch {
+impl ApiRequest for BannerTargetTargetingUrl {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
-        wire: "banner.target.targetingSearch",
+        wire: "banner.target.targetingURL",
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.template_type, "templateType")?;
+        ParamValue::validate(&self.targeting_url_on, "targetingUrlOn[]")?;
+        ParamValue::validate(&self.targeting_url_off, "targetingUrlOff[]")?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 8 + self.extra.len());
         p.add_body("object", "banner");
         p.add_body("action", "target");
-        p.add_body("actionObject", "targetingSearch");
+        p.add_body("actionObject", "targetingURL");
         p.add_body("objectID", &self.object_id);
+        p.add_body("isRedefined", &self.is_redefined);
+        p.add_body("templateType", &self.template_type);
+        p.add_body("targetingUrlOn[]", &self.targeting_url_on);
+        p.add_body("targetingUrlOff[]", &self.targeting_url_off);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
     }
 }
 
 impl Client {
-    /// Sets a banner's `targetingSearch`; params with `.param(..)`.
+    /// Targets a banner by page URL.
     ///
-    /// **Provisional:** seen only in a peer's method tree
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingURL>.
     ///
-    /// Wire: `banner.target.targetingSearch`; params: [`BannerTargetTargetingSearch`].
-    pub async fn banner_target_targeting_search(
+    /// Wire: `banner.target.targetingURL`; params: [`BannerTargetTargetingUrl`].
+    pub async fn banner_target_targeting_url(
         &self,
-        request: BannerTargetTargetingSearch,
+        request: BannerTargetTargetingUrl,
     ) -> Result<Ack, Error> {
         self.execute(request).await
     }
 }
 
-/// Sets a banner's `targetingUser`; params with `.param(..)`.
+/// Targets a banner by a user characteristic.
 ///
 /// Wire: `banner.target.targetingUser` (`POST`). Fixed params: `object=banner`, `action=target`, `actionObject=targetingUser`.
 ///
-/// **Provisional:** seen only in a peer's method tree
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingUser>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BannerTargetTargetingUser {
     /// The banner.
     pub object_id: i64,
+    /// Redefine targeting: `false` (0) inherits the higher level (campaign → site → section → place → banner); `true` (1) cancels the higher levels and uses this one.
+    pub is_redefined: bool,
+    /// The user characteristic, 1..63. Each value goes as `v<valueID>` = 0|1 with `.param(..)` (`types::dynamic::criteria_value`; `v0` is "unknown, not set", on by default).
+    pub criteria_id: Ranged<1, 63>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
 
 impl BannerTargetTargetingUser {
     /// Creates the request with its required params.
-    pub fn new(object_id: impl Into<i64>) -> Self {
+    pub fn new(
+        object_id: impl Into<i64>,
+        is_redefined: impl Into<bool>,
+        criteria_id: impl Into<Ranged<1, 63>>,
+    ) -> Self {
         Self {
             object_id: object_id.into(),
+            is_redefined: is_redefined.into(),
+            criteria_id: criteria_id.into(),
             extra: Vec::new(),
         }
     }
@@ -370,26 +645,33 @@ impl ApiRequest for BannerTargetTargetingUser {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.criteria_id, "criteriaID")?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.add_body("object", "banner");
         p.add_body("action", "target");
         p.add_body("actionObject", "targetingUser");
         p.add_body("objectID", &self.object_id);
+        p.add_body("isRedefined", &self.is_redefined);
+        p.add_body("criteriaID", &self.criteria_id);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
     }
 }
 
 impl Client {
-    /// Sets a banner's `targetingUser`; params with `.param(..)`.
+    /// Targets a banner by a user characteristic.
     ///
-    /// **Provisional:** seen only in a peer's method tree
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingUser>.
     ///
     /// Wire: `banner.target.targetingUser`; params: [`BannerTargetTargetingUser`].
     pub async fn banner_target_targeting_user(
@@ -400,24 +682,38 @@ impl Client {
     }
 }
 
-/// Sets a banner's `targetingKeywords`; params with `.param(..)`.
+/// Targets a banner by gender.
 ///
-/// Wire: `banner.target.targetingKeywords` (`POST`). Fixed params: `object=banner`, `action=target`, `actionObject=targetingKeywords`.
+/// Wire: `banner.target.targetingGender` (`POST`). Fixed params: `object=banner`, `action=target`, `actionObject=targetingGender`.
 ///
-/// **Provisional:** seen only in a peer's method tree
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingGender>.
 #[derive(Debug, Clone, PartialEq)]
-pub struct BannerTargetTargetingKeywords {
+pub struct BannerTargetTargetingGender {
     /// The banner.
     pub object_id: i64,
+    /// Enable targeting by gender (0/1).
+    pub gender: bool,
+    /// 1 male, 2 female; several joined by `|`. The page marks it required (needed when `gender` is 1).
+    pub gender_values: Choices<1, 2>,
+    /// Redefine targeting: `false` (0) inherits the higher level (campaign → site → section → place → banner); `true` (1) cancels the higher levels and uses this one.
+    pub is_redefined: bool,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
 
-impl BannerTargetTargetingKeywords {
+impl BannerTargetTargetingGender {
     /// Creates the request with its required params.
-    pub fn new(object_id: impl Into<i64>) -> Self {
+    pub fn new(
+        object_id: impl Into<i64>,
+        gender: impl Into<bool>,
+        gender_values: impl Into<Choices<1, 2>>,
+        is_redefined: impl Into<bool>,
+    ) -> Self {
         Self {
             object_id: object_id.into(),
+            gender: gender.into(),
+            gender_values: gender_values.into(),
+            is_redefined: is_redefined.into(),
             extra: Vec::new(),
         }
     }
@@ -429,61 +725,83 @@ impl BannerTargetTargetingKeywords {
     }
 }
 
-impl ApiRequest for BannerTargetTargetingKeywords {
+impl ApiRequest for BannerTargetTargetingGender {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
-        wire: "banner.target.targetingKeywords",
+        wire: "banner.target.targetingGender",
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.gender_values, "genderValues")?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
         p.add_body("object", "banner");
         p.add_body("action", "target");
-        p.add_body("actionObject", "targetingKeywords");
+        p.add_body("actionObject", "targetingGender");
         p.add_body("objectID", &self.object_id);
+        p.add_body("gender", &self.gender);
+        p.add_body("genderValues", &self.gender_values);
+        p.add_body("isRedefined", &self.is_redefined);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
     }
 }
 
 impl Client {
-    /// Sets a banner's `targetingKeywords`; params with `.param(..)`.
+    /// Targets a banner by gender.
     ///
-    /// **Provisional:** seen only in a peer's method tree
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingGender>.
     ///
-    /// Wire: `banner.target.targetingKeywords`; params: [`BannerTargetTargetingKeywords`].
-    pub async fn banner_target_targeting_keywords(
+    /// Wire: `banner.target.targetingGender`; params: [`BannerTargetTargetingGender`].
+    pub async fn banner_target_targeting_gender(
         &self,
-        request: BannerTargetTargetingKeywords,
+        request: BannerTargetTargetingGender,
     ) -> Result<Ack, Error> {
         self.execute(request).await
     }
 }
 
-/// Sets a banner's `targetingSocdem`; params with `.param(..)`.
+/// Targets a banner by age.
 ///
-/// Wire: `banner.target.targetingSocdem` (`POST`). Fixed params: `object=banner`, `action=target`, `actionObject=targetingSocdem`.
+/// Wire: `banner.target.targetingAge` (`POST`). Fixed params: `object=banner`, `action=target`, `actionObject=targetingAge`.
 ///
-/// **Provisional:** seen only in a peer's method tree
+/// Documented at <https://yandex.ru/dev/adfox/doc/v.1/banner/banner-target-targetingAge>.
 #[derive(Debug, Clone, PartialEq)]
-pub struct BannerTargetTargetingSocdem {
+pub struct BannerTargetTargetingAge {
     /// The banner.
     pub object_id: i64,
+    /// Enable targeting by age (0/1).
+    pub age: bool,
+    /// 1 under 18, 2 18-24, 3 25-34, 4 35-44, 5 over 45 (deprecated: 6 and 7), 6 45-54, 7 over 55; several joined by `|`. The page marks it required (needed when `age` is 1).
+    pub age_values: Choices<1, 7>,
+    /// Redefine targeting: `false` (0) inherits the higher level (campaign → site → section → place → banner); `true` (1) cancels the higher levels and uses this one.
+    pub is_redefined: bool,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
 
-impl BannerTargetTargetingSocdem {
+impl BannerTargetTargetingAge {
     /// Creates the request with its required params.
-    pub fn new(object_id: impl Into<i64>) -> Self {
+    pub fn new(
+        object_id: impl Into<i64>,
+        age: impl Into<bool>,
+        age_values: impl Into<Choices<1, 7>>,
+        is_redefined: impl Into<bool>,
+    ) -> Self {
         Self {
             object_id: object_id.into(),
+            age: age.into(),
+            age_values: age_values.into(),
+            is_redefined: is_redefined.into(),
             extra: Vec::new(),
         }
     }
@@ -495,38 +813,222 @@ impl BannerTargetTargetingSocdem {
     }
 }
 
-impl ApiRequest for BannerTargetTargetingSocdem {
+impl ApiRequest for BannerTargetTargetingAge {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
-        wire: "banner.target.targetingSocdem",
+        wire: "banner.target.targetingAge",
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.age_values, "ageValues")?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
         p.add_body("object", "banner");
         p.add_body("action", "target");
-        p.add_body("actionObject", "targetingSocdem");
+        p.add_body("actionObject", "targetingAge");
         p.add_body("objectID", &self.object_id);
+        p.add_body("age", &self.age);
+        p.add_body("ageValues", &self.age_values);
+        p.add_body("isRedefined", &self.is_redefined);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
     }
 }
 
 impl Client {
-    /// Sets a banner's `targetingSocdem`; params with `.param(..)`.
+    /// Targets a banner by age.
     ///
-    /// **Provisional:** seen only in a peer's method tree
+    /// Documented at <https://yandex.ru/dev/adfox/doc/v.1/banner/banner-target-targetingAge>.
     ///
-    /// Wire: `banner.target.targetingSocdem`; params: [`BannerTargetTargetingSocdem`].
-    pub async fn banner_target_targeting_socdem(
+    /// Wire: `banner.target.targetingAge`; params: [`BannerTargetTargetingAge`].
+    pub async fn banner_target_targeting_age(
         &self,
-        request: BannerTargetTargetingSocdem,
+        request: BannerTargetTargetingAge,
+    ) -> Result<Ack, Error> {
+        self.execute(request).await
+    }
+}
+
+/// Targets a banner by income.
+///
+/// Wire: `banner.target.targetingRevenue` (`POST`). Fixed params: `object=banner`, `action=target`, `actionObject=targetingRevenue`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-target-targetingRevenue>.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BannerTargetTargetingRevenue {
+    /// The banner.
+    pub object_id: i64,
+    /// Enable targeting by revenue (0/1).
+    pub revenue: bool,
+    /// 1 below average, 2 average, 3 above average; several joined by `|`. The page marks it required (needed when `revenue` is 1).
+    pub revenue_values: Choices<1, 3>,
+    /// Redefine targeting: `false` (0) inherits the higher level (campaign → site → section → place → banner); `true` (1) cancels the higher levels and uses this one.
+    pub is_redefined: bool,
+    /// Params not in the spec, sent after the documented ones (name, value).
+    pub extra: Vec<(String, FormValue)>,
+}
+
+impl BannerTargetTargetingRevenue {
+    /// Creates the request with its required params.
+    pub fn new(
+        object_id: impl Into<i64>,
+        revenue: impl Into<bool>,
+        revenue_values: impl Into<Choices<1, 3>>,
+        is_redefined: impl Into<bool>,
+    ) -> Self {
+        Self {
+            object_id: object_id.into(),
+            revenue: revenue.into(),
+            revenue_values: revenue_values.into(),
+            is_redefined: is_redefined.into(),
+            extra: Vec::new(),
+        }
+    }
+
+    /// Adds a param the spec does not list; sent after the documented params.
+    pub fn param(mut self, name: impl Into<String>, value: impl ParamValue) -> Self {
+        self.extra.push((name.into(), value.to_form()));
+        self
+    }
+}
+
+impl ApiRequest for BannerTargetTargetingRevenue {
+    type Response = Ack;
+    const INFO: MethodInfo = MethodInfo {
+        wire: "banner.target.targetingRevenue",
+        http_method: "POST",
+        path: "",
+        idempotent: true,
+        provisional: false,
+        deprecated: false,
+        rate_class: None,
+    };
+
+    fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.revenue_values, "revenueValues")?;
+        Ok(())
+    }
+
+    fn params(&self) -> Params {
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
+        p.add_body("object", "banner");
+        p.add_body("action", "target");
+        p.add_body("actionObject", "targetingRevenue");
+        p.add_body("objectID", &self.object_id);
+        p.add_body("revenue", &self.revenue);
+        p.add_body("revenueValues", &self.revenue_values);
+        p.add_body("isRedefined", &self.is_redefined);
+        p.add_extras(ParamLocation::Body, &self.extra);
+        p
+    }
+}
+
+impl Client {
+    /// Targets a banner by income.
+    ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-target-targetingRevenue>.
+    ///
+    /// Wire: `banner.target.targetingRevenue`; params: [`BannerTargetTargetingRevenue`].
+    pub async fn banner_target_targeting_revenue(
+        &self,
+        request: BannerTargetTargetingRevenue,
+    ) -> Result<Ack, Error> {
+        self.execute(request).await
+    }
+}
+
+/// Targets a banner by a logical expression over user characteristics.
+///
+/// Wire: `banner.target.targetingLogic` (`POST`). Fixed params: `object=banner`, `action=target`, `actionObject=targetingLogic`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingLogic>.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BannerTargetTargetingLogic {
+    /// The banner.
+    pub object_id: i64,
+    /// Enable logical targeting (0/1).
+    pub is_enabled: bool,
+    /// Redefine targeting: `false` (0) inherits the higher level (campaign → site → section → place → banner); `true` (1) cancels the higher levels and uses this one.
+    pub is_redefined: bool,
+    /// The expression as JSON (`{"version":1,"nodes":[...]}`, see the page).
+    pub blocks: Option<String>,
+    /// Params not in the spec, sent after the documented ones (name, value).
+    pub extra: Vec<(String, FormValue)>,
+}
+
+impl BannerTargetTargetingLogic {
+    /// Creates the request with its required params.
+    pub fn new(
+        object_id: impl Into<i64>,
+        is_enabled: impl Into<bool>,
+        is_redefined: impl Into<bool>,
+    ) -> Self {
+        Self {
+            object_id: object_id.into(),
+            is_enabled: is_enabled.into(),
+            is_redefined: is_redefined.into(),
+            blocks: None,
+            extra: Vec::new(),
+        }
+    }
+
+    /// The expression as JSON (`{"version":1,"nodes":[...]}`, see the page).
+    pub fn blocks(mut self, value: impl Into<String>) -> Self {
+        self.blocks = Some(value.into());
+        self
+    }
+
+    /// Adds a param the spec does not list; sent after the documented params.
+    pub fn param(mut self, name: impl Into<String>, value: impl ParamValue) -> Self {
+        self.extra.push((name.into(), value.to_form()));
+        self
+    }
+}
+
+impl ApiRequest for BannerTargetTargetingLogic {
+    type Response = Ack;
+    const INFO: MethodInfo = MethodInfo {
+        wire: "banner.target.targetingLogic",
+        http_method: "POST",
+        path: "",
+        idempotent: true,
+        provisional: false,
+        deprecated: false,
+        rate_class: None,
+    };
+
+    fn params(&self) -> Params {
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
+        p.add_body("object", "banner");
+        p.add_body("action", "target");
+        p.add_body("actionObject", "targetingLogic");
+        p.add_body("objectID", &self.object_id);
+        p.add_body("isEnabled", &self.is_enabled);
+        p.add_body("isRedefined", &self.is_redefined);
+        p.add_body("blocks", &self.blocks);
+        p.add_extras(ParamLocation::Body, &self.extra);
+        p
+    }
+}
+
+impl Client {
+    /// Targets a banner by a logical expression over user characteristics.
+    ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingLogic>.
+    ///
+    /// Wire: `banner.target.targetingLogic`; params: [`BannerTargetTargetingLogic`].
+    pub async fn banner_target_targeting_logic(
+        &self,
+        request: BannerTargetTargetingLogic,
     ) -> Result<Ack, Error> {
         self.execute(request).await
     }

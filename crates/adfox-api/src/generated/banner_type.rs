@@ -2,11 +2,13 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params};
 
 /// Changes a banner type.
 ///
 /// Wire: `bannerType.modify` (`POST`). Fixed params: `object=bannerType`, `action=modify`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/bannerType/bannerType-modify>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BannerTypeModify {
     /// The banner type.
@@ -96,6 +98,8 @@ impl ApiRequest for BannerTypeModify {
 impl Client {
     /// Changes a banner type.
     ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/bannerType/bannerType-modify>.
+    ///
     /// Wire: `bannerType.modify`; params: [`BannerTypeModify`].
     pub async fn banner_type_modify(&self, request: BannerTypeModify) -> Result<Ack, Error> {
         self.execute(request).await
@@ -105,6 +109,9 @@ impl Client {
 /// Lists the templates of a banner type.
 ///
 /// Wire: `bannerType.list.template` (`POST`). Fixed params: `object=bannerType`, `action=list`, `actionObject=template`.
+///
+/// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BannerTypeListTemplate {
     /// The banner type.
@@ -158,7 +165,7 @@ impl ApiRequest for BannerTypeListTemplate {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -179,6 +186,9 @@ impl ApiRequest for BannerTypeListTemplate {
 impl Client {
     /// Lists the templates of a banner type.
     ///
+    /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
+    ///
     /// Wire: `bannerType.list.template`; params: [`BannerTypeListTemplate`].
     pub async fn banner_type_list_template(
         &self,
@@ -188,26 +198,83 @@ impl Client {
     }
 }
 
-/// Updates a banner type's default banner.
+/// Sets the default (backup) banner of a banner type.
 ///
 /// Wire: `bannerType.updateDefaultBanner` (`POST`). Fixed params: `object=bannerType`, `action=updateDefaultBanner`.
 ///
-/// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/bannerType/bannerType-updateDefaultBanner>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BannerTypeUpdateDefaultBanner {
     /// The banner type.
     pub object_id: i64,
+    /// 0 file (standard and nondimensional banner types), 1 code.
+    pub mode: Ranged<0, 1>,
+    /// Image URL (mode 0; needs `defaultHitURL`).
+    pub default_image_url: Option<String>,
+    /// Click URL (mode 0).
+    pub default_hit_url: Option<String>,
+    /// Image width in pixels (mode 0, nondimensional type).
+    pub default_width: Option<i64>,
+    /// Image height in pixels (mode 0, nondimensional type).
+    pub default_height: Option<i64>,
+    /// The banner code (mode 1, nondimensional type).
+    pub default_code: Option<String>,
+    /// Code type (mode 1): 0 HTML (default), 1 JavaScript.
+    pub default_code_type: Option<Ranged<0, 1>>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
 
 impl BannerTypeUpdateDefaultBanner {
     /// Creates the request with its required params.
-    pub fn new(object_id: impl Into<i64>) -> Self {
+    pub fn new(object_id: impl Into<i64>, mode: impl Into<Ranged<0, 1>>) -> Self {
         Self {
             object_id: object_id.into(),
+            mode: mode.into(),
+            default_image_url: None,
+            default_hit_url: None,
+            default_width: None,
+            default_height: None,
+            default_code: None,
+            default_code_type: None,
             extra: Vec::new(),
         }
+    }
+
+    /// Image URL (mode 0; needs `defaultHitURL`).
+    pub fn default_image_url(mut self, value: impl Into<String>) -> Self {
+        self.default_image_url = Some(value.into());
+        self
+    }
+
+    /// Click URL (mode 0).
+    pub fn default_hit_url(mut self, value: impl Into<String>) -> Self {
+        self.default_hit_url = Some(value.into());
+        self
+    }
+
+    /// Image width in pixels (mode 0, nondimensional type).
+    pub fn default_width(mut self, value: impl Into<i64>) -> Self {
+        self.default_width = Some(value.into());
+        self
+    }
+
+    /// Image height in pixels (mode 0, nondimensional type).
+    pub fn default_height(mut self, value: impl Into<i64>) -> Self {
+        self.default_height = Some(value.into());
+        self
+    }
+
+    /// The banner code (mode 1, nondimensional type).
+    pub fn default_code(mut self, value: impl Into<String>) -> Self {
+        self.default_code = Some(value.into());
+        self
+    }
+
+    /// Code type (mode 1): 0 HTML (default), 1 JavaScript.
+    pub fn default_code_type(mut self, value: impl Into<Ranged<0, 1>>) -> Self {
+        self.default_code_type = Some(value.into());
+        self
     }
 
     /// Adds a param the spec does not list; sent after the documented params.
@@ -224,25 +291,38 @@ impl ApiRequest for BannerTypeUpdateDefaultBanner {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.mode, "mode")?;
+        ParamValue::validate(&self.default_code_type, "defaultCodeType")?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 10 + self.extra.len());
         p.add_body("object", "bannerType");
         p.add_body("action", "updateDefaultBanner");
         p.add_body("objectID", &self.object_id);
+        p.add_body("mode", &self.mode);
+        p.add_body("defaultImageURL", &self.default_image_url);
+        p.add_body("defaultHitURL", &self.default_hit_url);
+        p.add_body("defaultWidth", &self.default_width);
+        p.add_body("defaultHeight", &self.default_height);
+        p.add_body("defaultCode", &self.default_code);
+        p.add_body("defaultCodeType", &self.default_code_type);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
     }
 }
 
 impl Client {
-    /// Updates a banner type's default banner.
+    /// Sets the default (backup) banner of a banner type.
     ///
-    /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/bannerType/bannerType-updateDefaultBanner>.
     ///
     /// Wire: `bannerType.updateDefaultBanner`; params: [`BannerTypeUpdateDefaultBanner`].
     pub async fn banner_type_update_default_banner(

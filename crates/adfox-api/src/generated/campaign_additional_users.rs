@@ -7,6 +7,8 @@ use th_core::{ApiRequest, FormValue, MethodInfo, ParamLocation, ParamValue, Para
 /// Additional users of a flight: `addAdvertiser`.
 ///
 /// Wire: `campaign.additionalUsers.addAdvertiser` (`POST`). Fixed params: `object=campaign`, `action=additionalUsers`, `actionObject=addAdvertiser`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/campaign/campaign-additionalUsers-addAdvertiser>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignAdditionalUsersAddAdvertiser {
     /// The flight.
@@ -61,6 +63,8 @@ impl ApiRequest for CampaignAdditionalUsersAddAdvertiser {
 impl Client {
     /// Additional users of a flight: `addAdvertiser`.
     ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/campaign/campaign-additionalUsers-addAdvertiser>.
+    ///
     /// Wire: `campaign.additionalUsers.addAdvertiser`; params: [`CampaignAdditionalUsersAddAdvertiser`].
     pub async fn campaign_additional_users_add_advertiser(
         &self,
@@ -73,6 +77,9 @@ impl Client {
 /// Additional users of a flight: `deleteAdvertiser`.
 ///
 /// Wire: `campaign.additionalUsers.deleteAdvertiser` (`POST`). Fixed params: `object=campaign`, `action=additionalUsers`, `actionObject=deleteAdvertiser`.
+///
+/// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignAdditionalUsersDeleteAdvertiser {
     /// The flight.
@@ -107,7 +114,7 @@ impl ApiRequest for CampaignAdditionalUsersDeleteAdvertiser {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -127,6 +134,9 @@ impl ApiRequest for CampaignAdditionalUsersDeleteAdvertiser {
 impl Client {
     /// Additional users of a flight: `deleteAdvertiser`.
     ///
+    /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
+    ///
     /// Wire: `campaign.additionalUsers.deleteAdvertiser`; params: [`CampaignAdditionalUsersDeleteAdvertiser`].
     pub async fn campaign_additional_users_delete_advertiser(
         &self,
@@ -139,6 +149,8 @@ impl Client {
 /// Additional users of a flight: `addAssistant`.
 ///
 /// Wire: `campaign.additionalUsers.addAssistant` (`POST`). Fixed params: `object=campaign`, `action=additionalUsers`, `actionObject=addAssistant`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-additionalUsers-addAssistant>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignAdditionalUsersAddAssistant {
     /// The flight.
@@ -193,6 +205,8 @@ impl ApiRequest for CampaignAdditionalUsersAddAssistant {
 impl Client {
     /// Additional users of a flight: `addAssistant`.
     ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-additionalUsers-addAssistant>.
+    ///
     /// Wire: `campaign.additionalUsers.addAssistant`; params: [`CampaignAdditionalUsersAddAssistant`].
     pub async fn campaign_additional_users_add_assistant(
         &self,
@@ -205,6 +219,9 @@ impl Client {
 /// Additional users of a flight: `deleteAssistant`.
 ///
 /// Wire: `campaign.additionalUsers.deleteAssistant` (`POST`). Fixed params: `object=campaign`, `action=additionalUsers`, `actionObject=deleteAssistant`.
+///
+/// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignAdditionalUsersDeleteAssistant {
     /// The flight.
@@ -239,7 +256,7 @@ impl ApiRequest for CampaignAdditionalUsersDeleteAssistant {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -258,6 +275,9 @@ impl ApiRequest for CampaignAdditionalUsersDeleteAssistant {
 
 impl Client {
     /// Additional users of a flight: `deleteAssistant`.
+    ///
+    /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `campaign.additionalUsers.deleteAssistant`; params: [`CampaignAdditionalUsersDeleteAssistant`].
     pub async fn campaign_additional_users_delete_assistant(

@@ -7,6 +7,9 @@ use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, Pa
 /// Where a flight is placed.
 ///
 /// Wire: `campaign.info.placement2` (`POST`). Fixed params: `object=campaign`, `action=info`, `actionObject=placement2`.
+///
+/// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignInfoPlacement2 {
     /// The flight.
@@ -88,7 +91,7 @@ impl ApiRequest for CampaignInfoPlacement2 {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -118,6 +121,9 @@ impl ApiRequest for CampaignInfoPlacement2 {
 impl Client {
     /// Where a flight is placed.
     ///
+    /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
+    ///
     /// Wire: `campaign.info.placement2`; params: [`CampaignInfoPlacement2`].
     pub async fn campaign_info_placement2(
         &self,
@@ -127,13 +133,23 @@ impl Client {
     }
 }
 
-/// A flight's targeting.
+/// A flight's targeting summary (rows `title`, `name`, `description`); paginated.
 ///
 /// Wire: `campaign.info.targeting` (`POST`). Fixed params: `object=campaign`, `action=info`, `actionObject=targeting`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-info-targeting>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignInfoTargeting {
     /// The flight.
     pub object_id: i64,
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
+    pub offset: Option<i64>,
+    /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
+    pub limit: Option<i64>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
@@ -143,8 +159,22 @@ impl CampaignInfoTargeting {
     pub fn new(object_id: impl Into<i64>) -> Self {
         Self {
             object_id: object_id.into(),
+            offset: None,
+            limit: None,
             extra: Vec::new(),
         }
+    }
+
+    /// Rows to skip.
+    pub fn offset(mut self, value: impl Into<i64>) -> Self {
+        self.offset = Some(value.into());
+        self
+    }
+
+    /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    pub fn limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
+        self
     }
 
     /// Adds a param the spec does not list; sent after the documented params.
@@ -167,18 +197,22 @@ impl ApiRequest for CampaignInfoTargeting {
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.add_body("object", "campaign");
         p.add_body("action", "info");
         p.add_body("actionObject", "targeting");
         p.add_body("objectID", &self.object_id);
+        p.add_body("offset", &self.offset);
+        p.add_body("limit", &self.limit);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
     }
 }
 
 impl Client {
-    /// A flight's targeting.
+    /// A flight's targeting summary (rows `title`, `name`, `description`); paginated.
+    ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-info-targeting>.
     ///
     /// Wire: `campaign.info.targeting`; params: [`CampaignInfoTargeting`].
     pub async fn campaign_info_targeting(
@@ -189,15 +223,23 @@ impl Client {
     }
 }
 
-/// Flight info `placement` (legacy).
+/// Where a flight's banners are placed (rows `bannerID`, `bannerName`, `siteID`, `siteName`, `zoneID`, `zoneName`, `placeID`, `placeName`); paginated.
 ///
 /// Wire: `campaign.info.placement` (`POST`). Fixed params: `object=campaign`, `action=info`, `actionObject=placement`.
 ///
-/// **Provisional:** legacy, seen only in a peer's method tree
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/campaign/campaign-info-placement>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignInfoPlacement {
     /// The flight.
     pub object_id: i64,
+    /// Rows to skip.
+    ///
+    /// Server default: `0`.
+    pub offset: Option<i64>,
+    /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    ///
+    /// Server default: `10`.
+    pub limit: Option<i64>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
@@ -207,8 +249,22 @@ impl CampaignInfoPlacement {
     pub fn new(object_id: impl Into<i64>) -> Self {
         Self {
             object_id: object_id.into(),
+            offset: None,
+            limit: None,
             extra: Vec::new(),
         }
+    }
+
+    /// Rows to skip.
+    pub fn offset(mut self, value: impl Into<i64>) -> Self {
+        self.offset = Some(value.into());
+        self
+    }
+
+    /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
+    pub fn limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
+        self
     }
 
     /// Adds a param the spec does not list; sent after the documented params.
@@ -225,26 +281,28 @@ impl ApiRequest for CampaignInfoPlacement {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.add_body("object", "campaign");
         p.add_body("action", "info");
         p.add_body("actionObject", "placement");
         p.add_body("objectID", &self.object_id);
+        p.add_body("offset", &self.offset);
+        p.add_body("limit", &self.limit);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
     }
 }
 
 impl Client {
-    /// Flight info `placement` (legacy).
+    /// Where a flight's banners are placed (rows `bannerID`, `bannerName`, `siteID`, `siteName`, `zoneID`, `zoneName`, `placeID`, `placeName`); paginated.
     ///
-    /// **Provisional:** legacy, seen only in a peer's method tree
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/campaign/campaign-info-placement>.
     ///
     /// Wire: `campaign.info.placement`; params: [`CampaignInfoPlacement`].
     pub async fn campaign_info_placement(
@@ -260,6 +318,7 @@ impl Client {
 /// Wire: `campaign.info.banner` (`POST`). Fixed params: `object=campaign`, `action=info`, `actionObject=banner`.
 ///
 /// **Provisional:** legacy, seen only in a peer's method tree
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignInfoBanner {
     /// The flight.
@@ -311,6 +370,7 @@ impl Client {
     /// Flight info `banner` (legacy).
     ///
     /// **Provisional:** legacy, seen only in a peer's method tree
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `campaign.info.banner`; params: [`CampaignInfoBanner`].
     pub async fn campaign_info_banner(
@@ -326,6 +386,7 @@ impl Client {
 /// Wire: `campaign.info.report1` (`POST`). Fixed params: `object=campaign`, `action=info`, `actionObject=report1`.
 ///
 /// **Provisional:** legacy, seen only in a peer's method tree
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignInfoReport1 {
     /// The flight.
@@ -377,6 +438,7 @@ impl Client {
     /// Flight info `report1` (legacy).
     ///
     /// **Provisional:** legacy, seen only in a peer's method tree
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `campaign.info.report1`; params: [`CampaignInfoReport1`].
     pub async fn campaign_info_report1(
@@ -392,6 +454,7 @@ impl Client {
 /// Wire: `campaign.info.report2` (`POST`). Fixed params: `object=campaign`, `action=info`, `actionObject=report2`.
 ///
 /// **Provisional:** legacy, seen only in a peer's method tree
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignInfoReport2 {
     /// The flight.
@@ -443,6 +506,7 @@ impl Client {
     /// Flight info `report2` (legacy).
     ///
     /// **Provisional:** legacy, seen only in a peer's method tree
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `campaign.info.report2`; params: [`CampaignInfoReport2`].
     pub async fn campaign_info_report2(
@@ -458,6 +522,7 @@ impl Client {
 /// Wire: `campaign.info.report3` (`POST`). Fixed params: `object=campaign`, `action=info`, `actionObject=report3`.
 ///
 /// **Provisional:** legacy, seen only in a peer's method tree
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignInfoReport3 {
     /// The flight.
@@ -509,6 +574,7 @@ impl Client {
     /// Flight info `report3` (legacy).
     ///
     /// **Provisional:** legacy, seen only in a peer's method tree
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `campaign.info.report3`; params: [`CampaignInfoReport3`].
     pub async fn campaign_info_report3(

@@ -7,6 +7,9 @@ use th_core::{ApiRequest, FormValue, MethodInfo, ParamLocation, ParamValue, Para
 /// Lists the banners of a flight.
 ///
 /// Wire: `campaign.list.banner` (`POST`). Fixed params: `object=campaign`, `action=list`, `actionObject=banner`.
+///
+/// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignListBanner {
     /// The flight.
@@ -60,7 +63,7 @@ impl ApiRequest for CampaignListBanner {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -80,6 +83,9 @@ impl ApiRequest for CampaignListBanner {
 
 impl Client {
     /// Lists the banners of a flight.
+    ///
+    /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `campaign.list.banner`; params: [`CampaignListBanner`].
     pub async fn campaign_list_banner(

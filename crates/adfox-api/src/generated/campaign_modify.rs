@@ -7,6 +7,8 @@ use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, Pa
 /// Changes a flight.
 ///
 /// Wire: `campaign.modify` (`POST`). Fixed params: `object=campaign`, `action=modify`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/campaign/campaign-modify>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignModify {
     /// The flight.
@@ -427,6 +429,8 @@ impl ApiRequest for CampaignModify {
 
 impl Client {
     /// Changes a flight.
+    ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/campaign/campaign-modify>.
     ///
     /// Wire: `campaign.modify`; params: [`CampaignModify`].
     pub async fn campaign_modify(&self, request: CampaignModify) -> Result<Ack, Error> {

@@ -7,6 +7,9 @@ use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, Pa
 /// Places a flight on a website (or removes it).
 ///
 /// Wire: `campaign.placing.website` (`POST`). Fixed params: `object=campaign`, `action=placing`, `actionObject=website`.
+///
+/// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignPlacingWebsite {
     /// The flight.
@@ -138,7 +141,7 @@ impl ApiRequest for CampaignPlacingWebsite {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -175,6 +178,9 @@ impl ApiRequest for CampaignPlacingWebsite {
 impl Client {
     /// Places a flight on a website (or removes it).
     ///
+    /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
+    ///
     /// Wire: `campaign.placing.website`; params: [`CampaignPlacingWebsite`].
     pub async fn campaign_placing_website(
         &self,
@@ -187,6 +193,9 @@ impl Client {
 /// Places a flight on a zone (or removes it).
 ///
 /// Wire: `campaign.placing.zone` (`POST`). Fixed params: `object=campaign`, `action=placing`, `actionObject=zone`.
+///
+/// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignPlacingZone {
     /// The flight.
@@ -228,7 +237,7 @@ impl ApiRequest for CampaignPlacingZone {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -249,6 +258,9 @@ impl ApiRequest for CampaignPlacingZone {
 impl Client {
     /// Places a flight on a zone (or removes it).
     ///
+    /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
+    ///
     /// Wire: `campaign.placing.zone`; params: [`CampaignPlacingZone`].
     pub async fn campaign_placing_zone(&self, request: CampaignPlacingZone) -> Result<Ack, Error> {
         self.execute(request).await
@@ -258,6 +270,9 @@ impl Client {
 /// Places a flight on a place (or removes it).
 ///
 /// Wire: `campaign.placing.place` (`POST`). Fixed params: `object=campaign`, `action=placing`, `actionObject=place`.
+///
+/// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignPlacingPlace {
     /// The flight.
@@ -299,7 +314,7 @@ impl ApiRequest for CampaignPlacingPlace {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -320,6 +335,9 @@ impl ApiRequest for CampaignPlacingPlace {
 impl Client {
     /// Places a flight on a place (or removes it).
     ///
+    /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
+    ///
     /// Wire: `campaign.placing.place`; params: [`CampaignPlacingPlace`].
     pub async fn campaign_placing_place(
         &self,
@@ -334,6 +352,7 @@ impl Client {
 /// Wire: `campaign.placing.adNetwork` (`POST`). Fixed params: `object=campaign`, `action=placing`, `actionObject=adNetwork`.
 ///
 /// **Provisional:** legacy, seen only in a peer's method tree
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignPlacingAdNetwork {
     /// The flight.
@@ -397,6 +416,7 @@ impl Client {
     /// Places a flight on an ad network `adNetwork` (legacy).
     ///
     /// **Provisional:** legacy, seen only in a peer's method tree
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `campaign.placing.adNetwork`; params: [`CampaignPlacingAdNetwork`].
     pub async fn campaign_placing_ad_network(
@@ -412,6 +432,7 @@ impl Client {
 /// Wire: `campaign.placing.adNetworkCategory` (`POST`). Fixed params: `object=campaign`, `action=placing`, `actionObject=adNetworkCategory`.
 ///
 /// **Provisional:** legacy, seen only in a peer's method tree
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignPlacingAdNetworkCategory {
     /// The flight.
@@ -475,6 +496,7 @@ impl Client {
     /// Places a flight on an ad network `adNetworkCategory` (legacy).
     ///
     /// **Provisional:** legacy, seen only in a peer's method tree
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `campaign.placing.adNetworkCategory`; params: [`CampaignPlacingAdNetworkCategory`].
     pub async fn campaign_placing_ad_network_category(
@@ -490,6 +512,7 @@ impl Client {
 /// Wire: `campaign.placing.adNetworkWebsite` (`POST`). Fixed params: `object=campaign`, `action=placing`, `actionObject=adNetworkWebsite`.
 ///
 /// **Provisional:** legacy, seen only in a peer's method tree
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignPlacingAdNetworkWebsite {
     /// The flight.
@@ -553,6 +576,7 @@ impl Client {
     /// Places a flight on an ad network `adNetworkWebsite` (legacy).
     ///
     /// **Provisional:** legacy, seen only in a peer's method tree
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `campaign.placing.adNetworkWebsite`; params: [`CampaignPlacingAdNetworkWebsite`].
     pub async fn campaign_placing_ad_network_website(

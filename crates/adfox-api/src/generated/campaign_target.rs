@@ -4,15 +4,18 @@ use crate::types::*;
 use crate::{Client, Error};
 use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params};
 
-/// Sets a flight's `targetingTime`; further params with `.param(..)`.
+/// Targets a flight by time (days of the week / hours, or days of the month).
 ///
 /// Wire: `campaign.target.targetingTime` (`POST`). Fixed params: `object=campaign`, `action=target`, `actionObject=targetingTime`.
 ///
-/// **Provisional:** seen only in peer code; the full param set is not documented
+/// **Provisional:** no campaign-level page for this targeting is published; params follow the banner-level page without `isRedefined`
+/// Known from <https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-target-targetingTime>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignTargetTargetingTime {
     /// The flight.
     pub object_id: i64,
+    /// 0 by day of the week and hour (default), 1 by day of the month. The hours and days go as `hour<N>day<M>` / `day<N>` = 0|1 with `.param(..)` (`types::dynamic::hour_day`, `day`).
+    pub mode: Option<Ranged<0, 1>>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
@@ -22,8 +25,15 @@ impl CampaignTargetTargetingTime {
     pub fn new(object_id: impl Into<i64>) -> Self {
         Self {
             object_id: object_id.into(),
+            mode: None,
             extra: Vec::new(),
         }
+    }
+
+    /// 0 by day of the week and hour (default), 1 by day of the month. The hours and days go as `hour<N>day<M>` / `day<N>` = 0|1 with `.param(..)` (`types::dynamic::hour_day`, `day`).
+    pub fn mode(mut self, value: impl Into<Ranged<0, 1>>) -> Self {
+        self.mode = Some(value.into());
+        self
     }
 
     /// Adds a param the spec does not list; sent after the documented params.
@@ -45,21 +55,28 @@ impl ApiRequest for CampaignTargetTargetingTime {
         rate_class: None,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.mode, "mode")?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
         p.add_body("object", "campaign");
         p.add_body("action", "target");
         p.add_body("actionObject", "targetingTime");
         p.add_body("objectID", &self.object_id);
+        p.add_body("mode", &self.mode);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
     }
 }
 
 impl Client {
-    /// Sets a flight's `targetingTime`; further params with `.param(..)`.
+    /// Targets a flight by time (days of the week / hours, or days of the month).
     ///
-    /// **Provisional:** seen only in peer code; the full param set is not documented
+    /// **Provisional:** no campaign-level page for this targeting is published; params follow the banner-level page without `isRedefined`
+    /// Known from <https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-target-targetingTime>.
     ///
     /// Wire: `campaign.target.targetingTime`; params: [`CampaignTargetTargetingTime`].
     pub async fn campaign_target_targeting_time(
@@ -70,34 +87,37 @@ impl Client {
     }
 }
 
-/// Sets a flight's `targetingFrequency`; further params with `.param(..)`.
+/// Targets a flight by frequency (impressions and clicks per user).
 ///
 /// Wire: `campaign.target.targetingFrequency` (`POST`). Fixed params: `object=campaign`, `action=target`, `actionObject=targetingFrequency`.
 ///
-/// **Provisional:** seen only in peer code; the full param set is not documented
+/// **Provisional:** no campaign-level page for this targeting is published; params follow the banner-level page without `isRedefined`
+/// Known from <https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-target-targetingFrequency>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignTargetTargetingFrequency {
     /// The flight.
     pub object_id: i64,
-    /// Unique impressions limit.
-    pub max_unique_impressions: Option<i64>,
-    /// Frequency capping type for impressions.
-    pub frequency_type_impressions: Option<i64>,
-    /// Uniqueness period (`HH:mm`).
+    /// Most impressions per user (1..2147483647).
+    pub max_unique_impressions: Option<Ranged<1, 2147483647>>,
+    /// Most clicks per user (1..2147483647).
+    pub max_unique_clicks: Option<Ranged<1, 2147483647>>,
+    /// Start of the period the limits apply to (`YYYY-MM-DD`).
+    pub date_period: Option<Date>,
+    /// Impression frequency period: 0 not set, 1 hour, 2 four hours, 3 six hours, 4 12 hours, 5 24 hours, 6 week, 7 month, 8 other (`uniquePeriodImpressions`), 9 14 days.
+    pub frequency_type_impressions: Option<Ranged<0, 9>>,
+    /// The "other" impression period (`HH:mm`).
     pub unique_period_impressions: Option<Time>,
     /// Impressions per period.
     pub impressions_per_period: Option<i64>,
-    /// Minimal period between impressions (`HH:mm:ss`).
+    /// Least time between impressions to one user (`HH:mm:ss`).
     pub minimal_period_impressions: Option<TimeSec>,
-    /// Unique clicks limit.
-    pub max_unique_clicks: Option<i64>,
-    /// Frequency type for clicks.
-    pub frequency_type_clicks: Option<i64>,
-    /// Uniqueness period for clicks.
+    /// Click frequency period (values as `frequencyTypeImpressions`).
+    pub frequency_type_clicks: Option<Ranged<0, 9>>,
+    /// The "other" click period (`HH:mm`).
     pub unique_period_clicks: Option<Time>,
     /// Clicks per period.
     pub clicks_per_period: Option<i64>,
-    /// Minimal period between clicks.
+    /// Least time between clicks of one user (`HH:mm:ss`).
     pub minimal_period_clicks: Option<TimeSec>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
@@ -109,11 +129,12 @@ impl CampaignTargetTargetingFrequency {
         Self {
             object_id: object_id.into(),
             max_unique_impressions: None,
+            max_unique_clicks: None,
+            date_period: None,
             frequency_type_impressions: None,
             unique_period_impressions: None,
             impressions_per_period: None,
             minimal_period_impressions: None,
-            max_unique_clicks: None,
             frequency_type_clicks: None,
             unique_period_clicks: None,
             clicks_per_period: None,
@@ -122,19 +143,31 @@ impl CampaignTargetTargetingFrequency {
         }
     }
 
-    /// Unique impressions limit.
-    pub fn max_unique_impressions(mut self, value: impl Into<i64>) -> Self {
+    /// Most impressions per user (1..2147483647).
+    pub fn max_unique_impressions(mut self, value: impl Into<Ranged<1, 2147483647>>) -> Self {
         self.max_unique_impressions = Some(value.into());
         self
     }
 
-    /// Frequency capping type for impressions.
-    pub fn frequency_type_impressions(mut self, value: impl Into<i64>) -> Self {
+    /// Most clicks per user (1..2147483647).
+    pub fn max_unique_clicks(mut self, value: impl Into<Ranged<1, 2147483647>>) -> Self {
+        self.max_unique_clicks = Some(value.into());
+        self
+    }
+
+    /// Start of the period the limits apply to (`YYYY-MM-DD`).
+    pub fn date_period(mut self, value: impl Into<Date>) -> Self {
+        self.date_period = Some(value.into());
+        self
+    }
+
+    /// Impression frequency period: 0 not set, 1 hour, 2 four hours, 3 six hours, 4 12 hours, 5 24 hours, 6 week, 7 month, 8 other (`uniquePeriodImpressions`), 9 14 days.
+    pub fn frequency_type_impressions(mut self, value: impl Into<Ranged<0, 9>>) -> Self {
         self.frequency_type_impressions = Some(value.into());
         self
     }
 
-    /// Uniqueness period (`HH:mm`).
+    /// The "other" impression period (`HH:mm`).
     pub fn unique_period_impressions(mut self, value: impl Into<Time>) -> Self {
         self.unique_period_impressions = Some(value.into());
         self
@@ -146,25 +179,19 @@ impl CampaignTargetTargetingFrequency {
         self
     }
 
-    /// Minimal period between impressions (`HH:mm:ss`).
+    /// Least time between impressions to one user (`HH:mm:ss`).
     pub fn minimal_period_impressions(mut self, value: impl Into<TimeSec>) -> Self {
         self.minimal_period_impressions = Some(value.into());
         self
     }
 
-    /// Unique clicks limit.
-    pub fn max_unique_clicks(mut self, value: impl Into<i64>) -> Self {
-        self.max_unique_clicks = Some(value.into());
-        self
-    }
-
-    /// Frequency type for clicks.
-    pub fn frequency_type_clicks(mut self, value: impl Into<i64>) -> Self {
+    /// Click frequency period (values as `frequencyTypeImpressions`).
+    pub fn frequency_type_clicks(mut self, value: impl Into<Ranged<0, 9>>) -> Self {
         self.frequency_type_clicks = Some(value.into());
         self
     }
 
-    /// Uniqueness period for clicks.
+    /// The "other" click period (`HH:mm`).
     pub fn unique_period_clicks(mut self, value: impl Into<Time>) -> Self {
         self.unique_period_clicks = Some(value.into());
         self
@@ -176,7 +203,7 @@ impl CampaignTargetTargetingFrequency {
         self
     }
 
-    /// Minimal period between clicks.
+    /// Least time between clicks of one user (`HH:mm:ss`).
     pub fn minimal_period_clicks(mut self, value: impl Into<TimeSec>) -> Self {
         self.minimal_period_clicks = Some(value.into());
         self
@@ -202,25 +229,31 @@ impl ApiRequest for CampaignTargetTargetingFrequency {
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.max_unique_impressions, "maxUniqueImpressions")?;
+        ParamValue::validate(&self.max_unique_clicks, "maxUniqueClicks")?;
+        ParamValue::validate(&self.date_period, "datePeriod")?;
+        ParamValue::validate(&self.frequency_type_impressions, "frequencyTypeImpressions")?;
         ParamValue::validate(&self.unique_period_impressions, "uniquePeriodImpressions")?;
         ParamValue::validate(&self.minimal_period_impressions, "minimalPeriodImpressions")?;
+        ParamValue::validate(&self.frequency_type_clicks, "frequencyTypeClicks")?;
         ParamValue::validate(&self.unique_period_clicks, "uniquePeriodClicks")?;
         ParamValue::validate(&self.minimal_period_clicks, "minimalPeriodClicks")?;
         Ok(())
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 14 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 15 + self.extra.len());
         p.add_body("object", "campaign");
         p.add_body("action", "target");
         p.add_body("actionObject", "targetingFrequency");
         p.add_body("objectID", &self.object_id);
         p.add_body("maxUniqueImpressions", &self.max_unique_impressions);
+        p.add_body("maxUniqueClicks", &self.max_unique_clicks);
+        p.add_body("datePeriod", &self.date_period);
         p.add_body("frequencyTypeImpressions", &self.frequency_type_impressions);
         p.add_body("uniquePeriodImpressions", &self.unique_period_impressions);
         p.add_body("impressionsPerPeriod", &self.impressions_per_period);
         p.add_body("minimalPeriodImpressions", &self.minimal_period_impressions);
-        p.add_body("maxUniqueClicks", &self.max_unique_clicks);
         p.add_body("frequencyTypeClicks", &self.frequency_type_clicks);
         p.add_body("uniquePeriodClicks", &self.unique_period_clicks);
         p.add_body("clicksPerPeriod", &self.clicks_per_period);
@@ -231,9 +264,10 @@ impl ApiRequest for CampaignTargetTargetingFrequency {
 }
 
 impl Client {
-    /// Sets a flight's `targetingFrequency`; further params with `.param(..)`.
+    /// Targets a flight by frequency (impressions and clicks per user).
     ///
-    /// **Provisional:** seen only in peer code; the full param set is not documented
+    /// **Provisional:** no campaign-level page for this targeting is published; params follow the banner-level page without `isRedefined`
+    /// Known from <https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-target-targetingFrequency>.
     ///
     /// Wire: `campaign.target.targetingFrequency`; params: [`CampaignTargetTargetingFrequency`].
     pub async fn campaign_target_targeting_frequency(
@@ -244,232 +278,46 @@ impl Client {
     }
 }
 
-/// Sets a flight's `targetingBehavior`; further params with `.param(..)`.
+/// Targets a flight by geography.
 ///
-/// Wire: `campaign.target.targetingBehavior` (`POST`). Fixed params: `object=campaign`, `action=target`, `actionObject=targetingBehavior`.
+/// Wire: `campaign.target.targetingGeobase` (`POST`). Fixed params: `object=campaign`, `action=target`, `actionObject=targetingGeobase`.
 ///
-/// **Provisional:** seen only in peer code; the full param set is not documented
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-target-targetingGeobase>.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CampaignTargetTargetingBehavior {
+pub struct CampaignTargetTargetingGeobase {
     /// The flight.
     pub object_id: i64,
+    /// Enable geo targeting (0/1).
+    pub geo: bool,
+    /// The "Whole world" option: 0 reset (inherit), 1 allowed, 2 forbidden.
+    pub global: Option<Ranged<0, 2>>,
+    /// Region states as JSON `{"<regionID>":<0 reset|1 allowed|2 forbidden>,...}`, e.g. `{"225":1}` (Russia); ID 10000 is "Whole world".
+    pub regions: Option<String>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
 
-impl CampaignTargetTargetingBehavior {
+impl CampaignTargetTargetingGeobase {
     /// Creates the request with its required params.
-    pub fn new(object_id: impl Into<i64>) -> Self {
+    pub fn new(object_id: impl Into<i64>, geo: impl Into<bool>) -> Self {
         Self {
             object_id: object_id.into(),
+            geo: geo.into(),
+            global: None,
+            regions: None,
             extra: Vec::new(),
         }
     }
 
-    /// Adds a param the spec does not list; sent after the documented params.
-    pub fn param(mut self, name: impl Into<String>, value: impl ParamValue) -> Self {
-        self.extra.push((name.into(), value.to_form()));
+    /// The "Whole world" option: 0 reset (inherit), 1 allowed, 2 forbidden.
+    pub fn global(mut self, value: impl Into<Ranged<0, 2>>) -> Self {
+        self.global = Some(value.into());
         self
     }
-}
 
-impl ApiRequest for CampaignTargetTargetingBehavior {
-    type Response = Ack;
-    const INFO: MethodInfo = MethodInfo {
-        wire: "campaign.target.targetingBehavior",
-        http_method: "POST",
-        path: "",
-        idempotent: true,
-        provisional: true,
-        deprecated: false,
-        rate_class: None,
-    };
-
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
-        p.add_body("object", "campaign");
-        p.add_body("action", "target");
-        p.add_body("actionObject", "targetingBehavior");
-        p.add_body("objectID", &self.object_id);
-        p.add_extras(ParamLocation::Body, &self.extra);
-        p
-    }
-}
-
-impl Client {
-    /// Sets a flight's `targetingBehavior`; further params with `.param(..)`.
-    ///
-    /// **Provisional:** seen only in peer code; the full param set is not documented
-    ///
-    /// Wire: `campaign.target.targetingBehavior`; params: [`CampaignTargetTargetingBehavior`].
-    pub async fn campaign_target_targeting_behavior(
-        &self,
-        request: CampaignTargetTargetingBehavior,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
-    }
-}
-
-/// Sets a flight's `targetingGeo`; further params with `.param(..)`.
-///
-/// Wire: `campaign.target.targetingGeo` (`POST`). Fixed params: `object=campaign`, `action=target`, `actionObject=targetingGeo`.
-///
-/// **Provisional:** seen only in peer code; the full param set is not documented
-#[derive(Debug, Clone, PartialEq)]
-pub struct CampaignTargetTargetingGeo {
-    /// The flight.
-    pub object_id: i64,
-    /// Params not in the spec, sent after the documented ones (name, value).
-    pub extra: Vec<(String, FormValue)>,
-}
-
-impl CampaignTargetTargetingGeo {
-    /// Creates the request with its required params.
-    pub fn new(object_id: impl Into<i64>) -> Self {
-        Self {
-            object_id: object_id.into(),
-            extra: Vec::new(),
-        }
-    }
-
-    /// Adds a param the spec does not list; sent after the documented params.
-    pub fn param(mut self, name: impl Into<String>, value: impl ParamValue) -> Self {
-        self.extra.push((name.into(), value.to_form()));
-        self
-    }
-}
-
-impl ApiRequest for CampaignTargetTargetingGeo {
-    type Response = Ack;
-    const INFO: MethodInfo = MethodInfo {
-        wire: "campaign.target.targetingGeo",
-        http_method: "POST",
-        path: "",
-        idempotent: true,
-        provisional: true,
-        deprecated: false,
-        rate_class: None,
-    };
-
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
-        p.add_body("object", "campaign");
-        p.add_body("action", "target");
-        p.add_body("actionObject", "targetingGeo");
-        p.add_body("objectID", &self.object_id);
-        p.add_extras(ParamLocation::Body, &self.extra);
-        p
-    }
-}
-
-impl Client {
-    /// Sets a flight's `targetingGeo`; further params with `.param(..)`.
-    ///
-    /// **Provisional:** seen only in peer code; the full param set is not documented
-    ///
-    /// Wire: `campaign.target.targetingGeo`; params: [`CampaignTargetTargetingGeo`].
-    pub async fn campaign_target_targeting_geo(
-        &self,
-        request: CampaignTargetTargetingGeo,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
-    }
-}
-
-/// Sets a flight's `targetingSearch`; further params with `.param(..)`.
-///
-/// Wire: `campaign.target.targetingSearch` (`POST`). Fixed params: `object=campaign`, `action=target`, `actionObject=targetingSearch`.
-///
-/// **Provisional:** seen only in peer code; the full param set is not documented
-#[derive(Debug, Clone, PartialEq)]
-pub struct CampaignTargetTargetingSearch {
-    /// The flight.
-    pub object_id: i64,
-    /// Params not in the spec, sent after the documented ones (name, value).
-    pub extra: Vec<(String, FormValue)>,
-}
-
-impl CampaignTargetTargetingSearch {
-    /// Creates the request with its required params.
-    pub fn new(object_id: impl Into<i64>) -> Self {
-        Self {
-            object_id: object_id.into(),
-            extra: Vec::new(),
-        }
-    }
-
-    /// Adds a param the spec does not list; sent after the documented params.
-    pub fn param(mut self, name: impl Into<String>, value: impl ParamValue) -> Self {
-        self.extra.push((name.into(), value.to_form()));
-        self
-    }
-}
-
-impl ApiRequest for CampaignTargetTargetingSearch {
-    type Response = Ack;
-    const INFO: MethodInfo = MethodInfo {
-        wire: "campaign.target.targetingSearch",
-        http_method: "POST",
-        path: "",
-        idempotent: true,
-        provisional: true,
-        deprecated: false,
-        rate_class: None,
-    };
-
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
-        p.add_body("object", "campaign");
-        p.add_body("action", "target");
-        p.add_body("actionObject", "targetingSearch");
-        p.add_body("objectID", &self.object_id);
-        p.add_extras(ParamLocation::Body, &self.extra);
-        p
-    }
-}
-
-impl Client {
-    /// Sets a flight's `targetingSearch`; further params with `.param(..)`.
-    ///
-    /// **Provisional:** seen only in peer code; the full param set is not documented
-    ///
-    /// Wire: `campaign.target.targetingSearch`; params: [`CampaignTargetTargetingSearch`].
-    pub async fn campaign_target_targeting_search(
-        &self,
-        request: CampaignTargetTargetingSearch,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
-    }
-}
-
-/// Sets a flight's `targetingUser`; further params with `.param(..)`.
-///
-/// Wire: `campaign.target.targetingUser` (`POST`). Fixed params: `object=campaign`, `action=target`, `actionObject=targetingUser`.
-///
-/// **Provisional:** seen only in peer code; the full param set is not documented
-#[derive(Debug, Clone, PartialEq)]
-pub struct CampaignTargetTargetingUser {
-    /// The flight.
-    pub object_id: i64,
-    /// The user criterion; values go as `v<valueID>=0|1` (see `types::dynamic::criteria_value`).
-    pub criteria_id: Option<i64>,
-    /// Params not in the spec, sent after the documented ones (name, value).
-    pub extra: Vec<(String, FormValue)>,
-}
-
-impl CampaignTargetTargetingUser {
-    /// Creates the request with its required params.
-    pub fn new(object_id: impl Into<i64>) -> Self {
-        Self {
-            object_id: object_id.into(),
-            criteria_id: None,
-            extra: Vec::new(),
-        }
-    }
-
-    /// The user criterion; values go as `v<valueID>=0|1` (see `types::dynamic::criteria_value`).
-    pub fn criteria_id(mut self, value: impl Into<i64>) -> Self {
-        self.criteria_id = Some(value.into());
+    /// Region states as JSON `{"<regionID>":<0 reset|1 allowed|2 forbidden>,...}`, e.g. `{"225":1}` (Russia); ID 10000 is "Whole world".
+    pub fn regions(mut self, value: impl Into<String>) -> Self {
+        self.regions = Some(value.into());
         self
     }
 
@@ -480,53 +328,67 @@ impl CampaignTargetTargetingUser {
     }
 }
 
-impl ApiRequest for CampaignTargetTargetingUser {
+impl ApiRequest for CampaignTargetTargetingGeobase {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
-        wire: "campaign.target.targetingUser",
+        wire: "campaign.target.targetingGeobase",
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.global, "global")?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
         p.add_body("object", "campaign");
         p.add_body("action", "target");
-        p.add_body("actionObject", "targetingUser");
+        p.add_body("actionObject", "targetingGeobase");
         p.add_body("objectID", &self.object_id);
-        p.add_body("criteriaId", &self.criteria_id);
+        p.add_body("geo", &self.geo);
+        p.add_body("global", &self.global);
+        p.add_body("regions", &self.regions);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
     }
 }
 
 impl Client {
-    /// Sets a flight's `targetingUser`; further params with `.param(..)`.
+    /// Targets a flight by geography.
     ///
-    /// **Provisional:** seen only in peer code; the full param set is not documented
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-target-targetingGeobase>.
     ///
-    /// Wire: `campaign.target.targetingUser`; params: [`CampaignTargetTargetingUser`].
-    pub async fn campaign_target_targeting_user(
+    /// Wire: `campaign.target.targetingGeobase`; params: [`CampaignTargetTargetingGeobase`].
+    pub async fn campaign_target_targeting_geobase(
         &self,
-        request: CampaignTargetTargetingUser,
+        request: CampaignTargetTargetingGeobase,
     ) -> Result<Ack, Error> {
         self.execute(request).await
     }
 }
 
-/// Sets a flight's `targetingKeywords`; further params with `.param(..)`.
+/// Targets a flight by keywords or phrases.
 ///
 /// Wire: `campaign.target.targetingKeywords` (`POST`). Fixed params: `object=campaign`, `action=target`, `actionObject=targetingKeywords`.
 ///
-/// **Provisional:** seen only in peer code; the full param set is not documented
+/// **Provisional:** no campaign-level page for this targeting is published; params follow the banner-level page without `isRedefined`
+/// Known from <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingKeywords>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignTargetTargetingKeywords {
     /// The flight.
     pub object_id: i64,
+    /// 0 by keywords (default), 1 by phrases.
+    pub keywords_logic: Option<Ranged<0, 1>>,
+    /// Keywords (space or comma separated) or phrases (comma separated).
+    pub keywords: Option<String>,
+    /// Keywords / phrases that must not be in the banner request.
+    pub keywords_not_allowed: Option<String>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
@@ -536,8 +398,29 @@ impl CampaignTargetTargetingKeywords {
     pub fn new(object_id: impl Into<i64>) -> Self {
         Self {
             object_id: object_id.into(),
+            keywords_logic: None,
+            keywords: None,
+            keywords_not_allowed: None,
             extra: Vec::new(),
         }
+    }
+
+    /// 0 by keywords (default), 1 by phrases.
+    pub fn keywords_logic(mut self, value: impl Into<Ranged<0, 1>>) -> Self {
+        self.keywords_logic = Some(value.into());
+        self
+    }
+
+    /// Keywords (space or comma separated) or phrases (comma separated).
+    pub fn keywords(mut self, value: impl Into<String>) -> Self {
+        self.keywords = Some(value.into());
+        self
+    }
+
+    /// Keywords / phrases that must not be in the banner request.
+    pub fn keywords_not_allowed(mut self, value: impl Into<String>) -> Self {
+        self.keywords_not_allowed = Some(value.into());
+        self
     }
 
     /// Adds a param the spec does not list; sent after the documented params.
@@ -559,21 +442,30 @@ impl ApiRequest for CampaignTargetTargetingKeywords {
         rate_class: None,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.keywords_logic, "keywordsLogic")?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
         p.add_body("object", "campaign");
         p.add_body("action", "target");
         p.add_body("actionObject", "targetingKeywords");
         p.add_body("objectID", &self.object_id);
+        p.add_body("keywordsLogic", &self.keywords_logic);
+        p.add_body("keywords", &self.keywords);
+        p.add_body("keywordsNotAllowed", &self.keywords_not_allowed);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
     }
 }
 
 impl Client {
-    /// Sets a flight's `targetingKeywords`; further params with `.param(..)`.
+    /// Targets a flight by keywords or phrases.
     ///
-    /// **Provisional:** seen only in peer code; the full param set is not documented
+    /// **Provisional:** no campaign-level page for this targeting is published; params follow the banner-level page without `isRedefined`
+    /// Known from <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingKeywords>.
     ///
     /// Wire: `campaign.target.targetingKeywords`; params: [`CampaignTargetTargetingKeywords`].
     pub async fn campaign_target_targeting_keywords(
@@ -584,24 +476,130 @@ impl Client {
     }
 }
 
-/// Sets a flight's `targetingSocdem`; further params with `.param(..)`.
+/// Targets a flight by page URL.
 ///
-/// Wire: `campaign.target.targetingSocdem` (`POST`). Fixed params: `object=campaign`, `action=target`, `actionObject=targetingSocdem`.
+/// Wire: `campaign.target.targetingURL` (`POST`). Fixed params: `object=campaign`, `action=target`, `actionObject=targetingURL`.
 ///
-/// **Provisional:** seen only in peer code; the full param set is not documented
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-target-targetingURL>.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CampaignTargetTargetingSocdem {
+pub struct CampaignTargetTargetingUrl {
     /// The flight.
     pub object_id: i64,
+    /// URL template type: 0 standard (`*` wildcard, default), 1 POSIX regular expressions.
+    pub template_type: Option<Ranged<0, 1>>,
+    /// Pages where ads may run: each URL its own `targetingUrlOn[]=` param, at most 5.
+    pub targeting_url_on: Option<UrlTemplates>,
+    /// Pages where ads may not run: each URL its own `targetingUrlOff[]=` param, at most 5.
+    pub targeting_url_off: Option<UrlTemplates>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
 
-impl CampaignTargetTargetingSocdem {
+impl CampaignTargetTargetingUrl {
     /// Creates the request with its required params.
     pub fn new(object_id: impl Into<i64>) -> Self {
         Self {
             object_id: object_id.into(),
+            template_type: None,
+            targeting_url_on: None,
+            targeting_url_off: None,
+            extra: Vec::new(),
+        }
+    }
+
+    /// URL template type: 0 standard (`*` wildcard, default), 1 POSIX regular expressions.
+    pub fn template_type(mut self, value: impl Into<Ranged<0, 1>>) -> Self {
+        self.template_type = Some(value.into());
+        self
+    }
+
+    /// Pages where ads may run: each URL its own `targetingUrlOn[]=` param, at most 5.
+    pub fn targeting_url_on(mut self, value: impl Into<UrlTemplates>) -> Self {
+        self.targeting_url_on = Some(value.into());
+        self
+    }
+
+    /// Pages where ads may not run: each URL its own `targetingUrlOff[]=` param, at most 5.
+    pub fn targeting_url_off(mut self, value: impl Into<UrlTemplates>) -> Self {
+        self.targeting_url_off = Some(value.into());
+        self
+    }
+
+    /// Adds a param the spec does not list; sent after the documented params.
+    pub fn param(mut self, name: impl Into<String>, value: impl ParamValue) -> Self {
+        self.extra.push((name.into(), value.to_form()));
+        self
+    }
+}
+
+impl ApiRequest for CampaignTargetTargetingUrl {
+    type Response = Ack;
+    const INFO: MethodInfo = MethodInfo {
+        wire: "campaign.target.targetingURL",
+        http_method: "POST",
+        path: "",
+        idempotent: true,
+        provisional: false,
+        deprecated: false,
+        rate_class: None,
+    };
+
+    fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.template_type, "templateType")?;
+        ParamValue::validate(&self.targeting_url_on, "targetingUrlOn[]")?;
+        ParamValue::validate(&self.targeting_url_off, "targetingUrlOff[]")?;
+        Ok(())
+    }
+
+    fn params(&self) -> Params {
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
+        p.add_body("object", "campaign");
+        p.add_body("action", "target");
+        p.add_body("actionObject", "targetingURL");
+        p.add_body("objectID", &self.object_id);
+        p.add_body("templateType", &self.template_type);
+        p.add_body("targetingUrlOn[]", &self.targeting_url_on);
+        p.add_body("targetingUrlOff[]", &self.targeting_url_off);
+        p.add_extras(ParamLocation::Body, &self.extra);
+        p
+    }
+}
+
+impl Client {
+    /// Targets a flight by page URL.
+    ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-target-targetingURL>.
+    ///
+    /// Wire: `campaign.target.targetingURL`; params: [`CampaignTargetTargetingUrl`].
+    pub async fn campaign_target_targeting_url(
+        &self,
+        request: CampaignTargetTargetingUrl,
+    ) -> Result<Ack, Error> {
+        self.execute(request).await
+    }
+}
+
+/// Targets a flight by a user characteristic (campaign level spells `criteriaId`).
+///
+/// Wire: `campaign.target.targetingUser` (`POST`). Fixed params: `object=campaign`, `action=target`, `actionObject=targetingUser`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/campaign/campaign-target-targetingUser>.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CampaignTargetTargetingUser {
+    /// The flight.
+    pub object_id: i64,
+    /// The user characteristic, 1..63. Each value goes as `v<valueID>` = 0|1 with `.param(..)` (`types::dynamic::criteria_value`; `v0` is "unknown, not set", on by default).
+    pub criteria_id: Ranged<1, 63>,
+    /// Params not in the spec, sent after the documented ones (name, value).
+    pub extra: Vec<(String, FormValue)>,
+}
+
+impl CampaignTargetTargetingUser {
+    /// Creates the request with its required params.
+    pub fn new(object_id: impl Into<i64>, criteria_id: impl Into<Ranged<1, 63>>) -> Self {
+        Self {
+            object_id: object_id.into(),
+            criteria_id: criteria_id.into(),
             extra: Vec::new(),
         }
     }
@@ -613,10 +611,93 @@ impl CampaignTargetTargetingSocdem {
     }
 }
 
-impl ApiRequest for CampaignTargetTargetingSocdem {
+impl ApiRequest for CampaignTargetTargetingUser {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
-        wire: "campaign.target.targetingSocdem",
+        wire: "campaign.target.targetingUser",
+        http_method: "POST",
+        path: "",
+        idempotent: true,
+        provisional: false,
+        deprecated: false,
+        rate_class: None,
+    };
+
+    fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.criteria_id, "criteriaId")?;
+        Ok(())
+    }
+
+    fn params(&self) -> Params {
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
+        p.add_body("object", "campaign");
+        p.add_body("action", "target");
+        p.add_body("actionObject", "targetingUser");
+        p.add_body("objectID", &self.object_id);
+        p.add_body("criteriaId", &self.criteria_id);
+        p.add_extras(ParamLocation::Body, &self.extra);
+        p
+    }
+}
+
+impl Client {
+    /// Targets a flight by a user characteristic (campaign level spells `criteriaId`).
+    ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/campaign/campaign-target-targetingUser>.
+    ///
+    /// Wire: `campaign.target.targetingUser`; params: [`CampaignTargetTargetingUser`].
+    pub async fn campaign_target_targeting_user(
+        &self,
+        request: CampaignTargetTargetingUser,
+    ) -> Result<Ack, Error> {
+        self.execute(request).await
+    }
+}
+
+/// Targets a flight by gender.
+///
+/// Wire: `campaign.target.targetingGender` (`POST`). Fixed params: `object=campaign`, `action=target`, `actionObject=targetingGender`.
+///
+/// **Provisional:** no campaign-level page for this targeting is published; params follow the banner-level page without `isRedefined`
+/// Known from <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingGender>.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CampaignTargetTargetingGender {
+    /// The flight.
+    pub object_id: i64,
+    /// Enable targeting by gender (0/1).
+    pub gender: bool,
+    /// 1 male, 2 female; several joined by `|`. The page marks it required (needed when `gender` is 1).
+    pub gender_values: Choices<1, 2>,
+    /// Params not in the spec, sent after the documented ones (name, value).
+    pub extra: Vec<(String, FormValue)>,
+}
+
+impl CampaignTargetTargetingGender {
+    /// Creates the request with its required params.
+    pub fn new(
+        object_id: impl Into<i64>,
+        gender: impl Into<bool>,
+        gender_values: impl Into<Choices<1, 2>>,
+    ) -> Self {
+        Self {
+            object_id: object_id.into(),
+            gender: gender.into(),
+            gender_values: gender_values.into(),
+            extra: Vec::new(),
+        }
+    }
+
+    /// Adds a param the spec does not list; sent after the documented params.
+    pub fn param(mut self, name: impl Into<String>, value: impl ParamValue) -> Self {
+        self.extra.push((name.into(), value.to_form()));
+        self
+    }
+}
+
+impl ApiRequest for CampaignTargetTargetingGender {
+    type Response = Ack;
+    const INFO: MethodInfo = MethodInfo {
+        wire: "campaign.target.targetingGender",
         http_method: "POST",
         path: "",
         idempotent: true,
@@ -625,26 +706,200 @@ impl ApiRequest for CampaignTargetTargetingSocdem {
         rate_class: None,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.gender_values, "genderValues")?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.add_body("object", "campaign");
         p.add_body("action", "target");
-        p.add_body("actionObject", "targetingSocdem");
+        p.add_body("actionObject", "targetingGender");
         p.add_body("objectID", &self.object_id);
+        p.add_body("gender", &self.gender);
+        p.add_body("genderValues", &self.gender_values);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
     }
 }
 
 impl Client {
-    /// Sets a flight's `targetingSocdem`; further params with `.param(..)`.
+    /// Targets a flight by gender.
     ///
-    /// **Provisional:** seen only in peer code; the full param set is not documented
+    /// **Provisional:** no campaign-level page for this targeting is published; params follow the banner-level page without `isRedefined`
+    /// Known from <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingGender>.
     ///
-    /// Wire: `campaign.target.targetingSocdem`; params: [`CampaignTargetTargetingSocdem`].
-    pub async fn campaign_target_targeting_socdem(
+    /// Wire: `campaign.target.targetingGender`; params: [`CampaignTargetTargetingGender`].
+    pub async fn campaign_target_targeting_gender(
         &self,
-        request: CampaignTargetTargetingSocdem,
+        request: CampaignTargetTargetingGender,
+    ) -> Result<Ack, Error> {
+        self.execute(request).await
+    }
+}
+
+/// Targets a flight by age.
+///
+/// Wire: `campaign.target.targetingAge` (`POST`). Fixed params: `object=campaign`, `action=target`, `actionObject=targetingAge`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-target-targetingAge>.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CampaignTargetTargetingAge {
+    /// The flight.
+    pub object_id: i64,
+    /// Enable targeting by age (0/1).
+    pub age: bool,
+    /// 1 under 18, 2 18-24, 3 25-34, 4 35-44, 5 over 45 (deprecated: 6 and 7), 6 45-54, 7 over 55; several joined by `|`. The page marks it required (needed when `age` is 1).
+    pub age_values: Choices<1, 7>,
+    /// Params not in the spec, sent after the documented ones (name, value).
+    pub extra: Vec<(String, FormValue)>,
+}
+
+impl CampaignTargetTargetingAge {
+    /// Creates the request with its required params.
+    pub fn new(
+        object_id: impl Into<i64>,
+        age: impl Into<bool>,
+        age_values: impl Into<Choices<1, 7>>,
+    ) -> Self {
+        Self {
+            object_id: object_id.into(),
+            age: age.into(),
+            age_values: age_values.into(),
+            extra: Vec::new(),
+        }
+    }
+
+    /// Adds a param the spec does not list; sent after the documented params.
+    pub fn param(mut self, name: impl Into<String>, value: impl ParamValue) -> Self {
+        self.extra.push((name.into(), value.to_form()));
+        self
+    }
+}
+
+impl ApiRequest for CampaignTargetTargetingAge {
+    type Response = Ack;
+    const INFO: MethodInfo = MethodInfo {
+        wire: "campaign.target.targetingAge",
+        http_method: "POST",
+        path: "",
+        idempotent: true,
+        provisional: false,
+        deprecated: false,
+        rate_class: None,
+    };
+
+    fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.age_values, "ageValues")?;
+        Ok(())
+    }
+
+    fn params(&self) -> Params {
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
+        p.add_body("object", "campaign");
+        p.add_body("action", "target");
+        p.add_body("actionObject", "targetingAge");
+        p.add_body("objectID", &self.object_id);
+        p.add_body("age", &self.age);
+        p.add_body("ageValues", &self.age_values);
+        p.add_extras(ParamLocation::Body, &self.extra);
+        p
+    }
+}
+
+impl Client {
+    /// Targets a flight by age.
+    ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-target-targetingAge>.
+    ///
+    /// Wire: `campaign.target.targetingAge`; params: [`CampaignTargetTargetingAge`].
+    pub async fn campaign_target_targeting_age(
+        &self,
+        request: CampaignTargetTargetingAge,
+    ) -> Result<Ack, Error> {
+        self.execute(request).await
+    }
+}
+
+/// Targets a flight by income.
+///
+/// Wire: `campaign.target.targetingRevenue` (`POST`). Fixed params: `object=campaign`, `action=target`, `actionObject=targetingRevenue`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-target-targetingRevenue>.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CampaignTargetTargetingRevenue {
+    /// The flight.
+    pub object_id: i64,
+    /// Enable targeting by revenue (0/1).
+    pub revenue: bool,
+    /// 1 below average, 2 average, 3 above average; several joined by `|`. The page marks it required (needed when `revenue` is 1).
+    pub revenue_values: Choices<1, 3>,
+    /// Params not in the spec, sent after the documented ones (name, value).
+    pub extra: Vec<(String, FormValue)>,
+}
+
+impl CampaignTargetTargetingRevenue {
+    /// Creates the request with its required params.
+    pub fn new(
+        object_id: impl Into<i64>,
+        revenue: impl Into<bool>,
+        revenue_values: impl Into<Choices<1, 3>>,
+    ) -> Self {
+        Self {
+            object_id: object_id.into(),
+            revenue: revenue.into(),
+            revenue_values: revenue_values.into(),
+            extra: Vec::new(),
+        }
+    }
+
+    /// Adds a param the spec does not list; sent after the documented params.
+    pub fn param(mut self, name: impl Into<String>, value: impl ParamValue) -> Self {
+        self.extra.push((name.into(), value.to_form()));
+        self
+    }
+}
+
+impl ApiRequest for CampaignTargetTargetingRevenue {
+    type Response = Ack;
+    const INFO: MethodInfo = MethodInfo {
+        wire: "campaign.target.targetingRevenue",
+        http_method: "POST",
+        path: "",
+        idempotent: true,
+        provisional: false,
+        deprecated: false,
+        rate_class: None,
+    };
+
+    fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.revenue_values, "revenueValues")?;
+        Ok(())
+    }
+
+    fn params(&self) -> Params {
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
+        p.add_body("object", "campaign");
+        p.add_body("action", "target");
+        p.add_body("actionObject", "targetingRevenue");
+        p.add_body("objectID", &self.object_id);
+        p.add_body("revenue", &self.revenue);
+        p.add_body("revenueValues", &self.revenue_values);
+        p.add_extras(ParamLocation::Body, &self.extra);
+        p
+    }
+}
+
+impl Client {
+    /// Targets a flight by income.
+    ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-target-targetingRevenue>.
+    ///
+    /// Wire: `campaign.target.targetingRevenue`; params: [`CampaignTargetTargetingRevenue`].
+    pub async fn campaign_target_targeting_revenue(
+        &self,
+        request: CampaignTargetTargetingRevenue,
     ) -> Result<Ack, Error> {
         self.execute(request).await
     }

@@ -2,28 +2,56 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params};
 
-/// Targeting on a place (legacy).
+/// Targets a flight on one place by time.
 ///
-/// Wire: `campaign.targetPlace` (`POST`). Fixed params: `object=campaign`, `action=targetPlace`.
+/// Wire: `campaign.targetPlace.targetingTime` (`POST`). Fixed params: `object=campaign`, `action=targetPlace`, `actionObject=targetingTime`.
 ///
-/// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-targetPlace-targetingTime>.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CampaignTargetPlace {
+pub struct CampaignTargetPlaceTargetingTime {
     /// The flight.
     pub object_id: i64,
+    /// The place.
+    pub place_id: i64,
+    /// Redefine targeting: `false` (0) inherits the higher level (campaign → site → section → place → banner); `true` (1) cancels the higher levels and uses this one.
+    pub is_redefined: bool,
+    /// Use the visitor's time zone (1) instead of GMT+3 (0). Per-weekday caps go as `impressionsPer<N>` / `impressionsPer<N>PerHour` with `.param(..)` (`types::dynamic::impressions_per`, `impressions_per_hour`).
+    pub is_client_time: Option<bool>,
+    /// 0 by day of the week and hour (default), 1 by day of the month. The hours and days go as `hour<N>day<M>` / `day<N>` = 0|1 with `.param(..)` (`types::dynamic::hour_day`, `day`).
+    pub mode: Option<Ranged<0, 1>>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
 
-impl CampaignTargetPlace {
+impl CampaignTargetPlaceTargetingTime {
     /// Creates the request with its required params.
-    pub fn new(object_id: impl Into<i64>) -> Self {
+    pub fn new(
+        object_id: impl Into<i64>,
+        place_id: impl Into<i64>,
+        is_redefined: impl Into<bool>,
+    ) -> Self {
         Self {
             object_id: object_id.into(),
+            place_id: place_id.into(),
+            is_redefined: is_redefined.into(),
+            is_client_time: None,
+            mode: None,
             extra: Vec::new(),
         }
+    }
+
+    /// Use the visitor's time zone (1) instead of GMT+3 (0). Per-weekday caps go as `impressionsPer<N>` / `impressionsPer<N>PerHour` with `.param(..)` (`types::dynamic::impressions_per`, `impressions_per_hour`).
+    pub fn is_client_time(mut self, value: impl Into<bool>) -> Self {
+        self.is_client_time = Some(value.into());
+        self
+    }
+
+    /// 0 by day of the week and hour (default), 1 by day of the month. The hours and days go as `hour<N>day<M>` / `day<N>` = 0|1 with `.param(..)` (`types::dynamic::hour_day`, `day`).
+    pub fn mode(mut self, value: impl Into<Ranged<0, 1>>) -> Self {
+        self.mode = Some(value.into());
+        self
     }
 
     /// Adds a param the spec does not list; sent after the documented params.
@@ -33,35 +61,249 @@ impl CampaignTargetPlace {
     }
 }
 
-impl ApiRequest for CampaignTargetPlace {
+impl ApiRequest for CampaignTargetPlaceTargetingTime {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
-        wire: "campaign.targetPlace",
+        wire: "campaign.targetPlace.targetingTime",
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.mode, "mode")?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 8 + self.extra.len());
         p.add_body("object", "campaign");
         p.add_body("action", "targetPlace");
+        p.add_body("actionObject", "targetingTime");
         p.add_body("objectID", &self.object_id);
+        p.add_body("placeID", &self.place_id);
+        p.add_body("isRedefined", &self.is_redefined);
+        p.add_body("isClientTime", &self.is_client_time);
+        p.add_body("mode", &self.mode);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
     }
 }
 
 impl Client {
-    /// Targeting on a place (legacy).
+    /// Targets a flight on one place by time.
     ///
-    /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-targetPlace-targetingTime>.
     ///
-    /// Wire: `campaign.targetPlace`; params: [`CampaignTargetPlace`].
-    pub async fn campaign_target_place(&self, request: CampaignTargetPlace) -> Result<Ack, Error> {
+    /// Wire: `campaign.targetPlace.targetingTime`; params: [`CampaignTargetPlaceTargetingTime`].
+    pub async fn campaign_target_place_targeting_time(
+        &self,
+        request: CampaignTargetPlaceTargetingTime,
+    ) -> Result<Ack, Error> {
+        self.execute(request).await
+    }
+}
+
+/// Targets a flight on one place by frequency.
+///
+/// Wire: `campaign.targetPlace.targetingFrequency` (`POST`). Fixed params: `object=campaign`, `action=targetPlace`, `actionObject=targetingFrequency`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-targetPlace-targetingFrequency>.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CampaignTargetPlaceTargetingFrequency {
+    /// The flight.
+    pub object_id: i64,
+    /// The place.
+    pub place_id: i64,
+    /// Redefine targeting: `false` (0) inherits the higher level (campaign → site → section → place → banner); `true` (1) cancels the higher levels and uses this one.
+    pub is_redefined: bool,
+    /// Most impressions per user (1..2147483647).
+    pub max_unique_impressions: Option<Ranged<1, 2147483647>>,
+    /// Most clicks per user (1..2147483647).
+    pub max_unique_clicks: Option<Ranged<1, 2147483647>>,
+    /// Start of the period the limits apply to (`YYYY-MM-DD`).
+    pub date_period: Option<Date>,
+    /// Impression frequency period: 0 not set, 1 hour, 2 four hours, 3 six hours, 4 12 hours, 5 24 hours, 6 week, 7 month, 8 other (`uniquePeriodImpressions`), 9 14 days.
+    pub frequency_type_impressions: Option<Ranged<0, 9>>,
+    /// The "other" impression period (`HH:mm`).
+    pub unique_period_impressions: Option<Time>,
+    /// Impressions per period.
+    pub impressions_per_period: Option<i64>,
+    /// Least time between impressions to one user (`HH:mm:ss`).
+    pub minimal_period_impressions: Option<TimeSec>,
+    /// Click frequency period (values as `frequencyTypeImpressions`).
+    pub frequency_type_clicks: Option<Ranged<0, 9>>,
+    /// The "other" click period (`HH:mm`).
+    pub unique_period_clicks: Option<Time>,
+    /// Clicks per period.
+    pub clicks_per_period: Option<i64>,
+    /// Least time between clicks of one user (`HH:mm:ss`).
+    pub minimal_period_clicks: Option<TimeSec>,
+    /// Params not in the spec, sent after the documented ones (name, value).
+    pub extra: Vec<(String, FormValue)>,
+}
+
+impl CampaignTargetPlaceTargetingFrequency {
+    /// Creates the request with its required params.
+    pub fn new(
+        object_id: impl Into<i64>,
+        place_id: impl Into<i64>,
+        is_redefined: impl Into<bool>,
+    ) -> Self {
+        Self {
+            object_id: object_id.into(),
+            place_id: place_id.into(),
+            is_redefined: is_redefined.into(),
+            max_unique_impressions: None,
+            max_unique_clicks: None,
+            date_period: None,
+            frequency_type_impressions: None,
+            unique_period_impressions: None,
+            impressions_per_period: None,
+            minimal_period_impressions: None,
+            frequency_type_clicks: None,
+            unique_period_clicks: None,
+            clicks_per_period: None,
+            minimal_period_clicks: None,
+            extra: Vec::new(),
+        }
+    }
+
+    /// Most impressions per user (1..2147483647).
+    pub fn max_unique_impressions(mut self, value: impl Into<Ranged<1, 2147483647>>) -> Self {
+        self.max_unique_impressions = Some(value.into());
+        self
+    }
+
+    /// Most clicks per user (1..2147483647).
+    pub fn max_unique_clicks(mut self, value: impl Into<Ranged<1, 2147483647>>) -> Self {
+        self.max_unique_clicks = Some(value.into());
+        self
+    }
+
+    /// Start of the period the limits apply to (`YYYY-MM-DD`).
+    pub fn date_period(mut self, value: impl Into<Date>) -> Self {
+        self.date_period = Some(value.into());
+        self
+    }
+
+    /// Impression frequency period: 0 not set, 1 hour, 2 four hours, 3 six hours, 4 12 hours, 5 24 hours, 6 week, 7 month, 8 other (`uniquePeriodImpressions`), 9 14 days.
+    pub fn frequency_type_impressions(mut self, value: impl Into<Ranged<0, 9>>) -> Self {
+        self.frequency_type_impressions = Some(value.into());
+        self
+    }
+
+    /// The "other" impression period (`HH:mm`).
+    pub fn unique_period_impressions(mut self, value: impl Into<Time>) -> Self {
+        self.unique_period_impressions = Some(value.into());
+        self
+    }
+
+    /// Impressions per period.
+    pub fn impressions_per_period(mut self, value: impl Into<i64>) -> Self {
+        self.impressions_per_period = Some(value.into());
+        self
+    }
+
+    /// Least time between impressions to one user (`HH:mm:ss`).
+    pub fn minimal_period_impressions(mut self, value: impl Into<TimeSec>) -> Self {
+        self.minimal_period_impressions = Some(value.into());
+        self
+    }
+
+    /// Click frequency period (values as `frequencyTypeImpressions`).
+    pub fn frequency_type_clicks(mut self, value: impl Into<Ranged<0, 9>>) -> Self {
+        self.frequency_type_clicks = Some(value.into());
+        self
+    }
+
+    /// The "other" click period (`HH:mm`).
+    pub fn unique_period_clicks(mut self, value: impl Into<Time>) -> Self {
+        self.unique_period_clicks = Some(value.into());
+        self
+    }
+
+    /// Clicks per period.
+    pub fn clicks_per_period(mut self, value: impl Into<i64>) -> Self {
+        self.clicks_per_period = Some(value.into());
+        self
+    }
+
+    /// Least time between clicks of one user (`HH:mm:ss`).
+    pub fn minimal_period_clicks(mut self, value: impl Into<TimeSec>) -> Self {
+        self.minimal_period_clicks = Some(value.into());
+        self
+    }
+
+    /// Adds a param the spec does not list; sent after the documented params.
+    pub fn param(mut self, name: impl Into<String>, value: impl ParamValue) -> Self {
+        self.extra.push((name.into(), value.to_form()));
+        self
+    }
+}
+
+impl ApiRequest for CampaignTargetPlaceTargetingFrequency {
+    type Response = Ack;
+    const INFO: MethodInfo = MethodInfo {
+        wire: "campaign.targetPlace.targetingFrequency",
+        http_method: "POST",
+        path: "",
+        idempotent: true,
+        provisional: false,
+        deprecated: false,
+        rate_class: None,
+    };
+
+    fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.max_unique_impressions, "maxUniqueImpressions")?;
+        ParamValue::validate(&self.max_unique_clicks, "maxUniqueClicks")?;
+        ParamValue::validate(&self.date_period, "datePeriod")?;
+        ParamValue::validate(&self.frequency_type_impressions, "frequencyTypeImpressions")?;
+        ParamValue::validate(&self.unique_period_impressions, "uniquePeriodImpressions")?;
+        ParamValue::validate(&self.minimal_period_impressions, "minimalPeriodImpressions")?;
+        ParamValue::validate(&self.frequency_type_clicks, "frequencyTypeClicks")?;
+        ParamValue::validate(&self.unique_period_clicks, "uniquePeriodClicks")?;
+        ParamValue::validate(&self.minimal_period_clicks, "minimalPeriodClicks")?;
+        Ok(())
+    }
+
+    fn params(&self) -> Params {
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 17 + self.extra.len());
+        p.add_body("object", "campaign");
+        p.add_body("action", "targetPlace");
+        p.add_body("actionObject", "targetingFrequency");
+        p.add_body("objectID", &self.object_id);
+        p.add_body("placeID", &self.place_id);
+        p.add_body("isRedefined", &self.is_redefined);
+        p.add_body("maxUniqueImpressions", &self.max_unique_impressions);
+        p.add_body("maxUniqueClicks", &self.max_unique_clicks);
+        p.add_body("datePeriod", &self.date_period);
+        p.add_body("frequencyTypeImpressions", &self.frequency_type_impressions);
+        p.add_body("uniquePeriodImpressions", &self.unique_period_impressions);
+        p.add_body("impressionsPerPeriod", &self.impressions_per_period);
+        p.add_body("minimalPeriodImpressions", &self.minimal_period_impressions);
+        p.add_body("frequencyTypeClicks", &self.frequency_type_clicks);
+        p.add_body("uniquePeriodClicks", &self.unique_period_clicks);
+        p.add_body("clicksPerPeriod", &self.clicks_per_period);
+        p.add_body("minimalPeriodClicks", &self.minimal_period_clicks);
+        p.add_extras(ParamLocation::Body, &self.extra);
+        p
+    }
+}
+
+impl Client {
+    /// Targets a flight on one place by frequency.
+    ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-targetPlace-targetingFrequency>.
+    ///
+    /// Wire: `campaign.targetPlace.targetingFrequency`; params: [`CampaignTargetPlaceTargetingFrequency`].
+    pub async fn campaign_target_place_targeting_frequency(
+        &self,
+        request: CampaignTargetPlaceTargetingFrequency,
+    ) -> Result<Ack, Error> {
         self.execute(request).await
     }
 }

@@ -2,28 +2,65 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params};
 
-/// Targeting on a website (legacy).
+/// Targets a flight on one website by page URL.
 ///
-/// Wire: `campaign.targetWebsite` (`POST`). Fixed params: `object=campaign`, `action=targetWebsite`.
+/// Wire: `campaign.targetWebsite.targetingURL` (`POST`). Fixed params: `object=campaign`, `action=targetWebsite`, `actionObject=targetingURL`.
 ///
-/// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/campaign/campaign-targetWebsite-targetingURL>.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CampaignTargetWebsite {
+pub struct CampaignTargetWebsiteTargetingUrl {
     /// The flight.
     pub object_id: i64,
+    /// The website.
+    pub site_id: i64,
+    /// Redefine targeting: `false` (0) inherits the higher level (campaign → site → section → place → banner); `true` (1) cancels the higher levels and uses this one.
+    pub is_redefined: bool,
+    /// URL template type: 0 standard (`*` wildcard, default), 1 POSIX regular expressions.
+    pub template_type: Option<Ranged<0, 1>>,
+    /// Pages where ads may run: each URL its own `targetingUrlOn[]=` param, at most 5.
+    pub targeting_url_on: Option<UrlTemplates>,
+    /// Pages where ads may not run: each URL its own `targetingUrlOff[]=` param, at most 5.
+    pub targeting_url_off: Option<UrlTemplates>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
 
-impl CampaignTargetWebsite {
+impl CampaignTargetWebsiteTargetingUrl {
     /// Creates the request with its required params.
-    pub fn new(object_id: impl Into<i64>) -> Self {
+    pub fn new(
+        object_id: impl Into<i64>,
+        site_id: impl Into<i64>,
+        is_redefined: impl Into<bool>,
+    ) -> Self {
         Self {
             object_id: object_id.into(),
+            site_id: site_id.into(),
+            is_redefined: is_redefined.into(),
+            template_type: None,
+            targeting_url_on: None,
+            targeting_url_off: None,
             extra: Vec::new(),
         }
+    }
+
+    /// URL template type: 0 standard (`*` wildcard, default), 1 POSIX regular expressions.
+    pub fn template_type(mut self, value: impl Into<Ranged<0, 1>>) -> Self {
+        self.template_type = Some(value.into());
+        self
+    }
+
+    /// Pages where ads may run: each URL its own `targetingUrlOn[]=` param, at most 5.
+    pub fn targeting_url_on(mut self, value: impl Into<UrlTemplates>) -> Self {
+        self.targeting_url_on = Some(value.into());
+        self
+    }
+
+    /// Pages where ads may not run: each URL its own `targetingUrlOff[]=` param, at most 5.
+    pub fn targeting_url_off(mut self, value: impl Into<UrlTemplates>) -> Self {
+        self.targeting_url_off = Some(value.into());
+        self
     }
 
     /// Adds a param the spec does not list; sent after the documented params.
@@ -33,37 +70,50 @@ impl CampaignTargetWebsite {
     }
 }
 
-impl ApiRequest for CampaignTargetWebsite {
+impl ApiRequest for CampaignTargetWebsiteTargetingUrl {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
-        wire: "campaign.targetWebsite",
+        wire: "campaign.targetWebsite.targetingURL",
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.template_type, "templateType")?;
+        ParamValue::validate(&self.targeting_url_on, "targetingUrlOn[]")?;
+        ParamValue::validate(&self.targeting_url_off, "targetingUrlOff[]")?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 9 + self.extra.len());
         p.add_body("object", "campaign");
         p.add_body("action", "targetWebsite");
+        p.add_body("actionObject", "targetingURL");
         p.add_body("objectID", &self.object_id);
+        p.add_body("siteID", &self.site_id);
+        p.add_body("isRedefined", &self.is_redefined);
+        p.add_body("templateType", &self.template_type);
+        p.add_body("targetingUrlOn[]", &self.targeting_url_on);
+        p.add_body("targetingUrlOff[]", &self.targeting_url_off);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
     }
 }
 
 impl Client {
-    /// Targeting on a website (legacy).
+    /// Targets a flight on one website by page URL.
     ///
-    /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/campaign/campaign-targetWebsite-targetingURL>.
     ///
-    /// Wire: `campaign.targetWebsite`; params: [`CampaignTargetWebsite`].
-    pub async fn campaign_target_website(
+    /// Wire: `campaign.targetWebsite.targetingURL`; params: [`CampaignTargetWebsiteTargetingUrl`].
+    pub async fn campaign_target_website_targeting_url(
         &self,
-        request: CampaignTargetWebsite,
+        request: CampaignTargetWebsiteTargetingUrl,
     ) -> Result<Ack, Error> {
         self.execute(request).await
     }

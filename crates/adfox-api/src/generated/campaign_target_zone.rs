@@ -2,26 +2,261 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params};
 
-/// Targeting on a zone (legacy).
+/// Targets a flight in one website section by geography.
 ///
-/// Wire: `campaign.targetZone` (`POST`). Fixed params: `object=campaign`, `action=targetZone`.
+/// Wire: `campaign.targetZone.targetingGeobase` (`POST`). Fixed params: `object=campaign`, `action=targetZone`, `actionObject=targetingGeobase`.
 ///
-/// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-targetZone-targetingGeobase>.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CampaignTargetZone {
+pub struct CampaignTargetZoneTargetingGeobase {
     /// The flight.
     pub object_id: i64,
+    /// The section.
+    pub zone_id: i64,
+    /// Redefine targeting: `false` (0) inherits the higher level (campaign → site → section → place → banner); `true` (1) cancels the higher levels and uses this one.
+    pub is_redefined: bool,
+    /// Enable geo targeting (0/1).
+    pub geo: bool,
+    /// The "Whole world" option: 0 reset (inherit), 1 allowed, 2 forbidden.
+    pub global: Option<Ranged<0, 2>>,
+    /// Region states as JSON `{"<regionID>":<0 reset|1 allowed|2 forbidden>,...}`, e.g. `{"225":1}` (Russia); ID 10000 is "Whole world".
+    pub regions: Option<String>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
 
-impl CampaignTargetZone {
+impl CampaignTargetZoneTargetingGeobase {
     /// Creates the request with its required params.
-    pub fn new(object_id: impl Into<i64>) -> Self {
+    pub fn new(
+        object_id: impl Into<i64>,
+        zone_id: impl Into<i64>,
+        is_redefined: impl Into<bool>,
+        geo: impl Into<bool>,
+    ) -> Self {
         Self {
             object_id: object_id.into(),
+            zone_id: zone_id.into(),
+            is_redefined: is_redefined.into(),
+            geo: geo.into(),
+            global: None,
+            regions: None,
+            extra: Vec::new(),
+        }
+    }
+
+    /// The "Whole world" option: 0 reset (inherit), 1 allowed, 2 forbidden.
+    pub fn global(mut self, value: impl Into<Ranged<0, 2>>) -> Self {
+        self.global = Some(value.into());
+        self
+    }
+
+    /// Region states as JSON `{"<regionID>":<0 reset|1 allowed|2 forbidden>,...}`, e.g. `{"225":1}` (Russia); ID 10000 is "Whole world".
+    pub fn regions(mut self, value: impl Into<String>) -> Self {
+        self.regions = Some(value.into());
+        self
+    }
+
+    /// Adds a param the spec does not list; sent after the documented params.
+    pub fn param(mut self, name: impl Into<String>, value: impl ParamValue) -> Self {
+        self.extra.push((name.into(), value.to_form()));
+        self
+    }
+}
+
+impl ApiRequest for CampaignTargetZoneTargetingGeobase {
+    type Response = Ack;
+    const INFO: MethodInfo = MethodInfo {
+        wire: "campaign.targetZone.targetingGeobase",
+        http_method: "POST",
+        path: "",
+        idempotent: true,
+        provisional: false,
+        deprecated: false,
+        rate_class: None,
+    };
+
+    fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.global, "global")?;
+        Ok(())
+    }
+
+    fn params(&self) -> Params {
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 9 + self.extra.len());
+        p.add_body("object", "campaign");
+        p.add_body("action", "targetZone");
+        p.add_body("actionObject", "targetingGeobase");
+        p.add_body("objectID", &self.object_id);
+        p.add_body("zoneID", &self.zone_id);
+        p.add_body("isRedefined", &self.is_redefined);
+        p.add_body("geo", &self.geo);
+        p.add_body("global", &self.global);
+        p.add_body("regions", &self.regions);
+        p.add_extras(ParamLocation::Body, &self.extra);
+        p
+    }
+}
+
+impl Client {
+    /// Targets a flight in one website section by geography.
+    ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-targetZone-targetingGeobase>.
+    ///
+    /// Wire: `campaign.targetZone.targetingGeobase`; params: [`CampaignTargetZoneTargetingGeobase`].
+    pub async fn campaign_target_zone_targeting_geobase(
+        &self,
+        request: CampaignTargetZoneTargetingGeobase,
+    ) -> Result<Ack, Error> {
+        self.execute(request).await
+    }
+}
+
+/// Targets a flight in one website section by keywords or phrases.
+///
+/// Wire: `campaign.targetZone.targetingKeywords` (`POST`). Fixed params: `object=campaign`, `action=targetZone`, `actionObject=targetingKeywords`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-targetZone-targetingKeywords>.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CampaignTargetZoneTargetingKeywords {
+    /// The flight.
+    pub object_id: i64,
+    /// The section.
+    pub zone_id: i64,
+    /// Redefine targeting: `false` (0) inherits the higher level (campaign → site → section → place → banner); `true` (1) cancels the higher levels and uses this one.
+    pub is_redefined: bool,
+    /// 0 by keywords (default), 1 by phrases.
+    pub keywords_logic: Option<Ranged<0, 1>>,
+    /// Keywords (space or comma separated) or phrases (comma separated).
+    pub keywords: Option<String>,
+    /// Keywords / phrases that must not be in the banner request.
+    pub keywords_not_allowed: Option<String>,
+    /// Params not in the spec, sent after the documented ones (name, value).
+    pub extra: Vec<(String, FormValue)>,
+}
+
+impl CampaignTargetZoneTargetingKeywords {
+    /// Creates the request with its required params.
+    pub fn new(
+        object_id: impl Into<i64>,
+        zone_id: impl Into<i64>,
+        is_redefined: impl Into<bool>,
+    ) -> Self {
+        Self {
+            object_id: object_id.into(),
+            zone_id: zone_id.into(),
+            is_redefined: is_redefined.into(),
+            keywords_logic: None,
+            keywords: None,
+            keywords_not_allowed: None,
+            extra: Vec::new(),
+        }
+    }
+
+    /// 0 by keywords (default), 1 by phrases.
+    pub fn keywords_logic(mut self, value: impl Into<Ranged<0, 1>>) -> Self {
+        self.keywords_logic = Some(value.into());
+        self
+    }
+
+    /// Keywords (space or comma separated) or phrases (comma separated).
+    pub fn keywords(mut self, value: impl Into<String>) -> Self {
+        self.keywords = Some(value.into());
+        self
+    }
+
+    /// Keywords / phrases that must not be in the banner request.
+    pub fn keywords_not_allowed(mut self, value: impl Into<String>) -> Self {
+        self.keywords_not_allowed = Some(value.into());
+        self
+    }
+
+    /// Adds a param the spec does not list; sent after the documented params.
+    pub fn param(mut self, name: impl Into<String>, value: impl ParamValue) -> Self {
+        self.extra.push((name.into(), value.to_form()));
+        self
+    }
+}
+
+impl ApiRequest for CampaignTargetZoneTargetingKeywords {
+    type Response = Ack;
+    const INFO: MethodInfo = MethodInfo {
+        wire: "campaign.targetZone.targetingKeywords",
+        http_method: "POST",
+        path: "",
+        idempotent: true,
+        provisional: false,
+        deprecated: false,
+        rate_class: None,
+    };
+
+    fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.keywords_logic, "keywordsLogic")?;
+        Ok(())
+    }
+
+    fn params(&self) -> Params {
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 9 + self.extra.len());
+        p.add_body("object", "campaign");
+        p.add_body("action", "targetZone");
+        p.add_body("actionObject", "targetingKeywords");
+        p.add_body("objectID", &self.object_id);
+        p.add_body("zoneID", &self.zone_id);
+        p.add_body("isRedefined", &self.is_redefined);
+        p.add_body("keywordsLogic", &self.keywords_logic);
+        p.add_body("keywords", &self.keywords);
+        p.add_body("keywordsNotAllowed", &self.keywords_not_allowed);
+        p.add_extras(ParamLocation::Body, &self.extra);
+        p
+    }
+}
+
+impl Client {
+    /// Targets a flight in one website section by keywords or phrases.
+    ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-targetZone-targetingKeywords>.
+    ///
+    /// Wire: `campaign.targetZone.targetingKeywords`; params: [`CampaignTargetZoneTargetingKeywords`].
+    pub async fn campaign_target_zone_targeting_keywords(
+        &self,
+        request: CampaignTargetZoneTargetingKeywords,
+    ) -> Result<Ack, Error> {
+        self.execute(request).await
+    }
+}
+
+/// Targets a flight in one website section by a user characteristic.
+///
+/// Wire: `campaign.targetZone.targetingUser` (`POST`). Fixed params: `object=campaign`, `action=targetZone`, `actionObject=targetingUser`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-targetZone-targetingUser>.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CampaignTargetZoneTargetingUser {
+    /// The flight.
+    pub object_id: i64,
+    /// The section.
+    pub zone_id: i64,
+    /// Redefine targeting: `false` (0) inherits the higher level (campaign → site → section → place → banner); `true` (1) cancels the higher levels and uses this one.
+    pub is_redefined: bool,
+    /// The user characteristic, 1..63. Each value goes as `v<valueID>` = 0|1 with `.param(..)` (`types::dynamic::criteria_value`; `v0` is "unknown, not set", on by default).
+    pub criteria_id: Ranged<1, 63>,
+    /// Params not in the spec, sent after the documented ones (name, value).
+    pub extra: Vec<(String, FormValue)>,
+}
+
+impl CampaignTargetZoneTargetingUser {
+    /// Creates the request with its required params.
+    pub fn new(
+        object_id: impl Into<i64>,
+        zone_id: impl Into<i64>,
+        is_redefined: impl Into<bool>,
+        criteria_id: impl Into<Ranged<1, 63>>,
+    ) -> Self {
+        Self {
+            object_id: object_id.into(),
+            zone_id: zone_id.into(),
+            is_redefined: is_redefined.into(),
+            criteria_id: criteria_id.into(),
             extra: Vec::new(),
         }
     }
@@ -33,35 +268,47 @@ impl CampaignTargetZone {
     }
 }
 
-impl ApiRequest for CampaignTargetZone {
+impl ApiRequest for CampaignTargetZoneTargetingUser {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
-        wire: "campaign.targetZone",
+        wire: "campaign.targetZone.targetingUser",
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.criteria_id, "criteriaID")?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
         p.add_body("object", "campaign");
         p.add_body("action", "targetZone");
+        p.add_body("actionObject", "targetingUser");
         p.add_body("objectID", &self.object_id);
+        p.add_body("zoneID", &self.zone_id);
+        p.add_body("isRedefined", &self.is_redefined);
+        p.add_body("criteriaID", &self.criteria_id);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
     }
 }
 
 impl Client {
-    /// Targeting on a zone (legacy).
+    /// Targets a flight in one website section by a user characteristic.
     ///
-    /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-targetZone-targetingUser>.
     ///
-    /// Wire: `campaign.targetZone`; params: [`CampaignTargetZone`].
-    pub async fn campaign_target_zone(&self, request: CampaignTargetZone) -> Result<Ack, Error> {
+    /// Wire: `campaign.targetZone.targetingUser`; params: [`CampaignTargetZoneTargetingUser`].
+    pub async fn campaign_target_zone_targeting_user(
+        &self,
+        request: CampaignTargetZoneTargetingUser,
+    ) -> Result<Ack, Error> {
         self.execute(request).await
     }
 }

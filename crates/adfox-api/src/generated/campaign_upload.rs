@@ -9,6 +9,7 @@ use th_core::{ApiRequest, FormValue, MethodInfo, ParamLocation, ParamValue, Para
 /// Wire: `campaign.upload` (`POST`). Fixed params: `object=campaign`, `action=upload`.
 ///
 /// **Provisional:** legacy, seen only in peer code
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignUpload {
     /// The flight.
@@ -69,6 +70,7 @@ impl Client {
     /// Uploads a file for a flight from a URL (legacy); answers the stored URL in `value`.
     ///
     /// **Provisional:** legacy, seen only in peer code
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `campaign.upload`; params: [`CampaignUpload`].
     pub async fn campaign_upload(&self, request: CampaignUpload) -> Result<Reply, Error> {

@@ -9,6 +9,7 @@ use th_core::{ApiRequest, FormValue, MethodInfo, ParamLocation, ParamValue, Para
 /// Wire: `code.info.place` (`POST`). Fixed params: `object=code`, `action=info`, `actionObject=place`.
 ///
 /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CodeInfoPlace {
     /// The object.
@@ -60,6 +61,7 @@ impl Client {
     /// The embed code of a place (legacy).
     ///
     /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `code.info.place`; params: [`CodeInfoPlace`].
     pub async fn code_info_place(&self, request: CodeInfoPlace) -> Result<Reply, Error> {
@@ -72,6 +74,7 @@ impl Client {
 /// Wire: `code.info.campaignPlace` (`POST`). Fixed params: `object=code`, `action=info`, `actionObject=campaignPlace`.
 ///
 /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CodeInfoCampaignPlace {
     /// The object.
@@ -123,6 +126,7 @@ impl Client {
     /// The embed code of a campaignPlace (legacy).
     ///
     /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `code.info.campaignPlace`; params: [`CodeInfoCampaignPlace`].
     pub async fn code_info_campaign_place(
@@ -138,6 +142,7 @@ impl Client {
 /// Wire: `code.info.website` (`POST`). Fixed params: `object=code`, `action=info`, `actionObject=website`.
 ///
 /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CodeInfoWebsite {
     /// The object.
@@ -189,6 +194,7 @@ impl Client {
     /// The embed code of a website (legacy).
     ///
     /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `code.info.website`; params: [`CodeInfoWebsite`].
     pub async fn code_info_website(&self, request: CodeInfoWebsite) -> Result<Reply, Error> {
@@ -201,6 +207,7 @@ impl Client {
 /// Wire: `code.info.adNetworkWebsite` (`POST`). Fixed params: `object=code`, `action=info`, `actionObject=adNetworkWebsite`.
 ///
 /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CodeInfoAdNetworkWebsite {
     /// The object.
@@ -252,6 +259,7 @@ impl Client {
     /// The embed code of a adNetworkWebsite (legacy).
     ///
     /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `code.info.adNetworkWebsite`; params: [`CodeInfoAdNetworkWebsite`].
     pub async fn code_info_ad_network_website(

@@ -2,17 +2,41 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params};
 
-/// Changes a marking contract.
+/// Changes a register contract; send only what changes (the contract is resubmitted to the register).
 ///
 /// Wire: `contract.modify` (`POST`). Fixed params: `object=contract`, `action=modify`.
 ///
-/// **Provisional:** a documented page exists; the exact `object` name and params are unknown
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/marking/contract-modify>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ContractModify {
     /// The contract.
     pub object_id: i64,
+    /// 0 service contract, 1 intermediary contract, 2 additional agreement (needs `intermediaryContractID`).
+    pub kind: Option<Ranged<0, 2>>,
+    /// The customer.
+    pub customer_id: Option<i64>,
+    /// The executor.
+    pub executor_id: Option<i64>,
+    /// The parent contract.
+    pub intermediary_contract_id: Option<i64>,
+    /// Subject: 0 other, 1 distribution, 2 organisation of distribution, 3 mediation, 4 representation.
+    pub subject_type: Option<Ranged<0, 4>>,
+    /// Mediation activity: 0 other, 1 distribution, 2 conclusion of contracts, 3 commercial representation.
+    pub action_type: Option<Ranged<0, 3>>,
+    /// Number.
+    pub number: Option<String>,
+    /// Amount.
+    pub amount_rub: Option<String>,
+    /// Date (`YYYY-MM-DD`, not in the future).
+    pub date_conclusion: Option<Date>,
+    /// Amount includes VAT (0/1).
+    pub is_vat: Option<bool>,
+    /// The executor registers and submits creatives (0/1).
+    pub is_reg_report: Option<bool>,
+    /// Final contract in the chain (0/1).
+    pub is_final_agreement: Option<bool>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
@@ -22,8 +46,92 @@ impl ContractModify {
     pub fn new(object_id: impl Into<i64>) -> Self {
         Self {
             object_id: object_id.into(),
+            kind: None,
+            customer_id: None,
+            executor_id: None,
+            intermediary_contract_id: None,
+            subject_type: None,
+            action_type: None,
+            number: None,
+            amount_rub: None,
+            date_conclusion: None,
+            is_vat: None,
+            is_reg_report: None,
+            is_final_agreement: None,
             extra: Vec::new(),
         }
+    }
+
+    /// 0 service contract, 1 intermediary contract, 2 additional agreement (needs `intermediaryContractID`).
+    pub fn kind(mut self, value: impl Into<Ranged<0, 2>>) -> Self {
+        self.kind = Some(value.into());
+        self
+    }
+
+    /// The customer.
+    pub fn customer_id(mut self, value: impl Into<i64>) -> Self {
+        self.customer_id = Some(value.into());
+        self
+    }
+
+    /// The executor.
+    pub fn executor_id(mut self, value: impl Into<i64>) -> Self {
+        self.executor_id = Some(value.into());
+        self
+    }
+
+    /// The parent contract.
+    pub fn intermediary_contract_id(mut self, value: impl Into<i64>) -> Self {
+        self.intermediary_contract_id = Some(value.into());
+        self
+    }
+
+    /// Subject: 0 other, 1 distribution, 2 organisation of distribution, 3 mediation, 4 representation.
+    pub fn subject_type(mut self, value: impl Into<Ranged<0, 4>>) -> Self {
+        self.subject_type = Some(value.into());
+        self
+    }
+
+    /// Mediation activity: 0 other, 1 distribution, 2 conclusion of contracts, 3 commercial representation.
+    pub fn action_type(mut self, value: impl Into<Ranged<0, 3>>) -> Self {
+        self.action_type = Some(value.into());
+        self
+    }
+
+    /// Number.
+    pub fn number(mut self, value: impl Into<String>) -> Self {
+        self.number = Some(value.into());
+        self
+    }
+
+    /// Amount.
+    pub fn amount_rub(mut self, value: impl Into<String>) -> Self {
+        self.amount_rub = Some(value.into());
+        self
+    }
+
+    /// Date (`YYYY-MM-DD`, not in the future).
+    pub fn date_conclusion(mut self, value: impl Into<Date>) -> Self {
+        self.date_conclusion = Some(value.into());
+        self
+    }
+
+    /// Amount includes VAT (0/1).
+    pub fn is_vat(mut self, value: impl Into<bool>) -> Self {
+        self.is_vat = Some(value.into());
+        self
+    }
+
+    /// The executor registers and submits creatives (0/1).
+    pub fn is_reg_report(mut self, value: impl Into<bool>) -> Self {
+        self.is_reg_report = Some(value.into());
+        self
+    }
+
+    /// Final contract in the chain (0/1).
+    pub fn is_final_agreement(mut self, value: impl Into<bool>) -> Self {
+        self.is_final_agreement = Some(value.into());
+        self
     }
 
     /// Adds a param the spec does not list; sent after the documented params.
@@ -40,25 +148,45 @@ impl ApiRequest for ContractModify {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.kind, "type")?;
+        ParamValue::validate(&self.subject_type, "subjectType")?;
+        ParamValue::validate(&self.action_type, "actionType")?;
+        ParamValue::validate(&self.date_conclusion, "dateConclusion")?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 15 + self.extra.len());
         p.add_body("object", "contract");
         p.add_body("action", "modify");
         p.add_body("objectID", &self.object_id);
+        p.add_body("type", &self.kind);
+        p.add_body("customerID", &self.customer_id);
+        p.add_body("executorID", &self.executor_id);
+        p.add_body("intermediaryContractID", &self.intermediary_contract_id);
+        p.add_body("subjectType", &self.subject_type);
+        p.add_body("actionType", &self.action_type);
+        p.add_body("number", &self.number);
+        p.add_body("amountRub", &self.amount_rub);
+        p.add_body("dateConclusion", &self.date_conclusion);
+        p.add_body("isVat", &self.is_vat);
+        p.add_body("isRegReport", &self.is_reg_report);
+        p.add_body("isFinalAgreement", &self.is_final_agreement);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
     }
 }
 
 impl Client {
-    /// Changes a marking contract.
+    /// Changes a register contract; send only what changes (the contract is resubmitted to the register).
     ///
-    /// **Provisional:** a documented page exists; the exact `object` name and params are unknown
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/marking/contract-modify>.
     ///
     /// Wire: `contract.modify`; params: [`ContractModify`].
     pub async fn contract_modify(&self, request: ContractModify) -> Result<Ack, Error> {

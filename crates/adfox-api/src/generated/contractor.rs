@@ -2,17 +2,39 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params};
 
-/// Changes a marking contractor.
+/// Changes a register contractor (counterparty); send only what changes.
 ///
 /// Wire: `contractor.modify` (`POST`). Fixed params: `object=contractor`, `action=modify`.
 ///
-/// **Provisional:** a documented page exists; the exact `object` name and params are unknown
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/marking/contractor-modify>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ContractorModify {
     /// The contractor.
     pub object_id: i64,
+    /// Name (Russian letters).
+    pub name: Option<String>,
+    /// Taxpayer number (INN).
+    pub inn: Option<String>,
+    /// 0 entity (Russia), 1 individual (Russia), 2 individual entrepreneur, 3 foreign entity, 4 foreign individual.
+    pub kind: Option<Ranged<0, 4>>,
+    /// Country code (OKSM).
+    pub country_oksm: Option<String>,
+    /// Phone, `+<country code><number>`.
+    pub mobile_phone: Option<String>,
+    /// Electronic payment facility number.
+    pub epay_number: Option<String>,
+    /// Registration number.
+    pub reg_number: Option<String>,
+    /// Roles, each its own `roles[]=` param: 0 executor, 1 customer.
+    pub roles: Option<Vec<Ranged<0, 1>>>,
+    /// Is an ad system operator (0/1).
+    pub is_ors: Option<bool>,
+    /// Is an ad distributor (0/1).
+    pub is_rr: Option<bool>,
+    /// Ad system URL or other information.
+    pub rs_url: Option<String>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
@@ -22,8 +44,85 @@ impl ContractorModify {
     pub fn new(object_id: impl Into<i64>) -> Self {
         Self {
             object_id: object_id.into(),
+            name: None,
+            inn: None,
+            kind: None,
+            country_oksm: None,
+            mobile_phone: None,
+            epay_number: None,
+            reg_number: None,
+            roles: None,
+            is_ors: None,
+            is_rr: None,
+            rs_url: None,
             extra: Vec::new(),
         }
+    }
+
+    /// Name (Russian letters).
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+
+    /// Taxpayer number (INN).
+    pub fn inn(mut self, value: impl Into<String>) -> Self {
+        self.inn = Some(value.into());
+        self
+    }
+
+    /// 0 entity (Russia), 1 individual (Russia), 2 individual entrepreneur, 3 foreign entity, 4 foreign individual.
+    pub fn kind(mut self, value: impl Into<Ranged<0, 4>>) -> Self {
+        self.kind = Some(value.into());
+        self
+    }
+
+    /// Country code (OKSM).
+    pub fn country_oksm(mut self, value: impl Into<String>) -> Self {
+        self.country_oksm = Some(value.into());
+        self
+    }
+
+    /// Phone, `+<country code><number>`.
+    pub fn mobile_phone(mut self, value: impl Into<String>) -> Self {
+        self.mobile_phone = Some(value.into());
+        self
+    }
+
+    /// Electronic payment facility number.
+    pub fn epay_number(mut self, value: impl Into<String>) -> Self {
+        self.epay_number = Some(value.into());
+        self
+    }
+
+    /// Registration number.
+    pub fn reg_number(mut self, value: impl Into<String>) -> Self {
+        self.reg_number = Some(value.into());
+        self
+    }
+
+    /// Roles, each its own `roles[]=` param: 0 executor, 1 customer.
+    pub fn roles(mut self, value: impl Into<Vec<Ranged<0, 1>>>) -> Self {
+        self.roles = Some(value.into());
+        self
+    }
+
+    /// Is an ad system operator (0/1).
+    pub fn is_ors(mut self, value: impl Into<bool>) -> Self {
+        self.is_ors = Some(value.into());
+        self
+    }
+
+    /// Is an ad distributor (0/1).
+    pub fn is_rr(mut self, value: impl Into<bool>) -> Self {
+        self.is_rr = Some(value.into());
+        self
+    }
+
+    /// Ad system URL or other information.
+    pub fn rs_url(mut self, value: impl Into<String>) -> Self {
+        self.rs_url = Some(value.into());
+        self
     }
 
     /// Adds a param the spec does not list; sent after the documented params.
@@ -40,25 +139,42 @@ impl ApiRequest for ContractorModify {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.kind, "type")?;
+        ParamValue::validate(&self.roles, "roles[]")?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 14 + self.extra.len());
         p.add_body("object", "contractor");
         p.add_body("action", "modify");
         p.add_body("objectID", &self.object_id);
+        p.add_body("name", &self.name);
+        p.add_body("inn", &self.inn);
+        p.add_body("type", &self.kind);
+        p.add_body("countryOKSM", &self.country_oksm);
+        p.add_body("mobilePhone", &self.mobile_phone);
+        p.add_body("epayNumber", &self.epay_number);
+        p.add_body("regNumber", &self.reg_number);
+        p.add_body("roles[]", &self.roles);
+        p.add_body("isOrs", &self.is_ors);
+        p.add_body("isRr", &self.is_rr);
+        p.add_body("rsUrl", &self.rs_url);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
     }
 }
 
 impl Client {
-    /// Changes a marking contractor.
+    /// Changes a register contractor (counterparty); send only what changes.
     ///
-    /// **Provisional:** a documented page exists; the exact `object` name and params are unknown
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/marking/contractor-modify>.
     ///
     /// Wire: `contractor.modify`; params: [`ContractorModify`].
     pub async fn contractor_modify(&self, request: ContractorModify) -> Result<Ack, Error> {

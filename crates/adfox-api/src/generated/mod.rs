@@ -9,7 +9,7 @@
 
 use th_core::{ApiRequest, MethodInfo};
 
-/// 13 methods, `account.add.advertiser` … `account.add.adNetworkWebsite`.
+/// 16 methods, `account.add.advertiser` … `account.add.adNetworkWebsite`.
 pub mod account_add;
 /// `account.auth`.
 pub mod account_auth;
@@ -23,7 +23,7 @@ pub mod account_list;
 pub mod account_modify;
 /// `account.report.report1`, `account.report.report2`, `account.report.report3`.
 pub mod account_report;
-/// `account.utility.geoTree`, `account.utility.sector`.
+/// `account.utility.geobaseTree`, `account.utility.sector`.
 pub mod account_utility;
 /// `adNetwork.pricing.adNetwork`, `adNetwork.pricing.category`, `adNetwork.pricing.website`.
 pub mod ad_network;
@@ -35,9 +35,9 @@ pub mod advertiser;
 pub mod assistant;
 /// 5 methods, `banner.info.targeting` … `banner.info.report3`.
 pub mod banner_info;
-/// 4 methods, `banner.modify` … `banner.modify.zipFile`.
+/// 4 methods, `banner.modify.banner` … `banner.modify.zipFile`.
 pub mod banner_modify;
-/// 8 methods, `banner.target.targetingTime` … `banner.target.targetingSocdem`.
+/// 10 methods, `banner.target.targetingTime` … `banner.target.targetingLogic`.
 pub mod banner_target;
 /// `bannerType.modify`, `bannerType.list.template`, `bannerType.updateDefaultBanner`.
 pub mod banner_type;
@@ -51,13 +51,13 @@ pub mod campaign_list;
 pub mod campaign_modify;
 /// 6 methods, `campaign.placing.website` … `campaign.placing.adNetworkWebsite`.
 pub mod campaign_placing;
-/// 8 methods, `campaign.target.targetingTime` … `campaign.target.targetingSocdem`.
+/// 9 methods, `campaign.target.targetingTime` … `campaign.target.targetingRevenue`.
 pub mod campaign_target;
-/// `campaign.targetPlace`.
+/// `campaign.targetPlace.targetingTime`, `campaign.targetPlace.targetingFrequency`.
 pub mod campaign_target_place;
-/// `campaign.targetWebsite`.
+/// `campaign.targetWebsite.targetingURL`.
 pub mod campaign_target_website;
-/// `campaign.targetZone`.
+/// `campaign.targetZone.targetingGeobase`, `campaign.targetZone.targetingKeywords`, `campaign.targetZone.targetingUser`.
 pub mod campaign_target_zone;
 /// `campaign.upload`.
 pub mod campaign_upload;
@@ -141,6 +141,9 @@ pub const METHODS: &[MethodInfo] = &[
     AccountAddWebsite::INFO,
     AccountAddZone::INFO,
     AccountAddPlace::INFO,
+    AccountAddContract::INFO,
+    AccountAddContractor::INFO,
+    AccountAddTracingPoint::INFO,
     AccountAddAdNetworkWebsite::INFO,
     AccountListAdvertiser::INFO,
     AccountListSuperCampaign::INFO,
@@ -183,7 +186,7 @@ pub const METHODS: &[MethodInfo] = &[
     AccountDeleteUser::INFO,
     AccountDeleteAssistant::INFO,
     AccountModifyCategory::INFO,
-    AccountUtilityGeoTree::INFO,
+    AccountUtilityGeobaseTree::INFO,
     AccountUtilitySector::INFO,
     AccountReportReport1::INFO,
     AccountReportReport2::INFO,
@@ -212,15 +215,19 @@ pub const METHODS: &[MethodInfo] = &[
     CampaignInfoReport3::INFO,
     CampaignTargetTargetingTime::INFO,
     CampaignTargetTargetingFrequency::INFO,
-    CampaignTargetTargetingBehavior::INFO,
-    CampaignTargetTargetingGeo::INFO,
-    CampaignTargetTargetingSearch::INFO,
-    CampaignTargetTargetingUser::INFO,
+    CampaignTargetTargetingGeobase::INFO,
     CampaignTargetTargetingKeywords::INFO,
-    CampaignTargetTargetingSocdem::INFO,
-    CampaignTargetWebsite::INFO,
-    CampaignTargetZone::INFO,
-    CampaignTargetPlace::INFO,
+    CampaignTargetTargetingUrl::INFO,
+    CampaignTargetTargetingUser::INFO,
+    CampaignTargetTargetingGender::INFO,
+    CampaignTargetTargetingAge::INFO,
+    CampaignTargetTargetingRevenue::INFO,
+    CampaignTargetWebsiteTargetingUrl::INFO,
+    CampaignTargetZoneTargetingGeobase::INFO,
+    CampaignTargetZoneTargetingKeywords::INFO,
+    CampaignTargetZoneTargetingUser::INFO,
+    CampaignTargetPlaceTargetingTime::INFO,
+    CampaignTargetPlaceTargetingFrequency::INFO,
     CampaignAdditionalUsersAddAdvertiser::INFO,
     CampaignAdditionalUsersDeleteAdvertiser::INFO,
     CampaignAdditionalUsersAddAssistant::INFO,
@@ -237,12 +244,14 @@ pub const METHODS: &[MethodInfo] = &[
     BannerInfoReport3::INFO,
     BannerTargetTargetingTime::INFO,
     BannerTargetTargetingFrequency::INFO,
-    BannerTargetTargetingBehavior::INFO,
-    BannerTargetTargetingGeo::INFO,
-    BannerTargetTargetingSearch::INFO,
-    BannerTargetTargetingUser::INFO,
+    BannerTargetTargetingGeobase::INFO,
     BannerTargetTargetingKeywords::INFO,
-    BannerTargetTargetingSocdem::INFO,
+    BannerTargetTargetingUrl::INFO,
+    BannerTargetTargetingUser::INFO,
+    BannerTargetTargetingGender::INFO,
+    BannerTargetTargetingAge::INFO,
+    BannerTargetTargetingRevenue::INFO,
+    BannerTargetTargetingLogic::INFO,
     BannerTypeModify::INFO,
     BannerTypeListTemplate::INFO,
     BannerTypeUpdateDefaultBanner::INFO,

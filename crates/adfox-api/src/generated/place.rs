@@ -2,11 +2,13 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params};
 
 /// Changes a place.
 ///
 /// Wire: `place.modify` (`POST`). Fixed params: `object=place`, `action=modify`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/place/place-modify>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlaceModify {
     /// The place.
@@ -126,6 +128,8 @@ impl ApiRequest for PlaceModify {
 impl Client {
     /// Changes a place.
     ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/place/place-modify>.
+    ///
     /// Wire: `place.modify`; params: [`PlaceModify`].
     pub async fn place_modify(&self, request: PlaceModify) -> Result<Ack, Error> {
         self.execute(request).await
@@ -135,6 +139,9 @@ impl Client {
 /// Lists the banners active on a place.
 ///
 /// Wire: `place.listActiveBanners` (`POST`). Fixed params: `object=place`, `action=listActiveBanners`.
+///
+/// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlaceListActiveBanners {
     /// The place.
@@ -188,7 +195,7 @@ impl ApiRequest for PlaceListActiveBanners {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -208,6 +215,9 @@ impl ApiRequest for PlaceListActiveBanners {
 impl Client {
     /// Lists the banners active on a place.
     ///
+    /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
+    ///
     /// Wire: `place.listActiveBanners`; params: [`PlaceListActiveBanners`].
     pub async fn place_list_active_banners(
         &self,
@@ -217,26 +227,83 @@ impl Client {
     }
 }
 
-/// Updates a place's default banner.
+/// Sets the default (backup) banner of a place.
 ///
 /// Wire: `place.updateDefaultBanner` (`POST`). Fixed params: `object=place`, `action=updateDefaultBanner`.
 ///
-/// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/place/place-updateDefaultBanner>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlaceUpdateDefaultBanner {
     /// The place.
     pub object_id: i64,
+    /// 0 file (standard and nondimensional banner types), 1 code.
+    pub mode: Ranged<0, 1>,
+    /// Image URL (mode 0; needs `defaultHitURL`).
+    pub default_image_url: Option<String>,
+    /// Click URL (mode 0).
+    pub default_hit_url: Option<String>,
+    /// Image width in pixels (mode 0, nondimensional type).
+    pub default_width: Option<i64>,
+    /// Image height in pixels (mode 0, nondimensional type).
+    pub default_height: Option<i64>,
+    /// The banner code (mode 1, nondimensional type).
+    pub default_code: Option<String>,
+    /// Code type (mode 1): 0 HTML (default), 1 JavaScript.
+    pub default_code_type: Option<Ranged<0, 1>>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
 
 impl PlaceUpdateDefaultBanner {
     /// Creates the request with its required params.
-    pub fn new(object_id: impl Into<i64>) -> Self {
+    pub fn new(object_id: impl Into<i64>, mode: impl Into<Ranged<0, 1>>) -> Self {
         Self {
             object_id: object_id.into(),
+            mode: mode.into(),
+            default_image_url: None,
+            default_hit_url: None,
+            default_width: None,
+            default_height: None,
+            default_code: None,
+            default_code_type: None,
             extra: Vec::new(),
         }
+    }
+
+    /// Image URL (mode 0; needs `defaultHitURL`).
+    pub fn default_image_url(mut self, value: impl Into<String>) -> Self {
+        self.default_image_url = Some(value.into());
+        self
+    }
+
+    /// Click URL (mode 0).
+    pub fn default_hit_url(mut self, value: impl Into<String>) -> Self {
+        self.default_hit_url = Some(value.into());
+        self
+    }
+
+    /// Image width in pixels (mode 0, nondimensional type).
+    pub fn default_width(mut self, value: impl Into<i64>) -> Self {
+        self.default_width = Some(value.into());
+        self
+    }
+
+    /// Image height in pixels (mode 0, nondimensional type).
+    pub fn default_height(mut self, value: impl Into<i64>) -> Self {
+        self.default_height = Some(value.into());
+        self
+    }
+
+    /// The banner code (mode 1, nondimensional type).
+    pub fn default_code(mut self, value: impl Into<String>) -> Self {
+        self.default_code = Some(value.into());
+        self
+    }
+
+    /// Code type (mode 1): 0 HTML (default), 1 JavaScript.
+    pub fn default_code_type(mut self, value: impl Into<Ranged<0, 1>>) -> Self {
+        self.default_code_type = Some(value.into());
+        self
     }
 
     /// Adds a param the spec does not list; sent after the documented params.
@@ -253,25 +320,38 @@ impl ApiRequest for PlaceUpdateDefaultBanner {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.mode, "mode")?;
+        ParamValue::validate(&self.default_code_type, "defaultCodeType")?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 10 + self.extra.len());
         p.add_body("object", "place");
         p.add_body("action", "updateDefaultBanner");
         p.add_body("objectID", &self.object_id);
+        p.add_body("mode", &self.mode);
+        p.add_body("defaultImageURL", &self.default_image_url);
+        p.add_body("defaultHitURL", &self.default_hit_url);
+        p.add_body("defaultWidth", &self.default_width);
+        p.add_body("defaultHeight", &self.default_height);
+        p.add_body("defaultCode", &self.default_code);
+        p.add_body("defaultCodeType", &self.default_code_type);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
     }
 }
 
 impl Client {
-    /// Updates a place's default banner.
+    /// Sets the default (backup) banner of a place.
     ///
-    /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/place/place-updateDefaultBanner>.
     ///
     /// Wire: `place.updateDefaultBanner`; params: [`PlaceUpdateDefaultBanner`].
     pub async fn place_update_default_banner(
@@ -287,6 +367,7 @@ impl Client {
 /// Wire: `place.info.report1` (`POST`). Fixed params: `object=place`, `action=info`, `actionObject=report1`.
 ///
 /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlaceInfoReport1 {
     /// The place.
@@ -338,6 +419,7 @@ impl Client {
     /// Place report `report1` (legacy).
     ///
     /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `place.info.report1`; params: [`PlaceInfoReport1`].
     pub async fn place_info_report1(&self, request: PlaceInfoReport1) -> Result<Page<Row>, Error> {
@@ -349,7 +431,8 @@ impl Client {
 ///
 /// Wire: `place.createBlock` (`POST`). Fixed params: `object=place`, `action=createBlock`.
 ///
-/// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// **Provisional:** named only in the API change log (history-doc, 2026); parameters and answer are not documented in the stored pages; pass params with `.param(..)`
+/// Known from <https://yandex.com/dev/adfox/doc/en/v.1/history-doc>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlaceCreateBlock {
     /// The place.
@@ -399,7 +482,8 @@ impl ApiRequest for PlaceCreateBlock {
 impl Client {
     /// Yandex Advertising Network block: `createBlock` (2026 change log).
     ///
-    /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// **Provisional:** named only in the API change log (history-doc, 2026); parameters and answer are not documented in the stored pages; pass params with `.param(..)`
+    /// Known from <https://yandex.com/dev/adfox/doc/en/v.1/history-doc>.
     ///
     /// Wire: `place.createBlock`; params: [`PlaceCreateBlock`].
     pub async fn place_create_block(&self, request: PlaceCreateBlock) -> Result<Reply, Error> {
@@ -411,7 +495,8 @@ impl Client {
 ///
 /// Wire: `place.bindBlock` (`POST`). Fixed params: `object=place`, `action=bindBlock`.
 ///
-/// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// **Provisional:** named only in the API change log (history-doc, 2026); parameters and answer are not documented in the stored pages; pass params with `.param(..)`
+/// Known from <https://yandex.com/dev/adfox/doc/en/v.1/history-doc>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlaceBindBlock {
     /// The place.
@@ -461,7 +546,8 @@ impl ApiRequest for PlaceBindBlock {
 impl Client {
     /// Yandex Advertising Network block: `bindBlock` (2026 change log).
     ///
-    /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// **Provisional:** named only in the API change log (history-doc, 2026); parameters and answer are not documented in the stored pages; pass params with `.param(..)`
+    /// Known from <https://yandex.com/dev/adfox/doc/en/v.1/history-doc>.
     ///
     /// Wire: `place.bindBlock`; params: [`PlaceBindBlock`].
     pub async fn place_bind_block(&self, request: PlaceBindBlock) -> Result<Reply, Error> {
@@ -473,7 +559,8 @@ impl Client {
 ///
 /// Wire: `place.rsyaEnabled` (`POST`). Fixed params: `object=place`, `action=rsyaEnabled`.
 ///
-/// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// **Provisional:** named only in the API change log (history-doc, 2026); parameters and answer are not documented in the stored pages; pass params with `.param(..)`
+/// Known from <https://yandex.com/dev/adfox/doc/en/v.1/history-doc>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlaceRsyaEnabled {
     /// The place.
@@ -523,7 +610,8 @@ impl ApiRequest for PlaceRsyaEnabled {
 impl Client {
     /// Yandex Advertising Network block: `rsyaEnabled` (2026 change log).
     ///
-    /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// **Provisional:** named only in the API change log (history-doc, 2026); parameters and answer are not documented in the stored pages; pass params with `.param(..)`
+    /// Known from <https://yandex.com/dev/adfox/doc/en/v.1/history-doc>.
     ///
     /// Wire: `place.rsyaEnabled`; params: [`PlaceRsyaEnabled`].
     pub async fn place_rsya_enabled(&self, request: PlaceRsyaEnabled) -> Result<Reply, Error> {
@@ -535,7 +623,8 @@ impl Client {
 ///
 /// Wire: `place.deleteBlock` (`POST`). Fixed params: `object=place`, `action=deleteBlock`.
 ///
-/// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// **Provisional:** named only in the API change log (history-doc, 2026); parameters and answer are not documented in the stored pages; pass params with `.param(..)`
+/// Known from <https://yandex.com/dev/adfox/doc/en/v.1/history-doc>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlaceDeleteBlock {
     /// The place.
@@ -585,7 +674,8 @@ impl ApiRequest for PlaceDeleteBlock {
 impl Client {
     /// Yandex Advertising Network block: `deleteBlock` (2026 change log).
     ///
-    /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// **Provisional:** named only in the API change log (history-doc, 2026); parameters and answer are not documented in the stored pages; pass params with `.param(..)`
+    /// Known from <https://yandex.com/dev/adfox/doc/en/v.1/history-doc>.
     ///
     /// Wire: `place.deleteBlock`; params: [`PlaceDeleteBlock`].
     pub async fn place_delete_block(&self, request: PlaceDeleteBlock) -> Result<Reply, Error> {

@@ -9,6 +9,7 @@ use th_core::{ApiRequest, FormValue, MethodInfo, ParamLocation, ParamValue, Para
 /// Wire: `placement.info` (`POST`). Fixed params: `object=placement`, `action=info`.
 ///
 /// **Provisional:** seen only in peer code
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/src/main/java/com/github/kholodovitch/adfox/ActionPlacementInfo.java>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PlacementInfo {
     /// `bannerPlace`.
@@ -80,6 +81,7 @@ impl Client {
     /// A banner on a place.
     ///
     /// **Provisional:** seen only in peer code
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/src/main/java/com/github/kholodovitch/adfox/ActionPlacementInfo.java>.
     ///
     /// Wire: `placement.info`; params: [`PlacementInfo`].
     pub async fn placement_info(&self, request: PlacementInfo) -> Result<Page<Row>, Error> {

@@ -7,6 +7,8 @@ use th_core::{ApiRequest, FormValue, MethodInfo, ParamLocation, ParamValue, Para
 /// Renames a position.
 ///
 /// Wire: `position.modify` (`POST`). Fixed params: `object=position`, `action=modify`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/position/position-modify>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PositionModify {
     /// The position.
@@ -65,6 +67,8 @@ impl ApiRequest for PositionModify {
 
 impl Client {
     /// Renames a position.
+    ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/position/position-modify>.
     ///
     /// Wire: `position.modify`; params: [`PositionModify`].
     pub async fn position_modify(&self, request: PositionModify) -> Result<Ack, Error> {

@@ -7,6 +7,8 @@ use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, Pa
 /// Changes a campaign (supercampaign).
 ///
 /// Wire: `superCampaign.modify` (`POST`). Fixed params: `object=superCampaign`, `action=modify`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/superCampaign/superCampaign-modify>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SuperCampaignModify {
     /// The campaign.
@@ -17,8 +19,6 @@ pub struct SuperCampaignModify {
     pub advertiser_id: Option<i64>,
     /// The assistant in charge.
     pub assistant_id: Option<i64>,
-    /// How impressions are counted (0 on banner response, 101..130 event N-100, 1101 viewable, ...).
-    pub impressions_method_id: Option<i64>,
     /// 0 active, 1 paused, 2 completed.
     pub status: Option<i64>,
     /// Industry (see `account.utility.sector`).
@@ -69,7 +69,6 @@ impl SuperCampaignModify {
             name: None,
             advertiser_id: None,
             assistant_id: None,
-            impressions_method_id: None,
             status: None,
             sector_id: None,
             max_impressions: None,
@@ -108,12 +107,6 @@ impl SuperCampaignModify {
     /// The assistant in charge.
     pub fn assistant_id(mut self, value: impl Into<i64>) -> Self {
         self.assistant_id = Some(value.into());
-        self
-    }
-
-    /// How impressions are counted (0 on banner response, 101..130 event N-100, 1101 viewable, ...).
-    pub fn impressions_method_id(mut self, value: impl Into<i64>) -> Self {
-        self.impressions_method_id = Some(value.into());
         self
     }
 
@@ -259,14 +252,13 @@ impl ApiRequest for SuperCampaignModify {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 26 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 25 + self.extra.len());
         p.add_body("object", "superCampaign");
         p.add_body("action", "modify");
         p.add_body("objectID", &self.object_id);
         p.add_body("name", &self.name);
         p.add_body("advertiserID", &self.advertiser_id);
         p.add_body("assistantID", &self.assistant_id);
-        p.add_body("impressionsMethodID", &self.impressions_method_id);
         p.add_body("status", &self.status);
         p.add_body("sectorID", &self.sector_id);
         p.add_body("maxImpressions", &self.max_impressions);
@@ -294,6 +286,8 @@ impl ApiRequest for SuperCampaignModify {
 impl Client {
     /// Changes a campaign (supercampaign).
     ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/superCampaign/superCampaign-modify>.
+    ///
     /// Wire: `superCampaign.modify`; params: [`SuperCampaignModify`].
     pub async fn super_campaign_modify(&self, request: SuperCampaignModify) -> Result<Ack, Error> {
         self.execute(request).await
@@ -303,6 +297,8 @@ impl Client {
 /// Additional users of a campaign: `addAdvertiser`.
 ///
 /// Wire: `superCampaign.additionalUsers.addAdvertiser` (`POST`). Fixed params: `object=superCampaign`, `action=additionalUsers`, `actionObject=addAdvertiser`.
+///
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/superCampaign/superCampaign-additionalUsers-addAdvertiser>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SuperCampaignAdditionalUsersAddAdvertiser {
     /// The campaign.
@@ -357,6 +353,8 @@ impl ApiRequest for SuperCampaignAdditionalUsersAddAdvertiser {
 impl Client {
     /// Additional users of a campaign: `addAdvertiser`.
     ///
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/superCampaign/superCampaign-additionalUsers-addAdvertiser>.
+    ///
     /// Wire: `superCampaign.additionalUsers.addAdvertiser`; params: [`SuperCampaignAdditionalUsersAddAdvertiser`].
     pub async fn super_campaign_additional_users_add_advertiser(
         &self,
@@ -369,6 +367,9 @@ impl Client {
 /// Additional users of a campaign: `deleteAdvertiser`.
 ///
 /// Wire: `superCampaign.additionalUsers.deleteAdvertiser` (`POST`). Fixed params: `object=superCampaign`, `action=additionalUsers`, `actionObject=deleteAdvertiser`.
+///
+/// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SuperCampaignAdditionalUsersDeleteAdvertiser {
     /// The campaign.
@@ -403,7 +404,7 @@ impl ApiRequest for SuperCampaignAdditionalUsersDeleteAdvertiser {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -423,6 +424,9 @@ impl ApiRequest for SuperCampaignAdditionalUsersDeleteAdvertiser {
 impl Client {
     /// Additional users of a campaign: `deleteAdvertiser`.
     ///
+    /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
+    ///
     /// Wire: `superCampaign.additionalUsers.deleteAdvertiser`; params: [`SuperCampaignAdditionalUsersDeleteAdvertiser`].
     pub async fn super_campaign_additional_users_delete_advertiser(
         &self,
@@ -435,6 +439,8 @@ impl Client {
 /// Additional users of a campaign: `addAssistant`.
 ///
 /// Wire: `superCampaign.additionalUsers.addAssistant` (`POST`). Fixed params: `object=superCampaign`, `action=additionalUsers`, `actionObject=addAssistant`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/superCampaign/superCampaign-additionalUsers-addAssistant>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SuperCampaignAdditionalUsersAddAssistant {
     /// The campaign.
@@ -489,6 +495,8 @@ impl ApiRequest for SuperCampaignAdditionalUsersAddAssistant {
 impl Client {
     /// Additional users of a campaign: `addAssistant`.
     ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/superCampaign/superCampaign-additionalUsers-addAssistant>.
+    ///
     /// Wire: `superCampaign.additionalUsers.addAssistant`; params: [`SuperCampaignAdditionalUsersAddAssistant`].
     pub async fn super_campaign_additional_users_add_assistant(
         &self,
@@ -501,6 +509,8 @@ impl Client {
 /// Additional users of a campaign: `deleteAssistant`.
 ///
 /// Wire: `superCampaign.additionalUsers.deleteAssistant` (`POST`). Fixed params: `object=superCampaign`, `action=additionalUsers`, `actionObject=deleteAssistant`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/superCampaign/superCampaign-additionalUsers-deleteAssistant>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SuperCampaignAdditionalUsersDeleteAssistant {
     /// The campaign.
@@ -554,6 +564,8 @@ impl ApiRequest for SuperCampaignAdditionalUsersDeleteAssistant {
 
 impl Client {
     /// Additional users of a campaign: `deleteAssistant`.
+    ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/superCampaign/superCampaign-additionalUsers-deleteAssistant>.
     ///
     /// Wire: `superCampaign.additionalUsers.deleteAssistant`; params: [`SuperCampaignAdditionalUsersDeleteAssistant`].
     pub async fn super_campaign_additional_users_delete_assistant(

@@ -2,17 +2,31 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params};
 
-/// Changes a tracing point.
+/// Changes an action tracing point.
 ///
 /// Wire: `tracingPoint.modify` (`POST`). Fixed params: `object=tracingPoint`, `action=modify`.
 ///
-/// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/tracingPoint/tracingPoint-modify>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TracingPointModify {
-    /// The tracing point.
+    /// The point.
     pub object_id: i64,
+    /// Move the point to this advertiser.
+    pub advertiser_id: Option<i64>,
+    /// Name.
+    pub name: Option<String>,
+    /// Temporary category.
+    pub category_id: Option<i64>,
+    /// Referrer template type: 0 standard (default), 1 POSIX.2.
+    pub template_type_id: Option<Ranged<0, 1>>,
+    /// URL template the page address must match.
+    pub referrer: Option<String>,
+    /// Weight for reports, 0..100.
+    pub weight: Option<Ranged<0, 100>>,
+    /// The point's identifier.
+    pub user_id: Option<i64>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
@@ -22,8 +36,57 @@ impl TracingPointModify {
     pub fn new(object_id: impl Into<i64>) -> Self {
         Self {
             object_id: object_id.into(),
+            advertiser_id: None,
+            name: None,
+            category_id: None,
+            template_type_id: None,
+            referrer: None,
+            weight: None,
+            user_id: None,
             extra: Vec::new(),
         }
+    }
+
+    /// Move the point to this advertiser.
+    pub fn advertiser_id(mut self, value: impl Into<i64>) -> Self {
+        self.advertiser_id = Some(value.into());
+        self
+    }
+
+    /// Name.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+
+    /// Temporary category.
+    pub fn category_id(mut self, value: impl Into<i64>) -> Self {
+        self.category_id = Some(value.into());
+        self
+    }
+
+    /// Referrer template type: 0 standard (default), 1 POSIX.2.
+    pub fn template_type_id(mut self, value: impl Into<Ranged<0, 1>>) -> Self {
+        self.template_type_id = Some(value.into());
+        self
+    }
+
+    /// URL template the page address must match.
+    pub fn referrer(mut self, value: impl Into<String>) -> Self {
+        self.referrer = Some(value.into());
+        self
+    }
+
+    /// Weight for reports, 0..100.
+    pub fn weight(mut self, value: impl Into<Ranged<0, 100>>) -> Self {
+        self.weight = Some(value.into());
+        self
+    }
+
+    /// The point's identifier.
+    pub fn user_id(mut self, value: impl Into<i64>) -> Self {
+        self.user_id = Some(value.into());
+        self
     }
 
     /// Adds a param the spec does not list; sent after the documented params.
@@ -40,25 +103,38 @@ impl ApiRequest for TracingPointModify {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.template_type_id, "templateTypeID")?;
+        ParamValue::validate(&self.weight, "weight")?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 10 + self.extra.len());
         p.add_body("object", "tracingPoint");
         p.add_body("action", "modify");
         p.add_body("objectID", &self.object_id);
+        p.add_body("advertiserID", &self.advertiser_id);
+        p.add_body("name", &self.name);
+        p.add_body("categoryID", &self.category_id);
+        p.add_body("templateTypeID", &self.template_type_id);
+        p.add_body("referrer", &self.referrer);
+        p.add_body("weight", &self.weight);
+        p.add_body("userID", &self.user_id);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
     }
 }
 
 impl Client {
-    /// Changes a tracing point.
+    /// Changes an action tracing point.
     ///
-    /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/tracingPoint/tracingPoint-modify>.
     ///
     /// Wire: `tracingPoint.modify`; params: [`TracingPointModify`].
     pub async fn tracing_point_modify(&self, request: TracingPointModify) -> Result<Ack, Error> {
@@ -66,14 +142,14 @@ impl Client {
     }
 }
 
-/// A tracing point's code.
+/// The ad tag of an action tracing point: `<result>` carries `name1`/`code1` (loader), `name2`/`code2` (tag), `name3`/`code3` (link).
 ///
 /// Wire: `tracingPoint.getCode` (`POST`). Fixed params: `object=tracingPoint`, `action=getCode`.
 ///
-/// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/tracingPoint/tracingPoint-getCode>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TracingPointGetCode {
-    /// The tracing point.
+    /// The point.
     pub object_id: i64,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
@@ -102,7 +178,7 @@ impl ApiRequest for TracingPointGetCode {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
@@ -118,9 +194,9 @@ impl ApiRequest for TracingPointGetCode {
 }
 
 impl Client {
-    /// A tracing point's code.
+    /// The ad tag of an action tracing point: `<result>` carries `name1`/`code1` (loader), `name2`/`code2` (tag), `name3`/`code3` (link).
     ///
-    /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/tracingPoint/tracingPoint-getCode>.
     ///
     /// Wire: `tracingPoint.getCode`; params: [`TracingPointGetCode`].
     pub async fn tracing_point_get_code(

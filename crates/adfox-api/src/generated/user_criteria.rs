@@ -2,28 +2,64 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params};
 
-/// Changes a user criterion.
+/// Enables or edits a user targeting characteristic; enabling a new one needs `criteriaName`, `criteriaTargetingName` and `criteriaReportName`.
 ///
 /// Wire: `userCriteria.modify` (`POST`). Fixed params: `object=userCriteria`, `action=modify`.
 ///
-/// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/userCriteria/userCriteria-modify>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserCriteriaModify {
-    /// The criterion.
-    pub object_id: i64,
+    /// The user characteristic, 1..63.
+    pub criteria_id: Ranged<1, 63>,
+    /// Enable (1) or disable (0) the characteristic.
+    pub is_on: Option<bool>,
+    /// The characteristic name (required when enabling a new one).
+    pub criteria_name: Option<String>,
+    /// The name of its targeting tab (required when enabling a new one).
+    pub criteria_targeting_name: Option<String>,
+    /// The name of its report (required when enabling a new one).
+    pub criteria_report_name: Option<String>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
 
 impl UserCriteriaModify {
     /// Creates the request with its required params.
-    pub fn new(object_id: impl Into<i64>) -> Self {
+    pub fn new(criteria_id: impl Into<Ranged<1, 63>>) -> Self {
         Self {
-            object_id: object_id.into(),
+            criteria_id: criteria_id.into(),
+            is_on: None,
+            criteria_name: None,
+            criteria_targeting_name: None,
+            criteria_report_name: None,
             extra: Vec::new(),
         }
+    }
+
+    /// Enable (1) or disable (0) the characteristic.
+    pub fn is_on(mut self, value: impl Into<bool>) -> Self {
+        self.is_on = Some(value.into());
+        self
+    }
+
+    /// The characteristic name (required when enabling a new one).
+    pub fn criteria_name(mut self, value: impl Into<String>) -> Self {
+        self.criteria_name = Some(value.into());
+        self
+    }
+
+    /// The name of its targeting tab (required when enabling a new one).
+    pub fn criteria_targeting_name(mut self, value: impl Into<String>) -> Self {
+        self.criteria_targeting_name = Some(value.into());
+        self
+    }
+
+    /// The name of its report (required when enabling a new one).
+    pub fn criteria_report_name(mut self, value: impl Into<String>) -> Self {
+        self.criteria_report_name = Some(value.into());
+        self
     }
 
     /// Adds a param the spec does not list; sent after the documented params.
@@ -40,25 +76,34 @@ impl ApiRequest for UserCriteriaModify {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.criteria_id, "criteriaID")?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
         p.add_body("object", "userCriteria");
         p.add_body("action", "modify");
-        p.add_body("objectID", &self.object_id);
+        p.add_body("criteriaID", &self.criteria_id);
+        p.add_body("isOn", &self.is_on);
+        p.add_body("criteriaName", &self.criteria_name);
+        p.add_body("criteriaTargetingName", &self.criteria_targeting_name);
+        p.add_body("criteriaReportName", &self.criteria_report_name);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
     }
 }
 
 impl Client {
-    /// Changes a user criterion.
+    /// Enables or edits a user targeting characteristic; enabling a new one needs `criteriaName`, `criteriaTargetingName` and `criteriaReportName`.
     ///
-    /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/userCriteria/userCriteria-modify>.
     ///
     /// Wire: `userCriteria.modify`; params: [`UserCriteriaModify`].
     pub async fn user_criteria_modify(&self, request: UserCriteriaModify) -> Result<Ack, Error> {
@@ -66,26 +111,45 @@ impl Client {
     }
 }
 
-/// Adds a value to a user criterion.
+/// Adds a value to a user targeting characteristic; answers the new value ID.
 ///
 /// Wire: `userCriteria.addValue` (`POST`). Fixed params: `object=userCriteria`, `action=addValue`.
 ///
-/// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/userCriteria/userCriteria-addValue>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserCriteriaAddValue {
-    /// The criterion.
-    pub object_id: i64,
+    /// The user characteristic, 1..63.
+    pub criteria_id: Ranged<1, 63>,
+    /// The ID passed in the ad tag.
+    pub user_id: String,
+    /// The value name.
+    pub name: String,
+    /// 0 (default): existing flights and banners get the value off; 1: on where the characteristic is not targeted, off where it is.
+    pub is_on: Option<bool>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
 
 impl UserCriteriaAddValue {
     /// Creates the request with its required params.
-    pub fn new(object_id: impl Into<i64>) -> Self {
+    pub fn new(
+        criteria_id: impl Into<Ranged<1, 63>>,
+        user_id: impl Into<String>,
+        name: impl Into<String>,
+    ) -> Self {
         Self {
-            object_id: object_id.into(),
+            criteria_id: criteria_id.into(),
+            user_id: user_id.into(),
+            name: name.into(),
+            is_on: None,
             extra: Vec::new(),
         }
+    }
+
+    /// 0 (default): existing flights and banners get the value off; 1: on where the characteristic is not targeted, off where it is.
+    pub fn is_on(mut self, value: impl Into<bool>) -> Self {
+        self.is_on = Some(value.into());
+        self
     }
 
     /// Adds a param the spec does not list; sent after the documented params.
@@ -102,25 +166,33 @@ impl ApiRequest for UserCriteriaAddValue {
         http_method: "POST",
         path: "",
         idempotent: false,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.criteria_id, "criteriaID")?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.add_body("object", "userCriteria");
         p.add_body("action", "addValue");
-        p.add_body("objectID", &self.object_id);
+        p.add_body("criteriaID", &self.criteria_id);
+        p.add_body("userID", &self.user_id);
+        p.add_body("name", &self.name);
+        p.add_body("isOn", &self.is_on);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
     }
 }
 
 impl Client {
-    /// Adds a value to a user criterion.
+    /// Adds a value to a user targeting characteristic; answers the new value ID.
     ///
-    /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/userCriteria/userCriteria-addValue>.
     ///
     /// Wire: `userCriteria.addValue`; params: [`UserCriteriaAddValue`].
     pub async fn user_criteria_add_value(
@@ -131,24 +203,38 @@ impl Client {
     }
 }
 
-/// Changes a value of a user criterion.
+/// Edits a value of a user targeting characteristic.
 ///
 /// Wire: `userCriteria.modifyValue` (`POST`). Fixed params: `object=userCriteria`, `action=modifyValue`.
 ///
-/// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/userCriteria/userCriteria-modifyValue>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserCriteriaModifyValue {
-    /// The criterion.
+    /// The user characteristic, 1..63.
+    pub criteria_id: Ranged<1, 63>,
+    /// The value.
     pub object_id: i64,
+    /// The ID passed in the ad tag.
+    pub user_id: String,
+    /// The value name.
+    pub name: String,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
 
 impl UserCriteriaModifyValue {
     /// Creates the request with its required params.
-    pub fn new(object_id: impl Into<i64>) -> Self {
+    pub fn new(
+        criteria_id: impl Into<Ranged<1, 63>>,
+        object_id: impl Into<i64>,
+        user_id: impl Into<String>,
+        name: impl Into<String>,
+    ) -> Self {
         Self {
+            criteria_id: criteria_id.into(),
             object_id: object_id.into(),
+            user_id: user_id.into(),
+            name: name.into(),
             extra: Vec::new(),
         }
     }
@@ -167,25 +253,33 @@ impl ApiRequest for UserCriteriaModifyValue {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.criteria_id, "criteriaID")?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.add_body("object", "userCriteria");
         p.add_body("action", "modifyValue");
+        p.add_body("criteriaID", &self.criteria_id);
         p.add_body("objectID", &self.object_id);
+        p.add_body("userID", &self.user_id);
+        p.add_body("name", &self.name);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
     }
 }
 
 impl Client {
-    /// Changes a value of a user criterion.
+    /// Edits a value of a user targeting characteristic.
     ///
-    /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/userCriteria/userCriteria-modifyValue>.
     ///
     /// Wire: `userCriteria.modifyValue`; params: [`UserCriteriaModifyValue`].
     pub async fn user_criteria_modify_value(
@@ -196,14 +290,14 @@ impl Client {
     }
 }
 
-/// Removes a value of a user criterion.
+/// Deletes a value of a user targeting characteristic.
 ///
 /// Wire: `userCriteria.removeValue` (`POST`). Fixed params: `object=userCriteria`, `action=removeValue`.
 ///
-/// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/userCriteria/userCriteria-removeValue>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserCriteriaRemoveValue {
-    /// The criterion.
+    /// The value.
     pub object_id: i64,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
@@ -232,7 +326,7 @@ impl ApiRequest for UserCriteriaRemoveValue {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
@@ -248,9 +342,9 @@ impl ApiRequest for UserCriteriaRemoveValue {
 }
 
 impl Client {
-    /// Removes a value of a user criterion.
+    /// Deletes a value of a user targeting characteristic.
     ///
-    /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/userCriteria/userCriteria-removeValue>.
     ///
     /// Wire: `userCriteria.removeValue`; params: [`UserCriteriaRemoveValue`].
     pub async fn user_criteria_remove_value(
@@ -261,15 +355,17 @@ impl Client {
     }
 }
 
-/// Lists the values of a user criterion.
+/// Lists the values of user targeting characteristics (rows `criteriaID`, `ID`, `userID`, `name`).
 ///
 /// Wire: `userCriteria.listValues` (`POST`). Fixed params: `object=userCriteria`, `action=listValues`.
 ///
-/// **Provisional:** seen only in peer code
-#[derive(Debug, Clone, PartialEq)]
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/userCriteria/userCriteria-listValues>.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserCriteriaListValues {
-    /// The criterion.
-    pub criteria_id: i64,
+    /// The user characteristic, 1..63.
+    pub criteria_id: Option<Ranged<1, 63>>,
+    /// Only this value.
+    pub object_id: Option<i64>,
     /// Rows to skip.
     ///
     /// Server default: `0`.
@@ -283,14 +379,21 @@ pub struct UserCriteriaListValues {
 }
 
 impl UserCriteriaListValues {
-    /// Creates the request with its required params.
-    pub fn new(criteria_id: impl Into<i64>) -> Self {
-        Self {
-            criteria_id: criteria_id.into(),
-            offset: None,
-            limit: None,
-            extra: Vec::new(),
-        }
+    /// Creates the request (it has no required params).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The user characteristic, 1..63.
+    pub fn criteria_id(mut self, value: impl Into<Ranged<1, 63>>) -> Self {
+        self.criteria_id = Some(value.into());
+        self
+    }
+
+    /// Only this value.
+    pub fn object_id(mut self, value: impl Into<i64>) -> Self {
+        self.object_id = Some(value.into());
+        self
     }
 
     /// Rows to skip.
@@ -319,16 +422,22 @@ impl ApiRequest for UserCriteriaListValues {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        ParamValue::validate(&self.criteria_id, "criteriaID")?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.add_body("object", "userCriteria");
         p.add_body("action", "listValues");
         p.add_body("criteriaID", &self.criteria_id);
+        p.add_body("objectID", &self.object_id);
         p.add_body("offset", &self.offset);
         p.add_body("limit", &self.limit);
         p.add_extras(ParamLocation::Body, &self.extra);
@@ -337,9 +446,9 @@ impl ApiRequest for UserCriteriaListValues {
 }
 
 impl Client {
-    /// Lists the values of a user criterion.
+    /// Lists the values of user targeting characteristics (rows `criteriaID`, `ID`, `userID`, `name`).
     ///
-    /// **Provisional:** seen only in peer code
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/userCriteria/userCriteria-listValues>.
     ///
     /// Wire: `userCriteria.listValues`; params: [`UserCriteriaListValues`].
     pub async fn user_criteria_list_values(

@@ -4,15 +4,49 @@ use crate::types::*;
 use crate::{Client, Error};
 use th_core::{ApiRequest, FormValue, MethodInfo, ParamLocation, ParamValue, Params};
 
-/// Changes a webmaster.
+/// Changes a site owner (webmaster).
 ///
 /// Wire: `webmaster.modify` (`POST`). Fixed params: `object=webmaster`, `action=modify`.
 ///
-/// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Documented at <https://yandex.ru/dev/adfox/doc/v.1/webmaster/webmaster-modify>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WebmasterModify {
-    /// The webmaster.
+    /// The site owner.
     pub object_id: i64,
+    /// Login; unique in the system.
+    pub account: Option<String>,
+    /// E-mail.
+    pub e_mail: Option<String>,
+    /// Company name.
+    pub company: Option<String>,
+    /// First name.
+    pub first_name: Option<String>,
+    /// Last name.
+    pub last_name: Option<String>,
+    /// Country.
+    pub country: Option<String>,
+    /// Region.
+    pub state: Option<String>,
+    /// City.
+    pub city: Option<String>,
+    /// Postal code.
+    pub zip_code: Option<String>,
+    /// Address.
+    pub address1: Option<String>,
+    /// Address (continued).
+    pub address2: Option<String>,
+    /// Phone.
+    pub phone: Option<String>,
+    /// Fax.
+    pub fax: Option<String>,
+    /// WebMoney wallet.
+    pub wmz: Option<String>,
+    /// WebMoney wallet security code.
+    pub wmz_protection: Option<String>,
+    /// Yandex Money wallet.
+    pub yandex_money: Option<String>,
+    /// Comments.
+    pub comments: Option<String>,
     /// Params not in the spec, sent after the documented ones (name, value).
     pub extra: Vec<(String, FormValue)>,
 }
@@ -22,8 +56,127 @@ impl WebmasterModify {
     pub fn new(object_id: impl Into<i64>) -> Self {
         Self {
             object_id: object_id.into(),
+            account: None,
+            e_mail: None,
+            company: None,
+            first_name: None,
+            last_name: None,
+            country: None,
+            state: None,
+            city: None,
+            zip_code: None,
+            address1: None,
+            address2: None,
+            phone: None,
+            fax: None,
+            wmz: None,
+            wmz_protection: None,
+            yandex_money: None,
+            comments: None,
             extra: Vec::new(),
         }
+    }
+
+    /// Login; unique in the system.
+    pub fn account(mut self, value: impl Into<String>) -> Self {
+        self.account = Some(value.into());
+        self
+    }
+
+    /// E-mail.
+    pub fn e_mail(mut self, value: impl Into<String>) -> Self {
+        self.e_mail = Some(value.into());
+        self
+    }
+
+    /// Company name.
+    pub fn company(mut self, value: impl Into<String>) -> Self {
+        self.company = Some(value.into());
+        self
+    }
+
+    /// First name.
+    pub fn first_name(mut self, value: impl Into<String>) -> Self {
+        self.first_name = Some(value.into());
+        self
+    }
+
+    /// Last name.
+    pub fn last_name(mut self, value: impl Into<String>) -> Self {
+        self.last_name = Some(value.into());
+        self
+    }
+
+    /// Country.
+    pub fn country(mut self, value: impl Into<String>) -> Self {
+        self.country = Some(value.into());
+        self
+    }
+
+    /// Region.
+    pub fn state(mut self, value: impl Into<String>) -> Self {
+        self.state = Some(value.into());
+        self
+    }
+
+    /// City.
+    pub fn city(mut self, value: impl Into<String>) -> Self {
+        self.city = Some(value.into());
+        self
+    }
+
+    /// Postal code.
+    pub fn zip_code(mut self, value: impl Into<String>) -> Self {
+        self.zip_code = Some(value.into());
+        self
+    }
+
+    /// Address.
+    pub fn address1(mut self, value: impl Into<String>) -> Self {
+        self.address1 = Some(value.into());
+        self
+    }
+
+    /// Address (continued).
+    pub fn address2(mut self, value: impl Into<String>) -> Self {
+        self.address2 = Some(value.into());
+        self
+    }
+
+    /// Phone.
+    pub fn phone(mut self, value: impl Into<String>) -> Self {
+        self.phone = Some(value.into());
+        self
+    }
+
+    /// Fax.
+    pub fn fax(mut self, value: impl Into<String>) -> Self {
+        self.fax = Some(value.into());
+        self
+    }
+
+    /// WebMoney wallet.
+    pub fn wmz(mut self, value: impl Into<String>) -> Self {
+        self.wmz = Some(value.into());
+        self
+    }
+
+    /// WebMoney wallet security code.
+    pub fn wmz_protection(mut self, value: impl Into<String>) -> Self {
+        self.wmz_protection = Some(value.into());
+        self
+    }
+
+    /// Yandex Money wallet.
+    pub fn yandex_money(mut self, value: impl Into<String>) -> Self {
+        self.yandex_money = Some(value.into());
+        self
+    }
+
+    /// Comments.
+    pub fn comments(mut self, value: impl Into<String>) -> Self {
+        self.comments = Some(value.into());
+        self
     }
 
     /// Adds a param the spec does not list; sent after the documented params.
@@ -40,25 +193,42 @@ impl ApiRequest for WebmasterModify {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 20 + self.extra.len());
         p.add_body("object", "webmaster");
         p.add_body("action", "modify");
         p.add_body("objectID", &self.object_id);
+        p.add_body("account", &self.account);
+        p.add_body("eMail", &self.e_mail);
+        p.add_body("company", &self.company);
+        p.add_body("firstName", &self.first_name);
+        p.add_body("lastName", &self.last_name);
+        p.add_body("country", &self.country);
+        p.add_body("state", &self.state);
+        p.add_body("city", &self.city);
+        p.add_body("ZIPCode", &self.zip_code);
+        p.add_body("address1", &self.address1);
+        p.add_body("address2", &self.address2);
+        p.add_body("phone", &self.phone);
+        p.add_body("fax", &self.fax);
+        p.add_body("WMZ", &self.wmz);
+        p.add_body("WMZProtection", &self.wmz_protection);
+        p.add_body("YandexMoney", &self.yandex_money);
+        p.add_body("comments", &self.comments);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
     }
 }
 
 impl Client {
-    /// Changes a webmaster.
+    /// Changes a site owner (webmaster).
     ///
-    /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Documented at <https://yandex.ru/dev/adfox/doc/v.1/webmaster/webmaster-modify>.
     ///
     /// Wire: `webmaster.modify`; params: [`WebmasterModify`].
     pub async fn webmaster_modify(&self, request: WebmasterModify) -> Result<Ack, Error> {
@@ -71,6 +241,7 @@ impl Client {
 /// Wire: `webmaster.info.balance` (`POST`). Fixed params: `object=webmaster`, `action=info`, `actionObject=balance`.
 ///
 /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WebmasterInfoBalance {
     /// The webmaster.
@@ -122,6 +293,7 @@ impl Client {
     /// A webmaster's balance.
     ///
     /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
+    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `webmaster.info.balance`; params: [`WebmasterInfoBalance`].
     pub async fn webmaster_info_balance(

@@ -7,6 +7,8 @@ use th_core::{ApiRequest, FormValue, MethodInfo, ParamLocation, ParamValue, Para
 /// Changes a website.
 ///
 /// Wire: `website.modify` (`POST`). Fixed params: `object=website`, `action=modify`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/website/website-modify>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WebsiteModify {
     /// The website.
@@ -135,6 +137,8 @@ impl ApiRequest for WebsiteModify {
 
 impl Client {
     /// Changes a website.
+    ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/website/website-modify>.
     ///
     /// Wire: `website.modify`; params: [`WebsiteModify`].
     pub async fn website_modify(&self, request: WebsiteModify) -> Result<Ack, Error> {

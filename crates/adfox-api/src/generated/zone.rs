@@ -7,6 +7,8 @@ use th_core::{ApiRequest, FormValue, MethodInfo, ParamLocation, ParamValue, Para
 /// Changes a zone (section).
 ///
 /// Wire: `zone.modify` (`POST`). Fixed params: `object=zone`, `action=modify`.
+///
+/// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/zone/zone-modify>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ZoneModify {
     /// The zone.
@@ -115,6 +117,8 @@ impl ApiRequest for ZoneModify {
 
 impl Client {
     /// Changes a zone (section).
+    ///
+    /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/zone/zone-modify>.
     ///
     /// Wire: `zone.modify`; params: [`ZoneModify`].
     pub async fn zone_modify(&self, request: ZoneModify) -> Result<Ack, Error> {
