@@ -1001,7 +1001,7 @@ async fn retry_follows_idempotency() {
     );
     once!(
         "v2 start",
-        c.v2_start(&V2ReportRequest::new("2026-11-01", "2026-11-02"))
+        c.v2_start(&V2ReportRequest::new("2026-11-01", "2026-11-02").metric("clicks_total"))
     );
     // Reads are retried.
     assert!(c.report_result("t-1").await.is_err());
