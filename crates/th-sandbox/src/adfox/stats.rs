@@ -451,10 +451,11 @@ fn v2_refusal(shared: &Shared_, req: &Request) -> Option<Response> {
             "Too many requests: 100 a minute",
         ));
     }
-    if let Some(owner) = query(req).get("ownerId") {
-        if owner.parse::<i64>().ok().is_none_or(|o| o <= 0) {
-            return Some(invalid("ownerId must be a positive integer"));
-        }
+    if query(req)
+        .get("ownerId")
+        .is_some_and(|owner| owner.parse::<i64>().ok().is_none_or(|o| o <= 0))
+    {
+        return Some(invalid("ownerId must be a positive integer"));
     }
     None
 }
@@ -569,22 +570,38 @@ fn not_found_report(name: &str) -> Response {
     )
 }
 
+/// A refusal found while reading a body: status, code and message of its
+/// `{"error":{"code","message"}}` answer.
+struct Refusal(StatusCode, String, String);
+
+impl Refusal {
+    fn new(status: StatusCode, code: &str, message: &str) -> Self {
+        Refusal(status, code.to_owned(), message.to_owned())
+    }
+    fn invalid(message: &str) -> Self {
+        Refusal::new(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", message)
+    }
+    fn answer(self) -> Response {
+        v2_fail(self.0, &self.1, &self.2)
+    }
+}
+
 /// The body as a JSON object.
-async fn json_object(req: Request) -> Result<Map<String, Value>, Response> {
+async fn json_object(req: Request) -> Result<Map<String, Value>, Refusal> {
     let Ok(body) = axum::body::to_bytes(req.into_body(), 64 * 1024).await else {
-        return Err(invalid("Body too large"));
+        return Err(Refusal::invalid("Body too large"));
     };
     match serde_json::from_slice::<Value>(&body) {
         Ok(Value::Object(map)) => Ok(map),
-        _ => Err(invalid("Body must be a JSON object")),
+        _ => Err(Refusal::invalid("Body must be a JSON object")),
     }
 }
 
 /// `dateRange {from, to}`: required, valid, `from ≤ to`, at most 365 days both ends included
 /// (generate-report, request-generate-report).
-fn date_range(body: &Map<String, Value>) -> Result<Vec<String>, Response> {
+fn date_range(body: &Map<String, Value>) -> Result<Vec<String>, Refusal> {
     let Some(range) = body.get("dateRange").and_then(Value::as_object) else {
-        return Err(invalid("dateRange is required"));
+        return Err(Refusal::invalid("dateRange is required"));
     };
     let from = range
         .get("from")
@@ -592,17 +609,21 @@ fn date_range(body: &Map<String, Value>) -> Result<Vec<String>, Response> {
         .unwrap_or_default();
     let to = range.get("to").and_then(Value::as_str).unwrap_or_default();
     if from.is_empty() {
-        return Err(invalid("dateRange.from is required"));
+        return Err(Refusal::invalid("dateRange.from is required"));
     }
     let (Some(_), Some(_)) = (days(from, from), days(to, to)) else {
-        return Err(invalid("dateRange dates must be YYYY-MM-DD"));
+        return Err(Refusal::invalid("dateRange dates must be YYYY-MM-DD"));
     };
     let all = days(from, to).unwrap_or_default();
     if all.is_empty() {
-        return Err(invalid("dateRange.from must not be after dateRange.to"));
+        return Err(Refusal::invalid(
+            "dateRange.from must not be after dateRange.to",
+        ));
     }
     if all.len() > 365 {
-        return Err(invalid("dateRange is longer than maxDateRangeDays (365)"));
+        return Err(Refusal::invalid(
+            "dateRange is longer than maxDateRangeDays (365)",
+        ));
     }
     Ok(all)
 }
@@ -614,23 +635,27 @@ fn names(
     known: &[(&str, &str, &str)],
     unknown_code: &str,
     what: &str,
-) -> Result<Vec<String>, Response> {
+) -> Result<Vec<String>, Refusal> {
     let Some(value) = body.get(key) else {
         return Ok(Vec::new());
     };
     let Some(list) = value.as_array() else {
-        return Err(invalid(&format!("{key} must be an array of strings")));
+        return Err(Refusal::invalid(&format!(
+            "{key} must be an array of strings"
+        )));
     };
     if list.len() > 10 {
-        return Err(invalid(&format!("at most 10 {key}")));
+        return Err(Refusal::invalid(&format!("at most 10 {key}")));
     }
     let mut out = Vec::new();
     for (i, v) in list.iter().enumerate() {
         let Some(name) = v.as_str().filter(|s| !s.is_empty()) else {
-            return Err(invalid(&format!("{key}[{i}] must be a non-empty string")));
+            return Err(Refusal::invalid(&format!(
+                "{key}[{i}] must be a non-empty string"
+            )));
         };
         if !known.iter().any(|(n, _, _)| *n == name) {
-            return Err(v2_fail(
+            return Err(Refusal::new(
                 StatusCode::BAD_REQUEST,
                 unknown_code,
                 &format!("Unknown {what}: {name}"),
@@ -641,12 +666,14 @@ fn names(
     Ok(out)
 }
 
-fn positive(body: &Map<String, Value>, key: &str) -> Result<Option<i64>, Response> {
+fn positive(body: &Map<String, Value>, key: &str) -> Result<Option<i64>, Refusal> {
     match body.get(key) {
         None => Ok(None),
         Some(v) => match v.as_i64().filter(|n| *n > 0) {
             Some(n) => Ok(Some(n)),
-            None => Err(invalid(&format!("{key} must be a positive integer"))),
+            None => Err(Refusal::invalid(&format!(
+                "{key} must be a positive integer"
+            ))),
         },
     }
 }
@@ -655,7 +682,7 @@ fn positive(body: &Map<String, Value>, key: &str) -> Result<Option<i64>, Respons
 /// `filters[] {field, operator, value}` (value required, not null; indexes zero-based in the
 /// messages), `dateRange`, `limit` (1..=1 000 000), `ownerId` (> 0). Nothing else: an
 /// undocumented key such as a top-level `dateFrom` is refused.
-fn ad_hoc_spec(body: &Map<String, Value>) -> Result<V2Spec, Response> {
+fn ad_hoc_spec(body: &Map<String, Value>) -> Result<V2Spec, Refusal> {
     const KEYS: [&str; 6] = [
         "metrics",
         "dimensions",
@@ -665,12 +692,12 @@ fn ad_hoc_spec(body: &Map<String, Value>) -> Result<V2Spec, Response> {
         "ownerId",
     ];
     if let Some(key) = body.keys().find(|k| !KEYS.contains(&k.as_str())) {
-        return Err(invalid(&format!("Unknown field: {key}")));
+        return Err(Refusal::invalid(&format!("Unknown field: {key}")));
     }
     let days = date_range(body)?;
     let metrics = names(body, "metrics", &V2_METRICS, "UNKNOWN_METRIC", "metric")?;
     if metrics.is_empty() {
-        return Err(invalid("metrics must be a non-empty array"));
+        return Err(Refusal::invalid("metrics must be a non-empty array"));
     }
     let dimensions = names(
         body,
@@ -682,25 +709,29 @@ fn ad_hoc_spec(body: &Map<String, Value>) -> Result<V2Spec, Response> {
     let mut campaign = 12345;
     if let Some(filters) = body.get("filters") {
         let Some(filters) = filters.as_array() else {
-            return Err(invalid("filters must be an array"));
+            return Err(Refusal::invalid("filters must be an array"));
         };
         if filters.len() > 10 {
-            return Err(invalid("at most 10 filters"));
+            return Err(Refusal::invalid("at most 10 filters"));
         }
         for (i, f) in filters.iter().enumerate() {
             let field = f.get("field").and_then(Value::as_str).unwrap_or_default();
             if !V2_DIMENSIONS.iter().any(|(n, _, _)| *n == field) {
-                return Err(invalid(&format!("filters[{i}].field is unknown: {field}")));
+                return Err(Refusal::invalid(&format!(
+                    "filters[{i}].field is unknown: {field}"
+                )));
             }
             if f.get("operator")
                 .and_then(Value::as_str)
                 .is_none_or(str::is_empty)
             {
-                return Err(invalid(&format!("filters[{i}].operator is required")));
+                return Err(Refusal::invalid(&format!(
+                    "filters[{i}].operator is required"
+                )));
             }
             let value = f.get("value").unwrap_or(&Value::Null);
             if value.is_null() {
-                return Err(invalid(&format!("filters[{i}].value is required")));
+                return Err(Refusal::invalid(&format!("filters[{i}].value is required")));
             }
             if field == "campaign_id" {
                 let id = match value {
@@ -717,7 +748,11 @@ fn ad_hoc_spec(body: &Map<String, Value>) -> Result<V2Spec, Response> {
         None => None,
         Some(v) => match v.as_u64().filter(|n| (1..=1_000_000).contains(n)) {
             Some(n) => Some(usize::try_from(n).unwrap_or(usize::MAX)),
-            None => return Err(invalid("limit must be an integer from 1 to 1000000")),
+            None => {
+                return Err(Refusal::invalid(
+                    "limit must be an integer from 1 to 1000000",
+                ));
+            }
         },
     };
     positive(body, "ownerId")?;
@@ -733,10 +768,13 @@ fn ad_hoc_spec(body: &Map<String, Value>) -> Result<V2Spec, Response> {
 /// Starts a REST v2 task for `spec`, or answers the one an identical request (`key`) made.
 fn v2_task(shared: &Shared_, key: String, spec: V2Spec) -> Response {
     let mut store = shared.lock();
-    if let Some(id) = store.stats.v2_requests.get(&key).cloned() {
-        if let Some(task) = store.stats.tasks.get(&id) {
-            return v2_ok(json!({ "taskId": id, "status": v2_state(task) }));
-        }
+    if let Some((id, task)) = store
+        .stats
+        .v2_requests
+        .get(&key)
+        .and_then(|id| Some((id, store.stats.tasks.get(id)?)))
+    {
+        return v2_ok(json!({ "taskId": id, "status": v2_state(task) }));
     }
     if store.stats.in_progress() >= 3 {
         return v2_fail(
@@ -765,11 +803,11 @@ async fn v2_start(State(shared): State<Shared_>, req: Request) -> Response {
     }
     let body = match json_object(req).await {
         Ok(b) => b,
-        Err(refused) => return refused,
+        Err(refused) => return refused.answer(),
     };
     let spec = match ad_hoc_spec(&body) {
         Ok(s) => s,
-        Err(refused) => return refused,
+        Err(refused) => return refused.answer(),
     };
     v2_task(
         &shared,
@@ -794,7 +832,7 @@ async fn v2_start_named(
     }
     let body = match json_object(req).await {
         Ok(b) => b,
-        Err(refused) => return refused,
+        Err(refused) => return refused.answer(),
     };
     for key in body.keys() {
         match key.as_str() {
@@ -807,7 +845,7 @@ async fn v2_start_named(
     }
     let days = match date_range(&body) {
         Ok(d) => d,
-        Err(refused) => return refused,
+        Err(refused) => return refused.answer(),
     };
     match body.get("level").and_then(Value::as_str) {
         None => return invalid("level is required"),
@@ -819,7 +857,7 @@ async fn v2_start_named(
         Ok(o)
     }) {
         Ok(o) => o,
-        Err(refused) => return refused,
+        Err(refused) => return refused.answer(),
     };
     let (dimensions, metrics): (&[&str], &[&str]) = if name == "campaigns" {
         (&["campaign_id"], &["loads_commercial", "clicks_total"])
@@ -891,7 +929,9 @@ fn v2_table(task: &str, spec: &V2Spec) -> Value {
         })
         .collect();
     let by_day = spec.dimensions.iter().any(|d| d == "date");
-    let groups: Vec<(Option<&String>, Vec<(u64, u64)>)> = if by_day {
+    // (the day of the row, or none for the whole period; its days' loads and clicks)
+    type Group<'a> = (Option<&'a String>, Vec<(u64, u64)>);
+    let groups: Vec<Group> = if by_day {
         spec.days
             .iter()
             .enumerate()
