@@ -807,6 +807,35 @@ async fn report_polling_backs_off_on_the_injected_clock() {
     );
 }
 
+/// statistics/about: a member account passes `ownerId` in every request, the polls included.
+#[tokio::test]
+async fn report_polls_carry_the_owner_id() {
+    let server = MockServer::start().await;
+    Mock::given(path("/api/report/owner"))
+        .and(query_param("ownerId", "50242"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"result": {"taskId": "t-4"}, "error": null})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/report/result"))
+        .and(query_param("taskId", "t-4"))
+        .and(query_param("ownerId", "50242"))
+        .respond_with(Polls(AtomicUsize::new(0)))
+        .expect(3)
+        .mount(&server)
+        .await;
+    let c = client(&server, Arc::new(ManualClock::new()));
+    let request = ReportRequest::new(ReportLevel::Owner, "days", "2026-11-01", "2026-11-02");
+    c.report(&request.clone().owner_id(50242)).await.unwrap();
+    assert!(matches!(
+        c.report(&request.owner_id(0)).await,
+        Err(Error::InvalidInput(_))
+    ));
+}
+
 #[tokio::test]
 async fn statistics_errors_and_the_rate_limit() {
     let server = MockServer::start().await;

@@ -194,6 +194,9 @@ impl ReportRequest {
             }
         }
         if let Some(owner) = self.owner_id {
+            if owner <= 0 {
+                return Err(InvalidInput::new("ownerId", "must be a positive integer"));
+            }
             q.push(("ownerId".into(), owner.to_string()));
         }
         q.extend(self.extra.iter().cloned());
@@ -606,8 +609,25 @@ impl Client {
 
     /// Report API: polls a task once (`GET /api/report/result?taskId=`).
     pub async fn report_result(&self, task_id: &str) -> Result<ReportTask, Error> {
+        self.report_result_for(task_id, None).await
+    }
+
+    /// Report API: [`Client::report_result`] with `ownerId`, which a member account copied to
+    /// several administrators passes in every request
+    /// (<https://yandex.ru/dev/adfox/doc/en/statistics/about>).
+    pub async fn report_result_for(
+        &self,
+        task_id: &str,
+        owner_id: Option<i64>,
+    ) -> Result<ReportTask, Error> {
         check_task_id(task_id)?;
-        let url = self.stats_url(&format!("api/report/result?taskId={task_id}"));
+        if owner_id.is_some_and(|o| o <= 0) {
+            return Err(InvalidInput::new("ownerId", "must be a positive integer").into());
+        }
+        let owner = owner_id
+            .map(|o| format!("&ownerId={o}"))
+            .unwrap_or_default();
+        let url = self.stats_url(&format!("api/report/result?taskId={task_id}{owner}"));
         let Some(result) = self
             .stats_call(Method::GET, url, None, "report.result")
             .await?
@@ -637,7 +657,7 @@ impl Client {
         let _permit = self.report_slot().await?;
         let task = self.report_start(request).await?;
         self.wait_task(task, |task| async move {
-            let t = self.report_result(&task).await?;
+            let t = self.report_result_for(&task, request.owner_id).await?;
             Ok(match t.state {
                 TaskState::Success => Polled::Done(t.table.unwrap_or_default()),
                 state => Polled::Not(state),
