@@ -1288,6 +1288,28 @@ async fn sandbox_refuses_what_the_service_refuses() {
         400,
         "VALIDATION_ERROR",
     );
+    // A POST without `Content-Type: application/json`.
+    let t = th_core::ReqwestTransport::new().unwrap();
+    let r = t
+        .send(
+            HttpRequest::new(
+                http::Method::POST,
+                format!("{}api/v2/reports", s.adfox_url()),
+            )
+            .header(
+                http::header::AUTHORIZATION,
+                http::HeaderValue::from_static("OAuth sandbox-oauth-token"),
+            )
+            .body(
+                "text/plain",
+                br#"{"dateRange":{"from":"2024-01-01","to":"2024-01-02"},"metrics":["ctr"]}"#
+                    .to_vec(),
+            ),
+        )
+        .await
+        .unwrap();
+    let v: Value = serde_json::from_slice(&r.body).unwrap();
+    assert_v2_error(&(r.status.as_u16(), v), 400, "VALIDATION_ERROR");
     // The doubled path of old is not a route.
     let (status, _) = raw(
         &s,

@@ -586,8 +586,23 @@ impl Refusal {
     }
 }
 
-/// The body as a JSON object.
+/// The body as a JSON object. A POST "must contain" `Content-Type: application/json`
+/// (rest-statistics/about; "required" on request-generate-report).
 async fn json_object(req: Request) -> Result<Map<String, Value>, Refusal> {
+    let json = req
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(';')
+                .next()
+                .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
+        });
+    if !json {
+        return Err(Refusal::invalid(
+            "Content-Type: application/json is required",
+        ));
+    }
     let Ok(body) = axum::body::to_bytes(req.into_body(), 64 * 1024).await else {
         return Err(Refusal::invalid("Body too large"));
     };
