@@ -7,8 +7,8 @@ use std::time::Duration;
 use adfox_api::{
     AccountAddAdvertiser, AccountAddCampaign, AccountAddSuperCampaign, AccountListAdvertiser,
     AccountListCampaign, Ack, Added, ApiErrorCode, CampaignModify, Client, DateTime, Error, Page,
-    PollPolicy, RawRequest, ReportLevel, ReportRequest, ReportTable, V2AvailableDates,
-    V2AvailableDatesRequest, V2Filter, V2ReportRequest, V2Table,
+    PollPolicy, RawRequest, ReportArgs, ReportDateInterval, ReportLevel, ReportRequest,
+    ReportTable, V2AvailableDates, V2AvailableDatesRequest, V2Filter, V2ReportRequest, V2Table,
 };
 use futures::TryStreamExt;
 use th_sandbox::SandboxHandle;
@@ -50,6 +50,12 @@ impl Show for V2Table {
             names,
             self.totals
         )
+    }
+}
+
+impl Show for ReportDateInterval {
+    fn show(&self) -> String {
+        format!("{} .. {}", self.date_from, self.date_to)
     }
 }
 
@@ -294,6 +300,20 @@ async fn scenario(steps: &mut Steps, sandbox: &SandboxHandle) -> Result<(), Erro
         ),
     );
 
+    // https://yandex.com/dev/adfox/doc/en/statistics/methods/report-dates: ask which arguments
+    // decide the period, then pass them with values.
+    let period = async {
+        let level = ReportLevel::Campaign;
+        let names = oauth.report_date_arguments(&level).await?;
+        let args = names
+            .iter()
+            .fold(ReportArgs::new().name("days"), |a, n| a.arg(n, 1));
+        oauth.report_date_interval(&level, &args).await
+    };
+    steps.check(
+        "report API: the arguments of a flight-level period (date/argument/list), then the period (date/interval)",
+        ok_if(period.await, |p| p.date_from <= p.date_to, "a period"),
+    );
     steps.check(
         "report API: start a report for flight 1, poll with backoff, read the table",
         ok_if(
