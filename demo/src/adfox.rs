@@ -7,7 +7,8 @@ use std::time::Duration;
 use adfox_api::{
     AccountAddAdvertiser, AccountAddCampaign, AccountAddSuperCampaign, AccountListAdvertiser,
     AccountListCampaign, Ack, Added, ApiErrorCode, CampaignModify, Client, DateTime, Error, Page,
-    PollPolicy, RawRequest, ReportLevel, ReportRequest, ReportTable, V2ReportRequest,
+    PollPolicy, RawRequest, ReportArgs, ReportDateInterval, ReportLevel, ReportRequest,
+    ReportTable, V2AvailableDates, V2AvailableDatesRequest, V2Filter, V2ReportRequest, V2Table,
 };
 use futures::TryStreamExt;
 use th_sandbox::SandboxHandle;
@@ -35,6 +36,34 @@ impl<T> Show for Page<T> {
             "{} rows on this page, {} in all",
             self.rows.len(),
             self.total_rows()
+        )
+    }
+}
+
+impl Show for V2Table {
+    fn show(&self) -> String {
+        let names: Vec<&str> = self.columns.iter().map(|c| c.name.as_str()).collect();
+        format!(
+            "task {}: {} rows, columns {:?}, totals {:?}",
+            self.task_id,
+            self.rows.len(),
+            names,
+            self.totals
+        )
+    }
+}
+
+impl Show for ReportDateInterval {
+    fn show(&self) -> String {
+        format!("{} .. {}", self.date_from, self.date_to)
+    }
+}
+
+impl Show for V2AvailableDates {
+    fn show(&self) -> String {
+        format!(
+            "{} {}: {} .. {}",
+            self.level, self.id, self.date_range.from, self.date_range.to
         )
     }
 }
@@ -271,6 +300,20 @@ async fn scenario(steps: &mut Steps, sandbox: &SandboxHandle) -> Result<(), Erro
         ),
     );
 
+    // https://yandex.com/dev/adfox/doc/en/statistics/methods/report-dates: ask which arguments
+    // decide the period, then pass them with values.
+    let period = async {
+        let level = ReportLevel::Campaign;
+        let names = oauth.report_date_arguments(&level).await?;
+        let args = names
+            .iter()
+            .fold(ReportArgs::new().name("days"), |a, n| a.arg(n, 1));
+        oauth.report_date_interval(&level, &args).await
+    };
+    steps.check(
+        "report API: the arguments of a flight-level period (date/argument/list), then the period (date/interval)",
+        ok_if(period.await, |p| p.date_from <= p.date_to, "a period"),
+    );
     steps.check(
         "report API: start a report for flight 1, poll with backoff, read the table",
         ok_if(
@@ -285,18 +328,35 @@ async fn scenario(steps: &mut Steps, sandbox: &SandboxHandle) -> Result<(), Erro
         ),
     );
     steps.check(
-        "REST statistics v2: an ad-hoc report by date (start, poll, result)",
+        "REST statistics v2: the allowed dates of campaign 12345 (GET /api/v2/reports/available-dates)",
+        ok_if(
+            oauth
+                .v2_available_dates(
+                    &V2AvailableDatesRequest::new(ReportLevel::Campaign, 12345).owner_id(67890),
+                )
+                .await,
+            |d| d.id == "12345" && d.date_range.from <= d.date_range.to,
+            "a date range",
+        ),
+    );
+    // https://yandex.com/dev/adfox/doc/en/rest-statistics/example-campaign-report: POST
+    // /api/v2/reports, poll GET /api/v2/reports/{taskId}, read GET /api/v2/reports/{taskId}/result.
+    steps.check(
+        "REST statistics v2: the campaign report of the vendor's example (POST /api/v2/reports, poll, result)",
         ok_if(
             oauth
                 .v2_report(
                     &V2ReportRequest::new("2026-11-01", "2026-11-03")
+                        .metric("loads_commercial")
+                        .metric("clicks_total")
+                        .metric("ctr")
                         .dimension("date")
-                        .metric("impressions"),
+                        .filter(V2Filter::eq("campaign_id", "12345"))
+                        .owner_id(67890),
                 )
-                .await
-                .map(|t| t.rows.len()),
-            |n| *n == 3,
-            "3 days",
+                .await,
+            |t| t.rows.len() == 3 && t.task_id.starts_with("umr-a-rsr-") && t.column("ctr") == Some(3),
+            "3 days, 4 columns",
         ),
     );
     Ok(())

@@ -8,7 +8,7 @@ use adfox_api::{
     AccountAddAdvertiser, AccountAddCampaign, AccountDeleteBanner, AccountListAdvertiser,
     AccountListBanner, AccountListCampaign, AccountListContractor, ApiErrorCode,
     CampaignListBanner, CampaignModify, Client, ClientOptions, Encoding, Error, RawRequest,
-    ReportLevel, ReportRequest, V2ReportRequest, sha256_hex,
+    sha256_hex,
 };
 use futures::TryStreamExt;
 use th_core::{HttpRequest, ManualClock, Transport};
@@ -389,55 +389,6 @@ async fn cp1251_round_trip() {
     }
 }
 
-#[tokio::test]
-async fn reports_respect_the_in_progress_limit() {
-    let s = sandbox().await;
-    let c = oauth(&s);
-    // The sandbox refuses a fourth unfinished report with 429; the client's semaphore keeps
-    // five concurrent calls under the limit, so all succeed.
-    let calls = (1..=5).map(|i| {
-        let c = c.clone();
-        async move {
-            c.report(
-                &ReportRequest::new(ReportLevel::Campaign, "days", "2026-11-01", "2026-11-07")
-                    .id(i),
-            )
-            .await
-        }
-    });
-    let tables = futures::future::join_all(calls).await;
-    for t in tables {
-        let t = t.unwrap();
-        assert_eq!(t.rows.len(), 7);
-        assert_eq!(t.fields, ["date", "impressions", "clicks"]);
-    }
-    assert_eq!(s.sandbox().adfox().reports_started(), 5);
-    let v2 = c
-        .v2_report(
-            &V2ReportRequest::new("2026-11-01", "2026-11-03")
-                .dimension("date")
-                .metric("impressions"),
-        )
-        .await
-        .unwrap();
-    assert_eq!(v2.rows.len(), 3);
-    assert_eq!(v2.columns[1].kind, "integer");
-    assert!(c.v2_metadata().await.unwrap().get("metrics").is_some());
-}
-
-#[tokio::test]
-async fn the_sandbox_enforces_100_statistics_requests_a_minute() {
-    let s = sandbox().await;
-    // With a manual clock the client's own limiter does not really wait, so the sandbox sees
-    // every request and refuses the 101st.
-    let c = oauth(&s);
-    for _ in 0..100 {
-        c.v2_list().await.unwrap();
-    }
-    let err = c.v2_list().await.unwrap_err();
-    assert!(matches!(err, Error::Stats { status: 429, .. }), "{err:?}");
-}
-
 /// Sends `body` with `content_type` straight to the sandbox, answering (status, body text).
 async fn send_raw(
     url: &str,
@@ -612,67 +563,6 @@ async fn navigation_errors_on_the_legacy_route_and_the_page_window() {
         text.contains("<row0><ID>3</ID>") && text.contains("<row1><ID>4</ID>"),
         "{text}"
     );
-}
-
-#[tokio::test]
-async fn report_tasks_count_as_in_progress_until_they_succeed() {
-    let s = sandbox().await;
-    let t = th_core::ReqwestTransport::new().unwrap();
-    let get = |path: String| {
-        HttpRequest::new(http::Method::GET, format!("{}{path}", s.adfox_url())).header(
-            http::header::AUTHORIZATION,
-            http::HeaderValue::from_static("OAuth sandbox-oauth-token"),
-        )
-    };
-    let start = "api/report/owner?name=days&dateFrom=2026-11-01&dateTo=2026-11-01".to_owned();
-    let mut tasks = Vec::new();
-    for _ in 0..3 {
-        let r = t.send(get(start.clone())).await.unwrap();
-        let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
-        tasks.push(v["result"]["taskId"].as_str().unwrap().to_owned());
-    }
-    // Two polls each: PENDING, STARTED — still running, so a fourth start is refused.
-    for id in &tasks {
-        for want in ["PENDING", "STARTED"] {
-            let r = t
-                .send(get(format!("api/report/result?taskId={id}")))
-                .await
-                .unwrap();
-            let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
-            assert_eq!(v["result"]["state"], want);
-        }
-    }
-    let r = t.send(get(start.clone())).await.unwrap();
-    assert_eq!(r.status.as_u16(), 429);
-    // One finishes; now a fourth may start.
-    let r = t
-        .send(get(format!("api/report/result?taskId={}", tasks[0])))
-        .await
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
-    assert_eq!(v["result"]["state"], "SUCCESS");
-    let r = t.send(get(start)).await.unwrap();
-    assert_eq!(r.status.as_u16(), 200);
-}
-
-#[tokio::test]
-async fn rest_v2_named_report_against_the_sandbox() {
-    let s = sandbox().await;
-    let c = oauth(&s);
-    assert_eq!(c.v2_report_info("days").await.unwrap()["name"], "days");
-    let err = c.v2_report_info("weeks").await.unwrap_err();
-    assert!(
-        matches!(&err, Error::Stats { code, status: 404, .. } if code == "REPORT_NOT_FOUND"),
-        "{err:?}"
-    );
-    let table = c
-        .v2_named_report("days", &V2ReportRequest::new("2026-11-01", "2026-11-04"))
-        .await
-        .unwrap();
-    assert_eq!(table.rows.len(), 4);
-    assert_eq!(table.column("clicks"), Some(2));
-    let legacy = legacy(&s, "Passw0rd!");
-    assert!(matches!(legacy.v2_list().await, Err(Error::Config(_))));
 }
 
 #[tokio::test]

@@ -4,18 +4,17 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
 
 use adfox_api::{
     AccountAddAdvertiser, AccountAddBanner, AccountAddCampaign, AccountDeleteBanner,
     AccountListCampaign, ApiErrorCode, BannerModifyZipFile, CampaignInfoPlacement2, CampaignModify,
     CampaignPlacingWebsite, Client, ClientOptions, Encoding, Error, MediaData, OnOff,
-    PaginationError, RawRequest, ReportLevel, ReportRequest, RetryPolicy, TaskState,
-    V2ReportRequest, ZipFile, sha256_hex, types::dynamic,
+    PaginationError, RawRequest, ReportLevel, ReportRequest, RetryPolicy, V2ReportRequest, ZipFile,
+    sha256_hex, types::dynamic,
 };
 use futures::{StreamExt, TryStreamExt};
 use th_core::ManualClock;
-use wiremock::matchers::{any, body_string, header, method, path, query_param};
+use wiremock::matchers::{any, body_string, header, method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 const TOKEN: &str = "sandbox-oauth-token";
@@ -641,25 +640,6 @@ async fn page_requests_carry_offset_limit_and_filters() {
     );
 }
 
-/// Answers a report task PENDING, STARTED, then SUCCESS.
-struct Polls(AtomicUsize);
-
-impl Respond for Polls {
-    fn respond(&self, _: &Request) -> ResponseTemplate {
-        let n = self.0.fetch_add(1, Ordering::SeqCst);
-        let body = match n {
-            0 => serde_json::json!({"result": {"state": "PENDING"}, "error": null}),
-            1 => serde_json::json!({"result": {"state": "STARTED"}, "error": null}),
-            _ => serde_json::json!({"result": {
-                "state": "SUCCESS", "fields": ["date", "impressions"],
-                "table": [["2026-11-01", 10], ["2026-11-02", 20]],
-                "totals": {"impressions": 30}, "eventHorizon": "2026-11-22 09:00:00"
-            }, "error": null}),
-        };
-        ResponseTemplate::new(200).set_body_json(body)
-    }
-}
-
 fn stats_client(server: &MockServer, clock: Arc<ManualClock>) -> Client {
     Client::oauth(TOKEN)
         .base_url(format!("{}/api/v1", server.uri()))
@@ -670,113 +650,6 @@ fn stats_client(server: &MockServer, clock: Arc<ManualClock>) -> Client {
         })
         .build()
         .unwrap()
-}
-
-#[tokio::test]
-async fn report_polling_backs_off_on_the_injected_clock() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/api/report/campaign"))
-        .and(query_param("name", "days"))
-        .and(query_param("dateFrom", "2026-11-01"))
-        .and(query_param("dateTo", "2026-11-02"))
-        .and(query_param("campaignId", "[1,2]"))
-        .and(header("authorization", "OAuth sandbox-oauth-token"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(serde_json::json!({"result": {"taskId": "abc-123"}, "error": null})),
-        )
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/report/result"))
-        .and(query_param("taskId", "abc-123"))
-        .respond_with(Polls(AtomicUsize::new(0)))
-        .expect(3)
-        .mount(&server)
-        .await;
-    let clock = Arc::new(ManualClock::new());
-    let c = stats_client(&server, clock.clone());
-    let table = c
-        .report(
-            &ReportRequest::new(ReportLevel::Campaign, "days", "2026-11-01", "2026-11-02")
-                .id(1)
-                .id(2),
-        )
-        .await
-        .unwrap();
-    assert_eq!(table.fields, ["date", "impressions"]);
-    assert_eq!(table.rows.len(), 2);
-    assert_eq!(
-        table.values("impressions").cloned().collect::<Vec<_>>(),
-        [serde_json::json!(10), serde_json::json!(20)]
-    );
-    assert_eq!(table.event_horizon.as_deref(), Some("2026-11-22 09:00:00"));
-    assert_eq!(
-        clock.sleeps(),
-        [
-            Duration::from_millis(500),
-            Duration::from_secs(1),
-            Duration::from_secs(2)
-        ]
-    );
-    no_credentials_in_urls(&server).await;
-}
-
-#[tokio::test]
-async fn statistics_errors_and_the_rate_limit() {
-    let server = MockServer::start().await;
-    Mock::given(path("/api/report/result"))
-        .respond_with(ResponseTemplate::new(429).set_body_json(
-            serde_json::json!({"error": {"code": 429, "message": "Too many requests"}}),
-        ))
-        .mount(&server)
-        .await;
-    Mock::given(path("/api/v2/reports/reports/t-1"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(serde_json::json!({"result": {"state": "EXPIRED"}})),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(path("/api/v2/reports/list"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(serde_json::json!({"result": {"reports": []}})),
-        )
-        .mount(&server)
-        .await;
-    let clock = Arc::new(ManualClock::new());
-    let c = stats_client(&server, clock.clone());
-    let err = c.report_result("t-1").await.unwrap_err();
-    assert!(
-        matches!(&err, Error::Stats { code, status: 429, .. } if code == "429"),
-        "{err:?}"
-    );
-    assert_eq!(c.v2_status("t-1").await.unwrap(), TaskState::Expired);
-    // 100 requests a minute: the 101st waits on the clock (0.6 s), none is refused.
-    let before = clock.slept();
-    for _ in 0..101 {
-        c.v2_list().await.unwrap();
-    }
-    assert!(
-        clock.slept() - before >= Duration::from_millis(590),
-        "{:?}",
-        clock.sleeps()
-    );
-    // Limits checked before sending.
-    assert!(matches!(
-        c.v2_start(&V2ReportRequest::new("2025-01-01", "2026-06-01"))
-            .await,
-        Err(Error::InvalidInput(_))
-    ));
-    assert!(matches!(
-        c.report_result("../x").await,
-        Err(Error::InvalidInput(_))
-    ));
-    let legacy = legacy(&server);
-    assert!(matches!(legacy.v2_list().await, Err(Error::Config(_))));
 }
 
 #[tokio::test]
@@ -816,66 +689,6 @@ async fn secrets_never_print() {
         .build_request(&CampaignModify::new(1))
         .unwrap();
     assert!(req.headers.get("authorization").unwrap().is_sensitive());
-}
-
-#[tokio::test]
-async fn rest_v2_report_start_poll_result() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/api/v2/reports/reports"))
-        .and(header("content-type", "application/json"))
-        .and(header("authorization", "OAuth sandbox-oauth-token"))
-        .and(body_string(
-            r#"{"dateFrom":"2026-11-01","dateTo":"2026-11-02","dimensions":["date"],"metrics":["impressions"],"ownerId":7}"#,
-        ))
-        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"result": {"taskId": "t-9"}})))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let status = Arc::new(AtomicUsize::new(0));
-    let s2 = status.clone();
-    Mock::given(method("GET"))
-        .and(path("/api/v2/reports/reports/t-9"))
-        .respond_with(move |_: &Request| {
-            let state = if s2.fetch_add(1, Ordering::SeqCst) == 0 {
-                "PENDING"
-            } else {
-                "SUCCESS"
-            };
-            ResponseTemplate::new(200)
-                .set_body_json(serde_json::json!({"result": {"state": state}}))
-        })
-        .expect(2)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/v2/reports/reports/t-9/result"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"result": {
-            "columns": [{"name": "date", "type": "string"}, {"name": "impressions", "type": "integer", "unit": "pcs"}],
-            "rows": [["2026-11-01", 5], ["2026-11-02", 6]],
-            "totals": [null, 11]
-        }})))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let clock = Arc::new(ManualClock::new());
-    let mut req = V2ReportRequest::new("2026-11-01", "2026-11-02")
-        .dimension("date")
-        .metric("impressions");
-    req.owner_id = Some(7);
-    let table = stats_client(&server, clock.clone())
-        .v2_report(&req)
-        .await
-        .unwrap();
-    assert_eq!(table.columns[1].unit.as_deref(), Some("pcs"));
-    assert_eq!(
-        table.totals,
-        [serde_json::Value::Null, serde_json::json!(11)]
-    );
-    assert_eq!(
-        clock.sleeps(),
-        [Duration::from_millis(500), Duration::from_secs(1)]
-    );
 }
 
 // ---- every request kind, both auth modes: where the credential travels --------------------------
@@ -937,15 +750,15 @@ async fn no_request_kind_puts_a_credential_in_its_url() {
             ))
             .mount(&server)
             .await;
-        Mock::given(path("/api/v2/reports/reports"))
+        Mock::given(path("/api/v2/reports"))
             .respond_with(json_ok(serde_json::json!({"taskId": "t-2"})))
             .mount(&server)
             .await;
-        Mock::given(path("/api/v2/reports/reports/t-2"))
-            .respond_with(json_ok(serde_json::json!({"state": "SUCCESS"})))
+        Mock::given(path("/api/v2/reports/t-2"))
+            .respond_with(json_ok(serde_json::json!({"status": "SUCCESS"})))
             .mount(&server)
             .await;
-        Mock::given(path("/api/v2/reports/reports/t-2/result"))
+        Mock::given(path("/api/v2/reports/t-2/result"))
             .respond_with(json_ok(serde_json::json!({"columns": [], "rows": []})))
             .mount(&server)
             .await;
@@ -1189,7 +1002,7 @@ async fn retry_follows_idempotency() {
     );
     once!(
         "v2 start",
-        c.v2_start(&V2ReportRequest::new("2026-11-01", "2026-11-02"))
+        c.v2_start(&V2ReportRequest::new("2026-11-01", "2026-11-02").metric("clicks_total"))
     );
     // Reads are retried.
     assert!(c.report_result("t-1").await.is_err());
@@ -1351,186 +1164,6 @@ async fn pages_are_prefetched_with_bounded_concurrency_and_kept_in_order() {
         // Exactly `prefetch` pages at once: bounded, and really ahead of the consumer.
         assert_eq!(t.max.load(Ordering::SeqCst), prefetch);
     }
-}
-
-// ---- statistics: the in-progress limit, typed rows, named reports ---------------------------------
-
-/// The report API, with every task held `PENDING` until the test opens the gate once for it.
-#[derive(Debug)]
-struct HeldReports {
-    started: AtomicUsize,
-    active: AtomicUsize,
-    max_active: AtomicUsize,
-    gate: tokio::sync::Semaphore,
-}
-
-#[async_trait::async_trait]
-impl th_core::Transport for HeldReports {
-    async fn send(
-        &self,
-        req: th_core::HttpRequest,
-    ) -> Result<th_core::HttpResponse, th_core::TransportError> {
-        let body = if req.url.contains("/api/report/result") {
-            if let Ok(p) = self.gate.acquire().await {
-                p.forget();
-            }
-            self.active.fetch_sub(1, Ordering::SeqCst);
-            serde_json::json!({"result": {"state": "SUCCESS", "fields": ["n"], "table": [[1]]}})
-        } else {
-            let n = self.started.fetch_add(1, Ordering::SeqCst);
-            let a = self.active.fetch_add(1, Ordering::SeqCst) + 1;
-            self.max_active.fetch_max(a, Ordering::SeqCst);
-            serde_json::json!({"result": {"taskId": format!("t-{n}")}})
-        };
-        Ok(th_core::HttpResponse::new(
-            http::StatusCode::OK,
-            body.to_string(),
-        ))
-    }
-}
-
-#[tokio::test]
-async fn at_most_three_reports_are_in_progress() {
-    let t = Arc::new(HeldReports {
-        started: AtomicUsize::new(0),
-        active: AtomicUsize::new(0),
-        max_active: AtomicUsize::new(0),
-        gate: tokio::sync::Semaphore::new(0),
-    });
-    let c = Client::oauth(TOKEN)
-        .transport(t.clone())
-        .options(ClientOptions {
-            transport: Some(t.clone()),
-            clock: Some(Arc::new(ManualClock::new())),
-            ..ClientOptions::default()
-        })
-        .build()
-        .unwrap();
-    let runs = tokio::spawn({
-        let c = c.clone();
-        async move {
-            let calls = (1..=5).map(|i| {
-                let c = c.clone();
-                async move {
-                    c.report(
-                        &ReportRequest::new(
-                            ReportLevel::Campaign,
-                            "days",
-                            "2026-11-01",
-                            "2026-11-01",
-                        )
-                        .id(i),
-                    )
-                    .await
-                }
-            });
-            futures::future::join_all(calls).await
-        }
-    });
-    let settle = || async {
-        for _ in 0..200 {
-            tokio::task::yield_now().await;
-        }
-    };
-    settle().await;
-    assert_eq!(t.started.load(Ordering::SeqCst), 3, "the fourth waits");
-    t.gate.add_permits(1);
-    settle().await;
-    assert_eq!(
-        t.started.load(Ordering::SeqCst),
-        4,
-        "one finished, one more started"
-    );
-    t.gate.add_permits(4);
-    let results = runs.await.unwrap();
-    assert!(results.iter().all(Result::is_ok), "{results:?}");
-    assert_eq!(t.started.load(Ordering::SeqCst), 5);
-    assert_eq!(t.max_active.load(Ordering::SeqCst), 3);
-}
-
-#[tokio::test]
-async fn report_rows_deserialize_by_field_name() {
-    type Named = std::collections::BTreeMap<String, serde_json::Value>;
-    let server = MockServer::start().await;
-    Mock::given(path("/api/report/owner"))
-        .respond_with(json_ok(serde_json::json!({"taskId": "t-3"})))
-        .mount(&server)
-        .await;
-    Mock::given(path("/api/report/result"))
-        .respond_with(Polls(AtomicUsize::new(0)))
-        .mount(&server)
-        .await;
-    let c = stats_client(&server, Arc::new(ManualClock::new()));
-    let table = c
-        .report(&ReportRequest::new(
-            ReportLevel::Owner,
-            "days",
-            "2026-11-01",
-            "2026-11-02",
-        ))
-        .await
-        .unwrap();
-    let rows = table.rows_as::<Named>().unwrap();
-    assert_eq!(rows.len(), 2);
-    assert_eq!(rows[1]["date"], serde_json::json!("2026-11-02"));
-    assert_eq!(rows[1]["impressions"], serde_json::json!(20));
-    // A row that does not fit the type is a decode error.
-    assert!(matches!(
-        table.rows_as::<std::collections::BTreeMap<String, u64>>(),
-        Err(Error::Decode(_))
-    ));
-}
-
-#[tokio::test]
-async fn rest_v2_named_report_and_report_info() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/api/v2/reports/report-info/days"))
-        .and(header("authorization", "OAuth sandbox-oauth-token"))
-        .respond_with(json_ok(serde_json::json!({"name": "days"})))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/api/v2/reports/days"))
-        .and(body_string(
-            r#"{"dateFrom":"2026-11-01","dateTo":"2026-11-03"}"#,
-        ))
-        .respond_with(json_ok(serde_json::json!({"taskId": "t-7"})))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(path("/api/v2/reports/reports/t-7"))
-        .respond_with(json_ok(serde_json::json!({"state": "SUCCESS"})))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(path("/api/v2/reports/reports/t-7/result"))
-        .respond_with(json_ok(serde_json::json!({
-            "columns": [{"name": "date", "type": "string"}, {"name": "clicks", "type": "integer"}],
-            "rows": [["2026-11-01", 3]]
-        })))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let c = stats_client(&server, Arc::new(ManualClock::new()));
-    assert_eq!(
-        c.v2_report_info("days").await.unwrap()["name"],
-        serde_json::json!("days")
-    );
-    let table = c
-        .v2_named_report("days", &V2ReportRequest::new("2026-11-01", "2026-11-03"))
-        .await
-        .unwrap();
-    let rows = table
-        .rows_as::<std::collections::BTreeMap<String, serde_json::Value>>()
-        .unwrap();
-    assert_eq!(rows[0]["clicks"], serde_json::json!(3));
-    assert_eq!(table.column("clicks"), Some(1));
-    assert!(matches!(
-        c.v2_report_info("../list").await,
-        Err(Error::InvalidInput(_))
-    ));
 }
 
 // ---- configuration and charset details --------------------------------------------------------

@@ -115,8 +115,10 @@ pub use client::{
 pub use error::{ApiErrorCode, Error};
 pub use generated::*;
 pub use stats::{
-    PollPolicy, ReportLevel, ReportRequest, ReportTable, ReportTask, TaskState, V2Column,
-    V2ReportRequest, V2Table,
+    PollPolicy, ReportArgs, ReportDateInterval, ReportLevel, ReportRequest, ReportTable,
+    ReportTask, TaskState, V2AvailableDates, V2AvailableDatesRequest, V2Column, V2DateRange,
+    V2Field, V2Filter, V2NamedReportRequest, V2ReportInfo, V2ReportRequest, V2Table, V2Task,
+    V2TaskError, V2TaskStatus,
 };
 pub use types::*;
 pub use xml::{Pagination, Status};

@@ -1,5 +1,7 @@
 //! The two statistics APIs (JSON, OAuth only): the report API (`/api/report/...`: start a report,
-//! poll its task, read a typed table) and REST statistics v2 (`/api/v2/reports`).
+//! poll its task, read a typed table; pages under
+//! `https://yandex.com/dev/adfox/doc/en/statistics/`) and REST statistics v2
+//! (`/api/v2/reports`, [`v2`]; pages under `https://yandex.com/dev/adfox/doc/en/rest-statistics/`).
 //!
 //! Their documented limits are kept on the client side: every call is in the rate class
 //! [`STATS_RATE_CLASS`], limited to 100 requests a minute, and at most
@@ -10,14 +12,22 @@
 use std::time::Duration;
 
 use http::Method;
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 use th_core::{DecodeError, HttpRequest, HttpResponse, InvalidInput, StatusError};
 
 use crate::client::{Auth, Client, SERVICE, STATS_RATE_CLASS};
 use crate::error::Error;
 use crate::types::Date;
+
+pub mod v2;
+
+pub use v2::{
+    V2AvailableDates, V2AvailableDatesRequest, V2Column, V2DateRange, V2Field, V2Filter,
+    V2NamedReportRequest, V2ReportInfo, V2ReportRequest, V2Table, V2Task, V2TaskError,
+    V2TaskStatus,
+};
 
 /// Reports in progress at once (the documented per-owner limit).
 pub const MAX_REPORTS: usize = 3;
@@ -90,7 +100,7 @@ impl ReportLevel {
 
     /// The level as a path segment: an [`Other`](ReportLevel::Other) level must be letters,
     /// digits or `_`, so it cannot change the path.
-    fn path(&self) -> Result<&str, InvalidInput> {
+    pub(crate) fn path(&self) -> Result<&str, InvalidInput> {
         let s = self.as_str();
         if s.is_empty() || !s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
             return Err(InvalidInput::new("level", "must be letters, digits or `_`"));
@@ -98,8 +108,9 @@ impl ReportLevel {
         Ok(s)
     }
 
-    /// The ID argument of the level (`campaignId`, ...). **Provisional:** inferred from the
-    /// level names.
+    /// The ID argument of the level (`supercampaignId`, `campaignId`, `bannerId`, `siteId`,
+    /// `sectionId`, `placeId`; none for `owner`), as listed on
+    /// <https://yandex.ru/dev/adfox/doc/en/statistics/how-to>.
     pub fn id_arg(&self) -> Option<String> {
         match self {
             ReportLevel::Owner => None,
@@ -183,6 +194,9 @@ impl ReportRequest {
             }
         }
         if let Some(owner) = self.owner_id {
+            if owner <= 0 {
+                return Err(InvalidInput::new("ownerId", "must be a positive integer"));
+            }
             q.push(("ownerId".into(), owner.to_string()));
         }
         q.extend(self.extra.iter().cloned());
@@ -190,18 +204,103 @@ impl ReportRequest {
     }
 }
 
+/// The arguments of a report-API call (`name`, `supercampaignId`, `campaignId`, `bannerId`,
+/// `siteId`, `sectionId`, `placeId`, `categoryId`, `criteriaId`, `criteria2Id`, `day`, …, listed
+/// on <https://yandex.ru/dev/adfox/doc/en/statistics/how-to>) and `ownerId`, sent in the order
+/// given.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ReportArgs {
+    /// The arguments, in order.
+    pub args: Vec<(String, String)>,
+}
+
+impl ReportArgs {
+    /// No arguments.
+    pub fn new() -> Self {
+        ReportArgs::default()
+    }
+    /// Any argument by name (letters and digits).
+    pub fn arg(mut self, name: impl Into<String>, value: impl ToString) -> Self {
+        self.args.push((name.into(), value.to_string()));
+        self
+    }
+    /// `name`: the report.
+    pub fn name(self, report: impl Into<String>) -> Self {
+        self.arg("name", report.into())
+    }
+    /// `supercampaignId`.
+    pub fn supercampaign_id(self, id: i64) -> Self {
+        self.arg("supercampaignId", id)
+    }
+    /// `campaignId` (a flight).
+    pub fn campaign_id(self, id: i64) -> Self {
+        self.arg("campaignId", id)
+    }
+    /// `bannerId`.
+    pub fn banner_id(self, id: i64) -> Self {
+        self.arg("bannerId", id)
+    }
+    /// `siteId`.
+    pub fn site_id(self, id: i64) -> Self {
+        self.arg("siteId", id)
+    }
+    /// `sectionId`.
+    pub fn section_id(self, id: i64) -> Self {
+        self.arg("sectionId", id)
+    }
+    /// `placeId`.
+    pub fn place_id(self, id: i64) -> Self {
+        self.arg("placeId", id)
+    }
+    /// `ownerId`: the administrator account, for member accounts copied to several
+    /// (<https://yandex.ru/dev/adfox/doc/en/statistics/about>).
+    pub fn owner_id(self, id: i64) -> Self {
+        self.arg("ownerId", id)
+    }
+
+    fn query(&self) -> Result<Vec<(String, String)>, InvalidInput> {
+        for (k, _) in &self.args {
+            if k.is_empty() || !k.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                return Err(InvalidInput::new(
+                    "argument",
+                    "names are letters and digits",
+                ));
+            }
+        }
+        Ok(self.args.clone())
+    }
+}
+
+/// The period a report can be built for: `{"dateFrom","dateTo"}` (`YYYY-MM-DD`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ReportDateInterval {
+    /// The first day with data.
+    #[serde(rename = "dateFrom")]
+    pub date_from: String,
+    /// The last day with data.
+    #[serde(rename = "dateTo")]
+    pub date_to: String,
+}
+
 /// A task's state.
+///
+/// The report API answers `PENDING`, `STARTED`, `SUCCESS` in `result.state`
+/// (<https://yandex.com/dev/adfox/doc/en/statistics/methods/get-report>); REST v2 answers
+/// `PENDING → RUNNING → SUCCESS | FAILURE | EXPIRED` in `result.status`
+/// (<https://yandex.com/dev/adfox/doc/en/rest-statistics/check-report-ready>).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TaskState {
-    /// Queued.
+    /// Queued (both APIs).
     Pending,
-    /// Running.
+    /// Being built (report API).
     Started,
-    /// Done.
+    /// Being built (REST v2).
+    Running,
+    /// Done (both APIs).
     Success,
-    /// Failed (REST v2).
+    /// Failed (REST v2; `result.error` says why).
     Failure,
-    /// The task expired (REST v2; tasks live an hour).
+    /// The result expired or was revoked (REST v2).
     Expired,
     /// A state this version does not know.
     Other(String),
@@ -212,6 +311,7 @@ impl TaskState {
         match s {
             "PENDING" => TaskState::Pending,
             "STARTED" => TaskState::Started,
+            "RUNNING" => TaskState::Running,
             "SUCCESS" => TaskState::Success,
             "FAILURE" => TaskState::Failure,
             "EXPIRED" => TaskState::Expired,
@@ -224,6 +324,7 @@ impl TaskState {
         match self {
             TaskState::Pending => "PENDING",
             TaskState::Started => "STARTED",
+            TaskState::Running => "RUNNING",
             TaskState::Success => "SUCCESS",
             TaskState::Failure => "FAILURE",
             TaskState::Expired => "EXPIRED",
@@ -232,12 +333,21 @@ impl TaskState {
     }
 
     fn in_progress(&self) -> bool {
-        matches!(self, TaskState::Pending | TaskState::Started)
+        matches!(
+            self,
+            TaskState::Pending | TaskState::Started | TaskState::Running
+        )
+    }
+}
+
+impl<'de> Deserialize<'de> for TaskState {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(|s| TaskState::parse(&s))
     }
 }
 
 /// One poll of a statistics task: its table, or the state it is in instead.
-enum Polled<T> {
+pub(crate) enum Polled<T> {
     Done(T),
     Not(TaskState),
 }
@@ -279,7 +389,10 @@ impl ReportTable {
     }
 }
 
-fn rows_as<T: DeserializeOwned>(names: &[String], rows: &[Vec<Value>]) -> Result<Vec<T>, Error> {
+pub(crate) fn rows_as<T: DeserializeOwned>(
+    names: &[String],
+    rows: &[Vec<Value>],
+) -> Result<Vec<T>, Error> {
     rows.iter()
         .enumerate()
         .map(|(i, row)| {
@@ -321,137 +434,7 @@ struct RawResult {
     event_horizon: Option<String>,
 }
 
-/// A column of a REST v2 result.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct V2Column {
-    /// The name.
-    pub name: String,
-    /// `string`, `integer` or `number`.
-    #[serde(rename = "type", default)]
-    pub kind: String,
-    /// A format hint.
-    #[serde(default)]
-    pub format: Option<String>,
-    /// A unit.
-    #[serde(default)]
-    pub unit: Option<String>,
-}
-
-/// A REST v2 result table.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
-pub struct V2Table {
-    /// The columns.
-    #[serde(default)]
-    pub columns: Vec<V2Column>,
-    /// The rows, ordered like `columns`.
-    #[serde(default)]
-    pub rows: Vec<Vec<Value>>,
-    /// Totals, ordered like `columns`.
-    #[serde(default)]
-    pub totals: Vec<Value>,
-}
-
-impl V2Table {
-    /// The index of column `name`.
-    pub fn column(&self, name: &str) -> Option<usize> {
-        self.columns.iter().position(|c| c.name == name)
-    }
-
-    /// Every row as a `T`, keyed by the column names (see [`ReportTable::rows_as`]).
-    pub fn rows_as<T: DeserializeOwned>(&self) -> Result<Vec<T>, Error> {
-        let names: Vec<String> = self.columns.iter().map(|c| c.name.clone()).collect();
-        rows_as(&names, &self.rows)
-    }
-}
-
-/// An ad-hoc REST v2 report. **Provisional:** the body field names are inferred.
-#[derive(Debug, Clone, PartialEq)]
-pub struct V2ReportRequest {
-    /// First day.
-    pub date_from: Date,
-    /// Last day (the period is at most 365 days).
-    pub date_to: Date,
-    /// Dimensions (at most 10).
-    pub dimensions: Vec<String>,
-    /// Metrics (at most 10).
-    pub metrics: Vec<String>,
-    /// Filters as JSON (at most 10).
-    pub filters: Vec<Value>,
-    /// `ownerId` (a positive integer).
-    pub owner_id: Option<i64>,
-}
-
-impl V2ReportRequest {
-    /// A report for `date_from..=date_to`.
-    pub fn new(date_from: impl Into<Date>, date_to: impl Into<Date>) -> Self {
-        V2ReportRequest {
-            date_from: date_from.into(),
-            date_to: date_to.into(),
-            dimensions: Vec::new(),
-            metrics: Vec::new(),
-            filters: Vec::new(),
-            owner_id: None,
-        }
-    }
-    /// Adds a dimension.
-    pub fn dimension(mut self, d: impl Into<String>) -> Self {
-        self.dimensions.push(d.into());
-        self
-    }
-    /// Adds a metric.
-    pub fn metric(mut self, m: impl Into<String>) -> Self {
-        self.metrics.push(m.into());
-        self
-    }
-
-    fn body(&self) -> Result<Value, InvalidInput> {
-        use th_core::ParamValue;
-        self.date_from.validate("dateFrom")?;
-        self.date_to.validate("dateTo")?;
-        let days = |d: &Date| {
-            d.parts()
-                .map(|(y, m, dd)| th_core::time::days_from_civil(i64::from(y), m, dd))
-        };
-        match (days(&self.date_from), days(&self.date_to)) {
-            (Some(a), Some(b)) if b < a => {
-                return Err(InvalidInput::new("dateTo", "is before dateFrom"));
-            }
-            (Some(a), Some(b)) if b - a >= 365 => {
-                return Err(InvalidInput::new(
-                    "dateTo",
-                    "the period is longer than 365 days",
-                ));
-            }
-            _ => {}
-        }
-        for (name, n) in [
-            ("dimensions", self.dimensions.len()),
-            ("metrics", self.metrics.len()),
-            ("filters", self.filters.len()),
-        ] {
-            if n > 10 {
-                return Err(InvalidInput::new(name, "at most 10"));
-            }
-        }
-        if self.owner_id.is_some_and(|o| o <= 0) {
-            return Err(InvalidInput::new("ownerId", "must be a positive integer"));
-        }
-        let mut body = Map::new();
-        body.insert("dateFrom".into(), self.date_from.as_str().into());
-        body.insert("dateTo".into(), self.date_to.as_str().into());
-        body.insert("dimensions".into(), self.dimensions.clone().into());
-        body.insert("metrics".into(), self.metrics.clone().into());
-        if !self.filters.is_empty() {
-            body.insert("filters".into(), Value::Array(self.filters.clone()));
-        }
-        if let Some(owner) = self.owner_id {
-            body.insert("ownerId".into(), owner.into());
-        }
-        Ok(Value::Object(body))
-    }
-}
-
-fn encode_query(pairs: &[(String, String)]) -> String {
+pub(crate) fn encode_query(pairs: &[(String, String)]) -> String {
     let mut out = String::new();
     for (i, (k, v)) in pairs.iter().enumerate() {
         if i > 0 {
@@ -464,7 +447,7 @@ fn encode_query(pairs: &[(String, String)]) -> String {
     out
 }
 
-fn check_task_id(task_id: &str) -> Result<(), InvalidInput> {
+pub(crate) fn check_task_id(task_id: &str) -> Result<(), InvalidInput> {
     if task_id.is_empty()
         || task_id.len() > 128
         || !task_id
@@ -477,16 +460,16 @@ fn check_task_id(task_id: &str) -> Result<(), InvalidInput> {
 }
 
 impl Client {
-    fn stats_url(&self, path: &str) -> String {
+    pub(crate) fn stats_url(&self, path: &str) -> String {
         th_core::http::join_url(&self.inner.stats_url, path)
     }
 
     /// One statistics read: idempotent (retried after a 5xx or 429) when it is a `GET`.
-    async fn stats_call(
+    pub(crate) async fn stats_call(
         &self,
         method: Method,
         url: String,
-        body: Option<Value>,
+        body: Option<Vec<u8>>,
         operation: &'static str,
     ) -> Result<Option<Value>, Error> {
         let idempotent = method == Method::GET;
@@ -496,11 +479,11 @@ impl Client {
 
     /// Sends a statistics call. Calls that start a report pass `idempotent = false` (even the
     /// report API's `GET`), so a retry never starts a second task.
-    async fn stats_send(
+    pub(crate) async fn stats_send(
         &self,
         method: Method,
         url: String,
-        body: Option<Value>,
+        body: Option<Vec<u8>>,
         operation: &'static str,
         idempotent: bool,
     ) -> Result<Option<Value>, Error> {
@@ -513,8 +496,7 @@ impl Client {
             .accept("application/json")
             .idempotent(idempotent)
             .operation(SERVICE, operation);
-        if let Some(body) = body {
-            let bytes = serde_json::to_vec(&body).map_err(|e| Error::Config(e.to_string()))?;
+        if let Some(bytes) = body {
             request = request.body("application/json", bytes);
         }
         request.rate_class = Some(STATS_RATE_CLASS);
@@ -583,18 +565,35 @@ impl Client {
             .unwrap_or_default())
     }
 
-    /// Report API: the dates a report has data for (`GET /api/report/date/interval/<level>`).
+    /// Report API: the arguments that decide a level's available period
+    /// (`GET /api/report/date/argument/list/<level>` → `{"result":["supercampaignId"],
+    /// "error":null}`), to be given to [`Client::report_date_interval`]
+    /// (<https://yandex.com/dev/adfox/doc/en/statistics/methods/report-dates>).
+    pub async fn report_date_arguments(&self, level: &ReportLevel) -> Result<Vec<String>, Error> {
+        let url = self.stats_url(&format!("api/report/date/argument/list/{}", level.path()?));
+        let result = self
+            .stats_call(Method::GET, url, None, "report.dateArgumentList")
+            .await?;
+        serde_json::from_value(result.unwrap_or(Value::Array(Vec::new())))
+            .map_err(|e| Error::from(DecodeError::new("JSON", e.to_string(), b"", &[])))
+    }
+
+    /// Report API: the period a report can be built for
+    /// (`GET /api/report/date/interval/<level>?<arguments>` → `{"result":{"dateFrom","dateTo"},
+    /// "error":null}`), with the arguments [`Client::report_date_arguments`] named
+    /// (<https://yandex.com/dev/adfox/doc/en/statistics/methods/report-dates>).
     pub async fn report_date_interval(
         &self,
         level: &ReportLevel,
-        name: &str,
-    ) -> Result<Value, Error> {
-        let q = encode_query(&[("name".into(), name.into())]);
+        args: &ReportArgs,
+    ) -> Result<ReportDateInterval, Error> {
+        let q = encode_query(&args.query()?);
         let url = self.stats_url(&format!("api/report/date/interval/{}?{q}", level.path()?));
-        Ok(self
+        let result = self
             .stats_call(Method::GET, url, None, "report.dateInterval")
-            .await?
-            .unwrap_or_default())
+            .await?;
+        serde_json::from_value(result.unwrap_or_default())
+            .map_err(|e| Error::from(DecodeError::new("JSON", e.to_string(), b"", &[])))
     }
 
     /// Report API: starts a report; answers its task id. Prefer [`Client::report`], which also
@@ -610,8 +609,25 @@ impl Client {
 
     /// Report API: polls a task once (`GET /api/report/result?taskId=`).
     pub async fn report_result(&self, task_id: &str) -> Result<ReportTask, Error> {
+        self.report_result_for(task_id, None).await
+    }
+
+    /// Report API: [`Client::report_result`] with `ownerId`, which a member account copied to
+    /// several administrators passes in every request
+    /// (<https://yandex.ru/dev/adfox/doc/en/statistics/about>).
+    pub async fn report_result_for(
+        &self,
+        task_id: &str,
+        owner_id: Option<i64>,
+    ) -> Result<ReportTask, Error> {
         check_task_id(task_id)?;
-        let url = self.stats_url(&format!("api/report/result?taskId={task_id}"));
+        if owner_id.is_some_and(|o| o <= 0) {
+            return Err(InvalidInput::new("ownerId", "must be a positive integer").into());
+        }
+        let owner = owner_id
+            .map(|o| format!("&ownerId={o}"))
+            .unwrap_or_default();
+        let url = self.stats_url(&format!("api/report/result?taskId={task_id}{owner}"));
         let Some(result) = self
             .stats_call(Method::GET, url, None, "report.result")
             .await?
@@ -641,7 +657,7 @@ impl Client {
         let _permit = self.report_slot().await?;
         let task = self.report_start(request).await?;
         self.wait_task(task, |task| async move {
-            let t = self.report_result(&task).await?;
+            let t = self.report_result_for(&task, request.owner_id).await?;
             Ok(match t.state {
                 TaskState::Success => Polled::Done(t.table.unwrap_or_default()),
                 state => Polled::Not(state),
@@ -653,7 +669,7 @@ impl Client {
     /// Polls a statistics task with backoff ([`PollPolicy`]) until `poll_once` has its table;
     /// a task that ends another way (`FAILURE`, `EXPIRED`, …) is [`Error::Stats`], one still
     /// running after `max_polls` polls [`Error::ReportTimeout`].
-    async fn wait_task<T, Fut>(
+    pub(crate) async fn wait_task<T, Fut>(
         &self,
         task: String,
         mut poll_once: impl FnMut(String) -> Fut,
@@ -682,183 +698,13 @@ impl Client {
         })
     }
 
-    fn v2_url(&self, path: &str) -> String {
-        self.stats_url(&format!("api/v2/reports{path}"))
-    }
-
-    /// REST v2: the reports available (`GET /list`).
-    pub async fn v2_list(&self) -> Result<Value, Error> {
-        Ok(self
-            .stats_call(Method::GET, self.v2_url("/list"), None, "v2.list")
-            .await?
-            .unwrap_or_default())
-    }
-
-    /// REST v2: dimensions, metrics, filters and limits (`GET /metadata`).
-    pub async fn v2_metadata(&self) -> Result<Value, Error> {
-        Ok(self
-            .stats_call(Method::GET, self.v2_url("/metadata"), None, "v2.metadata")
-            .await?
-            .unwrap_or_default())
-    }
-
-    /// REST v2: the dates with data (`GET /available-dates`).
-    pub async fn v2_available_dates(&self) -> Result<Value, Error> {
-        Ok(self
-            .stats_call(
-                Method::GET,
-                self.v2_url("/available-dates"),
-                None,
-                "v2.availableDates",
-            )
-            .await?
-            .unwrap_or_default())
-    }
-
-    /// REST v2: starts an ad-hoc report (`POST /reports`); answers the task id.
-    /// **Provisional:** the path and body fields are inferred.
-    pub async fn v2_start(&self, request: &V2ReportRequest) -> Result<String, Error> {
-        let body = request.body()?;
-        let result = self
-            .stats_call(
-                Method::POST,
-                self.v2_url("/reports"),
-                Some(body),
-                "v2.start",
-            )
-            .await?;
-        self.task_id_of(result)
-    }
-
-    /// REST v2: what a named report takes and answers (`GET /report-info/{reportName}`).
-    pub async fn v2_report_info(&self, report_name: &str) -> Result<Value, Error> {
-        check_name(report_name)?;
-        Ok(self
-            .stats_call(
-                Method::GET,
-                self.v2_url(&format!("/report-info/{report_name}")),
-                None,
-                "v2.reportInfo",
-            )
-            .await?
-            .unwrap_or_default())
-    }
-
-    /// REST v2: starts the named report `report_name` (`POST /{reportName}`) for the period,
-    /// filters and `ownerId` of `request` (its dimensions and metrics are sent only when set);
-    /// answers the task id. **Provisional:** the body fields are inferred.
-    pub async fn v2_start_named(
-        &self,
-        report_name: &str,
-        request: &V2ReportRequest,
-    ) -> Result<String, Error> {
-        check_name(report_name)?;
-        let mut body = request.body()?;
-        if let Some(map) = body.as_object_mut() {
-            map.retain(|_, v| v.as_array().is_none_or(|a| !a.is_empty()));
-        }
-        let result = self
-            .stats_call(
-                Method::POST,
-                self.v2_url(&format!("/{report_name}")),
-                Some(body),
-                "v2.startNamed",
-            )
-            .await?;
-        self.task_id_of(result)
-    }
-
-    /// REST v2: a task's state (`GET /reports/{taskId}`).
-    pub async fn v2_status(&self, task_id: &str) -> Result<TaskState, Error> {
-        check_task_id(task_id)?;
-        let result = self
-            .stats_call(
-                Method::GET,
-                self.v2_url(&format!("/reports/{task_id}")),
-                None,
-                "v2.status",
-            )
-            .await?;
-        let state = result
-            .as_ref()
-            .and_then(|r| r.get("state"))
-            .and_then(Value::as_str)
-            .unwrap_or("PENDING");
-        Ok(TaskState::parse(state))
-    }
-
-    /// REST v2: a finished task's table (`GET /reports/{taskId}/result`).
-    pub async fn v2_result(&self, task_id: &str) -> Result<V2Table, Error> {
-        check_task_id(task_id)?;
-        let result = self
-            .stats_call(
-                Method::GET,
-                self.v2_url(&format!("/reports/{task_id}/result")),
-                None,
-                "v2.result",
-            )
-            .await?;
-        match result {
-            None => Ok(V2Table::default()),
-            Some(v) => serde_json::from_value(v)
-                .map_err(|e| Error::from(DecodeError::new("JSON", e.to_string(), b"", &[]))),
-        }
-    }
-
-    /// REST v2: starts an ad-hoc report, polls with backoff until `SUCCESS`, answers the table.
-    /// At most [`MAX_REPORTS`] run at once per client (shared with [`Client::report`]).
-    pub async fn v2_report(&self, request: &V2ReportRequest) -> Result<V2Table, Error> {
-        request.body()?;
-        let _permit = self.report_slot().await?;
-        let task = self.v2_start(request).await?;
-        self.v2_wait(task).await
-    }
-
-    /// REST v2: [`Client::v2_report`] for the named report `report_name`.
-    pub async fn v2_named_report(
-        &self,
-        report_name: &str,
-        request: &V2ReportRequest,
-    ) -> Result<V2Table, Error> {
-        check_name(report_name)?;
-        request.body()?;
-        let _permit = self.report_slot().await?;
-        let task = self.v2_start_named(report_name, request).await?;
-        self.v2_wait(task).await
-    }
-
-    async fn report_slot(&self) -> Result<tokio::sync::SemaphorePermit<'_>, Error> {
+    pub(crate) async fn report_slot(&self) -> Result<tokio::sync::SemaphorePermit<'_>, Error> {
         self.inner
             .reports
             .acquire()
             .await
             .map_err(|_| th_core::TransportError::Refused("report limit closed".into()).into())
     }
-
-    async fn v2_wait(&self, task: String) -> Result<V2Table, Error> {
-        self.wait_task(task, |task| async move {
-            Ok(match self.v2_status(&task).await? {
-                TaskState::Success => Polled::Done(self.v2_result(&task).await?),
-                state => Polled::Not(state),
-            })
-        })
-        .await
-    }
-}
-
-fn check_name(name: &str) -> Result<(), InvalidInput> {
-    if name.is_empty()
-        || name.len() > 128
-        || !name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
-        return Err(InvalidInput::new(
-            "reportName",
-            "must be letters, digits, `-` or `_`",
-        ));
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -919,7 +765,7 @@ mod tests {
                 unit: None,
             }],
             rows: vec![vec![5.into()]],
-            totals: vec![],
+            ..V2Table::default()
         };
         #[derive(Deserialize)]
         struct Imp {
@@ -946,9 +792,5 @@ mod tests {
         for bad in ["", "../result", "owner?x=1", "a/b"] {
             assert!(ReportLevel::Other(bad.into()).path().is_err(), "{bad}");
         }
-        let v = V2ReportRequest::new("2025-01-01", "2026-01-01");
-        assert!(v.body().is_err());
-        let v = V2ReportRequest::new("2025-01-02", "2026-01-01").metric("impressions");
-        assert!(v.body().is_ok());
     }
 }
