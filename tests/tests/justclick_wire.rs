@@ -11,10 +11,11 @@ use justclick_api::{
     AddGood, AddLeadToGroup, ApiErrorCode, Client, ClientOptions, CreateOrder, Date, DeleteGood,
     DeleteOrder, DeleteSubscribe, Error, GetAllGoods, GetAllGroups, GetBills, GetCountSubscribe,
     GetLeadGroupStatuses, GetLeadGroups, GetOrderDetails, GetOrderInfo, GetOrders,
-    GetOrdersWithGoods, GetPartnerStats, Good, IsoDate, OrderStatus, PayStatus, RawRequest,
-    RetryPolicy, Secret, SignatureError, SubscribeOutcome, UpdateGood, UpdateOrderStatus,
-    UpdateSubscriberData, Utm, V2AddTagToLead, V2AddUpdateLead, V2CreateOrder, V2GetAllLists,
-    V2GetCoupons, V2GetGoods, V2GetPersonalManagers, V2RemoveLeadFromList, V2RemoveTagFromLead,
+    GetOrdersWithGoods, GetPartnerStats, Good, IsoDate, OrderStatus, PaidOnly, PayStatus,
+    RawRequest, RetryPolicy, Secret, SignatureError, SubscribeOutcome, UpdateGood,
+    UpdateOrderStatus, UpdateSubscriberData, Utm, V2AddTagToLead, V2AddUpdateLead, V2CreateOrder,
+    V2GetAllLists, V2GetCoupons, V2GetGoods, V2GetPersonalManagers, V2RemoveLeadFromList,
+    V2RemoveTagFromLead,
 };
 use serde_json::{Value, json};
 use th_core::{ManualClock, StatusError};
@@ -322,7 +323,7 @@ async fn every_api_1_method_on_the_wire() {
             GetOrdersWithGoods::new()
                 .begin_date(d("01.01.2017"))
                 .end_date(d("31.01.2017"))
-                .paid(true)
+                .paid(PaidOnly)
                 .goods(vec![1, 2, 3]),
         )
         .await
@@ -335,7 +336,7 @@ async fn every_api_1_method_on_the_wire() {
         GetOrders::new()
             .date_s(1483228800)
             .date_e(1485907200)
-            .paid(false),
+            .paid(PaidOnly),
     )
     .await
     .expect("call");
@@ -1092,7 +1093,7 @@ async fn long_ranges_are_split_into_month_windows() {
         .orders_with_goods_between(
             d("15.01.2024"),
             d("20.03.2024"),
-            GetOrdersWithGoods::new().paid(true),
+            GetOrdersWithGoods::new().paid(PaidOnly),
         )
         .await
         .expect("orders");

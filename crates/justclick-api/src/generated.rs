@@ -8,8 +8,8 @@
 
 use crate::types::{
     Ack, Bill, CountResult, CreatedOrder, Date, Email, GoodInfo, Goods, Group, GroupStatus, Groups,
-    IsoDate, Key, Order, OrderStatus, PartnerStats, PayStatus, Price, Subscribed, Utm, V2Coupon,
-    V2Good, V2List, V2Manager, V2Result,
+    IsoDate, Key, Order, OrderStatus, PaidOnly, PartnerStats, PayStatus, Price, Subscribed,
+    TimerKill, Utm, V2Coupon, V2Good, V2List, V2Manager, V2Result,
 };
 use crate::{Client, Error};
 use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params};
@@ -20,6 +20,8 @@ use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, Pa
 /// [`SubscribeOutcome::AlreadySubscribed`](crate::SubscribeOutcome).
 ///
 /// Wire: `AddLeadToGroup` (`POST`).
+///
+/// Documented at <https://help.justclick.ru/archives/668>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AddLeadToGroup {
     /// The groups (`rass_name` ids) to subscribe to, sent as `rid[0]`, `rid[1]`, …; at least one.
@@ -213,6 +215,8 @@ impl Client {
     /// An "already subscribed" answer (code 102) is a success with
     /// [`SubscribeOutcome::AlreadySubscribed`](crate::SubscribeOutcome).
     ///
+    /// Documented at <https://help.justclick.ru/archives/668>.
+    ///
     /// Wire: `AddLeadToGroup`; params: [`AddLeadToGroup`].
     pub async fn add_lead_to_group(&self, request: AddLeadToGroup) -> Result<Subscribed, Error> {
         self.execute(request).await
@@ -222,6 +226,8 @@ impl Client {
 /// Changes a contact's name, phone, city or tags; omitted fields stay unchanged.
 ///
 /// Wire: `UpdateSubscriberData` (`POST`).
+///
+/// Documented at <https://help.justclick.ru/archives/678>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UpdateSubscriberData {
     /// The e-mail of an existing contact.
@@ -340,6 +346,8 @@ impl ApiRequest for UpdateSubscriberData {
 impl Client {
     /// Changes a contact's name, phone, city or tags; omitted fields stay unchanged.
     ///
+    /// Documented at <https://help.justclick.ru/archives/678>.
+    ///
     /// Wire: `UpdateSubscriberData`; params: [`UpdateSubscriberData`].
     pub async fn update_subscriber_data(
         &self,
@@ -352,6 +360,8 @@ impl Client {
 /// Unsubscribes a contact from one group.
 ///
 /// Wire: `DeleteSubscribe` (`POST`).
+///
+/// Documented at <https://help.justclick.ru/archives/674>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeleteSubscribe {
     /// The contact's e-mail.
@@ -419,6 +429,8 @@ impl ApiRequest for DeleteSubscribe {
 impl Client {
     /// Unsubscribes a contact from one group.
     ///
+    /// Documented at <https://help.justclick.ru/archives/674>.
+    ///
     /// Wire: `DeleteSubscribe`; params: [`DeleteSubscribe`].
     pub async fn delete_subscribe(&self, request: DeleteSubscribe) -> Result<Ack, Error> {
         self.execute(request).await
@@ -428,6 +440,9 @@ impl Client {
 /// Lists the account's groups (auto-groups excluded).
 ///
 /// Wire: `GetAllGroups` (`POST`).
+///
+/// **Provisional:** no help.justclick.ru / help.justclick.io page for it was found; documented on the help centre of InfluencerSoft (JustClick's English white-label, same API) and called by public clients (semivan/justclick-api-client, mailvan)
+/// Known from <https://help.influencersoft.com/hc/en-us/sections/360009245591-API-1-0>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetAllGroups {
     /// Params not in the spec, sent after the documented ones (name, value).
@@ -454,7 +469,7 @@ impl ApiRequest for GetAllGroups {
         http_method: "POST",
         path: "GetAllGroups",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -475,6 +490,9 @@ impl ApiRequest for GetAllGroups {
 impl Client {
     /// Lists the account's groups (auto-groups excluded).
     ///
+    /// **Provisional:** no help.justclick.ru / help.justclick.io page for it was found; documented on the help centre of InfluencerSoft (JustClick's English white-label, same API) and called by public clients (semivan/justclick-api-client, mailvan)
+    /// Known from <https://help.influencersoft.com/hc/en-us/sections/360009245591-API-1-0>.
+    ///
     /// Wire: `GetAllGroups`; params: [`GetAllGroups`].
     pub async fn get_all_groups(&self, request: GetAllGroups) -> Result<Vec<Group>, Error> {
         self.execute(request).await
@@ -484,6 +502,9 @@ impl Client {
 /// Lists the groups a contact is in.
 ///
 /// Wire: `GetLeadGroups` (`POST`).
+///
+/// **Provisional:** only named, as the method GetLeadGroupStatuses replaced; its params and answer are known from public clients, not from a page
+/// Known from <https://help.justclick.io/archives/2629>.
 ///
 /// **Deprecated:** use `GetLeadGroupStatuses`
 #[derive(Debug, Clone, PartialEq)]
@@ -517,7 +538,7 @@ impl ApiRequest for GetLeadGroups {
         http_method: "POST",
         path: "GetLeadGroups",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: true,
         rate_class: None,
     };
@@ -544,6 +565,9 @@ impl ApiRequest for GetLeadGroups {
 impl Client {
     /// Lists the groups a contact is in.
     ///
+    /// **Provisional:** only named, as the method GetLeadGroupStatuses replaced; its params and answer are known from public clients, not from a page
+    /// Known from <https://help.justclick.io/archives/2629>.
+    ///
     /// **Deprecated:** use `GetLeadGroupStatuses`
     ///
     /// Wire: `GetLeadGroups`; params: [`GetLeadGroups`].
@@ -556,6 +580,8 @@ impl Client {
 /// Lists a contact's groups with the subscription status and time of each.
 ///
 /// Wire: `GetLeadGroupStatuses` (`POST`).
+///
+/// Documented at <https://help.justclick.io/archives/2629>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GetLeadGroupStatuses {
     /// The contact's e-mail (the param is `email`, not `lead_email`).
@@ -614,6 +640,8 @@ impl ApiRequest for GetLeadGroupStatuses {
 impl Client {
     /// Lists a contact's groups with the subscription status and time of each.
     ///
+    /// Documented at <https://help.justclick.io/archives/2629>.
+    ///
     /// Wire: `GetLeadGroupStatuses`; params: [`GetLeadGroupStatuses`].
     pub async fn get_lead_group_statuses(
         &self,
@@ -626,6 +654,8 @@ impl Client {
 /// Counts the active subscribers of a group (`unique`: unique active contacts, `all`: all).
 ///
 /// Wire: `GetCountSubscribe` (`POST`).
+///
+/// Documented at <https://help.justclick.io/archives/646>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GetCountSubscribe {
     /// A group id, or `unique` / `all`.
@@ -684,6 +714,8 @@ impl ApiRequest for GetCountSubscribe {
 impl Client {
     /// Counts the active subscribers of a group (`unique`: unique active contacts, `all`: all).
     ///
+    /// Documented at <https://help.justclick.io/archives/646>.
+    ///
     /// Wire: `GetCountSubscribe`; params: [`GetCountSubscribe`].
     pub async fn get_count_subscribe(
         &self,
@@ -699,6 +731,8 @@ impl Client {
 /// `already_existed = true`.
 ///
 /// Wire: `CreateOrder` (`POST`).
+///
+/// Documented at <https://help.justclick.ru/archives/582>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateOrder {
     /// The products (`goods[0][good_name]`, optional `goods[0][good_sum]` price override); at least one.
@@ -731,8 +765,10 @@ pub struct CreateOrder {
     pub bill_comment: Option<String>,
     /// The buyer's IP address.
     pub bill_ip: Option<String>,
-    /// `true`: cancel by the product's timer setting, `false`: never (sent as 1/0).
-    pub bill_timer_kill: Option<bool>,
+    /// When the unpaid order is cancelled: `true` (the product's timer setting, sent as `1`),
+    /// `false` (never, sent as `0`) or a UNIX timestamp (at that time), as
+    /// https://help.justclick.io/archives/582 documents; `bool` converts into the first two.
+    pub bill_timer_kill: Option<TimerKill>,
     /// Creation time, unix seconds.
     pub bill_created: Option<i64>,
     /// The domain for payment links, without scheme.
@@ -878,8 +914,10 @@ impl CreateOrder {
         self
     }
 
-    /// `true`: cancel by the product's timer setting, `false`: never (sent as 1/0).
-    pub fn bill_timer_kill(mut self, value: impl Into<bool>) -> Self {
+    /// When the unpaid order is cancelled: `true` (the product's timer setting, sent as `1`),
+    /// `false` (never, sent as `0`) or a UNIX timestamp (at that time), as
+    /// https://help.justclick.io/archives/582 documents; `bool` converts into the first two.
+    pub fn bill_timer_kill(mut self, value: impl Into<TimerKill>) -> Self {
         self.bill_timer_kill = Some(value.into());
         self
     }
@@ -1125,6 +1163,8 @@ impl Client {
     /// When the order already exists (code 601) the result carries the existing `bill_id` with
     /// `already_existed = true`.
     ///
+    /// Documented at <https://help.justclick.ru/archives/582>.
+    ///
     /// Wire: `CreateOrder`; params: [`CreateOrder`].
     pub async fn create_order(&self, request: CreateOrder) -> Result<CreatedOrder, Error> {
         self.execute(request).await
@@ -1136,6 +1176,8 @@ impl Client {
 /// The client refuses a `sent` without `date`/`rpo` or a `paid` without `date` before sending.
 ///
 /// Wire: `UpdateOrderStatus` (`POST`).
+///
+/// Documented at <https://help.justclick.ru/archives/592>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UpdateOrderStatus {
     /// The order id.
@@ -1227,6 +1269,8 @@ impl Client {
     ///
     /// The client refuses a `sent` without `date`/`rpo` or a `paid` without `date` before sending.
     ///
+    /// Documented at <https://help.justclick.ru/archives/592>.
+    ///
     /// Wire: `UpdateOrderStatus`; params: [`UpdateOrderStatus`].
     pub async fn update_order_status(&self, request: UpdateOrderStatus) -> Result<Ack, Error> {
         self.execute(request).await
@@ -1236,6 +1280,8 @@ impl Client {
 /// Deletes (hides) an order.
 ///
 /// Wire: `DeleteOrder` (`POST`).
+///
+/// Documented at <https://help.justclick.ru/?p=587>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeleteOrder {
     /// The order id.
@@ -1294,6 +1340,8 @@ impl ApiRequest for DeleteOrder {
 impl Client {
     /// Deletes (hides) an order.
     ///
+    /// Documented at <https://help.justclick.ru/?p=587>.
+    ///
     /// Wire: `DeleteOrder`; params: [`DeleteOrder`].
     pub async fn delete_order(&self, request: DeleteOrder) -> Result<Ack, Error> {
         self.execute(request).await
@@ -1303,6 +1351,8 @@ impl Client {
 /// Lists a buyer's orders with their products (no orders: an empty list).
 ///
 /// Wire: `GetBills` (`POST`).
+///
+/// Documented at <https://help.justclick.ru/archives/571>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GetBills {
     /// The buyer's e-mail.
@@ -1376,6 +1426,8 @@ impl ApiRequest for GetBills {
 impl Client {
     /// Lists a buyer's orders with their products (no orders: an empty list).
     ///
+    /// Documented at <https://help.justclick.ru/archives/571>.
+    ///
     /// Wire: `GetBills`; params: [`GetBills`].
     pub async fn get_bills(&self, request: GetBills) -> Result<Vec<Bill>, Error> {
         self.execute(request).await
@@ -1385,6 +1437,8 @@ impl Client {
 /// Reads one order with its items; `None` when there is no such order (code 400).
 ///
 /// Wire: `getOrderDetails` (`POST`).
+///
+/// Documented at <https://help.justclick.io/archives/2656>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GetOrderDetails {
     /// The order id.
@@ -1458,6 +1512,8 @@ impl ApiRequest for GetOrderDetails {
 impl Client {
     /// Reads one order with its items; `None` when there is no such order (code 400).
     ///
+    /// Documented at <https://help.justclick.io/archives/2656>.
+    ///
     /// Wire: `getOrderDetails`; params: [`GetOrderDetails`].
     pub async fn get_order_details(
         &self,
@@ -1470,6 +1526,8 @@ impl Client {
 /// Reads one order without items; `None` when there is no such order (code 400).
 ///
 /// Wire: `GetOrderInfo` (`POST`).
+///
+/// Documented at <https://help.justclick.io/archives/3326>.
 ///
 /// **Deprecated:** use `getOrderDetails`
 #[derive(Debug, Clone, PartialEq)]
@@ -1530,6 +1588,8 @@ impl ApiRequest for GetOrderInfo {
 impl Client {
     /// Reads one order without items; `None` when there is no such order (code 400).
     ///
+    /// Documented at <https://help.justclick.io/archives/3326>.
+    ///
     /// **Deprecated:** use `getOrderDetails`
     ///
     /// Wire: `GetOrderInfo`; params: [`GetOrderInfo`].
@@ -1545,14 +1605,18 @@ impl Client {
 /// one-month windows.
 ///
 /// Wire: `getOrdersWithGoods` (`POST`).
+///
+/// Documented at <https://help.justclick.ru/archives/2642>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetOrdersWithGoods {
     /// First day (`dd.mm.yyyy`); the window is trimmed to one month.
     pub begin_date: Option<Date>,
     /// Last day (`dd.mm.yyyy`); default now.
     pub end_date: Option<Date>,
-    /// Only paid (`true`) or unpaid (`false`) orders (sent as 1/0).
-    pub paid: Option<bool>,
+    /// Only paid orders, the date window then applying to the payment time; without it, every
+    /// order. Sent as `paid=true`, the literal https://help.justclick.ru/archives/2642 prints;
+    /// there is no documented "unpaid only".
+    pub paid: Option<PaidOnly>,
     /// Only orders with these numeric product ids (`goods[0]`, …).
     pub goods: Option<Vec<i64>>,
     /// Params not in the spec, sent after the documented ones (name, value).
@@ -1577,8 +1641,10 @@ impl GetOrdersWithGoods {
         self
     }
 
-    /// Only paid (`true`) or unpaid (`false`) orders (sent as 1/0).
-    pub fn paid(mut self, value: impl Into<bool>) -> Self {
+    /// Only paid orders, the date window then applying to the payment time; without it, every
+    /// order. Sent as `paid=true`, the literal https://help.justclick.ru/archives/2642 prints;
+    /// there is no documented "unpaid only".
+    pub fn paid(mut self, value: impl Into<PaidOnly>) -> Self {
         self.paid = Some(value.into());
         self
     }
@@ -1647,6 +1713,8 @@ impl Client {
     /// For longer ranges use [`Client::orders_with_goods_between`], which splits them into
     /// one-month windows.
     ///
+    /// Documented at <https://help.justclick.ru/archives/2642>.
+    ///
     /// Wire: `getOrdersWithGoods`; params: [`GetOrdersWithGoods`].
     pub async fn get_orders_with_goods(
         &self,
@@ -1660,6 +1728,8 @@ impl Client {
 ///
 /// Wire: `GetOrders` (`POST`).
 ///
+/// Documented at <https://help.justclick.ru/archives/566>.
+///
 /// **Deprecated:** use `getOrdersWithGoods`
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetOrders {
@@ -1667,8 +1737,9 @@ pub struct GetOrders {
     pub date_s: Option<i64>,
     /// To, unix seconds.
     pub date_e: Option<i64>,
-    /// Only paid (`true`) or unpaid (`false`) orders (sent as 1/0).
-    pub paid: Option<bool>,
+    /// Only paid orders ("paid - (bool) только оплаченные заказы",
+    /// https://help.justclick.ru/archives/566); without it, every order. Sent as `paid=true`.
+    pub paid: Option<PaidOnly>,
     /// Only orders with these numeric product ids.
     pub goods: Option<Vec<i64>>,
     /// Params not in the spec, sent after the documented ones (name, value).
@@ -1693,8 +1764,9 @@ impl GetOrders {
         self
     }
 
-    /// Only paid (`true`) or unpaid (`false`) orders (sent as 1/0).
-    pub fn paid(mut self, value: impl Into<bool>) -> Self {
+    /// Only paid orders ("paid - (bool) только оплаченные заказы",
+    /// https://help.justclick.ru/archives/566); without it, every order. Sent as `paid=true`.
+    pub fn paid(mut self, value: impl Into<PaidOnly>) -> Self {
         self.paid = Some(value.into());
         self
     }
@@ -1760,6 +1832,8 @@ impl ApiRequest for GetOrders {
 impl Client {
     /// Lists orders (without items) created between two times.
     ///
+    /// Documented at <https://help.justclick.ru/archives/566>.
+    ///
     /// **Deprecated:** use `getOrdersWithGoods`
     ///
     /// Wire: `GetOrders`; params: [`GetOrders`].
@@ -1772,6 +1846,9 @@ impl Client {
 /// Lists the account's products (none: an empty list, code 700).
 ///
 /// Wire: `GetAllGoods` (`POST`).
+///
+/// **Provisional:** no help.justclick.ru / help.justclick.io page for it was found; documented on the help centre of InfluencerSoft (JustClick's English white-label, same API) and called by semivan/justclick-api-client
+/// Known from <https://help.influencersoft.com/hc/en-us/sections/360009245591-API-1-0>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetAllGoods {
     /// Params not in the spec, sent after the documented ones (name, value).
@@ -1798,7 +1875,7 @@ impl ApiRequest for GetAllGoods {
         http_method: "POST",
         path: "GetAllGoods",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -1819,6 +1896,9 @@ impl ApiRequest for GetAllGoods {
 impl Client {
     /// Lists the account's products (none: an empty list, code 700).
     ///
+    /// **Provisional:** no help.justclick.ru / help.justclick.io page for it was found; documented on the help centre of InfluencerSoft (JustClick's English white-label, same API) and called by semivan/justclick-api-client
+    /// Known from <https://help.influencersoft.com/hc/en-us/sections/360009245591-API-1-0>.
+    ///
     /// Wire: `GetAllGoods`; params: [`GetAllGoods`].
     pub async fn get_all_goods(&self, request: GetAllGoods) -> Result<Vec<GoodInfo>, Error> {
         self.execute(request).await
@@ -1828,6 +1908,8 @@ impl Client {
 /// Creates a product.
 ///
 /// Wire: `AddGood` (`POST`).
+///
+/// Documented at <https://help.justclick.ru/archives/548>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AddGood {
     /// The product's unique symbolic id.
@@ -2371,6 +2453,8 @@ impl ApiRequest for AddGood {
 impl Client {
     /// Creates a product.
     ///
+    /// Documented at <https://help.justclick.ru/archives/548>.
+    ///
     /// Wire: `AddGood`; params: [`AddGood`].
     pub async fn add_good(&self, request: AddGood) -> Result<Ack, Error> {
         self.execute(request).await
@@ -2381,6 +2465,8 @@ impl Client {
 /// as zero.
 ///
 /// Wire: `UpdateGood` (`POST`).
+///
+/// Documented at <https://help.justclick.ru/archives/561>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UpdateGood {
     /// The product's symbolic id.
@@ -2938,6 +3024,8 @@ impl Client {
     /// Changes a product. Send `good_sum` every time: the vendor says a missing price is written
     /// as zero.
     ///
+    /// Documented at <https://help.justclick.ru/archives/561>.
+    ///
     /// Wire: `UpdateGood`; params: [`UpdateGood`].
     pub async fn update_good(&self, request: UpdateGood) -> Result<Ack, Error> {
         self.execute(request).await
@@ -2947,6 +3035,8 @@ impl Client {
 /// Deletes a product.
 ///
 /// Wire: `DeleteGood` (`POST`).
+///
+/// Documented at <https://help.justclick.ru/archives/555>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeleteGood {
     /// The product's symbolic id.
@@ -3005,6 +3095,8 @@ impl ApiRequest for DeleteGood {
 impl Client {
     /// Deletes a product.
     ///
+    /// Documented at <https://help.justclick.ru/archives/555>.
+    ///
     /// Wire: `DeleteGood`; params: [`DeleteGood`].
     pub async fn delete_good(&self, request: DeleteGood) -> Result<Ack, Error> {
         self.execute(request).await
@@ -3014,6 +3106,8 @@ impl Client {
 /// Reads a partner's totals (earned, to pay, clicks, leads, bills, sub-partners).
 ///
 /// Wire: `GetPartnerStats` (`POST`).
+///
+/// Documented at <https://help.justclick.io/archives/689>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GetPartnerStats {
     /// The partner's login.
@@ -3102,6 +3196,8 @@ impl ApiRequest for GetPartnerStats {
 impl Client {
     /// Reads a partner's totals (earned, to pay, clicks, leads, bills, sub-partners).
     ///
+    /// Documented at <https://help.justclick.io/archives/689>.
+    ///
     /// Wire: `GetPartnerStats`; params: [`GetPartnerStats`].
     pub async fn get_partner_stats(&self, request: GetPartnerStats) -> Result<PartnerStats, Error> {
         self.execute(request).await
@@ -3115,7 +3211,8 @@ impl Client {
 ///
 /// Wire: `addupdatelead` (`POST`).
 ///
-/// **Provisional:** documented only on the InfluencerSoft mirror; the response hash formula of API 2.0 is assumed to be the 1.0 one
+/// **Provisional:** not on help.justclick.ru / help.justclick.io (only createorder is); documented on the InfluencerSoft API 2.0 pages (JustClick's white-label); the API 2.0 response hash formula is not documented (the 1.0 one is assumed)
+/// Known from <https://help.influencersoft.com/hc/en-us/sections/360012725711-API-2-0>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct V2AddUpdateLead {
     /// Comma-separated group ids to add the contact to.
@@ -3630,7 +3727,8 @@ impl Client {
     /// Not retried after the server answered: like `AddLeadToGroup`, adding to groups may send
     /// subscription e-mails.
     ///
-    /// **Provisional:** documented only on the InfluencerSoft mirror; the response hash formula of API 2.0 is assumed to be the 1.0 one
+    /// **Provisional:** not on help.justclick.ru / help.justclick.io (only createorder is); documented on the InfluencerSoft API 2.0 pages (JustClick's white-label); the API 2.0 response hash formula is not documented (the 1.0 one is assumed)
+    /// Known from <https://help.influencersoft.com/hc/en-us/sections/360012725711-API-2-0>.
     ///
     /// Wire: `addupdatelead`; params: [`V2AddUpdateLead`].
     pub async fn v2_add_update_lead(&self, request: V2AddUpdateLead) -> Result<V2Result, Error> {
@@ -3642,7 +3740,8 @@ impl Client {
 ///
 /// Wire: `addtagtolead` (`POST`).
 ///
-/// **Provisional:** documented only on the InfluencerSoft mirror
+/// **Provisional:** not on help.justclick.ru / help.justclick.io (only createorder is); documented on the InfluencerSoft API 2.0 pages (JustClick's white-label)
+/// Known from <https://help.influencersoft.com/hc/en-us/articles/360058445991-Adding-tags-to-a-contact-addtagtolead>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct V2AddTagToLead {
     /// The contact's e-mail.
@@ -3710,7 +3809,8 @@ impl ApiRequest for V2AddTagToLead {
 impl Client {
     /// API 2.0: adds tags to a contact.
     ///
-    /// **Provisional:** documented only on the InfluencerSoft mirror
+    /// **Provisional:** not on help.justclick.ru / help.justclick.io (only createorder is); documented on the InfluencerSoft API 2.0 pages (JustClick's white-label)
+    /// Known from <https://help.influencersoft.com/hc/en-us/articles/360058445991-Adding-tags-to-a-contact-addtagtolead>.
     ///
     /// Wire: `addtagtolead`; params: [`V2AddTagToLead`].
     pub async fn v2_add_tag_to_lead(&self, request: V2AddTagToLead) -> Result<V2Result, Error> {
@@ -3722,7 +3822,8 @@ impl Client {
 ///
 /// Wire: `removetagfromlead` (`POST`).
 ///
-/// **Provisional:** documented only on the InfluencerSoft mirror
+/// **Provisional:** not on help.justclick.ru / help.justclick.io (only createorder is); documented on the InfluencerSoft API 2.0 pages (JustClick's white-label)
+/// Known from <https://help.influencersoft.com/hc/en-us/sections/360012725711-API-2-0>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct V2RemoveTagFromLead {
     /// The contact's e-mail.
@@ -3790,7 +3891,8 @@ impl ApiRequest for V2RemoveTagFromLead {
 impl Client {
     /// API 2.0: removes tags from a contact.
     ///
-    /// **Provisional:** documented only on the InfluencerSoft mirror
+    /// **Provisional:** not on help.justclick.ru / help.justclick.io (only createorder is); documented on the InfluencerSoft API 2.0 pages (JustClick's white-label)
+    /// Known from <https://help.influencersoft.com/hc/en-us/sections/360012725711-API-2-0>.
     ///
     /// Wire: `removetagfromlead`; params: [`V2RemoveTagFromLead`].
     pub async fn v2_remove_tag_from_lead(
@@ -3805,7 +3907,8 @@ impl Client {
 ///
 /// Wire: `removeleadfromlist` (`POST`).
 ///
-/// **Provisional:** documented only on the InfluencerSoft mirror
+/// **Provisional:** not on help.justclick.ru / help.justclick.io (only createorder is); documented on the InfluencerSoft API 2.0 pages (JustClick's white-label)
+/// Known from <https://help.influencersoft.com/hc/en-us/sections/360012725711-API-2-0>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct V2RemoveLeadFromList {
     /// The contact's e-mail.
@@ -3873,7 +3976,8 @@ impl ApiRequest for V2RemoveLeadFromList {
 impl Client {
     /// API 2.0: removes a contact from groups.
     ///
-    /// **Provisional:** documented only on the InfluencerSoft mirror
+    /// **Provisional:** not on help.justclick.ru / help.justclick.io (only createorder is); documented on the InfluencerSoft API 2.0 pages (JustClick's white-label)
+    /// Known from <https://help.influencersoft.com/hc/en-us/sections/360012725711-API-2-0>.
     ///
     /// Wire: `removeleadfromlist`; params: [`V2RemoveLeadFromList`].
     pub async fn v2_remove_lead_from_list(
@@ -3888,7 +3992,8 @@ impl Client {
 ///
 /// Wire: `getalllists` (`POST`).
 ///
-/// **Provisional:** documented only on the InfluencerSoft mirror
+/// **Provisional:** not on help.justclick.ru / help.justclick.io (only createorder is); documented on the InfluencerSoft API 2.0 pages (JustClick's white-label)
+/// Known from <https://help.influencersoft.com/hc/en-us/sections/360012725711-API-2-0>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct V2GetAllLists {
     /// Params not in the spec, sent after the documented ones (name, value).
@@ -3936,7 +4041,8 @@ impl ApiRequest for V2GetAllLists {
 impl Client {
     /// API 2.0: lists the groups.
     ///
-    /// **Provisional:** documented only on the InfluencerSoft mirror
+    /// **Provisional:** not on help.justclick.ru / help.justclick.io (only createorder is); documented on the InfluencerSoft API 2.0 pages (JustClick's white-label)
+    /// Known from <https://help.influencersoft.com/hc/en-us/sections/360012725711-API-2-0>.
     ///
     /// Wire: `getalllists`; params: [`V2GetAllLists`].
     pub async fn v2_get_all_lists(&self, request: V2GetAllLists) -> Result<Vec<V2List>, Error> {
@@ -3948,7 +4054,8 @@ impl Client {
 ///
 /// Wire: `getgoods` (`POST`).
 ///
-/// **Provisional:** documented only on the InfluencerSoft mirror
+/// **Provisional:** not on help.justclick.ru / help.justclick.io (only createorder is); documented on the InfluencerSoft API 2.0 pages (JustClick's white-label)
+/// Known from <https://help.influencersoft.com/hc/en-us/sections/360012725711-API-2-0>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct V2GetGoods {
     /// Params not in the spec, sent after the documented ones (name, value).
@@ -3996,7 +4103,8 @@ impl ApiRequest for V2GetGoods {
 impl Client {
     /// API 2.0: lists the products.
     ///
-    /// **Provisional:** documented only on the InfluencerSoft mirror
+    /// **Provisional:** not on help.justclick.ru / help.justclick.io (only createorder is); documented on the InfluencerSoft API 2.0 pages (JustClick's white-label)
+    /// Known from <https://help.influencersoft.com/hc/en-us/sections/360012725711-API-2-0>.
     ///
     /// Wire: `getgoods`; params: [`V2GetGoods`].
     pub async fn v2_get_goods(&self, request: V2GetGoods) -> Result<Vec<V2Good>, Error> {
@@ -4008,7 +4116,8 @@ impl Client {
 ///
 /// Wire: `getcoupons` (`POST`).
 ///
-/// **Provisional:** documented only on the InfluencerSoft mirror
+/// **Provisional:** not on help.justclick.ru / help.justclick.io (only createorder is); documented on the InfluencerSoft API 2.0 pages (JustClick's white-label)
+/// Known from <https://help.influencersoft.com/hc/en-us/sections/360012725711-API-2-0>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct V2GetCoupons {
     /// Params not in the spec, sent after the documented ones (name, value).
@@ -4056,7 +4165,8 @@ impl ApiRequest for V2GetCoupons {
 impl Client {
     /// API 2.0: lists the coupons.
     ///
-    /// **Provisional:** documented only on the InfluencerSoft mirror
+    /// **Provisional:** not on help.justclick.ru / help.justclick.io (only createorder is); documented on the InfluencerSoft API 2.0 pages (JustClick's white-label)
+    /// Known from <https://help.influencersoft.com/hc/en-us/sections/360012725711-API-2-0>.
     ///
     /// Wire: `getcoupons`; params: [`V2GetCoupons`].
     pub async fn v2_get_coupons(&self, request: V2GetCoupons) -> Result<Vec<V2Coupon>, Error> {
@@ -4068,7 +4178,8 @@ impl Client {
 ///
 /// Wire: `getpersonalmanagers` (`POST`).
 ///
-/// **Provisional:** documented only on the InfluencerSoft mirror
+/// **Provisional:** not on help.justclick.ru / help.justclick.io (only createorder is); documented on the InfluencerSoft API 2.0 pages (JustClick's white-label)
+/// Known from <https://help.influencersoft.com/hc/en-us/sections/360012725711-API-2-0>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct V2GetPersonalManagers {
     /// Params not in the spec, sent after the documented ones (name, value).
@@ -4116,7 +4227,8 @@ impl ApiRequest for V2GetPersonalManagers {
 impl Client {
     /// API 2.0: lists the personal managers.
     ///
-    /// **Provisional:** documented only on the InfluencerSoft mirror
+    /// **Provisional:** not on help.justclick.ru / help.justclick.io (only createorder is); documented on the InfluencerSoft API 2.0 pages (JustClick's white-label)
+    /// Known from <https://help.influencersoft.com/hc/en-us/sections/360012725711-API-2-0>.
     ///
     /// Wire: `getpersonalmanagers`; params: [`V2GetPersonalManagers`].
     pub async fn v2_get_personal_managers(
@@ -4131,7 +4243,7 @@ impl Client {
 ///
 /// Wire: `createorder` (`POST`).
 ///
-/// **Provisional:** the result shape is undocumented: kept as raw JSON
+/// Documented at <https://help.justclick.ru/archives/11662>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct V2CreateOrder {
     /// The buyer's e-mail.
@@ -4478,7 +4590,7 @@ impl ApiRequest for V2CreateOrder {
         http_method: "POST",
         path: "createorder",
         idempotent: false,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
@@ -4726,7 +4838,7 @@ impl ApiRequest for V2CreateOrder {
 impl Client {
     /// API 2.0: creates an order; `product_names` is required.
     ///
-    /// **Provisional:** the result shape is undocumented: kept as raw JSON
+    /// Documented at <https://help.justclick.ru/archives/11662>.
     ///
     /// Wire: `createorder`; params: [`V2CreateOrder`].
     pub async fn v2_create_order(&self, request: V2CreateOrder) -> Result<V2Result, Error> {
