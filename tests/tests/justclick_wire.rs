@@ -330,7 +330,7 @@ async fn every_api_1_method_on_the_wire() {
         .expect("call");
     assert_eq!(orders[0].id.as_deref(), Some("1001"));
     assert_eq!(orders[0].price, Some(990.0));
-    assert_wire(&s, "getOrdersWithGoods", &v1("begin_date=01.01.2017&end_date=31.01.2017&paid=1&goods%5B0%5D=1&goods%5B1%5D=2&goods%5B2%5D=3", "b20ab49348ab73da75b55227aca615f7")).await;
+    assert_wire(&s, "getOrdersWithGoods", &v1("begin_date=01.01.2017&end_date=31.01.2017&paid=true&goods%5B0%5D=1&goods%5B1%5D=2&goods%5B2%5D=3", "fa39ad07f7879d1eecc91322987ba4b9")).await;
 
     c.get_orders(
         GetOrders::new()
@@ -344,8 +344,8 @@ async fn every_api_1_method_on_the_wire() {
         &s,
         "GetOrders",
         &v1(
-            "date_s=1483228800&date_e=1485907200&paid=0",
-            "6d771a717af9b846f554a3f9cc98970a",
+            "date_s=1483228800&date_e=1485907200&paid=true",
+            "2e68717535bce8b88f386da95d868454",
         ),
     )
     .await;
@@ -1115,9 +1115,9 @@ async fn long_ranges_are_split_into_month_windows() {
     assert_eq!(
         bodies,
         [
-            "begin_date=15.01.2024&end_date=14.02.2024&paid=1",
-            "begin_date=15.02.2024&end_date=14.03.2024&paid=1",
-            "begin_date=15.03.2024&end_date=20.03.2024&paid=1",
+            "begin_date=15.01.2024&end_date=14.02.2024&paid=true",
+            "begin_date=15.02.2024&end_date=14.03.2024&paid=true",
+            "begin_date=15.03.2024&end_date=20.03.2024&paid=true",
         ]
     );
 }

@@ -170,6 +170,8 @@ struct OrderRec {
     /// waiting, paid, sent, return, cancel
     status: String,
     paid_at: Option<i64>,
+    /// `bill_timer_kill` as a UNIX time: a still unpaid order is cancelled then.
+    kill_at: Option<i64>,
     rpo: String,
     deleted: bool,
     partner: Option<String>,
@@ -357,6 +359,7 @@ fn order_defaults() -> OrderRec {
         created: 0,
         status: "waiting".into(),
         paid_at: None,
+        kill_at: None,
         rpo: String::new(),
         deleted: false,
         partner: None,
@@ -710,6 +713,15 @@ async fn answer(shared: &Shared, method: &str, req: Request) -> Answer {
     let p = Form(params);
     let mut state = shared.lock();
     let state = &mut *state;
+    // Orders whose `bill_timer_kill` time has passed unpaid are cancelled
+    // (https://help.justclick.io/archives/582).
+    let t = now();
+    for o in &mut state.orders {
+        if o.status == "waiting" && o.kill_at.is_some_and(|k| k <= t) {
+            o.status = "cancel".into();
+            o.history.push("cancel".into());
+        }
+    }
     let mut answer = match method {
         // https://help.justclick.ru/archives/668
         "AddLeadToGroup" => add_lead_to_group(state, &p),
@@ -1155,8 +1167,17 @@ fn create_order(state: &mut StateData, p: &Form) -> Answer {
         .ok()
         .filter(|t| *t > 0)
         .unwrap_or_else(now);
+    // `bill_timer_kill`: `true` / `1` (the product's timer), `false` / `0` (never) or a UNIX
+    // timestamp, when the unpaid order is cancelled (https://help.justclick.io/archives/582).
+    // The sandbox has no product timers; it keeps the timestamp form.
+    let kill_at = p
+        .str("bill_timer_kill")
+        .parse::<i64>()
+        .ok()
+        .filter(|t| *t > 1);
     state.orders.push(OrderRec {
         id,
+        kill_at,
         email,
         first_name: p.str("bill_first_name"),
         last_name: p.str("bill_surname"),
