@@ -572,10 +572,9 @@ fn every_method_with_every_param_matches_php() {
         "UpdateGood",
         1,
         good_fields!(
-            UpdateGood::new("book")
+            UpdateGood::new("book", "1500.50")
                 .good_type(1)
                 .good_title("Книга «Rust»")
-                .good_sum("1500.50")
         ),
         good_json("book")
     );

@@ -166,13 +166,9 @@ async fn orders_and_goods() {
     c.add_good(AddGood::new("course", 0, "Course", 1500.5))
         .await
         .expect("add good");
-    c.update_good(
-        UpdateGood::new("course")
-            .good_title("Course 2")
-            .good_sum(2000),
-    )
-    .await
-    .expect("update good");
+    c.update_good(UpdateGood::new("course", 2000).good_title("Course 2"))
+        .await
+        .expect("update good");
     let goods = c.get_all_goods(GetAllGoods::new()).await.expect("goods");
     let course = goods.iter().find(|g| g.good_name == "course").expect("new");
     assert_eq!(

@@ -726,3 +726,44 @@ async fn the_sandbox_cancels_at_the_timer_kill_time() {
     assert_eq!(status(&never), "waiting");
     sb.shutdown().await;
 }
+
+// ---- UpdateGood (help.justclick.ru/archives/561) ----------------------------------------------
+
+/// `good_sum` is required ("обязательное поле или запишется ноль"): the typed request cannot
+/// be made without it, and it is always on the wire; the sandbox writes zero when a raw call
+/// leaves it out, as the page warns.
+#[tokio::test]
+async fn update_good_always_sends_the_price() {
+    let server = mock(signed(0, "ok", Value::Null, WORKED_KEY)).await;
+    let c = mock_client(&server, WORKED_KEY);
+    c.update_good(justclick_api::UpdateGood::new("course", "2000.00"))
+        .await
+        .expect("call");
+    assert_eq!(
+        last(&server).await,
+        (
+            "/api/UpdateGood".to_owned(),
+            page_signed_body("good_name=course&good_sum=2000.00", WORKED_KEY)
+        )
+    );
+
+    let sb = sandbox().await;
+    let c = sandbox_client(&sb);
+    c.raw(
+        RawRequest::new("UpdateGood")
+            .param("good_name", "invoice")
+            .param("good_title", "Invoice 2"),
+    )
+    .await
+    .expect("answer");
+    let goods = c
+        .get_all_goods(justclick_api::GetAllGoods::new())
+        .await
+        .expect("goods");
+    let invoice = goods
+        .iter()
+        .find(|g| g.good_name == "invoice")
+        .expect("seeded");
+    assert_eq!(invoice.good_sum.as_deref(), Some("0.00"));
+    sb.shutdown().await;
+}

@@ -367,7 +367,7 @@ async fn every_api_1_method_on_the_wire() {
     .expect("call");
     assert_wire(&s, "AddGood", &v1("good_name=course&good_type=0&good_title=%D0%9A%D1%83%D1%80%D1%81&good_sum=1990.00&good_client_rassilki=super%2Cclients_2&good_partner_SL_link=https%3A%2F%2Fexample.com%2Fsl&good_publish=1", "5dfa5483f1577de9cbfbf29d5305321e")).await;
 
-    c.update_good(UpdateGood::new("course").good_sum(2000).good_timer(false))
+    c.update_good(UpdateGood::new("course", 2000).good_timer(false))
         .await
         .expect("call");
     assert_wire(
@@ -617,7 +617,7 @@ async fn bad_input_is_refused_before_sending() {
         .expect_err("empty title");
     assert_eq!(field(e), "good_title");
     let e = c
-        .update_good(UpdateGood::new("x").good_type(-1))
+        .update_good(UpdateGood::new("x", 1).good_type(-1))
         .await
         .expect_err("good_type is 0 or 1");
     assert_eq!(field(e), "good_type");
@@ -1001,7 +1001,7 @@ async fn nothing_that_creates_is_sent_twice() {
         ),
         (
             "UpdateGood",
-            attempts!(c.update_good(UpdateGood::new("x").good_sum(1))),
+            attempts!(c.update_good(UpdateGood::new("x", 1))),
         ),
         (
             "GetPartnerStats",

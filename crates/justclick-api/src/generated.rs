@@ -2475,8 +2475,9 @@ pub struct UpdateGood {
     pub good_type: Option<i64>,
     /// The product's title.
     pub good_title: Option<String>,
-    /// The price in roubles (sent it every time, or it becomes zero).
-    pub good_sum: Option<Price>,
+    /// The price in roubles. Required: "good_sum — цена продукта в рублях, обязательное поле или
+    /// запишется ноль" (https://help.justclick.ru/archives/561).
+    pub good_sum: Price,
     /// The id of an existing category to put the product in.
     pub parent_id: Option<String>,
     /// URL notified when the product is paid.
@@ -2543,12 +2544,12 @@ pub struct UpdateGood {
 
 impl UpdateGood {
     /// Creates the request with its required params.
-    pub fn new(good_name: impl Into<Key>) -> Self {
+    pub fn new(good_name: impl Into<Key>, good_sum: impl Into<Price>) -> Self {
         Self {
             good_name: good_name.into(),
             good_type: None,
             good_title: None,
-            good_sum: None,
+            good_sum: good_sum.into(),
             parent_id: None,
             good_api_url_notif: None,
             good_api_url_new_order: None,
@@ -2592,12 +2593,6 @@ impl UpdateGood {
     /// The product's title.
     pub fn good_title(mut self, value: impl Into<String>) -> Self {
         self.good_title = Some(value.into());
-        self
-    }
-
-    /// The price in roubles (sent it every time, or it becomes zero).
-    pub fn good_sum(mut self, value: impl Into<Price>) -> Self {
-        self.good_sum = Some(value.into());
         self
     }
 
