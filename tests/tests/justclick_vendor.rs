@@ -767,3 +767,112 @@ async fn update_good_always_sends_the_price() {
     assert_eq!(invoice.good_sum.as_deref(), Some("0.00"));
     sb.shutdown().await;
 }
+
+// ---- order notifications (help.justclick.io/archives/613, /605; help.justclick.ru/archives/605)
+
+/// The printed `array(` of a notification as form pairs, in order: `'key' => meaning` lines,
+/// a nested `'utm' => array (` giving `utm[medium]`, … (the page's meanings are the values).
+fn notification_pairs(path: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut nested: Option<String> = None;
+    for line in read(path).lines() {
+        let Some((key, value)) = line
+            .trim()
+            .strip_prefix('\'')
+            .and_then(|l| l.split_once("' => "))
+        else {
+            continue;
+        };
+        if value.trim() == "array (" {
+            nested = Some(key.to_owned());
+            continue;
+        }
+        let name = match &nested {
+            Some(outer) => format!("{outer}[{key}]"),
+            None => key.to_owned(),
+        };
+        out.push((name, value.to_owned()));
+    }
+    out
+}
+
+fn form(pairs: &[(String, String)]) -> String {
+    let list: Vec<(String, th_core::FormValue)> = pairs
+        .iter()
+        .map(|(k, v)| (k.clone(), th_core::FormValue::Str(v.clone())))
+        .collect();
+    justclick_api::sign::canonical_query(&list)
+}
+
+#[test]
+fn order_notifications_parse_with_the_pages_values() {
+    use justclick_api::webhooks::{Event, parse};
+    let paid = notification_pairs("notifications/order-paid.io.txt");
+    assert_eq!(paid.len(), 20, "{paid:?}");
+    let event = parse(form(&paid).as_bytes()).expect("parses");
+    let Event::Paid(o) = &event else {
+        panic!("a paid notification (it has `paid`): {event:?}")
+    };
+    let value = |k: &str| paid.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let order = &o.order;
+    for (field, got) in [
+        ("id", &order.id),
+        ("first_name", &order.first_name),
+        ("last_name", &order.last_name),
+        ("middle_name", &order.middle_name),
+        ("email", &order.email),
+        ("phone", &order.phone),
+        ("city", &order.city),
+        ("country", &order.country),
+        ("address", &order.address),
+        ("region", &order.region),
+        ("postalcode", &order.postalcode),
+        ("created", &order.created),
+        ("paid", &order.paid),
+        ("comment", &order.comment),
+        ("tag", &order.tag),
+        ("kupon", &order.kupon),
+        ("type", &order.kind),
+        ("payway", &order.payway),
+        ("domain", &order.domain),
+    ] {
+        assert_eq!(got, &value(field), "{field}");
+    }
+    // Every posted field is kept as posted, the page's text for the sum included.
+    for (k, v) in &paid {
+        assert_eq!(o.raw[k.as_str()], v.as_str(), "{k}");
+    }
+
+    // Created: the English page prints the status as its meaning ("new order"); the Russian
+    // page prints the literal value, 'new_order', with the same first fields.
+    let ru = read("notifications/order-created.ru.txt");
+    assert!(ru.starts_with("array( 'status' => 'new_order', 'id' => "));
+    let ru_keys: Vec<&str> = ru
+        .split('\'')
+        .collect::<Vec<_>>()
+        .chunks(2)
+        .filter_map(|c| c.get(1).copied())
+        .filter(|k| *k != "new_order")
+        .collect();
+    let mut created = notification_pairs("notifications/order-created.io.txt");
+    let en_keys: Vec<&str> = created.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(ru_keys, en_keys[..ru_keys.len()]);
+    assert_eq!(created[0], ("status".to_owned(), "new order".to_owned()));
+    created[0].1 = "new_order".to_owned();
+    let event = parse(form(&created).as_bytes()).expect("parses");
+    let Event::NewOrder(o) = &event else {
+        panic!("a created-order notification: {event:?}")
+    };
+    let value = |k: &str| created.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    assert_eq!(o.order.id, value("id"));
+    assert_eq!(o.order.email, value("email"));
+    assert_eq!(o.order.link, value("link"));
+    assert_eq!(
+        o.order.paid, None,
+        "no `paid` in a created-order notification"
+    );
+    let utm = o.order.utm.as_ref().expect("utm");
+    assert_eq!(utm.medium, value("utm[medium]"));
+    assert_eq!(utm.source, value("utm[source]"));
+    assert_eq!(utm.campaign, value("utm[campaign]"));
+}
