@@ -876,3 +876,71 @@ fn order_notifications_parse_with_the_pages_values() {
     assert_eq!(utm.source, value("utm[source]"));
     assert_eq!(utm.campaign, value("utm[campaign]"));
 }
+
+// ---- UpdateOrderStatus (help.justclick.io/archives/592) --------------------------------------
+
+/// The page's example (order 100000 → `sent`, date 1362254400, tracking 10000000000000), built
+/// by the typed client byte for byte; the sandbox answers it like the page's table (no such
+/// order: 302) and changes an existing order.
+#[tokio::test]
+async fn update_order_status_as_the_page_prints_it() {
+    let page = read("orders/update-order-status.request.php");
+    assert!(page.contains(&format!("$user_rs['user_rps_key'] = '{PAGE_KEY}';")));
+    let start = page.find("$send_data = array(").expect("send_data");
+    let end = start + page[start..].find(");").expect("end of array");
+    let send_data = php_pairs(&page[start..end]);
+    assert_eq!(
+        send_data,
+        [
+            ("bill_id", "100000"),
+            ("status", "sent"),
+            ("date", "1362254400"),
+            ("rpo", "10000000000000"),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    );
+    let query = form(&send_data);
+    assert_eq!(
+        query,
+        "bill_id=100000&status=sent&date=1362254400&rpo=10000000000000"
+    );
+    let typed = UpdateOrderStatus::new("100000", OrderStatus::Sent)
+        .date(1_362_254_400)
+        .rpo("10000000000000");
+    let server = mock(signed(0, "order status changed", Value::Null, PAGE_KEY)).await;
+    mock_client(&server, PAGE_KEY)
+        .update_order_status(typed.clone())
+        .await
+        .expect("call");
+    assert_eq!(
+        last(&server).await,
+        (
+            "/api/UpdateOrderStatus".to_owned(),
+            page_signed_body(&query, PAGE_KEY)
+        )
+    );
+
+    let sb = sandbox().await;
+    let answer = post(&sb, "UpdateOrderStatus", page_signed_body(&query, PAGE_KEY)).await;
+    assert_eq!(answer["error_code"], 302, "no order 100000: {answer}");
+    assert_eq!(
+        keys(&answer),
+        ["error_code", "error_text", "hash"]
+            .map(String::from)
+            .into()
+    );
+    let c = sandbox_client(&sb);
+    let bill = c
+        .create_order(CreateOrder::new([Good::new("invoice")], "ship@example.com"))
+        .await
+        .expect("order")
+        .bill_id;
+    let mut typed = typed;
+    typed.bill_id = bill.as_str().into();
+    c.update_order_status(typed).await.expect("sent");
+    assert_eq!(
+        sb.sandbox().justclick().order_status(&bill).map(|s| s.0),
+        Some("sent".to_owned())
+    );
+    sb.shutdown().await;
+}

@@ -1177,7 +1177,7 @@ impl Client {
 ///
 /// Wire: `UpdateOrderStatus` (`POST`).
 ///
-/// Documented at <https://help.justclick.ru/archives/592>.
+/// Documented at <https://help.justclick.io/archives/592>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UpdateOrderStatus {
     /// The order id.
@@ -1269,7 +1269,7 @@ impl Client {
     ///
     /// The client refuses a `sent` without `date`/`rpo` or a `paid` without `date` before sending.
     ///
-    /// Documented at <https://help.justclick.ru/archives/592>.
+    /// Documented at <https://help.justclick.io/archives/592>.
     ///
     /// Wire: `UpdateOrderStatus`; params: [`UpdateOrderStatus`].
     pub async fn update_order_status(&self, request: UpdateOrderStatus) -> Result<Ack, Error> {

@@ -749,7 +749,7 @@ async fn answer(shared: &Shared, method: &str, req: Request) -> Answer {
         "GetCountSubscribe" => count_subscribe(state, &p),
         // https://help.justclick.ru/archives/582 (https://help.justclick.io/archives/582)
         "CreateOrder" => create_order(state, &p),
-        // https://help.justclick.ru/archives/592
+        // https://help.justclick.io/archives/592
         "UpdateOrderStatus" => update_order_status(state, &p),
         // https://help.justclick.ru/?p=587
         "DeleteOrder" => match state.order_mut(&p.str("bill_id")) {
