@@ -944,3 +944,105 @@ async fn update_order_status_as_the_page_prints_it() {
     );
     sb.shutdown().await;
 }
+
+// ---- GetOrderInfo (help.justclick.io/archives/3326) ------------------------------------------
+
+/// The page's order object (print_r) as JSON: `[key] => meaning` lines, `utm` nested. A line
+/// without a key (the page lost `[source]`) is skipped.
+fn order_info_result() -> Value {
+    let mut order = serde_json::Map::new();
+    let mut utm = serde_json::Map::new();
+    let mut in_utm = false;
+    for line in read("orders/get-order-info.response.txt").lines() {
+        let Some((key, value)) = line.strip_prefix('[').and_then(|l| l.split_once("] => ")) else {
+            continue;
+        };
+        if key == "utm" {
+            in_utm = true;
+            continue;
+        }
+        let value = Value::from(value.trim_end_matches(','));
+        if in_utm {
+            utm.insert(key.to_owned(), value);
+        } else {
+            order.insert(key.to_owned(), value);
+        }
+    }
+    order.insert("utm".into(), Value::Object(utm));
+    Value::Object(order)
+}
+
+#[tokio::test]
+async fn order_info_as_the_page_prints_it() {
+    let result = order_info_result();
+    assert_eq!(keys(&result).len(), 25, "{result}");
+    let server = mock(signed(0, "ok", result.clone(), PAGE_KEY)).await;
+    let order = mock_client(&server, PAGE_KEY)
+        .get_order_info(justclick_api::GetOrderInfo::new("1001"))
+        .await
+        .expect("typed decode")
+        .expect("an order");
+    let text = |k: &str| result[k].as_str().map(str::to_owned);
+    for (field, got) in [
+        ("id", &order.id),
+        ("first_name", &order.first_name),
+        ("last_name", &order.last_name),
+        ("middle_name", &order.middle_name),
+        ("email", &order.email),
+        ("phone", &order.phone),
+        ("city", &order.city),
+        ("country", &order.country),
+        ("address", &order.address),
+        ("region", &order.region),
+        ("postalcode", &order.postalcode),
+        ("created", &order.created),
+        ("pay_status", &order.pay_status),
+        ("paid", &order.paid),
+        ("type", &order.kind),
+        ("payway", &order.payway),
+        ("comment", &order.comment),
+        ("domain", &order.domain),
+        ("link", &order.link),
+        ("tag", &order.tag),
+        ("kupon", &order.kupon),
+    ] {
+        assert_eq!(got, &text(field), "{field}");
+    }
+    let utm = order.utm.as_ref().expect("utm");
+    assert_eq!(
+        utm.medium,
+        result["utm"]["medium"].as_str().map(str::to_owned)
+    );
+    assert_eq!(utm.term, result["utm"]["term"].as_str().map(str::to_owned));
+    assert_eq!(
+        last(&server).await.1,
+        page_signed_body("bill_id=1001", PAGE_KEY)
+    );
+
+    // The sandbox's order object has every field the page prints (and the utm ones).
+    let sb = sandbox().await;
+    let c = sandbox_client(&sb);
+    let bill = c
+        .create_order(CreateOrder::new([Good::new("invoice")], "info@example.com"))
+        .await
+        .expect("order")
+        .bill_id;
+    let envelope = c
+        .raw(RawRequest::new("GetOrderInfo").param("bill_id", bill))
+        .await
+        .expect("answer");
+    let missing: Vec<String> = keys(&result)
+        .difference(&keys(&envelope.result))
+        .cloned()
+        .collect();
+    assert!(missing.is_empty(), "the sandbox lacks {missing:?}");
+    let utm_missing: Vec<String> = keys(&result["utm"])
+        .difference(&keys(&envelope.result["utm"]))
+        .cloned()
+        .collect();
+    assert!(
+        utm_missing.is_empty(),
+        "the sandbox's utm lacks {utm_missing:?}"
+    );
+    sb.shutdown().await;
+}
