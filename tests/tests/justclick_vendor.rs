@@ -1046,3 +1046,63 @@ async fn order_info_as_the_page_prints_it() {
     );
     sb.shutdown().await;
 }
+
+// ---- DeleteSubscribe (help.justclick.io/archives/674) ----------------------------------------
+
+/// The stored page's example lost its e-mail to the site's address protection (`''`): as
+/// printed, the typed client refuses it before sending, the sandbox answers the signed request
+/// with the table's 100 "email is missing"; with an address it unsubscribes from `super`.
+#[tokio::test]
+async fn delete_subscribe_as_the_page_prints_it() {
+    let page = read("contacts/delete-subscribe.request.php");
+    let start = page.find("$send_data = array(").expect("send_data");
+    let end = start
+        + page[start..]
+            .find("$send_data['hash']")
+            .expect("then the hash");
+    let send_data = php_pairs(&page[start..end]);
+    assert_eq!(
+        send_data,
+        [("lead_email", ""), ("rass_name", "super")].map(|(k, v)| (k.to_owned(), v.to_owned()))
+    );
+    let server = mock(signed(0, "ok", Value::Null, PAGE_KEY)).await;
+    let c = mock_client(&server, PAGE_KEY);
+    match c
+        .delete_subscribe(justclick_api::DeleteSubscribe::new("", "super"))
+        .await
+    {
+        Err(Error::InvalidInput(e)) => assert_eq!(e.field, "lead_email"),
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        server
+            .received_requests()
+            .await
+            .is_some_and(|r| r.is_empty())
+    );
+
+    let sb = sandbox().await;
+    let query = form(&send_data);
+    assert_eq!(query, "lead_email=&rass_name=super");
+    let answer = post(&sb, "DeleteSubscribe", page_signed_body(&query, PAGE_KEY)).await;
+    assert_eq!(answer["error_code"], 100);
+    assert_eq!(answer["error_text"], "email is missing");
+
+    sandbox_client(&sb)
+        .delete_subscribe(justclick_api::DeleteSubscribe::new(
+            "lead@email.com",
+            "super",
+        ))
+        .await
+        .expect("unsubscribed");
+    let groups = sandbox_client(&sb)
+        .get_lead_group_statuses(GetLeadGroupStatuses::new("lead@email.com"))
+        .await
+        .expect("groups");
+    let sup = groups
+        .iter()
+        .find(|g| g.rass_name == "super")
+        .expect("super");
+    assert_eq!(sup.rass_status, SubscriptionStatus::Unsubscribe);
+    sb.shutdown().await;
+}
