@@ -441,8 +441,8 @@ impl Client {
 ///
 /// Wire: `GetAllGroups` (`POST`).
 ///
-/// **Provisional:** no help.justclick.ru / help.justclick.io page for it was found; documented on the help centre of InfluencerSoft (JustClick's English white-label, same API) and called by public clients (semivan/justclick-api-client, mailvan)
-/// Known from <https://help.influencersoft.com/hc/en-us/sections/360009245591-API-1-0>.
+/// **Provisional:** no help.justclick.ru / help.justclick.io page documents it; documented on the help centre of InfluencerSoft, JustClick's English white-label (same API, host username.influencersoft.com)
+/// Known from <https://help.influencersoft.com/hc/en-us/articles/360050436312-GetAllGroups-Receiving-a-List-of-All-Contact-Groups-from-the-Account>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetAllGroups {
     /// Params not in the spec, sent after the documented ones (name, value).
@@ -490,8 +490,8 @@ impl ApiRequest for GetAllGroups {
 impl Client {
     /// Lists the account's groups (auto-groups excluded).
     ///
-    /// **Provisional:** no help.justclick.ru / help.justclick.io page for it was found; documented on the help centre of InfluencerSoft (JustClick's English white-label, same API) and called by public clients (semivan/justclick-api-client, mailvan)
-    /// Known from <https://help.influencersoft.com/hc/en-us/sections/360009245591-API-1-0>.
+    /// **Provisional:** no help.justclick.ru / help.justclick.io page documents it; documented on the help centre of InfluencerSoft, JustClick's English white-label (same API, host username.influencersoft.com)
+    /// Known from <https://help.influencersoft.com/hc/en-us/articles/360050436312-GetAllGroups-Receiving-a-List-of-All-Contact-Groups-from-the-Account>.
     ///
     /// Wire: `GetAllGroups`; params: [`GetAllGroups`].
     pub async fn get_all_groups(&self, request: GetAllGroups) -> Result<Vec<Group>, Error> {
@@ -503,8 +503,8 @@ impl Client {
 ///
 /// Wire: `GetLeadGroups` (`POST`).
 ///
-/// **Provisional:** only named, as the method GetLeadGroupStatuses replaced; its params and answer are known from public clients, not from a page
-/// Known from <https://help.justclick.io/archives/2629>.
+/// **Provisional:** JustClick's pages only name it (https://help.justclick.io/archives/2629: replaced by GetLeadGroupStatuses); documented on the help centre of InfluencerSoft, JustClick's English white-label
+/// Known from <https://help.influencersoft.com/hc/en-us/articles/360050902811-GetLeadGroups-Receiving-a-List-of-All-Contact-Groups>.
 ///
 /// **Deprecated:** use `GetLeadGroupStatuses`
 #[derive(Debug, Clone, PartialEq)]
@@ -565,8 +565,8 @@ impl ApiRequest for GetLeadGroups {
 impl Client {
     /// Lists the groups a contact is in.
     ///
-    /// **Provisional:** only named, as the method GetLeadGroupStatuses replaced; its params and answer are known from public clients, not from a page
-    /// Known from <https://help.justclick.io/archives/2629>.
+    /// **Provisional:** JustClick's pages only name it (https://help.justclick.io/archives/2629: replaced by GetLeadGroupStatuses); documented on the help centre of InfluencerSoft, JustClick's English white-label
+    /// Known from <https://help.influencersoft.com/hc/en-us/articles/360050902811-GetLeadGroups-Receiving-a-List-of-All-Contact-Groups>.
     ///
     /// **Deprecated:** use `GetLeadGroupStatuses`
     ///
@@ -1847,8 +1847,8 @@ impl Client {
 ///
 /// Wire: `GetAllGoods` (`POST`).
 ///
-/// **Provisional:** no help.justclick.ru / help.justclick.io page for it was found; documented on the help centre of InfluencerSoft (JustClick's English white-label, same API) and called by semivan/justclick-api-client
-/// Known from <https://help.influencersoft.com/hc/en-us/sections/360009245591-API-1-0>.
+/// **Provisional:** no help.justclick.ru / help.justclick.io page documents it; documented on the help centre of InfluencerSoft, JustClick's English white-label (same API, host username.influencersoft.com)
+/// Known from <https://help.influencersoft.com/hc/en-us/articles/360051157731-GetAllGoods-Getting-a-List-of-All-Products>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetAllGoods {
     /// Params not in the spec, sent after the documented ones (name, value).
@@ -1896,8 +1896,8 @@ impl ApiRequest for GetAllGoods {
 impl Client {
     /// Lists the account's products (none: an empty list, code 700).
     ///
-    /// **Provisional:** no help.justclick.ru / help.justclick.io page for it was found; documented on the help centre of InfluencerSoft (JustClick's English white-label, same API) and called by semivan/justclick-api-client
-    /// Known from <https://help.influencersoft.com/hc/en-us/sections/360009245591-API-1-0>.
+    /// **Provisional:** no help.justclick.ru / help.justclick.io page documents it; documented on the help centre of InfluencerSoft, JustClick's English white-label (same API, host username.influencersoft.com)
+    /// Known from <https://help.influencersoft.com/hc/en-us/articles/360051157731-GetAllGoods-Getting-a-List-of-All-Products>.
     ///
     /// Wire: `GetAllGoods`; params: [`GetAllGoods`].
     pub async fn get_all_goods(&self, request: GetAllGoods) -> Result<Vec<GoodInfo>, Error> {
@@ -3206,8 +3206,8 @@ impl Client {
 ///
 /// Wire: `addupdatelead` (`POST`).
 ///
-/// **Provisional:** not on help.justclick.ru / help.justclick.io (only createorder is); documented on the InfluencerSoft API 2.0 pages (JustClick's white-label); the API 2.0 response hash formula is not documented (the 1.0 one is assumed)
-/// Known from <https://help.influencersoft.com/hc/en-us/sections/360012725711-API-2-0>.
+/// **Provisional:** not on help.justclick.ru / help.justclick.io (only createorder is); documented on InfluencerSoft's API 2.0 pages (JustClick's white-label), which call lead_email optional (a contact may be created without one) where this spec requires it; the API 2.0 response hash formula is not documented (the 1.0 one is assumed)
+/// Known from <https://help.influencersoft.com/hc/en-us/articles/360057803232-Create-or-edit-a-contact-addupdatelead>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct V2AddUpdateLead {
     /// Comma-separated group ids to add the contact to.
@@ -3722,8 +3722,8 @@ impl Client {
     /// Not retried after the server answered: like `AddLeadToGroup`, adding to groups may send
     /// subscription e-mails.
     ///
-    /// **Provisional:** not on help.justclick.ru / help.justclick.io (only createorder is); documented on the InfluencerSoft API 2.0 pages (JustClick's white-label); the API 2.0 response hash formula is not documented (the 1.0 one is assumed)
-    /// Known from <https://help.influencersoft.com/hc/en-us/sections/360012725711-API-2-0>.
+    /// **Provisional:** not on help.justclick.ru / help.justclick.io (only createorder is); documented on InfluencerSoft's API 2.0 pages (JustClick's white-label), which call lead_email optional (a contact may be created without one) where this spec requires it; the API 2.0 response hash formula is not documented (the 1.0 one is assumed)
+    /// Known from <https://help.influencersoft.com/hc/en-us/articles/360057803232-Create-or-edit-a-contact-addupdatelead>.
     ///
     /// Wire: `addupdatelead`; params: [`V2AddUpdateLead`].
     pub async fn v2_add_update_lead(&self, request: V2AddUpdateLead) -> Result<V2Result, Error> {

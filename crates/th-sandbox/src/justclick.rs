@@ -729,7 +729,8 @@ async fn answer(shared: &Shared, method: &str, req: Request) -> Answer {
         "UpdateSubscriberData" => update_subscriber(state, &p),
         // https://help.justclick.ru/archives/674
         "DeleteSubscribe" => delete_subscribe(state, &p),
-        // no JustClick page; InfluencerSoft API 1.0 (https://help.influencersoft.com/hc/en-us/sections/360009245591-API-1-0)
+        // No JustClick page; InfluencerSoft (JustClick's white-label):
+        // https://help.influencersoft.com/hc/en-us/articles/360050436312-GetAllGroups-Receiving-a-List-of-All-Contact-Groups-from-the-Account
         "GetAllGroups" => Answer::ok(
             "ok",
             Some(Value::Array(
@@ -741,7 +742,8 @@ async fn answer(shared: &Shared, method: &str, req: Request) -> Answer {
                     .collect(),
             )),
         ),
-        // named on https://help.justclick.io/archives/2629 (replaced by GetLeadGroupStatuses)
+        // Named on https://help.justclick.io/archives/2629 (replaced by GetLeadGroupStatuses);
+        // https://help.influencersoft.com/hc/en-us/articles/360050902811-GetLeadGroups-Receiving-a-List-of-All-Contact-Groups
         "GetLeadGroups" => lead_groups(state, &p, false),
         // https://help.justclick.io/archives/2629
         "GetLeadGroupStatuses" => lead_groups(state, &p, true),
@@ -775,7 +777,8 @@ async fn answer(shared: &Shared, method: &str, req: Request) -> Answer {
         "getOrdersWithGoods" => orders_with_goods(state, &p),
         // https://help.justclick.ru/archives/566
         "GetOrders" => get_orders(state, &p),
-        // no JustClick page; InfluencerSoft API 1.0 (https://help.influencersoft.com/hc/en-us/sections/360009245591-API-1-0)
+        // No JustClick page; InfluencerSoft (JustClick's white-label):
+        // https://help.influencersoft.com/hc/en-us/articles/360051157731-GetAllGoods-Getting-a-List-of-All-Products
         "GetAllGoods" => {
             if state.goods.is_empty() {
                 Answer::err(700)
