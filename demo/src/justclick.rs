@@ -8,8 +8,8 @@ use justclick_api::webhooks::{self, Event};
 use justclick_api::{Ack, sign};
 use justclick_api::{
     AddLeadToGroup, Client, CreateOrder, CreatedOrder, Date, Error, GetLeadGroupStatuses,
-    GetOrderDetails, GetOrdersWithGoods, Good, GroupStatus, Order, OrderStatus, Secret, Subscribed,
-    UpdateOrderStatus, UpdateSubscriberData, Utm,
+    GetOrderDetails, GetOrdersWithGoods, Good, GroupStatus, Order, OrderStatus, PaidOnly, Secret,
+    Subscribed, UpdateOrderStatus, UpdateSubscriberData, Utm,
 };
 use th_sandbox::SandboxHandle;
 
@@ -213,7 +213,7 @@ async fn scenario(steps: &mut Steps, base_url: &str) -> Result<(), Error> {
                 .orders_with_goods_between(
                     d("01.01.2024")?,
                     d("30.06.2024")?,
-                    GetOrdersWithGoods::new().paid(true),
+                    GetOrdersWithGoods::new().paid(PaidOnly),
                 )
                 .await,
             |o| o.len() == 6,

@@ -546,9 +546,9 @@ fn every_method_with_every_param_matches_php() {
         GetOrdersWithGoods::new()
             .begin_date(d("2017-01-01"))
             .end_date(d("01.02.2017"))
-            .paid(false)
+            .paid(PaidOnly)
             .goods(vec![1, 22, 333]),
-        json!({"begin_date": "01.01.2017", "end_date": "01.02.2017", "paid": false,
+        json!({"begin_date": "01.01.2017", "end_date": "01.02.2017", "paid": "true",
             "goods": [1, 22, 333]})
     );
     case!(
@@ -557,9 +557,9 @@ fn every_method_with_every_param_matches_php() {
         GetOrders::new()
             .date_s(1483228800)
             .date_e(1485907200)
-            .paid(true)
+            .paid(PaidOnly)
             .goods(vec![5]),
-        json!({"date_s": 1483228800, "date_e": 1485907200, "paid": true, "goods": [5]})
+        json!({"date_s": 1483228800, "date_e": 1485907200, "paid": "true", "goods": [5]})
     );
     case!("GetAllGoods", 1, GetAllGoods::new(), json!({}));
     case!(
@@ -572,10 +572,9 @@ fn every_method_with_every_param_matches_php() {
         "UpdateGood",
         1,
         good_fields!(
-            UpdateGood::new("book")
+            UpdateGood::new("book", "1500.50")
                 .good_type(1)
                 .good_title("Книга «Rust»")
-                .good_sum("1500.50")
         ),
         good_json("book")
     );

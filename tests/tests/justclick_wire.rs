@@ -11,10 +11,11 @@ use justclick_api::{
     AddGood, AddLeadToGroup, ApiErrorCode, Client, ClientOptions, CreateOrder, Date, DeleteGood,
     DeleteOrder, DeleteSubscribe, Error, GetAllGoods, GetAllGroups, GetBills, GetCountSubscribe,
     GetLeadGroupStatuses, GetLeadGroups, GetOrderDetails, GetOrderInfo, GetOrders,
-    GetOrdersWithGoods, GetPartnerStats, Good, IsoDate, OrderStatus, PayStatus, RawRequest,
-    RetryPolicy, Secret, SignatureError, SubscribeOutcome, UpdateGood, UpdateOrderStatus,
-    UpdateSubscriberData, Utm, V2AddTagToLead, V2AddUpdateLead, V2CreateOrder, V2GetAllLists,
-    V2GetCoupons, V2GetGoods, V2GetPersonalManagers, V2RemoveLeadFromList, V2RemoveTagFromLead,
+    GetOrdersWithGoods, GetPartnerStats, Good, IsoDate, OrderStatus, PaidOnly, PayStatus,
+    RawRequest, RetryPolicy, Secret, SignatureError, SubscribeOutcome, UpdateGood,
+    UpdateOrderStatus, UpdateSubscriberData, Utm, V2AddTagToLead, V2AddUpdateLead, V2CreateOrder,
+    V2GetAllLists, V2GetCoupons, V2GetGoods, V2GetPersonalManagers, V2RemoveLeadFromList,
+    V2RemoveTagFromLead,
 };
 use serde_json::{Value, json};
 use th_core::{ManualClock, StatusError};
@@ -322,20 +323,20 @@ async fn every_api_1_method_on_the_wire() {
             GetOrdersWithGoods::new()
                 .begin_date(d("01.01.2017"))
                 .end_date(d("31.01.2017"))
-                .paid(true)
+                .paid(PaidOnly)
                 .goods(vec![1, 2, 3]),
         )
         .await
         .expect("call");
     assert_eq!(orders[0].id.as_deref(), Some("1001"));
     assert_eq!(orders[0].price, Some(990.0));
-    assert_wire(&s, "getOrdersWithGoods", &v1("begin_date=01.01.2017&end_date=31.01.2017&paid=1&goods%5B0%5D=1&goods%5B1%5D=2&goods%5B2%5D=3", "b20ab49348ab73da75b55227aca615f7")).await;
+    assert_wire(&s, "getOrdersWithGoods", &v1("begin_date=01.01.2017&end_date=31.01.2017&paid=true&goods%5B0%5D=1&goods%5B1%5D=2&goods%5B2%5D=3", "fa39ad07f7879d1eecc91322987ba4b9")).await;
 
     c.get_orders(
         GetOrders::new()
             .date_s(1483228800)
             .date_e(1485907200)
-            .paid(false),
+            .paid(PaidOnly),
     )
     .await
     .expect("call");
@@ -343,8 +344,8 @@ async fn every_api_1_method_on_the_wire() {
         &s,
         "GetOrders",
         &v1(
-            "date_s=1483228800&date_e=1485907200&paid=0",
-            "6d771a717af9b846f554a3f9cc98970a",
+            "date_s=1483228800&date_e=1485907200&paid=true",
+            "2e68717535bce8b88f386da95d868454",
         ),
     )
     .await;
@@ -366,7 +367,7 @@ async fn every_api_1_method_on_the_wire() {
     .expect("call");
     assert_wire(&s, "AddGood", &v1("good_name=course&good_type=0&good_title=%D0%9A%D1%83%D1%80%D1%81&good_sum=1990.00&good_client_rassilki=super%2Cclients_2&good_partner_SL_link=https%3A%2F%2Fexample.com%2Fsl&good_publish=1", "5dfa5483f1577de9cbfbf29d5305321e")).await;
 
-    c.update_good(UpdateGood::new("course").good_sum(2000).good_timer(false))
+    c.update_good(UpdateGood::new("course", 2000).good_timer(false))
         .await
         .expect("call");
     assert_wire(
@@ -616,7 +617,7 @@ async fn bad_input_is_refused_before_sending() {
         .expect_err("empty title");
     assert_eq!(field(e), "good_title");
     let e = c
-        .update_good(UpdateGood::new("x").good_type(-1))
+        .update_good(UpdateGood::new("x", 1).good_type(-1))
         .await
         .expect_err("good_type is 0 or 1");
     assert_eq!(field(e), "good_type");
@@ -1000,7 +1001,7 @@ async fn nothing_that_creates_is_sent_twice() {
         ),
         (
             "UpdateGood",
-            attempts!(c.update_good(UpdateGood::new("x").good_sum(1))),
+            attempts!(c.update_good(UpdateGood::new("x", 1))),
         ),
         (
             "GetPartnerStats",
@@ -1092,7 +1093,7 @@ async fn long_ranges_are_split_into_month_windows() {
         .orders_with_goods_between(
             d("15.01.2024"),
             d("20.03.2024"),
-            GetOrdersWithGoods::new().paid(true),
+            GetOrdersWithGoods::new().paid(PaidOnly),
         )
         .await
         .expect("orders");
@@ -1114,9 +1115,9 @@ async fn long_ranges_are_split_into_month_windows() {
     assert_eq!(
         bodies,
         [
-            "begin_date=15.01.2024&end_date=14.02.2024&paid=1",
-            "begin_date=15.02.2024&end_date=14.03.2024&paid=1",
-            "begin_date=15.03.2024&end_date=20.03.2024&paid=1",
+            "begin_date=15.01.2024&end_date=14.02.2024&paid=true",
+            "begin_date=15.02.2024&end_date=14.03.2024&paid=true",
+            "begin_date=15.03.2024&end_date=20.03.2024&paid=true",
         ]
     );
 }

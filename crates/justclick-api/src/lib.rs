@@ -92,8 +92,8 @@ pub use generated::*;
 pub use types::{
     Ack, Bill, BillGood, CountResult, CreatedOrder, Date, Email, Envelope, FromEnvelope, Good,
     GoodInfo, Goods, Group, GroupStatus, Groups, IsoDate, Key, ListItem, Order, OrderItem,
-    OrderStatus, OrderUtm, Partner, PartnerStats, PayStatus, Price, SubscribeOutcome, Subscribed,
-    SubscriptionStatus, Utm, V2Coupon, V2Good, V2List, V2Manager, V2Result,
+    OrderStatus, OrderUtm, PaidOnly, Partner, PartnerStats, PayStatus, Price, SubscribeOutcome,
+    Subscribed, SubscriptionStatus, TimerKill, Utm, V2Coupon, V2Good, V2List, V2Manager, V2Result,
 };
 
 /// Re-exported so users need no direct dependency for options and secrets.

@@ -170,6 +170,8 @@ struct OrderRec {
     /// waiting, paid, sent, return, cancel
     status: String,
     paid_at: Option<i64>,
+    /// `bill_timer_kill` as a UNIX time: a still unpaid order is cancelled then.
+    kill_at: Option<i64>,
     rpo: String,
     deleted: bool,
     partner: Option<String>,
@@ -357,6 +359,7 @@ fn order_defaults() -> OrderRec {
         created: 0,
         status: "waiting".into(),
         paid_at: None,
+        kill_at: None,
         rpo: String::new(),
         deleted: false,
         partner: None,
@@ -710,10 +713,24 @@ async fn answer(shared: &Shared, method: &str, req: Request) -> Answer {
     let p = Form(params);
     let mut state = shared.lock();
     let state = &mut *state;
+    // Orders whose `bill_timer_kill` time has passed unpaid are cancelled
+    // (https://help.justclick.io/archives/582).
+    let t = now();
+    for o in &mut state.orders {
+        if o.status == "waiting" && o.kill_at.is_some_and(|k| k <= t) {
+            o.status = "cancel".into();
+            o.history.push("cancel".into());
+        }
+    }
     let mut answer = match method {
+        // https://help.justclick.ru/archives/668
         "AddLeadToGroup" => add_lead_to_group(state, &p),
+        // https://help.justclick.ru/archives/678
         "UpdateSubscriberData" => update_subscriber(state, &p),
+        // https://help.justclick.ru/archives/674
         "DeleteSubscribe" => delete_subscribe(state, &p),
+        // No JustClick page; InfluencerSoft (JustClick's white-label):
+        // https://help.influencersoft.com/hc/en-us/articles/360050436312-GetAllGroups-Receiving-a-List-of-All-Contact-Groups-from-the-Account
         "GetAllGroups" => Answer::ok(
             "ok",
             Some(Value::Array(
@@ -725,11 +742,18 @@ async fn answer(shared: &Shared, method: &str, req: Request) -> Answer {
                     .collect(),
             )),
         ),
+        // Named on https://help.justclick.io/archives/2629 (replaced by GetLeadGroupStatuses);
+        // https://help.influencersoft.com/hc/en-us/articles/360050902811-GetLeadGroups-Receiving-a-List-of-All-Contact-Groups
         "GetLeadGroups" => lead_groups(state, &p, false),
+        // https://help.justclick.io/archives/2629
         "GetLeadGroupStatuses" => lead_groups(state, &p, true),
+        // https://help.justclick.io/archives/646
         "GetCountSubscribe" => count_subscribe(state, &p),
+        // https://help.justclick.ru/archives/582 (https://help.justclick.io/archives/582)
         "CreateOrder" => create_order(state, &p),
+        // https://help.justclick.io/archives/592
         "UpdateOrderStatus" => update_order_status(state, &p),
+        // https://help.justclick.ru/?p=587
         "DeleteOrder" => match state.order_mut(&p.str("bill_id")) {
             Some(o) => {
                 o.deleted = true;
@@ -737,17 +761,24 @@ async fn answer(shared: &Shared, method: &str, req: Request) -> Answer {
             }
             None => Answer::err(302),
         },
+        // https://help.justclick.ru/archives/571
         "GetBills" => get_bills(state, &p),
+        // https://help.justclick.io/archives/2656
         "getOrderDetails" => match state.order(&p.str("bill_id")) {
             Some(o) => Answer::ok("ok", Some(order_json(state, o, true, p.flag("good_info")))),
             None => Answer::err(400),
         },
+        // https://help.justclick.io/archives/3326
         "GetOrderInfo" => match state.order(&p.str("bill_id")) {
             Some(o) => Answer::ok("ok", Some(order_json(state, o, false, false))),
             None => Answer::err(400),
         },
+        // https://help.justclick.ru/archives/2642
         "getOrdersWithGoods" => orders_with_goods(state, &p),
+        // https://help.justclick.ru/archives/566
         "GetOrders" => get_orders(state, &p),
+        // No JustClick page; InfluencerSoft (JustClick's white-label):
+        // https://help.influencersoft.com/hc/en-us/articles/360051157731-GetAllGoods-Getting-a-List-of-All-Products
         "GetAllGoods" => {
             if state.goods.is_empty() {
                 Answer::err(700)
@@ -755,8 +786,11 @@ async fn answer(shared: &Shared, method: &str, req: Request) -> Answer {
                 Answer::ok("ok", Some(json!(state.goods)))
             }
         }
+        // https://help.justclick.ru/archives/548
         "AddGood" => add_good(state, &p),
+        // https://help.justclick.ru/archives/561
         "UpdateGood" => update_good(state, &p),
+        // https://help.justclick.ru/archives/555
         "DeleteGood" => {
             let name = p.str("good_name");
             let before = state.goods.len();
@@ -767,7 +801,9 @@ async fn answer(shared: &Shared, method: &str, req: Request) -> Answer {
                 Answer::ok("ok", None)
             }
         }
+        // https://help.justclick.io/archives/689
         "GetPartnerStats" => partner_stats(state, &p),
+        // API 2.0: https://help.justclick.ru/archives/11781 (createorder: https://help.justclick.ru/archives/11662); the other 2.0 methods: InfluencerSoft API 2.0 (https://help.influencersoft.com/hc/en-us/sections/360012725711-API-2-0)
         other => v2_call(state, other, &p),
     };
     if v2 && answer.code == 0 {
@@ -1134,8 +1170,17 @@ fn create_order(state: &mut StateData, p: &Form) -> Answer {
         .ok()
         .filter(|t| *t > 0)
         .unwrap_or_else(now);
+    // `bill_timer_kill`: `true` / `1` (the product's timer), `false` / `0` (never) or a UNIX
+    // timestamp, when the unpaid order is cancelled (https://help.justclick.io/archives/582).
+    // The sandbox has no product timers; it keeps the timestamp form.
+    let kill_at = p
+        .str("bill_timer_kill")
+        .parse::<i64>()
+        .ok()
+        .filter(|t| *t > 1);
     state.orders.push(OrderRec {
         id,
+        kill_at,
         email,
         first_name: p.str("bill_first_name"),
         last_name: p.str("bill_surname"),
@@ -1320,11 +1365,16 @@ fn order_json(state: &StateData, o: &OrderRec, items: bool, good_info: bool) -> 
     v
 }
 
+/// The orders `getOrdersWithGoods` / `GetOrders` list for a window `[from, to]` (seconds).
+///
+/// `paid` is a switch with one meaning, "only paid orders"
+/// (https://help.justclick.ru/archives/2642 prints `paid=true`, "(bool)";
+/// https://help.justclick.ru/archives/566: "paid - (bool) только оплаченные заказы"). With it,
+/// only paid orders are listed and the window applies to the time of payment; without it (or
+/// with a PHP-false value, `0` / `false` / empty) every order is listed by creation time. There
+/// is no "unpaid only".
 fn orders_matching<'a>(state: &'a StateData, p: &Form, from: i64, to: i64) -> Vec<&'a OrderRec> {
-    let paid_filter = p
-        .opt("paid")
-        .filter(|s| !s.is_empty())
-        .map(|_| p.flag("paid"));
+    let paid_only = p.flag("paid");
     let goods: Vec<i64> = p
         .list("goods")
         .iter()
@@ -1333,9 +1383,14 @@ fn orders_matching<'a>(state: &'a StateData, p: &Form, from: i64, to: i64) -> Ve
     state
         .orders
         .iter()
-        .filter(|o| !o.deleted && o.created >= from && o.created <= to)
+        .filter(|o| !o.deleted)
         .filter(|o| {
-            paid_filter.is_none_or(|want| want == matches!(o.status.as_str(), "paid" | "sent"))
+            if paid_only {
+                let paid = matches!(o.status.as_str(), "paid" | "sent");
+                paid && o.paid_at.is_some_and(|t| t >= from && t <= to)
+            } else {
+                o.created >= from && o.created <= to
+            }
         })
         .filter(|o| goods.is_empty() || o.items.iter().any(|i| goods.contains(&i.good_id)))
         .collect()
@@ -1459,6 +1514,7 @@ fn split(s: &str) -> Vec<String> {
 
 fn v2_call(state: &mut StateData, method: &str, p: &Form) -> Answer {
     match method {
+        // InfluencerSoft API 2.0 (no JustClick page)
         "getalllists" => Answer::ok(
             "OK",
             Some(json!(state
@@ -1468,6 +1524,7 @@ fn v2_call(state: &mut StateData, method: &str, p: &Form) -> Answer {
                 .map(|g| json!({"id": g.id.to_string(), "rass_id": g.id.to_string(), "rass_name": g.rass_name, "rass_title": g.rass_title}))
                 .collect::<Vec<_>>())),
         ),
+        // InfluencerSoft API 2.0 (no JustClick page)
         "getgoods" => Answer::ok(
             "OK",
             Some(json!(state
@@ -1476,10 +1533,12 @@ fn v2_call(state: &mut StateData, method: &str, p: &Form) -> Answer {
                 .map(|g| json!({"id": g.good_id.to_string(), "good_name": g.good_name, "good_title": g.good_title}))
                 .collect::<Vec<_>>())),
         ),
+        // InfluencerSoft API 2.0 (no JustClick page)
         "getcoupons" => Answer::ok(
             "OK",
             Some(json!(state.coupons.iter().map(|(id, c)| json!({"id": id.to_string(), "coupon": c})).collect::<Vec<_>>())),
         ),
+        // InfluencerSoft API 2.0 (no JustClick page)
         "getpersonalmanagers" => Answer::ok(
             "OK",
             Some(json!(state
@@ -1488,6 +1547,7 @@ fn v2_call(state: &mut StateData, method: &str, p: &Form) -> Answer {
                 .map(|(id, mid, name)| json!({"id": id.to_string(), "manager_id": mid.to_string(), "manager_name": name}))
                 .collect::<Vec<_>>())),
         ),
+        // https://help.justclick.ru/archives/11662 (answer `{"error_code":0,"error_text":"OK","result":[],…}`)
         "createorder" => {
             let names = split(&p.str("product_names"));
             if names.is_empty() {
@@ -1534,6 +1594,11 @@ fn v2_call(state: &mut StateData, method: &str, p: &Form) -> Answer {
             }
             if answer.code == 601 {
                 answer.code = 0;
+            }
+            if answer.code == 0 {
+                // The page's answer: `"result":[]`, no order id
+                // (https://help.justclick.ru/archives/11662, https://help.justclick.io/archives/8302).
+                answer.result = Some(json!([]));
             }
             answer
         }

@@ -10,6 +10,8 @@ use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, Pa
 /// [`SubscribeOutcome::AlreadySubscribed`](crate::SubscribeOutcome).
 ///
 /// Wire: `AddLeadToGroup` (`POST`).
+///
+/// Documented at <https://help.justclick.ru/archives/668>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AddLeadToGroup {
     /// The groups (`rass_name` ids) to subscribe to, sent as `rid[0]`, `rid[1]`, …; at least one.
@@ -169,6 +171,8 @@ impl Client {
     /// An "already subscribed" answer (code 102) is a success with
     /// [`SubscribeOutcome::AlreadySubscribed`](crate::SubscribeOutcome).
     ///
+    /// Documented at <https://help.justclick.ru/archives/668>.
+    ///
     /// Wire: `AddLeadToGroup`; params: [`AddLeadToGroup`].
     pub async fn add_lead_to_group(&self, request: AddLeadToGroup) -> Result<Subscribed, Error> {
         self.execute(request).await
@@ -178,6 +182,8 @@ impl Client {
 /// Changes a contact's name, phone, city or tags; omitted fields stay unchanged.
 ///
 /// Wire: `UpdateSubscriberData` (`POST`).
+///
+/// Documented at <https://help.justclick.ru/archives/678>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UpdateSubscriberData {
     /// The e-mail of an existing contact.
@@ -270,6 +276,8 @@ impl ApiRequest for UpdateSubscriberData {
 impl Client {
     /// Changes a contact's name, phone, city or tags; omitted fields stay unchanged.
     ///
+    /// Documented at <https://help.justclick.ru/archives/678>.
+    ///
     /// Wire: `UpdateSubscriberData`; params: [`UpdateSubscriberData`].
     pub async fn update_subscriber_data(
         &self,
@@ -282,6 +290,8 @@ impl Client {
 /// Unsubscribes a contact from one group.
 ///
 /// Wire: `DeleteSubscribe` (`POST`).
+///
+/// Documented at <https://help.justclick.ru/archives/674>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeleteSubscribe {
     /// The contact's e-mail.
@@ -339,6 +349,8 @@ impl ApiRequest for DeleteSubscribe {
 impl Client {
     /// Unsubscribes a contact from one group.
     ///
+    /// Documented at <https://help.justclick.ru/archives/674>.
+    ///
     /// Wire: `DeleteSubscribe`; params: [`DeleteSubscribe`].
     pub async fn delete_subscribe(&self, request: DeleteSubscribe) -> Result<Ack, Error> {
         self.execute(request).await
@@ -348,6 +360,9 @@ impl Client {
 /// Lists the account's groups (auto-groups excluded).
 ///
 /// Wire: `GetAllGroups` (`POST`).
+///
+/// **Provisional:** no help.justclick.ru / help.justclick.io page documents it; documented on the help centre of InfluencerSoft, JustClick's English white-label (same API, host username.influencersoft.com)
+/// Known from <https://help.influencersoft.com/hc/en-us/articles/360050436312-GetAllGroups-Receiving-a-List-of-All-Contact-Groups-from-the-Account>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetAllGroups {
     /// Params not in the spec, sent after the documented ones (name, value).
@@ -374,7 +389,7 @@ impl ApiRequest for GetAllGroups {
         http_method: "POST",
         path: "GetAllGroups",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -389,6 +404,9 @@ impl ApiRequest for GetAllGroups {
 impl Client {
     /// Lists the account's groups (auto-groups excluded).
     ///
+    /// **Provisional:** no help.justclick.ru / help.justclick.io page documents it; documented on the help centre of InfluencerSoft, JustClick's English white-label (same API, host username.influencersoft.com)
+    /// Known from <https://help.influencersoft.com/hc/en-us/articles/360050436312-GetAllGroups-Receiving-a-List-of-All-Contact-Groups-from-the-Account>.
+    ///
     /// Wire: `GetAllGroups`; params: [`GetAllGroups`].
     pub async fn get_all_groups(&self, request: GetAllGroups) -> Result<Vec<Group>, Error> {
         self.execute(request).await
@@ -398,6 +416,9 @@ impl Client {
 /// Lists the groups a contact is in.
 ///
 /// Wire: `GetLeadGroups` (`POST`).
+///
+/// **Provisional:** JustClick's pages only name it (https://help.justclick.io/archives/2629: replaced by GetLeadGroupStatuses); documented on the help centre of InfluencerSoft, JustClick's English white-label
+/// Known from <https://help.influencersoft.com/hc/en-us/articles/360050902811-GetLeadGroups-Receiving-a-List-of-All-Contact-Groups>.
 ///
 /// **Deprecated:** use `GetLeadGroupStatuses`
 #[derive(Debug, Clone, PartialEq)]
@@ -431,7 +452,7 @@ impl ApiRequest for GetLeadGroups {
         http_method: "POST",
         path: "GetLeadGroups",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: true,
         rate_class: None,
     };
@@ -452,6 +473,9 @@ impl ApiRequest for GetLeadGroups {
 impl Client {
     /// Lists the groups a contact is in.
     ///
+    /// **Provisional:** JustClick's pages only name it (https://help.justclick.io/archives/2629: replaced by GetLeadGroupStatuses); documented on the help centre of InfluencerSoft, JustClick's English white-label
+    /// Known from <https://help.influencersoft.com/hc/en-us/articles/360050902811-GetLeadGroups-Receiving-a-List-of-All-Contact-Groups>.
+    ///
     /// **Deprecated:** use `GetLeadGroupStatuses`
     ///
     /// Wire: `GetLeadGroups`; params: [`GetLeadGroups`].
@@ -464,6 +488,8 @@ impl Client {
 /// Lists a contact's groups with the subscription status and time of each.
 ///
 /// Wire: `GetLeadGroupStatuses` (`POST`).
+///
+/// Documented at <https://help.justclick.io/archives/2629>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GetLeadGroupStatuses {
     /// The contact's e-mail (the param is `email`, not `lead_email`).
@@ -516,6 +542,8 @@ impl ApiRequest for GetLeadGroupStatuses {
 impl Client {
     /// Lists a contact's groups with the subscription status and time of each.
     ///
+    /// Documented at <https://help.justclick.io/archives/2629>.
+    ///
     /// Wire: `GetLeadGroupStatuses`; params: [`GetLeadGroupStatuses`].
     pub async fn get_lead_group_statuses(
         &self,
@@ -528,6 +556,8 @@ impl Client {
 /// Counts the active subscribers of a group (`unique`: unique active contacts, `all`: all).
 ///
 /// Wire: `GetCountSubscribe` (`POST`).
+///
+/// Documented at <https://help.justclick.io/archives/646>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GetCountSubscribe {
     /// A group id, or `unique` / `all`.
@@ -579,6 +609,8 @@ impl ApiRequest for GetCountSubscribe {
 
 impl Client {
     /// Counts the active subscribers of a group (`unique`: unique active contacts, `all`: all).
+    ///
+    /// Documented at <https://help.justclick.io/archives/646>.
     ///
     /// Wire: `GetCountSubscribe`; params: [`GetCountSubscribe`].
     pub async fn get_count_subscribe(

@@ -7,6 +7,8 @@ use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, Pa
 /// Reads a partner's totals (earned, to pay, clicks, leads, bills, sub-partners).
 ///
 /// Wire: `GetPartnerStats` (`POST`).
+///
+/// Documented at <https://help.justclick.io/archives/689>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GetPartnerStats {
     /// The partner's login.
@@ -80,6 +82,8 @@ impl ApiRequest for GetPartnerStats {
 
 impl Client {
     /// Reads a partner's totals (earned, to pay, clicks, leads, bills, sub-partners).
+    ///
+    /// Documented at <https://help.justclick.io/archives/689>.
     ///
     /// Wire: `GetPartnerStats`; params: [`GetPartnerStats`].
     pub async fn get_partner_stats(&self, request: GetPartnerStats) -> Result<PartnerStats, Error> {

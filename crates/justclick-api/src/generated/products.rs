@@ -7,6 +7,9 @@ use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, Pa
 /// Lists the account's products (none: an empty list, code 700).
 ///
 /// Wire: `GetAllGoods` (`POST`).
+///
+/// **Provisional:** no help.justclick.ru / help.justclick.io page documents it; documented on the help centre of InfluencerSoft, JustClick's English white-label (same API, host username.influencersoft.com)
+/// Known from <https://help.influencersoft.com/hc/en-us/articles/360051157731-GetAllGoods-Getting-a-List-of-All-Products>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetAllGoods {
     /// Params not in the spec, sent after the documented ones (name, value).
@@ -33,7 +36,7 @@ impl ApiRequest for GetAllGoods {
         http_method: "POST",
         path: "GetAllGoods",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -48,6 +51,9 @@ impl ApiRequest for GetAllGoods {
 impl Client {
     /// Lists the account's products (none: an empty list, code 700).
     ///
+    /// **Provisional:** no help.justclick.ru / help.justclick.io page documents it; documented on the help centre of InfluencerSoft, JustClick's English white-label (same API, host username.influencersoft.com)
+    /// Known from <https://help.influencersoft.com/hc/en-us/articles/360051157731-GetAllGoods-Getting-a-List-of-All-Products>.
+    ///
     /// Wire: `GetAllGoods`; params: [`GetAllGoods`].
     pub async fn get_all_goods(&self, request: GetAllGoods) -> Result<Vec<GoodInfo>, Error> {
         self.execute(request).await
@@ -57,6 +63,8 @@ impl Client {
 /// Creates a product.
 ///
 /// Wire: `AddGood` (`POST`).
+///
+/// Documented at <https://help.justclick.ru/archives/548>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AddGood {
     /// The product's unique symbolic id.
@@ -436,6 +444,8 @@ impl ApiRequest for AddGood {
 impl Client {
     /// Creates a product.
     ///
+    /// Documented at <https://help.justclick.ru/archives/548>.
+    ///
     /// Wire: `AddGood`; params: [`AddGood`].
     pub async fn add_good(&self, request: AddGood) -> Result<Ack, Error> {
         self.execute(request).await
@@ -446,6 +456,8 @@ impl Client {
 /// as zero.
 ///
 /// Wire: `UpdateGood` (`POST`).
+///
+/// Documented at <https://help.justclick.ru/archives/561>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UpdateGood {
     /// The product's symbolic id.
@@ -454,8 +466,9 @@ pub struct UpdateGood {
     pub good_type: Option<i64>,
     /// The product's title.
     pub good_title: Option<String>,
-    /// The price in roubles (sent it every time, or it becomes zero).
-    pub good_sum: Option<Price>,
+    /// The price in roubles. Required: "good_sum — цена продукта в рублях, обязательное поле или
+    /// запишется ноль" (https://help.justclick.ru/archives/561).
+    pub good_sum: Price,
     /// The id of an existing category to put the product in.
     pub parent_id: Option<String>,
     /// URL notified when the product is paid.
@@ -522,12 +535,12 @@ pub struct UpdateGood {
 
 impl UpdateGood {
     /// Creates the request with its required params.
-    pub fn new(good_name: impl Into<Key>) -> Self {
+    pub fn new(good_name: impl Into<Key>, good_sum: impl Into<Price>) -> Self {
         Self {
             good_name: good_name.into(),
             good_type: None,
             good_title: None,
-            good_sum: None,
+            good_sum: good_sum.into(),
             parent_id: None,
             good_api_url_notif: None,
             good_api_url_new_order: None,
@@ -571,12 +584,6 @@ impl UpdateGood {
     /// The product's title.
     pub fn good_title(mut self, value: impl Into<String>) -> Self {
         self.good_title = Some(value.into());
-        self
-    }
-
-    /// The price in roubles (sent it every time, or it becomes zero).
-    pub fn good_sum(mut self, value: impl Into<Price>) -> Self {
-        self.good_sum = Some(value.into());
         self
     }
 
@@ -839,6 +846,8 @@ impl Client {
     /// Changes a product. Send `good_sum` every time: the vendor says a missing price is written
     /// as zero.
     ///
+    /// Documented at <https://help.justclick.ru/archives/561>.
+    ///
     /// Wire: `UpdateGood`; params: [`UpdateGood`].
     pub async fn update_good(&self, request: UpdateGood) -> Result<Ack, Error> {
         self.execute(request).await
@@ -848,6 +857,8 @@ impl Client {
 /// Deletes a product.
 ///
 /// Wire: `DeleteGood` (`POST`).
+///
+/// Documented at <https://help.justclick.ru/archives/555>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeleteGood {
     /// The product's symbolic id.
@@ -899,6 +910,8 @@ impl ApiRequest for DeleteGood {
 
 impl Client {
     /// Deletes a product.
+    ///
+    /// Documented at <https://help.justclick.ru/archives/555>.
     ///
     /// Wire: `DeleteGood`; params: [`DeleteGood`].
     pub async fn delete_good(&self, request: DeleteGood) -> Result<Ack, Error> {

@@ -11,7 +11,8 @@ use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, Pa
 ///
 /// Wire: `addupdatelead` (`POST`).
 ///
-/// **Provisional:** documented only on the InfluencerSoft mirror; the response hash formula of API 2.0 is assumed to be the 1.0 one
+/// **Provisional:** not on help.justclick.ru / help.justclick.io (only createorder is); documented on InfluencerSoft's API 2.0 pages (JustClick's white-label), which call lead_email optional (a contact may be created without one) where this spec requires it; the API 2.0 response hash formula is not documented (the 1.0 one is assumed)
+/// Known from <https://help.influencersoft.com/hc/en-us/articles/360057803232-Create-or-edit-a-contact-addupdatelead>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct V2AddUpdateLead {
     /// Comma-separated group ids to add the contact to.
@@ -370,7 +371,8 @@ impl Client {
     /// Not retried after the server answered: like `AddLeadToGroup`, adding to groups may send
     /// subscription e-mails.
     ///
-    /// **Provisional:** documented only on the InfluencerSoft mirror; the response hash formula of API 2.0 is assumed to be the 1.0 one
+    /// **Provisional:** not on help.justclick.ru / help.justclick.io (only createorder is); documented on InfluencerSoft's API 2.0 pages (JustClick's white-label), which call lead_email optional (a contact may be created without one) where this spec requires it; the API 2.0 response hash formula is not documented (the 1.0 one is assumed)
+    /// Known from <https://help.influencersoft.com/hc/en-us/articles/360057803232-Create-or-edit-a-contact-addupdatelead>.
     ///
     /// Wire: `addupdatelead`; params: [`V2AddUpdateLead`].
     pub async fn v2_add_update_lead(&self, request: V2AddUpdateLead) -> Result<V2Result, Error> {
@@ -382,7 +384,8 @@ impl Client {
 ///
 /// Wire: `addtagtolead` (`POST`).
 ///
-/// **Provisional:** documented only on the InfluencerSoft mirror
+/// **Provisional:** not on help.justclick.ru / help.justclick.io (only createorder is); documented on the InfluencerSoft API 2.0 pages (JustClick's white-label)
+/// Known from <https://help.influencersoft.com/hc/en-us/articles/360058445991-Adding-tags-to-a-contact-addtagtolead>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct V2AddTagToLead {
     /// The contact's e-mail.
@@ -439,7 +442,8 @@ impl ApiRequest for V2AddTagToLead {
 impl Client {
     /// API 2.0: adds tags to a contact.
     ///
-    /// **Provisional:** documented only on the InfluencerSoft mirror
+    /// **Provisional:** not on help.justclick.ru / help.justclick.io (only createorder is); documented on the InfluencerSoft API 2.0 pages (JustClick's white-label)
+    /// Known from <https://help.influencersoft.com/hc/en-us/articles/360058445991-Adding-tags-to-a-contact-addtagtolead>.
     ///
     /// Wire: `addtagtolead`; params: [`V2AddTagToLead`].
     pub async fn v2_add_tag_to_lead(&self, request: V2AddTagToLead) -> Result<V2Result, Error> {
@@ -451,7 +455,8 @@ impl Client {
 ///
 /// Wire: `removetagfromlead` (`POST`).
 ///
-/// **Provisional:** documented only on the InfluencerSoft mirror
+/// **Provisional:** not on help.justclick.ru / help.justclick.io (only createorder is); documented on the InfluencerSoft API 2.0 pages (JustClick's white-label)
+/// Known from <https://help.influencersoft.com/hc/en-us/sections/360012725711-API-2-0>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct V2RemoveTagFromLead {
     /// The contact's e-mail.
@@ -508,7 +513,8 @@ impl ApiRequest for V2RemoveTagFromLead {
 impl Client {
     /// API 2.0: removes tags from a contact.
     ///
-    /// **Provisional:** documented only on the InfluencerSoft mirror
+    /// **Provisional:** not on help.justclick.ru / help.justclick.io (only createorder is); documented on the InfluencerSoft API 2.0 pages (JustClick's white-label)
+    /// Known from <https://help.influencersoft.com/hc/en-us/sections/360012725711-API-2-0>.
     ///
     /// Wire: `removetagfromlead`; params: [`V2RemoveTagFromLead`].
     pub async fn v2_remove_tag_from_lead(
@@ -523,7 +529,8 @@ impl Client {
 ///
 /// Wire: `removeleadfromlist` (`POST`).
 ///
-/// **Provisional:** documented only on the InfluencerSoft mirror
+/// **Provisional:** not on help.justclick.ru / help.justclick.io (only createorder is); documented on the InfluencerSoft API 2.0 pages (JustClick's white-label)
+/// Known from <https://help.influencersoft.com/hc/en-us/sections/360012725711-API-2-0>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct V2RemoveLeadFromList {
     /// The contact's e-mail.
@@ -580,7 +587,8 @@ impl ApiRequest for V2RemoveLeadFromList {
 impl Client {
     /// API 2.0: removes a contact from groups.
     ///
-    /// **Provisional:** documented only on the InfluencerSoft mirror
+    /// **Provisional:** not on help.justclick.ru / help.justclick.io (only createorder is); documented on the InfluencerSoft API 2.0 pages (JustClick's white-label)
+    /// Known from <https://help.influencersoft.com/hc/en-us/sections/360012725711-API-2-0>.
     ///
     /// Wire: `removeleadfromlist`; params: [`V2RemoveLeadFromList`].
     pub async fn v2_remove_lead_from_list(
@@ -595,7 +603,8 @@ impl Client {
 ///
 /// Wire: `getalllists` (`POST`).
 ///
-/// **Provisional:** documented only on the InfluencerSoft mirror
+/// **Provisional:** not on help.justclick.ru / help.justclick.io (only createorder is); documented on the InfluencerSoft API 2.0 pages (JustClick's white-label)
+/// Known from <https://help.influencersoft.com/hc/en-us/sections/360012725711-API-2-0>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct V2GetAllLists {
     /// Params not in the spec, sent after the documented ones (name, value).
@@ -637,7 +646,8 @@ impl ApiRequest for V2GetAllLists {
 impl Client {
     /// API 2.0: lists the groups.
     ///
-    /// **Provisional:** documented only on the InfluencerSoft mirror
+    /// **Provisional:** not on help.justclick.ru / help.justclick.io (only createorder is); documented on the InfluencerSoft API 2.0 pages (JustClick's white-label)
+    /// Known from <https://help.influencersoft.com/hc/en-us/sections/360012725711-API-2-0>.
     ///
     /// Wire: `getalllists`; params: [`V2GetAllLists`].
     pub async fn v2_get_all_lists(&self, request: V2GetAllLists) -> Result<Vec<V2List>, Error> {
@@ -649,7 +659,8 @@ impl Client {
 ///
 /// Wire: `getgoods` (`POST`).
 ///
-/// **Provisional:** documented only on the InfluencerSoft mirror
+/// **Provisional:** not on help.justclick.ru / help.justclick.io (only createorder is); documented on the InfluencerSoft API 2.0 pages (JustClick's white-label)
+/// Known from <https://help.influencersoft.com/hc/en-us/sections/360012725711-API-2-0>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct V2GetGoods {
     /// Params not in the spec, sent after the documented ones (name, value).
@@ -691,7 +702,8 @@ impl ApiRequest for V2GetGoods {
 impl Client {
     /// API 2.0: lists the products.
     ///
-    /// **Provisional:** documented only on the InfluencerSoft mirror
+    /// **Provisional:** not on help.justclick.ru / help.justclick.io (only createorder is); documented on the InfluencerSoft API 2.0 pages (JustClick's white-label)
+    /// Known from <https://help.influencersoft.com/hc/en-us/sections/360012725711-API-2-0>.
     ///
     /// Wire: `getgoods`; params: [`V2GetGoods`].
     pub async fn v2_get_goods(&self, request: V2GetGoods) -> Result<Vec<V2Good>, Error> {
@@ -703,7 +715,8 @@ impl Client {
 ///
 /// Wire: `getcoupons` (`POST`).
 ///
-/// **Provisional:** documented only on the InfluencerSoft mirror
+/// **Provisional:** not on help.justclick.ru / help.justclick.io (only createorder is); documented on the InfluencerSoft API 2.0 pages (JustClick's white-label)
+/// Known from <https://help.influencersoft.com/hc/en-us/sections/360012725711-API-2-0>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct V2GetCoupons {
     /// Params not in the spec, sent after the documented ones (name, value).
@@ -745,7 +758,8 @@ impl ApiRequest for V2GetCoupons {
 impl Client {
     /// API 2.0: lists the coupons.
     ///
-    /// **Provisional:** documented only on the InfluencerSoft mirror
+    /// **Provisional:** not on help.justclick.ru / help.justclick.io (only createorder is); documented on the InfluencerSoft API 2.0 pages (JustClick's white-label)
+    /// Known from <https://help.influencersoft.com/hc/en-us/sections/360012725711-API-2-0>.
     ///
     /// Wire: `getcoupons`; params: [`V2GetCoupons`].
     pub async fn v2_get_coupons(&self, request: V2GetCoupons) -> Result<Vec<V2Coupon>, Error> {
@@ -757,7 +771,8 @@ impl Client {
 ///
 /// Wire: `getpersonalmanagers` (`POST`).
 ///
-/// **Provisional:** documented only on the InfluencerSoft mirror
+/// **Provisional:** not on help.justclick.ru / help.justclick.io (only createorder is); documented on the InfluencerSoft API 2.0 pages (JustClick's white-label)
+/// Known from <https://help.influencersoft.com/hc/en-us/sections/360012725711-API-2-0>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct V2GetPersonalManagers {
     /// Params not in the spec, sent after the documented ones (name, value).
@@ -799,7 +814,8 @@ impl ApiRequest for V2GetPersonalManagers {
 impl Client {
     /// API 2.0: lists the personal managers.
     ///
-    /// **Provisional:** documented only on the InfluencerSoft mirror
+    /// **Provisional:** not on help.justclick.ru / help.justclick.io (only createorder is); documented on the InfluencerSoft API 2.0 pages (JustClick's white-label)
+    /// Known from <https://help.influencersoft.com/hc/en-us/sections/360012725711-API-2-0>.
     ///
     /// Wire: `getpersonalmanagers`; params: [`V2GetPersonalManagers`].
     pub async fn v2_get_personal_managers(
@@ -814,7 +830,7 @@ impl Client {
 ///
 /// Wire: `createorder` (`POST`).
 ///
-/// **Provisional:** the result shape is undocumented: kept as raw JSON
+/// Documented at <https://help.justclick.ru/archives/11662>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct V2CreateOrder {
     /// The buyer's e-mail.
@@ -1161,7 +1177,7 @@ impl ApiRequest for V2CreateOrder {
         http_method: "POST",
         path: "createorder",
         idempotent: false,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
@@ -1232,7 +1248,7 @@ impl ApiRequest for V2CreateOrder {
 impl Client {
     /// API 2.0: creates an order; `product_names` is required.
     ///
-    /// **Provisional:** the result shape is undocumented: kept as raw JSON
+    /// Documented at <https://help.justclick.ru/archives/11662>.
     ///
     /// Wire: `createorder`; params: [`V2CreateOrder`].
     pub async fn v2_create_order(&self, request: V2CreateOrder) -> Result<V2Result, Error> {
