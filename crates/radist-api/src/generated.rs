@@ -417,7 +417,7 @@ impl Client {
 /// **Provisional:** operation named by the vendor; path and body inferred.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConnectionsCreateConnection {
-    /// `telegram` or `max`.
+    /// `telegram` or `max_personal` (the type a MAX personal connection has).
     pub kind: ConnectionType,
     /// The authenticated login session.
     pub session_id: SessionId,

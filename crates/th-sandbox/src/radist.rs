@@ -296,7 +296,7 @@ const MESSENGERS: &[&str] = &[
     "telegram_bot",
     "whatsapp",
     "waba",
-    "max",
+    "max_personal",
     "odnoklassniki",
 ];
 
@@ -322,7 +322,7 @@ impl Service {
                 json!({"phone": "+79990000002"}),
             ),
             ("waba", "WABA", json!({})),
-            ("max", "MAX", json!({"phone": "+79990000003"})),
+            ("max_personal", "MAX", json!({"phone": "+79990000003"})),
             ("odnoklassniki", "OK group", json!({"access_token": "***"})),
             ("tinkoff", "Tinkoff terminal", json!({})),
             ("amocrm", "amoCRM", json!({"domain": "sandbox.amocrm.ru"})),
@@ -989,11 +989,11 @@ fn create_item(shared: &Arc<Shared>, c: &Call) -> ApiResult {
             params.insert("access_token".into(), json!("***"));
         }
         "whatsapp" | "waba" | "tinkoff" => {}
-        "telegram" | "max" => {
+        "telegram" | "max_personal" => {
             return Err(err(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "validation_error",
-                "log in first: create telegram/max connections from a login session",
+                "log in first: create telegram/max_personal connections from a login session",
             ));
         }
         "amocrm" | "bitrix" => {
@@ -1116,7 +1116,7 @@ fn init_session(shared: &Arc<Shared>, c: &Call, platform: &str) -> ApiResult {
     let platform: &'static str = if platform == "telegram" {
         "telegram"
     } else {
-        "max"
+        "max_personal"
     };
     let qr = match c.req_str("auth_type")?.as_str() {
         "qr" => true,
@@ -1222,7 +1222,7 @@ fn login(shared: &Arc<Shared>, c: &Call, platform: &str) -> ApiResult {
     let want = if platform == "telegram" {
         "telegram"
     } else {
-        "max"
+        "max_personal"
     };
     if s.platform != want {
         return Err(not_found("session"));
