@@ -16,7 +16,7 @@ use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, Pa
 /// Wire: `bots/addUser` (`POST`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct BotsAddUser {
-    /// The bot to run (the 24-hex id from the bot's editor URL).
+    /// The bot to run (the hex id after `id=` in the bot's editor URL; 22 to 26 digits on the vendor's page).
     pub bot_id: ObjectId,
     /// The user's id in the channel (social network or messenger).
     pub uid: Uid,
