@@ -1012,11 +1012,19 @@ mod tests {
         assert_eq!(id.unwrap(), DEMO_BOT_ID);
         // The page's own 26- and 22-digit bot ids are well formed
         // (https://smm.targethunter.help/dev/api).
-        for good in [DEMO_THIRD_BOT_ID, DEMO_SECOND_BOT_ID, "607d97c6a01c6a25972ed95"] {
+        for good in [
+            DEMO_THIRD_BOT_ID,
+            DEMO_SECOND_BOT_ID,
+            "607d97c6a01c6a25972ed95",
+        ] {
             let id = required_object_id(&params(json!({"bot_id": good})), "bot_id");
             assert_eq!(id.unwrap(), good);
         }
-        for bad in [json!("a".repeat(MAX_OBJECT_ID_CHARS + 1)), json!(607), json!("{bot_id}")] {
+        for bad in [
+            json!("a".repeat(MAX_OBJECT_ID_CHARS + 1)),
+            json!(607),
+            json!("{bot_id}"),
+        ] {
             let bad = required_object_id(&params(json!({ "bot_id": bad })), "bot_id");
             assert_eq!(bad.unwrap_err().code, "invalid_param");
         }
