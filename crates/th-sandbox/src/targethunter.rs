@@ -50,8 +50,8 @@
 //!
 //! [`Config::default`] mirrors the vendor's PHP example, which therefore runs unchanged except for
 //! the URL: api key [`DEMO_API_KEY`], bot [`DEMO_BOT_ID`] with the single step [`DEMO_STEP_ID`],
-//! and two more bots [`DEMO_SECOND_BOT_ID`] (22 digits) and [`DEMO_THIRD_BOT_ID`] (26 digits)
-//! without steps, ids the vendor's page prints.
+//! and two more bots with ids the vendor's page prints: [`DEMO_SECOND_BOT_ID`] (22 digits) with
+//! the step [`DEMO_SECOND_STEP_ID`], and [`DEMO_THIRD_BOT_ID`] (26 digits) without steps.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -76,11 +76,14 @@ pub const DEMO_API_KEY: &str = "cd29334cb46d4f8325deedfdea81e9b266319d074e08cd56
 pub const DEMO_BOT_ID: &str = "607d97c6a01c6a25972ed95e";
 /// The one step of [`DEMO_BOT_ID`].
 pub const DEMO_STEP_ID: &str = "61af67fb5bc8635f3f53b18b";
-/// A second demo bot, without steps: the 22-digit id the vendor's page prints in its "call the API
+/// A second demo bot, with the single step [`DEMO_SECOND_STEP_ID`]: the 22-digit id the vendor's page prints in its "call the API
 /// from a bot" example (https://smm.targethunter.help/dev/api: "Для ссылки
 /// https://bot.targethunter.ru/bots/edit?id=65e848079de61973850c33 ID бота будет
 /// 65e848079de61973850c33").
 pub const DEMO_SECOND_BOT_ID: &str = "65e848079de61973850c33";
+/// The one step of [`DEMO_SECOND_BOT_ID`]: the step id the same example on the vendor's page
+/// prints (https://smm.targethunter.help/dev/api: "step_id … Например: 65e843579de61973850c331e").
+pub const DEMO_SECOND_STEP_ID: &str = "65e843579de61973850c331e";
 /// A third demo bot, without steps: the 26-digit id the vendor's page gives as a bot id
 /// (https://smm.targethunter.help/dev/api: "…/bots/edit?id=6234edd5fb3c1c06f8765b9bd6 ID бота будет
 /// 6234edd5fb3c1c06f8765b9bd6").
@@ -123,7 +126,8 @@ pub struct Config {
     pub bot_id: String,
     /// The one step of the main bot (default [`DEMO_STEP_ID`]).
     pub step_id: String,
-    /// More bots (default: [`DEMO_SECOND_BOT_ID`] and [`DEMO_THIRD_BOT_ID`], without steps).
+    /// More bots (default: [`DEMO_SECOND_BOT_ID`] with [`DEMO_SECOND_STEP_ID`], and
+    /// [`DEMO_THIRD_BOT_ID`] without steps).
     pub extra_bots: Vec<BotConfig>,
 }
 
@@ -146,7 +150,7 @@ impl Default for Config {
             extra_bots: vec![
                 BotConfig {
                     bot_id: DEMO_SECOND_BOT_ID.to_owned(),
-                    step_ids: Vec::new(),
+                    step_ids: vec![DEMO_SECOND_STEP_ID.to_owned()],
                 },
                 BotConfig {
                     bot_id: DEMO_THIRD_BOT_ID.to_owned(),

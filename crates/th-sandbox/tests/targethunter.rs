@@ -5,7 +5,8 @@ use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use serde_json::{Value, json};
 use th_sandbox::targethunter::{
-    DEMO_API_KEY, DEMO_BOT_ID, DEMO_SECOND_BOT_ID, DEMO_STEP_ID, DEMO_THIRD_BOT_ID, Inspect,
+    DEMO_API_KEY, DEMO_BOT_ID, DEMO_SECOND_BOT_ID, DEMO_SECOND_STEP_ID, DEMO_STEP_ID,
+    DEMO_THIRD_BOT_ID, Inspect,
 };
 use th_sandbox::{Sandbox, SandboxConfig};
 use tower::ServiceExt;
@@ -740,7 +741,7 @@ async fn admin_routes() {
                     }],
                 },
                 {"bot_id": DEMO_THIRD_BOT_ID, "steps": [], "users": []},
-                {"bot_id": DEMO_SECOND_BOT_ID, "steps": [], "users": []},
+                {"bot_id": DEMO_SECOND_BOT_ID, "steps": [DEMO_SECOND_STEP_ID], "users": []},
             ],
             "user_vars": [{"channel": "TG", "uid": "1", "var_id": "v", "value": "x"}],
             "global_vars": [{"var_id": "g", "value": "y"}],
