@@ -348,12 +348,21 @@ async fn call(shared: &Shared, req: Request) -> Result<Value, ApiError> {
 
     check_api_key(&shared.api_key, &params)?;
 
+    // Every method: `https://smm.targethunter.ru/api/METHOD`, GET or POST (form-data or JSON),
+    // `api_key` required (https://smm.targethunter.help/dev/api).
     match method.as_str() {
+        // https://smm.targethunter.help/dev/api: the PHP example (bot_id, uid, channel, force,
+        // payload) and the "from a bot" example (step_id, payload as JSON).
         "bots/addUser" => add_user(shared, &params),
+        // The vendor's per-method pages have no stored copy; these follow MindCloud's catalogue
+        // of them (https://github.com/mindcloud-inc/universal-api-reference/blob/ea5d990f48bbe93666556635f7193d474183fce1/apis/b/botHunter/native-api/actions/*.md).
+        // remove-user-from-bot.md
         "bots/removeUser" => remove_user(shared, &params),
+        // get-user-variable.md, set-user-variable.md, clear-user-variable.md
         "vars/get" => vars_get(shared, &params),
         "vars/set" => vars_set(shared, &params),
         "vars/clear" => vars_clear(shared, &params),
+        // get-community-variable.md, set-community-variable.md, clear-community-variable.md
         "globalvars/get" => globalvars_get(shared, &params),
         "globalvars/set" => globalvars_set(shared, &params),
         "globalvars/clear" => globalvars_clear(shared, &params),
