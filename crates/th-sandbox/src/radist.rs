@@ -1,10 +1,12 @@
 //! The Radist.Online emulation, served under `/radist/v2/…`.
 //!
 //! The real API is a JSON REST API (`https://api.radist.online/v2/…`, auth header `X-Api-Key`).
-//! Its Swagger document was not available to this workspace: the routes below follow what public
-//! client code shows to work, and the calls known only by their operation name are this
+//! Its Swagger document was not available to this workspace: the routes below follow the vendor's
+//! pages (https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya,
+//! https://docs.radist.online/radist.online-docs/api/v2/chaty) where they say something, else what
+//! public client code shows to work; the calls known only by their operation name are this
 //! workspace's inference (the `radist-api` client marks them provisional and decodes exactly
-//! these).
+//! these). Each route cites its source in a comment.
 //!
 //! | route | what |
 //! | --- | --- |
@@ -12,9 +14,9 @@
 //! | `GET companies/?limit&offset` | `{"companies":[{"id":1,"name":…}]}` |
 //! | `GET/POST companies/{cid}/connections/` | list; create by `type` + `params` (`telegram_bot` needs `params.token`, `odnoklassniki` `params.access_token`, `whatsapp` gets `params.qr_url`) |
 //! | `POST companies/{cid}/connections/from_session/` | `{type, session_id}`: a Telegram / MAX connection from an authenticated session |
-//! | `GET/PUT companies/{cid}/connections/{id}` | one connection; replace `params` (amoCRM / Bitrix: `409 not_editable`) |
+//! | `GET/PUT companies/{cid}/connections/{id}` | one connection; replace `params` (amoCRM / Bitrix: `409 not_editable`); `DELETE` is `405` (the vendor: connections cannot be deleted through the API) |
 //! | `GET companies/{cid}/connections/{id}/whatsapp_status/` | `{status, qr, qr_url, qr_expires_at}`; the QR changes every `whatsapp_qr_lifetime` |
-//! | `POST telegram/init`, `POST max_personal/init` | `{auth_type: qr\|code, phone?, connection_id?}` → session |
+//! | `POST telegram/init`, `POST max_personal/init` | `{auth_type: qr\|code, phone?, connection_id?}` → session `{session_id, status, qr_login?: {url, expires}}` as the vendor's page prints it |
 //! | `POST telegram/login`, `POST max_personal/login` | `{session_id, code?, password?}` → session (poll without code/password) |
 //! | `POST telegram/send_code` | the older code flow: `{session_id, phone_code_hash}` |
 //! | `GET companies/{cid}/messaging/chats/sources/` | authorised messenger connections |

@@ -1,8 +1,9 @@
 //! The TargetHunter (BotHunter) emulation, served under `/targethunter/api/<method>`.
 //!
-//! The real API (`https://smm.targethunter.ru/api/<method>`) documents its methods and parameters
-//! but no response bodies, so the envelopes below are this workspace's choice; the
-//! `targethunter-api` client decodes exactly these.
+//! The real API (`https://smm.targethunter.ru/api/<method>`,
+//! https://smm.targethunter.help/dev/api) documents its methods and parameters but no response
+//! bodies, so the envelopes below are this workspace's choice; the `targethunter-api` client
+//! decodes exactly these. Each method cites its source in a comment where it is dispatched.
 //!
 //! # Requests
 //!
