@@ -170,7 +170,7 @@ impl Client {
 ///
 /// Wire: `ConnectionsGetItems` (`GET companies/{company_id}/connections/`).
 ///
-/// **Provisional:** no v2 page documents it; a production client lists connections at this path (also `west3n/logopotam_neuro` `src/api/radistonline/connect.py`); `limit`/`offset` come from the v1 page (https://docs.radist.online/radist.online-docs/api/v1/management-api).
+/// **Provisional:** no v2 page documents it; a production client lists connections at this path (also `west3n/logopotam_neuro` `src/api/radistonline/connect.py`); `limit`/`offset` come from the v1 page (<https://docs.radist.online/radist.online-docs/api/v1/management-api>).
 /// Known from <https://github.com/semiekhin/sofia-bot/blob/39b4ce230d964d595fc01206fe33c4b38cfe5a3c/docs/RADIST_API.md>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConnectionsList {
@@ -247,7 +247,7 @@ impl ApiRequest for ConnectionsList {
 impl Client {
     /// The company's connections (messengers, CRMs, bank terminals).
     ///
-    /// **Provisional:** no v2 page documents it; a production client lists connections at this path (also `west3n/logopotam_neuro` `src/api/radistonline/connect.py`); `limit`/`offset` come from the v1 page (https://docs.radist.online/radist.online-docs/api/v1/management-api).
+    /// **Provisional:** no v2 page documents it; a production client lists connections at this path (also `west3n/logopotam_neuro` `src/api/radistonline/connect.py`); `limit`/`offset` come from the v1 page (<https://docs.radist.online/radist.online-docs/api/v1/management-api>).
     /// Known from <https://github.com/semiekhin/sofia-bot/blob/39b4ce230d964d595fc01206fe33c4b38cfe5a3c/docs/RADIST_API.md>.
     ///
     /// Wire: `ConnectionsGetItems`; params: [`ConnectionsList`].
@@ -1459,7 +1459,7 @@ impl Client {
 ///
 /// Wire: `MessagingGetMessages` (`GET companies/{company_id}/messaging/messages/`).
 ///
-/// **Provisional:** no stored vendor page documents it (the Messaging tag of the vendor's Swagger, which the page https://docs.radist.online/radist.online-docs/api/v2/chaty points to, had no stored copy); path and `chat_id`/`limit`/`until` are from unnamed public clients (shared/api/radist.md C4, C5).
+/// **Provisional:** no stored vendor page documents it (the Messaging tag of the vendor's Swagger, which the page <https://docs.radist.online/radist.online-docs/api/v2/chaty> points to, had no stored copy); path and `chat_id`/`limit`/`until` are from unnamed public clients (shared/api/radist.md C4, C5).
 /// Known from <https://api.radist.online/v2/docs#/Messaging>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MessagesGet {
@@ -1549,7 +1549,7 @@ impl ApiRequest for MessagesGet {
 impl Client {
     /// One page of a chat's messages, newest first (`until` pagination; see `Client::messages_stream`).
     ///
-    /// **Provisional:** no stored vendor page documents it (the Messaging tag of the vendor's Swagger, which the page https://docs.radist.online/radist.online-docs/api/v2/chaty points to, had no stored copy); path and `chat_id`/`limit`/`until` are from unnamed public clients (shared/api/radist.md C4, C5).
+    /// **Provisional:** no stored vendor page documents it (the Messaging tag of the vendor's Swagger, which the page <https://docs.radist.online/radist.online-docs/api/v2/chaty> points to, had no stored copy); path and `chat_id`/`limit`/`until` are from unnamed public clients (shared/api/radist.md C4, C5).
     /// Known from <https://api.radist.online/v2/docs#/Messaging>.
     ///
     /// Wire: `MessagingGetMessages`; params: [`MessagesGet`].
@@ -1563,7 +1563,7 @@ impl Client {
 ///
 /// Wire: `MessagingSendMessage` (`POST companies/{company_id}/messaging/messages/`).
 ///
-/// **Provisional:** no vendor page documents it; path and body (`connection_id`, `chat_id`, `mode`, `message_type`, `text`/`image`) are from production clients (also https://github.com/semiekhin/sofia-bot/blob/39b4ce230d964d595fc01206fe33c4b38cfe5a3c/docs/RADIST_API.md).
+/// **Provisional:** no vendor page documents it; path and body (`connection_id`, `chat_id`, `mode`, `message_type`, `text`/`image`) are from production clients (also <https://github.com/semiekhin/sofia-bot/blob/39b4ce230d964d595fc01206fe33c4b38cfe5a3c/docs/RADIST_API.md>).
 /// Known from <https://github.com/west3n/logopotam_neuro/blob/ba563c0af2c54d9b7ce5f9301014b764aa81e42f/src/api/radistonline/messages.py>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SendMessage {
@@ -1739,7 +1739,7 @@ impl Client {
     /// Sends a message to a chat (create the chat first: a phone number is not accepted here). Build it
     /// with `SendMessage::text`, `::image`, `::file`, ...: the payload matching `message_type` is required.
     ///
-    /// **Provisional:** no vendor page documents it; path and body (`connection_id`, `chat_id`, `mode`, `message_type`, `text`/`image`) are from production clients (also https://github.com/semiekhin/sofia-bot/blob/39b4ce230d964d595fc01206fe33c4b38cfe5a3c/docs/RADIST_API.md).
+    /// **Provisional:** no vendor page documents it; path and body (`connection_id`, `chat_id`, `mode`, `message_type`, `text`/`image`) are from production clients (also <https://github.com/semiekhin/sofia-bot/blob/39b4ce230d964d595fc01206fe33c4b38cfe5a3c/docs/RADIST_API.md>).
     /// Known from <https://github.com/west3n/logopotam_neuro/blob/ba563c0af2c54d9b7ce5f9301014b764aa81e42f/src/api/radistonline/messages.py>.
     ///
     /// Wire: `MessagingSendMessage`; params: [`SendMessage`].

@@ -149,7 +149,7 @@ impl Client {
 ///
 /// Wire: `bots/removeUser` (`POST`).
 ///
-/// **Provisional:** the vendor's own page for this method (https://smm.targethunter.help/dev/api/methods/bots/removeuser, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (https://smm.targethunter.help/dev/api) backs only for the URL pattern, GET/POST and `api_key`.
+/// **Provisional:** the vendor's own page for this method (<https://smm.targethunter.help/dev/api/methods/bots/removeuser>, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (<https://smm.targethunter.help/dev/api>) backs only for the URL pattern, GET/POST and `api_key`.
 /// Known from <https://github.com/mindcloud-inc/universal-api-reference/blob/ea5d990f48bbe93666556635f7193d474183fce1/apis/b/botHunter/native-api/actions/remove-user-from-bot.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BotsRemoveUser {
@@ -227,7 +227,7 @@ impl ApiRequest for BotsRemoveUser {
 impl Client {
     /// Removes a user from a bot.
     ///
-    /// **Provisional:** the vendor's own page for this method (https://smm.targethunter.help/dev/api/methods/bots/removeuser, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (https://smm.targethunter.help/dev/api) backs only for the URL pattern, GET/POST and `api_key`.
+    /// **Provisional:** the vendor's own page for this method (<https://smm.targethunter.help/dev/api/methods/bots/removeuser>, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (<https://smm.targethunter.help/dev/api>) backs only for the URL pattern, GET/POST and `api_key`.
     /// Known from <https://github.com/mindcloud-inc/universal-api-reference/blob/ea5d990f48bbe93666556635f7193d474183fce1/apis/b/botHunter/native-api/actions/remove-user-from-bot.md>.
     ///
     /// Wire: `bots/removeUser`; params: [`BotsRemoveUser`].
@@ -240,7 +240,7 @@ impl Client {
 ///
 /// Wire: `vars/get` (`POST`).
 ///
-/// **Provisional:** the vendor's own page for this method (https://smm.targethunter.help/dev/api/methods/vars/get, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (https://smm.targethunter.help/dev/api) backs only for the URL pattern, GET/POST and `api_key`.
+/// **Provisional:** the vendor's own page for this method (<https://smm.targethunter.help/dev/api/methods/vars/get>, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (<https://smm.targethunter.help/dev/api>) backs only for the URL pattern, GET/POST and `api_key`.
 /// Known from <https://github.com/mindcloud-inc/universal-api-reference/blob/ea5d990f48bbe93666556635f7193d474183fce1/apis/b/botHunter/native-api/actions/get-user-variable.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VarsGet {
@@ -324,7 +324,7 @@ impl ApiRequest for VarsGet {
 impl Client {
     /// Reads a user's variable.
     ///
-    /// **Provisional:** the vendor's own page for this method (https://smm.targethunter.help/dev/api/methods/vars/get, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (https://smm.targethunter.help/dev/api) backs only for the URL pattern, GET/POST and `api_key`.
+    /// **Provisional:** the vendor's own page for this method (<https://smm.targethunter.help/dev/api/methods/vars/get>, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (<https://smm.targethunter.help/dev/api>) backs only for the URL pattern, GET/POST and `api_key`.
     /// Known from <https://github.com/mindcloud-inc/universal-api-reference/blob/ea5d990f48bbe93666556635f7193d474183fce1/apis/b/botHunter/native-api/actions/get-user-variable.md>.
     ///
     /// Wire: `vars/get`; params: [`VarsGet`].
@@ -337,7 +337,7 @@ impl Client {
 ///
 /// Wire: `vars/set` (`POST`).
 ///
-/// **Provisional:** the vendor's own page for this method (https://smm.targethunter.help/dev/api/methods/vars/set, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (https://smm.targethunter.help/dev/api) backs only for the URL pattern, GET/POST and `api_key`.
+/// **Provisional:** the vendor's own page for this method (<https://smm.targethunter.help/dev/api/methods/vars/set>, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (<https://smm.targethunter.help/dev/api>) backs only for the URL pattern, GET/POST and `api_key`.
 /// Known from <https://github.com/mindcloud-inc/universal-api-reference/blob/ea5d990f48bbe93666556635f7193d474183fce1/apis/b/botHunter/native-api/actions/set-user-variable.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VarsSet {
@@ -430,7 +430,7 @@ impl ApiRequest for VarsSet {
 impl Client {
     /// Sets a user's variable (setting the same value twice is harmless).
     ///
-    /// **Provisional:** the vendor's own page for this method (https://smm.targethunter.help/dev/api/methods/vars/set, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (https://smm.targethunter.help/dev/api) backs only for the URL pattern, GET/POST and `api_key`.
+    /// **Provisional:** the vendor's own page for this method (<https://smm.targethunter.help/dev/api/methods/vars/set>, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (<https://smm.targethunter.help/dev/api>) backs only for the URL pattern, GET/POST and `api_key`.
     /// Known from <https://github.com/mindcloud-inc/universal-api-reference/blob/ea5d990f48bbe93666556635f7193d474183fce1/apis/b/botHunter/native-api/actions/set-user-variable.md>.
     ///
     /// Wire: `vars/set`; params: [`VarsSet`].
@@ -443,7 +443,7 @@ impl Client {
 ///
 /// Wire: `vars/clear` (`POST`).
 ///
-/// **Provisional:** the vendor's own page for this method (https://smm.targethunter.help/dev/api/methods/vars/clear, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (https://smm.targethunter.help/dev/api) backs only for the URL pattern, GET/POST and `api_key`.
+/// **Provisional:** the vendor's own page for this method (<https://smm.targethunter.help/dev/api/methods/vars/clear>, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (<https://smm.targethunter.help/dev/api>) backs only for the URL pattern, GET/POST and `api_key`.
 /// Known from <https://github.com/mindcloud-inc/universal-api-reference/blob/ea5d990f48bbe93666556635f7193d474183fce1/apis/b/botHunter/native-api/actions/clear-user-variable.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VarsClear {
@@ -527,7 +527,7 @@ impl ApiRequest for VarsClear {
 impl Client {
     /// Clears (deletes the value of) a user's variable.
     ///
-    /// **Provisional:** the vendor's own page for this method (https://smm.targethunter.help/dev/api/methods/vars/clear, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (https://smm.targethunter.help/dev/api) backs only for the URL pattern, GET/POST and `api_key`.
+    /// **Provisional:** the vendor's own page for this method (<https://smm.targethunter.help/dev/api/methods/vars/clear>, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (<https://smm.targethunter.help/dev/api>) backs only for the URL pattern, GET/POST and `api_key`.
     /// Known from <https://github.com/mindcloud-inc/universal-api-reference/blob/ea5d990f48bbe93666556635f7193d474183fce1/apis/b/botHunter/native-api/actions/clear-user-variable.md>.
     ///
     /// Wire: `vars/clear`; params: [`VarsClear`].
@@ -540,7 +540,7 @@ impl Client {
 ///
 /// Wire: `globalvars/get` (`POST`).
 ///
-/// **Provisional:** the vendor's own page for this method (https://smm.targethunter.help/dev/api/methods/globalvars/get, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (https://smm.targethunter.help/dev/api) backs only for the URL pattern, GET/POST and `api_key`.
+/// **Provisional:** the vendor's own page for this method (<https://smm.targethunter.help/dev/api/methods/globalvars/get>, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (<https://smm.targethunter.help/dev/api>) backs only for the URL pattern, GET/POST and `api_key`.
 /// Known from <https://github.com/mindcloud-inc/universal-api-reference/blob/ea5d990f48bbe93666556635f7193d474183fce1/apis/b/botHunter/native-api/actions/get-community-variable.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GlobalVarsGet {
@@ -600,7 +600,7 @@ impl ApiRequest for GlobalVarsGet {
 impl Client {
     /// Reads a global (community) variable.
     ///
-    /// **Provisional:** the vendor's own page for this method (https://smm.targethunter.help/dev/api/methods/globalvars/get, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (https://smm.targethunter.help/dev/api) backs only for the URL pattern, GET/POST and `api_key`.
+    /// **Provisional:** the vendor's own page for this method (<https://smm.targethunter.help/dev/api/methods/globalvars/get>, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (<https://smm.targethunter.help/dev/api>) backs only for the URL pattern, GET/POST and `api_key`.
     /// Known from <https://github.com/mindcloud-inc/universal-api-reference/blob/ea5d990f48bbe93666556635f7193d474183fce1/apis/b/botHunter/native-api/actions/get-community-variable.md>.
     ///
     /// Wire: `globalvars/get`; params: [`GlobalVarsGet`].
@@ -613,7 +613,7 @@ impl Client {
 ///
 /// Wire: `globalvars/set` (`POST`).
 ///
-/// **Provisional:** the vendor's own page for this method (https://smm.targethunter.help/dev/api/methods/globalvars/set, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (https://smm.targethunter.help/dev/api) backs only for the URL pattern, GET/POST and `api_key`.
+/// **Provisional:** the vendor's own page for this method (<https://smm.targethunter.help/dev/api/methods/globalvars/set>, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (<https://smm.targethunter.help/dev/api>) backs only for the URL pattern, GET/POST and `api_key`.
 /// Known from <https://github.com/mindcloud-inc/universal-api-reference/blob/ea5d990f48bbe93666556635f7193d474183fce1/apis/b/botHunter/native-api/actions/set-community-variable.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GlobalVarsSet {
@@ -682,7 +682,7 @@ impl ApiRequest for GlobalVarsSet {
 impl Client {
     /// Sets a global (community) variable (setting the same value twice is harmless).
     ///
-    /// **Provisional:** the vendor's own page for this method (https://smm.targethunter.help/dev/api/methods/globalvars/set, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (https://smm.targethunter.help/dev/api) backs only for the URL pattern, GET/POST and `api_key`.
+    /// **Provisional:** the vendor's own page for this method (<https://smm.targethunter.help/dev/api/methods/globalvars/set>, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (<https://smm.targethunter.help/dev/api>) backs only for the URL pattern, GET/POST and `api_key`.
     /// Known from <https://github.com/mindcloud-inc/universal-api-reference/blob/ea5d990f48bbe93666556635f7193d474183fce1/apis/b/botHunter/native-api/actions/set-community-variable.md>.
     ///
     /// Wire: `globalvars/set`; params: [`GlobalVarsSet`].
@@ -695,7 +695,7 @@ impl Client {
 ///
 /// Wire: `globalvars/clear` (`POST`).
 ///
-/// **Provisional:** the vendor's own page for this method (https://smm.targethunter.help/dev/api/methods/globalvars/clear, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (https://smm.targethunter.help/dev/api) backs only for the URL pattern, GET/POST and `api_key`.
+/// **Provisional:** the vendor's own page for this method (<https://smm.targethunter.help/dev/api/methods/globalvars/clear>, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (<https://smm.targethunter.help/dev/api>) backs only for the URL pattern, GET/POST and `api_key`.
 /// Known from <https://github.com/mindcloud-inc/universal-api-reference/blob/ea5d990f48bbe93666556635f7193d474183fce1/apis/b/botHunter/native-api/actions/clear-community-variable.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GlobalVarsClear {
@@ -755,7 +755,7 @@ impl ApiRequest for GlobalVarsClear {
 impl Client {
     /// Clears (deletes the value of) a global (community) variable.
     ///
-    /// **Provisional:** the vendor's own page for this method (https://smm.targethunter.help/dev/api/methods/globalvars/clear, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (https://smm.targethunter.help/dev/api) backs only for the URL pattern, GET/POST and `api_key`.
+    /// **Provisional:** the vendor's own page for this method (<https://smm.targethunter.help/dev/api/methods/globalvars/clear>, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (<https://smm.targethunter.help/dev/api>) backs only for the URL pattern, GET/POST and `api_key`.
     /// Known from <https://github.com/mindcloud-inc/universal-api-reference/blob/ea5d990f48bbe93666556635f7193d474183fce1/apis/b/botHunter/native-api/actions/clear-community-variable.md>.
     ///
     /// Wire: `globalvars/clear`; params: [`GlobalVarsClear`].

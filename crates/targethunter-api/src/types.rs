@@ -13,7 +13,7 @@ use th_core::{DecodeError, FormValue, InvalidInput, ParamValue};
 /// The id of a bot or a bot step: hexadecimal digits, e.g. `607d97c6a01c6a25972ed95e`.
 ///
 /// Built from any string; checked before the request is sent. The length is not fixed: the
-/// vendor's page (https://smm.targethunter.help/dev/api) prints bot ids of 24 hex digits
+/// vendor's page (<https://smm.targethunter.help/dev/api>) prints bot ids of 24 hex digits
 /// (`607d97c6a01c6a25972ed95e`), 26 (`6234edd5fb3c1c06f8765b9bd6`, "ID бота будет …") and 22
 /// (`65e848079de61973850c33`), so only what every printed id has in common is checked: 1 to
 /// [`ObjectId::MAX_LEN`] hexadecimal digits (the bound only keeps junk out).

@@ -2,8 +2,8 @@
 //!
 //! The real API is a JSON REST API (`https://api.radist.online/v2/…`, auth header `X-Api-Key`).
 //! Its Swagger document was not available to this workspace: the routes below follow the vendor's
-//! pages (https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya,
-//! https://docs.radist.online/radist.online-docs/api/v2/chaty) where they say something, else what
+//! pages (<https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya>,
+//! <https://docs.radist.online/radist.online-docs/api/v2/chaty>) where they say something, else what
 //! public client code shows to work; the calls known only by their operation name are this
 //! workspace's inference (the `radist-api` client marks them provisional and decodes exactly
 //! these). Each route cites its source in a comment.

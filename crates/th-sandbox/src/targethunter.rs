@@ -1,7 +1,7 @@
 //! The TargetHunter (BotHunter) emulation, served under `/targethunter/api/<method>`.
 //!
 //! The real API (`https://smm.targethunter.ru/api/<method>`,
-//! https://smm.targethunter.help/dev/api) documents its methods and parameters but no response
+//! <https://smm.targethunter.help/dev/api>) documents its methods and parameters but no response
 //! bodies, so the envelopes below are this workspace's choice; the `targethunter-api` client
 //! decodes exactly these. Each method cites its source in a comment where it is dispatched.
 //!
@@ -78,15 +78,15 @@ pub const DEMO_BOT_ID: &str = "607d97c6a01c6a25972ed95e";
 /// The one step of [`DEMO_BOT_ID`].
 pub const DEMO_STEP_ID: &str = "61af67fb5bc8635f3f53b18b";
 /// A second demo bot, with the single step [`DEMO_SECOND_STEP_ID`]: the 22-digit id the vendor's page prints in its "call the API
-/// from a bot" example (https://smm.targethunter.help/dev/api: "Для ссылки
-/// https://bot.targethunter.ru/bots/edit?id=65e848079de61973850c33 ID бота будет
+/// from a bot" example (<https://smm.targethunter.help/dev/api>: "Для ссылки
+/// <https://bot.targethunter.ru/bots/edit?id=65e848079de61973850c33> ID бота будет
 /// 65e848079de61973850c33").
 pub const DEMO_SECOND_BOT_ID: &str = "65e848079de61973850c33";
 /// The one step of [`DEMO_SECOND_BOT_ID`]: the step id the same example on the vendor's page
-/// prints (https://smm.targethunter.help/dev/api: "step_id … Например: 65e843579de61973850c331e").
+/// prints (<https://smm.targethunter.help/dev/api>: "step_id … Например: 65e843579de61973850c331e").
 pub const DEMO_SECOND_STEP_ID: &str = "65e843579de61973850c331e";
 /// A third demo bot, without steps: the 26-digit id the vendor's page gives as a bot id
-/// (https://smm.targethunter.help/dev/api: "…/bots/edit?id=6234edd5fb3c1c06f8765b9bd6 ID бота будет
+/// (<https://smm.targethunter.help/dev/api>: "…/bots/edit?id=6234edd5fb3c1c06f8765b9bd6 ID бота будет
 /// 6234edd5fb3c1c06f8765b9bd6").
 pub const DEMO_THIRD_BOT_ID: &str = "6234edd5fb3c1c06f8765b9bd6";
 
