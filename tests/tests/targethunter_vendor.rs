@@ -266,6 +266,31 @@ fn every_bot_id_the_page_prints_is_accepted() {
     }
 }
 
+/// The API keys the pages print (58 and 65 hex characters, and the older page's non-hex
+/// `12g1k105sadq124fa12`) are all sent as given: the key's format is not the client's to check.
+#[test]
+fn every_api_key_the_pages_print_is_sent_as_given() {
+    for key in [
+        DEMO_API_KEY,
+        "c53ca2a1080745678906b967fe65c766d094bd06b84da11c300ab445678f0dc31",
+        "12g1k105sadq124fa12",
+    ] {
+        let client = Client::builder(key)
+            .wire_format(WireFormat::Form)
+            .build()
+            .unwrap_or_else(|e| panic!("{key}: {e}"));
+        let http = client
+            .build_request(&BotsAddUser::new(
+                "607d97c6a01c6a25972ed95e",
+                1,
+                Channel::Vk,
+            ))
+            .expect("valid");
+        let body = std::str::from_utf8(&http.body).expect("ASCII");
+        assert!(body.starts_with(&format!("api_key={key}&")), "{body}");
+    }
+}
+
 // ---- webhooks ---------------------------------------------------------------------------------
 
 #[test]
