@@ -218,7 +218,7 @@ async fn max_by_code() {
     let (client, mock, _clock) = setup();
     mock.push_json(200, &session("waiting_for_code", None));
     mock.push_json(200, &session("authenticated", None));
-    mock.push_json(200, &json!({"id": 80600, "type": "max"}));
+    mock.push_json(200, &json!({"id": 80600, "type": "max_personal"}));
     let mut login = client.login(LoginFlow::max_code("+79990000003"));
     login.handle().submit_code("24680"); // answers given early are used when asked
     let events: Vec<LoginEvent> = (&mut login).map(Result::unwrap).collect().await;
@@ -235,7 +235,7 @@ async fn max_by_code() {
     );
     assert_eq!(
         calls[2],
-        r#"POST companies/1/connections/from_session/ {"type":"max","session_id":"sess-1"}"#
+        r#"POST companies/1/connections/from_session/ {"type":"max_personal","session_id":"sess-1"}"#
     );
 }
 
@@ -853,7 +853,7 @@ async fn max_by_qr_code() {
     mock.push_json(200, &session("waiting_for_qr", Some("max://login?token=1")));
     mock.push_json(200, &session("waiting_for_qr", Some("max://login?token=2")));
     mock.push_json(200, &session("authenticated", None));
-    mock.push_json(200, &json!({"id": 80601, "type": "max"}));
+    mock.push_json(200, &json!({"id": 80601, "type": "max_personal"}));
     let events: Vec<LoginEvent> = client
         .login(LoginFlow::max_qr())
         .map(Result::unwrap)
@@ -871,6 +871,6 @@ async fn max_by_qr_code() {
     assert_eq!(calls[0], r#"POST max_personal/init {"auth_type":"qr"}"#);
     assert_eq!(
         calls[3],
-        r#"POST companies/1/connections/from_session/ {"type":"max","session_id":"sess-1"}"#
+        r#"POST companies/1/connections/from_session/ {"type":"max_personal","session_id":"sess-1"}"#
     );
 }

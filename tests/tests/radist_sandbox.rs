@@ -123,7 +123,7 @@ async fn telegram_by_code_without_2fa_and_max_by_code_with_a_wrong_code() {
         }
     }
     assert!(saw_wrong);
-    assert_eq!(kind, Some(ConnectionType::Max));
+    assert_eq!(kind, Some(ConnectionType::MaxPersonal));
 }
 
 #[tokio::test]

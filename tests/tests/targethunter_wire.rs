@@ -551,7 +551,7 @@ async fn bad_input_is_refused_before_sending() {
     let c = client(&server, WireFormat::Json, None);
     let cases: Vec<(Result<serde_json::Value, Error>, &str)> = vec![
         (
-            c.bots_add_user(BotsAddUser::new("607d97c6a01c6a25972ed95", 1, Channel::Vk))
+            c.bots_add_user(BotsAddUser::new("607d97c6a01c6a25972ed95g", 1, Channel::Vk))
                 .await
                 .map(|r| r.raw),
             "bot_id",

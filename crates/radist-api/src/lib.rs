@@ -23,10 +23,13 @@
 //! Connections cannot be deleted through the API (only by Radist's support; deleting a messenger
 //! deletes its chats and history), so the client has no delete method for them.
 //!
-//! **Provisional:** the vendor's Swagger document was not available. Calls known only by their
-//! operation name (connection create/update, WhatsApp status, the Telegram and MAX login calls,
-//! contact and webhook listings) follow the API's conventions and are marked provisional in their
-//! docs; results are lenient (unknown fields kept in `extra`, unknown values in `Other`).
+//! **Provisional:** the vendor's Swagger document was not available. Only chat sources and chat
+//! creation are documented on a stored vendor page
+//! (<https://docs.radist.online/radist.online-docs/api/v2/chaty>); every other call is marked
+//! provisional in its docs, with the page or public client it is known from: the calls the
+//! vendor's connections page only names (connection create/update, WhatsApp status, the Telegram
+//! and MAX login calls) follow the API's conventions, the rest follow public clients that work.
+//! Results are lenient (unknown fields kept in `extra`, unknown values in `Other`).
 //!
 //! ## Example
 //!

@@ -85,7 +85,7 @@ impl Platform {
     fn connection_type(self) -> ConnectionType {
         match self {
             Platform::Telegram => ConnectionType::Telegram,
-            Platform::Max => ConnectionType::Max,
+            Platform::Max => ConnectionType::MaxPersonal,
         }
     }
 }

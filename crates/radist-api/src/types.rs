@@ -335,8 +335,11 @@ th_core::wire_enum!(
         Whatsapp = "whatsapp",
         /// WhatsApp Business API.
         Waba = "waba",
-        /// MAX personal account.
-        Max = "max",
+        /// MAX personal account. The wire name is `max_personal`, as a production MAX connection
+        /// shows it (public client `semiekhin/sofia-bot`, `docs/RADIST_API.md`: "Тип подключения
+        /// `max_personal`") and as the vendor's Swagger tag "Max personal" names it
+        /// (https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya); no source shows `max`.
+        MaxPersonal = "max_personal",
         /// Odnoklassniki group (created with the group's API key).
         Odnoklassniki = "odnoklassniki",
         /// Tinkoff bank terminal (invoices).
@@ -1183,7 +1186,7 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(c.id, Some(80024));
-        assert_eq!(c.kind, Some(ConnectionType::Other("max_personal".into())));
+        assert_eq!(c.kind, Some(ConnectionType::MaxPersonal));
         assert_eq!(c.qr_url(), Some("https://q"));
         assert_eq!(c.extra["name"], "n");
         let l: WebhookList = serde_json::from_value(serde_json::json!([{"id": "u"}])).unwrap();

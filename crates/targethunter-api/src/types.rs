@@ -10,19 +10,26 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 use th_core::{DecodeError, FormValue, InvalidInput, ParamValue};
 
-/// A 24-hex-digit id (MongoDB ObjectId) of a bot or a bot step, e.g. `607d97c6a01c6a25972ed95e`.
+/// The id of a bot or a bot step: hexadecimal digits, e.g. `607d97c6a01c6a25972ed95e`.
 ///
-/// Built from any string; checked before the request is sent.
+/// Built from any string; checked before the request is sent. The length is not fixed: the
+/// vendor's page (<https://smm.targethunter.help/dev/api>) prints bot ids of 24 hex digits
+/// (`607d97c6a01c6a25972ed95e`), 26 (`6234edd5fb3c1c06f8765b9bd6`, "ID бота будет …") and 22
+/// (`65e848079de61973850c33`), so only what every printed id has in common is checked: 1 to
+/// [`ObjectId::MAX_LEN`] hexadecimal digits (the bound only keeps junk out).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ObjectId(String);
 
 impl ObjectId {
+    /// The longest id accepted (a bound against junk; the longest printed id has 26 digits).
+    pub const MAX_LEN: usize = 64;
+
     /// Wraps `id` without checking it (checked when a request is validated).
     pub fn new(id: impl Into<String>) -> Self {
         ObjectId(id.into())
     }
 
-    /// Checks the format: exactly 24 hexadecimal digits.
+    /// Checks the format: 1 to [`ObjectId::MAX_LEN`] hexadecimal digits.
     pub fn parse(id: &str) -> Result<Self, InvalidInput> {
         let id = ObjectId::new(id);
         id.validate("id")?;
@@ -64,13 +71,17 @@ impl ParamValue for ObjectId {
         FormValue::Str(self.0.clone())
     }
     fn validate(&self, field: &'static str) -> Result<(), InvalidInput> {
-        if self.0.len() == 24 && self.0.bytes().all(|b| b.is_ascii_hexdigit()) {
+        if !self.0.is_empty()
+            && self.0.len() <= Self::MAX_LEN
+            && self.0.bytes().all(|b| b.is_ascii_hexdigit())
+        {
             Ok(())
         } else {
             Err(InvalidInput::new(
                 field,
                 format!(
-                    "must be a 24-hex-digit id like 607d97c6a01c6a25972ed95e, got {:?}",
+                    "must be an id of 1 to {} hex digits like 607d97c6a01c6a25972ed95e, got {:?}",
+                    Self::MAX_LEN,
                     truncate(&self.0)
                 ),
             ))
@@ -333,14 +344,26 @@ mod tests {
 
     #[test]
     fn object_ids() {
-        assert!(ObjectId::parse("607d97c6a01c6a25972ed95e").is_ok());
-        assert!(ObjectId::parse("607D97C6A01C6A25972ED95E").is_ok());
+        // Every id the vendor's page prints (https://smm.targethunter.help/dev/api): 24, 26 and
+        // 22 hex digits, bot and step ids.
+        for good in [
+            "607d97c6a01c6a25972ed95e",
+            "6234edd5fb3c1c06f8765b9bd6",
+            "65e848079de61973850c33",
+            "65e843579de61973850c331e",
+            "62d718ceb6ea2a17c83aadd2",
+            "607D97C6A01C6A25972ED95E",
+            "607d97c6a01c6a25972ed95e0",
+        ] {
+            assert!(ObjectId::parse(good).is_ok(), "{good}");
+        }
         for bad in [
             "",
-            "607d97c6a01c6a25972ed95",
-            "607d97c6a01c6a25972ed95e0",
             "607d97c6a01c6a25972ed95g",
-            "6234edd5fb3c1c06f8765b9bd6",
+            " 607d97c6a01c6a25972ed95e",
+            "607d97c6-a01c6a25972ed95e",
+            "{bot_id}",
+            &"a".repeat(ObjectId::MAX_LEN + 1),
         ] {
             let err = ObjectId::parse(bad).unwrap_err();
             assert_eq!(err.field, "id");

@@ -59,7 +59,7 @@ pub struct Hello {
 #[serde(default)]
 #[non_exhaustive]
 pub struct Subscription {
-    /// The event id (24 hex digits).
+    /// The event id (24 hex digits in the vendor's example; kept as given).
     pub id: Option<String>,
     /// Unix seconds.
     #[serde(deserialize_with = "lenient_i64")]
@@ -115,7 +115,7 @@ pub struct Utm {
 #[serde(default)]
 #[non_exhaustive]
 pub struct SubscriptionInfo {
-    /// The subscription id (24 hex digits).
+    /// The subscription id (24 hex digits in the vendor's example; kept as given).
     pub id: Option<String>,
     /// The subscription's name.
     pub name: Option<String>,

@@ -1,10 +1,12 @@
 //! The Radist.Online emulation, served under `/radist/v2/…`.
 //!
 //! The real API is a JSON REST API (`https://api.radist.online/v2/…`, auth header `X-Api-Key`).
-//! Its Swagger document was not available to this workspace: the routes below follow what public
-//! client code shows to work, and the calls known only by their operation name are this
+//! Its Swagger document was not available to this workspace: the routes below follow the vendor's
+//! pages (<https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya>,
+//! <https://docs.radist.online/radist.online-docs/api/v2/chaty>) where they say something, else what
+//! public client code shows to work; the calls known only by their operation name are this
 //! workspace's inference (the `radist-api` client marks them provisional and decodes exactly
-//! these).
+//! these). Each route cites its source in a comment.
 //!
 //! | route | what |
 //! | --- | --- |
@@ -12,9 +14,9 @@
 //! | `GET companies/?limit&offset` | `{"companies":[{"id":1,"name":…}]}` |
 //! | `GET/POST companies/{cid}/connections/` | list; create by `type` + `params` (`telegram_bot` needs `params.token`, `odnoklassniki` `params.access_token`, `whatsapp` gets `params.qr_url`) |
 //! | `POST companies/{cid}/connections/from_session/` | `{type, session_id}`: a Telegram / MAX connection from an authenticated session |
-//! | `GET/PUT companies/{cid}/connections/{id}` | one connection; replace `params` (amoCRM / Bitrix: `409 not_editable`) |
+//! | `GET/PUT companies/{cid}/connections/{id}` | one connection; replace `params` (amoCRM / Bitrix: `409 not_editable`); `DELETE` is `405` (the vendor: connections cannot be deleted through the API) |
 //! | `GET companies/{cid}/connections/{id}/whatsapp_status/` | `{status, qr, qr_url, qr_expires_at}`; the QR changes every `whatsapp_qr_lifetime` |
-//! | `POST telegram/init`, `POST max_personal/init` | `{auth_type: qr\|code, phone?, connection_id?}` → session |
+//! | `POST telegram/init`, `POST max_personal/init` | `{auth_type: qr\|code, phone?, connection_id?}` → session `{session_id, status, qr_login?: {url, expires}}` as the vendor's page prints it |
 //! | `POST telegram/login`, `POST max_personal/login` | `{session_id, code?, password?}` → session (poll without code/password) |
 //! | `POST telegram/send_code` | the older code flow: `{session_id, phone_code_hash}` |
 //! | `GET companies/{cid}/messaging/chats/sources/` | authorised messenger connections |
@@ -296,7 +298,7 @@ const MESSENGERS: &[&str] = &[
     "telegram_bot",
     "whatsapp",
     "waba",
-    "max",
+    "max_personal",
     "odnoklassniki",
 ];
 
@@ -322,7 +324,7 @@ impl Service {
                 json!({"phone": "+79990000002"}),
             ),
             ("waba", "WABA", json!({})),
-            ("max", "MAX", json!({"phone": "+79990000003"})),
+            ("max_personal", "MAX", json!({"phone": "+79990000003"})),
             ("odnoklassniki", "OK group", json!({"access_token": "***"})),
             ("tinkoff", "Tinkoff terminal", json!({})),
             ("amocrm", "amoCRM", json!({"domain": "sandbox.amocrm.ru"})),
@@ -726,10 +728,13 @@ fn route(shared: &Arc<Shared>, c: &Call) -> ApiResult {
     let segs: Vec<&str> = c.segs.iter().map(String::as_str).collect();
     let m = &c.method;
     match (m, segs.as_slice()) {
+        // No vendor page: a production client's auth check (https://github.com/semiekhin/sofia-bot/blob/39b4ce230d964d595fc01206fe33c4b38cfe5a3c/docs/RADIST_API.md).
         (&Method::GET, ["users", "me"]) => ok(json!({
             "id": 1001, "email": "demo@sandbox.radist.local", "name": "Sandbox Demo",
             "companies": [shared.config.company_id]
         })),
+        // No vendor page: unnamed public clients (shared/api/radist.md C4, C6); the vendor's Swagger
+        // (https://api.radist.online/v2/docs) had no stored copy.
         (&Method::GET, ["companies"]) => {
             let offset = c.q_int("offset", 0, i64::MAX)?;
             let companies: Vec<Value> =
@@ -738,12 +743,18 @@ fn route(shared: &Arc<Shared>, c: &Call) -> ApiResult {
                     .collect();
             ok(json!({ "companies": companies }))
         }
+        // TelegramInitializeSession / Max personalInitializeSession: https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya
+        // (the page prints `POST /telegram/init` `{"auth_type": "qr"}` and the session it answers).
         (&Method::POST, [platform @ ("telegram" | "max_personal"), "init"]) => {
             init_session(shared, c, platform)
         }
+        // TelegramSendLoginRequest / Max personalSendLoginRequest: named on https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya
+        // (statuses waiting_for_qr / waiting_for_password / authenticated); path and body inferred.
         (&Method::POST, [platform @ ("telegram" | "max_personal"), "login"]) => {
             login(shared, c, platform)
         }
+        // TelegramSendCodeRequest: an older version of https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya
+        // (answer `{"session_id", "phone_code_hash"}`); path inferred.
         (&Method::POST, ["telegram", "send_code"]) => {
             let phone = c.req_str("phone")?;
             let mut d = shared.lock();
@@ -755,6 +766,7 @@ fn route(shared: &Arc<Shared>, c: &Call) -> ApiResult {
             );
             ok(json!({"session_id": id, "phone_code_hash": format!("hash-{}", &id[..8])}))
         }
+        // "Все эндпоинты требуют company_id в URL — без него возвращает 404" (https://github.com/semiekhin/sofia-bot/blob/39b4ce230d964d595fc01206fe33c4b38cfe5a3c/docs/RADIST_API.md).
         (_, ["companies", cid, rest @ ..]) => {
             if cid.parse::<i64>().ok() != Some(shared.config.company_id) {
                 return Err(ApiError(
@@ -773,6 +785,8 @@ fn route(shared: &Arc<Shared>, c: &Call) -> ApiResult {
 
 fn company_route(shared: &Arc<Shared>, c: &Call, rest: &[&str]) -> ApiResult {
     match (&c.method, rest) {
+        // ConnectionsGetItems: a production client (https://github.com/semiekhin/sofia-bot/blob/39b4ce230d964d595fc01206fe33c4b38cfe5a3c/docs/RADIST_API.md); `count` as on the v1 page
+        // (https://docs.radist.online/radist.online-docs/api/v1/management-api).
         (&Method::GET, ["connections"]) => {
             let d = shared.lock();
             let now = d.now();
@@ -783,15 +797,25 @@ fn company_route(shared: &Arc<Shared>, c: &Call, rest: &[&str]) -> ApiResult {
                 .collect();
             ok(json!({"connections": list, "count": list.len()}))
         }
+        // ConnectionsCreateItem: named on https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya (telegram_bot with the bot's key,
+        // whatsapp then a QR, odnoklassniki with the group's key); path and body inferred.
         (&Method::POST, ["connections"]) => create_item(shared, c),
+        // ConnectionsCreateConnection: named on https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya (after `authenticated`); path inferred.
         (&Method::POST, ["connections", "from_session"]) => create_from_session(shared, c),
+        // ConnectionsGetItem: the v1 page's `GET /connections/{id}`
+        // (https://docs.radist.online/radist.online-docs/api/v1/management-api) and an unnamed v2 client.
         (&Method::GET, ["connections", id]) => {
             let d = shared.lock();
             let x = find_conn(&d, id)?;
             ok(connection_json(shared, x, d.now(), &c.host))
         }
+        // ConnectionsUpdateItem: named on https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya ("Изменение API-ключа"; amoCRM / Bitrix
+        // are not editable: "управляются полностью на нашей стороне"); PUT inferred.
         (&Method::PUT, ["connections", id]) => update_item(shared, c, id),
+        // ConnectionsGetWhatsappInstanceStatus: named on https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya (QR lives ~30 s); path inferred.
         (&Method::GET, ["connections", id, "whatsapp_status"]) => whatsapp_status(shared, c, id),
+        // MessagingGetChatsSources: https://docs.radist.online/radist.online-docs/api/v2/chaty ("У каждого источника указано, как через него
+        // можно создавать новые чаты").
         (&Method::GET, ["messaging", "chats", "sources"]) => {
             let d = shared.lock();
             let list: Vec<Value> = d
@@ -809,10 +833,18 @@ fn company_route(shared: &Arc<Shared>, c: &Call, rest: &[&str]) -> ApiResult {
                 .collect();
             ok(Value::Array(list))
         }
+        // MessagingCreateChat: https://docs.radist.online/radist.online-docs/api/v2/chaty (path, phone / user_name / contact_id, the binding rules).
         (&Method::POST, ["messaging", "chats"]) => create_chat(shared, c),
+        // No vendor page: production client https://github.com/west3n/logopotam_neuro/blob/5082d49c047c790a3c005d4e8cd513eda0e6e782/src/api/radistonline/chats.py
+        // (cursor paging from unnamed clients, shared/api/radist.md C4, C5).
         (&Method::GET, ["messaging", "chats", "with_contacts"]) => chats_with_contacts(shared, c),
+        // No vendor page: unnamed public clients (shared/api/radist.md C4, C5).
         (&Method::GET, ["messaging", "messages"]) => list_messages(shared, c),
+        // No vendor page: production clients https://github.com/west3n/logopotam_neuro/blob/ba563c0af2c54d9b7ce5f9301014b764aa81e42f/src/api/radistonline/messages.py
+        // and https://github.com/semiekhin/sofia-bot/blob/39b4ce230d964d595fc01206fe33c4b38cfe5a3c/docs/RADIST_API.md.
         (&Method::POST, ["messaging", "messages"]) => send_message(shared, c),
+        // No vendor page: https://github.com/west3n/logopotam_neuro/blob/0d687c916f6d09495ec6311b7348ac7dbf5887d7/src/api/radistonline/contacts.py
+        // (list and create); the paging is inferred.
         (&Method::GET, ["contacts"]) => list_contacts(shared, c),
         (&Method::POST, ["contacts"]) => {
             let name = c.req_str("name")?;
@@ -837,6 +869,8 @@ fn company_route(shared: &Arc<Shared>, c: &Call, rest: &[&str]) -> ApiResult {
             });
             ok(json!({"id": id, "name": name, "phones": phones, "created_at": iso(now)}))
         }
+        // No vendor page: webhooks as production clients create them
+        // (https://github.com/west3n/logopotam_neuro/blob/04d31557a5aac89d008e6e47d1f8aec438e8b010/src/api/radistonline/webhooks.py); the list is inferred.
         (&Method::GET, ["webhooks"]) => {
             let d = shared.lock();
             let list: Vec<Value> = d.hooks.iter().map(hook_json).collect();
@@ -868,6 +902,7 @@ fn company_route(shared: &Arc<Shared>, c: &Call, rest: &[&str]) -> ApiResult {
             d.hooks.push(hook);
             ok(out)
         }
+        // No vendor page: a production client's notes (https://github.com/semiekhin/sofia-bot).
         (&Method::DELETE, ["webhooks", id]) => {
             let mut d = shared.lock();
             let before = d.hooks.len();
@@ -877,6 +912,12 @@ fn company_route(shared: &Arc<Shared>, c: &Call, rest: &[&str]) -> ApiResult {
             }
             Ok((StatusCode::OK, json!({"success": true})))
         }
+        // "Через API нельзя удалить подключения. Для удаления необходимо обратиться в поддержку."
+        // (https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya): the path exists, the method does not.
+        (&Method::DELETE, ["connections", _]) => Err(ApiError(
+            StatusCode::METHOD_NOT_ALLOWED,
+            json!({"detail": "Method Not Allowed"}),
+        )),
         _ => Err(ApiError(
             StatusCode::NOT_FOUND,
             json!({"detail": "Not Found"}),
@@ -989,11 +1030,11 @@ fn create_item(shared: &Arc<Shared>, c: &Call) -> ApiResult {
             params.insert("access_token".into(), json!("***"));
         }
         "whatsapp" | "waba" | "tinkoff" => {}
-        "telegram" | "max" => {
+        "telegram" | "max_personal" => {
             return Err(err(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "validation_error",
-                "log in first: create telegram/max connections from a login session",
+                "log in first: create telegram/max_personal connections from a login session",
             ));
         }
         "amocrm" | "bitrix" => {
@@ -1116,7 +1157,7 @@ fn init_session(shared: &Arc<Shared>, c: &Call, platform: &str) -> ApiResult {
     let platform: &'static str = if platform == "telegram" {
         "telegram"
     } else {
-        "max"
+        "max_personal"
     };
     let qr = match c.req_str("auth_type")?.as_str() {
         "qr" => true,
@@ -1181,9 +1222,13 @@ fn status(shared: &Shared, s: &Session, now: i64) -> &'static str {
     "authenticated"
 }
 
+/// A login session in the shape the vendor's page prints for `POST /telegram/init`
+/// (https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya): `session_id`, `status`
+/// and, while waiting for a scan, `qr_login: {url, expires}` with `expires` in whole seconds
+/// (`2024-07-08T09:14:01Z`). `connection_id` / `phone` echo what the session was started with.
 fn session_json(shared: &Shared, s: &Session, now: i64) -> Value {
     let st = status(shared, s, now);
-    let mut out = json!({"session_id": s.id, "status": st, "platform": s.platform});
+    let mut out = json!({"session_id": s.id, "status": st});
     if st == "waiting_for_qr" {
         let rot = dur_ms(shared.config.qr_rotation);
         let epoch = (now - s.created_ms).max(0) / rot;
@@ -1197,7 +1242,11 @@ fn session_json(shared: &Shared, s: &Session, now: i64) -> Value {
             &s.id[..8],
             (epoch as u64).wrapping_mul(0x2545_F491) & 0xff_ffff
         );
-        out["qr_login"] = json!({"url": format!("{scheme}{token}"), "expires": iso(s.created_ms.saturating_add(epoch.saturating_add(1).saturating_mul(rot)))});
+        let expires = iso_seconds(
+            s.created_ms
+                .saturating_add(epoch.saturating_add(1).saturating_mul(rot)),
+        );
+        out["qr_login"] = json!({"url": format!("{scheme}{token}"), "expires": expires});
     }
     if let Some(id) = s.connection_id {
         out["connection_id"] = json!(id);
@@ -1206,6 +1255,17 @@ fn session_json(shared: &Shared, s: &Session, now: i64) -> Value {
         out["phone"] = json!(p);
     }
     out
+}
+
+/// `2024-07-08T09:14:01Z`: RFC 3339 in whole seconds (rounded up, so a code never looks
+/// expired before it is), as the vendor's page prints `qr_login.expires`.
+fn iso_seconds(ms: i64) -> String {
+    let up = ms.saturating_add(999).div_euclid(1000).saturating_mul(1000);
+    let text = iso(up);
+    match text.find('.') {
+        Some(dot) => format!("{}Z", &text[..dot]),
+        None => text,
+    }
 }
 
 fn login(shared: &Arc<Shared>, c: &Call, platform: &str) -> ApiResult {
@@ -1222,7 +1282,7 @@ fn login(shared: &Arc<Shared>, c: &Call, platform: &str) -> ApiResult {
     let want = if platform == "telegram" {
         "telegram"
     } else {
-        "max"
+        "max_personal"
     };
     if s.platform != want {
         return Err(not_found("session"));

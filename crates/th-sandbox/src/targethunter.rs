@@ -1,8 +1,9 @@
 //! The TargetHunter (BotHunter) emulation, served under `/targethunter/api/<method>`.
 //!
-//! The real API (`https://smm.targethunter.ru/api/<method>`) documents its methods and parameters
-//! but no response bodies, so the envelopes below are this workspace's choice; the
-//! `targethunter-api` client decodes exactly these.
+//! The real API (`https://smm.targethunter.ru/api/<method>`,
+//! <https://smm.targethunter.help/dev/api>) documents its methods and parameters but no response
+//! bodies, so the envelopes below are this workspace's choice; the `targethunter-api` client
+//! decodes exactly these. Each method cites its source in a comment where it is dispatched.
 //!
 //! # Requests
 //!
@@ -25,8 +26,8 @@
 //!
 //! Every request also needs `api_key`. Parameter values are normalised: `uid` is an integer or any
 //! non-empty string of at most 64 characters (so `102036383` and `"102036383"` are the same user);
-//! `channel` is exactly `VK`, `TG`, `MAX` or `OK`; `bot_id` and `step_id` are 24 hex digits (either
-//! case); `force` is `1`/`0`/`true`/`false` as number, string or boolean; `payload` is a map (form
+//! `channel` is exactly `VK`, `TG`, `MAX` or `OK`; `bot_id` and `step_id` are 1 to 64 hex digits
+//! (either case; the vendor's page prints bot ids of 22, 24 and 26 digits); `force` is `1`/`0`/`true`/`false` as number, string or boolean; `payload` is a map (form
 //! brackets or a JSON object) or a string, stored as given; `var_id` is a non-empty string of at
 //! most 128 characters; `value` is a string (possibly empty; numbers are kept as their text).
 //! An empty string for an optional parameter counts as absent.
@@ -50,7 +51,8 @@
 //!
 //! [`Config::default`] mirrors the vendor's PHP example, which therefore runs unchanged except for
 //! the URL: api key [`DEMO_API_KEY`], bot [`DEMO_BOT_ID`] with the single step [`DEMO_STEP_ID`],
-//! and a second bot [`DEMO_SECOND_BOT_ID`] without steps.
+//! and two more bots with ids the vendor's page prints: [`DEMO_SECOND_BOT_ID`] (22 digits) with
+//! the step [`DEMO_SECOND_STEP_ID`], and [`DEMO_THIRD_BOT_ID`] (26 digits) without steps.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -75,8 +77,18 @@ pub const DEMO_API_KEY: &str = "cd29334cb46d4f8325deedfdea81e9b266319d074e08cd56
 pub const DEMO_BOT_ID: &str = "607d97c6a01c6a25972ed95e";
 /// The one step of [`DEMO_BOT_ID`].
 pub const DEMO_STEP_ID: &str = "61af67fb5bc8635f3f53b18b";
-/// A second demo bot (from the vendor's help page), without steps.
-pub const DEMO_SECOND_BOT_ID: &str = "65e848079de61973850c331e";
+/// A second demo bot, with the single step [`DEMO_SECOND_STEP_ID`]: the 22-digit id the vendor's page prints in its "call the API
+/// from a bot" example (<https://smm.targethunter.help/dev/api>: "Для ссылки
+/// <https://bot.targethunter.ru/bots/edit?id=65e848079de61973850c33> ID бота будет
+/// 65e848079de61973850c33").
+pub const DEMO_SECOND_BOT_ID: &str = "65e848079de61973850c33";
+/// The one step of [`DEMO_SECOND_BOT_ID`]: the step id the same example on the vendor's page
+/// prints (<https://smm.targethunter.help/dev/api>: "step_id … Например: 65e843579de61973850c331e").
+pub const DEMO_SECOND_STEP_ID: &str = "65e843579de61973850c331e";
+/// A third demo bot, without steps: the 26-digit id the vendor's page gives as a bot id
+/// (<https://smm.targethunter.help/dev/api>: "…/bots/edit?id=6234edd5fb3c1c06f8765b9bd6 ID бота будет
+/// 6234edd5fb3c1c06f8765b9bd6").
+pub const DEMO_THIRD_BOT_ID: &str = "6234edd5fb3c1c06f8765b9bd6";
 
 /// Environment variable overriding [`Config::api_key`].
 pub const ENV_API_KEY: &str = "TH_SANDBOX_TARGETHUNTER_API_KEY";
@@ -115,16 +127,17 @@ pub struct Config {
     pub bot_id: String,
     /// The one step of the main bot (default [`DEMO_STEP_ID`]).
     pub step_id: String,
-    /// More bots (default: [`DEMO_SECOND_BOT_ID`] without steps).
+    /// More bots (default: [`DEMO_SECOND_BOT_ID`] with [`DEMO_SECOND_STEP_ID`], and
+    /// [`DEMO_THIRD_BOT_ID`] without steps).
     pub extra_bots: Vec<BotConfig>,
 }
 
 /// A bot that exists in the sandbox, with its steps.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BotConfig {
-    /// The bot's id: 24 hex digits.
+    /// The bot's id: hex digits (the vendor prints 22 to 26).
     pub bot_id: String,
-    /// The ids of its steps: 24 hex digits each.
+    /// The ids of its steps: hex digits each.
     pub step_ids: Vec<String>,
 }
 
@@ -135,10 +148,16 @@ impl Default for Config {
             api_key: Secret::new(DEMO_API_KEY),
             bot_id: DEMO_BOT_ID.to_owned(),
             step_id: DEMO_STEP_ID.to_owned(),
-            extra_bots: vec![BotConfig {
-                bot_id: DEMO_SECOND_BOT_ID.to_owned(),
-                step_ids: Vec::new(),
-            }],
+            extra_bots: vec![
+                BotConfig {
+                    bot_id: DEMO_SECOND_BOT_ID.to_owned(),
+                    step_ids: vec![DEMO_SECOND_STEP_ID.to_owned()],
+                },
+                BotConfig {
+                    bot_id: DEMO_THIRD_BOT_ID.to_owned(),
+                    step_ids: Vec::new(),
+                },
+            ],
         }
     }
 }
@@ -330,12 +349,21 @@ async fn call(shared: &Shared, req: Request) -> Result<Value, ApiError> {
 
     check_api_key(&shared.api_key, &params)?;
 
+    // Every method: `https://smm.targethunter.ru/api/METHOD`, GET or POST (form-data or JSON),
+    // `api_key` required (https://smm.targethunter.help/dev/api).
     match method.as_str() {
+        // https://smm.targethunter.help/dev/api: the PHP example (bot_id, uid, channel, force,
+        // payload) and the "from a bot" example (step_id, payload as JSON).
         "bots/addUser" => add_user(shared, &params),
+        // The vendor's per-method pages have no stored copy; these follow MindCloud's catalogue
+        // of them (https://github.com/mindcloud-inc/universal-api-reference/blob/ea5d990f48bbe93666556635f7193d474183fce1/apis/b/botHunter/native-api/actions/*.md).
+        // remove-user-from-bot.md
         "bots/removeUser" => remove_user(shared, &params),
+        // get-user-variable.md, set-user-variable.md, clear-user-variable.md
         "vars/get" => vars_get(shared, &params),
         "vars/set" => vars_set(shared, &params),
         "vars/clear" => vars_clear(shared, &params),
+        // get-community-variable.md, set-community-variable.md, clear-community-variable.md
         "globalvars/get" => globalvars_get(shared, &params),
         "globalvars/set" => globalvars_set(shared, &params),
         "globalvars/clear" => globalvars_clear(shared, &params),
@@ -520,16 +548,26 @@ fn required<'a>(params: &'a Params, name: &str) -> Result<&'a Value, ApiError> {
     })
 }
 
-/// `bot_id` / `step_id`: 24 hex digits, returned lowercase.
+/// The longest `bot_id` / `step_id` accepted: a bound against junk only. The vendor's page
+/// (https://smm.targethunter.help/dev/api) prints bot ids of 22, 24 and 26 hex digits, so the
+/// length is not fixed.
+const MAX_OBJECT_ID_CHARS: usize = 64;
+
+/// `bot_id` / `step_id`: 1 to [`MAX_OBJECT_ID_CHARS`] hex digits, returned lowercase. A
+/// well-formed id of no bot is `bot_not_found`, never a format error.
 fn object_id(name: &str, value: &Value) -> Result<String, ApiError> {
     match value {
-        Value::String(s) if s.len() == 24 && s.bytes().all(|b| b.is_ascii_hexdigit()) => {
+        Value::String(s)
+            if !s.is_empty()
+                && s.len() <= MAX_OBJECT_ID_CHARS
+                && s.bytes().all(|b| b.is_ascii_hexdigit()) =>
+        {
             Ok(s.to_ascii_lowercase())
         }
         other => Err(invalid(
             name,
             format!(
-                "expected 24 hexadecimal characters, got {}",
+                "expected 1 to {MAX_OBJECT_ID_CHARS} hexadecimal characters, got {}",
                 describe(other)
             ),
         )),
@@ -986,11 +1024,24 @@ mod tests {
             "bot_id",
         );
         assert_eq!(id.unwrap(), DEMO_BOT_ID);
-        let bad = required_object_id(
-            &params(json!({"bot_id": "607d97c6a01c6a25972ed95"})),
-            "bot_id",
-        );
-        assert_eq!(bad.unwrap_err().code, "invalid_param");
+        // The page's own 26- and 22-digit bot ids are well formed
+        // (https://smm.targethunter.help/dev/api).
+        for good in [
+            DEMO_THIRD_BOT_ID,
+            DEMO_SECOND_BOT_ID,
+            "607d97c6a01c6a25972ed95",
+        ] {
+            let id = required_object_id(&params(json!({"bot_id": good})), "bot_id");
+            assert_eq!(id.unwrap(), good);
+        }
+        for bad in [
+            json!("a".repeat(MAX_OBJECT_ID_CHARS + 1)),
+            json!(607),
+            json!("{bot_id}"),
+        ] {
+            let bad = required_object_id(&params(json!({ "bot_id": bad })), "bot_id");
+            assert_eq!(bad.unwrap_err().code, "invalid_param");
+        }
         let bad = required_object_id(
             &params(json!({"bot_id": "607d97c6a01c6a25972ed95g"})),
             "bot_id",

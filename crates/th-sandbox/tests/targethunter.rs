@@ -5,7 +5,8 @@ use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use serde_json::{Value, json};
 use th_sandbox::targethunter::{
-    DEMO_API_KEY, DEMO_BOT_ID, DEMO_SECOND_BOT_ID, DEMO_STEP_ID, Inspect,
+    DEMO_API_KEY, DEMO_BOT_ID, DEMO_SECOND_BOT_ID, DEMO_SECOND_STEP_ID, DEMO_STEP_ID,
+    DEMO_THIRD_BOT_ID, Inspect,
 };
 use th_sandbox::{Sandbox, SandboxConfig};
 use tower::ServiceExt;
@@ -340,12 +341,32 @@ async fn unknown_bot_is_404() {
 }
 
 #[tokio::test]
-async fn bot_id_is_24_hex_any_case() {
+async fn bot_id_is_hex_of_any_sane_length_any_case() {
     let app = app();
+    // The vendor's page prints bot ids of 22 and 26 hex digits
+    // (https://smm.targethunter.help/dev/api); the sandbox knows both and adds users to them.
+    for bot in [DEMO_SECOND_BOT_ID, DEMO_THIRD_BOT_ID] {
+        let reply = app
+            .call(
+                "bots/addUser",
+                json!({"bot_id": bot, "uid": 1, "channel": "VK"}),
+            )
+            .await;
+        assert_eq!(reply.text, ADDED, "{bot}");
+    }
+    // A well-formed id of no bot is not a format error.
+    for unknown in ["607d97c6a01c6a25972ed95", "607d97c6a01c6a25972ed95eff"] {
+        let reply = app
+            .call(
+                "bots/addUser",
+                json!({"bot_id": unknown, "uid": 1, "channel": "VK"}),
+            )
+            .await;
+        assert_error(&reply, StatusCode::NOT_FOUND, "bot_not_found", "bot_id");
+    }
     for bad in [
-        json!("607d97c6a01c6a25972ed95"),
-        json!("607d97c6a01c6a25972ed95eff"),
         json!("607d97c6a01c6a25972ed95z"),
+        json!("a".repeat(65)),
         json!(607),
     ] {
         let reply = app
@@ -719,7 +740,8 @@ async fn admin_routes() {
                         "payload": {"text": "Текст", "param1": "param1"}, "run": 1,
                     }],
                 },
-                {"bot_id": DEMO_SECOND_BOT_ID, "steps": [], "users": []},
+                {"bot_id": DEMO_THIRD_BOT_ID, "steps": [], "users": []},
+                {"bot_id": DEMO_SECOND_BOT_ID, "steps": [DEMO_SECOND_STEP_ID], "users": []},
             ],
             "user_vars": [{"channel": "TG", "uid": "1", "var_id": "v", "value": "x"}],
             "global_vars": [{"var_id": "g", "value": "y"}],

@@ -8,7 +8,8 @@ use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, Pa
 ///
 /// Wire: `UsersGetMe` (`GET users/me`).
 ///
-/// **Provisional:** seen in public client code; the user object's fields are unknown.
+/// **Provisional:** no vendor page documents it; a production client's notes call it as an auth check; the user object's fields are unknown.
+/// Known from <https://github.com/semiekhin/sofia-bot/blob/39b4ce230d964d595fc01206fe33c4b38cfe5a3c/docs/RADIST_API.md>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UsersMe {
     /// Params not in the spec, sent after the documented ones (name, value).
@@ -50,7 +51,8 @@ impl ApiRequest for UsersMe {
 impl Client {
     /// The user the API key belongs to: a cheap credentials check.
     ///
-    /// **Provisional:** seen in public client code; the user object's fields are unknown.
+    /// **Provisional:** no vendor page documents it; a production client's notes call it as an auth check; the user object's fields are unknown.
+    /// Known from <https://github.com/semiekhin/sofia-bot/blob/39b4ce230d964d595fc01206fe33c4b38cfe5a3c/docs/RADIST_API.md>.
     ///
     /// Wire: `UsersGetMe`; params: [`UsersMe`].
     pub async fn users_me(&self, request: UsersMe) -> Result<User, Error> {
@@ -61,6 +63,9 @@ impl Client {
 /// The companies the API key can reach (their ids go into every other path).
 ///
 /// Wire: `CompaniesGetItems` (`GET companies/`).
+///
+/// **Provisional:** no stored vendor page documents it (the vendor's Swagger at this address had no stored copy); path, `limit`/`offset` and the `companies` list are from unnamed public clients (shared/api/radist.md C4, C6).
+/// Known from <https://api.radist.online/v2/docs>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CompaniesList {
     /// Page size (clients use 100).
@@ -103,7 +108,7 @@ impl ApiRequest for CompaniesList {
         http_method: "GET",
         path: "companies/",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -120,6 +125,9 @@ impl ApiRequest for CompaniesList {
 impl Client {
     /// The companies the API key can reach (their ids go into every other path).
     ///
+    /// **Provisional:** no stored vendor page documents it (the vendor's Swagger at this address had no stored copy); path, `limit`/`offset` and the `companies` list are from unnamed public clients (shared/api/radist.md C4, C6).
+    /// Known from <https://api.radist.online/v2/docs>.
+    ///
     /// Wire: `CompaniesGetItems`; params: [`CompaniesList`].
     pub async fn companies_list(&self, request: CompaniesList) -> Result<CompanyList, Error> {
         self.execute(request).await
@@ -129,6 +137,9 @@ impl Client {
 /// The company's connections (messengers, CRMs, bank terminals).
 ///
 /// Wire: `ConnectionsGetItems` (`GET companies/{company_id}/connections/`).
+///
+/// **Provisional:** no v2 page documents it; a production client lists connections at this path (also `west3n/logopotam_neuro` `src/api/radistonline/connect.py`); `limit`/`offset` come from the v1 page (<https://docs.radist.online/radist.online-docs/api/v1/management-api>).
+/// Known from <https://github.com/semiekhin/sofia-bot/blob/39b4ce230d964d595fc01206fe33c4b38cfe5a3c/docs/RADIST_API.md>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConnectionsList {
     /// Page size. **Provisional:** the v1 API had it.
@@ -171,7 +182,7 @@ impl ApiRequest for ConnectionsList {
         http_method: "GET",
         path: "companies/{company_id}/connections/",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -188,6 +199,9 @@ impl ApiRequest for ConnectionsList {
 impl Client {
     /// The company's connections (messengers, CRMs, bank terminals).
     ///
+    /// **Provisional:** no v2 page documents it; a production client lists connections at this path (also `west3n/logopotam_neuro` `src/api/radistonline/connect.py`); `limit`/`offset` come from the v1 page (<https://docs.radist.online/radist.online-docs/api/v1/management-api>).
+    /// Known from <https://github.com/semiekhin/sofia-bot/blob/39b4ce230d964d595fc01206fe33c4b38cfe5a3c/docs/RADIST_API.md>.
+    ///
     /// Wire: `ConnectionsGetItems`; params: [`ConnectionsList`].
     pub async fn connections_list(
         &self,
@@ -200,6 +214,9 @@ impl Client {
 /// One connection.
 ///
 /// Wire: `ConnectionsGetItem` (`GET companies/{company_id}/connections/{connection_id}`).
+///
+/// **Provisional:** documented only for the legacy v1 API on this page (`GET /connections/{id}`); the v2 path is from an unnamed public client (shared/api/radist.md C6).
+/// Known from <https://docs.radist.online/radist.online-docs/api/v1/management-api>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConnectionsGet {
     /// The connection.
@@ -231,7 +248,7 @@ impl ApiRequest for ConnectionsGet {
         http_method: "GET",
         path: "companies/{company_id}/connections/{connection_id}",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -252,6 +269,9 @@ impl ApiRequest for ConnectionsGet {
 impl Client {
     /// One connection.
     ///
+    /// **Provisional:** documented only for the legacy v1 API on this page (`GET /connections/{id}`); the v2 path is from an unnamed public client (shared/api/radist.md C6).
+    /// Known from <https://docs.radist.online/radist.online-docs/api/v1/management-api>.
+    ///
     /// Wire: `ConnectionsGetItem`; params: [`ConnectionsGet`].
     pub async fn connections_get(&self, request: ConnectionsGet) -> Result<Connection, Error> {
         self.execute(request).await
@@ -263,7 +283,8 @@ impl Client {
 ///
 /// Wire: `ConnectionsCreateItem` (`POST companies/{company_id}/connections/`).
 ///
-/// **Provisional:** operation named by the vendor; path and body inferred (`type` + `params`).
+/// **Provisional:** the vendor's page (Подключения) names the operation and says what it is for, but prints neither path nor body; path and body (`type` + `params`) are inferred.
+/// Known from <https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConnectionsCreateItem {
     /// The kind of connection.
@@ -338,7 +359,8 @@ impl Client {
     /// Creates a key-based connection (`telegram_bot` with the bot token, `odnoklassniki` with the group
     /// key, `whatsapp` that is then authorised by QR).
     ///
-    /// **Provisional:** operation named by the vendor; path and body inferred (`type` + `params`).
+    /// **Provisional:** the vendor's page (Подключения) names the operation and says what it is for, but prints neither path nor body; path and body (`type` + `params`) are inferred.
+    /// Known from <https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya>.
     ///
     /// Wire: `ConnectionsCreateItem`; params: [`ConnectionsCreateItem`].
     pub async fn connections_create_item(
@@ -353,10 +375,11 @@ impl Client {
 ///
 /// Wire: `ConnectionsCreateConnection` (`POST companies/{company_id}/connections/from_session/`).
 ///
-/// **Provisional:** operation named by the vendor; path and body inferred.
+/// **Provisional:** the vendor's page (Подключения) names the operation and says what it is for, but prints neither path nor body; path and body are inferred.
+/// Known from <https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConnectionsCreateConnection {
-    /// `telegram` or `max`.
+    /// `telegram` or `max_personal` (the type a MAX personal connection has).
     pub kind: ConnectionType,
     /// The authenticated login session.
     pub session_id: SessionId,
@@ -421,7 +444,8 @@ impl ApiRequest for ConnectionsCreateConnection {
 impl Client {
     /// Creates a Telegram or MAX connection from an authenticated login session.
     ///
-    /// **Provisional:** operation named by the vendor; path and body inferred.
+    /// **Provisional:** the vendor's page (Подключения) names the operation and says what it is for, but prints neither path nor body; path and body are inferred.
+    /// Known from <https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya>.
     ///
     /// Wire: `ConnectionsCreateConnection`; params: [`ConnectionsCreateConnection`].
     pub async fn connections_create_connection(
@@ -437,7 +461,8 @@ impl Client {
 ///
 /// Wire: `ConnectionsUpdateItem` (`PUT companies/{company_id}/connections/{connection_id}`).
 ///
-/// **Provisional:** operation named by the vendor; PUT (not PATCH) and the body are inferred.
+/// **Provisional:** the vendor's page (Подключения) names the operation and says what it is for, but prints neither path nor body; PUT (not PATCH), path and body are inferred.
+/// Known from <https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConnectionsUpdate {
     /// The connection.
@@ -496,7 +521,8 @@ impl Client {
     /// Replaces a connection's parameters (e.g. a new Odnoklassniki group key). Not every type is
     /// editable: amoCRM and Bitrix24 connections are managed by Radist.
     ///
-    /// **Provisional:** operation named by the vendor; PUT (not PATCH) and the body are inferred.
+    /// **Provisional:** the vendor's page (Подключения) names the operation and says what it is for, but prints neither path nor body; PUT (not PATCH), path and body are inferred.
+    /// Known from <https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya>.
     ///
     /// Wire: `ConnectionsUpdateItem`; params: [`ConnectionsUpdate`].
     pub async fn connections_update(
@@ -512,7 +538,8 @@ impl Client {
 ///
 /// Wire: `ConnectionsGetWhatsappInstanceStatus` (`GET companies/{company_id}/connections/{connection_id}/whatsapp_status/`).
 ///
-/// **Provisional:** operation named by the vendor; path and fields inferred.
+/// **Provisional:** the vendor's page (Подключения) names the operation and says what it is for, but prints neither path nor body; path and fields are inferred. The page says the QR link is in `params->qr_url`.
+/// Known from <https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConnectionsWhatsappStatus {
     /// The WhatsApp connection.
@@ -566,7 +593,8 @@ impl Client {
     /// The WhatsApp instance's state and, while it is not authorised, its current QR code (each lives
     /// about 30 s; ask again for a fresh one).
     ///
-    /// **Provisional:** operation named by the vendor; path and fields inferred.
+    /// **Provisional:** the vendor's page (Подключения) names the operation and says what it is for, but prints neither path nor body; path and fields are inferred. The page says the QR link is in `params->qr_url`.
+    /// Known from <https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya>.
     ///
     /// Wire: `ConnectionsGetWhatsappInstanceStatus`; params: [`ConnectionsWhatsappStatus`].
     pub async fn connections_whatsapp_status(
@@ -582,7 +610,8 @@ impl Client {
 ///
 /// Wire: `TelegramInitializeSession` (`POST telegram/init`).
 ///
-/// **Provisional:** path as printed in the vendor's docs; the code mode and `connection_id` body fields are inferred.
+/// **Provisional:** the page prints `POST /telegram/init` with `{"auth_type": "qr"}` and the session it returns, and says re-authorisation passes `connection_id`; the code mode's `phone` field is inferred.
+/// Known from <https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TelegramInitSession {
     /// QR code or code in the app.
@@ -658,7 +687,8 @@ impl Client {
     /// Starts a Telegram login session: by QR code (`auth_type = qr`) or by a code sent in the Telegram
     /// app (`auth_type = code` with `phone`). With `connection_id` it re-authorises that connection.
     ///
-    /// **Provisional:** path as printed in the vendor's docs; the code mode and `connection_id` body fields are inferred.
+    /// **Provisional:** the page prints `POST /telegram/init` with `{"auth_type": "qr"}` and the session it returns, and says re-authorisation passes `connection_id`; the code mode's `phone` field is inferred.
+    /// Known from <https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya>.
     ///
     /// Wire: `TelegramInitializeSession`; params: [`TelegramInitSession`].
     pub async fn telegram_init_session(
@@ -674,7 +704,8 @@ impl Client {
 ///
 /// Wire: `TelegramSendLoginRequest` (`POST telegram/login`).
 ///
-/// **Provisional:** operation named by the vendor; path and body inferred.
+/// **Provisional:** the vendor's page (Подключения) names the operation and says what it is for, but prints neither path nor body; path and body are inferred. The page gives the statuses `waiting_for_qr`, `waiting_for_password`, `authenticated`.
+/// Known from <https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TelegramSendLogin {
     /// The session.
@@ -750,7 +781,8 @@ impl Client {
     /// Advances a Telegram login session: without a code or password it polls the session's state (the
     /// QR code changes while it waits); with them it submits the code or the 2FA password.
     ///
-    /// **Provisional:** operation named by the vendor; path and body inferred.
+    /// **Provisional:** the vendor's page (Подключения) names the operation and says what it is for, but prints neither path nor body; path and body are inferred. The page gives the statuses `waiting_for_qr`, `waiting_for_password`, `authenticated`.
+    /// Known from <https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya>.
     ///
     /// Wire: `TelegramSendLoginRequest`; params: [`TelegramSendLogin`].
     pub async fn telegram_send_login(
@@ -765,7 +797,8 @@ impl Client {
 ///
 /// Wire: `TelegramSendCodeRequest` (`POST telegram/send_code`).
 ///
-/// **Provisional:** only on an older version of the vendor's page; path inferred.
+/// **Provisional:** only on an older version of this page, which prints its answer `{"session_id", "phone_code_hash"}`; the path is inferred.
+/// Known from <https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya>.
 ///
 /// **Deprecated:** superseded by TelegramInitializeSession + TelegramSendLoginRequest
 #[derive(Debug, Clone, PartialEq)]
@@ -820,7 +853,8 @@ impl ApiRequest for TelegramSendCode {
 impl Client {
     /// Older code flow: sends a login code to the phone; the code then goes to `ConnectionsCreateItem`.
     ///
-    /// **Provisional:** only on an older version of the vendor's page; path inferred.
+    /// **Provisional:** only on an older version of this page, which prints its answer `{"session_id", "phone_code_hash"}`; the path is inferred.
+    /// Known from <https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya>.
     ///
     /// **Deprecated:** superseded by TelegramInitializeSession + TelegramSendLoginRequest
     ///
@@ -838,7 +872,8 @@ impl Client {
 ///
 /// Wire: `Max personalInitializeSession` (`POST max_personal/init`).
 ///
-/// **Provisional:** operation named by the vendor; path and body inferred.
+/// **Provisional:** the vendor's page (Подключения) names the operation and says what it is for, but prints neither path nor body; path and body are inferred.
+/// Known from <https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MaxInitSession {
     /// Code (the vendor's flow) or QR code.
@@ -913,7 +948,8 @@ impl ApiRequest for MaxInitSession {
 impl Client {
     /// Starts a MAX (personal account) login session; the code then goes to `max_send_login`.
     ///
-    /// **Provisional:** operation named by the vendor; path and body inferred.
+    /// **Provisional:** the vendor's page (Подключения) names the operation and says what it is for, but prints neither path nor body; path and body are inferred.
+    /// Known from <https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya>.
     ///
     /// Wire: `Max personalInitializeSession`; params: [`MaxInitSession`].
     pub async fn max_init_session(&self, request: MaxInitSession) -> Result<LoginSession, Error> {
@@ -925,7 +961,8 @@ impl Client {
 ///
 /// Wire: `Max personalSendLoginRequest` (`POST max_personal/login`).
 ///
-/// **Provisional:** operation named by the vendor; path and body inferred.
+/// **Provisional:** the vendor's page (Подключения) names the operation and says what it is for, but prints neither path nor body; path and body are inferred.
+/// Known from <https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MaxSendLogin {
     /// The session.
@@ -1000,7 +1037,8 @@ impl ApiRequest for MaxSendLogin {
 impl Client {
     /// Advances a MAX login session: polls it, or submits the code or the password.
     ///
-    /// **Provisional:** operation named by the vendor; path and body inferred.
+    /// **Provisional:** the vendor's page (Подключения) names the operation and says what it is for, but prints neither path nor body; path and body are inferred.
+    /// Known from <https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya>.
     ///
     /// Wire: `Max personalSendLoginRequest`; params: [`MaxSendLogin`].
     pub async fn max_send_login(&self, request: MaxSendLogin) -> Result<LoginSession, Error> {
@@ -1011,6 +1049,8 @@ impl Client {
 /// The connections new chats can be created through, and how (by phone, username).
 ///
 /// Wire: `MessagingGetChatsSources` (`GET companies/{company_id}/messaging/chats/sources/`).
+///
+/// Documented at <https://docs.radist.online/radist.online-docs/api/v2/chaty>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatSourcesGet {
     /// Params not in the spec, sent after the documented ones (name, value).
@@ -1052,6 +1092,8 @@ impl ApiRequest for ChatSourcesGet {
 impl Client {
     /// The connections new chats can be created through, and how (by phone, username).
     ///
+    /// Documented at <https://docs.radist.online/radist.online-docs/api/v2/chaty>.
+    ///
     /// Wire: `MessagingGetChatsSources`; params: [`ChatSourcesGet`].
     pub async fn chat_sources(&self, request: ChatSourcesGet) -> Result<Vec<ChatSource>, Error> {
         self.execute(request).await
@@ -1062,6 +1104,8 @@ impl Client {
 /// set exactly one of `phone` / `user_name`, `contact_id` binds the chat to that contact.
 ///
 /// Wire: `MessagingCreateChat` (`POST companies/{company_id}/messaging/chats/`).
+///
+/// Documented at <https://docs.radist.online/radist.online-docs/api/v2/chaty>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateChat {
     /// The connection (messenger) to create the chat in.
@@ -1148,6 +1192,8 @@ impl Client {
     /// Creates (or finds) a chat through a connection, by phone number, Telegram username or contact id;
     /// set exactly one of `phone` / `user_name`, `contact_id` binds the chat to that contact.
     ///
+    /// Documented at <https://docs.radist.online/radist.online-docs/api/v2/chaty>.
+    ///
     /// Wire: `MessagingCreateChat`; params: [`CreateChat`].
     pub async fn create_chat(&self, request: CreateChat) -> Result<CreatedChat, Error> {
         self.execute(request).await
@@ -1157,6 +1203,9 @@ impl Client {
 /// One page of chats grouped by contact (cursor pagination; see `Client::chats_stream`).
 ///
 /// Wire: `MessagingGetChatsWithContacts` (`GET companies/{company_id}/messaging/chats/with_contacts/`).
+///
+/// **Provisional:** no vendor page documents it; path and the `data` list are from production clients, the `limit`/`cursor` paging from unnamed public clients (shared/api/radist.md C4, C5).
+/// Known from <https://github.com/west3n/logopotam_neuro/blob/5082d49c047c790a3c005d4e8cd513eda0e6e782/src/api/radistonline/chats.py>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatsWithContacts {
     /// Page size (clients use 100).
@@ -1199,7 +1248,7 @@ impl ApiRequest for ChatsWithContacts {
         http_method: "GET",
         path: "companies/{company_id}/messaging/chats/with_contacts/",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: Some("chats"),
     };
@@ -1216,6 +1265,9 @@ impl ApiRequest for ChatsWithContacts {
 impl Client {
     /// One page of chats grouped by contact (cursor pagination; see `Client::chats_stream`).
     ///
+    /// **Provisional:** no vendor page documents it; path and the `data` list are from production clients, the `limit`/`cursor` paging from unnamed public clients (shared/api/radist.md C4, C5).
+    /// Known from <https://github.com/west3n/logopotam_neuro/blob/5082d49c047c790a3c005d4e8cd513eda0e6e782/src/api/radistonline/chats.py>.
+    ///
     /// Wire: `MessagingGetChatsWithContacts`; params: [`ChatsWithContacts`].
     pub async fn chats_with_contacts(
         &self,
@@ -1228,6 +1280,9 @@ impl Client {
 /// One page of a chat's messages, newest first (`until` pagination; see `Client::messages_stream`).
 ///
 /// Wire: `MessagingGetMessages` (`GET companies/{company_id}/messaging/messages/`).
+///
+/// **Provisional:** no stored vendor page documents it (the Messaging tag of the vendor's Swagger, which the page <https://docs.radist.online/radist.online-docs/api/v2/chaty> points to, had no stored copy); path and `chat_id`/`limit`/`until` are from unnamed public clients (shared/api/radist.md C4, C5).
+/// Known from <https://api.radist.online/v2/docs#/Messaging>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MessagesGet {
     /// The chat.
@@ -1277,7 +1332,7 @@ impl ApiRequest for MessagesGet {
         http_method: "GET",
         path: "companies/{company_id}/messaging/messages/",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -1300,6 +1355,9 @@ impl ApiRequest for MessagesGet {
 impl Client {
     /// One page of a chat's messages, newest first (`until` pagination; see `Client::messages_stream`).
     ///
+    /// **Provisional:** no stored vendor page documents it (the Messaging tag of the vendor's Swagger, which the page <https://docs.radist.online/radist.online-docs/api/v2/chaty> points to, had no stored copy); path and `chat_id`/`limit`/`until` are from unnamed public clients (shared/api/radist.md C4, C5).
+    /// Known from <https://api.radist.online/v2/docs#/Messaging>.
+    ///
     /// Wire: `MessagingGetMessages`; params: [`MessagesGet`].
     pub async fn messages(&self, request: MessagesGet) -> Result<Vec<Message>, Error> {
         self.execute(request).await
@@ -1310,6 +1368,9 @@ impl Client {
 /// with `SendMessage::text`, `::image`, `::file`, ...: the payload matching `message_type` is required.
 ///
 /// Wire: `MessagingSendMessage` (`POST companies/{company_id}/messaging/messages/`).
+///
+/// **Provisional:** no vendor page documents it; path and body (`connection_id`, `chat_id`, `mode`, `message_type`, `text`/`image`) are from production clients (also <https://github.com/semiekhin/sofia-bot/blob/39b4ce230d964d595fc01206fe33c4b38cfe5a3c/docs/RADIST_API.md>).
+/// Known from <https://github.com/west3n/logopotam_neuro/blob/ba563c0af2c54d9b7ce5f9301014b764aa81e42f/src/api/radistonline/messages.py>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SendMessage {
     /// The connection the chat belongs to.
@@ -1414,7 +1475,7 @@ impl ApiRequest for SendMessage {
         http_method: "POST",
         path: "companies/{company_id}/messaging/messages/",
         idempotent: false,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -1454,6 +1515,9 @@ impl Client {
     /// Sends a message to a chat (create the chat first: a phone number is not accepted here). Build it
     /// with `SendMessage::text`, `::image`, `::file`, ...: the payload matching `message_type` is required.
     ///
+    /// **Provisional:** no vendor page documents it; path and body (`connection_id`, `chat_id`, `mode`, `message_type`, `text`/`image`) are from production clients (also <https://github.com/semiekhin/sofia-bot/blob/39b4ce230d964d595fc01206fe33c4b38cfe5a3c/docs/RADIST_API.md>).
+    /// Known from <https://github.com/west3n/logopotam_neuro/blob/ba563c0af2c54d9b7ce5f9301014b764aa81e42f/src/api/radistonline/messages.py>.
+    ///
     /// Wire: `MessagingSendMessage`; params: [`SendMessage`].
     pub async fn send_message(&self, request: SendMessage) -> Result<SentMessage, Error> {
         self.execute(request).await
@@ -1464,7 +1528,8 @@ impl Client {
 ///
 /// Wire: `ContactsGetItems` (`GET companies/{company_id}/contacts/`).
 ///
-/// **Provisional:** path seen in public code; pagination inferred (cursor, as chats).
+/// **Provisional:** no vendor page documents it; path seen in public code; pagination inferred (cursor, as chats).
+/// Known from <https://github.com/west3n/logopotam_neuro/blob/0d687c916f6d09495ec6311b7348ac7dbf5887d7/src/api/radistonline/contacts.py>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactsGet {
     /// Page size.
@@ -1533,7 +1598,8 @@ impl ApiRequest for ContactsGet {
 impl Client {
     /// One page of contacts (see `Client::contacts_stream`).
     ///
-    /// **Provisional:** path seen in public code; pagination inferred (cursor, as chats).
+    /// **Provisional:** no vendor page documents it; path seen in public code; pagination inferred (cursor, as chats).
+    /// Known from <https://github.com/west3n/logopotam_neuro/blob/0d687c916f6d09495ec6311b7348ac7dbf5887d7/src/api/radistonline/contacts.py>.
     ///
     /// Wire: `ContactsGetItems`; params: [`ContactsGet`].
     pub async fn contacts(&self, request: ContactsGet) -> Result<ContactsPage, Error> {
@@ -1544,6 +1610,9 @@ impl Client {
 /// Creates a contact.
 ///
 /// Wire: `ContactsCreateItem` (`POST companies/{company_id}/contacts/`).
+///
+/// **Provisional:** no vendor page documents it; path and body (`name`, `phones`) are from a production client.
+/// Known from <https://github.com/west3n/logopotam_neuro/blob/0d687c916f6d09495ec6311b7348ac7dbf5887d7/src/api/radistonline/contacts.py>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateContact {
     /// The contact's name.
@@ -1584,7 +1653,7 @@ impl ApiRequest for CreateContact {
         http_method: "POST",
         path: "companies/{company_id}/contacts/",
         idempotent: false,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -1606,6 +1675,9 @@ impl ApiRequest for CreateContact {
 impl Client {
     /// Creates a contact.
     ///
+    /// **Provisional:** no vendor page documents it; path and body (`name`, `phones`) are from a production client.
+    /// Known from <https://github.com/west3n/logopotam_neuro/blob/0d687c916f6d09495ec6311b7348ac7dbf5887d7/src/api/radistonline/contacts.py>.
+    ///
     /// Wire: `ContactsCreateItem`; params: [`CreateContact`].
     pub async fn create_contact(&self, request: CreateContact) -> Result<Contact, Error> {
         self.execute(request).await
@@ -1615,6 +1687,9 @@ impl Client {
 /// Subscribes a URL to a connection's events (Radist POSTs them there; answer within 5 s).
 ///
 /// Wire: `WebhooksCreateItem` (`POST companies/{company_id}/webhooks/`).
+///
+/// **Provisional:** no vendor page documents it; path and body (`url`, `events`, `connection_id`) are from production clients.
+/// Known from <https://github.com/west3n/logopotam_neuro/blob/04d31557a5aac89d008e6e47d1f8aec438e8b010/src/api/radistonline/webhooks.py>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateWebhook {
     /// The connection whose events to deliver.
@@ -1656,7 +1731,7 @@ impl ApiRequest for CreateWebhook {
         http_method: "POST",
         path: "companies/{company_id}/webhooks/",
         idempotent: false,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -1681,6 +1756,9 @@ impl ApiRequest for CreateWebhook {
 impl Client {
     /// Subscribes a URL to a connection's events (Radist POSTs them there; answer within 5 s).
     ///
+    /// **Provisional:** no vendor page documents it; path and body (`url`, `events`, `connection_id`) are from production clients.
+    /// Known from <https://github.com/west3n/logopotam_neuro/blob/04d31557a5aac89d008e6e47d1f8aec438e8b010/src/api/radistonline/webhooks.py>.
+    ///
     /// Wire: `WebhooksCreateItem`; params: [`CreateWebhook`].
     pub async fn create_webhook(&self, request: CreateWebhook) -> Result<Webhook, Error> {
         self.execute(request).await
@@ -1691,7 +1769,8 @@ impl Client {
 ///
 /// Wire: `WebhooksGetItems` (`GET companies/{company_id}/webhooks/`).
 ///
-/// **Provisional:** inferred from the create and delete paths.
+/// **Provisional:** no source shows it: inferred from the create path in this file and the delete path.
+/// Known from <https://github.com/west3n/logopotam_neuro/blob/04d31557a5aac89d008e6e47d1f8aec438e8b010/src/api/radistonline/webhooks.py>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebhooksGet {
     /// Params not in the spec, sent after the documented ones (name, value).
@@ -1733,7 +1812,8 @@ impl ApiRequest for WebhooksGet {
 impl Client {
     /// The company's webhook subscriptions.
     ///
-    /// **Provisional:** inferred from the create and delete paths.
+    /// **Provisional:** no source shows it: inferred from the create path in this file and the delete path.
+    /// Known from <https://github.com/west3n/logopotam_neuro/blob/04d31557a5aac89d008e6e47d1f8aec438e8b010/src/api/radistonline/webhooks.py>.
     ///
     /// Wire: `WebhooksGetItems`; params: [`WebhooksGet`].
     pub async fn webhooks(&self, request: WebhooksGet) -> Result<WebhookList, Error> {
@@ -1744,6 +1824,9 @@ impl Client {
 /// Deletes a webhook subscription.
 ///
 /// Wire: `WebhooksDeleteItem` (`DELETE companies/{company_id}/webhooks/{webhook_id}/`).
+///
+/// **Provisional:** no vendor page documents it; this production client's project notes record deleting a webhook at this path (shared/api/radist.md C1); the exact file was not re-read.
+/// Known from <https://github.com/semiekhin/sofia-bot>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeleteWebhook {
     /// The subscription (a UUID).
@@ -1775,7 +1858,7 @@ impl ApiRequest for DeleteWebhook {
         http_method: "DELETE",
         path: "companies/{company_id}/webhooks/{webhook_id}/",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -1795,6 +1878,9 @@ impl ApiRequest for DeleteWebhook {
 
 impl Client {
     /// Deletes a webhook subscription.
+    ///
+    /// **Provisional:** no vendor page documents it; this production client's project notes record deleting a webhook at this path (shared/api/radist.md C1); the exact file was not re-read.
+    /// Known from <https://github.com/semiekhin/sofia-bot>.
     ///
     /// Wire: `WebhooksDeleteItem`; params: [`DeleteWebhook`].
     pub async fn delete_webhook(&self, request: DeleteWebhook) -> Result<Ack, Error> {

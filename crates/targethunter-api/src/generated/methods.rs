@@ -7,9 +7,11 @@ use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, Pa
 /// Adds (starts) a user in a bot; `force` adds them even if already there.
 ///
 /// Wire: `bots/addUser` (`POST`).
+///
+/// Documented at <https://smm.targethunter.help/dev/api>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BotsAddUser {
-    /// The bot to run (the 24-hex id from the bot's editor URL).
+    /// The bot to run (the hex id after `id=` in the bot's editor URL; 22 to 26 digits on the vendor's page).
     pub bot_id: ObjectId,
     /// The user's id in the channel (social network or messenger).
     pub uid: Uid,
@@ -104,6 +106,8 @@ impl ApiRequest for BotsAddUser {
 impl Client {
     /// Adds (starts) a user in a bot; `force` adds them even if already there.
     ///
+    /// Documented at <https://smm.targethunter.help/dev/api>.
+    ///
     /// Wire: `bots/addUser`; params: [`BotsAddUser`].
     pub async fn bots_add_user(&self, request: BotsAddUser) -> Result<AddUserResult, Error> {
         self.execute(request).await
@@ -113,6 +117,9 @@ impl Client {
 /// Removes a user from a bot.
 ///
 /// Wire: `bots/removeUser` (`POST`).
+///
+/// **Provisional:** the vendor's own page for this method (<https://smm.targethunter.help/dev/api/methods/bots/removeuser>, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (<https://smm.targethunter.help/dev/api>) backs only for the URL pattern, GET/POST and `api_key`.
+/// Known from <https://github.com/mindcloud-inc/universal-api-reference/blob/ea5d990f48bbe93666556635f7193d474183fce1/apis/b/botHunter/native-api/actions/remove-user-from-bot.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BotsRemoveUser {
     /// The bot to remove the user from.
@@ -154,7 +161,7 @@ impl ApiRequest for BotsRemoveUser {
         http_method: "POST",
         path: "bots/removeUser",
         idempotent: false,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -179,6 +186,9 @@ impl ApiRequest for BotsRemoveUser {
 impl Client {
     /// Removes a user from a bot.
     ///
+    /// **Provisional:** the vendor's own page for this method (<https://smm.targethunter.help/dev/api/methods/bots/removeuser>, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (<https://smm.targethunter.help/dev/api>) backs only for the URL pattern, GET/POST and `api_key`.
+    /// Known from <https://github.com/mindcloud-inc/universal-api-reference/blob/ea5d990f48bbe93666556635f7193d474183fce1/apis/b/botHunter/native-api/actions/remove-user-from-bot.md>.
+    ///
     /// Wire: `bots/removeUser`; params: [`BotsRemoveUser`].
     pub async fn bots_remove_user(&self, request: BotsRemoveUser) -> Result<Ack, Error> {
         self.execute(request).await
@@ -188,6 +198,9 @@ impl Client {
 /// Reads a user's variable.
 ///
 /// Wire: `vars/get` (`POST`).
+///
+/// **Provisional:** the vendor's own page for this method (<https://smm.targethunter.help/dev/api/methods/vars/get>, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (<https://smm.targethunter.help/dev/api>) backs only for the URL pattern, GET/POST and `api_key`.
+/// Known from <https://github.com/mindcloud-inc/universal-api-reference/blob/ea5d990f48bbe93666556635f7193d474183fce1/apis/b/botHunter/native-api/actions/get-user-variable.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VarsGet {
     /// The variable's id (an opaque string).
@@ -235,7 +248,7 @@ impl ApiRequest for VarsGet {
         http_method: "POST",
         path: "vars/get",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -259,6 +272,9 @@ impl ApiRequest for VarsGet {
 impl Client {
     /// Reads a user's variable.
     ///
+    /// **Provisional:** the vendor's own page for this method (<https://smm.targethunter.help/dev/api/methods/vars/get>, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (<https://smm.targethunter.help/dev/api>) backs only for the URL pattern, GET/POST and `api_key`.
+    /// Known from <https://github.com/mindcloud-inc/universal-api-reference/blob/ea5d990f48bbe93666556635f7193d474183fce1/apis/b/botHunter/native-api/actions/get-user-variable.md>.
+    ///
     /// Wire: `vars/get`; params: [`VarsGet`].
     pub async fn vars_get(&self, request: VarsGet) -> Result<VarValue, Error> {
         self.execute(request).await
@@ -268,6 +284,9 @@ impl Client {
 /// Sets a user's variable (setting the same value twice is harmless).
 ///
 /// Wire: `vars/set` (`POST`).
+///
+/// **Provisional:** the vendor's own page for this method (<https://smm.targethunter.help/dev/api/methods/vars/set>, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (<https://smm.targethunter.help/dev/api>) backs only for the URL pattern, GET/POST and `api_key`.
+/// Known from <https://github.com/mindcloud-inc/universal-api-reference/blob/ea5d990f48bbe93666556635f7193d474183fce1/apis/b/botHunter/native-api/actions/set-user-variable.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VarsSet {
     /// The variable's id (an opaque string).
@@ -318,7 +337,7 @@ impl ApiRequest for VarsSet {
         http_method: "POST",
         path: "vars/set",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -343,6 +362,9 @@ impl ApiRequest for VarsSet {
 impl Client {
     /// Sets a user's variable (setting the same value twice is harmless).
     ///
+    /// **Provisional:** the vendor's own page for this method (<https://smm.targethunter.help/dev/api/methods/vars/set>, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (<https://smm.targethunter.help/dev/api>) backs only for the URL pattern, GET/POST and `api_key`.
+    /// Known from <https://github.com/mindcloud-inc/universal-api-reference/blob/ea5d990f48bbe93666556635f7193d474183fce1/apis/b/botHunter/native-api/actions/set-user-variable.md>.
+    ///
     /// Wire: `vars/set`; params: [`VarsSet`].
     pub async fn vars_set(&self, request: VarsSet) -> Result<Ack, Error> {
         self.execute(request).await
@@ -352,6 +374,9 @@ impl Client {
 /// Clears (deletes the value of) a user's variable.
 ///
 /// Wire: `vars/clear` (`POST`).
+///
+/// **Provisional:** the vendor's own page for this method (<https://smm.targethunter.help/dev/api/methods/vars/clear>, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (<https://smm.targethunter.help/dev/api>) backs only for the URL pattern, GET/POST and `api_key`.
+/// Known from <https://github.com/mindcloud-inc/universal-api-reference/blob/ea5d990f48bbe93666556635f7193d474183fce1/apis/b/botHunter/native-api/actions/clear-user-variable.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VarsClear {
     /// The variable's id (an opaque string).
@@ -399,7 +424,7 @@ impl ApiRequest for VarsClear {
         http_method: "POST",
         path: "vars/clear",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -423,6 +448,9 @@ impl ApiRequest for VarsClear {
 impl Client {
     /// Clears (deletes the value of) a user's variable.
     ///
+    /// **Provisional:** the vendor's own page for this method (<https://smm.targethunter.help/dev/api/methods/vars/clear>, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (<https://smm.targethunter.help/dev/api>) backs only for the URL pattern, GET/POST and `api_key`.
+    /// Known from <https://github.com/mindcloud-inc/universal-api-reference/blob/ea5d990f48bbe93666556635f7193d474183fce1/apis/b/botHunter/native-api/actions/clear-user-variable.md>.
+    ///
     /// Wire: `vars/clear`; params: [`VarsClear`].
     pub async fn vars_clear(&self, request: VarsClear) -> Result<Ack, Error> {
         self.execute(request).await
@@ -432,6 +460,9 @@ impl Client {
 /// Reads a global (community) variable.
 ///
 /// Wire: `globalvars/get` (`POST`).
+///
+/// **Provisional:** the vendor's own page for this method (<https://smm.targethunter.help/dev/api/methods/globalvars/get>, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (<https://smm.targethunter.help/dev/api>) backs only for the URL pattern, GET/POST and `api_key`.
+/// Known from <https://github.com/mindcloud-inc/universal-api-reference/blob/ea5d990f48bbe93666556635f7193d474183fce1/apis/b/botHunter/native-api/actions/get-community-variable.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GlobalVarsGet {
     /// The variable's id (an opaque string).
@@ -463,7 +494,7 @@ impl ApiRequest for GlobalVarsGet {
         http_method: "POST",
         path: "globalvars/get",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -479,6 +510,9 @@ impl ApiRequest for GlobalVarsGet {
 impl Client {
     /// Reads a global (community) variable.
     ///
+    /// **Provisional:** the vendor's own page for this method (<https://smm.targethunter.help/dev/api/methods/globalvars/get>, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (<https://smm.targethunter.help/dev/api>) backs only for the URL pattern, GET/POST and `api_key`.
+    /// Known from <https://github.com/mindcloud-inc/universal-api-reference/blob/ea5d990f48bbe93666556635f7193d474183fce1/apis/b/botHunter/native-api/actions/get-community-variable.md>.
+    ///
     /// Wire: `globalvars/get`; params: [`GlobalVarsGet`].
     pub async fn globalvars_get(&self, request: GlobalVarsGet) -> Result<VarValue, Error> {
         self.execute(request).await
@@ -488,6 +522,9 @@ impl Client {
 /// Sets a global (community) variable (setting the same value twice is harmless).
 ///
 /// Wire: `globalvars/set` (`POST`).
+///
+/// **Provisional:** the vendor's own page for this method (<https://smm.targethunter.help/dev/api/methods/globalvars/set>, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (<https://smm.targethunter.help/dev/api>) backs only for the URL pattern, GET/POST and `api_key`.
+/// Known from <https://github.com/mindcloud-inc/universal-api-reference/blob/ea5d990f48bbe93666556635f7193d474183fce1/apis/b/botHunter/native-api/actions/set-community-variable.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GlobalVarsSet {
     /// The variable's id (an opaque string).
@@ -522,7 +559,7 @@ impl ApiRequest for GlobalVarsSet {
         http_method: "POST",
         path: "globalvars/set",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -539,6 +576,9 @@ impl ApiRequest for GlobalVarsSet {
 impl Client {
     /// Sets a global (community) variable (setting the same value twice is harmless).
     ///
+    /// **Provisional:** the vendor's own page for this method (<https://smm.targethunter.help/dev/api/methods/globalvars/set>, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (<https://smm.targethunter.help/dev/api>) backs only for the URL pattern, GET/POST and `api_key`.
+    /// Known from <https://github.com/mindcloud-inc/universal-api-reference/blob/ea5d990f48bbe93666556635f7193d474183fce1/apis/b/botHunter/native-api/actions/set-community-variable.md>.
+    ///
     /// Wire: `globalvars/set`; params: [`GlobalVarsSet`].
     pub async fn globalvars_set(&self, request: GlobalVarsSet) -> Result<Ack, Error> {
         self.execute(request).await
@@ -548,6 +588,9 @@ impl Client {
 /// Clears (deletes the value of) a global (community) variable.
 ///
 /// Wire: `globalvars/clear` (`POST`).
+///
+/// **Provisional:** the vendor's own page for this method (<https://smm.targethunter.help/dev/api/methods/globalvars/clear>, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (<https://smm.targethunter.help/dev/api>) backs only for the URL pattern, GET/POST and `api_key`.
+/// Known from <https://github.com/mindcloud-inc/universal-api-reference/blob/ea5d990f48bbe93666556635f7193d474183fce1/apis/b/botHunter/native-api/actions/clear-community-variable.md>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GlobalVarsClear {
     /// The variable's id (an opaque string).
@@ -579,7 +622,7 @@ impl ApiRequest for GlobalVarsClear {
         http_method: "POST",
         path: "globalvars/clear",
         idempotent: true,
-        provisional: false,
+        provisional: true,
         deprecated: false,
         rate_class: None,
     };
@@ -594,6 +637,9 @@ impl ApiRequest for GlobalVarsClear {
 
 impl Client {
     /// Clears (deletes the value of) a global (community) variable.
+    ///
+    /// **Provisional:** the vendor's own page for this method (<https://smm.targethunter.help/dev/api/methods/globalvars/clear>, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (<https://smm.targethunter.help/dev/api>) backs only for the URL pattern, GET/POST and `api_key`.
+    /// Known from <https://github.com/mindcloud-inc/universal-api-reference/blob/ea5d990f48bbe93666556635f7193d474183fce1/apis/b/botHunter/native-api/actions/clear-community-variable.md>.
     ///
     /// Wire: `globalvars/clear`; params: [`GlobalVarsClear`].
     pub async fn globalvars_clear(&self, request: GlobalVarsClear) -> Result<Ack, Error> {
