@@ -12,7 +12,7 @@
 //!   are [`Secret`]s. Every call is a `POST` with a form body (the banner zip: multipart, with
 //!   only the navigation block, `objectID` and `encoding` in the URL), so no credential is ever
 //!   in a URL.
-//! - **The catalogue** (152 methods, [`generated`], from `spec/api.toml`): every param with its
+//! - **The catalogue** (161 methods, [`generated`], from `spec/api.toml`): every param with its
 //!   type, whether it is required, and the server's default where documented. `account.add.*`
 //!   answer [`Added`] (the new ID), lists answer a [`Page`] of typed rows ([`CampaignRow`],
 //!   [`BannerRow`], ... or the generic [`Row`]), modify / delete / placing answer [`Ack`] (with

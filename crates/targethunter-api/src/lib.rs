@@ -14,10 +14,10 @@
 //! - [`webhooks`]: typed `hello` / `subscribe` / `unsubscribe` events.
 //!
 //! **Provisional:** the vendor documents no response bodies. Results are decoded leniently (known
-//! fields typed, the whole body kept in `raw`) and errors keep the body they came with. Only
-//! `bots/addUser` is on the vendor's stored API page (<https://smm.targethunter.help/dev/api>); the
-//! other seven methods follow MindCloud's catalogue of the vendor's per-method pages and are marked
-//! provisional, each with its source.
+//! fields typed, the whole body kept in `raw`) and errors keep the body they came with. Each
+//! method cites the vendor's page for it: `bots/addUser` the API page
+//! (<https://smm.targethunter.help/dev/api>), which prints its request, the other seven their
+//! per-method pages, whose params we read from MindCloud's catalogue of those pages.
 //!
 //! ## Example
 //!

@@ -736,8 +736,8 @@ fn doc(o: &mut String, text: &str) {
 /// still provisional, per service.
 pub fn coverage_summary(services: &[Service]) -> String {
     let mut o = String::new();
-    o.push_str("| Service | Methods | Documented (vendor page) | Provisional | Cite a source |\n");
-    o.push_str("| --- | --- | --- | --- | --- |\n");
+    o.push_str("| Service | Methods | Documented (vendor page) | Provisional |\n");
+    o.push_str("| --- | --- | --- | --- |\n");
     for service in services {
         let total = service.methods.len();
         let provisional = service
@@ -745,14 +745,9 @@ pub fn coverage_summary(services: &[Service]) -> String {
             .iter()
             .filter(|m| m.provisional.is_some())
             .count();
-        let cited = service
-            .methods
-            .iter()
-            .filter(|m| m.source.is_some())
-            .count();
         let _ = writeln!(
             o,
-            "| {} | {total} | {} | {provisional} | {cited} |",
+            "| {} | {total} | {} | {provisional} |",
             service.name,
             total - provisional
         );
@@ -792,7 +787,7 @@ pub fn coverage(service: &Service) -> String {
         };
         let _ = writeln!(
             o,
-            "| `{}` | `{}::{}` | `{}` | {} | {} | {} |",
+            "| `{}` | `{}::{}` | `{}` | {} | {} | [page]({}) |",
             cell(&m.wire),
             cell(&service.client),
             m.rust,
@@ -800,8 +795,6 @@ pub fn coverage(service: &Service) -> String {
             if m.idempotent { "yes" } else { "no" },
             m.status(),
             m.source
-                .as_deref()
-                .map_or_else(|| "—".to_owned(), |src| format!("[page]({src})"))
         );
     }
     let provisional = service
@@ -814,15 +807,10 @@ pub fn coverage(service: &Service) -> String {
         .iter()
         .filter(|m| m.deprecated.is_some())
         .count();
-    let cited = service
-        .methods
-        .iter()
-        .filter(|m| m.source.is_some())
-        .count();
     o.push('\n');
     let _ = write!(
         o,
-        "{} methods: {} documented, {provisional} provisional; {cited} cite their source",
+        "{} methods: {} documented, {provisional} provisional",
         service.methods.len(),
         service.methods.len() - provisional
     );
@@ -836,21 +824,13 @@ pub fn coverage(service: &Service) -> String {
 /// The method's source and, when provisional, why: "Documented at <page>" or "**Provisional:**
 /// why. Known from <page>".
 fn source_doc(o: &mut String, m: &Method) {
-    match (&m.provisional, &m.source) {
-        (Some(why), Some(src)) => {
-            doc(o, "");
+    doc(o, "");
+    match &m.provisional {
+        Some(why) => {
             doc(o, &format!("**Provisional:** {}", why.trim_end()));
-            doc(o, &format!("Known from <{src}>."));
+            doc(o, &format!("Known from <{}>.", m.source));
         }
-        (Some(why), None) => {
-            doc(o, "");
-            doc(o, &format!("**Provisional:** {}", why.trim_end()));
-        }
-        (None, Some(src)) => {
-            doc(o, "");
-            doc(o, &format!("Documented at <{src}>."));
-        }
-        (None, None) => {}
+        None => doc(o, &format!("Documented at <{}>.", m.source)),
     }
 }
 

@@ -260,7 +260,7 @@ pub struct Method {
     /// Why the method is provisional, when it is.
     pub provisional: Option<String>,
     /// The page that documents the method (or, when provisional, where it is known from).
-    pub source: Option<String>,
+    pub source: String,
     /// `Some(note)` when deprecated.
     pub deprecated: Option<Option<String>>,
     /// The client-side rate-limit class.
@@ -489,16 +489,21 @@ fn resolve(raw: RawSpec, problems: &mut Vec<String>) -> Service {
         };
         let source = match m.source.as_deref().map(str::trim) {
             Some(src) if src.starts_with("https://") && !src.contains(char::is_whitespace) => {
-                Some(src.to_owned())
+                src.to_owned()
             }
             Some(src) => {
                 problems.push(format!(
                     "{at}: `source` must be one https:// address, not `{src}`"
                 ));
-                None
+                String::new()
             }
-            // TODO(#16): required once every spec cites its pages.
-            None => None,
+            None => {
+                problems.push(format!(
+                    "{at}: no `source`: cite the vendor page that documents the method (for a \
+                     provisional one, the public code or page it is known from)"
+                ));
+                String::new()
+            }
         };
         let deprecated = match (m.deprecated, m.deprecated_note.clone()) {
             (true, note) => Some(note),
@@ -935,6 +940,7 @@ mod tests {
             r#"
             [[method]]
             wire = "vars/get"
+            source = "https://example.com/doc"
             doc = "Reads."
             [[method.param]]
             name = "var_id"
@@ -968,9 +974,11 @@ mod tests {
             fixed_from_wire = { separator = ".", names = ["object", "action", "actionObject"] }
             [[method]]
             wire = "account.list.advertiser"
+            source = "https://example.com/doc"
             doc = "Lists advertisers."
             [[method]]
             wire = "campaign.modify"
+            source = "https://example.com/doc"
             doc = "Modifies a flight."
             "#,
             "adfox.toml",
@@ -997,6 +1005,7 @@ mod tests {
             r#"
             [[method]]
             wire = "ConnectionsGetItem"
+            source = "https://example.com/doc"
             doc = "Gets a connection."
             http = "GET"
             path = "companies/{company_id}/connections/{connection_id}"
@@ -1025,6 +1034,7 @@ mod tests {
             client_path_params = ["company_id"]
             [[method]]
             wire = "ConnectionsGetItems"
+            source = "https://example.com/doc"
             doc = "Lists."
             http = "GET"
             path = "companies/{company_id}/connections/"
@@ -1040,6 +1050,7 @@ mod tests {
             r#"
             [[method]]
             wire = "a/list"
+            source = "https://example.com/doc"
             doc = "Lists."
             client_method = false
             [[method.param]]
@@ -1061,15 +1072,18 @@ mod tests {
         assert!(code.contains("impl ApiRequest for AList"), "{code}");
         assert!(!code.contains("pub async fn a_list"), "{code}");
         assert!(
-            parse_with("[[method]]\nwire = \"b\"\ndoc = \"B.\"\n")
-                .unwrap()
-                .methods[0]
+            parse_with(
+                "[[method]]\nwire = \"b\"\nsource = \"https://example.com/doc\"\ndoc = \"B.\"\n"
+            )
+            .unwrap()
+            .methods[0]
                 .client_method
         );
         let err = parse_with(
             r#"
             [[method]]
             wire = "a/get"
+            source = "https://example.com/doc"
             doc = "Gets."
             [[method.param]]
             name = "id"
@@ -1089,6 +1103,7 @@ mod tests {
             r#"
             [[method]]
             wire = "x/y"
+            source = "https://example.com/doc"
             doc = "X."
             provisional = true
             [[method.param]]
@@ -1114,8 +1129,8 @@ mod tests {
         let listed = parse(
             &format!(
                 "{MINIMAL}modules.orders = [\"GetOrders\"]\n\
-                 [[method]]\nwire = \"GetOrders\"\ndoc = \"O.\"\n\
-                 [[method]]\nwire = \"GetGoods\"\ndoc = \"G.\"\n"
+                 [[method]]\nwire = \"GetOrders\"\nsource = \"https://example.com/doc\"\ndoc = \"O.\"\n\
+                 [[method]]\nwire = \"GetGoods\"\nsource = \"https://example.com/doc\"\ndoc = \"G.\"\n"
             ),
             "t.toml",
         )
@@ -1128,9 +1143,9 @@ mod tests {
             &format!(
                 "{MINIMAL}fixed_from_wire = {{ separator = \".\", names = [\"object\", \"action\", \"actionObject\"] }}\n\
                  split_by_action = [\"account\"]\n\
-                 [[method]]\nwire = \"account.list.banner\"\ndoc = \"L.\"\n\
-                 [[method]]\nwire = \"superCampaign.modify\"\ndoc = \"M.\"\n\
-                 [[method]]\nwire = \"account.add.banner\"\ndoc = \"A.\"\n"
+                 [[method]]\nwire = \"account.list.banner\"\nsource = \"https://example.com/doc\"\ndoc = \"L.\"\n\
+                 [[method]]\nwire = \"superCampaign.modify\"\nsource = \"https://example.com/doc\"\ndoc = \"M.\"\n\
+                 [[method]]\nwire = \"account.add.banner\"\nsource = \"https://example.com/doc\"\ndoc = \"A.\"\n"
             ),
             "t.toml",
         )
@@ -1162,16 +1177,18 @@ mod tests {
             err.contains("`source` must be one https:// address"),
             "{err}"
         );
+        let err = parse_with("[[method]]\nwire = \"a\"\ndoc = \"A.\"\n").unwrap_err();
+        assert!(err.contains("no `source`"), "{err}");
         let s =
             parse_with("[[method]]\nwire = \"a\"\ndoc = \"A.\"\nsource = \"https://x.test/a\"\n")
                 .unwrap();
-        assert_eq!(s.methods[0].source.as_deref(), Some("https://x.test/a"));
+        assert_eq!(s.methods[0].source, "https://x.test/a");
     }
 
     #[test]
     fn unknown_keys_are_refused() {
         let err =
-            parse_with("[[method]]\nwire = \"a\"\ndoc = \"A.\"\nidempotnt = true\n").unwrap_err();
+            parse_with("[[method]]\nwire = \"a\"\nsource = \"https://example.com/doc\"\ndoc = \"A.\"\nidempotnt = true\n").unwrap_err();
         assert!(err.contains("idempotnt"), "{err}");
     }
 

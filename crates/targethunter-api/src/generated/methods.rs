@@ -118,8 +118,7 @@ impl Client {
 ///
 /// Wire: `bots/removeUser` (`POST`).
 ///
-/// **Provisional:** the vendor's own page for this method (<https://smm.targethunter.help/dev/api/methods/bots/removeuser>, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (<https://smm.targethunter.help/dev/api>) backs only for the URL pattern, GET/POST and `api_key`.
-/// Known from <https://github.com/mindcloud-inc/universal-api-reference/blob/ea5d990f48bbe93666556635f7193d474183fce1/apis/b/botHunter/native-api/actions/remove-user-from-bot.md>.
+/// Documented at <https://smm.targethunter.help/dev/api/methods/bots/removeuser>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BotsRemoveUser {
     /// The bot to remove the user from.
@@ -161,7 +160,7 @@ impl ApiRequest for BotsRemoveUser {
         http_method: "POST",
         path: "bots/removeUser",
         idempotent: false,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
@@ -186,8 +185,7 @@ impl ApiRequest for BotsRemoveUser {
 impl Client {
     /// Removes a user from a bot.
     ///
-    /// **Provisional:** the vendor's own page for this method (<https://smm.targethunter.help/dev/api/methods/bots/removeuser>, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (<https://smm.targethunter.help/dev/api>) backs only for the URL pattern, GET/POST and `api_key`.
-    /// Known from <https://github.com/mindcloud-inc/universal-api-reference/blob/ea5d990f48bbe93666556635f7193d474183fce1/apis/b/botHunter/native-api/actions/remove-user-from-bot.md>.
+    /// Documented at <https://smm.targethunter.help/dev/api/methods/bots/removeuser>.
     ///
     /// Wire: `bots/removeUser`; params: [`BotsRemoveUser`].
     pub async fn bots_remove_user(&self, request: BotsRemoveUser) -> Result<Ack, Error> {
@@ -199,8 +197,7 @@ impl Client {
 ///
 /// Wire: `vars/get` (`POST`).
 ///
-/// **Provisional:** the vendor's own page for this method (<https://smm.targethunter.help/dev/api/methods/vars/get>, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (<https://smm.targethunter.help/dev/api>) backs only for the URL pattern, GET/POST and `api_key`.
-/// Known from <https://github.com/mindcloud-inc/universal-api-reference/blob/ea5d990f48bbe93666556635f7193d474183fce1/apis/b/botHunter/native-api/actions/get-user-variable.md>.
+/// Documented at <https://smm.targethunter.help/dev/api/methods/vars/get>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VarsGet {
     /// The variable's id (an opaque string).
@@ -248,7 +245,7 @@ impl ApiRequest for VarsGet {
         http_method: "POST",
         path: "vars/get",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
@@ -272,8 +269,7 @@ impl ApiRequest for VarsGet {
 impl Client {
     /// Reads a user's variable.
     ///
-    /// **Provisional:** the vendor's own page for this method (<https://smm.targethunter.help/dev/api/methods/vars/get>, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (<https://smm.targethunter.help/dev/api>) backs only for the URL pattern, GET/POST and `api_key`.
-    /// Known from <https://github.com/mindcloud-inc/universal-api-reference/blob/ea5d990f48bbe93666556635f7193d474183fce1/apis/b/botHunter/native-api/actions/get-user-variable.md>.
+    /// Documented at <https://smm.targethunter.help/dev/api/methods/vars/get>.
     ///
     /// Wire: `vars/get`; params: [`VarsGet`].
     pub async fn vars_get(&self, request: VarsGet) -> Result<VarValue, Error> {
@@ -285,8 +281,7 @@ impl Client {
 ///
 /// Wire: `vars/set` (`POST`).
 ///
-/// **Provisional:** the vendor's own page for this method (<https://smm.targethunter.help/dev/api/methods/vars/set>, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (<https://smm.targethunter.help/dev/api>) backs only for the URL pattern, GET/POST and `api_key`.
-/// Known from <https://github.com/mindcloud-inc/universal-api-reference/blob/ea5d990f48bbe93666556635f7193d474183fce1/apis/b/botHunter/native-api/actions/set-user-variable.md>.
+/// Documented at <https://smm.targethunter.help/dev/api/methods/vars/set>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VarsSet {
     /// The variable's id (an opaque string).
@@ -337,7 +332,7 @@ impl ApiRequest for VarsSet {
         http_method: "POST",
         path: "vars/set",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
@@ -362,8 +357,7 @@ impl ApiRequest for VarsSet {
 impl Client {
     /// Sets a user's variable (setting the same value twice is harmless).
     ///
-    /// **Provisional:** the vendor's own page for this method (<https://smm.targethunter.help/dev/api/methods/vars/set>, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (<https://smm.targethunter.help/dev/api>) backs only for the URL pattern, GET/POST and `api_key`.
-    /// Known from <https://github.com/mindcloud-inc/universal-api-reference/blob/ea5d990f48bbe93666556635f7193d474183fce1/apis/b/botHunter/native-api/actions/set-user-variable.md>.
+    /// Documented at <https://smm.targethunter.help/dev/api/methods/vars/set>.
     ///
     /// Wire: `vars/set`; params: [`VarsSet`].
     pub async fn vars_set(&self, request: VarsSet) -> Result<Ack, Error> {
@@ -375,8 +369,7 @@ impl Client {
 ///
 /// Wire: `vars/clear` (`POST`).
 ///
-/// **Provisional:** the vendor's own page for this method (<https://smm.targethunter.help/dev/api/methods/vars/clear>, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (<https://smm.targethunter.help/dev/api>) backs only for the URL pattern, GET/POST and `api_key`.
-/// Known from <https://github.com/mindcloud-inc/universal-api-reference/blob/ea5d990f48bbe93666556635f7193d474183fce1/apis/b/botHunter/native-api/actions/clear-user-variable.md>.
+/// Documented at <https://smm.targethunter.help/dev/api/methods/vars/clear>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VarsClear {
     /// The variable's id (an opaque string).
@@ -424,7 +417,7 @@ impl ApiRequest for VarsClear {
         http_method: "POST",
         path: "vars/clear",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
@@ -448,8 +441,7 @@ impl ApiRequest for VarsClear {
 impl Client {
     /// Clears (deletes the value of) a user's variable.
     ///
-    /// **Provisional:** the vendor's own page for this method (<https://smm.targethunter.help/dev/api/methods/vars/clear>, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (<https://smm.targethunter.help/dev/api>) backs only for the URL pattern, GET/POST and `api_key`.
-    /// Known from <https://github.com/mindcloud-inc/universal-api-reference/blob/ea5d990f48bbe93666556635f7193d474183fce1/apis/b/botHunter/native-api/actions/clear-user-variable.md>.
+    /// Documented at <https://smm.targethunter.help/dev/api/methods/vars/clear>.
     ///
     /// Wire: `vars/clear`; params: [`VarsClear`].
     pub async fn vars_clear(&self, request: VarsClear) -> Result<Ack, Error> {
@@ -461,8 +453,7 @@ impl Client {
 ///
 /// Wire: `globalvars/get` (`POST`).
 ///
-/// **Provisional:** the vendor's own page for this method (<https://smm.targethunter.help/dev/api/methods/globalvars/get>, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (<https://smm.targethunter.help/dev/api>) backs only for the URL pattern, GET/POST and `api_key`.
-/// Known from <https://github.com/mindcloud-inc/universal-api-reference/blob/ea5d990f48bbe93666556635f7193d474183fce1/apis/b/botHunter/native-api/actions/get-community-variable.md>.
+/// Documented at <https://smm.targethunter.help/dev/api/methods/globalvars/get>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GlobalVarsGet {
     /// The variable's id (an opaque string).
@@ -494,7 +485,7 @@ impl ApiRequest for GlobalVarsGet {
         http_method: "POST",
         path: "globalvars/get",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
@@ -510,8 +501,7 @@ impl ApiRequest for GlobalVarsGet {
 impl Client {
     /// Reads a global (community) variable.
     ///
-    /// **Provisional:** the vendor's own page for this method (<https://smm.targethunter.help/dev/api/methods/globalvars/get>, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (<https://smm.targethunter.help/dev/api>) backs only for the URL pattern, GET/POST and `api_key`.
-    /// Known from <https://github.com/mindcloud-inc/universal-api-reference/blob/ea5d990f48bbe93666556635f7193d474183fce1/apis/b/botHunter/native-api/actions/get-community-variable.md>.
+    /// Documented at <https://smm.targethunter.help/dev/api/methods/globalvars/get>.
     ///
     /// Wire: `globalvars/get`; params: [`GlobalVarsGet`].
     pub async fn globalvars_get(&self, request: GlobalVarsGet) -> Result<VarValue, Error> {
@@ -523,8 +513,7 @@ impl Client {
 ///
 /// Wire: `globalvars/set` (`POST`).
 ///
-/// **Provisional:** the vendor's own page for this method (<https://smm.targethunter.help/dev/api/methods/globalvars/set>, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (<https://smm.targethunter.help/dev/api>) backs only for the URL pattern, GET/POST and `api_key`.
-/// Known from <https://github.com/mindcloud-inc/universal-api-reference/blob/ea5d990f48bbe93666556635f7193d474183fce1/apis/b/botHunter/native-api/actions/set-community-variable.md>.
+/// Documented at <https://smm.targethunter.help/dev/api/methods/globalvars/set>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GlobalVarsSet {
     /// The variable's id (an opaque string).
@@ -559,7 +548,7 @@ impl ApiRequest for GlobalVarsSet {
         http_method: "POST",
         path: "globalvars/set",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
@@ -576,8 +565,7 @@ impl ApiRequest for GlobalVarsSet {
 impl Client {
     /// Sets a global (community) variable (setting the same value twice is harmless).
     ///
-    /// **Provisional:** the vendor's own page for this method (<https://smm.targethunter.help/dev/api/methods/globalvars/set>, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (<https://smm.targethunter.help/dev/api>) backs only for the URL pattern, GET/POST and `api_key`.
-    /// Known from <https://github.com/mindcloud-inc/universal-api-reference/blob/ea5d990f48bbe93666556635f7193d474183fce1/apis/b/botHunter/native-api/actions/set-community-variable.md>.
+    /// Documented at <https://smm.targethunter.help/dev/api/methods/globalvars/set>.
     ///
     /// Wire: `globalvars/set`; params: [`GlobalVarsSet`].
     pub async fn globalvars_set(&self, request: GlobalVarsSet) -> Result<Ack, Error> {
@@ -589,8 +577,7 @@ impl Client {
 ///
 /// Wire: `globalvars/clear` (`POST`).
 ///
-/// **Provisional:** the vendor's own page for this method (<https://smm.targethunter.help/dev/api/methods/globalvars/clear>, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (<https://smm.targethunter.help/dev/api>) backs only for the URL pattern, GET/POST and `api_key`.
-/// Known from <https://github.com/mindcloud-inc/universal-api-reference/blob/ea5d990f48bbe93666556635f7193d474183fce1/apis/b/botHunter/native-api/actions/clear-community-variable.md>.
+/// Documented at <https://smm.targethunter.help/dev/api/methods/globalvars/clear>.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GlobalVarsClear {
     /// The variable's id (an opaque string).
@@ -622,7 +609,7 @@ impl ApiRequest for GlobalVarsClear {
         http_method: "POST",
         path: "globalvars/clear",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
@@ -638,8 +625,7 @@ impl ApiRequest for GlobalVarsClear {
 impl Client {
     /// Clears (deletes the value of) a global (community) variable.
     ///
-    /// **Provisional:** the vendor's own page for this method (<https://smm.targethunter.help/dev/api/methods/globalvars/clear>, cited by MindCloud's catalogue) has no stored copy; name, verb and params are from that catalogue, which the vendor's API page (<https://smm.targethunter.help/dev/api>) backs only for the URL pattern, GET/POST and `api_key`.
-    /// Known from <https://github.com/mindcloud-inc/universal-api-reference/blob/ea5d990f48bbe93666556635f7193d474183fce1/apis/b/botHunter/native-api/actions/clear-community-variable.md>.
+    /// Documented at <https://smm.targethunter.help/dev/api/methods/globalvars/clear>.
     ///
     /// Wire: `globalvars/clear`; params: [`GlobalVarsClear`].
     pub async fn globalvars_clear(&self, request: GlobalVarsClear) -> Result<Ack, Error> {
