@@ -279,9 +279,9 @@ const ADFOX_STATS: &[&str] = &[
     "/adfox/api/report/result",
     "/adfox/api/report/list/owner",
     "/adfox/api/v2/reports/list",
-    "/adfox/api/v2/reports/reports",
-    "/adfox/api/v2/reports/reports/x",
-    "/adfox/api/v2/reports/reports/x/result",
+    "/adfox/api/v2/reports",
+    "/adfox/api/v2/reports/umr-a-rsr-x",
+    "/adfox/api/v2/reports/umr-a-rsr-x/result",
 ];
 const RADIST_PATHS: &[&str] = &[
     "users/me",

@@ -162,9 +162,9 @@ impl RawRequest {
         match read_body {
             Some(BodyKind::Json) => params.extend_json(&self.body)?,
             Some(_) => {
-                let text = std::str::from_utf8(&self.body)
-                    .map_err(|_| RequestError::InvalidForm("body is not UTF-8".to_owned()))?;
-                let pairs = th_core::form::parse_query(text)
+                // As PHP reads a body: bytes that are not UTF-8 are refused only where they
+                // would reach a key or a value, not in text PHP throws away.
+                let pairs = th_core::form::parse_query_bytes(&self.body)
                     .map_err(|e| RequestError::InvalidForm(e.to_string()))?;
                 params
                     .extend_form(pairs)
