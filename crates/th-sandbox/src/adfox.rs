@@ -58,6 +58,7 @@ use th_core::Secret;
 use crate::request::{MAX_BODY_BYTES, RawRequest};
 use crate::response;
 
+mod rows;
 mod stats;
 
 /// The legacy login of the vendor's request-structure page.
@@ -170,6 +171,13 @@ pub const CATALOGUE: &[&str] = &[
     "campaign.target.targetingUser",
     "campaign.target.targetingKeywords",
     "campaign.target.targetingSocdem",
+    // The documented targeting pages (campaign/campaign-target-targetingGeobase, -URL,
+    // -Gender, -Age, -Revenue; fidelity-2026-12 M9).
+    "campaign.target.targetingGeobase",
+    "campaign.target.targetingURL",
+    "campaign.target.targetingGender",
+    "campaign.target.targetingAge",
+    "campaign.target.targetingRevenue",
     "campaign.targetWebsite",
     "campaign.targetZone",
     "campaign.targetPlace",
@@ -462,6 +470,8 @@ struct Store {
     requests: u64,
     uploads: BTreeMap<i64, usize>,
     stats: stats::Tasks,
+    /// Targeting set by `campaign.target.<actionObject>`: (flight, actionObject) → params.
+    targeting: BTreeMap<(i64, String), Fields>,
 }
 
 impl Store {
@@ -611,13 +621,33 @@ fn seeded(config: &Config) -> Store {
         Table::new(Kind::Banner, i64::from(config.banners)),
     );
     let next_id = i64::from(config.flights.max(config.banners)) + 1000;
-    Store {
+    let mut store = Store {
         tables,
         next_id,
         requests: 0,
         uploads: BTreeMap::new(),
         stats: stats::Tasks::default(),
+        targeting: BTreeMap::new(),
+    };
+    // The seeded objects list with every field of their page's row, like created ones.
+    for kind in [
+        Kind::Advertiser,
+        Kind::Website,
+        Kind::Position,
+        Kind::BannerType,
+        Kind::SuperCampaign,
+        Kind::Zone,
+        Kind::Place,
+    ] {
+        let ids: Vec<i64> = store.table(kind).rows.keys().copied().collect();
+        for id in ids {
+            let mut row = store.table(kind).rows.get(&id).cloned().unwrap_or_default();
+            derive(&mut store, kind, &mut row);
+            let row = rows::complete(kind, &row);
+            store.table(kind).rows.insert(id, row);
+        }
     }
+    store
 }
 
 impl Service {
@@ -962,12 +992,27 @@ fn write_fields(b: &mut String, fields: &[(String, String)]) {
     }
 }
 
-/// One field of a row: `<name/>` when empty, nested `rowN` for a list, else escaped text.
+/// A stored value written as nested named elements: `name=value` items separated by `\u{1}`.
+const NESTED: &str = "\u{0}map:";
+
+/// One field of a row: `<name/>` when empty, nested `rowN` for a list, nested named elements
+/// for a [`NESTED`] value, else escaped text.
 fn write_field(b: &mut String, name: &str, value: &str) {
     if value.is_empty() {
         b.push('<');
         b.push_str(name);
         b.push_str("/>");
+    } else if let Some(items) = value.strip_prefix(NESTED) {
+        b.push('<');
+        b.push_str(name);
+        b.push('>');
+        for item in items.split('\u{1}') {
+            let (k, v) = item.split_once('=').unwrap_or((item, ""));
+            write_field(b, k, v);
+        }
+        b.push_str("</");
+        b.push_str(name);
+        b.push('>');
     } else if let Some(items) = value.strip_prefix("\u{0}list:") {
         b.push('<');
         b.push_str(name);
@@ -1223,7 +1268,84 @@ fn need<'p>(p: &'p Params, name: &str) -> Result<&'p str, Answer> {
     p.nonempty(name).ok_or_else(|| required(name))
 }
 
-/// Fields an add or modify may set, per kind (the rest of the params are ignored / reported).
+/// Fields a modify may set, per kind, as its page lists them; the rest of the params are not
+/// applied and reported in `<message>` (code 0: "A request may be partially executed. In this
+/// case, the response contains the <code>0</code> tag and the message tag describing the part of
+/// the request that hasn't been executed", https://yandex.com/dev/adfox/doc/en/v.1/errors).
+fn modifiable(kind: Kind) -> &'static [&'static str] {
+    match kind {
+        // https://yandex.com/dev/adfox/doc/en/v.1/superCampaign/superCampaign-modify (the page
+        // lists no `impressionsMethodID` and no `impressionsSmoothTypeID`).
+        Kind::SuperCampaign => &[
+            "name",
+            "advertiserID",
+            "assistantID",
+            "status",
+            "sectorID",
+            "maxImpressions",
+            "maxImpressionsPerDay",
+            "maxImpressionsPerHour",
+            "maxClicks",
+            "maxClicksPerDay",
+            "maxClicksPerHour",
+            "maxUniqueImpressions",
+            "frequencyTypeImpressions",
+            "uniquePeriodImpressions",
+            "impressionsPerPeriod",
+            "minimalPeriodImpressions",
+            "dateStart",
+            "dateEnd",
+            "sendToErir",
+            "contractID",
+            "publisherContractID",
+            "costType",
+        ],
+        // https://yandex.com/dev/adfox/doc/en/v.1/campaign/campaign-modify, the union of its
+        // stored versions (one adds `minCtr`, `optimizationMode`; `minVtr`, `cpv`, `strategy`,
+        // `targetCPC` from the Russian copy). The page lists no `maxImpressionsPerHour`
+        // (account-add-campaign does): not applied on modify.
+        Kind::Flight => &[
+            "name",
+            "advertiserID",
+            "assistantID",
+            "kind_id",
+            "level",
+            "priority",
+            "status",
+            "sectorID",
+            "rotationMethodID",
+            "trafficPercents",
+            "targetingProfileID",
+            "isSession",
+            "minCtr",
+            "minVtr",
+            "optimizationMode",
+            "impressionsSmoothTypeID",
+            "isTrafficSmooth",
+            "maxImpressions",
+            "maxImpressionsPerDay",
+            "maxClicks",
+            "maxClicksPerDay",
+            "maxClicksPerHour",
+            "dateStart",
+            "dateEnd",
+            "logicType",
+            "cpm",
+            "cpc",
+            "cpv",
+            "strategy",
+            "targetCPC",
+            "sendToErir",
+            "contractID",
+            "publisherContractID",
+            "costType",
+            "markingAdvertiserInfo",
+        ],
+        other => settable(other),
+    }
+}
+
+/// Fields an add may set, per kind (the rest of the params are ignored).
 fn settable(kind: Kind) -> &'static [&'static str] {
     match kind {
         Kind::Advertiser => &[
@@ -1241,43 +1363,75 @@ fn settable(kind: Kind) -> &'static [&'static str] {
             "phone",
             "fax",
         ],
+        // https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-superCampaign
         Kind::SuperCampaign => &[
             "name",
             "advertiserID",
             "assistantID",
+            "impressionsMethodID",
             "status",
             "sectorID",
-            "impressionsMethodID",
             "maxImpressions",
+            "maxImpressionsPerDay",
+            "maxImpressionsPerHour",
             "maxClicks",
+            "maxClicksPerDay",
+            "maxClicksPerHour",
+            "maxUniqueImpressions",
+            "frequencyTypeImpressions",
+            "uniquePeriodImpressions",
+            "impressionsPerPeriod",
+            "minimalPeriodImpressions",
             "dateStart",
             "dateEnd",
             "sendToErir",
+            "contractID",
+            "publisherContractID",
             "costType",
         ],
+        // https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-campaign (both stored
+        // versions of the page).
         Kind::Flight => &[
             "name",
-            "superCampaignID",
             "advertiserID",
             "assistantID",
-            "status",
-            "level",
-            "priority",
+            "superCampaignID",
+            "impressionsMethodID",
             "kind_id",
+            "level",
             "cpm",
             "cpc",
-            "maxImpressions",
-            "maxClicks",
-            "dateStart",
-            "dateEnd",
-            "targetingProfileID",
-            "isSession",
+            "priority",
+            "status",
+            "sectorID",
             "rotationMethodID",
             "trafficPercents",
-            "impressionsMethodID",
+            "commonProfileID",
+            "targetingProfileID",
+            "bundleID",
+            "isSession",
+            "impressionsSmoothTypeID",
+            "clicksSmoothTypeID",
+            "maxImpressions",
+            "maxImpressionsPerDay",
+            "maxImpressionsPerHour",
+            "maxClicks",
+            "maxClicksPerDay",
+            "maxClicksPerHour",
+            "dateStart",
+            "dateEnd",
             "logicType",
-            "costType",
             "sendToErir",
+            "contractID",
+            "publisherContractID",
+            "costType",
+            "markingAdvertiserInfo",
+            "type",
+            "sequence",
+            "tracingTypeID",
+            "outerMarkID",
+            "isSimplifiedBanners",
+            "bannerSequence",
         ],
         Kind::Banner => &[
             "name",
@@ -1346,8 +1500,43 @@ const NUMERIC: &[&str] = &[
     "bannerTypeID",
     "positionID",
     "maxImpressions",
+    "maxImpressionsPerDay",
+    "maxImpressionsPerHour",
     "maxClicks",
+    "maxClicksPerDay",
+    "maxClicksPerHour",
+    "maxUniqueImpressions",
+    "frequencyTypeImpressions",
+    "impressionsPerPeriod",
+    "impressionsMethodID",
+    "impressionsSmoothTypeID",
+    "clicksSmoothTypeID",
+    "isTrafficSmooth",
+    "kind_id",
+    "sectorID",
+    "rotationMethodID",
+    "trafficPercents",
+    "targetingProfileID",
+    "isSession",
+    "logicType",
+    "costType",
+    "sendToErir",
+    "contractID",
+    "publisherContractID",
     "presentationTypeID",
+];
+
+/// The limits: "an integer from 1 to 2147483647" on the add and modify pages
+/// (https://yandex.com/dev/adfox/doc/en/v.1/superCampaign/superCampaign-modify); 0 is taken too,
+/// as the value a list row shows for "no limit", so that a row read and written back is taken.
+const LIMITS: &[&str] = &[
+    "maxImpressions",
+    "maxImpressionsPerDay",
+    "maxImpressionsPerHour",
+    "maxClicks",
+    "maxClicksPerDay",
+    "maxClicksPerHour",
+    "maxUniqueImpressions",
 ];
 
 const NAVIGATION: &[&str] = &[
@@ -1362,8 +1551,7 @@ const NAVIGATION: &[&str] = &[
     "limit",
 ];
 
-fn collect(kind: Kind, p: &Params) -> Result<(Fields, Vec<String>), Answer> {
-    let allowed = settable(kind);
+fn collect(allowed: &[&str], p: &Params) -> Result<(Fields, Vec<String>), Answer> {
     let mut fields = Vec::new();
     let mut ignored = Vec::new();
     for (name, value) in &p.pairs {
@@ -1374,6 +1562,13 @@ fn collect(kind: Kind, p: &Params) -> Result<(Fields, Vec<String>), Answer> {
             if NUMERIC.contains(&name.as_str())
                 && !value.is_empty()
                 && value.parse::<i64>().is_err()
+            {
+                return Err(incorrect(name, value));
+            }
+            if LIMITS.contains(&name.as_str())
+                && value
+                    .parse::<i64>()
+                    .is_ok_and(|v| !(0..=2_147_483_647).contains(&v))
             {
                 return Err(incorrect(name, value));
             }
@@ -1432,6 +1627,9 @@ fn handle(store: &mut Store, wire: &str, p: &Params) -> Answer {
 fn run(store: &mut Store, wire: &str, p: &Params) -> Result<Answer, Answer> {
     let parts: Vec<&str> = wire.split('.').collect();
     match parts.as_slice() {
+        // https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-<actionObject> (advertiser,
+        // superCampaign, campaign, banner, website, zone, place, position, bannerType): the
+        // required params (-7 when missing), the answer `<status><code>0</code><ID>…</ID>`.
         ["account", "add", ao] => {
             let Some(kind) = kind_of(ao) else {
                 return Ok(added(next(store)));
@@ -1455,7 +1653,7 @@ fn run(store: &mut Store, wire: &str, p: &Params) -> Result<Answer, Answer> {
             {
                 return Err(required("advertiserID"));
             }
-            let (mut fields, _) = collect(kind, p)?;
+            let (mut fields, _) = collect(settable(kind), p)?;
             if kind == Kind::Advertiser {
                 let account = need(p, "account")?;
                 let t = store.table(Kind::Advertiser);
@@ -1483,7 +1681,6 @@ fn run(store: &mut Store, wire: &str, p: &Params) -> Result<Answer, Answer> {
                         fields.push(f("advertiserID", adv));
                     }
                 }
-                fields.push(f("dateAdded", "2026-11-22 00:00:00"));
             }
             if kind == Kind::Banner {
                 let flight = need_int(p, "campaignID")?;
@@ -1491,9 +1688,22 @@ fn run(store: &mut Store, wire: &str, p: &Params) -> Result<Answer, Answer> {
                     return Err(incorrect("campaignID", &flight.to_string()));
                 }
             }
-            Ok(added(store.add(kind, fields)))
+            // The new object lists back with every field of its list page's row, the ones not
+            // sent at their documented defaults (rows.rs).
+            derive(store, kind, &mut fields);
+            let id = store.add(kind, fields);
+            let table = store.table(kind);
+            if let Some(row) = table.rows.get(&id) {
+                let full = rows::complete(kind, row);
+                table.rows.insert(id, full);
+            }
+            Ok(added(id))
         }
+        // https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-<actionObject>, paginated
+        // as https://yandex.com/dev/adfox/doc/en/v.1/pagination says.
         ["account", "list", ao] => list(store, ao, p),
+        // campaign.list.banner: `objectID*` = the flight (no page found in the stored docs; kept
+        // from the peers' use, see shared/api/adfox.md §7.2).
         ["campaign", "list", "banner"] => {
             let flight = need_int(p, "objectID")?;
             if !store.table(Kind::Flight).exists(flight) {
@@ -1508,6 +1718,9 @@ fn run(store: &mut Store, wire: &str, p: &Params) -> Result<Answer, Answer> {
                 ids[s..e].iter().filter_map(|id| t.get(*id)).collect()
             }))
         }
+        // https://yandex.com/dev/adfox/doc/en/v.1/account/account-delete-website (`listIDs`) and
+        // the peers' `actionObjectID` form; a partly done delete answers code 0 with a
+        // `<message>` (https://yandex.com/dev/adfox/doc/en/v.1/errors).
         ["account", "delete", ao] => {
             let Some(kind) = kind_of(ao) else {
                 return Ok(ok(None));
@@ -1542,24 +1755,50 @@ fn run(store: &mut Store, wire: &str, p: &Params) -> Result<Answer, Answer> {
                 .then(|| format!("Objects not found and not deleted: {}", missing.join(",")))
                 .as_deref()))
         }
+        // https://yandex.com/dev/adfox/doc/en/v.1/<context>/<context>-modify (superCampaign,
+        // campaign, banner, website, zone, place, position, bannerType): `objectID*` and the
+        // page's params ([`modifiable`]); others are reported in `<message>` with code 0.
         [ctx, "modify"] if kind_of(ctx).is_some() => {
             let kind = kind_of(ctx).unwrap_or(Kind::Position);
             let id = need_int(p, "objectID")?;
             let Some(mut row) = store.table(kind).get(id) else {
                 return Err(incorrect("objectID", &id.to_string()));
             };
-            let (fields, ignored) = collect(kind, p)?;
+            let (fields, ignored) = collect(modifiable(kind), p)?;
             for (n, v) in fields {
                 match row.iter_mut().find(|(k, _)| *k == n) {
                     Some(slot) => slot.1 = v,
                     None => row.push((n, v)),
                 }
             }
+            derive(store, kind, &mut row);
+            let row = rows::complete(kind, &row);
             store.table(kind).rows.insert(id, row);
             let message = (!ignored.is_empty())
                 .then(|| format!("Parameters not applied: {}", ignored.join(", ")));
             Ok(ok(message.as_deref()))
         }
+        // https://yandex.com/dev/adfox/doc/en/v.1/campaign/campaign-target-targetingGeobase and
+        // the other campaign-target-* pages: `objectID*` and the settings; the answer is the
+        // status only. The settings are kept for the targeting views of account.list.campaign.
+        ["campaign", "target", what] => {
+            let flight = need_int(p, "objectID")?;
+            if !store.table(Kind::Flight).exists(flight) {
+                return Err(incorrect("objectID", &flight.to_string()));
+            }
+            let settings: Fields = p
+                .pairs
+                .iter()
+                .filter(|(n, _)| !NAVIGATION.contains(&n.as_str()))
+                .cloned()
+                .collect();
+            store
+                .targeting
+                .insert((flight, (*what).to_owned()), settings);
+            Ok(ok(None))
+        }
+        // campaign.placing.<website|zone|place>: `objectID*`, `actionObjectID*`, `actionStatus*`
+        // (https://yandex.com/dev/adfox/doc/en/v.1/example).
         ["campaign", "placing", target] => {
             let flight = need_int(p, "objectID")?;
             let target_id = need_int(p, "actionObjectID")?;
@@ -1574,6 +1813,8 @@ fn run(store: &mut Store, wire: &str, p: &Params) -> Result<Answer, Answer> {
             }
             Ok(ok(None))
         }
+        // banner.modify.zipFile: multipart `zipFile`
+        // (https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-banner).
         ["banner", "modify", "zipFile"] => {
             let banner = need_int(p, "objectID")?;
             if !store.table(Kind::Banner).exists(banner) {
@@ -1593,7 +1834,111 @@ fn run(store: &mut Store, wire: &str, p: &Params) -> Result<Answer, Answer> {
         {
             Ok(added(next(store)))
         }
+        // Every other method of the catalogue: the status-only answer of its page, no state.
         _ => Ok(ok(None)),
+    }
+}
+
+/// Sets `name` in `fields` (replacing it, or appending it).
+fn set(fields: &mut Fields, name: &str, value: String) {
+    match fields.iter_mut().find(|(n, _)| n == name) {
+        Some(slot) => slot.1 = value,
+        None => fields.push((name.to_owned(), value)),
+    }
+}
+
+/// The fields a list row shows about the objects a row refers to (`advertiserAccount`,
+/// `superCampaignName`, `siteName`, ...), from those objects, as the list pages name them.
+fn derive(store: &mut Store, kind: Kind, fields: &mut Fields) {
+    let id_of = |fields: &Fields, name: &str| -> Option<i64> {
+        fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .and_then(|(_, v)| v.trim().parse().ok())
+    };
+    let mut lookup = |fields: &mut Fields, id_field: &str, kind: Kind, pairs: &[(&str, &str)]| {
+        if let Some(id) = id_of(fields, id_field) {
+            let table = store.table(kind);
+            if table.exists(id) {
+                for (from, to) in pairs {
+                    let v = table.field(id, from).unwrap_or_default();
+                    set(fields, to, v);
+                }
+            }
+        }
+    };
+    match kind {
+        Kind::SuperCampaign => {
+            lookup(
+                fields,
+                "advertiserID",
+                Kind::Advertiser,
+                &[("account", "advertiserAccount")],
+            );
+        }
+        Kind::Flight => {
+            lookup(
+                fields,
+                "superCampaignID",
+                Kind::SuperCampaign,
+                &[("name", "superCampaignName")],
+            );
+            lookup(
+                fields,
+                "advertiserID",
+                Kind::Advertiser,
+                &[("account", "advertiserAccount")],
+            );
+        }
+        Kind::Banner => {
+            lookup(
+                fields,
+                "campaignID",
+                Kind::Flight,
+                &[
+                    ("name", "campaignName"),
+                    ("dateStart", "campaignDateStart"),
+                    ("dateEnd", "campaignDateEnd"),
+                ],
+            );
+            lookup(
+                fields,
+                "bannerTypeID",
+                Kind::BannerType,
+                &[("name", "bannerTypeName")],
+            );
+        }
+        Kind::Zone => {
+            lookup(fields, "siteID", Kind::Website, &[("name", "siteName")]);
+            // The zone row nests its templates: `<template><template1>…</template1></template>`
+            // (https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-zone).
+            if let Some(slot) = fields.iter_mut().find(|(n, _)| n == "template")
+                && !slot.1.is_empty()
+                && !slot.1.starts_with(NESTED)
+            {
+                slot.1 = format!("{NESTED}template1={}", slot.1);
+            }
+        }
+        Kind::Place => {
+            lookup(
+                fields,
+                "positionID",
+                Kind::Position,
+                &[("name", "positionName")],
+            );
+            lookup(fields, "zoneID", Kind::Zone, &[("name", "zoneName")]);
+            lookup(fields, "siteID", Kind::Website, &[("name", "siteName")]);
+            lookup(
+                fields,
+                "bannerTypeID",
+                Kind::BannerType,
+                &[
+                    ("name", "bannerTypeName"),
+                    ("presentationTypeID", "presentationTypeID"),
+                ],
+            );
+        }
+        _ => {}
     }
 }
 
@@ -1645,6 +1990,36 @@ fn list(store: &mut Store, ao: &str, p: &Params) -> Result<Answer, Answer> {
     let Some(kind) = kind_of(ao) else {
         return Ok(page(p, 0, |_, _| Vec::new()));
     };
+    let show = p.nonempty("show");
+    if kind == Kind::Flight
+        && let Some(view) = show
+        && rows::TARGETING_VIEWS.contains(&view)
+    {
+        return targeting_view(store, view, p);
+    }
+    // `show=advanced|common|short` on the superCampaign, campaign and banner lists; any other
+    // value is refused as a bad value (-6).
+    let projection = match show {
+        Some(v) if matches!(kind, Kind::SuperCampaign | Kind::Flight | Kind::Banner) => {
+            rows::view(kind, v).map_err(|()| incorrect("show", v))?
+        }
+        _ => None,
+    };
+    // `dateAddedFrom` / `dateAddedTo` (YYYY-MM-DD) on the superCampaign and campaign lists.
+    let mut added_range: (Option<String>, Option<String>) = (None, None);
+    if matches!(kind, Kind::SuperCampaign | Kind::Flight) {
+        for (name, slot) in [
+            ("dateAddedFrom", &mut added_range.0),
+            ("dateAddedTo", &mut added_range.1),
+        ] {
+            if let Some(v) = p.nonempty(name) {
+                if v.len() != 10 || !valid_datetime(v) {
+                    return Err(incorrect(name, v));
+                }
+                *slot = Some(v.to_owned());
+            }
+        }
+    }
     let only = int(p, "actionObjectID")?.filter(|id| *id != 0);
     let site = int(p, "actionObjectID2")?.filter(|id| *id != 0);
     let campaign = int(p, "superCampaignID")?;
@@ -1657,7 +2032,9 @@ fn list(store: &mut Store, ao: &str, p: &Params) -> Result<Answer, Answer> {
         && site.is_none()
         && (kind != Kind::Flight || campaign.is_none())
         && (kind != Kind::Banner || flights.is_none())
-        && search.is_none();
+        && search.is_none()
+        && projection.is_none()
+        && added_range == (None, None);
     if unfiltered {
         // Every object: count them and build only the page's window (a list of 100 000 flights
         // is paged through without collecting every ID for every page).
@@ -1702,9 +2079,66 @@ fn list(store: &mut Store, ao: &str, p: &Params) -> Result<Answer, Answer> {
                     .is_some_and(|n| n.to_lowercase().contains(s))
             })
         })
+        .filter(|id| {
+            if added_range == (None, None) {
+                return true;
+            }
+            let added = t.field(*id, "dateAdded").unwrap_or_default();
+            let day = added.get(..10).unwrap_or_default();
+            added_range.0.as_deref().is_none_or(|from| day >= from)
+                && added_range.1.as_deref().is_none_or(|to| day <= to)
+        })
         .collect();
     Ok(page(p, ids.len(), |s, e| {
-        ids[s..e].iter().filter_map(|id| t.get(*id)).collect()
+        ids[s..e]
+            .iter()
+            .filter_map(|id| t.get(*id))
+            .map(|row| match projection {
+                Some(names) => rows::project(&row, names),
+                None => row,
+            })
+            .collect()
+    }))
+}
+
+/// `account.list.campaign` with a targeting view (`show=targetingTime`, ...): "Configuring the
+/// display of targeting settings of a certain campaign", which needs `actionObjectID` and
+/// forbids the date and search filters; `targetingUser` needs `criteriaID` (1..63) and takes
+/// `showMode` (`denied` default, `allowed`, `all`)
+/// (https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-campaign).
+///
+/// The stored copy of the page is cut off before the row of a targeting view: the row here is
+/// the flight's `ID` and `name` followed by the settings last sent with
+/// `campaign.target.<view>` for that flight (none when it was never set).
+fn targeting_view(store: &mut Store, view: &str, p: &Params) -> Result<Answer, Answer> {
+    let Some(id) = int(p, "actionObjectID")?.filter(|id| *id != 0) else {
+        return Err(required("actionObjectID"));
+    };
+    for forbidden in ["dateAddedFrom", "dateAddedTo", "search"] {
+        if let Some(v) = p.nonempty(forbidden) {
+            return Err(incorrect(forbidden, v));
+        }
+    }
+    if view == "targetingUser" {
+        let criteria = need_int(p, "criteriaID")?;
+        if !(1..=63).contains(&criteria) {
+            return Err(incorrect("criteriaID", &criteria.to_string()));
+        }
+        if let Some(mode) = p.nonempty("showMode")
+            && !matches!(mode, "denied" | "allowed" | "all")
+        {
+            return Err(incorrect("showMode", mode));
+        }
+    }
+    let Some(flight) = store.table(Kind::Flight).get(id) else {
+        return Ok(page(p, 0, |_, _| Vec::new()));
+    };
+    let mut row = rows::project(&flight, &["ID", "name"]);
+    if let Some(settings) = store.targeting.get(&(id, view.to_owned())) {
+        row.extend(settings.iter().cloned());
+    }
+    Ok(page(p, 1, |s, e| {
+        vec![row].into_iter().take(e).skip(s).collect()
     }))
 }
 
