@@ -8,11 +8,13 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use adfox_api::xml::{FromRow, decode};
 use adfox_api::{
     AccountAddAdvertiser, AccountAddCampaign, AccountAddPlace, AccountAddPosition,
     AccountAddSuperCampaign, AccountAddWebsite, AccountAddZone, AccountListCampaign,
-    AccountListPosition, AccountListSuperCampaign, ApiErrorCode, CampaignModify, Client, Field,
-    RawRequest, Row, SuperCampaignModify,
+    AccountListContract, AccountListPosition, AccountListSuperCampaign, AdvertiserRow,
+    ApiErrorCode, CampaignModify, Client, ContractRow, ContractorRow, DefaultBannerRow, Field,
+    PlaceRow, PositionRow, RawRequest, Row, SuperCampaignModify, WebsiteRow, ZoneRow,
 };
 use th_core::MockTransport;
 use th_sandbox::SandboxHandle;
@@ -380,13 +382,21 @@ async fn created_campaigns_list_with_their_documented_defaults() {
     let start = row.date_start.as_ref().expect("a start date").as_str();
     assert!(start.len() == 19 && !start.starts_with("1970"), "{start}");
     assert!(row.date_added.is_some());
+    let raw = c
+        .raw(RawRequest::new("account.list.superCampaign").param("actionObjectID", sc.id))
+        .await
+        .unwrap();
+    let listed = names(&raw.rows[0]);
     for name in [
         "additionalAdvertiserIDs",
         "additionalAdvertiserAccounts",
         "additionalAssistantIDs",
         "additionalAssistantAccounts",
+        "logicType",
+        "type",
+        "maxImpressionsPerHour",
     ] {
-        assert!(row.extra_field(name).is_some(), "{name}");
+        assert!(listed.iter().any(|n| n == name), "{name}");
     }
 
     let flight = c
@@ -602,4 +612,349 @@ async fn date_added_filters() {
         .await
         .unwrap_err();
     assert_eq!(err.api_code(), Some(&ApiErrorCode::IncorrectValue));
+}
+
+// ---- the typed rows know every field of the documented rows --------------------------------------
+
+/// A page's "Response format" with its placeholders filled: `{integer}` 1, `{float}` 1.5,
+/// `{string}` x, `{date}` 2025-01-15.
+fn filled(name: &str) -> String {
+    vendor(name)
+        .replace("<dateAdded>{string}", "<dateAdded>2025-01-15")
+        .replace("<dateConclusion>{string}", "<dateConclusion>2025-01-15")
+        .replace("{integer}", "1")
+        .replace("{float}", "1.5")
+        .replace("{string}", "x")
+        .replace("{date}", "2025-01-15")
+}
+
+/// Decodes a filled template as `T` and answers the fields `T` left untyped.
+fn untyped<T: FromRow + std::fmt::Debug>(
+    xml: &str,
+    extra: impl Fn(&T) -> Vec<String>,
+) -> Vec<String> {
+    let doc = decode::<T>(xml).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(doc.rows.len(), 1);
+    extra(&doc.rows[0])
+}
+
+macro_rules! extra_names {
+    ($t:ty) => {
+        |r: &$t| r.extra.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>()
+    };
+}
+
+/// Every field a list page documents for its row has a typed field (the page wins over the
+/// decode model: place, zone, website and contract rows gained the fields their pages list).
+#[test]
+fn every_documented_row_field_is_typed() {
+    assert!(
+        untyped::<AdvertiserRow>(
+            &filled("account-list-advertiser.format.xml"),
+            extra_names!(AdvertiserRow)
+        )
+        .is_empty()
+    );
+    assert!(
+        untyped::<PositionRow>(
+            &filled("account-list-position.format.xml"),
+            extra_names!(PositionRow)
+        )
+        .is_empty()
+    );
+    assert!(
+        untyped::<ContractorRow>(
+            &filled("account-list-contractor.format.xml"),
+            extra_names!(ContractorRow)
+        )
+        .is_empty()
+    );
+    assert!(
+        untyped::<DefaultBannerRow>(
+            &filled("account-list-defaultBanner.format.xml"),
+            extra_names!(DefaultBannerRow)
+        )
+        .is_empty()
+    );
+    assert_eq!(
+        untyped::<PlaceRow>(
+            &filled("account-list-place.format.xml"),
+            extra_names!(PlaceRow)
+        ),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        untyped::<ZoneRow>(
+            &filled("account-list-zone.format.xml"),
+            extra_names!(ZoneRow)
+        ),
+        Vec::<String>::new()
+    );
+    // The website page closes row0 with `</row>`: read with that one tag mended.
+    let website =
+        filled("account-list-website.format.xml").replace("</row>\n</data>", "</row0>\n</data>");
+    assert_eq!(
+        untyped::<WebsiteRow>(&website, extra_names!(WebsiteRow)),
+        Vec::<String>::new()
+    );
+    for v in [
+        "account-list-contract.format.xml",
+        "account-list-contract.format-newer.xml",
+    ] {
+        assert_eq!(
+            untyped::<ContractRow>(&filled(v), extra_names!(ContractRow)),
+            Vec::<String>::new(),
+            "{v}"
+        );
+    }
+    // And the values land where the page puts them.
+    let zone = decode::<ZoneRow>(&filled("account-list-zone.format.xml")).unwrap();
+    assert_eq!(zone.rows[0].template, Some(vec!["x".to_owned()]));
+    assert_eq!(zone.rows[0].site_name.as_deref(), Some("x"));
+    assert_eq!(
+        zone.rows[0].date_added.as_ref().map(|d| d.as_str()),
+        Some("2025-01-15")
+    );
+    let contract =
+        decode::<ContractRow>(&filled("account-list-contract.format-newer.xml")).unwrap();
+    let c = &contract.rows[0];
+    assert_eq!((c.contract_role, c.social_type), (Some(1), Some(1)));
+    assert_eq!(c.amount_type, Some(1.5));
+    assert_eq!(c.agent_acting_for_publisher, Some(true));
+    let contractor =
+        decode::<ContractorRow>(&filled("account-list-contractor.format.xml")).unwrap();
+    assert_eq!(contractor.rows[0].roles, Some(vec![1, 1]));
+}
+
+#[test]
+fn the_nested_documented_rows_decode_generically() {
+    // account-list-assistant nests <modules>.
+    let doc = decode::<Row>(&filled("account-list-assistant.format.xml")).unwrap();
+    let Some(Field::Map(modules)) = doc.rows[0].get("modules") else {
+        panic!("{:?}", doc.rows[0]);
+    };
+    assert_eq!(modules.len(), 13);
+    assert_eq!(modules[0].0, "isViewOwnCampaigns");
+    assert_eq!(doc.rows[0].text("fax"), Some("x"));
+}
+
+#[tokio::test]
+async fn the_user_criteria_samples_decode_to_the_printed_values() {
+    let reply = mocked(&vendor("userCriteria-listValues.response.xml"))
+        .raw(RawRequest::new("userCriteria.listValues").param("criteriaID", 8))
+        .await
+        .unwrap();
+    let row = &reply.rows[0];
+    assert_eq!(row.int("criteriaID"), Some(1));
+    assert_eq!(row.int("ID"), Some(141_140));
+    assert_eq!(row.int("userID"), Some(14_234));
+    assert_eq!(row.text("name"), Some("Motorsport"));
+
+    let reply = mocked(&vendor("account-list-userCriterias.response.xml"))
+        .raw(RawRequest::new("account.list.userCriterias"))
+        .await
+        .unwrap();
+    let row = &reply.rows[0];
+    assert_eq!(row.int("criteriaID"), Some(1));
+    assert_eq!(row.text("criteriaName"), Some("example"));
+    assert_eq!(row.text("criteriaTargetingName"), Some("example_name"));
+    assert_eq!(row.text("criteriaReportName"), Some("example_report"));
+    assert_eq!(row.int("isDeleted"), Some(0));
+
+    let reply = mocked(&vendor("userCriteria-addValue.response.xml"))
+        .raw(
+            RawRequest::new("userCriteria.addValue")
+                .param("criteriaID", 1)
+                .param("userID", "man")
+                .param("name", "man")
+                .param("isOn", 0),
+        )
+        .await
+        .unwrap();
+    assert_eq!(reply.status.id, Some(39_377));
+}
+
+#[tokio::test]
+async fn the_add_and_additional_users_samples_decode() {
+    let added = mocked(&vendor("account-add-advertiser.response.xml"))
+        .account_add_advertiser(AccountAddAdvertiser::new("ivanov", "ivanov@example.com"))
+        .await
+        .unwrap();
+    assert_eq!(added.id, 393_747);
+    for (file, wire) in [
+        (
+            "superCampaign-additionalUsers-addAdvertiser.response.xml",
+            "superCampaign.additionalUsers.addAdvertiser",
+        ),
+        (
+            "campaign-additionalUsers-addAdvertiser.response.xml",
+            "campaign.additionalUsers.addAdvertiser",
+        ),
+    ] {
+        let reply = mocked(&vendor(file))
+            .raw(
+                RawRequest::new(wire)
+                    .param("objectID", 39_377)
+                    .param("advertiserID", 456),
+            )
+            .await
+            .unwrap();
+        assert_eq!(reply.status.code, 0, "{file}");
+        assert!(reply.rows.is_empty() && reply.status.message.is_none());
+    }
+}
+
+// ---- more documented requests against the sandbox ------------------------------------------------
+
+#[tokio::test]
+async fn the_sandbox_lists_marking_objects_in_the_documented_shape() {
+    let s = sandbox().await;
+    let c = oauth(&s);
+    let reply = c
+        .raw(RawRequest::new("account.list.contractor"))
+        .await
+        .unwrap();
+    assert_eq!(
+        names(&reply.rows[0]),
+        row0_names(&vendor("account-list-contractor.format.xml"))
+    );
+    let reply = c
+        .raw(RawRequest::new("account.list.contract"))
+        .await
+        .unwrap();
+    assert_eq!(
+        names(&reply.rows[0]),
+        row0_names(&vendor("account-list-contract.format-newer.xml"))
+    );
+    let typed = c
+        .account_list_contract(AccountListContract::new())
+        .await
+        .unwrap();
+    assert!(typed.rows[0].extra.is_empty(), "{:?}", typed.rows[0].extra);
+    assert_eq!(typed.rows[0].contract_role, Some(0));
+}
+
+/// userCriteria-modify enables a characteristic (its names are required the first time),
+/// userCriteria-addValue answers the new value's ID, and the two lists answer the documented
+/// rows.
+#[tokio::test]
+async fn the_sandbox_keeps_user_criteria_as_documented() {
+    let s = sandbox().await;
+    let c = oauth(&s);
+    let err = c
+        .raw(RawRequest::new("userCriteria.modify").param("criteriaID", 1))
+        .await
+        .unwrap_err();
+    assert_eq!(err.api_code(), Some(&ApiErrorCode::ValueRequired));
+    let err = c
+        .raw(
+            RawRequest::new("userCriteria.addValue")
+                .param("criteriaID", 64)
+                .param("userID", "man")
+                .param("name", "man"),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.api_code(), Some(&ApiErrorCode::IncorrectValue));
+    c.raw(
+        RawRequest::new("userCriteria.modify")
+            .param("criteriaID", 1)
+            .param("isOn", 1)
+            .param("criteriaName", "example")
+            .param("criteriaTargetingName", "example_name")
+            .param("criteriaReportName", "example_report"),
+    )
+    .await
+    .unwrap();
+    let reply = c
+        .raw(RawRequest::new("account.list.userCriterias"))
+        .await
+        .unwrap();
+    assert_eq!(
+        names(&reply.rows[0]),
+        row0_names(&vendor("account-list-userCriterias.response.xml"))
+    );
+    assert_eq!(
+        reply.rows[0].text("criteriaTargetingName"),
+        Some("example_name")
+    );
+    assert_eq!(reply.rows[0].int("isDeleted"), Some(0));
+
+    let added = c
+        .raw(
+            RawRequest::new("userCriteria.addValue")
+                .param("criteriaID", 1)
+                .param("userID", "man")
+                .param("name", "man")
+                .param("isOn", 0),
+        )
+        .await
+        .unwrap();
+    let id = added.status.id.expect("the new value's ID");
+    let reply = c
+        .raw(RawRequest::new("userCriteria.listValues").param("criteriaID", 1))
+        .await
+        .unwrap();
+    assert_eq!(
+        names(&reply.rows[0]),
+        row0_names(&vendor("userCriteria-listValues.response.xml"))
+    );
+    assert_eq!(reply.rows[0].int("ID"), Some(id));
+    assert_eq!(reply.rows[0].text("userID"), Some("man"));
+    let none = c
+        .raw(RawRequest::new("userCriteria.listValues").param("criteriaID", 2))
+        .await
+        .unwrap();
+    assert!(none.rows.is_empty());
+    c.raw(RawRequest::new("userCriteria.removeValue").param("objectID", id))
+        .await
+        .unwrap();
+    let gone = c
+        .raw(RawRequest::new("userCriteria.listValues"))
+        .await
+        .unwrap();
+    assert!(gone.rows.is_empty());
+}
+
+#[tokio::test]
+async fn the_sandbox_answers_campaign_info_in_the_documented_shape() {
+    let s = sandbox().await;
+    let c = oauth(&s);
+    let reply = c
+        .raw(RawRequest::new("campaign.info.targeting").param("objectID", 1))
+        .await
+        .unwrap();
+    let sample = row0_names(&vendor("campaign-info-targeting.response.xml"));
+    assert_eq!(names(&reply.rows[0]), sample);
+    assert_eq!(reply.rows[0].text("title"), Some("Frequency"));
+    assert_eq!(reply.rows[0].text("name"), Some("frequency"));
+    assert_eq!(reply.rows[0].text("description"), Some("not set"));
+
+    c.raw(
+        RawRequest::new("campaign.placing.place")
+            .param("objectID", 1)
+            .param("actionObjectID", 1)
+            .param("actionStatus", 1),
+    )
+    .await
+    .unwrap();
+    let reply = c
+        .raw(RawRequest::new("campaign.info.placement").param("objectID", 1))
+        .await
+        .unwrap();
+    // Flight 1 has banners 1 and 2, both now on place 1.
+    assert_eq!(reply.rows.len(), 2);
+    assert_eq!(
+        names(&reply.rows[0]),
+        row0_names(&vendor("campaign-info-placement.response.xml"))
+    );
+    assert_eq!(reply.rows[0].int("placeID"), Some(1));
+    assert_eq!(reply.rows[0].text("placeName"), Some("Place 1"));
+    assert_eq!(reply.rows[0].text("zoneName"), Some("Zone 1"));
+    assert_eq!(reply.rows[0].text("siteName"), Some("Site 1"));
+    let err = c
+        .raw(RawRequest::new("campaign.info.placement"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.api_code(), Some(&ApiErrorCode::ValueRequired));
 }

@@ -472,6 +472,12 @@ struct Store {
     stats: stats::Tasks,
     /// Targeting set by `campaign.target.<actionObject>`: (flight, actionObject) → params.
     targeting: BTreeMap<(i64, String), Fields>,
+    /// Places a flight is placed on by `campaign.placing.place` (`actionStatus=1`).
+    placed: BTreeSet<(i64, i64)>,
+    /// User characteristics enabled by `userCriteria.modify`: criteriaID → row.
+    criteria: BTreeMap<i64, Fields>,
+    /// Their values (`userCriteria.addValue`): value ID → row.
+    criteria_values: BTreeMap<i64, Fields>,
 }
 
 impl Store {
@@ -628,6 +634,9 @@ fn seeded(config: &Config) -> Store {
         uploads: BTreeMap::new(),
         stats: stats::Tasks::default(),
         targeting: BTreeMap::new(),
+        placed: BTreeSet::new(),
+        criteria: BTreeMap::new(),
+        criteria_values: BTreeMap::new(),
     };
     // The seeded objects list with every field of their page's row, like created ones.
     for kind in [
@@ -1668,18 +1677,18 @@ fn run(store: &mut Store, wire: &str, p: &Params) -> Result<Answer, Answer> {
                     ));
                 }
             }
-            if kind == Kind::Flight {
-                if let Some(sc) = int(p, "superCampaignID")? {
-                    if !store.table(Kind::SuperCampaign).exists(sc) {
-                        return Err(incorrect("superCampaignID", &sc.to_string()));
-                    }
-                    if p.nonempty("advertiserID").is_none() {
-                        let adv = store
-                            .table(Kind::SuperCampaign)
-                            .field(sc, "advertiserID")
-                            .unwrap_or_default();
-                        fields.push(f("advertiserID", adv));
-                    }
+            if kind == Kind::Flight
+                && let Some(sc) = int(p, "superCampaignID")?
+            {
+                if !store.table(Kind::SuperCampaign).exists(sc) {
+                    return Err(incorrect("superCampaignID", &sc.to_string()));
+                }
+                if p.nonempty("advertiserID").is_none() {
+                    let adv = store
+                        .table(Kind::SuperCampaign)
+                        .field(sc, "advertiserID")
+                        .unwrap_or_default();
+                    fields.push(f("advertiserID", adv));
                 }
             }
             if kind == Kind::Banner {
@@ -1811,7 +1820,198 @@ fn run(store: &mut Store, wire: &str, p: &Params) -> Result<Answer, Answer> {
             {
                 return Err(incorrect("actionObjectID", &target_id.to_string()));
             }
+            if *target == "place" {
+                if p.get("actionStatus") == Some("1") {
+                    store.placed.insert((flight, target_id));
+                } else {
+                    store.placed.remove(&(flight, target_id));
+                }
+            }
             Ok(ok(None))
+        }
+        // https://yandex.com/dev/adfox/doc/en/v.1/campaign/campaign-info-placement: `objectID*`;
+        // rows bannerID, bannerName, siteID, siteName, zoneID, zoneName, placeID, placeName,
+        // one per banner of the flight and place it is placed on.
+        ["campaign", "info", "placement"] => {
+            let flight = need_int(p, "objectID")?;
+            if !store.table(Kind::Flight).exists(flight) {
+                return Err(incorrect("objectID", &flight.to_string()));
+            }
+            let places: Vec<i64> = store
+                .placed
+                .iter()
+                .filter(|(f, _)| *f == flight)
+                .map(|(_, place)| *place)
+                .collect();
+            let t = store.table(Kind::Banner);
+            let banners: Vec<(i64, String)> = t
+                .ids()
+                .filter(|id| t.field(*id, "campaignID") == Some(flight.to_string()))
+                .map(|id| (id, t.field(id, "name").unwrap_or_default()))
+                .collect();
+            let mut rows = Vec::new();
+            for (banner, banner_name) in &banners {
+                for place in &places {
+                    let t = store.table(Kind::Place);
+                    let get = |t: &Table, n: &str| t.field(*place, n).unwrap_or_default();
+                    rows.push(vec![
+                        f("bannerID", banner),
+                        f("bannerName", banner_name),
+                        f("siteID", get(t, "siteID")),
+                        f("siteName", get(t, "siteName")),
+                        f("zoneID", get(t, "zoneID")),
+                        f("zoneName", get(t, "zoneName")),
+                        f("placeID", place),
+                        f("placeName", get(t, "name")),
+                    ]);
+                }
+            }
+            Ok(page(p, rows.len(), |s, e| rows[s..e].to_vec()))
+        }
+        // https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-info-targeting: `objectID*`;
+        // rows title, name, description. The page's sample shows one row (Frequency,
+        // frequency, "not set"); here one row per documented campaign targeting, "not set"
+        // until campaign.target.<targeting> was called for the flight, then "set".
+        ["campaign", "info", "targeting"] => {
+            let flight = need_int(p, "objectID")?;
+            if !store.table(Kind::Flight).exists(flight) {
+                return Err(incorrect("objectID", &flight.to_string()));
+            }
+            let rows: Vec<Fields> = [
+                ("Frequency", "frequency", "targetingFrequency"),
+                ("Time", "time", "targetingTime"),
+                ("Geography", "geobase", "targetingGeobase"),
+                ("Keywords", "keywords", "targetingKeywords"),
+                ("URL", "url", "targetingURL"),
+                ("User characteristics", "user", "targetingUser"),
+                ("Gender", "gender", "targetingGender"),
+                ("Age", "age", "targetingAge"),
+                ("Revenue", "revenue", "targetingRevenue"),
+            ]
+            .iter()
+            .map(|(title, name, ao)| {
+                let set = store.targeting.contains_key(&(flight, (*ao).to_owned()));
+                vec![
+                    f("title", title),
+                    f("name", name),
+                    f("description", if set { "set" } else { "not set" }),
+                ]
+            })
+            .collect();
+            Ok(page(p, rows.len(), |s, e| rows[s..e].to_vec()))
+        }
+        // https://yandex.com/dev/adfox/doc/en/v.1/userCriteria/userCriteria-modify:
+        // `criteriaID*` (1..63), `isOn`, and `criteriaName`, `criteriaTargetingName`,
+        // `criteriaReportName`, required when the characteristic is enabled for the first time.
+        ["userCriteria", "modify"] => {
+            let id = criteria_id(p)?;
+            let mut row = match store.criteria.get(&id) {
+                Some(row) => row.clone(),
+                None => {
+                    for n in [
+                        "criteriaName",
+                        "criteriaTargetingName",
+                        "criteriaReportName",
+                    ] {
+                        need(p, n)?;
+                    }
+                    vec![
+                        f("criteriaID", id),
+                        f("criteriaName", ""),
+                        f("criteriaTargetingName", ""),
+                        f("criteriaReportName", ""),
+                        f("isDeleted", 0),
+                    ]
+                }
+            };
+            for n in [
+                "criteriaName",
+                "criteriaTargetingName",
+                "criteriaReportName",
+            ] {
+                if let Some(v) = p.nonempty(n) {
+                    set(&mut row, n, v.to_owned());
+                }
+            }
+            if let Some(on) = p.nonempty("isOn") {
+                match on {
+                    "0" => set(&mut row, "isDeleted", "1".into()),
+                    "1" => set(&mut row, "isDeleted", "0".into()),
+                    other => return Err(incorrect("isOn", other)),
+                }
+            }
+            store.criteria.insert(id, row);
+            Ok(ok(None))
+        }
+        // https://yandex.com/dev/adfox/doc/en/v.1/userCriteria/userCriteria-addValue:
+        // `criteriaID*` (1..63), `userID*`, `name*`, `isOn` (0/1); the answer carries the new ID.
+        ["userCriteria", "addValue"] => {
+            let criteria = criteria_id(p)?;
+            let user = need(p, "userID")?.to_owned();
+            let name = need(p, "name")?.to_owned();
+            if let Some(on) = p.nonempty("isOn")
+                && on != "0"
+                && on != "1"
+            {
+                return Err(incorrect("isOn", on));
+            }
+            let id = next(store);
+            store.criteria_values.insert(
+                id,
+                vec![
+                    f("criteriaID", criteria),
+                    f("ID", id),
+                    f("userID", user),
+                    f("name", name),
+                ],
+            );
+            Ok(added(id))
+        }
+        // https://yandex.com/dev/adfox/doc/en/v.1/userCriteria/userCriteria-modifyValue:
+        // `criteriaID*`, `objectID*`, `userID*`, `name*`.
+        ["userCriteria", "modifyValue"] => {
+            let criteria = criteria_id(p)?;
+            let id = need_int(p, "objectID")?;
+            let user = need(p, "userID")?.to_owned();
+            let name = need(p, "name")?.to_owned();
+            let Some(row) = store.criteria_values.get_mut(&id) else {
+                return Err(incorrect("objectID", &id.to_string()));
+            };
+            set(row, "criteriaID", criteria.to_string());
+            set(row, "userID", user);
+            set(row, "name", name);
+            Ok(ok(None))
+        }
+        // https://yandex.com/dev/adfox/doc/en/v.1/userCriteria/userCriteria-removeValue:
+        // `objectID*`.
+        ["userCriteria", "removeValue"] => {
+            let id = need_int(p, "objectID")?;
+            if store.criteria_values.remove(&id).is_none() {
+                return Err(incorrect("objectID", &id.to_string()));
+            }
+            Ok(ok(None))
+        }
+        // https://yandex.com/dev/adfox/doc/en/v.1/userCriteria/userCriteria-listValues:
+        // `criteriaID` and `objectID`, both optional filters; rows criteriaID, ID, userID, name.
+        ["userCriteria", "listValues"] => {
+            let criteria = match p.nonempty("criteriaID") {
+                Some(_) => Some(criteria_id(p)?),
+                None => None,
+            };
+            let only = int(p, "objectID")?;
+            let rows: Vec<Fields> = store
+                .criteria_values
+                .iter()
+                .filter(|(id, _)| only.is_none_or(|o| o == **id))
+                .filter(|(_, row)| {
+                    criteria.is_none_or(|c| {
+                        row.iter()
+                            .any(|(n, v)| n == "criteriaID" && *v == c.to_string())
+                    })
+                })
+                .map(|(_, row)| row.clone())
+                .collect();
+            Ok(page(p, rows.len(), |s, e| rows[s..e].to_vec()))
         }
         // banner.modify.zipFile: multipart `zipFile`
         // (https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-banner).
@@ -1942,6 +2142,16 @@ fn derive(store: &mut Store, kind: Kind, fields: &mut Fields) {
     }
 }
 
+/// `criteriaID`, required, 1..63 (the userCriteria pages).
+fn criteria_id(p: &Params) -> Result<i64, Answer> {
+    let id = need_int(p, "criteriaID")?;
+    if (1..=63).contains(&id) {
+        Ok(id)
+    } else {
+        Err(incorrect("criteriaID", &id.to_string()))
+    }
+}
+
 fn next(store: &mut Store) -> i64 {
     store.next_id += 1;
     store.next_id
@@ -1960,6 +2170,49 @@ fn list(store: &mut Store, ao: &str, p: &Params) -> Result<Answer, Answer> {
             .collect();
             return Ok(page(p, rows.len(), |s, e| rows[s..e].to_vec()));
         }
+        // https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-contract (the row of
+        // the newer stored version of the page).
+        "contract" => {
+            let rows: Vec<Fields> = vec![vec![
+                f("ID", 1),
+                f("externalID", ""),
+                f("type", 0),
+                f("agentActingForPublisher", 0),
+                f("chargePaidByAgent", 0),
+                f("intermediaryContractID", 0),
+                f("customerID", 2),
+                f("executorID", 1),
+                f("subjectType", 0),
+                f("number", "Д-1"),
+                f("dateConclusion", "2025-01-15"),
+                f("amountType", 0),
+                f("amountRub", "10000.00"),
+                f("actionType", 0),
+                f("isRegReport", 1),
+                f("socialType", 0),
+                f("contractRole", 0),
+            ]];
+            let only = int(p, "actionObjectID")?.filter(|id| *id != 0);
+            let rows: Vec<Fields> = rows
+                .into_iter()
+                .filter(|r| only.is_none_or(|o| r[0].1 == o.to_string()))
+                .collect();
+            return Ok(page(p, rows.len(), |s, e| rows[s..e].to_vec()));
+        }
+        // https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-userCriterias:
+        // `actionObjectID` (one characteristic); rows criteriaID, criteriaName,
+        // criteriaTargetingName, criteriaReportName, isDeleted.
+        "userCriterias" => {
+            let only = int(p, "actionObjectID")?.filter(|id| *id != 0);
+            let rows: Vec<Fields> = store
+                .criteria
+                .iter()
+                .filter(|(id, _)| only.is_none_or(|o| o == **id))
+                .map(|(_, row)| row.clone())
+                .collect();
+            return Ok(page(p, rows.len(), |s, e| rows[s..e].to_vec()));
+        }
+        // https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-contractor
         "contractor" => {
             let rows: Vec<Fields> = (1..=2)
                 .map(|i| {
@@ -1976,7 +2229,11 @@ fn list(store: &mut Store, ao: &str, p: &Params) -> Result<Answer, Answer> {
                                 "\u{0}list:1"
                             },
                         ),
+                        f("countryOKSM", 643),
                         f("inn", format!("77000000{i:02}")),
+                        f("mobilePhone", ""),
+                        f("epayNumber", ""),
+                        f("regNumber", ""),
                         f("isOrs", 0),
                         f("isRr", 1),
                         f("rsUrl", ""),
