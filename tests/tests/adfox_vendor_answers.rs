@@ -958,3 +958,124 @@ async fn the_sandbox_answers_campaign_info_in_the_documented_shape() {
         .unwrap_err();
     assert_eq!(err.api_code(), Some(&ApiErrorCode::ValueRequired));
 }
+
+/// banner-modify-banner: `object=banner&action=modify&actionObject=banner`, with the page's
+/// params including the numbered `user<N>` and `sendToErir<N>`; without the actionObject the
+/// navigation block is incomplete (-4).
+#[tokio::test]
+async fn banners_are_modified_with_action_object_banner() {
+    let s = sandbox().await;
+    let c = oauth(&s);
+    let ack = c
+        .raw(
+            RawRequest::new("banner.modify.banner")
+                .param("objectID", 1)
+                .param("name", "Spring")
+                .param("maxClicksPerHour", 5)
+                .param("user1", "tea")
+                .param("sendToErir2", 1)
+                .param("markingKktu", "1.1.1"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(ack.status.message, None);
+    let reply = c
+        .raw(RawRequest::new("account.list.banner").param("actionObjectID", 1))
+        .await
+        .unwrap();
+    assert_eq!(reply.rows[0].text("name"), Some("Spring"));
+    // The documented row first, in the page's order.
+    assert_eq!(
+        &names(&reply.rows[0])[..6],
+        [
+            "ID",
+            "name",
+            "campaignID",
+            "campaignName",
+            "campaignDateStart",
+            "campaignDateEnd"
+        ]
+    );
+    let ack = c
+        .raw(
+            RawRequest::new("banner.modify.banner")
+                .param("objectID", 1)
+                .param("campaignID", 2),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        ack.status.message.as_deref(),
+        Some("Parameters not applied: campaignID")
+    );
+    let err = c
+        .raw(RawRequest::new("banner.modify").param("objectID", 1))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.api_code(),
+        Some(&ApiErrorCode::InvalidActionObjectName),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_delete_and_add_samples_decode_and_the_sandbox_answers_alike() {
+    for file in [
+        "account-delete-website.response.xml",
+        "account-delete-user.response.xml",
+        "account-delete-assistant.response.xml",
+        "bannerType-updateDefaultBanner.response.xml",
+    ] {
+        let reply = mocked(&vendor(file))
+            .raw(RawRequest::new("account.delete.website").param("listIDs", "357,358"))
+            .await
+            .unwrap();
+        assert_eq!(reply.status.code, 0, "{file}");
+        assert_eq!(reply.status.id, None, "{file}");
+        assert!(reply.rows.is_empty(), "{file}");
+        assert_eq!(reply.pagination, adfox_api::Pagination::default(), "{file}");
+    }
+    let reply = mocked(&vendor("account-add-bannerType.response.xml"))
+        .raw(
+            RawRequest::new("account.add.bannerType")
+                .param("name", "topline")
+                .param("presentationTypeID", 4),
+        )
+        .await
+        .unwrap();
+    assert_eq!(reply.status.id, Some(456_789));
+
+    // The documented requests against the sandbox: the same shapes.
+    let s = sandbox().await;
+    let c = oauth(&s);
+    let added = c
+        .raw(
+            RawRequest::new("account.add.bannerType")
+                .param("name", "topline")
+                .param("presentationTypeID", 4),
+        )
+        .await
+        .unwrap();
+    assert!(added.status.id.is_some_and(|id| id > 0));
+    assert!(added.rows.is_empty());
+    let deleted = c
+        .raw(RawRequest::new("account.delete.website").param("listIDs", "2,3"))
+        .await
+        .unwrap();
+    assert_eq!((deleted.status.code, deleted.status.message), (0, None));
+    let left = c
+        .raw(RawRequest::new("account.list.website"))
+        .await
+        .unwrap();
+    assert_eq!(left.rows.len(), 1);
+    let updated = c
+        .raw(
+            RawRequest::new("bannerType.updateDefaultBanner")
+                .param("objectID", 1)
+                .param("mode", 0),
+        )
+        .await
+        .unwrap();
+    assert_eq!(updated.status.code, 0);
+}

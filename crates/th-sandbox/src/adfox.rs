@@ -186,7 +186,7 @@ pub const CATALOGUE: &[&str] = &[
     "campaign.additionalUsers.addAssistant",
     "campaign.additionalUsers.deleteAssistant",
     "campaign.upload",
-    "banner.modify",
+    "banner.modify.banner",
     "banner.modify.placement",
     "banner.modify.event",
     "banner.modify.zipFile",
@@ -1350,8 +1350,73 @@ fn modifiable(kind: Kind) -> &'static [&'static str] {
             "costType",
             "markingAdvertiserInfo",
         ],
+        // https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-modify-banner: the add params
+        // but `campaignID`, `templateID`, `bannerTypeID` (and `sendToErir<N>`,
+        // `sendToErirContentType<N>`, `sendToErirDescription<N>`: [`DYNAMIC`]).
+        Kind::Banner => &[
+            "name",
+            "targetingProfileID",
+            "dateStart",
+            "dateEnd",
+            "priority",
+            "status",
+            "isEvents",
+            "isUnplaced",
+            "backgroundColor",
+            "width",
+            "height",
+            "imageURL",
+            "hitURL",
+            "target",
+            "alt",
+            "videoResolution",
+            "videoDuration",
+            "maxImpressions",
+            "maxImpressionsPerDay",
+            "maxImpressionsPerHour",
+            "maxClicks",
+            "maxClicksPerDay",
+            "maxClicksPerHour",
+            "trackingURL",
+            "showMenu",
+            "adLabel",
+            "domain",
+            "sendToErir",
+            "token",
+            "creativeContentType",
+            "markingDescription",
+            "markingKktu",
+            "markingCommonDescription",
+            "markingSendRegionsType",
+            "markingSelectedRegions",
+            "targetURL",
+            "textData[]",
+            "mediaData[]",
+        ],
         other => settable(other),
     }
+}
+
+/// Numbered params the banner pages take (`user1`, `event2`, `hitURL3` on account-add-banner
+/// and banner-modify-banner; `sendToErir1`, `sendToErirContentType1`,
+/// `sendToErirDescription1` on banner-modify-banner): a prefix and the number.
+const DYNAMIC: &[&str] = &[
+    "user",
+    "event",
+    "hitURL",
+    "sendToErirContentType",
+    "sendToErirDescription",
+    "sendToErir",
+];
+
+/// Whether `name` is in `allowed`, directly or as a numbered param of a banner page.
+fn allows(kind_allowed: &[&str], banner: bool, name: &str) -> bool {
+    kind_allowed.contains(&name)
+        || (banner
+            && DYNAMIC.iter().any(|prefix| {
+                name.strip_prefix(prefix)
+                    .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            }))
 }
 
 /// Fields an add may set, per kind (the rest of the params are ignored).
@@ -1442,21 +1507,50 @@ fn settable(kind: Kind) -> &'static [&'static str] {
             "isSimplifiedBanners",
             "bannerSequence",
         ],
+        // https://yandex.ru/dev/adfox/doc/en/v.1/account/account-add-banner (and the numbered
+        // params: [`DYNAMIC`]).
         Kind::Banner => &[
-            "name",
             "campaignID",
             "templateID",
+            "name",
+            "targetingProfileID",
             "bannerTypeID",
-            "status",
             "priority",
+            "status",
+            "isEvents",
             "isUnplaced",
-            "hitURL",
-            "imageURL",
+            "backgroundColor",
             "width",
             "height",
-            "targetingProfileID",
+            "imageURL",
+            "hitURL",
+            "target",
+            "alt",
+            "videoResolution",
+            "videoDuration",
+            "maxImpressions",
+            "maxImpressionsPerDay",
+            "maxImpressionsPerHour",
+            "maxClicks",
+            "maxClicksPerDay",
+            "maxClicksPerHour",
+            "trackingURL",
             "dateStart",
             "dateEnd",
+            "showMenu",
+            "adLabel",
+            "domain",
+            "sendToErir",
+            "token",
+            "creativeContentType",
+            "markingDescription",
+            "markingKktu",
+            "markingCommonDescription",
+            "markingSendRegionsType",
+            "markingSelectedRegions",
+            "targetURL",
+            "textData[]",
+            "mediaData[]",
         ],
         Kind::Website => &[
             "name",
@@ -1561,13 +1655,15 @@ const NAVIGATION: &[&str] = &[
 ];
 
 fn collect(allowed: &[&str], p: &Params) -> Result<(Fields, Vec<String>), Answer> {
+    // The banner lists are the ones with numbered params.
+    let banner = allowed.contains(&"markingKktu");
     let mut fields = Vec::new();
     let mut ignored = Vec::new();
     for (name, value) in &p.pairs {
         if NAVIGATION.contains(&name.as_str()) {
             continue;
         }
-        if allowed.contains(&name.as_str()) {
+        if allows(allowed, banner, name) {
             if NUMERIC.contains(&name.as_str())
                 && !value.is_empty()
                 && value.parse::<i64>().is_err()
@@ -1767,7 +1863,10 @@ fn run(store: &mut Store, wire: &str, p: &Params) -> Result<Answer, Answer> {
         // https://yandex.com/dev/adfox/doc/en/v.1/<context>/<context>-modify (superCampaign,
         // campaign, banner, website, zone, place, position, bannerType): `objectID*` and the
         // page's params ([`modifiable`]); others are reported in `<message>` with code 0.
-        [ctx, "modify"] if kind_of(ctx).is_some() => {
+        // https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-modify-banner: a banner is
+        // modified with `actionObject=banner` (`banner.modify` alone is not in the catalogue:
+        // -4 Invalid action object name, as for any missing actionObject).
+        [ctx, "modify"] | [ctx @ "banner", "modify", "banner"] if kind_of(ctx).is_some() => {
             let kind = kind_of(ctx).unwrap_or(Kind::Position);
             let id = need_int(p, "objectID")?;
             let Some(mut row) = store.table(kind).get(id) else {
