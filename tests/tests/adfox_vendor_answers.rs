@@ -1079,3 +1079,110 @@ async fn the_delete_and_add_samples_decode_and_the_sandbox_answers_alike() {
         .unwrap();
     assert_eq!(updated.status.code, 0);
 }
+
+#[tokio::test]
+async fn the_modify_samples_decode_and_the_sandbox_takes_each_page_s_params() {
+    for (file, wire) in [
+        ("website-modify.response.xml", "website.modify"),
+        ("place-modify.response.xml", "place.modify"),
+        ("position-modify.response.xml", "position.modify"),
+        ("advertiser-modify.response.xml", "advertiser.modify"),
+    ] {
+        let reply = mocked(&vendor(file))
+            .raw(RawRequest::new(wire).param("objectID", 543))
+            .await
+            .unwrap();
+        assert_eq!((reply.status.code, reply.status.id), (0, None), "{file}");
+    }
+    let added = mocked(&vendor("account-add-position.response.xml"))
+        .account_add_position(AccountAddPosition::new("topline"))
+        .await
+        .unwrap();
+    assert_eq!(added.id, 5);
+    let added = mocked(&vendor("account-add-place.response.xml"))
+        .account_add_place(AccountAddPlace::new("site.com", 39_939, 84_438, 22, 2))
+        .await
+        .unwrap();
+    assert_eq!(added.id, 84_438);
+
+    let s = sandbox().await;
+    let c = oauth(&s);
+    let modify = |wire: &'static str, params: Vec<(&'static str, &'static str)>| {
+        let c = c.clone();
+        async move {
+            let mut r = RawRequest::new(wire).param("objectID", 1);
+            for (n, v) in params {
+                r = r.param(n, v);
+            }
+            c.raw(r).await
+        }
+    };
+    // The documented request of each page: applied, status only.
+    for (wire, params) in [
+        ("website.modify", vec![("name", "site.com")]),
+        (
+            "place.modify",
+            vec![("name", "site.com/news/240"), ("pct", "2")],
+        ),
+        ("position.modify", vec![("name", "topline")]),
+        ("advertiser.modify", vec![("phone", "84993334455")]),
+        ("zone.modify", vec![("templateTypeID", "1")]),
+        ("bannerType.modify", vec![("isOn", "0")]),
+    ] {
+        let reply = modify(wire, params).await.unwrap();
+        assert_eq!(reply.status.message, None, "{wire}");
+        assert!(reply.rows.is_empty(), "{wire}");
+    }
+    // What a modify page does not list is not applied.
+    for (wire, param) in [
+        ("website.modify", "URL"),
+        ("zone.modify", "siteID"),
+        ("place.modify", "zoneID"),
+        ("bannerType.modify", "presentationTypeID"),
+    ] {
+        let reply = modify(wire, vec![(param, "2")]).await.unwrap();
+        assert_eq!(
+            reply.status.message,
+            Some(format!("Parameters not applied: {param}")),
+            "{wire}"
+        );
+    }
+    // website-modify: sendToErir=1 needs platformName and platformType, and url for a site.
+    let err = modify("website.modify", vec![("sendToErir", "1")])
+        .await
+        .unwrap_err();
+    assert_eq!(err.api_code(), Some(&ApiErrorCode::ValueRequired));
+    let err = modify(
+        "website.modify",
+        vec![
+            ("sendToErir", "1"),
+            ("platformName", "Site 1"),
+            ("platformType", "1"),
+        ],
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("url"), "{err}");
+    modify(
+        "website.modify",
+        vec![
+            ("sendToErir", "1"),
+            ("platformName", "Site 1"),
+            ("platformType", "1"),
+            ("url", "https://site1.example"),
+        ],
+    )
+    .await
+    .unwrap();
+    let row = c
+        .raw(RawRequest::new("account.list.website").param("actionObjectID", 1))
+        .await
+        .unwrap();
+    assert_eq!(row.rows[0].text("name"), Some("site.com"));
+    assert_eq!(row.rows[0].text("url"), Some("https://site1.example"));
+    let place = c
+        .raw(RawRequest::new("account.list.place").param("actionObjectID", 1))
+        .await
+        .unwrap();
+    assert_eq!(place.rows[0].text("name"), Some("site.com/news/240"));
+}

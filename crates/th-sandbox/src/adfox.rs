@@ -1393,6 +1393,43 @@ fn modifiable(kind: Kind) -> &'static [&'static str] {
             "textData[]",
             "mediaData[]",
         ],
+        // https://yandex.ru/dev/adfox/doc/en/v.1/website/website-modify (no `URL`: the
+        // marking `url` only).
+        Kind::Website => &[
+            "name",
+            "webmasterID",
+            "categoryID",
+            "sendToErir",
+            "platformName",
+            "platformType",
+            "contractorID",
+            "url",
+        ],
+        // https://yandex.ru/dev/adfox/doc/en/v.1/zone/zone-modify (a zone stays on its site).
+        Kind::Zone => &[
+            "name",
+            "categoryID",
+            "isAutoReferer",
+            "templateTypeID",
+            "template",
+            "templateExcluded",
+        ],
+        // https://yandex.ru/dev/adfox/doc/en/v.1/place/place-modify (site, zone and banner
+        // type stay).
+        Kind::Place => &[
+            "name",
+            "categoryID",
+            "positionID",
+            "pct",
+            "plp",
+            "pli",
+            "pop",
+        ],
+        // https://yandex.ru/dev/adfox/doc/en/v.1/bannerType/bannerType-modify
+        Kind::BannerType => &["name", "isOn", "width", "height"],
+        // advertiser-modify (https://yandex.ru/dev/adfox/doc/v.1/advertiser/advertiser-modify)
+        // and position-modify (https://yandex.ru/dev/adfox/doc/en/v.1/position/position-modify)
+        // take what their add pages take.
         other => settable(other),
     }
 }
@@ -1873,6 +1910,9 @@ fn run(store: &mut Store, wire: &str, p: &Params) -> Result<Answer, Answer> {
                 return Err(incorrect("objectID", &id.to_string()));
             };
             let (fields, ignored) = collect(modifiable(kind), p)?;
+            if kind == Kind::Website {
+                website_marking(&row, &fields)?;
+            }
             for (n, v) in fields {
                 match row.iter_mut().find(|(k, _)| *k == n) {
                     Some(slot) => slot.1 = v,
@@ -2239,6 +2279,33 @@ fn derive(store: &mut Store, kind: Kind, fields: &mut Fields) {
         }
         _ => {}
     }
+}
+
+/// website-modify: with `sendToErir=1` "platformName and platformType fields are required"
+/// and "The url field is required, if platformType=0 or platformType=1"
+/// (https://yandex.ru/dev/adfox/doc/en/v.1/website/website-modify); the values already stored
+/// count.
+fn website_marking(row: &Fields, changes: &Fields) -> Result<(), Answer> {
+    let value = |name: &str| -> String {
+        changes
+            .iter()
+            .chain(row.iter())
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    if value("sendToErir") != "1" {
+        return Ok(());
+    }
+    for name in ["platformName", "platformType"] {
+        if value(name).is_empty() {
+            return Err(required(name));
+        }
+    }
+    if matches!(value("platformType").as_str(), "0" | "1") && value("url").is_empty() {
+        return Err(required("url"));
+    }
+    Ok(())
 }
 
 /// `criteriaID`, required, 1..63 (the userCriteria pages).

@@ -179,7 +179,7 @@ pub(super) fn documented(kind: Kind) -> &'static [(&'static str, Dflt)] {
             ("template", EMPTY),
             ("dateAdded", Today),
             ("platformName", EMPTY),
-            ("platformType", Text("1")),
+            ("platformType", EMPTY),
             ("contractorID", ZERO),
             ("url", EMPTY),
             ("isMobileApp", ZERO),
