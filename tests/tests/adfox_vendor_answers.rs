@@ -1186,3 +1186,100 @@ async fn the_modify_samples_decode_and_the_sandbox_takes_each_page_s_params() {
         .unwrap();
     assert_eq!(place.rows[0].text("name"), Some("site.com/news/240"));
 }
+
+/// The pagination page's sample block, put where a list answer carries it (inside `<result>`,
+/// before `<data>`): the counters sit inside `<links>` there, and the links are CDATA with
+/// the URL on its own line.
+#[tokio::test]
+async fn the_pagination_sample_decodes_to_the_printed_values() {
+    let block = vendor("pagination.block.xml");
+    let block = block
+        .trim()
+        .trim_start_matches("...")
+        .trim_end_matches("...");
+    let xml = format!(
+        "<response><status><code>0</code></status><result>{block}<data></data></result></response>"
+    );
+    let page = mocked(&xml)
+        .account_list_campaign(AccountListCampaign::new().offset(5).limit(5))
+        .await
+        .unwrap();
+    let p = &page.pagination;
+    assert_eq!(
+        (
+            p.limit,
+            p.offset,
+            p.total_pages,
+            p.page,
+            p.total_rows,
+            p.rows
+        ),
+        (Some(5), Some(5), Some(17), Some(2), Some(85), Some(5))
+    );
+    // The links are kept as sent: the page's CDATA has the URL on its own line.
+    assert_eq!(
+        p.next.as_deref().map(str::trim),
+        Some(
+            "https://adfox.yandex.com/api/v1?object=account&action=list&actionObject=campaign&offset=10&limit=5"
+        )
+    );
+    assert_eq!(
+        p.last.as_deref().map(str::trim),
+        Some(
+            "https://adfox.yandex.com/api/v1?object=account&action=list&actionObject=campaign&offset=80&limit=5"
+        )
+    );
+    assert_eq!(page.total_rows(), 85);
+}
+
+/// The sandbox writes the block as the page shows it: the four links (the request's navigation
+/// block with offset and limit) and then the counters, inside `<links>`.
+#[tokio::test]
+async fn the_sandbox_writes_the_documented_pagination_block() {
+    let s = sandbox().await;
+    let c = oauth(&s);
+    let page = c
+        .account_list_campaign(AccountListCampaign::new().offset(5).limit(5))
+        .await
+        .unwrap();
+    let p = &page.pagination;
+    assert_eq!(
+        (p.limit, p.offset, p.page, p.rows),
+        (Some(5), Some(5), Some(2), Some(5))
+    );
+    assert_eq!(
+        p.next.as_deref(),
+        Some(
+            "https://adfox.yandex.ru/api/v1?object=account&action=list&actionObject=campaign&offset=10&limit=5"
+        )
+    );
+    let transport = th_core::ReqwestTransport::new().unwrap();
+    let request = th_core::HttpRequest::new(
+        http::Method::GET,
+        format!(
+            "{}?object=account&action=list&actionObject=position",
+            s.adfox_oauth_url()
+        ),
+    )
+    .header(
+        http::header::AUTHORIZATION,
+        http::HeaderValue::from_static("OAuth sandbox-oauth-token"),
+    );
+    let raw = th_core::Transport::send(&transport, request).await.unwrap();
+    let text = String::from_utf8_lossy(&raw.body).into_owned();
+    let links = &text[text.find("<links>").unwrap()..text.find("</links>").unwrap()];
+    for tag in [
+        "<first>",
+        "<prev>",
+        "<next>",
+        "<last>",
+        "<limit>",
+        "<offset>",
+        "<total_pages>",
+        "<page>",
+        "<total_rows>",
+        "<rows>",
+    ] {
+        assert!(links.contains(tag), "{tag} in {links}");
+    }
+}

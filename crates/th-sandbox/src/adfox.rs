@@ -22,8 +22,9 @@
 //!   in `<value>`, never a plain-text page (a bad OAuth token is still HTTP 401 first).
 //!
 //! Lists paginate exactly as documented: `offset` (default 0), `limit` (default **10**, at most
-//! 1000), and a `<result>` with `<links>`, `<limit>`, `<offset>`, `<total_pages>`, `<page>`,
-//! `<total_rows>`, `<rows>` and `<data>` of `row0..rowN`.
+//! 1000), and a `<result>` with `<links>` (`<first>`, `<prev>`, `<next>`, `<last>`, then
+//! `<limit>`, `<offset>`, `<total_pages>`, `<page>`, `<total_rows>`, `<rows>`, inside `<links>` as
+//! the pagination page prints them) and `<data>` of `row0..rowN`.
 //!
 //! Emulated with state: add / list / modify / delete of advertisers, supercampaigns, flights
 //! (`campaign`), banners, websites, zones, places, positions, banner types; flight placing;
@@ -1085,9 +1086,21 @@ fn page_of(
     let total_pages = total.div_ceil(limit);
     let page_no = offset / limit + 1;
     let mut b = String::with_capacity(512 + data.len());
+    // The block as https://yandex.com/dev/adfox/doc/en/v.1/pagination prints it: the four
+    // links (the request's navigation block with offset and limit; no credentials), then the
+    // counters, all inside `<links>`.
     b.push_str("<response><status><code>0</code></status><result><links>");
-    let link =
-        |o: usize| format!("<![CDATA[https://adfox.yandex.ru/api/v1?offset={o}&limit={limit}]]>");
+    let mut nav = String::new();
+    for name in ["object", "action", "actionObject"] {
+        if let Some(v) = p.nonempty(name)
+            && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        {
+            let _ = write!(nav, "{name}={v}&");
+        }
+    }
+    let link = |o: usize| {
+        format!("<![CDATA[https://adfox.yandex.ru/api/v1?{nav}offset={o}&limit={limit}]]>")
+    };
     b.push_str(&format!("<first>{}</first>", link(0)));
     if offset >= limit {
         b.push_str(&format!("<prev>{}</prev>", link(offset - limit)));
@@ -1104,7 +1117,7 @@ fn page_of(
         link(total_pages.saturating_sub(1) * limit)
     ));
     b.push_str(&format!(
-        "</links><limit>{limit}</limit><offset>{offset}</offset><total_pages>{total_pages}</total_pages><page>{page_no}</page><total_rows>{total}</total_rows><rows>{rows}</rows><data>"
+        "<limit>{limit}</limit><offset>{offset}</offset><total_pages>{total_pages}</total_pages><page>{page_no}</page><total_rows>{total}</total_rows><rows>{rows}</rows></links><data>"
     ));
     b.push_str(&data);
     b.push_str("</data></result></response>");
