@@ -1283,3 +1283,57 @@ async fn the_sandbox_writes_the_documented_pagination_block() {
         assert!(links.contains(tag), "{tag} in {links}");
     }
 }
+
+/// campaign-targetPlace-targetingTime: `objectID*`, `placeID*`, `isRedefined*`; the documented
+/// request answers the status only; a missing placement is the errors page's "Value for
+/// 'placeId' is required"; without an actionObject the navigation block is incomplete (-4).
+#[tokio::test]
+async fn placement_level_targeting_takes_its_documented_params() {
+    let reply = mocked(&vendor("campaign-targetPlace-targetingTime.response.xml"))
+        .raw(
+            RawRequest::new("campaign.targetPlace.targetingTime")
+                .param("objectID", 474_205)
+                .param("placeID", 345)
+                .param("isRedefined", 1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(reply.status.code, 0);
+
+    let s = sandbox().await;
+    let c = oauth(&s);
+    let ok = c
+        .raw(
+            RawRequest::new("campaign.targetPlace.targetingTime")
+                .param("objectID", 1)
+                .param("placeID", 1)
+                .param("isRedefined", 1),
+        )
+        .await
+        .unwrap();
+    assert_eq!((ok.status.code, ok.status.message), (0, None));
+    let err = c
+        .raw(
+            RawRequest::new("campaign.targetPlace.targetingTime")
+                .param("objectID", 1)
+                .param("isRedefined", 1),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.api_code(), Some(&ApiErrorCode::IncorrectValue));
+    assert!(err.to_string().contains("placeId"), "{err}");
+    let err = c
+        .raw(
+            RawRequest::new("campaign.targetZone.targetingGeobase")
+                .param("objectID", 1)
+                .param("zoneID", 1),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.api_code(), Some(&ApiErrorCode::ValueRequired));
+    let err = c
+        .raw(RawRequest::new("campaign.targetPlace").param("objectID", 1))
+        .await
+        .unwrap_err();
+    assert_eq!(err.api_code(), Some(&ApiErrorCode::InvalidActionObjectName));
+}

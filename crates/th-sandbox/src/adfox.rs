@@ -27,11 +27,21 @@
 //! the pagination page prints them) and `<data>` of `row0..rowN`.
 //!
 //! Emulated with state: add / list / modify / delete of advertisers, supercampaigns, flights
-//! (`campaign`), banners, websites, zones, places, positions, banner types; flight placing;
-//! `campaign.list.banner`; `banner.modify.zipFile` (multipart, the file must be a zip);
-//! `account.list.bannerKktu` and `account.list.contractor` (with nested `roles`). Every other
-//! method of the catalogue answers success without changing state. A modify with params the
-//! object does not have answers code 0 **with a `<message>`** naming them (partial success).
+//! (`campaign`), banners, websites, zones, places, positions, banner types; flight placing and
+//! targeting (`campaign.target.*`, shown by `campaign.info.targeting` and the targeting views of
+//! `account.list.campaign`); `campaign.info.placement`; `campaign.list.banner`;
+//! `banner.modify.zipFile` (multipart, the file must be a zip); user characteristics
+//! (`userCriteria.*`, `account.list.userCriterias`); `account.list.bannerKktu`,
+//! `account.list.contractor` (with nested `roles`) and `account.list.contract`. Every other
+//! method of the catalogue answers success without changing state.
+//!
+//! Each route cites the page it follows. An add takes its `account-add-*` page's params; a
+//! modify takes its `<context>-modify` page's params, and answers code 0 **with a `<message>`**
+//! naming any other (the errors page's partial execution). An object created (or changed, or
+//! seeded) lists back with every field of its list page's row, in the page's order, the fields
+//! never sent at their documented defaults (`rows.rs`): status 0, limits 0, real start and add
+//! dates, the names of the objects it refers to. `show=advanced|common|short` cut the
+//! superCampaign, campaign and banner rows as those pages say.
 //!
 //! # Demo data
 //!
@@ -179,9 +189,17 @@ pub const CATALOGUE: &[&str] = &[
     "campaign.target.targetingGender",
     "campaign.target.targetingAge",
     "campaign.target.targetingRevenue",
-    "campaign.targetWebsite",
-    "campaign.targetZone",
-    "campaign.targetPlace",
+    // Targeting at the site / section / placement level, with their actionObjects
+    // (campaign/campaign-targetPlace-targetingTime, -targetingFrequency;
+    // campaign-targetZone-targetingGeobase, -targetingKeywords, -targetingUser;
+    // campaign-targetWebsite-targetingURL; fidelity-2026-12 M10). Without an actionObject these
+    // actions answer -4, as any incomplete navigation block.
+    "campaign.targetPlace.targetingTime",
+    "campaign.targetPlace.targetingFrequency",
+    "campaign.targetZone.targetingGeobase",
+    "campaign.targetZone.targetingKeywords",
+    "campaign.targetZone.targetingUser",
+    "campaign.targetWebsite.targetingURL",
     "campaign.additionalUsers.addAdvertiser",
     "campaign.additionalUsers.deleteAdvertiser",
     "campaign.additionalUsers.addAssistant",
@@ -676,6 +694,10 @@ impl Service {
 
     /// The API routes: `/v1/API.php`, `/api/v1`, `/api/report/...`, `/api/v2/reports/...`.
     pub fn api_router(&self) -> Router {
+        // `/api/v1`: https://yandex.com/dev/adfox/doc/en/v.1/format (host and version) with
+        // https://yandex.com/dev/adfox/doc/en/v.1/authorization (OAuth header, else HTTP 401);
+        // `/v1/API.php`: the legacy host and login + sha256 password of the 2019 format page
+        // (https://yandex.ru/dev/adfox/doc/v.1/concepts/format.html).
         Router::new()
             .route("/v1/API.php", any(legacy))
             .route("/api/v1", any(oauth))
@@ -1980,6 +2002,42 @@ fn run(store: &mut Store, wire: &str, p: &Params) -> Result<Answer, Answer> {
                 }
             }
             Ok(ok(None))
+        }
+        // https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-targetPlace-targetingTime and
+        // the other campaign-targetPlace/-targetZone/-targetWebsite pages: `objectID*`, the
+        // placement / section / site (`placeID*`, `zoneID*`, `siteID*`; 0 or missing is "Value
+        // for 'placeId' is required", -6, https://yandex.com/dev/adfox/doc/en/v.1/errors) and
+        // `isRedefined*` (0 inherit, 1 redefine); the answer is the status only.
+        [
+            "campaign",
+            level @ ("targetPlace" | "targetZone" | "targetWebsite"),
+            _,
+        ] => {
+            let flight = need_int(p, "objectID")?;
+            if !store.table(Kind::Flight).exists(flight) {
+                return Err(incorrect("objectID", &flight.to_string()));
+            }
+            let (param, kind) = match *level {
+                "targetPlace" => ("placeID", Kind::Place),
+                "targetZone" => ("zoneID", Kind::Zone),
+                _ => ("siteID", Kind::Website),
+            };
+            let target = int(p, param)?.unwrap_or(0);
+            if target == 0 {
+                return Err(error(
+                    -6,
+                    "Value for 'placeId' is required",
+                    Some(param),
+                    None,
+                ));
+            }
+            if !store.table(kind).exists(target) {
+                return Err(incorrect(param, &target.to_string()));
+            }
+            match need(p, "isRedefined")? {
+                "0" | "1" => Ok(ok(None)),
+                other => Err(incorrect("isRedefined", other)),
+            }
         }
         // https://yandex.com/dev/adfox/doc/en/v.1/campaign/campaign-info-placement: `objectID*`;
         // rows bannerID, bannerName, siteID, siteName, zoneID, zoneName, placeID, placeName,
