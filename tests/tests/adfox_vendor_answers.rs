@@ -377,7 +377,8 @@ async fn created_campaigns_list_with_their_documented_defaults() {
     let row = &rows[0];
     assert_eq!(row.status, Some(0));
     assert_eq!(row.advertiser_account.as_deref(), Some("advertiser1"));
-    assert_eq!(row.max_clicks_per_day, Some(0));
+    // A limit never set is empty: the pages take 1..2147483647 and document no default.
+    assert_eq!(row.max_clicks_per_day, None);
     assert_eq!(row.impressions_method_id, Some(0));
     let start = row.date_start.as_ref().expect("a start date").as_str();
     assert!(start.len() == 19 && !start.starts_with("1970"), "{start}");
@@ -416,19 +417,23 @@ async fn created_campaigns_list_with_their_documented_defaults() {
     assert_eq!(row.level, Some(1));
     assert_eq!(row.priority, Some(1));
     assert_eq!(row.impressions_smooth_type_id, Some(0));
-    assert_eq!(row.max_impressions_per_hour, Some(0));
+    assert_eq!(row.max_impressions_per_hour, None);
     assert!(row.date_start.is_some() && row.date_added.is_some());
     assert!(row.extra.iter().all(|(n, _)| n.starts_with("additional")));
 
-    // A row read and written back is taken whole: the limits at 0 and the dates as listed.
-    let ack = c
-        .campaign_modify(
-            CampaignModify::new(flight.id)
-                .max_clicks_per_day(row.max_clicks_per_day.unwrap())
-                .date_start(row.date_start.as_ref().unwrap().as_str()[..16].to_owned()),
-        )
-        .await
-        .unwrap();
+    // A row read and written back is taken whole: what is listed goes back as listed, what is
+    // empty is left out.
+    let mut back = CampaignModify::new(flight.id)
+        .name(row.name.clone().unwrap())
+        .status(row.status.unwrap())
+        .level(row.level.unwrap())
+        .priority(row.priority.unwrap())
+        .impressions_smooth_type_id(row.impressions_smooth_type_id.unwrap())
+        .date_start(row.date_start.as_ref().unwrap().as_str()[..16].to_owned());
+    if let Some(v) = row.max_clicks_per_day {
+        back = back.max_clicks_per_day(v);
+    }
+    let ack = c.campaign_modify(back).await.unwrap();
     assert_eq!(ack.message, None);
 }
 
@@ -494,12 +499,14 @@ async fn the_documented_modify_params_are_applied() {
         ack.message.as_deref(),
         Some("Parameters not applied: maxImpressionsPerHour")
     );
-    // Out of the documented range (1..2147483647; 0 = no limit as the rows show it).
-    let err = c
-        .super_campaign_modify(SuperCampaignModify::new(1).max_clicks_per_day(-1))
-        .await
-        .unwrap_err();
-    assert_eq!(err.api_code(), Some(&ApiErrorCode::IncorrectValue));
+    // Out of the documented range (1..2147483647).
+    for bad in [-1i64, 0, 2_147_483_648] {
+        let err = c
+            .super_campaign_modify(SuperCampaignModify::new(1).max_clicks_per_day(bad))
+            .await
+            .unwrap_err();
+        assert_eq!(err.api_code(), Some(&ApiErrorCode::IncorrectValue), "{bad}");
+    }
 }
 
 /// `show=` on account.list.superCampaign / campaign: `common` = ID, name; `short` = ID, name,

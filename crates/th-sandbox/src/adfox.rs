@@ -1702,8 +1702,8 @@ const NUMERIC: &[&str] = &[
 ];
 
 /// The limits: "an integer from 1 to 2147483647" on the add and modify pages
-/// (https://yandex.com/dev/adfox/doc/en/v.1/superCampaign/superCampaign-modify); 0 is taken too,
-/// as the value a list row shows for "no limit", so that a row read and written back is taken.
+/// (https://yandex.com/dev/adfox/doc/en/v.1/superCampaign/superCampaign-modify); anything else
+/// is a bad value (-6).
 const LIMITS: &[&str] = &[
     "maxImpressions",
     "maxImpressionsPerDay",
@@ -1745,7 +1745,7 @@ fn collect(allowed: &[&str], p: &Params) -> Result<(Fields, Vec<String>), Answer
             if LIMITS.contains(&name.as_str())
                 && value
                     .parse::<i64>()
-                    .is_ok_and(|v| !(0..=2_147_483_647).contains(&v))
+                    .is_ok_and(|v| !(1..=2_147_483_647).contains(&v))
             {
                 return Err(incorrect(name, value));
             }

@@ -26,6 +26,10 @@ use Dflt::{Now, Text, Today};
 
 const EMPTY: Dflt = Text("");
 const ZERO: Dflt = Text("0");
+/// A limit never set: empty (`<maxImpressions/>`). The add and modify pages take "an integer
+/// from 1 to 2147483647" and document no default, so a row read and written back leaves it out
+/// rather than sending a value the service refuses.
+const NO_LIMIT: Dflt = EMPTY;
 
 /// The documented row of `kind`, in the page's order, with each field's default.
 pub(super) fn documented(kind: Kind) -> &'static [(&'static str, Dflt)] {
@@ -52,9 +56,9 @@ pub(super) fn documented(kind: Kind) -> &'static [(&'static str, Dflt)] {
         // https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-superCampaign (the
         // stored copy's row ends after `maxClicksPerHour`; `dateStart`, `dateEnd` and
         // `dateFinished` are named by its `show=short`, `dateAdded` by its date filters).
-        // Status default 0 and the limits as on
-        // https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-superCampaign (a limit
-        // not set is 0, no limit).
+        // Status default 0 as on
+        // https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-superCampaign; a limit not
+        // set is empty ([`NO_LIMIT`]).
         Kind::SuperCampaign => &[
             ("ID", EMPTY),
             ("name", EMPTY),
@@ -70,12 +74,12 @@ pub(super) fn documented(kind: Kind) -> &'static [(&'static str, Dflt)] {
             ("type", ZERO),
             ("status", ZERO),
             ("impressionsMethodID", ZERO),
-            ("maxImpressions", ZERO),
-            ("maxImpressionsPerDay", ZERO),
-            ("maxImpressionsPerHour", ZERO),
-            ("maxClicks", ZERO),
-            ("maxClicksPerDay", ZERO),
-            ("maxClicksPerHour", ZERO),
+            ("maxImpressions", NO_LIMIT),
+            ("maxImpressionsPerDay", NO_LIMIT),
+            ("maxImpressionsPerHour", NO_LIMIT),
+            ("maxClicks", NO_LIMIT),
+            ("maxClicksPerDay", NO_LIMIT),
+            ("maxClicksPerHour", NO_LIMIT),
             ("dateStart", Now),
             ("dateEnd", EMPTY),
             ("dateFinished", EMPTY),
@@ -106,12 +110,12 @@ pub(super) fn documented(kind: Kind) -> &'static [(&'static str, Dflt)] {
             ("impressionsSmoothTypeID", ZERO),
             ("clicksSmoothTypeID", ZERO),
             ("isTrafficSmooth", ZERO),
-            ("maxImpressions", ZERO),
-            ("maxImpressionsPerDay", ZERO),
-            ("maxImpressionsPerHour", ZERO),
-            ("maxClicks", ZERO),
-            ("maxClicksPerDay", ZERO),
-            ("maxClicksPerHour", ZERO),
+            ("maxImpressions", NO_LIMIT),
+            ("maxImpressionsPerDay", NO_LIMIT),
+            ("maxImpressionsPerHour", NO_LIMIT),
+            ("maxClicks", NO_LIMIT),
+            ("maxClicksPerDay", NO_LIMIT),
+            ("maxClicksPerHour", NO_LIMIT),
             ("impressionsAll", ZERO),
             ("impressionsToday", ZERO),
             ("impressionsPerHour", ZERO),
