@@ -2239,6 +2239,8 @@ fn run(store: &mut Store, wire: &str, p: &Params) -> Result<Answer, Answer> {
             store.uploads.insert(banner, zip.len());
             Ok(ok(None))
         }
+        // Any other `add*` action (`account.add.tracingPoint`, `userCriteria.addValue` aside):
+        // the add answer of the account-add-* pages, `<status><code>0</code><ID>…</ID>`.
         _ if parts.get(1).is_some_and(|a| a.starts_with("add"))
             && !wire.contains("additionalUsers") =>
         {
@@ -2396,6 +2398,8 @@ fn next(store: &mut Store) -> i64 {
 
 fn list(store: &mut Store, ao: &str, p: &Params) -> Result<Answer, Answer> {
     match ao {
+        // https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-bannerKktu: no params;
+        // rows CODE, NAME.
         "bannerKktu" => {
             let rows: Vec<Fields> = [
                 ("1.1.1", "Вино"),
@@ -2479,6 +2483,7 @@ fn list(store: &mut Store, ao: &str, p: &Params) -> Result<Answer, Answer> {
                 .collect();
             return Ok(page(p, rows.len(), |s, e| rows[s..e].to_vec()));
         }
+        // The object lists below (account-list-<object> pages, cited in rows.rs).
         _ => {}
     }
     let Some(kind) = kind_of(ao) else {
@@ -2639,6 +2644,38 @@ fn targeting_view(store: &mut Store, view: &str, p: &Params) -> Result<Answer, A
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every arm of [`run`] and of [`list`] is preceded by a comment naming what it follows
+    /// (the vendor page, as a rule).
+    #[test]
+    fn every_route_cites_what_it_follows() {
+        let source = include_str!("adfox.rs");
+        for (start, end) in [
+            ("fn run(", "\nfn set("),
+            ("fn list(", "let Some(kind) = kind_of(ao)"),
+        ] {
+            let body = &source[source.find(start).unwrap()..];
+            let body = &body[..body.find(end).unwrap()];
+            let lines: Vec<&str> = body.lines().collect();
+            let mut arms = 0;
+            for (i, line) in lines.iter().enumerate() {
+                let arm_start = line.starts_with("        [")
+                    || line.starts_with("        _ ")
+                    || line.starts_with("        \"");
+                if !arm_start || !lines[..i].iter().rev().any(|l| !l.trim().is_empty()) {
+                    continue;
+                }
+                arms += 1;
+                let before = lines[i - 1].trim();
+                assert!(
+                    before.starts_with("//"),
+                    "no citation above `{}`",
+                    line.trim()
+                );
+            }
+            assert!(arms >= 3, "{start}: {arms} arms");
+        }
+    }
 
     #[test]
     fn generated_rows_are_cheap_and_stable() {
