@@ -1344,3 +1344,110 @@ async fn placement_level_targeting_takes_its_documented_params() {
         .unwrap_err();
     assert_eq!(err.api_code(), Some(&ApiErrorCode::InvalidActionObjectName));
 }
+
+/// The stored copies of account-list-superCampaign, account-list-campaign and
+/// account-list-banner are cut off inside their "Response format" rows (so no verbatim fixture):
+/// the part they show is the start of the sandbox's row, in the page's order, for an object
+/// created through the API.
+#[tokio::test]
+async fn created_campaign_rows_start_as_their_pages_print_them() {
+    // https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-superCampaign
+    const SUPER: &[&str] = &[
+        "ID",
+        "name",
+        "advertiserID",
+        "advertiserAccount",
+        "assistantID",
+        "assistantAccount",
+        "additionalAdvertiserIDs",
+        "additionalAdvertiserAccounts",
+        "additionalAssistantIDs",
+        "additionalAssistantAccounts",
+        "logicType",
+        "type",
+        "status",
+        "impressionsMethodID",
+        "maxImpressions",
+        "maxImpressionsPerDay",
+        "maxImpressionsPerHour",
+        "maxClicks",
+        "maxClicksPerDay",
+    ];
+    // https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-campaign
+    const FLIGHT: &[&str] = &[
+        "ID",
+        "name",
+        "superCampaignID",
+        "superCampaignName",
+        "advertiserID",
+        "advertiserAccount",
+        "assistantID",
+        "assistantAccount",
+        "additionalAdvertiserIDs",
+    ];
+    // https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-banner
+    const BANNER: &[&str] = &[
+        "ID",
+        "name",
+        "campaignID",
+        "campaignName",
+        "campaignDateStart",
+        "campaignDateEnd",
+        "bannerTypeID",
+        "bannerTypeName",
+        "status",
+        "isUnplaced",
+        "priority",
+        "impressions",
+        "impressionsToday",
+        "impressionsHour",
+        "clicks",
+        "clicksToday",
+        "clicksHour",
+        "targetingProfileID",
+    ];
+    let s = sandbox().await;
+    let c = oauth(&s);
+    let sc = c
+        .account_add_super_campaign(AccountAddSuperCampaign::new("Tea", 1))
+        .await
+        .unwrap();
+    let flight = c
+        .account_add_campaign(AccountAddCampaign::new("April").super_campaign_id(sc.id))
+        .await
+        .unwrap();
+    let banner = c
+        .raw(
+            RawRequest::new("account.add.banner")
+                .param("campaignID", flight.id)
+                .param("templateID", 1),
+        )
+        .await
+        .unwrap()
+        .status
+        .id
+        .unwrap();
+    for (wire, id, documented) in [
+        ("account.list.superCampaign", sc.id, SUPER),
+        ("account.list.campaign", flight.id, FLIGHT),
+        ("account.list.banner", banner, BANNER),
+    ] {
+        let reply = c
+            .raw(RawRequest::new(wire).param("actionObjectID", id))
+            .await
+            .unwrap();
+        let listed = names(&reply.rows[0]);
+        assert_eq!(&listed[..documented.len()], documented, "{wire}");
+        // Every field shows, sent or not: nothing beyond what the add took is missing.
+        assert!(listed.len() > documented.len(), "{wire}: {listed:?}");
+    }
+    let reply = c
+        .raw(RawRequest::new("account.list.banner").param("actionObjectID", banner))
+        .await
+        .unwrap();
+    let row = &reply.rows[0];
+    assert_eq!(row.text("campaignName"), Some("April"));
+    assert_eq!(row.int("status"), Some(0));
+    assert_eq!(row.int("priority"), Some(1));
+    assert!(row.text("dateStart").is_some_and(|d| d.len() == 19));
+}
