@@ -418,6 +418,8 @@ fn f(name: &str, value: impl ToString) -> (String, String) {
 /// straight into the XML.
 fn generate_each(kind: Kind, id: i64, field: &mut dyn FnMut(&str, fmt::Arguments<'_>)) {
     let (month, day) = (id.rem_euclid(12) + 1, id.rem_euclid(28) + 1);
+    // Every field of the page's row, in its order (rows.rs; checked by a test), written out
+    // instead of looked up: this runs for every row of a 1000-row page.
     match kind {
         Kind::Flight => {
             let campaign = flight_campaign(id);
@@ -428,36 +430,61 @@ fn generate_each(kind: Kind, id: i64, field: &mut dyn FnMut(&str, fmt::Arguments
             field("advertiserID", format_args!("1"));
             field("advertiserAccount", format_args!("advertiser1"));
             field("assistantID", format_args!("0"));
+            field("assistantAccount", format_args!(""));
+            field("additionalAdvertiserIDs", format_args!(""));
+            field("additionalAdvertiserAccounts", format_args!(""));
+            field("additionalAssistantIDs", format_args!(""));
+            field("additionalAssistantAccounts", format_args!(""));
             field("status", format_args!("{}", id % 3));
             field("level", format_args!("{}", 1 + id % 10));
             field("priority", format_args!("{}", 1 + id % 1000));
             field("type", format_args!("0"));
             field("impressionsMethodID", format_args!("0"));
+            field("impressionsSmoothTypeID", format_args!("0"));
+            field("clicksSmoothTypeID", format_args!("0"));
+            field("isTrafficSmooth", format_args!("0"));
             field("maxImpressions", format_args!("{}", 100_000 + id));
+            field("maxImpressionsPerDay", format_args!(""));
+            field("maxImpressionsPerHour", format_args!(""));
             field("maxClicks", format_args!("{}", 1000 + id));
+            field("maxClicksPerDay", format_args!(""));
+            field("maxClicksPerHour", format_args!(""));
             field("impressionsAll", format_args!("{}", id * 37 % 100_000));
             field("impressionsToday", format_args!("{}", id * 7 % 1000));
+            field("impressionsPerHour", format_args!("0"));
             field("clicksAll", format_args!("{}", id * 3 % 10_000));
             field("clicksToday", format_args!("{}", id % 100));
+            field("clicksPerHour", format_args!("0"));
             field("cpm", format_args!("{}.{:02}", 10 + id % 90, id % 100));
+            field("cpc", format_args!("0"));
             field(
                 "dateStart",
                 format_args!("2026-{month:02}-{day:02} 00:00:00"),
             );
             field("dateEnd", format_args!(""));
+            field("dateFinished", format_args!(""));
             field(
                 "dateAdded",
                 format_args!("2026-{month:02}-{day:02} 12:30:00"),
             );
             field("targetingProfileID", format_args!("0"));
             field("isSession", format_args!("{}", id % 2));
+            field("sequence", format_args!("0"));
+            field("bannerSequence", format_args!("0"));
+            field("outerMarkID", format_args!("0"));
         }
         Kind::Banner => {
             let flight = banner_flight(id);
+            let (f_month, f_day) = (flight.rem_euclid(12) + 1, flight.rem_euclid(28) + 1);
             field("ID", format_args!("{id}"));
             field("name", format_args!("Banner {id}"));
             field("campaignID", format_args!("{flight}"));
             field("campaignName", format_args!("Flight {flight}"));
+            field(
+                "campaignDateStart",
+                format_args!("2026-{f_month:02}-{f_day:02} 00:00:00"),
+            );
+            field("campaignDateEnd", format_args!(""));
             field("bannerTypeID", format_args!("1"));
             field("bannerTypeName", format_args!("240x400"));
             field("status", format_args!("{}", id % 3));
@@ -465,9 +492,18 @@ fn generate_each(kind: Kind, id: i64, field: &mut dyn FnMut(&str, fmt::Arguments
             field("priority", format_args!("1"));
             field("impressions", format_args!("{}", id * 11 % 100_000));
             field("impressionsToday", format_args!("{}", id % 500));
+            field("impressionsHour", format_args!("0"));
             field("clicks", format_args!("{}", id % 900));
             field("clicksToday", format_args!("{}", id % 50));
+            field("clicksHour", format_args!("0"));
             field("targetingProfileID", format_args!("0"));
+            field("targetingProfileName", format_args!(""));
+            field("templateID", format_args!("1"));
+            field(
+                "dateStart",
+                format_args!("2026-{f_month:02}-{f_day:02} 00:00:00"),
+            );
+            field("dateEnd", format_args!(""));
         }
         _ => {}
     }
@@ -2688,6 +2724,19 @@ mod tests {
             Some("1".into())
         );
         assert!(s.flight(3001).is_none());
+    }
+
+    /// Generated flights and banners carry every field of their page's row, in its order, as
+    /// created ones do.
+    #[test]
+    fn generated_rows_are_the_documented_rows() {
+        for kind in [Kind::Flight, Kind::Banner] {
+            let row = generate(kind, 7);
+            let names: Vec<&str> = row.iter().map(|(n, _)| n.as_str()).collect();
+            let documented: Vec<&str> = rows::documented(kind).iter().map(|(n, _)| *n).collect();
+            assert_eq!(names, documented, "{kind:?}");
+            assert_eq!(rows::complete(kind, &row), row, "{kind:?}");
+        }
     }
 
     #[test]
