@@ -1451,3 +1451,80 @@ async fn created_campaign_rows_start_as_their_pages_print_them() {
     assert_eq!(row.int("priority"), Some(1));
     assert!(row.text("dateStart").is_some_and(|d| d.len() == 19));
 }
+
+/// banner-info-bannerFields, account-list-bannerPlacements and account-list-defaultBanner: the
+/// documented requests answer rows of the documented shape.
+#[tokio::test]
+async fn the_sandbox_answers_banner_fields_placements_and_backup_ads_as_documented() {
+    let s = sandbox().await;
+    let c = oauth(&s);
+    let reply = c
+        .raw(
+            RawRequest::new("banner.info.bannerFields")
+                .param("objectID", 1)
+                .param("additionalID", 23),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        names(&reply.rows[0]),
+        row0_names(&vendor("banner-info-bannerFields.response.xml"))
+    );
+    assert_eq!(reply.rows[0].text("name"), Some("trackingURL"));
+    let err = c
+        .raw(RawRequest::new("banner.info.bannerFields").param("objectID", 1))
+        .await
+        .unwrap_err();
+    assert_eq!(err.api_code(), Some(&ApiErrorCode::ValueRequired));
+
+    c.raw(
+        RawRequest::new("campaign.placing.place")
+            .param("objectID", 1)
+            .param("actionObjectID", 2)
+            .param("actionStatus", 1),
+    )
+    .await
+    .unwrap();
+    let reply = c
+        .raw(RawRequest::new("account.list.bannerPlacements").param("bannerID", 2))
+        .await
+        .unwrap();
+    assert_eq!(reply.rows.len(), 1);
+    assert_eq!(
+        names(&reply.rows[0]),
+        row0_names(&vendor("account-list-bannerPlacements.format.xml"))
+    );
+    assert_eq!(reply.rows[0].int("placeID"), Some(2));
+    assert_eq!(reply.rows[0].text("sectionName"), Some("Zone 1"));
+
+    c.raw(
+        RawRequest::new("place.updateDefaultBanner")
+            .param("objectID", 3)
+            .param("mode", 1)
+            .param("defaultCodeType", 1)
+            .param("defaultCode", "<script></script>"),
+    )
+    .await
+    .unwrap();
+    let reply = c
+        .raw(RawRequest::new("account.list.defaultBanner").param("listPlaceIDs", "3,4"))
+        .await
+        .unwrap();
+    assert_eq!(reply.rows.len(), 2);
+    assert_eq!(
+        names(&reply.rows[0]),
+        row0_names(&vendor("account-list-defaultBanner.format.xml"))
+    );
+    assert_eq!(reply.rows[0].text("defaultCode"), Some("<script></script>"));
+    assert_eq!(reply.rows[0].int("defaultCodeType"), Some(1));
+    assert_eq!(
+        reply.rows[0].text("presentationTypeName"),
+        Some("Nondimensional")
+    );
+    let typed = c
+        .account_list_default_banner(adfox_api::AccountListDefaultBanner::new())
+        .await
+        .unwrap();
+    assert_eq!(typed.rows.len(), 12, "every place without listPlaceIDs");
+    assert!(typed.rows[0].extra.is_empty(), "{:?}", typed.rows[0].extra);
+}

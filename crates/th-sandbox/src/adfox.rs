@@ -533,6 +533,8 @@ struct Store {
     criteria: BTreeMap<i64, Fields>,
     /// Their values (`userCriteria.addValue`): value ID → row.
     criteria_values: BTreeMap<i64, Fields>,
+    /// Backup ads set by `place.updateDefaultBanner`: place → (defaultCodeType, defaultCode).
+    default_banners: BTreeMap<i64, (String, String)>,
 }
 
 impl Store {
@@ -692,6 +694,7 @@ fn seeded(config: &Config) -> Store {
         placed: BTreeSet::new(),
         criteria: BTreeMap::new(),
         criteria_values: BTreeMap::new(),
+        default_banners: BTreeMap::new(),
     };
     // The seeded objects list with every field of their page's row, like created ones.
     for kind in [
@@ -2146,6 +2149,51 @@ fn run(store: &mut Store, wire: &str, p: &Params) -> Result<Answer, Answer> {
             .collect();
             Ok(page(p, rows.len(), |s, e| rows[s..e].to_vec()))
         }
+        // https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-info-bannerFields: `objectID*`
+        // (the banner) and `additionalID*` (its template); rows dataType, name, length,
+        // inputType, isRequired, status, defaultValue, allowedTypes, width, height. The page's
+        // sample row (the predefined trackingURL) is the one row here.
+        ["banner", "info", "bannerFields"] => {
+            let banner = need_int(p, "objectID")?;
+            need_int(p, "additionalID")?;
+            if !store.table(Kind::Banner).exists(banner) {
+                return Err(incorrect("objectID", &banner.to_string()));
+            }
+            let rows = [vec![
+                f("dataType", "PredefinedParameters"),
+                f("name", "trackingURL"),
+                f("length", ""),
+                f("inputType", "text"),
+                f("isRequired", ""),
+                f("status", ""),
+                f("defaultValue", ""),
+                f("allowedTypes", ""),
+                f("width", ""),
+                f("height", ""),
+            ]];
+            Ok(page(p, rows.len(), |s, e| rows[s..e].to_vec()))
+        }
+        // https://yandex.com/dev/adfox/doc/en/v.1/place/place-updateDefaultBanner (as
+        // bannerType-updateDefaultBanner): `objectID*`, `mode*` (0 file, 1 code), then
+        // `defaultCode`, `defaultCodeType` (0 HTML, 1 JS) ...; status only. Kept for
+        // account.list.defaultBanner.
+        ["place", "updateDefaultBanner"] => {
+            let place = need_int(p, "objectID")?;
+            if !store.table(Kind::Place).exists(place) {
+                return Err(incorrect("objectID", &place.to_string()));
+            }
+            match need(p, "mode")? {
+                "0" | "1" => {}
+                other => return Err(incorrect("mode", other)),
+            }
+            let code_type = p.nonempty("defaultCodeType").unwrap_or("0").to_owned();
+            if code_type != "0" && code_type != "1" {
+                return Err(incorrect("defaultCodeType", &code_type));
+            }
+            let code = p.get("defaultCode").unwrap_or_default().to_owned();
+            store.default_banners.insert(place, (code_type, code));
+            Ok(ok(None))
+        }
         // https://yandex.com/dev/adfox/doc/en/v.1/userCriteria/userCriteria-modify:
         // `criteriaID*` (1..63), `isOn`, and `criteriaName`, `criteriaTargetingName`,
         // `criteriaReportName`, required when the characteristic is enabled for the first time.
@@ -2385,6 +2433,15 @@ fn derive(store: &mut Store, kind: Kind, fields: &mut Fields) {
                     ("presentationTypeID", "presentationTypeID"),
                 ],
             );
+            // The load types account-add-bannerType names (4 Nondimensional, 5 XML) and the
+            // place page's 0 Standard.
+            let name = match fields.iter().find(|(n, _)| n == "presentationTypeID") {
+                Some((_, v)) if v == "0" => "Standard",
+                Some((_, v)) if v == "4" => "Nondimensional",
+                Some((_, v)) if v == "5" => "XML",
+                _ => "",
+            };
+            set(fields, "presentationTypeName", name.to_owned());
         }
         _ => {}
     }
@@ -2445,6 +2502,86 @@ fn list(store: &mut Store, ao: &str, p: &Params) -> Result<Answer, Answer> {
             .iter()
             .map(|(c, n)| vec![f("CODE", c), f("NAME", n)])
             .collect();
+            return Ok(page(p, rows.len(), |s, e| rows[s..e].to_vec()));
+        }
+        // https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-bannerPlacements:
+        // `bannerID*`; rows websiteID, websiteName, isWebsiteOn, sectionID, sectionName,
+        // isSectionOn, placeID, placeName, isPlaceOn, one per place the banner's flight is
+        // placed on (campaign.placing.place).
+        "bannerPlacements" => {
+            let banner = need_int(p, "bannerID")?;
+            let Some(flight) = store.table(Kind::Banner).field(banner, "campaignID") else {
+                return Err(incorrect("bannerID", &banner.to_string()));
+            };
+            let flight: i64 = flight.parse().unwrap_or_default();
+            let places: Vec<i64> = store
+                .placed
+                .iter()
+                .filter(|(f, _)| *f == flight)
+                .map(|(_, place)| *place)
+                .collect();
+            let t = store.table(Kind::Place);
+            let rows: Vec<Fields> = places
+                .iter()
+                .map(|place| {
+                    let get = |n: &str| t.field(*place, n).unwrap_or_default();
+                    vec![
+                        f("websiteID", get("siteID")),
+                        f("websiteName", get("siteName")),
+                        f("isWebsiteOn", 1),
+                        f("sectionID", get("zoneID")),
+                        f("sectionName", get("zoneName")),
+                        f("isSectionOn", 1),
+                        f("placeID", place),
+                        f("placeName", get("name")),
+                        f("isPlaceOn", 1),
+                    ]
+                })
+                .collect();
+            return Ok(page(p, rows.len(), |s, e| rows[s..e].to_vec()));
+        }
+        // https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-defaultBanner:
+        // `listPlaceIDs` (comma list; all places when absent); rows adNetworkID, adNetworkName,
+        // siteID, siteName, placeID, bannerTypeID, bannerTypeName, presentationTypeName,
+        // defaultCodeType, defaultCode (as set by place.updateDefaultBanner).
+        "defaultBanner" => {
+            let wanted: Option<Vec<i64>> = match p.nonempty("listPlaceIDs") {
+                None => None,
+                Some(list) => Some(
+                    list.split(',')
+                        .map(|s| {
+                            s.trim()
+                                .parse()
+                                .map_err(|_| incorrect("listPlaceIDs", list))
+                        })
+                        .collect::<Result<_, _>>()?,
+                ),
+            };
+            let defaults = store.default_banners.clone();
+            let t = store.table(Kind::Place);
+            let rows: Vec<Fields> = t
+                .ids()
+                .filter(|id| wanted.as_ref().is_none_or(|w| w.contains(id)))
+                .map(|place| {
+                    let get = |n: &str| t.field(place, n).unwrap_or_default();
+                    let (code_type, code) = defaults
+                        .get(&place)
+                        .cloned()
+                        .unwrap_or_else(|| ("0".into(), String::new()));
+                    vec![
+                        f("adNetworkID", 0),
+                        f("adNetworkName", ""),
+                        f("siteID", get("siteID")),
+                        f("siteName", get("siteName")),
+                        f("placeID", place),
+                        f("bannerTypeID", get("bannerTypeID")),
+                        f("bannerTypeName", get("bannerTypeName")),
+                        f("presentationTypeName", get("presentationTypeName")),
+                        f("defaultCodeType", code_type),
+                        f("defaultCode", code),
+                    ]
+                })
+                .collect();
             return Ok(page(p, rows.len(), |s, e| rows[s..e].to_vec()));
         }
         // https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-contract (the row of
