@@ -1528,3 +1528,28 @@ async fn the_sandbox_answers_banner_fields_placements_and_backup_ads_as_document
     assert_eq!(typed.rows.len(), 12, "every place without listPlaceIDs");
     assert!(typed.rows[0].extra.is_empty(), "{:?}", typed.rows[0].extra);
 }
+
+#[tokio::test]
+async fn the_sandbox_lists_assistants_with_their_modules_as_documented() {
+    let s = sandbox().await;
+    let c = oauth(&s);
+    let reply = c
+        .raw(RawRequest::new("account.list.assistant"))
+        .await
+        .unwrap();
+    let row = &reply.rows[0];
+    assert_eq!(
+        names(row),
+        row0_names(&vendor("account-list-assistant.format.xml"))
+    );
+    let Some(Field::Map(modules)) = row.get("modules") else {
+        panic!("{row:?}");
+    };
+    let documented = decode::<Row>(&filled("account-list-assistant.format.xml")).unwrap();
+    let Some(Field::Map(documented)) = documented.rows[0].get("modules") else {
+        panic!("the page nests modules");
+    };
+    let module_names =
+        |m: &Vec<(String, Field)>| m.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+    assert_eq!(module_names(modules), module_names(documented));
+}

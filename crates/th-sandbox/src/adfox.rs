@@ -2504,6 +2504,55 @@ fn list(store: &mut Store, ao: &str, p: &Params) -> Result<Answer, Answer> {
             .collect();
             return Ok(page(p, rows.len(), |s, e| rows[s..e].to_vec()));
         }
+        // https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-assistant:
+        // `actionObjectID`; the row nests the permission flags in `<modules>`. One seeded
+        // assistant.
+        "assistant" => {
+            const MODULES: &[&str] = &[
+                "isViewOwnCampaigns",
+                "isCreateOwnCampaigns",
+                "isModifyOwnCampaigns",
+                "isAdvertisers",
+                "isViewAllCampaigns",
+                "isModifyAllCampaigns",
+                "isModifyWebsites",
+                "isWebsites",
+                "isPlacementPrices",
+                "isHideInformation",
+                "isCommonReports",
+                "isExtendedReports",
+                "isFinancialReports",
+            ];
+            let modules: Vec<String> = MODULES
+                .iter()
+                .enumerate()
+                .map(|(i, m)| format!("{m}={}", u8::from(i < 3)))
+                .collect();
+            let rows: Vec<Fields> = vec![vec![
+                f("ID", 1),
+                f("account", "assistant1"),
+                f("company", ""),
+                f("firstName", ""),
+                f("lastName", ""),
+                f("eMail", "assistant1@example.com"),
+                f("country", ""),
+                f("state", ""),
+                f("city", ""),
+                f("ZIPCode", ""),
+                f("address1", ""),
+                f("address2", ""),
+                f("phone", ""),
+                f("fax", ""),
+                f("dateAdded", "2025-01-15 10:00:00"),
+                f("modules", format!("{NESTED}{}", modules.join("\u{1}"))),
+            ]];
+            let only = int(p, "actionObjectID")?.filter(|id| *id != 0);
+            let rows: Vec<Fields> = rows
+                .into_iter()
+                .filter(|r| only.is_none_or(|o| r[0].1 == o.to_string()))
+                .collect();
+            return Ok(page(p, rows.len(), |s, e| rows[s..e].to_vec()));
+        }
         // https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-bannerPlacements:
         // `bannerID*`; rows websiteID, websiteName, isWebsiteOn, sectionID, sectionName,
         // isSectionOn, placeID, placeName, isPlaceOn, one per place the banner's flight is
