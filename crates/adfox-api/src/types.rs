@@ -890,7 +890,7 @@ typed_row!(
 
 typed_row!(
     /// A row of `account.list.place`
-    /// (https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-place; `rsyaEnabled` and
+    /// (<https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-place>; `rsyaEnabled` and
     /// `rsyaBlockID` from the 2026-07-01 change log).
     PlaceRow {
         "ID" => id: i64, "ID.";
@@ -915,7 +915,7 @@ typed_row!(
 
 typed_row!(
     /// A row of `account.list.zone`
-    /// (https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-zone).
+    /// (<https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-zone>).
     ZoneRow {
         "ID" => id: i64, "ID.";
         "name" => name: String, "Name.";
@@ -962,7 +962,7 @@ typed_row!(
 typed_row!(
     /// A row of `account.list.contract` (marking).
     ///
-    /// Two versions of https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-contract
+    /// Two versions of <https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-contract>
     /// are stored: the newer row adds `agentActingForPublisher`, `chargePaidByAgent`,
     /// `amountType`, `socialType`, `contractRole` (typed here since December 2026; before, they
     /// landed in `extra`) and drops `isVat`, `isFinalAgreement` (kept for the older answers).
