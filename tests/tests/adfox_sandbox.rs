@@ -536,7 +536,7 @@ async fn navigation_errors_on_the_legacy_route_and_the_page_window() {
         ),
         (
             "limit=1000&offset=5000",
-            "<limit>1000</limit><offset>5000</offset><total_pages>3</total_pages><page>6</page><total_rows>3000</total_rows><rows>0</rows><data></data>",
+            "<limit>1000</limit><offset>5000</offset><total_pages>3</total_pages><page>6</page><total_rows>3000</total_rows><rows>0</rows></links><data></data>",
         ),
         (
             "superCampaignID=2&limit=7&offset=7",
@@ -556,7 +556,9 @@ async fn navigation_errors_on_the_legacy_route_and_the_page_window() {
         .unwrap();
     let text = String::from_utf8_lossy(&r.body).into_owned();
     assert!(
-        text.contains("<links><first><![CDATA[https://adfox.yandex.ru/api/v1?offset=0&limit=2]]></first><prev><![CDATA[https://adfox.yandex.ru/api/v1?offset=0&limit=2]]></prev><next><![CDATA[https://adfox.yandex.ru/api/v1?offset=4&limit=2]]></next><last><![CDATA[https://adfox.yandex.ru/api/v1?offset=2998&limit=2]]></last></links>"),
+        // As https://yandex.com/dev/adfox/doc/en/v.1/pagination prints it: the links carry the
+        // navigation block, the counters follow inside <links>.
+        text.contains("<links><first><![CDATA[https://adfox.yandex.ru/api/v1?object=account&action=list&actionObject=campaign&offset=0&limit=2]]></first><prev><![CDATA[https://adfox.yandex.ru/api/v1?object=account&action=list&actionObject=campaign&offset=0&limit=2]]></prev><next><![CDATA[https://adfox.yandex.ru/api/v1?object=account&action=list&actionObject=campaign&offset=4&limit=2]]></next><last><![CDATA[https://adfox.yandex.ru/api/v1?object=account&action=list&actionObject=campaign&offset=2998&limit=2]]></last><limit>2</limit>"),
         "{text}"
     );
     assert!(

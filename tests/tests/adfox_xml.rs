@@ -208,13 +208,13 @@ async fn nested_row_lists_and_maps() {
 
     let (c, _) = client_with(fixture("list_zone_nested_map.xml"));
     let page = c.account_list_zone(AccountListZone::new()).await.unwrap();
+    // The zone row's nested templates are typed (account-list-zone documents
+    // `<template><template1>…</template1></template>`).
     assert_eq!(
-        page.rows[0].extra_field("template"),
-        Some(&Field::Map(vec![
-            ("template1".into(), Field::Text("/news/*".into())),
-            ("template2".into(), Field::Text("/sport/*".into())),
-        ]))
+        page.rows[0].template,
+        Some(vec!["/news/*".to_owned(), "/sport/*".to_owned()])
     );
+    assert_eq!(page.rows[0].extra_field("template"), None);
     assert_eq!(page.rows[0].is_auto_referer, Some(true));
 }
 
@@ -323,14 +323,10 @@ async fn typed_super_campaign_rows() {
         Some("2026-04-30 23:59")
     );
     assert_eq!(r.date_finished, None, "0000-00-00 is no date");
-    // Undocumented shapes stay untyped, nested lists included.
-    assert_eq!(
-        r.extra_field("additionalAdvertiserIDs"),
-        Some(&Field::List(vec![
-            Field::Text("457".into()),
-            Field::Text("458".into())
-        ]))
-    );
+    // account-list-superCampaign documents `additionalAdvertiserIDs`: typed, a nested list
+    // read as IDs.
+    assert_eq!(r.additional_advertiser_ids, Some(vec![457, 458]));
+    assert_eq!(r.extra_field("additionalAdvertiserIDs"), None);
 }
 
 #[tokio::test]
@@ -362,10 +358,9 @@ async fn typed_banner_rows() {
     );
     assert_eq!(r.campaign_date_end, None);
     assert_eq!(r.targeting_profile_name, None);
-    assert_eq!(
-        r.extra,
-        [("templateID".to_owned(), Field::Text("7".into()))]
-    );
+    // templateID is named by account-list-banner's `show=short`: typed.
+    assert_eq!(r.template_id, Some(7));
+    assert!(r.extra.is_empty(), "{:?}", r.extra);
     // The same rows come from campaign.list.banner.
     let (c, _) = client_with(fixture("list_banner.xml"));
     let page = c
@@ -409,10 +404,9 @@ async fn typed_website_rows() {
         Some("2025-06-01"),
         "a date without a time is a datetime too"
     );
-    assert_eq!(
-        r.extra,
-        [("template".to_owned(), Field::Text(String::new()))]
-    );
+    // account-list-website documents `template`: typed (empty here).
+    assert_eq!(r.template, None);
+    assert!(r.extra.is_empty(), "{:?}", r.extra);
 }
 
 #[tokio::test]

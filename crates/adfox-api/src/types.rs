@@ -837,6 +837,28 @@ impl FieldType for Vec<i64> {
     }
 }
 
+/// A list of texts: nested elements (`<template><template1>…</template1></template>`, or `rowN`
+/// items) in document order, or one text.
+impl FieldType for Vec<String> {
+    fn parse_field(value: &FieldRef<'_>) -> Result<Option<Self>, String> {
+        fn text(v: &FieldRef<'_>) -> Result<String, String> {
+            v.as_text()
+                .map(|t| t.to_string())
+                .ok_or_else(|| "expected text items".to_owned())
+        }
+        match value {
+            FieldRef::Text(t) if t.trim().is_empty() => Ok(None),
+            FieldRef::Text(t) => Ok(Some(vec![t.to_string()])),
+            FieldRef::List(items) => items.iter().map(text).collect::<Result<_, _>>().map(Some),
+            FieldRef::Map(items) => items
+                .iter()
+                .map(|(_, v)| text(v))
+                .collect::<Result<_, _>>()
+                .map(Some),
+        }
+    }
+}
+
 macro_rules! typed_row {
     ($(#[$doc:meta])* $name:ident { $($wire:literal => $field:ident : $ty:ty, $fdoc:literal;)* }) => {
         $(#[$doc])*
@@ -907,6 +929,10 @@ typed_row!(
         "advertiserAccount" => advertiser_account: String, "Advertiser's login.";
         "assistantID" => assistant_id: i64, "Assistant.";
         "assistantAccount" => assistant_account: String, "Assistant's login.";
+        "additionalAdvertiserIDs" => additional_advertiser_ids: Vec<i64>, "Additional advertisers (account-list-superCampaign).";
+        "additionalAdvertiserAccounts" => additional_advertiser_accounts: String, "Their logins.";
+        "additionalAssistantIDs" => additional_assistant_ids: Vec<i64>, "Additional assistants.";
+        "additionalAssistantAccounts" => additional_assistant_accounts: String, "Their logins.";
         "logicType" => logic_type: i64, "0 commercial, 1 non-commercial.";
         "type" => kind: i64, "Type.";
         "status" => status: i64, "0 active, 1 paused, 2 completed.";
@@ -935,6 +961,10 @@ typed_row!(
         "advertiserAccount" => advertiser_account: String, "Advertiser's login.";
         "assistantID" => assistant_id: i64, "Assistant.";
         "assistantAccount" => assistant_account: String, "Assistant's login.";
+        "additionalAdvertiserIDs" => additional_advertiser_ids: Vec<i64>, "Additional advertisers (account-list-campaign).";
+        "additionalAdvertiserAccounts" => additional_advertiser_accounts: String, "Their logins.";
+        "additionalAssistantIDs" => additional_assistant_ids: Vec<i64>, "Additional assistants.";
+        "additionalAssistantAccounts" => additional_assistant_accounts: String, "Their logins.";
         "status" => status: i64, "0 active, 1 paused, 2 completed.";
         "level" => level: i64, "Level 1..20.";
         "priority" => priority: i64, "Priority.";
@@ -991,6 +1021,9 @@ typed_row!(
         "clicksHour" => clicks_hour: i64, "Clicks this hour.";
         "targetingProfileID" => targeting_profile_id: i64, "Targeting profile.";
         "targetingProfileName" => targeting_profile_name: String, "Targeting profile name.";
+        "templateID" => template_id: i64, "Banner template (named by the page's `show=short`).";
+        "dateStart" => date_start: DateTime, "Start (named by the page's `show=short`).";
+        "dateEnd" => date_end: DateTime, "End (named by the page's `show=short`).";
     }
 );
 
@@ -1014,6 +1047,7 @@ typed_row!(
         "CTRToday" => ctr_today: f64, "CTR today.";
         "isReferrerByURL" => is_referrer_by_url: bool, "Referrer taken from the URL.";
         "templateTypeID" => template_type_id: i64, "0 standard, 1 POSIX.2.";
+        "template" => template: String, "Referrer template (account-list-website).";
         "dateAdded" => date_added: DateTime, "When it was added.";
         "platformName" => platform_name: String, "Platform name (marking).";
         "platformType" => platform_type: i64, "0 app, 1 site, 2 information system.";
@@ -1024,7 +1058,9 @@ typed_row!(
 );
 
 typed_row!(
-    /// A row of `account.list.place`.
+    /// A row of `account.list.place`
+    /// (<https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-place>; `rsyaEnabled` and
+    /// `rsyaBlockID` from the 2026-07-01 change log).
     PlaceRow {
         "ID" => id: i64, "ID.";
         "name" => name: String, "Name.";
@@ -1032,20 +1068,34 @@ typed_row!(
         "zoneID" => zone_id: i64, "Zone.";
         "bannerTypeID" => banner_type_id: i64, "Banner type.";
         "positionID" => position_id: i64, "Position.";
+        "positionName" => position_name: String, "Position name (account-list-place).";
+        "zoneName" => zone_name: String, "Zone (section) name.";
+        "siteName" => site_name: String, "Website name.";
+        "categoryID" => category_id: i64, "Category.";
+        "categoryName" => category_name: String, "Category name.";
+        "bannerTypeName" => banner_type_name: String, "Banner type name.";
+        "presentationTypeID" => presentation_type_id: i64, "Presentation type.";
+        "presentationTypeName" => presentation_type_name: String, "Presentation type name.";
+        "dateAdded" => date_added: DateTime, "When it was added (`{date}` on the page).";
         "rsyaEnabled" => rsya_enabled: bool, "Yandex Advertising Network enabled (2026).";
         "rsyaBlockID" => rsya_block_id: String, "Yandex Advertising Network block (2026).";
     }
 );
 
 typed_row!(
-    /// A row of `account.list.zone`.
+    /// A row of `account.list.zone`
+    /// (<https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-zone>).
     ZoneRow {
         "ID" => id: i64, "ID.";
         "name" => name: String, "Name.";
         "siteID" => site_id: i64, "Website.";
+        "siteName" => site_name: String, "Website name (account-list-zone).";
         "categoryID" => category_id: i64, "Category.";
+        "categoryName" => category_name: String, "Category name.";
         "isAutoReferer" => is_auto_referer: bool, "Auto referrer.";
         "templateTypeID" => template_type_id: i64, "0 standard, 1 POSIX.2.";
+        "dateAdded" => date_added: DateTime, "When it was added (`{date}` on the page).";
+        "template" => template: Vec<String>, "Referrer templates: `<template><template1>…</template1>…</template>`, in order.";
     }
 );
 
@@ -1080,6 +1130,11 @@ typed_row!(
 
 typed_row!(
     /// A row of `account.list.contract` (marking).
+    ///
+    /// Two versions of <https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-contract>
+    /// are stored: the newer row adds `agentActingForPublisher`, `chargePaidByAgent`,
+    /// `amountType`, `socialType`, `contractRole` (typed here since December 2026; before, they
+    /// landed in `extra`) and drops `isVat`, `isFinalAgreement` (kept for the older answers).
     ContractRow {
         "ID" => id: i64, "ID.";
         "externalID" => external_id: String, "External ID.";
@@ -1095,6 +1150,11 @@ typed_row!(
         "intermediaryContractID" => intermediary_contract_id: i64, "Intermediary contract.";
         "dateConclusion" => date_conclusion: Date, "Date concluded.";
         "isFinalAgreement" => is_final_agreement: bool, "Final agreement.";
+        "agentActingForPublisher" => agent_acting_for_publisher: bool, "The agent acts for the publisher (newer page version).";
+        "chargePaidByAgent" => charge_paid_by_agent: bool, "The charge is paid by the agent (newer page version).";
+        "amountType" => amount_type: f64, "Contract price type, `{float}` on the page (newer page version).";
+        "socialType" => social_type: i64, "Social advertising type (newer page version).";
+        "contractRole" => contract_role: i64, "0 primary, 1 final, 2 direct (newer page version).";
     }
 );
 

@@ -393,16 +393,27 @@ fn read_result<T: FromRow>(c: &mut Cursor<'_>, doc: &mut Document<T>) -> Result<
     }
 }
 
+/// The `<links>` block. https://yandex.com/dev/adfox/doc/en/v.1/pagination prints the counters
+/// (`limit` .. `rows`) inside `<links>`, after the four links: they are read there (and beside
+/// `<links>` too, where peers find them). The links are kept as sent (the page's CDATA puts the
+/// URL on its own line: trim before use).
 fn read_links(c: &mut Cursor<'_>, p: &mut Pagination) -> Result<(), XmlError> {
     loop {
         match c.next()? {
             Event::Start(name) => {
-                let text = opt(c.text(4, name)?);
+                let text = c.text(4, name)?;
+                let link = || opt(text.clone());
                 match name {
-                    "first" => p.first = text,
-                    "prev" => p.prev = text,
-                    "next" => p.next = text,
-                    "last" => p.last = text,
+                    "first" => p.first = link(),
+                    "prev" => p.prev = link(),
+                    "next" => p.next = link(),
+                    "last" => p.last = link(),
+                    "limit" => p.limit = parse_u64(&text, name)?,
+                    "offset" => p.offset = parse_u64(&text, name)?,
+                    "total_pages" => p.total_pages = parse_u64(&text, name)?,
+                    "page" => p.page = parse_u64(&text, name)?,
+                    "total_rows" => p.total_rows = parse_u64(&text, name)?,
+                    "rows" => p.rows = parse_u64(&text, name)?,
                     _ => {}
                 }
             }

@@ -22,15 +22,26 @@
 //!   in `<value>`, never a plain-text page (a bad OAuth token is still HTTP 401 first).
 //!
 //! Lists paginate exactly as documented: `offset` (default 0), `limit` (default **10**, at most
-//! 1000), and a `<result>` with `<links>`, `<limit>`, `<offset>`, `<total_pages>`, `<page>`,
-//! `<total_rows>`, `<rows>` and `<data>` of `row0..rowN`.
+//! 1000), and a `<result>` with `<links>` (`<first>`, `<prev>`, `<next>`, `<last>`, then
+//! `<limit>`, `<offset>`, `<total_pages>`, `<page>`, `<total_rows>`, `<rows>`, inside `<links>` as
+//! the pagination page prints them) and `<data>` of `row0..rowN`.
 //!
 //! Emulated with state: add / list / modify / delete of advertisers, supercampaigns, flights
-//! (`campaign`), banners, websites, zones, places, positions, banner types; flight placing;
-//! `campaign.list.banner`; `banner.modify.zipFile` (multipart, the file must be a zip);
-//! `account.list.bannerKktu` and `account.list.contractor` (with nested `roles`). Every other
-//! method of the catalogue answers success without changing state. A modify with params the
-//! object does not have answers code 0 **with a `<message>`** naming them (partial success).
+//! (`campaign`), banners, websites, zones, places, positions, banner types; flight placing and
+//! targeting (`campaign.target.*`, shown by `campaign.info.targeting` and the targeting views of
+//! `account.list.campaign`); `campaign.info.placement`; `campaign.list.banner`;
+//! `banner.modify.zipFile` (multipart, the file must be a zip); user characteristics
+//! (`userCriteria.*`, `account.list.userCriterias`); `account.list.bannerKktu`,
+//! `account.list.contractor` (with nested `roles`) and `account.list.contract`. Every other
+//! method of the catalogue answers success without changing state.
+//!
+//! Each route cites the page it follows. An add takes its `account-add-*` page's params; a
+//! modify takes its `<context>-modify` page's params, and answers code 0 **with a `<message>`**
+//! naming any other (the errors page's partial execution). An object created (or changed, or
+//! seeded) lists back with every field of its list page's row, in the page's order, the fields
+//! never sent at their documented defaults (`rows.rs`): status 0, limits 0, real start and add
+//! dates, the names of the objects it refers to. `show=advanced|common|short` cut the
+//! superCampaign, campaign and banner rows as those pages say.
 //!
 //! # Demo data
 //!
@@ -58,6 +69,7 @@ use th_core::Secret;
 use crate::request::{MAX_BODY_BYTES, RawRequest};
 use crate::response;
 
+mod rows;
 mod stats;
 
 /// The legacy login of the vendor's request-structure page.
@@ -170,15 +182,30 @@ pub const CATALOGUE: &[&str] = &[
     "campaign.target.targetingUser",
     "campaign.target.targetingKeywords",
     "campaign.target.targetingSocdem",
-    "campaign.targetWebsite",
-    "campaign.targetZone",
-    "campaign.targetPlace",
+    // The documented targeting pages (campaign/campaign-target-targetingGeobase, -URL,
+    // -Gender, -Age, -Revenue; fidelity-2026-12 M9).
+    "campaign.target.targetingGeobase",
+    "campaign.target.targetingURL",
+    "campaign.target.targetingGender",
+    "campaign.target.targetingAge",
+    "campaign.target.targetingRevenue",
+    // Targeting at the site / section / placement level, with their actionObjects
+    // (campaign/campaign-targetPlace-targetingTime, -targetingFrequency;
+    // campaign-targetZone-targetingGeobase, -targetingKeywords, -targetingUser;
+    // campaign-targetWebsite-targetingURL; fidelity-2026-12 M10). Without an actionObject these
+    // actions answer -4, as any incomplete navigation block.
+    "campaign.targetPlace.targetingTime",
+    "campaign.targetPlace.targetingFrequency",
+    "campaign.targetZone.targetingGeobase",
+    "campaign.targetZone.targetingKeywords",
+    "campaign.targetZone.targetingUser",
+    "campaign.targetWebsite.targetingURL",
     "campaign.additionalUsers.addAdvertiser",
     "campaign.additionalUsers.deleteAdvertiser",
     "campaign.additionalUsers.addAssistant",
     "campaign.additionalUsers.deleteAssistant",
     "campaign.upload",
-    "banner.modify",
+    "banner.modify.banner",
     "banner.modify.placement",
     "banner.modify.event",
     "banner.modify.zipFile",
@@ -391,6 +418,8 @@ fn f(name: &str, value: impl ToString) -> (String, String) {
 /// straight into the XML.
 fn generate_each(kind: Kind, id: i64, field: &mut dyn FnMut(&str, fmt::Arguments<'_>)) {
     let (month, day) = (id.rem_euclid(12) + 1, id.rem_euclid(28) + 1);
+    // Every field of the page's row, in its order (rows.rs; checked by a test), written out
+    // instead of looked up: this runs for every row of a 1000-row page.
     match kind {
         Kind::Flight => {
             let campaign = flight_campaign(id);
@@ -401,36 +430,61 @@ fn generate_each(kind: Kind, id: i64, field: &mut dyn FnMut(&str, fmt::Arguments
             field("advertiserID", format_args!("1"));
             field("advertiserAccount", format_args!("advertiser1"));
             field("assistantID", format_args!("0"));
+            field("assistantAccount", format_args!(""));
+            field("additionalAdvertiserIDs", format_args!(""));
+            field("additionalAdvertiserAccounts", format_args!(""));
+            field("additionalAssistantIDs", format_args!(""));
+            field("additionalAssistantAccounts", format_args!(""));
             field("status", format_args!("{}", id % 3));
             field("level", format_args!("{}", 1 + id % 10));
             field("priority", format_args!("{}", 1 + id % 1000));
             field("type", format_args!("0"));
             field("impressionsMethodID", format_args!("0"));
+            field("impressionsSmoothTypeID", format_args!("0"));
+            field("clicksSmoothTypeID", format_args!("0"));
+            field("isTrafficSmooth", format_args!("0"));
             field("maxImpressions", format_args!("{}", 100_000 + id));
+            field("maxImpressionsPerDay", format_args!(""));
+            field("maxImpressionsPerHour", format_args!(""));
             field("maxClicks", format_args!("{}", 1000 + id));
+            field("maxClicksPerDay", format_args!(""));
+            field("maxClicksPerHour", format_args!(""));
             field("impressionsAll", format_args!("{}", id * 37 % 100_000));
             field("impressionsToday", format_args!("{}", id * 7 % 1000));
+            field("impressionsPerHour", format_args!("0"));
             field("clicksAll", format_args!("{}", id * 3 % 10_000));
             field("clicksToday", format_args!("{}", id % 100));
+            field("clicksPerHour", format_args!("0"));
             field("cpm", format_args!("{}.{:02}", 10 + id % 90, id % 100));
+            field("cpc", format_args!("0"));
             field(
                 "dateStart",
                 format_args!("2026-{month:02}-{day:02} 00:00:00"),
             );
             field("dateEnd", format_args!(""));
+            field("dateFinished", format_args!(""));
             field(
                 "dateAdded",
                 format_args!("2026-{month:02}-{day:02} 12:30:00"),
             );
             field("targetingProfileID", format_args!("0"));
             field("isSession", format_args!("{}", id % 2));
+            field("sequence", format_args!("0"));
+            field("bannerSequence", format_args!("0"));
+            field("outerMarkID", format_args!("0"));
         }
         Kind::Banner => {
             let flight = banner_flight(id);
+            let (f_month, f_day) = (flight.rem_euclid(12) + 1, flight.rem_euclid(28) + 1);
             field("ID", format_args!("{id}"));
             field("name", format_args!("Banner {id}"));
             field("campaignID", format_args!("{flight}"));
             field("campaignName", format_args!("Flight {flight}"));
+            field(
+                "campaignDateStart",
+                format_args!("2026-{f_month:02}-{f_day:02} 00:00:00"),
+            );
+            field("campaignDateEnd", format_args!(""));
             field("bannerTypeID", format_args!("1"));
             field("bannerTypeName", format_args!("240x400"));
             field("status", format_args!("{}", id % 3));
@@ -438,9 +492,18 @@ fn generate_each(kind: Kind, id: i64, field: &mut dyn FnMut(&str, fmt::Arguments
             field("priority", format_args!("1"));
             field("impressions", format_args!("{}", id * 11 % 100_000));
             field("impressionsToday", format_args!("{}", id % 500));
+            field("impressionsHour", format_args!("0"));
             field("clicks", format_args!("{}", id % 900));
             field("clicksToday", format_args!("{}", id % 50));
+            field("clicksHour", format_args!("0"));
             field("targetingProfileID", format_args!("0"));
+            field("targetingProfileName", format_args!(""));
+            field("templateID", format_args!("1"));
+            field(
+                "dateStart",
+                format_args!("2026-{f_month:02}-{f_day:02} 00:00:00"),
+            );
+            field("dateEnd", format_args!(""));
         }
         _ => {}
     }
@@ -462,6 +525,16 @@ struct Store {
     requests: u64,
     uploads: BTreeMap<i64, usize>,
     stats: stats::Tasks,
+    /// Targeting set by `campaign.target.<actionObject>`: (flight, actionObject) → params.
+    targeting: BTreeMap<(i64, String), Fields>,
+    /// Places a flight is placed on by `campaign.placing.place` (`actionStatus=1`).
+    placed: BTreeSet<(i64, i64)>,
+    /// User characteristics enabled by `userCriteria.modify`: criteriaID → row.
+    criteria: BTreeMap<i64, Fields>,
+    /// Their values (`userCriteria.addValue`): value ID → row.
+    criteria_values: BTreeMap<i64, Fields>,
+    /// Backup ads set by `place.updateDefaultBanner`: place → (defaultCodeType, defaultCode).
+    default_banners: BTreeMap<i64, (String, String)>,
 }
 
 impl Store {
@@ -611,13 +684,37 @@ fn seeded(config: &Config) -> Store {
         Table::new(Kind::Banner, i64::from(config.banners)),
     );
     let next_id = i64::from(config.flights.max(config.banners)) + 1000;
-    Store {
+    let mut store = Store {
         tables,
         next_id,
         requests: 0,
         uploads: BTreeMap::new(),
         stats: stats::Tasks::default(),
+        targeting: BTreeMap::new(),
+        placed: BTreeSet::new(),
+        criteria: BTreeMap::new(),
+        criteria_values: BTreeMap::new(),
+        default_banners: BTreeMap::new(),
+    };
+    // The seeded objects list with every field of their page's row, like created ones.
+    for kind in [
+        Kind::Advertiser,
+        Kind::Website,
+        Kind::Position,
+        Kind::BannerType,
+        Kind::SuperCampaign,
+        Kind::Zone,
+        Kind::Place,
+    ] {
+        let ids: Vec<i64> = store.table(kind).rows.keys().copied().collect();
+        for id in ids {
+            let mut row = store.table(kind).rows.get(&id).cloned().unwrap_or_default();
+            derive(&mut store, kind, &mut row);
+            let row = rows::complete(kind, &row);
+            store.table(kind).rows.insert(id, row);
+        }
     }
+    store
 }
 
 impl Service {
@@ -636,6 +733,10 @@ impl Service {
 
     /// The API routes: `/v1/API.php`, `/api/v1`, `/api/report/...`, `/api/v2/reports/...`.
     pub fn api_router(&self) -> Router {
+        // `/api/v1`: https://yandex.com/dev/adfox/doc/en/v.1/format (host and version) with
+        // https://yandex.com/dev/adfox/doc/en/v.1/authorization (OAuth header, else HTTP 401);
+        // `/v1/API.php`: the legacy host and login + sha256 password of the 2019 format page
+        // (https://yandex.ru/dev/adfox/doc/v.1/concepts/format.html).
         Router::new()
             .route("/v1/API.php", any(legacy))
             .route("/api/v1", any(oauth))
@@ -962,12 +1063,27 @@ fn write_fields(b: &mut String, fields: &[(String, String)]) {
     }
 }
 
-/// One field of a row: `<name/>` when empty, nested `rowN` for a list, else escaped text.
+/// A stored value written as nested named elements: `name=value` items separated by `\u{1}`.
+const NESTED: &str = "\u{0}map:";
+
+/// One field of a row: `<name/>` when empty, nested `rowN` for a list, nested named elements
+/// for a [`NESTED`] value, else escaped text.
 fn write_field(b: &mut String, name: &str, value: &str) {
     if value.is_empty() {
         b.push('<');
         b.push_str(name);
         b.push_str("/>");
+    } else if let Some(items) = value.strip_prefix(NESTED) {
+        b.push('<');
+        b.push_str(name);
+        b.push('>');
+        for item in items.split('\u{1}') {
+            let (k, v) = item.split_once('=').unwrap_or((item, ""));
+            write_field(b, k, v);
+        }
+        b.push_str("</");
+        b.push_str(name);
+        b.push('>');
     } else if let Some(items) = value.strip_prefix("\u{0}list:") {
         b.push('<');
         b.push_str(name);
@@ -1031,9 +1147,21 @@ fn page_of(
     let total_pages = total.div_ceil(limit);
     let page_no = offset / limit + 1;
     let mut b = String::with_capacity(512 + data.len());
+    // The block as https://yandex.com/dev/adfox/doc/en/v.1/pagination prints it: the four
+    // links (the request's navigation block with offset and limit; no credentials), then the
+    // counters, all inside `<links>`.
     b.push_str("<response><status><code>0</code></status><result><links>");
-    let link =
-        |o: usize| format!("<![CDATA[https://adfox.yandex.ru/api/v1?offset={o}&limit={limit}]]>");
+    let mut nav = String::new();
+    for name in ["object", "action", "actionObject"] {
+        if let Some(v) = p.nonempty(name)
+            && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        {
+            let _ = write!(nav, "{name}={v}&");
+        }
+    }
+    let link = |o: usize| {
+        format!("<![CDATA[https://adfox.yandex.ru/api/v1?{nav}offset={o}&limit={limit}]]>")
+    };
     b.push_str(&format!("<first>{}</first>", link(0)));
     if offset >= limit {
         b.push_str(&format!("<prev>{}</prev>", link(offset - limit)));
@@ -1050,7 +1178,7 @@ fn page_of(
         link(total_pages.saturating_sub(1) * limit)
     ));
     b.push_str(&format!(
-        "</links><limit>{limit}</limit><offset>{offset}</offset><total_pages>{total_pages}</total_pages><page>{page_no}</page><total_rows>{total}</total_rows><rows>{rows}</rows><data>"
+        "<limit>{limit}</limit><offset>{offset}</offset><total_pages>{total_pages}</total_pages><page>{page_no}</page><total_rows>{total}</total_rows><rows>{rows}</rows></links><data>"
     ));
     b.push_str(&data);
     b.push_str("</data></result></response>");
@@ -1223,7 +1351,186 @@ fn need<'p>(p: &'p Params, name: &str) -> Result<&'p str, Answer> {
     p.nonempty(name).ok_or_else(|| required(name))
 }
 
-/// Fields an add or modify may set, per kind (the rest of the params are ignored / reported).
+/// Fields a modify may set, per kind, as its page lists them; the rest of the params are not
+/// applied and reported in `<message>` (code 0: "A request may be partially executed. In this
+/// case, the response contains the <code>0</code> tag and the message tag describing the part of
+/// the request that hasn't been executed", https://yandex.com/dev/adfox/doc/en/v.1/errors).
+fn modifiable(kind: Kind) -> &'static [&'static str] {
+    match kind {
+        // https://yandex.com/dev/adfox/doc/en/v.1/superCampaign/superCampaign-modify (the page
+        // lists no `impressionsMethodID` and no `impressionsSmoothTypeID`).
+        Kind::SuperCampaign => &[
+            "name",
+            "advertiserID",
+            "assistantID",
+            "status",
+            "sectorID",
+            "maxImpressions",
+            "maxImpressionsPerDay",
+            "maxImpressionsPerHour",
+            "maxClicks",
+            "maxClicksPerDay",
+            "maxClicksPerHour",
+            "maxUniqueImpressions",
+            "frequencyTypeImpressions",
+            "uniquePeriodImpressions",
+            "impressionsPerPeriod",
+            "minimalPeriodImpressions",
+            "dateStart",
+            "dateEnd",
+            "sendToErir",
+            "contractID",
+            "publisherContractID",
+            "costType",
+        ],
+        // https://yandex.com/dev/adfox/doc/en/v.1/campaign/campaign-modify, the union of its
+        // stored versions (one adds `minCtr`, `optimizationMode`; `minVtr`, `cpv`, `strategy`,
+        // `targetCPC` from the Russian copy). The page lists no `maxImpressionsPerHour`
+        // (account-add-campaign does): not applied on modify.
+        Kind::Flight => &[
+            "name",
+            "advertiserID",
+            "assistantID",
+            "kind_id",
+            "level",
+            "priority",
+            "status",
+            "sectorID",
+            "rotationMethodID",
+            "trafficPercents",
+            "targetingProfileID",
+            "isSession",
+            "minCtr",
+            "minVtr",
+            "optimizationMode",
+            "impressionsSmoothTypeID",
+            "isTrafficSmooth",
+            "maxImpressions",
+            "maxImpressionsPerDay",
+            "maxClicks",
+            "maxClicksPerDay",
+            "maxClicksPerHour",
+            "dateStart",
+            "dateEnd",
+            "logicType",
+            "cpm",
+            "cpc",
+            "cpv",
+            "strategy",
+            "targetCPC",
+            "sendToErir",
+            "contractID",
+            "publisherContractID",
+            "costType",
+            "markingAdvertiserInfo",
+        ],
+        // https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-modify-banner: the add params
+        // but `campaignID`, `templateID`, `bannerTypeID` (and `sendToErir<N>`,
+        // `sendToErirContentType<N>`, `sendToErirDescription<N>`: [`DYNAMIC`]).
+        Kind::Banner => &[
+            "name",
+            "targetingProfileID",
+            "dateStart",
+            "dateEnd",
+            "priority",
+            "status",
+            "isEvents",
+            "isUnplaced",
+            "backgroundColor",
+            "width",
+            "height",
+            "imageURL",
+            "hitURL",
+            "target",
+            "alt",
+            "videoResolution",
+            "videoDuration",
+            "maxImpressions",
+            "maxImpressionsPerDay",
+            "maxImpressionsPerHour",
+            "maxClicks",
+            "maxClicksPerDay",
+            "maxClicksPerHour",
+            "trackingURL",
+            "showMenu",
+            "adLabel",
+            "domain",
+            "sendToErir",
+            "token",
+            "creativeContentType",
+            "markingDescription",
+            "markingKktu",
+            "markingCommonDescription",
+            "markingSendRegionsType",
+            "markingSelectedRegions",
+            "targetURL",
+            "textData[]",
+            "mediaData[]",
+        ],
+        // https://yandex.ru/dev/adfox/doc/en/v.1/website/website-modify (no `URL`: the
+        // marking `url` only).
+        Kind::Website => &[
+            "name",
+            "webmasterID",
+            "categoryID",
+            "sendToErir",
+            "platformName",
+            "platformType",
+            "contractorID",
+            "url",
+        ],
+        // https://yandex.ru/dev/adfox/doc/en/v.1/zone/zone-modify (a zone stays on its site).
+        Kind::Zone => &[
+            "name",
+            "categoryID",
+            "isAutoReferer",
+            "templateTypeID",
+            "template",
+            "templateExcluded",
+        ],
+        // https://yandex.ru/dev/adfox/doc/en/v.1/place/place-modify (site, zone and banner
+        // type stay).
+        Kind::Place => &[
+            "name",
+            "categoryID",
+            "positionID",
+            "pct",
+            "plp",
+            "pli",
+            "pop",
+        ],
+        // https://yandex.ru/dev/adfox/doc/en/v.1/bannerType/bannerType-modify
+        Kind::BannerType => &["name", "isOn", "width", "height"],
+        // advertiser-modify (https://yandex.ru/dev/adfox/doc/v.1/advertiser/advertiser-modify)
+        // and position-modify (https://yandex.ru/dev/adfox/doc/en/v.1/position/position-modify)
+        // take what their add pages take.
+        other => settable(other),
+    }
+}
+
+/// Numbered params the banner pages take (`user1`, `event2`, `hitURL3` on account-add-banner
+/// and banner-modify-banner; `sendToErir1`, `sendToErirContentType1`,
+/// `sendToErirDescription1` on banner-modify-banner): a prefix and the number.
+const DYNAMIC: &[&str] = &[
+    "user",
+    "event",
+    "hitURL",
+    "sendToErirContentType",
+    "sendToErirDescription",
+    "sendToErir",
+];
+
+/// Whether `name` is in `allowed`, directly or as a numbered param of a banner page.
+fn allows(kind_allowed: &[&str], banner: bool, name: &str) -> bool {
+    kind_allowed.contains(&name)
+        || (banner
+            && DYNAMIC.iter().any(|prefix| {
+                name.strip_prefix(prefix)
+                    .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            }))
+}
+
+/// Fields an add may set, per kind (the rest of the params are ignored).
 fn settable(kind: Kind) -> &'static [&'static str] {
     match kind {
         Kind::Advertiser => &[
@@ -1241,59 +1548,120 @@ fn settable(kind: Kind) -> &'static [&'static str] {
             "phone",
             "fax",
         ],
+        // https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-superCampaign
         Kind::SuperCampaign => &[
             "name",
             "advertiserID",
             "assistantID",
+            "impressionsMethodID",
             "status",
             "sectorID",
-            "impressionsMethodID",
             "maxImpressions",
+            "maxImpressionsPerDay",
+            "maxImpressionsPerHour",
             "maxClicks",
+            "maxClicksPerDay",
+            "maxClicksPerHour",
+            "maxUniqueImpressions",
+            "frequencyTypeImpressions",
+            "uniquePeriodImpressions",
+            "impressionsPerPeriod",
+            "minimalPeriodImpressions",
             "dateStart",
             "dateEnd",
             "sendToErir",
+            "contractID",
+            "publisherContractID",
             "costType",
         ],
+        // https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-campaign (both stored
+        // versions of the page).
         Kind::Flight => &[
             "name",
-            "superCampaignID",
             "advertiserID",
             "assistantID",
-            "status",
-            "level",
-            "priority",
+            "superCampaignID",
+            "impressionsMethodID",
             "kind_id",
+            "level",
             "cpm",
             "cpc",
-            "maxImpressions",
-            "maxClicks",
-            "dateStart",
-            "dateEnd",
-            "targetingProfileID",
-            "isSession",
+            "priority",
+            "status",
+            "sectorID",
             "rotationMethodID",
             "trafficPercents",
-            "impressionsMethodID",
-            "logicType",
-            "costType",
-            "sendToErir",
-        ],
-        Kind::Banner => &[
-            "name",
-            "campaignID",
-            "templateID",
-            "bannerTypeID",
-            "status",
-            "priority",
-            "isUnplaced",
-            "hitURL",
-            "imageURL",
-            "width",
-            "height",
+            "commonProfileID",
             "targetingProfileID",
+            "bundleID",
+            "isSession",
+            "impressionsSmoothTypeID",
+            "clicksSmoothTypeID",
+            "maxImpressions",
+            "maxImpressionsPerDay",
+            "maxImpressionsPerHour",
+            "maxClicks",
+            "maxClicksPerDay",
+            "maxClicksPerHour",
             "dateStart",
             "dateEnd",
+            "logicType",
+            "sendToErir",
+            "contractID",
+            "publisherContractID",
+            "costType",
+            "markingAdvertiserInfo",
+            "type",
+            "sequence",
+            "tracingTypeID",
+            "outerMarkID",
+            "isSimplifiedBanners",
+            "bannerSequence",
+        ],
+        // https://yandex.ru/dev/adfox/doc/en/v.1/account/account-add-banner (and the numbered
+        // params: [`DYNAMIC`]).
+        Kind::Banner => &[
+            "campaignID",
+            "templateID",
+            "name",
+            "targetingProfileID",
+            "bannerTypeID",
+            "priority",
+            "status",
+            "isEvents",
+            "isUnplaced",
+            "backgroundColor",
+            "width",
+            "height",
+            "imageURL",
+            "hitURL",
+            "target",
+            "alt",
+            "videoResolution",
+            "videoDuration",
+            "maxImpressions",
+            "maxImpressionsPerDay",
+            "maxImpressionsPerHour",
+            "maxClicks",
+            "maxClicksPerDay",
+            "maxClicksPerHour",
+            "trackingURL",
+            "dateStart",
+            "dateEnd",
+            "showMenu",
+            "adLabel",
+            "domain",
+            "sendToErir",
+            "token",
+            "creativeContentType",
+            "markingDescription",
+            "markingKktu",
+            "markingCommonDescription",
+            "markingSendRegionsType",
+            "markingSelectedRegions",
+            "targetURL",
+            "textData[]",
+            "mediaData[]",
         ],
         Kind::Website => &[
             "name",
@@ -1346,8 +1714,43 @@ const NUMERIC: &[&str] = &[
     "bannerTypeID",
     "positionID",
     "maxImpressions",
+    "maxImpressionsPerDay",
+    "maxImpressionsPerHour",
     "maxClicks",
+    "maxClicksPerDay",
+    "maxClicksPerHour",
+    "maxUniqueImpressions",
+    "frequencyTypeImpressions",
+    "impressionsPerPeriod",
+    "impressionsMethodID",
+    "impressionsSmoothTypeID",
+    "clicksSmoothTypeID",
+    "isTrafficSmooth",
+    "kind_id",
+    "sectorID",
+    "rotationMethodID",
+    "trafficPercents",
+    "targetingProfileID",
+    "isSession",
+    "logicType",
+    "costType",
+    "sendToErir",
+    "contractID",
+    "publisherContractID",
     "presentationTypeID",
+];
+
+/// The limits: "an integer from 1 to 2147483647" on the add and modify pages
+/// (https://yandex.com/dev/adfox/doc/en/v.1/superCampaign/superCampaign-modify); anything else
+/// is a bad value (-6).
+const LIMITS: &[&str] = &[
+    "maxImpressions",
+    "maxImpressionsPerDay",
+    "maxImpressionsPerHour",
+    "maxClicks",
+    "maxClicksPerDay",
+    "maxClicksPerHour",
+    "maxUniqueImpressions",
 ];
 
 const NAVIGATION: &[&str] = &[
@@ -1362,18 +1765,26 @@ const NAVIGATION: &[&str] = &[
     "limit",
 ];
 
-fn collect(kind: Kind, p: &Params) -> Result<(Fields, Vec<String>), Answer> {
-    let allowed = settable(kind);
+fn collect(allowed: &[&str], p: &Params) -> Result<(Fields, Vec<String>), Answer> {
+    // The banner lists are the ones with numbered params.
+    let banner = allowed.contains(&"markingKktu");
     let mut fields = Vec::new();
     let mut ignored = Vec::new();
     for (name, value) in &p.pairs {
         if NAVIGATION.contains(&name.as_str()) {
             continue;
         }
-        if allowed.contains(&name.as_str()) {
+        if allows(allowed, banner, name) {
             if NUMERIC.contains(&name.as_str())
                 && !value.is_empty()
                 && value.parse::<i64>().is_err()
+            {
+                return Err(incorrect(name, value));
+            }
+            if LIMITS.contains(&name.as_str())
+                && value
+                    .parse::<i64>()
+                    .is_ok_and(|v| !(1..=2_147_483_647).contains(&v))
             {
                 return Err(incorrect(name, value));
             }
@@ -1432,6 +1843,9 @@ fn handle(store: &mut Store, wire: &str, p: &Params) -> Answer {
 fn run(store: &mut Store, wire: &str, p: &Params) -> Result<Answer, Answer> {
     let parts: Vec<&str> = wire.split('.').collect();
     match parts.as_slice() {
+        // https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-<actionObject> (advertiser,
+        // superCampaign, campaign, banner, website, zone, place, position, bannerType): the
+        // required params (-7 when missing), the answer `<status><code>0</code><ID>…</ID>`.
         ["account", "add", ao] => {
             let Some(kind) = kind_of(ao) else {
                 return Ok(added(next(store)));
@@ -1455,7 +1869,7 @@ fn run(store: &mut Store, wire: &str, p: &Params) -> Result<Answer, Answer> {
             {
                 return Err(required("advertiserID"));
             }
-            let (mut fields, _) = collect(kind, p)?;
+            let (mut fields, _) = collect(settable(kind), p)?;
             if kind == Kind::Advertiser {
                 let account = need(p, "account")?;
                 let t = store.table(Kind::Advertiser);
@@ -1470,20 +1884,19 @@ fn run(store: &mut Store, wire: &str, p: &Params) -> Result<Answer, Answer> {
                     ));
                 }
             }
-            if kind == Kind::Flight {
-                if let Some(sc) = int(p, "superCampaignID")? {
-                    if !store.table(Kind::SuperCampaign).exists(sc) {
-                        return Err(incorrect("superCampaignID", &sc.to_string()));
-                    }
-                    if p.nonempty("advertiserID").is_none() {
-                        let adv = store
-                            .table(Kind::SuperCampaign)
-                            .field(sc, "advertiserID")
-                            .unwrap_or_default();
-                        fields.push(f("advertiserID", adv));
-                    }
+            if kind == Kind::Flight
+                && let Some(sc) = int(p, "superCampaignID")?
+            {
+                if !store.table(Kind::SuperCampaign).exists(sc) {
+                    return Err(incorrect("superCampaignID", &sc.to_string()));
                 }
-                fields.push(f("dateAdded", "2026-11-22 00:00:00"));
+                if p.nonempty("advertiserID").is_none() {
+                    let adv = store
+                        .table(Kind::SuperCampaign)
+                        .field(sc, "advertiserID")
+                        .unwrap_or_default();
+                    fields.push(f("advertiserID", adv));
+                }
             }
             if kind == Kind::Banner {
                 let flight = need_int(p, "campaignID")?;
@@ -1491,9 +1904,22 @@ fn run(store: &mut Store, wire: &str, p: &Params) -> Result<Answer, Answer> {
                     return Err(incorrect("campaignID", &flight.to_string()));
                 }
             }
-            Ok(added(store.add(kind, fields)))
+            // The new object lists back with every field of its list page's row, the ones not
+            // sent at their documented defaults (rows.rs).
+            derive(store, kind, &mut fields);
+            let id = store.add(kind, fields);
+            let table = store.table(kind);
+            if let Some(row) = table.rows.get(&id) {
+                let full = rows::complete(kind, row);
+                table.rows.insert(id, full);
+            }
+            Ok(added(id))
         }
+        // https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-<actionObject>, paginated
+        // as https://yandex.com/dev/adfox/doc/en/v.1/pagination says.
         ["account", "list", ao] => list(store, ao, p),
+        // campaign.list.banner: `objectID*` = the flight (no page found in the stored docs; kept
+        // from the peers' use, see shared/api/adfox.md §7.2).
         ["campaign", "list", "banner"] => {
             let flight = need_int(p, "objectID")?;
             if !store.table(Kind::Flight).exists(flight) {
@@ -1508,6 +1934,9 @@ fn run(store: &mut Store, wire: &str, p: &Params) -> Result<Answer, Answer> {
                 ids[s..e].iter().filter_map(|id| t.get(*id)).collect()
             }))
         }
+        // https://yandex.com/dev/adfox/doc/en/v.1/account/account-delete-website (`listIDs`) and
+        // the peers' `actionObjectID` form; a partly done delete answers code 0 with a
+        // `<message>` (https://yandex.com/dev/adfox/doc/en/v.1/errors).
         ["account", "delete", ao] => {
             let Some(kind) = kind_of(ao) else {
                 return Ok(ok(None));
@@ -1542,24 +1971,56 @@ fn run(store: &mut Store, wire: &str, p: &Params) -> Result<Answer, Answer> {
                 .then(|| format!("Objects not found and not deleted: {}", missing.join(",")))
                 .as_deref()))
         }
-        [ctx, "modify"] if kind_of(ctx).is_some() => {
+        // https://yandex.com/dev/adfox/doc/en/v.1/<context>/<context>-modify (superCampaign,
+        // campaign, banner, website, zone, place, position, bannerType): `objectID*` and the
+        // page's params ([`modifiable`]); others are reported in `<message>` with code 0.
+        // https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-modify-banner: a banner is
+        // modified with `actionObject=banner` (`banner.modify` alone is not in the catalogue:
+        // -4 Invalid action object name, as for any missing actionObject).
+        [ctx, "modify"] | [ctx @ "banner", "modify", "banner"] if kind_of(ctx).is_some() => {
             let kind = kind_of(ctx).unwrap_or(Kind::Position);
             let id = need_int(p, "objectID")?;
             let Some(mut row) = store.table(kind).get(id) else {
                 return Err(incorrect("objectID", &id.to_string()));
             };
-            let (fields, ignored) = collect(kind, p)?;
+            let (fields, ignored) = collect(modifiable(kind), p)?;
+            if kind == Kind::Website {
+                website_marking(&row, &fields)?;
+            }
             for (n, v) in fields {
                 match row.iter_mut().find(|(k, _)| *k == n) {
                     Some(slot) => slot.1 = v,
                     None => row.push((n, v)),
                 }
             }
+            derive(store, kind, &mut row);
+            let row = rows::complete(kind, &row);
             store.table(kind).rows.insert(id, row);
             let message = (!ignored.is_empty())
                 .then(|| format!("Parameters not applied: {}", ignored.join(", ")));
             Ok(ok(message.as_deref()))
         }
+        // https://yandex.com/dev/adfox/doc/en/v.1/campaign/campaign-target-targetingGeobase and
+        // the other campaign-target-* pages: `objectID*` and the settings; the answer is the
+        // status only. The settings are kept for the targeting views of account.list.campaign.
+        ["campaign", "target", what] => {
+            let flight = need_int(p, "objectID")?;
+            if !store.table(Kind::Flight).exists(flight) {
+                return Err(incorrect("objectID", &flight.to_string()));
+            }
+            let settings: Fields = p
+                .pairs
+                .iter()
+                .filter(|(n, _)| !NAVIGATION.contains(&n.as_str()))
+                .cloned()
+                .collect();
+            store
+                .targeting
+                .insert((flight, (*what).to_owned()), settings);
+            Ok(ok(None))
+        }
+        // campaign.placing.<website|zone|place>: `objectID*`, `actionObjectID*`, `actionStatus*`
+        // (https://yandex.com/dev/adfox/doc/en/v.1/example).
         ["campaign", "placing", target] => {
             let flight = need_int(p, "objectID")?;
             let target_id = need_int(p, "actionObjectID")?;
@@ -1572,8 +2033,282 @@ fn run(store: &mut Store, wire: &str, p: &Params) -> Result<Answer, Answer> {
             {
                 return Err(incorrect("actionObjectID", &target_id.to_string()));
             }
+            if *target == "place" {
+                if p.get("actionStatus") == Some("1") {
+                    store.placed.insert((flight, target_id));
+                } else {
+                    store.placed.remove(&(flight, target_id));
+                }
+            }
             Ok(ok(None))
         }
+        // https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-targetPlace-targetingTime and
+        // the other campaign-targetPlace/-targetZone/-targetWebsite pages: `objectID*`, the
+        // placement / section / site (`placeID*`, `zoneID*`, `siteID*`; 0 or missing is "Value
+        // for 'placeId' is required", -6, https://yandex.com/dev/adfox/doc/en/v.1/errors) and
+        // `isRedefined*` (0 inherit, 1 redefine); the answer is the status only.
+        [
+            "campaign",
+            level @ ("targetPlace" | "targetZone" | "targetWebsite"),
+            _,
+        ] => {
+            let flight = need_int(p, "objectID")?;
+            if !store.table(Kind::Flight).exists(flight) {
+                return Err(incorrect("objectID", &flight.to_string()));
+            }
+            let (param, kind) = match *level {
+                "targetPlace" => ("placeID", Kind::Place),
+                "targetZone" => ("zoneID", Kind::Zone),
+                _ => ("siteID", Kind::Website),
+            };
+            let target = int(p, param)?.unwrap_or(0);
+            if target == 0 {
+                return Err(error(
+                    -6,
+                    "Value for 'placeId' is required",
+                    Some(param),
+                    None,
+                ));
+            }
+            if !store.table(kind).exists(target) {
+                return Err(incorrect(param, &target.to_string()));
+            }
+            match need(p, "isRedefined")? {
+                "0" | "1" => Ok(ok(None)),
+                other => Err(incorrect("isRedefined", other)),
+            }
+        }
+        // https://yandex.com/dev/adfox/doc/en/v.1/campaign/campaign-info-placement: `objectID*`;
+        // rows bannerID, bannerName, siteID, siteName, zoneID, zoneName, placeID, placeName,
+        // one per banner of the flight and place it is placed on.
+        ["campaign", "info", "placement"] => {
+            let flight = need_int(p, "objectID")?;
+            if !store.table(Kind::Flight).exists(flight) {
+                return Err(incorrect("objectID", &flight.to_string()));
+            }
+            let places: Vec<i64> = store
+                .placed
+                .iter()
+                .filter(|(f, _)| *f == flight)
+                .map(|(_, place)| *place)
+                .collect();
+            let t = store.table(Kind::Banner);
+            let banners: Vec<(i64, String)> = t
+                .ids()
+                .filter(|id| t.field(*id, "campaignID") == Some(flight.to_string()))
+                .map(|id| (id, t.field(id, "name").unwrap_or_default()))
+                .collect();
+            let mut rows = Vec::new();
+            for (banner, banner_name) in &banners {
+                for place in &places {
+                    let t = store.table(Kind::Place);
+                    let get = |t: &Table, n: &str| t.field(*place, n).unwrap_or_default();
+                    rows.push(vec![
+                        f("bannerID", banner),
+                        f("bannerName", banner_name),
+                        f("siteID", get(t, "siteID")),
+                        f("siteName", get(t, "siteName")),
+                        f("zoneID", get(t, "zoneID")),
+                        f("zoneName", get(t, "zoneName")),
+                        f("placeID", place),
+                        f("placeName", get(t, "name")),
+                    ]);
+                }
+            }
+            Ok(page(p, rows.len(), |s, e| rows[s..e].to_vec()))
+        }
+        // https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-info-targeting: `objectID*`;
+        // rows title, name, description. The page's sample shows one row (Frequency,
+        // frequency, "not set"); here one row per documented campaign targeting, "not set"
+        // until campaign.target.<targeting> was called for the flight, then "set".
+        ["campaign", "info", "targeting"] => {
+            let flight = need_int(p, "objectID")?;
+            if !store.table(Kind::Flight).exists(flight) {
+                return Err(incorrect("objectID", &flight.to_string()));
+            }
+            let rows: Vec<Fields> = [
+                ("Frequency", "frequency", "targetingFrequency"),
+                ("Time", "time", "targetingTime"),
+                ("Geography", "geobase", "targetingGeobase"),
+                ("Keywords", "keywords", "targetingKeywords"),
+                ("URL", "url", "targetingURL"),
+                ("User characteristics", "user", "targetingUser"),
+                ("Gender", "gender", "targetingGender"),
+                ("Age", "age", "targetingAge"),
+                ("Revenue", "revenue", "targetingRevenue"),
+            ]
+            .iter()
+            .map(|(title, name, ao)| {
+                let set = store.targeting.contains_key(&(flight, (*ao).to_owned()));
+                vec![
+                    f("title", title),
+                    f("name", name),
+                    f("description", if set { "set" } else { "not set" }),
+                ]
+            })
+            .collect();
+            Ok(page(p, rows.len(), |s, e| rows[s..e].to_vec()))
+        }
+        // https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-info-bannerFields: `objectID*`
+        // (the banner) and `additionalID*` (its template); rows dataType, name, length,
+        // inputType, isRequired, status, defaultValue, allowedTypes, width, height. The page's
+        // sample row (the predefined trackingURL) is the one row here.
+        ["banner", "info", "bannerFields"] => {
+            let banner = need_int(p, "objectID")?;
+            need_int(p, "additionalID")?;
+            if !store.table(Kind::Banner).exists(banner) {
+                return Err(incorrect("objectID", &banner.to_string()));
+            }
+            let rows = [vec![
+                f("dataType", "PredefinedParameters"),
+                f("name", "trackingURL"),
+                f("length", ""),
+                f("inputType", "text"),
+                f("isRequired", ""),
+                f("status", ""),
+                f("defaultValue", ""),
+                f("allowedTypes", ""),
+                f("width", ""),
+                f("height", ""),
+            ]];
+            Ok(page(p, rows.len(), |s, e| rows[s..e].to_vec()))
+        }
+        // https://yandex.com/dev/adfox/doc/en/v.1/place/place-updateDefaultBanner (as
+        // bannerType-updateDefaultBanner): `objectID*`, `mode*` (0 file, 1 code), then
+        // `defaultCode`, `defaultCodeType` (0 HTML, 1 JS) ...; status only. Kept for
+        // account.list.defaultBanner.
+        ["place", "updateDefaultBanner"] => {
+            let place = need_int(p, "objectID")?;
+            if !store.table(Kind::Place).exists(place) {
+                return Err(incorrect("objectID", &place.to_string()));
+            }
+            match need(p, "mode")? {
+                "0" | "1" => {}
+                other => return Err(incorrect("mode", other)),
+            }
+            let code_type = p.nonempty("defaultCodeType").unwrap_or("0").to_owned();
+            if code_type != "0" && code_type != "1" {
+                return Err(incorrect("defaultCodeType", &code_type));
+            }
+            let code = p.get("defaultCode").unwrap_or_default().to_owned();
+            store.default_banners.insert(place, (code_type, code));
+            Ok(ok(None))
+        }
+        // https://yandex.com/dev/adfox/doc/en/v.1/userCriteria/userCriteria-modify:
+        // `criteriaID*` (1..63), `isOn`, and `criteriaName`, `criteriaTargetingName`,
+        // `criteriaReportName`, required when the characteristic is enabled for the first time.
+        ["userCriteria", "modify"] => {
+            let id = criteria_id(p)?;
+            let mut row = match store.criteria.get(&id) {
+                Some(row) => row.clone(),
+                None => {
+                    for n in [
+                        "criteriaName",
+                        "criteriaTargetingName",
+                        "criteriaReportName",
+                    ] {
+                        need(p, n)?;
+                    }
+                    vec![
+                        f("criteriaID", id),
+                        f("criteriaName", ""),
+                        f("criteriaTargetingName", ""),
+                        f("criteriaReportName", ""),
+                        f("isDeleted", 0),
+                    ]
+                }
+            };
+            for n in [
+                "criteriaName",
+                "criteriaTargetingName",
+                "criteriaReportName",
+            ] {
+                if let Some(v) = p.nonempty(n) {
+                    set(&mut row, n, v.to_owned());
+                }
+            }
+            if let Some(on) = p.nonempty("isOn") {
+                match on {
+                    "0" => set(&mut row, "isDeleted", "1".into()),
+                    "1" => set(&mut row, "isDeleted", "0".into()),
+                    other => return Err(incorrect("isOn", other)),
+                }
+            }
+            store.criteria.insert(id, row);
+            Ok(ok(None))
+        }
+        // https://yandex.com/dev/adfox/doc/en/v.1/userCriteria/userCriteria-addValue:
+        // `criteriaID*` (1..63), `userID*`, `name*`, `isOn` (0/1); the answer carries the new ID.
+        ["userCriteria", "addValue"] => {
+            let criteria = criteria_id(p)?;
+            let user = need(p, "userID")?.to_owned();
+            let name = need(p, "name")?.to_owned();
+            if let Some(on) = p.nonempty("isOn")
+                && on != "0"
+                && on != "1"
+            {
+                return Err(incorrect("isOn", on));
+            }
+            let id = next(store);
+            store.criteria_values.insert(
+                id,
+                vec![
+                    f("criteriaID", criteria),
+                    f("ID", id),
+                    f("userID", user),
+                    f("name", name),
+                ],
+            );
+            Ok(added(id))
+        }
+        // https://yandex.com/dev/adfox/doc/en/v.1/userCriteria/userCriteria-modifyValue:
+        // `criteriaID*`, `objectID*`, `userID*`, `name*`.
+        ["userCriteria", "modifyValue"] => {
+            let criteria = criteria_id(p)?;
+            let id = need_int(p, "objectID")?;
+            let user = need(p, "userID")?.to_owned();
+            let name = need(p, "name")?.to_owned();
+            let Some(row) = store.criteria_values.get_mut(&id) else {
+                return Err(incorrect("objectID", &id.to_string()));
+            };
+            set(row, "criteriaID", criteria.to_string());
+            set(row, "userID", user);
+            set(row, "name", name);
+            Ok(ok(None))
+        }
+        // https://yandex.com/dev/adfox/doc/en/v.1/userCriteria/userCriteria-removeValue:
+        // `objectID*`.
+        ["userCriteria", "removeValue"] => {
+            let id = need_int(p, "objectID")?;
+            if store.criteria_values.remove(&id).is_none() {
+                return Err(incorrect("objectID", &id.to_string()));
+            }
+            Ok(ok(None))
+        }
+        // https://yandex.com/dev/adfox/doc/en/v.1/userCriteria/userCriteria-listValues:
+        // `criteriaID` and `objectID`, both optional filters; rows criteriaID, ID, userID, name.
+        ["userCriteria", "listValues"] => {
+            let criteria = match p.nonempty("criteriaID") {
+                Some(_) => Some(criteria_id(p)?),
+                None => None,
+            };
+            let only = int(p, "objectID")?;
+            let rows: Vec<Fields> = store
+                .criteria_values
+                .iter()
+                .filter(|(id, _)| only.is_none_or(|o| o == **id))
+                .filter(|(_, row)| {
+                    criteria.is_none_or(|c| {
+                        row.iter()
+                            .any(|(n, v)| n == "criteriaID" && *v == c.to_string())
+                    })
+                })
+                .map(|(_, row)| row.clone())
+                .collect();
+            Ok(page(p, rows.len(), |s, e| rows[s..e].to_vec()))
+        }
+        // banner.modify.zipFile: multipart `zipFile`
+        // (https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-banner).
         ["banner", "modify", "zipFile"] => {
             let banner = need_int(p, "objectID")?;
             if !store.table(Kind::Banner).exists(banner) {
@@ -1588,12 +2323,164 @@ fn run(store: &mut Store, wire: &str, p: &Params) -> Result<Answer, Answer> {
             store.uploads.insert(banner, zip.len());
             Ok(ok(None))
         }
+        // Any other `add*` action (`account.add.tracingPoint`, `userCriteria.addValue` aside):
+        // the add answer of the account-add-* pages, `<status><code>0</code><ID>…</ID>`.
         _ if parts.get(1).is_some_and(|a| a.starts_with("add"))
             && !wire.contains("additionalUsers") =>
         {
             Ok(added(next(store)))
         }
+        // Every other method of the catalogue: the status-only answer of its page, no state.
         _ => Ok(ok(None)),
+    }
+}
+
+/// Sets `name` in `fields` (replacing it, or appending it).
+fn set(fields: &mut Fields, name: &str, value: String) {
+    match fields.iter_mut().find(|(n, _)| n == name) {
+        Some(slot) => slot.1 = value,
+        None => fields.push((name.to_owned(), value)),
+    }
+}
+
+/// The fields a list row shows about the objects a row refers to (`advertiserAccount`,
+/// `superCampaignName`, `siteName`, ...), from those objects, as the list pages name them.
+fn derive(store: &mut Store, kind: Kind, fields: &mut Fields) {
+    let id_of = |fields: &Fields, name: &str| -> Option<i64> {
+        fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .and_then(|(_, v)| v.trim().parse().ok())
+    };
+    let mut lookup = |fields: &mut Fields, id_field: &str, kind: Kind, pairs: &[(&str, &str)]| {
+        if let Some(id) = id_of(fields, id_field) {
+            let table = store.table(kind);
+            if table.exists(id) {
+                for (from, to) in pairs {
+                    let v = table.field(id, from).unwrap_or_default();
+                    set(fields, to, v);
+                }
+            }
+        }
+    };
+    match kind {
+        Kind::SuperCampaign => {
+            lookup(
+                fields,
+                "advertiserID",
+                Kind::Advertiser,
+                &[("account", "advertiserAccount")],
+            );
+        }
+        Kind::Flight => {
+            lookup(
+                fields,
+                "superCampaignID",
+                Kind::SuperCampaign,
+                &[("name", "superCampaignName")],
+            );
+            lookup(
+                fields,
+                "advertiserID",
+                Kind::Advertiser,
+                &[("account", "advertiserAccount")],
+            );
+        }
+        Kind::Banner => {
+            lookup(
+                fields,
+                "campaignID",
+                Kind::Flight,
+                &[
+                    ("name", "campaignName"),
+                    ("dateStart", "campaignDateStart"),
+                    ("dateEnd", "campaignDateEnd"),
+                ],
+            );
+            lookup(
+                fields,
+                "bannerTypeID",
+                Kind::BannerType,
+                &[("name", "bannerTypeName")],
+            );
+        }
+        Kind::Zone => {
+            lookup(fields, "siteID", Kind::Website, &[("name", "siteName")]);
+            // The zone row nests its templates: `<template><template1>…</template1></template>`
+            // (https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-zone).
+            if let Some(slot) = fields.iter_mut().find(|(n, _)| n == "template")
+                && !slot.1.is_empty()
+                && !slot.1.starts_with(NESTED)
+            {
+                slot.1 = format!("{NESTED}template1={}", slot.1);
+            }
+        }
+        Kind::Place => {
+            lookup(
+                fields,
+                "positionID",
+                Kind::Position,
+                &[("name", "positionName")],
+            );
+            lookup(fields, "zoneID", Kind::Zone, &[("name", "zoneName")]);
+            lookup(fields, "siteID", Kind::Website, &[("name", "siteName")]);
+            lookup(
+                fields,
+                "bannerTypeID",
+                Kind::BannerType,
+                &[
+                    ("name", "bannerTypeName"),
+                    ("presentationTypeID", "presentationTypeID"),
+                ],
+            );
+            // The load types account-add-bannerType names (4 Nondimensional, 5 XML) and the
+            // place page's 0 Standard.
+            let name = match fields.iter().find(|(n, _)| n == "presentationTypeID") {
+                Some((_, v)) if v == "0" => "Standard",
+                Some((_, v)) if v == "4" => "Nondimensional",
+                Some((_, v)) if v == "5" => "XML",
+                _ => "",
+            };
+            set(fields, "presentationTypeName", name.to_owned());
+        }
+        _ => {}
+    }
+}
+
+/// website-modify: with `sendToErir=1` "platformName and platformType fields are required"
+/// and "The url field is required, if platformType=0 or platformType=1"
+/// (https://yandex.ru/dev/adfox/doc/en/v.1/website/website-modify); the values already stored
+/// count.
+fn website_marking(row: &Fields, changes: &Fields) -> Result<(), Answer> {
+    let value = |name: &str| -> String {
+        changes
+            .iter()
+            .chain(row.iter())
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    if value("sendToErir") != "1" {
+        return Ok(());
+    }
+    for name in ["platformName", "platformType"] {
+        if value(name).is_empty() {
+            return Err(required(name));
+        }
+    }
+    if matches!(value("platformType").as_str(), "0" | "1") && value("url").is_empty() {
+        return Err(required("url"));
+    }
+    Ok(())
+}
+
+/// `criteriaID`, required, 1..63 (the userCriteria pages).
+fn criteria_id(p: &Params) -> Result<i64, Answer> {
+    let id = need_int(p, "criteriaID")?;
+    if (1..=63).contains(&id) {
+        Ok(id)
+    } else {
+        Err(incorrect("criteriaID", &id.to_string()))
     }
 }
 
@@ -1604,6 +2491,8 @@ fn next(store: &mut Store) -> i64 {
 
 fn list(store: &mut Store, ao: &str, p: &Params) -> Result<Answer, Answer> {
     match ao {
+        // https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-bannerKktu: no params;
+        // rows CODE, NAME.
         "bannerKktu" => {
             let rows: Vec<Fields> = [
                 ("1.1.1", "Вино"),
@@ -1615,6 +2504,178 @@ fn list(store: &mut Store, ao: &str, p: &Params) -> Result<Answer, Answer> {
             .collect();
             return Ok(page(p, rows.len(), |s, e| rows[s..e].to_vec()));
         }
+        // https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-assistant:
+        // `actionObjectID`; the row nests the permission flags in `<modules>`. One seeded
+        // assistant.
+        "assistant" => {
+            const MODULES: &[&str] = &[
+                "isViewOwnCampaigns",
+                "isCreateOwnCampaigns",
+                "isModifyOwnCampaigns",
+                "isAdvertisers",
+                "isViewAllCampaigns",
+                "isModifyAllCampaigns",
+                "isModifyWebsites",
+                "isWebsites",
+                "isPlacementPrices",
+                "isHideInformation",
+                "isCommonReports",
+                "isExtendedReports",
+                "isFinancialReports",
+            ];
+            let modules: Vec<String> = MODULES
+                .iter()
+                .enumerate()
+                .map(|(i, m)| format!("{m}={}", u8::from(i < 3)))
+                .collect();
+            let rows: Vec<Fields> = vec![vec![
+                f("ID", 1),
+                f("account", "assistant1"),
+                f("company", ""),
+                f("firstName", ""),
+                f("lastName", ""),
+                f("eMail", "assistant1@example.com"),
+                f("country", ""),
+                f("state", ""),
+                f("city", ""),
+                f("ZIPCode", ""),
+                f("address1", ""),
+                f("address2", ""),
+                f("phone", ""),
+                f("fax", ""),
+                f("dateAdded", "2025-01-15 10:00:00"),
+                f("modules", format!("{NESTED}{}", modules.join("\u{1}"))),
+            ]];
+            let only = int(p, "actionObjectID")?.filter(|id| *id != 0);
+            let rows: Vec<Fields> = rows
+                .into_iter()
+                .filter(|r| only.is_none_or(|o| r[0].1 == o.to_string()))
+                .collect();
+            return Ok(page(p, rows.len(), |s, e| rows[s..e].to_vec()));
+        }
+        // https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-bannerPlacements:
+        // `bannerID*`; rows websiteID, websiteName, isWebsiteOn, sectionID, sectionName,
+        // isSectionOn, placeID, placeName, isPlaceOn, one per place the banner's flight is
+        // placed on (campaign.placing.place).
+        "bannerPlacements" => {
+            let banner = need_int(p, "bannerID")?;
+            let Some(flight) = store.table(Kind::Banner).field(banner, "campaignID") else {
+                return Err(incorrect("bannerID", &banner.to_string()));
+            };
+            let flight: i64 = flight.parse().unwrap_or_default();
+            let places: Vec<i64> = store
+                .placed
+                .iter()
+                .filter(|(f, _)| *f == flight)
+                .map(|(_, place)| *place)
+                .collect();
+            let t = store.table(Kind::Place);
+            let rows: Vec<Fields> = places
+                .iter()
+                .map(|place| {
+                    let get = |n: &str| t.field(*place, n).unwrap_or_default();
+                    vec![
+                        f("websiteID", get("siteID")),
+                        f("websiteName", get("siteName")),
+                        f("isWebsiteOn", 1),
+                        f("sectionID", get("zoneID")),
+                        f("sectionName", get("zoneName")),
+                        f("isSectionOn", 1),
+                        f("placeID", place),
+                        f("placeName", get("name")),
+                        f("isPlaceOn", 1),
+                    ]
+                })
+                .collect();
+            return Ok(page(p, rows.len(), |s, e| rows[s..e].to_vec()));
+        }
+        // https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-defaultBanner:
+        // `listPlaceIDs` (comma list; all places when absent); rows adNetworkID, adNetworkName,
+        // siteID, siteName, placeID, bannerTypeID, bannerTypeName, presentationTypeName,
+        // defaultCodeType, defaultCode (as set by place.updateDefaultBanner).
+        "defaultBanner" => {
+            let wanted: Option<Vec<i64>> = match p.nonempty("listPlaceIDs") {
+                None => None,
+                Some(list) => Some(
+                    list.split(',')
+                        .map(|s| {
+                            s.trim()
+                                .parse()
+                                .map_err(|_| incorrect("listPlaceIDs", list))
+                        })
+                        .collect::<Result<_, _>>()?,
+                ),
+            };
+            let defaults = store.default_banners.clone();
+            let t = store.table(Kind::Place);
+            let rows: Vec<Fields> = t
+                .ids()
+                .filter(|id| wanted.as_ref().is_none_or(|w| w.contains(id)))
+                .map(|place| {
+                    let get = |n: &str| t.field(place, n).unwrap_or_default();
+                    let (code_type, code) = defaults
+                        .get(&place)
+                        .cloned()
+                        .unwrap_or_else(|| ("0".into(), String::new()));
+                    vec![
+                        f("adNetworkID", 0),
+                        f("adNetworkName", ""),
+                        f("siteID", get("siteID")),
+                        f("siteName", get("siteName")),
+                        f("placeID", place),
+                        f("bannerTypeID", get("bannerTypeID")),
+                        f("bannerTypeName", get("bannerTypeName")),
+                        f("presentationTypeName", get("presentationTypeName")),
+                        f("defaultCodeType", code_type),
+                        f("defaultCode", code),
+                    ]
+                })
+                .collect();
+            return Ok(page(p, rows.len(), |s, e| rows[s..e].to_vec()));
+        }
+        // https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-contract (the row of
+        // the newer stored version of the page).
+        "contract" => {
+            let rows: Vec<Fields> = vec![vec![
+                f("ID", 1),
+                f("externalID", ""),
+                f("type", 0),
+                f("agentActingForPublisher", 0),
+                f("chargePaidByAgent", 0),
+                f("intermediaryContractID", 0),
+                f("customerID", 2),
+                f("executorID", 1),
+                f("subjectType", 0),
+                f("number", "Д-1"),
+                f("dateConclusion", "2025-01-15"),
+                f("amountType", 0),
+                f("amountRub", "10000.00"),
+                f("actionType", 0),
+                f("isRegReport", 1),
+                f("socialType", 0),
+                f("contractRole", 0),
+            ]];
+            let only = int(p, "actionObjectID")?.filter(|id| *id != 0);
+            let rows: Vec<Fields> = rows
+                .into_iter()
+                .filter(|r| only.is_none_or(|o| r[0].1 == o.to_string()))
+                .collect();
+            return Ok(page(p, rows.len(), |s, e| rows[s..e].to_vec()));
+        }
+        // https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-userCriterias:
+        // `actionObjectID` (one characteristic); rows criteriaID, criteriaName,
+        // criteriaTargetingName, criteriaReportName, isDeleted.
+        "userCriterias" => {
+            let only = int(p, "actionObjectID")?.filter(|id| *id != 0);
+            let rows: Vec<Fields> = store
+                .criteria
+                .iter()
+                .filter(|(id, _)| only.is_none_or(|o| o == **id))
+                .map(|(_, row)| row.clone())
+                .collect();
+            return Ok(page(p, rows.len(), |s, e| rows[s..e].to_vec()));
+        }
+        // https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-contractor
         "contractor" => {
             let rows: Vec<Fields> = (1..=2)
                 .map(|i| {
@@ -1631,7 +2692,11 @@ fn list(store: &mut Store, ao: &str, p: &Params) -> Result<Answer, Answer> {
                                 "\u{0}list:1"
                             },
                         ),
+                        f("countryOKSM", 643),
                         f("inn", format!("77000000{i:02}")),
+                        f("mobilePhone", ""),
+                        f("epayNumber", ""),
+                        f("regNumber", ""),
                         f("isOrs", 0),
                         f("isRr", 1),
                         f("rsUrl", ""),
@@ -1640,11 +2705,42 @@ fn list(store: &mut Store, ao: &str, p: &Params) -> Result<Answer, Answer> {
                 .collect();
             return Ok(page(p, rows.len(), |s, e| rows[s..e].to_vec()));
         }
+        // The object lists below (account-list-<object> pages, cited in rows.rs).
         _ => {}
     }
     let Some(kind) = kind_of(ao) else {
         return Ok(page(p, 0, |_, _| Vec::new()));
     };
+    let show = p.nonempty("show");
+    if kind == Kind::Flight
+        && let Some(view) = show
+        && rows::TARGETING_VIEWS.contains(&view)
+    {
+        return targeting_view(store, view, p);
+    }
+    // `show=advanced|common|short` on the superCampaign, campaign and banner lists; any other
+    // value is refused as a bad value (-6).
+    let projection = match show {
+        Some(v) if matches!(kind, Kind::SuperCampaign | Kind::Flight | Kind::Banner) => {
+            rows::view(kind, v).map_err(|()| incorrect("show", v))?
+        }
+        _ => None,
+    };
+    // `dateAddedFrom` / `dateAddedTo` (YYYY-MM-DD) on the superCampaign and campaign lists.
+    let mut added_range: (Option<String>, Option<String>) = (None, None);
+    if matches!(kind, Kind::SuperCampaign | Kind::Flight) {
+        for (name, slot) in [
+            ("dateAddedFrom", &mut added_range.0),
+            ("dateAddedTo", &mut added_range.1),
+        ] {
+            if let Some(v) = p.nonempty(name) {
+                if v.len() != 10 || !valid_datetime(v) {
+                    return Err(incorrect(name, v));
+                }
+                *slot = Some(v.to_owned());
+            }
+        }
+    }
     let only = int(p, "actionObjectID")?.filter(|id| *id != 0);
     let site = int(p, "actionObjectID2")?.filter(|id| *id != 0);
     let campaign = int(p, "superCampaignID")?;
@@ -1657,7 +2753,9 @@ fn list(store: &mut Store, ao: &str, p: &Params) -> Result<Answer, Answer> {
         && site.is_none()
         && (kind != Kind::Flight || campaign.is_none())
         && (kind != Kind::Banner || flights.is_none())
-        && search.is_none();
+        && search.is_none()
+        && projection.is_none()
+        && added_range == (None, None);
     if unfiltered {
         // Every object: count them and build only the page's window (a list of 100 000 flights
         // is paged through without collecting every ID for every page).
@@ -1702,15 +2800,104 @@ fn list(store: &mut Store, ao: &str, p: &Params) -> Result<Answer, Answer> {
                     .is_some_and(|n| n.to_lowercase().contains(s))
             })
         })
+        .filter(|id| {
+            if added_range == (None, None) {
+                return true;
+            }
+            let added = t.field(*id, "dateAdded").unwrap_or_default();
+            let day = added.get(..10).unwrap_or_default();
+            added_range.0.as_deref().is_none_or(|from| day >= from)
+                && added_range.1.as_deref().is_none_or(|to| day <= to)
+        })
         .collect();
     Ok(page(p, ids.len(), |s, e| {
-        ids[s..e].iter().filter_map(|id| t.get(*id)).collect()
+        ids[s..e]
+            .iter()
+            .filter_map(|id| t.get(*id))
+            .map(|row| match projection {
+                Some(names) => rows::project(&row, names),
+                None => row,
+            })
+            .collect()
+    }))
+}
+
+/// `account.list.campaign` with a targeting view (`show=targetingTime`, ...): "Configuring the
+/// display of targeting settings of a certain campaign", which needs `actionObjectID` and
+/// forbids the date and search filters; `targetingUser` needs `criteriaID` (1..63) and takes
+/// `showMode` (`denied` default, `allowed`, `all`)
+/// (https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-campaign).
+///
+/// The stored copy of the page is cut off before the row of a targeting view: the row here is
+/// the flight's `ID` and `name` followed by the settings last sent with
+/// `campaign.target.<view>` for that flight (none when it was never set).
+fn targeting_view(store: &mut Store, view: &str, p: &Params) -> Result<Answer, Answer> {
+    let Some(id) = int(p, "actionObjectID")?.filter(|id| *id != 0) else {
+        return Err(required("actionObjectID"));
+    };
+    for forbidden in ["dateAddedFrom", "dateAddedTo", "search"] {
+        if let Some(v) = p.nonempty(forbidden) {
+            return Err(incorrect(forbidden, v));
+        }
+    }
+    if view == "targetingUser" {
+        let criteria = need_int(p, "criteriaID")?;
+        if !(1..=63).contains(&criteria) {
+            return Err(incorrect("criteriaID", &criteria.to_string()));
+        }
+        if let Some(mode) = p.nonempty("showMode")
+            && !matches!(mode, "denied" | "allowed" | "all")
+        {
+            return Err(incorrect("showMode", mode));
+        }
+    }
+    let Some(flight) = store.table(Kind::Flight).get(id) else {
+        return Ok(page(p, 0, |_, _| Vec::new()));
+    };
+    let mut row = rows::project(&flight, &["ID", "name"]);
+    if let Some(settings) = store.targeting.get(&(id, view.to_owned())) {
+        row.extend(settings.iter().cloned());
+    }
+    Ok(page(p, 1, |s, e| {
+        vec![row].into_iter().take(e).skip(s).collect()
     }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every arm of [`run`] and of [`list`] is preceded by a comment naming what it follows
+    /// (the vendor page, as a rule).
+    #[test]
+    fn every_route_cites_what_it_follows() {
+        let source = include_str!("adfox.rs");
+        for (start, end) in [
+            ("fn run(", "\nfn set("),
+            ("fn list(", "let Some(kind) = kind_of(ao)"),
+        ] {
+            let body = &source[source.find(start).unwrap()..];
+            let body = &body[..body.find(end).unwrap()];
+            let lines: Vec<&str> = body.lines().collect();
+            let mut arms = 0;
+            for (i, line) in lines.iter().enumerate() {
+                let arm_start = line.starts_with("        [")
+                    || line.starts_with("        _ ")
+                    || line.starts_with("        \"");
+                if !arm_start || !lines[..i].iter().rev().any(|l| !l.trim().is_empty()) {
+                    continue;
+                }
+                arms += 1;
+                let before = lines[i - 1].trim();
+                assert!(
+                    before.starts_with("//"),
+                    "no citation above `{}`",
+                    line.trim()
+                );
+            }
+            assert!(arms >= 3, "{start}: {arms} arms");
+        }
+    }
 
     #[test]
     fn generated_rows_are_cheap_and_stable() {
@@ -1723,6 +2910,19 @@ mod tests {
             Some("1".into())
         );
         assert!(s.flight(3001).is_none());
+    }
+
+    /// Generated flights and banners carry every field of their page's row, in its order, as
+    /// created ones do.
+    #[test]
+    fn generated_rows_are_the_documented_rows() {
+        for kind in [Kind::Flight, Kind::Banner] {
+            let row = generate(kind, 7);
+            let names: Vec<&str> = row.iter().map(|(n, _)| n.as_str()).collect();
+            let documented: Vec<&str> = rows::documented(kind).iter().map(|(n, _)| *n).collect();
+            assert_eq!(names, documented, "{kind:?}");
+            assert_eq!(rows::complete(kind, &row), row, "{kind:?}");
+        }
     }
 
     #[test]
