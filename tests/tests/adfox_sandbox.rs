@@ -629,3 +629,82 @@ async fn stream_edge_cases_against_the_sandbox() {
         .unwrap();
     assert!(rows.is_empty());
 }
+
+/// The client and the sandbox follow the same pages, each from its own list: every method the
+/// client's catalogue has, the sandbox knows, and it knows no other (no `targetingGeo`, no
+/// `geoTree`: names no page documents).
+#[test]
+fn the_sandbox_knows_the_clients_catalogue_and_nothing_else() {
+    use std::collections::BTreeSet;
+    let client: BTreeSet<&str> = adfox_api::METHODS.iter().map(|m| m.wire).collect();
+    let sandbox: BTreeSet<&str> = th_sandbox::adfox::CATALOGUE.iter().copied().collect();
+    let only_client: Vec<_> = client.difference(&sandbox).collect();
+    let only_sandbox: Vec<_> = sandbox.difference(&client).collect();
+    assert!(
+        only_client.is_empty() && only_sandbox.is_empty(),
+        "client only: {only_client:?}; sandbox only: {only_sandbox:?}"
+    );
+}
+
+/// Methods the fidelity pass renamed or added, end to end: `banner.modify` with its
+/// `actionObject=banner`, banner-level targeting with its required `isRedefined`, and the new
+/// `account.add.*` methods with their required params.
+#[tokio::test]
+async fn renamed_and_new_methods_reach_the_sandbox() {
+    let s = sandbox().await;
+    let c = oauth(&s);
+    c.banner_modify(adfox_api::BannerModify::new(1).name("Весенний баннер"))
+        .await
+        .unwrap();
+    c.banner_target_targeting_time(adfox_api::BannerTargetTargetingTime::new(1, true))
+        .await
+        .unwrap();
+    let contractor = c
+        .account_add_contractor(adfox_api::AccountAddContractor::new(
+            "ООО Ромашка",
+            "7707083893",
+            0,
+        ))
+        .await
+        .unwrap();
+    assert!(contractor.id > 0);
+    // Without `isRedefined` the banner-level page's required param is missing (-7), and the
+    // pre-fidelity `banner.modify` without an actionObject is refused (-4).
+    for (wire, params, code, param) in [
+        (
+            "banner.target.targetingTime",
+            vec![("objectID", "1")],
+            ApiErrorCode::ValueRequired,
+            "isRedefined",
+        ),
+        (
+            "banner.modify",
+            vec![("objectID", "1"), ("name", "x")],
+            ApiErrorCode::InvalidActionObjectName,
+            "actionObject",
+        ),
+        (
+            "campaign.target.targetingGeo",
+            vec![("objectID", "1")],
+            ApiErrorCode::InvalidActionObjectName,
+            "actionObject",
+        ),
+    ] {
+        let mut raw = RawRequest::new(wire);
+        for (name, value) in params {
+            raw = raw.param(name, value);
+        }
+        let err = c.raw(raw).await.unwrap_err();
+        match &err {
+            Error::Api {
+                code: got,
+                parameter,
+                ..
+            } => {
+                assert_eq!(got, &code, "{wire}");
+                assert_eq!(parameter.as_deref(), Some(param), "{wire}");
+            }
+            other => panic!("{wire}: {other:?}"),
+        }
+    }
+}

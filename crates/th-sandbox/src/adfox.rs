@@ -106,6 +106,9 @@ pub const CATALOGUE: &[&str] = &[
     "account.add.zone",
     "account.add.place",
     "account.add.adNetworkWebsite",
+    "account.add.contract",
+    "account.add.contractor",
+    "account.add.tracingPoint",
     "account.list.advertiser",
     "account.list.superCampaign",
     "account.list.campaign",
@@ -147,7 +150,7 @@ pub const CATALOGUE: &[&str] = &[
     "account.delete.user",
     "account.delete.assistant",
     "account.modify.category",
-    "account.utility.geoTree",
+    "account.utility.geobaseTree",
     "account.utility.sector",
     "account.report.report1",
     "account.report.report2",
@@ -176,12 +179,8 @@ pub const CATALOGUE: &[&str] = &[
     "campaign.info.report3",
     "campaign.target.targetingTime",
     "campaign.target.targetingFrequency",
-    "campaign.target.targetingBehavior",
-    "campaign.target.targetingGeo",
-    "campaign.target.targetingSearch",
     "campaign.target.targetingUser",
     "campaign.target.targetingKeywords",
-    "campaign.target.targetingSocdem",
     // The documented targeting pages (campaign/campaign-target-targetingGeobase, -URL,
     // -Gender, -Age, -Revenue; fidelity-2026-12 M9).
     "campaign.target.targetingGeobase",
@@ -216,12 +215,14 @@ pub const CATALOGUE: &[&str] = &[
     "banner.info.report3",
     "banner.target.targetingTime",
     "banner.target.targetingFrequency",
-    "banner.target.targetingBehavior",
-    "banner.target.targetingGeo",
-    "banner.target.targetingSearch",
     "banner.target.targetingUser",
     "banner.target.targetingKeywords",
-    "banner.target.targetingSocdem",
+    "banner.target.targetingGeobase",
+    "banner.target.targetingURL",
+    "banner.target.targetingGender",
+    "banner.target.targetingAge",
+    "banner.target.targetingRevenue",
+    "banner.target.targetingLogic",
     "bannerType.modify",
     "bannerType.list.template",
     "bannerType.updateDefaultBanner",
@@ -1848,6 +1849,18 @@ fn run(store: &mut Store, wire: &str, p: &Params) -> Result<Answer, Answer> {
         // required params (-7 when missing), the answer `<status><code>0</code><ID>…</ID>`.
         ["account", "add", ao] => {
             let Some(kind) = kind_of(ao) else {
+                // https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-contract,
+                // …/account-add-contractor, https://yandex.ru/dev/adfox/doc/en/v.1/account/
+                // account-add-tracingPoint: their required params, then the new ID.
+                let needed: &[&str] = match *ao {
+                    "contract" => &["type", "customerID", "executorID"],
+                    "contractor" => &["name", "inn", "type"],
+                    "tracingPoint" => &["name", "advertiserID"],
+                    _ => &[],
+                };
+                for n in needed {
+                    need(p, n)?;
+                }
                 return Ok(added(next(store)));
             };
             let needed: &[&str] = match kind {
@@ -2018,6 +2031,19 @@ fn run(store: &mut Store, wire: &str, p: &Params) -> Result<Answer, Answer> {
                 .targeting
                 .insert((flight, (*what).to_owned()), settings);
             Ok(ok(None))
+        }
+        // https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-target-targetingTime and the other
+        // banner-target-* pages: `objectID*` (the banner) and `isRedefined*` (0 inherit the
+        // flight's targeting, 1 override it), then the settings; the answer is the status only.
+        ["banner", "target", _] => {
+            let banner = need_int(p, "objectID")?;
+            if !store.table(Kind::Banner).exists(banner) {
+                return Err(incorrect("objectID", &banner.to_string()));
+            }
+            match need(p, "isRedefined")? {
+                "0" | "1" => Ok(ok(None)),
+                other => Err(incorrect("isRedefined", other)),
+            }
         }
         // campaign.placing.<website|zone|place>: `objectID*`, `actionObjectID*`, `actionStatus*`
         // (https://yandex.com/dev/adfox/doc/en/v.1/example).
