@@ -139,6 +139,8 @@ fn cmd_codegen(args: &[String]) -> Result<ExitCode, String> {
 enum Step {
     /// A cargo command (arguments after `cargo`).
     Cargo(Vec<String>),
+    /// A cargo command with extra environment variables.
+    CargoEnv(Vec<String>, Vec<(&'static str, &'static str)>),
     /// The codegen drift check, in-process.
     CodegenCheck,
 }
@@ -179,6 +181,13 @@ fn cmd_test(args: &[String]) -> Result<ExitCode, String> {
             format!("cargo {}", test_args.join(" ")),
             Step::Cargo(test_args),
         ),
+        (
+            "RUSTDOCFLAGS=\"-D warnings\" cargo doc --workspace --no-deps --locked".to_owned(),
+            Step::CargoEnv(
+                owned(&["doc", "--workspace", "--no-deps", "--locked"]),
+                vec![("RUSTDOCFLAGS", "-D warnings")],
+            ),
+        ),
     ];
     let root = workspace_root();
     let total = steps.len();
@@ -188,9 +197,14 @@ fn cmd_test(args: &[String]) -> Result<ExitCode, String> {
         println!("==> [{n}/{total}] {name}");
         let t = Instant::now();
         let failure = match step {
-            Step::Cargo(cargo_args) => {
+            Step::Cargo(cargo_args) | Step::CargoEnv(cargo_args, _) => {
+                let env = match step {
+                    Step::CargoEnv(_, env) => env.as_slice(),
+                    _ => &[],
+                };
                 let status = Command::new(cargo())
                     .args(cargo_args)
+                    .envs(env.iter().copied())
                     .current_dir(&root)
                     .status()
                     .map_err(|e| format!("step {n}/{total} `{name}`: cannot start cargo: {e}"))?;

@@ -1,4 +1,4 @@
-//! The XML answer of the management API, decoded in one pass over the tokens of [`lex`].
+//! The XML answer of the management API, decoded in one pass over the tokens of the `lex` module.
 //!
 //! No DOM is built: the reader walks `<response>` once, keeps the `<status>` block and the
 //! pagination block, and hands every `<rowN>` of `<data>` to the row type's [`FromRow`] as a list

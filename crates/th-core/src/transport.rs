@@ -115,8 +115,8 @@ pub(crate) fn cached<T: Clone + 'static, E>(
     Ok(value)
 }
 
-/// Settings of a [`ReqwestTransport`](crate::ReqwestTransport) (feature `reqwest`, the default)
-/// or a [`HyperTransport`](crate::HyperTransport) (feature `hyper`): `build` makes the one,
+/// Settings of a `ReqwestTransport` (feature `reqwest`, the default)
+/// or a `HyperTransport` (feature `hyper`): `build` makes the one,
 /// `build_hyper` the other, [`build_default`](Self::build_default) this build's default.
 #[derive(Clone)]
 pub struct TransportBuilder {
@@ -199,9 +199,9 @@ impl TransportBuilder {
         crate::HyperTransport::from_settings(&self)
     }
 
-    /// Builds this build's default transport with these settings: a [`ReqwestTransport`]
-    /// when the `reqwest` feature is on (the default), else a
-    /// [`HyperTransport`](crate::HyperTransport) (feature `hyper`). The choice is made when the
+    /// Builds this build's default transport with these settings: a `ReqwestTransport` when
+    /// the `reqwest` feature is on (the default), else a `HyperTransport` (feature `hyper`).
+    /// The choice is made when the
     /// crate is compiled, never by the environment it runs in.
     pub fn build_default(self) -> Result<Arc<dyn Transport>, TransportError> {
         #[cfg(feature = "reqwest")]

@@ -1,4 +1,4 @@
-//! Rendering a [`Service`] as Rust source (before rustfmt) and as a README coverage table.
+//! Rendering a `Service` as Rust source (before rustfmt) and as a README coverage table.
 
 use std::fmt::Write as _;
 
@@ -727,9 +727,38 @@ fn doc(o: &mut String, text: &str) {
         if l.is_empty() {
             line(o, "///")
         } else {
-            line(o, &format!("/// {l}"))
+            line(o, &format!("/// {}", link_bare_urls(l)))
         }
     }
+}
+
+/// `text` with every bare `https://` address wrapped in `<…>`, so that rustdoc links it (a bare
+/// one is a `rustdoc::bare_urls` warning); addresses already in `<…>`, in a Markdown link's
+/// `](…)` or in backticks are left alone, and trailing punctuation stays outside.
+pub(super) fn link_bare_urls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut rest = text;
+    while let Some(at) = rest.find("https://") {
+        let (before, from) = rest.split_at(at);
+        out.push_str(before);
+        let end = from.find(char::is_whitespace).unwrap_or(from.len());
+        let mut url = &from[..end];
+        url = url.trim_end_matches(['.', ',', ';', ':', ')', '\'', '"']);
+        let quoted = matches!(before.chars().next_back(), Some('<' | '`'))
+            || before.ends_with("](")
+            || before.matches('`').count() % 2 == 1;
+        if quoted || url.len() <= "https://".len() {
+            out.push_str(&from[..end]);
+        } else {
+            out.push('<');
+            out.push_str(url);
+            out.push('>');
+            out.push_str(&from[url.len()..end]);
+        }
+        rest = &from[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The table above the per-service sections: methods documented by a vendor page and methods
@@ -821,8 +850,8 @@ pub fn coverage(service: &Service) -> String {
     o
 }
 
-/// The method's source and, when provisional, why: "Documented at <page>" or "**Provisional:**
-/// why. Known from <page>".
+/// The method's source and, when provisional, why: "Documented at \<page\>" or "**Provisional:**
+/// why. Known from \<page\>".
 fn source_doc(o: &mut String, m: &Method) {
     doc(o, "");
     match &m.provisional {

@@ -1,6 +1,6 @@
 //! The `spec/api.toml` format: parsing, defaults and validation.
 //!
-//! [`parse`] turns the TOML text into a [`Service`] with every default applied and every rule
+//! `parse` turns the TOML text into a `Service` with every default applied and every rule
 //! checked, so the renderers never have to second-guess the spec. The format is documented in
 //! `xtask/README.md` and at the top of `crates/targethunter-api/spec/api.toml`.
 
@@ -1167,6 +1167,22 @@ mod tests {
         .unwrap_err();
         assert!(err.contains("no method `Nope`"), "{err}");
         assert!(err.contains("listed twice"), "{err}");
+    }
+
+    #[test]
+    fn bare_addresses_in_docs_become_links() {
+        use super::super::render::link_bare_urls;
+        assert_eq!(
+            link_bare_urls("see https://x.test/a, and (https://x.test/b)."),
+            "see <https://x.test/a>, and (<https://x.test/b>)."
+        );
+        assert_eq!(link_bare_urls("<https://x.test/a>"), "<https://x.test/a>");
+        assert_eq!(
+            link_bare_urls("[p](https://x.test/a)"),
+            "[p](https://x.test/a)"
+        );
+        assert_eq!(link_bare_urls("`https://x.test/a`"), "`https://x.test/a`");
+        assert_eq!(link_bare_urls("a https://x.test/a"), "a <https://x.test/a>");
     }
 
     #[test]

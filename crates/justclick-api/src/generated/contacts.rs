@@ -417,7 +417,7 @@ impl Client {
 ///
 /// Wire: `GetLeadGroups` (`POST`).
 ///
-/// **Provisional:** JustClick's pages only name it (https://help.justclick.io/archives/2629: replaced by GetLeadGroupStatuses); documented on the help centre of InfluencerSoft, JustClick's English white-label
+/// **Provisional:** JustClick's pages only name it (<https://help.justclick.io/archives/2629>: replaced by GetLeadGroupStatuses); documented on the help centre of InfluencerSoft, JustClick's English white-label
 /// Known from <https://help.influencersoft.com/hc/en-us/articles/360050902811-GetLeadGroups-Receiving-a-List-of-All-Contact-Groups>.
 ///
 /// **Deprecated:** use `GetLeadGroupStatuses`
@@ -473,7 +473,7 @@ impl ApiRequest for GetLeadGroups {
 impl Client {
     /// Lists the groups a contact is in.
     ///
-    /// **Provisional:** JustClick's pages only name it (https://help.justclick.io/archives/2629: replaced by GetLeadGroupStatuses); documented on the help centre of InfluencerSoft, JustClick's English white-label
+    /// **Provisional:** JustClick's pages only name it (<https://help.justclick.io/archives/2629>: replaced by GetLeadGroupStatuses); documented on the help centre of InfluencerSoft, JustClick's English white-label
     /// Known from <https://help.influencersoft.com/hc/en-us/articles/360050902811-GetLeadGroups-Receiving-a-List-of-All-Contact-Groups>.
     ///
     /// **Deprecated:** use `GetLeadGroupStatuses`

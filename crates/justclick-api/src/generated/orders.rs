@@ -49,7 +49,7 @@ pub struct CreateOrder {
     pub bill_ip: Option<String>,
     /// When the unpaid order is cancelled: `true` (the product's timer setting, sent as `1`),
     /// `false` (never, sent as `0`) or a UNIX timestamp (at that time), as
-    /// https://help.justclick.io/archives/582 documents; `bool` converts into the first two.
+    /// <https://help.justclick.io/archives/582> documents; `bool` converts into the first two.
     pub bill_timer_kill: Option<TimerKill>,
     /// Creation time, unix seconds.
     pub bill_created: Option<i64>,
@@ -198,7 +198,7 @@ impl CreateOrder {
 
     /// When the unpaid order is cancelled: `true` (the product's timer setting, sent as `1`),
     /// `false` (never, sent as `0`) or a UNIX timestamp (at that time), as
-    /// https://help.justclick.io/archives/582 documents; `bool` converts into the first two.
+    /// <https://help.justclick.io/archives/582> documents; `bool` converts into the first two.
     pub fn bill_timer_kill(mut self, value: impl Into<TimerKill>) -> Self {
         self.bill_timer_kill = Some(value.into());
         self
@@ -737,7 +737,7 @@ pub struct GetOrdersWithGoods {
     /// Last day (`dd.mm.yyyy`); default now.
     pub end_date: Option<Date>,
     /// Only paid orders, the date window then applying to the payment time; without it, every
-    /// order. Sent as `paid=true`, the literal https://help.justclick.ru/archives/2642 prints;
+    /// order. Sent as `paid=true`, the literal <https://help.justclick.ru/archives/2642> prints;
     /// there is no documented "unpaid only".
     pub paid: Option<PaidOnly>,
     /// Only orders with these numeric product ids (`goods[0]`, …).
@@ -765,7 +765,7 @@ impl GetOrdersWithGoods {
     }
 
     /// Only paid orders, the date window then applying to the payment time; without it, every
-    /// order. Sent as `paid=true`, the literal https://help.justclick.ru/archives/2642 prints;
+    /// order. Sent as `paid=true`, the literal <https://help.justclick.ru/archives/2642> prints;
     /// there is no documented "unpaid only".
     pub fn paid(mut self, value: impl Into<PaidOnly>) -> Self {
         self.paid = Some(value.into());
@@ -846,7 +846,7 @@ pub struct GetOrders {
     /// To, unix seconds.
     pub date_e: Option<i64>,
     /// Only paid orders ("paid - (bool) только оплаченные заказы",
-    /// https://help.justclick.ru/archives/566); without it, every order. Sent as `paid=true`.
+    /// <https://help.justclick.ru/archives/566>); without it, every order. Sent as `paid=true`.
     pub paid: Option<PaidOnly>,
     /// Only orders with these numeric product ids.
     pub goods: Option<Vec<i64>>,
@@ -873,7 +873,7 @@ impl GetOrders {
     }
 
     /// Only paid orders ("paid - (bool) только оплаченные заказы",
-    /// https://help.justclick.ru/archives/566); without it, every order. Sent as `paid=true`.
+    /// <https://help.justclick.ru/archives/566>); without it, every order. Sent as `paid=true`.
     pub fn paid(mut self, value: impl Into<PaidOnly>) -> Self {
         self.paid = Some(value.into());
         self

@@ -467,7 +467,7 @@ pub struct UpdateGood {
     /// The product's title.
     pub good_title: Option<String>,
     /// The price in roubles. Required: "good_sum — цена продукта в рублях, обязательное поле или
-    /// запишется ноль" (https://help.justclick.ru/archives/561).
+    /// запишется ноль" (<https://help.justclick.ru/archives/561>).
     pub good_sum: Price,
     /// The id of an existing category to put the product in.
     pub parent_id: Option<String>,
