@@ -12,6 +12,8 @@
 //!
 //! [`load`] reads an area and fails the test when the index and the folder disagree (a file
 //! without its page, or a page entry without its file), so no example is kept without its source.
+//! [`load_from`] also holds every page to the vendor's own sites; [`text`] and [`json`] read one
+//! example (after the same check of its area).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -58,8 +60,22 @@ pub fn dir(krate: &str, area: &str) -> PathBuf {
         .join(area)
 }
 
+/// The areas (sub-folders) of `crates/<krate>/tests/fixtures/vendor`, sorted.
+pub fn areas(krate: &str) -> Vec<String> {
+    let root = dir(krate, "");
+    let mut areas: Vec<String> = std::fs::read_dir(&root)
+        .unwrap_or_else(|e| panic!("listing {}: {e}", root.display()))
+        .map(|e| e.unwrap_or_else(|e| panic!("listing {}: {e}", root.display())))
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    areas.sort();
+    areas
+}
+
 /// Every fixture of an area, in index order. Panics (failing the test) when the index and the
-/// folder disagree, when a page is not an https address, or when a file is not UTF-8.
+/// folder disagree, when a page is not an https address, when an entry does not say what it
+/// is, or when a file is not UTF-8.
 pub fn load(krate: &str, area: &str) -> Vec<Fixture> {
     let dir = dir(krate, area);
     let index_path = dir.join("SOURCES.toml");
@@ -96,6 +112,12 @@ pub fn load(krate: &str, area: &str) -> Vec<Fixture> {
                 index_path.display(),
                 e.file
             );
+            assert!(
+                !e.what.trim().is_empty(),
+                "{}: `{}` does not say what it is",
+                index_path.display(),
+                e.file
+            );
             let path = dir.join(&e.file);
             let text = std::fs::read_to_string(&path)
                 .unwrap_or_else(|err| panic!("reading {}: {err}", path.display()));
@@ -115,4 +137,30 @@ pub fn get(krate: &str, area: &str, file: &str) -> Fixture {
         .into_iter()
         .find(|f| f.file == file)
         .unwrap_or_else(|| panic!("no vendor fixture {krate}/{area}/{file}"))
+}
+
+/// [`load`], and every page is on one of the vendor's `sites` (address prefixes such as
+/// `https://docs.radist.online/`).
+pub fn load_from(krate: &str, area: &str, sites: &[&str]) -> Vec<Fixture> {
+    let fixtures = load(krate, area);
+    for f in &fixtures {
+        assert!(
+            sites.iter().any(|site| f.page.starts_with(site)),
+            "{krate}/{area}/{}: {} is not on {sites:?}",
+            f.file,
+            f.page
+        );
+    }
+    fixtures
+}
+
+/// The text of the fixture named `file` of an area, verbatim (see [`get`]).
+pub fn text(krate: &str, area: &str, file: &str) -> String {
+    get(krate, area, file).text
+}
+
+/// The fixture named `file` of an area, parsed as JSON (see [`get`]).
+pub fn json(krate: &str, area: &str, file: &str) -> serde_json::Value {
+    serde_json::from_str(&text(krate, area, file))
+        .unwrap_or_else(|e| panic!("vendor fixture {krate}/{area}/{file}: {e}"))
 }

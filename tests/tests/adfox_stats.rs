@@ -5,7 +5,6 @@
 //! Also the polling (backoff on an injected clock, the in-progress limit, every state), the
 //! checks made before sending, and the sandbox's refusals.
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -14,6 +13,7 @@ use adfox_api::{
     Client, ClientOptions, Error, ReportArgs, ReportLevel, ReportRequest, TaskState,
     V2AvailableDatesRequest, V2Filter, V2NamedReportRequest, V2ReportRequest,
 };
+use integration_tests::vendor;
 use serde_json::{Value, json};
 use th_core::{HttpRequest, ManualClock, Transport};
 use th_sandbox::SandboxHandle;
@@ -21,18 +21,9 @@ use wiremock::matchers::{any, header, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 const TOKEN: &str = "sandbox-oauth-token";
-const DIR: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../crates/adfox-api/tests/fixtures/vendor/stats"
-);
-
-fn fixture(name: &str) -> String {
-    std::fs::read_to_string(format!("{DIR}/{name}")).unwrap_or_else(|e| panic!("{name}: {e}"))
-}
-
-fn fixture_json(name: &str) -> Value {
-    serde_json::from_str(&fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
-}
+/// The fixtures: `crates/adfox-api/tests/fixtures/vendor/stats/`.
+const KRATE: &str = "adfox-api";
+const AREA: &str = "stats";
 
 /// The path and query of the first `https://` address in a printed request.
 fn path_and_query(printed: &str) -> String {
@@ -43,6 +34,11 @@ fn path_and_query(printed: &str) -> String {
         .collect();
     let after_host = &url["https://".len()..];
     after_host[after_host.find('/').expect("a path")..].to_owned()
+}
+
+/// The path and query of the page's printed request `file`.
+fn printed_path(file: &str) -> String {
+    path_and_query(&vendor::text(KRATE, AREA, file))
 }
 
 /// The JSON body of a printed curl request (`-d '…'` / `--data '…'`).
@@ -135,39 +131,29 @@ const TASK: &str = "umr-a-rsr-b5555555-5555-5555-5555-555555555501";
 
 // ---- the fixture index ---------------------------------------------------------------------------
 
+/// `vendor::load` holds the folder and its index to each other (a page per fixture, an https
+/// one); every page is one of ADFOX's English documentation pages.
 #[test]
 fn every_fixture_is_indexed_and_every_index_entry_exists() {
-    let index = fixture("SOURCES.toml");
-    let listed: BTreeSet<String> = index
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("file = \""))
-        .map(|l| l.trim_end_matches('"').to_owned())
-        .collect();
-    let pages: Vec<&str> = index
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("page = \""))
-        .collect();
-    assert_eq!(pages.len(), listed.len(), "one page per fixture");
-    assert!(
-        pages
-            .iter()
-            .all(|p| p.starts_with("https://yandex.com/dev/adfox/doc/en/")
-                || p.starts_with("https://yandex.ru/dev/adfox/doc/en/")),
-        "{pages:?}"
+    vendor::load_from(
+        KRATE,
+        AREA,
+        &[
+            "https://yandex.com/dev/adfox/doc/en/",
+            "https://yandex.ru/dev/adfox/doc/en/",
+        ],
     );
-    let present: BTreeSet<String> = std::fs::read_dir(DIR)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|n| n != "SOURCES.toml")
-        .collect();
-    assert_eq!(listed, present);
 }
 
 // ---- REST v2: the client sends the documented requests ---------------------------------------
 
 #[tokio::test]
 async fn check_report_ready_request_and_answer() {
-    let server = answering(200, fixture("check-report-ready.response.json")).await;
+    let server = answering(
+        200,
+        vendor::text(KRATE, AREA, "check-report-ready.response.json"),
+    )
+    .await;
     let c = client(&server, Arc::new(ManualClock::new()));
     let s = c.v2_status(TASK, None).await.unwrap();
     assert_eq!(s.task_id, TASK);
@@ -175,27 +161,21 @@ async fn check_report_ready_request_and_answer() {
     assert_eq!(s.error, None);
     let r = only_request(&server).await;
     assert_eq!(r.method.as_str(), "GET");
+    assert_eq!(pq_of(&r), printed_path("check-report-ready.request.txt"));
     assert_eq!(
         pq_of(&r),
-        path_and_query(&fixture("check-report-ready.request.txt"))
-    );
-    assert_eq!(
-        pq_of(&r),
-        path_and_query(&fixture("example-campaign-report.step3-status.request.txt"))
+        printed_path("example-campaign-report.step3-status.request.txt")
     );
     assert_oauth(&r);
 }
 
 #[tokio::test]
 async fn get_report_request_and_typed_table() {
-    let server = answering(200, fixture("get-report.response.json")).await;
+    let server = answering(200, vendor::text(KRATE, AREA, "get-report.response.json")).await;
     let c = client(&server, Arc::new(ManualClock::new()));
     let t = c.v2_result(TASK, None).await.unwrap();
     let r = only_request(&server).await;
-    assert_eq!(
-        pq_of(&r),
-        path_and_query(&fixture("get-report.request.txt"))
-    );
+    assert_eq!(pq_of(&r), printed_path("get-report.request.txt"));
     assert_eq!(t.task_id, TASK);
     let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(
@@ -241,7 +221,11 @@ async fn get_report_request_and_typed_table() {
 
 #[tokio::test]
 async fn available_dates_request_and_answer() {
-    let server = answering(200, fixture("available-date-range.response.json")).await;
+    let server = answering(
+        200,
+        vendor::text(KRATE, AREA, "available-date-range.response.json"),
+    )
+    .await;
     let c = client(&server, Arc::new(ManualClock::new()));
     let d = c
         .v2_available_dates(
@@ -250,10 +234,7 @@ async fn available_dates_request_and_answer() {
         .await
         .unwrap();
     let r = only_request(&server).await;
-    assert_eq!(
-        pq_of(&r),
-        path_and_query(&fixture("available-date-range.request.txt"))
-    );
+    assert_eq!(pq_of(&r), printed_path("available-date-range.request.txt"));
     assert_eq!(d.level, "campaign");
     assert_eq!(d.id, "12345");
     assert_eq!(d.date_range.from, "2023-01-01");
@@ -278,9 +259,7 @@ async fn metadata_and_every_get_carry_owner_id() {
         .collect();
     assert_eq!(
         seen[0],
-        path_and_query(&fixture(
-            "example-campaign-report.step1-metadata.request.txt"
-        ))
+        printed_path("example-campaign-report.step1-metadata.request.txt")
     );
     assert_eq!(
         seen[1..],
@@ -303,7 +282,11 @@ async fn metadata_and_every_get_carry_owner_id() {
 async fn ad_hoc_start_sends_the_documented_body() {
     let server = answering(
         200,
-        fixture("example-campaign-report.step2-create.response.json"),
+        vendor::text(
+            KRATE,
+            AREA,
+            "example-campaign-report.step2-create.response.json",
+        ),
     )
     .await;
     let c = client(&server, Arc::new(ManualClock::new()));
@@ -317,7 +300,11 @@ async fn ad_hoc_start_sends_the_documented_body() {
     let task = c.v2_start(&request).await.unwrap();
     assert_eq!(task.task_id, TASK);
     assert_eq!(task.status, TaskState::Pending);
-    let printed = fixture("example-campaign-report.step2-create.request.txt");
+    let printed = vendor::text(
+        KRATE,
+        AREA,
+        "example-campaign-report.step2-create.request.txt",
+    );
     let r = only_request(&server).await;
     assert_eq!(r.method.as_str(), "POST");
     assert_eq!(pq_of(&r), path_and_query(&printed));
@@ -338,7 +325,11 @@ async fn ad_hoc_start_sends_the_documented_body() {
 /// request-generate-report's sample: the same comparison (its stored copy has no indentation).
 #[tokio::test]
 async fn named_start_sends_the_documented_body() {
-    let server = answering(200, fixture("request-generate-report.response.json")).await;
+    let server = answering(
+        200,
+        vendor::text(KRATE, AREA, "request-generate-report.response.json"),
+    )
+    .await;
     let c = client(&server, Arc::new(ManualClock::new()));
     let task = c
         .v2_start_named(
@@ -349,7 +340,7 @@ async fn named_start_sends_the_documented_body() {
         .unwrap();
     assert_eq!(task.task_id, "umr-a-rsr-b5555555-…");
     assert_eq!(task.status, TaskState::Pending);
-    let printed = fixture("request-generate-report.request.txt");
+    let printed = vendor::text(KRATE, AREA, "request-generate-report.request.txt");
     let r = only_request(&server).await;
     assert_eq!(r.method.as_str(), "POST");
     assert_eq!(pq_of(&r), path_and_query(&printed));
@@ -375,7 +366,7 @@ async fn named_start_sends_the_documented_body() {
 
 #[tokio::test]
 async fn the_documented_error_answer_is_a_typed_error_with_its_status() {
-    let server = answering(400, fixture("about.error.response.json")).await;
+    let server = answering(400, vendor::text(KRATE, AREA, "about.error.response.json")).await;
     let c = client(&server, Arc::new(ManualClock::new()));
     let err = c
         .v2_start(&V2ReportRequest::new("2024-01-01", "2024-01-31").metric("impressions_xxx"))
@@ -488,7 +479,11 @@ async fn v2_server(states: Vec<Value>) -> MockServer {
     Mock::given(method("POST"))
         .and(path("/api/v2/reports"))
         .respond_with(ResponseTemplate::new(200).set_body_raw(
-            fixture("example-campaign-report.step2-create.response.json"),
+            vendor::text(
+                KRATE,
+                AREA,
+                "example-campaign-report.step2-create.response.json",
+            ),
             "application/json",
         ))
         .mount(&server)
@@ -503,7 +498,11 @@ async fn v2_server(states: Vec<Value>) -> MockServer {
         .and(path(format!("/api/v2/reports/{TASK}/result")))
         .and(query_param("ownerId", "67890"))
         .respond_with(ResponseTemplate::new(200).set_body_raw(
-            fixture("example-campaign-report.step4-result.response.json"),
+            vendor::text(
+                KRATE,
+                AREA,
+                "example-campaign-report.step4-result.response.json",
+            ),
             "application/json",
         ))
         .mount(&server)
@@ -620,7 +619,7 @@ async fn report_dates_argument_list_and_interval() {
     let server = MockServer::start().await;
     Mock::given(path("/api/report/date/argument/list/supercampaign"))
         .respond_with(ResponseTemplate::new(200).set_body_raw(
-            fixture("report-dates.argument-list.response.json"),
+            vendor::text(KRATE, AREA, "report-dates.argument-list.response.json"),
             "application/json",
         ))
         .expect(1)
@@ -628,7 +627,7 @@ async fn report_dates_argument_list_and_interval() {
         .await;
     Mock::given(path("/api/report/date/interval/owner"))
         .respond_with(ResponseTemplate::new(200).set_body_raw(
-            fixture("report-dates.interval.response.json"),
+            vendor::text(KRATE, AREA, "report-dates.interval.response.json"),
             "application/json",
         ))
         .mount(&server)
@@ -636,7 +635,7 @@ async fn report_dates_argument_list_and_interval() {
     Mock::given(path("/api/report/date/interval/supercampaign"))
         .and(query_param("supercampaignId", "77"))
         .respond_with(ResponseTemplate::new(200).set_body_raw(
-            fixture("report-dates.interval.response.json"),
+            vendor::text(KRATE, AREA, "report-dates.interval.response.json"),
             "application/json",
         ))
         .expect(1)
@@ -648,7 +647,7 @@ async fn report_dates_argument_list_and_interval() {
         .await
         .unwrap();
     assert_eq!(args, ["supercampaignId"]);
-    let documented = fixture("report-dates.argument-list.request.txt");
+    let documented = vendor::text(KRATE, AREA, "report-dates.argument-list.request.txt");
     assert_eq!(
         path_and_query(&documented).replace("<level>", "supercampaign"),
         "/api/report/date/argument/list/supercampaign"
@@ -680,14 +679,8 @@ async fn report_dates_argument_list_and_interval() {
         .iter()
         .map(pq_of)
         .collect();
-    assert_eq!(
-        seen[1],
-        path_and_query(&fixture("report-dates.interval.request.txt"))
-    );
-    assert_eq!(
-        seen[2],
-        path_and_query(&fixture("statistics-about.request.txt"))
-    );
+    assert_eq!(seen[1], printed_path("report-dates.interval.request.txt"));
+    assert_eq!(seen[2], printed_path("statistics-about.request.txt"));
     assert_eq!(
         seen[3],
         "/api/report/date/interval/supercampaign?supercampaignId=77"
@@ -721,7 +714,7 @@ async fn report_start_sends_the_documented_query() {
         .unwrap();
     assert_eq!(task, "t-1");
     let r = only_request(&server).await;
-    let documented = path_and_query(&fixture("report-request.request.txt"));
+    let documented = printed_path("report-request.request.txt");
     assert_eq!(r.url.path(), documented.split('?').next().unwrap());
     assert_eq!(query_pairs(&pq_of(&r)), query_pairs(&documented));
     // how-to: the token travels as `Authorization: OAuth <token>`.
@@ -731,7 +724,7 @@ async fn report_start_sends_the_documented_query() {
         .await
         .unwrap();
     let r = only_request(&server).await;
-    assert_eq!(pq_of(&r), path_and_query(&fixture("how-to.request.txt")));
+    assert_eq!(pq_of(&r), printed_path("how-to.request.txt"));
     assert_oauth(&r);
 }
 
@@ -1078,13 +1071,15 @@ fn assert_v2_error(answer: &(u16, Value), status: u16, code: &str) {
 #[tokio::test]
 async fn sandbox_answers_the_campaign_example_in_the_documented_shapes() {
     let s = sandbox().await;
-    let step1 = path_and_query(&fixture(
-        "example-campaign-report.step1-metadata.request.txt",
-    ));
+    let step1 = printed_path("example-campaign-report.step1-metadata.request.txt");
     let (status, meta) = raw(&s, http::Method::GET, &step1, None).await;
     assert_eq!(status, 200);
     assert_eq!(meta["result"]["limits"]["maxDateRangeDays"], 365);
-    let printed = fixture("example-campaign-report.step2-create.request.txt");
+    let printed = vendor::text(
+        KRATE,
+        AREA,
+        "example-campaign-report.step2-create.request.txt",
+    );
     let body_at = printed.find("-d '").unwrap() + 4;
     let body = &printed[body_at..body_at + printed[body_at..].find('\'').unwrap()];
     let created = raw(
@@ -1097,7 +1092,9 @@ async fn sandbox_answers_the_campaign_example_in_the_documented_shapes() {
     assert_eq!(created.0, 200);
     assert_eq!(
         shape(&created.1),
-        shape(&fixture_json(
+        shape(&vendor::json(
+            KRATE,
+            AREA,
             "example-campaign-report.step2-create.response.json"
         ))
     );
@@ -1116,25 +1113,33 @@ async fn sandbox_answers_the_campaign_example_in_the_documented_shapes() {
     )
     .await;
     assert_v2_error(&early, 409, "REPORT_NOT_READY");
-    let step3 = path_and_query(&fixture("example-campaign-report.step3-status.request.txt"))
-        .replace(TASK, &task);
+    let step3 =
+        printed_path("example-campaign-report.step3-status.request.txt").replace(TASK, &task);
     let mut seen = Vec::new();
     for _ in 0..3 {
         let (status, v) = raw(&s, http::Method::GET, &step3, None).await;
         assert_eq!(status, 200);
         assert_eq!(
             shape(&v),
-            shape(&fixture_json("check-report-ready.response.json"))
+            shape(&vendor::json(
+                KRATE,
+                AREA,
+                "check-report-ready.response.json"
+            ))
         );
         assert_eq!(v["result"]["taskId"], task.as_str());
         seen.push(v["result"]["status"].as_str().unwrap().to_owned());
     }
     assert_eq!(seen, ["PENDING", "RUNNING", "SUCCESS"]);
-    let step4 = path_and_query(&fixture("example-campaign-report.step4-result.request.txt"))
-        .replace(TASK, &task);
+    let step4 =
+        printed_path("example-campaign-report.step4-result.request.txt").replace(TASK, &task);
     let (status, table) = raw(&s, http::Method::GET, &step4, None).await;
     assert_eq!(status, 200);
-    let documented = fixture_json("example-campaign-report.step4-result.response.json");
+    let documented = vendor::json(
+        KRATE,
+        AREA,
+        "example-campaign-report.step4-result.response.json",
+    );
     assert_eq!(shape(&table), shape(&documented));
     assert_eq!(table["result"]["columns"], documented["result"]["columns"]);
     assert_eq!(table["result"]["rows"].as_array().unwrap().len(), 31);
@@ -1335,7 +1340,7 @@ async fn sandbox_refuses_what_the_service_refuses() {
 #[tokio::test]
 async fn sandbox_answers_the_documented_named_and_dates_requests() {
     let s = sandbox().await;
-    let printed = fixture("request-generate-report.request.txt");
+    let printed = vendor::text(KRATE, AREA, "request-generate-report.request.txt");
     let at = printed.find("--data '").unwrap() + 8;
     let body = &printed[at..at + printed[at..].find('\'').unwrap()];
     let a = raw(
@@ -1348,20 +1353,28 @@ async fn sandbox_answers_the_documented_named_and_dates_requests() {
     assert_eq!(a.0, 200);
     assert_eq!(
         shape(&a.1),
-        shape(&fixture_json("request-generate-report.response.json"))
+        shape(&vendor::json(
+            KRATE,
+            AREA,
+            "request-generate-report.response.json"
+        ))
     );
     assert_eq!(a.1["result"]["status"], "PENDING");
     let d = raw(
         &s,
         http::Method::GET,
-        &path_and_query(&fixture("available-date-range.request.txt")),
+        &printed_path("available-date-range.request.txt"),
         None,
     )
     .await;
     assert_eq!(d.0, 200);
     assert_eq!(
         shape(&d.1),
-        shape(&fixture_json("available-date-range.response.json"))
+        shape(&vendor::json(
+            KRATE,
+            AREA,
+            "available-date-range.response.json"
+        ))
     );
     assert_eq!(d.1["result"]["level"], "campaign");
     assert_eq!(d.1["result"]["id"], "12345");
@@ -1410,18 +1423,25 @@ async fn sandbox_report_api_date_arguments_and_interval() {
     )
     .await;
     assert_eq!(status, 200);
-    assert_eq!(v, fixture_json("report-dates.argument-list.response.json"));
+    assert_eq!(
+        v,
+        vendor::json(KRATE, AREA, "report-dates.argument-list.response.json")
+    );
     let (status, v) = raw(
         &s,
         http::Method::GET,
-        &path_and_query(&fixture("report-dates.interval.request.txt")),
+        &printed_path("report-dates.interval.request.txt"),
         None,
     )
     .await;
     assert_eq!(status, 200);
     assert_eq!(
         shape(&v),
-        shape(&fixture_json("report-dates.interval.response.json"))
+        shape(&vendor::json(
+            KRATE,
+            AREA,
+            "report-dates.interval.response.json"
+        ))
     );
     let (status, v) = raw(
         &s,

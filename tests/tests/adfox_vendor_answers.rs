@@ -5,7 +5,6 @@
 //! the API (every field of the page's row, at its default), the documented modify params, and
 //! the `show=` views.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use adfox_api::xml::{FromRow, decode};
@@ -16,17 +15,13 @@ use adfox_api::{
     ApiErrorCode, CampaignModify, Client, ContractRow, ContractorRow, DefaultBannerRow, Field,
     PlaceRow, PositionRow, RawRequest, Row, SuperCampaignModify, WebsiteRow, ZoneRow,
 };
+use integration_tests::vendor;
 use th_core::MockTransport;
 use th_sandbox::SandboxHandle;
 
-fn dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../crates/adfox-api/tests/fixtures/vendor/answers")
-}
-
-fn vendor(name: &str) -> String {
-    std::fs::read_to_string(dir().join(name)).expect("fixture exists")
-}
+/// The fixtures: `crates/adfox-api/tests/fixtures/vendor/answers/`.
+const KRATE: &str = "adfox-api";
+const AREA: &str = "answers";
 
 fn mocked(body: &str) -> Client {
     let mock = Arc::new(MockTransport::new());
@@ -35,6 +30,11 @@ fn mocked(body: &str) -> Client {
         .transport(mock)
         .build()
         .expect("client builds")
+}
+
+/// A client whose call is answered with the page's printed answer `file`.
+fn answered(file: &str) -> Client {
+    mocked(&vendor::text(KRATE, AREA, file))
 }
 
 async fn sandbox() -> SandboxHandle {
@@ -50,9 +50,10 @@ fn oauth(s: &SandboxHandle) -> Client {
         .unwrap()
 }
 
-/// The top-level element names of `row0` in a page's XML (tolerant of the website page's
-/// `</row>` and of nested lists such as the zone's `<template>`).
-fn row0_names(xml: &str) -> Vec<String> {
+/// The top-level element names of `row0` in the page's XML `file` (tolerant of the website
+/// page's `</row>` and of nested lists such as the zone's `<template>`).
+fn row0_names(file: &str) -> Vec<String> {
+    let xml = vendor::text(KRATE, AREA, file);
     let start = xml.find("<row0>").expect("a row0") + "<row0>".len();
     let mut names = Vec::new();
     let mut depth = 0i32;
@@ -84,51 +85,32 @@ fn names(row: &Row) -> Vec<String> {
     row.fields.iter().map(|(n, _)| n.clone()).collect()
 }
 
+/// `vendor::load` holds the folder and its index to each other (a page per fixture, an https
+/// one); every page is one of ADFOX's documentation pages.
 #[test]
 fn every_fixture_is_indexed_and_every_index_entry_exists() {
-    let index = vendor("SOURCES.toml");
-    let mut listed: Vec<String> = index
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("file = "))
-        .map(|v| v.trim_matches('"').to_owned())
-        .collect();
-    let pages = index
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("page = "))
-        .count();
-    assert_eq!(pages, listed.len(), "every fixture names its page");
-    for l in index
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("page = "))
-    {
-        assert!(
-            l.starts_with("\"https://yandex.ru/dev/adfox/doc/")
-                || l.starts_with("\"https://yandex.com/dev/adfox/doc/"),
-            "{l}"
-        );
-    }
-    let mut files: Vec<String> = std::fs::read_dir(dir())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n != "SOURCES.toml")
-        .collect();
-    listed.sort();
-    files.sort();
-    assert_eq!(listed, files);
+    vendor::load_from(
+        KRATE,
+        AREA,
+        &[
+            "https://yandex.ru/dev/adfox/doc/",
+            "https://yandex.com/dev/adfox/doc/",
+        ],
+    );
 }
 
 // ---- the client's typed decode of each printed answer ------------------------------------------
 
 #[tokio::test]
 async fn the_documented_error_answers_decode_to_their_codes() {
-    let err = mocked(&vendor("errors.access-denied.xml"))
+    let err = answered("errors.access-denied.xml")
         .account_list_position(AccountListPosition::new())
         .await
         .unwrap_err();
     assert_eq!(err.api_code(), Some(&ApiErrorCode::AccessDenied), "{err:?}");
     assert!(err.to_string().contains("Access denied"), "{err}");
 
-    let err = mocked(&vendor("errors.incorrect-value.xml"))
+    let err = answered("errors.incorrect-value.xml")
         .account_list_position(AccountListPosition::new())
         .await
         .unwrap_err();
@@ -144,7 +126,7 @@ async fn the_documented_error_answers_decode_to_their_codes() {
 
 #[tokio::test]
 async fn the_position_list_sample_decodes_to_the_printed_values() {
-    let page = mocked(&vendor("account-list-position.response.xml"))
+    let page = answered("account-list-position.response.xml")
         .account_list_position(AccountListPosition::new())
         .await
         .unwrap();
@@ -162,7 +144,7 @@ async fn the_position_list_sample_decodes_to_the_printed_values() {
 
 #[tokio::test]
 async fn the_campaign_info_samples_decode_to_the_printed_values() {
-    let reply = mocked(&vendor("campaign-info-placement.response.xml"))
+    let reply = answered("campaign-info-placement.response.xml")
         .raw(RawRequest::new("campaign.info.placement").param("objectID", 474_205))
         .await
         .unwrap();
@@ -175,7 +157,7 @@ async fn the_campaign_info_samples_decode_to_the_printed_values() {
     assert_eq!(row.int("placeID"), Some(784_270));
     assert_eq!(row.text("placeName"), Some("Placement 240х400"));
 
-    let reply = mocked(&vendor("campaign-info-targeting.response.xml"))
+    let reply = answered("campaign-info-targeting.response.xml")
         .raw(RawRequest::new("campaign.info.targeting").param("objectID", 474_205))
         .await
         .unwrap();
@@ -189,7 +171,7 @@ async fn the_campaign_info_samples_decode_to_the_printed_values() {
 async fn the_one_line_samples_decode_to_the_printed_values() {
     // banner-info-bannerFields prints its sample on one line, with spaces between the elements
     // and self-closing empty fields.
-    let reply = mocked(&vendor("banner-info-bannerFields.response.xml"))
+    let reply = answered("banner-info-bannerFields.response.xml")
         .raw(
             RawRequest::new("banner.info.bannerFields")
                 .param("objectID", 474_205)
@@ -206,14 +188,14 @@ async fn the_one_line_samples_decode_to_the_printed_values() {
     assert_eq!(row.get("length"), Some(&Field::Text(String::new())));
     assert_eq!(row.fields.len(), 10);
 
-    let added = mocked(&vendor("account-add-zone.response.xml"))
+    let added = answered("account-add-zone.response.xml")
         .account_add_zone(AccountAddZone::new("news", 39_939))
         .await
         .unwrap();
     assert_eq!(added.id, 84_438);
     assert_eq!(added.message, None);
 
-    let ack = mocked(&vendor("banner-modify-placement.response.xml"))
+    let ack = answered("banner-modify-placement.response.xml")
         .raw(
             RawRequest::new("banner.modify.placement")
                 .param("objectID", 345_234)
@@ -238,12 +220,9 @@ async fn the_sandbox_lists_positions_in_the_documented_shape() {
         .await
         .unwrap();
     assert_eq!(reply.status.code, 0);
-    let sample = row0_names(&vendor("account-list-position.response.xml"));
+    let sample = row0_names("account-list-position.response.xml");
     assert_eq!(names(&reply.rows[0]), sample);
-    assert_eq!(
-        sample,
-        row0_names(&vendor("account-list-position.format.xml"))
-    );
+    assert_eq!(sample, row0_names("account-list-position.format.xml"));
 }
 
 #[tokio::test]
@@ -295,7 +274,7 @@ async fn created_objects_list_back_with_the_documented_row() {
     let row = list("account.list.advertiser", adv.id).await;
     assert_eq!(
         names(&row),
-        row0_names(&vendor("account-list-advertiser.format.xml"))
+        row0_names("account-list-advertiser.format.xml")
     );
     assert_eq!(row.int("isByAssistantCreated"), Some(0));
 
@@ -304,10 +283,7 @@ async fn created_objects_list_back_with_the_documented_row() {
         .await
         .unwrap();
     let row = list("account.list.position", pos.id).await;
-    assert_eq!(
-        names(&row),
-        row0_names(&vendor("account-list-position.format.xml"))
-    );
+    assert_eq!(names(&row), row0_names("account-list-position.format.xml"));
     assert_eq!(row.int("isPredefined"), Some(0), "made through the API");
     assert_today(row.text("dateAdded"));
 
@@ -316,10 +292,7 @@ async fn created_objects_list_back_with_the_documented_row() {
         .await
         .unwrap();
     let row = list("account.list.website", site.id).await;
-    assert_eq!(
-        names(&row),
-        row0_names(&vendor("account-list-website.format.xml"))
-    );
+    assert_eq!(names(&row), row0_names("account-list-website.format.xml"));
     assert_eq!(row.int("isActive"), Some(1));
     assert_today(row.text("dateAdded"));
 
@@ -328,10 +301,7 @@ async fn created_objects_list_back_with_the_documented_row() {
         .await
         .unwrap();
     let row = list("account.list.zone", zone.id).await;
-    assert_eq!(
-        names(&row),
-        row0_names(&vendor("account-list-zone.format.xml"))
-    );
+    assert_eq!(names(&row), row0_names("account-list-zone.format.xml"));
     // Defaults of account-add-zone: isAutoReferer 1, templateTypeID 0.
     assert_eq!(row.int("isAutoReferer"), Some(1));
     assert_eq!(row.int("templateTypeID"), Some(0));
@@ -342,7 +312,7 @@ async fn created_objects_list_back_with_the_documented_row() {
         .await
         .unwrap();
     let row = list("account.list.place", place.id).await;
-    let mut documented = row0_names(&vendor("account-list-place.format.xml"));
+    let mut documented = row0_names("account-list-place.format.xml");
     // The 2026-07-01 change log adds these two to the place row.
     documented.extend(["rsyaEnabled".to_owned(), "rsyaBlockID".to_owned()]);
     assert_eq!(names(&row), documented);
@@ -626,7 +596,7 @@ async fn date_added_filters() {
 /// A page's "Response format" with its placeholders filled: `{integer}` 1, `{float}` 1.5,
 /// `{string}` x, `{date}` 2025-01-15.
 fn filled(name: &str) -> String {
-    vendor(name)
+    vendor::text(KRATE, AREA, name)
         .replace("<dateAdded>{string}", "<dateAdded>2025-01-15")
         .replace("<dateConclusion>{string}", "<dateConclusion>2025-01-15")
         .replace("{integer}", "1")
@@ -747,7 +717,7 @@ fn the_nested_documented_rows_decode_generically() {
 
 #[tokio::test]
 async fn the_user_criteria_samples_decode_to_the_printed_values() {
-    let reply = mocked(&vendor("userCriteria-listValues.response.xml"))
+    let reply = answered("userCriteria-listValues.response.xml")
         .raw(RawRequest::new("userCriteria.listValues").param("criteriaID", 8))
         .await
         .unwrap();
@@ -757,7 +727,7 @@ async fn the_user_criteria_samples_decode_to_the_printed_values() {
     assert_eq!(row.int("userID"), Some(14_234));
     assert_eq!(row.text("name"), Some("Motorsport"));
 
-    let reply = mocked(&vendor("account-list-userCriterias.response.xml"))
+    let reply = answered("account-list-userCriterias.response.xml")
         .raw(RawRequest::new("account.list.userCriterias"))
         .await
         .unwrap();
@@ -768,7 +738,7 @@ async fn the_user_criteria_samples_decode_to_the_printed_values() {
     assert_eq!(row.text("criteriaReportName"), Some("example_report"));
     assert_eq!(row.int("isDeleted"), Some(0));
 
-    let reply = mocked(&vendor("userCriteria-addValue.response.xml"))
+    let reply = answered("userCriteria-addValue.response.xml")
         .raw(
             RawRequest::new("userCriteria.addValue")
                 .param("criteriaID", 1)
@@ -783,7 +753,7 @@ async fn the_user_criteria_samples_decode_to_the_printed_values() {
 
 #[tokio::test]
 async fn the_add_and_additional_users_samples_decode() {
-    let added = mocked(&vendor("account-add-advertiser.response.xml"))
+    let added = answered("account-add-advertiser.response.xml")
         .account_add_advertiser(AccountAddAdvertiser::new("ivanov", "ivanov@example.com"))
         .await
         .unwrap();
@@ -798,7 +768,7 @@ async fn the_add_and_additional_users_samples_decode() {
             "campaign.additionalUsers.addAdvertiser",
         ),
     ] {
-        let reply = mocked(&vendor(file))
+        let reply = answered(file)
             .raw(
                 RawRequest::new(wire)
                     .param("objectID", 39_377)
@@ -823,7 +793,7 @@ async fn the_sandbox_lists_marking_objects_in_the_documented_shape() {
         .unwrap();
     assert_eq!(
         names(&reply.rows[0]),
-        row0_names(&vendor("account-list-contractor.format.xml"))
+        row0_names("account-list-contractor.format.xml")
     );
     let reply = c
         .raw(RawRequest::new("account.list.contract"))
@@ -831,7 +801,7 @@ async fn the_sandbox_lists_marking_objects_in_the_documented_shape() {
         .unwrap();
     assert_eq!(
         names(&reply.rows[0]),
-        row0_names(&vendor("account-list-contract.format-newer.xml"))
+        row0_names("account-list-contract.format-newer.xml")
     );
     let typed = c
         .account_list_contract(AccountListContract::new())
@@ -879,7 +849,7 @@ async fn the_sandbox_keeps_user_criteria_as_documented() {
         .unwrap();
     assert_eq!(
         names(&reply.rows[0]),
-        row0_names(&vendor("account-list-userCriterias.response.xml"))
+        row0_names("account-list-userCriterias.response.xml")
     );
     assert_eq!(
         reply.rows[0].text("criteriaTargetingName"),
@@ -904,7 +874,7 @@ async fn the_sandbox_keeps_user_criteria_as_documented() {
         .unwrap();
     assert_eq!(
         names(&reply.rows[0]),
-        row0_names(&vendor("userCriteria-listValues.response.xml"))
+        row0_names("userCriteria-listValues.response.xml")
     );
     assert_eq!(reply.rows[0].int("ID"), Some(id));
     assert_eq!(reply.rows[0].text("userID"), Some("man"));
@@ -931,7 +901,7 @@ async fn the_sandbox_answers_campaign_info_in_the_documented_shape() {
         .raw(RawRequest::new("campaign.info.targeting").param("objectID", 1))
         .await
         .unwrap();
-    let sample = row0_names(&vendor("campaign-info-targeting.response.xml"));
+    let sample = row0_names("campaign-info-targeting.response.xml");
     assert_eq!(names(&reply.rows[0]), sample);
     assert_eq!(reply.rows[0].text("title"), Some("Frequency"));
     assert_eq!(reply.rows[0].text("name"), Some("frequency"));
@@ -953,7 +923,7 @@ async fn the_sandbox_answers_campaign_info_in_the_documented_shape() {
     assert_eq!(reply.rows.len(), 2);
     assert_eq!(
         names(&reply.rows[0]),
-        row0_names(&vendor("campaign-info-placement.response.xml"))
+        row0_names("campaign-info-placement.response.xml")
     );
     assert_eq!(reply.rows[0].int("placeID"), Some(1));
     assert_eq!(reply.rows[0].text("placeName"), Some("Place 1"));
@@ -1034,7 +1004,7 @@ async fn the_delete_and_add_samples_decode_and_the_sandbox_answers_alike() {
         "account-delete-assistant.response.xml",
         "bannerType-updateDefaultBanner.response.xml",
     ] {
-        let reply = mocked(&vendor(file))
+        let reply = answered(file)
             .raw(RawRequest::new("account.delete.website").param("listIDs", "357,358"))
             .await
             .unwrap();
@@ -1043,7 +1013,7 @@ async fn the_delete_and_add_samples_decode_and_the_sandbox_answers_alike() {
         assert!(reply.rows.is_empty(), "{file}");
         assert_eq!(reply.pagination, adfox_api::Pagination::default(), "{file}");
     }
-    let reply = mocked(&vendor("account-add-bannerType.response.xml"))
+    let reply = answered("account-add-bannerType.response.xml")
         .raw(
             RawRequest::new("account.add.bannerType")
                 .param("name", "topline")
@@ -1095,18 +1065,18 @@ async fn the_modify_samples_decode_and_the_sandbox_takes_each_page_s_params() {
         ("position-modify.response.xml", "position.modify"),
         ("advertiser-modify.response.xml", "advertiser.modify"),
     ] {
-        let reply = mocked(&vendor(file))
+        let reply = answered(file)
             .raw(RawRequest::new(wire).param("objectID", 543))
             .await
             .unwrap();
         assert_eq!((reply.status.code, reply.status.id), (0, None), "{file}");
     }
-    let added = mocked(&vendor("account-add-position.response.xml"))
+    let added = answered("account-add-position.response.xml")
         .account_add_position(AccountAddPosition::new("topline"))
         .await
         .unwrap();
     assert_eq!(added.id, 5);
-    let added = mocked(&vendor("account-add-place.response.xml"))
+    let added = answered("account-add-place.response.xml")
         .account_add_place(AccountAddPlace::new("site.com", 39_939, 84_438, 22, 2))
         .await
         .unwrap();
@@ -1199,7 +1169,7 @@ async fn the_modify_samples_decode_and_the_sandbox_takes_each_page_s_params() {
 /// the URL on its own line.
 #[tokio::test]
 async fn the_pagination_sample_decodes_to_the_printed_values() {
-    let block = vendor("pagination.block.xml");
+    let block = vendor::text(KRATE, AREA, "pagination.block.xml");
     let block = block
         .trim()
         .trim_start_matches("...")
@@ -1296,7 +1266,7 @@ async fn the_sandbox_writes_the_documented_pagination_block() {
 /// 'placeId' is required"; without an actionObject the navigation block is incomplete (-4).
 #[tokio::test]
 async fn placement_level_targeting_takes_its_documented_params() {
-    let reply = mocked(&vendor("campaign-targetPlace-targetingTime.response.xml"))
+    let reply = answered("campaign-targetPlace-targetingTime.response.xml")
         .raw(
             RawRequest::new("campaign.targetPlace.targetingTime")
                 .param("objectID", 474_205)
@@ -1468,7 +1438,7 @@ async fn the_sandbox_answers_banner_fields_placements_and_backup_ads_as_document
         .unwrap();
     assert_eq!(
         names(&reply.rows[0]),
-        row0_names(&vendor("banner-info-bannerFields.response.xml"))
+        row0_names("banner-info-bannerFields.response.xml")
     );
     assert_eq!(reply.rows[0].text("name"), Some("trackingURL"));
     let err = c
@@ -1492,7 +1462,7 @@ async fn the_sandbox_answers_banner_fields_placements_and_backup_ads_as_document
     assert_eq!(reply.rows.len(), 1);
     assert_eq!(
         names(&reply.rows[0]),
-        row0_names(&vendor("account-list-bannerPlacements.format.xml"))
+        row0_names("account-list-bannerPlacements.format.xml")
     );
     assert_eq!(reply.rows[0].int("placeID"), Some(2));
     assert_eq!(reply.rows[0].text("sectionName"), Some("Zone 1"));
@@ -1513,7 +1483,7 @@ async fn the_sandbox_answers_banner_fields_placements_and_backup_ads_as_document
     assert_eq!(reply.rows.len(), 2);
     assert_eq!(
         names(&reply.rows[0]),
-        row0_names(&vendor("account-list-defaultBanner.format.xml"))
+        row0_names("account-list-defaultBanner.format.xml")
     );
     assert_eq!(reply.rows[0].text("defaultCode"), Some("<script></script>"));
     assert_eq!(reply.rows[0].int("defaultCodeType"), Some(1));
@@ -1538,10 +1508,7 @@ async fn the_sandbox_lists_assistants_with_their_modules_as_documented() {
         .await
         .unwrap();
     let row = &reply.rows[0];
-    assert_eq!(
-        names(row),
-        row0_names(&vendor("account-list-assistant.format.xml"))
-    );
+    assert_eq!(names(row), row0_names("account-list-assistant.format.xml"));
     let Some(Field::Map(modules)) = row.get("modules") else {
         panic!("{row:?}");
     };

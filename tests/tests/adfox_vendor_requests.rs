@@ -43,12 +43,12 @@ use adfox_api::{
     AccountListPosition, AccountModifyCategory, AccountUtilityGeobaseTree, AccountUtilitySector,
     CampaignAdditionalUsersAddAdvertiser, PositionModify, WebsiteModify,
 };
+use integration_tests::vendor;
 use th_core::{ApiRequest, HttpRequest};
 
-const DIR: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../crates/adfox-api/tests/fixtures/vendor/requests"
-);
+/// The fixtures: `crates/adfox-api/tests/fixtures/vendor/requests/`.
+const KRATE: &str = "adfox-api";
+const AREA: &str = "requests";
 const TOKEN: &str = "vendor-requests-token";
 
 type Pairs = Vec<(String, String)>;
@@ -58,14 +58,6 @@ fn client() -> Client {
         .base_url("https://adfox.yandex.com/api/v1")
         .build()
         .unwrap()
-}
-
-fn fixture(file: &str) -> String {
-    let path = format!("{DIR}/{file}");
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{path}: {e}"))
-        .trim_end()
-        .to_owned()
 }
 
 fn unhex(b: u8) -> u8 {
@@ -110,7 +102,8 @@ fn split_pairs(query: &str, plus_is_space: bool) -> Pairs {
 
 /// The documented request's query as pairs (the examples print raw, unescaped values).
 fn documented(file: &str) -> Pairs {
-    let url = fixture(file);
+    let url = vendor::text(KRATE, AREA, file);
+    let url = url.trim_end();
     let (base, query) = url.split_once('?').expect("a query");
     assert_eq!(base, "https://adfox.yandex.com/api/v1", "{file}");
     split_pairs(query, false)
@@ -236,40 +229,18 @@ fn check<R: ApiRequest>(file: &str, request: &R, expect: Expect<'_>) {
 
 // ---- the index ------------------------------------------------------------------------------------
 
-fn index() -> Vec<(String, String)> {
-    let text = fixture("SOURCES.toml");
-    let mut out = Vec::new();
-    let mut file = None;
-    for line in text.lines() {
-        if let Some(v) = line.strip_prefix("file = ") {
-            file = Some(v.trim_matches('"').to_owned());
-        }
-        if let Some(v) = line.strip_prefix("page = ") {
-            out.push((
-                file.take().expect("file before page"),
-                v.trim_matches('"').to_owned(),
-            ));
-        }
-    }
-    out
-}
-
+/// `vendor::load` holds the folder and its index to each other (a page per fixture, an https
+/// one); every page is one of ADFOX's documentation pages.
 #[test]
 fn every_fixture_is_indexed_and_every_index_entry_exists() {
-    let listed: BTreeSet<String> = index().into_iter().map(|(f, _)| f).collect();
-    let on_disk: BTreeSet<String> = std::fs::read_dir(DIR)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|f| f != "SOURCES.toml")
-        .collect();
-    assert_eq!(listed, on_disk);
-    for (file, page) in index() {
-        assert!(
-            page.starts_with("https://yandex.ru/dev/adfox/doc/")
-                || page.starts_with("https://yandex.com/dev/adfox/doc/"),
-            "{file}: {page}"
-        );
-    }
+    vendor::load_from(
+        KRATE,
+        AREA,
+        &[
+            "https://yandex.ru/dev/adfox/doc/",
+            "https://yandex.com/dev/adfox/doc/",
+        ],
+    );
 }
 
 /// Every example file this test checks: one `#[test]` below each.
@@ -348,7 +319,10 @@ const CHECKED: &[&str] = &[
 
 #[test]
 fn every_fixture_is_checked() {
-    let listed: BTreeSet<String> = index().into_iter().map(|(f, _)| f).collect();
+    let listed: BTreeSet<String> = vendor::load(KRATE, AREA)
+        .into_iter()
+        .map(|f| f.file)
+        .collect();
     let checked: BTreeSet<String> = CHECKED.iter().map(|s| (*s).to_owned()).collect();
     assert_eq!(listed, checked);
 }
@@ -859,7 +833,8 @@ fn user_criteria() {
 async fn banner_zip_upload_matches_the_curl_example() {
     // curl --location '<api>?object=banner&action=modify&actionObject=zipFile&objectID=1234567'
     //      --form 'zipFile=@"/240x400.zip"'
-    let text = fixture("account-add-banner.zipfile.request.sh");
+    let text = vendor::text(KRATE, AREA, "account-add-banner.zipfile.request.sh");
+    let text = text.trim_end();
     let url = text
         .split('\'')
         .nth(1)

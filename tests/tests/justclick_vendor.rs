@@ -8,8 +8,8 @@
 #![allow(deprecated)]
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 
+use integration_tests::vendor;
 use justclick_api::sign::{md5_hex, response_hash};
 use justclick_api::{
     Client, CreateOrder, Date, Error, GetLeadGroupStatuses, GetOrderDetails, GetOrders,
@@ -27,15 +27,8 @@ const PAGE_KEY: &str = "XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX";
 /// The facts file's worked-example key (its hashes were computed with PHP).
 const WORKED_KEY: &str = "0123456789abcdef0123456789abcdef01234567";
 
-fn vendor(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../crates/justclick-api/tests/fixtures/vendor")
-        .join(path)
-}
-
-fn read(path: &str) -> String {
-    std::fs::read_to_string(vendor(path)).expect("fixture")
-}
+/// The fixtures: `crates/justclick-api/tests/fixtures/vendor/<area>/`.
+const KRATE: &str = "justclick-api";
 
 // ---- helpers -------------------------------------------------------------------------------
 
@@ -153,7 +146,7 @@ fn php_pairs(snippet: &str) -> Vec<(String, String)> {
 
 /// The rows of the page's error table: (code, error_text).
 fn error_rows() -> Vec<(i64, String)> {
-    read("errors/error-table.txt")
+    vendor::text(KRATE, "errors", "error-table.txt")
         .lines()
         .filter_map(|line| {
             let cells: Vec<&str> = line.split('|').map(str::trim).collect();
@@ -165,43 +158,16 @@ fn error_rows() -> Vec<(i64, String)> {
 
 // ---- the index -----------------------------------------------------------------------------
 
-/// Every fixture file is listed in its folder's SOURCES.toml with a JustClick page, and every
-/// listed file exists.
+/// Every fixture file is listed in its folder's SOURCES.toml with a JustClick page (and what it
+/// is), and every listed file exists: `vendor::load` holds each area's folder and index to each
+/// other.
 #[test]
 fn every_fixture_is_indexed_with_its_page() {
-    let root = vendor("");
-    let mut areas = 0;
-    for area in std::fs::read_dir(&root).expect("vendor dir") {
-        let area = area.expect("entry").path();
-        if !area.is_dir() {
-            continue;
-        }
-        areas += 1;
-        let index = std::fs::read_to_string(area.join("SOURCES.toml")).expect("SOURCES.toml");
-        let value = |line: &str, key: &str| {
-            line.strip_prefix(key)
-                .and_then(|rest| rest.trim().strip_prefix('='))
-                .map(|v| v.trim().trim_matches('"').to_owned())
-        };
-        let listed: BTreeSet<String> = index.lines().filter_map(|l| value(l, "file ")).collect();
-        let pages: Vec<String> = index.lines().filter_map(|l| value(l, "page ")).collect();
-        let whats = index.lines().filter(|l| l.starts_with("what ")).count();
-        assert_eq!(listed.len(), pages.len(), "{area:?}: a page per fixture");
-        assert_eq!(listed.len(), whats, "{area:?}: a `what` per fixture");
-        assert!(
-            pages
-                .iter()
-                .all(|p| p.starts_with("https://help.justclick.")),
-            "{area:?}: {pages:?}"
-        );
-        let present: BTreeSet<String> = std::fs::read_dir(&area)
-            .expect("area")
-            .map(|e| e.expect("file").file_name().to_string_lossy().into_owned())
-            .filter(|n| n != "SOURCES.toml")
-            .collect();
-        assert_eq!(listed, present, "{area:?}: index and folder agree");
+    let areas = vendor::areas(KRATE);
+    for area in &areas {
+        vendor::load_from(KRATE, area, &["https://help.justclick."]);
     }
-    assert!(areas >= 5, "the areas are there");
+    assert!(areas.len() >= 5, "the areas are there: {areas:?}");
 }
 
 // ---- UpdateSubscriberData (help.justclick.ru/archives/678) -----------------------------------
@@ -211,7 +177,7 @@ fn every_fixture_is_indexed_with_its_page() {
 /// (the printed `$send_data` has no `lead_email`).
 #[tokio::test]
 async fn update_subscriber_data_as_the_page_prints_it() {
-    let page = read("contacts/update-subscriber-data.request.php");
+    let page = vendor::text(KRATE, "contacts", "update-subscriber-data.request.php");
     assert!(page.contains("$user_rs['user_id'] = 'username';"));
     assert!(page.contains(&format!("$user_rs['user_rps_key'] = '{PAGE_KEY}';")));
     // The page's formulas, which the test applies below.
@@ -336,7 +302,7 @@ async fn the_error_table_as_the_page_prints_it() {
 /// The page's `result` (print_r of three groups) as JSON objects, in order.
 fn lead_group_statuses_result() -> Value {
     let mut groups: Vec<Value> = Vec::new();
-    for line in read("contacts/get-lead-group-statuses.response.txt").lines() {
+    for line in vendor::text(KRATE, "contacts", "get-lead-group-statuses.response.txt").lines() {
         let line = line.trim();
         if line.ends_with("=> stdClass Object") {
             groups.push(json!({}));
@@ -398,7 +364,7 @@ async fn lead_group_statuses_as_the_page_prints_them() {
 
 #[tokio::test]
 async fn partner_stats_as_the_page_prints_them() {
-    let page = read("partners/get-partner-stats.response.txt");
+    let page = vendor::text(KRATE, "partners", "get-partner-stats.response.txt");
     let page_keys: Vec<String> = page
         .lines()
         .filter_map(|l| l.trim().strip_prefix('\''))
@@ -458,7 +424,8 @@ async fn partner_stats_as_the_page_prints_them() {
 #[tokio::test]
 async fn createorder_answer_as_the_page_prints_it() {
     let page: Value =
-        serde_json::from_str(&read("api2/createorder.response.json")).expect("the page's JSON");
+        serde_json::from_str(&vendor::text(KRATE, "api2", "createorder.response.json"))
+            .expect("the page's JSON");
     assert_eq!(page["hash"], "******************************", "masked");
     // The masked hash cannot verify: the client refuses the answer as printed ...
     let server = mock(page.clone()).await;
@@ -532,7 +499,7 @@ async fn paid_is_sent_as_the_page_prints_it() {
     );
 
     // GetOrders: the filters in the page's order, `paid=true`.
-    let page = read("orders/get-orders.params.txt");
+    let page = vendor::text(KRATE, "orders", "get-orders.params.txt");
     let words: Vec<&str> = page.split_whitespace().collect();
     let documented: Vec<String> = words
         .windows(2)
@@ -557,7 +524,7 @@ async fn paid_is_sent_as_the_page_prints_it() {
     assert_eq!(body, page_signed_body(query, WORKED_KEY));
 
     // getOrderDetails: the page's two params, in its order.
-    let page = read("orders/get-order-details.params.txt");
+    let page = vendor::text(KRATE, "orders", "get-order-details.params.txt");
     assert!(page.starts_with("bill_id - (int)") && page.contains("good_info - (bool)"));
     c.get_order_details(GetOrderDetails::new("1001").good_info(true))
         .await
@@ -772,10 +739,10 @@ async fn update_good_always_sends_the_price() {
 
 /// The printed `array(` of a notification as form pairs, in order: `'key' => meaning` lines,
 /// a nested `'utm' => array (` giving `utm[medium]`, … (the page's meanings are the values).
-fn notification_pairs(path: &str) -> Vec<(String, String)> {
+fn notification_pairs(file: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut nested: Option<String> = None;
-    for line in read(path).lines() {
+    for line in vendor::text(KRATE, "notifications", file).lines() {
         let Some((key, value)) = line
             .trim()
             .strip_prefix('\'')
@@ -807,7 +774,7 @@ fn form(pairs: &[(String, String)]) -> String {
 #[test]
 fn order_notifications_parse_with_the_pages_values() {
     use justclick_api::webhooks::{Event, parse};
-    let paid = notification_pairs("notifications/order-paid.io.txt");
+    let paid = notification_pairs("order-paid.io.txt");
     assert_eq!(paid.len(), 20, "{paid:?}");
     let event = parse(form(&paid).as_bytes()).expect("parses");
     let Event::Paid(o) = &event else {
@@ -845,7 +812,7 @@ fn order_notifications_parse_with_the_pages_values() {
 
     // Created: the English page prints the status as its meaning ("new order"); the Russian
     // page prints the literal value, 'new_order', with the same first fields.
-    let ru = read("notifications/order-created.ru.txt");
+    let ru = vendor::text(KRATE, "notifications", "order-created.ru.txt");
     assert!(ru.starts_with("array( 'status' => 'new_order', 'id' => "));
     let ru_keys: Vec<&str> = ru
         .split('\'')
@@ -854,7 +821,7 @@ fn order_notifications_parse_with_the_pages_values() {
         .filter_map(|c| c.get(1).copied())
         .filter(|k| *k != "new_order")
         .collect();
-    let mut created = notification_pairs("notifications/order-created.io.txt");
+    let mut created = notification_pairs("order-created.io.txt");
     let en_keys: Vec<&str> = created.iter().map(|(k, _)| k.as_str()).collect();
     assert_eq!(ru_keys, en_keys[..ru_keys.len()]);
     assert_eq!(created[0], ("status".to_owned(), "new order".to_owned()));
@@ -884,7 +851,7 @@ fn order_notifications_parse_with_the_pages_values() {
 /// order: 302) and changes an existing order.
 #[tokio::test]
 async fn update_order_status_as_the_page_prints_it() {
-    let page = read("orders/update-order-status.request.php");
+    let page = vendor::text(KRATE, "orders", "update-order-status.request.php");
     assert!(page.contains(&format!("$user_rs['user_rps_key'] = '{PAGE_KEY}';")));
     let start = page.find("$send_data = array(").expect("send_data");
     let end = start + page[start..].find(");").expect("end of array");
@@ -953,7 +920,7 @@ fn order_info_result() -> Value {
     let mut order = serde_json::Map::new();
     let mut utm = serde_json::Map::new();
     let mut in_utm = false;
-    for line in read("orders/get-order-info.response.txt").lines() {
+    for line in vendor::text(KRATE, "orders", "get-order-info.response.txt").lines() {
         let Some((key, value)) = line.strip_prefix('[').and_then(|l| l.split_once("] => ")) else {
             continue;
         };
@@ -1054,7 +1021,7 @@ async fn order_info_as_the_page_prints_it() {
 /// with the table's 100 "email is missing"; with an address it unsubscribes from `super`.
 #[tokio::test]
 async fn delete_subscribe_as_the_page_prints_it() {
-    let page = read("contacts/delete-subscribe.request.php");
+    let page = vendor::text(KRATE, "contacts", "delete-subscribe.request.php");
     let start = page.find("$send_data = array(").expect("send_data");
     let end = start
         + page[start..]

@@ -7,10 +7,9 @@
 //! Pages: https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya and (legacy v1
 //! connection objects) https://docs.radist.online/radist.online-docs/api/v1/management-api.
 
-use std::path::PathBuf;
-
 use http::Method;
 use http::header::{HeaderName, HeaderValue};
+use integration_tests::vendor;
 use radist_api::{
     AuthType, Client, ConnectionType, ConnectionsGet, ConnectionsList, LoginStatus,
     TelegramInitSession, TelegramSendCode,
@@ -25,66 +24,15 @@ const PAGE: &str = "https://docs.radist.online/radist.online-docs/api/v2/podklyu
 
 // ---- fixtures ---------------------------------------------------------------------------------
 
-fn vendor_dir(area: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../crates/radist-api/tests/fixtures/vendor")
-        .join(area)
-}
+/// The fixtures: `crates/radist-api/tests/fixtures/vendor/<area>/`.
+const KRATE: &str = "radist-api";
 
-fn fixture(area: &str, file: &str) -> String {
-    let path = vendor_dir(area).join(file);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn fixture_json(area: &str, file: &str) -> Value {
-    serde_json::from_str(&fixture(area, file)).unwrap_or_else(|e| panic!("{area}/{file}: {e}"))
-}
-
-/// The `[[fixture]]` entries of a SOURCES.toml as (file, page, what); each must have all three.
-fn sources(area: &str) -> Vec<(String, String, String)> {
-    let text = fixture(area, "SOURCES.toml");
-    text.split("[[fixture]]")
-        .skip(1)
-        .map(|block| {
-            let field = |name: &str| -> String {
-                block
-                    .lines()
-                    .find_map(|l| l.strip_prefix(&format!("{name} = \"")))
-                    .and_then(|rest| rest.strip_suffix('"'))
-                    .unwrap_or_else(|| panic!("{area}/SOURCES.toml: an entry has no {name}"))
-                    .to_owned()
-            };
-            (field("file"), field("page"), field("what"))
-        })
-        .collect()
-}
-
+/// `vendor::load` holds each area's folder and index to each other (a page and what it is per
+/// fixture, no file listed twice); every page is one of Radist.Online's.
 #[test]
 fn every_fixture_is_indexed_and_every_index_entry_exists() {
     for area in ["connections", "v1-management"] {
-        let entries = sources(area);
-        for (file, page, what) in &entries {
-            assert!(
-                page.starts_with("https://docs.radist.online/"),
-                "{file}: {page}"
-            );
-            assert!(!what.trim().is_empty(), "{file}");
-        }
-        let mut listed: Vec<String> = entries.into_iter().map(|(f, _, _)| f).collect();
-        listed.sort();
-        let before = listed.len();
-        listed.dedup();
-        assert_eq!(listed.len(), before, "{area}: a file is listed twice");
-        let mut present: Vec<String> = std::fs::read_dir(vendor_dir(area))
-            .expect("fixture folder")
-            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-            .filter(|name| name != "SOURCES.toml")
-            .collect();
-        present.sort();
-        assert_eq!(
-            listed, present,
-            "{area}: SOURCES.toml and the folder differ"
-        );
+        vendor::load_from(KRATE, area, &["https://docs.radist.online/"]);
     }
 }
 
@@ -102,7 +50,7 @@ fn telegram_init_request_is_the_pages() {
         .expect("valid");
     assert_eq!(http.method, Method::POST);
     assert_eq!(http.url, "https://api.radist.online/v2/telegram/init");
-    let page_body = fixture("connections", "telegram-init-qr.request.json");
+    let page_body = vendor::text(KRATE, "connections", "telegram-init-qr.request.json");
     let page_json: Value = serde_json::from_str(&page_body).expect("JSON");
     assert_eq!(
         http.body.as_ref(),
@@ -136,8 +84,12 @@ async fn mock_answer(body: String) -> (MockServer, Client) {
 
 #[tokio::test]
 async fn telegram_init_answer_decodes_with_the_pages_values() {
-    let (_server, client) =
-        mock_answer(fixture("connections", "telegram-init-qr.response.json")).await;
+    let (_server, client) = mock_answer(vendor::text(
+        KRATE,
+        "connections",
+        "telegram-init-qr.response.json",
+    ))
+    .await;
     let session = client
         .telegram_init_session(TelegramInitSession::new(AuthType::Qr))
         .await
@@ -158,8 +110,12 @@ async fn telegram_init_answer_decodes_with_the_pages_values() {
 #[tokio::test]
 #[allow(deprecated)]
 async fn telegram_send_code_answer_decodes_with_the_pages_placeholders() {
-    let (_server, client) =
-        mock_answer(fixture("connections", "telegram-send-code.response.json")).await;
+    let (_server, client) = mock_answer(vendor::text(
+        KRATE,
+        "connections",
+        "telegram-send-code.response.json",
+    ))
+    .await;
     let sent = client
         .telegram_send_code(TelegramSendCode::new("+79001234567"))
         .await
@@ -172,8 +128,12 @@ async fn telegram_send_code_answer_decodes_with_the_pages_placeholders() {
 /// same objects; the v1 list's `count` is kept in `extra`).
 #[tokio::test]
 async fn v1_connection_examples_decode_with_the_pages_values() {
-    let (server, client) =
-        mock_answer(fixture("v1-management", "connections-list.response.json")).await;
+    let (server, client) = mock_answer(vendor::text(
+        KRATE,
+        "v1-management",
+        "connections-list.response.json",
+    ))
+    .await;
     let list = client
         .connections_list(ConnectionsList::new())
         .await
@@ -200,8 +160,12 @@ async fn v1_connection_examples_decode_with_the_pages_values() {
     assert_eq!(wa.params["phone"], Value::Null);
     drop(server);
 
-    let (_server, client) =
-        mock_answer(fixture("v1-management", "connection-get.response.json")).await;
+    let (_server, client) = mock_answer(vendor::text(
+        KRATE,
+        "v1-management",
+        "connection-get.response.json",
+    ))
+    .await;
     let one = client
         .connections_get(ConnectionsGet::new(1))
         .await
@@ -261,10 +225,10 @@ fn is_uuid(s: &str) -> bool {
 #[tokio::test]
 async fn sandbox_answers_the_pages_telegram_init_in_the_pages_shape() {
     let sb = sandbox().await;
-    let request = fixture("connections", "telegram-init-qr.request.json");
+    let request = vendor::text(KRATE, "connections", "telegram-init-qr.request.json");
     let (status, answer) = call(&sb, Method::POST, "telegram/init", Some(request.trim_end())).await;
     assert_eq!(status, 200, "{answer}");
-    let page = fixture_json("connections", "telegram-init-qr.response.json");
+    let page = vendor::json(KRATE, "connections", "telegram-init-qr.response.json");
     let keys = |v: &Value| -> Vec<String> {
         let mut k: Vec<String> = v.as_object().expect("object").keys().cloned().collect();
         k.sort();

@@ -9,10 +9,10 @@
 //! https://smm.targethunter.help/dev/webhooks.
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::Stdio;
 
 use http::Method;
+use integration_tests::vendor;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;
@@ -27,65 +27,15 @@ use th_sandbox::targethunter::{
 
 // ---- fixtures ---------------------------------------------------------------------------------
 
-fn vendor_dir(area: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../crates/targethunter-api/tests/fixtures/vendor")
-        .join(area)
-}
+/// The fixtures: `crates/targethunter-api/tests/fixtures/vendor/<area>/`.
+const KRATE: &str = "targethunter-api";
 
-fn fixture(area: &str, file: &str) -> String {
-    let path = vendor_dir(area).join(file);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-/// The `[[fixture]]` entries of a SOURCES.toml as (file, page, what); each must have all three.
-fn sources(area: &str) -> Vec<(String, String, String)> {
-    let text = fixture(area, "SOURCES.toml");
-    let mut out = Vec::new();
-    for block in text.split("[[fixture]]").skip(1) {
-        let field = |name: &str| -> String {
-            block
-                .lines()
-                .find_map(|l| l.strip_prefix(&format!("{name} = \"")))
-                .and_then(|rest| rest.strip_suffix('"'))
-                .unwrap_or_else(|| panic!("{area}/SOURCES.toml: an entry has no {name}"))
-                .to_owned()
-        };
-        out.push((field("file"), field("page"), field("what")));
-    }
-    out
-}
-
-/// Every file in the folder is listed in SOURCES.toml, and every listed file exists.
-fn assert_index_matches(area: &str) {
-    let mut listed: Vec<String> = sources(area).into_iter().map(|(f, _, _)| f).collect();
-    for (file, page, what) in sources(area) {
-        assert!(
-            page.starts_with("https://smm.targethunter.help/"),
-            "{file}: {page}"
-        );
-        assert!(!what.trim().is_empty(), "{file}");
-    }
-    listed.sort();
-    let before = listed.len();
-    listed.dedup();
-    assert_eq!(listed.len(), before, "{area}: a file is listed twice");
-    let mut present: Vec<String> = std::fs::read_dir(vendor_dir(area))
-        .expect("fixture folder")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .filter(|name| name != "SOURCES.toml")
-        .collect();
-    present.sort();
-    assert_eq!(
-        listed, present,
-        "{area}: SOURCES.toml and the folder differ"
-    );
-}
-
+/// `vendor::load` holds each area's folder and index to each other (a page and what it is per
+/// fixture, no file listed twice); every page is one of TargetHunter's.
 #[test]
 fn every_fixture_is_indexed_and_every_index_entry_exists() {
     for area in ["api", "webhooks"] {
-        assert_index_matches(area);
+        vendor::load_from(KRATE, area, &["https://smm.targethunter.help/"]);
     }
 }
 
@@ -116,7 +66,7 @@ const PAGE_FORM_BODY: &str = "api_key=cd29334cb46d4f8325deedfdea81e9b266319d074e
 /// Runs the page's PHP example up to the request, printing `$url . $method_name` and
 /// `http_build_query($params)` instead of sending them (the example's own code, verbatim).
 fn php_example_output() -> Option<(String, String)> {
-    let php_src = fixture("api", "add-user.request.php");
+    let php_src = vendor::text(KRATE, "api", "add-user.request.php");
     let Some(cut) = php_src.find("$curl = curl_init();") else {
         panic!("the example builds a curl request");
     };
@@ -143,7 +93,7 @@ fn php_example_output() -> Option<(String, String)> {
 /// for a string `CURLOPT_POSTFIELDS`), and the body `http_build_query($params)` as PHP makes it.
 #[test]
 fn form_request_equals_the_pages_php_example_byte_for_byte() {
-    let php_src = fixture("api", "add-user.request.php");
+    let php_src = vendor::text(KRATE, "api", "add-user.request.php");
     let key = php_src
         .lines()
         .find_map(|l| l.strip_prefix("$api_key = '"))
@@ -218,7 +168,7 @@ fn json_request_carries_the_pages_params() {
 /// method takes GET and POST alike, and the sandbox answers the link itself below.)
 #[test]
 fn form_body_equals_the_query_of_the_pages_link() {
-    let link = fixture("api", "add-user-link.request.txt");
+    let link = vendor::text(KRATE, "api", "add-user-link.request.txt");
     let link = link.trim_end();
     let (base_and_path, query) = link.split_once('?').expect("a query");
     let client = Client::builder("12g1k105sadq124fa12")
@@ -243,7 +193,7 @@ fn every_bot_id_the_page_prints_is_accepted() {
     let mut ids: Vec<String> = ["bot-editor-link-26.txt", "bot-editor-link-22.txt"]
         .iter()
         .map(|f| {
-            let link = fixture("api", f);
+            let link = vendor::text(KRATE, "api", f);
             link.trim_end()
                 .split_once("?id=")
                 .expect("id=")
@@ -253,7 +203,10 @@ fn every_bot_id_the_page_prints_is_accepted() {
         .collect();
     assert_eq!(ids[0].len(), 26);
     assert_eq!(ids[1].len(), 22);
-    ids.push(php_param(&fixture("api", "add-user.request.php"), "bot_id"));
+    ids.push(php_param(
+        &vendor::text(KRATE, "api", "add-user.request.php"),
+        "bot_id",
+    ));
     ids.push("62d718ceb6ea2a17c83aadd2".to_owned());
     let client = Client::new(DEMO_API_KEY).expect("client");
     for id in &ids {
@@ -295,7 +248,7 @@ fn every_api_key_the_pages_print_is_sent_as_given() {
 
 #[test]
 fn hello_webhook_parses_with_the_pages_values() {
-    let body = fixture("webhooks", "hello.json");
+    let body = vendor::text(KRATE, "webhooks", "hello.json");
     match parse_event(body.as_bytes()).expect("parses") {
         Event::Hello(h) => {
             assert_eq!(h.group_id, Some(1));
@@ -308,7 +261,7 @@ fn hello_webhook_parses_with_the_pages_values() {
 
 #[test]
 fn subscribe_webhook_parses_with_the_pages_values() {
-    let body = fixture("webhooks", "subscribe.json");
+    let body = vendor::text(KRATE, "webhooks", "subscribe.json");
     let Event::Subscribe(s) = parse_event(body.as_bytes()).expect("parses") else {
         panic!("not a subscribe");
     };
@@ -410,7 +363,7 @@ async fn sandbox_answers_the_pages_get_link() {
         ..sandbox_th::Config::default()
     })
     .await;
-    let link = fixture("api", "add-user-link.request.txt");
+    let link = vendor::text(KRATE, "api", "add-user-link.request.txt");
     let path_and_query = link
         .trim_end()
         .strip_prefix("https://smm.targethunter.ru/api/")
@@ -430,7 +383,8 @@ async fn sandbox_answers_the_pages_get_link() {
 #[tokio::test]
 async fn sandbox_and_client_accept_the_pages_22_and_26_digit_bots() {
     let sandbox = start(sandbox_th::Config::default()).await;
-    let payload_text = fixture("api", "add-user-from-bot.payload.txt").replace('\'', "\"");
+    let payload_text =
+        vendor::text(KRATE, "api", "add-user-from-bot.payload.txt").replace('\'', "\"");
     let payload: serde_json::Map<String, Value> =
         serde_json::from_str(payload_text.trim_end()).expect("payload");
     assert_eq!(payload["sex"], "M");
