@@ -1183,8 +1183,7 @@ impl Client {
 ///
 /// Wire: `account.list.zone` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=zone`.
 ///
-/// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
-/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
+/// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-zone>.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountListZone {
     /// Only this object (0 = all).
@@ -1249,7 +1248,7 @@ impl ApiRequest for AccountListZone {
         http_method: "POST",
         path: "",
         idempotent: true,
-        provisional: true,
+        provisional: false,
         deprecated: false,
         rate_class: None,
     };
@@ -1271,8 +1270,7 @@ impl ApiRequest for AccountListZone {
 impl Client {
     /// Lists zones (sections).
     ///
-    /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
-    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
+    /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-zone>.
     ///
     /// Wire: `account.list.zone`; params: [`AccountListZone`].
     pub async fn account_list_zone(
