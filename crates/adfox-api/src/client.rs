@@ -403,7 +403,7 @@ impl Client {
         params.extend(request.params);
         let info = MethodInfo {
             wire: "raw",
-            http_method: "POST",
+            http_method: th_core::HttpMethod::Post,
             path: "",
             idempotent: request.idempotent,
             provisional: true,

@@ -523,7 +523,7 @@ impl Client {
         request.validate()?;
         let info = MethodInfo {
             wire: "raw",
-            http_method: "POST",
+            http_method: th_core::HttpMethod::Post,
             path: "",
             idempotent: request.idempotent,
             provisional: true,

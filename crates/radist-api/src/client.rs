@@ -594,9 +594,8 @@ impl Client {
         request.validate()?;
         request.check()?;
         let params = request.params();
-        let method = Method::from_bytes(R::INFO.http_method.as_bytes())
-            .map_err(|_| Error::Config("bad HTTP method in the spec".into()))?;
-        let has_body = matches!(method, Method::POST | Method::PUT | Method::PATCH);
+        let method = R::INFO.http_method.as_method();
+        let has_body = R::INFO.http_method.has_body();
         let body = (has_body || !params.body.is_empty()).then(|| {
             let members = params.body.into_iter();
             let members = FormValue::Map(members.map(|(n, v)| (n.into_owned(), v)).collect());
@@ -627,7 +626,8 @@ impl Client {
         request.validate()?;
         let info = MethodInfo {
             wire: "raw",
-            http_method: "",
+            // The raw request's own method is sent; this one is not read.
+            http_method: th_core::HttpMethod::Get,
             path: "",
             idempotent: request.idempotent,
             provisional: true,

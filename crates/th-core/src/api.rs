@@ -15,8 +15,8 @@ pub struct MethodInfo {
     /// The method's name on the wire (`bots/addUser`, `AddLeadToGroup`, `account.list.advertiser`,
     /// `ConnectionsCreateItem`). Used in tracing as the operation name.
     pub wire: &'static str,
-    /// The HTTP method (`GET`, `POST`, `PUT`, `PATCH`, `DELETE`).
-    pub http_method: &'static str,
+    /// The HTTP method.
+    pub http_method: HttpMethod,
     /// The path template relative to the service's base URL, with `{name}` placeholders for path
     /// params (`bots/addUser`, `companies/{company_id}/connections/`).
     pub path: &'static str,
@@ -28,6 +28,63 @@ pub struct MethodInfo {
     pub deprecated: bool,
     /// The client-side rate-limit class of this method, if it has its own limit.
     pub rate_class: Option<&'static str>,
+}
+
+/// The HTTP method of an API method: one of the five the specs use, as a `Copy` type a `const`
+/// [`MethodInfo`] can hold (an [`http::Method`] is neither).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HttpMethod {
+    /// `GET`.
+    Get,
+    /// `POST`.
+    Post,
+    /// `PUT`.
+    Put,
+    /// `PATCH`.
+    Patch,
+    /// `DELETE`.
+    Delete,
+}
+
+impl HttpMethod {
+    /// The method as `http` names it.
+    pub fn as_method(self) -> http::Method {
+        match self {
+            HttpMethod::Get => http::Method::GET,
+            HttpMethod::Post => http::Method::POST,
+            HttpMethod::Put => http::Method::PUT,
+            HttpMethod::Patch => http::Method::PATCH,
+            HttpMethod::Delete => http::Method::DELETE,
+        }
+    }
+
+    /// The method's name on the wire (`POST`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "GET",
+            HttpMethod::Post => "POST",
+            HttpMethod::Put => "PUT",
+            HttpMethod::Patch => "PATCH",
+            HttpMethod::Delete => "DELETE",
+        }
+    }
+
+    /// Whether requests of this method carry their params in a body (`POST`, `PUT`, `PATCH`).
+    pub fn has_body(self) -> bool {
+        matches!(self, HttpMethod::Post | HttpMethod::Put | HttpMethod::Patch)
+    }
+}
+
+impl From<HttpMethod> for http::Method {
+    fn from(method: HttpMethod) -> Self {
+        method.as_method()
+    }
+}
+
+impl fmt::Display for HttpMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Where a parameter goes on the wire.
@@ -286,6 +343,23 @@ impl InvalidInput {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn http_methods_name_themselves_and_know_their_body() {
+        for (m, name, body) in [
+            (HttpMethod::Get, "GET", false),
+            (HttpMethod::Post, "POST", true),
+            (HttpMethod::Put, "PUT", true),
+            (HttpMethod::Patch, "PATCH", true),
+            (HttpMethod::Delete, "DELETE", false),
+        ] {
+            assert_eq!(m.as_str(), name);
+            assert_eq!(m.to_string(), name);
+            assert_eq!(http::Method::from(m).as_str(), name);
+            assert_eq!(m.has_body(), body, "{name}");
+        }
+    }
+
     use super::*;
 
     #[test]

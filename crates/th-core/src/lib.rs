@@ -56,7 +56,9 @@ pub mod trace;
 pub mod transport;
 pub mod wire;
 
-pub use api::{ApiRequest, InvalidInput, MethodInfo, ParamLocation, ParamName, ParamValue, Params};
+pub use api::{
+    ApiRequest, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamName, ParamValue, Params,
+};
 pub use clock::{Clock, ManualClock, TokioClock};
 pub use error::{DecodeError, StatusError, TransportError};
 pub use form::FormValue;

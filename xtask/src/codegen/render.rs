@@ -135,8 +135,8 @@ pub fn files(service: &Service) -> Vec<File> {
         }
         let mut imports = service.imports.clone();
         imports.push(
-            "th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, ParamValue, \
-             Params}"
+            "th_core::{ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, \
+             ParamValue, Params}"
                 .to_owned(),
         );
         for import in used_imports(&imports, &body) {
@@ -340,7 +340,10 @@ fn render_method(o: &mut String, service: &Service, m: &Method) {
     line(o, &format!("type Response = {};", m.result));
     line(o, "const INFO: MethodInfo = MethodInfo {");
     line(o, &format!("wire: {},", lit(&m.wire)));
-    line(o, &format!("http_method: {},", lit(&m.http)));
+    line(
+        o,
+        &format!("http_method: HttpMethod::{},", http_variant(&m.http)),
+    );
     line(o, &format!("path: {},", lit(&m.path)));
     line(o, &format!("idempotent: {},", m.idempotent));
     line(o, &format!("provisional: {},", m.provisional.is_some()));
@@ -678,6 +681,16 @@ fn never_invalid(ty: &str) -> bool {
         Some(item) => never_invalid(item),
         None => PLAIN.contains(&ty),
     }
+}
+
+/// The `th_core::HttpMethod` variant of an upper-case method name (the spec checks the name).
+fn http_variant(http: &str) -> String {
+    let lower = http.to_ascii_lowercase();
+    let mut chars = lower.chars();
+    chars
+        .next()
+        .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+        .unwrap_or_default()
 }
 
 /// The `Params` method that adds a declared param at `location`.

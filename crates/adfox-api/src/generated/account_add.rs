@@ -2,7 +2,9 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{
+    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+};
 
 /// Creates an advertiser account; answers the new ID.
 ///
@@ -139,7 +141,7 @@ impl ApiRequest for AccountAddAdvertiser {
     type Response = Added;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.add.advertiser",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: false,
         provisional: false,
@@ -355,7 +357,7 @@ impl ApiRequest for AccountAddWebmaster {
     type Response = Added;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.add.webmaster",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: false,
         provisional: false,
@@ -433,7 +435,7 @@ impl ApiRequest for AccountAddAssistant {
     type Response = Added;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.add.assistant",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: false,
         provisional: true,
@@ -691,7 +693,7 @@ impl ApiRequest for AccountAddSuperCampaign {
     type Response = Added;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.add.superCampaign",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: false,
         provisional: false,
@@ -1153,7 +1155,7 @@ impl ApiRequest for AccountAddCampaign {
     type Response = Added;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.add.campaign",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: false,
         provisional: false,
@@ -1618,7 +1620,7 @@ impl ApiRequest for AccountAddBanner {
     type Response = Added;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.add.banner",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: false,
         provisional: false,
@@ -1732,7 +1734,7 @@ impl ApiRequest for AccountAddBannerType {
     type Response = Added;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.add.bannerType",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: false,
         provisional: false,
@@ -1817,7 +1819,7 @@ impl ApiRequest for AccountAddCategory {
     type Response = Added;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.add.category",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: false,
         provisional: false,
@@ -1882,7 +1884,7 @@ impl ApiRequest for AccountAddPosition {
     type Response = Added;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.add.position",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: false,
         provisional: false,
@@ -2008,7 +2010,7 @@ impl ApiRequest for AccountAddWebsite {
     type Response = Added;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.add.website",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: false,
         provisional: false,
@@ -2128,7 +2130,7 @@ impl ApiRequest for AccountAddZone {
     type Response = Added;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.add.zone",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: false,
         provisional: false,
@@ -2260,7 +2262,7 @@ impl ApiRequest for AccountAddPlace {
     type Response = Added;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.add.place",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: false,
         provisional: false,
@@ -2468,7 +2470,7 @@ impl ApiRequest for AccountAddContract {
     type Response = Added;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.add.contract",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: false,
         provisional: false,
@@ -2638,7 +2640,7 @@ impl ApiRequest for AccountAddContractor {
     type Response = Added;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.add.contractor",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: false,
         provisional: false,
@@ -2759,7 +2761,7 @@ impl ApiRequest for AccountAddTracingPoint {
     type Response = Added;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.add.tracingPoint",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: false,
         provisional: false,
@@ -2832,7 +2834,7 @@ impl ApiRequest for AccountAddAdNetworkWebsite {
     type Response = Added;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.add.adNetworkWebsite",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: false,
         provisional: true,

@@ -2,7 +2,7 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{ApiRequest, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params};
 
 /// Checks the credentials (legacy).
 ///
@@ -33,7 +33,7 @@ impl ApiRequest for AccountAuth {
     type Response = Reply;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.auth",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: false,
         provisional: true,

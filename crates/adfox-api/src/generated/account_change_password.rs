@@ -2,7 +2,9 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{
+    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+};
 
 /// Changes a password (legacy).
 ///
@@ -59,7 +61,7 @@ impl ApiRequest for AccountChangePassword {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.changePassword",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: false,
         provisional: true,

@@ -2,7 +2,9 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{
+    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+};
 
 /// Deletes a campaign (supercampaign).
 ///
@@ -38,7 +40,7 @@ impl ApiRequest for AccountDeleteSuperCampaign {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.delete.superCampaign",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,
@@ -106,7 +108,7 @@ impl ApiRequest for AccountDeleteCampaign {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.delete.campaign",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,
@@ -177,7 +179,7 @@ impl ApiRequest for AccountDeleteBanner {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.delete.banner",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,
@@ -251,7 +253,7 @@ impl ApiRequest for AccountDeletePlace {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.delete.place",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,
@@ -322,7 +324,7 @@ impl ApiRequest for AccountDeleteZone {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.delete.zone",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,
@@ -386,7 +388,7 @@ impl ApiRequest for AccountDeleteWebsite {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.delete.website",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -458,7 +460,7 @@ impl ApiRequest for AccountDeleteTemplate {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.delete.template",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,
@@ -526,7 +528,7 @@ impl ApiRequest for AccountDeleteBannerType {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.delete.bannerType",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,
@@ -599,7 +601,7 @@ impl ApiRequest for AccountDeleteTracingPoint {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.delete.tracingPoint",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,
@@ -667,7 +669,7 @@ impl ApiRequest for AccountDeleteCategory {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.delete.category",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,
@@ -734,7 +736,7 @@ impl ApiRequest for AccountDeleteUser {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.delete.user",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -797,7 +799,7 @@ impl ApiRequest for AccountDeleteAssistant {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.delete.assistant",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,

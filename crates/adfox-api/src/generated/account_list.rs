@@ -2,7 +2,9 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{
+    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+};
 
 /// Lists advertisers.
 ///
@@ -62,7 +64,7 @@ impl ApiRequest for AccountListAdvertiser {
     type Response = Page<AdvertiserRow>;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.list.advertiser",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -189,7 +191,7 @@ impl ApiRequest for AccountListSuperCampaign {
     type Response = Page<SuperCampaignRow>;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.list.superCampaign",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -352,7 +354,7 @@ impl ApiRequest for AccountListCampaign {
     type Response = Page<CampaignRow>;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.list.campaign",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -484,7 +486,7 @@ impl ApiRequest for AccountListBanner {
     type Response = Page<BannerRow>;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.list.banner",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -585,7 +587,7 @@ impl ApiRequest for AccountListWebsite {
     type Response = Page<WebsiteRow>;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.list.website",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -678,7 +680,7 @@ impl ApiRequest for AccountListPosition {
     type Response = Page<PositionRow>;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.list.position",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -769,7 +771,7 @@ impl ApiRequest for AccountListDefaultBanner {
     type Response = Page<DefaultBannerRow>;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.list.defaultBanner",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -867,7 +869,7 @@ impl ApiRequest for AccountListContractor {
     type Response = Page<ContractorRow>;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.list.contractor",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -960,7 +962,7 @@ impl ApiRequest for AccountListContract {
     type Response = Page<ContractRow>;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.list.contract",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -1043,7 +1045,7 @@ impl ApiRequest for AccountListBannerKktu {
     type Response = Page<BannerKktuRow>;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.list.bannerKktu",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -1143,7 +1145,7 @@ impl ApiRequest for AccountListPlace {
     type Response = Page<PlaceRow>;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.list.place",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -1245,7 +1247,7 @@ impl ApiRequest for AccountListZone {
     type Response = Page<ZoneRow>;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.list.zone",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -1347,7 +1349,7 @@ impl ApiRequest for AccountListBannerPlacements {
     type Response = Page<Row>;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.list.bannerPlacements",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -1450,7 +1452,7 @@ impl ApiRequest for AccountListActiveBanners {
     type Response = Page<Row>;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.list.activeBanners",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,
@@ -1558,7 +1560,7 @@ impl ApiRequest for AccountListCategory {
     type Response = Page<Row>;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.list.category",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -1653,7 +1655,7 @@ impl ApiRequest for AccountListBannerType {
     type Response = Page<Row>;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.list.bannerType",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,
@@ -1748,7 +1750,7 @@ impl ApiRequest for AccountListTargetingProfile {
     type Response = Page<Row>;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.list.targetingProfile",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,
@@ -1839,7 +1841,7 @@ impl ApiRequest for AccountListTemplate {
     type Response = Page<Row>;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.list.template",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -1932,7 +1934,7 @@ impl ApiRequest for AccountListWebmaster {
     type Response = Page<Row>;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.list.webmaster",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -2025,7 +2027,7 @@ impl ApiRequest for AccountListAssistant {
     type Response = Page<Row>;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.list.assistant",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -2119,7 +2121,7 @@ impl ApiRequest for AccountListAdNetwork {
     type Response = Page<Row>;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.list.adNetwork",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,
@@ -2214,7 +2216,7 @@ impl ApiRequest for AccountListAdNetworkWebsitePlace {
     type Response = Page<Row>;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.list.adNetworkWebsitePlace",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,
@@ -2309,7 +2311,7 @@ impl ApiRequest for AccountListRequest {
     type Response = Page<Row>;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.list.request",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,
@@ -2451,7 +2453,7 @@ impl ApiRequest for AccountListTracingPoint {
     type Response = Page<Row>;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.list.tracingPoint",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -2556,7 +2558,7 @@ impl ApiRequest for AccountListTracingPoint2 {
     type Response = Page<Row>;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.list.tracingPoint2",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,
@@ -2650,7 +2652,7 @@ impl ApiRequest for AccountListUserCriterias {
     type Response = Page<Row>;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.list.userCriterias",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -2744,7 +2746,7 @@ impl ApiRequest for AccountListBannerPlaceReport {
     type Response = Page<Row>;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.list.bannerPlaceReport",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,
@@ -2839,7 +2841,7 @@ impl ApiRequest for AccountListMessage {
     type Response = Page<Row>;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.list.message",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,

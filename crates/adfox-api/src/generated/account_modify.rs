@@ -2,7 +2,7 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{ApiRequest, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params};
 
 /// Changes a category.
 ///
@@ -64,7 +64,7 @@ impl ApiRequest for AccountModifyCategory {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.modify.category",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,

@@ -2,7 +2,7 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{ApiRequest, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params};
 
 /// Legacy account report `report1` (superseded by the statistics APIs).
 ///
@@ -33,7 +33,7 @@ impl ApiRequest for AccountReportReport1 {
     type Response = Reply;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.report.report1",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,
@@ -95,7 +95,7 @@ impl ApiRequest for AccountReportReport2 {
     type Response = Reply;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.report.report2",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,
@@ -157,7 +157,7 @@ impl ApiRequest for AccountReportReport3 {
     type Response = Reply;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.report.report3",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,

@@ -2,7 +2,9 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{
+    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+};
 
 /// The geography reference (regions for geo targeting): rows `id`, `name_ru`, and `children` or `children_count`.
 ///
@@ -68,7 +70,7 @@ impl ApiRequest for AccountUtilityGeobaseTree {
     type Response = Page<Row>;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.utility.geobaseTree",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -157,7 +159,7 @@ impl ApiRequest for AccountUtilitySector {
     type Response = Page<Row>;
     const INFO: MethodInfo = MethodInfo {
         wire: "account.utility.sector",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,

@@ -2,7 +2,7 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{ApiRequest, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params};
 
 /// Ad network pricing per adNetwork (legacy).
 ///
@@ -38,7 +38,7 @@ impl ApiRequest for AdNetworkPricingAdNetwork {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "adNetwork.pricing.adNetwork",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,
@@ -106,7 +106,7 @@ impl ApiRequest for AdNetworkPricingCategory {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "adNetwork.pricing.category",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,
@@ -174,7 +174,7 @@ impl ApiRequest for AdNetworkPricingWebsite {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "adNetwork.pricing.website",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,

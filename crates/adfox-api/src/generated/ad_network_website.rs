@@ -2,7 +2,7 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{ApiRequest, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params};
 
 /// Changes an ad-network website (legacy).
 ///
@@ -38,7 +38,7 @@ impl ApiRequest for AdNetworkWebsiteModify {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "adNetworkWebsite.modify",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,
@@ -105,7 +105,7 @@ impl ApiRequest for AdNetworkWebsiteInfo {
     type Response = Page<Row>;
     const INFO: MethodInfo = MethodInfo {
         wire: "adNetworkWebsite.info",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,

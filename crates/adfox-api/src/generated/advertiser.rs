@@ -2,7 +2,7 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{ApiRequest, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params};
 
 /// Changes an advertiser.
 ///
@@ -154,7 +154,7 @@ impl ApiRequest for AdvertiserModify {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "advertiser.modify",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -230,7 +230,7 @@ impl ApiRequest for AdvertiserAvailableReports {
     type Response = Page<Row>;
     const INFO: MethodInfo = MethodInfo {
         wire: "advertiser.availableReports",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,

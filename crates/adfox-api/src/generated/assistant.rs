@@ -2,7 +2,7 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{ApiRequest, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params};
 
 /// Changes an assistant and its access rights.
 ///
@@ -154,7 +154,7 @@ impl ApiRequest for AssistantModify {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "assistant.modify",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,

@@ -2,7 +2,7 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{ApiRequest, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params};
 
 /// A banner's targeting summary (rows `title`, `name`, `isRedefined`, `description`).
 ///
@@ -37,7 +37,7 @@ impl ApiRequest for BannerInfoTargeting {
     type Response = Page<Row>;
     const INFO: MethodInfo = MethodInfo {
         wire: "banner.info.targeting",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -106,7 +106,7 @@ impl ApiRequest for BannerInfoBannerFields {
     type Response = Page<Row>;
     const INFO: MethodInfo = MethodInfo {
         wire: "banner.info.bannerFields",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -174,7 +174,7 @@ impl ApiRequest for BannerInfoReport1 {
     type Response = Page<Row>;
     const INFO: MethodInfo = MethodInfo {
         wire: "banner.info.report1",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,
@@ -242,7 +242,7 @@ impl ApiRequest for BannerInfoReport2 {
     type Response = Page<Row>;
     const INFO: MethodInfo = MethodInfo {
         wire: "banner.info.report2",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,
@@ -310,7 +310,7 @@ impl ApiRequest for BannerInfoReport3 {
     type Response = Page<Row>;
     const INFO: MethodInfo = MethodInfo {
         wire: "banner.info.report3",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,

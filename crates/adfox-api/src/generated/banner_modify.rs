@@ -2,7 +2,9 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{
+    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+};
 
 /// Changes a banner. Template variables go as `user<N>`, `event<N>`, `hitURL<N>`; register flags of template parameter N as `sendToErir<N>`, `sendToErirContentType<N>`, `sendToErirDescription<N>` (all with `.param(..)`, names in `types::dynamic`).
 ///
@@ -379,7 +381,7 @@ impl ApiRequest for BannerModify {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "banner.modify.banner",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -493,7 +495,7 @@ impl ApiRequest for BannerModifyPlacement {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "banner.modify.placement",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -569,7 +571,7 @@ impl ApiRequest for BannerModifyEvent {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "banner.modify.event",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -641,7 +643,7 @@ impl ApiRequest for BannerModifyZipFile {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "banner.modify.zipFile",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: false,
         provisional: false,

@@ -2,7 +2,9 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{
+    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+};
 
 /// Targets a banner by time.
 ///
@@ -49,7 +51,7 @@ impl ApiRequest for BannerTargetTargetingTime {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "banner.target.targetingTime",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -224,7 +226,7 @@ impl ApiRequest for BannerTargetTargetingFrequency {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "banner.target.targetingFrequency",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -344,7 +346,7 @@ impl ApiRequest for BannerTargetTargetingGeobase {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "banner.target.targetingGeobase",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,
@@ -450,7 +452,7 @@ impl ApiRequest for BannerTargetTargetingKeywords {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "banner.target.targetingKeywords",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -555,7 +557,7 @@ impl ApiRequest for BannerTargetTargetingUrl {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "banner.target.targetingURL",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -642,7 +644,7 @@ impl ApiRequest for BannerTargetTargetingUser {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "banner.target.targetingUser",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -729,7 +731,7 @@ impl ApiRequest for BannerTargetTargetingGender {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "banner.target.targetingGender",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -817,7 +819,7 @@ impl ApiRequest for BannerTargetTargetingAge {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "banner.target.targetingAge",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -905,7 +907,7 @@ impl ApiRequest for BannerTargetTargetingRevenue {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "banner.target.targetingRevenue",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -998,7 +1000,7 @@ impl ApiRequest for BannerTargetTargetingLogic {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "banner.target.targetingLogic",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,

@@ -2,7 +2,9 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{
+    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+};
 
 /// Changes a banner type.
 ///
@@ -73,7 +75,7 @@ impl ApiRequest for BannerTypeModify {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "bannerType.modify",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -162,7 +164,7 @@ impl ApiRequest for BannerTypeListTemplate {
     type Response = Page<Row>;
     const INFO: MethodInfo = MethodInfo {
         wire: "bannerType.list.template",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,
@@ -288,7 +290,7 @@ impl ApiRequest for BannerTypeUpdateDefaultBanner {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "bannerType.updateDefaultBanner",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,

@@ -2,7 +2,7 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{ApiRequest, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params};
 
 /// Additional users of a flight: `addAdvertiser`.
 ///
@@ -40,7 +40,7 @@ impl ApiRequest for CampaignAdditionalUsersAddAdvertiser {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "campaign.additionalUsers.addAdvertiser",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -111,7 +111,7 @@ impl ApiRequest for CampaignAdditionalUsersDeleteAdvertiser {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "campaign.additionalUsers.deleteAdvertiser",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,
@@ -182,7 +182,7 @@ impl ApiRequest for CampaignAdditionalUsersAddAssistant {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "campaign.additionalUsers.addAssistant",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -253,7 +253,7 @@ impl ApiRequest for CampaignAdditionalUsersDeleteAssistant {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "campaign.additionalUsers.deleteAssistant",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,

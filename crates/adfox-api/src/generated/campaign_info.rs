@@ -2,7 +2,9 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{
+    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+};
 
 /// Where a flight is placed.
 ///
@@ -88,7 +90,7 @@ impl ApiRequest for CampaignInfoPlacement2 {
     type Response = Page<Row>;
     const INFO: MethodInfo = MethodInfo {
         wire: "campaign.info.placement2",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,
@@ -188,7 +190,7 @@ impl ApiRequest for CampaignInfoTargeting {
     type Response = Page<Row>;
     const INFO: MethodInfo = MethodInfo {
         wire: "campaign.info.targeting",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -278,7 +280,7 @@ impl ApiRequest for CampaignInfoPlacement {
     type Response = Page<Row>;
     const INFO: MethodInfo = MethodInfo {
         wire: "campaign.info.placement",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -347,7 +349,7 @@ impl ApiRequest for CampaignInfoBanner {
     type Response = Page<Row>;
     const INFO: MethodInfo = MethodInfo {
         wire: "campaign.info.banner",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,
@@ -415,7 +417,7 @@ impl ApiRequest for CampaignInfoReport1 {
     type Response = Page<Row>;
     const INFO: MethodInfo = MethodInfo {
         wire: "campaign.info.report1",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,
@@ -483,7 +485,7 @@ impl ApiRequest for CampaignInfoReport2 {
     type Response = Page<Row>;
     const INFO: MethodInfo = MethodInfo {
         wire: "campaign.info.report2",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,
@@ -551,7 +553,7 @@ impl ApiRequest for CampaignInfoReport3 {
     type Response = Page<Row>;
     const INFO: MethodInfo = MethodInfo {
         wire: "campaign.info.report3",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,

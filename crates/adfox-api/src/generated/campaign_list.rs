@@ -2,7 +2,7 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{ApiRequest, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params};
 
 /// Lists the banners of a flight.
 ///
@@ -60,7 +60,7 @@ impl ApiRequest for CampaignListBanner {
     type Response = Page<BannerRow>;
     const INFO: MethodInfo = MethodInfo {
         wire: "campaign.list.banner",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,

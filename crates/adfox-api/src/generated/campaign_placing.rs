@@ -2,7 +2,9 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{
+    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+};
 
 /// Places a flight on a website (or removes it).
 ///
@@ -138,7 +140,7 @@ impl ApiRequest for CampaignPlacingWebsite {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "campaign.placing.website",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,
@@ -234,7 +236,7 @@ impl ApiRequest for CampaignPlacingZone {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "campaign.placing.zone",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,
@@ -311,7 +313,7 @@ impl ApiRequest for CampaignPlacingPlace {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "campaign.placing.place",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,
@@ -391,7 +393,7 @@ impl ApiRequest for CampaignPlacingAdNetwork {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "campaign.placing.adNetwork",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,
@@ -471,7 +473,7 @@ impl ApiRequest for CampaignPlacingAdNetworkCategory {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "campaign.placing.adNetworkCategory",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,
@@ -551,7 +553,7 @@ impl ApiRequest for CampaignPlacingAdNetworkWebsite {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "campaign.placing.adNetworkWebsite",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,

@@ -2,7 +2,9 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{
+    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+};
 
 /// Targets a flight by time (days of the week / hours, or days of the month).
 ///
@@ -47,7 +49,7 @@ impl ApiRequest for CampaignTargetTargetingTime {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "campaign.target.targetingTime",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,
@@ -220,7 +222,7 @@ impl ApiRequest for CampaignTargetTargetingFrequency {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "campaign.target.targetingFrequency",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,
@@ -332,7 +334,7 @@ impl ApiRequest for CampaignTargetTargetingGeobase {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "campaign.target.targetingGeobase",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -434,7 +436,7 @@ impl ApiRequest for CampaignTargetTargetingKeywords {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "campaign.target.targetingKeywords",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,
@@ -536,7 +538,7 @@ impl ApiRequest for CampaignTargetTargetingUrl {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "campaign.target.targetingURL",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -615,7 +617,7 @@ impl ApiRequest for CampaignTargetTargetingUser {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "campaign.target.targetingUser",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -698,7 +700,7 @@ impl ApiRequest for CampaignTargetTargetingGender {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "campaign.target.targetingGender",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,
@@ -782,7 +784,7 @@ impl ApiRequest for CampaignTargetTargetingAge {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "campaign.target.targetingAge",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -865,7 +867,7 @@ impl ApiRequest for CampaignTargetTargetingRevenue {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "campaign.target.targetingRevenue",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,

@@ -2,7 +2,9 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{
+    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+};
 
 /// Targets a flight on one place by time.
 ///
@@ -65,7 +67,7 @@ impl ApiRequest for CampaignTargetPlaceTargetingTime {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "campaign.targetPlace.targetingTime",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -249,7 +251,7 @@ impl ApiRequest for CampaignTargetPlaceTargetingFrequency {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "campaign.targetPlace.targetingFrequency",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,

@@ -2,7 +2,9 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{
+    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+};
 
 /// Targets a flight on one website by page URL.
 ///
@@ -74,7 +76,7 @@ impl ApiRequest for CampaignTargetWebsiteTargetingUrl {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "campaign.targetWebsite.targetingURL",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,

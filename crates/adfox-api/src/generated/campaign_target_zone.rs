@@ -2,7 +2,9 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{
+    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+};
 
 /// Targets a flight in one website section by geography.
 ///
@@ -69,7 +71,7 @@ impl ApiRequest for CampaignTargetZoneTargetingGeobase {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "campaign.targetZone.targetingGeobase",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -182,7 +184,7 @@ impl ApiRequest for CampaignTargetZoneTargetingKeywords {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "campaign.targetZone.targetingKeywords",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -272,7 +274,7 @@ impl ApiRequest for CampaignTargetZoneTargetingUser {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "campaign.targetZone.targetingUser",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,

@@ -2,7 +2,7 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{ApiRequest, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params};
 
 /// Uploads a file for a flight from a URL (legacy); answers the stored URL in `value`.
 ///
@@ -47,7 +47,7 @@ impl ApiRequest for CampaignUpload {
     type Response = Reply;
     const INFO: MethodInfo = MethodInfo {
         wire: "campaign.upload",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: false,
         provisional: true,

@@ -2,7 +2,7 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{ApiRequest, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params};
 
 /// The embed code of a place (legacy).
 ///
@@ -38,7 +38,7 @@ impl ApiRequest for CodeInfoPlace {
     type Response = Reply;
     const INFO: MethodInfo = MethodInfo {
         wire: "code.info.place",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,
@@ -103,7 +103,7 @@ impl ApiRequest for CodeInfoCampaignPlace {
     type Response = Reply;
     const INFO: MethodInfo = MethodInfo {
         wire: "code.info.campaignPlace",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,
@@ -171,7 +171,7 @@ impl ApiRequest for CodeInfoWebsite {
     type Response = Reply;
     const INFO: MethodInfo = MethodInfo {
         wire: "code.info.website",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,
@@ -236,7 +236,7 @@ impl ApiRequest for CodeInfoAdNetworkWebsite {
     type Response = Reply;
     const INFO: MethodInfo = MethodInfo {
         wire: "code.info.adNetworkWebsite",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,

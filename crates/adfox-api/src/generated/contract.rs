@@ -2,7 +2,9 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{
+    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+};
 
 /// Changes a register contract; send only what changes (the contract is resubmitted to the register).
 ///
@@ -145,7 +147,7 @@ impl ApiRequest for ContractModify {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "contract.modify",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,

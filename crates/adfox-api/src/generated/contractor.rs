@@ -2,7 +2,9 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{
+    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+};
 
 /// Changes a register contractor (counterparty); send only what changes.
 ///
@@ -136,7 +138,7 @@ impl ApiRequest for ContractorModify {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "contractor.modify",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,

@@ -2,7 +2,9 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{
+    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+};
 
 /// Changes a place.
 ///
@@ -100,7 +102,7 @@ impl ApiRequest for PlaceModify {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "place.modify",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -192,7 +194,7 @@ impl ApiRequest for PlaceListActiveBanners {
     type Response = Page<Row>;
     const INFO: MethodInfo = MethodInfo {
         wire: "place.listActiveBanners",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,
@@ -317,7 +319,7 @@ impl ApiRequest for PlaceUpdateDefaultBanner {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "place.updateDefaultBanner",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -396,7 +398,7 @@ impl ApiRequest for PlaceInfoReport1 {
     type Response = Page<Row>;
     const INFO: MethodInfo = MethodInfo {
         wire: "place.info.report1",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,
@@ -461,7 +463,7 @@ impl ApiRequest for PlaceCreateBlock {
     type Response = Reply;
     const INFO: MethodInfo = MethodInfo {
         wire: "place.createBlock",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: false,
         provisional: true,
@@ -525,7 +527,7 @@ impl ApiRequest for PlaceBindBlock {
     type Response = Reply;
     const INFO: MethodInfo = MethodInfo {
         wire: "place.bindBlock",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,
@@ -589,7 +591,7 @@ impl ApiRequest for PlaceRsyaEnabled {
     type Response = Reply;
     const INFO: MethodInfo = MethodInfo {
         wire: "place.rsyaEnabled",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,
@@ -653,7 +655,7 @@ impl ApiRequest for PlaceDeleteBlock {
     type Response = Reply;
     const INFO: MethodInfo = MethodInfo {
         wire: "place.deleteBlock",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,

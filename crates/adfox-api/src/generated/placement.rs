@@ -2,7 +2,7 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{ApiRequest, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params};
 
 /// A banner on a place.
 ///
@@ -57,7 +57,7 @@ impl ApiRequest for PlacementInfo {
     type Response = Page<Row>;
     const INFO: MethodInfo = MethodInfo {
         wire: "placement.info",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,

@@ -2,7 +2,7 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{ApiRequest, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params};
 
 /// Renames a position.
 ///
@@ -46,7 +46,7 @@ impl ApiRequest for PositionModify {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "position.modify",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,

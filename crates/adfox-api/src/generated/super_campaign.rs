@@ -2,7 +2,9 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{
+    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+};
 
 /// Changes a campaign (supercampaign).
 ///
@@ -235,7 +237,7 @@ impl ApiRequest for SuperCampaignModify {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "superCampaign.modify",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -330,7 +332,7 @@ impl ApiRequest for SuperCampaignAdditionalUsersAddAdvertiser {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "superCampaign.additionalUsers.addAdvertiser",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -401,7 +403,7 @@ impl ApiRequest for SuperCampaignAdditionalUsersDeleteAdvertiser {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "superCampaign.additionalUsers.deleteAdvertiser",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,
@@ -472,7 +474,7 @@ impl ApiRequest for SuperCampaignAdditionalUsersAddAssistant {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "superCampaign.additionalUsers.addAssistant",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -542,7 +544,7 @@ impl ApiRequest for SuperCampaignAdditionalUsersDeleteAssistant {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "superCampaign.additionalUsers.deleteAssistant",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,

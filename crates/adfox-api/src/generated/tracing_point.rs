@@ -2,7 +2,9 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{
+    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+};
 
 /// Changes an action tracing point.
 ///
@@ -100,7 +102,7 @@ impl ApiRequest for TracingPointModify {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "tracingPoint.modify",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -175,7 +177,7 @@ impl ApiRequest for TracingPointGetCode {
     type Response = Reply;
     const INFO: MethodInfo = MethodInfo {
         wire: "tracingPoint.getCode",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,

@@ -2,7 +2,9 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{
+    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+};
 
 /// Enables or edits a user targeting characteristic; enabling a new one needs `criteriaName`, `criteriaTargetingName` and `criteriaReportName`.
 ///
@@ -73,7 +75,7 @@ impl ApiRequest for UserCriteriaModify {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "userCriteria.modify",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -163,7 +165,7 @@ impl ApiRequest for UserCriteriaAddValue {
     type Response = Added;
     const INFO: MethodInfo = MethodInfo {
         wire: "userCriteria.addValue",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: false,
         provisional: false,
@@ -250,7 +252,7 @@ impl ApiRequest for UserCriteriaModifyValue {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "userCriteria.modifyValue",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -323,7 +325,7 @@ impl ApiRequest for UserCriteriaRemoveValue {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "userCriteria.removeValue",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -419,7 +421,7 @@ impl ApiRequest for UserCriteriaListValues {
     type Response = Page<Row>;
     const INFO: MethodInfo = MethodInfo {
         wire: "userCriteria.listValues",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,

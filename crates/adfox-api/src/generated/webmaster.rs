@@ -2,7 +2,7 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{ApiRequest, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params};
 
 /// Changes a site owner (webmaster).
 ///
@@ -190,7 +190,7 @@ impl ApiRequest for WebmasterModify {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "webmaster.modify",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: false,
@@ -270,7 +270,7 @@ impl ApiRequest for WebmasterInfoBalance {
     type Response = Page<Row>;
     const INFO: MethodInfo = MethodInfo {
         wire: "webmaster.info.balance",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "",
         idempotent: true,
         provisional: true,

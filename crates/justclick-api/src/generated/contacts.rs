@@ -2,7 +2,9 @@
 
 use crate::types::{Ack, CountResult, Email, Group, GroupStatus, Groups, Key, Subscribed, Utm};
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{
+    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+};
 
 /// Subscribes a contact to one or more groups, with utm / partner attribution.
 ///
@@ -132,7 +134,7 @@ impl ApiRequest for AddLeadToGroup {
     type Response = Subscribed;
     const INFO: MethodInfo = MethodInfo {
         wire: "AddLeadToGroup",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "AddLeadToGroup",
         idempotent: false,
         provisional: false,
@@ -248,7 +250,7 @@ impl ApiRequest for UpdateSubscriberData {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "UpdateSubscriberData",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "UpdateSubscriberData",
         idempotent: true,
         provisional: false,
@@ -323,7 +325,7 @@ impl ApiRequest for DeleteSubscribe {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "DeleteSubscribe",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "DeleteSubscribe",
         idempotent: false,
         provisional: false,
@@ -386,7 +388,7 @@ impl ApiRequest for GetAllGroups {
     type Response = Vec<Group>;
     const INFO: MethodInfo = MethodInfo {
         wire: "GetAllGroups",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "GetAllGroups",
         idempotent: true,
         provisional: true,
@@ -449,7 +451,7 @@ impl ApiRequest for GetLeadGroups {
     type Response = Vec<Group>;
     const INFO: MethodInfo = MethodInfo {
         wire: "GetLeadGroups",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "GetLeadGroups",
         idempotent: true,
         provisional: true,
@@ -518,7 +520,7 @@ impl ApiRequest for GetLeadGroupStatuses {
     type Response = Vec<GroupStatus>;
     const INFO: MethodInfo = MethodInfo {
         wire: "GetLeadGroupStatuses",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "GetLeadGroupStatuses",
         idempotent: true,
         provisional: false,
@@ -586,7 +588,7 @@ impl ApiRequest for GetCountSubscribe {
     type Response = CountResult;
     const INFO: MethodInfo = MethodInfo {
         wire: "GetCountSubscribe",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "GetCountSubscribe",
         idempotent: true,
         provisional: false,

@@ -2,7 +2,9 @@
 
 use crate::types::{IsoDate, Key, PartnerStats};
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{
+    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+};
 
 /// Reads a partner's totals (earned, to pay, clicks, leads, bills, sub-partners).
 ///
@@ -55,7 +57,7 @@ impl ApiRequest for GetPartnerStats {
     type Response = PartnerStats;
     const INFO: MethodInfo = MethodInfo {
         wire: "GetPartnerStats",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "GetPartnerStats",
         idempotent: true,
         provisional: false,

@@ -5,7 +5,9 @@ use crate::types::{
     TimerKill, Utm,
 };
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{
+    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+};
 
 /// Creates an order (bill) for one or more products.
 ///
@@ -278,7 +280,7 @@ impl ApiRequest for CreateOrder {
     type Response = CreatedOrder;
     const INFO: MethodInfo = MethodInfo {
         wire: "CreateOrder",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "CreateOrder",
         idempotent: false,
         provisional: false,
@@ -395,7 +397,7 @@ impl ApiRequest for UpdateOrderStatus {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "UpdateOrderStatus",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "UpdateOrderStatus",
         idempotent: false,
         provisional: false,
@@ -466,7 +468,7 @@ impl ApiRequest for DeleteOrder {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "DeleteOrder",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "DeleteOrder",
         idempotent: false,
         provisional: false,
@@ -540,7 +542,7 @@ impl ApiRequest for GetBills {
     type Response = Vec<Bill>;
     const INFO: MethodInfo = MethodInfo {
         wire: "GetBills",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "GetBills",
         idempotent: true,
         provisional: false,
@@ -616,7 +618,7 @@ impl ApiRequest for GetOrderDetails {
     type Response = Option<Order>;
     const INFO: MethodInfo = MethodInfo {
         wire: "getOrderDetails",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "getOrderDetails",
         idempotent: true,
         provisional: false,
@@ -687,7 +689,7 @@ impl ApiRequest for GetOrderInfo {
     type Response = Option<Order>;
     const INFO: MethodInfo = MethodInfo {
         wire: "GetOrderInfo",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "GetOrderInfo",
         idempotent: true,
         provisional: false,
@@ -789,7 +791,7 @@ impl ApiRequest for GetOrdersWithGoods {
     type Response = Vec<Order>;
     const INFO: MethodInfo = MethodInfo {
         wire: "getOrdersWithGoods",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "getOrdersWithGoods",
         idempotent: true,
         provisional: false,
@@ -896,7 +898,7 @@ impl ApiRequest for GetOrders {
     type Response = Vec<Order>;
     const INFO: MethodInfo = MethodInfo {
         wire: "GetOrders",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "GetOrders",
         idempotent: true,
         provisional: false,

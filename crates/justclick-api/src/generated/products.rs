@@ -2,7 +2,9 @@
 
 use crate::types::{Ack, GoodInfo, Key, Price};
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{
+    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+};
 
 /// Lists the account's products (none: an empty list, code 700).
 ///
@@ -33,7 +35,7 @@ impl ApiRequest for GetAllGoods {
     type Response = Vec<GoodInfo>;
     const INFO: MethodInfo = MethodInfo {
         wire: "GetAllGoods",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "GetAllGoods",
         idempotent: true,
         provisional: true,
@@ -377,7 +379,7 @@ impl ApiRequest for AddGood {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "AddGood",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "AddGood",
         idempotent: false,
         provisional: false,
@@ -778,7 +780,7 @@ impl ApiRequest for UpdateGood {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "UpdateGood",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "UpdateGood",
         idempotent: true,
         provisional: false,
@@ -887,7 +889,7 @@ impl ApiRequest for DeleteGood {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "DeleteGood",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "DeleteGood",
         idempotent: false,
         provisional: false,

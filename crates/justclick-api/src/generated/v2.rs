@@ -2,7 +2,9 @@
 
 use crate::types::{Email, V2Coupon, V2Good, V2List, V2Manager, V2Result};
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{
+    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+};
 
 /// API 2.0: creates or updates a contact, its groups and tags.
 ///
@@ -311,7 +313,7 @@ impl ApiRequest for V2AddUpdateLead {
     type Response = V2Result;
     const INFO: MethodInfo = MethodInfo {
         wire: "addupdatelead",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "addupdatelead",
         idempotent: false,
         provisional: true,
@@ -417,7 +419,7 @@ impl ApiRequest for V2AddTagToLead {
     type Response = V2Result;
     const INFO: MethodInfo = MethodInfo {
         wire: "addtagtolead",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "addtagtolead",
         idempotent: true,
         provisional: true,
@@ -488,7 +490,7 @@ impl ApiRequest for V2RemoveTagFromLead {
     type Response = V2Result;
     const INFO: MethodInfo = MethodInfo {
         wire: "removetagfromlead",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "removetagfromlead",
         idempotent: true,
         provisional: true,
@@ -562,7 +564,7 @@ impl ApiRequest for V2RemoveLeadFromList {
     type Response = V2Result;
     const INFO: MethodInfo = MethodInfo {
         wire: "removeleadfromlist",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "removeleadfromlist",
         idempotent: true,
         provisional: true,
@@ -628,7 +630,7 @@ impl ApiRequest for V2GetAllLists {
     type Response = Vec<V2List>;
     const INFO: MethodInfo = MethodInfo {
         wire: "getalllists",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "getalllists",
         idempotent: true,
         provisional: true,
@@ -684,7 +686,7 @@ impl ApiRequest for V2GetGoods {
     type Response = Vec<V2Good>;
     const INFO: MethodInfo = MethodInfo {
         wire: "getgoods",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "getgoods",
         idempotent: true,
         provisional: true,
@@ -740,7 +742,7 @@ impl ApiRequest for V2GetCoupons {
     type Response = Vec<V2Coupon>;
     const INFO: MethodInfo = MethodInfo {
         wire: "getcoupons",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "getcoupons",
         idempotent: true,
         provisional: true,
@@ -796,7 +798,7 @@ impl ApiRequest for V2GetPersonalManagers {
     type Response = Vec<V2Manager>;
     const INFO: MethodInfo = MethodInfo {
         wire: "getpersonalmanagers",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "getpersonalmanagers",
         idempotent: true,
         provisional: true,
@@ -1174,7 +1176,7 @@ impl ApiRequest for V2CreateOrder {
     type Response = V2Result;
     const INFO: MethodInfo = MethodInfo {
         wire: "createorder",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "createorder",
         idempotent: false,
         provisional: false,

@@ -2,7 +2,9 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{
+    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+};
 
 /// The user the API key belongs to: a cheap credentials check.
 ///
@@ -33,7 +35,7 @@ impl ApiRequest for UsersMe {
     type Response = User;
     const INFO: MethodInfo = MethodInfo {
         wire: "UsersGetMe",
-        http_method: "GET",
+        http_method: HttpMethod::Get,
         path: "users/me",
         idempotent: true,
         provisional: true,
@@ -105,7 +107,7 @@ impl ApiRequest for CompaniesList {
     type Response = CompanyList;
     const INFO: MethodInfo = MethodInfo {
         wire: "CompaniesGetItems",
-        http_method: "GET",
+        http_method: HttpMethod::Get,
         path: "companies/",
         idempotent: true,
         provisional: true,
@@ -179,7 +181,7 @@ impl ApiRequest for ConnectionsList {
     type Response = ConnectionList;
     const INFO: MethodInfo = MethodInfo {
         wire: "ConnectionsGetItems",
-        http_method: "GET",
+        http_method: HttpMethod::Get,
         path: "companies/{company_id}/connections/",
         idempotent: true,
         provisional: true,
@@ -245,7 +247,7 @@ impl ApiRequest for ConnectionsGet {
     type Response = Connection;
     const INFO: MethodInfo = MethodInfo {
         wire: "ConnectionsGetItem",
-        http_method: "GET",
+        http_method: HttpMethod::Get,
         path: "companies/{company_id}/connections/{connection_id}",
         idempotent: true,
         provisional: true,
@@ -331,7 +333,7 @@ impl ApiRequest for ConnectionsCreateItem {
     type Response = Connection;
     const INFO: MethodInfo = MethodInfo {
         wire: "ConnectionsCreateItem",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "companies/{company_id}/connections/",
         idempotent: false,
         provisional: true,
@@ -417,7 +419,7 @@ impl ApiRequest for ConnectionsCreateConnection {
     type Response = Connection;
     const INFO: MethodInfo = MethodInfo {
         wire: "ConnectionsCreateConnection",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "companies/{company_id}/connections/from_session/",
         idempotent: false,
         provisional: true,
@@ -494,7 +496,7 @@ impl ApiRequest for ConnectionsUpdate {
     type Response = Connection;
     const INFO: MethodInfo = MethodInfo {
         wire: "ConnectionsUpdateItem",
-        http_method: "PUT",
+        http_method: HttpMethod::Put,
         path: "companies/{company_id}/connections/{connection_id}",
         idempotent: true,
         provisional: true,
@@ -568,7 +570,7 @@ impl ApiRequest for ConnectionsWhatsappStatus {
     type Response = WhatsappStatus;
     const INFO: MethodInfo = MethodInfo {
         wire: "ConnectionsGetWhatsappInstanceStatus",
-        http_method: "GET",
+        http_method: HttpMethod::Get,
         path: "companies/{company_id}/connections/{connection_id}/whatsapp_status/",
         idempotent: true,
         provisional: true,
@@ -658,7 +660,7 @@ impl ApiRequest for TelegramInitSession {
     type Response = LoginSession;
     const INFO: MethodInfo = MethodInfo {
         wire: "TelegramInitializeSession",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "telegram/init",
         idempotent: false,
         provisional: true,
@@ -752,7 +754,7 @@ impl ApiRequest for TelegramSendLogin {
     type Response = LoginSession;
     const INFO: MethodInfo = MethodInfo {
         wire: "TelegramSendLoginRequest",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "telegram/login",
         idempotent: false,
         provisional: true,
@@ -829,7 +831,7 @@ impl ApiRequest for TelegramSendCode {
     type Response = SendCodeResult;
     const INFO: MethodInfo = MethodInfo {
         wire: "TelegramSendCodeRequest",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "telegram/send_code",
         idempotent: false,
         provisional: true,
@@ -920,7 +922,7 @@ impl ApiRequest for MaxInitSession {
     type Response = LoginSession;
     const INFO: MethodInfo = MethodInfo {
         wire: "Max personalInitializeSession",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "max_personal/init",
         idempotent: false,
         provisional: true,
@@ -1009,7 +1011,7 @@ impl ApiRequest for MaxSendLogin {
     type Response = LoginSession;
     const INFO: MethodInfo = MethodInfo {
         wire: "Max personalSendLoginRequest",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "max_personal/login",
         idempotent: false,
         provisional: true,
@@ -1074,7 +1076,7 @@ impl ApiRequest for ChatSourcesGet {
     type Response = Vec<ChatSource>;
     const INFO: MethodInfo = MethodInfo {
         wire: "MessagingGetChatsSources",
-        http_method: "GET",
+        http_method: HttpMethod::Get,
         path: "companies/{company_id}/messaging/chats/sources/",
         idempotent: true,
         provisional: false,
@@ -1161,7 +1163,7 @@ impl ApiRequest for CreateChat {
     type Response = CreatedChat;
     const INFO: MethodInfo = MethodInfo {
         wire: "MessagingCreateChat",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "companies/{company_id}/messaging/chats/",
         idempotent: false,
         provisional: false,
@@ -1245,7 +1247,7 @@ impl ApiRequest for ChatsWithContacts {
     type Response = ChatsPage;
     const INFO: MethodInfo = MethodInfo {
         wire: "MessagingGetChatsWithContacts",
-        http_method: "GET",
+        http_method: HttpMethod::Get,
         path: "companies/{company_id}/messaging/chats/with_contacts/",
         idempotent: true,
         provisional: true,
@@ -1329,7 +1331,7 @@ impl ApiRequest for MessagesGet {
     type Response = Vec<Message>;
     const INFO: MethodInfo = MethodInfo {
         wire: "MessagingGetMessages",
-        http_method: "GET",
+        http_method: HttpMethod::Get,
         path: "companies/{company_id}/messaging/messages/",
         idempotent: true,
         provisional: true,
@@ -1472,7 +1474,7 @@ impl ApiRequest for SendMessage {
     type Response = SentMessage;
     const INFO: MethodInfo = MethodInfo {
         wire: "MessagingSendMessage",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "companies/{company_id}/messaging/messages/",
         idempotent: false,
         provisional: true,
@@ -1577,7 +1579,7 @@ impl ApiRequest for ContactsGet {
     type Response = ContactsPage;
     const INFO: MethodInfo = MethodInfo {
         wire: "ContactsGetItems",
-        http_method: "GET",
+        http_method: HttpMethod::Get,
         path: "companies/{company_id}/contacts/",
         idempotent: true,
         provisional: true,
@@ -1650,7 +1652,7 @@ impl ApiRequest for CreateContact {
     type Response = Contact;
     const INFO: MethodInfo = MethodInfo {
         wire: "ContactsCreateItem",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "companies/{company_id}/contacts/",
         idempotent: false,
         provisional: true,
@@ -1728,7 +1730,7 @@ impl ApiRequest for CreateWebhook {
     type Response = Webhook;
     const INFO: MethodInfo = MethodInfo {
         wire: "WebhooksCreateItem",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "companies/{company_id}/webhooks/",
         idempotent: false,
         provisional: true,
@@ -1794,7 +1796,7 @@ impl ApiRequest for WebhooksGet {
     type Response = WebhookList;
     const INFO: MethodInfo = MethodInfo {
         wire: "WebhooksGetItems",
-        http_method: "GET",
+        http_method: HttpMethod::Get,
         path: "companies/{company_id}/webhooks/",
         idempotent: true,
         provisional: true,
@@ -1855,7 +1857,7 @@ impl ApiRequest for DeleteWebhook {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "WebhooksDeleteItem",
-        http_method: "DELETE",
+        http_method: HttpMethod::Delete,
         path: "companies/{company_id}/webhooks/{webhook_id}/",
         idempotent: true,
         provisional: true,

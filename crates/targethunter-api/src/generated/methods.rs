@@ -2,7 +2,9 @@
 
 use crate::types::{Ack, AddUserResult, Channel, ObjectId, Uid, VarValue};
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{
+    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+};
 
 /// Adds (starts) a user in a bot; `force` adds them even if already there.
 ///
@@ -74,7 +76,7 @@ impl ApiRequest for BotsAddUser {
     type Response = AddUserResult;
     const INFO: MethodInfo = MethodInfo {
         wire: "bots/addUser",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "bots/addUser",
         idempotent: false,
         provisional: false,
@@ -157,7 +159,7 @@ impl ApiRequest for BotsRemoveUser {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "bots/removeUser",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "bots/removeUser",
         idempotent: false,
         provisional: false,
@@ -242,7 +244,7 @@ impl ApiRequest for VarsGet {
     type Response = VarValue;
     const INFO: MethodInfo = MethodInfo {
         wire: "vars/get",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "vars/get",
         idempotent: true,
         provisional: false,
@@ -329,7 +331,7 @@ impl ApiRequest for VarsSet {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "vars/set",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "vars/set",
         idempotent: true,
         provisional: false,
@@ -414,7 +416,7 @@ impl ApiRequest for VarsClear {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "vars/clear",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "vars/clear",
         idempotent: true,
         provisional: false,
@@ -482,7 +484,7 @@ impl ApiRequest for GlobalVarsGet {
     type Response = VarValue;
     const INFO: MethodInfo = MethodInfo {
         wire: "globalvars/get",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "globalvars/get",
         idempotent: true,
         provisional: false,
@@ -545,7 +547,7 @@ impl ApiRequest for GlobalVarsSet {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "globalvars/set",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "globalvars/set",
         idempotent: true,
         provisional: false,
@@ -606,7 +608,7 @@ impl ApiRequest for GlobalVarsClear {
     type Response = Ack;
     const INFO: MethodInfo = MethodInfo {
         wire: "globalvars/clear",
-        http_method: "POST",
+        http_method: HttpMethod::Post,
         path: "globalvars/clear",
         idempotent: true,
         provisional: false,
