@@ -332,8 +332,8 @@ pub struct VarValue {
 
 impl FromBody for VarValue {
     fn from_body(body: Value) -> Result<Self, DecodeError> {
-        let found = member(&body, "value")
-            .or_else(|| member(&body, "data").and_then(|d| d.get("value")));
+        let found =
+            member(&body, "value").or_else(|| member(&body, "data").and_then(|d| d.get("value")));
         let value = match found {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) => Some(s.clone()),
