@@ -15,7 +15,7 @@
 //!
 //! And two for people: `pair A B [ROUNDS] [CONCURRENCY] [SESSIONS]` times two TargetHunter sides back to
 //! back round by round and prints the median of B ÷ A; `profile SIDE N [CONCURRENCY]` runs only
-//! one side's calls (the sides are listed in the README and in `overhead::side_named`),
+//! one side's calls (the sides are listed in the README and in `pair::side_named`),
 //! `profile justclick-sign N` only the building and signing (`justclick-sign-body N`
 //! the signing alone), `profile justclick-calls N [IN_FLIGHT]` SDK calls against a sandbox
 //! child process (its pid on stderr), `profile adfox-decode N` only the decoding
@@ -24,6 +24,7 @@
 mod adfox;
 mod justclick;
 mod overhead;
+mod pair;
 mod radist;
 mod report;
 mod server;
@@ -142,7 +143,7 @@ async fn profile(args: &[String]) -> Result<String, String> {
     }
     let server = spawn_server(0).await?;
     let cpu_before = util::cpu_time();
-    let d = overhead::profile(server.port()?, &which, n, concurrency).await?;
+    let d = pair::profile(server.port()?, &which, n, concurrency).await?;
     let cpu = util::cpu_time().saturating_sub(cpu_before);
     Ok(format!(
         "{which}: {n} calls, {concurrency} at a time, {:.1} us/call, this process's CPU {:.2} \
@@ -246,7 +247,7 @@ async fn main() -> ExitCode {
                 let concurrency = args.get(4).and_then(|v| v.parse().ok()).unwrap_or(64);
                 let sessions = args.get(5).and_then(|v| v.parse().ok()).unwrap_or(1);
                 let server = spawn_server(0).await?;
-                overhead::pair(server.port()?, &a, &b, rounds, concurrency, sessions).await
+                pair::pair(server.port()?, &a, &b, rounds, concurrency, sessions).await
             };
             return print_line(result.await);
         }

@@ -265,7 +265,7 @@ pub(crate) enum Workers {
 }
 
 /// Times `calls` calls of `side` spread over `concurrency` workers (one worker runs in place).
-async fn batch(
+pub(crate) async fn batch(
     calls: usize,
     concurrency: usize,
     side: &Side,
@@ -640,24 +640,10 @@ pub async fn metrics(quick: bool, fast: u16, holding: u16) -> Vec<Metric> {
     out
 }
 
-/// `n` calls through one side (any `pair` takes, see [`side_named`]), `concurrency` at a
-/// time, for a profiler.
-pub async fn profile(
-    port: u16,
-    which: &str,
-    n: usize,
-    concurrency: usize,
-) -> Result<Duration, String> {
-    let concurrency = concurrency.max(1);
-    let side = side_named(port, which)?;
-    batch(n, concurrency, &side, Workers::Tasks).await
-}
-
-/// One side for `pair`, by name.
-fn side_named(port: u16, name: &str) -> Result<Side, String> {
-    if let Some(side) = crate::radist::side_named(port, name) {
-        return side;
-    }
+/// The TargetHunter side `name` (`sdk`, `sdk-hyper`, `raw`, `raw-prebuilt`, `raw-bytes`,
+/// `raw-timeout`, `transport`, `hyper`, `stack`, `stack-no-retries`) for `pair` and `profile`,
+/// if it is one of these.
+pub(crate) fn side_named(port: u16, name: &str) -> Option<Result<Side, String>> {
     let request = || -> Result<Arc<th_core::HttpRequest>, String> {
         let built = sdk(port)?
             .build_request(&request())
@@ -672,73 +658,26 @@ fn side_named(port: u16, name: &str) -> Result<Side, String> {
         .build_stack()
         .map_err(|e| e.to_string())
     };
-    Ok(match name {
-        "sdk" => Side::Sdk(sdk(port)?),
-        "sdk-hyper" => Side::Sdk(sdk_on_hyper(port)?),
-        "hyper" => {
-            let bare = th_core::HyperTransport::new().map_err(|e| e.to_string())?;
-            Side::Transport(Arc::new(bare), request()?)
-        }
-        "raw" => Side::Raw(Arc::new(Raw::new(port)?)),
-        "raw-prebuilt" => Side::RawPrebuilt(Arc::new(Raw::new(port)?)),
-        "raw-bytes" => Side::RawBytes(Arc::new(Raw::new(port)?)),
-        "raw-timeout" => Side::RawTimeout(Arc::new(Raw::new(port)?)),
-        "transport" => {
-            let bare = th_core::ReqwestTransport::new().map_err(|e| e.to_string())?;
-            Side::Transport(Arc::new(bare), request()?)
-        }
-        "stack" => Side::Transport(stack(th_core::RetryPolicy::default())?, request()?),
-        "stack-no-retries" => Side::Transport(stack(th_core::RetryPolicy::none())?, request()?),
-        other => {
-            return Err(format!(
-                "a side is sdk, sdk-hyper, raw, raw-prebuilt, raw-bytes, raw-timeout, \
-                 transport, hyper, stack, stack-no-retries, radist-sdk or radist-raw, not \
-                 {other:?}"
-            ));
-        }
-    })
-}
-
-/// `th-bench pair A B [ROUNDS] [CONCURRENCY] [SESSIONS]`: the median over `rounds` (rounded up
-/// to a multiple of the sessions) of B's batch time ÷ A's, each round both back to back (in
-/// turn which goes first), 1000 calls a side a round, for finding where a ratio comes from. `transport`, `hyper` and `stack` send a copy of the
-/// request the SDK builds through the bare `ReqwestTransport`, the bare `HyperTransport` or the
-/// default layer stack (on `ReqwestTransport`); `sdk-hyper` is the SDK's client over
-/// `HyperTransport`.
-pub async fn pair(
-    port: u16,
-    a: &str,
-    b: &str,
-    rounds: usize,
-    concurrency: usize,
-    sessions_wanted: usize,
-) -> Result<String, String> {
-    let calls = 1000;
-    let sessions_n = sessions_wanted.clamp(1, rounds.max(1));
-    let sizes = Sizes {
-        sessions: sessions_n,
-        rounds: rounds.max(1).div_ceil(sessions_n),
-        calls,
+    let side = || -> Result<Option<Side>, String> {
+        Ok(Some(match name {
+            "sdk" => Side::Sdk(sdk(port)?),
+            "sdk-hyper" => Side::Sdk(sdk_on_hyper(port)?),
+            "hyper" => {
+                let bare = th_core::HyperTransport::new().map_err(|e| e.to_string())?;
+                Side::Transport(Arc::new(bare), request()?)
+            }
+            "raw" => Side::Raw(Arc::new(Raw::new(port)?)),
+            "raw-prebuilt" => Side::RawPrebuilt(Arc::new(Raw::new(port)?)),
+            "raw-bytes" => Side::RawBytes(Arc::new(Raw::new(port)?)),
+            "raw-timeout" => Side::RawTimeout(Arc::new(Raw::new(port)?)),
+            "transport" => {
+                let bare = th_core::ReqwestTransport::new().map_err(|e| e.to_string())?;
+                Side::Transport(Arc::new(bare), request()?)
+            }
+            "stack" => Side::Transport(stack(th_core::RetryPolicy::default())?, request()?),
+            "stack-no-retries" => Side::Transport(stack(th_core::RetryPolicy::none())?, request()?),
+            _ => return Ok(None),
+        }))
     };
-    // B first: the ratio is B's time over A's, arm 0 over arm 1.
-    let t = sessions(sizes, concurrency, 2, || {
-        Ok(vec![
-            (side_named(port, b)?, Workers::Tasks),
-            (side_named(port, a)?, Workers::Tasks),
-        ])
-    })
-    .await?;
-    let shown: Vec<String> = t
-        .session_medians
-        .iter()
-        .map(|m| format!("{m:.3}"))
-        .collect();
-    Ok(format!(
-        "{b} / {a}: {:.3} (median of {} rounds in {} sessions of fresh clients, \
-         {calls} calls a side, {concurrency} at a time; session medians {})",
-        t.paired(0),
-        sizes.sessions * sizes.rounds,
-        sizes.sessions,
-        shown.join(" ")
-    ))
+    side().transpose()
 }

@@ -8,7 +8,6 @@ use std::sync::Arc;
 use futures::StreamExt;
 use futures::stream::{self, BoxStream};
 use http::Method;
-use sha2::{Digest, Sha256};
 use th_core::paginate::{self, NumberedPage};
 use th_core::secret::scrub;
 use th_core::{
@@ -17,108 +16,17 @@ use th_core::{
     Secret, StatusError, TokioClock, Transport, normalize_base_url,
 };
 
+use crate::config::{
+    Auth, DEFAULT_LEGACY_URL, DEFAULT_OAUTH_URL, DEFAULT_STATS_URL, EMPTY_SHA256, MAX_REPORTS,
+    PollPolicy, SERVICE, STATS_RATE_CLASS, is_sha256_hex,
+};
 use crate::error::{ApiErrorCode, Error};
+use crate::form::Encoding;
 use crate::types::{FromXml, Page};
 use crate::xml::{self, FromRow};
 
-/// The current OAuth endpoint.
-pub const DEFAULT_OAUTH_URL: &str = "https://adfox.yandex.ru/api/v1";
-/// The legacy endpoint (login + sha256 of the password); the vendor retired it in 2020.
-pub const DEFAULT_LEGACY_URL: &str = "https://api.adfox.ru/v1/API.php";
-/// The root of the statistics APIs (`api/report/...`, `api/v2/reports`).
-pub const DEFAULT_STATS_URL: &str = "https://adfox.yandex.ru/";
-/// The service name used in tracing.
-pub const SERVICE: &str = "adfox";
-/// The rate-limit class of the statistics calls (100 requests a minute).
-pub const STATS_RATE_CLASS: &str = "adfox-statistics";
 /// The most rows one page may hold.
 pub const MAX_LIMIT: i64 = 1000;
-
-/// How the client proves who it is.
-#[derive(Clone, PartialEq, Eq)]
-pub enum Auth {
-    /// `Authorization: OAuth <token>` (the current scheme).
-    OAuth(Secret),
-    /// `loginAccount` + `loginPassword` (lowercase hex sha256 of the password), in the body.
-    Legacy {
-        /// The login.
-        login: String,
-        /// The sha256 of the password, lowercase hex (the password itself is never kept).
-        password_hash: Secret,
-    },
-    /// `X-Yandex-API-Key: <key>`. **Provisional:** seen only in public scripts, not documented.
-    ApiKey(Secret),
-}
-
-impl Auth {
-    /// Legacy auth from a plain password: hashed here, once; the password is not kept.
-    pub fn legacy(login: impl Into<String>, password: &str) -> Self {
-        Auth::Legacy {
-            login: login.into(),
-            password_hash: Secret::new(sha256_hex(password)),
-        }
-    }
-
-    fn secrets(&self) -> Vec<&Secret> {
-        match self {
-            Auth::OAuth(s) | Auth::ApiKey(s) => vec![s],
-            Auth::Legacy { password_hash, .. } => vec![password_hash],
-        }
-    }
-}
-
-impl fmt::Debug for Auth {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Auth::OAuth(_) => f.write_str("OAuth([redacted])"),
-            Auth::ApiKey(_) => f.write_str("ApiKey([redacted])"),
-            Auth::Legacy { login, .. } => f
-                .debug_struct("Legacy")
-                .field("login", login)
-                .field("password_hash", &"[redacted]")
-                .finish(),
-        }
-    }
-}
-
-/// The lowercase hex sha256 of `text`.
-pub fn sha256_hex(text: &str) -> String {
-    let digest = Sha256::digest(text.as_bytes());
-    let mut out = String::with_capacity(64);
-    for b in digest.iter() {
-        out.push(char::from(b"0123456789abcdef"[usize::from(b >> 4)]));
-        out.push(char::from(b"0123456789abcdef"[usize::from(b & 15)]));
-    }
-    out
-}
-
-/// The sha256 of the empty string: the hash of an empty password.
-const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-
-fn is_sha256_hex(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-}
-
-/// The charset of the params (`encoding=`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Encoding {
-    /// `encoding=UTF-8` (the default, recommended).
-    #[default]
-    Utf8,
-    /// `encoding=CP-1251`: text is converted; a character CP-1251 cannot hold is an
-    /// [`Error::InvalidInput`], never a `?`.
-    Cp1251,
-}
-
-impl Encoding {
-    /// The value of the `encoding` param.
-    pub fn wire(self) -> &'static str {
-        match self {
-            Encoding::Utf8 => "UTF-8",
-            Encoding::Cp1251 => "CP-1251",
-        }
-    }
-}
 
 /// An ADFOX client. Cheap to clone; clones share the connection pool and the limits.
 #[derive(Clone)]
@@ -135,7 +43,7 @@ pub(crate) struct Inner {
     pub(crate) pages: PageOptions,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) reports: Arc<tokio::sync::Semaphore>,
-    pub(crate) poll: crate::stats::PollPolicy,
+    pub(crate) poll: PollPolicy,
 }
 
 impl fmt::Debug for Client {
@@ -158,7 +66,7 @@ pub struct ClientBuilder {
     encoding: Encoding,
     options: ClientOptions,
     pages: PageOptions,
-    poll: crate::stats::PollPolicy,
+    poll: PollPolicy,
 }
 
 impl ClientBuilder {
@@ -214,7 +122,7 @@ impl ClientBuilder {
     }
 
     /// How reports are polled.
-    pub fn poll_policy(mut self, poll: crate::stats::PollPolicy) -> Self {
+    pub fn poll_policy(mut self, poll: PollPolicy) -> Self {
         self.poll = poll;
         self
     }
@@ -281,7 +189,7 @@ impl ClientBuilder {
                 transport,
                 pages: self.pages,
                 clock,
-                reports: Arc::new(tokio::sync::Semaphore::new(crate::stats::MAX_REPORTS)),
+                reports: Arc::new(tokio::sync::Semaphore::new(MAX_REPORTS)),
                 poll: self.poll,
             }),
         })
@@ -372,7 +280,7 @@ impl Client {
             encoding: Encoding::default(),
             options: ClientOptions::default(),
             pages: PageOptions::default(),
-            poll: crate::stats::PollPolicy::default(),
+            poll: PollPolicy::default(),
         }
     }
 

@@ -11,7 +11,26 @@ use std::borrow::Cow;
 
 use th_core::{FormValue, InvalidInput};
 
-use crate::client::Encoding;
+/// The charset of the params (`encoding=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Encoding {
+    /// `encoding=UTF-8` (the default, recommended).
+    #[default]
+    Utf8,
+    /// `encoding=CP-1251`: text is converted; a character CP-1251 cannot hold is an
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput), never a `?`.
+    Cp1251,
+}
+
+impl Encoding {
+    /// The value of the `encoding` param.
+    pub fn wire(self) -> &'static str {
+        match self {
+            Encoding::Utf8 => "UTF-8",
+            Encoding::Cp1251 => "CP-1251",
+        }
+    }
+}
 
 /// Encodes `params` as an `application/x-www-form-urlencoded` body.
 pub fn encode<K: AsRef<str>>(

@@ -101,6 +101,7 @@
 #![warn(missing_docs)]
 
 mod client;
+mod config;
 pub mod error;
 pub mod form;
 pub mod generated;
@@ -108,11 +109,13 @@ pub mod stats;
 pub mod types;
 pub mod xml;
 
-pub use client::{
-    Auth, Client, ClientBuilder, DEFAULT_LEGACY_URL, DEFAULT_OAUTH_URL, DEFAULT_STATS_URL,
-    Encoding, MAX_LIMIT, RawRequest, SERVICE, STATS_RATE_CLASS, sha256_hex,
+pub use client::{Client, ClientBuilder, MAX_LIMIT, RawRequest};
+pub use config::{
+    Auth, DEFAULT_LEGACY_URL, DEFAULT_OAUTH_URL, DEFAULT_STATS_URL, SERVICE, STATS_RATE_CLASS,
+    sha256_hex,
 };
 pub use error::{ApiErrorCode, Error};
+pub use form::Encoding;
 pub use generated::*;
 pub use stats::{
     PollPolicy, ReportArgs, ReportDateInterval, ReportLevel, ReportRequest, ReportTable,

@@ -9,58 +9,26 @@
 //! Polling backs off exponentially and sleeps through the client's clock
 //! (`ClientOptions.clock`), so tests never wait.
 
-use std::time::Duration;
-
 use http::Method;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 use th_core::{DecodeError, HttpRequest, HttpResponse, InvalidInput, StatusError};
 
-use crate::client::{Auth, Client, SERVICE, STATS_RATE_CLASS};
+use crate::client::Client;
+use crate::config::{Auth, SERVICE, STATS_RATE_CLASS};
 use crate::error::Error;
 use crate::types::Date;
 
 pub mod v2;
+
+pub use crate::config::{MAX_REPORTS, PollPolicy};
 
 pub use v2::{
     V2AvailableDates, V2AvailableDatesRequest, V2Column, V2DateRange, V2Field, V2Filter,
     V2NamedReportRequest, V2ReportInfo, V2ReportRequest, V2Table, V2Task, V2TaskError,
     V2TaskStatus,
 };
-
-/// Reports in progress at once (the documented per-owner limit).
-pub const MAX_REPORTS: usize = 3;
-
-/// How reports are polled: `first_delay`, doubled each time up to `max_delay`, at most
-/// `max_polls` times.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PollPolicy {
-    /// The wait before the first poll.
-    pub first_delay: Duration,
-    /// The longest wait between polls.
-    pub max_delay: Duration,
-    /// How many polls before [`Error::ReportTimeout`].
-    pub max_polls: u32,
-}
-
-impl Default for PollPolicy {
-    fn default() -> Self {
-        PollPolicy {
-            first_delay: Duration::from_millis(500),
-            max_delay: Duration::from_secs(10),
-            max_polls: 120,
-        }
-    }
-}
-
-impl PollPolicy {
-    /// The wait before poll number `n` (0-based).
-    pub fn delay(&self, n: u32) -> Duration {
-        let factor = 1u32.checked_shl(n.min(20)).unwrap_or(u32::MAX);
-        self.first_delay.saturating_mul(factor).min(self.max_delay)
-    }
-}
 
 /// The object level of a report.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -710,14 +678,6 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn backoff() {
-        let p = PollPolicy::default();
-        let d: Vec<u64> = (0..7).map(|n| p.delay(n).as_millis() as u64).collect();
-        assert_eq!(d, vec![500, 1000, 2000, 4000, 8000, 10000, 10000]);
-        assert_eq!(p.delay(u32::MAX), Duration::from_secs(10));
-    }
 
     #[test]
     fn rows_as_user_types() {

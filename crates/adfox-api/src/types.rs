@@ -10,6 +10,9 @@ use th_core::{FormValue, InvalidInput, ParamValue, Secret};
 
 use crate::xml::{Document, FieldRef, FromRow, Pagination, Status};
 
+/// Re-exported from [`xml`](crate::xml), where the XML model lives.
+pub use crate::xml::Field;
+
 // ---- param values ------------------------------------------------------------------------------
 
 fn digits(s: &str) -> bool {
@@ -647,27 +650,6 @@ pub struct Skip;
 impl FromRow for Skip {
     fn from_fields(_: &mut Vec<(&str, FieldRef<'_>)>) -> Result<Self, String> {
         Ok(Skip)
-    }
-}
-
-/// An owned field value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Field {
-    /// Text (empty for `<fax/>`).
-    Text(String),
-    /// Nested `row0..rowN` items.
-    List(Vec<Field>),
-    /// Other nested elements, in order.
-    Map(Vec<(String, Field)>),
-}
-
-impl Field {
-    /// The text of a text field.
-    pub fn as_text(&self) -> Option<&str> {
-        match self {
-            Field::Text(t) => Some(t),
-            _ => None,
-        }
     }
 }
 

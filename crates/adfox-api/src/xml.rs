@@ -48,8 +48,7 @@ impl FieldRef<'_> {
     }
 
     /// An owned copy.
-    pub fn to_owned_field(&self) -> crate::types::Field {
-        use crate::types::Field;
+    pub fn to_owned_field(&self) -> Field {
         match self {
             FieldRef::Text(t) => Field::Text(t.to_string()),
             FieldRef::List(items) => {
@@ -61,6 +60,27 @@ impl FieldRef<'_> {
                     .map(|(k, v)| ((*k).to_owned(), v.to_owned_field()))
                     .collect(),
             ),
+        }
+    }
+}
+
+/// An owned field value: a [`FieldRef`] copied out of the XML.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Field {
+    /// Text (empty for `<fax/>`).
+    Text(String),
+    /// Nested `row0..rowN` items.
+    List(Vec<Field>),
+    /// Other nested elements, in order.
+    Map(Vec<(String, Field)>),
+}
+
+impl Field {
+    /// The text of a text field.
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            Field::Text(t) => Some(t),
+            _ => None,
         }
     }
 }
@@ -468,7 +488,7 @@ fn read_data<T: FromRow>(c: &mut Cursor<'_>, rows: &mut Vec<T>) -> Result<(), Xm
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::types::{Field, Row};
+    use crate::types::Row;
 
     #[test]
     fn status_error() {

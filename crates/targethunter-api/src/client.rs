@@ -15,7 +15,7 @@ use th_core::{
 };
 
 use crate::error::{ApiErrorCode, Error};
-use crate::types::FromBody;
+use crate::types::{FromBody, member};
 
 /// The production base URL; method names are appended to it.
 pub const DEFAULT_BASE_URL: &str = "https://smm.targethunter.ru/api/";
@@ -366,20 +366,6 @@ impl Client {
 
     fn scrub_str(&self, text: &str) -> String {
         scrub(text, &[&self.inner.api_key])
-    }
-}
-
-/// `value[name]` of an object: answers are small objects, where comparing a few keys is cheaper
-/// than hashing the name (keys of a JSON object are unique, so both find the same member).
-pub(crate) fn member<'v>(value: &'v Value, name: &str) -> Option<&'v Value> {
-    let object = value.as_object()?;
-    if object.len() <= 8 {
-        object
-            .iter()
-            .find(|(k, _)| k.as_str() == name)
-            .map(|(_, v)| v)
-    } else {
-        object.get(name)
     }
 }
 

@@ -267,6 +267,20 @@ fn flag(body: &Value, key: &str) -> Option<bool> {
     }
 }
 
+/// `value[name]` of an object: answers are small objects, where comparing a few keys is cheaper
+/// than hashing the name (keys of a JSON object are unique, so both find the same member).
+pub(crate) fn member<'v>(value: &'v Value, name: &str) -> Option<&'v Value> {
+    let object = value.as_object()?;
+    if object.len() <= 8 {
+        object
+            .iter()
+            .find(|(k, _)| k.as_str() == name)
+            .map(|(_, v)| v)
+    } else {
+        object.get(name)
+    }
+}
+
 /// The answer of a call that returns no data (`bots/removeUser`, `vars/set`, ...).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ack {
@@ -318,8 +332,8 @@ pub struct VarValue {
 
 impl FromBody for VarValue {
     fn from_body(body: Value) -> Result<Self, DecodeError> {
-        let found = crate::client::member(&body, "value")
-            .or_else(|| crate::client::member(&body, "data").and_then(|d| d.get("value")));
+        let found =
+            member(&body, "value").or_else(|| member(&body, "data").and_then(|d| d.get("value")));
         let value = match found {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) => Some(s.clone()),
