@@ -1315,3 +1315,53 @@ async fn additional_users_utility_target_and_category_bodies() {
         ]
     );
 }
+
+/// The spec's static facts reach the client as types: the navigation block and paging live in
+/// `MethodInfo`, a paged list implements `OffsetPaged`, the zip upload is a multipart body; the
+/// client finds none of them again by name or position.
+#[test]
+fn static_facts_are_typed() {
+    use th_core::{ApiRequest, BodyKind, OffsetPaged, Paging};
+    let info = adfox_api::AccountListCampaign::INFO;
+    assert_eq!(
+        info.selector,
+        &[
+            ("object", "account"),
+            ("action", "list"),
+            ("actionObject", "campaign")
+        ]
+    );
+    assert_eq!(
+        info.paging,
+        Some(Paging::Offset {
+            offset: "offset",
+            limit: "limit",
+            max_limit: 1000
+        })
+    );
+    assert_eq!(info.body, BodyKind::Params);
+    assert_eq!(
+        adfox_api::BannerModifyZipFile::INFO.body,
+        BodyKind::Multipart
+    );
+    assert_eq!(adfox_api::CampaignModify::INFO.paging, None);
+    let mut page = adfox_api::AccountListCampaign::new().super_campaign_id(2);
+    assert_eq!(page.page(), (None, None));
+    page.set_page(2000, 500);
+    assert_eq!(page.page(), (Some(2000), Some(500)));
+    let names: Vec<String> = page
+        .params()
+        .body
+        .into_iter()
+        .map(|(n, _)| n.into_owned())
+        .collect();
+    assert!(!names.iter().any(|n| n == "object"), "{names:?}");
+    assert!(
+        names.ends_with(&["offset".to_owned(), "limit".to_owned()]),
+        "{names:?}"
+    );
+    // A limit out of the page's range is refused before anything is sent.
+    let mut too_big = adfox_api::AccountListCampaign::new();
+    too_big.set_page(0, 1001);
+    assert_eq!(too_big.validate().unwrap_err().field, "limit");
+}

@@ -11,9 +11,9 @@ use http::Method;
 use th_core::paginate::{self, NumberedPage};
 use th_core::secret::scrub;
 use th_core::{
-    ApiRequest, ClientOptions, Clock, DecodeError, FormValue, HttpRequest, HttpResponse,
-    InvalidInput, MethodInfo, PageOptions, PaginationError, ParamName, RateLimit, RetryPolicy,
-    Secret, StatusError, TokioClock, Transport, normalize_base_url,
+    ApiRequest, BodyKind, ClientOptions, Clock, DecodeError, FormValue, HttpRequest, HttpResponse,
+    InvalidInput, MethodInfo, OffsetPaged, PageOptions, PaginationError, Paging, ParamName,
+    RateLimit, RetryPolicy, Secret, StatusError, TokioClock, Transport, normalize_base_url,
 };
 
 use crate::config::{
@@ -249,6 +249,56 @@ impl RawRequest {
     }
 }
 
+/// The navigation block of a typed method, from its static facts.
+fn selector(info: &MethodInfo) -> Vec<(ParamName, FormValue)> {
+    info.selector
+        .iter()
+        .map(|(name, value)| (Cow::Borrowed(*name), FormValue::Str((*value).to_owned())))
+        .collect()
+}
+
+/// Checks the params a caller named (a raw call's, a typed call's extras): none of the names
+/// the client adds itself, and every name one the form can carry.
+fn check_names(params: &[(ParamName, FormValue)]) -> Result<(), InvalidInput> {
+    if let Some((name, _)) = params.iter().find(|(n, _)| RESERVED.contains(&&**n)) {
+        return Err(InvalidInput::new(
+            name.clone(),
+            "is added by the client; do not pass it",
+        ));
+    }
+    match params
+        .iter()
+        .find(|(n, _)| n.is_empty() || n.chars().any(|c| c.is_control() || c == '=' || c == '&'))
+    {
+        Some((name, _)) => Err(InvalidInput::new(name.clone(), "is not a valid param name")),
+        None => Ok(()),
+    }
+}
+
+/// A raw call has no typed facts: its `offset` and `limit`, when given, are checked by name as
+/// the pagination page bounds them (a typed list's are checked by its generated `validate`).
+fn check_page_params(params: &[(ParamName, FormValue)]) -> Result<(), InvalidInput> {
+    let int = |name: &str| {
+        params
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| match v {
+                FormValue::Int(i) => Some(*i),
+                _ => None,
+            })
+    };
+    let bad = |name: &'static str| InvalidInput::new(name, "must be an integer in range");
+    let offset = match int("offset") {
+        Some(None) => return Err(bad("offset")),
+        other => other.flatten(),
+    };
+    let limit = match int("limit") {
+        Some(None) => return Err(bad("limit")),
+        other => other.flatten(),
+    };
+    th_core::api::check_offset_page(offset, limit, MAX_LIMIT.unsigned_abs() as u32)
+}
+
 /// Names the client adds itself; passing them as params is refused.
 const RESERVED: [&str; 6] = [
     "loginAccount",
@@ -302,30 +352,40 @@ impl Client {
     {
         request.validate()?;
         let params = request.params();
-        self.call::<R::Response>(&R::INFO, params.body).await
+        self.call::<R::Response>(&R::INFO, &selector(&R::INFO), params.body, None)
+            .await
     }
 
     /// Calls any method by wire name and returns the general [`Reply`](crate::Reply).
     pub async fn raw(&self, request: RawRequest) -> Result<crate::types::Reply, Error> {
-        let mut params = request.navigation()?;
-        params.extend(request.params);
-        let info = MethodInfo {
-            wire: "raw",
-            http_method: th_core::HttpMethod::Post,
-            path: "",
-            idempotent: request.idempotent,
-            provisional: true,
-            deprecated: false,
-            rate_class: None,
+        let nav = request.navigation()?;
+        check_page_params(&request.params)?;
+        // A method the catalogue knows is described by its own facts (paging, body, rate
+        // class); the caller still says whether it is safe to send twice.
+        let info = match crate::METHODS.iter().find(|m| m.wire == request.wire) {
+            Some(known) => MethodInfo {
+                idempotent: request.idempotent,
+                ..*known
+            },
+            None => MethodInfo::raw(th_core::HttpMethod::Post, request.idempotent),
         };
-        self.call(&info, params).await
+        let mut params = request.params;
+        if let Some(Paging::Offset {
+            limit, max_limit, ..
+        }) = info.paging
+            && !params.iter().any(|(n, _)| n == limit)
+        {
+            // As a typed call of the same list does: the largest page unless told otherwise.
+            params.push((Cow::Borrowed(limit), FormValue::Int(i64::from(max_limit))));
+        }
+        self.call(&info, &nav, params, Some(request.wire)).await
     }
 
     /// Builds the HTTP request without sending it: the exact bytes that would go on the wire.
     pub fn build_request<R: ApiRequest>(&self, request: &R) -> Result<HttpRequest, Error> {
         request.validate()?;
         let params = request.params();
-        self.http_request(&R::INFO, params.body)
+        self.http_request(&R::INFO, &selector(&R::INFO), &params.body, None)
     }
 
     /// Streams every row of a list across all pages: `limit` always sent (the request's own, or
@@ -339,46 +399,26 @@ impl Client {
     /// instead of looping or repeating rows.
     pub fn list_all<R, T>(&self, request: R) -> BoxStream<'static, Result<T, Error>>
     where
-        R: ApiRequest<Response = Page<T>>,
+        R: OffsetPaged<Response = Page<T>> + 'static,
         T: FromRow,
     {
         if let Err(e) = request.validate() {
             return stream::once(async move { Err(Error::from(e)) }).boxed();
         }
-        let mut params = request.params().body;
-        let mut limit = MAX_LIMIT;
-        let mut start = 0;
-        params.retain(|(name, value)| match &**name {
-            "limit" => {
-                if let FormValue::Int(l) = value {
-                    limit = *l;
-                }
-                false
-            }
-            "offset" => {
-                if let FormValue::Int(o) = value {
-                    start = *o;
-                }
-                false
-            }
-            _ => true,
-        });
-        if !(1..=MAX_LIMIT).contains(&limit) {
-            let e = InvalidInput::new("limit", "must be 1..=1000");
-            return stream::once(async move { Err(Error::from(e)) }).boxed();
-        }
-        if start < 0 {
-            let e = InvalidInput::new("offset", "must be 0 or more");
-            return stream::once(async move { Err(Error::from(e)) }).boxed();
-        }
+        let max = match R::INFO.paging {
+            Some(Paging::Offset { max_limit, .. }) => i64::from(max_limit),
+            None => MAX_LIMIT,
+        };
+        let (start, limit) = request.page();
+        let (start, limit) = (start.unwrap_or(0), limit.unwrap_or(max));
         let client = self.clone();
-        let params = Arc::new(params);
+        let request = Arc::new(request);
         // The page size in use: the requested limit, or the server's smaller one (learnt from
         // page 0, which `numbered` reads before starting any other page).
         let step = Arc::new(std::sync::atomic::AtomicI64::new(limit));
         paginate::numbered(self.inner.pages, move |i| {
             let client = client.clone();
-            let params = Arc::clone(&params);
+            let request = Arc::clone(&request);
             let step = Arc::clone(&step);
             async move {
                 use std::sync::atomic::Ordering;
@@ -387,10 +427,9 @@ impl Client {
                     .unwrap_or(i64::MAX)
                     .saturating_mul(size)
                     .saturating_add(start);
-                let mut p = (*params).clone();
-                p.push(("offset".into(), FormValue::Int(offset)));
-                p.push(("limit".into(), FormValue::Int(size)));
-                let page: Page<T> = client.call(&R::INFO, p).await?;
+                let mut page_request = (*request).clone();
+                page_request.set_page(offset, size);
+                let page: Page<T> = client.execute(page_request).await?;
                 let mut size = size;
                 if i == 0
                     && let Some(capped) = page.pagination.limit.and_then(|l| i64::try_from(l).ok())
@@ -463,9 +502,9 @@ impl Client {
             return Err(InvalidInput::new("objectID", "must be a positive banner ID").into());
         }
         // Nav block + objectID + extras, checked like every other call; `encoding` joins them.
-        let params = request.params().body;
-        let (nav, rest) = self.split_and_check(&params)?;
-        let mut query: Vec<(ParamName, FormValue)> = nav.to_vec();
+        let rest = request.params().body;
+        check_names(&rest)?;
+        let mut query: Vec<(ParamName, FormValue)> = selector(&BannerModifyZipFile::INFO);
         query.push((
             "encoding".into(),
             FormValue::Str(self.inner.encoding.wire().into()),
@@ -511,63 +550,28 @@ impl Client {
         self.authorize(http)
     }
 
+    /// Sends one call: `nav` (the navigation block) first, then `params`; `raw_wire` names a
+    /// raw call for tracing (typed calls are named by their `info`).
     pub(crate) async fn call<T: FromXml>(
         &self,
         info: &MethodInfo,
+        nav: &[(ParamName, FormValue)],
         params: Vec<(ParamName, FormValue)>,
+        raw_wire: Option<String>,
     ) -> Result<T, Error> {
-        let request = self.http_request(info, params)?;
+        let request = self.http_request(info, nav, &params, raw_wire)?;
         let response = self.inner.transport.send(request).await?;
         self.decode(&response)
-    }
-
-    /// Splits the navigation block (the leading fixed params) from the rest and checks the rest:
-    /// no reserved names, valid names, `limit` 1..=1000 and `offset` >= 0.
-    #[allow(clippy::type_complexity)]
-    fn split_and_check<'p>(
-        &self,
-        params: &'p [(ParamName, FormValue)],
-    ) -> Result<(&'p [(ParamName, FormValue)], &'p [(ParamName, FormValue)]), Error> {
-        let nav_len = params
-            .iter()
-            .take(3)
-            .take_while(|(n, _)| matches!(&**n, "object" | "action" | "actionObject"))
-            .count();
-        let (nav, rest) = params.split_at(nav_len);
-        if let Some((name, _)) = rest.iter().find(|(n, _)| RESERVED.contains(&&**n)) {
-            return Err(
-                InvalidInput::new(name.clone(), "is added by the client; do not pass it").into(),
-            );
-        }
-        for (name, value) in rest {
-            if name.is_empty() || name.chars().any(|c| c.is_control() || c == '=' || c == '&') {
-                return Err(InvalidInput::new(name.clone(), "is not a valid param name").into());
-            }
-            if matches!(&**name, "limit" | "offset") {
-                let ok = match (&**name, value) {
-                    ("limit", FormValue::Int(l)) => (1..=MAX_LIMIT).contains(l),
-                    ("offset", FormValue::Int(o)) => *o >= 0,
-                    _ => false,
-                };
-                if !ok {
-                    let why = if name == "limit" {
-                        "must be 1..=1000"
-                    } else {
-                        "must be 0 or more"
-                    };
-                    return Err(InvalidInput::new(name.clone(), why).into());
-                }
-            }
-        }
-        Ok((nav, rest))
     }
 
     fn http_request(
         &self,
         info: &MethodInfo,
-        params: Vec<(ParamName, FormValue)>,
+        nav: &[(ParamName, FormValue)],
+        params: &[(ParamName, FormValue)],
+        raw_wire: Option<String>,
     ) -> Result<HttpRequest, Error> {
-        if info.wire == crate::generated::BannerModifyZipFile::INFO.wire {
+        if info.body == BodyKind::Multipart {
             // Its file cannot travel in a form body; only the multipart path sends it.
             return Err(InvalidInput::new(
                 "zipFile",
@@ -575,7 +579,7 @@ impl Client {
             )
             .into());
         }
-        let (nav, rest) = self.split_and_check(&params)?;
+        check_names(params)?;
         let mut all: Vec<(ParamName, FormValue)> = Vec::with_capacity(params.len() + 4);
         if let Auth::Legacy {
             login,
@@ -593,24 +597,11 @@ impl Client {
             "encoding".into(),
             FormValue::Str(self.inner.encoding.wire().into()),
         ));
-        all.extend(rest.iter().cloned());
-        let action = nav
-            .get(1)
-            .and_then(|(_, v)| match v {
-                FormValue::Str(s) => Some(s.as_str()),
-                _ => None,
-            })
-            .unwrap_or_default();
-        let pages = action.starts_with("list") || action == "info" || action == "utility";
-        if pages && !rest.iter().any(|(n, _)| n == "limit") {
-            all.push(("limit".into(), FormValue::Int(MAX_LIMIT)));
-        }
+        all.extend(params.iter().cloned());
         let body = crate::form::encode(&all, self.inner.encoding)?;
-        let operation: Cow<'static, str> = if info.wire == "raw" {
-            let names: Vec<String> = nav.iter().filter_map(|(_, v)| v.scalar_string()).collect();
-            Cow::Owned(names.join("."))
-        } else {
-            Cow::Borrowed(info.wire)
+        let operation: Cow<'static, str> = match raw_wire {
+            Some(wire) => Cow::Owned(wire),
+            None => Cow::Borrowed(info.wire),
         };
         let mut request = HttpRequest::new(Method::POST, self.inner.base_url.clone())
             .body("application/x-www-form-urlencoded", body)

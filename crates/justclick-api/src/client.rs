@@ -521,15 +521,7 @@ impl Client {
     /// returns the verified envelope (any `error_code`).
     pub async fn raw(&self, request: RawRequest) -> Result<Envelope, Error> {
         request.validate()?;
-        let info = MethodInfo {
-            wire: "raw",
-            http_method: th_core::HttpMethod::Post,
-            path: "",
-            idempotent: request.idempotent,
-            provisional: true,
-            deprecated: false,
-            rate_class: None,
-        };
+        let info = MethodInfo::raw(th_core::HttpMethod::Post, request.idempotent);
         let http = self.http_request(
             &info,
             Cow::Owned(request.method.clone()),

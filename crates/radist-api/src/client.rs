@@ -624,16 +624,8 @@ impl Client {
     /// (`null` when empty).
     pub async fn raw(&self, request: RawRequest) -> Result<Value, Error> {
         request.validate()?;
-        let info = MethodInfo {
-            wire: "raw",
-            // The raw request's own method is sent; this one is not read.
-            http_method: th_core::HttpMethod::Get,
-            path: "",
-            idempotent: request.idempotent,
-            provisional: true,
-            deprecated: false,
-            rate_class: None,
-        };
+        // The raw request's own HTTP method is the one sent; this one is not read.
+        let info = MethodInfo::raw(th_core::HttpMethod::Get, request.idempotent);
         let operation = Cow::Owned(format!("raw {}", request.method));
         let http = self.http_request(
             &info,

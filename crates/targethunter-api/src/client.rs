@@ -236,15 +236,7 @@ impl Client {
     /// returns the JSON body.
     pub async fn raw(&self, request: RawRequest) -> Result<Value, Error> {
         request.validate()?;
-        let info = MethodInfo {
-            wire: "raw",
-            http_method: th_core::HttpMethod::Post,
-            path: "",
-            idempotent: request.idempotent,
-            provisional: true,
-            deprecated: false,
-            rate_class: None,
-        };
+        let info = MethodInfo::raw(th_core::HttpMethod::Post, request.idempotent);
         let http = self.http_request(
             &info,
             Cow::Owned(request.method.clone()),

@@ -28,6 +28,87 @@ pub struct MethodInfo {
     pub deprecated: bool,
     /// The client-side rate-limit class of this method, if it has its own limit.
     pub rate_class: Option<&'static str>,
+    /// The params that name the method on an API with one endpoint (ADFOX's navigation block
+    /// `object`, `action`, `actionObject`), in wire order: the service sends them first. Empty
+    /// where the path names the method. Not part of [`ApiRequest::params`].
+    pub selector: &'static [(&'static str, &'static str)],
+    /// How the method pages, when it is a list that does.
+    pub paging: Option<Paging>,
+    /// What its body carries.
+    pub body: BodyKind,
+}
+
+impl MethodInfo {
+    /// The description of a raw call (a method the typed layer does not have): the service
+    /// passes what it knows (the HTTP method, whether it is safe to send twice) and names the
+    /// call for tracing itself.
+    pub const fn raw(http_method: HttpMethod, idempotent: bool) -> Self {
+        MethodInfo {
+            wire: "raw",
+            http_method,
+            path: "",
+            idempotent,
+            provisional: true,
+            deprecated: false,
+            rate_class: None,
+            selector: &[],
+            paging: None,
+            body: BodyKind::Params,
+        }
+    }
+}
+
+/// How a list method pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Paging {
+    /// By an `offset` (rows to skip, 0 or more) and a `limit` (rows per page, 1 to `max_limit`);
+    /// the request type implements [`OffsetPaged`].
+    Offset {
+        /// The offset param's wire name.
+        offset: &'static str,
+        /// The limit param's wire name.
+        limit: &'static str,
+        /// The largest page the API serves; also what the client asks for when the caller sets
+        /// no limit.
+        max_limit: u32,
+    },
+}
+
+/// What a method's body carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BodyKind {
+    /// The params, in the service's own encoding (form, JSON, signed form).
+    Params,
+    /// A file upload: multipart only, never a form body.
+    Multipart,
+}
+
+/// A request of a method that pages by offset and limit ([`Paging::Offset`]): a paginator sets
+/// both on a copy for each page, with no knowledge of the params' names.
+pub trait OffsetPaged: ApiRequest + Clone {
+    /// The offset and limit the caller set, if any.
+    fn page(&self) -> (Option<i64>, Option<i64>);
+    /// Sets the offset and limit of one page.
+    fn set_page(&mut self, offset: i64, limit: i64);
+}
+
+/// Checks an offset-paged request's page before anything is sent: `offset` 0 or more, `limit`
+/// 1 to `max_limit` (the generated `validate` of paged requests calls it).
+pub fn check_offset_page(
+    offset: Option<i64>,
+    limit: Option<i64>,
+    max_limit: u32,
+) -> Result<(), InvalidInput> {
+    if offset.is_some_and(|o| o < 0) {
+        return Err(InvalidInput::new("offset", "must be 0 or more"));
+    }
+    if limit.is_some_and(|l| !(1..=i64::from(max_limit)).contains(&l)) {
+        return Err(InvalidInput::new(
+            "limit",
+            format!("must be 1..={max_limit}"),
+        ));
+    }
+    Ok(())
 }
 
 /// The HTTP method of an API method: one of the five the specs use, as a `Copy` type a `const`
@@ -343,6 +424,18 @@ impl InvalidInput {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn offset_pages_are_checked() {
+        assert!(check_offset_page(None, None, 1000).is_ok());
+        assert!(check_offset_page(Some(0), Some(1000), 1000).is_ok());
+        let err = check_offset_page(Some(-1), None, 1000).unwrap_err();
+        assert_eq!(err.field, "offset");
+        let err = check_offset_page(None, Some(1001), 1000).unwrap_err();
+        assert_eq!(err.field, "limit");
+        assert!(err.to_string().contains("1..=1000"), "{err}");
+        assert!(check_offset_page(None, Some(0), 1000).is_err());
+    }
 
     #[test]
     fn http_methods_name_themselves_and_know_their_body() {

@@ -57,7 +57,8 @@ pub mod transport;
 pub mod wire;
 
 pub use api::{
-    ApiRequest, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamName, ParamValue, Params,
+    ApiRequest, BodyKind, HttpMethod, InvalidInput, MethodInfo, OffsetPaged, Paging, ParamLocation,
+    ParamName, ParamValue, Params,
 };
 pub use clock::{Clock, ManualClock, TokioClock};
 pub use error::{DecodeError, StatusError, TransportError};

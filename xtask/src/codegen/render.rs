@@ -135,8 +135,8 @@ pub fn files(service: &Service) -> Vec<File> {
         }
         let mut imports = service.imports.clone();
         imports.push(
-            "th_core::{ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, \
-             ParamValue, Params}"
+            "th_core::{ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, \
+             OffsetPaged, Paging, ParamLocation, ParamValue, Params}"
                 .to_owned(),
         );
         for import in used_imports(&imports, &body) {
@@ -352,11 +352,46 @@ fn render_method(o: &mut String, service: &Service, m: &Method) {
         Some(class) => line(o, &format!("rate_class: Some({}),", lit(class))),
         None => line(o, "rate_class: None,"),
     }
+    let selector: Vec<String> = m
+        .selector
+        .iter()
+        .map(|(n, v)| format!("({}, {})", lit(n), lit(v)))
+        .collect();
+    line(o, &format!("selector: &[{}],", selector.join(", ")));
+    match &m.paging {
+        Some(pg) => line(
+            o,
+            &format!(
+                "paging: Some(Paging::Offset {{ offset: {}, limit: {}, max_limit: {} }}),",
+                lit(&pg.offset_wire),
+                lit(&pg.limit_wire),
+                pg.max_limit
+            ),
+        ),
+        None => line(o, "paging: None,"),
+    }
+    line(
+        o,
+        if m.multipart {
+            "body: BodyKind::Multipart,"
+        } else {
+            "body: BodyKind::Params,"
+        },
+    );
     line(o, "};");
     line(o, "");
     let checked: Vec<&Param> = m.params.iter().filter(|p| !never_invalid(&p.ty)).collect();
-    if !checked.is_empty() {
+    if !checked.is_empty() || m.paging.is_some() {
         line(o, "fn validate(&self) -> Result<(), InvalidInput> {");
+        if let Some(pg) = &m.paging {
+            line(
+                o,
+                &format!(
+                    "th_core::api::check_offset_page(self.{}, self.{}, {})?;",
+                    pg.offset, pg.limit, pg.max_limit
+                ),
+            );
+        }
         for p in checked {
             line(
                 o,
@@ -401,14 +436,17 @@ fn render_method(o: &mut String, service: &Service, m: &Method) {
         );
     }
     for p in &m.params {
+        // A paged method asks for the largest page when the caller sets no limit (the API's
+        // own default page is small).
+        let value = match &m.paging {
+            Some(pg) if pg.limit == p.rust => {
+                format!("&self.{}.unwrap_or({})", p.rust, pg.max_limit)
+            }
+            _ => format!("&self.{}", p.rust),
+        };
         line(
             o,
-            &format!(
-                "p.{}({}, &self.{});",
-                adder(p.location),
-                lit(&p.name),
-                p.rust
-            ),
+            &format!("p.{}({}, {value});", adder(p.location), lit(&p.name)),
         );
     }
     line(
@@ -422,6 +460,19 @@ fn render_method(o: &mut String, service: &Service, m: &Method) {
     line(o, "}");
     line(o, "}");
     line(o, "");
+    if let Some(pg) = &m.paging {
+        line(o, &format!("impl OffsetPaged for {} {{", m.request));
+        line(o, "fn page(&self) -> (Option<i64>, Option<i64>) {");
+        line(o, &format!("(self.{}, self.{})", pg.offset, pg.limit));
+        line(o, "}");
+        line(o, "");
+        line(o, "fn set_page(&mut self, offset: i64, limit: i64) {");
+        line(o, &format!("self.{} = Some(offset);", pg.offset));
+        line(o, &format!("self.{} = Some(limit);", pg.limit));
+        line(o, "}");
+        line(o, "}");
+        line(o, "");
+    }
 
     // The client method, unless the crate writes it by hand.
     if !m.client_method {
@@ -623,6 +674,14 @@ fn wire_line(m: &Method) -> String {
     } else {
         format!("Wire: `{}` (`{} {}`).", m.wire, m.http, m.path)
     };
+    if !m.selector.is_empty() {
+        let named: Vec<String> = m
+            .selector
+            .iter()
+            .map(|(n, v)| format!("`{n}={v}`"))
+            .collect();
+        let _ = write!(s, " Named by {}.", named.join(", "));
+    }
     if !m.fixed.is_empty() {
         let fixed: Vec<String> = m
             .fixed
@@ -630,6 +689,13 @@ fn wire_line(m: &Method) -> String {
             .map(|f| format!("`{}={}`", f.name, f.value.display()))
             .collect();
         let _ = write!(s, " Fixed params: {}.", fixed.join(", "));
+    }
+    if let Some(pg) = &m.paging {
+        let _ = write!(
+            s,
+            " Pages by offset and limit (at most {0} rows a page; {0} when no limit is set).",
+            pg.max_limit
+        );
     }
     s
 }

@@ -54,6 +54,18 @@ struct RawService {
     /// instead of one per object (services with `fixed_from_wire`).
     #[serde(default)]
     split_by_action: Vec<String>,
+    /// `{ offset = "offset", limit = "limit", max_limit = 1000 }`: methods with both params page
+    /// by them.
+    paging: Option<RawPaging>,
+}
+
+/// `[service] paging`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPaging {
+    offset: String,
+    limit: String,
+    max_limit: u32,
 }
 
 /// `[service] fixed_from_wire = { separator = ".", names = [...] }`.
@@ -83,6 +95,8 @@ struct RawMethod {
     /// The vendor page that documents the method; for a provisional one, the public code or
     /// page it is known from.
     source: Option<String>,
+    /// `"multipart"`: a file upload, never sent as a form body.
+    body: Option<String>,
     #[serde(default)]
     deprecated: bool,
     deprecated_note: Option<String>,
@@ -261,6 +275,13 @@ pub struct Method {
     pub provisional: Option<String>,
     /// The page that documents the method (or, when provisional, where it is known from).
     pub source: String,
+    /// The params that name the method on a one-endpoint API (from `fixed_from_wire`), in wire
+    /// order: `MethodInfo::selector`, not pushed by `params()`.
+    pub selector: Vec<(String, String)>,
+    /// The Rust fields of its offset and limit params, and the largest page, when it pages.
+    pub paging: Option<MethodPaging>,
+    /// A multipart upload.
+    pub multipart: bool,
     /// `Some(note)` when deprecated.
     pub deprecated: Option<Option<String>>,
     /// The client-side rate-limit class.
@@ -291,6 +312,21 @@ impl Method {
     pub fn has_required(&self) -> bool {
         self.params.iter().any(|p| p.required)
     }
+}
+
+/// How a method pages: its offset and limit fields, and the largest page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MethodPaging {
+    /// The offset param's Rust field.
+    pub offset: String,
+    /// The limit param's Rust field.
+    pub limit: String,
+    /// The offset param's wire name.
+    pub offset_wire: String,
+    /// The limit param's wire name.
+    pub limit_wire: String,
+    /// The largest page; also the limit sent when the caller sets none.
+    pub max_limit: u32,
 }
 
 /// A fixed param.
@@ -520,6 +556,7 @@ fn resolve(raw: RawSpec, problems: &mut Vec<String>) -> Service {
 
         let mut wire_names = BTreeSet::new();
         let mut fixed = Vec::new();
+        let mut selector = Vec::new();
         // Fixed params derived from the wire name, unless the method lists its own.
         let derive_fixed = if m.fixed.is_empty() {
             s.fixed_from_wire.as_ref()
@@ -536,11 +573,10 @@ fn resolve(raw: RawSpec, problems: &mut Vec<String>) -> Service {
                 ));
             }
             for (name, value) in f.names.iter().zip(parts) {
-                fixed.push(Fixed {
-                    name: name.clone(),
-                    value: FixedValue::Str(value.to_owned()),
-                    location: fixed_location,
-                });
+                if !wire_names.insert(name.clone()) {
+                    problems.push(format!("{at}: param `{name}` appears twice"));
+                }
+                selector.push((name.clone(), value.to_owned()));
             }
         }
         for f in m.fixed {
@@ -624,6 +660,14 @@ fn resolve(raw: RawSpec, problems: &mut Vec<String>) -> Service {
             }
         }
 
+        let multipart = match m.body.as_deref() {
+            None => false,
+            Some("multipart") => true,
+            Some(other) => {
+                problems.push(format!("{at}: body `{other}` is not `multipart`"));
+                false
+            }
+        };
         methods.push(Method {
             wire: m.wire,
             rust,
@@ -639,6 +683,12 @@ fn resolve(raw: RawSpec, problems: &mut Vec<String>) -> Service {
             rate_class: m.rate_class.or_else(|| s.rate_class.clone()),
             extra_location,
             fixed,
+            paging: s
+                .paging
+                .as_ref()
+                .and_then(|pg| method_paging(pg, &params, &at, problems)),
+            selector,
+            multipart,
             params,
             client_method: m.client_method,
         });
@@ -742,6 +792,42 @@ fn resolve(raw: RawSpec, problems: &mut Vec<String>) -> Service {
         methods,
         errors,
     }
+}
+
+/// A method's paging: both of the service's paging params declared, optional and `i64`.
+fn method_paging(
+    pg: &RawPaging,
+    params: &[Param],
+    at: &str,
+    problems: &mut Vec<String>,
+) -> Option<MethodPaging> {
+    let offset = params.iter().find(|p| p.name == pg.offset);
+    let limit = params.iter().find(|p| p.name == pg.limit);
+    let (offset, limit) = match (offset, limit) {
+        (Some(o), Some(l)) => (o, l),
+        (None, None) => return None,
+        _ => {
+            problems.push(format!(
+                "{at}: declares only one of the paging params `{}` and `{}`",
+                pg.offset, pg.limit
+            ));
+            return None;
+        }
+    };
+    if offset.required || limit.required || offset.ty != "i64" || limit.ty != "i64" {
+        problems.push(format!(
+            "{at}: paging params `{}` and `{}` must be optional `i64`",
+            pg.offset, pg.limit
+        ));
+        return None;
+    }
+    Some(MethodPaging {
+        offset: offset.rust.clone(),
+        limit: limit.rust.clone(),
+        offset_wire: offset.name.clone(),
+        limit_wire: limit.name.clone(),
+        max_limit: pg.max_limit,
+    })
 }
 
 /// Records a problem unless `http` is a known HTTP method.
@@ -985,9 +1071,9 @@ mod tests {
         )
         .unwrap();
         let names = |m: &Method| {
-            m.fixed
+            m.selector
                 .iter()
-                .map(|f| format!("{}={}", f.name, f.value.display()))
+                .map(|(n, v)| format!("{n}={v}"))
                 .collect::<Vec<_>>()
         };
         assert_eq!(
@@ -996,7 +1082,8 @@ mod tests {
         );
         assert_eq!(names(&s.methods[1]), ["object=campaign", "action=modify"]);
         assert_eq!(s.methods[0].path, "");
-        assert_eq!(s.methods[0].fixed[0].location, Location::Query);
+        // The navigation block is a static fact of the method, not a param `params()` pushes.
+        assert!(s.methods[0].fixed.is_empty());
     }
 
     #[test]

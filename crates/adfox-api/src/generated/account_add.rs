@@ -3,12 +3,13 @@
 use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
-    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+    ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation,
+    ParamValue, Params,
 };
 
 /// Creates an advertiser account; answers the new ID.
 ///
-/// Wire: `account.add.advertiser` (`POST`). Fixed params: `object=account`, `action=add`, `actionObject=advertiser`.
+/// Wire: `account.add.advertiser` (`POST`). Named by `object=account`, `action=add`, `actionObject=advertiser`.
 ///
 /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-advertiser>.
 #[derive(Debug, Clone, PartialEq)]
@@ -147,13 +148,17 @@ impl ApiRequest for AccountAddAdvertiser {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "add"),
+            ("actionObject", "advertiser"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 16 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "add");
-        p.add_body("actionObject", "advertiser");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 13 + self.extra.len());
         p.add_body("account", &self.account);
         p.add_body("eMail", &self.e_mail);
         p.add_body("company", &self.company);
@@ -188,7 +193,7 @@ impl Client {
 
 /// Creates a webmaster (site owner) account; answers the new ID.
 ///
-/// Wire: `account.add.webmaster` (`POST`). Fixed params: `object=account`, `action=add`, `actionObject=webmaster`.
+/// Wire: `account.add.webmaster` (`POST`). Named by `object=account`, `action=add`, `actionObject=webmaster`.
 ///
 /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-webmaster>.
 #[derive(Debug, Clone, PartialEq)]
@@ -363,13 +368,17 @@ impl ApiRequest for AccountAddWebmaster {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "add"),
+            ("actionObject", "webmaster"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 20 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "add");
-        p.add_body("actionObject", "webmaster");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 17 + self.extra.len());
         p.add_body("account", &self.account);
         p.add_body("eMail", &self.e_mail);
         p.add_body("company", &self.company);
@@ -408,7 +417,7 @@ impl Client {
 
 /// Creates an assistant account.
 ///
-/// Wire: `account.add.assistant` (`POST`). Fixed params: `object=account`, `action=add`, `actionObject=assistant`.
+/// Wire: `account.add.assistant` (`POST`). Named by `object=account`, `action=add`, `actionObject=assistant`.
 ///
 /// **Provisional:** listed in the docs without params; pass them with `.param(..)`
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -441,13 +450,17 @@ impl ApiRequest for AccountAddAssistant {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "add"),
+            ("actionObject", "assistant"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "add");
-        p.add_body("actionObject", "assistant");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, self.extra.len());
         p.add_extras(ParamLocation::Body, &self.extra);
         p
     }
@@ -470,7 +483,7 @@ impl Client {
 
 /// Creates a campaign (API `superCampaign` = UI "campaign"); answers the new ID.
 ///
-/// Wire: `account.add.superCampaign` (`POST`). Fixed params: `object=account`, `action=add`, `actionObject=superCampaign`.
+/// Wire: `account.add.superCampaign` (`POST`). Named by `object=account`, `action=add`, `actionObject=superCampaign`.
 ///
 /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-superCampaign>.
 #[derive(Debug, Clone, PartialEq)]
@@ -699,6 +712,13 @@ impl ApiRequest for AccountAddSuperCampaign {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "add"),
+            ("actionObject", "superCampaign"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -710,10 +730,7 @@ impl ApiRequest for AccountAddSuperCampaign {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 26 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "add");
-        p.add_body("actionObject", "superCampaign");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 23 + self.extra.len());
         p.add_body("name", &self.name);
         p.add_body("advertiserID", &self.advertiser_id);
         p.add_body("assistantID", &self.assistant_id);
@@ -758,7 +775,7 @@ impl Client {
 
 /// Creates a flight (API `campaign` = UI "flight"), optionally inside a supercampaign; answers the new ID.
 ///
-/// Wire: `account.add.campaign` (`POST`). Fixed params: `object=account`, `action=add`, `actionObject=campaign`.
+/// Wire: `account.add.campaign` (`POST`). Named by `object=account`, `action=add`, `actionObject=campaign`.
 ///
 /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-campaign>.
 #[derive(Debug, Clone, PartialEq)]
@@ -1161,6 +1178,13 @@ impl ApiRequest for AccountAddCampaign {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "add"),
+            ("actionObject", "campaign"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -1172,10 +1196,7 @@ impl ApiRequest for AccountAddCampaign {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 44 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "add");
-        p.add_body("actionObject", "campaign");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 41 + self.extra.len());
         p.add_body("name", &self.name);
         p.add_body("advertiserID", &self.advertiser_id);
         p.add_body("superCampaignID", &self.super_campaign_id);
@@ -1235,7 +1256,7 @@ impl Client {
 
 /// Creates a banner in a flight; answers the new ID.
 ///
-/// Wire: `account.add.banner` (`POST`). Fixed params: `object=account`, `action=add`, `actionObject=banner`.
+/// Wire: `account.add.banner` (`POST`). Named by `object=account`, `action=add`, `actionObject=banner`.
 ///
 /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-add-banner>.
 #[derive(Debug, Clone, PartialEq)]
@@ -1626,6 +1647,13 @@ impl ApiRequest for AccountAddBanner {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "add"),
+            ("actionObject", "banner"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -1637,10 +1665,7 @@ impl ApiRequest for AccountAddBanner {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 44 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "add");
-        p.add_body("actionObject", "banner");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 41 + self.extra.len());
         p.add_body("campaignID", &self.campaign_id);
         p.add_body("templateID", &self.template_id);
         p.add_body("name", &self.name);
@@ -1700,7 +1725,7 @@ impl Client {
 
 /// Creates a banner type; answers the new ID.
 ///
-/// Wire: `account.add.bannerType` (`POST`). Fixed params: `object=account`, `action=add`, `actionObject=bannerType`.
+/// Wire: `account.add.bannerType` (`POST`). Named by `object=account`, `action=add`, `actionObject=bannerType`.
 ///
 /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-bannerType>.
 #[derive(Debug, Clone, PartialEq)]
@@ -1740,13 +1765,17 @@ impl ApiRequest for AccountAddBannerType {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "add"),
+            ("actionObject", "bannerType"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "add");
-        p.add_body("actionObject", "bannerType");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
         p.add_body("name", &self.name);
         p.add_body("presentationTypeID", &self.presentation_type_id);
         p.add_extras(ParamLocation::Body, &self.extra);
@@ -1770,7 +1799,7 @@ impl Client {
 
 /// Creates a category; answers the new ID.
 ///
-/// Wire: `account.add.category` (`POST`). Fixed params: `object=account`, `action=add`, `actionObject=category`.
+/// Wire: `account.add.category` (`POST`). Named by `object=account`, `action=add`, `actionObject=category`.
 ///
 /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-add-category>.
 #[derive(Debug, Clone, PartialEq)]
@@ -1825,13 +1854,17 @@ impl ApiRequest for AccountAddCategory {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "add"),
+            ("actionObject", "category"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "add");
-        p.add_body("actionObject", "category");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.add_body("name", &self.name);
         p.add_body("type", &self.kind);
         p.add_body("timeout", &self.timeout);
@@ -1853,7 +1886,7 @@ impl Client {
 
 /// Creates a position; answers the new ID.
 ///
-/// Wire: `account.add.position` (`POST`). Fixed params: `object=account`, `action=add`, `actionObject=position`.
+/// Wire: `account.add.position` (`POST`). Named by `object=account`, `action=add`, `actionObject=position`.
 ///
 /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-add-position>.
 #[derive(Debug, Clone, PartialEq)]
@@ -1890,13 +1923,17 @@ impl ApiRequest for AccountAddPosition {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "add"),
+            ("actionObject", "position"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "add");
-        p.add_body("actionObject", "position");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
         p.add_body("name", &self.name);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
@@ -1916,7 +1953,7 @@ impl Client {
 
 /// Creates a website; answers the new ID.
 ///
-/// Wire: `account.add.website` (`POST`). Fixed params: `object=account`, `action=add`, `actionObject=website`.
+/// Wire: `account.add.website` (`POST`). Named by `object=account`, `action=add`, `actionObject=website`.
 ///
 /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-website>.
 #[derive(Debug, Clone, PartialEq)]
@@ -2016,13 +2053,17 @@ impl ApiRequest for AccountAddWebsite {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "add"),
+            ("actionObject", "website"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 11 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "add");
-        p.add_body("actionObject", "website");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 8 + self.extra.len());
         p.add_body("name", &self.name);
         p.add_body("webmasterID", &self.webmaster_id);
         p.add_body("categoryID", &self.category_id);
@@ -2049,7 +2090,7 @@ impl Client {
 
 /// Creates a zone (section) on a website; answers the new ID.
 ///
-/// Wire: `account.add.zone` (`POST`). Fixed params: `object=account`, `action=add`, `actionObject=zone`.
+/// Wire: `account.add.zone` (`POST`). Named by `object=account`, `action=add`, `actionObject=zone`.
 ///
 /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-zone>.
 #[derive(Debug, Clone, PartialEq)]
@@ -2136,13 +2177,17 @@ impl ApiRequest for AccountAddZone {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "add"),
+            ("actionObject", "zone"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 10 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "add");
-        p.add_body("actionObject", "zone");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
         p.add_body("name", &self.name);
         p.add_body("siteID", &self.site_id);
         p.add_body("categoryID", &self.category_id);
@@ -2168,7 +2213,7 @@ impl Client {
 
 /// Creates a place (placement) in a zone; answers the new ID.
 ///
-/// Wire: `account.add.place` (`POST`). Fixed params: `object=account`, `action=add`, `actionObject=place`.
+/// Wire: `account.add.place` (`POST`). Named by `object=account`, `action=add`, `actionObject=place`.
 ///
 /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-add-place>.
 #[derive(Debug, Clone, PartialEq)]
@@ -2268,13 +2313,17 @@ impl ApiRequest for AccountAddPlace {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "add"),
+            ("actionObject", "place"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 13 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "add");
-        p.add_body("actionObject", "place");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 10 + self.extra.len());
         p.add_body("name", &self.name);
         p.add_body("siteID", &self.site_id);
         p.add_body("zoneID", &self.zone_id);
@@ -2303,7 +2352,7 @@ impl Client {
 
 /// Adds a contract for the ad register (ERIR); answers the new ID.
 ///
-/// Wire: `account.add.contract` (`POST`). Fixed params: `object=account`, `action=add`, `actionObject=contract`.
+/// Wire: `account.add.contract` (`POST`). Named by `object=account`, `action=add`, `actionObject=contract`.
 ///
 /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-contract>.
 #[derive(Debug, Clone, PartialEq)]
@@ -2476,6 +2525,13 @@ impl ApiRequest for AccountAddContract {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "add"),
+            ("actionObject", "contract"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -2488,10 +2544,7 @@ impl ApiRequest for AccountAddContract {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 20 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "add");
-        p.add_body("actionObject", "contract");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 17 + self.extra.len());
         p.add_body("type", &self.kind);
         p.add_body("customerID", &self.customer_id);
         p.add_body("executorID", &self.executor_id);
@@ -2527,7 +2580,7 @@ impl Client {
 
 /// Adds a contractor for the ad register (ERIR); answers the new ID.
 ///
-/// Wire: `account.add.contractor` (`POST`). Fixed params: `object=account`, `action=add`, `actionObject=contractor`.
+/// Wire: `account.add.contractor` (`POST`). Named by `object=account`, `action=add`, `actionObject=contractor`.
 ///
 /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-contractor>.
 #[derive(Debug, Clone, PartialEq)]
@@ -2646,6 +2699,13 @@ impl ApiRequest for AccountAddContractor {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "add"),
+            ("actionObject", "contractor"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -2655,10 +2715,7 @@ impl ApiRequest for AccountAddContractor {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 14 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "add");
-        p.add_body("actionObject", "contractor");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 11 + self.extra.len());
         p.add_body("name", &self.name);
         p.add_body("inn", &self.inn);
         p.add_body("type", &self.kind);
@@ -2691,7 +2748,7 @@ impl Client {
 
 /// Adds an action tracing point for an advertiser; answers the new ID.
 ///
-/// Wire: `account.add.tracingPoint` (`POST`). Fixed params: `object=account`, `action=add`, `actionObject=tracingPoint`.
+/// Wire: `account.add.tracingPoint` (`POST`). Named by `object=account`, `action=add`, `actionObject=tracingPoint`.
 ///
 /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-add-tracingPoint>.
 #[derive(Debug, Clone, PartialEq)]
@@ -2767,6 +2824,13 @@ impl ApiRequest for AccountAddTracingPoint {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "add"),
+            ("actionObject", "tracingPoint"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -2776,10 +2840,7 @@ impl ApiRequest for AccountAddTracingPoint {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 9 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "add");
-        p.add_body("actionObject", "tracingPoint");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.add_body("name", &self.name);
         p.add_body("advertiserID", &self.advertiser_id);
         p.add_body("categoryID", &self.category_id);
@@ -2807,7 +2868,7 @@ impl Client {
 
 /// Adds an ad-network website (legacy).
 ///
-/// Wire: `account.add.adNetworkWebsite` (`POST`). Fixed params: `object=account`, `action=add`, `actionObject=adNetworkWebsite`.
+/// Wire: `account.add.adNetworkWebsite` (`POST`). Named by `object=account`, `action=add`, `actionObject=adNetworkWebsite`.
 ///
 /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -2840,13 +2901,17 @@ impl ApiRequest for AccountAddAdNetworkWebsite {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "add"),
+            ("actionObject", "adNetworkWebsite"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "add");
-        p.add_body("actionObject", "adNetworkWebsite");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, self.extra.len());
         p.add_extras(ParamLocation::Body, &self.extra);
         p
     }

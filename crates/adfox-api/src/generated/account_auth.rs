@@ -2,11 +2,13 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{
+    ApiRequest, BodyKind, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params,
+};
 
 /// Checks the credentials (legacy).
 ///
-/// Wire: `account.auth` (`POST`). Fixed params: `object=account`, `action=auth`.
+/// Wire: `account.auth` (`POST`). Named by `object=account`, `action=auth`.
 ///
 /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -39,12 +41,13 @@ impl ApiRequest for AccountAuth {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[("object", "account"), ("action", "auth")],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "auth");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, self.extra.len());
         p.add_extras(ParamLocation::Body, &self.extra);
         p
     }

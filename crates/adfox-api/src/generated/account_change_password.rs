@@ -3,12 +3,13 @@
 use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
-    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+    ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation,
+    ParamValue, Params,
 };
 
 /// Changes a password (legacy).
 ///
-/// Wire: `account.changePassword` (`POST`). Fixed params: `object=account`, `action=changePassword`.
+/// Wire: `account.changePassword` (`POST`). Named by `object=account`, `action=changePassword`.
 ///
 /// **Provisional:** params seen only in a peer's method tree; answer not documented
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -67,6 +68,9 @@ impl ApiRequest for AccountChangePassword {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[("object", "account"), ("action", "changePassword")],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -76,9 +80,7 @@ impl ApiRequest for AccountChangePassword {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "changePassword");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.add_body("currentPassword", &self.current_password);
         p.add_body("newPassword", &self.new_password);
         p.add_body("userID", &self.user_id);

@@ -3,12 +3,13 @@
 use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
-    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+    ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation,
+    ParamValue, Params,
 };
 
 /// Deletes a campaign (supercampaign).
 ///
-/// Wire: `account.delete.superCampaign` (`POST`). Fixed params: `object=account`, `action=delete`, `actionObject=superCampaign`.
+/// Wire: `account.delete.superCampaign` (`POST`). Named by `object=account`, `action=delete`, `actionObject=superCampaign`.
 ///
 /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -46,13 +47,17 @@ impl ApiRequest for AccountDeleteSuperCampaign {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "delete"),
+            ("actionObject", "superCampaign"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "delete");
-        p.add_body("actionObject", "superCampaign");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
@@ -76,7 +81,7 @@ impl Client {
 
 /// Deletes a flight.
 ///
-/// Wire: `account.delete.campaign` (`POST`). Fixed params: `object=account`, `action=delete`, `actionObject=campaign`.
+/// Wire: `account.delete.campaign` (`POST`). Named by `object=account`, `action=delete`, `actionObject=campaign`.
 ///
 /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -114,13 +119,17 @@ impl ApiRequest for AccountDeleteCampaign {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "delete"),
+            ("actionObject", "campaign"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "delete");
-        p.add_body("actionObject", "campaign");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
@@ -144,7 +153,7 @@ impl Client {
 
 /// Deletes banners of a flight.
 ///
-/// Wire: `account.delete.banner` (`POST`). Fixed params: `object=account`, `action=delete`, `actionObject=banner`.
+/// Wire: `account.delete.banner` (`POST`). Named by `object=account`, `action=delete`, `actionObject=banner`.
 ///
 /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -185,6 +194,13 @@ impl ApiRequest for AccountDeleteBanner {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "delete"),
+            ("actionObject", "banner"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -193,10 +209,7 @@ impl ApiRequest for AccountDeleteBanner {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "delete");
-        p.add_body("actionObject", "banner");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
         p.add_body("campaignID", &self.campaign_id);
         p.add_body("listIDs", &self.list_i_ds);
         p.add_extras(ParamLocation::Body, &self.extra);
@@ -218,7 +231,7 @@ impl Client {
 
 /// Deletes places of a website.
 ///
-/// Wire: `account.delete.place` (`POST`). Fixed params: `object=account`, `action=delete`, `actionObject=place`.
+/// Wire: `account.delete.place` (`POST`). Named by `object=account`, `action=delete`, `actionObject=place`.
 ///
 /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -259,6 +272,13 @@ impl ApiRequest for AccountDeletePlace {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "delete"),
+            ("actionObject", "place"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -267,10 +287,7 @@ impl ApiRequest for AccountDeletePlace {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "delete");
-        p.add_body("actionObject", "place");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
         p.add_body("siteID", &self.site_id);
         p.add_body("listIDs", &self.list_i_ds);
         p.add_extras(ParamLocation::Body, &self.extra);
@@ -292,7 +309,7 @@ impl Client {
 
 /// Deletes a zone.
 ///
-/// Wire: `account.delete.zone` (`POST`). Fixed params: `object=account`, `action=delete`, `actionObject=zone`.
+/// Wire: `account.delete.zone` (`POST`). Named by `object=account`, `action=delete`, `actionObject=zone`.
 ///
 /// **Provisional:** known by name from peer code; `actionObjectID` is inferred from the other single-object deletes
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -330,13 +347,17 @@ impl ApiRequest for AccountDeleteZone {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "delete"),
+            ("actionObject", "zone"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "delete");
-        p.add_body("actionObject", "zone");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
@@ -357,7 +378,7 @@ impl Client {
 
 /// Deletes websites.
 ///
-/// Wire: `account.delete.website` (`POST`). Fixed params: `object=account`, `action=delete`, `actionObject=website`.
+/// Wire: `account.delete.website` (`POST`). Named by `object=account`, `action=delete`, `actionObject=website`.
 ///
 /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-delete-website>.
 #[derive(Debug, Clone, PartialEq)]
@@ -394,6 +415,13 @@ impl ApiRequest for AccountDeleteWebsite {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "delete"),
+            ("actionObject", "website"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -402,10 +430,7 @@ impl ApiRequest for AccountDeleteWebsite {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "delete");
-        p.add_body("actionObject", "website");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
         p.add_body("listIDs", &self.list_i_ds);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
@@ -428,7 +453,7 @@ impl Client {
 
 /// Deletes a template.
 ///
-/// Wire: `account.delete.template` (`POST`). Fixed params: `object=account`, `action=delete`, `actionObject=template`.
+/// Wire: `account.delete.template` (`POST`). Named by `object=account`, `action=delete`, `actionObject=template`.
 ///
 /// **Provisional:** known by name from peer code; `actionObjectID` is inferred from the other single-object deletes
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -466,13 +491,17 @@ impl ApiRequest for AccountDeleteTemplate {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "delete"),
+            ("actionObject", "template"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "delete");
-        p.add_body("actionObject", "template");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
@@ -496,7 +525,7 @@ impl Client {
 
 /// Deletes banner types.
 ///
-/// Wire: `account.delete.bannerType` (`POST`). Fixed params: `object=account`, `action=delete`, `actionObject=bannerType`.
+/// Wire: `account.delete.bannerType` (`POST`). Named by `object=account`, `action=delete`, `actionObject=bannerType`.
 ///
 /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -534,6 +563,13 @@ impl ApiRequest for AccountDeleteBannerType {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "delete"),
+            ("actionObject", "bannerType"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -542,10 +578,7 @@ impl ApiRequest for AccountDeleteBannerType {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "delete");
-        p.add_body("actionObject", "bannerType");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
         p.add_body("listIDs", &self.list_i_ds);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
@@ -569,7 +602,7 @@ impl Client {
 
 /// Deletes a tracing point.
 ///
-/// Wire: `account.delete.tracingPoint` (`POST`). Fixed params: `object=account`, `action=delete`, `actionObject=tracingPoint`.
+/// Wire: `account.delete.tracingPoint` (`POST`). Named by `object=account`, `action=delete`, `actionObject=tracingPoint`.
 ///
 /// **Provisional:** known by name from peer code; `actionObjectID` is inferred from the other single-object deletes
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -607,13 +640,17 @@ impl ApiRequest for AccountDeleteTracingPoint {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "delete"),
+            ("actionObject", "tracingPoint"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "delete");
-        p.add_body("actionObject", "tracingPoint");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
@@ -637,7 +674,7 @@ impl Client {
 
 /// Deletes a category.
 ///
-/// Wire: `account.delete.category` (`POST`). Fixed params: `object=account`, `action=delete`, `actionObject=category`.
+/// Wire: `account.delete.category` (`POST`). Named by `object=account`, `action=delete`, `actionObject=category`.
 ///
 /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -675,13 +712,17 @@ impl ApiRequest for AccountDeleteCategory {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "delete"),
+            ("actionObject", "category"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "delete");
-        p.add_body("actionObject", "category");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
@@ -705,7 +746,7 @@ impl Client {
 
 /// Deletes a user account (advertiser, webmaster, ...).
 ///
-/// Wire: `account.delete.user` (`POST`). Fixed params: `object=account`, `action=delete`, `actionObject=user`.
+/// Wire: `account.delete.user` (`POST`). Named by `object=account`, `action=delete`, `actionObject=user`.
 ///
 /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-delete-user>.
 #[derive(Debug, Clone, PartialEq)]
@@ -742,13 +783,17 @@ impl ApiRequest for AccountDeleteUser {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "delete"),
+            ("actionObject", "user"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "delete");
-        p.add_body("actionObject", "user");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
@@ -768,7 +813,7 @@ impl Client {
 
 /// Deletes an assistant.
 ///
-/// Wire: `account.delete.assistant` (`POST`). Fixed params: `object=account`, `action=delete`, `actionObject=assistant`.
+/// Wire: `account.delete.assistant` (`POST`). Named by `object=account`, `action=delete`, `actionObject=assistant`.
 ///
 /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-delete-assistant>.
 #[derive(Debug, Clone, PartialEq)]
@@ -805,13 +850,17 @@ impl ApiRequest for AccountDeleteAssistant {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "delete"),
+            ("actionObject", "assistant"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "delete");
-        p.add_body("actionObject", "assistant");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
         p

@@ -3,12 +3,13 @@
 use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
-    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+    ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, OffsetPaged, Paging,
+    ParamLocation, ParamValue, Params,
 };
 
 /// Lists advertisers.
 ///
-/// Wire: `account.list.advertiser` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=advertiser`.
+/// Wire: `account.list.advertiser` (`POST`). Named by `object=account`, `action=list`, `actionObject=advertiser`. Pages by offset and limit (at most 1000 rows a page; 1000 when no limit is set).
 ///
 /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-advertiser>.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -70,18 +71,42 @@ impl ApiRequest for AccountListAdvertiser {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "list"),
+            ("actionObject", "advertiser"),
+        ],
+        paging: Some(Paging::Offset {
+            offset: "offset",
+            limit: "limit",
+            max_limit: 1000,
+        }),
+        body: BodyKind::Params,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        th_core::api::check_offset_page(self.offset, self.limit, 1000)?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "list");
-        p.add_body("actionObject", "advertiser");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("offset", &self.offset);
-        p.add_body("limit", &self.limit);
+        p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
         p
+    }
+}
+
+impl OffsetPaged for AccountListAdvertiser {
+    fn page(&self) -> (Option<i64>, Option<i64>) {
+        (self.offset, self.limit)
+    }
+
+    fn set_page(&mut self, offset: i64, limit: i64) {
+        self.offset = Some(offset);
+        self.limit = Some(limit);
     }
 }
 
@@ -101,7 +126,7 @@ impl Client {
 
 /// Lists campaigns (supercampaigns).
 ///
-/// Wire: `account.list.superCampaign` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=superCampaign`.
+/// Wire: `account.list.superCampaign` (`POST`). Named by `object=account`, `action=list`, `actionObject=superCampaign`. Pages by offset and limit (at most 1000 rows a page; 1000 when no limit is set).
 ///
 /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-superCampaign>.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -197,28 +222,48 @@ impl ApiRequest for AccountListSuperCampaign {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "list"),
+            ("actionObject", "superCampaign"),
+        ],
+        paging: Some(Paging::Offset {
+            offset: "offset",
+            limit: "limit",
+            max_limit: 1000,
+        }),
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
+        th_core::api::check_offset_page(self.offset, self.limit, 1000)?;
         ParamValue::validate(&self.date_added_from, "dateAddedFrom")?;
         ParamValue::validate(&self.date_added_to, "dateAddedTo")?;
         Ok(())
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 10 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "list");
-        p.add_body("actionObject", "superCampaign");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("dateAddedFrom", &self.date_added_from);
         p.add_body("dateAddedTo", &self.date_added_to);
         p.add_body("show", &self.show);
         p.add_body("search", &self.search);
         p.add_body("offset", &self.offset);
-        p.add_body("limit", &self.limit);
+        p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
         p
+    }
+}
+
+impl OffsetPaged for AccountListSuperCampaign {
+    fn page(&self) -> (Option<i64>, Option<i64>) {
+        (self.offset, self.limit)
+    }
+
+    fn set_page(&mut self, offset: i64, limit: i64) {
+        self.offset = Some(offset);
+        self.limit = Some(limit);
     }
 }
 
@@ -238,7 +283,7 @@ impl Client {
 
 /// Lists flights (API `campaign`).
 ///
-/// Wire: `account.list.campaign` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=campaign`.
+/// Wire: `account.list.campaign` (`POST`). Named by `object=account`, `action=list`, `actionObject=campaign`. Pages by offset and limit (at most 1000 rows a page; 1000 when no limit is set).
 ///
 /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-campaign>.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -360,19 +405,28 @@ impl ApiRequest for AccountListCampaign {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "list"),
+            ("actionObject", "campaign"),
+        ],
+        paging: Some(Paging::Offset {
+            offset: "offset",
+            limit: "limit",
+            max_limit: 1000,
+        }),
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
+        th_core::api::check_offset_page(self.offset, self.limit, 1000)?;
         ParamValue::validate(&self.date_added_from, "dateAddedFrom")?;
         ParamValue::validate(&self.date_added_to, "dateAddedTo")?;
         Ok(())
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 13 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "list");
-        p.add_body("actionObject", "campaign");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 10 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("superCampaignID", &self.super_campaign_id);
         p.add_body("dateAddedFrom", &self.date_added_from);
@@ -382,9 +436,20 @@ impl ApiRequest for AccountListCampaign {
         p.add_body("criteriaID", &self.criteria_id);
         p.add_body("showMode", &self.show_mode);
         p.add_body("offset", &self.offset);
-        p.add_body("limit", &self.limit);
+        p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
         p
+    }
+}
+
+impl OffsetPaged for AccountListCampaign {
+    fn page(&self) -> (Option<i64>, Option<i64>) {
+        (self.offset, self.limit)
+    }
+
+    fn set_page(&mut self, offset: i64, limit: i64) {
+        self.offset = Some(offset);
+        self.limit = Some(limit);
     }
 }
 
@@ -404,7 +469,7 @@ impl Client {
 
 /// Lists banners.
 ///
-/// Wire: `account.list.banner` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=banner`.
+/// Wire: `account.list.banner` (`POST`). Named by `object=account`, `action=list`, `actionObject=banner`. Pages by offset and limit (at most 1000 rows a page; 1000 when no limit is set).
 ///
 /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-banner>.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -492,26 +557,46 @@ impl ApiRequest for AccountListBanner {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "list"),
+            ("actionObject", "banner"),
+        ],
+        paging: Some(Paging::Offset {
+            offset: "offset",
+            limit: "limit",
+            max_limit: 1000,
+        }),
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
+        th_core::api::check_offset_page(self.offset, self.limit, 1000)?;
         ParamValue::validate(&self.list_campaign_i_ds, "listCampaignIDs")?;
         Ok(())
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 9 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "list");
-        p.add_body("actionObject", "banner");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("listCampaignIDs", &self.list_campaign_i_ds);
         p.add_body("show", &self.show);
         p.add_body("search", &self.search);
         p.add_body("offset", &self.offset);
-        p.add_body("limit", &self.limit);
+        p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
         p
+    }
+}
+
+impl OffsetPaged for AccountListBanner {
+    fn page(&self) -> (Option<i64>, Option<i64>) {
+        (self.offset, self.limit)
+    }
+
+    fn set_page(&mut self, offset: i64, limit: i64) {
+        self.offset = Some(offset);
+        self.limit = Some(limit);
     }
 }
 
@@ -531,7 +616,7 @@ impl Client {
 
 /// Lists websites.
 ///
-/// Wire: `account.list.website` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=website`.
+/// Wire: `account.list.website` (`POST`). Named by `object=account`, `action=list`, `actionObject=website`. Pages by offset and limit (at most 1000 rows a page; 1000 when no limit is set).
 ///
 /// Documented at <https://yandex.ru/dev/adfox/doc/v.1/account/account-list-website>.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -593,18 +678,42 @@ impl ApiRequest for AccountListWebsite {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "list"),
+            ("actionObject", "website"),
+        ],
+        paging: Some(Paging::Offset {
+            offset: "offset",
+            limit: "limit",
+            max_limit: 1000,
+        }),
+        body: BodyKind::Params,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        th_core::api::check_offset_page(self.offset, self.limit, 1000)?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "list");
-        p.add_body("actionObject", "website");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("offset", &self.offset);
-        p.add_body("limit", &self.limit);
+        p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
         p
+    }
+}
+
+impl OffsetPaged for AccountListWebsite {
+    fn page(&self) -> (Option<i64>, Option<i64>) {
+        (self.offset, self.limit)
+    }
+
+    fn set_page(&mut self, offset: i64, limit: i64) {
+        self.offset = Some(offset);
+        self.limit = Some(limit);
     }
 }
 
@@ -624,7 +733,7 @@ impl Client {
 
 /// Lists positions.
 ///
-/// Wire: `account.list.position` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=position`.
+/// Wire: `account.list.position` (`POST`). Named by `object=account`, `action=list`, `actionObject=position`. Pages by offset and limit (at most 1000 rows a page; 1000 when no limit is set).
 ///
 /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-position>.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -686,18 +795,42 @@ impl ApiRequest for AccountListPosition {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "list"),
+            ("actionObject", "position"),
+        ],
+        paging: Some(Paging::Offset {
+            offset: "offset",
+            limit: "limit",
+            max_limit: 1000,
+        }),
+        body: BodyKind::Params,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        th_core::api::check_offset_page(self.offset, self.limit, 1000)?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "list");
-        p.add_body("actionObject", "position");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("offset", &self.offset);
-        p.add_body("limit", &self.limit);
+        p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
         p
+    }
+}
+
+impl OffsetPaged for AccountListPosition {
+    fn page(&self) -> (Option<i64>, Option<i64>) {
+        (self.offset, self.limit)
+    }
+
+    fn set_page(&mut self, offset: i64, limit: i64) {
+        self.offset = Some(offset);
+        self.limit = Some(limit);
     }
 }
 
@@ -717,7 +850,7 @@ impl Client {
 
 /// Lists the default (backup) banners of places.
 ///
-/// Wire: `account.list.defaultBanner` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=defaultBanner`.
+/// Wire: `account.list.defaultBanner` (`POST`). Named by `object=account`, `action=list`, `actionObject=defaultBanner`. Pages by offset and limit (at most 1000 rows a page; 1000 when no limit is set).
 ///
 /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-defaultBanner>.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -777,23 +910,43 @@ impl ApiRequest for AccountListDefaultBanner {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "list"),
+            ("actionObject", "defaultBanner"),
+        ],
+        paging: Some(Paging::Offset {
+            offset: "offset",
+            limit: "limit",
+            max_limit: 1000,
+        }),
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
+        th_core::api::check_offset_page(self.offset, self.limit, 1000)?;
         ParamValue::validate(&self.list_place_i_ds, "listPlaceIDs")?;
         Ok(())
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "list");
-        p.add_body("actionObject", "defaultBanner");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.add_body("listPlaceIDs", &self.list_place_i_ds);
         p.add_body("offset", &self.offset);
-        p.add_body("limit", &self.limit);
+        p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
         p
+    }
+}
+
+impl OffsetPaged for AccountListDefaultBanner {
+    fn page(&self) -> (Option<i64>, Option<i64>) {
+        (self.offset, self.limit)
+    }
+
+    fn set_page(&mut self, offset: i64, limit: i64) {
+        self.offset = Some(offset);
+        self.limit = Some(limit);
     }
 }
 
@@ -813,7 +966,7 @@ impl Client {
 
 /// Lists marking contractors.
 ///
-/// Wire: `account.list.contractor` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=contractor`.
+/// Wire: `account.list.contractor` (`POST`). Named by `object=account`, `action=list`, `actionObject=contractor`. Pages by offset and limit (at most 1000 rows a page; 1000 when no limit is set).
 ///
 /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-contractor>.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -875,18 +1028,42 @@ impl ApiRequest for AccountListContractor {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "list"),
+            ("actionObject", "contractor"),
+        ],
+        paging: Some(Paging::Offset {
+            offset: "offset",
+            limit: "limit",
+            max_limit: 1000,
+        }),
+        body: BodyKind::Params,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        th_core::api::check_offset_page(self.offset, self.limit, 1000)?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "list");
-        p.add_body("actionObject", "contractor");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("offset", &self.offset);
-        p.add_body("limit", &self.limit);
+        p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
         p
+    }
+}
+
+impl OffsetPaged for AccountListContractor {
+    fn page(&self) -> (Option<i64>, Option<i64>) {
+        (self.offset, self.limit)
+    }
+
+    fn set_page(&mut self, offset: i64, limit: i64) {
+        self.offset = Some(offset);
+        self.limit = Some(limit);
     }
 }
 
@@ -906,7 +1083,7 @@ impl Client {
 
 /// Lists marking contracts.
 ///
-/// Wire: `account.list.contract` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=contract`.
+/// Wire: `account.list.contract` (`POST`). Named by `object=account`, `action=list`, `actionObject=contract`. Pages by offset and limit (at most 1000 rows a page; 1000 when no limit is set).
 ///
 /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-contract>.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -968,18 +1145,42 @@ impl ApiRequest for AccountListContract {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "list"),
+            ("actionObject", "contract"),
+        ],
+        paging: Some(Paging::Offset {
+            offset: "offset",
+            limit: "limit",
+            max_limit: 1000,
+        }),
+        body: BodyKind::Params,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        th_core::api::check_offset_page(self.offset, self.limit, 1000)?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "list");
-        p.add_body("actionObject", "contract");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("offset", &self.offset);
-        p.add_body("limit", &self.limit);
+        p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
         p
+    }
+}
+
+impl OffsetPaged for AccountListContract {
+    fn page(&self) -> (Option<i64>, Option<i64>) {
+        (self.offset, self.limit)
+    }
+
+    fn set_page(&mut self, offset: i64, limit: i64) {
+        self.offset = Some(offset);
+        self.limit = Some(limit);
     }
 }
 
@@ -999,7 +1200,7 @@ impl Client {
 
 /// Lists the KKTU classifier (rows `CODE`, `NAME`).
 ///
-/// Wire: `account.list.bannerKktu` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=bannerKktu`.
+/// Wire: `account.list.bannerKktu` (`POST`). Named by `object=account`, `action=list`, `actionObject=bannerKktu`. Pages by offset and limit (at most 1000 rows a page; 1000 when no limit is set).
 ///
 /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-bannerKktu>.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1051,17 +1252,41 @@ impl ApiRequest for AccountListBannerKktu {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "list"),
+            ("actionObject", "bannerKktu"),
+        ],
+        paging: Some(Paging::Offset {
+            offset: "offset",
+            limit: "limit",
+            max_limit: 1000,
+        }),
+        body: BodyKind::Params,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        th_core::api::check_offset_page(self.offset, self.limit, 1000)?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "list");
-        p.add_body("actionObject", "bannerKktu");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
         p.add_body("offset", &self.offset);
-        p.add_body("limit", &self.limit);
+        p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
         p
+    }
+}
+
+impl OffsetPaged for AccountListBannerKktu {
+    fn page(&self) -> (Option<i64>, Option<i64>) {
+        (self.offset, self.limit)
+    }
+
+    fn set_page(&mut self, offset: i64, limit: i64) {
+        self.offset = Some(offset);
+        self.limit = Some(limit);
     }
 }
 
@@ -1081,7 +1306,7 @@ impl Client {
 
 /// Lists places.
 ///
-/// Wire: `account.list.place` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=place`.
+/// Wire: `account.list.place` (`POST`). Named by `object=account`, `action=list`, `actionObject=place`. Pages by offset and limit (at most 1000 rows a page; 1000 when no limit is set).
 ///
 /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-place>.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1151,19 +1376,43 @@ impl ApiRequest for AccountListPlace {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "list"),
+            ("actionObject", "place"),
+        ],
+        paging: Some(Paging::Offset {
+            offset: "offset",
+            limit: "limit",
+            max_limit: 1000,
+        }),
+        body: BodyKind::Params,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        th_core::api::check_offset_page(self.offset, self.limit, 1000)?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "list");
-        p.add_body("actionObject", "place");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("actionObjectID2", &self.action_object_id2);
         p.add_body("offset", &self.offset);
-        p.add_body("limit", &self.limit);
+        p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
         p
+    }
+}
+
+impl OffsetPaged for AccountListPlace {
+    fn page(&self) -> (Option<i64>, Option<i64>) {
+        (self.offset, self.limit)
+    }
+
+    fn set_page(&mut self, offset: i64, limit: i64) {
+        self.offset = Some(offset);
+        self.limit = Some(limit);
     }
 }
 
@@ -1183,7 +1432,7 @@ impl Client {
 
 /// Lists zones (sections).
 ///
-/// Wire: `account.list.zone` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=zone`.
+/// Wire: `account.list.zone` (`POST`). Named by `object=account`, `action=list`, `actionObject=zone`. Pages by offset and limit (at most 1000 rows a page; 1000 when no limit is set).
 ///
 /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-zone>.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1253,19 +1502,43 @@ impl ApiRequest for AccountListZone {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "list"),
+            ("actionObject", "zone"),
+        ],
+        paging: Some(Paging::Offset {
+            offset: "offset",
+            limit: "limit",
+            max_limit: 1000,
+        }),
+        body: BodyKind::Params,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        th_core::api::check_offset_page(self.offset, self.limit, 1000)?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "list");
-        p.add_body("actionObject", "zone");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("actionObjectID2", &self.action_object_id2);
         p.add_body("offset", &self.offset);
-        p.add_body("limit", &self.limit);
+        p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
         p
+    }
+}
+
+impl OffsetPaged for AccountListZone {
+    fn page(&self) -> (Option<i64>, Option<i64>) {
+        (self.offset, self.limit)
+    }
+
+    fn set_page(&mut self, offset: i64, limit: i64) {
+        self.offset = Some(offset);
+        self.limit = Some(limit);
     }
 }
 
@@ -1285,7 +1558,7 @@ impl Client {
 
 /// Lists a banner's placements.
 ///
-/// Wire: `account.list.bannerPlacements` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=bannerPlacements`.
+/// Wire: `account.list.bannerPlacements` (`POST`). Named by `object=account`, `action=list`, `actionObject=bannerPlacements`. Pages by offset and limit (at most 1000 rows a page; 1000 when no limit is set).
 ///
 /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-bannerPlacements>.
 #[derive(Debug, Clone, PartialEq)]
@@ -1355,19 +1628,43 @@ impl ApiRequest for AccountListBannerPlacements {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "list"),
+            ("actionObject", "bannerPlacements"),
+        ],
+        paging: Some(Paging::Offset {
+            offset: "offset",
+            limit: "limit",
+            max_limit: 1000,
+        }),
+        body: BodyKind::Params,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        th_core::api::check_offset_page(self.offset, self.limit, 1000)?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "list");
-        p.add_body("actionObject", "bannerPlacements");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("bannerID", &self.banner_id);
         p.add_body("offset", &self.offset);
-        p.add_body("limit", &self.limit);
+        p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
         p
+    }
+}
+
+impl OffsetPaged for AccountListBannerPlacements {
+    fn page(&self) -> (Option<i64>, Option<i64>) {
+        (self.offset, self.limit)
+    }
+
+    fn set_page(&mut self, offset: i64, limit: i64) {
+        self.offset = Some(offset);
+        self.limit = Some(limit);
     }
 }
 
@@ -1387,7 +1684,7 @@ impl Client {
 
 /// Lists banners active on a date.
 ///
-/// Wire: `account.list.activeBanners` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=activeBanners`.
+/// Wire: `account.list.activeBanners` (`POST`). Named by `object=account`, `action=list`, `actionObject=activeBanners`. Pages by offset and limit (at most 1000 rows a page; 1000 when no limit is set).
 ///
 /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -1458,24 +1755,44 @@ impl ApiRequest for AccountListActiveBanners {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "list"),
+            ("actionObject", "activeBanners"),
+        ],
+        paging: Some(Paging::Offset {
+            offset: "offset",
+            limit: "limit",
+            max_limit: 1000,
+        }),
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
+        th_core::api::check_offset_page(self.offset, self.limit, 1000)?;
         ParamValue::validate(&self.date, "date")?;
         Ok(())
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "list");
-        p.add_body("actionObject", "activeBanners");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("date", &self.date);
         p.add_body("offset", &self.offset);
-        p.add_body("limit", &self.limit);
+        p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
         p
+    }
+}
+
+impl OffsetPaged for AccountListActiveBanners {
+    fn page(&self) -> (Option<i64>, Option<i64>) {
+        (self.offset, self.limit)
+    }
+
+    fn set_page(&mut self, offset: i64, limit: i64) {
+        self.offset = Some(offset);
+        self.limit = Some(limit);
     }
 }
 
@@ -1496,7 +1813,7 @@ impl Client {
 
 /// Lists categories.
 ///
-/// Wire: `account.list.category` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=category`.
+/// Wire: `account.list.category` (`POST`). Named by `object=account`, `action=list`, `actionObject=category`. Pages by offset and limit (at most 1000 rows a page; 1000 when no limit is set).
 ///
 /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-category>.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1566,19 +1883,43 @@ impl ApiRequest for AccountListCategory {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "list"),
+            ("actionObject", "category"),
+        ],
+        paging: Some(Paging::Offset {
+            offset: "offset",
+            limit: "limit",
+            max_limit: 1000,
+        }),
+        body: BodyKind::Params,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        th_core::api::check_offset_page(self.offset, self.limit, 1000)?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "list");
-        p.add_body("actionObject", "category");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("type", &self.kind);
         p.add_body("offset", &self.offset);
-        p.add_body("limit", &self.limit);
+        p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
         p
+    }
+}
+
+impl OffsetPaged for AccountListCategory {
+    fn page(&self) -> (Option<i64>, Option<i64>) {
+        (self.offset, self.limit)
+    }
+
+    fn set_page(&mut self, offset: i64, limit: i64) {
+        self.offset = Some(offset);
+        self.limit = Some(limit);
     }
 }
 
@@ -1598,7 +1939,7 @@ impl Client {
 
 /// Lists banner types.
 ///
-/// Wire: `account.list.bannerType` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=bannerType`.
+/// Wire: `account.list.bannerType` (`POST`). Named by `object=account`, `action=list`, `actionObject=bannerType`. Pages by offset and limit (at most 1000 rows a page; 1000 when no limit is set).
 ///
 /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -1661,18 +2002,42 @@ impl ApiRequest for AccountListBannerType {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "list"),
+            ("actionObject", "bannerType"),
+        ],
+        paging: Some(Paging::Offset {
+            offset: "offset",
+            limit: "limit",
+            max_limit: 1000,
+        }),
+        body: BodyKind::Params,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        th_core::api::check_offset_page(self.offset, self.limit, 1000)?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "list");
-        p.add_body("actionObject", "bannerType");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("offset", &self.offset);
-        p.add_body("limit", &self.limit);
+        p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
         p
+    }
+}
+
+impl OffsetPaged for AccountListBannerType {
+    fn page(&self) -> (Option<i64>, Option<i64>) {
+        (self.offset, self.limit)
+    }
+
+    fn set_page(&mut self, offset: i64, limit: i64) {
+        self.offset = Some(offset);
+        self.limit = Some(limit);
     }
 }
 
@@ -1693,7 +2058,7 @@ impl Client {
 
 /// Lists targeting profiles.
 ///
-/// Wire: `account.list.targetingProfile` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=targetingProfile`.
+/// Wire: `account.list.targetingProfile` (`POST`). Named by `object=account`, `action=list`, `actionObject=targetingProfile`. Pages by offset and limit (at most 1000 rows a page; 1000 when no limit is set).
 ///
 /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -1756,18 +2121,42 @@ impl ApiRequest for AccountListTargetingProfile {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "list"),
+            ("actionObject", "targetingProfile"),
+        ],
+        paging: Some(Paging::Offset {
+            offset: "offset",
+            limit: "limit",
+            max_limit: 1000,
+        }),
+        body: BodyKind::Params,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        th_core::api::check_offset_page(self.offset, self.limit, 1000)?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "list");
-        p.add_body("actionObject", "targetingProfile");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("offset", &self.offset);
-        p.add_body("limit", &self.limit);
+        p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
         p
+    }
+}
+
+impl OffsetPaged for AccountListTargetingProfile {
+    fn page(&self) -> (Option<i64>, Option<i64>) {
+        (self.offset, self.limit)
+    }
+
+    fn set_page(&mut self, offset: i64, limit: i64) {
+        self.offset = Some(offset);
+        self.limit = Some(limit);
     }
 }
 
@@ -1788,7 +2177,7 @@ impl Client {
 
 /// The parameters of a banner template.
 ///
-/// Wire: `account.list.template` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=template`.
+/// Wire: `account.list.template` (`POST`). Named by `object=account`, `action=list`, `actionObject=template`. Pages by offset and limit (at most 1000 rows a page; 1000 when no limit is set).
 ///
 /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-template>.
 #[derive(Debug, Clone, PartialEq)]
@@ -1847,18 +2236,42 @@ impl ApiRequest for AccountListTemplate {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "list"),
+            ("actionObject", "template"),
+        ],
+        paging: Some(Paging::Offset {
+            offset: "offset",
+            limit: "limit",
+            max_limit: 1000,
+        }),
+        body: BodyKind::Params,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        th_core::api::check_offset_page(self.offset, self.limit, 1000)?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "list");
-        p.add_body("actionObject", "template");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("offset", &self.offset);
-        p.add_body("limit", &self.limit);
+        p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
         p
+    }
+}
+
+impl OffsetPaged for AccountListTemplate {
+    fn page(&self) -> (Option<i64>, Option<i64>) {
+        (self.offset, self.limit)
+    }
+
+    fn set_page(&mut self, offset: i64, limit: i64) {
+        self.offset = Some(offset);
+        self.limit = Some(limit);
     }
 }
 
@@ -1878,7 +2291,7 @@ impl Client {
 
 /// Lists `webmaster` objects (legacy API).
 ///
-/// Wire: `account.list.webmaster` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=webmaster`.
+/// Wire: `account.list.webmaster` (`POST`). Named by `object=account`, `action=list`, `actionObject=webmaster`. Pages by offset and limit (at most 1000 rows a page; 1000 when no limit is set).
 ///
 /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-webmaster>.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1940,18 +2353,42 @@ impl ApiRequest for AccountListWebmaster {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "list"),
+            ("actionObject", "webmaster"),
+        ],
+        paging: Some(Paging::Offset {
+            offset: "offset",
+            limit: "limit",
+            max_limit: 1000,
+        }),
+        body: BodyKind::Params,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        th_core::api::check_offset_page(self.offset, self.limit, 1000)?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "list");
-        p.add_body("actionObject", "webmaster");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("offset", &self.offset);
-        p.add_body("limit", &self.limit);
+        p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
         p
+    }
+}
+
+impl OffsetPaged for AccountListWebmaster {
+    fn page(&self) -> (Option<i64>, Option<i64>) {
+        (self.offset, self.limit)
+    }
+
+    fn set_page(&mut self, offset: i64, limit: i64) {
+        self.offset = Some(offset);
+        self.limit = Some(limit);
     }
 }
 
@@ -1971,7 +2408,7 @@ impl Client {
 
 /// Lists `assistant` objects (legacy API).
 ///
-/// Wire: `account.list.assistant` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=assistant`.
+/// Wire: `account.list.assistant` (`POST`). Named by `object=account`, `action=list`, `actionObject=assistant`. Pages by offset and limit (at most 1000 rows a page; 1000 when no limit is set).
 ///
 /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-assistant>.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -2033,18 +2470,42 @@ impl ApiRequest for AccountListAssistant {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "list"),
+            ("actionObject", "assistant"),
+        ],
+        paging: Some(Paging::Offset {
+            offset: "offset",
+            limit: "limit",
+            max_limit: 1000,
+        }),
+        body: BodyKind::Params,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        th_core::api::check_offset_page(self.offset, self.limit, 1000)?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "list");
-        p.add_body("actionObject", "assistant");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("offset", &self.offset);
-        p.add_body("limit", &self.limit);
+        p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
         p
+    }
+}
+
+impl OffsetPaged for AccountListAssistant {
+    fn page(&self) -> (Option<i64>, Option<i64>) {
+        (self.offset, self.limit)
+    }
+
+    fn set_page(&mut self, offset: i64, limit: i64) {
+        self.offset = Some(offset);
+        self.limit = Some(limit);
     }
 }
 
@@ -2064,7 +2525,7 @@ impl Client {
 
 /// Lists `adNetwork` objects (legacy API).
 ///
-/// Wire: `account.list.adNetwork` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=adNetwork`.
+/// Wire: `account.list.adNetwork` (`POST`). Named by `object=account`, `action=list`, `actionObject=adNetwork`. Pages by offset and limit (at most 1000 rows a page; 1000 when no limit is set).
 ///
 /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -2127,18 +2588,42 @@ impl ApiRequest for AccountListAdNetwork {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "list"),
+            ("actionObject", "adNetwork"),
+        ],
+        paging: Some(Paging::Offset {
+            offset: "offset",
+            limit: "limit",
+            max_limit: 1000,
+        }),
+        body: BodyKind::Params,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        th_core::api::check_offset_page(self.offset, self.limit, 1000)?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "list");
-        p.add_body("actionObject", "adNetwork");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("offset", &self.offset);
-        p.add_body("limit", &self.limit);
+        p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
         p
+    }
+}
+
+impl OffsetPaged for AccountListAdNetwork {
+    fn page(&self) -> (Option<i64>, Option<i64>) {
+        (self.offset, self.limit)
+    }
+
+    fn set_page(&mut self, offset: i64, limit: i64) {
+        self.offset = Some(offset);
+        self.limit = Some(limit);
     }
 }
 
@@ -2159,7 +2644,7 @@ impl Client {
 
 /// Lists `adNetworkWebsitePlace` objects (legacy API).
 ///
-/// Wire: `account.list.adNetworkWebsitePlace` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=adNetworkWebsitePlace`.
+/// Wire: `account.list.adNetworkWebsitePlace` (`POST`). Named by `object=account`, `action=list`, `actionObject=adNetworkWebsitePlace`. Pages by offset and limit (at most 1000 rows a page; 1000 when no limit is set).
 ///
 /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -2222,18 +2707,42 @@ impl ApiRequest for AccountListAdNetworkWebsitePlace {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "list"),
+            ("actionObject", "adNetworkWebsitePlace"),
+        ],
+        paging: Some(Paging::Offset {
+            offset: "offset",
+            limit: "limit",
+            max_limit: 1000,
+        }),
+        body: BodyKind::Params,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        th_core::api::check_offset_page(self.offset, self.limit, 1000)?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "list");
-        p.add_body("actionObject", "adNetworkWebsitePlace");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("offset", &self.offset);
-        p.add_body("limit", &self.limit);
+        p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
         p
+    }
+}
+
+impl OffsetPaged for AccountListAdNetworkWebsitePlace {
+    fn page(&self) -> (Option<i64>, Option<i64>) {
+        (self.offset, self.limit)
+    }
+
+    fn set_page(&mut self, offset: i64, limit: i64) {
+        self.offset = Some(offset);
+        self.limit = Some(limit);
     }
 }
 
@@ -2254,7 +2763,7 @@ impl Client {
 
 /// Lists `request` objects (legacy API).
 ///
-/// Wire: `account.list.request` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=request`.
+/// Wire: `account.list.request` (`POST`). Named by `object=account`, `action=list`, `actionObject=request`. Pages by offset and limit (at most 1000 rows a page; 1000 when no limit is set).
 ///
 /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -2317,18 +2826,42 @@ impl ApiRequest for AccountListRequest {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "list"),
+            ("actionObject", "request"),
+        ],
+        paging: Some(Paging::Offset {
+            offset: "offset",
+            limit: "limit",
+            max_limit: 1000,
+        }),
+        body: BodyKind::Params,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        th_core::api::check_offset_page(self.offset, self.limit, 1000)?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "list");
-        p.add_body("actionObject", "request");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("offset", &self.offset);
-        p.add_body("limit", &self.limit);
+        p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
         p
+    }
+}
+
+impl OffsetPaged for AccountListRequest {
+    fn page(&self) -> (Option<i64>, Option<i64>) {
+        (self.offset, self.limit)
+    }
+
+    fn set_page(&mut self, offset: i64, limit: i64) {
+        self.offset = Some(offset);
+        self.limit = Some(limit);
     }
 }
 
@@ -2349,7 +2882,7 @@ impl Client {
 
 /// Lists action tracing points (rows `objectID`, `advertiserID`, `userID`, `objectName`, `weight`, `categoryID`, `templateTypeID`, `objectReferrer`, `objectDescription`, `counterPostView(Today)`, `counterPostClick(Today)`, `dateAdded`).
 ///
-/// Wire: `account.list.tracingPoint` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=tracingPoint`.
+/// Wire: `account.list.tracingPoint` (`POST`). Named by `object=account`, `action=list`, `actionObject=tracingPoint`. Pages by offset and limit (at most 1000 rows a page; 1000 when no limit is set).
 ///
 /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-tracingPoint>.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -2459,18 +2992,27 @@ impl ApiRequest for AccountListTracingPoint {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "list"),
+            ("actionObject", "tracingPoint"),
+        ],
+        paging: Some(Paging::Offset {
+            offset: "offset",
+            limit: "limit",
+            max_limit: 1000,
+        }),
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
+        th_core::api::check_offset_page(self.offset, self.limit, 1000)?;
         ParamValue::validate(&self.template_type_id, "templateTypeID")?;
         Ok(())
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 12 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "list");
-        p.add_body("actionObject", "tracingPoint");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 9 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("advertiserID", &self.advertiser_id);
         p.add_body("categoryID", &self.category_id);
@@ -2479,9 +3021,20 @@ impl ApiRequest for AccountListTracingPoint {
         p.add_body("referrer", &self.referrer);
         p.add_body("campaignID", &self.campaign_id);
         p.add_body("offset", &self.offset);
-        p.add_body("limit", &self.limit);
+        p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
         p
+    }
+}
+
+impl OffsetPaged for AccountListTracingPoint {
+    fn page(&self) -> (Option<i64>, Option<i64>) {
+        (self.offset, self.limit)
+    }
+
+    fn set_page(&mut self, offset: i64, limit: i64) {
+        self.offset = Some(offset);
+        self.limit = Some(limit);
     }
 }
 
@@ -2501,7 +3054,7 @@ impl Client {
 
 /// Lists `tracingPoint2` objects (legacy API).
 ///
-/// Wire: `account.list.tracingPoint2` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=tracingPoint2`.
+/// Wire: `account.list.tracingPoint2` (`POST`). Named by `object=account`, `action=list`, `actionObject=tracingPoint2`. Pages by offset and limit (at most 1000 rows a page; 1000 when no limit is set).
 ///
 /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -2564,18 +3117,42 @@ impl ApiRequest for AccountListTracingPoint2 {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "list"),
+            ("actionObject", "tracingPoint2"),
+        ],
+        paging: Some(Paging::Offset {
+            offset: "offset",
+            limit: "limit",
+            max_limit: 1000,
+        }),
+        body: BodyKind::Params,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        th_core::api::check_offset_page(self.offset, self.limit, 1000)?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "list");
-        p.add_body("actionObject", "tracingPoint2");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("offset", &self.offset);
-        p.add_body("limit", &self.limit);
+        p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
         p
+    }
+}
+
+impl OffsetPaged for AccountListTracingPoint2 {
+    fn page(&self) -> (Option<i64>, Option<i64>) {
+        (self.offset, self.limit)
+    }
+
+    fn set_page(&mut self, offset: i64, limit: i64) {
+        self.offset = Some(offset);
+        self.limit = Some(limit);
     }
 }
 
@@ -2596,7 +3173,7 @@ impl Client {
 
 /// Lists `userCriterias` objects (legacy API).
 ///
-/// Wire: `account.list.userCriterias` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=userCriterias`.
+/// Wire: `account.list.userCriterias` (`POST`). Named by `object=account`, `action=list`, `actionObject=userCriterias`. Pages by offset and limit (at most 1000 rows a page; 1000 when no limit is set).
 ///
 /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-userCriterias>.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -2658,18 +3235,42 @@ impl ApiRequest for AccountListUserCriterias {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "list"),
+            ("actionObject", "userCriterias"),
+        ],
+        paging: Some(Paging::Offset {
+            offset: "offset",
+            limit: "limit",
+            max_limit: 1000,
+        }),
+        body: BodyKind::Params,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        th_core::api::check_offset_page(self.offset, self.limit, 1000)?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "list");
-        p.add_body("actionObject", "userCriterias");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("offset", &self.offset);
-        p.add_body("limit", &self.limit);
+        p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
         p
+    }
+}
+
+impl OffsetPaged for AccountListUserCriterias {
+    fn page(&self) -> (Option<i64>, Option<i64>) {
+        (self.offset, self.limit)
+    }
+
+    fn set_page(&mut self, offset: i64, limit: i64) {
+        self.offset = Some(offset);
+        self.limit = Some(limit);
     }
 }
 
@@ -2689,7 +3290,7 @@ impl Client {
 
 /// Lists `bannerPlaceReport` objects (legacy API).
 ///
-/// Wire: `account.list.bannerPlaceReport` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=bannerPlaceReport`.
+/// Wire: `account.list.bannerPlaceReport` (`POST`). Named by `object=account`, `action=list`, `actionObject=bannerPlaceReport`. Pages by offset and limit (at most 1000 rows a page; 1000 when no limit is set).
 ///
 /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -2752,18 +3353,42 @@ impl ApiRequest for AccountListBannerPlaceReport {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "list"),
+            ("actionObject", "bannerPlaceReport"),
+        ],
+        paging: Some(Paging::Offset {
+            offset: "offset",
+            limit: "limit",
+            max_limit: 1000,
+        }),
+        body: BodyKind::Params,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        th_core::api::check_offset_page(self.offset, self.limit, 1000)?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "list");
-        p.add_body("actionObject", "bannerPlaceReport");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("offset", &self.offset);
-        p.add_body("limit", &self.limit);
+        p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
         p
+    }
+}
+
+impl OffsetPaged for AccountListBannerPlaceReport {
+    fn page(&self) -> (Option<i64>, Option<i64>) {
+        (self.offset, self.limit)
+    }
+
+    fn set_page(&mut self, offset: i64, limit: i64) {
+        self.offset = Some(offset);
+        self.limit = Some(limit);
     }
 }
 
@@ -2784,7 +3409,7 @@ impl Client {
 
 /// Lists `message` objects (legacy API).
 ///
-/// Wire: `account.list.message` (`POST`). Fixed params: `object=account`, `action=list`, `actionObject=message`.
+/// Wire: `account.list.message` (`POST`). Named by `object=account`, `action=list`, `actionObject=message`. Pages by offset and limit (at most 1000 rows a page; 1000 when no limit is set).
 ///
 /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -2847,18 +3472,42 @@ impl ApiRequest for AccountListMessage {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "list"),
+            ("actionObject", "message"),
+        ],
+        paging: Some(Paging::Offset {
+            offset: "offset",
+            limit: "limit",
+            max_limit: 1000,
+        }),
+        body: BodyKind::Params,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        th_core::api::check_offset_page(self.offset, self.limit, 1000)?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "list");
-        p.add_body("actionObject", "message");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("offset", &self.offset);
-        p.add_body("limit", &self.limit);
+        p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
         p
+    }
+}
+
+impl OffsetPaged for AccountListMessage {
+    fn page(&self) -> (Option<i64>, Option<i64>) {
+        (self.offset, self.limit)
+    }
+
+    fn set_page(&mut self, offset: i64, limit: i64) {
+        self.offset = Some(offset);
+        self.limit = Some(limit);
     }
 }
 

@@ -2,11 +2,13 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{
+    ApiRequest, BodyKind, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params,
+};
 
 /// Changes a category.
 ///
-/// Wire: `account.modify.category` (`POST`). Fixed params: `object=account`, `action=modify`, `actionObject=category`.
+/// Wire: `account.modify.category` (`POST`). Named by `object=account`, `action=modify`, `actionObject=category`.
 ///
 /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-modify-category>.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,13 +72,17 @@ impl ApiRequest for AccountModifyCategory {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "modify"),
+            ("actionObject", "category"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "modify");
-        p.add_body("actionObject", "category");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("name", &self.name);
         p.add_body("type", &self.kind);

@@ -2,11 +2,13 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{
+    ApiRequest, BodyKind, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params,
+};
 
 /// Legacy account report `report1` (superseded by the statistics APIs).
 ///
-/// Wire: `account.report.report1` (`POST`). Fixed params: `object=account`, `action=report`, `actionObject=report1`.
+/// Wire: `account.report.report1` (`POST`). Named by `object=account`, `action=report`, `actionObject=report1`.
 ///
 /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -39,13 +41,17 @@ impl ApiRequest for AccountReportReport1 {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "report"),
+            ("actionObject", "report1"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "report");
-        p.add_body("actionObject", "report1");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, self.extra.len());
         p.add_extras(ParamLocation::Body, &self.extra);
         p
     }
@@ -68,7 +74,7 @@ impl Client {
 
 /// Legacy account report `report2` (superseded by the statistics APIs).
 ///
-/// Wire: `account.report.report2` (`POST`). Fixed params: `object=account`, `action=report`, `actionObject=report2`.
+/// Wire: `account.report.report2` (`POST`). Named by `object=account`, `action=report`, `actionObject=report2`.
 ///
 /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -101,13 +107,17 @@ impl ApiRequest for AccountReportReport2 {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "report"),
+            ("actionObject", "report2"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "report");
-        p.add_body("actionObject", "report2");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, self.extra.len());
         p.add_extras(ParamLocation::Body, &self.extra);
         p
     }
@@ -130,7 +140,7 @@ impl Client {
 
 /// Legacy account report `report3` (superseded by the statistics APIs).
 ///
-/// Wire: `account.report.report3` (`POST`). Fixed params: `object=account`, `action=report`, `actionObject=report3`.
+/// Wire: `account.report.report3` (`POST`). Named by `object=account`, `action=report`, `actionObject=report3`.
 ///
 /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -163,13 +173,17 @@ impl ApiRequest for AccountReportReport3 {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "report"),
+            ("actionObject", "report3"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "report");
-        p.add_body("actionObject", "report3");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, self.extra.len());
         p.add_extras(ParamLocation::Body, &self.extra);
         p
     }

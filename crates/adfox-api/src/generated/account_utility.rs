@@ -3,12 +3,13 @@
 use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
-    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+    ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, OffsetPaged, Paging,
+    ParamLocation, ParamValue, Params,
 };
 
 /// The geography reference (regions for geo targeting): rows `id`, `name_ru`, and `children` or `children_count`.
 ///
-/// Wire: `account.utility.geobaseTree` (`POST`). Fixed params: `object=account`, `action=utility`, `actionObject=geobaseTree`.
+/// Wire: `account.utility.geobaseTree` (`POST`). Named by `object=account`, `action=utility`, `actionObject=geobaseTree`. Pages by offset and limit (at most 1000 rows a page; 1000 when no limit is set).
 ///
 /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-utility-geobaseTree>.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -76,24 +77,44 @@ impl ApiRequest for AccountUtilityGeobaseTree {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "utility"),
+            ("actionObject", "geobaseTree"),
+        ],
+        paging: Some(Paging::Offset {
+            offset: "offset",
+            limit: "limit",
+            max_limit: 1000,
+        }),
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
+        th_core::api::check_offset_page(self.offset, self.limit, 1000)?;
         ParamValue::validate(&self.hide_children, "hideChildren")?;
         Ok(())
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "utility");
-        p.add_body("actionObject", "geobaseTree");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.add_body("hideChildren", &self.hide_children);
         p.add_body("regionID", &self.region_id);
         p.add_body("offset", &self.offset);
-        p.add_body("limit", &self.limit);
+        p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
         p
+    }
+}
+
+impl OffsetPaged for AccountUtilityGeobaseTree {
+    fn page(&self) -> (Option<i64>, Option<i64>) {
+        (self.offset, self.limit)
+    }
+
+    fn set_page(&mut self, offset: i64, limit: i64) {
+        self.offset = Some(offset);
+        self.limit = Some(limit);
     }
 }
 
@@ -113,7 +134,7 @@ impl Client {
 
 /// The industries list (`sectorID` values).
 ///
-/// Wire: `account.utility.sector` (`POST`). Fixed params: `object=account`, `action=utility`, `actionObject=sector`.
+/// Wire: `account.utility.sector` (`POST`). Named by `object=account`, `action=utility`, `actionObject=sector`. Pages by offset and limit (at most 1000 rows a page; 1000 when no limit is set).
 ///
 /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-utility-sector>.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -165,17 +186,41 @@ impl ApiRequest for AccountUtilitySector {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "account"),
+            ("action", "utility"),
+            ("actionObject", "sector"),
+        ],
+        paging: Some(Paging::Offset {
+            offset: "offset",
+            limit: "limit",
+            max_limit: 1000,
+        }),
+        body: BodyKind::Params,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        th_core::api::check_offset_page(self.offset, self.limit, 1000)?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
-        p.add_body("object", "account");
-        p.add_body("action", "utility");
-        p.add_body("actionObject", "sector");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
         p.add_body("offset", &self.offset);
-        p.add_body("limit", &self.limit);
+        p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
         p
+    }
+}
+
+impl OffsetPaged for AccountUtilitySector {
+    fn page(&self) -> (Option<i64>, Option<i64>) {
+        (self.offset, self.limit)
+    }
+
+    fn set_page(&mut self, offset: i64, limit: i64) {
+        self.offset = Some(offset);
+        self.limit = Some(limit);
     }
 }
 

@@ -2,11 +2,13 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{
+    ApiRequest, BodyKind, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params,
+};
 
 /// Ad network pricing per adNetwork (legacy).
 ///
-/// Wire: `adNetwork.pricing.adNetwork` (`POST`). Fixed params: `object=adNetwork`, `action=pricing`, `actionObject=adNetwork`.
+/// Wire: `adNetwork.pricing.adNetwork` (`POST`). Named by `object=adNetwork`, `action=pricing`, `actionObject=adNetwork`.
 ///
 /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -44,13 +46,17 @@ impl ApiRequest for AdNetworkPricingAdNetwork {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "adNetwork"),
+            ("action", "pricing"),
+            ("actionObject", "adNetwork"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
-        p.add_body("object", "adNetwork");
-        p.add_body("action", "pricing");
-        p.add_body("actionObject", "adNetwork");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
@@ -74,7 +80,7 @@ impl Client {
 
 /// Ad network pricing per category (legacy).
 ///
-/// Wire: `adNetwork.pricing.category` (`POST`). Fixed params: `object=adNetwork`, `action=pricing`, `actionObject=category`.
+/// Wire: `adNetwork.pricing.category` (`POST`). Named by `object=adNetwork`, `action=pricing`, `actionObject=category`.
 ///
 /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -112,13 +118,17 @@ impl ApiRequest for AdNetworkPricingCategory {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "adNetwork"),
+            ("action", "pricing"),
+            ("actionObject", "category"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
-        p.add_body("object", "adNetwork");
-        p.add_body("action", "pricing");
-        p.add_body("actionObject", "category");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
@@ -142,7 +152,7 @@ impl Client {
 
 /// Ad network pricing per website (legacy).
 ///
-/// Wire: `adNetwork.pricing.website` (`POST`). Fixed params: `object=adNetwork`, `action=pricing`, `actionObject=website`.
+/// Wire: `adNetwork.pricing.website` (`POST`). Named by `object=adNetwork`, `action=pricing`, `actionObject=website`.
 ///
 /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -180,13 +190,17 @@ impl ApiRequest for AdNetworkPricingWebsite {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "adNetwork"),
+            ("action", "pricing"),
+            ("actionObject", "website"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
-        p.add_body("object", "adNetwork");
-        p.add_body("action", "pricing");
-        p.add_body("actionObject", "website");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
         p

@@ -2,11 +2,13 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{
+    ApiRequest, BodyKind, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params,
+};
 
 /// Changes an ad-network website (legacy).
 ///
-/// Wire: `adNetworkWebsite.modify` (`POST`). Fixed params: `object=adNetworkWebsite`, `action=modify`.
+/// Wire: `adNetworkWebsite.modify` (`POST`). Named by `object=adNetworkWebsite`, `action=modify`.
 ///
 /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -44,12 +46,13 @@ impl ApiRequest for AdNetworkWebsiteModify {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[("object", "adNetworkWebsite"), ("action", "modify")],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
-        p.add_body("object", "adNetworkWebsite");
-        p.add_body("action", "modify");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
@@ -73,7 +76,7 @@ impl Client {
 
 /// Ad-network website info (legacy).
 ///
-/// Wire: `adNetworkWebsite.info` (`POST`). Fixed params: `object=adNetworkWebsite`, `action=info`.
+/// Wire: `adNetworkWebsite.info` (`POST`). Named by `object=adNetworkWebsite`, `action=info`.
 ///
 /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -111,12 +114,13 @@ impl ApiRequest for AdNetworkWebsiteInfo {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[("object", "adNetworkWebsite"), ("action", "info")],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
-        p.add_body("object", "adNetworkWebsite");
-        p.add_body("action", "info");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
         p

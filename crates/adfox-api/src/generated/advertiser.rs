@@ -2,11 +2,13 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{
+    ApiRequest, BodyKind, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params,
+};
 
 /// Changes an advertiser.
 ///
-/// Wire: `advertiser.modify` (`POST`). Fixed params: `object=advertiser`, `action=modify`.
+/// Wire: `advertiser.modify` (`POST`). Named by `object=advertiser`, `action=modify`.
 ///
 /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/advertiser/advertiser-modify>.
 #[derive(Debug, Clone, PartialEq)]
@@ -160,12 +162,13 @@ impl ApiRequest for AdvertiserModify {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[("object", "advertiser"), ("action", "modify")],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 16 + self.extra.len());
-        p.add_body("object", "advertiser");
-        p.add_body("action", "modify");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 14 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("account", &self.account);
         p.add_body("eMail", &self.e_mail);
@@ -198,7 +201,7 @@ impl Client {
 
 /// The reports available to an advertiser.
 ///
-/// Wire: `advertiser.availableReports` (`POST`). Fixed params: `object=advertiser`, `action=availableReports`.
+/// Wire: `advertiser.availableReports` (`POST`). Named by `object=advertiser`, `action=availableReports`.
 ///
 /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -236,12 +239,13 @@ impl ApiRequest for AdvertiserAvailableReports {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[("object", "advertiser"), ("action", "availableReports")],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
-        p.add_body("object", "advertiser");
-        p.add_body("action", "availableReports");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
         p

@@ -2,11 +2,13 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{
+    ApiRequest, BodyKind, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params,
+};
 
 /// Changes an assistant and its access rights.
 ///
-/// Wire: `assistant.modify` (`POST`). Fixed params: `object=assistant`, `action=modify`.
+/// Wire: `assistant.modify` (`POST`). Named by `object=assistant`, `action=modify`.
 ///
 /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/assistant/assistant-modify>.
 #[derive(Debug, Clone, PartialEq)]
@@ -160,12 +162,13 @@ impl ApiRequest for AssistantModify {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[("object", "assistant"), ("action", "modify")],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 16 + self.extra.len());
-        p.add_body("object", "assistant");
-        p.add_body("action", "modify");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 14 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("account", &self.account);
         p.add_body("eMail", &self.e_mail);

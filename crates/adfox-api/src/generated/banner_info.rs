@@ -2,11 +2,13 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{
+    ApiRequest, BodyKind, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params,
+};
 
 /// A banner's targeting summary (rows `title`, `name`, `isRedefined`, `description`).
 ///
-/// Wire: `banner.info.targeting` (`POST`). Fixed params: `object=banner`, `action=info`, `actionObject=targeting`.
+/// Wire: `banner.info.targeting` (`POST`). Named by `object=banner`, `action=info`, `actionObject=targeting`.
 ///
 /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-info-targeting>.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,13 +45,17 @@ impl ApiRequest for BannerInfoTargeting {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "banner"),
+            ("action", "info"),
+            ("actionObject", "targeting"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
-        p.add_body("object", "banner");
-        p.add_body("action", "info");
-        p.add_body("actionObject", "targeting");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
@@ -72,7 +78,7 @@ impl Client {
 
 /// The custom fields a banner template defines (rows `dataType`, `name`, `length`, `inputType`, `isRequired`, `status`, `defaultValue`, `allowedTypes`, `width`, `height`).
 ///
-/// Wire: `banner.info.bannerFields` (`POST`). Fixed params: `object=banner`, `action=info`, `actionObject=bannerFields`.
+/// Wire: `banner.info.bannerFields` (`POST`). Named by `object=banner`, `action=info`, `actionObject=bannerFields`.
 ///
 /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-info-bannerFields>.
 #[derive(Debug, Clone, PartialEq)]
@@ -112,13 +118,17 @@ impl ApiRequest for BannerInfoBannerFields {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "banner"),
+            ("action", "info"),
+            ("actionObject", "bannerFields"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
-        p.add_body("object", "banner");
-        p.add_body("action", "info");
-        p.add_body("actionObject", "bannerFields");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("additionalID", &self.additional_id);
         p.add_extras(ParamLocation::Body, &self.extra);
@@ -142,7 +152,7 @@ impl Client {
 
 /// Banner info `report1`.
 ///
-/// Wire: `banner.info.report1` (`POST`). Fixed params: `object=banner`, `action=info`, `actionObject=report1`.
+/// Wire: `banner.info.report1` (`POST`). Named by `object=banner`, `action=info`, `actionObject=report1`.
 ///
 /// **Provisional:** seen only in peer code
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -180,13 +190,17 @@ impl ApiRequest for BannerInfoReport1 {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "banner"),
+            ("action", "info"),
+            ("actionObject", "report1"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
-        p.add_body("object", "banner");
-        p.add_body("action", "info");
-        p.add_body("actionObject", "report1");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
@@ -210,7 +224,7 @@ impl Client {
 
 /// Banner info `report2`.
 ///
-/// Wire: `banner.info.report2` (`POST`). Fixed params: `object=banner`, `action=info`, `actionObject=report2`.
+/// Wire: `banner.info.report2` (`POST`). Named by `object=banner`, `action=info`, `actionObject=report2`.
 ///
 /// **Provisional:** seen only in peer code
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -248,13 +262,17 @@ impl ApiRequest for BannerInfoReport2 {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "banner"),
+            ("action", "info"),
+            ("actionObject", "report2"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
-        p.add_body("object", "banner");
-        p.add_body("action", "info");
-        p.add_body("actionObject", "report2");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
@@ -278,7 +296,7 @@ impl Client {
 
 /// Banner info `report3`.
 ///
-/// Wire: `banner.info.report3` (`POST`). Fixed params: `object=banner`, `action=info`, `actionObject=report3`.
+/// Wire: `banner.info.report3` (`POST`). Named by `object=banner`, `action=info`, `actionObject=report3`.
 ///
 /// **Provisional:** seen only in peer code
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -316,13 +334,17 @@ impl ApiRequest for BannerInfoReport3 {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "banner"),
+            ("action", "info"),
+            ("actionObject", "report3"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
-        p.add_body("object", "banner");
-        p.add_body("action", "info");
-        p.add_body("actionObject", "report3");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
         p

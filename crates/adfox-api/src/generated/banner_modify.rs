@@ -3,12 +3,13 @@
 use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
-    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+    ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation,
+    ParamValue, Params,
 };
 
 /// Changes a banner. Template variables go as `user<N>`, `event<N>`, `hitURL<N>`; register flags of template parameter N as `sendToErir<N>`, `sendToErirContentType<N>`, `sendToErirDescription<N>` (all with `.param(..)`, names in `types::dynamic`).
 ///
-/// Wire: `banner.modify.banner` (`POST`). Fixed params: `object=banner`, `action=modify`, `actionObject=banner`.
+/// Wire: `banner.modify.banner` (`POST`). Named by `object=banner`, `action=modify`, `actionObject=banner`.
 ///
 /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-modify-banner>.
 #[derive(Debug, Clone, PartialEq)]
@@ -387,6 +388,13 @@ impl ApiRequest for BannerModify {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "banner"),
+            ("action", "modify"),
+            ("actionObject", "banner"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -400,10 +408,7 @@ impl ApiRequest for BannerModify {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 42 + self.extra.len());
-        p.add_body("object", "banner");
-        p.add_body("action", "modify");
-        p.add_body("actionObject", "banner");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 39 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("name", &self.name);
         p.add_body("targetingProfileID", &self.targeting_profile_id);
@@ -461,7 +466,7 @@ impl Client {
 
 /// Turns a banner on or off per website / section / place: `_site<ID>`, `_section<ID>`, `_place<ID>` = on|off via `.param(..)` (see `types::dynamic`).
 ///
-/// Wire: `banner.modify.placement` (`POST`). Fixed params: `object=banner`, `action=modify`, `actionObject=placement`.
+/// Wire: `banner.modify.placement` (`POST`). Named by `object=banner`, `action=modify`, `actionObject=placement`.
 ///
 /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-modify-placement>.
 #[derive(Debug, Clone, PartialEq)]
@@ -501,13 +506,17 @@ impl ApiRequest for BannerModifyPlacement {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "banner"),
+            ("action", "modify"),
+            ("actionObject", "placement"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
-        p.add_body("object", "banner");
-        p.add_body("action", "modify");
-        p.add_body("actionObject", "placement");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("type", &self.kind);
         p.add_extras(ParamLocation::Body, &self.extra);
@@ -531,7 +540,7 @@ impl Client {
 
 /// Edits banner events: `event<N>Name`, `event<N>HitURL`, `events<N>Limit`, `events<N>LimitToday`, `events<N>LimitHour` (N 1..30) with `.param(..)` (`types::dynamic`).
 ///
-/// Wire: `banner.modify.event` (`POST`). Fixed params: `object=banner`, `action=modify`, `actionObject=event`.
+/// Wire: `banner.modify.event` (`POST`). Named by `object=banner`, `action=modify`, `actionObject=event`.
 ///
 /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-modify-event>.
 #[derive(Debug, Clone, PartialEq)]
@@ -577,6 +586,13 @@ impl ApiRequest for BannerModifyEvent {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "banner"),
+            ("action", "modify"),
+            ("actionObject", "event"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -585,10 +601,7 @@ impl ApiRequest for BannerModifyEvent {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
-        p.add_body("object", "banner");
-        p.add_body("action", "modify");
-        p.add_body("actionObject", "event");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
@@ -609,7 +622,7 @@ impl Client {
 
 /// Uploads an HTML5 zip for a banner (`multipart/form-data`: the navigation block and `objectID` in the URL as documented, credentials, `encoding` and the file in the body).
 ///
-/// Wire: `banner.modify.zipFile` (`POST`). Fixed params: `object=banner`, `action=modify`, `actionObject=zipFile`.
+/// Wire: `banner.modify.zipFile` (`POST`). Named by `object=banner`, `action=modify`, `actionObject=zipFile`.
 ///
 /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-add-banner>.
 #[derive(Debug, Clone, PartialEq)]
@@ -649,6 +662,13 @@ impl ApiRequest for BannerModifyZipFile {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "banner"),
+            ("action", "modify"),
+            ("actionObject", "zipFile"),
+        ],
+        paging: None,
+        body: BodyKind::Multipart,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -657,10 +677,7 @@ impl ApiRequest for BannerModifyZipFile {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
-        p.add_body("object", "banner");
-        p.add_body("action", "modify");
-        p.add_body("actionObject", "zipFile");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("zipFile", &self.zip_file);
         p.add_extras(ParamLocation::Body, &self.extra);

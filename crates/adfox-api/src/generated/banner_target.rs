@@ -3,12 +3,13 @@
 use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
-    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+    ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation,
+    ParamValue, Params,
 };
 
 /// Targets a banner by time.
 ///
-/// Wire: `banner.target.targetingTime` (`POST`). Fixed params: `object=banner`, `action=target`, `actionObject=targetingTime`.
+/// Wire: `banner.target.targetingTime` (`POST`). Named by `object=banner`, `action=target`, `actionObject=targetingTime`.
 ///
 /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-target-targetingTime>.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,6 +58,13 @@ impl ApiRequest for BannerTargetTargetingTime {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "banner"),
+            ("action", "target"),
+            ("actionObject", "targetingTime"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -65,10 +73,7 @@ impl ApiRequest for BannerTargetTargetingTime {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
-        p.add_body("object", "banner");
-        p.add_body("action", "target");
-        p.add_body("actionObject", "targetingTime");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("isRedefined", &self.is_redefined);
         p.add_body("mode", &self.mode);
@@ -93,7 +98,7 @@ impl Client {
 
 /// Targets a banner by frequency.
 ///
-/// Wire: `banner.target.targetingFrequency` (`POST`). Fixed params: `object=banner`, `action=target`, `actionObject=targetingFrequency`.
+/// Wire: `banner.target.targetingFrequency` (`POST`). Named by `object=banner`, `action=target`, `actionObject=targetingFrequency`.
 ///
 /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-target-targetingFrequency>.
 #[derive(Debug, Clone, PartialEq)]
@@ -232,6 +237,13 @@ impl ApiRequest for BannerTargetTargetingFrequency {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "banner"),
+            ("action", "target"),
+            ("actionObject", "targetingFrequency"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -248,10 +260,7 @@ impl ApiRequest for BannerTargetTargetingFrequency {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 16 + self.extra.len());
-        p.add_body("object", "banner");
-        p.add_body("action", "target");
-        p.add_body("actionObject", "targetingFrequency");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 13 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("isRedefined", &self.is_redefined);
         p.add_body("maxUniqueImpressions", &self.max_unique_impressions);
@@ -286,7 +295,7 @@ impl Client {
 
 /// Targets a banner by geography.
 ///
-/// Wire: `banner.target.targetingGeobase` (`POST`). Fixed params: `object=banner`, `action=target`, `actionObject=targetingGeobase`.
+/// Wire: `banner.target.targetingGeobase` (`POST`). Named by `object=banner`, `action=target`, `actionObject=targetingGeobase`.
 ///
 /// **Provisional:** no banner-level geography page is published (the banner pages link one); params follow the campaign and section pages, with `isRedefined` as on every banner-level page
 /// Known from <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-targetZone-targetingGeobase>.
@@ -352,6 +361,13 @@ impl ApiRequest for BannerTargetTargetingGeobase {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "banner"),
+            ("action", "target"),
+            ("actionObject", "targetingGeobase"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -360,10 +376,7 @@ impl ApiRequest for BannerTargetTargetingGeobase {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 8 + self.extra.len());
-        p.add_body("object", "banner");
-        p.add_body("action", "target");
-        p.add_body("actionObject", "targetingGeobase");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("isRedefined", &self.is_redefined);
         p.add_body("geo", &self.geo);
@@ -391,7 +404,7 @@ impl Client {
 
 /// Targets a banner by keywords or phrases.
 ///
-/// Wire: `banner.target.targetingKeywords` (`POST`). Fixed params: `object=banner`, `action=target`, `actionObject=targetingKeywords`.
+/// Wire: `banner.target.targetingKeywords` (`POST`). Named by `object=banner`, `action=target`, `actionObject=targetingKeywords`.
 ///
 /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingKeywords>.
 #[derive(Debug, Clone, PartialEq)]
@@ -458,6 +471,13 @@ impl ApiRequest for BannerTargetTargetingKeywords {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "banner"),
+            ("action", "target"),
+            ("actionObject", "targetingKeywords"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -466,10 +486,7 @@ impl ApiRequest for BannerTargetTargetingKeywords {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 8 + self.extra.len());
-        p.add_body("object", "banner");
-        p.add_body("action", "target");
-        p.add_body("actionObject", "targetingKeywords");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("isRedefined", &self.is_redefined);
         p.add_body("keywordsLogic", &self.keywords_logic);
@@ -496,7 +513,7 @@ impl Client {
 
 /// Targets a banner by page URL.
 ///
-/// Wire: `banner.target.targetingURL` (`POST`). Fixed params: `object=banner`, `action=target`, `actionObject=targetingURL`.
+/// Wire: `banner.target.targetingURL` (`POST`). Named by `object=banner`, `action=target`, `actionObject=targetingURL`.
 ///
 /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingURL>.
 #[derive(Debug, Clone, PartialEq)]
@@ -563,6 +580,13 @@ impl ApiRequest for BannerTargetTargetingUrl {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "banner"),
+            ("action", "target"),
+            ("actionObject", "targetingURL"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -573,10 +597,7 @@ impl ApiRequest for BannerTargetTargetingUrl {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 8 + self.extra.len());
-        p.add_body("object", "banner");
-        p.add_body("action", "target");
-        p.add_body("actionObject", "targetingURL");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("isRedefined", &self.is_redefined);
         p.add_body("templateType", &self.template_type);
@@ -603,7 +624,7 @@ impl Client {
 
 /// Targets a banner by a user characteristic.
 ///
-/// Wire: `banner.target.targetingUser` (`POST`). Fixed params: `object=banner`, `action=target`, `actionObject=targetingUser`.
+/// Wire: `banner.target.targetingUser` (`POST`). Named by `object=banner`, `action=target`, `actionObject=targetingUser`.
 ///
 /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingUser>.
 #[derive(Debug, Clone, PartialEq)]
@@ -650,6 +671,13 @@ impl ApiRequest for BannerTargetTargetingUser {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "banner"),
+            ("action", "target"),
+            ("actionObject", "targetingUser"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -658,10 +686,7 @@ impl ApiRequest for BannerTargetTargetingUser {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
-        p.add_body("object", "banner");
-        p.add_body("action", "target");
-        p.add_body("actionObject", "targetingUser");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("isRedefined", &self.is_redefined);
         p.add_body("criteriaID", &self.criteria_id);
@@ -686,7 +711,7 @@ impl Client {
 
 /// Targets a banner by gender.
 ///
-/// Wire: `banner.target.targetingGender` (`POST`). Fixed params: `object=banner`, `action=target`, `actionObject=targetingGender`.
+/// Wire: `banner.target.targetingGender` (`POST`). Named by `object=banner`, `action=target`, `actionObject=targetingGender`.
 ///
 /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingGender>.
 #[derive(Debug, Clone, PartialEq)]
@@ -737,6 +762,13 @@ impl ApiRequest for BannerTargetTargetingGender {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "banner"),
+            ("action", "target"),
+            ("actionObject", "targetingGender"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -745,10 +777,7 @@ impl ApiRequest for BannerTargetTargetingGender {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
-        p.add_body("object", "banner");
-        p.add_body("action", "target");
-        p.add_body("actionObject", "targetingGender");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("gender", &self.gender);
         p.add_body("genderValues", &self.gender_values);
@@ -774,7 +803,7 @@ impl Client {
 
 /// Targets a banner by age.
 ///
-/// Wire: `banner.target.targetingAge` (`POST`). Fixed params: `object=banner`, `action=target`, `actionObject=targetingAge`.
+/// Wire: `banner.target.targetingAge` (`POST`). Named by `object=banner`, `action=target`, `actionObject=targetingAge`.
 ///
 /// Documented at <https://yandex.ru/dev/adfox/doc/v.1/banner/banner-target-targetingAge>.
 #[derive(Debug, Clone, PartialEq)]
@@ -825,6 +854,13 @@ impl ApiRequest for BannerTargetTargetingAge {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "banner"),
+            ("action", "target"),
+            ("actionObject", "targetingAge"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -833,10 +869,7 @@ impl ApiRequest for BannerTargetTargetingAge {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
-        p.add_body("object", "banner");
-        p.add_body("action", "target");
-        p.add_body("actionObject", "targetingAge");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("age", &self.age);
         p.add_body("ageValues", &self.age_values);
@@ -862,7 +895,7 @@ impl Client {
 
 /// Targets a banner by income.
 ///
-/// Wire: `banner.target.targetingRevenue` (`POST`). Fixed params: `object=banner`, `action=target`, `actionObject=targetingRevenue`.
+/// Wire: `banner.target.targetingRevenue` (`POST`). Named by `object=banner`, `action=target`, `actionObject=targetingRevenue`.
 ///
 /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-target-targetingRevenue>.
 #[derive(Debug, Clone, PartialEq)]
@@ -913,6 +946,13 @@ impl ApiRequest for BannerTargetTargetingRevenue {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "banner"),
+            ("action", "target"),
+            ("actionObject", "targetingRevenue"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -921,10 +961,7 @@ impl ApiRequest for BannerTargetTargetingRevenue {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
-        p.add_body("object", "banner");
-        p.add_body("action", "target");
-        p.add_body("actionObject", "targetingRevenue");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("revenue", &self.revenue);
         p.add_body("revenueValues", &self.revenue_values);
@@ -950,7 +987,7 @@ impl Client {
 
 /// Targets a banner by a logical expression over user characteristics.
 ///
-/// Wire: `banner.target.targetingLogic` (`POST`). Fixed params: `object=banner`, `action=target`, `actionObject=targetingLogic`.
+/// Wire: `banner.target.targetingLogic` (`POST`). Named by `object=banner`, `action=target`, `actionObject=targetingLogic`.
 ///
 /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingLogic>.
 #[derive(Debug, Clone, PartialEq)]
@@ -1006,13 +1043,17 @@ impl ApiRequest for BannerTargetTargetingLogic {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "banner"),
+            ("action", "target"),
+            ("actionObject", "targetingLogic"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
-        p.add_body("object", "banner");
-        p.add_body("action", "target");
-        p.add_body("actionObject", "targetingLogic");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("isEnabled", &self.is_enabled);
         p.add_body("isRedefined", &self.is_redefined);

@@ -3,12 +3,13 @@
 use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
-    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+    ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, OffsetPaged, Paging,
+    ParamLocation, ParamValue, Params,
 };
 
 /// Changes a banner type.
 ///
-/// Wire: `bannerType.modify` (`POST`). Fixed params: `object=bannerType`, `action=modify`.
+/// Wire: `bannerType.modify` (`POST`). Named by `object=bannerType`, `action=modify`.
 ///
 /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/bannerType/bannerType-modify>.
 #[derive(Debug, Clone, PartialEq)]
@@ -81,12 +82,13 @@ impl ApiRequest for BannerTypeModify {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[("object", "bannerType"), ("action", "modify")],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
-        p.add_body("object", "bannerType");
-        p.add_body("action", "modify");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("name", &self.name);
         p.add_body("isOn", &self.is_on);
@@ -110,7 +112,7 @@ impl Client {
 
 /// Lists the templates of a banner type.
 ///
-/// Wire: `bannerType.list.template` (`POST`). Fixed params: `object=bannerType`, `action=list`, `actionObject=template`.
+/// Wire: `bannerType.list.template` (`POST`). Named by `object=bannerType`, `action=list`, `actionObject=template`. Pages by offset and limit (at most 1000 rows a page; 1000 when no limit is set).
 ///
 /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -170,18 +172,42 @@ impl ApiRequest for BannerTypeListTemplate {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "bannerType"),
+            ("action", "list"),
+            ("actionObject", "template"),
+        ],
+        paging: Some(Paging::Offset {
+            offset: "offset",
+            limit: "limit",
+            max_limit: 1000,
+        }),
+        body: BodyKind::Params,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        th_core::api::check_offset_page(self.offset, self.limit, 1000)?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
-        p.add_body("object", "bannerType");
-        p.add_body("action", "list");
-        p.add_body("actionObject", "template");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("offset", &self.offset);
-        p.add_body("limit", &self.limit);
+        p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
         p
+    }
+}
+
+impl OffsetPaged for BannerTypeListTemplate {
+    fn page(&self) -> (Option<i64>, Option<i64>) {
+        (self.offset, self.limit)
+    }
+
+    fn set_page(&mut self, offset: i64, limit: i64) {
+        self.offset = Some(offset);
+        self.limit = Some(limit);
     }
 }
 
@@ -202,7 +228,7 @@ impl Client {
 
 /// Sets the default (backup) banner of a banner type.
 ///
-/// Wire: `bannerType.updateDefaultBanner` (`POST`). Fixed params: `object=bannerType`, `action=updateDefaultBanner`.
+/// Wire: `bannerType.updateDefaultBanner` (`POST`). Named by `object=bannerType`, `action=updateDefaultBanner`.
 ///
 /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/bannerType/bannerType-updateDefaultBanner>.
 #[derive(Debug, Clone, PartialEq)]
@@ -296,6 +322,9 @@ impl ApiRequest for BannerTypeUpdateDefaultBanner {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[("object", "bannerType"), ("action", "updateDefaultBanner")],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -305,9 +334,7 @@ impl ApiRequest for BannerTypeUpdateDefaultBanner {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 10 + self.extra.len());
-        p.add_body("object", "bannerType");
-        p.add_body("action", "updateDefaultBanner");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 8 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("mode", &self.mode);
         p.add_body("defaultImageURL", &self.default_image_url);

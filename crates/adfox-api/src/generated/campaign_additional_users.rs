@@ -2,11 +2,13 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{
+    ApiRequest, BodyKind, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params,
+};
 
 /// Additional users of a flight: `addAdvertiser`.
 ///
-/// Wire: `campaign.additionalUsers.addAdvertiser` (`POST`). Fixed params: `object=campaign`, `action=additionalUsers`, `actionObject=addAdvertiser`.
+/// Wire: `campaign.additionalUsers.addAdvertiser` (`POST`). Named by `object=campaign`, `action=additionalUsers`, `actionObject=addAdvertiser`.
 ///
 /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/campaign/campaign-additionalUsers-addAdvertiser>.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,13 +48,17 @@ impl ApiRequest for CampaignAdditionalUsersAddAdvertiser {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "campaign"),
+            ("action", "additionalUsers"),
+            ("actionObject", "addAdvertiser"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
-        p.add_body("object", "campaign");
-        p.add_body("action", "additionalUsers");
-        p.add_body("actionObject", "addAdvertiser");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("advertiserID", &self.advertiser_id);
         p.add_extras(ParamLocation::Body, &self.extra);
@@ -76,7 +82,7 @@ impl Client {
 
 /// Additional users of a flight: `deleteAdvertiser`.
 ///
-/// Wire: `campaign.additionalUsers.deleteAdvertiser` (`POST`). Fixed params: `object=campaign`, `action=additionalUsers`, `actionObject=deleteAdvertiser`.
+/// Wire: `campaign.additionalUsers.deleteAdvertiser` (`POST`). Named by `object=campaign`, `action=additionalUsers`, `actionObject=deleteAdvertiser`.
 ///
 /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -117,13 +123,17 @@ impl ApiRequest for CampaignAdditionalUsersDeleteAdvertiser {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "campaign"),
+            ("action", "additionalUsers"),
+            ("actionObject", "deleteAdvertiser"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
-        p.add_body("object", "campaign");
-        p.add_body("action", "additionalUsers");
-        p.add_body("actionObject", "deleteAdvertiser");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("advertiserID", &self.advertiser_id);
         p.add_extras(ParamLocation::Body, &self.extra);
@@ -148,7 +158,7 @@ impl Client {
 
 /// Additional users of a flight: `addAssistant`.
 ///
-/// Wire: `campaign.additionalUsers.addAssistant` (`POST`). Fixed params: `object=campaign`, `action=additionalUsers`, `actionObject=addAssistant`.
+/// Wire: `campaign.additionalUsers.addAssistant` (`POST`). Named by `object=campaign`, `action=additionalUsers`, `actionObject=addAssistant`.
 ///
 /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-additionalUsers-addAssistant>.
 #[derive(Debug, Clone, PartialEq)]
@@ -188,13 +198,17 @@ impl ApiRequest for CampaignAdditionalUsersAddAssistant {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "campaign"),
+            ("action", "additionalUsers"),
+            ("actionObject", "addAssistant"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
-        p.add_body("object", "campaign");
-        p.add_body("action", "additionalUsers");
-        p.add_body("actionObject", "addAssistant");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("assistantID", &self.assistant_id);
         p.add_extras(ParamLocation::Body, &self.extra);
@@ -218,7 +232,7 @@ impl Client {
 
 /// Additional users of a flight: `deleteAssistant`.
 ///
-/// Wire: `campaign.additionalUsers.deleteAssistant` (`POST`). Fixed params: `object=campaign`, `action=additionalUsers`, `actionObject=deleteAssistant`.
+/// Wire: `campaign.additionalUsers.deleteAssistant` (`POST`). Named by `object=campaign`, `action=additionalUsers`, `actionObject=deleteAssistant`.
 ///
 /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -259,13 +273,17 @@ impl ApiRequest for CampaignAdditionalUsersDeleteAssistant {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "campaign"),
+            ("action", "additionalUsers"),
+            ("actionObject", "deleteAssistant"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
-        p.add_body("object", "campaign");
-        p.add_body("action", "additionalUsers");
-        p.add_body("actionObject", "deleteAssistant");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("assistantID", &self.assistant_id);
         p.add_extras(ParamLocation::Body, &self.extra);

@@ -3,12 +3,13 @@
 use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
-    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+    ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, OffsetPaged, Paging,
+    ParamLocation, ParamValue, Params,
 };
 
 /// Where a flight is placed.
 ///
-/// Wire: `campaign.info.placement2` (`POST`). Fixed params: `object=campaign`, `action=info`, `actionObject=placement2`.
+/// Wire: `campaign.info.placement2` (`POST`). Named by `object=campaign`, `action=info`, `actionObject=placement2`. Pages by offset and limit (at most 1000 rows a page; 1000 when no limit is set).
 ///
 /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -96,27 +97,47 @@ impl ApiRequest for CampaignInfoPlacement2 {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "campaign"),
+            ("action", "info"),
+            ("actionObject", "placement2"),
+        ],
+        paging: Some(Paging::Offset {
+            offset: "offset",
+            limit: "limit",
+            max_limit: 1000,
+        }),
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
+        th_core::api::check_offset_page(self.offset, self.limit, 1000)?;
         ParamValue::validate(&self.is_on, "isOn")?;
         Ok(())
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 10 + self.extra.len());
-        p.add_body("object", "campaign");
-        p.add_body("action", "info");
-        p.add_body("actionObject", "placement2");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("dataType", &self.data_type);
         p.add_body("isOn", &self.is_on);
         p.add_body("websiteID", &self.website_id);
         p.add_body("sectionID", &self.section_id);
         p.add_body("offset", &self.offset);
-        p.add_body("limit", &self.limit);
+        p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
         p
+    }
+}
+
+impl OffsetPaged for CampaignInfoPlacement2 {
+    fn page(&self) -> (Option<i64>, Option<i64>) {
+        (self.offset, self.limit)
+    }
+
+    fn set_page(&mut self, offset: i64, limit: i64) {
+        self.offset = Some(offset);
+        self.limit = Some(limit);
     }
 }
 
@@ -137,7 +158,7 @@ impl Client {
 
 /// A flight's targeting summary (rows `title`, `name`, `description`); paginated.
 ///
-/// Wire: `campaign.info.targeting` (`POST`). Fixed params: `object=campaign`, `action=info`, `actionObject=targeting`.
+/// Wire: `campaign.info.targeting` (`POST`). Named by `object=campaign`, `action=info`, `actionObject=targeting`. Pages by offset and limit (at most 1000 rows a page; 1000 when no limit is set).
 ///
 /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-info-targeting>.
 #[derive(Debug, Clone, PartialEq)]
@@ -196,18 +217,42 @@ impl ApiRequest for CampaignInfoTargeting {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "campaign"),
+            ("action", "info"),
+            ("actionObject", "targeting"),
+        ],
+        paging: Some(Paging::Offset {
+            offset: "offset",
+            limit: "limit",
+            max_limit: 1000,
+        }),
+        body: BodyKind::Params,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        th_core::api::check_offset_page(self.offset, self.limit, 1000)?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
-        p.add_body("object", "campaign");
-        p.add_body("action", "info");
-        p.add_body("actionObject", "targeting");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("offset", &self.offset);
-        p.add_body("limit", &self.limit);
+        p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
         p
+    }
+}
+
+impl OffsetPaged for CampaignInfoTargeting {
+    fn page(&self) -> (Option<i64>, Option<i64>) {
+        (self.offset, self.limit)
+    }
+
+    fn set_page(&mut self, offset: i64, limit: i64) {
+        self.offset = Some(offset);
+        self.limit = Some(limit);
     }
 }
 
@@ -227,7 +272,7 @@ impl Client {
 
 /// Where a flight's banners are placed (rows `bannerID`, `bannerName`, `siteID`, `siteName`, `zoneID`, `zoneName`, `placeID`, `placeName`); paginated.
 ///
-/// Wire: `campaign.info.placement` (`POST`). Fixed params: `object=campaign`, `action=info`, `actionObject=placement`.
+/// Wire: `campaign.info.placement` (`POST`). Named by `object=campaign`, `action=info`, `actionObject=placement`. Pages by offset and limit (at most 1000 rows a page; 1000 when no limit is set).
 ///
 /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/campaign/campaign-info-placement>.
 #[derive(Debug, Clone, PartialEq)]
@@ -286,18 +331,42 @@ impl ApiRequest for CampaignInfoPlacement {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "campaign"),
+            ("action", "info"),
+            ("actionObject", "placement"),
+        ],
+        paging: Some(Paging::Offset {
+            offset: "offset",
+            limit: "limit",
+            max_limit: 1000,
+        }),
+        body: BodyKind::Params,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        th_core::api::check_offset_page(self.offset, self.limit, 1000)?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
-        p.add_body("object", "campaign");
-        p.add_body("action", "info");
-        p.add_body("actionObject", "placement");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("offset", &self.offset);
-        p.add_body("limit", &self.limit);
+        p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
         p
+    }
+}
+
+impl OffsetPaged for CampaignInfoPlacement {
+    fn page(&self) -> (Option<i64>, Option<i64>) {
+        (self.offset, self.limit)
+    }
+
+    fn set_page(&mut self, offset: i64, limit: i64) {
+        self.offset = Some(offset);
+        self.limit = Some(limit);
     }
 }
 
@@ -317,7 +386,7 @@ impl Client {
 
 /// Flight info `banner` (legacy).
 ///
-/// Wire: `campaign.info.banner` (`POST`). Fixed params: `object=campaign`, `action=info`, `actionObject=banner`.
+/// Wire: `campaign.info.banner` (`POST`). Named by `object=campaign`, `action=info`, `actionObject=banner`.
 ///
 /// **Provisional:** legacy, seen only in a peer's method tree
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -355,13 +424,17 @@ impl ApiRequest for CampaignInfoBanner {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "campaign"),
+            ("action", "info"),
+            ("actionObject", "banner"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
-        p.add_body("object", "campaign");
-        p.add_body("action", "info");
-        p.add_body("actionObject", "banner");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
@@ -385,7 +458,7 @@ impl Client {
 
 /// Flight info `report1` (legacy).
 ///
-/// Wire: `campaign.info.report1` (`POST`). Fixed params: `object=campaign`, `action=info`, `actionObject=report1`.
+/// Wire: `campaign.info.report1` (`POST`). Named by `object=campaign`, `action=info`, `actionObject=report1`.
 ///
 /// **Provisional:** legacy, seen only in a peer's method tree
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -423,13 +496,17 @@ impl ApiRequest for CampaignInfoReport1 {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "campaign"),
+            ("action", "info"),
+            ("actionObject", "report1"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
-        p.add_body("object", "campaign");
-        p.add_body("action", "info");
-        p.add_body("actionObject", "report1");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
@@ -453,7 +530,7 @@ impl Client {
 
 /// Flight info `report2` (legacy).
 ///
-/// Wire: `campaign.info.report2` (`POST`). Fixed params: `object=campaign`, `action=info`, `actionObject=report2`.
+/// Wire: `campaign.info.report2` (`POST`). Named by `object=campaign`, `action=info`, `actionObject=report2`.
 ///
 /// **Provisional:** legacy, seen only in a peer's method tree
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -491,13 +568,17 @@ impl ApiRequest for CampaignInfoReport2 {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "campaign"),
+            ("action", "info"),
+            ("actionObject", "report2"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
-        p.add_body("object", "campaign");
-        p.add_body("action", "info");
-        p.add_body("actionObject", "report2");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
@@ -521,7 +602,7 @@ impl Client {
 
 /// Flight info `report3` (legacy).
 ///
-/// Wire: `campaign.info.report3` (`POST`). Fixed params: `object=campaign`, `action=info`, `actionObject=report3`.
+/// Wire: `campaign.info.report3` (`POST`). Named by `object=campaign`, `action=info`, `actionObject=report3`.
 ///
 /// **Provisional:** legacy, seen only in a peer's method tree
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -559,13 +640,17 @@ impl ApiRequest for CampaignInfoReport3 {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "campaign"),
+            ("action", "info"),
+            ("actionObject", "report3"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
-        p.add_body("object", "campaign");
-        p.add_body("action", "info");
-        p.add_body("actionObject", "report3");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
         p

@@ -2,11 +2,14 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{
+    ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, OffsetPaged, Paging,
+    ParamLocation, ParamValue, Params,
+};
 
 /// Lists the banners of a flight.
 ///
-/// Wire: `campaign.list.banner` (`POST`). Fixed params: `object=campaign`, `action=list`, `actionObject=banner`.
+/// Wire: `campaign.list.banner` (`POST`). Named by `object=campaign`, `action=list`, `actionObject=banner`. Pages by offset and limit (at most 1000 rows a page; 1000 when no limit is set).
 ///
 /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -66,18 +69,42 @@ impl ApiRequest for CampaignListBanner {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "campaign"),
+            ("action", "list"),
+            ("actionObject", "banner"),
+        ],
+        paging: Some(Paging::Offset {
+            offset: "offset",
+            limit: "limit",
+            max_limit: 1000,
+        }),
+        body: BodyKind::Params,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        th_core::api::check_offset_page(self.offset, self.limit, 1000)?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
-        p.add_body("object", "campaign");
-        p.add_body("action", "list");
-        p.add_body("actionObject", "banner");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("offset", &self.offset);
-        p.add_body("limit", &self.limit);
+        p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
         p
+    }
+}
+
+impl OffsetPaged for CampaignListBanner {
+    fn page(&self) -> (Option<i64>, Option<i64>) {
+        (self.offset, self.limit)
+    }
+
+    fn set_page(&mut self, offset: i64, limit: i64) {
+        self.offset = Some(offset);
+        self.limit = Some(limit);
     }
 }
 

@@ -3,12 +3,13 @@
 use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
-    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+    ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation,
+    ParamValue, Params,
 };
 
 /// Changes a flight.
 ///
-/// Wire: `campaign.modify` (`POST`). Fixed params: `object=campaign`, `action=modify`.
+/// Wire: `campaign.modify` (`POST`). Named by `object=campaign`, `action=modify`.
 ///
 /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/campaign/campaign-modify>.
 #[derive(Debug, Clone, PartialEq)]
@@ -369,6 +370,9 @@ impl ApiRequest for CampaignModify {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[("object", "campaign"), ("action", "modify")],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -384,9 +388,7 @@ impl ApiRequest for CampaignModify {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 39 + self.extra.len());
-        p.add_body("object", "campaign");
-        p.add_body("action", "modify");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 37 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("name", &self.name);
         p.add_body("advertiserID", &self.advertiser_id);

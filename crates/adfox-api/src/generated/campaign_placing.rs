@@ -3,12 +3,13 @@
 use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
-    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+    ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation,
+    ParamValue, Params,
 };
 
 /// Places a flight on a website (or removes it).
 ///
-/// Wire: `campaign.placing.website` (`POST`). Fixed params: `object=campaign`, `action=placing`, `actionObject=website`.
+/// Wire: `campaign.placing.website` (`POST`). Named by `object=campaign`, `action=placing`, `actionObject=website`.
 ///
 /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -146,6 +147,13 @@ impl ApiRequest for CampaignPlacingWebsite {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "campaign"),
+            ("action", "placing"),
+            ("actionObject", "website"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -155,10 +163,7 @@ impl ApiRequest for CampaignPlacingWebsite {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 16 + self.extra.len());
-        p.add_body("object", "campaign");
-        p.add_body("action", "placing");
-        p.add_body("actionObject", "website");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 13 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("actionStatus", &self.action_status);
@@ -194,7 +199,7 @@ impl Client {
 
 /// Places a flight on a zone (or removes it).
 ///
-/// Wire: `campaign.placing.zone` (`POST`). Fixed params: `object=campaign`, `action=placing`, `actionObject=zone`.
+/// Wire: `campaign.placing.zone` (`POST`). Named by `object=campaign`, `action=placing`, `actionObject=zone`.
 ///
 /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -242,13 +247,17 @@ impl ApiRequest for CampaignPlacingZone {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "campaign"),
+            ("action", "placing"),
+            ("actionObject", "zone"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
-        p.add_body("object", "campaign");
-        p.add_body("action", "placing");
-        p.add_body("actionObject", "zone");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("actionStatus", &self.action_status);
@@ -271,7 +280,7 @@ impl Client {
 
 /// Places a flight on a place (or removes it).
 ///
-/// Wire: `campaign.placing.place` (`POST`). Fixed params: `object=campaign`, `action=placing`, `actionObject=place`.
+/// Wire: `campaign.placing.place` (`POST`). Named by `object=campaign`, `action=placing`, `actionObject=place`.
 ///
 /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -319,13 +328,17 @@ impl ApiRequest for CampaignPlacingPlace {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "campaign"),
+            ("action", "placing"),
+            ("actionObject", "place"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
-        p.add_body("object", "campaign");
-        p.add_body("action", "placing");
-        p.add_body("actionObject", "place");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("actionStatus", &self.action_status);
@@ -351,7 +364,7 @@ impl Client {
 
 /// Places a flight on an ad network `adNetwork` (legacy).
 ///
-/// Wire: `campaign.placing.adNetwork` (`POST`). Fixed params: `object=campaign`, `action=placing`, `actionObject=adNetwork`.
+/// Wire: `campaign.placing.adNetwork` (`POST`). Named by `object=campaign`, `action=placing`, `actionObject=adNetwork`.
 ///
 /// **Provisional:** legacy, seen only in a peer's method tree
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -399,13 +412,17 @@ impl ApiRequest for CampaignPlacingAdNetwork {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "campaign"),
+            ("action", "placing"),
+            ("actionObject", "adNetwork"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
-        p.add_body("object", "campaign");
-        p.add_body("action", "placing");
-        p.add_body("actionObject", "adNetwork");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("actionStatus", &self.action_status);
@@ -431,7 +448,7 @@ impl Client {
 
 /// Places a flight on an ad network `adNetworkCategory` (legacy).
 ///
-/// Wire: `campaign.placing.adNetworkCategory` (`POST`). Fixed params: `object=campaign`, `action=placing`, `actionObject=adNetworkCategory`.
+/// Wire: `campaign.placing.adNetworkCategory` (`POST`). Named by `object=campaign`, `action=placing`, `actionObject=adNetworkCategory`.
 ///
 /// **Provisional:** legacy, seen only in a peer's method tree
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -479,13 +496,17 @@ impl ApiRequest for CampaignPlacingAdNetworkCategory {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "campaign"),
+            ("action", "placing"),
+            ("actionObject", "adNetworkCategory"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
-        p.add_body("object", "campaign");
-        p.add_body("action", "placing");
-        p.add_body("actionObject", "adNetworkCategory");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("actionStatus", &self.action_status);
@@ -511,7 +532,7 @@ impl Client {
 
 /// Places a flight on an ad network `adNetworkWebsite` (legacy).
 ///
-/// Wire: `campaign.placing.adNetworkWebsite` (`POST`). Fixed params: `object=campaign`, `action=placing`, `actionObject=adNetworkWebsite`.
+/// Wire: `campaign.placing.adNetworkWebsite` (`POST`). Named by `object=campaign`, `action=placing`, `actionObject=adNetworkWebsite`.
 ///
 /// **Provisional:** legacy, seen only in a peer's method tree
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -559,13 +580,17 @@ impl ApiRequest for CampaignPlacingAdNetworkWebsite {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "campaign"),
+            ("action", "placing"),
+            ("actionObject", "adNetworkWebsite"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
-        p.add_body("object", "campaign");
-        p.add_body("action", "placing");
-        p.add_body("actionObject", "adNetworkWebsite");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("actionStatus", &self.action_status);

@@ -3,12 +3,13 @@
 use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
-    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+    ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation,
+    ParamValue, Params,
 };
 
 /// Targets a flight by time (days of the week / hours, or days of the month).
 ///
-/// Wire: `campaign.target.targetingTime` (`POST`). Fixed params: `object=campaign`, `action=target`, `actionObject=targetingTime`.
+/// Wire: `campaign.target.targetingTime` (`POST`). Named by `object=campaign`, `action=target`, `actionObject=targetingTime`.
 ///
 /// **Provisional:** no campaign-level page for this targeting is published; params follow the banner-level page without `isRedefined`
 /// Known from <https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-target-targetingTime>.
@@ -55,6 +56,13 @@ impl ApiRequest for CampaignTargetTargetingTime {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "campaign"),
+            ("action", "target"),
+            ("actionObject", "targetingTime"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -63,10 +71,7 @@ impl ApiRequest for CampaignTargetTargetingTime {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
-        p.add_body("object", "campaign");
-        p.add_body("action", "target");
-        p.add_body("actionObject", "targetingTime");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("mode", &self.mode);
         p.add_extras(ParamLocation::Body, &self.extra);
@@ -91,7 +96,7 @@ impl Client {
 
 /// Targets a flight by frequency (impressions and clicks per user).
 ///
-/// Wire: `campaign.target.targetingFrequency` (`POST`). Fixed params: `object=campaign`, `action=target`, `actionObject=targetingFrequency`.
+/// Wire: `campaign.target.targetingFrequency` (`POST`). Named by `object=campaign`, `action=target`, `actionObject=targetingFrequency`.
 ///
 /// **Provisional:** no campaign-level page for this targeting is published; params follow the banner-level page without `isRedefined`
 /// Known from <https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-target-targetingFrequency>.
@@ -228,6 +233,13 @@ impl ApiRequest for CampaignTargetTargetingFrequency {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "campaign"),
+            ("action", "target"),
+            ("actionObject", "targetingFrequency"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -244,10 +256,7 @@ impl ApiRequest for CampaignTargetTargetingFrequency {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 15 + self.extra.len());
-        p.add_body("object", "campaign");
-        p.add_body("action", "target");
-        p.add_body("actionObject", "targetingFrequency");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 12 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("maxUniqueImpressions", &self.max_unique_impressions);
         p.add_body("maxUniqueClicks", &self.max_unique_clicks);
@@ -282,7 +291,7 @@ impl Client {
 
 /// Targets a flight by geography.
 ///
-/// Wire: `campaign.target.targetingGeobase` (`POST`). Fixed params: `object=campaign`, `action=target`, `actionObject=targetingGeobase`.
+/// Wire: `campaign.target.targetingGeobase` (`POST`). Named by `object=campaign`, `action=target`, `actionObject=targetingGeobase`.
 ///
 /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-target-targetingGeobase>.
 #[derive(Debug, Clone, PartialEq)]
@@ -340,6 +349,13 @@ impl ApiRequest for CampaignTargetTargetingGeobase {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "campaign"),
+            ("action", "target"),
+            ("actionObject", "targetingGeobase"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -348,10 +364,7 @@ impl ApiRequest for CampaignTargetTargetingGeobase {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
-        p.add_body("object", "campaign");
-        p.add_body("action", "target");
-        p.add_body("actionObject", "targetingGeobase");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("geo", &self.geo);
         p.add_body("global", &self.global);
@@ -377,7 +390,7 @@ impl Client {
 
 /// Targets a flight by keywords or phrases.
 ///
-/// Wire: `campaign.target.targetingKeywords` (`POST`). Fixed params: `object=campaign`, `action=target`, `actionObject=targetingKeywords`.
+/// Wire: `campaign.target.targetingKeywords` (`POST`). Named by `object=campaign`, `action=target`, `actionObject=targetingKeywords`.
 ///
 /// **Provisional:** no campaign-level page for this targeting is published; params follow the banner-level page without `isRedefined`
 /// Known from <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingKeywords>.
@@ -442,6 +455,13 @@ impl ApiRequest for CampaignTargetTargetingKeywords {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "campaign"),
+            ("action", "target"),
+            ("actionObject", "targetingKeywords"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -450,10 +470,7 @@ impl ApiRequest for CampaignTargetTargetingKeywords {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
-        p.add_body("object", "campaign");
-        p.add_body("action", "target");
-        p.add_body("actionObject", "targetingKeywords");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("keywordsLogic", &self.keywords_logic);
         p.add_body("keywords", &self.keywords);
@@ -480,7 +497,7 @@ impl Client {
 
 /// Targets a flight by page URL.
 ///
-/// Wire: `campaign.target.targetingURL` (`POST`). Fixed params: `object=campaign`, `action=target`, `actionObject=targetingURL`.
+/// Wire: `campaign.target.targetingURL` (`POST`). Named by `object=campaign`, `action=target`, `actionObject=targetingURL`.
 ///
 /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-target-targetingURL>.
 #[derive(Debug, Clone, PartialEq)]
@@ -544,6 +561,13 @@ impl ApiRequest for CampaignTargetTargetingUrl {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "campaign"),
+            ("action", "target"),
+            ("actionObject", "targetingURL"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -554,10 +578,7 @@ impl ApiRequest for CampaignTargetTargetingUrl {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
-        p.add_body("object", "campaign");
-        p.add_body("action", "target");
-        p.add_body("actionObject", "targetingURL");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("templateType", &self.template_type);
         p.add_body("targetingUrlOn[]", &self.targeting_url_on);
@@ -583,7 +604,7 @@ impl Client {
 
 /// Targets a flight by a user characteristic (campaign level spells `criteriaId`).
 ///
-/// Wire: `campaign.target.targetingUser` (`POST`). Fixed params: `object=campaign`, `action=target`, `actionObject=targetingUser`.
+/// Wire: `campaign.target.targetingUser` (`POST`). Named by `object=campaign`, `action=target`, `actionObject=targetingUser`.
 ///
 /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/campaign/campaign-target-targetingUser>.
 #[derive(Debug, Clone, PartialEq)]
@@ -623,6 +644,13 @@ impl ApiRequest for CampaignTargetTargetingUser {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "campaign"),
+            ("action", "target"),
+            ("actionObject", "targetingUser"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -631,10 +659,7 @@ impl ApiRequest for CampaignTargetTargetingUser {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
-        p.add_body("object", "campaign");
-        p.add_body("action", "target");
-        p.add_body("actionObject", "targetingUser");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("criteriaId", &self.criteria_id);
         p.add_extras(ParamLocation::Body, &self.extra);
@@ -658,7 +683,7 @@ impl Client {
 
 /// Targets a flight by gender.
 ///
-/// Wire: `campaign.target.targetingGender` (`POST`). Fixed params: `object=campaign`, `action=target`, `actionObject=targetingGender`.
+/// Wire: `campaign.target.targetingGender` (`POST`). Named by `object=campaign`, `action=target`, `actionObject=targetingGender`.
 ///
 /// **Provisional:** no campaign-level page for this targeting is published; params follow the banner-level page without `isRedefined`
 /// Known from <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingGender>.
@@ -706,6 +731,13 @@ impl ApiRequest for CampaignTargetTargetingGender {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "campaign"),
+            ("action", "target"),
+            ("actionObject", "targetingGender"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -714,10 +746,7 @@ impl ApiRequest for CampaignTargetTargetingGender {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
-        p.add_body("object", "campaign");
-        p.add_body("action", "target");
-        p.add_body("actionObject", "targetingGender");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("gender", &self.gender);
         p.add_body("genderValues", &self.gender_values);
@@ -743,7 +772,7 @@ impl Client {
 
 /// Targets a flight by age.
 ///
-/// Wire: `campaign.target.targetingAge` (`POST`). Fixed params: `object=campaign`, `action=target`, `actionObject=targetingAge`.
+/// Wire: `campaign.target.targetingAge` (`POST`). Named by `object=campaign`, `action=target`, `actionObject=targetingAge`.
 ///
 /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-target-targetingAge>.
 #[derive(Debug, Clone, PartialEq)]
@@ -790,6 +819,13 @@ impl ApiRequest for CampaignTargetTargetingAge {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "campaign"),
+            ("action", "target"),
+            ("actionObject", "targetingAge"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -798,10 +834,7 @@ impl ApiRequest for CampaignTargetTargetingAge {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
-        p.add_body("object", "campaign");
-        p.add_body("action", "target");
-        p.add_body("actionObject", "targetingAge");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("age", &self.age);
         p.add_body("ageValues", &self.age_values);
@@ -826,7 +859,7 @@ impl Client {
 
 /// Targets a flight by income.
 ///
-/// Wire: `campaign.target.targetingRevenue` (`POST`). Fixed params: `object=campaign`, `action=target`, `actionObject=targetingRevenue`.
+/// Wire: `campaign.target.targetingRevenue` (`POST`). Named by `object=campaign`, `action=target`, `actionObject=targetingRevenue`.
 ///
 /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-target-targetingRevenue>.
 #[derive(Debug, Clone, PartialEq)]
@@ -873,6 +906,13 @@ impl ApiRequest for CampaignTargetTargetingRevenue {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "campaign"),
+            ("action", "target"),
+            ("actionObject", "targetingRevenue"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -881,10 +921,7 @@ impl ApiRequest for CampaignTargetTargetingRevenue {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
-        p.add_body("object", "campaign");
-        p.add_body("action", "target");
-        p.add_body("actionObject", "targetingRevenue");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("revenue", &self.revenue);
         p.add_body("revenueValues", &self.revenue_values);

@@ -3,12 +3,13 @@
 use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
-    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+    ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation,
+    ParamValue, Params,
 };
 
 /// Targets a flight on one place by time.
 ///
-/// Wire: `campaign.targetPlace.targetingTime` (`POST`). Fixed params: `object=campaign`, `action=targetPlace`, `actionObject=targetingTime`.
+/// Wire: `campaign.targetPlace.targetingTime` (`POST`). Named by `object=campaign`, `action=targetPlace`, `actionObject=targetingTime`.
 ///
 /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-targetPlace-targetingTime>.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,6 +74,13 @@ impl ApiRequest for CampaignTargetPlaceTargetingTime {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "campaign"),
+            ("action", "targetPlace"),
+            ("actionObject", "targetingTime"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -81,10 +89,7 @@ impl ApiRequest for CampaignTargetPlaceTargetingTime {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 8 + self.extra.len());
-        p.add_body("object", "campaign");
-        p.add_body("action", "targetPlace");
-        p.add_body("actionObject", "targetingTime");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("placeID", &self.place_id);
         p.add_body("isRedefined", &self.is_redefined);
@@ -111,7 +116,7 @@ impl Client {
 
 /// Targets a flight on one place by frequency.
 ///
-/// Wire: `campaign.targetPlace.targetingFrequency` (`POST`). Fixed params: `object=campaign`, `action=targetPlace`, `actionObject=targetingFrequency`.
+/// Wire: `campaign.targetPlace.targetingFrequency` (`POST`). Named by `object=campaign`, `action=targetPlace`, `actionObject=targetingFrequency`.
 ///
 /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-targetPlace-targetingFrequency>.
 #[derive(Debug, Clone, PartialEq)]
@@ -257,6 +262,13 @@ impl ApiRequest for CampaignTargetPlaceTargetingFrequency {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "campaign"),
+            ("action", "targetPlace"),
+            ("actionObject", "targetingFrequency"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -273,10 +285,7 @@ impl ApiRequest for CampaignTargetPlaceTargetingFrequency {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 17 + self.extra.len());
-        p.add_body("object", "campaign");
-        p.add_body("action", "targetPlace");
-        p.add_body("actionObject", "targetingFrequency");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 14 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("placeID", &self.place_id);
         p.add_body("isRedefined", &self.is_redefined);

@@ -3,12 +3,13 @@
 use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
-    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+    ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation,
+    ParamValue, Params,
 };
 
 /// Targets a flight on one website by page URL.
 ///
-/// Wire: `campaign.targetWebsite.targetingURL` (`POST`). Fixed params: `object=campaign`, `action=targetWebsite`, `actionObject=targetingURL`.
+/// Wire: `campaign.targetWebsite.targetingURL` (`POST`). Named by `object=campaign`, `action=targetWebsite`, `actionObject=targetingURL`.
 ///
 /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/campaign/campaign-targetWebsite-targetingURL>.
 #[derive(Debug, Clone, PartialEq)]
@@ -82,6 +83,13 @@ impl ApiRequest for CampaignTargetWebsiteTargetingUrl {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "campaign"),
+            ("action", "targetWebsite"),
+            ("actionObject", "targetingURL"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -92,10 +100,7 @@ impl ApiRequest for CampaignTargetWebsiteTargetingUrl {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 9 + self.extra.len());
-        p.add_body("object", "campaign");
-        p.add_body("action", "targetWebsite");
-        p.add_body("actionObject", "targetingURL");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("siteID", &self.site_id);
         p.add_body("isRedefined", &self.is_redefined);

@@ -3,12 +3,13 @@
 use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
-    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+    ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation,
+    ParamValue, Params,
 };
 
 /// Targets a flight in one website section by geography.
 ///
-/// Wire: `campaign.targetZone.targetingGeobase` (`POST`). Fixed params: `object=campaign`, `action=targetZone`, `actionObject=targetingGeobase`.
+/// Wire: `campaign.targetZone.targetingGeobase` (`POST`). Named by `object=campaign`, `action=targetZone`, `actionObject=targetingGeobase`.
 ///
 /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-targetZone-targetingGeobase>.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,6 +78,13 @@ impl ApiRequest for CampaignTargetZoneTargetingGeobase {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "campaign"),
+            ("action", "targetZone"),
+            ("actionObject", "targetingGeobase"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -85,10 +93,7 @@ impl ApiRequest for CampaignTargetZoneTargetingGeobase {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 9 + self.extra.len());
-        p.add_body("object", "campaign");
-        p.add_body("action", "targetZone");
-        p.add_body("actionObject", "targetingGeobase");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("zoneID", &self.zone_id);
         p.add_body("isRedefined", &self.is_redefined);
@@ -116,7 +121,7 @@ impl Client {
 
 /// Targets a flight in one website section by keywords or phrases.
 ///
-/// Wire: `campaign.targetZone.targetingKeywords` (`POST`). Fixed params: `object=campaign`, `action=targetZone`, `actionObject=targetingKeywords`.
+/// Wire: `campaign.targetZone.targetingKeywords` (`POST`). Named by `object=campaign`, `action=targetZone`, `actionObject=targetingKeywords`.
 ///
 /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-targetZone-targetingKeywords>.
 #[derive(Debug, Clone, PartialEq)]
@@ -190,6 +195,13 @@ impl ApiRequest for CampaignTargetZoneTargetingKeywords {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "campaign"),
+            ("action", "targetZone"),
+            ("actionObject", "targetingKeywords"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -198,10 +210,7 @@ impl ApiRequest for CampaignTargetZoneTargetingKeywords {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 9 + self.extra.len());
-        p.add_body("object", "campaign");
-        p.add_body("action", "targetZone");
-        p.add_body("actionObject", "targetingKeywords");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("zoneID", &self.zone_id);
         p.add_body("isRedefined", &self.is_redefined);
@@ -229,7 +238,7 @@ impl Client {
 
 /// Targets a flight in one website section by a user characteristic.
 ///
-/// Wire: `campaign.targetZone.targetingUser` (`POST`). Fixed params: `object=campaign`, `action=targetZone`, `actionObject=targetingUser`.
+/// Wire: `campaign.targetZone.targetingUser` (`POST`). Named by `object=campaign`, `action=targetZone`, `actionObject=targetingUser`.
 ///
 /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-targetZone-targetingUser>.
 #[derive(Debug, Clone, PartialEq)]
@@ -280,6 +289,13 @@ impl ApiRequest for CampaignTargetZoneTargetingUser {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "campaign"),
+            ("action", "targetZone"),
+            ("actionObject", "targetingUser"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -288,10 +304,7 @@ impl ApiRequest for CampaignTargetZoneTargetingUser {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
-        p.add_body("object", "campaign");
-        p.add_body("action", "targetZone");
-        p.add_body("actionObject", "targetingUser");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("zoneID", &self.zone_id);
         p.add_body("isRedefined", &self.is_redefined);

@@ -2,11 +2,13 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{
+    ApiRequest, BodyKind, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params,
+};
 
 /// Uploads a file for a flight from a URL (legacy); answers the stored URL in `value`.
 ///
-/// Wire: `campaign.upload` (`POST`). Fixed params: `object=campaign`, `action=upload`.
+/// Wire: `campaign.upload` (`POST`). Named by `object=campaign`, `action=upload`.
 ///
 /// **Provisional:** legacy, seen only in peer code
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -53,12 +55,13 @@ impl ApiRequest for CampaignUpload {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[("object", "campaign"), ("action", "upload")],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
-        p.add_body("object", "campaign");
-        p.add_body("action", "upload");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("URL", &self.url);
         p.add_extras(ParamLocation::Body, &self.extra);

@@ -2,11 +2,13 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{
+    ApiRequest, BodyKind, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params,
+};
 
 /// The embed code of a place (legacy).
 ///
-/// Wire: `code.info.place` (`POST`). Fixed params: `object=code`, `action=info`, `actionObject=place`.
+/// Wire: `code.info.place` (`POST`). Named by `object=code`, `action=info`, `actionObject=place`.
 ///
 /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -44,13 +46,17 @@ impl ApiRequest for CodeInfoPlace {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "code"),
+            ("action", "info"),
+            ("actionObject", "place"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
-        p.add_body("object", "code");
-        p.add_body("action", "info");
-        p.add_body("actionObject", "place");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
@@ -71,7 +77,7 @@ impl Client {
 
 /// The embed code of a campaignPlace (legacy).
 ///
-/// Wire: `code.info.campaignPlace` (`POST`). Fixed params: `object=code`, `action=info`, `actionObject=campaignPlace`.
+/// Wire: `code.info.campaignPlace` (`POST`). Named by `object=code`, `action=info`, `actionObject=campaignPlace`.
 ///
 /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -109,13 +115,17 @@ impl ApiRequest for CodeInfoCampaignPlace {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "code"),
+            ("action", "info"),
+            ("actionObject", "campaignPlace"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
-        p.add_body("object", "code");
-        p.add_body("action", "info");
-        p.add_body("actionObject", "campaignPlace");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
@@ -139,7 +149,7 @@ impl Client {
 
 /// The embed code of a website (legacy).
 ///
-/// Wire: `code.info.website` (`POST`). Fixed params: `object=code`, `action=info`, `actionObject=website`.
+/// Wire: `code.info.website` (`POST`). Named by `object=code`, `action=info`, `actionObject=website`.
 ///
 /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -177,13 +187,17 @@ impl ApiRequest for CodeInfoWebsite {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "code"),
+            ("action", "info"),
+            ("actionObject", "website"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
-        p.add_body("object", "code");
-        p.add_body("action", "info");
-        p.add_body("actionObject", "website");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
@@ -204,7 +218,7 @@ impl Client {
 
 /// The embed code of a adNetworkWebsite (legacy).
 ///
-/// Wire: `code.info.adNetworkWebsite` (`POST`). Fixed params: `object=code`, `action=info`, `actionObject=adNetworkWebsite`.
+/// Wire: `code.info.adNetworkWebsite` (`POST`). Named by `object=code`, `action=info`, `actionObject=adNetworkWebsite`.
 ///
 /// **Provisional:** legacy, known only by name: parameters and answer are not documented; pass params with `.param(..)`
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -242,13 +256,17 @@ impl ApiRequest for CodeInfoAdNetworkWebsite {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "code"),
+            ("action", "info"),
+            ("actionObject", "adNetworkWebsite"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
-        p.add_body("object", "code");
-        p.add_body("action", "info");
-        p.add_body("actionObject", "adNetworkWebsite");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
         p

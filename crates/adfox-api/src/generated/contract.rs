@@ -3,12 +3,13 @@
 use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
-    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+    ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation,
+    ParamValue, Params,
 };
 
 /// Changes a register contract; send only what changes (the contract is resubmitted to the register).
 ///
-/// Wire: `contract.modify` (`POST`). Fixed params: `object=contract`, `action=modify`.
+/// Wire: `contract.modify` (`POST`). Named by `object=contract`, `action=modify`.
 ///
 /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/marking/contract-modify>.
 #[derive(Debug, Clone, PartialEq)]
@@ -153,6 +154,9 @@ impl ApiRequest for ContractModify {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[("object", "contract"), ("action", "modify")],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -164,9 +168,7 @@ impl ApiRequest for ContractModify {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 15 + self.extra.len());
-        p.add_body("object", "contract");
-        p.add_body("action", "modify");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 13 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("type", &self.kind);
         p.add_body("customerID", &self.customer_id);

@@ -3,12 +3,13 @@
 use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
-    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+    ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation,
+    ParamValue, Params,
 };
 
 /// Changes a register contractor (counterparty); send only what changes.
 ///
-/// Wire: `contractor.modify` (`POST`). Fixed params: `object=contractor`, `action=modify`.
+/// Wire: `contractor.modify` (`POST`). Named by `object=contractor`, `action=modify`.
 ///
 /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/marking/contractor-modify>.
 #[derive(Debug, Clone, PartialEq)]
@@ -144,6 +145,9 @@ impl ApiRequest for ContractorModify {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[("object", "contractor"), ("action", "modify")],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -153,9 +157,7 @@ impl ApiRequest for ContractorModify {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 14 + self.extra.len());
-        p.add_body("object", "contractor");
-        p.add_body("action", "modify");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 12 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("name", &self.name);
         p.add_body("inn", &self.inn);

@@ -3,12 +3,13 @@
 use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
-    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+    ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, OffsetPaged, Paging,
+    ParamLocation, ParamValue, Params,
 };
 
 /// Changes a place.
 ///
-/// Wire: `place.modify` (`POST`). Fixed params: `object=place`, `action=modify`.
+/// Wire: `place.modify` (`POST`). Named by `object=place`, `action=modify`.
 ///
 /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/place/place-modify>.
 #[derive(Debug, Clone, PartialEq)]
@@ -108,12 +109,13 @@ impl ApiRequest for PlaceModify {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[("object", "place"), ("action", "modify")],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 10 + self.extra.len());
-        p.add_body("object", "place");
-        p.add_body("action", "modify");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 8 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("name", &self.name);
         p.add_body("positionID", &self.position_id);
@@ -140,7 +142,7 @@ impl Client {
 
 /// Lists the banners active on a place.
 ///
-/// Wire: `place.listActiveBanners` (`POST`). Fixed params: `object=place`, `action=listActiveBanners`.
+/// Wire: `place.listActiveBanners` (`POST`). Named by `object=place`, `action=listActiveBanners`. Pages by offset and limit (at most 1000 rows a page; 1000 when no limit is set).
 ///
 /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -200,17 +202,38 @@ impl ApiRequest for PlaceListActiveBanners {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[("object", "place"), ("action", "listActiveBanners")],
+        paging: Some(Paging::Offset {
+            offset: "offset",
+            limit: "limit",
+            max_limit: 1000,
+        }),
+        body: BodyKind::Params,
     };
 
+    fn validate(&self) -> Result<(), InvalidInput> {
+        th_core::api::check_offset_page(self.offset, self.limit, 1000)?;
+        Ok(())
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
-        p.add_body("object", "place");
-        p.add_body("action", "listActiveBanners");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("offset", &self.offset);
-        p.add_body("limit", &self.limit);
+        p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
         p
+    }
+}
+
+impl OffsetPaged for PlaceListActiveBanners {
+    fn page(&self) -> (Option<i64>, Option<i64>) {
+        (self.offset, self.limit)
+    }
+
+    fn set_page(&mut self, offset: i64, limit: i64) {
+        self.offset = Some(offset);
+        self.limit = Some(limit);
     }
 }
 
@@ -231,7 +254,7 @@ impl Client {
 
 /// Sets the default (backup) banner of a place.
 ///
-/// Wire: `place.updateDefaultBanner` (`POST`). Fixed params: `object=place`, `action=updateDefaultBanner`.
+/// Wire: `place.updateDefaultBanner` (`POST`). Named by `object=place`, `action=updateDefaultBanner`.
 ///
 /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/place/place-updateDefaultBanner>.
 #[derive(Debug, Clone, PartialEq)]
@@ -325,6 +348,9 @@ impl ApiRequest for PlaceUpdateDefaultBanner {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[("object", "place"), ("action", "updateDefaultBanner")],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -334,9 +360,7 @@ impl ApiRequest for PlaceUpdateDefaultBanner {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 10 + self.extra.len());
-        p.add_body("object", "place");
-        p.add_body("action", "updateDefaultBanner");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 8 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("mode", &self.mode);
         p.add_body("defaultImageURL", &self.default_image_url);
@@ -366,7 +390,7 @@ impl Client {
 
 /// Place report `report1` (legacy).
 ///
-/// Wire: `place.info.report1` (`POST`). Fixed params: `object=place`, `action=info`, `actionObject=report1`.
+/// Wire: `place.info.report1` (`POST`). Named by `object=place`, `action=info`, `actionObject=report1`.
 ///
 /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -404,13 +428,17 @@ impl ApiRequest for PlaceInfoReport1 {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "place"),
+            ("action", "info"),
+            ("actionObject", "report1"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
-        p.add_body("object", "place");
-        p.add_body("action", "info");
-        p.add_body("actionObject", "report1");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
@@ -431,7 +459,7 @@ impl Client {
 
 /// Yandex Advertising Network block: `createBlock` (2026 change log).
 ///
-/// Wire: `place.createBlock` (`POST`). Fixed params: `object=place`, `action=createBlock`.
+/// Wire: `place.createBlock` (`POST`). Named by `object=place`, `action=createBlock`.
 ///
 /// **Provisional:** named only in the API change log (history-doc, 2026); parameters and answer are not documented in the stored pages; pass params with `.param(..)`
 /// Known from <https://yandex.com/dev/adfox/doc/en/v.1/history-doc>.
@@ -469,12 +497,13 @@ impl ApiRequest for PlaceCreateBlock {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[("object", "place"), ("action", "createBlock")],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
-        p.add_body("object", "place");
-        p.add_body("action", "createBlock");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
@@ -495,7 +524,7 @@ impl Client {
 
 /// Yandex Advertising Network block: `bindBlock` (2026 change log).
 ///
-/// Wire: `place.bindBlock` (`POST`). Fixed params: `object=place`, `action=bindBlock`.
+/// Wire: `place.bindBlock` (`POST`). Named by `object=place`, `action=bindBlock`.
 ///
 /// **Provisional:** named only in the API change log (history-doc, 2026); parameters and answer are not documented in the stored pages; pass params with `.param(..)`
 /// Known from <https://yandex.com/dev/adfox/doc/en/v.1/history-doc>.
@@ -533,12 +562,13 @@ impl ApiRequest for PlaceBindBlock {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[("object", "place"), ("action", "bindBlock")],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
-        p.add_body("object", "place");
-        p.add_body("action", "bindBlock");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
@@ -559,7 +589,7 @@ impl Client {
 
 /// Yandex Advertising Network block: `rsyaEnabled` (2026 change log).
 ///
-/// Wire: `place.rsyaEnabled` (`POST`). Fixed params: `object=place`, `action=rsyaEnabled`.
+/// Wire: `place.rsyaEnabled` (`POST`). Named by `object=place`, `action=rsyaEnabled`.
 ///
 /// **Provisional:** named only in the API change log (history-doc, 2026); parameters and answer are not documented in the stored pages; pass params with `.param(..)`
 /// Known from <https://yandex.com/dev/adfox/doc/en/v.1/history-doc>.
@@ -597,12 +627,13 @@ impl ApiRequest for PlaceRsyaEnabled {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[("object", "place"), ("action", "rsyaEnabled")],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
-        p.add_body("object", "place");
-        p.add_body("action", "rsyaEnabled");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
@@ -623,7 +654,7 @@ impl Client {
 
 /// Yandex Advertising Network block: `deleteBlock` (2026 change log).
 ///
-/// Wire: `place.deleteBlock` (`POST`). Fixed params: `object=place`, `action=deleteBlock`.
+/// Wire: `place.deleteBlock` (`POST`). Named by `object=place`, `action=deleteBlock`.
 ///
 /// **Provisional:** named only in the API change log (history-doc, 2026); parameters and answer are not documented in the stored pages; pass params with `.param(..)`
 /// Known from <https://yandex.com/dev/adfox/doc/en/v.1/history-doc>.
@@ -661,12 +692,13 @@ impl ApiRequest for PlaceDeleteBlock {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[("object", "place"), ("action", "deleteBlock")],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
-        p.add_body("object", "place");
-        p.add_body("action", "deleteBlock");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
         p

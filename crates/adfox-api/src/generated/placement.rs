@@ -2,11 +2,13 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{
+    ApiRequest, BodyKind, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params,
+};
 
 /// A banner on a place.
 ///
-/// Wire: `placement.info` (`POST`). Fixed params: `object=placement`, `action=info`.
+/// Wire: `placement.info` (`POST`). Named by `object=placement`, `action=info`.
 ///
 /// **Provisional:** seen only in peer code
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/src/main/java/com/github/kholodovitch/adfox/ActionPlacementInfo.java>.
@@ -63,12 +65,13 @@ impl ApiRequest for PlacementInfo {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[("object", "placement"), ("action", "info")],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
-        p.add_body("object", "placement");
-        p.add_body("action", "info");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
         p.add_body("mode", &self.mode);
         p.add_body("bannerID", &self.banner_id);
         p.add_body("placeID", &self.place_id);

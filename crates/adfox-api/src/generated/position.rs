@@ -2,11 +2,13 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{
+    ApiRequest, BodyKind, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params,
+};
 
 /// Renames a position.
 ///
-/// Wire: `position.modify` (`POST`). Fixed params: `object=position`, `action=modify`.
+/// Wire: `position.modify` (`POST`). Named by `object=position`, `action=modify`.
 ///
 /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/position/position-modify>.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,12 +54,13 @@ impl ApiRequest for PositionModify {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[("object", "position"), ("action", "modify")],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
-        p.add_body("object", "position");
-        p.add_body("action", "modify");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("name", &self.name);
         p.add_extras(ParamLocation::Body, &self.extra);

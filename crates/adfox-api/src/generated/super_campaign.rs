@@ -3,12 +3,13 @@
 use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
-    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+    ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation,
+    ParamValue, Params,
 };
 
 /// Changes a campaign (supercampaign).
 ///
-/// Wire: `superCampaign.modify` (`POST`). Fixed params: `object=superCampaign`, `action=modify`.
+/// Wire: `superCampaign.modify` (`POST`). Named by `object=superCampaign`, `action=modify`.
 ///
 /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/superCampaign/superCampaign-modify>.
 #[derive(Debug, Clone, PartialEq)]
@@ -243,6 +244,9 @@ impl ApiRequest for SuperCampaignModify {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[("object", "superCampaign"), ("action", "modify")],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -254,9 +258,7 @@ impl ApiRequest for SuperCampaignModify {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 25 + self.extra.len());
-        p.add_body("object", "superCampaign");
-        p.add_body("action", "modify");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 23 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("name", &self.name);
         p.add_body("advertiserID", &self.advertiser_id);
@@ -298,7 +300,7 @@ impl Client {
 
 /// Additional users of a campaign: `addAdvertiser`.
 ///
-/// Wire: `superCampaign.additionalUsers.addAdvertiser` (`POST`). Fixed params: `object=superCampaign`, `action=additionalUsers`, `actionObject=addAdvertiser`.
+/// Wire: `superCampaign.additionalUsers.addAdvertiser` (`POST`). Named by `object=superCampaign`, `action=additionalUsers`, `actionObject=addAdvertiser`.
 ///
 /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/superCampaign/superCampaign-additionalUsers-addAdvertiser>.
 #[derive(Debug, Clone, PartialEq)]
@@ -338,13 +340,17 @@ impl ApiRequest for SuperCampaignAdditionalUsersAddAdvertiser {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "superCampaign"),
+            ("action", "additionalUsers"),
+            ("actionObject", "addAdvertiser"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
-        p.add_body("object", "superCampaign");
-        p.add_body("action", "additionalUsers");
-        p.add_body("actionObject", "addAdvertiser");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("advertiserID", &self.advertiser_id);
         p.add_extras(ParamLocation::Body, &self.extra);
@@ -368,7 +374,7 @@ impl Client {
 
 /// Additional users of a campaign: `deleteAdvertiser`.
 ///
-/// Wire: `superCampaign.additionalUsers.deleteAdvertiser` (`POST`). Fixed params: `object=superCampaign`, `action=additionalUsers`, `actionObject=deleteAdvertiser`.
+/// Wire: `superCampaign.additionalUsers.deleteAdvertiser` (`POST`). Named by `object=superCampaign`, `action=additionalUsers`, `actionObject=deleteAdvertiser`.
 ///
 /// **Provisional:** no page for it among the stored vendor pages (searched by name and by its params); known from a public method tree and peer clients
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -409,13 +415,17 @@ impl ApiRequest for SuperCampaignAdditionalUsersDeleteAdvertiser {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "superCampaign"),
+            ("action", "additionalUsers"),
+            ("actionObject", "deleteAdvertiser"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
-        p.add_body("object", "superCampaign");
-        p.add_body("action", "additionalUsers");
-        p.add_body("actionObject", "deleteAdvertiser");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("advertiserID", &self.advertiser_id);
         p.add_extras(ParamLocation::Body, &self.extra);
@@ -440,7 +450,7 @@ impl Client {
 
 /// Additional users of a campaign: `addAssistant`.
 ///
-/// Wire: `superCampaign.additionalUsers.addAssistant` (`POST`). Fixed params: `object=superCampaign`, `action=additionalUsers`, `actionObject=addAssistant`.
+/// Wire: `superCampaign.additionalUsers.addAssistant` (`POST`). Named by `object=superCampaign`, `action=additionalUsers`, `actionObject=addAssistant`.
 ///
 /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/superCampaign/superCampaign-additionalUsers-addAssistant>.
 #[derive(Debug, Clone, PartialEq)]
@@ -480,13 +490,17 @@ impl ApiRequest for SuperCampaignAdditionalUsersAddAssistant {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "superCampaign"),
+            ("action", "additionalUsers"),
+            ("actionObject", "addAssistant"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
-        p.add_body("object", "superCampaign");
-        p.add_body("action", "additionalUsers");
-        p.add_body("actionObject", "addAssistant");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("assistantID", &self.assistant_id);
         p.add_extras(ParamLocation::Body, &self.extra);
@@ -510,7 +524,7 @@ impl Client {
 
 /// Additional users of a campaign: `deleteAssistant`.
 ///
-/// Wire: `superCampaign.additionalUsers.deleteAssistant` (`POST`). Fixed params: `object=superCampaign`, `action=additionalUsers`, `actionObject=deleteAssistant`.
+/// Wire: `superCampaign.additionalUsers.deleteAssistant` (`POST`). Named by `object=superCampaign`, `action=additionalUsers`, `actionObject=deleteAssistant`.
 ///
 /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/superCampaign/superCampaign-additionalUsers-deleteAssistant>.
 #[derive(Debug, Clone, PartialEq)]
@@ -550,13 +564,17 @@ impl ApiRequest for SuperCampaignAdditionalUsersDeleteAssistant {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "superCampaign"),
+            ("action", "additionalUsers"),
+            ("actionObject", "deleteAssistant"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
-        p.add_body("object", "superCampaign");
-        p.add_body("action", "additionalUsers");
-        p.add_body("actionObject", "deleteAssistant");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("assistantID", &self.assistant_id);
         p.add_extras(ParamLocation::Body, &self.extra);

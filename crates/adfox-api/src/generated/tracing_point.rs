@@ -3,12 +3,13 @@
 use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
-    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+    ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation,
+    ParamValue, Params,
 };
 
 /// Changes an action tracing point.
 ///
-/// Wire: `tracingPoint.modify` (`POST`). Fixed params: `object=tracingPoint`, `action=modify`.
+/// Wire: `tracingPoint.modify` (`POST`). Named by `object=tracingPoint`, `action=modify`.
 ///
 /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/tracingPoint/tracingPoint-modify>.
 #[derive(Debug, Clone, PartialEq)]
@@ -108,6 +109,9 @@ impl ApiRequest for TracingPointModify {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[("object", "tracingPoint"), ("action", "modify")],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -117,9 +121,7 @@ impl ApiRequest for TracingPointModify {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 10 + self.extra.len());
-        p.add_body("object", "tracingPoint");
-        p.add_body("action", "modify");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 8 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("advertiserID", &self.advertiser_id);
         p.add_body("name", &self.name);
@@ -146,7 +148,7 @@ impl Client {
 
 /// The ad tag of an action tracing point: `<result>` carries `name1`/`code1` (loader), `name2`/`code2` (tag), `name3`/`code3` (link).
 ///
-/// Wire: `tracingPoint.getCode` (`POST`). Fixed params: `object=tracingPoint`, `action=getCode`.
+/// Wire: `tracingPoint.getCode` (`POST`). Named by `object=tracingPoint`, `action=getCode`.
 ///
 /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/tracingPoint/tracingPoint-getCode>.
 #[derive(Debug, Clone, PartialEq)]
@@ -183,12 +185,13 @@ impl ApiRequest for TracingPointGetCode {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[("object", "tracingPoint"), ("action", "getCode")],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
-        p.add_body("object", "tracingPoint");
-        p.add_body("action", "getCode");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
         p

@@ -3,12 +3,13 @@
 use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
-    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+    ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, OffsetPaged, Paging,
+    ParamLocation, ParamValue, Params,
 };
 
 /// Enables or edits a user targeting characteristic; enabling a new one needs `criteriaName`, `criteriaTargetingName` and `criteriaReportName`.
 ///
-/// Wire: `userCriteria.modify` (`POST`). Fixed params: `object=userCriteria`, `action=modify`.
+/// Wire: `userCriteria.modify` (`POST`). Named by `object=userCriteria`, `action=modify`.
 ///
 /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/userCriteria/userCriteria-modify>.
 #[derive(Debug, Clone, PartialEq)]
@@ -81,6 +82,9 @@ impl ApiRequest for UserCriteriaModify {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[("object", "userCriteria"), ("action", "modify")],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -89,9 +93,7 @@ impl ApiRequest for UserCriteriaModify {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
-        p.add_body("object", "userCriteria");
-        p.add_body("action", "modify");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
         p.add_body("criteriaID", &self.criteria_id);
         p.add_body("isOn", &self.is_on);
         p.add_body("criteriaName", &self.criteria_name);
@@ -115,7 +117,7 @@ impl Client {
 
 /// Adds a value to a user targeting characteristic; answers the new value ID.
 ///
-/// Wire: `userCriteria.addValue` (`POST`). Fixed params: `object=userCriteria`, `action=addValue`.
+/// Wire: `userCriteria.addValue` (`POST`). Named by `object=userCriteria`, `action=addValue`.
 ///
 /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/userCriteria/userCriteria-addValue>.
 #[derive(Debug, Clone, PartialEq)]
@@ -171,6 +173,9 @@ impl ApiRequest for UserCriteriaAddValue {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[("object", "userCriteria"), ("action", "addValue")],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -179,9 +184,7 @@ impl ApiRequest for UserCriteriaAddValue {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
-        p.add_body("object", "userCriteria");
-        p.add_body("action", "addValue");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.add_body("criteriaID", &self.criteria_id);
         p.add_body("userID", &self.user_id);
         p.add_body("name", &self.name);
@@ -207,7 +210,7 @@ impl Client {
 
 /// Edits a value of a user targeting characteristic.
 ///
-/// Wire: `userCriteria.modifyValue` (`POST`). Fixed params: `object=userCriteria`, `action=modifyValue`.
+/// Wire: `userCriteria.modifyValue` (`POST`). Named by `object=userCriteria`, `action=modifyValue`.
 ///
 /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/userCriteria/userCriteria-modifyValue>.
 #[derive(Debug, Clone, PartialEq)]
@@ -258,6 +261,9 @@ impl ApiRequest for UserCriteriaModifyValue {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[("object", "userCriteria"), ("action", "modifyValue")],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -266,9 +272,7 @@ impl ApiRequest for UserCriteriaModifyValue {
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
-        p.add_body("object", "userCriteria");
-        p.add_body("action", "modifyValue");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.add_body("criteriaID", &self.criteria_id);
         p.add_body("objectID", &self.object_id);
         p.add_body("userID", &self.user_id);
@@ -294,7 +298,7 @@ impl Client {
 
 /// Deletes a value of a user targeting characteristic.
 ///
-/// Wire: `userCriteria.removeValue` (`POST`). Fixed params: `object=userCriteria`, `action=removeValue`.
+/// Wire: `userCriteria.removeValue` (`POST`). Named by `object=userCriteria`, `action=removeValue`.
 ///
 /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/userCriteria/userCriteria-removeValue>.
 #[derive(Debug, Clone, PartialEq)]
@@ -331,12 +335,13 @@ impl ApiRequest for UserCriteriaRemoveValue {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[("object", "userCriteria"), ("action", "removeValue")],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
-        p.add_body("object", "userCriteria");
-        p.add_body("action", "removeValue");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
         p
@@ -359,7 +364,7 @@ impl Client {
 
 /// Lists the values of user targeting characteristics (rows `criteriaID`, `ID`, `userID`, `name`).
 ///
-/// Wire: `userCriteria.listValues` (`POST`). Fixed params: `object=userCriteria`, `action=listValues`.
+/// Wire: `userCriteria.listValues` (`POST`). Named by `object=userCriteria`, `action=listValues`. Pages by offset and limit (at most 1000 rows a page; 1000 when no limit is set).
 ///
 /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/userCriteria/userCriteria-listValues>.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -427,23 +432,40 @@ impl ApiRequest for UserCriteriaListValues {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[("object", "userCriteria"), ("action", "listValues")],
+        paging: Some(Paging::Offset {
+            offset: "offset",
+            limit: "limit",
+            max_limit: 1000,
+        }),
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
+        th_core::api::check_offset_page(self.offset, self.limit, 1000)?;
         ParamValue::validate(&self.criteria_id, "criteriaID")?;
         Ok(())
     }
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
-        p.add_body("object", "userCriteria");
-        p.add_body("action", "listValues");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
         p.add_body("criteriaID", &self.criteria_id);
         p.add_body("objectID", &self.object_id);
         p.add_body("offset", &self.offset);
-        p.add_body("limit", &self.limit);
+        p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
         p
+    }
+}
+
+impl OffsetPaged for UserCriteriaListValues {
+    fn page(&self) -> (Option<i64>, Option<i64>) {
+        (self.offset, self.limit)
+    }
+
+    fn set_page(&mut self, offset: i64, limit: i64) {
+        self.offset = Some(offset);
+        self.limit = Some(limit);
     }
 }
 

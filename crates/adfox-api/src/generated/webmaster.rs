@@ -2,11 +2,13 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{
+    ApiRequest, BodyKind, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params,
+};
 
 /// Changes a site owner (webmaster).
 ///
-/// Wire: `webmaster.modify` (`POST`). Fixed params: `object=webmaster`, `action=modify`.
+/// Wire: `webmaster.modify` (`POST`). Named by `object=webmaster`, `action=modify`.
 ///
 /// Documented at <https://yandex.ru/dev/adfox/doc/v.1/webmaster/webmaster-modify>.
 #[derive(Debug, Clone, PartialEq)]
@@ -196,12 +198,13 @@ impl ApiRequest for WebmasterModify {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[("object", "webmaster"), ("action", "modify")],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 20 + self.extra.len());
-        p.add_body("object", "webmaster");
-        p.add_body("action", "modify");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 18 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("account", &self.account);
         p.add_body("eMail", &self.e_mail);
@@ -238,7 +241,7 @@ impl Client {
 
 /// A webmaster's balance.
 ///
-/// Wire: `webmaster.info.balance` (`POST`). Fixed params: `object=webmaster`, `action=info`, `actionObject=balance`.
+/// Wire: `webmaster.info.balance` (`POST`). Named by `object=webmaster`, `action=info`, `actionObject=balance`.
 ///
 /// **Provisional:** known only by name: parameters and answer are not documented; pass params with `.param(..)`
 /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
@@ -276,13 +279,17 @@ impl ApiRequest for WebmasterInfoBalance {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[
+            ("object", "webmaster"),
+            ("action", "info"),
+            ("actionObject", "balance"),
+        ],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
-        p.add_body("object", "webmaster");
-        p.add_body("action", "info");
-        p.add_body("actionObject", "balance");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
         p

@@ -2,11 +2,13 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{
+    ApiRequest, BodyKind, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params,
+};
 
 /// Changes a website.
 ///
-/// Wire: `website.modify` (`POST`). Fixed params: `object=website`, `action=modify`.
+/// Wire: `website.modify` (`POST`). Named by `object=website`, `action=modify`.
 ///
 /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/website/website-modify>.
 #[derive(Debug, Clone, PartialEq)]
@@ -115,12 +117,13 @@ impl ApiRequest for WebsiteModify {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[("object", "website"), ("action", "modify")],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 11 + self.extra.len());
-        p.add_body("object", "website");
-        p.add_body("action", "modify");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 9 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("name", &self.name);
         p.add_body("webmasterID", &self.webmaster_id);

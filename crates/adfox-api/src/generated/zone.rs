@@ -2,11 +2,13 @@
 
 use crate::types::*;
 use crate::{Client, Error};
-use th_core::{ApiRequest, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params};
+use th_core::{
+    ApiRequest, BodyKind, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params,
+};
 
 /// Changes a zone (section).
 ///
-/// Wire: `zone.modify` (`POST`). Fixed params: `object=zone`, `action=modify`.
+/// Wire: `zone.modify` (`POST`). Named by `object=zone`, `action=modify`.
 ///
 /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/zone/zone-modify>.
 #[derive(Debug, Clone, PartialEq)]
@@ -97,12 +99,13 @@ impl ApiRequest for ZoneModify {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[("object", "zone"), ("action", "modify")],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 9 + self.extra.len());
-        p.add_body("object", "zone");
-        p.add_body("action", "modify");
+        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("name", &self.name);
         p.add_body("categoryID", &self.category_id);

@@ -3,7 +3,8 @@
 use crate::types::{Ack, CountResult, Email, Group, GroupStatus, Groups, Key, Subscribed, Utm};
 use crate::{Client, Error};
 use th_core::{
-    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+    ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation,
+    ParamValue, Params,
 };
 
 /// Subscribes a contact to one or more groups, with utm / partner attribution.
@@ -140,6 +141,9 @@ impl ApiRequest for AddLeadToGroup {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -256,6 +260,9 @@ impl ApiRequest for UpdateSubscriberData {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -331,6 +338,9 @@ impl ApiRequest for DeleteSubscribe {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -394,6 +404,9 @@ impl ApiRequest for GetAllGroups {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
@@ -457,6 +470,9 @@ impl ApiRequest for GetLeadGroups {
         provisional: true,
         deprecated: true,
         rate_class: None,
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -526,6 +542,9 @@ impl ApiRequest for GetLeadGroupStatuses {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -594,6 +613,9 @@ impl ApiRequest for GetCountSubscribe {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {

@@ -3,7 +3,8 @@
 use crate::types::{IsoDate, Key, PartnerStats};
 use crate::{Client, Error};
 use th_core::{
-    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+    ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation,
+    ParamValue, Params,
 };
 
 /// Reads a partner's totals (earned, to pay, clicks, leads, bills, sub-partners).
@@ -63,6 +64,9 @@ impl ApiRequest for GetPartnerStats {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {

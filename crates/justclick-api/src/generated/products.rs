@@ -3,7 +3,8 @@
 use crate::types::{Ack, GoodInfo, Key, Price};
 use crate::{Client, Error};
 use th_core::{
-    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+    ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation,
+    ParamValue, Params,
 };
 
 /// Lists the account's products (none: an empty list, code 700).
@@ -41,6 +42,9 @@ impl ApiRequest for GetAllGoods {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
@@ -385,6 +389,9 @@ impl ApiRequest for AddGood {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -786,6 +793,9 @@ impl ApiRequest for UpdateGood {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -895,6 +905,9 @@ impl ApiRequest for DeleteGood {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {

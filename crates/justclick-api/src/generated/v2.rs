@@ -3,7 +3,8 @@
 use crate::types::{Email, V2Coupon, V2Good, V2List, V2Manager, V2Result};
 use crate::{Client, Error};
 use th_core::{
-    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+    ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation,
+    ParamValue, Params,
 };
 
 /// API 2.0: creates or updates a contact, its groups and tags.
@@ -319,6 +320,9 @@ impl ApiRequest for V2AddUpdateLead {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -425,6 +429,9 @@ impl ApiRequest for V2AddTagToLead {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -496,6 +503,9 @@ impl ApiRequest for V2RemoveTagFromLead {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -570,6 +580,9 @@ impl ApiRequest for V2RemoveLeadFromList {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -636,6 +649,9 @@ impl ApiRequest for V2GetAllLists {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
@@ -692,6 +708,9 @@ impl ApiRequest for V2GetGoods {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
@@ -748,6 +767,9 @@ impl ApiRequest for V2GetCoupons {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
@@ -804,6 +826,9 @@ impl ApiRequest for V2GetPersonalManagers {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
@@ -1182,6 +1207,9 @@ impl ApiRequest for V2CreateOrder {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {

@@ -3,7 +3,8 @@
 use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
-    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+    ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation,
+    ParamValue, Params,
 };
 
 /// The user the API key belongs to: a cheap credentials check.
@@ -41,6 +42,9 @@ impl ApiRequest for UsersMe {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
@@ -113,6 +117,9 @@ impl ApiRequest for CompaniesList {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
@@ -187,6 +194,9 @@ impl ApiRequest for ConnectionsList {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
@@ -253,6 +263,9 @@ impl ApiRequest for ConnectionsGet {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -339,6 +352,9 @@ impl ApiRequest for ConnectionsCreateItem {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -425,6 +441,9 @@ impl ApiRequest for ConnectionsCreateConnection {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -502,6 +521,9 @@ impl ApiRequest for ConnectionsUpdate {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -576,6 +598,9 @@ impl ApiRequest for ConnectionsWhatsappStatus {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -666,6 +691,9 @@ impl ApiRequest for TelegramInitSession {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -760,6 +788,9 @@ impl ApiRequest for TelegramSendLogin {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -837,6 +868,9 @@ impl ApiRequest for TelegramSendCode {
         provisional: true,
         deprecated: true,
         rate_class: None,
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -928,6 +962,9 @@ impl ApiRequest for MaxInitSession {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -1017,6 +1054,9 @@ impl ApiRequest for MaxSendLogin {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -1082,6 +1122,9 @@ impl ApiRequest for ChatSourcesGet {
         provisional: false,
         deprecated: false,
         rate_class: Some("chats"),
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
@@ -1169,6 +1212,9 @@ impl ApiRequest for CreateChat {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -1253,6 +1299,9 @@ impl ApiRequest for ChatsWithContacts {
         provisional: true,
         deprecated: false,
         rate_class: Some("chats"),
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
@@ -1337,6 +1386,9 @@ impl ApiRequest for MessagesGet {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -1480,6 +1532,9 @@ impl ApiRequest for SendMessage {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -1585,6 +1640,9 @@ impl ApiRequest for ContactsGet {
         provisional: true,
         deprecated: false,
         rate_class: Some("contacts"),
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
@@ -1658,6 +1716,9 @@ impl ApiRequest for CreateContact {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -1736,6 +1797,9 @@ impl ApiRequest for CreateWebhook {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -1802,6 +1866,9 @@ impl ApiRequest for WebhooksGet {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
@@ -1863,6 +1930,9 @@ impl ApiRequest for DeleteWebhook {
         provisional: true,
         deprecated: false,
         rate_class: None,
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {

@@ -3,7 +3,8 @@
 use crate::types::{Ack, AddUserResult, Channel, ObjectId, Uid, VarValue};
 use crate::{Client, Error};
 use th_core::{
-    ApiRequest, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation, ParamValue, Params,
+    ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation,
+    ParamValue, Params,
 };
 
 /// Adds (starts) a user in a bot; `force` adds them even if already there.
@@ -82,6 +83,9 @@ impl ApiRequest for BotsAddUser {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -165,6 +169,9 @@ impl ApiRequest for BotsRemoveUser {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -250,6 +257,9 @@ impl ApiRequest for VarsGet {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -337,6 +347,9 @@ impl ApiRequest for VarsSet {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -422,6 +435,9 @@ impl ApiRequest for VarsClear {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -490,6 +506,9 @@ impl ApiRequest for GlobalVarsGet {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
@@ -553,6 +572,9 @@ impl ApiRequest for GlobalVarsSet {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
@@ -614,6 +636,9 @@ impl ApiRequest for GlobalVarsClear {
         provisional: false,
         deprecated: false,
         rate_class: None,
+        selector: &[],
+        paging: None,
+        body: BodyKind::Params,
     };
 
     fn params(&self) -> Params {
