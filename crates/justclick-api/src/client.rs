@@ -11,7 +11,8 @@ use th_core::form::{http_build_query, parse_query};
 use th_core::secret::scrub;
 use th_core::{
     ApiRequest, ClientOptions, DecodeError, FormValue, HttpRequest, HttpResponse, InvalidInput,
-    MethodInfo, RateLimit, RetryPolicy, Secret, StatusError, Transport, normalize_base_url,
+    MethodInfo, RateLimit, RetryHint, RetryPolicy, Secret, StatusError, Transport,
+    normalize_base_url,
 };
 
 use crate::error::{ApiErrorCode, Error, SignatureError};
@@ -624,7 +625,8 @@ impl Client {
             .body("application/x-www-form-urlencoded", body)
             .accept("application/json")
             .idempotent(info.idempotent)
-            .operation(SERVICE, operation);
+            .operation(SERVICE, operation)
+            .classify_answer(classify_answer);
         request.rate_class = info.rate_class;
         request
     }
@@ -737,6 +739,32 @@ impl Client {
     }
 }
 
+/// The retry layer's reading of a 2xx answer: an envelope whose `error_code` the spec marks
+/// `retryable` (code 8, the request limit, which JustClick answers in a signed HTTP 200) asks to
+/// try again later.
+///
+/// Only a hint for an idempotent call with attempts left: the hash is not checked here, since a
+/// forged code-8 answer can at most cost one more attempt. The answer the caller finally gets goes
+/// through [`Client::verify`] (signature first) and [`Client::finish`] as every answer does, so
+/// an exhausted budget still ends in [`Error::Api`] with [`ApiErrorCode::RequestLimit`].
+fn classify_answer(response: &HttpResponse) -> Option<RetryHint> {
+    /// The envelope's code alone; every other member is skipped unread.
+    #[derive(serde::Deserialize)]
+    struct Head {
+        error_code: Value,
+    }
+    // An object only (serde would also read a struct from an array).
+    if response.body.trim_ascii_start().first() != Some(&b'{') {
+        return None;
+    }
+    let head = serde_json::from_slice::<Head>(&response.body).ok()?;
+    match ApiErrorCode::from_code(int(&head.error_code)?) {
+        ApiErrorCode::RequestLimit => Some(RetryHint::RateLimited),
+        code if code.is_retryable() => Some(RetryHint::Transient),
+        _ => None,
+    }
+}
+
 /// The one-month windows covering `from..=to`, each ending at [`Date::month_window_end`] (or
 /// `to`), without gaps or overlaps.
 pub fn month_windows(from: Date, to: Date) -> Result<Vec<(Date, Date)>, InvalidInput> {
@@ -764,6 +792,40 @@ pub fn month_windows(from: Date, to: Date) -> Result<Vec<(Date, Date)>, InvalidI
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The retry hint reads the envelope's own `error_code` (a number or a numeric string), and
+    /// only the codes the spec marks retryable.
+    #[test]
+    fn code_8_asks_to_try_again_later() {
+        let hint =
+            |body: &str| classify_answer(&HttpResponse::new(http::StatusCode::OK, body.to_owned()));
+        let h = "\"hash\":\"x\"";
+        assert_eq!(
+            hint(&format!(
+                "{{\"error_code\":8,\"error_text\":\"limit\",{h}}}"
+            )),
+            Some(RetryHint::RateLimited)
+        );
+        assert_eq!(
+            hint(&format!(
+                "{{\"error_text\":\"limit\",\"error_code\":\"8\",{h}}}"
+            )),
+            Some(RetryHint::RateLimited)
+        );
+        for body in [
+            format!(
+                "{{\"error_code\":0,\"error_text\":\"ok\",\"result\":{{\"error_code\":8}},{h}}}"
+            ),
+            format!("{{\"error_code\":4,\"error_text\":\"incorrect hash\",{h}}}"),
+            format!("{{\"error_code\":601,\"result\":{{\"bill_id\":\"1\"}},{h}}}"),
+            "{\"error_text\":\"no code\"}".to_owned(),
+            "[8]".to_owned(),
+            "<html>8</html>".to_owned(),
+            String::new(),
+        ] {
+            assert_eq!(hint(&body), None, "{body}");
+        }
+    }
 
     #[test]
     fn plain_params_are_the_round_trips_verdict() {
