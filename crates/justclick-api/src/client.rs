@@ -753,16 +753,45 @@ fn classify_answer(response: &HttpResponse) -> Option<RetryHint> {
     struct Head {
         error_code: Value,
     }
+    let body = response.body.trim_ascii_start();
     // An object only (serde would also read a struct from an array).
-    if response.body.trim_ascii_start().first() != Some(&b'{') {
+    if body.first() != Some(&b'{') {
         return None;
     }
-    let head = serde_json::from_slice::<Head>(&response.body).ok()?;
-    match ApiErrorCode::from_code(int(&head.error_code)?) {
+    // JustClick writes `error_code` first: read there, it is the envelope's own for certain, and
+    // the answer need not be read as JSON; any other layout goes through serde.
+    let code = match body
+        .strip_prefix(b"{\"error_code\":")
+        .and_then(leading_code)
+    {
+        Some(code) => code,
+        None => int(&serde_json::from_slice::<Head>(body).ok()?.error_code)?,
+    };
+    match ApiErrorCode::from_code(code) {
         ApiErrorCode::RequestLimit => Some(RetryHint::RateLimited),
         code if code.is_retryable() => Some(RetryHint::Transient),
         _ => None,
     }
+}
+
+/// The integer at the start of `rest` (after blanks), bare or in quotes, when it is plainly one
+/// (at most 18 digits, then the end of the value); `None` leaves it to the JSON parser.
+fn leading_code(rest: &[u8]) -> Option<i64> {
+    let rest = rest.trim_ascii_start();
+    let (quoted, rest) = match rest.strip_prefix(b"\"") {
+        Some(inner) => (true, inner),
+        None => (false, rest),
+    };
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    let ends = match rest.get(digits)? {
+        b'"' => quoted,
+        b',' | b'}' | b' ' | b'\t' | b'\r' | b'\n' => !quoted,
+        _ => false,
+    };
+    if digits == 0 || digits > 18 || !ends {
+        return None;
+    }
+    std::str::from_utf8(&rest[..digits]).ok()?.parse().ok()
 }
 
 /// The one-month windows covering `from..=to`, each ending at [`Date::month_window_end`] (or
@@ -795,6 +824,43 @@ mod tests {
 
     /// The retry hint reads the envelope's own `error_code` (a number or a numeric string), and
     /// only the codes the spec marks retryable.
+    /// The code at the head of the envelope is read without the JSON parser; anything else goes
+    /// to it, with the same verdict.
+    #[test]
+    fn the_leading_code_is_read_in_place() {
+        let hint =
+            |body: &str| classify_answer(&HttpResponse::new(http::StatusCode::OK, body.to_owned()));
+        for body in [
+            "{\"error_code\":\"8\",\"error_text\":\"limit\",\"hash\":\"x\"}",
+            " {\"error_code\": 8 ,\"error_text\":\"limit\",\"hash\":\"x\"}",
+            "{\"error_code\":8.0,\"error_text\":\"limit\",\"hash\":\"x\"}",
+            "{\"error_code\":8}",
+        ] {
+            assert_eq!(hint(body), Some(RetryHint::RateLimited), "{body}");
+        }
+        for body in [
+            "{\"error_code\":80,\"hash\":\"x\"}",
+            "{\"error_code\":\"8,\"error_text\":1}",
+            "{\"error_code\":0,\"result\":{\"error_code\":8}}",
+        ] {
+            assert_eq!(hint(body), None, "{body}");
+        }
+        assert_eq!(leading_code(b"0,"), Some(0));
+        assert_eq!(leading_code(b" \"601\","), Some(601));
+        let odd: [&[u8]; 7] = [
+            b"\"8,",
+            b"8\"",
+            b"-8,",
+            b"8.0,",
+            b"",
+            b"8",
+            b"99999999999999999999,",
+        ];
+        for odd in odd {
+            assert_eq!(leading_code(odd), None, "{odd:?}");
+        }
+    }
+
     #[test]
     fn code_8_asks_to_try_again_later() {
         let hint =

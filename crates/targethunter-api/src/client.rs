@@ -382,8 +382,12 @@ fn classify_answer(response: &HttpResponse) -> Option<RetryHint> {
         success: Option<Value>,
         error: Option<Value>,
     }
-    // An object only (serde would also read a struct from an array).
-    if response.body.trim_ascii_start().first() != Some(&b'{') {
+    // An object only (serde would also read a struct from an array); and the common answer,
+    // a success with no `"error"` anywhere in it, is known without reading it as JSON (a key
+    // spelled with `\u` escapes is missed: no retry, the answer decoded as ever).
+    if response.body.trim_ascii_start().first() != Some(&b'{')
+        || memchr::memmem::find(&response.body, b"\"error\"").is_none()
+    {
         return None;
     }
     let head = serde_json::from_slice::<Head>(&response.body).ok()?;
@@ -500,6 +504,8 @@ mod tests {
             r#"{"success":false,"error":"bot_not_found"}"#,
             r#"{"success":false,"error":null}"#,
             r#"{"success":true,"value":"rate_limited"}"#,
+            r#"{"success":true,"value":"error"}"#,
+            r#"{"value":{"error":"rate_limited"}}"#,
             r#"["rate_limited"]"#,
             "rate_limited",
             "",
