@@ -207,7 +207,6 @@ impl<T: Transport> Retry<T> {
             let start = self.clock.now();
             let deadline = self.policy.total_timeout;
             let idempotent = request.idempotent;
-            let classify = request.classify;
             // What the inner transport enforces on one attempt (its per-attempt timeout), if known.
             let attempt_limit = self.inner.attempt_limit(&request);
             let mut attempt = 1u32;
@@ -249,7 +248,9 @@ impl<T: Transport> Retry<T> {
                     Ok(resp) => {
                         // The service reads its 2xx answer only where a retry could follow:
                         // `decide` stops on a non-idempotent request or a spent budget anyway.
-                        let hint = match classify {
+                        // (Before the last attempt `request` is still the caller's, classifier
+                        // included; reading it there keeps the future a word smaller.)
+                        let hint = match request.classify {
                             Some(classify)
                                 if idempotent
                                     && attempt < self.policy.max_attempts
