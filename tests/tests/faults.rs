@@ -39,6 +39,7 @@ enum Fault {
     Status503Always,
     TooManyRetryAfter1,
     TooManyRetryAfterHuge,
+    LimitIn200Then200,
     ConnectionRefused,
     ClosedMidBody,
     SlowHeaders,
@@ -54,11 +55,12 @@ enum Fault {
     EmptyBody,
 }
 
-const FAULTS: [Fault; 17] = [
+const FAULTS: [Fault; 18] = [
     Fault::Status500Then200,
     Fault::Status503Always,
     Fault::TooManyRetryAfter1,
     Fault::TooManyRetryAfterHuge,
+    Fault::LimitIn200Then200,
     Fault::ConnectionRefused,
     Fault::ClosedMidBody,
     Fault::SlowHeaders,
@@ -81,6 +83,7 @@ impl Fault {
             Fault::Status503Always => "503 on every attempt",
             Fault::TooManyRetryAfter1 => "429 Retry-After: 1, then 200",
             Fault::TooManyRetryAfterHuge => "429 Retry-After: 3600 (above the cap)",
+            Fault::LimitIn200Then200 => "request limit in an HTTP 200 answer, then 200",
             Fault::ConnectionRefused => "connection refused",
             Fault::ClosedMidBody => "connection closed mid-body",
             Fault::SlowHeaders => "headers slower than the timeout",
@@ -137,8 +140,9 @@ fn common_expectation(fault: Fault, idempotent: bool) -> Option<Expect> {
         | Fault::EmptyBody => want("decode", 1),
         Fault::OverSizeCap => want("body too large", 1),
         Fault::RedirectOtherHost => want("redirect not followed", 1),
-        // Only services that sign their answers have this fault.
-        Fault::WrongHash => return None,
+        // Only services that sign their answers have this fault, and only those that report a
+        // request limit inside a 200 the other.
+        Fault::WrongHash | Fault::LimitIn200Then200 => return None,
     })
 }
 
@@ -245,6 +249,22 @@ impl Service for TargetHunter {
             .to_string()
             .into_bytes()
     }
+    fn special(&self, fault: Fault, _idempotent: bool) -> Option<Vec<u8>> {
+        // `rate_limited` (retryable in the spec) in a 200 envelope.
+        (fault == Fault::LimitIn200Then200).then(|| {
+            json!({"success": false, "error": "rate_limited", "message": "Слишком много запросов"})
+                .to_string()
+                .into_bytes()
+        })
+    }
+    fn expectation(&self, fault: Fault, idempotent: bool) -> Option<Expect> {
+        match fault {
+            // Retried like a 429 when idempotent; otherwise the service's own error at once.
+            Fault::LimitIn200Then200 if idempotent => Some(want("ok", 2)),
+            Fault::LimitIn200Then200 => Some(want("api error rate_limited", 1)),
+            _ => common_expectation(fault, idempotent),
+        }
+    }
     fn call(&self, base: String, idempotent: bool) -> BoxFuture<'_, String> {
         use targethunter_api::{BotsAddUser, Channel, Client, Error, VarsGet};
         Box::pin(async move {
@@ -272,7 +292,7 @@ impl Service for TargetHunter {
                 Err(Error::Transport(e)) => transport_label(&e),
                 Err(Error::Status(e)) => status_label(&e),
                 Err(Error::Decode(_)) => "decode".into(),
-                Err(Error::Api { code, .. }) => format!("api error {code}"),
+                Err(Error::Api { code, .. }) => format!("api error {}", code.code()),
                 Err(other) => format!("other: {other}"),
             }
         })
@@ -316,18 +336,30 @@ impl Service for JustClick {
         Self::envelope(JC_SECRET, Self::result(idempotent))
     }
     fn special(&self, fault: Fault, idempotent: bool) -> Option<Vec<u8>> {
-        // The same answer, signed with another account's key.
-        (fault == Fault::WrongHash).then(|| {
-            Self::envelope(
+        match fault {
+            // The same answer, signed with another account's key.
+            Fault::WrongHash => Some(Self::envelope(
                 "ffffffffffffffffffffffffffffffffffffffff",
                 Self::result(idempotent),
-            )
-        })
+            )),
+            // Code 8, the request limit, in a correctly signed envelope.
+            Fault::LimitIn200Then200 => {
+                let secret = justclick_api::Secret::new(JC_SECRET);
+                let text = "API request limit exhausted";
+                let hash = justclick_api::sign::response_hash("8", text, &secret);
+                let body = json!({"error_code": 8, "error_text": text, "hash": hash});
+                Some(body.to_string().into_bytes())
+            }
+            _ => None,
+        }
     }
     fn expectation(&self, fault: Fault, idempotent: bool) -> Option<Expect> {
         match fault {
-            // Refused before anything in the answer is used; a 200 is never retried.
+            // Refused before anything in the answer is used; never retried.
             Fault::WrongHash => Some(want("signature mismatch", 1)),
+            // Retried like a 429 when idempotent; otherwise the service's own error at once.
+            Fault::LimitIn200Then200 if idempotent => Some(want("ok", 2)),
+            Fault::LimitIn200Then200 => Some(want("api error 8", 1)),
             _ => common_expectation(fault, idempotent),
         }
     }
@@ -620,6 +652,15 @@ async fn server_for(
             let limited = ResponseTemplate::new(429).insert_header("retry-after", wait);
             Mock::given(any())
                 .respond_with(limited)
+                .up_to_n_times(1)
+                .mount(&mock)
+                .await;
+            Mock::given(any()).respond_with(ok).mount(&mock).await;
+        }
+        Fault::LimitIn200Then200 => {
+            let special = service.special(fault, idempotent).unwrap_or_default();
+            Mock::given(any())
+                .respond_with(body(special))
                 .up_to_n_times(1)
                 .mount(&mock)
                 .await;

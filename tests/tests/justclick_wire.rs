@@ -1084,6 +1084,146 @@ async fn retries_only_what_is_safe() {
     assert!(clock.slept() > Duration::ZERO);
 }
 
+/// How many requests `server` has received.
+async fn sent(server: &MockServer) -> usize {
+    server.received_requests().await.map_or(0, |r| r.len())
+}
+
+/// JustClick answers its request limit (code 8) in a signed HTTP 200. An idempotent read so
+/// answered is retried after a backoff on the injected clock and gets the next answer; a call that
+/// creates something is sent once and fails with the service's own code; a read that meets the
+/// limit on every attempt ends, after the budget, in the same typed error, the last answer's
+/// signature checked as ever.
+#[tokio::test]
+async fn the_request_limit_in_a_200_is_retried_when_safe() {
+    let limit = || ResponseTemplate::new(200).set_body_json(signed(8, "request limit", None));
+    let clock = Arc::new(ManualClock::new());
+    let client_with = |server: &MockServer| {
+        Client::builder(LOGIN, SECRET)
+            .base_url(format!("{}/api/", server.uri()))
+            .options(ClientOptions {
+                clock: Some(clock.clone() as Arc<dyn th_core::Clock>),
+                retry: RetryPolicy {
+                    max_attempts: 3,
+                    ..RetryPolicy::default()
+                },
+                ..ClientOptions::default()
+            })
+            .build()
+            .expect("client")
+    };
+    // A read: code 8, then success.
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(limit())
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_json(signed(
+            0,
+            "ok",
+            result_for("GetAllGroups"),
+        )))
+        .mount(&server)
+        .await;
+    let groups = client_with(&server)
+        .get_all_groups(GetAllGroups::new())
+        .await
+        .expect("retried to success");
+    assert_eq!(groups.len(), 1);
+    assert_eq!(sent(&server).await, 2, "sent again after the limit");
+    assert_eq!(
+        clock.sleeps().len(),
+        1,
+        "one backoff, on the injected clock"
+    );
+    assert!(clock.slept() <= RetryPolicy::default().base_delay);
+
+    // Calls that create something: sent once, the service's own error.
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(limit())
+        .mount(&server)
+        .await;
+    let c = client_with(&server);
+    let e = c
+        .add_lead_to_group(AddLeadToGroup::new("super", "a@b.ru"))
+        .await
+        .expect_err("code 8");
+    assert!(
+        matches!(
+            &e,
+            Error::Api {
+                code: ApiErrorCode::RequestLimit,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(sent(&server).await, 1, "AddLeadToGroup is not sent twice");
+    let e = c
+        .create_order(CreateOrder::new("book", "a@b.ru"))
+        .await
+        .expect_err("code 8");
+    assert!(
+        matches!(
+            &e,
+            Error::Api {
+                code: ApiErrorCode::RequestLimit,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(sent(&server).await, 2, "CreateOrder is not sent twice");
+    assert_eq!(clock.sleeps().len(), 1, "no backoff for either");
+
+    // A read that meets the limit every time: the budget, then the typed error.
+    let e = c
+        .get_all_groups(GetAllGroups::new())
+        .await
+        .expect_err("code 8 to the end");
+    assert!(
+        matches!(
+            &e,
+            Error::Api {
+                code: ApiErrorCode::RequestLimit,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(e.is_retryable());
+    assert_eq!(sent(&server).await, 2 + 3, "three attempts");
+    assert_eq!(clock.sleeps().len(), 1 + 2);
+
+    // A forged code 8 (its hash for another text) is retried like any code 8, and the last one
+    // is still refused for its signature.
+    let server = MockServer::start().await;
+    let mut forged = signed(8, "request limit", None);
+    forged["error_text"] = json!("request limit!");
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_json(forged))
+        .mount(&server)
+        .await;
+    let e = client_with(&server)
+        .get_all_groups(GetAllGroups::new())
+        .await
+        .expect_err("forged");
+    assert!(
+        matches!(
+            &e,
+            Error::Signature {
+                reason: SignatureError::Mismatch,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(sent(&server).await, 3);
+}
+
 #[tokio::test]
 async fn long_ranges_are_split_into_month_windows() {
     let s = server().await;

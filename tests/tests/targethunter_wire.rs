@@ -511,6 +511,101 @@ async fn idempotent_calls_retry_with_injected_time_and_others_do_not() {
     server.verify().await;
 }
 
+/// How many requests `server` has received.
+async fn sent(server: &MockServer) -> usize {
+    server.received_requests().await.map_or(0, |r| r.len())
+}
+
+/// A rate limit reported in an HTTP 200 envelope (`rate_limited`, retryable in the spec): an
+/// idempotent read is retried after a backoff on the injected clock; `bots/addUser` is sent once
+/// and fails with the service's own code; `internal_error` in a 200 is retried the same way, and a
+/// read that meets it on every attempt ends in the typed error after the budget.
+#[tokio::test]
+async fn retryable_codes_in_a_200_are_retried_when_safe() {
+    let limited = || {
+        ResponseTemplate::new(200)
+            .set_body_json(json!({"success": false, "error": "rate_limited", "message": "slow"}))
+    };
+    let clock = Arc::new(ManualClock::new());
+
+    // A read: rate_limited, then success.
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(limited())
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"success": true, "value": "v"})),
+        )
+        .mount(&server)
+        .await;
+    let c = client(&server, WireFormat::Json, Some(Arc::clone(&clock)));
+    let got = c
+        .vars_get(VarsGet::new("a", 1))
+        .await
+        .expect("retried to success");
+    assert_eq!(got.value.as_deref(), Some("v"));
+    assert_eq!(sent(&server).await, 2, "sent again after the limit");
+    assert_eq!(
+        clock.sleeps().len(),
+        1,
+        "one backoff, on the injected clock"
+    );
+    assert!(clock.slept() <= RetryPolicy::default().base_delay);
+
+    // bots/addUser (not idempotent): sent once, the service's own code.
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(limited())
+        .mount(&server)
+        .await;
+    let c = client(&server, WireFormat::Form, Some(Arc::clone(&clock)));
+    let err = run(&c, "addUser").await.unwrap_err();
+    assert_eq!(err.api_code(), Some(&ApiErrorCode::RateLimited), "{err:?}");
+    assert!(err.is_retryable());
+    assert_eq!(sent(&server).await, 1, "addUser is not sent twice");
+    assert_eq!(clock.sleeps().len(), 1, "no backoff");
+
+    // internal_error in a 200 on every attempt: three attempts, then the typed error.
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"error": {"code": "internal_error", "message": "oops"}})),
+        )
+        .mount(&server)
+        .await;
+    let c = client(&server, WireFormat::Json, Some(Arc::clone(&clock)));
+    let err = c.globalvars_get(GlobalVarsGet::new("a")).await.unwrap_err();
+    assert_eq!(
+        err.api_code(),
+        Some(&ApiErrorCode::InternalError),
+        "{err:?}"
+    );
+    assert_eq!(
+        sent(&server).await,
+        RetryPolicy::default().max_attempts as usize
+    );
+    assert_eq!(clock.sleeps().len(), 1 + 2);
+
+    // A code the spec does not mark retryable, in a 200: final at once.
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"success": false, "error": "user_not_found"})),
+        )
+        .mount(&server)
+        .await;
+    let c = client(&server, WireFormat::Json, Some(Arc::clone(&clock)));
+    let err = c.vars_get(VarsGet::new("a", 1)).await.unwrap_err();
+    assert_eq!(err.api_code(), Some(&ApiErrorCode::UserNotFound), "{err:?}");
+    assert_eq!(sent(&server).await, 1);
+    assert_eq!(clock.sleeps().len(), 1 + 2);
+}
+
 #[tokio::test]
 async fn connection_refused_is_a_transport_error_retried_even_for_add_user() {
     // Bind then drop a listener: the port is (almost certainly) closed.

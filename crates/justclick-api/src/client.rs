@@ -11,7 +11,8 @@ use th_core::form::{http_build_query, parse_query};
 use th_core::secret::scrub;
 use th_core::{
     ApiRequest, ClientOptions, DecodeError, FormValue, HttpRequest, HttpResponse, InvalidInput,
-    MethodInfo, RateLimit, RetryPolicy, Secret, StatusError, Transport, normalize_base_url,
+    MethodInfo, RateLimit, RetryHint, RetryPolicy, Secret, StatusError, Transport,
+    normalize_base_url,
 };
 
 use crate::error::{ApiErrorCode, Error, SignatureError};
@@ -616,7 +617,8 @@ impl Client {
             .body("application/x-www-form-urlencoded", body)
             .accept("application/json")
             .idempotent(info.idempotent)
-            .operation(SERVICE, operation);
+            .operation(SERVICE, operation)
+            .classify_answer(classify_answer);
         request.rate_class = info.rate_class;
         request
     }
@@ -729,6 +731,61 @@ impl Client {
     }
 }
 
+/// The retry layer's reading of a 2xx answer: an envelope whose `error_code` the spec marks
+/// `retryable` (code 8, the request limit, which JustClick answers in a signed HTTP 200) asks to
+/// try again later.
+///
+/// Only a hint for an idempotent call with attempts left: the hash is not checked here, since a
+/// forged code-8 answer can at most cost one more attempt. The answer the caller finally gets goes
+/// through [`Client::verify`] (signature first) and [`Client::finish`] as every answer does, so
+/// an exhausted budget still ends in [`Error::Api`] with [`ApiErrorCode::RequestLimit`].
+fn classify_answer(response: &HttpResponse) -> Option<RetryHint> {
+    /// The envelope's code alone; every other member is skipped unread.
+    #[derive(serde::Deserialize)]
+    struct Head {
+        error_code: Value,
+    }
+    let body = response.body.trim_ascii_start();
+    // An object only (serde would also read a struct from an array).
+    if body.first() != Some(&b'{') {
+        return None;
+    }
+    // JustClick writes `error_code` first: read there, it is the envelope's own for certain, and
+    // the answer need not be read as JSON; any other layout goes through serde.
+    let code = match body
+        .strip_prefix(b"{\"error_code\":")
+        .and_then(leading_code)
+    {
+        Some(code) => code,
+        None => int(&serde_json::from_slice::<Head>(body).ok()?.error_code)?,
+    };
+    match ApiErrorCode::from_code(code) {
+        ApiErrorCode::RequestLimit => Some(RetryHint::RateLimited),
+        code if code.is_retryable() => Some(RetryHint::Transient),
+        _ => None,
+    }
+}
+
+/// The integer at the start of `rest` (after blanks), bare or in quotes, when it is plainly one
+/// (at most 18 digits, then the end of the value); `None` leaves it to the JSON parser.
+fn leading_code(rest: &[u8]) -> Option<i64> {
+    let rest = rest.trim_ascii_start();
+    let (quoted, rest) = match rest.strip_prefix(b"\"") {
+        Some(inner) => (true, inner),
+        None => (false, rest),
+    };
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    let ends = match rest.get(digits)? {
+        b'"' => quoted,
+        b',' | b'}' | b' ' | b'\t' | b'\r' | b'\n' => !quoted,
+        _ => false,
+    };
+    if digits == 0 || digits > 18 || !ends {
+        return None;
+    }
+    std::str::from_utf8(&rest[..digits]).ok()?.parse().ok()
+}
+
 /// The one-month windows covering `from..=to`, each ending at [`Date::month_window_end`] (or
 /// `to`), without gaps or overlaps.
 pub fn month_windows(from: Date, to: Date) -> Result<Vec<(Date, Date)>, InvalidInput> {
@@ -756,6 +813,77 @@ pub fn month_windows(from: Date, to: Date) -> Result<Vec<(Date, Date)>, InvalidI
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The retry hint reads the envelope's own `error_code` (a number or a numeric string), and
+    /// only the codes the spec marks retryable.
+    /// The code at the head of the envelope is read without the JSON parser; anything else goes
+    /// to it, with the same verdict.
+    #[test]
+    fn the_leading_code_is_read_in_place() {
+        let hint =
+            |body: &str| classify_answer(&HttpResponse::new(http::StatusCode::OK, body.to_owned()));
+        for body in [
+            "{\"error_code\":\"8\",\"error_text\":\"limit\",\"hash\":\"x\"}",
+            " {\"error_code\": 8 ,\"error_text\":\"limit\",\"hash\":\"x\"}",
+            "{\"error_code\":8.0,\"error_text\":\"limit\",\"hash\":\"x\"}",
+            "{\"error_code\":8}",
+        ] {
+            assert_eq!(hint(body), Some(RetryHint::RateLimited), "{body}");
+        }
+        for body in [
+            "{\"error_code\":80,\"hash\":\"x\"}",
+            "{\"error_code\":\"8,\"error_text\":1}",
+            "{\"error_code\":0,\"result\":{\"error_code\":8}}",
+        ] {
+            assert_eq!(hint(body), None, "{body}");
+        }
+        assert_eq!(leading_code(b"0,"), Some(0));
+        assert_eq!(leading_code(b" \"601\","), Some(601));
+        let odd: [&[u8]; 7] = [
+            b"\"8,",
+            b"8\"",
+            b"-8,",
+            b"8.0,",
+            b"",
+            b"8",
+            b"99999999999999999999,",
+        ];
+        for odd in odd {
+            assert_eq!(leading_code(odd), None, "{odd:?}");
+        }
+    }
+
+    #[test]
+    fn code_8_asks_to_try_again_later() {
+        let hint =
+            |body: &str| classify_answer(&HttpResponse::new(http::StatusCode::OK, body.to_owned()));
+        let h = "\"hash\":\"x\"";
+        assert_eq!(
+            hint(&format!(
+                "{{\"error_code\":8,\"error_text\":\"limit\",{h}}}"
+            )),
+            Some(RetryHint::RateLimited)
+        );
+        assert_eq!(
+            hint(&format!(
+                "{{\"error_text\":\"limit\",\"error_code\":\"8\",{h}}}"
+            )),
+            Some(RetryHint::RateLimited)
+        );
+        for body in [
+            format!(
+                "{{\"error_code\":0,\"error_text\":\"ok\",\"result\":{{\"error_code\":8}},{h}}}"
+            ),
+            format!("{{\"error_code\":4,\"error_text\":\"incorrect hash\",{h}}}"),
+            format!("{{\"error_code\":601,\"result\":{{\"bill_id\":\"1\"}},{h}}}"),
+            "{\"error_text\":\"no code\"}".to_owned(),
+            "[8]".to_owned(),
+            "<html>8</html>".to_owned(),
+            String::new(),
+        ] {
+            assert_eq!(hint(&body), None, "{body}");
+        }
+    }
 
     #[test]
     fn plain_params_are_the_round_trips_verdict() {

@@ -11,7 +11,8 @@ use th_core::form::{JsonBools, http_build_query_into, write_json_str};
 use th_core::secret::scrub;
 use th_core::{
     ApiRequest, ClientOptions, DecodeError, FormValue, HttpRequest, HttpResponse, InvalidInput,
-    MethodInfo, RateLimit, RetryPolicy, Secret, StatusError, Transport, normalize_base_url,
+    MethodInfo, RateLimit, RetryHint, RetryPolicy, Secret, StatusError, Transport,
+    normalize_base_url,
 };
 
 use crate::error::{ApiErrorCode, Error};
@@ -290,7 +291,8 @@ impl Client {
         let mut request = request
             .accept("application/json")
             .idempotent(info.idempotent)
-            .operation(SERVICE, operation);
+            .operation(SERVICE, operation)
+            .classify_answer(classify_answer);
         request.rate_class = info.rate_class;
         request
     }
@@ -361,6 +363,42 @@ impl Client {
     }
 }
 
+/// The retry layer's reading of a 2xx answer: an API error (as [`Client::decode`] tells one)
+/// whose code the spec marks `retryable` (`rate_limited`, `internal_error`) asks to try again
+/// later. The answer the caller finally gets is decoded as every answer is, so an exhausted
+/// budget still ends in [`Error::Api`] with the service's code.
+fn classify_answer(response: &HttpResponse) -> Option<RetryHint> {
+    /// The envelope's two members that tell an error; the rest is skipped unread.
+    #[derive(serde::Deserialize)]
+    struct Head {
+        success: Option<Value>,
+        error: Option<Value>,
+    }
+    // An object only (serde would also read a struct from an array); and the common answer,
+    // a success with no `"error"` anywhere in it, is known without reading it as JSON (a key
+    // spelled with `\u` escapes is missed: no retry, the answer decoded as ever).
+    if response.body.trim_ascii_start().first() != Some(&b'{')
+        || memchr::memmem::find(&response.body, b"\"error\"").is_none()
+    {
+        return None;
+    }
+    let head = serde_json::from_slice::<Head>(&response.body).ok()?;
+    let success = head.success.as_ref().and_then(Value::as_bool);
+    let error = head.error.filter(|e| !e.is_null())?;
+    if success == Some(true) {
+        return None;
+    }
+    let code = match &error {
+        Value::String(code) => ApiErrorCode::from_code(code),
+        Value::Object(obj) => ApiErrorCode::from_code(&obj.get("code").map(text_of)?),
+        other => ApiErrorCode::from_code(&text_of(other)),
+    };
+    match code {
+        ApiErrorCode::RateLimited => Some(RetryHint::RateLimited),
+        code if code.is_retryable() => Some(RetryHint::Transient),
+        _ => None,
+    }
+}
 /// The JSON body: an object with `api_key` first, then the params in order, booleans as 1/0
 /// as the API documents them (`force`).
 ///
@@ -419,6 +457,39 @@ fn kind(value: &Value) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The retry hint: an error envelope whose code the spec marks retryable, in any of the
+    /// shapes `decode` reads; never a success.
+    #[test]
+    fn retryable_codes_ask_to_try_again_later() {
+        let hint =
+            |body: &str| classify_answer(&HttpResponse::new(http::StatusCode::OK, body.to_owned()));
+        assert_eq!(
+            hint(r#"{"success":false,"error":"rate_limited"}"#),
+            Some(RetryHint::RateLimited)
+        );
+        assert_eq!(
+            hint(r#"{"error":{"code":"rate_limited","message":"slow down"}}"#),
+            Some(RetryHint::RateLimited)
+        );
+        assert_eq!(
+            hint(r#"{"success":false,"error":"internal_error","message":"x"}"#),
+            Some(RetryHint::Transient)
+        );
+        for body in [
+            r#"{"success":true,"error":"rate_limited"}"#,
+            r#"{"success":false,"error":"bot_not_found"}"#,
+            r#"{"success":false,"error":null}"#,
+            r#"{"success":true,"value":"rate_limited"}"#,
+            r#"{"success":true,"value":"error"}"#,
+            r#"{"value":{"error":"rate_limited"}}"#,
+            r#"["rate_limited"]"#,
+            "rate_limited",
+            "",
+        ] {
+            assert_eq!(hint(body), None, "{body}");
+        }
+    }
 
     /// The body as a `serde_json::Map` renders it (the rule for repeated names).
     fn via_map(api_key: &str, params: &[(String, FormValue)]) -> Vec<u8> {

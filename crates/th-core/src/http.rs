@@ -32,7 +32,34 @@ pub struct HttpRequest {
     pub operation: Cow<'static, str>,
     /// The client-side rate-limit class, when the method has a limit of its own.
     pub rate_class: Option<&'static str>,
+    /// The service's reading of its own answers, for the retry layer: given an answer whose
+    /// HTTP status says success, whether its body says "try again later" (a request limit
+    /// reported inside a 200). `None`: the status alone decides.
+    pub classify: Option<AnswerClassifier>,
 }
+
+/// What a service reads in an answer whose HTTP status says success, for the retry layer.
+///
+/// The retry layer treats both as it treats a 429 or a 503: retried only when the request is
+/// idempotent, after the backoff (or the answer's `Retry-After`, within the policy's cap).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryHint {
+    /// The service refused for its request limit (JustClick's code 8, TargetHunter's
+    /// `rate_limited`).
+    RateLimited,
+    /// A passing failure the service reports in a successful HTTP answer
+    /// (TargetHunter's `internal_error`).
+    Transient,
+}
+
+/// A service's classifier of its answers (see [`HttpRequest::classify`]).
+///
+/// A plain function pointer: a request carries it at no cost (it is `Copy`, cloned with the
+/// request for every attempt without allocating), and th-core learns nothing of the service.
+/// The retry layer calls it only on a 2xx answer to an idempotent request with attempts left;
+/// the answer it sees is the one the caller gets after the last attempt, so the service's own
+/// decoding (signature check, typed API error) still runs on that.
+pub type AnswerClassifier = fn(&HttpResponse) -> Option<RetryHint>;
 
 /// A header value for one of the media types the service crates send, made when the crate was
 /// compiled; any other text is checked now, as [`HeaderValue::from_static`] does (which panics on
@@ -78,6 +105,7 @@ impl HttpRequest {
             service: "http",
             operation: Cow::Borrowed("request"),
             rate_class: None,
+            classify: None,
         }
     }
 
@@ -126,6 +154,12 @@ impl HttpRequest {
     ) -> Self {
         self.service = service;
         self.operation = operation.into();
+        self
+    }
+
+    /// Sets the service's classifier of 2xx answers (see [`HttpRequest::classify`]).
+    pub fn classify_answer(mut self, classify: AnswerClassifier) -> Self {
+        self.classify = Some(classify);
         self
     }
 

@@ -63,7 +63,7 @@ pub use api::{
 pub use clock::{Clock, ManualClock, TokioClock};
 pub use error::{DecodeError, StatusError, TransportError};
 pub use form::FormValue;
-pub use http::{HttpRequest, HttpResponse};
+pub use http::{AnswerClassifier, HttpRequest, HttpResponse, RetryHint};
 #[cfg(feature = "hyper")]
 pub use hyper_transport::HyperTransport;
 #[cfg(any(test, feature = "test-util"))]

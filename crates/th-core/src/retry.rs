@@ -6,7 +6,10 @@
 //! 3. 429 and 5xx (except 501) are retried only when idempotent; `Retry-After` is honoured up to
 //!    [`RetryPolicy::max_retry_after`] — above it the response is handed back at once, so the caller
 //!    sees the wait as a typed error instead of sleeping;
-//! 4. everything else is final.
+//! 4. a 2xx answer the service's classifier ([`HttpRequest::classify`]) reads as "try again later"
+//!    ([`RetryHint`]: a request limit or a passing failure reported inside an HTTP 200) is treated
+//!    as a 429 is: retried only when idempotent, `Retry-After` honoured within the same cap;
+//! 5. everything else is final.
 //!
 //! Backoff between attempts is exponential with full jitter: a uniform draw in
 //! `[0, min(max_delay, base_delay * 2^(attempt-1))]`.
@@ -17,7 +20,7 @@ use std::time::Duration;
 
 use crate::clock::{Clock, TokioClock};
 use crate::error::TransportError;
-use crate::http::{HttpRequest, HttpResponse};
+use crate::http::{HttpRequest, HttpResponse, RetryHint};
 use crate::transport::{SendFuture, Transport};
 
 /// How many times and how long to retry.
@@ -67,6 +70,13 @@ pub enum Outcome {
         /// The parsed `Retry-After` header.
         retry_after: Option<Duration>,
     },
+    /// A 2xx answer the service's classifier read as "try again later".
+    Hinted {
+        /// What the service read in the answer.
+        hint: RetryHint,
+        /// The parsed `Retry-After` header.
+        retry_after: Option<Duration>,
+    },
     /// The request never left (connect failure).
     NotSent,
     /// The request failed after it may have reached the server.
@@ -102,6 +112,17 @@ pub fn decide(
         let cap = exp.min(policy.max_delay);
         cap.mul_f64(jitter.clamp(0.0, 1.0))
     };
+    // An answer arrived and asks to try again: only an idempotent request may be sent twice.
+    let answer_says_later = |retry_after: Option<Duration>| {
+        if !idempotent {
+            return Decision::Stop;
+        }
+        match retry_after {
+            Some(wait) if wait > policy.max_retry_after => Decision::Stop,
+            Some(wait) => Decision::RetryAfter(wait),
+            None => Decision::RetryAfter(backoff()),
+        }
+    };
     match outcome {
         Outcome::NotSent => Decision::RetryAfter(backoff()),
         Outcome::Failed if idempotent => Decision::RetryAfter(backoff()),
@@ -111,15 +132,12 @@ pub fn decide(
             retry_after,
         } => {
             let retryable = status == 429 || (500..600).contains(&status) && status != 501;
-            if !retryable || !idempotent {
+            if !retryable {
                 return Decision::Stop;
             }
-            match retry_after {
-                Some(wait) if wait > policy.max_retry_after => Decision::Stop,
-                Some(wait) => Decision::RetryAfter(wait),
-                None => Decision::RetryAfter(backoff()),
-            }
+            answer_says_later(retry_after)
         }
+        Outcome::Hinted { retry_after, .. } => answer_says_later(retry_after),
     }
 }
 
@@ -227,10 +245,32 @@ impl<T: Transport> Retry<T> {
                     None => attempt_future.await,
                 };
                 let outcome = match &result {
-                    Ok(resp) => Outcome::Status {
-                        status: resp.status.as_u16(),
-                        retry_after: resp.retry_after(),
-                    },
+                    Ok(resp) => {
+                        // The service reads its 2xx answer only where a retry could follow:
+                        // `decide` stops on a non-idempotent request or a spent budget anyway.
+                        // (Before the last attempt `request` is still the caller's, classifier
+                        // included; reading it there keeps the future a word smaller.)
+                        let hint = match request.classify {
+                            Some(classify)
+                                if idempotent
+                                    && attempt < self.policy.max_attempts
+                                    && resp.status.is_success() =>
+                            {
+                                classify(resp)
+                            }
+                            _ => None,
+                        };
+                        match hint {
+                            Some(hint) => Outcome::Hinted {
+                                hint,
+                                retry_after: resp.retry_after(),
+                            },
+                            None => Outcome::Status {
+                                status: resp.status.as_u16(),
+                                retry_after: resp.retry_after(),
+                            },
+                        }
+                    }
                     Err(e) if e.never_sent() && matches!(e, TransportError::Connect(_)) => {
                         Outcome::NotSent
                     }
@@ -300,6 +340,12 @@ mod tests {
             retry_after: Some(Duration::from_secs(secs)),
         }
     }
+    fn hint(hint: RetryHint, retry_after: Option<u64>) -> Outcome {
+        Outcome::Hinted {
+            hint,
+            retry_after: retry_after.map(Duration::from_secs),
+        }
+    }
     const MS: fn(u64) -> Decision = |ms| Decision::RetryAfter(Duration::from_millis(ms));
 
     #[test]
@@ -328,6 +374,21 @@ mod tests {
             (4, false, Outcome::NotSent, 1.0, Stop),
             (1, true, Outcome::Failed, 1.0, MS(100)),
             (1, false, Outcome::Failed, 1.0, Stop), // may have reached the server
+            // A 2xx answer the service reads as "try again later": as a 429.
+            (1, true, hint(RetryHint::RateLimited, None), 1.0, MS(100)),
+            (2, true, hint(RetryHint::RateLimited, None), 0.5, MS(100)),
+            (1, true, hint(RetryHint::Transient, None), 1.0, MS(100)),
+            (
+                1,
+                true,
+                hint(RetryHint::RateLimited, Some(2)),
+                0.3,
+                MS(2000),
+            ),
+            (1, true, hint(RetryHint::RateLimited, Some(6)), 0.3, Stop), // above the cap
+            (4, true, hint(RetryHint::RateLimited, None), 1.0, Stop),    // budget spent
+            (1, false, hint(RetryHint::RateLimited, None), 1.0, Stop),   // an answer arrived
+            (1, false, hint(RetryHint::Transient, Some(1)), 1.0, Stop),
         ];
         for (i, (attempt, idem, outcome, jitter, want)) in table.into_iter().enumerate() {
             assert_eq!(
@@ -336,6 +397,58 @@ mod tests {
                 "row {i}: {outcome:?}"
             );
         }
+    }
+
+    /// A service's classifier: a body of `later` is its "request limit".
+    fn later(response: &HttpResponse) -> Option<RetryHint> {
+        (&response.body[..] == b"later").then_some(RetryHint::RateLimited)
+    }
+
+    /// The layer asks the request's classifier about a 2xx answer, retries an idempotent request
+    /// on its hint (sleeping on the injected clock), and hands back the last answer as it came.
+    #[tokio::test]
+    async fn a_classified_answer_is_retried_only_when_idempotent() {
+        use crate::clock::ManualClock;
+        use crate::mock::MockTransport;
+        let run = |idempotent: bool, answers: &[&'static str]| {
+            let mock = Arc::new(MockTransport::new());
+            for body in answers {
+                mock.push_body(200, *body);
+            }
+            let clock = Arc::new(ManualClock::new());
+            let retry = Retry::new(Arc::clone(&mock), p()).with_clock(clock.clone());
+            let request = HttpRequest::new(http::Method::POST, "http://h/op")
+                .idempotent(idempotent)
+                .classify_answer(later);
+            async move {
+                let answer = retry.send(request).await.expect("an answer");
+                (answer, mock.requests().len(), clock.sleeps())
+            }
+        };
+        let (answer, sent, sleeps) = run(true, &["later", "ok"]).await;
+        assert_eq!(
+            (&answer.body[..], answer.attempts, sent),
+            (&b"ok"[..], 2, 2)
+        );
+        assert_eq!(sleeps.len(), 1);
+        assert!(sleeps[0] <= p().base_delay, "{sleeps:?}");
+        // Not idempotent: sent once, the "later" answer handed back for the service to decode.
+        let (answer, sent, sleeps) = run(false, &["later", "ok"]).await;
+        assert_eq!((&answer.body[..], sent), (&b"later"[..], 1));
+        assert!(sleeps.is_empty());
+        // The budget spent: the last "later" answer is the caller's.
+        let (answer, sent, _) = run(true, &["later"; 4]).await;
+        assert_eq!(
+            (&answer.body[..], answer.attempts, sent),
+            (&b"later"[..], 4, 4)
+        );
+        // Without a classifier the status alone decides: a 200 is final.
+        let mock = Arc::new(MockTransport::new());
+        mock.push_body(200, "later");
+        let retry = Retry::new(Arc::clone(&mock), p()).with_clock(Arc::new(ManualClock::new()));
+        let request = HttpRequest::new(http::Method::POST, "http://h/op").idempotent(true);
+        retry.send(request).await.expect("an answer");
+        assert_eq!(mock.requests().len(), 1);
     }
 
     #[test]
