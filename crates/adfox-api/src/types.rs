@@ -10,6 +10,9 @@ use th_core::{FormValue, InvalidInput, ParamValue, Secret};
 
 use crate::xml::{Document, FieldRef, FromRow, Pagination, Status};
 
+#[cfg(any(feature = "jiff", feature = "chrono"))]
+mod interop;
+
 // ---- param values ------------------------------------------------------------------------------
 
 fn digits(s: &str) -> bool {
