@@ -13,6 +13,9 @@ use crate::xml::{Document, FieldRef, FromRow, Pagination, Status};
 /// Re-exported from [`xml`](crate::xml), where the XML model lives.
 pub use crate::xml::Field;
 
+#[cfg(any(feature = "jiff", feature = "chrono"))]
+mod interop;
+
 // ---- param values ------------------------------------------------------------------------------
 
 fn digits(s: &str) -> bool {

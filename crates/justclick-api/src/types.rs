@@ -10,6 +10,9 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 use th_core::{FormValue, InvalidInput, ParamValue};
 
+#[cfg(any(feature = "jiff", feature = "chrono"))]
+mod interop;
+
 // ---- param types ---------------------------------------------------------------------------
 
 fn bad_chars(s: &str) -> bool {

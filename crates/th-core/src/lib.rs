@@ -32,6 +32,7 @@
 //! # let _ = transport;
 //! # Ok::<(), th_core::TransportError>(())
 //! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
 pub mod api;

@@ -5,6 +5,13 @@
 //! file names are quoted; `"`, CR and LF in them are percent-encoded as browsers do, so a name
 //! cannot break out of its header.
 //!
+//! Why hand-written: the one upload (ADFOX's banner zip) needs a body as plain bytes that every
+//! [`Transport`](crate::Transport) can send, retried byte for byte and pinned by wire tests.
+//! `reqwest::multipart` exists only with the `reqwest` feature (not for `HyperTransport`),
+//! streams its body and picks a random boundary; the maintained crates on crates.io for this are
+//! parsers (`multer`) or tied to an HTTP stack. Writing RFC 7578's subset (no nested parts, no
+//! transfer encodings) is these ~100 lines, fully tested.
+//!
 //! ```
 //! use th_core::multipart::Multipart;
 //!

@@ -3,6 +3,14 @@
 //! Each limit is a GCRA (a leaky bucket without a timer): `requests` per `per`, with a burst of
 //! `burst` requests. A request reserves its slot under a lock and then sleeps outside it, so
 //! concurrent callers queue fairly in arrival order.
+//!
+//! Why hand-written and not `governor`: GCRA itself is a few lines (`reserve` below). What the
+//! clients need around it is what `governor` does not give: sleeping through th-core's
+//! [`Clock`] (tests run on a manual clock and never wait; `governor`'s `until_ready` sleeps on
+//! `futures-timer`'s real timer whatever clock it reads), and a reservation made at arrival, so
+//! waiters leave in arrival order (`until_ready` re-checks after each sleep, and waiters race).
+//! It would also add `quanta`, `dashmap`, `futures-timer` and friends to every build for one
+//! struct.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

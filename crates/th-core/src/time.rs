@@ -2,6 +2,12 @@
 //! dependency): proleptic Gregorian days since the Unix epoch (Howard Hinnant's algorithms),
 //! month lengths, and millisecond timestamps like `2024-07-08T09:14:01.123Z`.
 //!
+//! Why hand-written: this is all the calendar the clients use (checking `YYYY-MM-DD` params,
+//! JustClick's one-month windows, Radist's timestamps in UTC with milliseconds), and it is small,
+//! exact and tested both ways. `jiff` or `chrono` for it would put a date crate in every build;
+//! users who work in one of them get conversions of the service crates' date types behind the
+//! optional features `jiff` and `chrono` instead.
+//!
 //! ```
 //! use th_core::time;
 //!

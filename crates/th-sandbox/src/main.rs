@@ -6,25 +6,15 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
+use clap::error::ErrorKind;
+use clap::{Arg, Command};
 use th_core::Secret;
 use th_sandbox::SandboxConfig;
 use th_sandbox::targethunter::{ENV_API_KEY, ENV_BOT_ID, ENV_STEP_ID};
 
 const DEFAULT_LISTEN: &str = "127.0.0.1:8480";
 
-const USAGE: &str = "\
-th-sandbox: a stateful local emulator of the TargetHunter, JustClick, ADFOX and Radist.Online APIs
-
-USAGE:
-    th-sandbox [OPTIONS]
-
-OPTIONS:
-    --listen ADDR                  address to bind [default: 127.0.0.1:8480; port 0 = any free port]
-    --targethunter-api-key KEY     the accepted api_key [env: TH_SANDBOX_TARGETHUNTER_API_KEY]
-    --targethunter-bot-id ID       the demo bot's id [env: TH_SANDBOX_TARGETHUNTER_BOT_ID]
-    --targethunter-step-id ID      the demo bot's step id [env: TH_SANDBOX_TARGETHUNTER_STEP_ID]
-    -h, --help                     print this help
-
+const AFTER_HELP: &str = "\
 Flags override the environment, which overrides the demo defaults (the vendors' documentation
 examples). The other services are set by the environment only: TH_SANDBOX_JUSTCLICK_LOGIN,
 TH_SANDBOX_JUSTCLICK_SECRET, TH_SANDBOX_ADFOX_LOGIN, TH_SANDBOX_ADFOX_PASSWORD,
@@ -32,8 +22,7 @@ TH_SANDBOX_ADFOX_OAUTH_TOKEN, TH_SANDBOX_RADIST_API_KEY, TH_SANDBOX_RADIST_COMPA
 
 Routes: /targethunter/api/<method>, /justclick/api/<method>, /adfox/v1/API.php (legacy),
 /adfox/api/v1 (OAuth), /adfox/api/report/..., /adfox/api/v2/reports/..., /radist/v2/...,
-/_sandbox/health, /_sandbox/<service>/... (state).
-";
+/_sandbox/health, /_sandbox/<service>/... (state).";
 
 /// Where a setting came from, for the startup report.
 #[derive(Debug, Clone, Copy)]
@@ -54,67 +43,78 @@ impl Source {
 }
 
 /// The parsed command line.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Args {
-    listen: Option<String>,
+    listen: SocketAddr,
     api_key: Option<String>,
     bot_id: Option<String>,
     step_id: Option<String>,
-    help: bool,
 }
 
-fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
-    let mut parsed = Args::default();
-    while let Some(arg) = args.next() {
-        if arg == "-h" || arg == "--help" {
-            parsed.help = true;
-            continue;
-        }
-        let (name, inline) = match arg.split_once('=') {
-            Some((name, value)) if name.starts_with("--") => {
-                (name.to_owned(), Some(value.to_owned()))
-            }
-            _ => (arg.clone(), None),
-        };
-        let slot = match name.as_str() {
-            "--listen" => &mut parsed.listen,
-            "--targethunter-api-key" => &mut parsed.api_key,
-            "--targethunter-bot-id" => &mut parsed.bot_id,
-            "--targethunter-step-id" => &mut parsed.step_id,
-            _ => return Err(format!("unknown argument {arg:?}")),
-        };
-        let value = match inline {
-            Some(value) => value,
-            None => args.next().ok_or_else(|| format!("{name} needs a value"))?,
-        };
-        *slot = Some(value);
-    }
-    Ok(parsed)
+/// The command line, with clap's builder API (no derive macro: the least to compile). The
+/// environment is read by the services' configs themselves (`apply_env_with`, `from_env`), so
+/// that the library and the binary share one reading of it.
+fn command() -> Command {
+    let text = |id: &'static str, value: &'static str, help: &'static str| {
+        Arg::new(id).long(id).value_name(value).help(help)
+    };
+    Command::new("th-sandbox")
+        .about(
+            "th-sandbox: a stateful local emulator of the TargetHunter, JustClick, ADFOX and \
+             Radist.Online APIs",
+        )
+        .arg(
+            Arg::new("listen")
+                .long("listen")
+                .value_name("ADDR")
+                .value_parser(clap::value_parser!(SocketAddr))
+                .default_value(DEFAULT_LISTEN)
+                .help("address to bind; port 0 = any free port"),
+        )
+        .arg(text(
+            "targethunter-api-key",
+            "KEY",
+            "the accepted api_key [env: TH_SANDBOX_TARGETHUNTER_API_KEY]",
+        ))
+        .arg(text(
+            "targethunter-bot-id",
+            "ID",
+            "the demo bot's id [env: TH_SANDBOX_TARGETHUNTER_BOT_ID]",
+        ))
+        .arg(text(
+            "targethunter-step-id",
+            "ID",
+            "the demo bot's step id [env: TH_SANDBOX_TARGETHUNTER_STEP_ID]",
+        ))
+        .after_help(AFTER_HELP)
+}
+
+/// Parses the arguments after the program name. `--help` comes back as the error clap prints
+/// to stdout with exit code 0.
+fn parse_args<I: IntoIterator<Item = String>>(args: I) -> Result<Args, clap::Error> {
+    let program = std::iter::once("th-sandbox".to_owned());
+    let mut matches = command().try_get_matches_from(program.chain(args))?;
+    let listen = matches
+        .remove_one::<SocketAddr>("listen")
+        .ok_or_else(|| command().error(ErrorKind::MissingRequiredArgument, "--listen"))?;
+    Ok(Args {
+        listen,
+        api_key: matches.remove_one("targethunter-api-key"),
+        bot_id: matches.remove_one("targethunter-bot-id"),
+        step_id: matches.remove_one("targethunter-step-id"),
+    })
 }
 
 fn main() -> ExitCode {
     let args = match parse_args(std::env::args().skip(1)) {
         Ok(args) => args,
         Err(err) => {
-            eprintln!("th-sandbox: {err}\n\n{USAGE}");
-            return ExitCode::from(2);
+            // Help to stdout with 0; a bad command line to stderr with 2.
+            let _ = err.print();
+            return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(2));
         }
     };
-    if args.help {
-        print!("{USAGE}");
-        return ExitCode::SUCCESS;
-    }
-    let listen_text = args
-        .listen
-        .clone()
-        .unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
-    let listen: SocketAddr = match listen_text.parse() {
-        Ok(addr) => addr,
-        Err(_) => {
-            eprintln!("th-sandbox: --listen {listen_text:?} is not an address like 127.0.0.1:8480");
-            return ExitCode::from(2);
-        }
-    };
+    let listen = args.listen;
 
     let mut config = SandboxConfig::default();
     let from_env = config
@@ -233,18 +233,59 @@ async fn wait_for_stop() {
 mod tests {
     use super::*;
 
-    fn parse(args: &[&str]) -> Result<Args, String> {
+    fn parse(args: &[&str]) -> Result<Args, clap::Error> {
         parse_args(args.iter().map(|s| s.to_string()))
     }
 
     #[test]
-    fn flags() {
-        let a = parse(&["--listen", "127.0.0.1:0", "--targethunter-bot-id=abc"]).unwrap();
-        assert_eq!(a.listen.as_deref(), Some("127.0.0.1:0"));
+    fn flags_in_both_spellings_and_the_default() {
+        let a = parse(&[
+            "--listen",
+            "127.0.0.1:0",
+            "--targethunter-bot-id=abc",
+            "--targethunter-api-key",
+            "k",
+            "--targethunter-step-id=s",
+        ])
+        .unwrap();
+        assert_eq!(a.listen, "127.0.0.1:0".parse::<SocketAddr>().unwrap());
         assert_eq!(a.bot_id.as_deref(), Some("abc"));
-        assert!(parse(&["--help"]).unwrap().help);
-        assert!(parse(&["--listen"]).is_err());
-        assert!(parse(&["--nope"]).is_err());
-        assert!(parse(&["stray"]).is_err());
+        assert_eq!(a.api_key.as_deref(), Some("k"));
+        assert_eq!(a.step_id.as_deref(), Some("s"));
+        let a = parse(&["--listen=[::1]:8481"]).unwrap();
+        assert_eq!(a.listen, "[::1]:8481".parse::<SocketAddr>().unwrap());
+        let a = parse(&[]).unwrap();
+        assert_eq!(a.listen, DEFAULT_LISTEN.parse::<SocketAddr>().unwrap());
+        assert_eq!((a.api_key, a.bot_id, a.step_id), (None, None, None));
+    }
+
+    #[test]
+    fn help_and_bad_command_lines() {
+        let help = parse(&["--help"]).unwrap_err();
+        assert_eq!(help.kind(), ErrorKind::DisplayHelp);
+        assert_eq!(help.exit_code(), 0);
+        let text = help.to_string();
+        for name in [
+            "--listen <ADDR>",
+            "--targethunter-api-key <KEY>",
+            "--targethunter-bot-id <ID>",
+            "--targethunter-step-id <ID>",
+            "127.0.0.1:8480",
+            "TH_SANDBOX_TARGETHUNTER_API_KEY",
+            "TH_SANDBOX_RADIST_COMPANY_ID",
+        ] {
+            assert!(text.contains(name), "{name} missing from:\n{text}");
+        }
+        assert_eq!(parse(&["-h"]).unwrap_err().kind(), ErrorKind::DisplayHelp);
+        for (bad, kind) in [
+            (&["--listen"][..], ErrorKind::InvalidValue),
+            (&["--nope"][..], ErrorKind::UnknownArgument),
+            (&["stray"][..], ErrorKind::UnknownArgument),
+            (&["--listen", "nope"][..], ErrorKind::ValueValidation),
+        ] {
+            let err = parse(bad).unwrap_err();
+            assert_eq!(err.kind(), kind, "{bad:?}");
+            assert_eq!(err.exit_code(), 2, "{bad:?}");
+        }
     }
 }

@@ -67,6 +67,7 @@ use axum::routing::{any, get};
 use serde::Serialize;
 use serde_json::{Value, json};
 use th_core::Secret;
+use th_core::secret::constant_time_eq;
 
 use crate::request::{MAX_BODY_BYTES, Params, RawRequest, RequestError, json_kind};
 use crate::response;
@@ -511,17 +512,6 @@ fn check_api_key(expected: &Secret, params: &Params) -> Result<(), ApiError> {
             format!("api_key is {what}; pass the access token from the TargetHunter settings"),
         ))
     }
-}
-
-/// Equality whose time depends only on the lengths, not on where the bytes differ.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    let mut diff = u8::from(a.len() != b.len());
-    for i in 0..a.len().max(b.len()) {
-        let x = a.get(i).copied().unwrap_or(0);
-        let y = b.get(i).copied().unwrap_or(0);
-        diff |= x ^ y;
-    }
-    std::hint::black_box(diff) == 0
 }
 
 /// A string, or an integer/float as its text; `None` for anything else.

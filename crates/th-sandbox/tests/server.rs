@@ -328,7 +328,7 @@ fn binary_help_and_bad_args() {
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
-        text.contains("--listen ADDR") && text.contains("--targethunter-api-key"),
+        text.contains("--listen <ADDR>") && text.contains("--targethunter-api-key"),
         "{text}"
     );
 
