@@ -11,7 +11,6 @@ use proptest::prelude::*;
 use serde_json::Value;
 use th_sandbox::{SandboxHandle, justclick};
 
-#[allow(dead_code)] // shared with input_limits.rs, which uses all of it
 use crate::support::sandbox_calls;
 
 use sandbox_calls::{Answer, SERVICES, Service, assert_serving, auth_form, send};
