@@ -1,5 +1,5 @@
-//! Workspace-level integration tests live in `tests/tests/`; this library holds their shared
-//! helpers.
+//! Workspace-level integration tests live in one test binary, `tests/it/` (a module per
+//! service), and the fault matrix in `tests/faults/`; this library holds their shared helpers.
 
 pub mod fault_server;
 pub mod vendor;

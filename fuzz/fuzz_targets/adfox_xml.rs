@@ -17,7 +17,7 @@ use http::{HeaderValue, StatusCode, header};
 use libfuzzer_sys::fuzz_target;
 use th_core::{HttpResponse, MockTransport};
 
-#[path = "../../tests/support/adfox_xml_writer.rs"]
+#[path = "../../tests/it/support/adfox_xml_writer.rs"]
 mod adfox_xml_writer;
 
 const TOKEN: &str = "fuzz-oauth-token-0123456789";

@@ -183,6 +183,10 @@ async fn serve(config: SandboxConfig, listen: SocketAddr, details: [String; 3]) 
             return ExitCode::FAILURE;
         }
     };
+    // Before the listening line, which is the "ready" a supervisor waits for: a SIGTERM sent the
+    // moment it is read must find the handler installed (a clean shutdown, exit 0), not the
+    // default action.
+    let stop = StopSignals::install();
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(stdout, "th-sandbox listening on {}", handle.base_url());
     let _ = stdout.flush();
@@ -200,32 +204,72 @@ async fn serve(config: SandboxConfig, listen: SocketAddr, details: [String; 3]) 
     eprintln!("radist url: {}", handle.radist_url());
     eprintln!("state: {}/_sandbox/<service>/state", handle.base_url());
 
-    wait_for_stop().await;
+    stop.wait().await;
     eprintln!("th-sandbox: shutting down");
     handle.shutdown().await;
     ExitCode::SUCCESS
 }
 
-/// Resolves on Ctrl-C, or on SIGTERM on Unix.
-async fn wait_for_stop() {
+/// Ctrl-C, and SIGTERM on Unix, registered up front ([`StopSignals::install`]) so that a
+/// signal arriving before [`StopSignals::wait`] is polled is not lost to the default action.
+struct StopSignals {
+    /// SIGTERM, when it could be registered.
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
+    term: Option<tokio::signal::unix::Signal>,
+    /// SIGINT (Ctrl-C), when it could be registered; else `tokio::signal::ctrl_c` at wait time.
+    #[cfg(unix)]
+    int: Option<tokio::signal::unix::Signal>,
+}
+
+impl StopSignals {
+    /// Registers the handlers now (inside the runtime).
+    fn install() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            StopSignals {
+                term: signal(SignalKind::terminate()).ok(),
+                int: signal(SignalKind::interrupt()).ok(),
             }
         }
+        #[cfg(not(unix))]
+        {
+            StopSignals {}
+        }
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+
+    /// Resolves on Ctrl-C, or on SIGTERM on Unix.
+    async fn wait(self) {
+        #[cfg(unix)]
+        {
+            let StopSignals { term, int } = self;
+            let term = async move {
+                match term {
+                    Some(mut term) => {
+                        term.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            let int = async move {
+                match int {
+                    Some(mut int) => {
+                        int.recv().await;
+                    }
+                    None => {
+                        let _ = tokio::signal::ctrl_c().await;
+                    }
+                }
+            };
+            tokio::select! {
+                _ = term => {}
+                _ = int => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 

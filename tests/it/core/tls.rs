@@ -14,13 +14,12 @@ use th_core::{HttpRequest, Transport, TransportBuilder, TransportError};
 use tokio::net::TcpListener;
 use tokio_rustls::LazyConfigAcceptor;
 
-#[path = "../support/transports.rs"]
-mod transports;
+use crate::support::transports;
 use transports::both;
 
-const CA: &[u8] = include_bytes!("../fixtures/tls/ca.der");
-const CERT: &[u8] = include_bytes!("../fixtures/tls/server.der");
-const KEY: &[u8] = include_bytes!("../fixtures/tls/server.key.der");
+const CA: &[u8] = include_bytes!("../../fixtures/tls/ca.der");
+const CERT: &[u8] = include_bytes!("../../fixtures/tls/server.der");
+const KEY: &[u8] = include_bytes!("../../fixtures/tls/server.key.der");
 
 /// What the server saw: the ALPN list of every ClientHello, the HTTP version of every request.
 #[derive(Default)]

@@ -1,6 +1,6 @@
 //! Writing a decoded ADFOX answer back as XML, for round-trip properties: for every document
-//! the decoder accepts, `decode(document(doc)) == doc`. Included with `#[path]` by
-//! `tests/tests/adfox_properties.rs` and `fuzz/fuzz_targets/adfox_xml.rs`.
+//! the decoder accepts, `decode(document(doc)) == doc`. Used by
+//! `adfox::properties` and, included with `#[path]`, by `fuzz/fuzz_targets/adfox_xml.rs`.
 
 use adfox_api::Field;
 use adfox_api::Row;

@@ -1,6 +1,6 @@
 //! Calling the sandbox over loopback the way a foreign client would (any content type and body,
-//! the demo credentials of each service), for the input tests. Included with `#[path]` by
-//! `tests/tests/input_limits.rs` and `tests/tests/sandbox_properties.rs`.
+//! the demo credentials of each service), for the input tests. Used by
+//! `sandbox::input_limits` and `sandbox::properties`.
 
 use http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use serde_json::Value;

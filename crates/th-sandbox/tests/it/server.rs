@@ -108,11 +108,14 @@ async fn start_on_port_zero_serves_and_shuts_down() {
 
     sandbox.shutdown().await;
     // The listener is gone: the port can be bound again. (A connect() probe would be racy: on
-    // loopback a client can self-connect to a free ephemeral port.)
-    assert!(
-        tokio::net::TcpListener::bind(addr).await.is_ok(),
-        "port still held after shutdown"
-    );
+    // loopback a client can self-connect to a free ephemeral port.) Retried for a while: the
+    // other tests of this binary spawn the `th-sandbox` binary, and a child between fork and exec
+    // holds a copy of every descriptor of this process, this listener's included.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while tokio::net::TcpListener::bind(addr).await.is_err() {
+        assert!(Instant::now() < deadline, "port still held after shutdown");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 #[tokio::test]
@@ -293,6 +296,20 @@ fn binary_takes_settings_from_flags_and_env_and_never_prints_the_key() {
             !stderr.contains(secret) && !line.contains(secret),
             "{stderr}"
         );
+    }
+}
+
+/// The listening line is the binary's "ready": a supervisor may send SIGTERM the moment it reads
+/// it, and must get a clean shutdown (exit 0), not the signal's default action. Several rounds,
+/// since the race this guards against (the handler installed after the line) is a timing one.
+#[cfg(unix)]
+#[test]
+fn sigterm_right_after_the_listening_line_exits_cleanly() {
+    for _ in 0..5 {
+        let mut bin = spawn_bin(&["--listen=127.0.0.1:0"], &[]);
+        let line = first_line(&mut bin);
+        listening_addr(&line);
+        stop(&mut bin);
     }
 }
 

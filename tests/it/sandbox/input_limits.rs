@@ -14,8 +14,7 @@ use th_core::{ClientOptions, HttpResponse, MockTransport};
 use th_sandbox::justclick;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-#[path = "../support/sandbox_calls.rs"]
-mod sandbox_calls;
+use crate::support::sandbox_calls;
 
 use sandbox_calls::{
     Answer, LIMIT, SERVICES, Service, assert_serving, auth_form, auth_headers, send, url,

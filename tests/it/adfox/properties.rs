@@ -19,8 +19,7 @@ use proptest::prelude::*;
 use th_core::form::http_build_query;
 use th_core::{FormValue, HttpResponse, MockTransport};
 
-#[path = "../support/adfox_xml_writer.rs"]
-mod adfox_xml_writer;
+use crate::support::adfox_xml_writer;
 
 const TOKEN: &str = "prop-oauth-token-0123456789";
 

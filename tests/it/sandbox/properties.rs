@@ -11,9 +11,7 @@ use proptest::prelude::*;
 use serde_json::Value;
 use th_sandbox::{SandboxHandle, justclick};
 
-#[allow(dead_code)] // shared with input_limits.rs, which uses all of it
-#[path = "../support/sandbox_calls.rs"]
-mod sandbox_calls;
+use crate::support::sandbox_calls;
 
 use sandbox_calls::{Answer, SERVICES, Service, assert_serving, auth_form, send};
 

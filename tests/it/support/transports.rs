@@ -1,5 +1,5 @@
 //! Both transports built from the same settings, for the tests that hold them to one contract.
-//! Included with `#[path]` by `tests/tests/core_transport.rs` and `tests/tests/core_tls.rs`.
+//! Used by `core::transport` and `core::tls`.
 
 use std::sync::Arc;
 

@@ -11,8 +11,7 @@ use th_core::{
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-#[path = "../support/transports.rs"]
-mod transports;
+use crate::support::transports;
 use transports::both;
 
 fn req(url: String, idempotent: bool) -> HttpRequest {

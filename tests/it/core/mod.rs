@@ -1,0 +1,6 @@
+//! The shared core (`th-core`): both transports held to one contract, TLS, and properties of the
+//! PHP form encoder and the parsers.
+
+mod properties;
+mod tls;
+mod transport;
