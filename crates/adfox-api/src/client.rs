@@ -13,7 +13,7 @@ use th_core::secret::scrub;
 use th_core::{
     ApiRequest, BodyKind, ClientOptions, Clock, DecodeError, FormValue, HttpRequest, HttpResponse,
     InvalidInput, MethodInfo, OffsetPaged, PageOptions, PaginationError, Paging, ParamName,
-    RateLimit, RetryPolicy, Secret, StatusError, TokioClock, Transport, normalize_base_url,
+    RateLimit, Secret, StatusError, TokioClock, Transport, normalize_base_url,
 };
 
 use crate::config::{
@@ -58,6 +58,12 @@ impl fmt::Debug for Client {
 }
 
 /// Settings of a [`Client`].
+///
+/// The transport setters (`retry`, `rate_limit`, `class_limit`, `no_throttle`,
+/// `attempt_timeout`, `transport`, `clock`, `trace`, `options`) are th-core's, the same for every
+/// service. No overall rate limit by default; the statistics APIs get 100 calls a minute (rate
+/// class [`STATS_RATE_CLASS`]) unless a limit of that class is set or throttling is off
+/// (`no_throttle`).
 #[derive(Debug, Clone)]
 pub struct ClientBuilder {
     auth: Auth,
@@ -87,31 +93,6 @@ impl ClientBuilder {
     /// The params' charset (default UTF-8).
     pub fn encoding(mut self, encoding: Encoding) -> Self {
         self.encoding = encoding;
-        self
-    }
-
-    /// The retry policy.
-    pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.options.retry = policy;
-        self
-    }
-
-    /// A client-side rate limit for every call (none by default for the management API).
-    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
-        self.options.rate_limit = Some(limit);
-        self
-    }
-
-    /// The transport at the bottom of the stack (a `MockTransport` in tests).
-    pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
-        self.options.transport = Some(transport);
-        self
-    }
-
-    /// All transport settings at once. The statistics limit (100 a minute, class
-    /// [`STATS_RATE_CLASS`]) is added unless `class_limits` already has that class.
-    pub fn options(mut self, options: ClientOptions) -> Self {
-        self.options = options;
         self
     }
 
@@ -164,11 +145,12 @@ impl ClientBuilder {
         });
         normalize_base_url(&base).map_err(Error::Config)?;
         let stats_url = normalize_base_url(&self.stats_url).map_err(Error::Config)?;
-        if !self
-            .options
-            .class_limits
-            .iter()
-            .any(|(c, _)| *c == STATS_RATE_CLASS)
+        if self.options.throttle
+            && !self
+                .options
+                .class_limits
+                .iter()
+                .any(|(c, _)| *c == STATS_RATE_CLASS)
         {
             self.options
                 .class_limits
@@ -195,6 +177,8 @@ impl ClientBuilder {
         })
     }
 }
+
+th_core::client_builder_setters!(ClientBuilder, options);
 
 /// A call by wire name (`place.createBlock`, `account.list.banner`), for anything this version
 /// does not type: same auth, encoding, retries and error handling.

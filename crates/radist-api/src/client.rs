@@ -5,7 +5,6 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use futures::stream::BoxStream;
 use http::{HeaderName, HeaderValue, Method};
@@ -15,8 +14,8 @@ use th_core::form::{JsonBools, http_build_query};
 use th_core::paginate::{self, CursorPage, PageOptions};
 use th_core::{
     ApiRequest, ClientOptions, Clock, DecodeError, FormValue, HttpRequest, HttpResponse,
-    InvalidInput, MethodInfo, ParamName, ParamValue, RateLimit, RetryPolicy, Secret, StatusError,
-    TokioClock, Transport, normalize_base_url,
+    InvalidInput, MethodInfo, ParamName, ParamValue, RateLimit, Secret, StatusError, TokioClock,
+    Transport, normalize_base_url,
 };
 
 use crate::error::Error;
@@ -92,6 +91,12 @@ impl fmt::Debug for Client {
 }
 
 /// Settings of a [`Client`].
+///
+/// The transport setters (`retry`, `rate_limit`, `class_limit`, `no_throttle`,
+/// `attempt_timeout`, `transport`, `clock`, `trace`, `options`) are th-core's, the same for every
+/// service. Defaults: 5 calls a second overall and 1 a second in each of the classes
+/// [`CHATS_CLASS`] and [`CONTACTS_CLASS`] ([`default_rate_limits`]); `options` replaces them,
+/// `no_throttle` turns them off. The clock also times the login polling.
 #[derive(Debug, Clone)]
 pub struct ClientBuilder {
     api_key: Secret,
@@ -112,58 +117,6 @@ impl ClientBuilder {
     /// `http://127.0.0.1:PORT/radist/v2/`).
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = url.into();
-        self
-    }
-
-    /// The retry policy (default: 3 attempts; only idempotent calls are retried once the server
-    /// answered; 429 honours `Retry-After`).
-    pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.options.retry = policy;
-        self
-    }
-
-    /// The overall client-side rate limit (default 5 per second).
-    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
-        self.options.rate_limit = Some(limit);
-        self
-    }
-
-    /// The limit of a rate class ([`CHATS_CLASS`], [`CONTACTS_CLASS`]; default 1 per second).
-    pub fn class_limit(mut self, class: &'static str, limit: RateLimit) -> Self {
-        self.options.class_limits.retain(|(c, _)| *c != class);
-        self.options.class_limits.push((class, limit));
-        self
-    }
-
-    /// Turns client-side throttling off (the server's 429s are still handled).
-    pub fn no_throttle(mut self) -> Self {
-        self.options.rate_limit = None;
-        self.options.class_limits.clear();
-        self
-    }
-
-    /// The timeout of each attempt.
-    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
-        self.options.attempt_timeout = Some(timeout);
-        self
-    }
-
-    /// The transport at the bottom of the stack (e.g. a `MockTransport` in tests).
-    pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
-        self.options.transport = Some(transport);
-        self
-    }
-
-    /// The clock for retries, throttling and login polling (tests pass a
-    /// [`ManualClock`](th_core::ManualClock)).
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.options.clock = Some(clock);
-        self
-    }
-
-    /// All transport settings at once (replaces the default rate limits too).
-    pub fn options(mut self, options: ClientOptions) -> Self {
-        self.options = options;
         self
     }
 
@@ -200,6 +153,8 @@ impl ClientBuilder {
         })
     }
 }
+
+th_core::client_builder_setters!(ClientBuilder, options);
 
 /// A request body on its way to the wire: a JSON value (a raw call's, or params that a GET
 /// turns into its query), or bytes written already.
@@ -520,11 +475,10 @@ impl Client {
             api_key: api_key.into(),
             company_id: None,
             base_url: DEFAULT_BASE_URL.to_owned(),
-            options: ClientOptions {
-                rate_limit: Some(limit),
-                class_limits: classes,
-                ..ClientOptions::default()
-            },
+            options: classes.into_iter().fold(
+                ClientOptions::default().rate_limit(limit),
+                |o, (class, l)| o.class_limit(class, l),
+            ),
         }
     }
 

@@ -3,7 +3,6 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
 use http::Method;
 use serde_json::{Map, Value};
@@ -11,8 +10,7 @@ use th_core::form::{JsonBools, http_build_query_into, write_json_str};
 use th_core::secret::scrub;
 use th_core::{
     ApiRequest, ClientOptions, DecodeError, FormValue, HttpRequest, HttpResponse, InvalidInput,
-    MethodInfo, RateLimit, RetryHint, RetryPolicy, Secret, StatusError, Transport,
-    normalize_base_url,
+    MethodInfo, RetryHint, Secret, StatusError, Transport, normalize_base_url,
 };
 
 use crate::error::{ApiErrorCode, Error};
@@ -68,6 +66,10 @@ impl fmt::Debug for Client {
 }
 
 /// Settings of a [`Client`].
+///
+/// The transport setters (`retry`, `rate_limit`, `class_limit`, `no_throttle`,
+/// `attempt_timeout`, `transport`, `clock`, `trace`, `options`) are th-core's, the same for every
+/// service. No client-side rate limit by default.
 #[derive(Debug, Clone)]
 pub struct ClientBuilder {
     api_key: Secret,
@@ -90,38 +92,6 @@ impl ClientBuilder {
         self
     }
 
-    /// The retry policy (default: 3 attempts; only idempotent calls are retried once the server
-    /// answered).
-    pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.options.retry = policy;
-        self
-    }
-
-    /// A client-side rate limit (none by default: the vendor documents none).
-    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
-        self.options.rate_limit = Some(limit);
-        self
-    }
-
-    /// The timeout of each attempt.
-    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
-        self.options.attempt_timeout = Some(timeout);
-        self
-    }
-
-    /// The transport at the bottom of the stack (e.g. a `ReqwestTransport` over your own
-    /// `reqwest::Client`, or a `MockTransport` in tests).
-    pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
-        self.options.transport = Some(transport);
-        self
-    }
-
-    /// All transport settings at once.
-    pub fn options(mut self, options: ClientOptions) -> Self {
-        self.options = options;
-        self
-    }
-
     /// Builds the client.
     pub fn build(self) -> Result<Client, Error> {
         if self.api_key.is_empty() {
@@ -139,6 +109,8 @@ impl ClientBuilder {
         })
     }
 }
+
+th_core::client_builder_setters!(ClientBuilder, options);
 
 /// A call by method name, for methods this version does not type (same auth, retries, errors).
 #[derive(Debug, Clone, PartialEq)]

@@ -69,7 +69,7 @@ pub use http::{AnswerClassifier, HttpRequest, HttpResponse, RetryHint};
 pub use hyper_transport::HyperTransport;
 #[cfg(any(test, feature = "test-util"))]
 pub use mock::MockTransport;
-pub use options::{ClientOptions, normalize_base_url};
+pub use options::{ClientOptions, ConfigureClient, normalize_base_url};
 pub use paginate::{CursorPage, NumberedPage, PageOptions, PaginationError};
 #[cfg(feature = "reqwest")]
 pub use reqwest_transport::ReqwestTransport;

@@ -33,6 +33,11 @@ pub struct ClientOptions {
     pub clock: Option<Arc<dyn Clock>>,
     /// Whether to wrap calls in `tracing` spans (default true).
     pub trace: bool,
+    /// Whether calls are throttled on the client side at all (default true). `false` (see
+    /// [`no_throttle`](Self::no_throttle)) sets no limit, whatever the limit fields
+    /// say, and a client adds none of its service's default limits; the server's 429s are still
+    /// handled by the retry layer.
+    pub throttle: bool,
 }
 
 impl Default for ClientOptions {
@@ -45,7 +50,82 @@ impl Default for ClientOptions {
             transport: None,
             clock: None,
             trace: true,
+            throttle: true,
         }
+    }
+}
+
+/// Setters, so that options are built without naming every field:
+/// `ClientOptions::default().retry(policy).rate_limit(limit)`. Every service's `ClientBuilder`
+/// has the same setters (see [`client_builder_setters!`](crate::client_builder_setters)).
+impl ClientOptions {
+    /// The retry policy (default [`RetryPolicy::default`]: 3 attempts, only idempotent calls are
+    /// retried once the server answered, 429 honours `Retry-After`).
+    #[must_use]
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The overall client-side rate limit (turns throttling back on after
+    /// [`no_throttle`](Self::no_throttle)).
+    #[must_use]
+    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
+        self.rate_limit = Some(limit);
+        self.throttle = true;
+        self
+    }
+
+    /// The limit of one rate class (see [`MethodInfo::rate_class`](crate::MethodInfo)),
+    /// replacing that class's earlier limit (turns throttling back on after
+    /// [`no_throttle`](Self::no_throttle)).
+    #[must_use]
+    pub fn class_limit(mut self, class: &'static str, limit: RateLimit) -> Self {
+        self.class_limits.retain(|(c, _)| *c != class);
+        self.class_limits.push((class, limit));
+        self.throttle = true;
+        self
+    }
+
+    /// Turns client-side throttling off: the limits are cleared and no service default is added
+    /// (the server's 429s are still handled).
+    #[must_use]
+    pub fn no_throttle(mut self) -> Self {
+        self.rate_limit = None;
+        self.class_limits.clear();
+        self.throttle = false;
+        self
+    }
+
+    /// The timeout of each attempt of the default transport (default 30 s); a transport passed
+    /// in [`transport`](Self::transport) keeps its own.
+    #[must_use]
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = Some(timeout);
+        self
+    }
+
+    /// The transport at the bottom of the stack (default: the build's, see
+    /// [`TransportBuilder::build_default`]; a `MockTransport` in tests).
+    #[must_use]
+    pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
+        self.transport = Some(transport);
+        self
+    }
+
+    /// The clock the retry and throttle layers (and a client's own waits) sleep on (default real
+    /// time; tests pass a [`ManualClock`](crate::ManualClock)).
+    #[must_use]
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Whether to wrap calls in `tracing` spans (default true).
+    #[must_use]
+    pub fn trace(mut self, trace: bool) -> Self {
+        self.trace = trace;
+        self
     }
 }
 
@@ -66,13 +146,16 @@ impl ClientOptions {
         if let Some(clock) = &self.clock {
             throttle = throttle.with_clock(Arc::clone(clock));
         }
-        if let Some(limit) = self.rate_limit {
-            throttle = throttle.limit(limit);
+        if self.throttle {
+            if let Some(limit) = self.rate_limit {
+                throttle = throttle.limit(limit);
+            }
+            for (class, limit) in &self.class_limits {
+                throttle = throttle.class_limit(class, *limit);
+            }
         }
-        for (class, limit) in &self.class_limits {
-            throttle = throttle.class_limit(class, *limit);
-        }
-        let mut retry = Retry::new(Arc::new(throttle) as Arc<dyn Transport>, self.retry.clone());
+        let throttled: Arc<dyn Transport> = Arc::new(throttle);
+        let mut retry = Retry::new(throttled, self.retry.clone());
         if let Some(clock) = &self.clock {
             retry = retry.with_clock(Arc::clone(clock));
         }
@@ -83,6 +166,101 @@ impl ClientOptions {
             stack
         })
     }
+}
+
+/// A client builder whose transport settings are a [`ClientOptions`]: what the setters of
+/// [`client_builder_setters!`](crate::client_builder_setters) work on. Generic code can configure
+/// any service's builder through it.
+pub trait ConfigureClient: Sized {
+    /// The builder's transport settings.
+    fn client_options_mut(&mut self) -> &mut ClientOptions;
+}
+
+/// Gives a service's `ClientBuilder` the common setters, the same names, types and docs for
+/// every service: `retry`, `rate_limit`, `class_limit`, `no_throttle`, `attempt_timeout`,
+/// `transport`, `clock`, `trace` and `options`, each a shortcut for the [`ClientOptions`] setter
+/// of that name, and an impl of [`ConfigureClient`].
+///
+/// Invoked once per service crate with the builder type and its `ClientOptions` field:
+/// `th_core::client_builder_setters!(ClientBuilder, options);`. The service's own settings
+/// (auth, base URLs, wire formats) stay inherent methods of that crate.
+#[macro_export]
+macro_rules! client_builder_setters {
+    ($builder:ty, $field:ident) => {
+        impl $crate::ConfigureClient for $builder {
+            fn client_options_mut(&mut self) -> &mut $crate::ClientOptions {
+                &mut self.$field
+            }
+        }
+
+        /// The transport settings every service client has (from `th_core`, identical for all
+        /// four services).
+        impl $builder {
+            /// The retry policy (default: 3 attempts; only idempotent calls are retried once the
+            /// server answered; 429 honours `Retry-After`). See [`th_core::ClientOptions::retry`].
+            pub fn retry(mut self, policy: $crate::RetryPolicy) -> Self {
+                self.$field = ::core::mem::take(&mut self.$field).retry(policy);
+                self
+            }
+
+            /// The overall client-side rate limit (the service's default, if it has one, is in
+            /// the builder's docs). See [`th_core::ClientOptions::rate_limit`].
+            pub fn rate_limit(mut self, limit: $crate::RateLimit) -> Self {
+                self.$field = ::core::mem::take(&mut self.$field).rate_limit(limit);
+                self
+            }
+
+            /// The limit of one rate class, replacing that class's earlier limit (the service's
+            /// classes are in the builder's docs). See [`th_core::ClientOptions::class_limit`].
+            pub fn class_limit(mut self, class: &'static str, limit: $crate::RateLimit) -> Self {
+                self.$field = ::core::mem::take(&mut self.$field).class_limit(class, limit);
+                self
+            }
+
+            /// Turns client-side throttling off, the service's default limits included (the
+            /// server's 429s are still handled). See [`th_core::ClientOptions::no_throttle`].
+            pub fn no_throttle(mut self) -> Self {
+                self.$field = ::core::mem::take(&mut self.$field).no_throttle();
+                self
+            }
+
+            /// The timeout of each attempt of the default transport (default 30 s). See
+            /// [`th_core::ClientOptions::attempt_timeout`].
+            pub fn attempt_timeout(mut self, timeout: ::std::time::Duration) -> Self {
+                self.$field = ::core::mem::take(&mut self.$field).attempt_timeout(timeout);
+                self
+            }
+
+            /// The transport at the bottom of the stack (e.g. a `MockTransport` in tests). See
+            /// [`th_core::ClientOptions::transport`].
+            pub fn transport(mut self, transport: ::std::sync::Arc<dyn $crate::Transport>) -> Self {
+                self.$field = ::core::mem::take(&mut self.$field).transport(transport);
+                self
+            }
+
+            /// The clock for retries, throttling and the client's own waits (tests pass a
+            /// [`ManualClock`](th_core::ManualClock)). See [`th_core::ClientOptions::clock`].
+            pub fn clock(mut self, clock: ::std::sync::Arc<dyn $crate::Clock>) -> Self {
+                self.$field = ::core::mem::take(&mut self.$field).clock(clock);
+                self
+            }
+
+            /// Whether to wrap calls in `tracing` spans (default true). See
+            /// [`th_core::ClientOptions::trace`].
+            pub fn trace(mut self, trace: bool) -> Self {
+                self.$field = ::core::mem::take(&mut self.$field).trace(trace);
+                self
+            }
+
+            /// All transport settings at once; replaces the earlier ones, the service's default
+            /// limits included (a service limit the builder's docs call mandatory is added at
+            /// `build` unless `no_throttle` or a limit of that class is set).
+            pub fn options(mut self, options: $crate::ClientOptions) -> Self {
+                self.$field = options;
+                self
+            }
+        }
+    };
 }
 
 /// Checks a base URL and gives it a trailing slash: `http(s)://`, no query, no fragment.

@@ -1,6 +1,7 @@
 //! The shared core (`th-core`): both transports held to one contract, TLS, and properties of the
 //! PHP form encoder and the parsers.
 
+mod builders;
 mod properties;
 mod tls;
 mod transport;
