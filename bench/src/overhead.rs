@@ -651,12 +651,10 @@ pub(crate) fn side_named(port: u16, name: &str) -> Option<Result<Side, String>> 
         Ok(Arc::new(built))
     };
     let stack = |retry: th_core::RetryPolicy| {
-        th_core::ClientOptions {
-            retry,
-            ..th_core::ClientOptions::default()
-        }
-        .build_stack()
-        .map_err(|e| e.to_string())
+        th_core::ClientOptions::default()
+            .retry(retry)
+            .build_stack()
+            .map_err(|e| e.to_string())
     };
     let side = || -> Result<Option<Side>, String> {
         Ok(Some(match name {

@@ -198,14 +198,15 @@ fn options() -> ClientOptions {
     } else {
         settings.build_hyper().ok().map(|t| Arc::new(t) as _)
     };
-    ClientOptions {
-        transport,
-        clock: Some(Arc::new(ManualClock::new())),
-        retry: RetryPolicy {
+    let options = ClientOptions::default()
+        .clock(Arc::new(ManualClock::new()))
+        .retry(RetryPolicy {
             total_timeout: Some(WHOLE_CALL),
             ..RetryPolicy::default()
-        },
-        ..ClientOptions::default()
+        });
+    match transport {
+        Some(transport) => options.transport(transport),
+        None => options,
     }
 }
 
@@ -513,11 +514,13 @@ impl Service for Radist {
             let client = match Client::builder("fault-matrix-api-key")
                 .company_id(151429)
                 .base_url(format!("{base}/v2/"))
-                .options(ClientOptions {
-                    rate_limit: Some(limit),
-                    class_limits: classes,
-                    ..options()
-                })
+                .options(
+                    classes
+                        .into_iter()
+                        .fold(options().rate_limit(limit), |o, (class, l)| {
+                            o.class_limit(class, l)
+                        }),
+                )
                 .build()
             {
                 Ok(c) => c,

@@ -89,10 +89,7 @@ async fn targethunter_configs_clients_requests_and_errors() {
         .await;
     let builder = Client::builder(TH_KEY)
         .base_url(format!("{}/api/", server.uri()))
-        .options(ClientOptions {
-            clock: Some(Arc::new(ManualClock::new())),
-            ..ClientOptions::default()
-        });
+        .options(ClientOptions::default().clock(Arc::new(ManualClock::new())));
     assert_clean("ClientBuilder", &format!("{builder:?}"), &[TH_KEY]);
     let client = builder.build().expect("client");
     assert_clean("Client", &format!("{client:?}"), &[TH_KEY]);
@@ -180,10 +177,7 @@ fn closed_port() -> u16 {
 
 /// Client options with an injected clock, so that retries don't wait.
 fn quick() -> ClientOptions {
-    ClientOptions {
-        clock: Some(Arc::new(ManualClock::new())),
-        ..ClientOptions::default()
-    }
+    ClientOptions::default().clock(Arc::new(ManualClock::new()))
 }
 
 /// The traces of a retried and failing call: the retry was traced, the operation named, no

@@ -23,11 +23,9 @@
 //! use std::sync::Arc;
 //! use th_core::{ClientOptions, RateLimit, RetryPolicy};
 //!
-//! let options = ClientOptions {
-//!     retry: RetryPolicy { max_attempts: 5, ..RetryPolicy::default() },
-//!     rate_limit: Some(RateLimit::per_second(5)),
-//!     ..ClientOptions::default()
-//! };
+//! let options = ClientOptions::default()
+//!     .retry(RetryPolicy { max_attempts: 5, ..RetryPolicy::default() })
+//!     .rate_limit(RateLimit::per_second(5));
 //! let transport = options.build_stack()?; // Arc<dyn Transport>: Trace → Retry → Throttle → reqwest
 //! # let _ = transport;
 //! # Ok::<(), th_core::TransportError>(())

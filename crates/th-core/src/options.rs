@@ -16,7 +16,13 @@ use crate::transport::{Transport, TransportBuilder};
 /// retries inside it, each attempt throttled. The default transport is the build's
 /// (see [`TransportBuilder::build_default`]): a `ReqwestTransport` unless th-core is built
 /// without its `reqwest` feature and with `hyper`.
+///
+/// `#[non_exhaustive]`, so that a setting can be added without breaking anyone: build it with
+/// `ClientOptions::default()` and the setters below (every service's `ClientBuilder` has the
+/// same ones, see [`client_builder_setters!`](crate::client_builder_setters)); the fields stay
+/// readable.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ClientOptions {
     /// When and how to retry.
     pub retry: RetryPolicy,

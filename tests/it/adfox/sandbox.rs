@@ -24,10 +24,7 @@ fn oauth(s: &SandboxHandle) -> Client {
     Client::oauth("sandbox-oauth-token")
         .base_url(s.adfox_oauth_url())
         .stats_base_url(s.adfox_url())
-        .options(ClientOptions {
-            clock: Some(Arc::new(ManualClock::new())),
-            ..ClientOptions::default()
-        })
+        .options(ClientOptions::default().clock(Arc::new(ManualClock::new())))
         .build()
         .unwrap()
 }

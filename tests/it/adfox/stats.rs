@@ -89,10 +89,7 @@ fn client(server: &MockServer, clock: Arc<ManualClock>) -> Client {
     Client::oauth(TOKEN)
         .base_url(format!("{}/api/v1", server.uri()))
         .stats_base_url(server.uri())
-        .options(ClientOptions {
-            clock: Some(clock),
-            ..ClientOptions::default()
-        })
+        .options(ClientOptions::default().clock(clock))
         .build()
         .unwrap()
 }
@@ -915,11 +912,11 @@ async fn at_most_three_reports_are_in_progress() {
     });
     let c = Client::oauth(TOKEN)
         .transport(t.clone())
-        .options(ClientOptions {
-            transport: Some(t.clone()),
-            clock: Some(Arc::new(ManualClock::new())),
-            ..ClientOptions::default()
-        })
+        .options(
+            ClientOptions::default()
+                .transport(t.clone())
+                .clock(Arc::new(ManualClock::new())),
+        )
         .build()
         .unwrap();
     let runs = tokio::spawn({
@@ -1011,10 +1008,7 @@ fn oauth(s: &SandboxHandle) -> Client {
     Client::oauth(TOKEN)
         .base_url(s.adfox_oauth_url())
         .stats_base_url(s.adfox_url())
-        .options(ClientOptions {
-            clock: Some(Arc::new(ManualClock::new())),
-            ..ClientOptions::default()
-        })
+        .options(ClientOptions::default().clock(Arc::new(ManualClock::new())))
         .build()
         .unwrap()
 }

@@ -421,14 +421,14 @@ async fn zip_upload_typed_request_oauth_cp1251_extras_and_refusals() {
         .await;
     let c = Client::oauth(TOKEN)
         .base_url(format!("{}/api/v1", server.uri()))
-        .options(ClientOptions {
-            clock: Some(Arc::new(ManualClock::new())),
-            retry: RetryPolicy {
-                max_attempts: 3,
-                ..RetryPolicy::default()
-            },
-            ..ClientOptions::default()
-        })
+        .options(
+            ClientOptions::default()
+                .clock(Arc::new(ManualClock::new()))
+                .retry(RetryPolicy {
+                    max_attempts: 3,
+                    ..RetryPolicy::default()
+                }),
+        )
         .build()
         .unwrap();
     assert!(c.banner_upload_zip(5, "a.zip", &b"PK"[..]).await.is_err());
@@ -481,14 +481,14 @@ async fn adds_are_never_retried_after_an_answer_but_lists_are() {
     let clock = Arc::new(ManualClock::new());
     let c = Client::oauth(TOKEN)
         .base_url(format!("{}/api/v1", server.uri()))
-        .options(ClientOptions {
-            clock: Some(clock.clone()),
-            retry: RetryPolicy {
-                max_attempts: 3,
-                ..RetryPolicy::default()
-            },
-            ..ClientOptions::default()
-        })
+        .options(
+            ClientOptions::default()
+                .clock(clock.clone())
+                .retry(RetryPolicy {
+                    max_attempts: 3,
+                    ..RetryPolicy::default()
+                }),
+        )
         .build()
         .unwrap();
     let err = c
@@ -644,10 +644,7 @@ fn stats_client(server: &MockServer, clock: Arc<ManualClock>) -> Client {
     Client::oauth(TOKEN)
         .base_url(format!("{}/api/v1", server.uri()))
         .stats_base_url(server.uri())
-        .options(ClientOptions {
-            clock: Some(clock),
-            ..ClientOptions::default()
-        })
+        .options(ClientOptions::default().clock(clock))
         .build()
         .unwrap()
 }
@@ -941,14 +938,14 @@ async fn retry_follows_idempotency() {
     let c = Client::oauth(TOKEN)
         .base_url(format!("{}/api/v1", server.uri()))
         .stats_base_url(server.uri())
-        .options(ClientOptions {
-            clock: Some(Arc::new(ManualClock::new())),
-            retry: RetryPolicy {
-                max_attempts: 3,
-                ..RetryPolicy::default()
-            },
-            ..ClientOptions::default()
-        })
+        .options(
+            ClientOptions::default()
+                .clock(Arc::new(ManualClock::new()))
+                .retry(RetryPolicy {
+                    max_attempts: 3,
+                    ..RetryPolicy::default()
+                }),
+        )
         .build()
         .unwrap();
     let count = || async { server.received_requests().await.unwrap().len() };

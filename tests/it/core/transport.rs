@@ -289,11 +289,9 @@ async fn trace_spans_carry_no_secret() {
 
     let mock = MockTransport::new();
     mock.push_body(503, "").push_body(200, "");
-    let options = ClientOptions {
-        transport: Some(Arc::new(mock.clone())),
-        clock: Some(Arc::new(ManualClock::new())),
-        ..ClientOptions::default()
-    };
+    let options = ClientOptions::default()
+        .transport(Arc::new(mock.clone()))
+        .clock(Arc::new(ManualClock::new()));
     let stack = options.build_stack().expect("stack");
     let mut r = HttpRequest::new(Method::POST, "http://x/api/vars/get?api_key=QUERYSECRET")
         .body("application/x-www-form-urlencoded", "api_key=BODYSECRET")

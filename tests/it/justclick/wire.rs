@@ -888,14 +888,14 @@ async fn nothing_that_creates_is_sent_twice() {
     let clock = Arc::new(ManualClock::new());
     let c = Client::builder(LOGIN, SECRET)
         .base_url(format!("{}/api/", server.uri()))
-        .options(ClientOptions {
-            clock: Some(clock.clone() as Arc<dyn th_core::Clock>),
-            retry: RetryPolicy {
-                max_attempts: 3,
-                ..RetryPolicy::default()
-            },
-            ..ClientOptions::default()
-        })
+        .options(
+            ClientOptions::default()
+                .clock(clock.clone() as Arc<dyn th_core::Clock>)
+                .retry(RetryPolicy {
+                    max_attempts: 3,
+                    ..RetryPolicy::default()
+                }),
+        )
         .build()
         .expect("client");
     let d = |x| Date::parse(x).expect("date");
@@ -1053,14 +1053,14 @@ async fn retries_only_what_is_safe() {
     let clock = Arc::new(ManualClock::new());
     let c = Client::builder(LOGIN, SECRET)
         .base_url(format!("{}/api/", server.uri()))
-        .options(ClientOptions {
-            clock: Some(clock.clone() as Arc<dyn th_core::Clock>),
-            retry: RetryPolicy {
-                max_attempts: 3,
-                ..RetryPolicy::default()
-            },
-            ..ClientOptions::default()
-        })
+        .options(
+            ClientOptions::default()
+                .clock(clock.clone() as Arc<dyn th_core::Clock>)
+                .retry(RetryPolicy {
+                    max_attempts: 3,
+                    ..RetryPolicy::default()
+                }),
+        )
         .build()
         .expect("client");
     let e = c
@@ -1101,14 +1101,14 @@ async fn the_request_limit_in_a_200_is_retried_when_safe() {
     let client_with = |server: &MockServer| {
         Client::builder(LOGIN, SECRET)
             .base_url(format!("{}/api/", server.uri()))
-            .options(ClientOptions {
-                clock: Some(clock.clone() as Arc<dyn th_core::Clock>),
-                retry: RetryPolicy {
-                    max_attempts: 3,
-                    ..RetryPolicy::default()
-                },
-                ..ClientOptions::default()
-            })
+            .options(
+                ClientOptions::default()
+                    .clock(clock.clone() as Arc<dyn th_core::Clock>)
+                    .retry(RetryPolicy {
+                        max_attempts: 3,
+                        ..RetryPolicy::default()
+                    }),
+            )
             .build()
             .expect("client")
     };

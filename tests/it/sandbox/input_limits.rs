@@ -280,12 +280,12 @@ fn adfox_report_polling_is_bounded() {
     ));
     let clock = Arc::new(th_core::ManualClock::new());
     let client = adfox_api::Client::oauth("token")
-        .options(ClientOptions {
-            transport: Some(Arc::new(mock.clone())),
-            clock: Some(clock.clone()),
-            retry: th_core::RetryPolicy::none(),
-            ..ClientOptions::default()
-        })
+        .options(
+            ClientOptions::default()
+                .transport(Arc::new(mock.clone()))
+                .clock(clock.clone())
+                .retry(th_core::RetryPolicy::none()),
+        )
         .poll_policy(adfox_api::PollPolicy {
             first_delay: Duration::from_millis(500),
             max_delay: Duration::from_secs(4),
@@ -425,10 +425,10 @@ fn retry_after_waits_are_capped() {
         mock.push_response(rate_limited(retry_after));
         mock.push_json(200, &signed_ok);
         let clock = Arc::new(th_core::ManualClock::new());
-        let options = || ClientOptions {
-            transport: Some(Arc::new(mock.clone())),
-            clock: Some(clock.clone()),
-            ..ClientOptions::default()
+        let options = || {
+            ClientOptions::default()
+                .transport(Arc::new(mock.clone()))
+                .clock(clock.clone())
         };
         let jc = justclick_api::Client::builder("username", justclick::DEMO_SECRET)
             .options(options())
@@ -457,11 +457,11 @@ fn retry_after_waits_are_capped() {
         );
         let clock = Arc::new(th_core::ManualClock::new());
         let adfox = adfox_api::Client::oauth("token")
-            .options(ClientOptions {
-                transport: Some(Arc::new(mock.clone())),
-                clock: Some(clock.clone()),
-                ..ClientOptions::default()
-            })
+            .options(
+                ClientOptions::default()
+                    .transport(Arc::new(mock.clone()))
+                    .clock(clock.clone()),
+            )
             .build()
             .expect("client");
         let r =

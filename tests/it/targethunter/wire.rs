@@ -19,10 +19,10 @@ const BOT: &str = "607d97c6a01c6a25972ed95e";
 const STEP: &str = "61af67fb5bc8635f3f53b18b";
 
 fn client(server: &MockServer, wire: WireFormat, clock: Option<Arc<ManualClock>>) -> Client {
-    let options = ClientOptions {
-        clock: clock.map(|c| c as Arc<dyn th_core::Clock>),
-        ..ClientOptions::default()
-    };
+    let mut options = ClientOptions::default();
+    if let Some(clock) = clock {
+        options = options.clock(clock);
+    }
     Client::builder(KEY)
         .base_url(format!("{}/api/", server.uri()))
         .wire_format(wire)
@@ -616,10 +616,7 @@ async fn connection_refused_is_a_transport_error_retried_even_for_add_user() {
     let clock = Arc::new(ManualClock::new());
     let c = Client::builder(KEY)
         .base_url(format!("http://127.0.0.1:{port}/api/"))
-        .options(ClientOptions {
-            clock: Some(clock.clone()),
-            ..ClientOptions::default()
-        })
+        .options(ClientOptions::default().clock(clock.clone()))
         .build()
         .expect("client");
     let err = run(&c, "addUser").await.unwrap_err();
