@@ -1,6 +1,6 @@
 //! th-core's transport and layers against real sockets (wiremock on loopback) and the mock.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use http::{Method, StatusCode};
@@ -259,33 +259,9 @@ async fn throttle_spaces_requests_on_injected_time() {
     );
 }
 
-/// A `tracing` writer that keeps everything written.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .map_err(|_| std::io::Error::other("poisoned"))?
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn trace_spans_carry_no_secret() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = crate::support::traces::capture();
 
     let mock = MockTransport::new();
     mock.push_body(503, "").push_body(200, "");
@@ -307,8 +283,7 @@ async fn trace_spans_carry_no_secret() {
         .send(req("http://x/?k=QUERYSECRET".into(), true))
         .await;
 
-    let text = String::from_utf8(captured.0.lock().map(|v| v.clone()).unwrap_or_default())
-        .unwrap_or_default();
+    let text = captured.text();
     assert!(text.contains("th.call"), "{text}");
     assert!(
         text.contains("vars/get") && text.contains("targethunter"),

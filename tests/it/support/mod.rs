@@ -3,4 +3,5 @@
 
 pub mod adfox_xml_writer;
 pub mod sandbox_calls;
+pub mod traces;
 pub mod transports;
