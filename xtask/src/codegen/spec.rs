@@ -1512,6 +1512,181 @@ mod tests {
         assert_eq!(s.methods[0].source, "https://x.test/a");
     }
 
+    /// A method with a text status, a date, an optional text and two optional ids, for checks.
+    const CHECKED: &str = r#"
+        [[method]]
+        wire = "Orders/Update"
+        source = "https://example.com/doc"
+        doc = "Updates."
+        [[method.param]]
+        name = "status"
+        type = "String"
+        required = true
+        doc = "The status."
+        [[method.param]]
+        name = "date"
+        type = "i64"
+        doc = "When."
+        [[method.param]]
+        name = "until"
+        type = "i64"
+        doc = "Until."
+        [[method.param]]
+        name = "kind"
+        type = "i64"
+        doc = "The kind."
+        [[method.param]]
+        name = "phone"
+        type = "String"
+        doc = "A phone."
+        [[method.param]]
+        name = "token"
+        type = "Secret"
+        secret = true
+        doc = "A bot token."
+    "#;
+
+    #[test]
+    fn checks_and_secret_params_are_read_and_rendered() {
+        let s = parse_with(&format!(
+            r#"{CHECKED}
+            [[method.check]]
+            required = "date"
+            when = {{ status = "sent" }}
+            message = "is required for status `sent`"
+            [[method.check]]
+            param = "kind"
+            allowed = [0, 1]
+            message = "is 0 or 1"
+            [[method.check]]
+            not_after = ["date", "until"]
+            field = "until"
+            message = "must not be before date"
+            [[method.check]]
+            at_most_one = ["phone", "token"]
+            message = "one of them"
+            [[method.check]]
+            at_least_one = ["phone", "token"]
+            message = "one of them, at least"
+            [[method.check]]
+            call = "crate::checks::by_hand"
+            "#
+        ))
+        .unwrap();
+        let m = &s.methods[0];
+        let r = |rust: &str, required| ParamRef {
+            rust: rust.to_owned(),
+            required,
+        };
+        let rules: Vec<&Rule> = m.checks.iter().map(|c| &c.rule).collect();
+        assert_eq!(
+            rules,
+            [
+                &Rule::Required(r("date", false)),
+                &Rule::Allowed(
+                    r("kind", false),
+                    vec![FixedValue::Int(0), FixedValue::Int(1)]
+                ),
+                &Rule::NotAfter(r("date", false), r("until", false)),
+                &Rule::AtMostOne(vec![r("phone", false), r("token", false)]),
+                &Rule::AtLeastOne(vec![r("phone", false), r("token", false)]),
+                &Rule::Call("crate::checks::by_hand".to_owned()),
+            ]
+        );
+        let c = &m.checks[0];
+        assert_eq!(
+            c.when,
+            Some((r("status", true), FixedValue::Str("sent".into())))
+        );
+        assert_eq!(
+            (c.field.as_str(), c.message.as_str()),
+            ("date", "is required for status `sent`")
+        );
+        // The field defaults to the first param the rule names; `field` overrides it.
+        assert_eq!(m.checks[1].field, "kind");
+        assert_eq!(m.checks[2].field, "until");
+        assert_eq!(m.checks[3].field, "phone");
+        assert!(m.params.iter().all(|p| p.secret == (p.name == "token")));
+
+        let code: String = super::super::render::files(&s)
+            .into_iter()
+            .map(|f| f.code)
+            .collect();
+        let flat: String = code.split_whitespace().collect::<Vec<_>>().join(" ");
+        for want in [
+            "if ParamValue::to_form(&self.status) == FormValue::Str(\"sent\".into()) && \
+             ParamValue::to_form(&self.date).is_blank() { return Err(InvalidInput::new(\"date\", \
+             \"is required for status `sent`\"));",
+            "!matches!(ParamValue::to_form(&self.kind), FormValue::Null | FormValue::Int(0) | \
+             FormValue::Int(1))",
+            "if let (Some(first), Some(second)) = (self.date.as_ref(), self.until.as_ref()) && \
+             first > second",
+            "usize::from(self.phone.is_some()) + usize::from(self.token.is_some()) > 1",
+            "if self.phone.is_none() && self.token.is_none() {",
+            "crate::checks::by_hand(self)?;",
+            // The secret: no derived Debug, a redacting one, and `secrets()`.
+            "#[derive(Clone, PartialEq)] pub struct OrdersUpdate",
+            ".field(\"token\", &self.token.as_ref().map(|_| th_core::secret::Redacted))",
+            ".field(\"phone\", &self.phone)",
+            "fn secrets(&self) -> Vec<&th_core::Secret> { ParamValue::secrets(&self.token) }",
+        ] {
+            assert!(flat.contains(want), "missing `{want}` in:\n{flat}");
+        }
+    }
+
+    #[test]
+    fn bad_checks_are_refused() {
+        for (check, problem) in [
+            ("required = \"nope\"\nmessage = \"m\"", "no param `nope`"),
+            (
+                "required = \"date\"",
+                "`message` (the error's text) is required",
+            ),
+            (
+                "required = \"date\"\nat_most_one = [\"phone\", \"token\"]\nmessage = \"m\"",
+                "give exactly one of",
+            ),
+            ("message = \"m\"", "give exactly one of"),
+            (
+                "allowed = [0]\nmessage = \"m\"",
+                "`param` goes with `allowed`",
+            ),
+            (
+                "param = \"kind\"\nallowed = [\"a\"]\nmessage = \"m\"",
+                "integers or booleans",
+            ),
+            (
+                "at_most_one = [\"phone\"]\nmessage = \"m\"",
+                "at least two params",
+            ),
+            (
+                "at_least_one = [\"phone\", \"status\"]\nmessage = \"m\"",
+                "names the required param `status`",
+            ),
+            (
+                "not_after = [\"date\"]\nmessage = \"m\"",
+                "exactly two params",
+            ),
+            ("call = \"not a path\"", "must be a path"),
+            (
+                "call = \"crate::f\"\nmessage = \"m\"",
+                "makes its own error",
+            ),
+            (
+                "required = \"date\"\nfield = \"other\"\nmessage = \"m\"",
+                "the error field `other` is not a param",
+            ),
+            (
+                "required = \"date\"\nwhen = { status = \"a\", kind = 1 }\nmessage = \"m\"",
+                "`when` names one param",
+            ),
+            ("required = \"date\"\nmesage = \"m\"", "mesage"),
+        ] {
+            let err = parse_with(&format!("{CHECKED}\n[[method.check]]\n{check}\n")).unwrap_err();
+            assert!(err.contains(problem), "{check}: {err}");
+        }
+    }
+
     #[test]
     fn unknown_keys_are_refused() {
         let err =
