@@ -16,7 +16,7 @@ use th_core::{
 use crate::error::{ApiErrorCode, Error, SignatureError};
 use crate::generated::*;
 use crate::sign;
-use crate::types::{Date, Envelope, FromEnvelope, Order, OrderStatus, int, text};
+use crate::types::{Date, Envelope, FromEnvelope, Order, int, text};
 
 /// The service name used in tracing.
 pub const SERVICE: &str = "justclick";
@@ -36,151 +36,6 @@ pub const API2_METHODS: &[&str] = &[
 
 /// The most one-month windows [`Client::orders_with_goods_between`] walks (about 97 years).
 pub const MAX_WINDOWS: usize = 1200;
-
-/// Checks that need more than one param (a status that needs a date, …); run before sending.
-///
-/// Implemented for every request type; most have nothing to add to their params' own checks.
-pub trait Precheck {
-    /// `Err` refuses the request before anything is sent.
-    fn precheck(&self) -> Result<(), InvalidInput> {
-        Ok(())
-    }
-}
-
-macro_rules! no_precheck {
-    ($($t:ty),*) => {$( impl Precheck for $t {} )*};
-}
-
-no_precheck!(
-    AddLeadToGroup,
-    UpdateSubscriberData,
-    DeleteSubscribe,
-    GetAllGroups,
-    GetLeadGroups,
-    GetLeadGroupStatuses,
-    GetCountSubscribe,
-    CreateOrder,
-    DeleteOrder,
-    GetBills,
-    GetOrderDetails,
-    GetOrderInfo,
-    GetOrders,
-    GetAllGoods,
-    DeleteGood,
-    GetPartnerStats,
-    V2AddUpdateLead,
-    V2GetAllLists,
-    V2GetGoods,
-    V2GetCoupons,
-    V2GetPersonalManagers
-);
-
-impl Precheck for UpdateOrderStatus {
-    /// `sent` needs `date` and `rpo`; `paid` needs `date`.
-    fn precheck(&self) -> Result<(), InvalidInput> {
-        let needs_date = matches!(self.status, OrderStatus::Sent | OrderStatus::Paid);
-        if needs_date && self.date.is_none() {
-            return Err(InvalidInput::new(
-                "date",
-                format!("is required for status `{}`", self.status),
-            ));
-        }
-        let rpo_missing = self.rpo.as_deref().is_none_or(|r| r.trim().is_empty());
-        if self.status == OrderStatus::Sent && rpo_missing {
-            return Err(InvalidInput::new(
-                "rpo",
-                "is required for status `sent` (the postal tracking number)",
-            ));
-        }
-        Ok(())
-    }
-}
-
-/// A required text param must hold something besides spaces.
-fn required_text(field: &'static str, value: &str) -> Result<(), InvalidInput> {
-    if value.trim().is_empty() {
-        return Err(InvalidInput::new(
-            field,
-            "is required and must not be empty",
-        ));
-    }
-    Ok(())
-}
-
-/// `good_type` is 1 (physical) or 0 (digital).
-fn good_type(value: Option<i64>) -> Result<(), InvalidInput> {
-    match value {
-        None | Some(0 | 1) => Ok(()),
-        Some(_) => Err(InvalidInput::new(
-            "good_type",
-            "must be 1 (physical) or 0 (digital)",
-        )),
-    }
-}
-
-impl Precheck for AddGood {
-    /// `good_title` must not be empty; `good_type` is 0 or 1.
-    fn precheck(&self) -> Result<(), InvalidInput> {
-        required_text("good_title", &self.good_title)?;
-        good_type(Some(self.good_type))
-    }
-}
-
-impl Precheck for UpdateGood {
-    /// `good_type`, when given, is 0 or 1.
-    fn precheck(&self) -> Result<(), InvalidInput> {
-        good_type(self.good_type)
-    }
-}
-
-impl Precheck for V2AddTagToLead {
-    /// `add_tags` must name a tag.
-    fn precheck(&self) -> Result<(), InvalidInput> {
-        required_text("add_tags", &self.add_tags)
-    }
-}
-
-impl Precheck for V2RemoveTagFromLead {
-    /// `remove_tags` must name a tag.
-    fn precheck(&self) -> Result<(), InvalidInput> {
-        required_text("remove_tags", &self.remove_tags)
-    }
-}
-
-impl Precheck for V2RemoveLeadFromList {
-    /// `remove_from_lists` must name a group.
-    fn precheck(&self) -> Result<(), InvalidInput> {
-        required_text("remove_from_lists", &self.remove_from_lists)
-    }
-}
-
-impl Precheck for GetOrdersWithGoods {
-    /// `begin_date` must not be after `end_date`.
-    fn precheck(&self) -> Result<(), InvalidInput> {
-        if let (Some(b), Some(e)) = (self.begin_date, self.end_date)
-            && b > e
-        {
-            return Err(InvalidInput::new(
-                "begin_date",
-                "must not be after end_date",
-            ));
-        }
-        Ok(())
-    }
-}
-
-impl Precheck for V2CreateOrder {
-    /// `product_names` must name at least one product.
-    fn precheck(&self) -> Result<(), InvalidInput> {
-        if self.product_names.split(',').all(|p| p.trim().is_empty()) {
-            return Err(InvalidInput::new(
-                "product_names",
-                "an order needs at least one product",
-            ));
-        }
-        Ok(())
-    }
-}
 
 /// A JustClick API client. Cheap to clone; clones share the connection pool.
 ///
@@ -482,7 +337,7 @@ impl Client {
     /// this.
     pub async fn execute<R>(&self, request: R) -> Result<R::Response, Error>
     where
-        R: ApiRequest + Precheck,
+        R: ApiRequest,
         R::Response: FromEnvelope,
     {
         let http = self.build_request(&request)?;
@@ -508,12 +363,8 @@ impl Client {
     }
 
     /// Builds the HTTP request without sending it: the exact bytes that would go on the wire.
-    pub fn build_request<R: ApiRequest + Precheck>(
-        &self,
-        request: &R,
-    ) -> Result<HttpRequest, Error> {
+    pub fn build_request<R: ApiRequest>(&self, request: &R) -> Result<HttpRequest, Error> {
         request.validate()?;
-        request.precheck()?;
         let params = request.params();
         survives_php(&params.body)?;
         let api2 = API2_METHODS.contains(&R::INFO.wire);

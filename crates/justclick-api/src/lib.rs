@@ -78,6 +78,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
+mod checks;
 mod client;
 pub mod error;
 mod generated;
@@ -86,7 +87,7 @@ pub mod types;
 pub mod webhooks;
 
 pub use client::{
-    API2_METHODS, Client, ClientBuilder, MAX_WINDOWS, Precheck, RawRequest, SERVICE, month_windows,
+    API2_METHODS, Client, ClientBuilder, MAX_WINDOWS, RawRequest, SERVICE, month_windows,
 };
 pub use error::{ApiErrorCode, Error, SignatureError};
 pub use generated::*;

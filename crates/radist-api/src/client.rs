@@ -20,7 +20,7 @@ use th_core::{
 
 use crate::error::Error;
 use crate::generated::*;
-use crate::types::{Contact, ContactWithChats, Id, Message, MessageType, Sensitive};
+use crate::types::{Contact, ContactWithChats, Id, Message, MessageType};
 
 /// The production base URL.
 pub const DEFAULT_BASE_URL: &str = "https://api.radist.online/v2/";
@@ -257,131 +257,6 @@ impl RawRequest {
     }
 }
 
-/// Extra checks and secrets of a request type, on top of [`ApiRequest`].
-///
-/// Implemented for every request type of this crate: `check` holds the rules across params
-/// (a chat needs a phone, a username or a contact; a message needs the payload of its type),
-/// `secrets` the values the client scrubs from error bodies.
-pub trait RadistRequest: ApiRequest {
-    /// Checks rules that span several params.
-    fn check(&self) -> Result<(), InvalidInput> {
-        Ok(())
-    }
-
-    /// Secret values this request carries.
-    fn secrets(&self) -> Vec<&Secret> {
-        Vec::new()
-    }
-}
-
-macro_rules! plain_requests {
-    ($($t:ty),* $(,)?) => { $(impl RadistRequest for $t {})* };
-}
-
-plain_requests!(
-    UsersMe,
-    CompaniesList,
-    ConnectionsList,
-    ConnectionsGet,
-    ConnectionsWhatsappStatus,
-    TelegramInitSession,
-    TelegramSendCode,
-    MaxInitSession,
-    ChatSourcesGet,
-    ChatsWithContacts,
-    MessagesGet,
-    ContactsGet,
-    CreateContact,
-    CreateWebhook,
-    WebhooksGet,
-    DeleteWebhook,
-);
-
-impl RadistRequest for ConnectionsCreateItem {
-    fn secrets(&self) -> Vec<&Secret> {
-        self.params
-            .as_ref()
-            .map(|p| p.secrets())
-            .unwrap_or_default()
-    }
-}
-
-impl RadistRequest for ConnectionsCreateConnection {}
-
-impl RadistRequest for ConnectionsUpdate {
-    fn check(&self) -> Result<(), InvalidInput> {
-        if self.params.is_empty() {
-            return Err(InvalidInput::new("params", "must not be empty"));
-        }
-        Ok(())
-    }
-    fn secrets(&self) -> Vec<&Secret> {
-        self.params.secrets()
-    }
-}
-
-fn login_secrets<'a>(
-    code: &'a Option<Sensitive>,
-    password: &'a Option<Sensitive>,
-) -> Vec<&'a Secret> {
-    code.iter().chain(password).map(Sensitive::secret).collect()
-}
-
-impl RadistRequest for TelegramSendLogin {
-    fn secrets(&self) -> Vec<&Secret> {
-        login_secrets(&self.code, &self.password)
-    }
-}
-
-impl RadistRequest for MaxSendLogin {
-    fn secrets(&self) -> Vec<&Secret> {
-        login_secrets(&self.code, &self.password)
-    }
-}
-
-impl RadistRequest for CreateChat {
-    fn check(&self) -> Result<(), InvalidInput> {
-        match (&self.phone, &self.user_name, &self.contact_id) {
-            (Some(_), Some(_), _) => Err(InvalidInput::new(
-                "phone",
-                "set either a phone or a user_name, not both",
-            )),
-            (None, None, None) => Err(InvalidInput::new(
-                "phone",
-                "a chat needs a phone, a user_name or a contact_id",
-            )),
-            _ => Ok(()),
-        }
-    }
-}
-
-impl RadistRequest for SendMessage {
-    fn check(&self) -> Result<(), InvalidInput> {
-        let (field, present) = match &self.message_type {
-            MessageType::Text => ("text", self.text.is_some()),
-            MessageType::Image => ("image", self.image.is_some()),
-            MessageType::File => ("file", self.file.is_some()),
-            MessageType::Audio => ("audio", self.audio.is_some()),
-            MessageType::Video => ("video", self.video.is_some()),
-            MessageType::Voice => ("voice", self.voice.is_some()),
-            // Other kinds (`waba_interactive`, ones this version does not know) carry their
-            // payload as an extra param of the same name.
-            other => (
-                "message_type",
-                self.extra.iter().any(|(name, _)| name == other.as_str()),
-            ),
-        };
-        if present {
-            Ok(())
-        } else {
-            Err(InvalidInput::new(
-                field,
-                "is required for this message_type",
-            ))
-        }
-    }
-}
-
 impl SendMessage {
     /// A text message.
     pub fn text_message(
@@ -516,7 +391,7 @@ impl Client {
     /// Validates, sends and decodes a typed request. The generated methods call this.
     pub async fn execute<R>(&self, request: R) -> Result<R::Response, Error>
     where
-        R: RadistRequest,
+        R: ApiRequest,
         R::Response: DeserializeOwned,
     {
         self.execute_with(request, R::INFO.idempotent).await
@@ -530,7 +405,7 @@ impl Client {
         idempotent: bool,
     ) -> Result<R::Response, Error>
     where
-        R: RadistRequest,
+        R: ApiRequest,
         R::Response: DeserializeOwned,
     {
         let http = self.build_request(&request)?;
@@ -544,9 +419,8 @@ impl Client {
     }
 
     /// Builds the HTTP request (without sending it): the exact bytes that would go on the wire.
-    pub fn build_request<R: RadistRequest>(&self, request: &R) -> Result<HttpRequest, Error> {
+    pub fn build_request<R: ApiRequest>(&self, request: &R) -> Result<HttpRequest, Error> {
         request.validate()?;
-        request.check()?;
         let params = request.params();
         let method = R::INFO.http_method.as_method();
         let has_body = R::INFO.http_method.has_body();

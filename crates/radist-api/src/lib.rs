@@ -72,6 +72,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
+mod checks;
 mod client;
 pub mod error;
 mod generated;
@@ -81,7 +82,7 @@ pub mod webhooks;
 
 pub use client::{
     API_KEY_HEADER, CHATS_CLASS, CONTACTS_CLASS, Client, ClientBuilder, DEFAULT_BASE_URL,
-    RU_BASE_URL, RadistRequest, RawRequest, SERVICE, default_rate_limits,
+    RU_BASE_URL, RawRequest, SERVICE, default_rate_limits,
 };
 pub use error::{ApiErrorCode, Error};
 pub use generated::*;

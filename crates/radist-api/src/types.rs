@@ -322,6 +322,9 @@ impl ParamValue for Sensitive {
             Ok(())
         }
     }
+    fn secrets(&self) -> Vec<&Secret> {
+        vec![&self.0]
+    }
 }
 
 th_core::wire_enum!(
@@ -689,6 +692,9 @@ impl fmt::Debug for ConnectionParams {
 }
 
 impl ParamValue for ConnectionParams {
+    fn secrets(&self) -> Vec<&Secret> {
+        ConnectionParams::secrets(self)
+    }
     fn to_form(&self) -> FormValue {
         FormValue::Map(
             self.entries

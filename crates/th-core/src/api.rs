@@ -8,6 +8,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use crate::form::FormValue;
+use crate::secret::Secret;
 
 /// Static facts about one API method, from `spec/api.toml`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -276,6 +277,12 @@ pub trait ApiRequest: fmt::Debug + Send + Sync {
         Ok(())
     }
 
+    /// The secret values the request carries (the params its spec marks `secret = true`), which
+    /// the client scrubs from everything it keeps of an answer. The default has none.
+    fn secrets(&self) -> Vec<&Secret> {
+        Vec::new()
+    }
+
     /// The request's parameters in wire order (declared params first, then extra params).
     fn params(&self) -> Params;
 }
@@ -292,6 +299,12 @@ pub trait ParamValue {
         let _ = field;
         Ok(())
     }
+
+    /// The secret values inside the value (a password, a token in a map), for scrubbing. The
+    /// default has none.
+    fn secrets(&self) -> Vec<&Secret> {
+        Vec::new()
+    }
 }
 
 impl<T: ParamValue> ParamValue for Option<T> {
@@ -307,6 +320,9 @@ impl<T: ParamValue> ParamValue for Option<T> {
             None => Ok(()),
         }
     }
+    fn secrets(&self) -> Vec<&Secret> {
+        self.as_ref().map(T::secrets).unwrap_or_default()
+    }
 }
 
 impl<T: ParamValue> ParamValue for Vec<T> {
@@ -315,6 +331,9 @@ impl<T: ParamValue> ParamValue for Vec<T> {
     }
     fn validate(&self, field: &'static str) -> Result<(), InvalidInput> {
         self.iter().try_for_each(|v| v.validate(field))
+    }
+    fn secrets(&self) -> Vec<&Secret> {
+        self.iter().flat_map(T::secrets).collect()
     }
 }
 
@@ -336,6 +355,9 @@ impl<T: ParamValue + ?Sized> ParamValue for &T {
     }
     fn validate(&self, field: &'static str) -> Result<(), InvalidInput> {
         (**self).validate(field)
+    }
+    fn secrets(&self) -> Vec<&Secret> {
+        (**self).secrets()
     }
 }
 

@@ -12,6 +12,22 @@ use subtle::ConstantTimeEq;
 /// The text printed in place of a secret.
 pub const REDACTED: &str = "[redacted]";
 
+/// A stand-in that prints `[redacted]` (unquoted) with `Debug`: what a generated request's
+/// `Debug` shows in place of a param its spec marks `secret = true`.
+///
+/// ```
+/// use th_core::secret::Redacted;
+/// assert_eq!(format!("{:?}", Some(Redacted)), "Some([redacted])");
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Redacted;
+
+impl fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(REDACTED)
+    }
+}
+
 /// An API key, signing key, password or password hash.
 ///
 /// ```

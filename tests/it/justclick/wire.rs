@@ -1282,3 +1282,99 @@ async fn raw_calls_sign_like_typed_ones() {
     c.raw(RawRequest::new("getcoupons")).await.expect("raw v2");
     assert_wire(&s, "getcoupons", &format!("rpsKey={SECRET}")).await;
 }
+
+/// The rules across params (`[[method.check]]` in `spec/api.toml`, rendered into the generated
+/// `validate()`) refuse with the field and the message the hand-written checks used, and let
+/// the valid combinations through.
+#[test]
+fn spec_checks_refuse_with_their_field_and_message() {
+    let c = Client::new("username", "0123456789abcdef0123456789abcdef01234567").expect("client");
+    let refused = |r: Result<th_core::HttpRequest, Error>| match r {
+        Err(Error::InvalidInput(i)) => (i.field.into_owned(), i.reason.into_owned()),
+        other => panic!("expected InvalidInput, got {other:?}"),
+    };
+    let pair = |f: &str, m: &str| (f.to_owned(), m.to_owned());
+    let status = |s| UpdateOrderStatus::new("100000", s);
+    assert_eq!(
+        refused(c.build_request(&status(OrderStatus::Sent).rpo("10000000000000"))),
+        pair("date", "is required for status `sent`")
+    );
+    assert_eq!(
+        refused(c.build_request(&status(OrderStatus::Sent))),
+        pair("date", "is required for status `sent`")
+    );
+    assert_eq!(
+        refused(c.build_request(&status(OrderStatus::Paid))),
+        pair("date", "is required for status `paid`")
+    );
+    for rpo in [None, Some(" ")] {
+        let mut r = status(OrderStatus::Sent).date(1_362_254_400);
+        r.rpo = rpo.map(str::to_owned);
+        assert_eq!(
+            refused(c.build_request(&r)),
+            pair(
+                "rpo",
+                "is required for status `sent` (the postal tracking number)"
+            )
+        );
+    }
+    for fine in [
+        status(OrderStatus::Sent).date(1).rpo("1"),
+        status(OrderStatus::Paid).date(1),
+        status(OrderStatus::Return),
+        status(OrderStatus::Cancel),
+    ] {
+        assert!(c.build_request(&fine).is_ok(), "{fine:?}");
+    }
+
+    let d = |x| Date::parse(x).expect("date");
+    let window = |b, e| GetOrdersWithGoods::new().begin_date(d(b)).end_date(d(e));
+    assert_eq!(
+        refused(c.build_request(&window("02.01.2020", "01.01.2020"))),
+        pair("begin_date", "must not be after end_date")
+    );
+    assert!(c.build_request(&window("01.01.2020", "01.01.2020")).is_ok());
+    assert!(
+        c.build_request(&GetOrdersWithGoods::new().begin_date(d("02.01.2020")))
+            .is_ok()
+    );
+
+    let good_type = pair("good_type", "must be 1 (physical) or 0 (digital)");
+    let empty = |f: &str| pair(f, "is required and must not be empty");
+    assert_eq!(
+        refused(c.build_request(&AddGood::new("x", 0, " ", "1"))),
+        empty("good_title")
+    );
+    assert_eq!(
+        refused(c.build_request(&AddGood::new("x", 2, "X", "1"))),
+        good_type
+    );
+    assert!(c.build_request(&AddGood::new("x", 1, "X", "1")).is_ok());
+    assert_eq!(
+        refused(c.build_request(&UpdateGood::new("x", 1).good_type(-1))),
+        good_type
+    );
+    assert!(c.build_request(&UpdateGood::new("x", 1)).is_ok());
+    assert!(
+        c.build_request(&UpdateGood::new("x", 1).good_type(0))
+            .is_ok()
+    );
+
+    assert_eq!(
+        refused(c.build_request(&V2AddTagToLead::new("a@b.ru", " "))),
+        empty("add_tags")
+    );
+    assert_eq!(
+        refused(c.build_request(&V2RemoveTagFromLead::new("a@b.ru", ""))),
+        empty("remove_tags")
+    );
+    assert_eq!(
+        refused(c.build_request(&V2RemoveLeadFromList::new("a@b.ru", "\t"))),
+        empty("remove_from_lists")
+    );
+    assert_eq!(
+        refused(c.build_request(&V2CreateOrder::new(" , "))),
+        pair("product_names", "an order needs at least one product")
+    );
+    assert!(c.build_request(&V2CreateOrder::new(" ,book")).is_ok());
+}

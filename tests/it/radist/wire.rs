@@ -1480,3 +1480,87 @@ async fn hosts_and_a_custom_overall_rate() {
     assert_eq!(busiest(&sent, Duration::from_secs(1), |_| true), 10);
     assert_eq!(sent[10].1, Duration::from_secs(1));
 }
+
+/// The rules across params (`[[method.check]]` in `spec/api.toml`, rendered into the generated
+/// `validate()`) refuse with the field and message the hand-written checks used; the params
+/// marked `secret = true` print `[redacted]` in the request's `Debug` (whole, not only the
+/// values inside) and are what `ApiRequest::secrets` hands to the client's scrubbing.
+#[test]
+fn spec_checks_and_secret_params() {
+    use th_core::ApiRequest;
+    let c = Client::new(KEY, COMPANY).expect("client");
+    let refused = |r: Result<th_core::HttpRequest, Error>| match r {
+        Err(Error::InvalidInput(i)) => (i.field.into_owned(), i.reason.into_owned()),
+        other => panic!("expected InvalidInput, got {other:?}"),
+    };
+    let pair = |f: &str, m: &str| (f.to_owned(), m.to_owned());
+    assert_eq!(
+        refused(c.build_request(&CreateChat::new(80001))),
+        pair("phone", "a chat needs a phone, a user_name or a contact_id")
+    );
+    assert_eq!(
+        refused(c.build_request(&CreateChat::by_phone(1, "+79991234567").user_name("ivan_p"))),
+        pair("phone", "set either a phone or a user_name, not both")
+    );
+    for fine in [
+        CreateChat::new(1).contact_id(5),
+        CreateChat::by_user_name(1, "ivan_p"),
+        CreateChat::by_phone(1, "+79991234567").contact_id(5),
+    ] {
+        assert!(c.build_request(&fine).is_ok(), "{fine:?}");
+    }
+    assert_eq!(
+        refused(c.build_request(&ConnectionsUpdate::new(1, ConnectionParams::new()))),
+        pair("params", "must not be empty")
+    );
+    assert_eq!(
+        refused(c.build_request(&SendMessage::new(1, 2, MessageType::Image))),
+        pair("image", "is required for this message_type")
+    );
+    let sticker = || SendMessage::new(1, 2, MessageType::from("sticker"));
+    assert_eq!(
+        refused(c.build_request(&sticker())),
+        pair("message_type", "is required for this message_type")
+    );
+    assert!(
+        c.build_request(&sticker().param("sticker", json!({"id": 1})))
+            .is_ok()
+    );
+
+    let token = "123456:ABC-DEF1234ghIkl";
+    let params = || {
+        ConnectionParams::telegram_bot(token)
+            .set("name", "shop")
+            .secret("webhook_key", "wk-0001")
+    };
+    let create = ConnectionsCreateItem::new(ConnectionType::TelegramBot).params(params());
+    let update = ConnectionsUpdate::new(7, params());
+    let login = TelegramSendLogin::new("sess-1").code("12345");
+    let shown = format!("{create:?} | {update:?} | {login:?}");
+    assert!(
+        shown.contains("params: Some([redacted])")
+            && shown.contains("params: [redacted]")
+            && shown.contains("code: Some([redacted])")
+            && shown.contains("password: None")
+            && shown.contains("session_id"),
+        "{shown}"
+    );
+    assert!(!shown.contains("ABC-DEF") && !shown.contains("12345") && !shown.contains("wk-0001"));
+    let exposed = |secrets: Vec<&radist_api::Secret>| -> Vec<String> {
+        secrets.iter().map(|s| s.expose().to_owned()).collect()
+    };
+    assert_eq!(exposed(create.secrets()), [token, "wk-0001"]);
+    assert_eq!(exposed(update.secrets()), [token, "wk-0001"]);
+    let both = TelegramSendLogin::new("sess-1")
+        .code("12345")
+        .password("pw-2fa");
+    assert_eq!(exposed(both.secrets()), ["12345", "pw-2fa"]);
+    let max = MaxSendLogin::new("sess-2").password("pw-max");
+    assert_eq!(exposed(max.secrets()), ["pw-max"]);
+    assert!(ConnectionsList::new().secrets().is_empty());
+    assert!(
+        ConnectionsCreateItem::new(ConnectionType::Whatsapp)
+            .secrets()
+            .is_empty()
+    );
+}

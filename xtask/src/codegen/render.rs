@@ -3,7 +3,8 @@
 use std::fmt::Write as _;
 
 use super::spec::{
-    CodeType, CodeValue, ErrorCode, FixedValue, Location, Method, Param, Service, snake_case,
+    Check, CodeType, CodeValue, ErrorCode, FixedValue, Location, Method, Param, ParamRef, Rule,
+    Service, snake_case,
 };
 
 /// The first line of every generated file.
@@ -254,10 +255,13 @@ fn render_method(o: &mut String, service: &Service, m: &Method) {
         doc(o, "");
         doc(o, &deprecated_doc(note));
     }
-    let derive = if m.has_required() {
-        "#[derive(Debug, Clone, PartialEq)]"
-    } else {
-        "#[derive(Debug, Clone, Default, PartialEq)]"
+    // A request with a secret param gets a hand-rolled `Debug` that redacts it.
+    let has_secret = m.params.iter().any(|p| p.secret);
+    let derive = match (m.has_required(), has_secret) {
+        (true, false) => "#[derive(Debug, Clone, PartialEq)]",
+        (false, false) => "#[derive(Debug, Clone, Default, PartialEq)]",
+        (true, true) => "#[derive(Clone, PartialEq)]",
+        (false, true) => "#[derive(Clone, Default, PartialEq)]",
     };
     line(o, derive);
     line(o, &format!("pub struct {} {{", m.request));
@@ -334,6 +338,9 @@ fn render_method(o: &mut String, service: &Service, m: &Method) {
     line(o, "}");
     line(o, "}");
     line(o, "");
+    if has_secret {
+        render_redacting_debug(o, m);
+    }
 
     // The ApiRequest impl.
     line(o, &format!("impl ApiRequest for {} {{", m.request));
@@ -381,7 +388,7 @@ fn render_method(o: &mut String, service: &Service, m: &Method) {
     line(o, "};");
     line(o, "");
     let checked: Vec<&Param> = m.params.iter().filter(|p| !never_invalid(&p.ty)).collect();
-    if !checked.is_empty() || m.paging.is_some() {
+    if !checked.is_empty() || m.paging.is_some() || !m.checks.is_empty() {
         line(o, "fn validate(&self) -> Result<(), InvalidInput> {");
         if let Some(pg) = &m.paging {
             line(
@@ -398,7 +405,34 @@ fn render_method(o: &mut String, service: &Service, m: &Method) {
                 &format!("ParamValue::validate(&self.{}, {})?;", p.rust, lit(&p.name)),
             );
         }
+        for check in &m.checks {
+            render_check(o, check);
+        }
         line(o, "Ok(())");
+        line(o, "}");
+        line(o, "");
+    }
+    let secrets: Vec<&Param> = m.params.iter().filter(|p| p.secret).collect();
+    if let Some((first, rest)) = secrets.split_first() {
+        line(o, "fn secrets(&self) -> Vec<&th_core::Secret> {");
+        if rest.is_empty() {
+            line(o, &format!("ParamValue::secrets(&self.{})", first.rust));
+        } else {
+            line(
+                o,
+                &format!(
+                    "let mut secrets = ParamValue::secrets(&self.{});",
+                    first.rust
+                ),
+            );
+            for p in rest {
+                line(
+                    o,
+                    &format!("secrets.extend(ParamValue::secrets(&self.{}));", p.rust),
+                );
+            }
+            line(o, "secrets");
+        }
         line(o, "}");
         line(o, "");
     }
@@ -646,6 +680,117 @@ fn render_errors(o: &mut String, service: &Service) {
     line(o, "write!(f, \"{}: {}\", self.code(), self.description())");
     line(o, "}");
     line(o, "}");
+}
+
+/// `impl Debug` of a request with secret params: those print `[redacted]` (or `None`).
+fn render_redacting_debug(o: &mut String, m: &Method) {
+    line(o, &format!("impl std::fmt::Debug for {} {{", m.request));
+    line(
+        o,
+        "fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {",
+    );
+    line(o, &format!("f.debug_struct({})", lit(&m.request)));
+    for p in &m.params {
+        let value = match (p.secret, p.required) {
+            (false, _) => format!("&self.{}", p.rust),
+            (true, true) => "&th_core::secret::Redacted".to_owned(),
+            (true, false) => format!(
+                "&self.{}.as_ref().map(|_| th_core::secret::Redacted)",
+                p.rust
+            ),
+        };
+        line(o, &format!(".field({}, {value})", lit(&p.rust)));
+    }
+    line(o, ".field(\"extra\", &self.extra)");
+    line(o, ".finish()");
+    line(o, "}");
+    line(o, "}");
+    line(o, "");
+}
+
+/// One `[[method.check]]` inside the generated `validate()`.
+fn render_check(o: &mut String, check: &Check) {
+    let field = |r: &ParamRef| format!("self.{}", r.rust);
+    let cond = match &check.rule {
+        Rule::Call(path) => {
+            line(o, &format!("{path}(self)?;"));
+            return;
+        }
+        Rule::Required(r) => format!("ParamValue::to_form(&{}).is_blank()", field(r)),
+        Rule::Allowed(r, values) => {
+            let values: Vec<String> = values.iter().map(form_literal).collect();
+            format!(
+                "!matches!(ParamValue::to_form(&{}), FormValue::Null | {})",
+                field(r),
+                values.join(" | ")
+            )
+        }
+        Rule::AtMostOne(refs) => {
+            let set: Vec<String> = refs
+                .iter()
+                .map(|r| format!("usize::from({}.is_some())", field(r)))
+                .collect();
+            format!("{} > 1", set.join(" + "))
+        }
+        Rule::AtLeastOne(refs) => {
+            let unset: Vec<String> = refs
+                .iter()
+                .map(|r| format!("{}.is_none()", field(r)))
+                .collect();
+            unset.join(" && ")
+        }
+        Rule::NotAfter(a, b) => {
+            let opt = |r: &ParamRef| {
+                if r.required {
+                    format!("Some(&{})", field(r))
+                } else {
+                    format!("{}.as_ref()", field(r))
+                }
+            };
+            format!(
+                "let (Some(first), Some(second)) = ({}, {}) && first > second",
+                opt(a),
+                opt(b)
+            )
+        }
+    };
+    let cond = match &check.when {
+        Some((r, value)) => format!(
+            "ParamValue::to_form(&{}) == {} && {cond}",
+            field(r),
+            form_expr(value)
+        ),
+        None => cond,
+    };
+    line(o, &format!("if {cond} {{"));
+    line(
+        o,
+        &format!(
+            "return Err(InvalidInput::new({}, {}));",
+            lit(&check.field),
+            lit(&check.message)
+        ),
+    );
+    line(o, "}");
+}
+
+/// A `FormValue` pattern of a spec value (`FormValue::Int(1)`); a string cannot be a pattern, so
+/// the spec lets `allowed` list only integers and booleans.
+fn form_literal(v: &FixedValue) -> String {
+    match v {
+        FixedValue::Bool(b) => format!("FormValue::Bool({b})"),
+        FixedValue::Int(i) => format!("FormValue::Int({i})"),
+        FixedValue::Str(_) => unreachable!("the spec refuses strings in `allowed`"),
+    }
+}
+
+/// A `FormValue` expression of a spec value.
+fn form_expr(v: &FixedValue) -> String {
+    match v {
+        FixedValue::Bool(b) => format!("FormValue::Bool({b})"),
+        FixedValue::Int(i) => format!("FormValue::Int({i})"),
+        FixedValue::Str(s) => format!("FormValue::Str({}.into())", lit(s)),
+    }
 }
 
 /// A `fn name(&self) -> bool` that is true for the variants in `set`.

@@ -110,6 +110,37 @@ struct RawMethod {
     fixed: Vec<RawFixed>,
     #[serde(default, rename = "param")]
     params: Vec<RawParam>,
+    #[serde(default, rename = "check")]
+    checks: Vec<RawCheck>,
+}
+
+/// `[[method.check]]`: one rule across params, checked by the generated `validate()` after each
+/// param's own check. Exactly one rule key: `required`, `allowed` (with `param`), `at_most_one`,
+/// `at_least_one`, `not_after` or `call`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCheck {
+    /// The param must be set and not blank (only spaces, an empty list or map).
+    required: Option<String>,
+    /// With `param`: the param, when set, has one of these wire values.
+    allowed: Option<Vec<FixedValue>>,
+    /// The param `allowed` is about.
+    param: Option<String>,
+    /// At most one of these (optional) params is set.
+    at_most_one: Option<Vec<String>>,
+    /// At least one of these (optional) params is set.
+    at_least_one: Option<Vec<String>>,
+    /// `[a, b]`: when both are set, `a` is not after (greater than) `b`.
+    not_after: Option<Vec<String>>,
+    /// A hand-written `fn(&Request) -> Result<(), InvalidInput>` for what the rules above
+    /// cannot say; its path (`crate::checks::name`).
+    call: Option<String>,
+    /// `{ param = value }`: the rule applies only when the param has this wire value.
+    when: Option<std::collections::BTreeMap<String, FixedValue>>,
+    /// The error's field (a wire name); default: the first param the rule names.
+    field: Option<String>,
+    /// The error's message; required for every rule but `call`.
+    message: Option<String>,
 }
 
 /// `[[method.fixed]]`.
@@ -135,6 +166,10 @@ struct RawParam {
     location: Option<Location>,
     /// What the server uses when the param is not sent (documentation only).
     default: Option<FixedValue>,
+    /// A secret (password, token): `Debug` of the request prints `[redacted]` for it, and
+    /// `ApiRequest::secrets` hands its `ParamValue::secrets` to the client's scrubbing.
+    #[serde(default)]
+    secret: bool,
 }
 
 fn yes() -> bool {
@@ -292,6 +327,8 @@ pub struct Method {
     pub fixed: Vec<Fixed>,
     /// Declared params, in spec order.
     pub params: Vec<Param>,
+    /// Rules across params, in spec order.
+    pub checks: Vec<Check>,
     /// Whether the client method is generated (`false`: hand-written in the crate).
     pub client_method: bool,
 }
@@ -357,6 +394,47 @@ pub struct Param {
     pub location: Location,
     /// The server's value when the param is not sent, when documented.
     pub default: Option<FixedValue>,
+    /// A secret: redacted in `Debug`, scrubbed from errors.
+    pub secret: bool,
+}
+
+/// A param a check names: its Rust field and whether it is required (not an `Option`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParamRef {
+    /// The Rust field.
+    pub rust: String,
+    /// Required (a plain field) or optional (an `Option`).
+    pub required: bool,
+}
+
+/// One `[[method.check]]` rule.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Rule {
+    /// Set and not blank.
+    Required(ParamRef),
+    /// When set, one of these wire values.
+    Allowed(ParamRef, Vec<FixedValue>),
+    /// At most one of these optional params set.
+    AtMostOne(Vec<ParamRef>),
+    /// At least one of these optional params set.
+    AtLeastOne(Vec<ParamRef>),
+    /// When both are set, the first is not greater than the second.
+    NotAfter(ParamRef, ParamRef),
+    /// A hand-written function, by path.
+    Call(String),
+}
+
+/// A resolved `[[method.check]]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Check {
+    /// The rule.
+    pub rule: Rule,
+    /// Applies only when this param (Rust field) has this wire value.
+    pub when: Option<(ParamRef, FixedValue)>,
+    /// The error's field (wire name); empty for `Call`.
+    pub field: String,
+    /// The error's message; empty for `Call`.
+    pub message: String,
 }
 
 /// An error code.
@@ -646,8 +724,17 @@ fn resolve(raw: RawSpec, problems: &mut Vec<String>) -> Service {
                 doc: p.doc,
                 location,
                 default: p.default,
+                secret: p.secret,
             });
         }
+        let checks = m
+            .checks
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, c)| {
+                resolve_check(c, &params, &format!("{at}, check {}", i + 1), problems)
+            })
+            .collect();
         for placeholder in placeholders(&method_path) {
             let ok = s.client_path_params.contains(&placeholder)
                 || params
@@ -690,6 +777,7 @@ fn resolve(raw: RawSpec, problems: &mut Vec<String>) -> Service {
             selector,
             multipart,
             params,
+            checks,
             client_method: m.client_method,
         });
     }
@@ -792,6 +880,142 @@ fn resolve(raw: RawSpec, problems: &mut Vec<String>) -> Service {
         methods,
         errors,
     }
+}
+
+/// Resolves one `[[method.check]]` against the method's params.
+fn resolve_check(
+    c: RawCheck,
+    params: &[Param],
+    at: &str,
+    problems: &mut Vec<String>,
+) -> Option<Check> {
+    let before = problems.len();
+    let find = |name: &str, problems: &mut Vec<String>| -> Option<ParamRef> {
+        match params.iter().find(|p| p.name == name) {
+            Some(p) => Some(ParamRef {
+                rust: p.rust.clone(),
+                required: p.required,
+            }),
+            None => {
+                problems.push(format!("{at}: no param `{name}`"));
+                None
+            }
+        }
+    };
+    let optional_list = |names: &[String], key: &str, problems: &mut Vec<String>| {
+        if names.len() < 2 {
+            problems.push(format!("{at}: `{key}` names at least two params"));
+        }
+        let mut refs = Vec::new();
+        for n in names {
+            if let Some(r) = find(n, problems) {
+                if r.required {
+                    problems.push(format!("{at}: `{key}` names the required param `{n}`"));
+                }
+                refs.push(r);
+            }
+        }
+        refs
+    };
+    let rules = [
+        c.required.is_some(),
+        c.allowed.is_some(),
+        c.at_most_one.is_some(),
+        c.at_least_one.is_some(),
+        c.not_after.is_some(),
+        c.call.is_some(),
+    ];
+    if rules.iter().filter(|r| **r).count() != 1 {
+        problems.push(format!(
+            "{at}: give exactly one of `required`, `allowed`, `at_most_one`, `at_least_one`, \
+             `not_after`, `call`"
+        ));
+        return None;
+    }
+    if c.param.is_some() != c.allowed.is_some() {
+        problems.push(format!(
+            "{at}: `param` goes with `allowed` (and only with it)"
+        ));
+    }
+    let (rule, first) = if let Some(name) = &c.required {
+        let r = find(name, problems);
+        (r.map(Rule::Required), Some(name.clone()))
+    } else if let Some(values) = c.allowed {
+        let name = c.param.clone().unwrap_or_default();
+        if values.is_empty() {
+            problems.push(format!("{at}: `allowed` lists no value"));
+        }
+        if values.iter().any(|v| matches!(v, FixedValue::Str(_))) {
+            problems.push(format!("{at}: `allowed` lists integers or booleans"));
+        }
+        (
+            find(&name, problems).map(|r| Rule::Allowed(r, values)),
+            Some(name),
+        )
+    } else if let Some(names) = &c.at_most_one {
+        let refs = optional_list(names, "at_most_one", problems);
+        (Some(Rule::AtMostOne(refs)), names.first().cloned())
+    } else if let Some(names) = &c.at_least_one {
+        let refs = optional_list(names, "at_least_one", problems);
+        (Some(Rule::AtLeastOne(refs)), names.first().cloned())
+    } else if let Some(names) = &c.not_after {
+        if names.len() != 2 {
+            problems.push(format!("{at}: `not_after` names exactly two params"));
+            return None;
+        }
+        let (a, b) = (find(&names[0], problems), find(&names[1], problems));
+        (
+            a.zip(b).map(|(a, b)| Rule::NotAfter(a, b)),
+            names.first().cloned(),
+        )
+    } else {
+        let path = c.call.clone().unwrap_or_default();
+        if !is_type_path(&path) {
+            problems.push(format!(
+                "{at}: `call` must be a path like `crate::checks::name`"
+            ));
+        }
+        if c.field.is_some() || c.message.is_some() {
+            problems.push(format!(
+                "{at}: a `call` check makes its own error (no `field`, `message`)"
+            ));
+        }
+        (Some(Rule::Call(path)), None)
+    };
+    let when = match c.when {
+        None => None,
+        Some(map) if map.len() == 1 => map
+            .into_iter()
+            .next()
+            .and_then(|(name, value)| find(&name, problems).map(|r| (r, value))),
+        Some(_) => {
+            problems.push(format!("{at}: `when` names one param"));
+            None
+        }
+    };
+    let (field, message) = match &rule {
+        Some(Rule::Call(_)) => (String::new(), String::new()),
+        _ => {
+            let field = c.field.or(first).unwrap_or_default();
+            if !params.iter().any(|p| p.name == field) {
+                problems.push(format!("{at}: the error field `{field}` is not a param"));
+            }
+            let message = c.message.unwrap_or_default();
+            if message.trim().is_empty() {
+                problems.push(format!("{at}: `message` (the error's text) is required"));
+            }
+            (field, message)
+        }
+    };
+    if problems.len() > before {
+        return None;
+    }
+    Some(Check {
+        rule: rule?,
+        when,
+        field,
+        message,
+    })
 }
 
 /// A method's paging: both of the service's paging params declared, optional and `i64`.
@@ -1286,6 +1510,181 @@ mod tests {
             parse_with("[[method]]\nwire = \"a\"\ndoc = \"A.\"\nsource = \"https://x.test/a\"\n")
                 .unwrap();
         assert_eq!(s.methods[0].source, "https://x.test/a");
+    }
+
+    /// A method with a text status, a date, an optional text and two optional ids, for checks.
+    const CHECKED: &str = r#"
+        [[method]]
+        wire = "Orders/Update"
+        source = "https://example.com/doc"
+        doc = "Updates."
+        [[method.param]]
+        name = "status"
+        type = "String"
+        required = true
+        doc = "The status."
+        [[method.param]]
+        name = "date"
+        type = "i64"
+        doc = "When."
+        [[method.param]]
+        name = "until"
+        type = "i64"
+        doc = "Until."
+        [[method.param]]
+        name = "kind"
+        type = "i64"
+        doc = "The kind."
+        [[method.param]]
+        name = "phone"
+        type = "String"
+        doc = "A phone."
+        [[method.param]]
+        name = "token"
+        type = "Secret"
+        secret = true
+        doc = "A bot token."
+    "#;
+
+    #[test]
+    fn checks_and_secret_params_are_read_and_rendered() {
+        let s = parse_with(&format!(
+            r#"{CHECKED}
+            [[method.check]]
+            required = "date"
+            when = {{ status = "sent" }}
+            message = "is required for status `sent`"
+            [[method.check]]
+            param = "kind"
+            allowed = [0, 1]
+            message = "is 0 or 1"
+            [[method.check]]
+            not_after = ["date", "until"]
+            field = "until"
+            message = "must not be before date"
+            [[method.check]]
+            at_most_one = ["phone", "token"]
+            message = "one of them"
+            [[method.check]]
+            at_least_one = ["phone", "token"]
+            message = "one of them, at least"
+            [[method.check]]
+            call = "crate::checks::by_hand"
+            "#
+        ))
+        .unwrap();
+        let m = &s.methods[0];
+        let r = |rust: &str, required| ParamRef {
+            rust: rust.to_owned(),
+            required,
+        };
+        let rules: Vec<&Rule> = m.checks.iter().map(|c| &c.rule).collect();
+        assert_eq!(
+            rules,
+            [
+                &Rule::Required(r("date", false)),
+                &Rule::Allowed(
+                    r("kind", false),
+                    vec![FixedValue::Int(0), FixedValue::Int(1)]
+                ),
+                &Rule::NotAfter(r("date", false), r("until", false)),
+                &Rule::AtMostOne(vec![r("phone", false), r("token", false)]),
+                &Rule::AtLeastOne(vec![r("phone", false), r("token", false)]),
+                &Rule::Call("crate::checks::by_hand".to_owned()),
+            ]
+        );
+        let c = &m.checks[0];
+        assert_eq!(
+            c.when,
+            Some((r("status", true), FixedValue::Str("sent".into())))
+        );
+        assert_eq!(
+            (c.field.as_str(), c.message.as_str()),
+            ("date", "is required for status `sent`")
+        );
+        // The field defaults to the first param the rule names; `field` overrides it.
+        assert_eq!(m.checks[1].field, "kind");
+        assert_eq!(m.checks[2].field, "until");
+        assert_eq!(m.checks[3].field, "phone");
+        assert!(m.params.iter().all(|p| p.secret == (p.name == "token")));
+
+        let code: String = super::super::render::files(&s)
+            .into_iter()
+            .map(|f| f.code)
+            .collect();
+        let flat: String = code.split_whitespace().collect::<Vec<_>>().join(" ");
+        for want in [
+            "if ParamValue::to_form(&self.status) == FormValue::Str(\"sent\".into()) && \
+             ParamValue::to_form(&self.date).is_blank() { return Err(InvalidInput::new(\"date\", \
+             \"is required for status `sent`\"));",
+            "!matches!(ParamValue::to_form(&self.kind), FormValue::Null | FormValue::Int(0) | \
+             FormValue::Int(1))",
+            "if let (Some(first), Some(second)) = (self.date.as_ref(), self.until.as_ref()) && \
+             first > second",
+            "usize::from(self.phone.is_some()) + usize::from(self.token.is_some()) > 1",
+            "if self.phone.is_none() && self.token.is_none() {",
+            "crate::checks::by_hand(self)?;",
+            // The secret: no derived Debug, a redacting one, and `secrets()`.
+            "#[derive(Clone, PartialEq)] pub struct OrdersUpdate",
+            ".field(\"token\", &self.token.as_ref().map(|_| th_core::secret::Redacted))",
+            ".field(\"phone\", &self.phone)",
+            "fn secrets(&self) -> Vec<&th_core::Secret> { ParamValue::secrets(&self.token) }",
+        ] {
+            assert!(flat.contains(want), "missing `{want}` in:\n{flat}");
+        }
+    }
+
+    #[test]
+    fn bad_checks_are_refused() {
+        for (check, problem) in [
+            ("required = \"nope\"\nmessage = \"m\"", "no param `nope`"),
+            (
+                "required = \"date\"",
+                "`message` (the error's text) is required",
+            ),
+            (
+                "required = \"date\"\nat_most_one = [\"phone\", \"token\"]\nmessage = \"m\"",
+                "give exactly one of",
+            ),
+            ("message = \"m\"", "give exactly one of"),
+            (
+                "allowed = [0]\nmessage = \"m\"",
+                "`param` goes with `allowed`",
+            ),
+            (
+                "param = \"kind\"\nallowed = [\"a\"]\nmessage = \"m\"",
+                "integers or booleans",
+            ),
+            (
+                "at_most_one = [\"phone\"]\nmessage = \"m\"",
+                "at least two params",
+            ),
+            (
+                "at_least_one = [\"phone\", \"status\"]\nmessage = \"m\"",
+                "names the required param `status`",
+            ),
+            (
+                "not_after = [\"date\"]\nmessage = \"m\"",
+                "exactly two params",
+            ),
+            ("call = \"not a path\"", "must be a path"),
+            (
+                "call = \"crate::f\"\nmessage = \"m\"",
+                "makes its own error",
+            ),
+            (
+                "required = \"date\"\nfield = \"other\"\nmessage = \"m\"",
+                "the error field `other` is not a param",
+            ),
+            (
+                "required = \"date\"\nwhen = { status = \"a\", kind = 1 }\nmessage = \"m\"",
+                "`when` names one param",
+            ),
+            ("required = \"date\"\nmesage = \"m\"", "mesage"),
+        ] {
+            let err = parse_with(&format!("{CHECKED}\n[[method.check]]\n{check}\n")).unwrap_err();
+            assert!(err.contains(problem), "{check}: {err}");
+        }
     }
 
     #[test]

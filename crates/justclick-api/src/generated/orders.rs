@@ -415,6 +415,24 @@ impl ApiRequest for UpdateOrderStatus {
     fn validate(&self) -> Result<(), InvalidInput> {
         ParamValue::validate(&self.bill_id, "bill_id")?;
         ParamValue::validate(&self.status, "status")?;
+        if ParamValue::to_form(&self.status) == FormValue::Str("sent".into())
+            && ParamValue::to_form(&self.date).is_blank()
+        {
+            return Err(InvalidInput::new("date", "is required for status `sent`"));
+        }
+        if ParamValue::to_form(&self.status) == FormValue::Str("paid".into())
+            && ParamValue::to_form(&self.date).is_blank()
+        {
+            return Err(InvalidInput::new("date", "is required for status `paid`"));
+        }
+        if ParamValue::to_form(&self.status) == FormValue::Str("sent".into())
+            && ParamValue::to_form(&self.rpo).is_blank()
+        {
+            return Err(InvalidInput::new(
+                "rpo",
+                "is required for status `sent` (the postal tracking number)",
+            ));
+        }
         Ok(())
     }
 
@@ -825,6 +843,14 @@ impl ApiRequest for GetOrdersWithGoods {
         ParamValue::validate(&self.begin_date, "begin_date")?;
         ParamValue::validate(&self.end_date, "end_date")?;
         ParamValue::validate(&self.paid, "paid")?;
+        if let (Some(first), Some(second)) = (self.begin_date.as_ref(), self.end_date.as_ref())
+            && first > second
+        {
+            return Err(InvalidInput::new(
+                "begin_date",
+                "must not be after end_date",
+            ));
+        }
         Ok(())
     }
 

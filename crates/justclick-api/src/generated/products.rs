@@ -403,6 +403,21 @@ impl ApiRequest for AddGood {
         ParamValue::validate(&self.good_partner_pfee_perc, "good_partner_pfee_perc")?;
         ParamValue::validate(&self.good_rashod, "good_rashod")?;
         ParamValue::validate(&self.good_rashod_perc, "good_rashod_perc")?;
+        if ParamValue::to_form(&self.good_title).is_blank() {
+            return Err(InvalidInput::new(
+                "good_title",
+                "is required and must not be empty",
+            ));
+        }
+        if !matches!(
+            ParamValue::to_form(&self.good_type),
+            FormValue::Null | FormValue::Int(1) | FormValue::Int(0)
+        ) {
+            return Err(InvalidInput::new(
+                "good_type",
+                "must be 1 (physical) or 0 (digital)",
+            ));
+        }
         Ok(())
     }
 
@@ -807,6 +822,15 @@ impl ApiRequest for UpdateGood {
         ParamValue::validate(&self.good_partner_pfee_perc, "good_partner_pfee_perc")?;
         ParamValue::validate(&self.good_rashod, "good_rashod")?;
         ParamValue::validate(&self.good_rashod_perc, "good_rashod_perc")?;
+        if !matches!(
+            ParamValue::to_form(&self.good_type),
+            FormValue::Null | FormValue::Int(1) | FormValue::Int(0)
+        ) {
+            return Err(InvalidInput::new(
+                "good_type",
+                "must be 1 (physical) or 0 (digital)",
+            ));
+        }
         Ok(())
     }
 

@@ -436,6 +436,12 @@ impl ApiRequest for V2AddTagToLead {
 
     fn validate(&self) -> Result<(), InvalidInput> {
         ParamValue::validate(&self.lead_email, "lead_email")?;
+        if ParamValue::to_form(&self.add_tags).is_blank() {
+            return Err(InvalidInput::new(
+                "add_tags",
+                "is required and must not be empty",
+            ));
+        }
         Ok(())
     }
 
@@ -510,6 +516,12 @@ impl ApiRequest for V2RemoveTagFromLead {
 
     fn validate(&self) -> Result<(), InvalidInput> {
         ParamValue::validate(&self.lead_email, "lead_email")?;
+        if ParamValue::to_form(&self.remove_tags).is_blank() {
+            return Err(InvalidInput::new(
+                "remove_tags",
+                "is required and must not be empty",
+            ));
+        }
         Ok(())
     }
 
@@ -587,6 +599,12 @@ impl ApiRequest for V2RemoveLeadFromList {
 
     fn validate(&self) -> Result<(), InvalidInput> {
         ParamValue::validate(&self.lead_email, "lead_email")?;
+        if ParamValue::to_form(&self.remove_from_lists).is_blank() {
+            return Err(InvalidInput::new(
+                "remove_from_lists",
+                "is required and must not be empty",
+            ));
+        }
         Ok(())
     }
 
@@ -1214,6 +1232,7 @@ impl ApiRequest for V2CreateOrder {
 
     fn validate(&self) -> Result<(), InvalidInput> {
         ParamValue::validate(&self.customer_email, "customer_email")?;
+        crate::checks::names_a_product(self)?;
         Ok(())
     }
 

@@ -300,7 +300,7 @@ impl Client {
 ///
 /// **Provisional:** the vendor's page (Подключения) names the operation and says what it is for, but prints neither path nor body; path and body (`type` + `params`) are inferred.
 /// Known from <https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya>.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct ConnectionsCreateItem {
     /// The kind of connection.
     pub kind: ConnectionType,
@@ -342,6 +342,20 @@ impl ConnectionsCreateItem {
     }
 }
 
+impl std::fmt::Debug for ConnectionsCreateItem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectionsCreateItem")
+            .field("kind", &self.kind)
+            .field(
+                "params",
+                &self.params.as_ref().map(|_| th_core::secret::Redacted),
+            )
+            .field("name", &self.name)
+            .field("extra", &self.extra)
+            .finish()
+    }
+}
+
 impl ApiRequest for ConnectionsCreateItem {
     type Response = Connection;
     const INFO: MethodInfo = MethodInfo {
@@ -361,6 +375,10 @@ impl ApiRequest for ConnectionsCreateItem {
         ParamValue::validate(&self.kind, "type")?;
         ParamValue::validate(&self.params, "params")?;
         Ok(())
+    }
+
+    fn secrets(&self) -> Vec<&th_core::Secret> {
+        ParamValue::secrets(&self.params)
     }
 
     fn params(&self) -> Params {
@@ -484,7 +502,7 @@ impl Client {
 ///
 /// **Provisional:** the vendor's page (Подключения) names the operation and says what it is for, but prints neither path nor body; PUT (not PATCH), path and body are inferred.
 /// Known from <https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya>.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct ConnectionsUpdate {
     /// The connection.
     pub connection_id: Id,
@@ -511,6 +529,16 @@ impl ConnectionsUpdate {
     }
 }
 
+impl std::fmt::Debug for ConnectionsUpdate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectionsUpdate")
+            .field("connection_id", &self.connection_id)
+            .field("params", &th_core::secret::Redacted)
+            .field("extra", &self.extra)
+            .finish()
+    }
+}
+
 impl ApiRequest for ConnectionsUpdate {
     type Response = Connection;
     const INFO: MethodInfo = MethodInfo {
@@ -529,7 +557,14 @@ impl ApiRequest for ConnectionsUpdate {
     fn validate(&self) -> Result<(), InvalidInput> {
         ParamValue::validate(&self.connection_id, "connection_id")?;
         ParamValue::validate(&self.params, "params")?;
+        if ParamValue::to_form(&self.params).is_blank() {
+            return Err(InvalidInput::new("params", "must not be empty"));
+        }
         Ok(())
+    }
+
+    fn secrets(&self) -> Vec<&th_core::Secret> {
+        ParamValue::secrets(&self.params)
     }
 
     fn params(&self) -> Params {
@@ -736,7 +771,7 @@ impl Client {
 ///
 /// **Provisional:** the vendor's page (Подключения) names the operation and says what it is for, but prints neither path nor body; path and body are inferred. The page gives the statuses `waiting_for_qr`, `waiting_for_password`, `authenticated`.
 /// Known from <https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya>.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct TelegramSendLogin {
     /// The session.
     pub session_id: SessionId,
@@ -778,6 +813,23 @@ impl TelegramSendLogin {
     }
 }
 
+impl std::fmt::Debug for TelegramSendLogin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TelegramSendLogin")
+            .field("session_id", &self.session_id)
+            .field(
+                "code",
+                &self.code.as_ref().map(|_| th_core::secret::Redacted),
+            )
+            .field(
+                "password",
+                &self.password.as_ref().map(|_| th_core::secret::Redacted),
+            )
+            .field("extra", &self.extra)
+            .finish()
+    }
+}
+
 impl ApiRequest for TelegramSendLogin {
     type Response = LoginSession;
     const INFO: MethodInfo = MethodInfo {
@@ -798,6 +850,12 @@ impl ApiRequest for TelegramSendLogin {
         ParamValue::validate(&self.code, "code")?;
         ParamValue::validate(&self.password, "password")?;
         Ok(())
+    }
+
+    fn secrets(&self) -> Vec<&th_core::Secret> {
+        let mut secrets = ParamValue::secrets(&self.code);
+        secrets.extend(ParamValue::secrets(&self.password));
+        secrets
     }
 
     fn params(&self) -> Params {
@@ -1002,7 +1060,7 @@ impl Client {
 ///
 /// **Provisional:** the vendor's page (Подключения) names the operation and says what it is for, but prints neither path nor body; path and body are inferred.
 /// Known from <https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya>.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct MaxSendLogin {
     /// The session.
     pub session_id: SessionId,
@@ -1044,6 +1102,23 @@ impl MaxSendLogin {
     }
 }
 
+impl std::fmt::Debug for MaxSendLogin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MaxSendLogin")
+            .field("session_id", &self.session_id)
+            .field(
+                "code",
+                &self.code.as_ref().map(|_| th_core::secret::Redacted),
+            )
+            .field(
+                "password",
+                &self.password.as_ref().map(|_| th_core::secret::Redacted),
+            )
+            .field("extra", &self.extra)
+            .finish()
+    }
+}
+
 impl ApiRequest for MaxSendLogin {
     type Response = LoginSession;
     const INFO: MethodInfo = MethodInfo {
@@ -1064,6 +1139,12 @@ impl ApiRequest for MaxSendLogin {
         ParamValue::validate(&self.code, "code")?;
         ParamValue::validate(&self.password, "password")?;
         Ok(())
+    }
+
+    fn secrets(&self) -> Vec<&th_core::Secret> {
+        let mut secrets = ParamValue::secrets(&self.code);
+        secrets.extend(ParamValue::secrets(&self.password));
+        secrets
     }
 
     fn params(&self) -> Params {
@@ -1222,6 +1303,18 @@ impl ApiRequest for CreateChat {
         ParamValue::validate(&self.phone, "phone")?;
         ParamValue::validate(&self.user_name, "user_name")?;
         ParamValue::validate(&self.contact_id, "contact_id")?;
+        if usize::from(self.phone.is_some()) + usize::from(self.user_name.is_some()) > 1 {
+            return Err(InvalidInput::new(
+                "phone",
+                "set either a phone or a user_name, not both",
+            ));
+        }
+        if self.phone.is_none() && self.user_name.is_none() && self.contact_id.is_none() {
+            return Err(InvalidInput::new(
+                "phone",
+                "a chat needs a phone, a user_name or a contact_id",
+            ));
+        }
         Ok(())
     }
 
@@ -1548,6 +1641,7 @@ impl ApiRequest for SendMessage {
         ParamValue::validate(&self.video, "video")?;
         ParamValue::validate(&self.voice, "voice")?;
         ParamValue::validate(&self.mode, "mode")?;
+        crate::checks::message_has_its_payload(self)?;
         Ok(())
     }
 
