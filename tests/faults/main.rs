@@ -266,7 +266,7 @@ impl Service for TargetHunter {
         }
     }
     fn call(&self, base: String, idempotent: bool) -> BoxFuture<'_, String> {
-        use targethunter_api::{BotsAddUser, Channel, Client, Error, VarsGet};
+        use targethunter_api::{ApiError, BotsAddUser, Channel, Client, Error, VarsGet};
         Box::pin(async move {
             let client = match Client::builder("fault-matrix-key")
                 .base_url(format!("{base}/api/"))
@@ -292,7 +292,9 @@ impl Service for TargetHunter {
                 Err(Error::Transport(e)) => transport_label(&e),
                 Err(Error::Status(e)) => status_label(&e),
                 Err(Error::Decode(_)) => "decode".into(),
-                Err(Error::Api { code, .. }) => format!("api error {}", code.code()),
+                Err(Error::Service(ApiError::Api { code, .. })) => {
+                    format!("api error {}", code.code())
+                }
                 Err(other) => format!("other: {other}"),
             }
         })
@@ -364,7 +366,7 @@ impl Service for JustClick {
         }
     }
     fn call(&self, base: String, idempotent: bool) -> BoxFuture<'_, String> {
-        use justclick_api::{Client, CreateOrder, Error, GetAllGroups, SignatureError};
+        use justclick_api::{ApiError, Client, CreateOrder, Error, GetAllGroups, SignatureError};
         Box::pin(async move {
             let client = match Client::builder(JC_LOGIN, JC_SECRET)
                 .base_url(format!("{base}/api/"))
@@ -391,12 +393,16 @@ impl Service for JustClick {
                 Err(Error::Transport(e)) => transport_label(&e),
                 Err(Error::Status(e)) => status_label(&e),
                 Err(Error::Decode(_)) => "decode".into(),
-                Err(Error::Signature {
+                Err(Error::Service(ApiError::Signature {
                     reason: SignatureError::Mismatch,
                     ..
-                }) => "signature mismatch".into(),
-                Err(Error::Signature { reason, .. }) => format!("signature: {reason}"),
-                Err(Error::Api { code, .. }) => format!("api error {}", code.code()),
+                })) => "signature mismatch".into(),
+                Err(Error::Service(ApiError::Signature { reason, .. })) => {
+                    format!("signature: {reason}")
+                }
+                Err(Error::Service(ApiError::Api { code, .. })) => {
+                    format!("api error {}", code.code())
+                }
                 Err(other) => format!("other: {other}"),
             }
         })
@@ -441,7 +447,7 @@ impl Service for Adfox {
         }
     }
     fn call(&self, base: String, idempotent: bool) -> BoxFuture<'_, String> {
-        use adfox_api::{AccountAddAdvertiser, AccountListAdvertiser, Client, Error};
+        use adfox_api::{AccountAddAdvertiser, AccountListAdvertiser, ApiError, Client, Error};
         Box::pin(async move {
             let client = match Client::oauth("fault-matrix-oauth-token")
                 .base_url(format!("{base}/api/v1"))
@@ -479,7 +485,9 @@ impl Service for Adfox {
                 Err(Error::Transport(e)) => transport_label(&e),
                 Err(Error::Status(e)) => status_label(&e),
                 Err(Error::Decode(_)) => "decode".into(),
-                Err(Error::Api { code, .. }) => format!("api error {}", code.code()),
+                Err(Error::Service(ApiError::Api { code, .. })) => {
+                    format!("api error {}", code.code())
+                }
                 Err(other) => format!("other: {other}"),
             }
         })
@@ -507,7 +515,9 @@ impl Service for Radist {
         body.to_string().into_bytes()
     }
     fn call(&self, base: String, idempotent: bool) -> BoxFuture<'_, String> {
-        use radist_api::{Client, ConnectionsList, Error, SendMessage, default_rate_limits};
+        use radist_api::{
+            ApiError, Client, ConnectionsList, Error, SendMessage, default_rate_limits,
+        };
         Box::pin(async move {
             let (limit, classes) = default_rate_limits();
             let client = match Client::builder("fault-matrix-api-key")
@@ -551,7 +561,9 @@ impl Service for Radist {
                 Err(Error::Transport(e)) => transport_label(&e),
                 Err(Error::Status(e)) => status_label(&e),
                 Err(Error::Decode(_)) => "decode".into(),
-                Err(Error::Api { code, status, .. }) => format!("api error {code} ({status})"),
+                Err(Error::Service(ApiError::Api { code, status, .. })) => {
+                    format!("api error {code} ({status})")
+                }
                 Err(other) => format!("other: {other}"),
             }
         })
