@@ -18,8 +18,9 @@ use crate::secret::{Secret, scrub};
 /// What a service's own error kinds tell the shared [`Error`]: implemented by each service
 /// crate's `ApiError`.
 pub trait ServiceError: std::error::Error {
-    /// The service's error code type (the generated `ApiErrorCode`).
-    type Code;
+    /// The service's error code type (the generated `ApiErrorCode`), printable so that a handler
+    /// generic over services can report it.
+    type Code: std::fmt::Display + std::fmt::Debug;
 
     /// The error code, when the service sent one.
     fn api_code(&self) -> Option<&Self::Code>;
