@@ -635,8 +635,8 @@ impl Client {
     }
 
     /// Polls a statistics task with backoff ([`PollPolicy`]) until `poll_once` has its table;
-    /// a task that ends another way (`FAILURE`, `EXPIRED`, …) is [`ApiError::Stats`](crate::ApiError::Stats), one still
-    /// running after `max_polls` polls [`ApiError::ReportTimeout`](crate::ApiError::ReportTimeout).
+    /// a task that ends another way (`FAILURE`, `EXPIRED`, …) is [`ApiError::Stats`], one still
+    /// running after `max_polls` polls [`ApiError::ReportTimeout`].
     pub(crate) async fn wait_task<T, Fut>(
         &self,
         task: String,

@@ -738,7 +738,7 @@ impl Client {
 /// Only a hint for an idempotent call with attempts left: the hash is not checked here, since a
 /// forged code-8 answer can at most cost one more attempt. The answer the caller finally gets goes
 /// through [`Client::verify`] (signature first) and [`Client::finish`] as every answer does, so
-/// an exhausted budget still ends in [`ApiError::Api`](crate::ApiError::Api) with [`ApiErrorCode::RequestLimit`].
+/// an exhausted budget still ends in [`ApiError::Api`] with [`ApiErrorCode::RequestLimit`].
 fn classify_answer(response: &HttpResponse) -> Option<RetryHint> {
     /// The envelope's code alone; every other member is skipped unread.
     #[derive(serde::Deserialize)]

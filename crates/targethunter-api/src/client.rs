@@ -366,7 +366,7 @@ impl Client {
 /// The retry layer's reading of a 2xx answer: an API error (as [`Client::decode`] tells one)
 /// whose code the spec marks `retryable` (`rate_limited`, `internal_error`) asks to try again
 /// later. The answer the caller finally gets is decoded as every answer is, so an exhausted
-/// budget still ends in [`ApiError::Api`](crate::ApiError::Api) with the service's code.
+/// budget still ends in [`ApiError::Api`] with the service's code.
 fn classify_answer(response: &HttpResponse) -> Option<RetryHint> {
     /// The envelope's two members that tell an error; the rest is skipped unread.
     #[derive(serde::Deserialize)]

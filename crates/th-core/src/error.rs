@@ -307,6 +307,77 @@ mod tests {
         assert_eq!(scrubbed_snippet(b"plain", &[]), "plain");
     }
 
+    /// A service's own kinds, as a service crate writes them.
+    #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+    enum Own {
+        #[error("refused {0} (HTTP {1})")]
+        Api(&'static str, u16),
+        #[error("slow")]
+        Slow,
+    }
+
+    impl ServiceError for Own {
+        type Code = &'static str;
+        fn api_code(&self) -> Option<&&'static str> {
+            match self {
+                Own::Api(code, _) => Some(code),
+                Own::Slow => None,
+            }
+        }
+        fn status(&self) -> Option<u16> {
+            match self {
+                Own::Api(_, status) => Some(*status),
+                Own::Slow => None,
+            }
+        }
+        fn is_retryable(&self) -> bool {
+            matches!(self, Own::Slow)
+        }
+        fn is_unauthorized(&self) -> bool {
+            matches!(self, Own::Api("bad_key", _))
+        }
+        fn is_not_found(&self) -> bool {
+            matches!(self, Own::Api("missing", _))
+        }
+    }
+
+    #[test]
+    fn the_shared_questions_ask_the_service_for_its_own_kinds() {
+        let api = Error::Service(Own::Api("bad_key", 403));
+        assert_eq!(api.to_string(), "refused bad_key (HTTP 403)");
+        assert_eq!(
+            (api.api_code(), api.status(), api.is_retryable()),
+            (Some(&"bad_key"), Some(403), false)
+        );
+        assert!(api.is_unauthorized() && !api.is_not_found() && !api.is_invalid_input());
+        assert!(Error::Service(Own::Api("missing", 404)).is_not_found());
+        let slow = Error::Service(Own::Slow);
+        assert!(slow.is_retryable() && slow.status().is_none() && slow.api_code().is_none());
+
+        let http = |status| {
+            Error::<Own>::Status(StatusError::Http {
+                status,
+                snippet: String::new(),
+            })
+        };
+        assert!(http(401).is_unauthorized() && !http(401).is_retryable());
+        assert!(http(502).is_retryable() && http(502).status() == Some(502));
+        let limited = Error::<Own>::from(StatusError::RateLimited { retry_after: None });
+        assert_eq!(
+            (limited.status(), limited.is_retryable()),
+            (Some(429), true)
+        );
+        let far = Error::<Own>::from(TransportError::Redirect {
+            status: 302,
+            location: "https://elsewhere/".into(),
+        });
+        assert!(!far.is_retryable() && far.service().is_none());
+        assert!(Error::<Own>::from(TransportError::Timeout(Duration::from_secs(1))).is_retryable());
+        let bad = Error::<Own>::Config("no key".into());
+        assert_eq!(bad.to_string(), "invalid client configuration: no key");
+        assert!(!bad.is_retryable());
+    }
+
     #[test]
     fn decode_errors_scrub_the_message_too() {
         let key = Secret::new("0123456789abcdef0123456789");
