@@ -113,6 +113,8 @@ async fn one_handler_serves_targethunter_and_radist() {
         )
     );
     assert!(!th_err.is_retryable() && !radist_err.is_retryable());
+    assert!(th_err.is_not_found() && !radist_err.is_not_found());
+    assert!(!th_err.is_unauthorized() && !radist_err.is_unauthorized());
 
     // A transient status (a send is not retried): the shared kind, same handler.
     let down = radist

@@ -52,6 +52,22 @@ impl th_core::ServiceError for ApiError {
             ApiError::Api { code, .. } => code.is_retryable(),
         }
     }
+
+    /// Code `unauthorized`, or HTTP 401.
+    fn is_unauthorized(&self) -> bool {
+        match self {
+            ApiError::Api { code, status, .. } => {
+                *code == ApiErrorCode::Unauthorized || *status == 401
+            }
+        }
+    }
+
+    /// Code `not_found`, or HTTP 404.
+    fn is_not_found(&self) -> bool {
+        match self {
+            ApiError::Api { code, status, .. } => *code == ApiErrorCode::NotFound || *status == 404,
+        }
+    }
 }
 
 impl From<ApiError> for Error {

@@ -51,6 +51,25 @@ impl th_core::ServiceError for ApiError {
             ),
         }
     }
+
+    /// `invalid_api_key`, or an envelope with HTTP 401.
+    fn is_unauthorized(&self) -> bool {
+        match self {
+            ApiError::Api { code, status, .. } => {
+                *code == ApiErrorCode::InvalidApiKey || *status == 401
+            }
+        }
+    }
+
+    /// `bot_not_found`, `step_not_found`, `user_not_found`.
+    fn is_not_found(&self) -> bool {
+        match self {
+            ApiError::Api { code, .. } => matches!(
+                code,
+                ApiErrorCode::BotNotFound | ApiErrorCode::StepNotFound | ApiErrorCode::UserNotFound
+            ),
+        }
+    }
 }
 
 impl From<ApiError> for Error {
