@@ -7,7 +7,7 @@ use std::fmt::Debug;
 use justclick_api::webhooks::{self, Event};
 use justclick_api::{Ack, sign};
 use justclick_api::{
-    AddLeadToGroup, Client, CreateOrder, CreatedOrder, Date, Error, GetLeadGroupStatuses,
+    AddLeadToGroup, ApiError, Client, CreateOrder, CreatedOrder, Date, Error, GetLeadGroupStatuses,
     GetOrderDetails, GetOrdersWithGoods, Good, GroupStatus, Order, OrderStatus, PaidOnly, Secret,
     Subscribed, UpdateOrderStatus, UpdateSubscriberData, Utm,
 };
@@ -246,7 +246,7 @@ async fn scenario(steps: &mut Steps, base_url: &str) -> Result<(), Error> {
             .get_lead_group_statuses(GetLeadGroupStatuses::new(EMAIL))
             .await
         {
-            Err(e @ Error::Signature { .. }) => Ok(format!("{e}")),
+            Err(e @ Error::Service(ApiError::Signature { .. })) => Ok(format!("{e}")),
             other => Err(format!("expected a signature error, got {other:?}")),
         },
     );

@@ -2,7 +2,7 @@
 //! variables, remove the user, and the error cases — in both wire formats.
 
 use targethunter_api::{
-    BotsAddUser, BotsRemoveUser, Channel, Client, Error, GlobalVarsClear, GlobalVarsGet,
+    ApiError, BotsAddUser, BotsRemoveUser, Channel, Client, Error, GlobalVarsClear, GlobalVarsGet,
     GlobalVarsSet, VarsClear, VarsGet, VarsSet, WireFormat,
 };
 use th_sandbox::SandboxHandle;
@@ -139,7 +139,7 @@ async fn scenario(steps: &mut Steps, base_url: &str) -> Result<(), Error> {
             ))
             .await
         {
-            Err(e @ Error::Api { .. }) => Ok(format!("{e}")),
+            Err(e @ Error::Service(ApiError::Api { .. })) => Ok(format!("{e}")),
             other => Err(format!("expected an API error, got {other:?}")),
         },
     );
@@ -157,7 +157,7 @@ async fn scenario(steps: &mut Steps, base_url: &str) -> Result<(), Error> {
     steps.check(
         "error case: a wrong api_key → invalid_api_key",
         match wrong.globalvars_get(GlobalVarsGet::new("promo")).await {
-            Err(e @ Error::Api { .. }) => Ok(format!("{e}")),
+            Err(e @ Error::Service(ApiError::Api { .. })) => Ok(format!("{e}")),
             other => Err(format!("expected an API error, got {other:?}")),
         },
     );

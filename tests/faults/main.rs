@@ -267,7 +267,7 @@ impl Service for TargetHunter {
         }
     }
     fn call(&self, base: String, idempotent: bool) -> BoxFuture<'_, String> {
-        use targethunter_api::{BotsAddUser, Channel, Client, Error, VarsGet};
+        use targethunter_api::{ApiError, BotsAddUser, Channel, Client, Error, VarsGet};
         Box::pin(async move {
             let client = match Client::builder("fault-matrix-key")
                 .base_url(format!("{base}/api/"))
@@ -293,7 +293,9 @@ impl Service for TargetHunter {
                 Err(Error::Transport(e)) => transport_label(&e),
                 Err(Error::Status(e)) => status_label(&e),
                 Err(Error::Decode(_)) => "decode".into(),
-                Err(Error::Api { code, .. }) => format!("api error {}", code.code()),
+                Err(Error::Service(ApiError::Api { code, .. })) => {
+                    format!("api error {}", code.code())
+                }
                 Err(other) => format!("other: {other}"),
             }
         })
@@ -365,7 +367,7 @@ impl Service for JustClick {
         }
     }
     fn call(&self, base: String, idempotent: bool) -> BoxFuture<'_, String> {
-        use justclick_api::{Client, CreateOrder, Error, GetAllGroups, SignatureError};
+        use justclick_api::{ApiError, Client, CreateOrder, Error, GetAllGroups, SignatureError};
         Box::pin(async move {
             let client = match Client::builder(JC_LOGIN, JC_SECRET)
                 .base_url(format!("{base}/api/"))
@@ -392,12 +394,16 @@ impl Service for JustClick {
                 Err(Error::Transport(e)) => transport_label(&e),
                 Err(Error::Status(e)) => status_label(&e),
                 Err(Error::Decode(_)) => "decode".into(),
-                Err(Error::Signature {
+                Err(Error::Service(ApiError::Signature {
                     reason: SignatureError::Mismatch,
                     ..
-                }) => "signature mismatch".into(),
-                Err(Error::Signature { reason, .. }) => format!("signature: {reason}"),
-                Err(Error::Api { code, .. }) => format!("api error {}", code.code()),
+                })) => "signature mismatch".into(),
+                Err(Error::Service(ApiError::Signature { reason, .. })) => {
+                    format!("signature: {reason}")
+                }
+                Err(Error::Service(ApiError::Api { code, .. })) => {
+                    format!("api error {}", code.code())
+                }
                 Err(other) => format!("other: {other}"),
             }
         })
@@ -442,7 +448,7 @@ impl Service for Adfox {
         }
     }
     fn call(&self, base: String, idempotent: bool) -> BoxFuture<'_, String> {
-        use adfox_api::{AccountAddAdvertiser, AccountListAdvertiser, Client, Error};
+        use adfox_api::{AccountAddAdvertiser, AccountListAdvertiser, ApiError, Client, Error};
         Box::pin(async move {
             let client = match Client::oauth("fault-matrix-oauth-token")
                 .base_url(format!("{base}/api/v1"))
@@ -480,7 +486,9 @@ impl Service for Adfox {
                 Err(Error::Transport(e)) => transport_label(&e),
                 Err(Error::Status(e)) => status_label(&e),
                 Err(Error::Decode(_)) => "decode".into(),
-                Err(Error::Api { code, .. }) => format!("api error {}", code.code()),
+                Err(Error::Service(ApiError::Api { code, .. })) => {
+                    format!("api error {}", code.code())
+                }
                 Err(other) => format!("other: {other}"),
             }
         })
@@ -508,7 +516,9 @@ impl Service for Radist {
         body.to_string().into_bytes()
     }
     fn call(&self, base: String, idempotent: bool) -> BoxFuture<'_, String> {
-        use radist_api::{Client, ConnectionsList, Error, SendMessage, default_rate_limits};
+        use radist_api::{
+            ApiError, Client, ConnectionsList, Error, SendMessage, default_rate_limits,
+        };
         Box::pin(async move {
             let (limit, classes) = default_rate_limits();
             let client = match Client::builder("fault-matrix-api-key")
@@ -554,7 +564,9 @@ impl Service for Radist {
                 Err(Error::Transport(e)) => transport_label(&e),
                 Err(Error::Status(e)) => status_label(&e),
                 Err(Error::Decode(_)) => "decode".into(),
-                Err(Error::Api { code, status, .. }) => format!("api error {code} ({status})"),
+                Err(Error::Service(ApiError::Api { code, status, .. })) => {
+                    format!("api error {code} ({status})")
+                }
                 Err(other) => format!("other: {other}"),
             }
         })

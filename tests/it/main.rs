@@ -11,6 +11,7 @@
 
 mod adfox;
 mod core;
+mod errors;
 mod justclick;
 mod publish_metadata;
 mod radist;

@@ -40,7 +40,9 @@ fn core_types_print_redacted() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn targethunter_configs_clients_requests_and_errors() {
-    use targethunter_api::{BotsAddUser, Channel, Client, Error, RawRequest, VarsGet, VarsSet};
+    use targethunter_api::{
+        ApiError, BotsAddUser, Channel, Client, Error, RawRequest, VarsGet, VarsSet,
+    };
     let (captured, _guard) = capture();
     let server = MockServer::start().await;
     // Retried twice, then an error envelope that echoes the key.
@@ -68,7 +70,10 @@ async fn targethunter_configs_clients_requests_and_errors() {
         .vars_get(request)
         .await
         .expect_err("401 after retries");
-    assert!(matches!(err, Error::Api { .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::Service(ApiError::Api { .. })),
+        "{err:?}"
+    );
     assert_clean("Error", &format!("{err} {err:?}"), &[TH_KEY]);
     let err = client
         .vars_set(VarsSet::new("v", 1, "x"))
@@ -175,8 +180,8 @@ fn jc_signed(code: i64, text: &str, result: serde_json::Value) -> serde_json::Va
 #[tokio::test(flavor = "current_thread")]
 async fn justclick_secret_key_and_login_never_leak() {
     use justclick_api::{
-        Client, CreateOrder, Error, GetAllGoods, GetAllGroups, RawRequest, SignatureError,
-        V2AddUpdateLead, V2GetAllLists,
+        ApiError, Client, CreateOrder, Error, GetAllGoods, GetAllGroups, RawRequest,
+        SignatureError, V2AddUpdateLead, V2GetAllLists,
     };
     use wiremock::matchers::path;
     let secrets = [JC_SECRET, JC_LOGIN];
@@ -272,7 +277,7 @@ async fn justclick_secret_key_and_login_never_leak() {
         .await
         .expect_err("signed error");
     assert!(
-        matches!(&api, Error::Api { text, .. } if text.contains("[redacted]")),
+        matches!(&api, Error::Service(ApiError::Api { text, .. }) if text.contains("[redacted]")),
         "{api:?}"
     );
     let status = client
@@ -292,10 +297,10 @@ async fn justclick_secret_key_and_login_never_leak() {
     assert!(
         matches!(
             forged,
-            Error::Signature {
+            Error::Service(ApiError::Signature {
                 reason: SignatureError::Mismatch,
                 ..
-            }
+            })
         ),
         "{forged:?}"
     );
@@ -341,8 +346,8 @@ fn xml(body: String) -> ResponseTemplate {
 #[tokio::test(flavor = "current_thread")]
 async fn adfox_oauth_token_never_leaks() {
     use adfox_api::{
-        AccountAddAdvertiser, AccountListAdvertiser, AccountListCampaign, Auth, Client, Date,
-        Error, RawRequest, ReportLevel, ReportRequest, V2ReportRequest,
+        AccountAddAdvertiser, AccountListAdvertiser, AccountListCampaign, ApiError, Auth, Client,
+        Date, Error, RawRequest, ReportLevel, ReportRequest, V2ReportRequest,
     };
     use wiremock::matchers::{body_string_contains, path};
     let secrets = [ADFOX_TOKEN];
@@ -433,7 +438,10 @@ async fn adfox_oauth_token_never_leaks() {
         .account_list_advertiser(AccountListAdvertiser::new())
         .await
         .expect_err("-2");
-    assert!(matches!(api, Error::Api { .. }), "{api:?}");
+    assert!(
+        matches!(api, Error::Service(ApiError::Api { .. })),
+        "{api:?}"
+    );
     let status = client
         .account_add_advertiser(AccountAddAdvertiser::new("a", "a@b.ru"))
         .await
@@ -448,7 +456,10 @@ async fn adfox_oauth_token_never_leaks() {
         .report_list(&ReportLevel::Owner)
         .await
         .expect_err("401");
-    assert!(matches!(stats, Error::Stats { .. }), "{stats:?}");
+    assert!(
+        matches!(stats, Error::Service(ApiError::Stats { .. })),
+        "{stats:?}"
+    );
     for e in [&api, &status, &decode, &stats] {
         assert_clean("Error", &shown(e), &secrets);
     }
@@ -547,7 +558,8 @@ const RADIST_2FA: &str = "tg-2fa-pa55word-xyz";
 #[tokio::test(flavor = "current_thread")]
 async fn radist_api_key_and_login_secrets_never_leak() {
     use radist_api::{
-        Client, ConnectionsList, Error, RawRequest, SendMessage, TelegramSendLogin, UsersMe,
+        ApiError, Client, ConnectionsList, Error, RawRequest, SendMessage, TelegramSendLogin,
+        UsersMe,
     };
     use wiremock::matchers::path;
     let secrets = [RADIST_KEY, RADIST_2FA];
@@ -629,7 +641,10 @@ async fn radist_api_key_and_login_secrets_never_leak() {
         .connections_list(ConnectionsList::new())
         .await
         .expect_err("401");
-    assert!(matches!(api, Error::Api { status: 401, .. }), "{api:?}");
+    assert!(
+        matches!(api, Error::Service(ApiError::Api { status: 401, .. })),
+        "{api:?}"
+    );
     let status = client
         .send_message(SendMessage::text_message(80024, 38001832, "Привет!"))
         .await
@@ -638,7 +653,10 @@ async fn radist_api_key_and_login_secrets_never_leak() {
     let decode = client.users_me(UsersMe::new()).await.expect_err("html");
     assert!(matches!(decode, Error::Decode(_)), "{decode:?}");
     let wrong = client.telegram_send_login(login).await.expect_err("400");
-    assert!(matches!(wrong, Error::Api { status: 400, .. }), "{wrong:?}");
+    assert!(
+        matches!(wrong, Error::Service(ApiError::Api { status: 400, .. })),
+        "{wrong:?}"
+    );
     let raw = client.raw(raw).await.expect_err("404");
     for e in [&api, &status, &decode, &wrong, &raw] {
         assert_clean("Error", &shown(e), &secrets);

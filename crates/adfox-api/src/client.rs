@@ -20,7 +20,7 @@ use crate::config::{
     Auth, DEFAULT_LEGACY_URL, DEFAULT_OAUTH_URL, DEFAULT_STATS_URL, EMPTY_SHA256, MAX_REPORTS,
     PollPolicy, SERVICE, STATS_RATE_CLASS, is_sha256_hex,
 };
-use crate::error::{ApiErrorCode, Error};
+use crate::error::{ApiError, ApiErrorCode, Error};
 use crate::form::Encoding;
 use crate::types::{FromXml, Page};
 use crate::xml::{self, FromRow};
@@ -646,14 +646,14 @@ impl Client {
         };
         let status = response.status.as_u16();
         if doc.status.code != 0 {
-            return Err(Error::Api {
+            return Err(Error::Service(ApiError::Api {
                 code: ApiErrorCode::from_code(doc.status.code),
                 error: doc.status.error.as_deref().map(|e| self.scrub_str(e)),
                 parameter: doc.status.parameter.as_deref().map(|p| self.scrub_str(p)),
                 value: doc.status.value.as_deref().map(|v| self.scrub_str(v)),
                 status,
                 body: self.scrub_str(&text),
-            });
+            }));
         }
         if !response.status.is_success() {
             return Err(StatusError::from_response(response, &secrets).into());

@@ -96,7 +96,7 @@ pub struct PollPolicy {
     pub first_delay: Duration,
     /// The longest wait between polls.
     pub max_delay: Duration,
-    /// How many polls before [`Error::ReportTimeout`](crate::Error::ReportTimeout).
+    /// How many polls before [`ApiError::ReportTimeout`](crate::ApiError::ReportTimeout).
     pub max_polls: u32,
 }
 

@@ -1,23 +1,20 @@
 //! The ADFOX client's error type and the API's error codes.
 
-use th_core::{DecodeError, InvalidInput, PaginationError, StatusError, TransportError};
-
 pub use crate::generated::ApiErrorCode;
 
-/// Everything an ADFOX call can fail with.
+/// Everything an ADFOX call can fail with: the shared kinds of [`th_core::Error`] (bad input —
+/// a character CP-1251 cannot hold, a `limit` over 1000, ... —, transport, HTTP status such as
+/// 401 for a bad OAuth token, decoding, configuration, pagination) and
+/// [`Error::Service`](th_core::Error::Service) with an [`ApiError`].
 ///
 /// No variant carries a credential: bodies kept for diagnosis have the token, login password
 /// hash and API key scrubbed.
+pub type Error = th_core::Error<ApiError>;
+
+/// ADFOX's own error kinds.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
-pub enum Error {
-    /// The request was refused before sending (bad value, a character CP-1251 cannot hold, a
-    /// `limit` over 1000, ...).
-    #[error(transparent)]
-    InvalidInput(#[from] InvalidInput),
-    /// No response: connection, timeout, body size, redirect, a client-side limit.
-    #[error(transparent)]
-    Transport(#[from] TransportError),
+pub enum ApiError {
     /// The management API answered `<status><code>` below 0.
     #[error("ADFOX API error {}{}{}", code.code(), error.as_deref().map(|e| format!(" ({e})")).unwrap_or_default(), parameter.as_deref().map(|p| format!(", parameter `{p}`")).unwrap_or_default())]
     Api {
@@ -52,54 +49,48 @@ pub enum Error {
         /// How many times it was polled.
         polls: u32,
     },
-    /// A non-success HTTP status without an API error body (401 for a bad OAuth token, 429, 5xx).
-    #[error(transparent)]
-    Status(#[from] StatusError),
-    /// A body that is not the XML / JSON expected.
-    #[error(transparent)]
-    Decode(#[from] DecodeError),
-    /// The client configuration is invalid.
-    #[error("invalid client configuration: {0}")]
-    Config(String),
-    /// A listing stopped early.
-    #[error(transparent)]
-    Pagination(#[from] PaginationError),
 }
 
-impl Error {
-    /// The API error code, when the management API sent one.
-    pub fn api_code(&self) -> Option<&ApiErrorCode> {
+impl th_core::ServiceError for ApiError {
+    type Code = ApiErrorCode;
+
+    fn api_code(&self) -> Option<&ApiErrorCode> {
         match self {
-            Error::Api { code, .. } => Some(code),
+            ApiError::Api { code, .. } => Some(code),
             _ => None,
         }
     }
 
-    /// `true` for a rejected credential: code -1 (legacy) or HTTP 401 (OAuth).
-    pub fn is_unauthorized(&self) -> bool {
-        matches!(
-            self,
-            Error::Api {
-                code: ApiErrorCode::AuthorizationFailed,
-                ..
-            } | Error::Status(StatusError::Http { status: 401, .. })
-        )
+    fn status(&self) -> Option<u16> {
+        match self {
+            ApiError::Api { status, .. } | ApiError::Stats { status, .. } => Some(*status),
+            ApiError::ReportTimeout { .. } => None,
+        }
     }
 
-    /// `true` for errors worth trying again later (rate limits, server errors, timeouts).
-    pub fn is_retryable(&self) -> bool {
+    /// Rate limits and server errors of the statistics API, and a report not ready yet.
+    fn is_retryable(&self) -> bool {
         match self {
-            Error::Transport(e) => !matches!(
-                e,
-                TransportError::BodyTooLarge { .. }
-                    | TransportError::Redirect { .. }
-                    | TransportError::InvalidRequest(_)
-            ),
-            Error::Status(StatusError::RateLimited { .. }) => true,
-            Error::Status(StatusError::Http { status, .. }) => *status >= 500,
-            Error::Stats { status, .. } => *status == 429 || *status >= 500,
-            Error::ReportTimeout { .. } => true,
-            _ => false,
+            ApiError::Stats { status, .. } => *status == 429 || *status >= 500,
+            ApiError::ReportTimeout { .. } => true,
+            ApiError::Api { .. } => false,
         }
+    }
+
+    /// Code -1 (legacy); HTTP 401 (OAuth) is [`th_core::Error::is_unauthorized`]'s own.
+    fn is_unauthorized(&self) -> bool {
+        matches!(
+            self,
+            ApiError::Api {
+                code: ApiErrorCode::AuthorizationFailed,
+                ..
+            }
+        )
+    }
+}
+
+impl From<ApiError> for Error {
+    fn from(e: ApiError) -> Self {
+        th_core::Error::Service(e)
     }
 }

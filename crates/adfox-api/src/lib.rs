@@ -115,7 +115,7 @@ pub use config::{
     Auth, DEFAULT_LEGACY_URL, DEFAULT_OAUTH_URL, DEFAULT_STATS_URL, SERVICE, STATS_RATE_CLASS,
     sha256_hex,
 };
-pub use error::{ApiErrorCode, Error};
+pub use error::{ApiError, ApiErrorCode, Error};
 pub use form::Encoding;
 pub use generated::*;
 pub use stats::{

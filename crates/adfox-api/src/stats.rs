@@ -17,7 +17,7 @@ use th_core::{DecodeError, HttpRequest, HttpResponse, InvalidInput, StatusError}
 
 use crate::client::Client;
 use crate::config::{Auth, SERVICE, STATS_RATE_CLASS};
-use crate::error::Error;
+use crate::error::{ApiError, Error};
 use crate::types::Date;
 
 pub mod v2;
@@ -501,11 +501,11 @@ impl Client {
                 .and_then(Value::as_str)
                 .map(|m| self.scrub_str(m))
                 .unwrap_or_default();
-            return Err(Error::Stats {
+            return Err(Error::Service(ApiError::Stats {
                 code,
                 message,
                 status,
-            });
+            }));
         }
         if !response.status.is_success() {
             return Err(StatusError::from_response(response, &secrets).into());
@@ -635,8 +635,8 @@ impl Client {
     }
 
     /// Polls a statistics task with backoff ([`PollPolicy`]) until `poll_once` has its table;
-    /// a task that ends another way (`FAILURE`, `EXPIRED`, …) is [`Error::Stats`], one still
-    /// running after `max_polls` polls [`Error::ReportTimeout`].
+    /// a task that ends another way (`FAILURE`, `EXPIRED`, …) is [`ApiError::Stats`], one still
+    /// running after `max_polls` polls [`ApiError::ReportTimeout`].
     pub(crate) async fn wait_task<T, Fut>(
         &self,
         task: String,
@@ -652,18 +652,18 @@ impl Client {
                 Polled::Done(table) => return Ok(table),
                 Polled::Not(state) if state.in_progress() => {}
                 Polled::Not(other) => {
-                    return Err(Error::Stats {
+                    return Err(Error::Service(ApiError::Stats {
                         code: other.as_str().to_owned(),
                         message: format!("report task {task} ended {}", other.as_str()),
                         status: 200,
-                    });
+                    }));
                 }
             }
         }
-        Err(Error::ReportTimeout {
+        Err(Error::Service(ApiError::ReportTimeout {
             task_id: task,
             polls: poll.max_polls,
-        })
+        }))
     }
 
     pub(crate) async fn report_slot(&self) -> Result<tokio::sync::SemaphorePermit<'_>, Error> {

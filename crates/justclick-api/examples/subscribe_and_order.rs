@@ -5,7 +5,7 @@
 //! its demo account.
 
 use justclick_api::{
-    AddLeadToGroup, Client, CreateOrder, Error, GetLeadGroupStatuses, Good, OrderStatus,
+    AddLeadToGroup, ApiError, Client, CreateOrder, Error, GetLeadGroupStatuses, Good, OrderStatus,
     UpdateOrderStatus, Utm,
 };
 
@@ -61,7 +61,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await
     {
         Ok(ack) => println!("paid: {}", ack.text),
-        Err(e @ Error::Api { .. }) => println!("the service said no: {e}"),
+        Err(e @ Error::Service(ApiError::Api { .. })) => println!("the service said no: {e}"),
         Err(e) => return Err(e.into()),
     }
     if let Some(sandbox) = sandbox {

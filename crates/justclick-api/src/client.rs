@@ -13,7 +13,7 @@ use th_core::{
     MethodInfo, RetryHint, Secret, StatusError, Transport, normalize_base_url,
 };
 
-use crate::error::{ApiErrorCode, Error, SignatureError};
+use crate::error::{ApiError, ApiErrorCode, Error, SignatureError};
 use crate::generated::*;
 use crate::sign;
 use crate::types::{Date, Envelope, FromEnvelope, Order, int, text};
@@ -467,12 +467,12 @@ impl Client {
                 Value::Null => None,
                 other => Some(self.scrub_str(&other.to_string())),
             };
-            return Err(Error::Api {
+            return Err(Error::Service(ApiError::Api {
                 method,
                 code: ApiErrorCode::from_code(envelope.code),
                 text: self.scrub_str(&envelope.text),
                 result,
-            });
+            }));
         }
         T::from_envelope(&envelope).map_err(|message| {
             let body = envelope.result.to_string();
@@ -518,16 +518,16 @@ impl Client {
         if self.inner.verify_response_hash {
             let hash = body.get("hash").and_then(Value::as_str).unwrap_or_default();
             if hash.is_empty() {
-                return Err(Error::Signature {
+                return Err(Error::Service(ApiError::Signature {
                     method,
                     reason: SignatureError::Missing,
-                });
+                }));
             }
             if !sign::verify_response(&code_text, &error_text, hash, &self.inner.secret) {
-                return Err(Error::Signature {
+                return Err(Error::Service(ApiError::Signature {
                     method,
                     reason: SignatureError::Mismatch,
-                });
+                }));
             }
         }
         let Some(code) = int(&code_value) else {
@@ -561,7 +561,7 @@ impl Client {
 /// Only a hint for an idempotent call with attempts left: the hash is not checked here, since a
 /// forged code-8 answer can at most cost one more attempt. The answer the caller finally gets goes
 /// through [`Client::verify`] (signature first) and [`Client::finish`] as every answer does, so
-/// an exhausted budget still ends in [`Error::Api`] with [`ApiErrorCode::RequestLimit`].
+/// an exhausted budget still ends in [`ApiError::Api`] with [`ApiErrorCode::RequestLimit`].
 fn classify_answer(response: &HttpResponse) -> Option<RetryHint> {
     /// The envelope's code alone; every other member is skipped unread.
     #[derive(serde::Deserialize)]

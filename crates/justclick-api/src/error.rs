@@ -2,8 +2,6 @@
 
 use std::borrow::Cow;
 
-use th_core::{DecodeError, InvalidInput, StatusError, TransportError};
-
 pub use crate::generated::ApiErrorCode;
 
 /// Why a response's signature was refused.
@@ -22,18 +20,17 @@ pub enum SignatureError {
     NotificationMismatch,
 }
 
-/// Everything a JustClick call can fail with.
+/// Everything a JustClick call can fail with: the shared kinds of [`th_core::Error`] (bad
+/// input, transport, HTTP status, decoding, configuration) and
+/// [`Error::Service`](th_core::Error::Service) with an [`ApiError`].
 ///
 /// No variant carries the secret key: texts and bodies kept for diagnosis are scrubbed.
+pub type Error = th_core::Error<ApiError>;
+
+/// JustClick's own error kinds.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
-pub enum Error {
-    /// The request was refused before sending.
-    #[error(transparent)]
-    InvalidInput(#[from] InvalidInput),
-    /// No response: connection, timeout, body size, redirect.
-    #[error(transparent)]
-    Transport(#[from] TransportError),
+pub enum ApiError {
     /// The response's signature is missing or wrong; nothing in it was used.
     #[error("JustClick {method}: {reason}")]
     Signature {
@@ -54,40 +51,52 @@ pub enum Error {
         /// `result` as sent, if any (secret scrubbed; unsigned, so informational only).
         result: Option<String>,
     },
-    /// A non-success HTTP status without a JustClick envelope.
-    #[error(transparent)]
-    Status(#[from] StatusError),
-    /// A body that is not a JustClick envelope (e.g. an HTML page), or a `result` of an
-    /// unexpected shape.
-    #[error(transparent)]
-    Decode(#[from] DecodeError),
-    /// The client configuration is invalid.
-    #[error("invalid client configuration: {0}")]
-    Config(String),
 }
 
-impl Error {
-    /// The API error code, when the service sent one.
-    pub fn api_code(&self) -> Option<&ApiErrorCode> {
-        match self {
-            Error::Api { code, .. } => Some(code),
-            _ => None,
-        }
-    }
-
+impl ApiError {
     /// `true` for a refused signature (of the response).
     pub fn is_signature(&self) -> bool {
-        matches!(self, Error::Signature { .. })
+        matches!(self, ApiError::Signature { .. })
     }
 
     /// `true` for "the subscriber is already registered" (102).
     pub fn is_already_subscribed(&self) -> bool {
-        matches!(self.api_code(), Some(ApiErrorCode::AlreadySubscribed))
+        matches!(
+            self,
+            ApiError::Api {
+                code: ApiErrorCode::AlreadySubscribed,
+                ..
+            }
+        )
+    }
+}
+
+impl th_core::ServiceError for ApiError {
+    type Code = ApiErrorCode;
+
+    fn api_code(&self) -> Option<&ApiErrorCode> {
+        match self {
+            ApiError::Api { code, .. } => Some(code),
+            ApiError::Signature { .. } => None,
+        }
     }
 
-    /// `true` for "not found" answers: order (200, 302, 400), subscriber (500, 801), group
-    /// (501, 800), product (604).
-    pub fn is_not_found(&self) -> bool {
+    /// JustClick answers errors with HTTP 200; the status is not kept.
+    fn status(&self) -> Option<u16> {
+        None
+    }
+
+    /// Code 8.
+    fn is_retryable(&self) -> bool {
+        match self {
+            ApiError::Api { code, .. } => code.is_retryable(),
+            ApiError::Signature { .. } => false,
+        }
+    }
+
+    /// "Not found" answers: order (200, 302, 400), subscriber (500, 801), group (501, 800),
+    /// product (604).
+    fn is_not_found(&self) -> bool {
         matches!(
             self.api_code(),
             Some(
@@ -102,21 +111,11 @@ impl Error {
             )
         )
     }
+}
 
-    /// `true` for errors worth trying again later (timeouts, server errors, code 8).
-    pub fn is_retryable(&self) -> bool {
-        match self {
-            Error::Transport(e) => !matches!(
-                e,
-                TransportError::BodyTooLarge { .. }
-                    | TransportError::Redirect { .. }
-                    | TransportError::InvalidRequest(_)
-            ),
-            Error::Status(StatusError::RateLimited { .. }) => true,
-            Error::Status(StatusError::Http { status, .. }) => *status >= 500,
-            Error::Api { code, .. } => code.is_retryable(),
-            _ => false,
-        }
+impl From<ApiError> for Error {
+    fn from(e: ApiError) -> Self {
+        th_core::Error::Service(e)
     }
 }
 
@@ -144,12 +143,12 @@ mod tests {
             assert_eq!(ApiErrorCode::from_code(code), ApiErrorCode::Other(code));
             assert_eq!(ApiErrorCode::Other(code).code(), code);
         }
-        let e = Error::Api {
+        let e = Error::Service(ApiError::Api {
             method: "GetAllGoods".into(),
             code: ApiErrorCode::from_code(700),
             text: "no products".into(),
             result: None,
-        };
+        });
         assert_eq!(
             e.to_string(),
             "JustClick GetAllGoods: error 700 (no products (GetAllGoods).): no products"

@@ -10,11 +10,11 @@
 //! - Requests are signed byte-exactly as the vendor's PHP `GetHash` does ([`sign`]): the body is
 //!   the canonical `http_build_query` that was signed, plus `&hash=…`.
 //! - Every response's hash is verified (constant time) before anything in it is used; a
-//!   mismatch is [`Error::Signature`]. The only way around it is the explicit
+//!   mismatch is [`ApiError::Signature`]. The only way around it is the explicit
 //!   [`ClientBuilder::verify_response_hash`]`(false)`.
 //! - Codes that are not failures are answers: 601 on `CreateOrder` gives the existing `bill_id`,
 //!   102 on `AddLeadToGroup` is [`SubscribeOutcome::AlreadySubscribed`], 400 on
-//!   `getOrderDetails` is `None`. Every other code is [`Error::Api`] with an [`ApiErrorCode`].
+//!   `getOrderDetails` is `None`. Every other code is [`ApiError::Api`] with an [`ApiErrorCode`].
 //! - Bad input is refused before sending ([`th_core::InvalidInput`]): empty e-mails, no groups,
 //!   no goods, a negative or malformed price, a `good_type` other than 0/1, a `sent` / `paid`
 //!   status without `date` / `rpo`, and params PHP's `$_POST` would not give back as sent (a
@@ -89,7 +89,7 @@ pub mod webhooks;
 pub use client::{
     API2_METHODS, Client, ClientBuilder, MAX_WINDOWS, RawRequest, SERVICE, month_windows,
 };
-pub use error::{ApiErrorCode, Error, SignatureError};
+pub use error::{ApiError, ApiErrorCode, Error, SignatureError};
 pub use generated::*;
 pub use types::{
     Ack, Bill, BillGood, CountResult, CreatedOrder, Date, Email, Envelope, FromEnvelope, Good,

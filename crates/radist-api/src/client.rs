@@ -18,7 +18,7 @@ use th_core::{
     Transport, normalize_base_url,
 };
 
-use crate::error::Error;
+use crate::error::{ApiError, Error};
 use crate::generated::*;
 use crate::types::{Contact, ContactWithChats, Id, Message, MessageType};
 
@@ -550,7 +550,8 @@ impl Client {
         if !response.status.is_success() {
             return Err(match parsed {
                 Ok(body @ Value::Object(_)) => {
-                    Error::from_api_body(status, &body, &response.body_text_lossy(), &secrets)
+                    ApiError::from_api_body(status, &body, &response.body_text_lossy(), &secrets)
+                        .into()
                 }
                 _ => StatusError::from_response(response, &secrets).into(),
             });

@@ -1,24 +1,23 @@
 //! The Radist.Online client's error type.
 
 use serde_json::Value;
+use th_core::Secret;
 use th_core::secret::scrub;
-use th_core::{DecodeError, InvalidInput, PaginationError, Secret, StatusError, TransportError};
 
 pub use crate::generated::ApiErrorCode;
 
-/// Everything a Radist.Online call can fail with.
+/// Everything a Radist.Online call can fail with: the shared kinds of [`th_core::Error`] (bad
+/// input, transport, HTTP status, decoding, configuration, pagination) and
+/// [`Error::Service`](th_core::Error::Service) with an [`ApiError`].
 ///
 /// No variant carries the API key or a secret of the request (bot token, password, login code):
 /// bodies kept for diagnosis are scrubbed.
+pub type Error = th_core::Error<ApiError>;
+
+/// Radist.Online's own error kinds.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
-pub enum Error {
-    /// The request was refused before sending.
-    #[error(transparent)]
-    InvalidInput(#[from] InvalidInput),
-    /// No response: connection, timeout, body size, redirect.
-    #[error(transparent)]
-    Transport(#[from] TransportError),
+pub enum ApiError {
     /// The service answered with an error status and a JSON body.
     #[error("Radist.Online API error {code} (HTTP {status}): {message}")]
     Api {
@@ -31,55 +30,53 @@ pub enum Error {
         /// The body as received, secrets scrubbed.
         body: String,
     },
-    /// A non-success HTTP status without a JSON body (proxies, gateways), and 429.
-    #[error(transparent)]
-    Status(#[from] StatusError),
-    /// A body that is not the JSON expected.
-    #[error(transparent)]
-    Decode(#[from] DecodeError),
-    /// The client configuration is invalid.
-    #[error("invalid client configuration: {0}")]
-    Config(String),
-    /// A listing stopped early.
-    #[error(transparent)]
-    Pagination(#[from] PaginationError),
 }
 
-impl Error {
-    /// The API error code, when the service answered with one.
-    pub fn api_code(&self) -> Option<&ApiErrorCode> {
+impl th_core::ServiceError for ApiError {
+    type Code = ApiErrorCode;
+
+    fn api_code(&self) -> Option<&ApiErrorCode> {
         match self {
-            Error::Api { code, .. } => Some(code),
-            _ => None,
+            ApiError::Api { code, .. } => Some(code),
         }
     }
 
-    /// The HTTP status, when there was a response.
-    pub fn status(&self) -> Option<u16> {
+    fn status(&self) -> Option<u16> {
         match self {
-            Error::Api { status, .. } => Some(*status),
-            Error::Status(StatusError::RateLimited { .. }) => Some(429),
-            Error::Status(StatusError::Http { status, .. }) => Some(*status),
-            _ => None,
+            ApiError::Api { status, .. } => Some(*status),
         }
     }
 
-    /// `true` for errors worth trying again later (rate limits, server errors, timeouts).
-    pub fn is_retryable(&self) -> bool {
+    fn is_retryable(&self) -> bool {
         match self {
-            Error::Transport(e) => !matches!(
-                e,
-                TransportError::BodyTooLarge { .. }
-                    | TransportError::Redirect { .. }
-                    | TransportError::InvalidRequest(_)
-            ),
-            Error::Status(StatusError::RateLimited { .. }) => true,
-            Error::Status(StatusError::Http { status, .. }) => *status >= 500,
-            Error::Api { code, .. } => code.is_retryable(),
-            _ => false,
+            ApiError::Api { code, .. } => code.is_retryable(),
         }
     }
 
+    /// Code `unauthorized`, or HTTP 401.
+    fn is_unauthorized(&self) -> bool {
+        match self {
+            ApiError::Api { code, status, .. } => {
+                *code == ApiErrorCode::Unauthorized || *status == 401
+            }
+        }
+    }
+
+    /// Code `not_found`, or HTTP 404.
+    fn is_not_found(&self) -> bool {
+        match self {
+            ApiError::Api { code, status, .. } => *code == ApiErrorCode::NotFound || *status == 404,
+        }
+    }
+}
+
+impl From<ApiError> for Error {
+    fn from(e: ApiError) -> Self {
+        th_core::Error::Service(e)
+    }
+}
+
+impl ApiError {
     /// An API error from a non-success response with a JSON body.
     ///
     /// The code comes from `code`, `detail.code`, `error` / `error.code` or a 422's
@@ -107,7 +104,7 @@ impl Error {
             ApiErrorCode::Other(_) => ApiErrorCode::from_code(&scrub(&code, secrets)),
             known => known,
         };
-        Error::Api {
+        ApiError::Api {
             code,
             message: scrub(&message, secrets),
             status,
@@ -139,19 +136,19 @@ mod tests {
     #[test]
     fn codes_from_bodies_and_statuses() {
         let key = Secret::new("secret-key-123");
-        let e = Error::from_api_body(
+        let e = Error::Service(ApiError::from_api_body(
             400,
             &json!({"detail": {"code": "wrong_password", "message": "no secret-key-123"}}),
             "{\"echo\":\"secret-key-123\"}",
             &[&key],
-        );
+        ));
         match &e {
-            Error::Api {
+            Error::Service(ApiError::Api {
                 code,
                 message,
                 body,
                 ..
-            } => {
+            }) => {
                 assert_eq!(code, &ApiErrorCode::WrongPassword);
                 assert_eq!(message, "no [redacted]");
                 assert!(!body.contains("secret-key-123"));
@@ -159,31 +156,41 @@ mod tests {
             other => panic!("{other:?}"),
         }
         // A code that echoes the key is scrubbed too.
-        let e = Error::from_api_body(401, &json!({"code": "bad_key:secret-key-123"}), "", &[&key]);
+        let e = Error::Service(ApiError::from_api_body(
+            401,
+            &json!({"code": "bad_key:secret-key-123"}),
+            "",
+            &[&key],
+        ));
         assert_eq!(
             e.api_code(),
             Some(&ApiErrorCode::from_code("bad_key:[redacted]"))
         );
         // ... but a known code survives a secret that happens to be part of it.
         let password = Secret::new("password");
-        let e = Error::from_api_body(
+        let e = Error::Service(ApiError::from_api_body(
             400,
             &json!({"detail": {"code": "wrong_password", "message": "bad password"}}),
             "",
             &[&password],
-        );
+        ));
         assert_eq!(e.api_code(), Some(&ApiErrorCode::WrongPassword));
-        let e = Error::from_api_body(404, &json!({"detail": "Not Found"}), "", &[]);
+        let e = Error::Service(ApiError::from_api_body(
+            404,
+            &json!({"detail": "Not Found"}),
+            "",
+            &[],
+        ));
         assert_eq!(e.api_code(), Some(&ApiErrorCode::NotFound));
-        let e = Error::from_api_body(
+        let e = Error::Service(ApiError::from_api_body(
             422,
             &json!({"detail": [{"type": "missing", "msg": "Field required"}]}),
             "",
             &[],
-        );
+        ));
         assert_eq!(e.api_code(), Some(&ApiErrorCode::ValidationError));
         assert!(e.to_string().contains("Field required"));
-        let e = Error::from_api_body(503, &json!({}), "", &[]);
+        let e = Error::Service(ApiError::from_api_body(503, &json!({}), "", &[]));
         assert!(e.is_retryable());
     }
 }

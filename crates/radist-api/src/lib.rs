@@ -84,7 +84,7 @@ pub use client::{
     API_KEY_HEADER, CHATS_CLASS, CONTACTS_CLASS, Client, ClientBuilder, DEFAULT_BASE_URL,
     RU_BASE_URL, RawRequest, SERVICE, default_rate_limits,
 };
-pub use error::{ApiErrorCode, Error};
+pub use error::{ApiError, ApiErrorCode, Error};
 pub use generated::*;
 pub use login::{Login, LoginError, LoginEvent, LoginFlow, LoginHandle, LoginOptions, Platform};
 pub use types::*;

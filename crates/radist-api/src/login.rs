@@ -47,7 +47,7 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use crate::client::Client;
-use crate::error::{ApiErrorCode, Error};
+use crate::error::{ApiError, ApiErrorCode, Error};
 use crate::generated::*;
 use crate::types::{
     AuthType, Connection, ConnectionParams, ConnectionType, Id, LoginSession, LoginStatus, Phone,
@@ -683,7 +683,7 @@ async fn session_flow(ctx: Ctx, flow: LoginFlow) -> Result<(), LoginError> {
                 }
                 session = next;
             }
-            Err(LoginError::Call(Error::Api { code, message, .. }))
+            Err(LoginError::Call(Error::Service(ApiError::Api { code, message, .. })))
                 if matches!(
                     (prompt, &code),
                     (Prompt::Code, ApiErrorCode::WrongCode)

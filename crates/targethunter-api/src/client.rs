@@ -13,7 +13,7 @@ use th_core::{
     MethodInfo, RetryHint, Secret, StatusError, Transport, normalize_base_url,
 };
 
-use crate::error::{ApiErrorCode, Error};
+use crate::error::{ApiError, ApiErrorCode, Error};
 use crate::types::{FromBody, member};
 
 /// The production base URL; method names are appended to it.
@@ -322,12 +322,12 @@ impl Client {
             ApiErrorCode::Other(_) => ApiErrorCode::from_code(&self.scrub_str(&code_text)),
             known => known,
         };
-        Err(Error::Api {
+        Err(Error::Service(ApiError::Api {
             code,
             message: self.scrub_str(message),
             status,
             body: self.scrub_str(&response.body_text_lossy()),
-        })
+        }))
     }
 
     fn scrub_str(&self, text: &str) -> String {
@@ -338,7 +338,7 @@ impl Client {
 /// The retry layer's reading of a 2xx answer: an API error (as [`Client::decode`] tells one)
 /// whose code the spec marks `retryable` (`rate_limited`, `internal_error`) asks to try again
 /// later. The answer the caller finally gets is decoded as every answer is, so an exhausted
-/// budget still ends in [`Error::Api`] with the service's code.
+/// budget still ends in [`ApiError::Api`] with the service's code.
 fn classify_answer(response: &HttpResponse) -> Option<RetryHint> {
     /// The envelope's two members that tell an error; the rest is skipped unread.
     #[derive(serde::Deserialize)]

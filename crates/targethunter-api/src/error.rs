@@ -1,21 +1,19 @@
-//! The TargetHunter client's error type.
-
-use th_core::{DecodeError, InvalidInput, PaginationError, StatusError, TransportError};
+//! The TargetHunter client's error type: [`th_core::Error`] over the service's own
+//! [`ApiError`].
 
 pub use crate::generated::ApiErrorCode;
 
-/// Everything a TargetHunter call can fail with.
+/// Everything a TargetHunter call can fail with: the shared kinds of [`th_core::Error`] (bad
+/// input, transport, HTTP status, decoding, configuration, pagination) and
+/// [`Error::Service`](th_core::Error::Service) with an [`ApiError`].
 ///
 /// No variant carries the API key: bodies kept for diagnosis have it scrubbed.
+pub type Error = th_core::Error<ApiError>;
+
+/// TargetHunter's own error kinds.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
-pub enum Error {
-    /// The request was refused before sending.
-    #[error(transparent)]
-    InvalidInput(#[from] InvalidInput),
-    /// No response: connection, timeout, body size, redirect.
-    #[error(transparent)]
-    Transport(#[from] TransportError),
+pub enum ApiError {
     /// The service answered with an error envelope (`"success": false`).
     #[error("TargetHunter API error {code} (HTTP {status}): {message}")]
     Api {
@@ -28,45 +26,54 @@ pub enum Error {
         /// The body as received (API key scrubbed).
         body: String,
     },
-    /// A non-success HTTP status without an error envelope (proxies, gateways, 429).
-    #[error(transparent)]
-    Status(#[from] StatusError),
-    /// A body that is not the JSON expected (e.g. an HTML page with status 200).
-    #[error(transparent)]
-    Decode(#[from] DecodeError),
-    /// The client configuration is invalid.
-    #[error("invalid client configuration: {0}")]
-    Config(String),
-    /// A listing stopped early.
-    #[error(transparent)]
-    Pagination(#[from] PaginationError),
 }
 
-impl Error {
-    /// The API error code, when the service sent one.
-    pub fn api_code(&self) -> Option<&ApiErrorCode> {
+impl th_core::ServiceError for ApiError {
+    type Code = ApiErrorCode;
+
+    fn api_code(&self) -> Option<&ApiErrorCode> {
         match self {
-            Error::Api { code, .. } => Some(code),
-            _ => None,
+            ApiError::Api { code, .. } => Some(code),
         }
     }
 
-    /// `true` for errors worth trying again later (rate limits, server errors, timeouts).
-    pub fn is_retryable(&self) -> bool {
+    fn status(&self) -> Option<u16> {
         match self {
-            Error::Transport(e) => !matches!(
-                e,
-                TransportError::BodyTooLarge { .. }
-                    | TransportError::Redirect { .. }
-                    | TransportError::InvalidRequest(_)
-            ),
-            Error::Status(StatusError::RateLimited { .. }) => true,
-            Error::Status(StatusError::Http { status, .. }) => *status >= 500,
-            Error::Api { code, .. } => matches!(
+            ApiError::Api { status, .. } => Some(*status),
+        }
+    }
+
+    fn is_retryable(&self) -> bool {
+        match self {
+            ApiError::Api { code, .. } => matches!(
                 code,
                 ApiErrorCode::RateLimited | ApiErrorCode::InternalError
             ),
-            _ => false,
         }
+    }
+
+    /// `invalid_api_key`, or an envelope with HTTP 401.
+    fn is_unauthorized(&self) -> bool {
+        match self {
+            ApiError::Api { code, status, .. } => {
+                *code == ApiErrorCode::InvalidApiKey || *status == 401
+            }
+        }
+    }
+
+    /// `bot_not_found`, `step_not_found`, `user_not_found`.
+    fn is_not_found(&self) -> bool {
+        match self {
+            ApiError::Api { code, .. } => matches!(
+                code,
+                ApiErrorCode::BotNotFound | ApiErrorCode::StepNotFound | ApiErrorCode::UserNotFound
+            ),
+        }
+    }
+}
+
+impl From<ApiError> for Error {
+    fn from(e: ApiError) -> Self {
+        th_core::Error::Service(e)
     }
 }

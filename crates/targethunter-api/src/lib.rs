@@ -61,7 +61,7 @@ pub mod types;
 pub mod webhooks;
 
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, RawRequest, SERVICE, WireFormat};
-pub use error::{ApiErrorCode, Error};
+pub use error::{ApiError, ApiErrorCode, Error};
 pub use generated::*;
 pub use types::{Ack, AddUserResult, Channel, FromBody, ObjectId, Uid, VarValue};
 

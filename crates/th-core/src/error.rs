@@ -1,9 +1,137 @@
-//! Errors of the transport layer, and the shared HTTP-status error every service client wraps.
+//! The one error shape of every service client, [`Error<E>`], and the errors of the layers it
+//! wraps (transport, HTTP status, decoding).
+//!
+//! Each service crate names its own kinds in one type `E` (its API error with code and message,
+//! plus what only that service has: JustClick's refused signature, ADFOX's statistics errors and
+//! report timeouts) and keeps its `Error` name as an alias, `pub type Error = th_core::Error<E>`.
+//! The common kinds — bad input, transport, HTTP status, decoding, configuration, pagination —
+//! and the questions asked of any error ([`Error::is_retryable`], [`Error::status`], ...) exist
+//! once, here; a user of two services writes one handler generic over `E: ServiceError`.
 
 use std::time::Duration;
 
+use crate::api::InvalidInput;
 use crate::http::HttpResponse;
+use crate::paginate::PaginationError;
 use crate::secret::{Secret, scrub};
+
+/// What a service's own error kinds tell the shared [`Error`]: implemented by each service
+/// crate's `ApiError`.
+pub trait ServiceError: std::error::Error {
+    /// The service's error code type (the generated `ApiErrorCode`), printable so that a handler
+    /// generic over services can report it.
+    type Code: std::fmt::Display + std::fmt::Debug;
+
+    /// The error code, when the service sent one.
+    fn api_code(&self) -> Option<&Self::Code>;
+
+    /// The HTTP status of the answer, when it had one.
+    fn status(&self) -> Option<u16>;
+
+    /// `true` when trying again later may succeed.
+    fn is_retryable(&self) -> bool;
+
+    /// `true` when the service refused the credentials.
+    fn is_unauthorized(&self) -> bool {
+        false
+    }
+
+    /// `true` when the service said the object does not exist.
+    fn is_not_found(&self) -> bool {
+        false
+    }
+}
+
+/// Everything a call of a service client can fail with; `E` holds the service's own kinds.
+///
+/// No variant carries a credential: bodies and texts kept for diagnosis are scrubbed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error<E> {
+    /// The request was refused before sending (bad value, a value the wire cannot carry, ...).
+    #[error(transparent)]
+    InvalidInput(#[from] InvalidInput),
+    /// No response: connection, timeout, body size, redirect, a client-side limit.
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    /// A non-success HTTP status without an error body of the service (proxies, gateways, 429).
+    #[error(transparent)]
+    Status(#[from] StatusError),
+    /// A body that is not the shape expected (e.g. an HTML page with status 200).
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+    /// The client configuration is invalid.
+    #[error("invalid client configuration: {0}")]
+    Config(String),
+    /// A listing stopped early.
+    #[error(transparent)]
+    Pagination(#[from] PaginationError),
+    /// The service's own error: its API error with code and message, or a kind only that
+    /// service has.
+    #[error(transparent)]
+    Service(E),
+}
+
+impl<E: ServiceError> Error<E> {
+    /// The service's own error, when it is one.
+    pub fn service(&self) -> Option<&E> {
+        match self {
+            Error::Service(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The service's error code, when it sent one.
+    pub fn api_code(&self) -> Option<&E::Code> {
+        self.service().and_then(ServiceError::api_code)
+    }
+
+    /// The HTTP status, when there was a response.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Status(StatusError::RateLimited { .. }) => Some(429),
+            Error::Status(StatusError::Http { status, .. }) => Some(*status),
+            Error::Service(e) => e.status(),
+            _ => None,
+        }
+    }
+
+    /// `true` for errors worth trying again later (rate limits, server errors, timeouts, and
+    /// what the service calls transient).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Transport(e) => !matches!(
+                e,
+                TransportError::BodyTooLarge { .. }
+                    | TransportError::Redirect { .. }
+                    | TransportError::InvalidRequest(_)
+            ),
+            Error::Status(StatusError::RateLimited { .. }) => true,
+            Error::Status(StatusError::Http { status, .. }) => *status >= 500,
+            Error::Service(e) => e.is_retryable(),
+            _ => false,
+        }
+    }
+
+    /// `true` for a request refused before anything was sent.
+    pub fn is_invalid_input(&self) -> bool {
+        matches!(self, Error::InvalidInput(_))
+    }
+
+    /// `true` for a rejected credential: HTTP 401, or the service's own code for it.
+    pub fn is_unauthorized(&self) -> bool {
+        match self {
+            Error::Status(StatusError::Http { status: 401, .. }) => true,
+            Error::Service(e) => e.is_unauthorized(),
+            _ => false,
+        }
+    }
+
+    /// `true` when the service said the object does not exist.
+    pub fn is_not_found(&self) -> bool {
+        self.service().is_some_and(ServiceError::is_not_found)
+    }
+}
 
 /// A request that did not produce an HTTP response.
 ///
@@ -177,6 +305,77 @@ mod tests {
         let s = scrubbed_snippet(b"short 0123456789abcdef0123456789 \xff", &[&key]);
         assert_eq!(s, "short [redacted] \u{fffd}");
         assert_eq!(scrubbed_snippet(b"plain", &[]), "plain");
+    }
+
+    /// A service's own kinds, as a service crate writes them.
+    #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+    enum Own {
+        #[error("refused {0} (HTTP {1})")]
+        Api(&'static str, u16),
+        #[error("slow")]
+        Slow,
+    }
+
+    impl ServiceError for Own {
+        type Code = &'static str;
+        fn api_code(&self) -> Option<&&'static str> {
+            match self {
+                Own::Api(code, _) => Some(code),
+                Own::Slow => None,
+            }
+        }
+        fn status(&self) -> Option<u16> {
+            match self {
+                Own::Api(_, status) => Some(*status),
+                Own::Slow => None,
+            }
+        }
+        fn is_retryable(&self) -> bool {
+            matches!(self, Own::Slow)
+        }
+        fn is_unauthorized(&self) -> bool {
+            matches!(self, Own::Api("bad_key", _))
+        }
+        fn is_not_found(&self) -> bool {
+            matches!(self, Own::Api("missing", _))
+        }
+    }
+
+    #[test]
+    fn the_shared_questions_ask_the_service_for_its_own_kinds() {
+        let api = Error::Service(Own::Api("bad_key", 403));
+        assert_eq!(api.to_string(), "refused bad_key (HTTP 403)");
+        assert_eq!(
+            (api.api_code(), api.status(), api.is_retryable()),
+            (Some(&"bad_key"), Some(403), false)
+        );
+        assert!(api.is_unauthorized() && !api.is_not_found() && !api.is_invalid_input());
+        assert!(Error::Service(Own::Api("missing", 404)).is_not_found());
+        let slow = Error::Service(Own::Slow);
+        assert!(slow.is_retryable() && slow.status().is_none() && slow.api_code().is_none());
+
+        let http = |status| {
+            Error::<Own>::Status(StatusError::Http {
+                status,
+                snippet: String::new(),
+            })
+        };
+        assert!(http(401).is_unauthorized() && !http(401).is_retryable());
+        assert!(http(502).is_retryable() && http(502).status() == Some(502));
+        let limited = Error::<Own>::from(StatusError::RateLimited { retry_after: None });
+        assert_eq!(
+            (limited.status(), limited.is_retryable()),
+            (Some(429), true)
+        );
+        let far = Error::<Own>::from(TransportError::Redirect {
+            status: 302,
+            location: "https://elsewhere/".into(),
+        });
+        assert!(!far.is_retryable() && far.service().is_none());
+        assert!(Error::<Own>::from(TransportError::Timeout(Duration::from_secs(1))).is_retryable());
+        let bad = Error::<Own>::Config("no key".into());
+        assert_eq!(bad.to_string(), "invalid client configuration: no key");
+        assert!(!bad.is_retryable());
     }
 
     #[test]

@@ -60,7 +60,7 @@ pub use api::{
     ParamName, ParamValue, Params,
 };
 pub use clock::{Clock, ManualClock, TokioClock};
-pub use error::{DecodeError, StatusError, TransportError};
+pub use error::{DecodeError, Error, ServiceError, StatusError, TransportError};
 pub use form::FormValue;
 pub use http::{AnswerClassifier, HttpRequest, HttpResponse, RetryHint};
 #[cfg(feature = "hyper")]

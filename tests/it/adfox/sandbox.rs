@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use adfox_api::{
     AccountAddAdvertiser, AccountAddCampaign, AccountDeleteBanner, AccountListAdvertiser,
-    AccountListBanner, AccountListCampaign, AccountListContractor, ApiErrorCode,
+    AccountListBanner, AccountListCampaign, AccountListContractor, ApiError, ApiErrorCode,
     CampaignListBanner, CampaignModify, Client, ClientOptions, Encoding, Error, RawRequest,
     sha256_hex,
 };
@@ -148,7 +148,7 @@ async fn navigation_and_param_errors() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, Error::Api { code: ApiErrorCode::ValueRequired, parameter: Some(p), .. } if p == "name"),
+        matches!(&err, Error::Service(ApiError::Api { code: ApiErrorCode::ValueRequired, parameter: Some(p), .. }) if p == "name"),
         "{err:?}"
     );
     let err = c
@@ -156,7 +156,7 @@ async fn navigation_and_param_errors() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, Error::Api { code: ApiErrorCode::IncorrectValue, parameter: Some(p), value: Some(v), .. } if p == "objectID" && v == "999999"),
+        matches!(&err, Error::Service(ApiError::Api { code: ApiErrorCode::IncorrectValue, parameter: Some(p), value: Some(v), .. }) if p == "objectID" && v == "999999"),
         "{err:?}"
     );
     c.account_add_advertiser(AccountAddAdvertiser::new("dup", "d@x.y"))
@@ -322,7 +322,7 @@ async fn zip_upload() {
             .await
             .unwrap_err();
         assert!(
-            matches!(&err, Error::Api { code: ApiErrorCode::IncorrectValue, parameter: Some(p), .. } if p == "objectID"),
+            matches!(&err, Error::Service(ApiError::Api { code: ApiErrorCode::IncorrectValue, parameter: Some(p), .. }) if p == "objectID"),
             "{err:?}"
         );
     }
@@ -509,7 +509,7 @@ async fn navigation_errors_on_the_legacy_route_and_the_page_window() {
     ] {
         let err = c.raw(RawRequest::new(wire)).await.unwrap_err();
         assert!(
-            matches!(&err, Error::Api { code, parameter: Some(p), status: 200, .. } if *code == want && p == parameter),
+            matches!(&err, Error::Service(ApiError::Api { code, parameter: Some(p), status: 200, .. }) if *code == want && p == parameter),
             "{wire}: {err:?}"
         );
     }
@@ -693,11 +693,11 @@ async fn renamed_and_new_methods_reach_the_sandbox() {
         }
         let err = c.raw(raw).await.unwrap_err();
         match &err {
-            Error::Api {
+            Error::Service(ApiError::Api {
                 code: got,
                 parameter,
                 ..
-            } => {
+            }) => {
                 assert_eq!(got, &code, "{wire}");
                 assert_eq!(parameter.as_deref(), Some(param), "{wire}");
             }

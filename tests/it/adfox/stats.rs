@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use adfox_api::{
-    Client, ClientOptions, Error, ReportArgs, ReportLevel, ReportRequest, TaskState,
+    ApiError, Client, ClientOptions, Error, ReportArgs, ReportLevel, ReportRequest, TaskState,
     V2AvailableDatesRequest, V2Filter, V2NamedReportRequest, V2ReportRequest,
 };
 use integration_tests::vendor;
@@ -370,11 +370,11 @@ async fn the_documented_error_answer_is_a_typed_error_with_its_status() {
         .await
         .unwrap_err();
     match err {
-        Error::Stats {
+        Error::Service(ApiError::Stats {
             code,
             message,
             status,
-        } => {
+        }) => {
             assert_eq!(code, "UNKNOWN_METRIC");
             assert_eq!(message, "Unknown metric: impressions_xxx");
             assert_eq!(status, 400);
@@ -394,7 +394,7 @@ async fn the_documented_error_answer_is_a_typed_error_with_its_status() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, Error::Stats { code, status: 404, .. } if code == "REPORT_NOT_FOUND"),
+        matches!(&err, Error::Service(ApiError::Stats { code, status: 404, .. }) if code == "REPORT_NOT_FOUND"),
         "{err:?}"
     );
 }
@@ -573,7 +573,7 @@ async fn failure_carries_the_task_error_and_expired_ends_the_wait() {
     let c = client(&server, Arc::new(ManualClock::new()));
     let err = c.v2_report(&campaign_request()).await.unwrap_err();
     assert!(
-        matches!(&err, Error::Stats { code, message, .. }
+        matches!(&err, Error::Service(ApiError::Stats { code, message, .. })
             if code == "UNKNOWN_ERROR" && message.contains("Unexpected error") && message.contains(TASK)),
         "{err:?}"
     );
@@ -587,7 +587,7 @@ async fn failure_carries_the_task_error_and_expired_ends_the_wait() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, Error::Stats { code, .. } if code == "EXPIRED"),
+        matches!(&err, Error::Service(ApiError::Stats { code, .. }) if code == "EXPIRED"),
         "{err:?}"
     );
     // A state this version does not know is kept, and ends the wait too.
@@ -844,7 +844,7 @@ async fn statistics_errors_and_the_rate_limit() {
     let c = client(&server, clock.clone());
     let err = c.report_result("t-1").await.unwrap_err();
     assert!(
-        matches!(&err, Error::Stats { code, status: 429, .. } if code == "429"),
+        matches!(&err, Error::Service(ApiError::Stats { code, status: 429, .. }) if code == "429"),
         "{err:?}"
     );
     // 100 requests a minute: the 101st waits on the clock (0.6 s), none is refused.
@@ -1381,7 +1381,7 @@ async fn sandbox_answers_the_documented_named_and_dates_requests() {
     assert!(fixed.is_fixed && fixed.dimensions.is_none());
     let err = c.v2_report_info("custom_9999", None).await.unwrap_err();
     assert!(
-        matches!(&err, Error::Stats { code, status: 404, .. } if code == "REPORT_NOT_FOUND"),
+        matches!(&err, Error::Service(ApiError::Stats { code, status: 404, .. }) if code == "REPORT_NOT_FOUND"),
         "{err:?}"
     );
     let table = c
@@ -1529,7 +1529,10 @@ async fn the_sandbox_enforces_100_statistics_requests_a_minute() {
         c.v2_list(None).await.unwrap();
     }
     let err = c.v2_list(None).await.unwrap_err();
-    assert!(matches!(err, Error::Stats { status: 429, .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::Service(ApiError::Stats { status: 429, .. })),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]

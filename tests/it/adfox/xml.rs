@@ -7,7 +7,7 @@ use std::sync::Arc;
 use adfox_api::{
     AccountListAdvertiser, AccountListBanner, AccountListBannerKktu, AccountListCampaign,
     AccountListContract, AccountListContractor, AccountListDefaultBanner, AccountListPlace,
-    AccountListPosition, AccountListSuperCampaign, AccountListWebsite, AccountListZone,
+    AccountListPosition, AccountListSuperCampaign, AccountListWebsite, AccountListZone, ApiError,
     ApiErrorCode, CampaignListBanner, CampaignModify, Client, Error, Field, RawRequest,
 };
 use http::{HeaderValue, StatusCode, header};
@@ -68,14 +68,14 @@ async fn error_keeps_code_parameter_and_value() {
         .await
         .unwrap_err();
     match err {
-        Error::Api {
+        Error::Service(ApiError::Api {
             code,
             error,
             parameter,
             value,
             status,
             ..
-        } => {
+        }) => {
             assert_eq!(code, ApiErrorCode::IncorrectValue);
             assert_eq!(error.as_deref(), Some("Incorrect value"));
             assert_eq!(parameter.as_deref(), Some("encoding"));
@@ -265,7 +265,7 @@ async fn cp1251_answers_by_declaration_and_by_header() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::Api { ref error, .. } if error.as_deref() == Some("Неверное значение")),
+        matches!(err, Error::Service(ApiError::Api { ref error, .. }) if error.as_deref() == Some("Неверное значение")),
         "{err:?}"
     );
 }

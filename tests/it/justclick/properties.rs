@@ -13,7 +13,7 @@
 use std::sync::Arc;
 
 use justclick_api::webhooks::{self, Event, TimeField, WebhookError};
-use justclick_api::{Client, Envelope, Error, RawRequest, Secret, SignatureError, sign};
+use justclick_api::{ApiError, Client, Envelope, Error, RawRequest, Secret, SignatureError, sign};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use th_core::form::{http_build_query, parse_query};
@@ -79,10 +79,10 @@ fn flip(hash: &str, at: usize) -> String {
 fn is_mismatch(r: &Result<Envelope, Error>) -> bool {
     matches!(
         r,
-        Err(Error::Signature {
+        Err(Error::Service(ApiError::Signature {
             reason: SignatureError::Mismatch,
             ..
-        })
+        }))
     )
 }
 
@@ -106,7 +106,7 @@ proptest! {
         let flipped = call(200, envelope_body(code, &text, Some(&flip(&hash, at)), &result), SECRET);
         prop_assert!(is_mismatch(&flipped), "{:?}", flipped);
         let missing = call(200, envelope_body(code, &text, None, &result), SECRET);
-        prop_assert!(matches!(missing, Err(Error::Signature { reason: SignatureError::Missing, .. })), "{:?}", missing);
+        prop_assert!(matches!(missing, Err(Error::Service(ApiError::Signature { reason: SignatureError::Missing, .. }))), "{:?}", missing);
         prop_assert!(is_mismatch(&call(200, envelope_body(code, &text, Some(&hash), &result), "another-key")));
         // The text is covered too: a signature for another text does not pass.
         let other = call(200, envelope_body(code, &format!("{text}."), Some(&hash), &result), SECRET);

@@ -5,8 +5,8 @@
 #![allow(deprecated)]
 
 use justclick_api::{
-    AddGood, AddLeadToGroup, ApiErrorCode, Client, CreateOrder, Date, DeleteGood, DeleteOrder,
-    DeleteSubscribe, Error, GetAllGoods, GetAllGroups, GetBills, GetCountSubscribe,
+    AddGood, AddLeadToGroup, ApiError, ApiErrorCode, Client, CreateOrder, Date, DeleteGood,
+    DeleteOrder, DeleteSubscribe, Error, GetAllGoods, GetAllGroups, GetBills, GetCountSubscribe,
     GetLeadGroupStatuses, GetLeadGroups, GetOrderDetails, GetOrderInfo, GetOrders,
     GetOrdersWithGoods, GetPartnerStats, Good, OrderStatus, PaidOnly, PayStatus, RawRequest,
     SignatureError, SubscribeOutcome, SubscriptionStatus, UpdateGood, UpdateOrderStatus,
@@ -466,10 +466,10 @@ async fn signatures_both_ways() {
     assert!(
         matches!(
             err,
-            Error::Signature {
+            Error::Service(ApiError::Signature {
                 reason: SignatureError::Mismatch,
                 ..
-            }
+            })
         ),
         "{err:?}"
     );

@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use integration_tests::vendor;
 use justclick_api::sign::{md5_hex, response_hash};
 use justclick_api::{
-    Client, CreateOrder, Date, Error, GetLeadGroupStatuses, GetOrderDetails, GetOrders,
+    ApiError, Client, CreateOrder, Date, Error, GetLeadGroupStatuses, GetOrderDetails, GetOrders,
     GetOrdersWithGoods, GetPartnerStats, Good, OrderStatus, PaidOnly, RawRequest, Secret,
     SubscriptionStatus, TimerKill, UpdateOrderStatus, V2CreateOrder,
 };
@@ -433,7 +433,7 @@ async fn createorder_answer_as_the_page_prints_it() {
         .v2_create_order(V2CreateOrder::new("invoice"))
         .await
         .expect_err("a masked hash is no signature");
-    assert!(err.is_signature(), "{err:?}");
+    assert!(err.service().is_some_and(ApiError::is_signature), "{err:?}");
     // ... and decodes it with the hash made real (signature values aside).
     let mut real = page.clone();
     real["hash"] = response_hash("0", "OK", &Secret::new(PAGE_KEY)).into();

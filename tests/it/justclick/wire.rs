@@ -8,11 +8,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use justclick_api::{
-    AddGood, AddLeadToGroup, ApiErrorCode, Client, ClientOptions, CreateOrder, Date, DeleteGood,
-    DeleteOrder, DeleteSubscribe, Error, GetAllGoods, GetAllGroups, GetBills, GetCountSubscribe,
-    GetLeadGroupStatuses, GetLeadGroups, GetOrderDetails, GetOrderInfo, GetOrders,
-    GetOrdersWithGoods, GetPartnerStats, Good, IsoDate, OrderStatus, PaidOnly, PayStatus,
-    RawRequest, RetryPolicy, Secret, SignatureError, SubscribeOutcome, UpdateGood,
+    AddGood, AddLeadToGroup, ApiError, ApiErrorCode, Client, ClientOptions, CreateOrder, Date,
+    DeleteGood, DeleteOrder, DeleteSubscribe, Error, GetAllGoods, GetAllGroups, GetBills,
+    GetCountSubscribe, GetLeadGroupStatuses, GetLeadGroups, GetOrderDetails, GetOrderInfo,
+    GetOrders, GetOrdersWithGoods, GetPartnerStats, Good, IsoDate, OrderStatus, PaidOnly,
+    PayStatus, RawRequest, RetryPolicy, Secret, SignatureError, SubscribeOutcome, UpdateGood,
     UpdateOrderStatus, UpdateSubscriberData, Utm, V2AddTagToLead, V2AddUpdateLead, V2CreateOrder,
     V2GetAllLists, V2GetCoupons, V2GetGoods, V2GetPersonalManagers, V2RemoveLeadFromList,
     V2RemoveTagFromLead,
@@ -700,7 +700,7 @@ async fn codes_that_are_answers_and_codes_that_are_errors() {
         .update_subscriber_data(UpdateSubscriberData::new("a@b.ru"))
         .await
         .expect_err("102 elsewhere is an error");
-    assert!(e.is_already_subscribed());
+    assert!(e.service().is_some_and(ApiError::is_already_subscribed));
 
     let s = answering(signed(400, "order not found", None), 200).await;
     let c = client(&s);
@@ -742,12 +742,12 @@ async fn codes_that_are_answers_and_codes_that_are_errors() {
             .await
             .expect_err("error");
         match &e {
-            Error::Api {
+            Error::Service(ApiError::Api {
                 code: c,
                 text,
                 method,
                 result,
-            } => {
+            }) => {
                 assert_eq!(
                     (c, text.as_str(), method.as_ref()),
                     (&variant, "something", "GetAllGroups")
@@ -773,10 +773,10 @@ async fn response_signatures() {
         .expect_err("forged");
     assert!(matches!(
         e,
-        Error::Signature {
+        Error::Service(ApiError::Signature {
             reason: SignatureError::Mismatch,
             ..
-        }
+        })
     ));
     let shown = format!("{e} {e:?}");
     assert!(!shown.contains(SECRET), "{shown}");
@@ -789,10 +789,10 @@ async fn response_signatures() {
         .expect_err("unsigned");
     assert!(matches!(
         e,
-        Error::Signature {
+        Error::Service(ApiError::Signature {
             reason: SignatureError::Missing,
             ..
-        }
+        })
     ));
     // The explicit opt-out accepts it.
     let unchecked = Client::builder(LOGIN, SECRET)
@@ -1154,10 +1154,10 @@ async fn the_request_limit_in_a_200_is_retried_when_safe() {
     assert!(
         matches!(
             &e,
-            Error::Api {
+            Error::Service(ApiError::Api {
                 code: ApiErrorCode::RequestLimit,
                 ..
-            }
+            })
         ),
         "{e:?}"
     );
@@ -1169,10 +1169,10 @@ async fn the_request_limit_in_a_200_is_retried_when_safe() {
     assert!(
         matches!(
             &e,
-            Error::Api {
+            Error::Service(ApiError::Api {
                 code: ApiErrorCode::RequestLimit,
                 ..
-            }
+            })
         ),
         "{e:?}"
     );
@@ -1187,10 +1187,10 @@ async fn the_request_limit_in_a_200_is_retried_when_safe() {
     assert!(
         matches!(
             &e,
-            Error::Api {
+            Error::Service(ApiError::Api {
                 code: ApiErrorCode::RequestLimit,
                 ..
-            }
+            })
         ),
         "{e:?}"
     );
@@ -1214,10 +1214,10 @@ async fn the_request_limit_in_a_200_is_retried_when_safe() {
     assert!(
         matches!(
             &e,
-            Error::Signature {
+            Error::Service(ApiError::Signature {
                 reason: SignatureError::Mismatch,
                 ..
-            }
+            })
         ),
         "{e:?}"
     );

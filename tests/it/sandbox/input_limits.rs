@@ -301,7 +301,7 @@ fn adfox_report_polling_is_bounded() {
     );
     let err = rt().block_on(client.report(&request)).unwrap_err();
     assert!(
-        matches!(&err, adfox_api::Error::ReportTimeout { task_id, polls: 6 } if task_id == "t-1"),
+        matches!(&err, adfox_api::Error::Service(adfox_api::ApiError::ReportTimeout { task_id, polls: 6 }) if task_id == "t-1"),
         "{err:?}"
     );
     assert_eq!(mock.requests().len(), 1 + 6);

@@ -4,7 +4,7 @@
 use http::Method;
 use serde_json::{Value, json};
 use targethunter_api::{
-    ApiErrorCode, BotsAddUser, BotsRemoveUser, Channel, Client, Error, GlobalVarsClear,
+    ApiError, ApiErrorCode, BotsAddUser, BotsRemoveUser, Channel, Client, Error, GlobalVarsClear,
     GlobalVarsGet, GlobalVarsSet, RawRequest, VarsClear, VarsGet, VarsSet, WireFormat,
 };
 use th_core::{HttpRequest, ReqwestTransport, Transport};
@@ -164,11 +164,11 @@ async fn sandbox_errors_map_to_typed_codes() {
     assert!(
         matches!(
             &err,
-            Error::Api {
+            Error::Service(ApiError::Api {
                 code: ApiErrorCode::BotNotFound,
                 status: 404,
                 ..
-            }
+            })
         ),
         "{err:?}"
     );
@@ -205,11 +205,11 @@ async fn sandbox_errors_map_to_typed_codes() {
     assert!(
         matches!(
             &err,
-            Error::Api {
+            Error::Service(ApiError::Api {
                 code: ApiErrorCode::InvalidApiKey,
                 status: 401,
                 ..
-            }
+            })
         ),
         "{err:?}"
     );

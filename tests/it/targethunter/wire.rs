@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::json;
 use targethunter_api::{
-    ApiErrorCode, BotsAddUser, BotsRemoveUser, Channel, Client, ClientOptions, Error,
+    ApiError, ApiErrorCode, BotsAddUser, BotsRemoveUser, Channel, Client, ClientOptions, Error,
     GlobalVarsClear, GlobalVarsGet, GlobalVarsSet, RawRequest, RetryPolicy, VarsClear, VarsGet,
     VarsSet, WireFormat,
 };
@@ -314,12 +314,12 @@ async fn error_envelopes_become_typed_api_errors() {
             .await
             .unwrap_err();
         match &err {
-            Error::Api {
+            Error::Service(ApiError::Api {
                 code,
                 status: s,
                 body: raw,
                 ..
-            } => {
+            }) => {
                 assert_eq!((code, *s), (&want, status), "{body}");
                 assert_eq!(raw, &body.to_string());
             }

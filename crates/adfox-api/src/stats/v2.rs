@@ -17,7 +17,7 @@
 //! (all under `https://yandex.com/dev/adfox/doc/en/`). Every `GET` can carry `ownerId` as a query
 //! parameter (required for advertisers and website owners); the `POST` bodies carry it as a
 //! positive integer. Errors are `{"error":{"code":"SNAKE_CASE","message":…}}` with the HTTP status
-//! that goes with the code: [`Error::Stats`] keeps code, message and status
+//! that goes with the code: [`ApiError::Stats`] keeps code, message and status
 //! (`rest-statistics/about`).
 //!
 //! The result is one JSON table: the pages document no paging of it (a report holds at most
@@ -29,7 +29,7 @@ use th_core::{DecodeError, InvalidInput};
 
 use super::{Polled, ReportLevel, TaskState, check_task_id, encode_query, rows_as};
 use crate::client::Client;
-use crate::error::Error;
+use crate::error::{ApiError, Error};
 use crate::types::Date;
 
 use http::Method;
@@ -639,8 +639,8 @@ impl Client {
     }
 
     /// REST v2: starts an ad-hoc report, polls it with backoff until `SUCCESS` and answers the
-    /// table. `FAILURE` is [`Error::Stats`] with the task's `result.error` code and message,
-    /// `EXPIRED` is [`Error::Stats`] with code `EXPIRED`. At most [`super::MAX_REPORTS`] run at
+    /// table. `FAILURE` is [`ApiError::Stats`] with the task's `result.error` code and message,
+    /// `EXPIRED` is [`ApiError::Stats`] with code `EXPIRED`. At most [`super::MAX_REPORTS`] run at
     /// once per client (shared with [`Client::report`]).
     pub async fn v2_report(&self, request: &V2ReportRequest) -> Result<V2Table, Error> {
         request.body()?;
@@ -672,12 +672,12 @@ impl Client {
                         code: "FAILURE".into(),
                         message: String::new(),
                     });
-                    return Err(Error::Stats {
+                    return Err(Error::Service(ApiError::Stats {
                         code: self.scrub_str(&e.code),
                         message: self
                             .scrub_str(&format!("report task {task} failed: {}", e.message)),
                         status: 200,
-                    });
+                    }));
                 }
                 state => Polled::Not(state),
             })
