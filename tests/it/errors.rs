@@ -39,10 +39,7 @@ fn next<E: ServiceError>(err: &Error<E>) -> Next {
 }
 
 fn quick() -> ClientOptions {
-    ClientOptions {
-        clock: Some(Arc::new(ManualClock::new())),
-        ..ClientOptions::default()
-    }
+    ClientOptions::default().clock(Arc::new(ManualClock::new()))
 }
 
 #[tokio::test(flavor = "current_thread")]
