@@ -11,6 +11,10 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+/// The most lines one generated file may have: past it, the spec must split the methods into
+/// more modules, so that every generated file stays readable.
+pub const MAX_GENERATED_LINES: usize = 3000;
+
 /// The README line that starts the generated coverage section.
 pub const COVERAGE_START: &str = "<!-- coverage:start -->";
 /// The README line that ends the generated coverage section.
@@ -121,6 +125,15 @@ pub fn generate(root: &Path) -> Result<(Vec<Generated>, Vec<String>), String> {
         for file in render::files(&service) {
             let formatted = rustfmt(&file.code, &src_dir)
                 .map_err(|e| format!("formatting {} for {rel}: {e}", file.name))?;
+            let lines = formatted.lines().count();
+            if lines > MAX_GENERATED_LINES {
+                return Err(format!(
+                    "{rel}: src/generated/{} would have {lines} lines (at most \
+                     {MAX_GENERATED_LINES}); move some of its methods to a module of their own \
+                     with [service] modules",
+                    file.name
+                ));
+            }
             wanted.push(out_dir.join(&file.name));
             files.push(Generated {
                 path: out_dir.join(&file.name),

@@ -93,6 +93,24 @@ pub trait OffsetPaged: ApiRequest + Clone {
     fn set_page(&mut self, offset: i64, limit: i64);
 }
 
+/// Implements [`OffsetPaged`] for a request type whose offset and limit are optional `i64`
+/// fields (what generated list requests have): `offset_paged!(AccountListCampaign, offset, limit)`.
+#[macro_export]
+macro_rules! offset_paged {
+    ($request:ty, $offset:ident, $limit:ident) => {
+        impl $crate::OffsetPaged for $request {
+            fn page(&self) -> (Option<i64>, Option<i64>) {
+                (self.$offset, self.$limit)
+            }
+
+            fn set_page(&mut self, offset: i64, limit: i64) {
+                self.$offset = Some(offset);
+                self.$limit = Some(limit);
+            }
+        }
+    };
+}
+
 /// Checks an offset-paged request's page before anything is sent: `offset` 0 or more, `limit`
 /// 1 to `max_limit` (the generated `validate` of paged requests calls it).
 pub fn check_offset_page(

@@ -152,29 +152,27 @@ pub fn files(service: &Service) -> Vec<File> {
     files
 }
 
-/// The methods grouped into modules, in spec order of first appearance: by object (the first
-/// part of the wire name; object and action for the objects in `split_by_action`) when the
-/// service derives fixed params from the wire name, else as `[service] modules` lists them, the
-/// rest in `methods`.
+/// The methods grouped into modules, in spec order of first appearance: as `[service] modules`
+/// names them; the rest by object (the first part of the wire name; object and action for the
+/// objects in `split_by_action`) when the service derives its selector from the wire name, else
+/// in `methods`.
 fn method_groups(service: &Service) -> Vec<(String, Vec<&Method>)> {
     let mut groups: Vec<(String, Vec<&Method>)> = Vec::new();
     for m in &service.methods {
-        let module = match &service.object_separator {
-            Some(sep) => {
-                let mut parts = m.wire.split(sep.as_str());
-                let object = parts.next().unwrap_or_default();
-                match parts.next() {
-                    Some(action) if service.split_by_action.iter().any(|o| o == object) => {
-                        format!("{}_{}", snake_case(object), snake_case(action))
-                    }
-                    _ => snake_case(object),
+        let module = if let Some(named) = service.module_of.get(&m.wire) {
+            // A module the spec names for the method wins over its object's.
+            named.clone()
+        } else if let Some(sep) = &service.object_separator {
+            let mut parts = m.wire.split(sep.as_str());
+            let object = parts.next().unwrap_or_default();
+            match parts.next() {
+                Some(action) if service.split_by_action.iter().any(|o| o == object) => {
+                    format!("{}_{}", snake_case(object), snake_case(action))
                 }
+                _ => snake_case(object),
             }
-            None => service
-                .module_of
-                .get(&m.wire)
-                .cloned()
-                .unwrap_or_else(|| "methods".to_owned()),
+        } else {
+            "methods".to_owned()
         };
         match groups.iter_mut().find(|(name, _)| *name == module) {
             Some((_, list)) => list.push(m),
@@ -495,16 +493,13 @@ fn render_method(o: &mut String, service: &Service, m: &Method) {
     line(o, "}");
     line(o, "");
     if let Some(pg) = &m.paging {
-        line(o, &format!("impl OffsetPaged for {} {{", m.request));
-        line(o, "fn page(&self) -> (Option<i64>, Option<i64>) {");
-        line(o, &format!("(self.{}, self.{})", pg.offset, pg.limit));
-        line(o, "}");
-        line(o, "");
-        line(o, "fn set_page(&mut self, offset: i64, limit: i64) {");
-        line(o, &format!("self.{} = Some(offset);", pg.offset));
-        line(o, &format!("self.{} = Some(limit);", pg.limit));
-        line(o, "}");
-        line(o, "}");
+        line(
+            o,
+            &format!(
+                "th_core::offset_paged!({}, {}, {});",
+                m.request, pg.offset, pg.limit
+            ),
+        );
         line(o, "");
     }
 

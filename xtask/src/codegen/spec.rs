@@ -47,7 +47,7 @@ struct RawService {
     #[serde(default)]
     client_path_params: Vec<String>,
     /// Generated modules by name, each listing its methods' wire names; methods not listed go
-    /// to `methods` (services without `fixed_from_wire`).
+    /// to `methods`, or, in a service with `fixed_from_wire`, to their object's module.
     #[serde(default)]
     modules: std::collections::BTreeMap<String, Vec<String>>,
     /// Objects whose methods get one module per action (`account.add.*` → `account_add`)
@@ -855,13 +855,6 @@ fn resolve(raw: RawSpec, problems: &mut Vec<String>) -> Service {
                 problems.push(format!("[service] modules: `{wire}` is listed twice"));
             }
         }
-    }
-    if !s.modules.is_empty() && s.fixed_from_wire.is_some() {
-        problems.push(
-            "[service] modules: a service with fixed_from_wire is split by object (use \
-             split_by_action)"
-                .into(),
-        );
     }
     if !s.split_by_action.is_empty() && s.fixed_from_wire.is_none() {
         problems.push("[service] split_by_action needs fixed_from_wire".into());

@@ -3,8 +3,8 @@
 use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
-    ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, OffsetPaged, Paging,
-    ParamLocation, ParamValue, Params,
+    ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, Paging, ParamLocation,
+    ParamValue, Params,
 };
 
 /// Lists advertisers.
@@ -99,16 +99,7 @@ impl ApiRequest for AccountListAdvertiser {
     }
 }
 
-impl OffsetPaged for AccountListAdvertiser {
-    fn page(&self) -> (Option<i64>, Option<i64>) {
-        (self.offset, self.limit)
-    }
-
-    fn set_page(&mut self, offset: i64, limit: i64) {
-        self.offset = Some(offset);
-        self.limit = Some(limit);
-    }
-}
+th_core::offset_paged!(AccountListAdvertiser, offset, limit);
 
 impl Client {
     /// Lists advertisers.
@@ -256,16 +247,7 @@ impl ApiRequest for AccountListSuperCampaign {
     }
 }
 
-impl OffsetPaged for AccountListSuperCampaign {
-    fn page(&self) -> (Option<i64>, Option<i64>) {
-        (self.offset, self.limit)
-    }
-
-    fn set_page(&mut self, offset: i64, limit: i64) {
-        self.offset = Some(offset);
-        self.limit = Some(limit);
-    }
-}
+th_core::offset_paged!(AccountListSuperCampaign, offset, limit);
 
 impl Client {
     /// Lists campaigns (supercampaigns).
@@ -442,16 +424,7 @@ impl ApiRequest for AccountListCampaign {
     }
 }
 
-impl OffsetPaged for AccountListCampaign {
-    fn page(&self) -> (Option<i64>, Option<i64>) {
-        (self.offset, self.limit)
-    }
-
-    fn set_page(&mut self, offset: i64, limit: i64) {
-        self.offset = Some(offset);
-        self.limit = Some(limit);
-    }
-}
+th_core::offset_paged!(AccountListCampaign, offset, limit);
 
 impl Client {
     /// Lists flights (API `campaign`).
@@ -589,16 +562,7 @@ impl ApiRequest for AccountListBanner {
     }
 }
 
-impl OffsetPaged for AccountListBanner {
-    fn page(&self) -> (Option<i64>, Option<i64>) {
-        (self.offset, self.limit)
-    }
-
-    fn set_page(&mut self, offset: i64, limit: i64) {
-        self.offset = Some(offset);
-        self.limit = Some(limit);
-    }
-}
+th_core::offset_paged!(AccountListBanner, offset, limit);
 
 impl Client {
     /// Lists banners.
@@ -706,16 +670,7 @@ impl ApiRequest for AccountListWebsite {
     }
 }
 
-impl OffsetPaged for AccountListWebsite {
-    fn page(&self) -> (Option<i64>, Option<i64>) {
-        (self.offset, self.limit)
-    }
-
-    fn set_page(&mut self, offset: i64, limit: i64) {
-        self.offset = Some(offset);
-        self.limit = Some(limit);
-    }
-}
+th_core::offset_paged!(AccountListWebsite, offset, limit);
 
 impl Client {
     /// Lists websites.
@@ -823,16 +778,7 @@ impl ApiRequest for AccountListPosition {
     }
 }
 
-impl OffsetPaged for AccountListPosition {
-    fn page(&self) -> (Option<i64>, Option<i64>) {
-        (self.offset, self.limit)
-    }
-
-    fn set_page(&mut self, offset: i64, limit: i64) {
-        self.offset = Some(offset);
-        self.limit = Some(limit);
-    }
-}
+th_core::offset_paged!(AccountListPosition, offset, limit);
 
 impl Client {
     /// Lists positions.
@@ -939,16 +885,7 @@ impl ApiRequest for AccountListDefaultBanner {
     }
 }
 
-impl OffsetPaged for AccountListDefaultBanner {
-    fn page(&self) -> (Option<i64>, Option<i64>) {
-        (self.offset, self.limit)
-    }
-
-    fn set_page(&mut self, offset: i64, limit: i64) {
-        self.offset = Some(offset);
-        self.limit = Some(limit);
-    }
-}
+th_core::offset_paged!(AccountListDefaultBanner, offset, limit);
 
 impl Client {
     /// Lists the default (backup) banners of places.
@@ -1056,16 +993,7 @@ impl ApiRequest for AccountListContractor {
     }
 }
 
-impl OffsetPaged for AccountListContractor {
-    fn page(&self) -> (Option<i64>, Option<i64>) {
-        (self.offset, self.limit)
-    }
-
-    fn set_page(&mut self, offset: i64, limit: i64) {
-        self.offset = Some(offset);
-        self.limit = Some(limit);
-    }
-}
+th_core::offset_paged!(AccountListContractor, offset, limit);
 
 impl Client {
     /// Lists marking contractors.
@@ -1173,16 +1101,7 @@ impl ApiRequest for AccountListContract {
     }
 }
 
-impl OffsetPaged for AccountListContract {
-    fn page(&self) -> (Option<i64>, Option<i64>) {
-        (self.offset, self.limit)
-    }
-
-    fn set_page(&mut self, offset: i64, limit: i64) {
-        self.offset = Some(offset);
-        self.limit = Some(limit);
-    }
-}
+th_core::offset_paged!(AccountListContract, offset, limit);
 
 impl Client {
     /// Lists marking contracts.
@@ -1279,16 +1198,7 @@ impl ApiRequest for AccountListBannerKktu {
     }
 }
 
-impl OffsetPaged for AccountListBannerKktu {
-    fn page(&self) -> (Option<i64>, Option<i64>) {
-        (self.offset, self.limit)
-    }
-
-    fn set_page(&mut self, offset: i64, limit: i64) {
-        self.offset = Some(offset);
-        self.limit = Some(limit);
-    }
-}
+th_core::offset_paged!(AccountListBannerKktu, offset, limit);
 
 impl Client {
     /// Lists the KKTU classifier (rows `CODE`, `NAME`).
@@ -1405,16 +1315,7 @@ impl ApiRequest for AccountListPlace {
     }
 }
 
-impl OffsetPaged for AccountListPlace {
-    fn page(&self) -> (Option<i64>, Option<i64>) {
-        (self.offset, self.limit)
-    }
-
-    fn set_page(&mut self, offset: i64, limit: i64) {
-        self.offset = Some(offset);
-        self.limit = Some(limit);
-    }
-}
+th_core::offset_paged!(AccountListPlace, offset, limit);
 
 impl Client {
     /// Lists places.
@@ -1531,16 +1432,7 @@ impl ApiRequest for AccountListZone {
     }
 }
 
-impl OffsetPaged for AccountListZone {
-    fn page(&self) -> (Option<i64>, Option<i64>) {
-        (self.offset, self.limit)
-    }
-
-    fn set_page(&mut self, offset: i64, limit: i64) {
-        self.offset = Some(offset);
-        self.limit = Some(limit);
-    }
-}
+th_core::offset_paged!(AccountListZone, offset, limit);
 
 impl Client {
     /// Lists zones (sections).
@@ -1657,16 +1549,7 @@ impl ApiRequest for AccountListBannerPlacements {
     }
 }
 
-impl OffsetPaged for AccountListBannerPlacements {
-    fn page(&self) -> (Option<i64>, Option<i64>) {
-        (self.offset, self.limit)
-    }
-
-    fn set_page(&mut self, offset: i64, limit: i64) {
-        self.offset = Some(offset);
-        self.limit = Some(limit);
-    }
-}
+th_core::offset_paged!(AccountListBannerPlacements, offset, limit);
 
 impl Client {
     /// Lists a banner's placements.
@@ -1785,16 +1668,7 @@ impl ApiRequest for AccountListActiveBanners {
     }
 }
 
-impl OffsetPaged for AccountListActiveBanners {
-    fn page(&self) -> (Option<i64>, Option<i64>) {
-        (self.offset, self.limit)
-    }
-
-    fn set_page(&mut self, offset: i64, limit: i64) {
-        self.offset = Some(offset);
-        self.limit = Some(limit);
-    }
-}
+th_core::offset_paged!(AccountListActiveBanners, offset, limit);
 
 impl Client {
     /// Lists banners active on a date.
@@ -1912,16 +1786,7 @@ impl ApiRequest for AccountListCategory {
     }
 }
 
-impl OffsetPaged for AccountListCategory {
-    fn page(&self) -> (Option<i64>, Option<i64>) {
-        (self.offset, self.limit)
-    }
-
-    fn set_page(&mut self, offset: i64, limit: i64) {
-        self.offset = Some(offset);
-        self.limit = Some(limit);
-    }
-}
+th_core::offset_paged!(AccountListCategory, offset, limit);
 
 impl Client {
     /// Lists categories.
@@ -2030,16 +1895,7 @@ impl ApiRequest for AccountListBannerType {
     }
 }
 
-impl OffsetPaged for AccountListBannerType {
-    fn page(&self) -> (Option<i64>, Option<i64>) {
-        (self.offset, self.limit)
-    }
-
-    fn set_page(&mut self, offset: i64, limit: i64) {
-        self.offset = Some(offset);
-        self.limit = Some(limit);
-    }
-}
+th_core::offset_paged!(AccountListBannerType, offset, limit);
 
 impl Client {
     /// Lists banner types.
@@ -2149,16 +2005,7 @@ impl ApiRequest for AccountListTargetingProfile {
     }
 }
 
-impl OffsetPaged for AccountListTargetingProfile {
-    fn page(&self) -> (Option<i64>, Option<i64>) {
-        (self.offset, self.limit)
-    }
-
-    fn set_page(&mut self, offset: i64, limit: i64) {
-        self.offset = Some(offset);
-        self.limit = Some(limit);
-    }
-}
+th_core::offset_paged!(AccountListTargetingProfile, offset, limit);
 
 impl Client {
     /// Lists targeting profiles.
@@ -2264,16 +2111,7 @@ impl ApiRequest for AccountListTemplate {
     }
 }
 
-impl OffsetPaged for AccountListTemplate {
-    fn page(&self) -> (Option<i64>, Option<i64>) {
-        (self.offset, self.limit)
-    }
-
-    fn set_page(&mut self, offset: i64, limit: i64) {
-        self.offset = Some(offset);
-        self.limit = Some(limit);
-    }
-}
+th_core::offset_paged!(AccountListTemplate, offset, limit);
 
 impl Client {
     /// The parameters of a banner template.
@@ -2381,16 +2219,7 @@ impl ApiRequest for AccountListWebmaster {
     }
 }
 
-impl OffsetPaged for AccountListWebmaster {
-    fn page(&self) -> (Option<i64>, Option<i64>) {
-        (self.offset, self.limit)
-    }
-
-    fn set_page(&mut self, offset: i64, limit: i64) {
-        self.offset = Some(offset);
-        self.limit = Some(limit);
-    }
-}
+th_core::offset_paged!(AccountListWebmaster, offset, limit);
 
 impl Client {
     /// Lists `webmaster` objects (legacy API).
@@ -2498,16 +2327,7 @@ impl ApiRequest for AccountListAssistant {
     }
 }
 
-impl OffsetPaged for AccountListAssistant {
-    fn page(&self) -> (Option<i64>, Option<i64>) {
-        (self.offset, self.limit)
-    }
-
-    fn set_page(&mut self, offset: i64, limit: i64) {
-        self.offset = Some(offset);
-        self.limit = Some(limit);
-    }
-}
+th_core::offset_paged!(AccountListAssistant, offset, limit);
 
 impl Client {
     /// Lists `assistant` objects (legacy API).
@@ -2518,363 +2338,6 @@ impl Client {
     pub async fn account_list_assistant(
         &self,
         request: AccountListAssistant,
-    ) -> Result<Page<Row>, Error> {
-        self.execute(request).await
-    }
-}
-
-/// Lists `adNetwork` objects (legacy API).
-///
-/// Wire: `account.list.adNetwork` (`POST`). Named by `object=account`, `action=list`, `actionObject=adNetwork`. Pages by offset and limit (at most 1000 rows a page; 1000 when no limit is set).
-///
-/// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
-/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AccountListAdNetwork {
-    /// Only this object (0 = all).
-    ///
-    /// Server default: `0`.
-    pub action_object_id: Option<i64>,
-    /// Rows to skip.
-    ///
-    /// Server default: `0`.
-    pub offset: Option<i64>,
-    /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
-    ///
-    /// Server default: `10`.
-    pub limit: Option<i64>,
-    /// Params not in the spec, sent after the documented ones (name, value).
-    pub extra: Vec<(String, FormValue)>,
-}
-
-impl AccountListAdNetwork {
-    /// Creates the request (it has no required params).
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Only this object (0 = all).
-    pub fn action_object_id(mut self, value: impl Into<i64>) -> Self {
-        self.action_object_id = Some(value.into());
-        self
-    }
-
-    /// Rows to skip.
-    pub fn offset(mut self, value: impl Into<i64>) -> Self {
-        self.offset = Some(value.into());
-        self
-    }
-
-    /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
-    pub fn limit(mut self, value: impl Into<i64>) -> Self {
-        self.limit = Some(value.into());
-        self
-    }
-
-    /// Adds a param the spec does not list; sent after the documented params.
-    pub fn param(mut self, name: impl Into<String>, value: impl ParamValue) -> Self {
-        self.extra.push((name.into(), value.to_form()));
-        self
-    }
-}
-
-impl ApiRequest for AccountListAdNetwork {
-    type Response = Page<Row>;
-    const INFO: MethodInfo = MethodInfo {
-        wire: "account.list.adNetwork",
-        http_method: HttpMethod::Post,
-        path: "",
-        idempotent: true,
-        provisional: true,
-        deprecated: false,
-        rate_class: None,
-        selector: &[
-            ("object", "account"),
-            ("action", "list"),
-            ("actionObject", "adNetwork"),
-        ],
-        paging: Some(Paging::Offset {
-            offset: "offset",
-            limit: "limit",
-            max_limit: 1000,
-        }),
-        body: BodyKind::Params,
-    };
-
-    fn validate(&self) -> Result<(), InvalidInput> {
-        th_core::api::check_offset_page(self.offset, self.limit, 1000)?;
-        Ok(())
-    }
-
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
-        p.add_body("actionObjectID", &self.action_object_id);
-        p.add_body("offset", &self.offset);
-        p.add_body("limit", &self.limit.unwrap_or(1000));
-        p.add_extras(ParamLocation::Body, &self.extra);
-        p
-    }
-}
-
-impl OffsetPaged for AccountListAdNetwork {
-    fn page(&self) -> (Option<i64>, Option<i64>) {
-        (self.offset, self.limit)
-    }
-
-    fn set_page(&mut self, offset: i64, limit: i64) {
-        self.offset = Some(offset);
-        self.limit = Some(limit);
-    }
-}
-
-impl Client {
-    /// Lists `adNetwork` objects (legacy API).
-    ///
-    /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
-    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
-    ///
-    /// Wire: `account.list.adNetwork`; params: [`AccountListAdNetwork`].
-    pub async fn account_list_ad_network(
-        &self,
-        request: AccountListAdNetwork,
-    ) -> Result<Page<Row>, Error> {
-        self.execute(request).await
-    }
-}
-
-/// Lists `adNetworkWebsitePlace` objects (legacy API).
-///
-/// Wire: `account.list.adNetworkWebsitePlace` (`POST`). Named by `object=account`, `action=list`, `actionObject=adNetworkWebsitePlace`. Pages by offset and limit (at most 1000 rows a page; 1000 when no limit is set).
-///
-/// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
-/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AccountListAdNetworkWebsitePlace {
-    /// Only this object (0 = all).
-    ///
-    /// Server default: `0`.
-    pub action_object_id: Option<i64>,
-    /// Rows to skip.
-    ///
-    /// Server default: `0`.
-    pub offset: Option<i64>,
-    /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
-    ///
-    /// Server default: `10`.
-    pub limit: Option<i64>,
-    /// Params not in the spec, sent after the documented ones (name, value).
-    pub extra: Vec<(String, FormValue)>,
-}
-
-impl AccountListAdNetworkWebsitePlace {
-    /// Creates the request (it has no required params).
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Only this object (0 = all).
-    pub fn action_object_id(mut self, value: impl Into<i64>) -> Self {
-        self.action_object_id = Some(value.into());
-        self
-    }
-
-    /// Rows to skip.
-    pub fn offset(mut self, value: impl Into<i64>) -> Self {
-        self.offset = Some(value.into());
-        self
-    }
-
-    /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
-    pub fn limit(mut self, value: impl Into<i64>) -> Self {
-        self.limit = Some(value.into());
-        self
-    }
-
-    /// Adds a param the spec does not list; sent after the documented params.
-    pub fn param(mut self, name: impl Into<String>, value: impl ParamValue) -> Self {
-        self.extra.push((name.into(), value.to_form()));
-        self
-    }
-}
-
-impl ApiRequest for AccountListAdNetworkWebsitePlace {
-    type Response = Page<Row>;
-    const INFO: MethodInfo = MethodInfo {
-        wire: "account.list.adNetworkWebsitePlace",
-        http_method: HttpMethod::Post,
-        path: "",
-        idempotent: true,
-        provisional: true,
-        deprecated: false,
-        rate_class: None,
-        selector: &[
-            ("object", "account"),
-            ("action", "list"),
-            ("actionObject", "adNetworkWebsitePlace"),
-        ],
-        paging: Some(Paging::Offset {
-            offset: "offset",
-            limit: "limit",
-            max_limit: 1000,
-        }),
-        body: BodyKind::Params,
-    };
-
-    fn validate(&self) -> Result<(), InvalidInput> {
-        th_core::api::check_offset_page(self.offset, self.limit, 1000)?;
-        Ok(())
-    }
-
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
-        p.add_body("actionObjectID", &self.action_object_id);
-        p.add_body("offset", &self.offset);
-        p.add_body("limit", &self.limit.unwrap_or(1000));
-        p.add_extras(ParamLocation::Body, &self.extra);
-        p
-    }
-}
-
-impl OffsetPaged for AccountListAdNetworkWebsitePlace {
-    fn page(&self) -> (Option<i64>, Option<i64>) {
-        (self.offset, self.limit)
-    }
-
-    fn set_page(&mut self, offset: i64, limit: i64) {
-        self.offset = Some(offset);
-        self.limit = Some(limit);
-    }
-}
-
-impl Client {
-    /// Lists `adNetworkWebsitePlace` objects (legacy API).
-    ///
-    /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
-    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
-    ///
-    /// Wire: `account.list.adNetworkWebsitePlace`; params: [`AccountListAdNetworkWebsitePlace`].
-    pub async fn account_list_ad_network_website_place(
-        &self,
-        request: AccountListAdNetworkWebsitePlace,
-    ) -> Result<Page<Row>, Error> {
-        self.execute(request).await
-    }
-}
-
-/// Lists `request` objects (legacy API).
-///
-/// Wire: `account.list.request` (`POST`). Named by `object=account`, `action=list`, `actionObject=request`. Pages by offset and limit (at most 1000 rows a page; 1000 when no limit is set).
-///
-/// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
-/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AccountListRequest {
-    /// Only this object (0 = all).
-    ///
-    /// Server default: `0`.
-    pub action_object_id: Option<i64>,
-    /// Rows to skip.
-    ///
-    /// Server default: `0`.
-    pub offset: Option<i64>,
-    /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
-    ///
-    /// Server default: `10`.
-    pub limit: Option<i64>,
-    /// Params not in the spec, sent after the documented ones (name, value).
-    pub extra: Vec<(String, FormValue)>,
-}
-
-impl AccountListRequest {
-    /// Creates the request (it has no required params).
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Only this object (0 = all).
-    pub fn action_object_id(mut self, value: impl Into<i64>) -> Self {
-        self.action_object_id = Some(value.into());
-        self
-    }
-
-    /// Rows to skip.
-    pub fn offset(mut self, value: impl Into<i64>) -> Self {
-        self.offset = Some(value.into());
-        self
-    }
-
-    /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
-    pub fn limit(mut self, value: impl Into<i64>) -> Self {
-        self.limit = Some(value.into());
-        self
-    }
-
-    /// Adds a param the spec does not list; sent after the documented params.
-    pub fn param(mut self, name: impl Into<String>, value: impl ParamValue) -> Self {
-        self.extra.push((name.into(), value.to_form()));
-        self
-    }
-}
-
-impl ApiRequest for AccountListRequest {
-    type Response = Page<Row>;
-    const INFO: MethodInfo = MethodInfo {
-        wire: "account.list.request",
-        http_method: HttpMethod::Post,
-        path: "",
-        idempotent: true,
-        provisional: true,
-        deprecated: false,
-        rate_class: None,
-        selector: &[
-            ("object", "account"),
-            ("action", "list"),
-            ("actionObject", "request"),
-        ],
-        paging: Some(Paging::Offset {
-            offset: "offset",
-            limit: "limit",
-            max_limit: 1000,
-        }),
-        body: BodyKind::Params,
-    };
-
-    fn validate(&self) -> Result<(), InvalidInput> {
-        th_core::api::check_offset_page(self.offset, self.limit, 1000)?;
-        Ok(())
-    }
-
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
-        p.add_body("actionObjectID", &self.action_object_id);
-        p.add_body("offset", &self.offset);
-        p.add_body("limit", &self.limit.unwrap_or(1000));
-        p.add_extras(ParamLocation::Body, &self.extra);
-        p
-    }
-}
-
-impl OffsetPaged for AccountListRequest {
-    fn page(&self) -> (Option<i64>, Option<i64>) {
-        (self.offset, self.limit)
-    }
-
-    fn set_page(&mut self, offset: i64, limit: i64) {
-        self.offset = Some(offset);
-        self.limit = Some(limit);
-    }
-}
-
-impl Client {
-    /// Lists `request` objects (legacy API).
-    ///
-    /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
-    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
-    ///
-    /// Wire: `account.list.request`; params: [`AccountListRequest`].
-    pub async fn account_list_request(
-        &self,
-        request: AccountListRequest,
     ) -> Result<Page<Row>, Error> {
         self.execute(request).await
     }
@@ -3027,16 +2490,7 @@ impl ApiRequest for AccountListTracingPoint {
     }
 }
 
-impl OffsetPaged for AccountListTracingPoint {
-    fn page(&self) -> (Option<i64>, Option<i64>) {
-        (self.offset, self.limit)
-    }
-
-    fn set_page(&mut self, offset: i64, limit: i64) {
-        self.offset = Some(offset);
-        self.limit = Some(limit);
-    }
-}
+th_core::offset_paged!(AccountListTracingPoint, offset, limit);
 
 impl Client {
     /// Lists action tracing points (rows `objectID`, `advertiserID`, `userID`, `objectName`, `weight`, `categoryID`, `templateTypeID`, `objectReferrer`, `objectDescription`, `counterPostView(Today)`, `counterPostClick(Today)`, `dateAdded`).
@@ -3047,125 +2501,6 @@ impl Client {
     pub async fn account_list_tracing_point(
         &self,
         request: AccountListTracingPoint,
-    ) -> Result<Page<Row>, Error> {
-        self.execute(request).await
-    }
-}
-
-/// Lists `tracingPoint2` objects (legacy API).
-///
-/// Wire: `account.list.tracingPoint2` (`POST`). Named by `object=account`, `action=list`, `actionObject=tracingPoint2`. Pages by offset and limit (at most 1000 rows a page; 1000 when no limit is set).
-///
-/// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
-/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AccountListTracingPoint2 {
-    /// Only this object (0 = all).
-    ///
-    /// Server default: `0`.
-    pub action_object_id: Option<i64>,
-    /// Rows to skip.
-    ///
-    /// Server default: `0`.
-    pub offset: Option<i64>,
-    /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
-    ///
-    /// Server default: `10`.
-    pub limit: Option<i64>,
-    /// Params not in the spec, sent after the documented ones (name, value).
-    pub extra: Vec<(String, FormValue)>,
-}
-
-impl AccountListTracingPoint2 {
-    /// Creates the request (it has no required params).
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Only this object (0 = all).
-    pub fn action_object_id(mut self, value: impl Into<i64>) -> Self {
-        self.action_object_id = Some(value.into());
-        self
-    }
-
-    /// Rows to skip.
-    pub fn offset(mut self, value: impl Into<i64>) -> Self {
-        self.offset = Some(value.into());
-        self
-    }
-
-    /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
-    pub fn limit(mut self, value: impl Into<i64>) -> Self {
-        self.limit = Some(value.into());
-        self
-    }
-
-    /// Adds a param the spec does not list; sent after the documented params.
-    pub fn param(mut self, name: impl Into<String>, value: impl ParamValue) -> Self {
-        self.extra.push((name.into(), value.to_form()));
-        self
-    }
-}
-
-impl ApiRequest for AccountListTracingPoint2 {
-    type Response = Page<Row>;
-    const INFO: MethodInfo = MethodInfo {
-        wire: "account.list.tracingPoint2",
-        http_method: HttpMethod::Post,
-        path: "",
-        idempotent: true,
-        provisional: true,
-        deprecated: false,
-        rate_class: None,
-        selector: &[
-            ("object", "account"),
-            ("action", "list"),
-            ("actionObject", "tracingPoint2"),
-        ],
-        paging: Some(Paging::Offset {
-            offset: "offset",
-            limit: "limit",
-            max_limit: 1000,
-        }),
-        body: BodyKind::Params,
-    };
-
-    fn validate(&self) -> Result<(), InvalidInput> {
-        th_core::api::check_offset_page(self.offset, self.limit, 1000)?;
-        Ok(())
-    }
-
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
-        p.add_body("actionObjectID", &self.action_object_id);
-        p.add_body("offset", &self.offset);
-        p.add_body("limit", &self.limit.unwrap_or(1000));
-        p.add_extras(ParamLocation::Body, &self.extra);
-        p
-    }
-}
-
-impl OffsetPaged for AccountListTracingPoint2 {
-    fn page(&self) -> (Option<i64>, Option<i64>) {
-        (self.offset, self.limit)
-    }
-
-    fn set_page(&mut self, offset: i64, limit: i64) {
-        self.offset = Some(offset);
-        self.limit = Some(limit);
-    }
-}
-
-impl Client {
-    /// Lists `tracingPoint2` objects (legacy API).
-    ///
-    /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
-    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
-    ///
-    /// Wire: `account.list.tracingPoint2`; params: [`AccountListTracingPoint2`].
-    pub async fn account_list_tracing_point2(
-        &self,
-        request: AccountListTracingPoint2,
     ) -> Result<Page<Row>, Error> {
         self.execute(request).await
     }
@@ -3263,16 +2598,7 @@ impl ApiRequest for AccountListUserCriterias {
     }
 }
 
-impl OffsetPaged for AccountListUserCriterias {
-    fn page(&self) -> (Option<i64>, Option<i64>) {
-        (self.offset, self.limit)
-    }
-
-    fn set_page(&mut self, offset: i64, limit: i64) {
-        self.offset = Some(offset);
-        self.limit = Some(limit);
-    }
-}
+th_core::offset_paged!(AccountListUserCriterias, offset, limit);
 
 impl Client {
     /// Lists `userCriterias` objects (legacy API).
@@ -3283,244 +2609,6 @@ impl Client {
     pub async fn account_list_user_criterias(
         &self,
         request: AccountListUserCriterias,
-    ) -> Result<Page<Row>, Error> {
-        self.execute(request).await
-    }
-}
-
-/// Lists `bannerPlaceReport` objects (legacy API).
-///
-/// Wire: `account.list.bannerPlaceReport` (`POST`). Named by `object=account`, `action=list`, `actionObject=bannerPlaceReport`. Pages by offset and limit (at most 1000 rows a page; 1000 when no limit is set).
-///
-/// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
-/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AccountListBannerPlaceReport {
-    /// Only this object (0 = all).
-    ///
-    /// Server default: `0`.
-    pub action_object_id: Option<i64>,
-    /// Rows to skip.
-    ///
-    /// Server default: `0`.
-    pub offset: Option<i64>,
-    /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
-    ///
-    /// Server default: `10`.
-    pub limit: Option<i64>,
-    /// Params not in the spec, sent after the documented ones (name, value).
-    pub extra: Vec<(String, FormValue)>,
-}
-
-impl AccountListBannerPlaceReport {
-    /// Creates the request (it has no required params).
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Only this object (0 = all).
-    pub fn action_object_id(mut self, value: impl Into<i64>) -> Self {
-        self.action_object_id = Some(value.into());
-        self
-    }
-
-    /// Rows to skip.
-    pub fn offset(mut self, value: impl Into<i64>) -> Self {
-        self.offset = Some(value.into());
-        self
-    }
-
-    /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
-    pub fn limit(mut self, value: impl Into<i64>) -> Self {
-        self.limit = Some(value.into());
-        self
-    }
-
-    /// Adds a param the spec does not list; sent after the documented params.
-    pub fn param(mut self, name: impl Into<String>, value: impl ParamValue) -> Self {
-        self.extra.push((name.into(), value.to_form()));
-        self
-    }
-}
-
-impl ApiRequest for AccountListBannerPlaceReport {
-    type Response = Page<Row>;
-    const INFO: MethodInfo = MethodInfo {
-        wire: "account.list.bannerPlaceReport",
-        http_method: HttpMethod::Post,
-        path: "",
-        idempotent: true,
-        provisional: true,
-        deprecated: false,
-        rate_class: None,
-        selector: &[
-            ("object", "account"),
-            ("action", "list"),
-            ("actionObject", "bannerPlaceReport"),
-        ],
-        paging: Some(Paging::Offset {
-            offset: "offset",
-            limit: "limit",
-            max_limit: 1000,
-        }),
-        body: BodyKind::Params,
-    };
-
-    fn validate(&self) -> Result<(), InvalidInput> {
-        th_core::api::check_offset_page(self.offset, self.limit, 1000)?;
-        Ok(())
-    }
-
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
-        p.add_body("actionObjectID", &self.action_object_id);
-        p.add_body("offset", &self.offset);
-        p.add_body("limit", &self.limit.unwrap_or(1000));
-        p.add_extras(ParamLocation::Body, &self.extra);
-        p
-    }
-}
-
-impl OffsetPaged for AccountListBannerPlaceReport {
-    fn page(&self) -> (Option<i64>, Option<i64>) {
-        (self.offset, self.limit)
-    }
-
-    fn set_page(&mut self, offset: i64, limit: i64) {
-        self.offset = Some(offset);
-        self.limit = Some(limit);
-    }
-}
-
-impl Client {
-    /// Lists `bannerPlaceReport` objects (legacy API).
-    ///
-    /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
-    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
-    ///
-    /// Wire: `account.list.bannerPlaceReport`; params: [`AccountListBannerPlaceReport`].
-    pub async fn account_list_banner_place_report(
-        &self,
-        request: AccountListBannerPlaceReport,
-    ) -> Result<Page<Row>, Error> {
-        self.execute(request).await
-    }
-}
-
-/// Lists `message` objects (legacy API).
-///
-/// Wire: `account.list.message` (`POST`). Named by `object=account`, `action=list`, `actionObject=message`. Pages by offset and limit (at most 1000 rows a page; 1000 when no limit is set).
-///
-/// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
-/// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AccountListMessage {
-    /// Only this object (0 = all).
-    ///
-    /// Server default: `0`.
-    pub action_object_id: Option<i64>,
-    /// Rows to skip.
-    ///
-    /// Server default: `0`.
-    pub offset: Option<i64>,
-    /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
-    ///
-    /// Server default: `10`.
-    pub limit: Option<i64>,
-    /// Params not in the spec, sent after the documented ones (name, value).
-    pub extra: Vec<(String, FormValue)>,
-}
-
-impl AccountListMessage {
-    /// Creates the request (it has no required params).
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Only this object (0 = all).
-    pub fn action_object_id(mut self, value: impl Into<i64>) -> Self {
-        self.action_object_id = Some(value.into());
-        self
-    }
-
-    /// Rows to skip.
-    pub fn offset(mut self, value: impl Into<i64>) -> Self {
-        self.offset = Some(value.into());
-        self
-    }
-
-    /// Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10).
-    pub fn limit(mut self, value: impl Into<i64>) -> Self {
-        self.limit = Some(value.into());
-        self
-    }
-
-    /// Adds a param the spec does not list; sent after the documented params.
-    pub fn param(mut self, name: impl Into<String>, value: impl ParamValue) -> Self {
-        self.extra.push((name.into(), value.to_form()));
-        self
-    }
-}
-
-impl ApiRequest for AccountListMessage {
-    type Response = Page<Row>;
-    const INFO: MethodInfo = MethodInfo {
-        wire: "account.list.message",
-        http_method: HttpMethod::Post,
-        path: "",
-        idempotent: true,
-        provisional: true,
-        deprecated: false,
-        rate_class: None,
-        selector: &[
-            ("object", "account"),
-            ("action", "list"),
-            ("actionObject", "message"),
-        ],
-        paging: Some(Paging::Offset {
-            offset: "offset",
-            limit: "limit",
-            max_limit: 1000,
-        }),
-        body: BodyKind::Params,
-    };
-
-    fn validate(&self) -> Result<(), InvalidInput> {
-        th_core::api::check_offset_page(self.offset, self.limit, 1000)?;
-        Ok(())
-    }
-
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
-        p.add_body("actionObjectID", &self.action_object_id);
-        p.add_body("offset", &self.offset);
-        p.add_body("limit", &self.limit.unwrap_or(1000));
-        p.add_extras(ParamLocation::Body, &self.extra);
-        p
-    }
-}
-
-impl OffsetPaged for AccountListMessage {
-    fn page(&self) -> (Option<i64>, Option<i64>) {
-        (self.offset, self.limit)
-    }
-
-    fn set_page(&mut self, offset: i64, limit: i64) {
-        self.offset = Some(offset);
-        self.limit = Some(limit);
-    }
-}
-
-impl Client {
-    /// Lists `message` objects (legacy API).
-    ///
-    /// **Provisional:** legacy, seen only in a peer's method tree; rows untyped
-    /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
-    ///
-    /// Wire: `account.list.message`; params: [`AccountListMessage`].
-    pub async fn account_list_message(
-        &self,
-        request: AccountListMessage,
     ) -> Result<Page<Row>, Error> {
         self.execute(request).await
     }

@@ -3,8 +3,8 @@
 use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
-    ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, OffsetPaged, Paging,
-    ParamLocation, ParamValue, Params,
+    ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, Paging, ParamLocation,
+    ParamValue, Params,
 };
 
 /// The geography reference (regions for geo targeting): rows `id`, `name_ru`, and `children` or `children_count`.
@@ -107,16 +107,7 @@ impl ApiRequest for AccountUtilityGeobaseTree {
     }
 }
 
-impl OffsetPaged for AccountUtilityGeobaseTree {
-    fn page(&self) -> (Option<i64>, Option<i64>) {
-        (self.offset, self.limit)
-    }
-
-    fn set_page(&mut self, offset: i64, limit: i64) {
-        self.offset = Some(offset);
-        self.limit = Some(limit);
-    }
-}
+th_core::offset_paged!(AccountUtilityGeobaseTree, offset, limit);
 
 impl Client {
     /// The geography reference (regions for geo targeting): rows `id`, `name_ru`, and `children` or `children_count`.
@@ -213,16 +204,7 @@ impl ApiRequest for AccountUtilitySector {
     }
 }
 
-impl OffsetPaged for AccountUtilitySector {
-    fn page(&self) -> (Option<i64>, Option<i64>) {
-        (self.offset, self.limit)
-    }
-
-    fn set_page(&mut self, offset: i64, limit: i64) {
-        self.offset = Some(offset);
-        self.limit = Some(limit);
-    }
-}
+th_core::offset_paged!(AccountUtilitySector, offset, limit);
 
 impl Client {
     /// The industries list (`sectorID` values).

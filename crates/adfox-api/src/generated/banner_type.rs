@@ -3,8 +3,8 @@
 use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
-    ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, OffsetPaged, Paging,
-    ParamLocation, ParamValue, Params,
+    ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, Paging, ParamLocation,
+    ParamValue, Params,
 };
 
 /// Changes a banner type.
@@ -200,16 +200,7 @@ impl ApiRequest for BannerTypeListTemplate {
     }
 }
 
-impl OffsetPaged for BannerTypeListTemplate {
-    fn page(&self) -> (Option<i64>, Option<i64>) {
-        (self.offset, self.limit)
-    }
-
-    fn set_page(&mut self, offset: i64, limit: i64) {
-        self.offset = Some(offset);
-        self.limit = Some(limit);
-    }
-}
+th_core::offset_paged!(BannerTypeListTemplate, offset, limit);
 
 impl Client {
     /// Lists the templates of a banner type.

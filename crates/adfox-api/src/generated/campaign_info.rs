@@ -3,8 +3,8 @@
 use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
-    ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, OffsetPaged, Paging,
-    ParamLocation, ParamValue, Params,
+    ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, Paging, ParamLocation,
+    ParamValue, Params,
 };
 
 /// Where a flight is placed.
@@ -130,16 +130,7 @@ impl ApiRequest for CampaignInfoPlacement2 {
     }
 }
 
-impl OffsetPaged for CampaignInfoPlacement2 {
-    fn page(&self) -> (Option<i64>, Option<i64>) {
-        (self.offset, self.limit)
-    }
-
-    fn set_page(&mut self, offset: i64, limit: i64) {
-        self.offset = Some(offset);
-        self.limit = Some(limit);
-    }
-}
+th_core::offset_paged!(CampaignInfoPlacement2, offset, limit);
 
 impl Client {
     /// Where a flight is placed.
@@ -245,16 +236,7 @@ impl ApiRequest for CampaignInfoTargeting {
     }
 }
 
-impl OffsetPaged for CampaignInfoTargeting {
-    fn page(&self) -> (Option<i64>, Option<i64>) {
-        (self.offset, self.limit)
-    }
-
-    fn set_page(&mut self, offset: i64, limit: i64) {
-        self.offset = Some(offset);
-        self.limit = Some(limit);
-    }
-}
+th_core::offset_paged!(CampaignInfoTargeting, offset, limit);
 
 impl Client {
     /// A flight's targeting summary (rows `title`, `name`, `description`); paginated.
@@ -359,16 +341,7 @@ impl ApiRequest for CampaignInfoPlacement {
     }
 }
 
-impl OffsetPaged for CampaignInfoPlacement {
-    fn page(&self) -> (Option<i64>, Option<i64>) {
-        (self.offset, self.limit)
-    }
-
-    fn set_page(&mut self, offset: i64, limit: i64) {
-        self.offset = Some(offset);
-        self.limit = Some(limit);
-    }
-}
+th_core::offset_paged!(CampaignInfoPlacement, offset, limit);
 
 impl Client {
     /// Where a flight's banners are placed (rows `bannerID`, `bannerName`, `siteID`, `siteName`, `zoneID`, `zoneName`, `placeID`, `placeName`); paginated.

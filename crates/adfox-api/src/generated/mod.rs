@@ -17,8 +17,10 @@ pub mod account_auth;
 pub mod account_change_password;
 /// 12 methods, `account.delete.superCampaign` … `account.delete.assistant`.
 pub mod account_delete;
-/// 28 methods, `account.list.advertiser` … `account.list.message`.
+/// 22 methods, `account.list.advertiser` … `account.list.userCriterias`.
 pub mod account_list;
+/// 6 methods, `account.list.adNetwork` … `account.list.message`.
+pub mod account_list_legacy;
 /// `account.modify.category`.
 pub mod account_modify;
 /// `account.report.report1`, `account.report.report2`, `account.report.report3`.
@@ -92,6 +94,7 @@ pub use self::account_auth::*;
 pub use self::account_change_password::*;
 pub use self::account_delete::*;
 pub use self::account_list::*;
+pub use self::account_list_legacy::*;
 pub use self::account_modify::*;
 pub use self::account_report::*;
 pub use self::account_utility::*;

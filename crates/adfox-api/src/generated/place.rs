@@ -3,8 +3,8 @@
 use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
-    ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, OffsetPaged, Paging,
-    ParamLocation, ParamValue, Params,
+    ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, Paging, ParamLocation,
+    ParamValue, Params,
 };
 
 /// Changes a place.
@@ -226,16 +226,7 @@ impl ApiRequest for PlaceListActiveBanners {
     }
 }
 
-impl OffsetPaged for PlaceListActiveBanners {
-    fn page(&self) -> (Option<i64>, Option<i64>) {
-        (self.offset, self.limit)
-    }
-
-    fn set_page(&mut self, offset: i64, limit: i64) {
-        self.offset = Some(offset);
-        self.limit = Some(limit);
-    }
-}
+th_core::offset_paged!(PlaceListActiveBanners, offset, limit);
 
 impl Client {
     /// Lists the banners active on a place.

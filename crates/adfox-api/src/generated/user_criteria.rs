@@ -3,8 +3,8 @@
 use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
-    ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, OffsetPaged, Paging,
-    ParamLocation, ParamValue, Params,
+    ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, Paging, ParamLocation,
+    ParamValue, Params,
 };
 
 /// Enables or edits a user targeting characteristic; enabling a new one needs `criteriaName`, `criteriaTargetingName` and `criteriaReportName`.
@@ -458,16 +458,7 @@ impl ApiRequest for UserCriteriaListValues {
     }
 }
 
-impl OffsetPaged for UserCriteriaListValues {
-    fn page(&self) -> (Option<i64>, Option<i64>) {
-        (self.offset, self.limit)
-    }
-
-    fn set_page(&mut self, offset: i64, limit: i64) {
-        self.offset = Some(offset);
-        self.limit = Some(limit);
-    }
-}
+th_core::offset_paged!(UserCriteriaListValues, offset, limit);
 
 impl Client {
     /// Lists the values of user targeting characteristics (rows `criteriaID`, `ID`, `userID`, `name`).
