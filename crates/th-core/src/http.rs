@@ -36,6 +36,10 @@ pub struct HttpRequest {
     /// HTTP status says success, whether its body says "try again later" (a request limit
     /// reported inside a 200). `None`: the status alone decides.
     pub classify: Option<AnswerClassifier>,
+    /// A retry policy for this call alone (set by a per-call override such as
+    /// `ApiClient::customize().retry(..)`); `None` uses the [`Retry`](crate::Retry) layer's own.
+    /// Behind an `Arc` so the request stays small and an attempt's clone does not allocate.
+    pub retry: Option<std::sync::Arc<crate::RetryPolicy>>,
 }
 
 /// What a service reads in an answer whose HTTP status says success, for the retry layer.
@@ -106,6 +110,7 @@ impl HttpRequest {
             operation: Cow::Borrowed("request"),
             rate_class: None,
             classify: None,
+            retry: None,
         }
     }
 
@@ -160,6 +165,12 @@ impl HttpRequest {
     /// Sets the service's classifier of 2xx answers (see [`HttpRequest::classify`]).
     pub fn classify_answer(mut self, classify: AnswerClassifier) -> Self {
         self.classify = Some(classify);
+        self
+    }
+
+    /// Sets a retry policy for this request alone (see [`HttpRequest::retry`]).
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.retry = Some(std::sync::Arc::new(policy));
         self
     }
 

@@ -45,6 +45,7 @@ pub mod mock;
 pub mod multipart;
 pub mod options;
 pub mod paginate;
+pub mod pipeline;
 #[cfg(feature = "reqwest")]
 pub mod reqwest_transport;
 pub mod retry;
@@ -69,6 +70,7 @@ pub use hyper_transport::HyperTransport;
 pub use mock::MockTransport;
 pub use options::{ClientOptions, ConfigureClient, normalize_base_url};
 pub use paginate::{CursorPage, NumberedPage, PageOptions, PaginationError};
+pub use pipeline::{ApiClient, CallOptions, Protocol};
 #[cfg(feature = "reqwest")]
 pub use reqwest_transport::ReqwestTransport;
 pub use retry::{Retry, RetryPolicy};

@@ -204,15 +204,18 @@ impl<T: Transport> Retry<T> {
         mut request: HttpRequest,
     ) -> impl Future<Output = Result<HttpResponse, TransportError>> + Send + '_ {
         async move {
+            // A per-call policy on the request (`customize().retry(..)`) replaces the layer's.
+            let custom = request.retry.take();
+            let policy: &RetryPolicy = custom.as_deref().unwrap_or(&self.policy);
             let start = self.clock.now();
-            let deadline = self.policy.total_timeout;
+            let deadline = policy.total_timeout;
             let idempotent = request.idempotent;
             // What the inner transport enforces on one attempt (its per-attempt timeout), if known.
             let attempt_limit = self.inner.attempt_limit(&request);
             let mut attempt = 1u32;
             loop {
                 // The last attempt the policy allows takes the request itself: nothing follows it.
-                let this_attempt = if attempt >= self.policy.max_attempts {
+                let this_attempt = if attempt >= policy.max_attempts {
                     std::mem::replace(
                         &mut request,
                         HttpRequest::new(http::Method::GET, String::new()),
@@ -253,7 +256,7 @@ impl<T: Transport> Retry<T> {
                         let hint = match request.classify {
                             Some(classify)
                                 if idempotent
-                                    && attempt < self.policy.max_attempts
+                                    && attempt < policy.max_attempts
                                     && resp.status.is_success() =>
                             {
                                 classify(resp)
@@ -284,7 +287,7 @@ impl<T: Transport> Retry<T> {
                     }
                     Err(_) => Outcome::Failed,
                 };
-                match decide(&self.policy, attempt, idempotent, outcome, fastrand::f64()) {
+                match decide(policy, attempt, idempotent, outcome, fastrand::f64()) {
                     Decision::Stop => {
                         return result.map(|mut r| {
                             r.attempts = attempt;
@@ -449,6 +452,57 @@ mod tests {
         let request = HttpRequest::new(http::Method::POST, "http://h/op").idempotent(true);
         retry.send(request).await.expect("an answer");
         assert_eq!(mock.requests().len(), 1);
+    }
+
+    /// A policy on the request replaces the layer's for that call alone: (request's policy,
+    /// answers) → requests sent, and the layer's own policy (4 attempts) for the next call.
+    #[tokio::test]
+    async fn a_request_policy_overrides_the_layer_for_one_call() {
+        use crate::clock::ManualClock;
+        use crate::mock::MockTransport;
+        let table: [(Option<RetryPolicy>, u16, usize); 4] = [
+            (None, 503, 4),
+            (Some(RetryPolicy::none()), 503, 1),
+            (
+                Some(RetryPolicy {
+                    max_attempts: 2,
+                    ..p()
+                }),
+                503,
+                2,
+            ),
+            (
+                Some(RetryPolicy {
+                    max_attempts: 9,
+                    ..p()
+                }),
+                503,
+                9,
+            ),
+        ];
+        for (i, (policy, status, want)) in table.into_iter().enumerate() {
+            let mock = Arc::new(MockTransport::new());
+            for _ in 0..16 {
+                mock.push_body(status, "busy");
+            }
+            let retry = Retry::new(Arc::clone(&mock), p()).with_clock(Arc::new(ManualClock::new()));
+            let mut request = HttpRequest::new(http::Method::GET, "http://h/op").idempotent(true);
+            if let Some(policy) = policy {
+                request = request.retry_policy(policy);
+            }
+            let answer = retry.send(request).await.expect("an answer");
+            assert_eq!(
+                (mock.requests().len(), answer.attempts as usize),
+                (want, want),
+                "row {i}"
+            );
+            // The override went no further down the stack, and the next call has the layer's.
+            assert!(mock.requests().iter().all(|r| r.retry.is_none()), "row {i}");
+            let before = mock.requests().len();
+            let plain = HttpRequest::new(http::Method::GET, "http://h/op").idempotent(true);
+            retry.send(plain).await.expect("an answer");
+            assert_eq!(mock.requests().len() - before, 4, "row {i}");
+        }
     }
 
     #[test]

@@ -1,0 +1,231 @@
+//! One call's way, written once: a service implements its [`Protocol`] (how a request is put on
+//! the wire, how an answer is read), and [`ApiClient`] does the rest: validation, the exact-bytes
+//! dry run ([`ApiClient::build_request`]), per-call overrides ([`CallOptions`]), sending through
+//! the transport stack (tracing, retries, throttling) and decoding.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::api::{ApiRequest, MethodInfo, Params};
+use crate::error::Error;
+use crate::http::{HttpRequest, HttpResponse};
+use crate::retry::RetryPolicy;
+use crate::secret::{Secret, scrub};
+use crate::transport::Transport;
+
+/// What is special about one service: how a call goes on the wire and how its answer is read.
+pub trait Protocol: Send + Sync + 'static {
+    /// The service's own error kinds (its `ApiError`).
+    type Error;
+    /// What [`decode`](Self::decode) hands the crate's typed layer (e.g. a JSON value, or an XML
+    /// document), which turns it into the method's response type.
+    type Body;
+
+    /// The HTTP request for a call of `info` named `operation` (for tracing) with `params`:
+    /// URL, auth, signature, body format, and the service's answer classifier for retries.
+    fn encode(
+        &self,
+        info: &MethodInfo,
+        operation: Cow<'static, str>,
+        params: Params,
+    ) -> Result<HttpRequest, Error<Self::Error>>;
+
+    /// Reads an answer to a call of `info`: envelope, signature check, API error.
+    fn decode(
+        &self,
+        info: &MethodInfo,
+        response: &HttpResponse,
+    ) -> Result<Self::Body, Error<Self::Error>>;
+
+    /// The credentials to scrub from any text kept for diagnosis.
+    fn secrets(&self) -> Vec<&Secret>;
+}
+
+/// Per-call overrides of the client's settings, in the style of async-stripe's `customize()`.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct CallOptions {
+    /// The timeout of one attempt of this call (instead of the transport's).
+    pub timeout: Option<Duration>,
+    /// The retry policy of this call (instead of the client's).
+    pub retry: Option<RetryPolicy>,
+}
+
+impl CallOptions {
+    /// Sets the per-attempt timeout of this call.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Sets the retry policy of this call.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// Writes the overrides onto a request.
+    pub fn apply(&self, mut request: HttpRequest) -> HttpRequest {
+        if let Some(timeout) = self.timeout {
+            request.timeout = Some(timeout);
+        }
+        if let Some(policy) = &self.retry {
+            request.retry = Some(Arc::new(policy.clone()));
+        }
+        request
+    }
+}
+
+/// A service client's engine: the transport stack and the service's [`Protocol`]. Each service
+/// crate's `Client` is a thin wrapper over one.
+pub struct ApiClient<P> {
+    transport: Arc<dyn Transport>,
+    protocol: P,
+}
+
+impl<P: Clone> Clone for ApiClient<P> {
+    fn clone(&self) -> Self {
+        ApiClient {
+            transport: Arc::clone(&self.transport),
+            protocol: self.protocol.clone(),
+        }
+    }
+}
+
+impl<P: fmt::Debug> fmt::Debug for ApiClient<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiClient")
+            .field("protocol", &self.protocol)
+            .field("transport", &self.transport)
+            .finish()
+    }
+}
+
+impl<P: Protocol> ApiClient<P> {
+    /// An engine sending through `transport` (usually [`ClientOptions::build_stack`](crate::ClientOptions::build_stack)).
+    pub fn new(transport: Arc<dyn Transport>, protocol: P) -> Self {
+        ApiClient {
+            transport,
+            protocol,
+        }
+    }
+
+    /// The service's protocol.
+    pub fn protocol(&self) -> &P {
+        &self.protocol
+    }
+
+    /// The transport stack.
+    pub fn transport(&self) -> &Arc<dyn Transport> {
+        &self.transport
+    }
+
+    /// Validates a typed request and builds its HTTP request without sending it: the exact bytes
+    /// [`execute`](Self::execute) would send.
+    pub fn build_request<R: ApiRequest>(
+        &self,
+        request: &R,
+    ) -> Result<HttpRequest, Error<P::Error>> {
+        request.validate()?;
+        self.protocol
+            .encode(&R::INFO, Cow::Borrowed(R::INFO.wire), request.params())
+    }
+
+    /// Validates, sends and decodes a typed request, with `call`'s overrides.
+    pub async fn execute<R: ApiRequest>(
+        &self,
+        request: R,
+        call: &CallOptions,
+    ) -> Result<P::Body, Error<P::Error>> {
+        let http = self.build_request(&request)?;
+        drop(request);
+        self.send(&R::INFO, call.apply(http)).await
+    }
+
+    /// Encodes and sends a call the typed layer does not describe (`info` from
+    /// [`MethodInfo::raw`] or the service's own), validated by the caller.
+    pub async fn raw(
+        &self,
+        info: &MethodInfo,
+        operation: Cow<'static, str>,
+        params: Params,
+        call: &CallOptions,
+    ) -> Result<P::Body, Error<P::Error>> {
+        let http = self.protocol.encode(info, operation, params)?;
+        self.send(info, call.apply(http)).await
+    }
+
+    /// Sends a built request and decodes its answer as a call of `info`.
+    pub async fn send(
+        &self,
+        info: &MethodInfo,
+        request: HttpRequest,
+    ) -> Result<P::Body, Error<P::Error>> {
+        let response = self.transport.send(request).await?;
+        self.protocol.decode(info, &response)
+    }
+
+    /// `text` with the protocol's credentials replaced by `[redacted]`.
+    pub fn scrub(&self, text: &str) -> String {
+        scrub(text, &self.protocol.secrets())
+    }
+}
+
+/// Writes a service crate's per-call override builder: `Customize<'a>` with `timeout`,
+/// `retry` and `execute`, and `$client::customize()`. The client must have
+/// `async fn execute_with<R>(&self, request: R, call: &CallOptions) -> Result<R::Response, $error>`
+/// for `R: ApiRequest` whose response implements `$bound`.
+///
+/// ```ignore
+/// client.customize().timeout(Duration::from_secs(2)).retry(RetryPolicy::none()).execute(req).await?;
+/// ```
+#[macro_export]
+macro_rules! customize {
+    ($client:ident, $bound:path, $error:ty) => {
+        /// Per-call overrides of the client's settings, made by
+        #[doc = concat!("[`", stringify!($client), "::customize`].")]
+        #[derive(Debug)]
+        #[must_use = "nothing is sent until `execute`"]
+        pub struct Customize<'a> {
+            client: &'a $client,
+            call: $crate::CallOptions,
+        }
+
+        impl $client {
+            /// Per-call overrides (timeout, retry policy) for one call:
+            /// `client.customize().timeout(d).retry(policy).execute(request)`.
+            pub fn customize(&self) -> Customize<'_> {
+                Customize {
+                    client: self,
+                    call: $crate::CallOptions::default(),
+                }
+            }
+        }
+
+        impl Customize<'_> {
+            /// The timeout of one attempt of this call (instead of the client's).
+            pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+                self.call = self.call.timeout(timeout);
+                self
+            }
+
+            /// The retry policy of this call (instead of the client's);
+            /// [`RetryPolicy::none`]($crate::RetryPolicy::none) for one attempt.
+            pub fn retry(mut self, policy: $crate::RetryPolicy) -> Self {
+                self.call = self.call.retry(policy);
+                self
+            }
+
+            /// Validates, sends and decodes `request` with these overrides.
+            pub async fn execute<R>(self, request: R) -> ::std::result::Result<R::Response, $error>
+            where
+                R: $crate::ApiRequest,
+                R::Response: $bound,
+            {
+                self.client.execute_with(request, &self.call).await
+            }
+        }
+    };
+}
