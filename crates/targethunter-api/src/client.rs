@@ -9,8 +9,9 @@ use serde_json::{Map, Value};
 use th_core::form::{JsonBools, http_build_query_into, write_json_str};
 use th_core::secret::scrub;
 use th_core::{
-    ApiRequest, ClientOptions, DecodeError, FormValue, HttpRequest, HttpResponse, InvalidInput,
-    MethodInfo, RetryHint, Secret, StatusError, Transport, normalize_base_url,
+    ApiClient, ApiRequest, CallOptions, ClientOptions, DecodeError, FormValue, HttpRequest,
+    HttpResponse, InvalidInput, MethodInfo, Params, Protocol, RetryHint, Secret, StatusError,
+    normalize_base_url,
 };
 
 use crate::error::{ApiError, ApiErrorCode, Error};
@@ -44,23 +45,25 @@ pub enum WireFormat {
 /// ```
 #[derive(Clone)]
 pub struct Client {
-    inner: Arc<Inner>,
+    api: Arc<ApiClient<Wire>>,
 }
 
-struct Inner {
+/// TargetHunter's protocol: `api_key` in the body (JSON or PHP form), the `success`/`error`
+/// envelope, retryable codes read by the retry layer.
+struct Wire {
     api_key: Secret,
     base_url: String,
     wire: WireFormat,
-    transport: Arc<dyn Transport>,
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let wire = self.api.protocol();
         f.debug_struct("Client")
-            .field("api_key", &self.inner.api_key)
-            .field("base_url", &self.inner.base_url)
-            .field("wire", &self.inner.wire)
-            .field("transport", &self.inner.transport)
+            .field("api_key", &wire.api_key)
+            .field("base_url", &wire.base_url)
+            .field("wire", &wire.wire)
+            .field("transport", self.api.transport())
             .finish()
     }
 }
@@ -99,13 +102,13 @@ impl ClientBuilder {
         }
         let base_url = normalize_base_url(&self.base_url).map_err(Error::Config)?;
         let transport = self.options.build_stack()?;
+        let wire = Wire {
+            api_key: self.api_key,
+            base_url,
+            wire: self.wire,
+        };
         Ok(Client {
-            inner: Arc::new(Inner {
-                api_key: self.api_key,
-                base_url,
-                wire: self.wire,
-                transport,
-            }),
+            api: Arc::new(ApiClient::new(transport, wire)),
         })
     }
 }
@@ -185,12 +188,12 @@ impl Client {
 
     /// The base URL in use.
     pub fn base_url(&self) -> &str {
-        &self.inner.base_url
+        &self.api.protocol().base_url
     }
 
     /// The wire format in use.
     pub fn wire_format(&self) -> WireFormat {
-        self.inner.wire
+        self.api.protocol().wire
     }
 
     /// Validates, sends and decodes a typed request. The generated methods call this.
@@ -199,9 +202,16 @@ impl Client {
         R: ApiRequest,
         R::Response: FromBody,
     {
-        let http = self.build_request(&request)?;
-        drop(request);
-        let body = self.call(http).await?;
+        self.execute_with(request, &CallOptions::default()).await
+    }
+
+    /// [`execute`](Self::execute) with per-call overrides (see [`Client::customize`]).
+    async fn execute_with<R>(&self, request: R, call: &CallOptions) -> Result<R::Response, Error>
+    where
+        R: ApiRequest,
+        R::Response: FromBody,
+    {
+        let body = self.api.execute(request, call).await?;
         Ok(R::Response::from_body(body)?)
     }
 
@@ -210,43 +220,46 @@ impl Client {
     pub async fn raw(&self, request: RawRequest) -> Result<Value, Error> {
         request.validate()?;
         let info = MethodInfo::raw(th_core::HttpMethod::Post, request.idempotent);
-        let http = self.http_request(
-            &info,
-            Cow::Owned(request.method.clone()),
-            &request.method,
-            &request.params,
-        );
-        drop(request);
-        self.call(http).await
+        let mut params = Params::new("");
+        params.path = Cow::Owned(request.method.clone());
+        params.body = request
+            .params
+            .into_iter()
+            .map(|(name, value)| (Cow::Owned(name), value))
+            .collect();
+        let operation = Cow::Owned(request.method);
+        self.api
+            .raw(&info, operation, params, &CallOptions::default())
+            .await
     }
 
     /// Builds the HTTP request (without sending it): the exact bytes that would go on the wire.
     pub fn build_request<R: ApiRequest>(&self, request: &R) -> Result<HttpRequest, Error> {
-        request.validate()?;
-        let params = request.params();
-        Ok(self.http_request(
-            &R::INFO,
-            Cow::Borrowed(R::INFO.wire),
-            &params.path,
-            &params.body,
-        ))
+        self.api.build_request(request)
     }
+}
 
-    fn http_request<K: AsRef<str>>(
+th_core::customize!(Client, FromBody, Error);
+
+impl Protocol for Wire {
+    type Error = ApiError;
+    type Body = Value;
+
+    fn encode(
         &self,
         info: &MethodInfo,
         operation: Cow<'static, str>,
-        path: &str,
-        params: &[(K, FormValue)],
-    ) -> HttpRequest {
-        let url = th_core::http::join_url(&self.inner.base_url, path);
-        let request = match self.inner.wire {
+        params: Params,
+    ) -> Result<HttpRequest, Error> {
+        let url = th_core::http::join_url(&self.base_url, &params.path);
+        let params = &params.body;
+        let request = match self.wire {
             WireFormat::Json => {
-                let body = json_body(self.inner.api_key.expose(), params);
+                let body = json_body(self.api_key.expose(), params);
                 HttpRequest::new(Method::POST, url).body("application/json", body)
             }
             WireFormat::Form => {
-                let key = FormValue::Str(self.inner.api_key.expose().to_owned());
+                let key = FormValue::Str(self.api_key.expose().to_owned());
                 let mut body = String::with_capacity(128);
                 http_build_query_into(&mut body, &[("api_key", key)]);
                 if !params.is_empty() {
@@ -266,12 +279,7 @@ impl Client {
             .operation(SERVICE, operation)
             .classify_answer(classify_answer);
         request.rate_class = info.rate_class;
-        request
-    }
-
-    async fn call(&self, request: HttpRequest) -> Result<Value, Error> {
-        let response = self.inner.transport.send(request).await?;
-        self.decode(&response)
+        Ok(request)
     }
 
     /// Turns a response into the JSON body or the right error.
@@ -279,9 +287,9 @@ impl Client {
     /// Provisional (the vendor documents no envelope): a JSON object with `"success": false`, or
     /// with an `error` and no `"success": true`, is an API error; any other non-2xx status is a
     /// [`StatusError`]; a 2xx body that is not a JSON object is a [`DecodeError`].
-    fn decode(&self, response: &HttpResponse) -> Result<Value, Error> {
+    fn decode(&self, _info: &MethodInfo, response: &HttpResponse) -> Result<Value, Error> {
         let status = response.status.as_u16();
-        let secrets = [&self.inner.api_key];
+        let secrets = [&self.api_key];
         let body = match serde_json::from_slice::<Value>(&response.body) {
             Ok(body @ Value::Object(_)) => body,
             _ if !response.status.is_success() => {
@@ -317,25 +325,26 @@ impl Client {
             .or_else(|| error.and_then(|e| e.get("message")))
             .and_then(Value::as_str)
             .unwrap_or_default();
+        let scrub_str = |text: &str| scrub(text, &secrets);
         // Only an unknown code (kept as text) is scrubbed: a known one holds no server text.
         let code = match ApiErrorCode::from_code(&code_text) {
-            ApiErrorCode::Other(_) => ApiErrorCode::from_code(&self.scrub_str(&code_text)),
+            ApiErrorCode::Other(_) => ApiErrorCode::from_code(&scrub_str(&code_text)),
             known => known,
         };
         Err(Error::Service(ApiError::Api {
             code,
-            message: self.scrub_str(message),
+            message: scrub_str(message),
             status,
-            body: self.scrub_str(&response.body_text_lossy()),
+            body: scrub_str(&response.body_text_lossy()),
         }))
     }
 
-    fn scrub_str(&self, text: &str) -> String {
-        scrub(text, &[&self.inner.api_key])
+    fn secrets(&self) -> Vec<&Secret> {
+        vec![&self.api_key]
     }
 }
 
-/// The retry layer's reading of a 2xx answer: an API error (as [`Client::decode`] tells one)
+/// The retry layer's reading of a 2xx answer: an API error (as [`Wire::decode`] tells one)
 /// whose code the spec marks `retryable` (`rate_limited`, `internal_error`) asks to try again
 /// later. The answer the caller finally gets is decoded as every answer is, so an exhausted
 /// budget still ends in [`ApiError::Api`] with the service's code.
