@@ -9,8 +9,9 @@ use serde_json::Value;
 use th_core::form::{http_build_query, parse_query};
 use th_core::secret::scrub;
 use th_core::{
-    ApiRequest, ClientOptions, DecodeError, FormValue, HttpRequest, HttpResponse, InvalidInput,
-    MethodInfo, RetryHint, Secret, StatusError, Transport, normalize_base_url,
+    ApiClient, ApiRequest, CallOptions, ClientOptions, DecodeError, FormValue, HttpRequest,
+    HttpResponse, InvalidInput, MethodInfo, Params, Protocol, RetryHint, Secret, StatusError,
+    normalize_base_url,
 };
 
 use crate::error::{ApiError, ApiErrorCode, Error, SignatureError};
@@ -50,25 +51,27 @@ pub const MAX_WINDOWS: usize = 1200;
 /// ```
 #[derive(Clone)]
 pub struct Client {
-    inner: Arc<Inner>,
+    api: Arc<ApiClient<Wire>>,
 }
 
-struct Inner {
+/// JustClick's protocol: the md5-signed form (or API 2.0's `rpsKey`), the signed envelope
+/// checked before anything else, code 8 read by the retry layer.
+struct Wire {
     login: Secret,
     secret: Secret,
     base_url: String,
     verify_response_hash: bool,
-    transport: Arc<dyn Transport>,
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let wire = self.api.protocol();
         f.debug_struct("Client")
-            .field("login", &self.inner.login)
-            .field("secret", &self.inner.secret)
+            .field("login", &wire.login)
+            .field("secret", &wire.secret)
             .field("base_url", &"[redacted: contains the login]")
-            .field("verify_response_hash", &self.inner.verify_response_hash)
-            .field("transport", &self.inner.transport)
+            .field("verify_response_hash", &wire.verify_response_hash)
+            .field("transport", self.api.transport())
             .finish()
     }
 }
@@ -144,14 +147,14 @@ impl ClientBuilder {
         };
         let base_url = normalize_base_url(&url).map_err(Error::Config)?;
         let transport = self.options.build_stack()?;
+        let wire = Wire {
+            login: self.login,
+            secret: self.secret,
+            base_url,
+            verify_response_hash: self.verify_response_hash,
+        };
         Ok(Client {
-            inner: Arc::new(Inner {
-                login: self.login,
-                secret: self.secret,
-                base_url,
-                verify_response_hash: self.verify_response_hash,
-                transport,
-            }),
+            api: Arc::new(ApiClient::new(transport, wire)),
         })
     }
 }
@@ -325,12 +328,12 @@ impl Client {
 
     /// The base URL in use.
     pub fn base_url(&self) -> &str {
-        &self.inner.base_url
+        &self.api.protocol().base_url
     }
 
     /// Whether response hashes are checked (see [`ClientBuilder::verify_response_hash`]).
     pub fn verifies_response_hash(&self) -> bool {
-        self.inner.verify_response_hash
+        self.api.protocol().verify_response_hash
     }
 
     /// Validates, signs, sends, verifies and decodes a typed request. The generated methods call
@@ -340,9 +343,19 @@ impl Client {
         R: ApiRequest,
         R::Response: FromEnvelope,
     {
-        let http = self.build_request(&request)?;
-        let envelope = self.send(http, R::INFO.wire).await?;
-        self.finish::<R::Response>(Cow::Borrowed(R::INFO.wire), envelope)
+        self.execute_with(request, &CallOptions::default()).await
+    }
+
+    /// [`execute`](Self::execute) with per-call overrides (see [`Client::customize`]).
+    async fn execute_with<R>(&self, request: R, call: &CallOptions) -> Result<R::Response, Error>
+    where
+        R: ApiRequest,
+        R::Response: FromEnvelope,
+    {
+        let envelope = self.api.execute(request, call).await?;
+        self.api
+            .protocol()
+            .finish::<R::Response>(Cow::Borrowed(R::INFO.wire), envelope)
     }
 
     /// Calls any method by name with the client's signing, retries and response check, and
@@ -350,31 +363,21 @@ impl Client {
     pub async fn raw(&self, request: RawRequest) -> Result<Envelope, Error> {
         request.validate()?;
         let info = MethodInfo::raw(th_core::HttpMethod::Post, request.idempotent);
-        let http = self.http_request(
+        let wire = self.api.protocol();
+        let http = wire.http_request(
             &info,
             Cow::Owned(request.method.clone()),
             &request.method,
             &request.params,
             request.api2,
         );
-        let envelope = self.send(http, "raw").await?;
-        let method = Cow::Owned(request.method);
-        self.finish::<Envelope>(method, envelope)
+        let envelope = self.api.send(&info, http).await?;
+        wire.finish::<Envelope>(Cow::Owned(request.method), envelope)
     }
 
     /// Builds the HTTP request without sending it: the exact bytes that would go on the wire.
     pub fn build_request<R: ApiRequest>(&self, request: &R) -> Result<HttpRequest, Error> {
-        request.validate()?;
-        let params = request.params();
-        survives_php(&params.body)?;
-        let api2 = API2_METHODS.contains(&R::INFO.wire);
-        Ok(self.http_request(
-            &R::INFO,
-            Cow::Borrowed(R::INFO.wire),
-            &params.path,
-            &params.body,
-            api2,
-        ))
+        self.api.build_request(request)
     }
 
     /// Every order of `getOrdersWithGoods` between two days (inclusive), however long the range.
@@ -411,7 +414,40 @@ impl Client {
         }
         Ok(orders)
     }
+}
 
+th_core::customize!(Client, FromEnvelope, Error);
+
+impl Protocol for Wire {
+    type Error = ApiError;
+    type Body = Envelope;
+
+    fn encode(
+        &self,
+        info: &MethodInfo,
+        operation: Cow<'static, str>,
+        params: Params,
+    ) -> Result<HttpRequest, Error> {
+        survives_php(&params.body)?;
+        let api2 = API2_METHODS.contains(&info.wire);
+        Ok(self.http_request(info, operation, &params.path, &params.body, api2))
+    }
+
+    fn decode(
+        &self,
+        _info: &MethodInfo,
+        operation: Cow<'static, str>,
+        response: &HttpResponse,
+    ) -> Result<Envelope, Error> {
+        self.verify(response, operation)
+    }
+
+    fn secrets(&self) -> Vec<&Secret> {
+        vec![&self.login, &self.secret]
+    }
+}
+
+impl Wire {
     fn http_request<K: AsRef<str>>(
         &self,
         info: &MethodInfo,
@@ -420,13 +456,10 @@ impl Client {
         params: &[(K, FormValue)],
         api2: bool,
     ) -> HttpRequest {
-        let url = th_core::http::join_url(&self.inner.base_url, path);
+        let url = th_core::http::join_url(&self.base_url, path);
         let body = if api2 {
             let mut all = Vec::with_capacity(params.len() + 1);
-            all.push((
-                "rpsKey",
-                FormValue::Str(self.inner.secret.expose().to_owned()),
-            ));
+            all.push(("rpsKey", FormValue::Str(self.secret.expose().to_owned())));
             all.extend(
                 params
                     .iter()
@@ -434,7 +467,7 @@ impl Client {
             );
             sign::canonical_query(&all)
         } else {
-            sign::signed_body(params, self.inner.login.expose(), &self.inner.secret)
+            sign::signed_body(params, self.login.expose(), &self.secret)
         };
         let mut request = HttpRequest::new(Method::POST, url)
             .body("application/x-www-form-urlencoded", body)
@@ -444,17 +477,6 @@ impl Client {
             .classify_answer(classify_answer);
         request.rate_class = info.rate_class;
         request
-    }
-
-    async fn send(&self, request: HttpRequest, method: &'static str) -> Result<Envelope, Error> {
-        let operation = request.operation.clone();
-        let response = self.inner.transport.send(request).await?;
-        let method = if method == "raw" {
-            operation
-        } else {
-            Cow::Borrowed(method)
-        };
-        self.verify(&response, method)
     }
 
     fn finish<T: FromEnvelope>(
@@ -480,7 +502,7 @@ impl Client {
                 "JSON",
                 format!("{method}: {message}"),
                 body.as_bytes(),
-                &[&self.inner.secret],
+                &[&self.secret],
             ))
         })
     }
@@ -491,7 +513,7 @@ impl Client {
         response: &HttpResponse,
         method: Cow<'static, str>,
     ) -> Result<Envelope, Error> {
-        let secrets = [&self.inner.secret];
+        let secrets = [&self.secret];
         let body = match serde_json::from_slice::<Value>(&response.body) {
             Ok(Value::Object(map)) if map.contains_key("error_code") => map,
             _ if !response.status.is_success() => {
@@ -515,7 +537,7 @@ impl Client {
         let code_value = body.get("error_code").cloned().unwrap_or(Value::Null);
         let code_text = text(&code_value).unwrap_or_default();
         let error_text = body.get("error_text").and_then(text).unwrap_or_default();
-        if self.inner.verify_response_hash {
+        if self.verify_response_hash {
             let hash = body.get("hash").and_then(Value::as_str).unwrap_or_default();
             if hash.is_empty() {
                 return Err(Error::Service(ApiError::Signature {
@@ -523,7 +545,7 @@ impl Client {
                     reason: SignatureError::Missing,
                 }));
             }
-            if !sign::verify_response(&code_text, &error_text, hash, &self.inner.secret) {
+            if !sign::verify_response(&code_text, &error_text, hash, &self.secret) {
                 return Err(Error::Service(ApiError::Signature {
                     method,
                     reason: SignatureError::Mismatch,
@@ -550,7 +572,7 @@ impl Client {
     }
 
     fn scrub_str(&self, text: &str) -> String {
-        scrub(text, &[&self.inner.secret])
+        scrub(text, &[&self.secret])
     }
 }
 
@@ -560,7 +582,7 @@ impl Client {
 ///
 /// Only a hint for an idempotent call with attempts left: the hash is not checked here, since a
 /// forged code-8 answer can at most cost one more attempt. The answer the caller finally gets goes
-/// through [`Client::verify`] (signature first) and [`Client::finish`] as every answer does, so
+/// through `Wire::verify` (signature first) and `Wire::finish` as every answer does, so
 /// an exhausted budget still ends in [`ApiError::Api`] with [`ApiErrorCode::RequestLimit`].
 fn classify_answer(response: &HttpResponse) -> Option<RetryHint> {
     /// The envelope's code alone; every other member is skipped unread.

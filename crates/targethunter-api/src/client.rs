@@ -287,7 +287,12 @@ impl Protocol for Wire {
     /// Provisional (the vendor documents no envelope): a JSON object with `"success": false`, or
     /// with an `error` and no `"success": true`, is an API error; any other non-2xx status is a
     /// [`StatusError`]; a 2xx body that is not a JSON object is a [`DecodeError`].
-    fn decode(&self, _info: &MethodInfo, response: &HttpResponse) -> Result<Value, Error> {
+    fn decode(
+        &self,
+        _info: &MethodInfo,
+        _operation: Cow<'static, str>,
+        response: &HttpResponse,
+    ) -> Result<Value, Error> {
         let status = response.status.as_u16();
         let secrets = [&self.api_key];
         let body = match serde_json::from_slice::<Value>(&response.body) {

@@ -32,10 +32,12 @@ pub trait Protocol: Send + Sync + 'static {
         params: Params,
     ) -> Result<HttpRequest, Error<Self::Error>>;
 
-    /// Reads an answer to a call of `info`: envelope, signature check, API error.
+    /// Reads an answer to a call of `info` named `operation` (the request's, e.g. a raw call's
+    /// method name): envelope, signature check, API error.
     fn decode(
         &self,
         info: &MethodInfo,
+        operation: Cow<'static, str>,
         response: &HttpResponse,
     ) -> Result<Self::Body, Error<Self::Error>>;
 
@@ -163,8 +165,9 @@ impl<P: Protocol> ApiClient<P> {
         info: &MethodInfo,
         request: HttpRequest,
     ) -> Result<P::Body, Error<P::Error>> {
+        let operation = request.operation.clone();
         let response = self.transport.send(request).await?;
-        self.protocol.decode(info, &response)
+        self.protocol.decode(info, operation, &response)
     }
 
     /// `text` with the protocol's credentials replaced by `[redacted]`.
