@@ -352,7 +352,7 @@ impl Client {
         R: ApiRequest,
         R::Response: FromEnvelope,
     {
-        let envelope = self.api.execute(request, call).await?;
+        let envelope = self.api.execute(&request, call).await?;
         self.api
             .protocol()
             .finish::<R::Response>(Cow::Borrowed(R::INFO.wire), envelope)
@@ -438,6 +438,7 @@ impl Protocol for Wire {
         _info: &MethodInfo,
         operation: Cow<'static, str>,
         response: &HttpResponse,
+        _secrets: &[&Secret],
     ) -> Result<Envelope, Error> {
         self.verify(response, operation)
     }

@@ -13,9 +13,9 @@ use serde_json::Value;
 use th_core::form::{JsonBools, http_build_query};
 use th_core::paginate::{self, CursorPage, PageOptions};
 use th_core::{
-    ApiRequest, ClientOptions, Clock, DecodeError, FormValue, HttpRequest, HttpResponse,
-    InvalidInput, MethodInfo, ParamName, ParamValue, RateLimit, Secret, StatusError, TokioClock,
-    Transport, normalize_base_url,
+    ApiClient, ApiRequest, CallOptions, ClientOptions, Clock, DecodeError, FormValue, HttpRequest,
+    HttpResponse, InvalidInput, MethodInfo, ParamName, ParamValue, Params, Protocol, RateLimit,
+    Secret, StatusError, TokioClock, normalize_base_url,
 };
 
 use crate::error::{ApiError, Error};
@@ -68,24 +68,27 @@ pub fn default_rate_limits() -> (RateLimit, Vec<(&'static str, RateLimit)>) {
 /// ```
 #[derive(Clone)]
 pub struct Client {
-    pub(crate) inner: Arc<Inner>,
-    company_id: Option<i64>,
+    api: Arc<ApiClient<Wire>>,
 }
 
-pub(crate) struct Inner {
+/// Radist's protocol: the key in the `X-Api-Key` header, `{company_id}` filled in the path, JSON
+/// bodies (GET and DELETE params in the query), errors from the status and the JSON body.
+#[derive(Clone)]
+pub(crate) struct Wire {
     api_key: Secret,
     base_url: String,
-    transport: Arc<dyn Transport>,
+    company_id: Option<i64>,
     pub(crate) clock: Arc<dyn Clock>,
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let wire = self.api.protocol();
         f.debug_struct("Client")
-            .field("api_key", &self.inner.api_key)
-            .field("company_id", &self.company_id)
-            .field("base_url", &self.inner.base_url)
-            .field("transport", &self.inner.transport)
+            .field("api_key", &wire.api_key)
+            .field("company_id", &wire.company_id)
+            .field("base_url", &wire.base_url)
+            .field("transport", self.api.transport())
             .finish()
     }
 }
@@ -142,14 +145,14 @@ impl ClientBuilder {
             .clock
             .clone()
             .unwrap_or_else(|| Arc::new(TokioClock));
-        Ok(Client {
-            inner: Arc::new(Inner {
-                api_key: self.api_key,
-                base_url,
-                transport,
-                clock,
-            }),
+        let wire = Wire {
+            api_key: self.api_key,
+            base_url,
             company_id: self.company_id,
+            clock,
+        };
+        Ok(Client {
+            api: Arc::new(ApiClient::new(transport, wire)),
         })
     }
 }
@@ -359,19 +362,22 @@ impl Client {
 
     /// The base URL in use.
     pub fn base_url(&self) -> &str {
-        &self.inner.base_url
+        &self.api.protocol().base_url
     }
 
     /// The company id in use.
     pub fn company_id(&self) -> Option<i64> {
-        self.company_id
+        self.api.protocol().company_id
     }
 
     /// A clone working on another company (same connection pool and rate limits).
     pub fn with_company(&self, company_id: i64) -> Client {
-        Client {
-            inner: Arc::clone(&self.inner),
+        let wire = Wire {
             company_id: Some(company_id),
+            ..self.api.protocol().clone()
+        };
+        Client {
+            api: Arc::new(ApiClient::new(Arc::clone(self.api.transport()), wire)),
         }
     }
 
@@ -394,68 +400,45 @@ impl Client {
         R: ApiRequest,
         R::Response: DeserializeOwned,
     {
-        self.execute_with(request, R::INFO.idempotent).await
+        self.execute_with(request, &CallOptions::default()).await
     }
 
-    /// [`execute`](Self::execute) with the idempotency decided by the caller (a login poll
-    /// without a code is a read, though the method can also submit codes).
+    /// The clock the login flows wait on (the one the builder was given).
+    pub(crate) fn clock(&self) -> &Arc<dyn Clock> {
+        &self.api.protocol().clock
+    }
+
+    /// [`execute`](Self::execute) with per-call overrides (see [`Client::customize`]; the login
+    /// flows also set whether the call may be sent twice).
     pub(crate) async fn execute_with<R>(
         &self,
         request: R,
-        idempotent: bool,
+        call: &CallOptions,
     ) -> Result<R::Response, Error>
     where
         R: ApiRequest,
         R::Response: DeserializeOwned,
     {
-        let http = self.build_request(&request)?;
-        let http = http.idempotent(idempotent);
-        let response = self.inner.transport.send(http).await?;
-        let body = self.decode(&response, &request.secrets())?;
-        serde_json::from_value(body).map_err(|e| {
-            let secrets = self.secrets_with(&request.secrets());
-            DecodeError::new("JSON", e.to_string(), &response.body, &secrets).into()
+        let answer = self.api.execute(&request, call).await?;
+        serde_json::from_value(answer.json).map_err(|e| {
+            let secrets = self.api.protocol().secrets_with(&request.secrets());
+            DecodeError::new("JSON", e.to_string(), &answer.raw, &secrets).into()
         })
     }
 
-    /// Builds the HTTP request (without sending it): the exact bytes that would go on the wire.
+    /// Builds the HTTP request without sending it: the exact bytes that would go on the wire.
     pub fn build_request<R: ApiRequest>(&self, request: &R) -> Result<HttpRequest, Error> {
-        request.validate()?;
-        let params = request.params();
-        let method = R::INFO.http_method.as_method();
-        let has_body = R::INFO.http_method.has_body();
-        let body = (has_body || !params.body.is_empty()).then(|| {
-            let members = params.body.into_iter();
-            let members = FormValue::Map(members.map(|(n, v)| (n.into_owned(), v)).collect());
-            if has_body {
-                // Written straight to bytes (the same bytes as through a `serde_json::Value`,
-                // which cost more than the rest of building the request).
-                let mut bytes = Vec::with_capacity(128);
-                members.write_json(&mut bytes, JsonBools::Literal);
-                Body::Bytes(bytes)
-            } else {
-                Body::Value(members.to_json())
-            }
-        });
-        self.http_request(
-            &R::INFO,
-            method,
-            Cow::Borrowed(R::INFO.wire),
-            &params.path,
-            params.query,
-            body,
-            R::INFO.idempotent,
-        )
+        self.api.build_request(request)
     }
 
-    /// Calls any path with the client's auth, retries and error handling; returns the JSON body
-    /// (`null` when empty).
+    /// Calls any endpoint with the client's auth, retries and error handling, and returns the
+    /// JSON body (`null` for an empty one).
     pub async fn raw(&self, request: RawRequest) -> Result<Value, Error> {
         request.validate()?;
         // The raw request's own HTTP method is the one sent; this one is not read.
         let info = MethodInfo::raw(th_core::HttpMethod::Get, request.idempotent);
         let operation = Cow::Owned(format!("raw {}", request.method));
-        let http = self.http_request(
+        let http = self.api.protocol().http_request(
             &info,
             request.method.clone(),
             operation,
@@ -464,99 +447,7 @@ impl Client {
             request.body.map(Body::Value),
             request.idempotent,
         )?;
-        let response = self.inner.transport.send(http).await?;
-        self.decode(&response, &[])
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn http_request(
-        &self,
-        info: &MethodInfo,
-        method: Method,
-        operation: Cow<'static, str>,
-        path: &str,
-        mut query: Vec<(ParamName, FormValue)>,
-        body: Option<Body>,
-        idempotent: bool,
-    ) -> Result<HttpRequest, Error> {
-        let path = if path.contains("{company_id}") {
-            let id = self.company_id.ok_or_else(|| {
-                InvalidInput::new(
-                    "company_id",
-                    "the client has no company id: set ClientBuilder::company_id or call discover_company",
-                )
-            })?;
-            path.replace("{company_id}", &id.to_string())
-        } else {
-            path.to_owned()
-        };
-        if path.contains('{') {
-            return Err(InvalidInput::new("path", "has an unfilled `{placeholder}`").into());
-        }
-        // GET and DELETE carry no body: extra params go to the query.
-        let body = match (body, &method) {
-            (Some(Body::Value(Value::Object(map))), &Method::GET | &Method::DELETE) => {
-                query.extend(
-                    map.into_iter()
-                        .map(|(k, v)| (Cow::Owned(k), FormValue::from(v))),
-                );
-                None
-            }
-            (body, _) => body,
-        };
-        let mut url = th_core::http::join_url(&self.inner.base_url, &path);
-        if !query.is_empty() {
-            url.push('?');
-            url.push_str(&http_build_query(&query));
-        }
-        let key = HeaderValue::from_str(self.inner.api_key.expose())
-            .map_err(|_| Error::Config("the api key cannot be a header".into()))?;
-        let mut request = HttpRequest::new(method, url)
-            .sensitive_header(HeaderName::from_static(API_KEY_HEADER), key)
-            .accept("application/json")
-            .idempotent(idempotent)
-            .operation(SERVICE, operation);
-        match body {
-            Some(Body::Value(value)) => {
-                let bytes = serde_json::to_vec(&value).unwrap_or_default();
-                request = request.body("application/json", bytes);
-            }
-            Some(Body::Bytes(bytes)) => request = request.body("application/json", bytes),
-            None => {}
-        }
-        request.rate_class = info.rate_class;
-        Ok(request)
-    }
-
-    fn secrets_with<'a>(&'a self, extra: &[&'a Secret]) -> Vec<&'a Secret> {
-        let mut all = vec![&self.inner.api_key];
-        all.extend_from_slice(extra);
-        all
-    }
-
-    /// Turns a response into the JSON body (`null` when empty) or the right error.
-    fn decode(&self, response: &HttpResponse, extra_secrets: &[&Secret]) -> Result<Value, Error> {
-        let secrets = self.secrets_with(extra_secrets);
-        let status = response.status.as_u16();
-        if status == 429 {
-            return Err(StatusError::from_response(response, &secrets).into());
-        }
-        let empty = response.body.iter().all(u8::is_ascii_whitespace);
-        let parsed = if empty {
-            Ok(Value::Null)
-        } else {
-            serde_json::from_slice::<Value>(&response.body)
-        };
-        if !response.status.is_success() {
-            return Err(match parsed {
-                Ok(body @ Value::Object(_)) => {
-                    ApiError::from_api_body(status, &body, &response.body_text_lossy(), &secrets)
-                        .into()
-                }
-                _ => StatusError::from_response(response, &secrets).into(),
-            });
-        }
-        parsed.map_err(|e| DecodeError::new("JSON", e.to_string(), &response.body, &secrets).into())
+        Ok(self.api.send(&info, http).await?.json)
     }
 
     // ---- streams ------------------------------------------------------------------------------
@@ -676,6 +567,165 @@ impl Client {
                 Ok(CursorPage { items, next })
             }
         })
+    }
+}
+
+th_core::customize!(Client, DeserializeOwned, Error);
+
+/// A decoded answer: the JSON body (`null` when empty) and its bytes (for a typed decode's error).
+pub(crate) struct Answer {
+    json: Value,
+    raw: bytes::Bytes,
+}
+
+impl Protocol for Wire {
+    type Error = ApiError;
+    type Body = Answer;
+
+    fn encode(
+        &self,
+        info: &MethodInfo,
+        operation: Cow<'static, str>,
+        params: Params,
+    ) -> Result<HttpRequest, Error> {
+        let method = info.http_method.as_method();
+        let has_body = info.http_method.has_body();
+        let body = (has_body || !params.body.is_empty()).then(|| {
+            let members = params.body.into_iter();
+            let members = FormValue::Map(members.map(|(n, v)| (n.into_owned(), v)).collect());
+            if has_body {
+                // Written straight to bytes (the same bytes as through a `serde_json::Value`,
+                // which cost more than the rest of building the request).
+                let mut bytes = Vec::with_capacity(128);
+                members.write_json(&mut bytes, JsonBools::Literal);
+                Body::Bytes(bytes)
+            } else {
+                Body::Value(members.to_json())
+            }
+        });
+        self.http_request(
+            info,
+            method,
+            operation,
+            &params.path,
+            params.query,
+            body,
+            info.idempotent,
+        )
+    }
+
+    fn decode(
+        &self,
+        _info: &MethodInfo,
+        _operation: Cow<'static, str>,
+        response: &HttpResponse,
+        secrets: &[&Secret],
+    ) -> Result<Answer, Error> {
+        Ok(Answer {
+            json: self.decode_value(response, secrets)?,
+            raw: response.body.clone(),
+        })
+    }
+
+    fn secrets(&self) -> Vec<&Secret> {
+        vec![&self.api_key]
+    }
+}
+
+impl Wire {
+    #[allow(clippy::too_many_arguments)]
+    fn http_request(
+        &self,
+        info: &MethodInfo,
+        method: Method,
+        operation: Cow<'static, str>,
+        path: &str,
+        mut query: Vec<(ParamName, FormValue)>,
+        body: Option<Body>,
+        idempotent: bool,
+    ) -> Result<HttpRequest, Error> {
+        let path = if path.contains("{company_id}") {
+            let id = self.company_id.ok_or_else(|| {
+                InvalidInput::new(
+                    "company_id",
+                    "the client has no company id: set ClientBuilder::company_id or call discover_company",
+                )
+            })?;
+            path.replace("{company_id}", &id.to_string())
+        } else {
+            path.to_owned()
+        };
+        if path.contains('{') {
+            return Err(InvalidInput::new("path", "has an unfilled `{placeholder}`").into());
+        }
+        // GET and DELETE carry no body: extra params go to the query.
+        let body = match (body, &method) {
+            (Some(Body::Value(Value::Object(map))), &Method::GET | &Method::DELETE) => {
+                query.extend(
+                    map.into_iter()
+                        .map(|(k, v)| (Cow::Owned(k), FormValue::from(v))),
+                );
+                None
+            }
+            (body, _) => body,
+        };
+        let mut url = th_core::http::join_url(&self.base_url, &path);
+        if !query.is_empty() {
+            url.push('?');
+            url.push_str(&http_build_query(&query));
+        }
+        let key = HeaderValue::from_str(self.api_key.expose())
+            .map_err(|_| Error::Config("the api key cannot be a header".into()))?;
+        let mut request = HttpRequest::new(method, url)
+            .sensitive_header(HeaderName::from_static(API_KEY_HEADER), key)
+            .accept("application/json")
+            .idempotent(idempotent)
+            .operation(SERVICE, operation);
+        match body {
+            Some(Body::Value(value)) => {
+                let bytes = serde_json::to_vec(&value).unwrap_or_default();
+                request = request.body("application/json", bytes);
+            }
+            Some(Body::Bytes(bytes)) => request = request.body("application/json", bytes),
+            None => {}
+        }
+        request.rate_class = info.rate_class;
+        Ok(request)
+    }
+
+    pub(crate) fn secrets_with<'a>(&'a self, extra: &[&'a Secret]) -> Vec<&'a Secret> {
+        let mut all = vec![&self.api_key];
+        all.extend_from_slice(extra);
+        all
+    }
+
+    /// Turns a response into the JSON body (`null` when empty) or the right error.
+    fn decode_value(
+        &self,
+        response: &HttpResponse,
+        extra_secrets: &[&Secret],
+    ) -> Result<Value, Error> {
+        let secrets = self.secrets_with(extra_secrets);
+        let status = response.status.as_u16();
+        if status == 429 {
+            return Err(StatusError::from_response(response, &secrets).into());
+        }
+        let empty = response.body.iter().all(u8::is_ascii_whitespace);
+        let parsed = if empty {
+            Ok(Value::Null)
+        } else {
+            serde_json::from_slice::<Value>(&response.body)
+        };
+        if !response.status.is_success() {
+            return Err(match parsed {
+                Ok(body @ Value::Object(_)) => {
+                    ApiError::from_api_body(status, &body, &response.body_text_lossy(), &secrets)
+                        .into()
+                }
+                _ => StatusError::from_response(response, &secrets).into(),
+            });
+        }
+        parsed.map_err(|e| DecodeError::new("JSON", e.to_string(), &response.body, &secrets).into())
     }
 }
 

@@ -42,7 +42,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures::Stream;
-use th_core::Secret;
+use th_core::{CallOptions, Secret};
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
@@ -359,7 +359,7 @@ impl Login {
     {
         let shared = Arc::new(Shared::default());
         let slot: Slot = Arc::default();
-        let clock = Arc::clone(&client.inner.clock);
+        let clock = Arc::clone(&client.clock());
         let timeout = options.timeout;
         let ctx = Ctx {
             client: client.clone(),
@@ -601,13 +601,15 @@ async fn send_login(
             let mut r = TelegramSendLogin::new(session_id.clone());
             r.code = code.map(Sensitive);
             r.password = password.map(Sensitive);
-            ctx.call(c.execute_with(r, poll_only)).await
+            ctx.call(c.execute_with(r, &CallOptions::default().idempotent(poll_only)))
+                .await
         }
         Platform::Max => {
             let mut r = MaxSendLogin::new(session_id.clone());
             r.code = code.map(Sensitive);
             r.password = password.map(Sensitive);
-            ctx.call(c.execute_with(r, poll_only)).await
+            ctx.call(c.execute_with(r, &CallOptions::default().idempotent(poll_only)))
+                .await
         }
     }
 }

@@ -211,7 +211,7 @@ impl Client {
         R: ApiRequest,
         R::Response: FromBody,
     {
-        let body = self.api.execute(request, call).await?;
+        let body = self.api.execute(&request, call).await?;
         Ok(R::Response::from_body(body)?)
     }
 
@@ -292,6 +292,7 @@ impl Protocol for Wire {
         _info: &MethodInfo,
         _operation: Cow<'static, str>,
         response: &HttpResponse,
+        _secrets: &[&Secret],
     ) -> Result<Value, Error> {
         let status = response.status.as_u16();
         let secrets = [&self.api_key];

@@ -33,12 +33,14 @@ pub trait Protocol: Send + Sync + 'static {
     ) -> Result<HttpRequest, Error<Self::Error>>;
 
     /// Reads an answer to a call of `info` named `operation` (the request's, e.g. a raw call's
-    /// method name): envelope, signature check, API error.
+    /// method name): envelope, signature check, API error. `secrets` are the request's own
+    /// credentials (a password it carried), to scrub with the protocol's.
     fn decode(
         &self,
         info: &MethodInfo,
         operation: Cow<'static, str>,
         response: &HttpResponse,
+        secrets: &[&Secret],
     ) -> Result<Self::Body, Error<Self::Error>>;
 
     /// The credentials to scrub from any text kept for diagnosis.
@@ -53,6 +55,9 @@ pub struct CallOptions {
     pub timeout: Option<Duration>,
     /// The retry policy of this call (instead of the client's).
     pub retry: Option<RetryPolicy>,
+    /// Whether this call is safe to send twice, instead of what its method says (for a service
+    /// crate's own flows, e.g. a login poll that only reads).
+    pub idempotent: Option<bool>,
 }
 
 impl CallOptions {
@@ -68,6 +73,12 @@ impl CallOptions {
         self
     }
 
+    /// Marks this call safe (or not) to send twice, whatever its method says.
+    pub fn idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = Some(idempotent);
+        self
+    }
+
     /// Writes the overrides onto a request.
     pub fn apply(&self, mut request: HttpRequest) -> HttpRequest {
         if let Some(timeout) = self.timeout {
@@ -75,6 +86,9 @@ impl CallOptions {
         }
         if let Some(policy) = &self.retry {
             request.retry = Some(Arc::new(policy.clone()));
+        }
+        if let Some(idempotent) = self.idempotent {
+            request.idempotent = idempotent;
         }
         request
     }
@@ -138,12 +152,14 @@ impl<P: Protocol> ApiClient<P> {
     /// Validates, sends and decodes a typed request, with `call`'s overrides.
     pub async fn execute<R: ApiRequest>(
         &self,
-        request: R,
+        request: &R,
         call: &CallOptions,
     ) -> Result<P::Body, Error<P::Error>> {
-        let http = self.build_request(&request)?;
-        drop(request);
-        self.send(&R::INFO, call.apply(http)).await
+        let http = call.apply(self.build_request(request)?);
+        let operation = http.operation.clone();
+        let response = self.transport.send(http).await?;
+        self.protocol
+            .decode(&R::INFO, operation, &response, &request.secrets())
     }
 
     /// Encodes and sends a call the typed layer does not describe (`info` from
@@ -167,7 +183,7 @@ impl<P: Protocol> ApiClient<P> {
     ) -> Result<P::Body, Error<P::Error>> {
         let operation = request.operation.clone();
         let response = self.transport.send(request).await?;
-        self.protocol.decode(info, operation, &response)
+        self.protocol.decode(info, operation, &response, &[])
     }
 
     /// `text` with the protocol's credentials replaced by `[redacted]`.
