@@ -11,9 +11,10 @@ use http::Method;
 use th_core::paginate::{self, NumberedPage};
 use th_core::secret::scrub;
 use th_core::{
-    ApiRequest, BodyKind, ClientOptions, Clock, DecodeError, FormValue, HttpRequest, HttpResponse,
-    InvalidInput, MethodInfo, OffsetPaged, PageOptions, PaginationError, Paging, ParamName,
-    RateLimit, Secret, StatusError, TokioClock, Transport, normalize_base_url,
+    ApiClient, ApiRequest, BodyKind, CallOptions, ClientOptions, Clock, DecodeError, FormValue,
+    HttpRequest, HttpResponse, InvalidInput, MethodInfo, OffsetPaged, PageOptions, PaginationError,
+    Paging, ParamName, Params, Protocol, RateLimit, Secret, StatusError, TokioClock,
+    normalize_base_url,
 };
 
 use crate::config::{
@@ -31,15 +32,17 @@ pub const MAX_LIMIT: i64 = 1000;
 /// An ADFOX client. Cheap to clone; clones share the connection pool and the limits.
 #[derive(Clone)]
 pub struct Client {
-    pub(crate) inner: Arc<Inner>,
+    api: Arc<ApiClient<Wire>>,
 }
 
-pub(crate) struct Inner {
+/// ADFOX's protocol: OAuth/API-key header or the legacy login in the form, the navigation
+/// triple and `encoding` first, UTF-8 or CP-1251 forms; answers are read by the typed layer
+/// (`Client::decode`), whose XML rows depend on the method.
+pub(crate) struct Wire {
     pub(crate) auth: Auth,
     pub(crate) base_url: String,
     pub(crate) stats_url: String,
     pub(crate) encoding: Encoding,
-    pub(crate) transport: Arc<dyn Transport>,
     pub(crate) pages: PageOptions,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) reports: Arc<tokio::sync::Semaphore>,
@@ -49,10 +52,10 @@ pub(crate) struct Inner {
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("auth", &self.inner.auth)
-            .field("base_url", &self.inner.base_url)
-            .field("stats_url", &self.inner.stats_url)
-            .field("encoding", &self.inner.encoding)
+            .field("auth", &self.wire().auth)
+            .field("base_url", &self.wire().base_url)
+            .field("stats_url", &self.wire().stats_url)
+            .field("encoding", &self.wire().encoding)
             .finish_non_exhaustive()
     }
 }
@@ -162,18 +165,18 @@ impl ClientBuilder {
             .clone()
             .unwrap_or_else(|| Arc::new(TokioClock));
         let transport = self.options.build_stack()?;
+        let wire = Wire {
+            auth: self.auth,
+            base_url: base,
+            stats_url,
+            encoding: self.encoding,
+            pages: self.pages,
+            clock,
+            reports: Arc::new(tokio::sync::Semaphore::new(MAX_REPORTS)),
+            poll: self.poll,
+        };
         Ok(Client {
-            inner: Arc::new(Inner {
-                auth: self.auth,
-                base_url: base,
-                stats_url,
-                encoding: self.encoding,
-                transport,
-                pages: self.pages,
-                clock,
-                reports: Arc::new(tokio::sync::Semaphore::new(MAX_REPORTS)),
-                poll: self.poll,
-            }),
+            api: Arc::new(ApiClient::new(transport, wire)),
         })
     }
 }
@@ -320,12 +323,12 @@ impl Client {
 
     /// The management API endpoint in use.
     pub fn base_url(&self) -> &str {
-        &self.inner.base_url
+        &self.wire().base_url
     }
 
     /// The auth mode in use (prints no secret).
     pub fn auth(&self) -> &Auth {
-        &self.inner.auth
+        &self.wire().auth
     }
 
     /// Validates, sends and decodes a typed request. The generated methods call this.
@@ -334,10 +337,17 @@ impl Client {
         R: ApiRequest,
         R::Response: FromXml,
     {
-        request.validate()?;
-        let params = request.params();
-        self.call::<R::Response>(&R::INFO, &selector(&R::INFO), params.body, None)
-            .await
+        self.execute_with(request, &CallOptions::default()).await
+    }
+
+    /// [`execute`](Self::execute) with per-call overrides (see [`Client::customize`]).
+    async fn execute_with<R>(&self, request: R, call: &CallOptions) -> Result<R::Response, Error>
+    where
+        R: ApiRequest,
+        R::Response: FromXml,
+    {
+        let response = self.api.execute(&request, call).await?;
+        self.decode(&response)
     }
 
     /// Calls any method by wire name and returns the general [`Reply`](crate::Reply).
@@ -362,14 +372,16 @@ impl Client {
             // As a typed call of the same list does: the largest page unless told otherwise.
             params.push((Cow::Borrowed(limit), FormValue::Int(i64::from(max_limit))));
         }
-        self.call(&info, &nav, params, Some(request.wire)).await
+        let http = self
+            .wire()
+            .http_request(&info, &nav, &params, Cow::Owned(request.wire))?;
+        let response = self.api.send(&info, http).await?;
+        self.decode(&response)
     }
 
     /// Builds the HTTP request without sending it: the exact bytes that would go on the wire.
     pub fn build_request<R: ApiRequest>(&self, request: &R) -> Result<HttpRequest, Error> {
-        request.validate()?;
-        let params = request.params();
-        self.http_request(&R::INFO, &selector(&R::INFO), &params.body, None)
+        self.api.build_request(request)
     }
 
     /// Streams every row of a list across all pages: `limit` always sent (the request's own, or
@@ -400,7 +412,7 @@ impl Client {
         // The page size in use: the requested limit, or the server's smaller one (learnt from
         // page 0, which `numbered` reads before starting any other page).
         let step = Arc::new(std::sync::atomic::AtomicI64::new(limit));
-        paginate::numbered(self.inner.pages, move |i| {
+        paginate::numbered(self.wire().pages, move |i| {
             let client = client.clone();
             let request = Arc::clone(&request);
             let step = Arc::clone(&step);
@@ -460,7 +472,7 @@ impl Client {
         request: crate::generated::BannerModifyZipFile,
     ) -> Result<crate::types::Ack, Error> {
         let request = self.zip_request(&request)?;
-        let response = self.inner.transport.send(request).await?;
+        let response = self.api.transport().send(request).await?;
         self.decode(&response)
     }
 
@@ -491,20 +503,20 @@ impl Client {
         let mut query: Vec<(ParamName, FormValue)> = selector(&BannerModifyZipFile::INFO);
         query.push((
             "encoding".into(),
-            FormValue::Str(self.inner.encoding.wire().into()),
+            FormValue::Str(self.wire().encoding.wire().into()),
         ));
         query.extend(rest.iter().cloned());
-        let query = crate::form::encode(&query, self.inner.encoding)?;
+        let query = crate::form::encode(&query, self.wire().encoding)?;
         let query = String::from_utf8(query)
             .map_err(|_| InvalidInput::new("zipFile", "the query is not ASCII"))?;
-        let url = format!("{}?{query}", self.inner.base_url);
+        let url = format!("{}?{query}", self.wire().base_url);
         let mut form = th_core::multipart::Multipart::new();
         if let Auth::Legacy {
             login,
             password_hash,
-        } = &self.inner.auth
+        } = &self.wire().auth
         {
-            if self.inner.encoding == Encoding::Cp1251 && !login.is_ascii() {
+            if self.wire().encoding == Encoding::Cp1251 && !login.is_ascii() {
                 return Err(InvalidInput::new(
                     "loginAccount",
                     "a non-ASCII login cannot go in a CP-1251 multipart body; use UTF-8",
@@ -534,93 +546,23 @@ impl Client {
         self.authorize(http)
     }
 
-    /// Sends one call: `nav` (the navigation block) first, then `params`; `raw_wire` names a
-    /// raw call for tracing (typed calls are named by their `info`).
-    pub(crate) async fn call<T: FromXml>(
-        &self,
-        info: &MethodInfo,
-        nav: &[(ParamName, FormValue)],
-        params: Vec<(ParamName, FormValue)>,
-        raw_wire: Option<String>,
-    ) -> Result<T, Error> {
-        let request = self.http_request(info, nav, &params, raw_wire)?;
-        let response = self.inner.transport.send(request).await?;
-        self.decode(&response)
-    }
-
-    fn http_request(
-        &self,
-        info: &MethodInfo,
-        nav: &[(ParamName, FormValue)],
-        params: &[(ParamName, FormValue)],
-        raw_wire: Option<String>,
-    ) -> Result<HttpRequest, Error> {
-        if info.body == BodyKind::Multipart {
-            // Its file cannot travel in a form body; only the multipart path sends it.
-            return Err(InvalidInput::new(
-                "zipFile",
-                "is a file: send it with Client::banner_modify_zip_file (multipart)",
-            )
-            .into());
-        }
-        check_names(params)?;
-        let mut all: Vec<(ParamName, FormValue)> = Vec::with_capacity(params.len() + 4);
-        if let Auth::Legacy {
-            login,
-            password_hash,
-        } = &self.inner.auth
-        {
-            all.push(("loginAccount".into(), FormValue::Str(login.clone())));
-            all.push((
-                "loginPassword".into(),
-                FormValue::Str(password_hash.expose().to_owned()),
-            ));
-        }
-        all.extend(nav.iter().cloned());
-        all.push((
-            "encoding".into(),
-            FormValue::Str(self.inner.encoding.wire().into()),
-        ));
-        all.extend(params.iter().cloned());
-        let body = crate::form::encode(&all, self.inner.encoding)?;
-        let operation: Cow<'static, str> = match raw_wire {
-            Some(wire) => Cow::Owned(wire),
-            None => Cow::Borrowed(info.wire),
-        };
-        let mut request = HttpRequest::new(Method::POST, self.inner.base_url.clone())
-            .body("application/x-www-form-urlencoded", body)
-            .accept("application/xml, text/xml")
-            .idempotent(info.idempotent)
-            .operation(SERVICE, operation);
-        request.rate_class = info.rate_class;
-        self.authorize(request)
-    }
-
     /// Adds the auth header (OAuth, API key); legacy credentials are in the body already.
     pub(crate) fn authorize(&self, request: HttpRequest) -> Result<HttpRequest, Error> {
-        let header = match &self.inner.auth {
-            Auth::OAuth(token) => Some((
-                http::header::AUTHORIZATION,
-                format!("OAuth {}", token.expose()),
-            )),
-            Auth::ApiKey(key) => Some((
-                http::HeaderName::from_static("x-yandex-api-key"),
-                key.expose().to_owned(),
-            )),
-            Auth::Legacy { .. } => None,
-        };
-        Ok(match header {
-            Some((name, value)) => {
-                let value = http::HeaderValue::from_str(&value)
-                    .map_err(|_| Error::Config("the token is not a valid header value".into()))?;
-                request.sensitive_header(name, value)
-            }
-            None => request,
-        })
+        self.wire().authorize(request)
+    }
+
+    /// The transport stack (the statistics calls send through it directly).
+    pub(crate) fn api_transport(&self) -> &Arc<dyn th_core::Transport> {
+        self.api.transport()
+    }
+
+    /// The protocol's settings (auth, URLs, encoding, paging and polling).
+    pub(crate) fn wire(&self) -> &Wire {
+        self.api.protocol()
     }
 
     pub(crate) fn secrets(&self) -> Vec<&Secret> {
-        self.inner.auth.secrets()
+        self.wire().auth.secrets()
     }
 
     pub(crate) fn scrub_str(&self, text: &str) -> String {
@@ -630,7 +572,7 @@ impl Client {
     /// Turns a response into the result or the right error.
     fn decode<T: FromXml>(&self, response: &HttpResponse) -> Result<T, Error> {
         let secrets = self.secrets();
-        let text = match body_text(response, self.inner.encoding) {
+        let text = match body_text(response, self.wire().encoding) {
             Ok(t) => t,
             Err(why) if response.status.is_success() => {
                 return Err(DecodeError::new("XML", why, &response.body, &secrets).into());
@@ -660,6 +602,105 @@ impl Client {
         }
         T::from_document(doc)
             .map_err(|why| DecodeError::new("XML", why, &response.body, &secrets).into())
+    }
+}
+
+th_core::customize!(Client, FromXml, Error);
+
+impl Protocol for Wire {
+    type Error = ApiError;
+    /// The answer as it came: its XML rows depend on the method, so the typed layer reads it.
+    type Body = HttpResponse;
+
+    fn encode(
+        &self,
+        info: &MethodInfo,
+        operation: Cow<'static, str>,
+        params: Params,
+    ) -> Result<HttpRequest, Error> {
+        self.http_request(info, &selector(info), &params.body, operation)
+    }
+
+    fn decode(
+        &self,
+        _info: &MethodInfo,
+        _operation: Cow<'static, str>,
+        response: &HttpResponse,
+        _secrets: &[&Secret],
+    ) -> Result<HttpResponse, Error> {
+        Ok(response.clone())
+    }
+
+    fn secrets(&self) -> Vec<&Secret> {
+        self.auth.secrets()
+    }
+}
+
+impl Wire {
+    pub(crate) fn http_request(
+        &self,
+        info: &MethodInfo,
+        nav: &[(ParamName, FormValue)],
+        params: &[(ParamName, FormValue)],
+        operation: Cow<'static, str>,
+    ) -> Result<HttpRequest, Error> {
+        if info.body == BodyKind::Multipart {
+            // Its file cannot travel in a form body; only the multipart path sends it.
+            return Err(InvalidInput::new(
+                "zipFile",
+                "is a file: send it with Client::banner_modify_zip_file (multipart)",
+            )
+            .into());
+        }
+        check_names(params)?;
+        let mut all: Vec<(ParamName, FormValue)> = Vec::with_capacity(params.len() + 4);
+        if let Auth::Legacy {
+            login,
+            password_hash,
+        } = &self.auth
+        {
+            all.push(("loginAccount".into(), FormValue::Str(login.clone())));
+            all.push((
+                "loginPassword".into(),
+                FormValue::Str(password_hash.expose().to_owned()),
+            ));
+        }
+        all.extend(nav.iter().cloned());
+        all.push((
+            "encoding".into(),
+            FormValue::Str(self.encoding.wire().into()),
+        ));
+        all.extend(params.iter().cloned());
+        let body = crate::form::encode(&all, self.encoding)?;
+        let mut request = HttpRequest::new(Method::POST, self.base_url.clone())
+            .body("application/x-www-form-urlencoded", body)
+            .accept("application/xml, text/xml")
+            .idempotent(info.idempotent)
+            .operation(SERVICE, operation);
+        request.rate_class = info.rate_class;
+        self.authorize(request)
+    }
+
+    pub(crate) fn authorize(&self, request: HttpRequest) -> Result<HttpRequest, Error> {
+        let header = match &self.auth {
+            Auth::OAuth(token) => Some((
+                http::header::AUTHORIZATION,
+                format!("OAuth {}", token.expose()),
+            )),
+            Auth::ApiKey(key) => Some((
+                http::HeaderName::from_static("x-yandex-api-key"),
+                key.expose().to_owned(),
+            )),
+            Auth::Legacy { .. } => None,
+        };
+        Ok(match header {
+            Some((name, value)) => {
+                let value = http::HeaderValue::from_str(&value)
+                    .map_err(|_| Error::Config("the token is not a valid header value".into()))?;
+                request.sensitive_header(name, value)
+            }
+            None => request,
+        })
     }
 }
 

@@ -429,7 +429,7 @@ pub(crate) fn check_task_id(task_id: &str) -> Result<(), InvalidInput> {
 
 impl Client {
     pub(crate) fn stats_url(&self, path: &str) -> String {
-        th_core::http::join_url(&self.inner.stats_url, path)
+        th_core::http::join_url(&self.wire().stats_url, path)
     }
 
     /// One statistics read: idempotent (retried after a 5xx or 429) when it is a `GET`.
@@ -455,7 +455,7 @@ impl Client {
         operation: &'static str,
         idempotent: bool,
     ) -> Result<Option<Value>, Error> {
-        if matches!(self.inner.auth, Auth::Legacy { .. }) {
+        if matches!(self.wire().auth, Auth::Legacy { .. }) {
             return Err(Error::Config(
                 "the statistics APIs take OAuth only; build the client with Client::oauth".into(),
             ));
@@ -469,7 +469,7 @@ impl Client {
         }
         request.rate_class = Some(STATS_RATE_CLASS);
         let request = self.authorize(request)?;
-        let response = self.inner.transport.send(request).await?;
+        let response = self.api_transport().send(request).await?;
         self.stats_decode(&response)
     }
 
@@ -645,9 +645,9 @@ impl Client {
     where
         Fut: std::future::Future<Output = Result<Polled<T>, Error>>,
     {
-        let poll = self.inner.poll;
+        let poll = self.wire().poll;
         for n in 0..poll.max_polls {
-            self.inner.clock.sleep(poll.delay(n)).await;
+            self.wire().clock.sleep(poll.delay(n)).await;
             match poll_once(task.clone()).await? {
                 Polled::Done(table) => return Ok(table),
                 Polled::Not(state) if state.in_progress() => {}
@@ -667,7 +667,7 @@ impl Client {
     }
 
     pub(crate) async fn report_slot(&self) -> Result<tokio::sync::SemaphorePermit<'_>, Error> {
-        self.inner
+        self.wire()
             .reports
             .acquire()
             .await

@@ -359,7 +359,7 @@ impl Login {
     {
         let shared = Arc::new(Shared::default());
         let slot: Slot = Arc::default();
-        let clock = Arc::clone(&client.clock());
+        let clock = Arc::clone(client.clock());
         let timeout = options.timeout;
         let ctx = Ctx {
             client: client.clone(),
