@@ -2,6 +2,7 @@
 //! PHP form encoder and the parsers.
 
 mod builders;
+mod pipeline;
 mod properties;
 mod tls;
 mod transport;

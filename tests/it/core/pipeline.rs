@@ -1,0 +1,163 @@
+//! The one call pipeline (`th_core::ApiClient`), the same for the four services: the dry run
+//! (`build_request`) is byte for byte what `execute` sends, and `customize()` overrides the
+//! attempt timeout and the retry policy for one call only.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use th_core::{HttpRequest, ManualClock, MockTransport, RetryPolicy, TransportError};
+
+/// The client's own policy: three attempts.
+fn three() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 3,
+        ..RetryPolicy::default()
+    }
+}
+
+/// The parts of a request that go on the wire.
+fn wire(r: &HttpRequest) -> (String, String, Vec<(String, Vec<u8>)>, Vec<u8>) {
+    let mut headers: Vec<(String, Vec<u8>)> = r
+        .headers
+        .iter()
+        .map(|(n, v)| (n.as_str().to_owned(), v.as_bytes().to_vec()))
+        .collect();
+    headers.sort();
+    (
+        r.method.to_string(),
+        r.url.clone(),
+        headers,
+        r.body.to_vec(),
+    )
+}
+
+/// Connection refused, queued `n` times: retried whatever the method (nothing was sent).
+fn refuse(mock: &MockTransport, n: usize) {
+    for _ in 0..n {
+        mock.push_error(TransportError::Connect("refused".into()));
+    }
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// For one service: `$client` (built on `$mock`) and a request expression `$req`.
+macro_rules! pipeline_checks {
+    ($name:ident, $mock:ident, $client:expr, $req:expr) => {
+        #[test]
+        fn $name() {
+            let rt = rt();
+            let $mock = MockTransport::new();
+            let client = $client;
+
+            // The dry run equals what is sent (whatever the answer).
+            let dry = client.build_request(&$req).expect("a valid request");
+            refuse(&$mock, 1);
+            let _ = rt.block_on(client.customize().retry(RetryPolicy::none()).execute($req));
+            let sent = $mock.last_request().expect("sent");
+            assert_eq!(wire(&dry), wire(&sent));
+            assert_eq!(sent.timeout, None);
+
+            // The client's policy: three attempts.
+            let before = $mock.requests().len();
+            refuse(&$mock, 3);
+            let plain = rt.block_on(client.execute($req));
+            assert!(plain.is_err());
+            assert_eq!($mock.requests().len() - before, 3);
+
+            // One call with no retries: one attempt, the refusal handed back.
+            let before = $mock.requests().len();
+            refuse(&$mock, 3);
+            let once = rt.block_on(client.customize().retry(RetryPolicy::none()).execute($req));
+            assert!(
+                matches!(
+                    once,
+                    Err(th_core::Error::Transport(TransportError::Connect(_)))
+                ),
+                "{once:?}"
+            );
+            assert_eq!($mock.requests().len() - before, 1);
+            // ... and the next plain call has the client's policy again (two refusals were
+            // left, one more makes three).
+            refuse(&$mock, 1);
+            let before = $mock.requests().len();
+            let _ = rt.block_on(client.execute($req));
+            assert_eq!($mock.requests().len() - before, 3);
+            assert_eq!($mock.pending(), 0);
+
+            // A per-call attempt timeout reaches the transport, for that call only.
+            let before = $mock.requests().len();
+            refuse(&$mock, 1);
+            let _ = rt.block_on(
+                client
+                    .customize()
+                    .timeout(Duration::from_millis(1234))
+                    .retry(RetryPolicy::none())
+                    .execute($req),
+            );
+            let requests = $mock.requests();
+            assert_eq!(requests.len() - before, 1);
+            assert_eq!(requests[before].timeout, Some(Duration::from_millis(1234)));
+            // Nothing of the override went below the retry layer.
+            assert!(requests.iter().all(|r| r.retry.is_none()));
+        }
+    };
+}
+
+pipeline_checks!(
+    targethunter,
+    mock,
+    targethunter_api::Client::builder("key-12345")
+        .transport(Arc::new(mock.clone()))
+        .clock(Arc::new(ManualClock::new()))
+        .retry(three())
+        .build()
+        .expect("client"),
+    targethunter_api::BotsAddUser::new(
+        "607d97c6a01c6a25972ed95e",
+        102036383,
+        targethunter_api::Channel::Vk
+    )
+);
+
+pipeline_checks!(
+    justclick,
+    mock,
+    justclick_api::Client::builder("login", "secret-12345")
+        .transport(Arc::new(mock.clone()))
+        .clock(Arc::new(ManualClock::new()))
+        .retry(three())
+        .build()
+        .expect("client"),
+    justclick_api::AddLeadToGroup::new(["super", "clients_2"], "lead@email.com")
+);
+
+pipeline_checks!(
+    adfox,
+    mock,
+    adfox_api::Client::oauth("token-12345")
+        .transport(Arc::new(mock.clone()))
+        .clock(Arc::new(ManualClock::new()))
+        .retry(three())
+        .build()
+        .expect("client"),
+    adfox_api::AccountListCampaign::new()
+);
+
+pipeline_checks!(
+    radist,
+    mock,
+    radist_api::Client::builder("key-12345")
+        .company_id(7)
+        .transport(Arc::new(mock.clone()))
+        .clock(Arc::new(ManualClock::new()))
+        .no_throttle()
+        .retry(three())
+        .build()
+        .expect("client"),
+    radist_api::CompaniesList::new()
+);
