@@ -15,8 +15,11 @@ fn three() -> RetryPolicy {
     }
 }
 
+/// The parts of a request that go on the wire: method, URL, sorted headers, body.
+type Wire = (String, String, Vec<(String, Vec<u8>)>, Vec<u8>);
+
 /// The parts of a request that go on the wire.
-fn wire(r: &HttpRequest) -> (String, String, Vec<(String, Vec<u8>)>, Vec<u8>) {
+fn wire(r: &HttpRequest) -> Wire {
     let mut headers: Vec<(String, Vec<u8>)> = r
         .headers
         .iter()
