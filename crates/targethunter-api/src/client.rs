@@ -41,6 +41,14 @@ pub enum WireFormat {
 /// use targethunter_api::{BotsAddUser, Channel, Client};
 /// let client = Client::new("your-api-key")?;
 /// client.bots_add_user(BotsAddUser::new("607d97c6a01c6a25972ed95e", 102036383, Channel::Vk)).await?;
+/// // One call with its own attempt timeout and no retries (`customize`, the same in every crate):
+/// let request = BotsAddUser::new("607d97c6a01c6a25972ed95e", 102036383, Channel::Vk);
+/// client
+///     .customize()
+///     .timeout(std::time::Duration::from_secs(2))
+///     .retry(targethunter_api::RetryPolicy::none())
+///     .execute(request)
+///     .await?;
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]

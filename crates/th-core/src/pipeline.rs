@@ -197,9 +197,8 @@ impl<P: Protocol> ApiClient<P> {
 /// `async fn execute_with<R>(&self, request: R, call: &CallOptions) -> Result<R::Response, $error>`
 /// for `R: ApiRequest` whose response implements `$bound`.
 ///
-/// ```ignore
-/// client.customize().timeout(Duration::from_secs(2)).retry(RetryPolicy::none()).execute(req).await?;
-/// ```
+/// Used as `client.customize().timeout(Duration::from_secs(2)).retry(RetryPolicy::none())
+/// .execute(request).await?` (see the example on `targethunter_api::Client::customize`).
 #[macro_export]
 macro_rules! customize {
     ($client:ident, $bound:path, $error:ty) => {
@@ -231,7 +230,7 @@ macro_rules! customize {
             }
 
             /// The retry policy of this call (instead of the client's);
-            /// [`RetryPolicy::none`]($crate::RetryPolicy::none) for one attempt.
+            /// `RetryPolicy::none()` for one attempt.
             pub fn retry(mut self, policy: $crate::RetryPolicy) -> Self {
                 self.call = self.call.retry(policy);
                 self
