@@ -331,15 +331,6 @@ impl Client {
         &self.wire().auth
     }
 
-    /// Validates, sends and decodes a typed request. The generated methods call this.
-    pub async fn execute<R>(&self, request: R) -> Result<R::Response, Error>
-    where
-        R: ApiRequest,
-        R::Response: FromXml,
-    {
-        self.execute_with(request, &CallOptions::default()).await
-    }
-
     /// [`execute`](Self::execute) with per-call overrides (see [`Client::customize`]).
     async fn execute_with<R>(&self, request: R, call: &CallOptions) -> Result<R::Response, Error>
     where
@@ -377,11 +368,6 @@ impl Client {
             .http_request(&info, &nav, &params, Cow::Owned(request.wire))?;
         let response = self.api.send(&info, http).await?;
         self.decode(&response)
-    }
-
-    /// Builds the HTTP request without sending it: the exact bytes that would go on the wire.
-    pub fn build_request<R: ApiRequest>(&self, request: &R) -> Result<HttpRequest, Error> {
-        self.api.build_request(request)
     }
 
     /// Streams every row of a list across all pages: `limit` always sent (the request's own, or
@@ -605,7 +591,7 @@ impl Client {
     }
 }
 
-th_core::customize!(Client, FromXml, Error);
+th_core::typed_calls!(Client, api, FromXml, Error);
 
 impl Protocol for Wire {
     type Error = ApiError;

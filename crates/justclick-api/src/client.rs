@@ -336,16 +336,6 @@ impl Client {
         self.api.protocol().verify_response_hash
     }
 
-    /// Validates, signs, sends, verifies and decodes a typed request. The generated methods call
-    /// this.
-    pub async fn execute<R>(&self, request: R) -> Result<R::Response, Error>
-    where
-        R: ApiRequest,
-        R::Response: FromEnvelope,
-    {
-        self.execute_with(request, &CallOptions::default()).await
-    }
-
     /// [`execute`](Self::execute) with per-call overrides (see [`Client::customize`]).
     async fn execute_with<R>(&self, request: R, call: &CallOptions) -> Result<R::Response, Error>
     where
@@ -373,11 +363,6 @@ impl Client {
         );
         let envelope = self.api.send(&info, http).await?;
         wire.finish::<Envelope>(Cow::Owned(request.method), envelope)
-    }
-
-    /// Builds the HTTP request without sending it: the exact bytes that would go on the wire.
-    pub fn build_request<R: ApiRequest>(&self, request: &R) -> Result<HttpRequest, Error> {
-        self.api.build_request(request)
     }
 
     /// Every order of `getOrdersWithGoods` between two days (inclusive), however long the range.
@@ -416,7 +401,7 @@ impl Client {
     }
 }
 
-th_core::customize!(Client, FromEnvelope, Error);
+th_core::typed_calls!(Client, api, FromEnvelope, Error);
 
 impl Protocol for Wire {
     type Error = ApiError;

@@ -394,15 +394,6 @@ impl Client {
         Ok(self.with_company(id))
     }
 
-    /// Validates, sends and decodes a typed request. The generated methods call this.
-    pub async fn execute<R>(&self, request: R) -> Result<R::Response, Error>
-    where
-        R: ApiRequest,
-        R::Response: DeserializeOwned,
-    {
-        self.execute_with(request, &CallOptions::default()).await
-    }
-
     /// The clock the login flows wait on (the one the builder was given).
     pub(crate) fn clock(&self) -> &Arc<dyn Clock> {
         &self.api.protocol().clock
@@ -424,11 +415,6 @@ impl Client {
             let secrets = self.api.protocol().secrets_with(&request.secrets());
             DecodeError::new("JSON", e.to_string(), &answer.raw, &secrets).into()
         })
-    }
-
-    /// Builds the HTTP request without sending it: the exact bytes that would go on the wire.
-    pub fn build_request<R: ApiRequest>(&self, request: &R) -> Result<HttpRequest, Error> {
-        self.api.build_request(request)
     }
 
     /// Calls any endpoint with the client's auth, retries and error handling, and returns the
@@ -570,7 +556,7 @@ impl Client {
     }
 }
 
-th_core::customize!(Client, DeserializeOwned, Error);
+th_core::typed_calls!(Client, api, DeserializeOwned, Error);
 
 /// A decoded answer: the JSON body (`null` when empty) and its bytes (for a typed decode's error).
 pub(crate) struct Answer {

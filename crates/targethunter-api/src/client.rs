@@ -204,15 +204,6 @@ impl Client {
         self.api.protocol().wire
     }
 
-    /// Validates, sends and decodes a typed request. The generated methods call this.
-    pub async fn execute<R>(&self, request: R) -> Result<R::Response, Error>
-    where
-        R: ApiRequest,
-        R::Response: FromBody,
-    {
-        self.execute_with(request, &CallOptions::default()).await
-    }
-
     /// [`execute`](Self::execute) with per-call overrides (see [`Client::customize`]).
     async fn execute_with<R>(&self, request: R, call: &CallOptions) -> Result<R::Response, Error>
     where
@@ -240,14 +231,9 @@ impl Client {
             .raw(&info, operation, params, &CallOptions::default())
             .await
     }
-
-    /// Builds the HTTP request (without sending it): the exact bytes that would go on the wire.
-    pub fn build_request<R: ApiRequest>(&self, request: &R) -> Result<HttpRequest, Error> {
-        self.api.build_request(request)
-    }
 }
 
-th_core::customize!(Client, FromBody, Error);
+th_core::typed_calls!(Client, api, FromBody, Error);
 
 impl Protocol for Wire {
     type Error = ApiError;

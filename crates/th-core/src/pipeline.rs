@@ -192,26 +192,39 @@ impl<P: Protocol> ApiClient<P> {
     }
 }
 
-/// Writes a service crate's per-call override builder: `Customize<'a>` with `timeout`,
-/// `retry` and `execute`, and `$client::customize()`. The client must have
-/// `async fn execute_with<R>(&self, request: R, call: &CallOptions) -> Result<R::Response, $error>`
-/// for `R: ApiRequest` whose response implements `$bound`.
+/// Writes the typed entry points of a service crate's client, the same in every crate:
+/// `execute` (what the generated methods call), `build_request` (the dry run: the exact bytes
+/// `execute` sends) and `customize()` with its `Customize<'a>` builder (per-call `timeout` and
+/// `retry`, then `execute`).
 ///
+/// The client must have a field `$api` holding (or dereferencing to) an [`ApiClient`], and
+/// `async fn execute_with<R>(&self, request: R, call: &CallOptions) -> Result<R::Response, $error>`
+/// for `R: ApiRequest` whose response implements `$bound`: the service's typed decode.
 /// Used as `client.customize().timeout(Duration::from_secs(2)).retry(RetryPolicy::none())
-/// .execute(request).await?` (see the example on `targethunter_api::Client::customize`).
+/// .execute(request).await?` (see the example on `targethunter_api::Client`).
 #[macro_export]
-macro_rules! customize {
-    ($client:ident, $bound:path, $error:ty) => {
-        /// Per-call overrides of the client's settings, made by
-        #[doc = concat!("[`", stringify!($client), "::customize`].")]
-        #[derive(Debug)]
-        #[must_use = "nothing is sent until `execute`"]
-        pub struct Customize<'a> {
-            client: &'a $client,
-            call: $crate::CallOptions,
-        }
-
+macro_rules! typed_calls {
+    ($client:ident, $api:ident, $bound:path, $error:ty) => {
         impl $client {
+            /// Validates, sends and decodes a typed request. The generated methods call this.
+            pub async fn execute<R>(&self, request: R) -> ::std::result::Result<R::Response, $error>
+            where
+                R: $crate::ApiRequest,
+                R::Response: $bound,
+            {
+                self.execute_with(request, &$crate::CallOptions::default())
+                    .await
+            }
+
+            /// Validates a typed request and builds its HTTP request without sending it: the
+            /// exact bytes [`execute`](Self::execute) would send.
+            pub fn build_request<R: $crate::ApiRequest>(
+                &self,
+                request: &R,
+            ) -> ::std::result::Result<$crate::HttpRequest, $error> {
+                self.$api.build_request(request)
+            }
+
             /// Per-call overrides (timeout, retry policy) for one call:
             /// `client.customize().timeout(d).retry(policy).execute(request)`.
             pub fn customize(&self) -> Customize<'_> {
@@ -220,6 +233,15 @@ macro_rules! customize {
                     call: $crate::CallOptions::default(),
                 }
             }
+        }
+
+        /// Per-call overrides of the client's settings, made by
+        #[doc = concat!("[`", stringify!($client), "::customize`].")]
+        #[derive(Debug)]
+        #[must_use = "nothing is sent until `execute`"]
+        pub struct Customize<'a> {
+            client: &'a $client,
+            call: $crate::CallOptions,
         }
 
         impl Customize<'_> {
