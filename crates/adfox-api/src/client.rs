@@ -457,8 +457,9 @@ impl Client {
         &self,
         request: crate::generated::BannerModifyZipFile,
     ) -> Result<crate::types::Ack, Error> {
-        let request = self.zip_request(&request)?;
-        let response = self.api.transport().send(request).await?;
+        let http = self.zip_request(&request)?;
+        let info = &crate::generated::BannerModifyZipFile::INFO;
+        let response = self.api.send(info, http).await?;
         self.decode(&response)
     }
 

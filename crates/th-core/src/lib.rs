@@ -13,6 +13,10 @@
 //!   Both are built from one [`TransportBuilder`].
 //! - Layers that are transports too: [`Trace`] → [`Retry`] → [`Throttle`] → transport, built by
 //!   [`ClientOptions::build_stack`]. The retry decision is the pure function [`retry::decide`].
+//! - [`pipeline`]: one call's way, written once: a service implements its [`Protocol`] (encode
+//!   a request, decode an answer) and [`ApiClient`] validates, builds the exact bytes (the dry
+//!   run), applies per-call overrides ([`CallOptions`], a client's `customize()` by
+//!   [`typed_calls!`]), sends and decodes.
 //! - [`Secret`]: credentials whose `Debug` and `Display` print `[redacted]`.
 //! - [`form`]: a byte-exact `http_build_query`, checked against PHP itself.
 //! - [`paginate`]: pages to `Stream`s, bounded and loop-proof.
