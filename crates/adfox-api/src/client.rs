@@ -9,7 +9,6 @@ use futures::StreamExt;
 use futures::stream::{self, BoxStream};
 use http::Method;
 use th_core::paginate::{self, NumberedPage};
-use th_core::secret::scrub;
 use th_core::{
     ApiClient, ApiRequest, BodyKind, CallOptions, ClientOptions, Clock, DecodeError, FormValue,
     HttpRequest, HttpResponse, InvalidInput, MethodInfo, OffsetPaged, PageOptions, PaginationError,
@@ -548,12 +547,14 @@ impl Client {
         self.api.protocol()
     }
 
+    /// The credentials to keep out of any text (the protocol's, as the pipeline scrubs them).
     pub(crate) fn secrets(&self) -> Vec<&Secret> {
-        self.wire().auth.secrets()
+        self.wire().secrets()
     }
 
+    /// `text` with the credentials replaced by `[redacted]` (the pipeline's own scrubbing).
     pub(crate) fn scrub_str(&self, text: &str) -> String {
-        scrub(text, &self.secrets())
+        self.api.scrub(text)
     }
 
     /// Turns a response into the result or the right error.
