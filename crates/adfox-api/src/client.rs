@@ -362,10 +362,20 @@ impl Client {
             // As a typed call of the same list does: the largest page unless told otherwise.
             params.push((Cow::Borrowed(limit), FormValue::Int(i64::from(max_limit))));
         }
-        let http = self
-            .wire()
-            .http_request(&info, &nav, &params, Cow::Owned(request.wire))?;
-        let response = self.api.send(&info, http).await?;
+        let call = Params {
+            body: params,
+            selector: nav,
+            ..Params::default()
+        };
+        let response = self
+            .api
+            .raw(
+                &info,
+                Cow::Owned(request.wire),
+                call,
+                &CallOptions::default(),
+            )
+            .await?;
         self.decode(&response)
     }
 
@@ -606,7 +616,13 @@ impl Protocol for Wire {
         operation: Cow<'static, str>,
         params: Params,
     ) -> Result<HttpRequest, Error> {
-        self.http_request(info, &selector(info), &params.body, operation)
+        // A typed method names itself by its static facts; a raw call by the name it was given.
+        let nav = if info.selector.is_empty() {
+            params.selector
+        } else {
+            selector(info)
+        };
+        self.http_request(info, &nav, &params.body, operation)
     }
 
     fn decode(

@@ -10,8 +10,8 @@ use th_core::form::{http_build_query, parse_query};
 use th_core::secret::scrub;
 use th_core::{
     ApiClient, ApiRequest, CallOptions, ClientOptions, DecodeError, FormValue, HttpRequest,
-    HttpResponse, InvalidInput, MethodInfo, Params, Protocol, RetryHint, Secret, StatusError,
-    normalize_base_url,
+    HttpResponse, InvalidInput, MethodInfo, ParamLocation, Params, Protocol, RetryHint, Secret,
+    StatusError, normalize_base_url,
 };
 
 use crate::error::{ApiError, ApiErrorCode, Error, SignatureError};
@@ -21,19 +21,6 @@ use crate::types::{Date, Envelope, FromEnvelope, Order, int, text};
 
 /// The service name used in tracing.
 pub const SERVICE: &str = "justclick";
-
-/// The API 2.0 method names (lower-case; the key goes in the body as `rpsKey`, no md5 signing).
-pub const API2_METHODS: &[&str] = &[
-    "addupdatelead",
-    "addtagtolead",
-    "removetagfromlead",
-    "removeleadfromlist",
-    "getalllists",
-    "getgoods",
-    "getcoupons",
-    "getpersonalmanagers",
-    "createorder",
-];
 
 /// The most one-month windows [`Client::orders_with_goods_between`] walks (about 97 years).
 pub const MAX_WINDOWS: usize = 1200;
@@ -172,11 +159,13 @@ pub struct RawRequest {
 }
 
 impl RawRequest {
-    /// A call of `method` (API 1.0 signing unless the name is an API 2.0 one), not idempotent
-    /// unless said.
+    /// A call of `method` (API 1.0 signing unless the catalogue lists it as an API 2.0 method,
+    /// see [`api2`](Self::api2)), not idempotent unless said.
     pub fn new(method: impl Into<String>) -> Self {
         let method = method.into();
-        let api2 = API2_METHODS.contains(&method.as_str());
+        let api2 = crate::METHODS
+            .iter()
+            .any(|m| m.wire == method && m.api_version == 2);
         RawRequest {
             method,
             params: Vec::new(),
@@ -352,17 +341,19 @@ impl Client {
     /// returns the verified envelope (any `error_code`).
     pub async fn raw(&self, request: RawRequest) -> Result<Envelope, Error> {
         request.validate()?;
-        let info = MethodInfo::raw(th_core::HttpMethod::Post, request.idempotent);
-        let wire = self.api.protocol();
-        let http = wire.http_request(
-            &info,
-            Cow::Owned(request.method.clone()),
-            &request.method,
-            &request.params,
-            request.api2,
-        );
-        let envelope = self.api.send(&info, http).await?;
-        wire.finish::<Envelope>(Cow::Owned(request.method), envelope)
+        let info = MethodInfo::raw(th_core::HttpMethod::Post, request.idempotent)
+            .with_api_version(if request.api2 { 2 } else { 1 });
+        let mut params = Params {
+            path: Cow::Owned(request.method.clone()),
+            ..Params::default()
+        };
+        params.add_extras(ParamLocation::Body, &request.params);
+        let operation: Cow<'static, str> = Cow::Owned(request.method);
+        let envelope = self
+            .api
+            .raw(&info, operation.clone(), params, &CallOptions::default())
+            .await?;
+        self.api.protocol().finish::<Envelope>(operation, envelope)
     }
 
     /// Every order of `getOrdersWithGoods` between two days (inclusive), however long the range.
@@ -414,8 +405,7 @@ impl Protocol for Wire {
         params: Params,
     ) -> Result<HttpRequest, Error> {
         survives_php(&params.body)?;
-        let api2 = API2_METHODS.contains(&info.wire);
-        Ok(self.http_request(info, operation, &params.path, &params.body, api2))
+        Ok(self.http_request(info, operation, &params.path, &params.body))
     }
 
     fn decode(
@@ -431,6 +421,10 @@ impl Protocol for Wire {
     fn secrets(&self) -> Vec<&Secret> {
         vec![&self.login, &self.secret]
     }
+
+    fn classify(response: &HttpResponse) -> Option<RetryHint> {
+        classify_answer(response)
+    }
 }
 
 impl Wire {
@@ -440,10 +434,9 @@ impl Wire {
         operation: Cow<'static, str>,
         path: &str,
         params: &[(K, FormValue)],
-        api2: bool,
     ) -> HttpRequest {
         let url = th_core::http::join_url(&self.base_url, path);
-        let body = if api2 {
+        let body = if info.api_version == 2 {
             let mut all = Vec::with_capacity(params.len() + 1);
             all.push(("rpsKey", FormValue::Str(self.secret.expose().to_owned())));
             all.extend(
@@ -459,8 +452,7 @@ impl Wire {
             .body("application/x-www-form-urlencoded", body)
             .accept("application/json")
             .idempotent(info.idempotent)
-            .operation(SERVICE, operation)
-            .classify_answer(classify_answer);
+            .operation(SERVICE, operation);
         request.rate_class = info.rate_class;
         request
     }
@@ -557,8 +549,9 @@ impl Wire {
         })
     }
 
+    /// `text` with the protocol's credentials ([`Protocol::secrets`]) replaced by `[redacted]`.
     fn scrub_str(&self, text: &str) -> String {
-        scrub(text, &[&self.secret])
+        scrub(text, &self.secrets())
     }
 }
 

@@ -86,9 +86,7 @@ pub mod sign;
 pub mod types;
 pub mod webhooks;
 
-pub use client::{
-    API2_METHODS, Client, ClientBuilder, MAX_WINDOWS, RawRequest, SERVICE, month_windows,
-};
+pub use client::{Client, ClientBuilder, MAX_WINDOWS, RawRequest, SERVICE, month_windows};
 pub use error::{ApiError, ApiErrorCode, Error, SignatureError};
 pub use generated::*;
 pub use types::{

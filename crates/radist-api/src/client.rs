@@ -558,6 +558,9 @@ impl Client {
 
 th_core::typed_calls!(Client, api, DeserializeOwned, Error);
 
+/// The path placeholder the client fills with its company id.
+const COMPANY_PLACEHOLDER: &str = "{company_id}";
+
 /// A decoded answer: the JSON body (`null` when empty) and its bytes (for a typed decode's error).
 pub(crate) struct Answer {
     json: Value,
@@ -630,14 +633,17 @@ impl Wire {
         body: Option<Body>,
         idempotent: bool,
     ) -> Result<HttpRequest, Error> {
-        let path = if path.contains("{company_id}") {
+        // The spec lists the placeholders the client fills (`MethodInfo::client_path`: Radist's
+        // only one is `{company_id}`); a raw call's own path may use it too.
+        let fill = !info.client_path.is_empty() || path.contains(COMPANY_PLACEHOLDER);
+        let path = if fill {
             let id = self.company_id.ok_or_else(|| {
                 InvalidInput::new(
                     "company_id",
                     "the client has no company id: set ClientBuilder::company_id or call discover_company",
                 )
             })?;
-            path.replace("{company_id}", &id.to_string())
+            path.replace(COMPANY_PLACEHOLDER, &id.to_string())
         } else {
             path.to_owned()
         };

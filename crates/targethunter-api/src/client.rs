@@ -270,8 +270,7 @@ impl Protocol for Wire {
         let mut request = request
             .accept("application/json")
             .idempotent(info.idempotent)
-            .operation(SERVICE, operation)
-            .classify_answer(classify_answer);
+            .operation(SERVICE, operation);
         request.rate_class = info.rate_class;
         Ok(request)
     }
@@ -341,6 +340,10 @@ impl Protocol for Wire {
 
     fn secrets(&self) -> Vec<&Secret> {
         vec![&self.api_key]
+    }
+
+    fn classify(response: &HttpResponse) -> Option<RetryHint> {
+        classify_answer(response)
     }
 }
 

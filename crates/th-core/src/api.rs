@@ -37,6 +37,13 @@ pub struct MethodInfo {
     pub paging: Option<Paging>,
     /// What its body carries.
     pub body: BodyKind,
+    /// The version of the service's API the method belongs to, where a service has two with
+    /// their own auth (JustClick's API 2.0 methods are `2`: the key travels in the body, no
+    /// signature); `1` otherwise.
+    pub api_version: u8,
+    /// The path's placeholders the client fills from its own configuration rather than from
+    /// the request (Radist's `{company_id}`), in path order.
+    pub client_path: &'static [&'static str],
 }
 
 impl MethodInfo {
@@ -55,7 +62,16 @@ impl MethodInfo {
             selector: &[],
             paging: None,
             body: BodyKind::Params,
+            api_version: 1,
+            client_path: &[],
         }
+    }
+
+    /// The same description for version `version` of the service's API (see
+    /// [`api_version`](Self::api_version)).
+    pub const fn with_api_version(mut self, version: u8) -> Self {
+        self.api_version = version;
+        self
     }
 }
 
@@ -214,6 +230,10 @@ pub struct Params {
     pub query: Vec<(ParamName, FormValue)>,
     /// Body params, in order.
     pub body: Vec<(ParamName, FormValue)>,
+    /// The params that name the method, for a call known only by name (a raw call on an API
+    /// with one endpoint, e.g. ADFOX's navigation block from `account.list.banner`); empty for
+    /// a typed call, whose [`MethodInfo::selector`] has them.
+    pub selector: Vec<(ParamName, FormValue)>,
 }
 
 impl Params {
@@ -232,6 +252,7 @@ impl Params {
             path: Cow::Borrowed(path),
             query: Vec::with_capacity(query),
             body: Vec::with_capacity(body),
+            selector: Vec::new(),
         }
     }
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use crate::api::{ApiRequest, MethodInfo, Params};
 use crate::error::Error;
-use crate::http::{HttpRequest, HttpResponse};
+use crate::http::{HttpRequest, HttpResponse, RetryHint};
 use crate::retry::RetryPolicy;
 use crate::secret::{Secret, scrub};
 use crate::transport::Transport;
@@ -45,6 +45,17 @@ pub trait Protocol: Send + Sync + 'static {
 
     /// The credentials to scrub from any text kept for diagnosis.
     fn secrets(&self) -> Vec<&Secret>;
+
+    /// Reads an answer whose HTTP status says success for the retry layer: whether its body
+    /// says "try again later" (JustClick's code 8 in a signed HTTP 200). The pipeline attaches
+    /// it to every request it sends ([`HttpRequest::classify`]); the default reads nothing.
+    fn classify(response: &HttpResponse) -> Option<RetryHint>
+    where
+        Self: Sized,
+    {
+        let _ = response;
+        None
+    }
 }
 
 /// Per-call overrides of the client's settings, in the style of async-stripe's `customize()`.
@@ -145,8 +156,10 @@ impl<P: Protocol> ApiClient<P> {
         request: &R,
     ) -> Result<HttpRequest, Error<P::Error>> {
         request.validate()?;
-        self.protocol
-            .encode(&R::INFO, Cow::Borrowed(R::INFO.wire), request.params())
+        let http = self
+            .protocol
+            .encode(&R::INFO, Cow::Borrowed(R::INFO.wire), request.params())?;
+        Ok(http.classify_answer(P::classify))
     }
 
     /// Validates, sends and decodes a typed request, with `call`'s overrides.
@@ -175,14 +188,18 @@ impl<P: Protocol> ApiClient<P> {
         self.send(info, call.apply(http)).await
     }
 
-    /// Sends a built request and decodes its answer as a call of `info`.
+    /// Sends a built request (with the protocol's [`classify`](Protocol::classify)) and decodes
+    /// its answer as a call of `info`.
     pub async fn send(
         &self,
         info: &MethodInfo,
         request: HttpRequest,
     ) -> Result<P::Body, Error<P::Error>> {
         let operation = request.operation.clone();
-        let response = self.transport.send(request).await?;
+        let response = self
+            .transport
+            .send(request.classify_answer(P::classify))
+            .await?;
         self.protocol.decode(info, operation, &response, &[])
     }
 

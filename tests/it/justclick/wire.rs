@@ -1378,3 +1378,28 @@ fn spec_checks_refuse_with_their_field_and_message() {
     );
     assert!(c.build_request(&V2CreateOrder::new(" ,book")).is_ok());
 }
+
+/// A raw call of an API 2.0 method (a fact of the spec, `MethodInfo::api_version`) carries the
+/// key as `rpsKey` with no signature, as the typed call does; `api2(false)` signs it as a 1.0
+/// call; an unknown name is signed. All go through the one pipeline (`ApiClient::raw`).
+#[tokio::test]
+async fn raw_calls_take_the_api_version_from_the_catalogue() {
+    let s = server().await;
+    let c = client(&s);
+    c.raw(RawRequest::new("getgoods")).await.expect("call");
+    assert_wire(&s, "getgoods", &format!("rpsKey={SECRET}")).await;
+    c.raw(RawRequest::new("GetAllGroups")).await.expect("call");
+    let requests = s.received_requests().await.expect("recording");
+    let body = String::from_utf8_lossy(&requests.last().expect("sent").body).into_owned();
+    assert!(body.starts_with("hash="), "1.0 is signed: {body}");
+    assert!(!body.contains("rpsKey"), "{body}");
+    c.raw(RawRequest::new("getgoods").api2(false))
+        .await
+        .expect("call");
+    let requests = s.received_requests().await.expect("recording");
+    let body = String::from_utf8_lossy(&requests.last().expect("sent").body).into_owned();
+    assert!(
+        body.starts_with("hash=") && !body.contains("rpsKey"),
+        "{body}"
+    );
+}

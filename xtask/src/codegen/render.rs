@@ -383,6 +383,9 @@ fn render_method(o: &mut String, service: &Service, m: &Method) {
             "body: BodyKind::Params,"
         },
     );
+    line(o, &format!("api_version: {},", m.api_version));
+    let client_path: Vec<String> = m.client_path.iter().map(|p| lit(p)).collect();
+    line(o, &format!("client_path: &[{}],", client_path.join(", ")));
     line(o, "};");
     line(o, "");
     let checked: Vec<&Param> = m.params.iter().filter(|p| !never_invalid(&p.ty)).collect();

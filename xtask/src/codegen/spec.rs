@@ -97,6 +97,10 @@ struct RawMethod {
     source: Option<String>,
     /// `"multipart"`: a file upload, never sent as a form body.
     body: Option<String>,
+    /// The version of the service's API the method belongs to, where the service has two with
+    /// different auth (JustClick's API 2.0 methods: `api_version = 2`); absent: the service's
+    /// first (or only) one.
+    api_version: Option<u8>,
     #[serde(default)]
     deprecated: bool,
     deprecated_note: Option<String>,
@@ -317,6 +321,11 @@ pub struct Method {
     pub paging: Option<MethodPaging>,
     /// A multipart upload.
     pub multipart: bool,
+    /// The API version (`api_version`; 1 when the spec says nothing).
+    pub api_version: u8,
+    /// The path's placeholders the client fills itself (`[service] client_path_params` that
+    /// this method's path has), in path order.
+    pub client_path: Vec<String>,
     /// `Some(note)` when deprecated.
     pub deprecated: Option<Option<String>>,
     /// The client-side rate-limit class.
@@ -735,6 +744,10 @@ fn resolve(raw: RawSpec, problems: &mut Vec<String>) -> Service {
                 resolve_check(c, &params, &format!("{at}, check {}", i + 1), problems)
             })
             .collect();
+        let client_path: Vec<String> = placeholders(&method_path)
+            .into_iter()
+            .filter(|p| s.client_path_params.contains(p))
+            .collect();
         for placeholder in placeholders(&method_path) {
             let ok = s.client_path_params.contains(&placeholder)
                 || params
@@ -776,6 +789,15 @@ fn resolve(raw: RawSpec, problems: &mut Vec<String>) -> Service {
                 .and_then(|pg| method_paging(pg, &params, &at, problems)),
             selector,
             multipart,
+            api_version: match m.api_version {
+                None => 1,
+                Some(v @ 1..=9) => v,
+                Some(other) => {
+                    problems.push(format!("{at}: api_version {other} is not 1 to 9"));
+                    1
+                }
+            },
+            client_path,
             params,
             checks,
             client_method: m.client_method,

@@ -155,6 +155,8 @@ impl ApiRequest for AccountAddAdvertiser {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -375,6 +377,8 @@ impl ApiRequest for AccountAddWebmaster {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -457,6 +461,8 @@ impl ApiRequest for AccountAddAssistant {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -719,6 +725,8 @@ impl ApiRequest for AccountAddSuperCampaign {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -1185,6 +1193,8 @@ impl ApiRequest for AccountAddCampaign {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -1654,6 +1664,8 @@ impl ApiRequest for AccountAddBanner {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -1772,6 +1784,8 @@ impl ApiRequest for AccountAddBannerType {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -1861,6 +1875,8 @@ impl ApiRequest for AccountAddCategory {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -1930,6 +1946,8 @@ impl ApiRequest for AccountAddPosition {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -2060,6 +2078,8 @@ impl ApiRequest for AccountAddWebsite {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -2184,6 +2204,8 @@ impl ApiRequest for AccountAddZone {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -2320,6 +2342,8 @@ impl ApiRequest for AccountAddPlace {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -2532,6 +2556,8 @@ impl ApiRequest for AccountAddContract {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -2706,6 +2732,8 @@ impl ApiRequest for AccountAddContractor {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -2831,6 +2859,8 @@ impl ApiRequest for AccountAddTracingPoint {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -2908,6 +2938,8 @@ impl ApiRequest for AccountAddAdNetworkWebsite {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {

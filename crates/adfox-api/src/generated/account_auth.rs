@@ -44,6 +44,8 @@ impl ApiRequest for AccountAuth {
         selector: &[("object", "account"), ("action", "auth")],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {

@@ -71,6 +71,8 @@ impl ApiRequest for AccountChangePassword {
         selector: &[("object", "account"), ("action", "changePassword")],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {

@@ -54,6 +54,8 @@ impl ApiRequest for AccountDeleteSuperCampaign {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -126,6 +128,8 @@ impl ApiRequest for AccountDeleteCampaign {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -201,6 +205,8 @@ impl ApiRequest for AccountDeleteBanner {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -279,6 +285,8 @@ impl ApiRequest for AccountDeletePlace {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -354,6 +362,8 @@ impl ApiRequest for AccountDeleteZone {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -422,6 +432,8 @@ impl ApiRequest for AccountDeleteWebsite {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -498,6 +510,8 @@ impl ApiRequest for AccountDeleteTemplate {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -570,6 +584,8 @@ impl ApiRequest for AccountDeleteBannerType {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -647,6 +663,8 @@ impl ApiRequest for AccountDeleteTracingPoint {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -719,6 +737,8 @@ impl ApiRequest for AccountDeleteCategory {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -790,6 +810,8 @@ impl ApiRequest for AccountDeleteUser {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -857,6 +879,8 @@ impl ApiRequest for AccountDeleteAssistant {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {

@@ -82,6 +82,8 @@ impl ApiRequest for AccountListAdvertiser {
             max_limit: 1000,
         }),
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -224,6 +226,8 @@ impl ApiRequest for AccountListSuperCampaign {
             max_limit: 1000,
         }),
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -398,6 +402,8 @@ impl ApiRequest for AccountListCampaign {
             max_limit: 1000,
         }),
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -541,6 +547,8 @@ impl ApiRequest for AccountListBanner {
             max_limit: 1000,
         }),
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -653,6 +661,8 @@ impl ApiRequest for AccountListWebsite {
             max_limit: 1000,
         }),
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -761,6 +771,8 @@ impl ApiRequest for AccountListPosition {
             max_limit: 1000,
         }),
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -867,6 +879,8 @@ impl ApiRequest for AccountListDefaultBanner {
             max_limit: 1000,
         }),
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -976,6 +990,8 @@ impl ApiRequest for AccountListContractor {
             max_limit: 1000,
         }),
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -1084,6 +1100,8 @@ impl ApiRequest for AccountListContract {
             max_limit: 1000,
         }),
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -1182,6 +1200,8 @@ impl ApiRequest for AccountListBannerKktu {
             max_limit: 1000,
         }),
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -1297,6 +1317,8 @@ impl ApiRequest for AccountListPlace {
             max_limit: 1000,
         }),
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -1414,6 +1436,8 @@ impl ApiRequest for AccountListZone {
             max_limit: 1000,
         }),
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -1531,6 +1555,8 @@ impl ApiRequest for AccountListBannerPlacements {
             max_limit: 1000,
         }),
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -1649,6 +1675,8 @@ impl ApiRequest for AccountListActiveBanners {
             max_limit: 1000,
         }),
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -1768,6 +1796,8 @@ impl ApiRequest for AccountListCategory {
             max_limit: 1000,
         }),
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -1878,6 +1908,8 @@ impl ApiRequest for AccountListBannerType {
             max_limit: 1000,
         }),
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -1988,6 +2020,8 @@ impl ApiRequest for AccountListTargetingProfile {
             max_limit: 1000,
         }),
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -2094,6 +2128,8 @@ impl ApiRequest for AccountListTemplate {
             max_limit: 1000,
         }),
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -2202,6 +2238,8 @@ impl ApiRequest for AccountListWebmaster {
             max_limit: 1000,
         }),
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -2310,6 +2348,8 @@ impl ApiRequest for AccountListAssistant {
             max_limit: 1000,
         }),
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -2466,6 +2506,8 @@ impl ApiRequest for AccountListTracingPoint {
             max_limit: 1000,
         }),
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -2581,6 +2623,8 @@ impl ApiRequest for AccountListUserCriterias {
             max_limit: 1000,
         }),
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {

@@ -79,6 +79,8 @@ impl ApiRequest for AccountModifyCategory {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {

@@ -48,6 +48,8 @@ impl ApiRequest for AccountReportReport1 {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -114,6 +116,8 @@ impl ApiRequest for AccountReportReport2 {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -180,6 +184,8 @@ impl ApiRequest for AccountReportReport3 {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {

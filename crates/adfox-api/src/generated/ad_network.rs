@@ -53,6 +53,8 @@ impl ApiRequest for AdNetworkPricingAdNetwork {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -125,6 +127,8 @@ impl ApiRequest for AdNetworkPricingCategory {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -197,6 +201,8 @@ impl ApiRequest for AdNetworkPricingWebsite {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {

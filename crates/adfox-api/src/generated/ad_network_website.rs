@@ -49,6 +49,8 @@ impl ApiRequest for AdNetworkWebsiteModify {
         selector: &[("object", "adNetworkWebsite"), ("action", "modify")],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -117,6 +119,8 @@ impl ApiRequest for AdNetworkWebsiteInfo {
         selector: &[("object", "adNetworkWebsite"), ("action", "info")],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {

@@ -165,6 +165,8 @@ impl ApiRequest for AdvertiserModify {
         selector: &[("object", "advertiser"), ("action", "modify")],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -242,6 +244,8 @@ impl ApiRequest for AdvertiserAvailableReports {
         selector: &[("object", "advertiser"), ("action", "availableReports")],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {

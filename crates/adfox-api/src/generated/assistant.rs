@@ -165,6 +165,8 @@ impl ApiRequest for AssistantModify {
         selector: &[("object", "assistant"), ("action", "modify")],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {

@@ -52,6 +52,8 @@ impl ApiRequest for BannerInfoTargeting {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -125,6 +127,8 @@ impl ApiRequest for BannerInfoBannerFields {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -197,6 +201,8 @@ impl ApiRequest for BannerInfoReport1 {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -269,6 +275,8 @@ impl ApiRequest for BannerInfoReport2 {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -341,6 +349,8 @@ impl ApiRequest for BannerInfoReport3 {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {

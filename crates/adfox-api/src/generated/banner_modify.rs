@@ -395,6 +395,8 @@ impl ApiRequest for BannerModify {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -513,6 +515,8 @@ impl ApiRequest for BannerModifyPlacement {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -593,6 +597,8 @@ impl ApiRequest for BannerModifyEvent {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -669,6 +675,8 @@ impl ApiRequest for BannerModifyZipFile {
         ],
         paging: None,
         body: BodyKind::Multipart,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {

@@ -65,6 +65,8 @@ impl ApiRequest for BannerTargetTargetingTime {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -244,6 +246,8 @@ impl ApiRequest for BannerTargetTargetingFrequency {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -368,6 +372,8 @@ impl ApiRequest for BannerTargetTargetingGeobase {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -478,6 +484,8 @@ impl ApiRequest for BannerTargetTargetingKeywords {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -587,6 +595,8 @@ impl ApiRequest for BannerTargetTargetingUrl {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -678,6 +688,8 @@ impl ApiRequest for BannerTargetTargetingUser {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -769,6 +781,8 @@ impl ApiRequest for BannerTargetTargetingGender {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -861,6 +875,8 @@ impl ApiRequest for BannerTargetTargetingAge {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -953,6 +969,8 @@ impl ApiRequest for BannerTargetTargetingRevenue {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -1050,6 +1068,8 @@ impl ApiRequest for BannerTargetTargetingLogic {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {

@@ -85,6 +85,8 @@ impl ApiRequest for BannerTypeModify {
         selector: &[("object", "bannerType"), ("action", "modify")],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -183,6 +185,8 @@ impl ApiRequest for BannerTypeListTemplate {
             max_limit: 1000,
         }),
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -316,6 +320,8 @@ impl ApiRequest for BannerTypeUpdateDefaultBanner {
         selector: &[("object", "bannerType"), ("action", "updateDefaultBanner")],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {

@@ -55,6 +55,8 @@ impl ApiRequest for CampaignAdditionalUsersAddAdvertiser {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -130,6 +132,8 @@ impl ApiRequest for CampaignAdditionalUsersDeleteAdvertiser {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -205,6 +209,8 @@ impl ApiRequest for CampaignAdditionalUsersAddAssistant {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -280,6 +286,8 @@ impl ApiRequest for CampaignAdditionalUsersDeleteAssistant {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {

@@ -108,6 +108,8 @@ impl ApiRequest for CampaignInfoPlacement2 {
             max_limit: 1000,
         }),
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -219,6 +221,8 @@ impl ApiRequest for CampaignInfoTargeting {
             max_limit: 1000,
         }),
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -324,6 +328,8 @@ impl ApiRequest for CampaignInfoPlacement {
             max_limit: 1000,
         }),
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -404,6 +410,8 @@ impl ApiRequest for CampaignInfoBanner {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -476,6 +484,8 @@ impl ApiRequest for CampaignInfoReport1 {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -548,6 +558,8 @@ impl ApiRequest for CampaignInfoReport2 {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -620,6 +632,8 @@ impl ApiRequest for CampaignInfoReport3 {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {

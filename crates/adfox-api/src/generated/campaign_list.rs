@@ -80,6 +80,8 @@ impl ApiRequest for CampaignListBanner {
             max_limit: 1000,
         }),
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {

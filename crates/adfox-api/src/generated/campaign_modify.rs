@@ -373,6 +373,8 @@ impl ApiRequest for CampaignModify {
         selector: &[("object", "campaign"), ("action", "modify")],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {

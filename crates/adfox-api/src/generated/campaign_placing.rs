@@ -154,6 +154,8 @@ impl ApiRequest for CampaignPlacingWebsite {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -254,6 +256,8 @@ impl ApiRequest for CampaignPlacingZone {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -335,6 +339,8 @@ impl ApiRequest for CampaignPlacingPlace {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -419,6 +425,8 @@ impl ApiRequest for CampaignPlacingAdNetwork {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -503,6 +511,8 @@ impl ApiRequest for CampaignPlacingAdNetworkCategory {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -587,6 +597,8 @@ impl ApiRequest for CampaignPlacingAdNetworkWebsite {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {

@@ -63,6 +63,8 @@ impl ApiRequest for CampaignTargetTargetingTime {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -240,6 +242,8 @@ impl ApiRequest for CampaignTargetTargetingFrequency {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -356,6 +360,8 @@ impl ApiRequest for CampaignTargetTargetingGeobase {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -462,6 +468,8 @@ impl ApiRequest for CampaignTargetTargetingKeywords {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -568,6 +576,8 @@ impl ApiRequest for CampaignTargetTargetingUrl {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -651,6 +661,8 @@ impl ApiRequest for CampaignTargetTargetingUser {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -738,6 +750,8 @@ impl ApiRequest for CampaignTargetTargetingGender {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -826,6 +840,8 @@ impl ApiRequest for CampaignTargetTargetingAge {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -913,6 +929,8 @@ impl ApiRequest for CampaignTargetTargetingRevenue {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {

@@ -81,6 +81,8 @@ impl ApiRequest for CampaignTargetPlaceTargetingTime {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -269,6 +271,8 @@ impl ApiRequest for CampaignTargetPlaceTargetingFrequency {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {

@@ -90,6 +90,8 @@ impl ApiRequest for CampaignTargetWebsiteTargetingUrl {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {

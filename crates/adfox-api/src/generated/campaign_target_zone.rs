@@ -85,6 +85,8 @@ impl ApiRequest for CampaignTargetZoneTargetingGeobase {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -202,6 +204,8 @@ impl ApiRequest for CampaignTargetZoneTargetingKeywords {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -296,6 +300,8 @@ impl ApiRequest for CampaignTargetZoneTargetingUser {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {

@@ -58,6 +58,8 @@ impl ApiRequest for CampaignUpload {
         selector: &[("object", "campaign"), ("action", "upload")],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {

@@ -53,6 +53,8 @@ impl ApiRequest for CodeInfoPlace {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -122,6 +124,8 @@ impl ApiRequest for CodeInfoCampaignPlace {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -194,6 +198,8 @@ impl ApiRequest for CodeInfoWebsite {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -263,6 +269,8 @@ impl ApiRequest for CodeInfoAdNetworkWebsite {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {

@@ -157,6 +157,8 @@ impl ApiRequest for ContractModify {
         selector: &[("object", "contract"), ("action", "modify")],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {

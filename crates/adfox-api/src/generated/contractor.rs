@@ -148,6 +148,8 @@ impl ApiRequest for ContractorModify {
         selector: &[("object", "contractor"), ("action", "modify")],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {

@@ -112,6 +112,8 @@ impl ApiRequest for PlaceModify {
         selector: &[("object", "place"), ("action", "modify")],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -209,6 +211,8 @@ impl ApiRequest for PlaceListActiveBanners {
             max_limit: 1000,
         }),
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -342,6 +346,8 @@ impl ApiRequest for PlaceUpdateDefaultBanner {
         selector: &[("object", "place"), ("action", "updateDefaultBanner")],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -426,6 +432,8 @@ impl ApiRequest for PlaceInfoReport1 {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -491,6 +499,8 @@ impl ApiRequest for PlaceCreateBlock {
         selector: &[("object", "place"), ("action", "createBlock")],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -556,6 +566,8 @@ impl ApiRequest for PlaceBindBlock {
         selector: &[("object", "place"), ("action", "bindBlock")],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -621,6 +633,8 @@ impl ApiRequest for PlaceRsyaEnabled {
         selector: &[("object", "place"), ("action", "rsyaEnabled")],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -686,6 +700,8 @@ impl ApiRequest for PlaceDeleteBlock {
         selector: &[("object", "place"), ("action", "deleteBlock")],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {

@@ -68,6 +68,8 @@ impl ApiRequest for PlacementInfo {
         selector: &[("object", "placement"), ("action", "info")],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {

@@ -57,6 +57,8 @@ impl ApiRequest for PositionModify {
         selector: &[("object", "position"), ("action", "modify")],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {

@@ -247,6 +247,8 @@ impl ApiRequest for SuperCampaignModify {
         selector: &[("object", "superCampaign"), ("action", "modify")],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -347,6 +349,8 @@ impl ApiRequest for SuperCampaignAdditionalUsersAddAdvertiser {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -422,6 +426,8 @@ impl ApiRequest for SuperCampaignAdditionalUsersDeleteAdvertiser {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -497,6 +503,8 @@ impl ApiRequest for SuperCampaignAdditionalUsersAddAssistant {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -571,6 +579,8 @@ impl ApiRequest for SuperCampaignAdditionalUsersDeleteAssistant {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {

@@ -112,6 +112,8 @@ impl ApiRequest for TracingPointModify {
         selector: &[("object", "tracingPoint"), ("action", "modify")],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -188,6 +190,8 @@ impl ApiRequest for TracingPointGetCode {
         selector: &[("object", "tracingPoint"), ("action", "getCode")],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {

@@ -85,6 +85,8 @@ impl ApiRequest for UserCriteriaModify {
         selector: &[("object", "userCriteria"), ("action", "modify")],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -176,6 +178,8 @@ impl ApiRequest for UserCriteriaAddValue {
         selector: &[("object", "userCriteria"), ("action", "addValue")],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -264,6 +268,8 @@ impl ApiRequest for UserCriteriaModifyValue {
         selector: &[("object", "userCriteria"), ("action", "modifyValue")],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -338,6 +344,8 @@ impl ApiRequest for UserCriteriaRemoveValue {
         selector: &[("object", "userCriteria"), ("action", "removeValue")],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -439,6 +447,8 @@ impl ApiRequest for UserCriteriaListValues {
             max_limit: 1000,
         }),
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {

@@ -201,6 +201,8 @@ impl ApiRequest for WebmasterModify {
         selector: &[("object", "webmaster"), ("action", "modify")],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -286,6 +288,8 @@ impl ApiRequest for WebmasterInfoBalance {
         ],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {

@@ -120,6 +120,8 @@ impl ApiRequest for WebsiteModify {
         selector: &[("object", "website"), ("action", "modify")],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {

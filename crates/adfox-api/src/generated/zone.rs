@@ -102,6 +102,8 @@ impl ApiRequest for ZoneModify {
         selector: &[("object", "zone"), ("action", "modify")],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {

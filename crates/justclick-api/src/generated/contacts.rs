@@ -144,6 +144,8 @@ impl ApiRequest for AddLeadToGroup {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -263,6 +265,8 @@ impl ApiRequest for UpdateSubscriberData {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -341,6 +345,8 @@ impl ApiRequest for DeleteSubscribe {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -407,6 +413,8 @@ impl ApiRequest for GetAllGroups {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -473,6 +481,8 @@ impl ApiRequest for GetLeadGroups {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -545,6 +555,8 @@ impl ApiRequest for GetLeadGroupStatuses {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -616,6 +628,8 @@ impl ApiRequest for GetCountSubscribe {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {

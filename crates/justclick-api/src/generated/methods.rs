@@ -67,6 +67,8 @@ impl ApiRequest for GetPartnerStats {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {

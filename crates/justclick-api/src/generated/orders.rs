@@ -290,6 +290,8 @@ impl ApiRequest for CreateOrder {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -410,6 +412,8 @@ impl ApiRequest for UpdateOrderStatus {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -502,6 +506,8 @@ impl ApiRequest for DeleteOrder {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -579,6 +585,8 @@ impl ApiRequest for GetBills {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -658,6 +666,8 @@ impl ApiRequest for GetOrderDetails {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -732,6 +742,8 @@ impl ApiRequest for GetOrderInfo {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -837,6 +849,8 @@ impl ApiRequest for GetOrdersWithGoods {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -955,6 +969,8 @@ impl ApiRequest for GetOrders {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {

@@ -323,6 +323,8 @@ impl ApiRequest for V2AddUpdateLead {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 2,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -432,6 +434,8 @@ impl ApiRequest for V2AddTagToLead {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 2,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -512,6 +516,8 @@ impl ApiRequest for V2RemoveTagFromLead {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 2,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -595,6 +601,8 @@ impl ApiRequest for V2RemoveLeadFromList {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 2,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -670,6 +678,8 @@ impl ApiRequest for V2GetAllLists {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 2,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -729,6 +739,8 @@ impl ApiRequest for V2GetGoods {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 2,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -788,6 +800,8 @@ impl ApiRequest for V2GetCoupons {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 2,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -847,6 +861,8 @@ impl ApiRequest for V2GetPersonalManagers {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 2,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -1228,6 +1244,8 @@ impl ApiRequest for V2CreateOrder {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 2,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {

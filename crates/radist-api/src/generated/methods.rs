@@ -45,6 +45,8 @@ impl ApiRequest for UsersMe {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -120,6 +122,8 @@ impl ApiRequest for CompaniesList {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -197,6 +201,8 @@ impl ApiRequest for ConnectionsList {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &["company_id"],
     };
 
     fn params(&self) -> Params {
@@ -266,6 +272,8 @@ impl ApiRequest for ConnectionsGet {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &["company_id"],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -369,6 +377,8 @@ impl ApiRequest for ConnectionsCreateItem {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &["company_id"],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -462,6 +472,8 @@ impl ApiRequest for ConnectionsCreateConnection {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &["company_id"],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -552,6 +564,8 @@ impl ApiRequest for ConnectionsUpdate {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &["company_id"],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -636,6 +650,8 @@ impl ApiRequest for ConnectionsWhatsappStatus {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &["company_id"],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -729,6 +745,8 @@ impl ApiRequest for TelegramInitSession {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -843,6 +861,8 @@ impl ApiRequest for TelegramSendLogin {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -929,6 +949,8 @@ impl ApiRequest for TelegramSendCode {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -1023,6 +1045,8 @@ impl ApiRequest for MaxInitSession {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -1132,6 +1156,8 @@ impl ApiRequest for MaxSendLogin {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -1206,6 +1232,8 @@ impl ApiRequest for ChatSourcesGet {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &["company_id"],
     };
 
     fn params(&self) -> Params {
@@ -1296,6 +1324,8 @@ impl ApiRequest for CreateChat {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &["company_id"],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -1395,6 +1425,8 @@ impl ApiRequest for ChatsWithContacts {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &["company_id"],
     };
 
     fn params(&self) -> Params {
@@ -1482,6 +1514,8 @@ impl ApiRequest for MessagesGet {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &["company_id"],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -1628,6 +1662,8 @@ impl ApiRequest for SendMessage {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &["company_id"],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -1737,6 +1773,8 @@ impl ApiRequest for ContactsGet {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &["company_id"],
     };
 
     fn params(&self) -> Params {
@@ -1813,6 +1851,8 @@ impl ApiRequest for CreateContact {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &["company_id"],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -1894,6 +1934,8 @@ impl ApiRequest for CreateWebhook {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &["company_id"],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -1963,6 +2005,8 @@ impl ApiRequest for WebhooksGet {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &["company_id"],
     };
 
     fn params(&self) -> Params {
@@ -2027,6 +2071,8 @@ impl ApiRequest for DeleteWebhook {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &["company_id"],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {

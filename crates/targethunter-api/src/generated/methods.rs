@@ -86,6 +86,8 @@ impl ApiRequest for BotsAddUser {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -172,6 +174,8 @@ impl ApiRequest for BotsRemoveUser {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -260,6 +264,8 @@ impl ApiRequest for VarsGet {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -350,6 +356,8 @@ impl ApiRequest for VarsSet {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -438,6 +446,8 @@ impl ApiRequest for VarsClear {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn validate(&self) -> Result<(), InvalidInput> {
@@ -509,6 +519,8 @@ impl ApiRequest for GlobalVarsGet {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -575,6 +587,8 @@ impl ApiRequest for GlobalVarsSet {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
@@ -639,6 +653,8 @@ impl ApiRequest for GlobalVarsClear {
         selector: &[],
         paging: None,
         body: BodyKind::Params,
+        api_version: 1,
+        client_path: &[],
     };
 
     fn params(&self) -> Params {
