@@ -548,8 +548,8 @@ impl Client {
     }
 
     /// The transport stack (the statistics calls send through it directly).
-    pub(crate) fn api_transport(&self) -> &Arc<dyn th_core::Transport> {
-        self.api.transport()
+    pub(crate) fn api(&self) -> &ApiClient<Wire> {
+        &self.api
     }
 
     /// The protocol's settings (auth, URLs, encoding, paging and polling).

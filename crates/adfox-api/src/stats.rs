@@ -13,7 +13,7 @@ use http::Method;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
-use th_core::{DecodeError, HttpRequest, HttpResponse, InvalidInput, StatusError};
+use th_core::{DecodeError, HttpRequest, HttpResponse, InvalidInput, MethodInfo, StatusError};
 
 use crate::client::Client;
 use crate::config::{Auth, SERVICE, STATS_RATE_CLASS};
@@ -469,7 +469,10 @@ impl Client {
         }
         request.rate_class = Some(STATS_RATE_CLASS);
         let request = self.authorize(request)?;
-        let response = self.api_transport().send(request).await?;
+        // Through the one pipeline like every call; the statistics answer (JSON, not the
+        // management API's XML) is read here.
+        let info = MethodInfo::raw(th_core::HttpMethod::Get, idempotent);
+        let response = self.api().send(&info, request).await?;
         self.stats_decode(&response)
     }
 

@@ -178,14 +178,10 @@ fn parse_uri(text: &str) -> Result<Uri, TransportError> {
     })
 }
 
-// Written out instead of `#[async_trait]`, as for `ReqwestTransport`: the request is handed to
+// As for `ReqwestTransport`: the request is handed to
 // the pool before the future is made, so that the future holds only the response future.
 impl Transport for HyperTransport {
-    fn send<'life0, 'async_trait>(&'life0 self, request: HttpRequest) -> SendFuture<'async_trait>
-    where
-        'life0: 'async_trait,
-        Self: 'async_trait,
-    {
+    fn send(&self, request: HttpRequest) -> SendFuture<'_> {
         let timeout = request.timeout.unwrap_or(self.attempt_timeout);
         let max = self.max_body_bytes;
         let pending = self.prepare(request).map(|r| self.client.request(r));

@@ -81,7 +81,7 @@ pub use retry::{Retry, RetryPolicy};
 pub use secret::Secret;
 pub use throttle::{RateLimit, Throttle};
 pub use trace::Trace;
-pub use transport::{Transport, TransportBuilder};
+pub use transport::{SendFuture, Transport, TransportBuilder};
 
 /// Re-exported so users can name header and status types without a direct dependency.
 pub use ::http as http_types;

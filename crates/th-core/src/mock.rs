@@ -3,12 +3,11 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use async_trait::async_trait;
 use http::StatusCode;
 
 use crate::error::TransportError;
 use crate::http::{HttpRequest, HttpResponse};
-use crate::transport::Transport;
+use crate::transport::{SendFuture, Transport};
 
 /// A transport that answers from a queue and records every request.
 ///
@@ -96,20 +95,21 @@ impl MockTransport {
     }
 }
 
-#[async_trait]
 impl Transport for MockTransport {
-    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        let mut state = self.lock();
-        let described = format!("{} {}", request.method, request.url_without_query());
-        state.requests.push(request);
-        let n = state.requests.len();
-        match state.queue.pop_front() {
-            Some(result) => result,
-            None => state.fallback.clone().ok_or_else(|| {
-                TransportError::Other(format!(
-                    "MockTransport: no response queued for request #{n}: {described}"
-                ))
-            }),
-        }
+    fn send(&self, request: HttpRequest) -> SendFuture<'_> {
+        Box::pin(async move {
+            let mut state = self.lock();
+            let described = format!("{} {}", request.method, request.url_without_query());
+            state.requests.push(request);
+            let n = state.requests.len();
+            match state.queue.pop_front() {
+                Some(result) => result,
+                None => state.fallback.clone().ok_or_else(|| {
+                    TransportError::Other(format!(
+                        "MockTransport: no response queued for request #{n}: {described}"
+                    ))
+                }),
+            }
+        })
     }
 }

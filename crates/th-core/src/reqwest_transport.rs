@@ -123,15 +123,11 @@ impl TransportBuilder {
     }
 }
 
-// Written out instead of `#[async_trait]`: the request is built before the future (URL parsed,
+// The request is built before the future (URL parsed,
 // headers and body moved into reqwest's request), so that the future holds only what the
 // exchange needs and stays small.
 impl Transport for ReqwestTransport {
-    fn send<'life0, 'async_trait>(&'life0 self, request: HttpRequest) -> SendFuture<'async_trait>
-    where
-        'life0: 'async_trait,
-        Self: 'async_trait,
-    {
+    fn send(&self, request: HttpRequest) -> SendFuture<'_> {
         let timeout = request.timeout.unwrap_or(self.attempt_timeout);
         let prepared = self.prepare(request, timeout);
         let client = &self.client;

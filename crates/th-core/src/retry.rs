@@ -182,14 +182,10 @@ impl<T> Retry<T> {
     }
 }
 
-// Written out instead of `#[async_trait]` to keep the call's future small: the rarely needed
+// `send` keeps the call's future small: the rarely needed
 // deadline timer is boxed on its own, so the one box per call stays in the allocator's fast path.
 impl<T: Transport> Transport for Retry<T> {
-    fn send<'life0, 'async_trait>(&'life0 self, request: HttpRequest) -> SendFuture<'async_trait>
-    where
-        'life0: 'async_trait,
-        Self: 'async_trait,
-    {
+    fn send(&self, request: HttpRequest) -> SendFuture<'_> {
         Box::pin(self.run(request))
     }
 }

@@ -152,14 +152,10 @@ impl<T> Throttle<T> {
     }
 }
 
-// Written out instead of `#[async_trait]` so that a request no limit applies to goes straight to
+// A request no limit applies to goes straight to
 // the inner transport's future: no box of its own, no clock read.
 impl<T: Transport> Transport for Throttle<T> {
-    fn send<'life0, 'async_trait>(&'life0 self, request: HttpRequest) -> SendFuture<'async_trait>
-    where
-        'life0: 'async_trait,
-        Self: 'async_trait,
-    {
+    fn send(&self, request: HttpRequest) -> SendFuture<'_> {
         if !self.applies_to(&request) {
             return self.inner.send(request);
         }

@@ -25,15 +25,11 @@ impl<T> Trace<T> {
     }
 }
 
-// Written out instead of `#[async_trait]`: while no subscriber records anything at any level
+// While no subscriber records anything at any level
 // (tracing's global level filter is `OFF`), a call goes straight to the inner transport's future,
 // since no span or event could be recorded.
 impl<T: Transport> Transport for Trace<T> {
-    fn send<'life0, 'async_trait>(&'life0 self, request: HttpRequest) -> SendFuture<'async_trait>
-    where
-        'life0: 'async_trait,
-        Self: 'async_trait,
-    {
+    fn send(&self, request: HttpRequest) -> SendFuture<'_> {
         if LevelFilter::current() == LevelFilter::OFF {
             return self.inner.send(request);
         }

@@ -10,7 +10,6 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use bytes::{Bytes, BytesMut};
 
 use crate::error::TransportError;
@@ -20,10 +19,29 @@ use crate::http::{HttpRequest, HttpResponse};
 ///
 /// Object safe: clients hold an `Arc<dyn Transport>`. Layers such as [`Retry`](crate::Retry),
 /// [`Throttle`](crate::Throttle) and [`Trace`](crate::Trace) are transports that wrap a transport.
-#[async_trait]
+///
+/// `send` returns the one named future type, [`SendFuture`], the boxed future `#[async_trait]`
+/// would make. An implementation writes `Box::pin(async move { .. })`; a layer with nothing to
+/// do for a request returns the inner transport's future as it is, without a box of its own
+/// (the trace layer when nothing records, the throttle for a request no limit applies to, the
+/// `Arc`/`Box` forwarding), and a transport can build its request before the future so the
+/// future stays small (see `docs/transport.md`).
+///
+/// ```
+/// use th_core::{HttpRequest, HttpResponse, SendFuture, Transport};
+///
+/// #[derive(Debug)]
+/// struct Always200;
+///
+/// impl Transport for Always200 {
+///     fn send(&self, _request: HttpRequest) -> SendFuture<'_> {
+///         Box::pin(async move { Ok(HttpResponse::new(http::StatusCode::OK, "{}")) })
+///     }
+/// }
+/// ```
 pub trait Transport: Send + Sync + fmt::Debug {
     /// Sends `request`. Any HTTP status is a response; only failures to get one are errors.
-    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError>;
+    fn send(&self, request: HttpRequest) -> SendFuture<'_>;
 
     /// The longest one [`send`](Self::send) of `request` can take, when this transport enforces
     /// such a bound itself (its per-attempt timeout); `None` when it does not know one.
@@ -37,18 +55,14 @@ pub trait Transport: Send + Sync + fmt::Debug {
     }
 }
 
-/// The boxed future a [`Transport`] returns (what `#[async_trait]` generates).
-pub(crate) type SendFuture<'a> =
+/// The boxed future a [`Transport`] returns (what `#[async_trait]` would generate).
+pub type SendFuture<'a> =
     Pin<Box<dyn Future<Output = Result<HttpResponse, TransportError>> + Send + 'a>>;
 
-// Written out instead of `#[async_trait]`: forwarding returns the inner transport's boxed future
-// as it is, instead of boxing it once more on every call.
+// Forwarding returns the inner transport's boxed future as it is, instead of boxing it once more
+// on every call.
 impl<T: Transport + ?Sized> Transport for Arc<T> {
-    fn send<'life0, 'async_trait>(&'life0 self, request: HttpRequest) -> SendFuture<'async_trait>
-    where
-        'life0: 'async_trait,
-        Self: 'async_trait,
-    {
+    fn send(&self, request: HttpRequest) -> SendFuture<'_> {
         (**self).send(request)
     }
 
@@ -58,11 +72,7 @@ impl<T: Transport + ?Sized> Transport for Arc<T> {
 }
 
 impl<T: Transport + ?Sized> Transport for Box<T> {
-    fn send<'life0, 'async_trait>(&'life0 self, request: HttpRequest) -> SendFuture<'async_trait>
-    where
-        'life0: 'async_trait,
-        Self: 'async_trait,
-    {
+    fn send(&self, request: HttpRequest) -> SendFuture<'_> {
         (**self).send(request)
     }
 

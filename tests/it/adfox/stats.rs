@@ -877,28 +877,26 @@ struct HeldReports {
     gate: tokio::sync::Semaphore,
 }
 
-#[async_trait::async_trait]
 impl th_core::Transport for HeldReports {
-    async fn send(
-        &self,
-        req: th_core::HttpRequest,
-    ) -> Result<th_core::HttpResponse, th_core::TransportError> {
-        let body = if req.url.contains("/api/report/result") {
-            if let Ok(p) = self.gate.acquire().await {
-                p.forget();
-            }
-            self.active.fetch_sub(1, Ordering::SeqCst);
-            json!({"result": {"state": "SUCCESS", "fields": ["n"], "table": [[1]]}})
-        } else {
-            let n = self.started.fetch_add(1, Ordering::SeqCst);
-            let a = self.active.fetch_add(1, Ordering::SeqCst) + 1;
-            self.max_active.fetch_max(a, Ordering::SeqCst);
-            json!({"result": {"taskId": format!("t-{n}")}})
-        };
-        Ok(th_core::HttpResponse::new(
-            http::StatusCode::OK,
-            body.to_string(),
-        ))
+    fn send(&self, req: HttpRequest) -> th_core::SendFuture<'_> {
+        Box::pin(async move {
+            let body = if req.url.contains("/api/report/result") {
+                if let Ok(p) = self.gate.acquire().await {
+                    p.forget();
+                }
+                self.active.fetch_sub(1, Ordering::SeqCst);
+                json!({"result": {"state": "SUCCESS", "fields": ["n"], "table": [[1]]}})
+            } else {
+                let n = self.started.fetch_add(1, Ordering::SeqCst);
+                let a = self.active.fetch_add(1, Ordering::SeqCst) + 1;
+                self.max_active.fetch_max(a, Ordering::SeqCst);
+                json!({"result": {"taskId": format!("t-{n}")}})
+            };
+            Ok(th_core::HttpResponse::new(
+                http::StatusCode::OK,
+                body.to_string(),
+            ))
+        })
     }
 }
 

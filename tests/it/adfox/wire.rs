@@ -1109,34 +1109,32 @@ struct InFlight {
     max: AtomicUsize,
 }
 
-#[async_trait::async_trait]
 impl th_core::Transport for InFlight {
-    async fn send(
-        &self,
-        req: th_core::HttpRequest,
-    ) -> Result<th_core::HttpResponse, th_core::TransportError> {
-        let n = self.now.fetch_add(1, Ordering::SeqCst) + 1;
-        self.max.fetch_max(n, Ordering::SeqCst);
-        for _ in 0..10 {
-            tokio::task::yield_now().await;
-        }
-        self.now.fetch_sub(1, Ordering::SeqCst);
-        let body = String::from_utf8_lossy(&req.body).into_owned();
-        let (offset, limit) = (
-            form_num(&body, "offset").unwrap_or(0),
-            form_num(&body, "limit").unwrap_or(10),
-        );
-        let total = 10_000;
-        let mut x = format!(
-            "<response><status><code>0</code></status><result><limit>{limit}</limit>\
-             <offset>{offset}</offset><page>{}</page><total_rows>{total}</total_rows><data>",
-            offset / limit + 1
-        );
-        for (i, id) in (offset..(offset + limit).min(total)).enumerate() {
-            x.push_str(&format!("<row{i}><ID>{}</ID></row{i}>", id + 1));
-        }
-        x.push_str("</data></result></response>");
-        Ok(th_core::HttpResponse::new(http::StatusCode::OK, x))
+    fn send(&self, req: th_core::HttpRequest) -> th_core::SendFuture<'_> {
+        Box::pin(async move {
+            let n = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+            self.max.fetch_max(n, Ordering::SeqCst);
+            for _ in 0..10 {
+                tokio::task::yield_now().await;
+            }
+            self.now.fetch_sub(1, Ordering::SeqCst);
+            let body = String::from_utf8_lossy(&req.body).into_owned();
+            let (offset, limit) = (
+                form_num(&body, "offset").unwrap_or(0),
+                form_num(&body, "limit").unwrap_or(10),
+            );
+            let total = 10_000;
+            let mut x = format!(
+                "<response><status><code>0</code></status><result><limit>{limit}</limit>\
+                 <offset>{offset}</offset><page>{}</page><total_rows>{total}</total_rows><data>",
+                offset / limit + 1
+            );
+            for (i, id) in (offset..(offset + limit).min(total)).enumerate() {
+                x.push_str(&format!("<row{i}><ID>{}</ID></row{i}>", id + 1));
+            }
+            x.push_str("</data></result></response>");
+            Ok(th_core::HttpResponse::new(http::StatusCode::OK, x))
+        })
     }
 }
 

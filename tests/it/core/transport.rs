@@ -208,10 +208,9 @@ async fn whole_call_deadline_bounds_retries() {
 #[derive(Debug)]
 struct Silent;
 
-#[async_trait::async_trait]
 impl Transport for Silent {
-    async fn send(&self, _: HttpRequest) -> Result<HttpResponse, TransportError> {
-        std::future::pending().await
+    fn send(&self, _: HttpRequest) -> th_core::SendFuture<'_> {
+        Box::pin(async move { std::future::pending().await })
     }
 }
 

@@ -580,20 +580,18 @@ impl Default for Held {
     }
 }
 
-#[async_trait::async_trait]
 impl th_core::Transport for Held {
-    async fn send(
-        &self,
-        req: HttpRequest,
-    ) -> Result<th_core::HttpResponse, th_core::TransportError> {
-        self.started.fetch_add(1, Ordering::SeqCst);
-        if self.hold.is_some_and(|h| req.url.contains(h)) {
-            let _permit = self.gate.acquire().await;
-        }
-        if self.mock.pending() == 0 {
-            futures::future::pending::<()>().await;
-        }
-        self.mock.send(req).await
+    fn send(&self, req: HttpRequest) -> th_core::SendFuture<'_> {
+        Box::pin(async move {
+            self.started.fetch_add(1, Ordering::SeqCst);
+            if self.hold.is_some_and(|h| req.url.contains(h)) {
+                let _permit = self.gate.acquire().await;
+            }
+            if self.mock.pending() == 0 {
+                futures::future::pending::<()>().await;
+            }
+            self.mock.send(req).await
+        })
     }
 }
 

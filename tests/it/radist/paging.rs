@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use futures::{StreamExt, TryStreamExt};
 use radist_api::{Client, Error};
 use serde_json::{Value, json};
-use th_core::{HttpRequest, HttpResponse, Transport, TransportError};
+use th_core::{HttpRequest, HttpResponse, Transport};
 
 /// Milliseconds since 2024-01-01T00:00:00Z (below one minute) as the server writes them.
 fn iso(ms: i64) -> String {
@@ -56,35 +56,36 @@ impl Server {
     }
 }
 
-#[async_trait::async_trait]
 impl Transport for Server {
-    async fn send(&self, req: HttpRequest) -> Result<HttpResponse, TransportError> {
-        let query = req.url.split_once('?').map(|(_, q)| q).unwrap_or("");
-        let mut limit = 100usize;
-        let mut until = None;
-        for pair in query.split('&') {
-            match pair.split_once('=') {
-                Some(("limit", v)) => limit = v.parse().unwrap(),
-                Some(("until", v)) => until = Some(parse(&v.replace("%3A", ":"))),
-                _ => {}
+    fn send(&self, req: HttpRequest) -> th_core::SendFuture<'_> {
+        Box::pin(async move {
+            let query = req.url.split_once('?').map(|(_, q)| q).unwrap_or("");
+            let mut limit = 100usize;
+            let mut until = None;
+            for pair in query.split('&') {
+                match pair.split_once('=') {
+                    Some(("limit", v)) => limit = v.parse().unwrap(),
+                    Some(("until", v)) => until = Some(parse(&v.replace("%3A", ":"))),
+                    _ => {}
+                }
             }
-        }
-        self.untils.lock().unwrap().push(until);
-        let page: Vec<Value> = self
-            .messages
-            .iter()
-            .filter(|(_, t)| match (self.until, until) {
-                (_, None) | (Until::Ignored, _) => true,
-                (Until::OlderThan, Some(u)) => *t < u,
-                (Until::UpTo, Some(u)) => *t <= u,
-            })
-            .take(limit)
-            .map(|(id, t)| json!({"message_id": id, "created_at": iso(*t), "direction": "inbound"}))
-            .collect();
-        Ok(HttpResponse::new(
-            http::StatusCode::OK,
-            Value::Array(page).to_string(),
-        ))
+            self.untils.lock().unwrap().push(until);
+            let page: Vec<Value> = self
+                .messages
+                .iter()
+                .filter(|(_, t)| match (self.until, until) {
+                    (_, None) | (Until::Ignored, _) => true,
+                    (Until::OlderThan, Some(u)) => *t < u,
+                    (Until::UpTo, Some(u)) => *t <= u,
+                })
+                .take(limit)
+                .map(|(id, t)| json!({"message_id": id, "created_at": iso(*t), "direction": "inbound"}))
+                .collect();
+            Ok(HttpResponse::new(
+                http::StatusCode::OK,
+                Value::Array(page).to_string(),
+            ))
+        })
     }
 }
 

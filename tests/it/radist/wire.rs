@@ -1322,22 +1322,20 @@ struct Timed {
     sent: std::sync::Mutex<Vec<(String, Duration)>>,
 }
 
-#[async_trait::async_trait]
 impl th_core::Transport for Timed {
-    async fn send(
-        &self,
-        req: th_core::HttpRequest,
-    ) -> Result<th_core::HttpResponse, th_core::TransportError> {
-        use radist_api::Clock;
-        let at = self.clock.now() - self.start;
-        let path = req
-            .url_without_query()
-            .rsplit("/v2/")
-            .next()
-            .unwrap_or("")
-            .to_owned();
-        self.sent.lock().unwrap().push((path, at));
-        self.inner.send(req).await
+    fn send(&self, req: th_core::HttpRequest) -> th_core::SendFuture<'_> {
+        Box::pin(async move {
+            use radist_api::Clock;
+            let at = self.clock.now() - self.start;
+            let path = req
+                .url_without_query()
+                .rsplit("/v2/")
+                .next()
+                .unwrap_or("")
+                .to_owned();
+            self.sent.lock().unwrap().push((path, at));
+            self.inner.send(req).await
+        })
     }
 }
 
