@@ -421,19 +421,22 @@ impl Client {
     /// JSON body (`null` for an empty one).
     pub async fn raw(&self, request: RawRequest) -> Result<Value, Error> {
         request.validate()?;
-        // The raw request's own HTTP method is the one sent; this one is not read.
-        let info = MethodInfo::raw(th_core::HttpMethod::Get, request.idempotent);
-        let operation = Cow::Owned(format!("raw {}", request.method));
-        let http = self.api.protocol().http_request(
-            &info,
-            request.method.clone(),
-            operation,
-            &request.path,
-            request.query,
-            request.body.map(Body::Value),
+        let info = MethodInfo::raw(
+            th_core::HttpMethod::try_from(&request.method)?,
             request.idempotent,
-        )?;
-        Ok(self.api.send(&info, http).await?.json)
+        );
+        let operation = Cow::Owned(format!("raw {}", request.method));
+        let params = Params {
+            path: Cow::Owned(request.path),
+            query: request.query,
+            json: request.body,
+            ..Params::default()
+        };
+        let answer = self
+            .api
+            .raw(&info, operation, params, &CallOptions::default())
+            .await?;
+        Ok(answer.json)
     }
 
     // ---- streams ------------------------------------------------------------------------------
@@ -579,19 +582,24 @@ impl Protocol for Wire {
     ) -> Result<HttpRequest, Error> {
         let method = info.http_method.as_method();
         let has_body = info.http_method.has_body();
-        let body = (has_body || !params.body.is_empty()).then(|| {
-            let members = params.body.into_iter();
-            let members = FormValue::Map(members.map(|(n, v)| (n.into_owned(), v)).collect());
-            if has_body {
-                // Written straight to bytes (the same bytes as through a `serde_json::Value`,
-                // which cost more than the rest of building the request).
-                let mut bytes = Vec::with_capacity(128);
-                members.write_json(&mut bytes, JsonBools::Literal);
-                Body::Bytes(bytes)
-            } else {
-                Body::Value(members.to_json())
-            }
-        });
+        // A raw call's own JSON body goes as it is.
+        let body = if let Some(json) = params.json {
+            Some(Body::Value(json))
+        } else {
+            (has_body || !params.body.is_empty()).then(|| {
+                let members = params.body.into_iter();
+                let members = FormValue::Map(members.map(|(n, v)| (n.into_owned(), v)).collect());
+                if has_body {
+                    // Written straight to bytes (the same bytes as through a `serde_json::Value`,
+                    // which cost more than the rest of building the request).
+                    let mut bytes = Vec::with_capacity(128);
+                    members.write_json(&mut bytes, JsonBools::Literal);
+                    Body::Bytes(bytes)
+                } else {
+                    Body::Value(members.to_json())
+                }
+            })
+        };
         self.http_request(
             info,
             method,

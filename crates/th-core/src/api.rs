@@ -191,6 +191,27 @@ impl HttpMethod {
     }
 }
 
+impl TryFrom<&http::Method> for HttpMethod {
+    type Error = InvalidInput;
+
+    /// One of the five methods the APIs use; any other is refused before anything is sent.
+    fn try_from(method: &http::Method) -> Result<Self, InvalidInput> {
+        Ok(match *method {
+            http::Method::GET => HttpMethod::Get,
+            http::Method::POST => HttpMethod::Post,
+            http::Method::PUT => HttpMethod::Put,
+            http::Method::PATCH => HttpMethod::Patch,
+            http::Method::DELETE => HttpMethod::Delete,
+            _ => {
+                return Err(InvalidInput::new(
+                    "method",
+                    "must be GET, POST, PUT, PATCH or DELETE",
+                ));
+            }
+        })
+    }
+}
+
 impl From<HttpMethod> for http::Method {
     fn from(method: HttpMethod) -> Self {
         method.as_method()
@@ -234,6 +255,9 @@ pub struct Params {
     /// with one endpoint, e.g. ADFOX's navigation block from `account.list.banner`); empty for
     /// a typed call, whose [`MethodInfo::selector`] has them.
     pub selector: Vec<(ParamName, FormValue)>,
+    /// A body given whole as JSON (a raw call's own), sent as it is by a service whose bodies
+    /// are JSON, instead of one built from [`body`](Self::body).
+    pub json: Option<serde_json::Value>,
 }
 
 impl Params {
@@ -253,6 +277,7 @@ impl Params {
             query: Vec::with_capacity(query),
             body: Vec::with_capacity(body),
             selector: Vec::new(),
+            json: None,
         }
     }
 

@@ -1562,3 +1562,39 @@ fn spec_checks_and_secret_params() {
             .is_empty()
     );
 }
+
+/// A raw call goes through the one pipeline (`ApiClient::raw`): a method the APIs do not use is
+/// refused before anything is sent, and a JSON body is sent as given.
+#[tokio::test]
+async fn raw_calls_check_the_method_and_send_the_json_as_given() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"ok": true})))
+        .mount(&server)
+        .await;
+    let c = Client::builder("k")
+        .company_id(7)
+        .base_url(server.uri())
+        .build()
+        .expect("client");
+    let e = c
+        .raw(RawRequest::new(
+            http::Method::HEAD,
+            "companies/{company_id}/tags/",
+        ))
+        .await
+        .expect_err("HEAD is not an API method");
+    assert!(
+        matches!(e, Error::InvalidInput(ref i) if i.field == "method"),
+        "{e:?}"
+    );
+    assert_eq!(server.received_requests().await.map(|r| r.len()), Some(0));
+    let body = json!({"name": "vip", "weight": 1.5, "tags": [1, 2], "none": null});
+    c.raw(RawRequest::post("companies/{company_id}/tags/").json(body.clone()))
+        .await
+        .expect("sent");
+    let requests = server.received_requests().await.expect("recording");
+    let sent = requests.last().expect("one request");
+    assert_eq!(sent.url.path(), "/companies/7/tags/");
+    assert_eq!(sent.body, serde_json::to_vec(&body).expect("json"));
+}
