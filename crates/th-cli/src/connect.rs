@@ -414,12 +414,13 @@ async fn drive(
                         term.say(&format!("The current QR code is also shown at {url}"));
                     }
                     Ok(LoginEvent::CodeNeeded) => {
-                        pending = Some((Prompt::Code, term.input.request(false)));
-                        term.prompt("Login code (sent in the app)");
+                        pending = Some((Prompt::Code, term.ask_later("Login code (sent in the app)", false)));
                     }
                     Ok(LoginEvent::PasswordNeeded) => {
-                        pending = Some((Prompt::Password, term.input.request(true)));
-                        term.prompt("Two-step verification (2FA) password");
+                        pending = Some((
+                            Prompt::Password,
+                            term.ask_later("Two-step verification (2FA) password", true),
+                        ));
                     }
                     Ok(LoginEvent::Authenticated { connection_id, .. }) => {
                         authenticated = connection_id;
@@ -654,13 +655,16 @@ impl Term {
         self.qr_lines = 0;
     }
 
-    fn prompt(&mut self, what: &str) {
+    /// Starts reading the answer to `what`; the reader writes the prompt once the terminal is
+    /// ready (echo off for a secret), so nothing typed after the prompt shows is echoed.
+    fn ask_later(&mut self, what: &str, secret: bool) -> oneshot::Receiver<Answer> {
         self.qr_lines = 0;
-        if self.input.tty {
-            self.write(&format!("{what}: "));
+        let prompt = if self.input.tty {
+            format!("{what}: ")
         } else {
-            self.write(&format!("{what}: (reading a line from stdin)\n"));
-        }
+            format!("{what}: (reading a line from stdin)\n")
+        };
+        self.input.request(secret, prompt)
     }
 
     fn newline_after_prompt(&mut self, prompting: bool) {
@@ -709,8 +713,7 @@ impl Term {
 
     /// Asks one question outside a flow (a token); Ctrl-C while waiting cancels.
     async fn ask(&mut self, what: &str, secret: bool) -> Result<Asked, Failure> {
-        let rx = self.input.request(secret);
-        self.prompt(what);
+        let rx = self.ask_later(what, secret);
         tokio::select! {
             answer = rx => match answer.unwrap_or(Ok(None)) {
                 Ok(Some(line)) => Ok(Asked::Answer(line)),
@@ -778,6 +781,7 @@ type Answer = std::io::Result<Option<String>>;
 
 struct Request {
     secret: bool,
+    prompt: String,
     reply: oneshot::Sender<Answer>,
 }
 
@@ -804,7 +808,7 @@ impl Input {
         }
     }
 
-    fn request(&mut self, secret: bool) -> oneshot::Receiver<Answer> {
+    fn request(&mut self, secret: bool, prompt: String) -> oneshot::Receiver<Answer> {
         let (reply, rx) = oneshot::channel();
         let tx = self.tx.get_or_insert_with(|| {
             let (tx, rx) = std::sync::mpsc::channel::<Request>();
@@ -812,13 +816,17 @@ impl Input {
             let saved = Arc::clone(&self.saved);
             std::thread::spawn(move || {
                 for req in rx {
-                    let answer = read_line(tty && req.secret, &saved);
+                    let answer = read_line(tty && req.secret, &req.prompt, &saved);
                     let _ = req.reply.send(answer);
                 }
             });
             tx
         });
-        if let Err(std::sync::mpsc::SendError(req)) = tx.send(Request { secret, reply }) {
+        if let Err(std::sync::mpsc::SendError(req)) = tx.send(Request {
+            secret,
+            prompt,
+            reply,
+        }) {
             let _ = req
                 .reply
                 .send(Err(std::io::Error::other("the input reader stopped")));
@@ -843,7 +851,8 @@ impl Input {
 }
 
 /// One line from stdin without its line ending; `None` at the end of input.
-fn read_line(hidden: bool, saved: &Arc<Mutex<Option<Saved>>>) -> Answer {
+/// Writes `prompt` to stderr first (after turning echo off when `hidden`).
+fn read_line(hidden: bool, prompt: &str, saved: &Arc<Mutex<Option<Saved>>>) -> Answer {
     #[cfg(unix)]
     let restore = if hidden {
         use rustix::termios::{LocalModes, OptionalActions, tcgetattr, tcsetattr};
@@ -861,7 +870,12 @@ fn read_line(hidden: bool, saved: &Arc<Mutex<Option<Saved>>>) -> Answer {
     #[cfg(not(unix))]
     if hidden {
         let _ = saved;
-        return rpassword::read_password().map(Some);
+        return rpassword::prompt_password(prompt).map(Some);
+    }
+    {
+        let mut e = std::io::stderr().lock();
+        let _ = e.write_all(prompt.as_bytes());
+        let _ = e.flush();
     }
     let mut line = String::new();
     let n = std::io::stdin().lock().read_line(&mut line);
