@@ -41,7 +41,8 @@ impl Mode {
     }
 }
 
-type Sink = Arc<Mutex<dyn Write + Send>>;
+/// Where [`Mode::Lines`] writes (stderr unless given).
+pub type Sink = Arc<Mutex<dyn Write + Send>>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -96,7 +97,7 @@ impl Default for Progress {
     }
 }
 
-/// `12 345`-style grouping is locale-bound; plain digits with a thin rate are clearer in logs.
+/// Rows per second so far.
 fn rate(rows: u64, elapsed: Duration) -> f64 {
     let secs = elapsed.as_secs_f64();
     if secs <= 0.0 { 0.0 } else { rows as f64 / secs }
@@ -179,17 +180,12 @@ impl Progress {
     }
 
     /// Progress of a paged list in an explicit `mode`; [`Mode::Lines`] writes to `sink`.
-    pub fn pages_with(
-        what: &str,
-        total: Option<u64>,
-        mode: Mode,
-        sink: Arc<Mutex<dyn Write + Send>>,
-    ) -> Self {
+    pub fn pages_with(what: &str, total: Option<u64>, mode: Mode, sink: Sink) -> Self {
         Self::build(Kind::Pages, what, total, mode, Some(sink))
     }
 
     /// Progress of a task in an explicit `mode`; [`Mode::Lines`] writes to `sink`.
-    pub fn task_with(what: &str, mode: Mode, sink: Arc<Mutex<dyn Write + Send>>) -> Self {
+    pub fn task_with(what: &str, mode: Mode, sink: Sink) -> Self {
         Self::build(Kind::Task, what, None, mode, Some(sink))
     }
 
@@ -302,9 +298,9 @@ impl Drop for Progress {
 mod tests {
     use super::*;
 
-    fn sink() -> (Arc<Mutex<Vec<u8>>>, Arc<Mutex<dyn Write + Send>>) {
+    fn sink() -> (Arc<Mutex<Vec<u8>>>, Sink) {
         let buf = Arc::new(Mutex::new(Vec::new()));
-        let dyn_sink: Arc<Mutex<dyn Write + Send>> = buf.clone();
+        let dyn_sink: Sink = buf.clone();
         (buf, dyn_sink)
     }
 
