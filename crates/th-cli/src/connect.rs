@@ -686,6 +686,11 @@ impl Term {
         let mut body = String::new();
         if content.starts_with("http://") || content.starts_with("https://") {
             body.push_str(&format!("Open {content} and scan the QR code it shows.\n"));
+        } else if content.starts_with("data:") {
+            // An image of the code rather than its content: nothing to draw from here.
+            body.push_str(
+                "The service sent the QR code as an image; open its QR page to scan it.\n",
+            );
         } else {
             body.push_str(messenger.scan_hint());
             body.push('\n');

@@ -105,7 +105,7 @@ fn rate(rows: u64, elapsed: Duration) -> f64 {
 
 fn page_style(total_known: bool) -> ProgressStyle {
     let template = if total_known {
-        "{spinner} {prefix} [{bar:30}] {pos}/{len} rows · page {msg} · {rate} · ETA {eta}"
+        "{spinner} {prefix} [{wide_bar}] {pos}/{len} rows · page {msg} · {rate} · ETA {eta}"
     } else {
         "{spinner} {prefix} {pos} rows · page {msg} · {rate} · {elapsed}"
     };
@@ -150,7 +150,8 @@ impl Progress {
                 Out::Lines(sink.unwrap_or_else(|| Arc::new(Mutex::new(std::io::stderr()))))
             }
             Mode::Bar => {
-                let bar = ProgressBar::with_draw_target(total, ProgressDrawTarget::stderr());
+                // Styled before it is shown (a bar drawn at once would flash the default style).
+                let bar = ProgressBar::with_draw_target(total, ProgressDrawTarget::hidden());
                 bar.set_prefix(what.to_owned());
                 match kind {
                     Kind::Pages => {
@@ -162,6 +163,7 @@ impl Progress {
                         bar.set_message("starting");
                     }
                 }
+                bar.set_draw_target(ProgressDrawTarget::stderr());
                 bar.enable_steady_tick(Duration::from_millis(120));
                 Out::Bar(bar)
             }

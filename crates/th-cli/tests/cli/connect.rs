@@ -309,3 +309,47 @@ fn a_rejected_api_key_exits_4_with_one_line() {
     assert!(stderr.starts_with("th: "), "{stderr}");
     assert!(!stderr.contains("sandbox-radist-key"), "{stderr}");
 }
+
+#[test]
+fn max_by_qr_and_a_telegram_reauthorisation_with_piped_stdin() {
+    let config = th_sandbox::radist::Config {
+        auto_scan_after: Some(Duration::from_millis(300)),
+        ..fast_config(Duration::from_millis(100))
+    };
+    let sb = Sandbox::start(config);
+    let fast = ["--poll-interval", "0.05", "--timeout", "20"];
+
+    let mut args = vec!["max", "--qr", "--name", "Support"];
+    args.extend(fast);
+    let (code, stdout, stderr) = run_piped(sb.th_connect(&args), &format!("{DEMO_PASSWORD}\n"));
+    assert_eq!(code, 0, "stderr: {stderr}");
+    assert!(stderr.contains("Scan this QR code in MAX"), "{stderr}");
+    assert!(
+        stderr.contains("QR content: max://login?token="),
+        "{stderr}"
+    );
+    assert!(stdout.starts_with("Connected: connection "), "{stdout}");
+
+    let mut args = vec!["telegram"];
+    args.extend(fast);
+    let (code, stdout, stderr) = run_piped(sb.th_connect(&args), &format!("{DEMO_PASSWORD}\n"));
+    assert_eq!(code, 0, "stderr: {stderr}");
+    let id: i64 = stdout
+        .strip_prefix("Connected: connection ")
+        .and_then(|s| s.split(' ').next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("{stdout:?}"));
+    assert!(sb.radist().disconnect(id));
+    assert_eq!(sb.radist().is_authorized(id), Some(false));
+
+    let id_arg = id.to_string();
+    let mut args = vec!["telegram", "--reconnect", id_arg.as_str()];
+    args.extend(fast);
+    let (code, stdout, stderr) = run_piped(sb.th_connect(&args), &format!("{DEMO_PASSWORD}\n"));
+    assert_eq!(code, 0, "stderr: {stderr}");
+    assert_eq!(
+        stdout,
+        format!("Re-authorised: connection {id} (telegram)\n")
+    );
+    assert_eq!(sb.radist().is_authorized(id), Some(true));
+}
