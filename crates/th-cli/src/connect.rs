@@ -9,8 +9,11 @@
 //! | `telegram-bot` | a Telegram bot (`--token`, else prompted) | the bot token |
 //! | `ok` | an Odnoklassniki group (`--token`, else prompted) | the group's API key |
 //!
-//! The QR code is drawn on stderr with Unicode half blocks and redrawn in place each time the
-//! service rotates it. Prompts go to stderr; the last line, on stdout, names the connection and
+//! The steps follow the vendor's page
+//! (<https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya>: create the session,
+//! show the QR code, poll it periodically and show each new code, ask for the 2FA password if
+//! the account has one, create the connection). The QR code is drawn on stderr with Unicode half
+//! blocks and redrawn in place each time the service rotates it. Prompts go to stderr; the last line, on stdout, names the connection and
 //! its status. The password (and a token typed at the prompt) is never echoed.
 //!
 //! When stdin is not a terminal, every answer (code, password, token) is read as one line from
@@ -105,7 +108,7 @@ fn parse_seconds(s: &str) -> Result<Duration, String> {
         .parse()
         .map_err(|_| format!("`{s}` is not a number of seconds"))?;
     if !secs.is_finite() || secs <= 0.0 || secs > 86_400.0 {
-        return Err(format!("`{s}`: give between 0 and 86400 seconds"));
+        return Err(format!("`{s}`: give more than 0 and at most 86400 seconds"));
     }
     Ok(Duration::from_secs_f64(secs))
 }
@@ -939,6 +942,24 @@ mod tests {
                 .try_get_matches_from(["connect", "telegram-code"])
                 .is_err(),
             "telegram-code needs --phone"
+        );
+    }
+
+    #[test]
+    fn the_vendors_printed_qr_url_is_drawn() {
+        // `qr_login.url` as the vendor's page prints it (POST /telegram/init, Response):
+        // https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya
+        let url = "tg://login?token=AQLZrYtmQM3kCsDhxpI8zLlKnBvHu8_4sX7d8AaRCI6PGA";
+        let art = render_qr(url).unwrap();
+        let lines: Vec<&str> = art.lines().collect();
+        // 63 bytes at level M: version 5 (37 modules) plus the quiet zone, two rows a line;
+        // 45 columns fit an 80-column terminal.
+        assert_eq!(lines[0].chars().count(), 45);
+        assert_eq!(lines.len(), 23);
+        assert!(
+            art.chars()
+                .all(|c| matches!(c, '█' | '▀' | '▄' | ' ' | '\n')),
+            "half blocks only"
         );
     }
 
