@@ -917,6 +917,61 @@ mod tests {
     use super::*;
 
     #[test]
+    fn errors_map_to_the_documented_exit_codes() {
+        use radist_api::{ApiError, ApiErrorCode};
+        use th_core::TransportError;
+        let api = |status: u16, code: ApiErrorCode| -> radist_api::Error {
+            CoreError::Service(ApiError::Api {
+                code,
+                message: String::new(),
+                status,
+                body: String::new(),
+            })
+        };
+        let cases: [(radist_api::Error, u8); 9] = [
+            (
+                CoreError::InvalidInput(th_core::InvalidInput::new("phone", "empty")),
+                EXIT_USAGE,
+            ),
+            (
+                CoreError::Transport(TransportError::Connect("refused".into())),
+                EXIT_NETWORK,
+            ),
+            (
+                CoreError::Transport(TransportError::Timeout(Duration::from_secs(1))),
+                EXIT_NETWORK,
+            ),
+            (
+                CoreError::Status(StatusError::RateLimited { retry_after: None }),
+                EXIT_RATE_LIMITED,
+            ),
+            (
+                CoreError::Status(StatusError::Http {
+                    status: 401,
+                    snippet: String::new(),
+                }),
+                EXIT_AUTH,
+            ),
+            (api(401, ApiErrorCode::Unauthorized), EXIT_AUTH),
+            (api(403, ApiErrorCode::Forbidden), EXIT_AUTH),
+            (
+                api(429, ApiErrorCode::from_code("rate_limited")),
+                EXIT_RATE_LIMITED,
+            ),
+            (api(409, ApiErrorCode::Conflict), EXIT_API),
+        ];
+        for (e, code) in cases {
+            assert_eq!(exit_code(&e), code, "{e:?}");
+        }
+        assert_eq!(
+            login_failure(LoginError::Timeout(Duration::from_secs(1))).code,
+            EXIT_NETWORK
+        );
+        assert_eq!(login_failure(LoginError::SessionExpired).code, EXIT_API);
+        assert_eq!(login_failure(LoginError::Cancelled).code, EXIT_CANCELLED);
+    }
+
+    #[test]
     fn seconds_are_checked() {
         assert_eq!(parse_seconds("0.25"), Ok(Duration::from_millis(250)));
         assert_eq!(parse_seconds("5"), Ok(Duration::from_secs(5)));

@@ -353,3 +353,31 @@ fn max_by_qr_and_a_telegram_reauthorisation_with_piped_stdin() {
     );
     assert_eq!(sb.radist().is_authorized(id), Some(true));
 }
+
+#[test]
+fn a_login_that_runs_out_of_time_or_reaches_no_server_exits_5() {
+    let sb = Sandbox::start(fast_config(Duration::from_secs(30)));
+    let args = ["telegram", "--poll-interval", "0.05", "--timeout", "0.5"];
+    let (code, stdout, stderr) = run_piped(sb.th_connect(&args), "");
+    assert_eq!(code, 5, "stderr: {stderr}");
+    assert_eq!(stdout, "");
+    assert!(
+        stderr.ends_with("th: the login did not finish within 500ms\n"),
+        "{stderr}"
+    );
+
+    // Nothing listens there any more.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let mut cmd = sb.th_connect(&["telegram-bot", "--token", "1:x"]);
+    cmd.env(
+        "RADIST_BASE_URL",
+        format!("http://127.0.0.1:{port}/radist/v2/"),
+    );
+    let (code, stdout, stderr) = run_piped(cmd, "");
+    assert_eq!(code, 5, "stderr: {stderr}");
+    assert_eq!(stdout, "");
+    assert!(stderr.starts_with("th: could not connect"), "{stderr}");
+}
