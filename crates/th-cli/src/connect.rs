@@ -194,7 +194,6 @@ pub async fn run(client: &radist_api::Client, args: &clap::ArgMatches) -> ExitCo
     term.input.restore();
     match outcome {
         Ok(line) => {
-            term.clear_qr_marker();
             println!("{line}");
             ExitCode::SUCCESS
         }
@@ -652,10 +651,6 @@ impl Term {
     fn say(&mut self, line: &str) {
         self.qr_lines = 0;
         self.write(&format!("{line}\n"));
-    }
-
-    fn clear_qr_marker(&mut self) {
-        self.qr_lines = 0;
     }
 
     /// Starts reading the answer to `what`; the reader writes the prompt once the terminal is
