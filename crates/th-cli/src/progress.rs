@@ -144,6 +144,17 @@ impl Progress {
     }
 
     fn build(kind: Kind, what: &str, total: Option<u64>, mode: Mode, sink: Option<Sink>) -> Self {
+        Self::build_to(kind, what, total, mode, sink, ProgressDrawTarget::stderr)
+    }
+
+    fn build_to(
+        kind: Kind,
+        what: &str,
+        total: Option<u64>,
+        mode: Mode,
+        sink: Option<Sink>,
+        bar_target: impl FnOnce() -> ProgressDrawTarget,
+    ) -> Self {
         let out = match mode {
             Mode::Hidden => Out::Hidden,
             Mode::Lines => {
@@ -163,7 +174,7 @@ impl Progress {
                         bar.set_message("starting");
                     }
                 }
-                bar.set_draw_target(ProgressDrawTarget::stderr());
+                bar.set_draw_target(bar_target());
                 bar.enable_steady_tick(Duration::from_millis(120));
                 Out::Bar(bar)
             }
@@ -377,6 +388,94 @@ mod tests {
         );
         assert!(lines[2].starts_with("report 7: done in "), "{out}");
         assert_eq!(lines.len(), 3, "{out}");
+    }
+
+    /// A terminal that records what is drawn on it.
+    #[derive(Debug, Default, Clone)]
+    struct Screen(Arc<Mutex<String>>);
+
+    impl indicatif::TermLike for Screen {
+        fn width(&self) -> u16 {
+            100
+        }
+        fn move_cursor_up(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_down(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_right(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_left(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn write_line(&self, s: &str) -> std::io::Result<()> {
+            self.write_str(&format!("{s}\n"))
+        }
+        fn write_str(&self, s: &str) -> std::io::Result<()> {
+            self.0.lock().unwrap().push_str(s);
+            Ok(())
+        }
+        fn clear_line(&self) -> std::io::Result<()> {
+            self.write_str("<clear>")
+        }
+        fn flush(&self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Screen {
+        fn target(&self) -> ProgressDrawTarget {
+            ProgressDrawTarget::term_like(Box::new(self.clone()))
+        }
+        fn text(&self) -> String {
+            self.0.lock().unwrap().clone()
+        }
+    }
+
+    #[test]
+    fn on_a_terminal_the_bar_shows_pages_rows_rate_and_eta() {
+        let screen = Screen::default();
+        let p = Progress::build_to(Kind::Pages, "campaigns", None, Mode::Bar, None, || {
+            screen.target()
+        });
+        p.page(100, None);
+        std::thread::sleep(Duration::from_millis(300));
+        let before_total = screen.text();
+        assert!(
+            before_total.contains("campaigns 100 rows · page 1 · "),
+            "{before_total}"
+        );
+        assert!(before_total.contains(" rows/s"), "{before_total}");
+        assert!(
+            !before_total.contains("ETA"),
+            "no ETA without a total: {before_total}"
+        );
+        p.page(100, Some(500));
+        std::thread::sleep(Duration::from_millis(300));
+        let with_total = screen.text();
+        assert!(
+            with_total.contains("] 200/500 rows · page 2 · "),
+            "{with_total}"
+        );
+        assert!(with_total.contains(" · ETA "), "{with_total}");
+        p.finish();
+        assert!(screen.text().ends_with("<clear>"), "cleared when done");
+
+        let screen = Screen::default();
+        let t = Progress::build_to(Kind::Task, "report 7", None, Mode::Bar, None, || {
+            screen.target()
+        });
+        t.status("RUNNING");
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(
+            screen.text().contains("report 7: RUNNING ("),
+            "{}",
+            screen.text()
+        );
+        drop(t);
+        assert!(screen.text().ends_with("<clear>"), "cleared when dropped");
     }
 
     #[test]
