@@ -380,11 +380,11 @@ impl Messenger {
     fn scan_hint(self) -> &'static str {
         match self {
             Messenger::Telegram => {
-                "Scan this QR code in Telegram on your phone (Settings > Devices > Link Desktop Device):"
+                "Scan this QR code in Telegram: Settings > Devices > Link Desktop Device"
             }
-            Messenger::Max => "Scan this QR code in MAX on your phone:",
+            Messenger::Max => "Scan this QR code in MAX on your phone",
             Messenger::Whatsapp => {
-                "Scan this QR code in WhatsApp on your phone (Settings > Linked devices > Link a device):"
+                "Scan this QR code in WhatsApp: Settings > Linked devices > Link a device"
             }
         }
     }
@@ -703,13 +703,11 @@ impl Term {
         }
         match expires {
             Some(e) => body.push_str(&format!(
-                "It is replaced before {e}; this screen follows it. Ctrl-C cancels.\n"
+                "Replaced before {e} (redrawn here); Ctrl-C cancels.\n"
             )),
-            None => {
-                body.push_str("It is replaced regularly; this screen follows it. Ctrl-C cancels.\n")
-            }
+            None => body.push_str("Replaced regularly (redrawn here); Ctrl-C cancels.\n"),
         }
-        self.qr_lines = body.lines().count();
+        self.qr_lines = screen_rows(&body, terminal_width());
         out.push_str(&body);
         self.write(&out);
     }
@@ -765,6 +763,25 @@ impl Term {
             }
         }
     }
+}
+
+/// The rows `text` takes on a terminal `width` columns wide (long lines wrap).
+fn screen_rows(text: &str, width: usize) -> usize {
+    let width = width.max(1);
+    text.lines()
+        .map(|line| line.chars().count().div_ceil(width).max(1))
+        .sum()
+}
+
+/// The width of the terminal on stderr (80 when unknown).
+fn terminal_width() -> usize {
+    #[cfg(unix)]
+    if let Ok(size) = rustix::termios::tcgetwinsize(std::io::stderr())
+        && size.ws_col > 0
+    {
+        return usize::from(size.ws_col);
+    }
+    80
 }
 
 /// The QR code as Unicode half blocks, light modules as full blocks (for the usual dark
@@ -964,6 +981,14 @@ mod tests {
         );
         assert_eq!(login_failure(LoginError::SessionExpired).code, EXIT_API);
         assert_eq!(login_failure(LoginError::Cancelled).code, EXIT_CANCELLED);
+    }
+
+    #[test]
+    fn a_redraw_counts_wrapped_lines() {
+        assert_eq!(screen_rows("ab\n\ncdef\n", 80), 3);
+        assert_eq!(screen_rows("ab\n\ncdef\n", 2), 4);
+        assert_eq!(screen_rows(&format!("{}\nx\n", "▀".repeat(81)), 80), 3);
+        assert_eq!(screen_rows("x\n", 0), 1);
     }
 
     #[test]

@@ -82,6 +82,18 @@ impl Pty {
         assert!(self.echo_is_on());
     }
 
+    /// Resizes the terminal to `cols` columns.
+    fn set_width(&self, cols: u16) {
+        let master = self.session.process().get_file_handle().expect("pty");
+        let size = rustix::termios::Winsize {
+            ws_row: 50,
+            ws_col: cols,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        };
+        rustix::termios::tcsetwinsize(&master, size).expect("tcsetwinsize");
+    }
+
     /// Reads to the end; returns the exit code.
     fn finish(&mut self) -> i32 {
         let rest = self
@@ -119,22 +131,33 @@ fn telegram_qr(sb: &Sandbox) -> (Pty, String) {
 
 #[test]
 fn telegram_qr_login_with_2fa_in_a_terminal() {
-    let sb = Sandbox::start(fast_config(Duration::from_millis(700)));
+    let sb = Sandbox::start(fast_config(Duration::from_millis(1000)));
     let (mut t, first) = telegram_qr(&sb);
+    // Narrower from here on: the next block's long lines wrap.
+    t.set_width(60);
 
     // The code rotates: the block is redrawn in place (cursor up over it, clear below).
     let (between, matched) = t.expect_regex(TG_QR);
     let second = qr_content(&matched).to_owned();
     assert_ne!(first, second, "a new code");
-    // The hint, the code's lines, the content line and the expiry line.
-    let block_lines = 3 + expected_qr(&first).lines().count();
+    // The hint, the code's lines, the content line and the expiry line, drawn 80 wide (the
+    // pty had no size yet).
+    let art_lines = expected_qr(&first).lines().count();
     assert!(
-        between.contains(&format!("\x1b[{block_lines}A\x1b[J")),
+        between.contains(&format!("\x1b[{}A\x1b[J", art_lines + 3)),
         "the previous code is overwritten: {between:?}"
     );
     assert!(
         unix_lines(&between).contains(&expected_qr(&second)),
         "the new code is drawn:\n{between}"
+    );
+    // The second block was drawn 60 wide: the hint (71 columns) and the expiry line (68) took
+    // two rows each.
+    let (between, matched) = t.expect_regex(TG_QR);
+    assert_ne!(qr_content(&matched), second, "a third code");
+    assert!(
+        between.contains(&format!("\x1b[{}A\x1b[J", art_lines + 5)),
+        "wrapped lines are counted: {between:?}"
     );
 
     sb.radist().scan_all();
