@@ -55,6 +55,13 @@ pub const EXIT_CANCELLED: u8 = 130;
 /// How long a cancelled flow may take to report a connection it was creating.
 const DRAIN_AFTER_CANCEL: Duration = Duration::from_secs(30);
 
+fn light_arg() -> clap::Arg {
+    clap::Arg::new("light-background")
+        .long("light-background")
+        .action(clap::ArgAction::SetTrue)
+        .help("Draw QR codes for a terminal with dark text on a light background")
+}
+
 fn poll_arg() -> clap::Arg {
     clap::Arg::new("poll-interval")
         .long("poll-interval")
@@ -122,6 +129,7 @@ pub fn command() -> clap::Command {
             ))
             .arg(poll_arg())
             .arg(timeout_arg())
+            .arg(light_arg())
     };
     clap::Command::new("connect")
         .about("Connect a messenger account to Radist.Online")
@@ -162,7 +170,8 @@ pub fn command() -> clap::Command {
                     "Show new QR codes for this existing connection instead of creating one",
                 ))
                 .arg(poll_arg())
-                .arg(timeout_arg()),
+                .arg(timeout_arg())
+                .arg(light_arg()),
         )
         .subcommand(
             clap::Command::new("telegram-bot")
@@ -292,6 +301,12 @@ async fn dispatch(
             .unwrap_or(Duration::from_secs(300)),
     };
     let reconnect = m.try_get_one::<i64>("reconnect").ok().flatten().copied();
+    term.light_background = m
+        .try_get_one::<bool>("light-background")
+        .ok()
+        .flatten()
+        .copied()
+        .unwrap_or(false);
     let name = m.try_get_one::<String>("name").ok().flatten().cloned();
     let phone = m.try_get_one::<String>("phone").ok().flatten().cloned();
     let session = |flow: LoginFlow| {
@@ -630,6 +645,8 @@ struct Term {
     stderr_tty: bool,
     /// Lines of the QR block last drawn (to redraw it in place), 0 when something else followed.
     qr_lines: usize,
+    /// Dark text on a light background: QR modules drawn as they are (not inverted).
+    light_background: bool,
 }
 
 impl Term {
@@ -639,6 +656,7 @@ impl Term {
             interrupts,
             stderr_tty: std::io::stderr().is_terminal(),
             qr_lines: 0,
+            light_background: false,
         }
     }
 
@@ -692,7 +710,7 @@ impl Term {
         } else {
             body.push_str(messenger.scan_hint());
             body.push('\n');
-            match render_qr(content) {
+            match render_qr(content, self.light_background) {
                 Some(art) => {
                     body.push_str(&art);
                     body.push('\n');
@@ -784,17 +802,18 @@ fn terminal_width() -> usize {
     80
 }
 
-/// The QR code as Unicode half blocks, light modules as full blocks (for the usual dark
-/// terminal background, like `qrencode -t UTF8`), with its quiet zone.
-pub fn render_qr(content: &str) -> Option<String> {
+/// The QR code as Unicode half blocks with its quiet zone. The blocks are drawn in the
+/// terminal's text colour: for the usual light text on a dark background the light modules are
+/// the blocks (like `qrencode -t UTF8`); with `light_background` the dark ones are.
+pub fn render_qr(content: &str, light_background: bool) -> Option<String> {
     let code = QrCode::new(content.as_bytes()).ok()?;
-    Some(
-        code.render::<Dense1x2>()
+    let mut renderer = code.render::<Dense1x2>();
+    if !light_background {
+        renderer
             .dark_color(Dense1x2::Light)
-            .light_color(Dense1x2::Dark)
-            .quiet_zone(true)
-            .build(),
-    )
+            .light_color(Dense1x2::Dark);
+    }
+    Some(renderer.quiet_zone(true).build())
 }
 
 type Answer = std::io::Result<Option<String>>;
@@ -1025,7 +1044,7 @@ mod tests {
         // `qr_login.url` as the vendor's page prints it (POST /telegram/init, Response):
         // https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya
         let url = "tg://login?token=AQLZrYtmQM3kCsDhxpI8zLlKnBvHu8_4sX7d8AaRCI6PGA";
-        let art = render_qr(url).unwrap();
+        let art = render_qr(url, false).unwrap();
         let lines: Vec<&str> = art.lines().collect();
         // 63 bytes at level M: version 5 (37 modules) plus the quiet zone, two rows a line;
         // 45 columns fit an 80-column terminal.
@@ -1040,11 +1059,15 @@ mod tests {
 
     #[test]
     fn a_qr_code_renders_with_its_quiet_zone() {
-        let art = render_qr("tg://login?token=abc").unwrap();
+        let art = render_qr("tg://login?token=abc", false).unwrap();
         let lines: Vec<&str> = art.lines().collect();
         // Version 2 (25 modules) plus 4 modules of quiet zone each side, two rows per line.
         assert_eq!(lines[0].chars().count(), 33);
         assert!(lines[0].chars().all(|c| c == '█'), "{}", lines[0]);
         assert_eq!(lines.len(), 17);
+        // On a light background the quiet zone is the background itself.
+        let light = render_qr("tg://login?token=abc", true).unwrap();
+        assert!(light.lines().next().unwrap().chars().all(|c| c == ' '));
+        assert_eq!(light.lines().count(), 17);
     }
 }
