@@ -48,14 +48,18 @@ pub fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    let base_url = std::env::var("RADIST_BASE_URL").ok();
     let client = if sandbox {
         radist_api::Client::builder(th_sandbox::radist::DEMO_API_KEY)
             .company_id(th_sandbox::radist::DEMO_COMPANY_ID)
-            .base_url(format!("{DEFAULT_SANDBOX_URL}/radist/v2/"))
+            .base_url(base_url.unwrap_or_else(|| format!("{DEFAULT_SANDBOX_URL}/radist/v2/")))
             .build()
     } else {
         match std::env::var("RADIST_API_KEY") {
-            Ok(key) => radist_api::Client::builder(key).build(),
+            Ok(key) => match base_url {
+                Some(url) => radist_api::Client::builder(key).base_url(url).build(),
+                None => radist_api::Client::builder(key).build(),
+            },
             Err(_) => {
                 eprintln!("th: set RADIST_API_KEY or pass --sandbox");
                 return ExitCode::from(4);
