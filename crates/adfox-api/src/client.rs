@@ -342,6 +342,15 @@ impl Client {
 
     /// Calls any method by wire name and returns the general [`Reply`](crate::Reply).
     pub async fn raw(&self, request: RawRequest) -> Result<crate::types::Reply, Error> {
+        self.raw_with(request, &CallOptions::default()).await
+    }
+
+    /// [`raw`](Self::raw) with per-call overrides (see [`Client::customize`]).
+    async fn raw_with(
+        &self,
+        request: RawRequest,
+        call: &CallOptions,
+    ) -> Result<crate::types::Reply, Error> {
         let nav = request.navigation()?;
         check_page_params(&request.params)?;
         // A method the catalogue knows is described by its own facts (paging, body, rate
@@ -362,19 +371,14 @@ impl Client {
             // As a typed call of the same list does: the largest page unless told otherwise.
             params.push((Cow::Borrowed(limit), FormValue::Int(i64::from(max_limit))));
         }
-        let call = Params {
+        let params = Params {
             body: params,
             selector: nav,
             ..Params::default()
         };
         let response = self
             .api
-            .raw(
-                &info,
-                Cow::Owned(request.wire),
-                call,
-                &CallOptions::default(),
-            )
+            .raw(&info, Cow::Owned(request.wire), params, call)
             .await?;
         self.decode(&response)
     }
@@ -603,7 +607,7 @@ impl Client {
     }
 }
 
-th_core::typed_calls!(Client, api, FromXml, Error);
+th_core::typed_calls!(Client, api, FromXml, Error, RawRequest => crate::types::Reply);
 
 impl Protocol for Wire {
     type Error = ApiError;

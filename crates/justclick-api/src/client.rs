@@ -340,6 +340,11 @@ impl Client {
     /// Calls any method by name with the client's signing, retries and response check, and
     /// returns the verified envelope (any `error_code`).
     pub async fn raw(&self, request: RawRequest) -> Result<Envelope, Error> {
+        self.raw_with(request, &CallOptions::default()).await
+    }
+
+    /// [`raw`](Self::raw) with per-call overrides (see [`Client::customize`]).
+    async fn raw_with(&self, request: RawRequest, call: &CallOptions) -> Result<Envelope, Error> {
         request.validate()?;
         let info = MethodInfo::raw(th_core::HttpMethod::Post, request.idempotent)
             .with_api_version(if request.api2 { 2 } else { 1 });
@@ -349,10 +354,7 @@ impl Client {
         };
         params.add_extras(ParamLocation::Body, &request.params);
         let operation: Cow<'static, str> = Cow::Owned(request.method);
-        let envelope = self
-            .api
-            .raw(&info, operation.clone(), params, &CallOptions::default())
-            .await?;
+        let envelope = self.api.raw(&info, operation.clone(), params, call).await?;
         self.api.protocol().finish::<Envelope>(operation, envelope)
     }
 
@@ -392,7 +394,7 @@ impl Client {
     }
 }
 
-th_core::typed_calls!(Client, api, FromEnvelope, Error);
+th_core::typed_calls!(Client, api, FromEnvelope, Error, RawRequest => Envelope);
 
 impl Protocol for Wire {
     type Error = ApiError;

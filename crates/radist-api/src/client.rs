@@ -420,6 +420,11 @@ impl Client {
     /// Calls any endpoint with the client's auth, retries and error handling, and returns the
     /// JSON body (`null` for an empty one).
     pub async fn raw(&self, request: RawRequest) -> Result<Value, Error> {
+        self.raw_with(request, &CallOptions::default()).await
+    }
+
+    /// [`raw`](Self::raw) with per-call overrides (see [`Client::customize`]).
+    async fn raw_with(&self, request: RawRequest, call: &CallOptions) -> Result<Value, Error> {
         request.validate()?;
         let info = MethodInfo::raw(
             th_core::HttpMethod::try_from(&request.method)?,
@@ -432,10 +437,7 @@ impl Client {
             json: request.body,
             ..Params::default()
         };
-        let answer = self
-            .api
-            .raw(&info, operation, params, &CallOptions::default())
-            .await?;
+        let answer = self.api.raw(&info, operation, params, call).await?;
         Ok(answer.json)
     }
 
@@ -559,7 +561,7 @@ impl Client {
     }
 }
 
-th_core::typed_calls!(Client, api, DeserializeOwned, Error);
+th_core::typed_calls!(Client, api, DeserializeOwned, Error, RawRequest => Value);
 
 /// The path placeholder the client fills with its company id.
 const COMPANY_PLACEHOLDER: &str = "{company_id}";

@@ -217,6 +217,11 @@ impl Client {
     /// Calls any method by name with the client's auth, retries and error handling, and
     /// returns the JSON body.
     pub async fn raw(&self, request: RawRequest) -> Result<Value, Error> {
+        self.raw_with(request, &CallOptions::default()).await
+    }
+
+    /// [`raw`](Self::raw) with per-call overrides (see [`Client::customize`]).
+    async fn raw_with(&self, request: RawRequest, call: &CallOptions) -> Result<Value, Error> {
         request.validate()?;
         let info = MethodInfo::raw(th_core::HttpMethod::Post, request.idempotent);
         let mut params = Params::new("");
@@ -227,13 +232,11 @@ impl Client {
             .map(|(name, value)| (Cow::Owned(name), value))
             .collect();
         let operation = Cow::Owned(request.method);
-        self.api
-            .raw(&info, operation, params, &CallOptions::default())
-            .await
+        self.api.raw(&info, operation, params, call).await
     }
 }
 
-th_core::typed_calls!(Client, api, FromBody, Error);
+th_core::typed_calls!(Client, api, FromBody, Error, RawRequest => Value);
 
 impl Protocol for Wire {
     type Error = ApiError;

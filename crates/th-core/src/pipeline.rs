@@ -212,16 +212,18 @@ impl<P: Protocol> ApiClient<P> {
 /// Writes the typed entry points of a service crate's client, the same in every crate:
 /// `execute` (what the generated methods call), `build_request` (the dry run: the exact bytes
 /// `execute` sends) and `customize()` with its `Customize<'a>` builder (per-call `timeout` and
-/// `retry`, then `execute`).
+/// `retry`, then `execute` or `raw`).
 ///
-/// The client must have a field `$api` holding (or dereferencing to) an [`ApiClient`], and
+/// The client must have a field `$api` holding (or dereferencing to) an [`ApiClient`],
 /// `async fn execute_with<R>(&self, request: R, call: &CallOptions) -> Result<R::Response, $error>`
-/// for `R: ApiRequest` whose response implements `$bound`: the service's typed decode.
+/// for `R: ApiRequest` whose response implements `$bound` (the service's typed decode), and
+/// `async fn raw_with(&self, request: $raw, call: &CallOptions) -> Result<$raw_out, $error>`
+/// (its raw call by name).
 /// Used as `client.customize().timeout(Duration::from_secs(2)).retry(RetryPolicy::none())
 /// .execute(request).await?` (see the example on `targethunter_api::Client`).
 #[macro_export]
 macro_rules! typed_calls {
-    ($client:ident, $api:ident, $bound:path, $error:ty) => {
+    ($client:ident, $api:ident, $bound:path, $error:ty, $raw:ty => $raw_out:ty) => {
         impl $client {
             /// Validates, sends and decodes a typed request. The generated methods call this.
             pub async fn execute<R>(&self, request: R) -> ::std::result::Result<R::Response, $error>
@@ -282,6 +284,11 @@ macro_rules! typed_calls {
                 R::Response: $bound,
             {
                 self.client.execute_with(request, &self.call).await
+            }
+
+            /// Sends a raw call (a method by name) with these overrides.
+            pub async fn raw(self, request: $raw) -> ::std::result::Result<$raw_out, $error> {
+                self.client.raw_with(request, &self.call).await
             }
         }
     };

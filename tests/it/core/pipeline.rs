@@ -1,6 +1,6 @@
 //! The one call pipeline (`th_core::ApiClient`), the same for the four services: the dry run
 //! (`build_request`) is byte for byte what `execute` sends, and `customize()` overrides the
-//! attempt timeout and the retry policy for one call only.
+//! attempt timeout and the retry policy for one call only, for typed and raw calls alike.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -50,7 +50,7 @@ fn rt() -> tokio::runtime::Runtime {
 
 /// For one service: `$client` (built on `$mock`) and a request expression `$req`.
 macro_rules! pipeline_checks {
-    ($name:ident, $mock:ident, $client:expr, $req:expr) => {
+    ($name:ident, $mock:ident, $client:expr, $req:expr, $raw:expr) => {
         #[test]
         fn $name() {
             let rt = rt();
@@ -107,6 +107,33 @@ macro_rules! pipeline_checks {
             assert_eq!(requests[before].timeout, Some(Duration::from_millis(1234)));
             // Nothing of the override went below the retry layer.
             assert!(requests.iter().all(|r| r.retry.is_none()));
+
+            // A raw call takes the same overrides: one attempt and its timeout, where the
+            // client's policy makes three.
+            let before = $mock.requests().len();
+            refuse(&$mock, 3);
+            assert!(rt.block_on(client.raw($raw)).is_err());
+            assert_eq!($mock.requests().len() - before, 3);
+            let before = $mock.requests().len();
+            refuse(&$mock, 1);
+            let once = rt.block_on(
+                client
+                    .customize()
+                    .timeout(Duration::from_millis(4321))
+                    .retry(RetryPolicy::none())
+                    .raw($raw),
+            );
+            assert!(
+                matches!(
+                    once,
+                    Err(th_core::Error::Transport(TransportError::Connect(_)))
+                ),
+                "{once:?}"
+            );
+            let requests = $mock.requests();
+            assert_eq!(requests.len() - before, 1);
+            assert_eq!(requests[before].timeout, Some(Duration::from_millis(4321)));
+            assert_eq!($mock.pending(), 0);
         }
     };
 }
@@ -124,7 +151,8 @@ pipeline_checks!(
         "607d97c6a01c6a25972ed95e",
         102036383,
         targethunter_api::Channel::Vk
-    )
+    ),
+    targethunter_api::RawRequest::new("vars/get").param("bot_id", "607d97c6a01c6a25972ed95e")
 );
 
 pipeline_checks!(
@@ -136,7 +164,8 @@ pipeline_checks!(
         .retry(three())
         .build()
         .expect("client"),
-    justclick_api::AddLeadToGroup::new(["super", "clients_2"], "lead@email.com")
+    justclick_api::AddLeadToGroup::new(["super", "clients_2"], "lead@email.com"),
+    justclick_api::RawRequest::new("GetAllGroups")
 );
 
 pipeline_checks!(
@@ -148,7 +177,8 @@ pipeline_checks!(
         .retry(three())
         .build()
         .expect("client"),
-    adfox_api::AccountListCampaign::new()
+    adfox_api::AccountListCampaign::new(),
+    adfox_api::RawRequest::new("account.list.campaign")
 );
 
 pipeline_checks!(
@@ -162,5 +192,6 @@ pipeline_checks!(
         .retry(three())
         .build()
         .expect("client"),
-    radist_api::CompaniesList::new()
+    radist_api::CompaniesList::new(),
+    radist_api::RawRequest::get("companies/{company_id}/tags/")
 );
