@@ -60,6 +60,12 @@
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "test-util")]
+pub mod testing;
+
+/// The Redis client this crate is built on, re-exported (e.g. to read keys in tests).
+pub use redis;
+
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
