@@ -117,3 +117,50 @@ async fn the_credential_never_reaches_redis_nor_debug() {
         assert!(!printed.contains("S3CRET"), "{printed}");
     }
 }
+
+/// The calls of `command` since the last `CONFIG RESETSTAT`, from `INFO commandstats`.
+fn calls_of(info: &str, command: &str) -> u64 {
+    info.lines()
+        .find_map(|l| l.strip_prefix(&format!("cmdstat_{command}:calls=")))
+        .and_then(|rest| rest.split(',').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn one_acquire_is_one_evalsha_for_all_the_calls_limits() {
+    let Some(server) = RedisServer::start_or_skip("one round trip") else {
+        return;
+    };
+    let store = RedisStore::connect(&server.url()).await.unwrap();
+    let account = Account::from_credential(&[KEY]);
+    let limits = [
+        (
+            LimitKey::new("radist", account.clone(), OVERALL_CLASS),
+            RateLimit::per_second(1000),
+        ),
+        (
+            LimitKey::new("radist", account, "chats"),
+            RateLimit::per_second(1000),
+        ),
+    ];
+    store.acquire(&limits).await.unwrap(); // loads the script
+    let redis = th_redis::redis::Client::open(server.url()).unwrap();
+    let mut conn = redis.get_multiplexed_async_connection().await.unwrap();
+    let _: () = th_redis::redis::cmd("CONFIG")
+        .arg("RESETSTAT")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    for _ in 0..5 {
+        store.acquire(&limits).await.unwrap();
+    }
+    let info: String = th_redis::redis::cmd("INFO")
+        .arg("commandstats")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(calls_of(&info, "evalsha"), 5, "{info}");
+    assert_eq!(calls_of(&info, "eval"), 0, "{info}");
+    assert_eq!(calls_of(&info, "script|load"), 0, "{info}");
+}
