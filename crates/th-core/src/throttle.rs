@@ -271,12 +271,15 @@ mod tests {
     use crate::limit::{LeaseId, LimitError};
     use crate::{ManualClock, MockTransport};
 
+    /// One acquire's limits: (service, class, limit) each.
+    type Asked = Vec<(&'static str, &'static str, RateLimit)>;
+
     /// A store that answers a fixed wait (or refuses) and records each acquire's keys.
     #[derive(Debug, Default)]
     struct Recording {
         wait: Duration,
         refuse: bool,
-        calls: Mutex<Vec<Vec<(&'static str, &'static str, RateLimit)>>>,
+        calls: Mutex<Vec<Asked>>,
     }
 
     #[async_trait::async_trait]
