@@ -164,3 +164,34 @@ async fn one_acquire_is_one_evalsha_for_all_the_calls_limits() {
     assert_eq!(calls_of(&info, "eval"), 0, "{info}");
     assert_eq!(calls_of(&info, "script|load"), 0, "{info}");
 }
+
+/// Time comes from Redis: a client whose clock jumps an hour ahead between two calls (what a
+/// skewed machine looks like to the limiter) still waits the wait Redis computes. Its own
+/// bucket would have called the second call free.
+#[tokio::test]
+async fn the_clients_clock_does_not_enter_the_shared_limit() {
+    let Some(server) = RedisServer::start_or_skip("clock skew") else {
+        return;
+    };
+    let store = Arc::new(RedisStore::connect(&server.url()).await.unwrap());
+    let recorder = Recorder::start().await;
+    let clock = th_core::ManualClock::new();
+    let client = radist_api::Client::builder(KEY)
+        .company_id(1)
+        .base_url(recorder.server.uri())
+        .retry(th_core::RetryPolicy::none())
+        .rate_limit(RateLimit::per_second(1).with_burst(1))
+        .clock(Arc::new(clock.clone()))
+        .limiter_store(store)
+        .build()
+        .unwrap();
+    call(&client).await.unwrap();
+    clock.advance(Duration::from_secs(3600));
+    call(&client).await.unwrap();
+    let sleeps = clock.sleeps();
+    assert_eq!(sleeps.len(), 1, "{sleeps:?}");
+    assert!(
+        sleeps[0] > Duration::from_millis(900) && sleeps[0] <= Duration::from_secs(1),
+        "{sleeps:?}"
+    );
+}
