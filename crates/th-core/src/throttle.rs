@@ -16,7 +16,7 @@
 //! [`LimiterStore`] set with [`Throttle::store`] (e.g. the `th-redis` crate's `RedisStore`, shared
 //! by every process using the same account). With a store, the layer asks it for the wait of
 //! each request (one call for the overall limit and the request's class together); a store that
-//! fails closed refuses the request before it is sent ([`TransportError::Refused`](crate::TransportError::Refused)).
+//! fails closed refuses the request before it is sent ([`TransportError::Refused`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
