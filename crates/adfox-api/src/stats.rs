@@ -5,7 +5,9 @@
 //!
 //! Their documented limits are kept on the client side: every call is in the rate class
 //! [`STATS_RATE_CLASS`], limited to 100 requests a minute, and at most
-//! [`MAX_REPORTS`] reports are in progress at once per client (a semaphore: a fourth waits).
+//! [`MAX_REPORTS`] reports are in progress at once per client (a lease each, [`REPORTS_CLASS`]:
+//! a fourth waits), or per account across processes with a shared limiter store
+//! (`limiter_store`, e.g. `th-redis`).
 //! Polling backs off exponentially and sleeps through the client's clock
 //! (`ClientOptions.clock`), so tests never wait.
 
@@ -19,10 +21,11 @@ use crate::client::Client;
 use crate::config::{Auth, SERVICE, STATS_RATE_CLASS};
 use crate::error::{ApiError, Error};
 use crate::types::Date;
+use std::sync::Arc;
 
 pub mod v2;
 
-pub use crate::config::{MAX_REPORTS, PollPolicy};
+pub use crate::config::{MAX_REPORTS, PollPolicy, REPORTS_CLASS};
 
 pub use v2::{
     V2AvailableDates, V2AvailableDatesRequest, V2Column, V2DateRange, V2Field, V2Filter,
@@ -622,7 +625,8 @@ impl Client {
     }
 
     /// Report API: starts a report, polls it with backoff until it is done and answers the
-    /// table. At most [`MAX_REPORTS`] run at once per client; a fourth call waits for a slot.
+    /// table. At most [`MAX_REPORTS`] run at once per client (per account with a shared
+    /// `limiter_store`); a fourth call waits for a slot.
     pub async fn report(&self, request: &ReportRequest) -> Result<ReportTable, Error> {
         request.query()?;
         let _permit = self.report_slot().await?;
@@ -669,12 +673,20 @@ impl Client {
         }))
     }
 
-    pub(crate) async fn report_slot(&self) -> Result<tokio::sync::SemaphorePermit<'_>, Error> {
-        self.wire()
-            .reports
-            .acquire()
-            .await
-            .map_err(|_| th_core::TransportError::Refused("report limit closed".into()).into())
+    /// One of the account's [`MAX_REPORTS`] report slots, a lease in the client's limiter store
+    /// (shared by every process using the account when the store is), renewed while the report
+    /// runs and released when it ends.
+    pub(crate) async fn report_slot(&self) -> Result<th_core::LeaseGuard, Error> {
+        let wire = self.wire();
+        let key = th_core::LimitKey::new(SERVICE, wire.account.clone(), REPORTS_CLASS);
+        th_core::LeaseGuard::acquire(
+            Arc::clone(&wire.limits),
+            key,
+            MAX_REPORTS as u32,
+            wire.lease_ttl,
+        )
+        .await
+        .map_err(|e| th_core::TransportError::from(e).into())
     }
 }
 
