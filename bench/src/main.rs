@@ -85,6 +85,9 @@ async fn serve_sandbox(
     radist_contacts: usize,
 ) -> Result<(), String> {
     let mut config = th_sandbox::SandboxConfig::default();
+    // The benches measure the clients' overhead at full speed (no_throttle), not the services'
+    // limits: the sandbox must not refuse them.
+    config.limits = th_sandbox::LimitsConfig::off();
     config.radist.seed_contacts = radist_contacts;
     config.adfox.flights = flights;
     config.adfox.banners = 2;

@@ -40,6 +40,8 @@
 //! ```
 //!
 //! The binary `th-sandbox` serves the same thing until Ctrl-C; see `th-sandbox --help`.
+//! `th-sandbox trigger <service> <event> --to <url>` sends a service's documented webhook to your
+//! endpoint (see [`trigger`]).
 #![warn(missing_docs)]
 
 use std::future::IntoFuture;
@@ -62,6 +64,7 @@ pub mod radist;
 mod request;
 mod response;
 pub mod targethunter;
+pub mod trigger;
 
 pub use limits::{LimitsConfig, LoggedRequest};
 

@@ -50,6 +50,8 @@ struct Args {
     bot_id: Option<String>,
     step_id: Option<String>,
     no_limits: bool,
+    /// `trigger …`: send a webhook instead of serving.
+    trigger: Option<clap::ArgMatches>,
 }
 
 /// The command line, with clap's builder API (no derive macro: the least to compile). The
@@ -96,6 +98,7 @@ fn command() -> Command {
                      100/min and 3 reports in progress, ...); the request log is kept",
                 ),
         )
+        .subcommand(th_sandbox::trigger::command())
         .after_help(AFTER_HELP)
 }
 
@@ -113,6 +116,7 @@ fn parse_args<I: IntoIterator<Item = String>>(args: I) -> Result<Args, clap::Err
         bot_id: matches.remove_one("targethunter-bot-id"),
         step_id: matches.remove_one("targethunter-step-id"),
         no_limits: matches.get_flag("no-limits"),
+        trigger: matches.remove_subcommand().map(|(_, sub)| sub),
     })
 }
 
@@ -125,6 +129,18 @@ fn main() -> ExitCode {
             return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(2));
         }
     };
+    if let Some(trigger) = args.trigger {
+        return match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(runtime) => runtime.block_on(th_sandbox::trigger::run(&trigger)),
+            Err(err) => {
+                eprintln!("th-sandbox: cannot start the async runtime: {err}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let listen = args.listen;
     let limits = if args.no_limits {
         th_sandbox::LimitsConfig::off()
@@ -353,7 +369,7 @@ mod tests {
         for (bad, kind) in [
             (&["--listen"][..], ErrorKind::InvalidValue),
             (&["--nope"][..], ErrorKind::UnknownArgument),
-            (&["stray"][..], ErrorKind::UnknownArgument),
+            (&["stray"][..], ErrorKind::InvalidSubcommand),
             (&["--listen", "nope"][..], ErrorKind::ValueValidation),
         ] {
             let err = parse(bad).unwrap_err();
