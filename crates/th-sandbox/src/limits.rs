@@ -11,7 +11,11 @@
 //! | JustClick | the caller's address | 20 requests a second (no number is published) | HTTP 200, signed, `error_code` 8 | error 8 "API request limit from this address exhausted" (shared/api/justclick.md §5) |
 //! | TargetHunter | `api_key` | 20 requests a second (no number is published) | `429 {"success":false,"error":"rate_limited",…}` | no limit is published; the envelope is the sandbox's TargetHunter error envelope |
 //!
-//! Refused requests do not count against the window. [`LimitsConfig::off`] (or `--no-limits` on
+//! A per-second window is one second less [`LimitsConfig::jitter`] (50 ms): the services say
+//! "about 5 a second", and a client that spaces its requests evenly at the limit (one every
+//! 200 ms, as the SDK's default throttle does) must not be refused because the network delayed
+//! one request by a millisecond more than the next. Refused requests do not count against the
+//! window. [`LimitsConfig::off`] (or `--no-limits` on
 //! the binary) turns every limit off; the log is kept either way.
 //!
 //! Every API request is logged ([`LoggedRequest`]): when it arrived, the service, a label of its
@@ -54,6 +58,9 @@ pub struct LimitsConfig {
     pub justclick_per_second: u32,
     /// TargetHunter: requests a second per `api_key` (the service publishes no number).
     pub targethunter_per_second: u32,
+    /// How much shorter than a second a per-second window is (default 50 ms): the network
+    /// jitter a client spacing its requests evenly at the limit is allowed.
+    pub jitter: Duration,
     /// How many requests the log keeps (the oldest are dropped first).
     pub log_capacity: usize,
 }
@@ -68,6 +75,7 @@ impl Default for LimitsConfig {
             adfox_reports_in_progress: 3,
             justclick_per_second: 20,
             targethunter_per_second: 20,
+            jitter: Duration::from_millis(50),
             log_capacity: 100_000,
         }
     }
@@ -199,7 +207,7 @@ impl Limiter {
     /// The windows a request counts in.
     fn rules(&self, service: &str, method: &Method, path: &str) -> Vec<Rule> {
         let c = &self.config;
-        let second = Duration::from_secs(1);
+        let second = Duration::from_secs(1).saturating_sub(c.jitter);
         match service {
             "radist" => {
                 let mut rules = vec![("all", c.radist_per_second, second)];
