@@ -17,8 +17,8 @@ use th_core::{
 };
 
 use crate::config::{
-    Auth, DEFAULT_LEGACY_URL, DEFAULT_OAUTH_URL, DEFAULT_STATS_URL, EMPTY_SHA256, MAX_REPORTS,
-    PollPolicy, SERVICE, STATS_RATE_CLASS, is_sha256_hex,
+    Auth, DEFAULT_LEGACY_URL, DEFAULT_OAUTH_URL, DEFAULT_STATS_URL, EMPTY_SHA256, PollPolicy,
+    SERVICE, STATS_RATE_CLASS, is_sha256_hex,
 };
 use crate::error::{ApiError, ApiErrorCode, Error};
 use crate::form::Encoding;
@@ -44,7 +44,12 @@ pub(crate) struct Wire {
     pub(crate) encoding: Encoding,
     pub(crate) pages: PageOptions,
     pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) reports: Arc<tokio::sync::Semaphore>,
+    /// Where the reports-in-progress leases live (the client's limiter store, or one of its own).
+    pub(crate) limits: Arc<dyn th_core::LimiterStore>,
+    /// Whose leases.
+    pub(crate) account: th_core::Account,
+    /// The time to live of a report's lease.
+    pub(crate) lease_ttl: std::time::Duration,
     pub(crate) poll: PollPolicy,
 }
 
@@ -163,7 +168,20 @@ impl ClientBuilder {
             .clock
             .clone()
             .unwrap_or_else(|| Arc::new(TokioClock));
-        let transport = self.options.build_stack()?;
+        let account = match &self.auth {
+            Auth::OAuth(token) | Auth::ApiKey(token) => {
+                th_core::Account::from_credential(&[token.expose()])
+            }
+            Auth::Legacy {
+                login,
+                password_hash,
+            } => th_core::Account::from_credential(&[login, password_hash.expose()]),
+        };
+        let transport = self.options.build_stack_for(&account)?;
+        let limits: Arc<dyn th_core::LimiterStore> = match &self.options.limiter_store {
+            Some(store) => Arc::clone(store),
+            None => Arc::new(th_core::LocalStore::new()),
+        };
         let wire = Wire {
             auth: self.auth,
             base_url: base,
@@ -171,7 +189,9 @@ impl ClientBuilder {
             encoding: self.encoding,
             pages: self.pages,
             clock,
-            reports: Arc::new(tokio::sync::Semaphore::new(MAX_REPORTS)),
+            limits,
+            account,
+            lease_ttl: self.options.lease_ttl,
             poll: self.poll,
         };
         Ok(Client {

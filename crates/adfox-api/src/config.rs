@@ -88,6 +88,10 @@ pub(crate) fn is_sha256_hex(s: &str) -> bool {
 /// Reports in progress at once (the documented per-owner limit).
 pub const MAX_REPORTS: usize = 3;
 
+/// The concurrency limit's name of the reports in progress in a limiter store (a lease per
+/// report; see `th_core::limit`).
+pub const REPORTS_CLASS: &str = "adfox-reports";
+
 /// How reports are polled: `first_delay`, doubled each time up to `max_delay`, at most
 /// `max_polls` times.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -19,10 +19,11 @@ use crate::client::Client;
 use crate::config::{Auth, SERVICE, STATS_RATE_CLASS};
 use crate::error::{ApiError, Error};
 use crate::types::Date;
+use std::sync::Arc;
 
 pub mod v2;
 
-pub use crate::config::{MAX_REPORTS, PollPolicy};
+pub use crate::config::{MAX_REPORTS, PollPolicy, REPORTS_CLASS};
 
 pub use v2::{
     V2AvailableDates, V2AvailableDatesRequest, V2Column, V2DateRange, V2Field, V2Filter,
@@ -666,12 +667,20 @@ impl Client {
         }))
     }
 
-    pub(crate) async fn report_slot(&self) -> Result<tokio::sync::SemaphorePermit<'_>, Error> {
-        self.wire()
-            .reports
-            .acquire()
-            .await
-            .map_err(|_| th_core::TransportError::Refused("report limit closed".into()).into())
+    /// One of the account's [`MAX_REPORTS`] report slots, a lease in the client's limiter store
+    /// (shared by every process using the account when the store is), renewed while the report
+    /// runs and released when it ends.
+    pub(crate) async fn report_slot(&self) -> Result<th_core::LeaseGuard, Error> {
+        let wire = self.wire();
+        let key = th_core::LimitKey::new(SERVICE, wire.account.clone(), REPORTS_CLASS);
+        th_core::LeaseGuard::acquire(
+            Arc::clone(&wire.limits),
+            key,
+            MAX_REPORTS as u32,
+            wire.lease_ttl,
+        )
+        .await
+        .map_err(|e| th_core::TransportError::from(e).into())
     }
 }
 

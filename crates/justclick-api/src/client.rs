@@ -146,7 +146,9 @@ impl ClientBuilder {
             None => format!("https://{login}.justclick.ru/api/"),
         };
         let base_url = normalize_base_url(&url).map_err(Error::Config)?;
-        let transport = self.options.build_stack()?;
+        let account =
+            th_core::Account::from_credential(&[self.login.expose(), self.secret.expose()]);
+        let transport = self.options.build_stack_for(&account)?;
         let wire = Wire {
             login: self.login,
             secret: self.secret,

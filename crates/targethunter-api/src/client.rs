@@ -109,7 +109,8 @@ impl ClientBuilder {
             return Err(Error::Config("the api_key is empty".into()));
         }
         let base_url = normalize_base_url(&self.base_url).map_err(Error::Config)?;
-        let transport = self.options.build_stack()?;
+        let account = th_core::Account::from_credential(&[self.api_key.expose()]);
+        let transport = self.options.build_stack_for(&account)?;
         let wire = Wire {
             api_key: self.api_key,
             base_url,

@@ -13,6 +13,8 @@
 //!   Both are built from one [`TransportBuilder`].
 //! - Layers that are transports too: [`Trace`] → [`Retry`] → [`Throttle`] → transport, built by
 //!   [`ClientOptions::build_stack`]. The retry decision is the pure function [`retry::decide`].
+//! - [`limit`]: where limits live, a pluggable [`LimiterStore`] (rate tokens and concurrency
+//!   leases): in process by default, shared across processes with the `th-redis` crate.
 //! - [`pipeline`]: one call's way, written once: a service implements its [`Protocol`] (encode
 //!   a request, decode an answer) and [`ApiClient`] validates, builds the exact bytes (the dry
 //!   run), applies per-call overrides ([`CallOptions`], a client's `customize()` by
@@ -44,6 +46,7 @@ pub mod form;
 pub mod http;
 #[cfg(feature = "hyper")]
 pub mod hyper_transport;
+pub mod limit;
 #[cfg(any(test, feature = "test-util"))]
 pub mod mock;
 pub mod multipart;
@@ -70,6 +73,7 @@ pub use form::FormValue;
 pub use http::{AnswerClassifier, HttpRequest, HttpResponse, RetryHint};
 #[cfg(feature = "hyper")]
 pub use hyper_transport::HyperTransport;
+pub use limit::{Account, LeaseGuard, LimitError, LimitKey, LimiterStore, LocalStore};
 #[cfg(any(test, feature = "test-util"))]
 pub use mock::MockTransport;
 pub use options::{ClientOptions, ConfigureClient, normalize_base_url};

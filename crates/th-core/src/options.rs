@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::clock::Clock;
 use crate::error::TransportError;
+use crate::limit::{Account, DEFAULT_LEASE_TTL, LimiterStore};
 use crate::retry::{Retry, RetryPolicy};
 use crate::throttle::{RateLimit, Throttle};
 use crate::trace::Trace;
@@ -44,6 +45,14 @@ pub struct ClientOptions {
     /// say, and a client adds none of its service's default limits; the server's 429s are still
     /// handled by the retry layer.
     pub throttle: bool,
+    /// Where the limits live (`None`: in the client, a [`LocalStore`](crate::LocalStore) of its
+    /// own). A shared store (the `th-redis` crate's `RedisStore`) makes them hold across every
+    /// process that uses the same account; see [`limit`](crate::limit).
+    pub limiter_store: Option<Arc<dyn LimiterStore>>,
+    /// The time to live of a concurrency lease (e.g. an ADFOX report in progress) in a shared
+    /// store: a crashed holder's slot frees this long after its last renewal (default
+    /// [`DEFAULT_LEASE_TTL`](crate::limit::DEFAULT_LEASE_TTL), 30 s; renewed every third).
+    pub lease_ttl: Duration,
 }
 
 impl Default for ClientOptions {
@@ -57,6 +66,8 @@ impl Default for ClientOptions {
             clock: None,
             trace: true,
             throttle: true,
+            limiter_store: None,
+            lease_ttl: DEFAULT_LEASE_TTL,
         }
     }
 }
@@ -133,11 +144,37 @@ impl ClientOptions {
         self.trace = trace;
         self
     }
+
+    /// Keeps the limits (rate limits and concurrency leases) in `store` instead of in the
+    /// client: with a shared store such as `th_redis::RedisStore`, every process and machine
+    /// using the same account shares them. The limits themselves are still the client's (its
+    /// service defaults and the `rate_limit`/`class_limit` settings).
+    #[must_use]
+    pub fn limiter_store(mut self, store: Arc<dyn LimiterStore>) -> Self {
+        self.limiter_store = Some(store);
+        self
+    }
+
+    /// The time to live of a concurrency lease in the store (default 30 s): how long a crashed
+    /// holder's slot stays taken. Held leases are renewed every third of it.
+    #[must_use]
+    pub fn lease_ttl(mut self, ttl: Duration) -> Self {
+        self.lease_ttl = ttl.max(Duration::from_millis(30));
+        self
+    }
 }
 
 impl ClientOptions {
-    /// Builds the layer stack.
+    /// Builds the layer stack, for no particular account (in a shared
+    /// [`limiter_store`](Self::limiter_store), all such stacks of a service share one limit).
+    /// Service clients call [`build_stack_for`](Self::build_stack_for) with their credential.
     pub fn build_stack(&self) -> Result<Arc<dyn Transport>, TransportError> {
+        self.build_stack_for(&Account::anonymous())
+    }
+
+    /// Builds the layer stack for `account`: its limits in the
+    /// [`limiter_store`](Self::limiter_store), when one is set, are that account's.
+    pub fn build_stack_for(&self, account: &Account) -> Result<Arc<dyn Transport>, TransportError> {
         let base: Arc<dyn Transport> = match &self.transport {
             Some(t) => Arc::clone(t),
             None => {
@@ -158,6 +195,9 @@ impl ClientOptions {
             }
             for (class, limit) in &self.class_limits {
                 throttle = throttle.class_limit(class, *limit);
+            }
+            if let Some(store) = &self.limiter_store {
+                throttle = throttle.store(Arc::clone(store), account.clone());
             }
         }
         let throttled: Arc<dyn Transport> = Arc::new(throttle);
@@ -184,7 +224,7 @@ pub trait ConfigureClient: Sized {
 
 /// Gives a service's `ClientBuilder` the common setters, the same names, types and docs for
 /// every service: `retry`, `rate_limit`, `class_limit`, `no_throttle`, `attempt_timeout`,
-/// `transport`, `clock`, `trace` and `options`, each a shortcut for the [`ClientOptions`] setter
+/// `transport`, `clock`, `trace`, `limiter_store`, `lease_ttl` and `options`, each a shortcut for the [`ClientOptions`] setter
 /// of that name, and an impl of [`ConfigureClient`].
 ///
 /// Invoked once per service crate with the builder type and its `ClientOptions` field:
@@ -255,6 +295,24 @@ macro_rules! client_builder_setters {
             /// [`th_core::ClientOptions::trace`].
             pub fn trace(mut self, trace: bool) -> Self {
                 self.$field = ::core::mem::take(&mut self.$field).trace(trace);
+                self
+            }
+
+            /// Keeps the client's limits (rate limits, concurrency leases) in `store`, e.g. a
+            /// `th_redis::RedisStore` shared by every process using the same account. See
+            /// [`th_core::ClientOptions::limiter_store`].
+            pub fn limiter_store(
+                mut self,
+                store: ::std::sync::Arc<dyn $crate::LimiterStore>,
+            ) -> Self {
+                self.$field = ::core::mem::take(&mut self.$field).limiter_store(store);
+                self
+            }
+
+            /// The time to live of a concurrency lease in the limiter store (default 30 s). See
+            /// [`th_core::ClientOptions::lease_ttl`].
+            pub fn lease_ttl(mut self, ttl: ::std::time::Duration) -> Self {
+                self.$field = ::core::mem::take(&mut self.$field).lease_ttl(ttl);
                 self
             }
 

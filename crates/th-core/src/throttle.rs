@@ -11,6 +11,12 @@
 //! waiters leave in arrival order (`until_ready` re-checks after each sleep, and waiters race).
 //! It would also add `quanta`, `dashmap`, `futures-timer` and friends to every build for one
 //! struct.
+//!
+//! Where the buckets live: in the layer itself (the default, one set per client), or in a
+//! [`LimiterStore`] set with [`Throttle::store`] (e.g. the `th-redis` crate's `RedisStore`, shared
+//! by every process using the same account). With a store, the layer asks it for the wait of
+//! each request (one call for the overall limit and the request's class together); a store that
+//! fails closed refuses the request before it is sent ([`TransportError::Refused`](crate::TransportError::Refused)).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -19,7 +25,9 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::clock::{Clock, TokioClock};
+use crate::error::TransportError;
 use crate::http::HttpRequest;
+use crate::limit::{Account, LimitKey, LimiterStore, OVERALL_CLASS};
 use crate::transport::{SendFuture, Transport};
 
 /// A rate: `requests` per `per`, allowing bursts of `burst`.
@@ -64,14 +72,18 @@ impl RateLimit {
 }
 
 #[derive(Debug)]
-struct Bucket {
-    limit: RateLimit,
+pub(crate) struct Bucket {
+    pub(crate) limit: RateLimit,
     tat: Option<Instant>,
 }
 
 impl Bucket {
+    pub(crate) fn new(limit: RateLimit) -> Self {
+        Bucket { limit, tat: None }
+    }
+
     /// Reserves the next slot; returns how long to wait for it.
-    fn reserve(&mut self, now: Instant) -> Duration {
+    pub(crate) fn reserve(&mut self, now: Instant) -> Duration {
         let interval = self.limit.interval();
         let tat = self.tat.map_or(now, |t| t.max(now));
         let new_tat = tat + interval;
@@ -97,6 +109,16 @@ pub struct Throttle<T> {
     global: Option<Arc<Mutex<Bucket>>>,
     classes: HashMap<&'static str, Arc<Mutex<Bucket>>>,
     clock: Arc<dyn Clock>,
+    shared: Option<Shared>,
+}
+
+/// A store the limits live in instead of the layer's own buckets, and whose limits they are.
+#[derive(Debug)]
+struct Shared {
+    store: Arc<dyn LimiterStore>,
+    account: Account,
+    global: Option<RateLimit>,
+    classes: HashMap<&'static str, RateLimit>,
 }
 
 impl<T> Throttle<T> {
@@ -107,12 +129,16 @@ impl<T> Throttle<T> {
             global: None,
             classes: HashMap::new(),
             clock: Arc::new(TokioClock),
+            shared: None,
         }
     }
 
     /// Limits every request.
     pub fn limit(mut self, limit: RateLimit) -> Self {
         self.global = Some(Arc::new(Mutex::new(Bucket { limit, tat: None })));
+        if let Some(shared) = &mut self.shared {
+            shared.global = Some(limit);
+        }
         self
     }
 
@@ -120,6 +146,31 @@ impl<T> Throttle<T> {
     pub fn class_limit(mut self, class: &'static str, limit: RateLimit) -> Self {
         self.classes
             .insert(class, Arc::new(Mutex::new(Bucket { limit, tat: None })));
+        if let Some(shared) = &mut self.shared {
+            shared.classes.insert(class, limit);
+        }
+        self
+    }
+
+    /// Keeps the limits in `store`, as `account`'s (keys `(request's service, account, class)`,
+    /// the overall limit's class [`OVERALL_CLASS`]) instead of in this layer: with a shared
+    /// store, every process using the account shares them. Limits set before or after apply.
+    pub fn store(mut self, store: Arc<dyn LimiterStore>, account: Account) -> Self {
+        let global = self
+            .global
+            .as_ref()
+            .map(|b| b.lock().unwrap_or_else(|p| p.into_inner()).limit);
+        let classes = self
+            .classes
+            .iter()
+            .map(|(c, b)| (*c, b.lock().unwrap_or_else(|p| p.into_inner()).limit))
+            .collect();
+        self.shared = Some(Shared {
+            store,
+            account,
+            global,
+            classes,
+        });
         self
     }
 
@@ -162,6 +213,36 @@ impl<T: Transport> Transport for Throttle<T> {
     {
         if !self.applies_to(&request) {
             return self.inner.send(request);
+        }
+        if let Some(shared) = &self.shared {
+            return Box::pin(async move {
+                let mut limits = Vec::with_capacity(2);
+                if let Some(limit) = shared.global {
+                    limits.push((
+                        LimitKey::new(request.service, shared.account.clone(), OVERALL_CLASS),
+                        limit,
+                    ));
+                }
+                if let Some((class, limit)) = request
+                    .rate_class
+                    .and_then(|c| shared.classes.get_key_value(c))
+                {
+                    limits.push((
+                        LimitKey::new(request.service, shared.account.clone(), class),
+                        *limit,
+                    ));
+                }
+                let wait = shared
+                    .store
+                    .acquire(&limits)
+                    .await
+                    .map_err(TransportError::from)?;
+                if !wait.is_zero() {
+                    tracing::trace!(wait_ms = wait.as_millis() as u64, "throttled (shared)");
+                    self.clock.sleep(wait).await;
+                }
+                self.inner.send(request).await
+            });
         }
         Box::pin(async move {
             let wait = self.wait_for(&request);
