@@ -13,6 +13,9 @@
 //! - `rss-inflight PORT N`, `rss-adfox-stream URL ROWS`, `rss-radist-stream URL ROWS`: the RSS
 //!   measurements.
 //!
+//! `scale` is `cargo xtask scale` (the limits shared on Redis, at scale: see `scale.rs`), with
+//! its workers `scale-worker …`.
+//!
 //! And two for people: `pair A B [ROUNDS] [CONCURRENCY] [SESSIONS]` times two TargetHunter sides back to
 //! back round by round and prints the median of B ÷ A; `profile SIDE N [CONCURRENCY]` runs only
 //! one side's calls (the sides are listed in the README and in `pair::side_named`),
@@ -27,6 +30,7 @@ mod overhead;
 mod pair;
 mod radist;
 mod report;
+mod scale;
 mod server;
 mod util;
 
@@ -242,6 +246,8 @@ async fn main() -> ExitCode {
             return print_line(result.await);
         }
         Some("profile") => return print_line(profile(&args).await),
+        Some("scale") => return scale::run().await,
+        Some("scale-worker") => return scale::worker(&args[1..]).await,
         Some("pair") => {
             let result = async {
                 let a: String = arg(&args, 1, "side A")?;
