@@ -1,4 +1,4 @@
-//! `cargo xtask bench [--quick] [--only targethunter|justclick|adfox|radist]`: every benchmark (or one
+//! `cargo xtask bench [--quick] [--only targethunter|justclick|adfox|radist|redis]`: every benchmark (or one
 //! service's), as ratios measured side by side in one run.
 //!
 //! Prints a table (metric, value, target, ok) and writes `target/bench/report.json`. A metric whose
@@ -29,6 +29,7 @@ mod justclick;
 mod overhead;
 mod pair;
 mod radist;
+mod redis;
 mod report;
 mod scale;
 mod server;
@@ -193,6 +194,11 @@ async fn run_all(quick: bool, only: Option<&str>) -> Result<Vec<report::Metric>,
         metrics.extend(radist::metrics(quick).await);
         step("Radist.Online", t);
     }
+    if wanted("redis") {
+        let t = Instant::now();
+        metrics.extend(redis::metrics(quick).await);
+        step("Redis-shared limits", t);
+    }
     Ok(metrics)
 }
 
@@ -265,9 +271,9 @@ async fn main() -> ExitCode {
     let quick = args.iter().any(|a| a == "--quick");
     let only: Option<String> = flag(&args, "--only");
     if let Some(o) = &only
-        && !["targethunter", "justclick", "adfox", "radist"].contains(&o.as_str())
+        && !["targethunter", "justclick", "adfox", "radist", "redis"].contains(&o.as_str())
     {
-        eprintln!("bench: --only targethunter|justclick|adfox|radist, not {o:?}");
+        eprintln!("bench: --only targethunter|justclick|adfox|radist|redis, not {o:?}");
         return ExitCode::from(2);
     }
     let started = Instant::now();

@@ -19,14 +19,14 @@
 //! Prints a table; exits non-zero when a bound is broken. Runs in the debug build (it measures
 //! limits, not speed).
 
-use std::net::TcpListener;
 use std::process::{ExitCode, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use th_redis::testing::RedisServer;
 use th_sandbox::{LoggedRequest, SandboxConfig, SandboxHandle, adfox, radist};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::AsyncReadExt;
 use tokio::process::{Child, Command};
 
 /// Radist.Online's limit: requests per second per key.
@@ -76,7 +76,12 @@ pub async fn run() -> ExitCode {
 }
 
 async fn run_inner() -> Result<Vec<Row>, String> {
-    let redis = RedisServer::start().await?;
+    // No persistence, a free loopback port, killed on drop.
+    let redis = RedisServer::start().map_err(|e| {
+        format!(
+            "cannot start redis-server ({e}); install it (Debian: apt-get install redis-server)"
+        )
+    })?;
     let mut config = SandboxConfig::default();
     config.adfox.report_runtime = REPORT_RUNTIME;
     let sandbox = th_sandbox::start(config, ([127, 0, 0, 1], 0).into())
@@ -535,79 +540,6 @@ async fn adfox_worker(mode: &str, args: &[String]) -> Result<Tally, String> {
         }
     }
     Ok(t)
-}
-
-// ---- redis-server ---------------------------------------------------------------------------
-
-/// A `redis-server` child on a free port, killed on drop.
-struct RedisServer {
-    port: u16,
-    _child: Child,
-}
-
-impl RedisServer {
-    async fn start() -> Result<Self, String> {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map_err(|e| e.to_string())?
-            .port();
-        let child = Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .map_err(|e| {
-                format!("cannot start redis-server ({e}); install it (Debian: apt-get install redis-server)")
-            })?;
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if ping(port).await {
-                return Ok(RedisServer {
-                    port,
-                    _child: child,
-                });
-            }
-            if Instant::now() > deadline {
-                let mut err = String::new();
-                if let Some(mut e) = child.stderr {
-                    let _ =
-                        tokio::time::timeout(Duration::from_secs(1), e.read_to_string(&mut err))
-                            .await;
-                }
-                return Err(format!("redis-server did not answer PING in 10 s: {err}"));
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
-    }
-}
-
-async fn ping(port: u16) -> bool {
-    let Ok(mut s) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await else {
-        return false;
-    };
-    if s.write_all(b"PING\r\n").await.is_err() {
-        return false;
-    }
-    let mut line = String::new();
-    let mut r = BufReader::new(s);
-    matches!(
-        tokio::time::timeout(Duration::from_secs(1), r.read_line(&mut line)).await,
-        Ok(Ok(_))
-    ) && line.starts_with("+PONG")
 }
 
 #[cfg(test)]

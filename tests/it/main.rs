@@ -15,6 +15,7 @@ mod errors;
 mod justclick;
 mod publish_metadata;
 mod radist;
+mod redis;
 mod sandbox;
 mod secrets;
 mod support;

@@ -60,6 +60,13 @@
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "test-util")]
+pub mod testing;
+
+/// The Redis client this crate is built on, re-exported (e.g. to read keys in tests).
+pub use redis;
+
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -273,6 +280,7 @@ impl RedisStoreBuilder {
                     next_probe: None,
                 }),
                 outages: AtomicU64::new(0),
+                ids: Mutex::new(HashMap::new()),
                 gcra: Script::new(GCRA),
                 lease: Script::new(LEASE),
                 renew: Script::new(RENEW),
@@ -302,6 +310,8 @@ struct Inner {
     local: LocalStore,
     health: Mutex<Health>,
     outages: AtomicU64,
+    /// The account ids made so far (the HMAC once per credential).
+    ids: Mutex<HashMap<Account, String>>,
     gcra: Script,
     lease: Script,
     renew: Script,
@@ -402,11 +412,22 @@ impl RedisStore {
     /// The account part of a key: HMAC-SHA256 of the credential under the account key, the
     /// first 16 bytes in hex.
     pub fn account_id(&self, account: &Account) -> String {
+        let mut ids = self.inner.ids.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(id) = ids.get(account) {
+            return id.clone();
+        }
         let mac = hmac_sha256(
             &self.inner.account_key,
             account.credential().expose().as_bytes(),
         );
-        hex(&mac[..16])
+        let id = hex(&mac[..16]);
+        // A bounded memo (a process uses a handful of accounts; the bound keeps a caller that
+        // makes a client per request from growing it forever).
+        if ids.len() >= 1024 {
+            ids.clear();
+        }
+        ids.insert(account.clone(), id.clone());
+        id
     }
 
     /// A Redis error as text, any password of the URL scrubbed.
