@@ -89,10 +89,12 @@ async fn serve_sandbox(
     page_latency: Duration,
     radist_contacts: usize,
 ) -> Result<(), String> {
-    let mut config = th_sandbox::SandboxConfig::default();
-    // The benches measure the clients' overhead at full speed (no_throttle), not the services'
-    // limits: the sandbox must not refuse them.
-    config.limits = th_sandbox::LimitsConfig::off();
+    let mut config = th_sandbox::SandboxConfig {
+        // The benches measure the clients' overhead at full speed (no_throttle), not the
+        // services' limits: the sandbox must not refuse them.
+        limits: th_sandbox::LimitsConfig::off(),
+        ..th_sandbox::SandboxConfig::default()
+    };
     config.radist.seed_contacts = radist_contacts;
     config.adfox.flights = flights;
     config.adfox.banners = 2;

@@ -150,12 +150,14 @@ fn service_of(path: &str) -> Option<&'static str> {
 /// A window a request counts in: (class, allowed, window length).
 type Rule = (&'static str, u32, Duration);
 
+/// (service, class, key label) → arrival times of admitted requests within the window.
+type Windows = HashMap<(&'static str, &'static str, String), VecDeque<Instant>>;
+
 /// The limit layer's state: the windows and the log.
 pub(crate) struct Limiter {
     config: LimitsConfig,
     justclick: justclick::Service,
-    /// (service, class, key label) → arrival times of admitted requests within the window.
-    windows: Mutex<HashMap<(&'static str, &'static str, String), VecDeque<Instant>>>,
+    windows: Mutex<Windows>,
     log: Mutex<VecDeque<LoggedRequest>>,
 }
 
