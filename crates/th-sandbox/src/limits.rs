@@ -8,8 +8,8 @@
 //! | --- | --- | --- | --- | --- |
 //! | Radist.Online | `X-Api-Key` | 5 requests a second; 1 a second for chat listings (`GET …/messaging/chats/…`) and 1 for contact listings (`GET …/contacts/`) | `429 {"detail":"Too Many Requests"}` | users of the API (shared/api/radist.md §7: GitHub `semiekhin/sofia-bot` `docs/RADIST_API.md`); the body is FastAPI's own for a 429, as the API's other errors are FastAPI's |
 //! | ADFOX statistics | OAuth token | 100 requests a minute; 3 reports in progress per account | `429` with the API's error body | <https://yandex.com/dev/adfox/doc/en/statistics/about> (enforced in [`adfox`](crate::adfox), which holds the report state) |
-//! | JustClick | the caller's address | 20 requests a second (no number is published) | HTTP 200, signed, `error_code` 8 | error 8 "API request limit from this address exhausted" (shared/api/justclick.md §5) |
-//! | TargetHunter | `api_key` | 20 requests a second (no number is published) | `429 {"success":false,"error":"rate_limited",…}` | no limit is published; the envelope is the sandbox's TargetHunter error envelope |
+//! | JustClick | the caller's address | 50 requests a second (no number is published; the sandbox's choice) | HTTP 200, signed, `error_code` 8 | error 8 "API request limit from this address exhausted" (shared/api/justclick.md §5) |
+//! | TargetHunter | `api_key` | 50 requests a second (no number is published; the sandbox's choice) | `429 {"success":false,"error":"rate_limited",…}` | no limit is published; the envelope is the sandbox's TargetHunter error envelope |
 //!
 //! A per-second window is one second less [`LimitsConfig::jitter`] (50 ms): the services say
 //! "about 5 a second", and a client that spaces its requests evenly at the limit (one every
@@ -73,8 +73,8 @@ impl Default for LimitsConfig {
             radist_listing_per_second: 1,
             adfox_stats_per_minute: 100,
             adfox_reports_in_progress: 3,
-            justclick_per_second: 20,
-            targethunter_per_second: 20,
+            justclick_per_second: 50,
+            targethunter_per_second: 50,
             jitter: Duration::from_millis(50),
             log_capacity: 100_000,
         }
