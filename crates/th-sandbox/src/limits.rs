@@ -6,8 +6,8 @@
 //!
 //! | service | key | limit (default) | answer | source |
 //! | --- | --- | --- | --- | --- |
-//! | Radist.Online | `X-Api-Key` | 5 requests a second; 1 a second for chat listings (`GET …/messaging/chats/…`) and 1 for contact listings (`GET …/contacts/`) | `429 {"detail":"Too Many Requests"}` | users of the API (shared/api/radist.md §7: GitHub `semiekhin/sofia-bot` `docs/RADIST_API.md`); the body is FastAPI's own for a 429, as the API's other errors are FastAPI's |
-//! | ADFOX statistics | OAuth token | 100 requests a minute; 3 reports in progress per account | `429` with the API's error body | <https://yandex.com/dev/adfox/doc/en/statistics/about> (enforced in [`adfox`](crate::adfox), which holds the report state) |
+//! | Radist.Online | `X-Api-Key` | 5 requests a second; 1 a second for chat listings (`GET …/messaging/chats/…`) and 1 for contact listings (`GET …/contacts/`) | `429 {"detail":"Too Many Requests"}` | no vendor page; users of the API (<https://github.com/semiekhin/sofia-bot/blob/39b4ce230d964d595fc01206fe33c4b38cfe5a3c/docs/RADIST_API.md>, shared/api/radist.md §7); the body is FastAPI's own for a 429, as the API's other errors are FastAPI's |
+//! | ADFOX statistics | OAuth token | 100 requests a minute; 3 reports in progress per account | `429` with the API's error body | <https://yandex.ru/dev/adfox/doc/en/statistics/about>, <https://yandex.com/dev/adfox/doc/en/rest-statistics/about> (enforced in [`adfox`](crate::adfox), which holds the report state) |
 //! | JustClick | the caller's address | 50 requests a second (no number is published; the sandbox's choice) | HTTP 200, signed, `error_code` 8 | error 8 "API request limit from this address exhausted" (shared/api/justclick.md §5) |
 //! | TargetHunter | `api_key` | 50 requests a second (no number is published; the sandbox's choice) | `429 {"success":false,"error":"rate_limited",…}` | no limit is published; the envelope is the sandbox's TargetHunter error envelope |
 //!

@@ -60,7 +60,7 @@ const JC_ORDER_PAID: &str = "https://help.justclick.io/archives/613";
 const JC_SUBSCRIPTION: &str = "https://github.com/Kebron911/excell-templates";
 /// No Radist.Online page documents webhook bodies; production clients parse them
 /// (shared/api/radist.md §5.4, C1 and C2).
-const RADIST_WEBHOOKS: &str = "https://github.com/semiekhin/sofia-bot";
+const RADIST_WEBHOOKS: &str = "https://github.com/semiekhin/sofia-bot/blob/39b4ce230d964d595fc01206fe33c4b38cfe5a3c/docs/RADIST_API.md";
 const TH_WEBHOOKS: &str = "https://smm.targethunter.help/dev/webhooks";
 
 const JUSTCLICK_EVENTS: &[EventInfo] = &[
