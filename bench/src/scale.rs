@@ -15,6 +15,8 @@
 //!    sandbox refuses a 4th report in progress with 429), never more than 3 in progress.
 //! 4. **A worker killed mid-report**: a worker holding all 3 report leases is killed; 6 workers
 //!    then wait until the leases expire (their TTL) and all their reports run.
+//! 5. **ADFOX, per-process leases**: 6 workers each with its own store: the sandbox refuses
+//!    some (else the checks above prove nothing).
 //!
 //! Prints a table; exits non-zero when a bound is broken. Runs in the debug build (it measures
 //! limits, not speed).
@@ -126,7 +128,7 @@ async fn run_inner() -> Result<Vec<Row>, String> {
 
     sandbox.sandbox().clear_request_log();
     let started_before = sandbox.sandbox().adfox().reports_started();
-    let tallies = run_workers(6, &adfox_args(&sandbox, &redis, "adfox", 1)).await?;
+    let tallies = run_workers(6, &adfox_args(&sandbox, redis.url(), "adfox", 1)).await?;
     let log = of(&sandbox, "adfox");
     rows.extend(adfox_rows(
         "adfox 6 workers, 2 reports each",
@@ -140,7 +142,7 @@ async fn run_inner() -> Result<Vec<Row>, String> {
     // A worker holding all three leases, killed mid-report.
     sandbox.sandbox().clear_request_log();
     let before = sandbox.sandbox().adfox().reports_started();
-    let mut hold = adfox_args(&sandbox, &redis, "adfox-hold", 20);
+    let mut hold = adfox_args(&sandbox, redis.url(), "adfox-hold", 20);
     hold.push("0".into());
     let mut holder = spawn_worker(&hold)?;
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -155,7 +157,7 @@ async fn run_inner() -> Result<Vec<Row>, String> {
     let killed = Instant::now();
     let killed_us = now_us();
     let started_before = sandbox.sandbox().adfox().reports_started();
-    let tallies = run_workers(6, &adfox_args(&sandbox, &redis, "adfox-once", 10)).await?;
+    let tallies = run_workers(6, &adfox_args(&sandbox, redis.url(), "adfox-once", 10)).await?;
     let took = killed.elapsed();
     let log = of(&sandbox, "adfox");
     let first_new = log
@@ -191,17 +193,31 @@ async fn run_inner() -> Result<Vec<Row>, String> {
         bound: "<= 20000 ms".into(),
         ok: took <= Duration::from_secs(20),
     });
+
+    // The same reports with per-process leases only: the sandbox refuses some (last, so that
+    // its requests cannot spend the 100 a minute of the runs above).
+    tokio::time::sleep(REPORT_RUNTIME + Duration::from_millis(200)).await;
+    sandbox.sandbox().clear_request_log();
+    let tallies = run_workers(6, &adfox_args(&sandbox, "none".into(), "adfox-once", 5)).await?;
+    let log = of(&sandbox, "adfox");
+    let refused = log.iter().filter(|r| r.limited).count();
+    rows.push(Row {
+        check: "adfox 6 workers, per-process leases: refused by the sandbox".into(),
+        value: format!("{refused} (workers failed {})", sum(&tallies).limited),
+        bound: "> 0".into(),
+        ok: refused > 0,
+    });
     drop(redis);
     sandbox.shutdown().await;
     Ok(rows)
 }
 
-fn adfox_args(sandbox: &SandboxHandle, redis: &RedisServer, mode: &str, day: u32) -> Vec<String> {
+fn adfox_args(sandbox: &SandboxHandle, store: String, mode: &str, day: u32) -> Vec<String> {
     vec![
         mode.to_owned(),
         sandbox.adfox_oauth_url(),
         sandbox.adfox_url(),
-        redis.url(),
+        store,
         day.to_string(),
     ]
 }
