@@ -7,8 +7,8 @@
 //!
 //! 1. **Radist, shared store**: 4 workers × 2 clients, one API key, each client sending
 //!    messages with the SDK's default throttle and a `th_redis::RedisStore`: no answer is a 429
-//!    and no window of the sandbox's (one second less its 50 ms jitter allowance) holds more
-//!    than 5 requests.
+//!    and no window of the sandbox's (one second less a jitter allowance, see [`JITTER`]) holds
+//!    more than 5 requests; the table also shows the most in a strict second.
 //! 2. **Radist, per-process limits**: the same run with each worker's own in-process store:
 //!    it must get 429s (else the check above proves nothing).
 //! 3. **ADFOX reports**: 6 workers running reports with the shared store: none refused (the
@@ -33,8 +33,13 @@ use tokio::process::{Child, Command};
 
 /// Radist.Online's limit: requests per second per key.
 const RADIST_PER_SECOND: usize = 5;
-/// The sandbox's window: one second less its jitter allowance.
-const WINDOW: Duration = Duration::from_millis(950);
+/// How much a request may arrive late at the sandbox, relative to the next, before a window of
+/// the sandbox counts them as too close: 200 ms, not the sandbox's default 50 ms, because the
+/// check runs beside the test suite on loaded machines (two cores shared by several builds
+/// delayed single requests by over 50 ms), where a worker's send can be scheduled late.
+const JITTER: Duration = Duration::from_millis(200);
+/// The sandbox's window: one second less [`JITTER`].
+const WINDOW: Duration = Duration::from_millis(800);
 /// Messages each Radist client sends.
 const MESSAGES: u32 = 3;
 /// Lease TTL of the ADFOX workers.
@@ -84,7 +89,13 @@ async fn run_inner() -> Result<Vec<Row>, String> {
             "cannot start redis-server ({e}); install it (Debian: apt-get install redis-server)"
         )
     })?;
-    let mut config = SandboxConfig::default();
+    let mut config = SandboxConfig {
+        limits: th_sandbox::LimitsConfig {
+            jitter: JITTER,
+            ..th_sandbox::LimitsConfig::default()
+        },
+        ..SandboxConfig::default()
+    };
     config.adfox.report_runtime = REPORT_RUNTIME;
     let sandbox = th_sandbox::start(config, ([127, 0, 0, 1], 0).into())
         .await
