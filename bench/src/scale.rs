@@ -43,7 +43,7 @@ const WINDOW: Duration = Duration::from_millis(800);
 /// Messages each Radist client sends.
 const MESSAGES: u32 = 3;
 /// Lease TTL of the ADFOX workers.
-const LEASE_TTL: Duration = Duration::from_secs(2);
+const LEASE_TTL: Duration = Duration::from_secs(3);
 /// How long a report the sandbox runs when nobody polls it.
 const REPORT_RUNTIME: Duration = Duration::from_secs(1);
 
