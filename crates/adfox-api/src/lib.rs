@@ -38,7 +38,7 @@
 //!   a [`ReportTable`] whose rows deserialize into your own types with
 //!   [`ReportTable::rows_as`]) and REST statistics v2 ([`Client::v2_report`],
 //!   [`Client::v2_named_report`]); 100 requests a minute and 3 reports in progress are enforced
-//!   client-side.
+//!   client-side (across processes with a shared `limiter_store`, e.g. `th-redis`).
 //! - **Errors** ([`Error`]): codes -1..-10 as [`ApiErrorCode`] variants (others kept), with the
 //!   API's `error`, `parameter` and `value`; HTTP 401 for a bad token; typed input errors before
 //!   anything is sent.

@@ -5,7 +5,9 @@
 //!
 //! Their documented limits are kept on the client side: every call is in the rate class
 //! [`STATS_RATE_CLASS`], limited to 100 requests a minute, and at most
-//! [`MAX_REPORTS`] reports are in progress at once per client (a semaphore: a fourth waits).
+//! [`MAX_REPORTS`] reports are in progress at once per client (a lease each, [`REPORTS_CLASS`]:
+//! a fourth waits), or per account across processes with a shared limiter store
+//! (`limiter_store`, e.g. `th-redis`).
 //! Polling backs off exponentially and sleeps through the client's clock
 //! (`ClientOptions.clock`), so tests never wait.
 
@@ -620,7 +622,8 @@ impl Client {
     }
 
     /// Report API: starts a report, polls it with backoff until it is done and answers the
-    /// table. At most [`MAX_REPORTS`] run at once per client; a fourth call waits for a slot.
+    /// table. At most [`MAX_REPORTS`] run at once per client (per account with a shared
+    /// `limiter_store`); a fourth call waits for a slot.
     pub async fn report(&self, request: &ReportRequest) -> Result<ReportTable, Error> {
         request.query()?;
         let _permit = self.report_slot().await?;

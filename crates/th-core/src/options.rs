@@ -51,7 +51,7 @@ pub struct ClientOptions {
     pub limiter_store: Option<Arc<dyn LimiterStore>>,
     /// The time to live of a concurrency lease (e.g. an ADFOX report in progress) in a shared
     /// store: a crashed holder's slot frees this long after its last renewal (default
-    /// [`DEFAULT_LEASE_TTL`](crate::limit::DEFAULT_LEASE_TTL), 30 s; renewed every third).
+    /// [`DEFAULT_LEASE_TTL`], 30 s; renewed every third).
     pub lease_ttl: Duration,
 }
 

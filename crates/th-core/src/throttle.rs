@@ -16,7 +16,7 @@
 //! [`LimiterStore`] set with [`Throttle::store`] (e.g. the `th-redis` crate's `RedisStore`, shared
 //! by every process using the same account). With a store, the layer asks it for the wait of
 //! each request (one call for the overall limit and the request's class together); a store that
-//! fails closed refuses the request before it is sent ([`TransportError::Refused`](crate::TransportError::Refused)).
+//! fails closed refuses the request before it is sent ([`TransportError::Refused`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -268,6 +268,103 @@ impl<T: Transport> Transport for Throttle<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::limit::{LeaseId, LimitError};
+    use crate::{ManualClock, MockTransport};
+
+    /// One acquire's limits: (service, class, limit) each.
+    type Asked = Vec<(&'static str, &'static str, RateLimit)>;
+
+    /// A store that answers a fixed wait (or refuses) and records each acquire's keys.
+    #[derive(Debug, Default)]
+    struct Recording {
+        wait: Duration,
+        refuse: bool,
+        calls: Mutex<Vec<Asked>>,
+    }
+
+    #[async_trait::async_trait]
+    impl LimiterStore for Recording {
+        async fn acquire(&self, limits: &[(LimitKey, RateLimit)]) -> Result<Duration, LimitError> {
+            self.calls.lock().unwrap().push(
+                limits
+                    .iter()
+                    .map(|(k, l)| (k.service, k.class, *l))
+                    .collect(),
+            );
+            if self.refuse {
+                return Err(LimitError::Unavailable("down".into()));
+            }
+            Ok(self.wait)
+        }
+        async fn lease(&self, _: &LimitKey, _: u32, _: Duration) -> Result<LeaseId, LimitError> {
+            Ok(LeaseId("x".into()))
+        }
+        async fn renew(&self, _: &LimitKey, _: &LeaseId, _: Duration) -> Result<bool, LimitError> {
+            Ok(true)
+        }
+        async fn release(&self, _: &LimitKey, _: &LeaseId) -> Result<(), LimitError> {
+            Ok(())
+        }
+    }
+
+    fn request(class: Option<&'static str>) -> HttpRequest {
+        let mut r = HttpRequest::new(http::Method::GET, "http://x/").operation("radist", "op");
+        r.rate_class = class;
+        r
+    }
+
+    #[tokio::test]
+    async fn with_a_store_each_request_asks_it_once_for_all_its_limits() {
+        let store = Arc::new(Recording {
+            wait: Duration::from_millis(70),
+            ..Recording::default()
+        });
+        let mock = MockTransport::new();
+        mock.set_fallback(crate::HttpResponse::new(http::StatusCode::OK, "{}"));
+        let clock = ManualClock::new();
+        let overall = RateLimit::per_second(5);
+        let chats = RateLimit::per_second(1);
+        let throttle = Throttle::new(mock.clone())
+            .limit(overall)
+            .with_clock(Arc::new(clock.clone()))
+            .store(store.clone(), Account::from_credential(&["k"]))
+            .class_limit("chats", chats);
+        throttle.send(request(Some("chats"))).await.unwrap();
+        throttle.send(request(None)).await.unwrap();
+        throttle.send(request(Some("other"))).await.unwrap();
+        assert_eq!(
+            *store.calls.lock().unwrap(),
+            vec![
+                vec![
+                    ("radist", OVERALL_CLASS, overall),
+                    ("radist", "chats", chats)
+                ],
+                vec![("radist", OVERALL_CLASS, overall)],
+                vec![("radist", OVERALL_CLASS, overall)],
+            ]
+        );
+        // The store's wait is slept on the layer's clock, and the layer's own buckets are not
+        // used (they would have said 0 for the first calls).
+        assert_eq!(clock.sleeps(), vec![Duration::from_millis(70); 3]);
+        assert_eq!(mock.requests().len(), 3);
+    }
+
+    #[tokio::test]
+    async fn a_refusing_store_stops_the_request_before_it_is_sent() {
+        let store = Arc::new(Recording {
+            refuse: true,
+            ..Recording::default()
+        });
+        let mock = MockTransport::new();
+        mock.set_fallback(crate::HttpResponse::new(http::StatusCode::OK, "{}"));
+        let throttle = Throttle::new(mock.clone())
+            .limit(RateLimit::per_second(5))
+            .store(store, Account::anonymous());
+        let err = throttle.send(request(None)).await.unwrap_err();
+        assert!(matches!(err, TransportError::Refused(_)), "{err:?}");
+        assert!(err.never_sent());
+        assert!(mock.requests().is_empty());
+    }
 
     #[test]
     fn bucket_spacing_and_burst() {

@@ -98,7 +98,8 @@ pub enum FailMode {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RedisStoreError {
-    /// The URL is not a Redis URL (`redis://host:port[/db]`, `rediss://`, `unix://`).
+    /// The URL is not one this build can use: `redis://[user:password@]host:port[/db]` or
+    /// `unix:///path` (TLS, `rediss://`, is not compiled in).
     #[error("invalid Redis URL: {0}")]
     InvalidUrl(String),
 }
@@ -248,21 +249,26 @@ impl RedisStoreBuilder {
 
     /// Makes the store without touching Redis (it connects on first use).
     pub fn build(self) -> Result<RedisStore, RedisStoreError> {
-        let client = redis::Client::open(self.url.expose())
-            .map_err(|_| RedisStoreError::InvalidUrl(redacted_url(self.url.expose())))?;
+        let password = Secret::new(url_password(self.url.expose()));
+        let invalid = |e: redis::RedisError| {
+            RedisStoreError::InvalidUrl(format!(
+                "{}: {}",
+                redacted_url(self.url.expose()),
+                th_core::secret::scrub(&e.to_string(), &[&password])
+            ))
+        };
+        let client = redis::Client::open(self.url.expose()).map_err(invalid)?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(self.timeout))
             .set_response_timeout(Some(self.timeout))
             .set_number_of_retries(1)
             .set_min_delay(Duration::from_millis(10))
             .set_max_delay(self.probe_every.max(Duration::from_millis(10)));
-        let conn = ConnectionManager::new_lazy_with_config(client, config)
-            .map_err(|_| RedisStoreError::InvalidUrl(redacted_url(self.url.expose())))?;
+        let conn = ConnectionManager::new_lazy_with_config(client, config).map_err(invalid)?;
         let account_key = self.account_key.map_or_else(
             || DEFAULT_ACCOUNT_KEY.to_vec(),
             |k| k.expose().as_bytes().to_vec(),
         );
-        let password = Secret::new(url_password(self.url.expose()));
         Ok(RedisStore {
             inner: Arc::new(Inner {
                 conn,
@@ -695,6 +701,15 @@ mod tests {
             )),
             "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
         );
+    }
+
+    #[test]
+    fn unusable_urls_are_a_typed_error_without_the_password() {
+        for url in ["http://x", "rediss://:hunter2@127.0.0.1:1", "not a url"] {
+            let err = RedisStore::builder(url).build().unwrap_err();
+            let RedisStoreError::InvalidUrl(text) = &err;
+            assert!(!text.contains("hunter2"), "{text}");
+        }
     }
 
     #[test]

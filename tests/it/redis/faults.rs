@@ -205,3 +205,40 @@ async fn a_restart_loses_the_state_and_the_script_comes_back() {
     };
     assert_eq!(wait, Duration::ZERO, "the restarted Redis had no state");
 }
+
+/// Concurrency leases fail the same way: down at start, fail-open hands out in-process leases
+/// (still at most `max` at once in this process); fail-closed refuses the lease.
+#[tokio::test]
+async fn leases_fall_back_or_refuse_when_redis_is_down() {
+    let url = format!("redis://127.0.0.1:{}", free_port().unwrap());
+    let key = LimitKey::new("adfox", Account::from_credential(&[KEY]), "adfox-reports");
+    let ttl = Duration::from_secs(5);
+
+    let open: Arc<dyn LimiterStore> = store_on(&url, FailMode::Open).await;
+    let a = th_core::LeaseGuard::acquire(open.clone(), key.clone(), 2, ttl)
+        .await
+        .expect("fail-open lease");
+    let _b = th_core::LeaseGuard::acquire(open.clone(), key.clone(), 2, ttl)
+        .await
+        .expect("fail-open lease");
+    let third = tokio::spawn(th_core::LeaseGuard::acquire(
+        open.clone(),
+        key.clone(),
+        2,
+        ttl,
+    ));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(!third.is_finished(), "the fallback granted a third of two");
+    drop(a);
+    let got = tokio::time::timeout(QUICK, third).await.unwrap().unwrap();
+    assert!(got.is_ok());
+
+    let closed: Arc<dyn LimiterStore> = store_on(&url, FailMode::Closed).await;
+    let err = th_core::LeaseGuard::acquire(closed, key, 2, ttl)
+        .await
+        .expect_err("fail-closed refuses");
+    assert!(
+        matches!(err, th_core::LimitError::Unavailable(_)),
+        "{err:?}"
+    );
+}
