@@ -150,6 +150,9 @@ fn service_of(path: &str) -> Option<&'static str> {
 /// A window a request counts in: (class, allowed, window length).
 type Rule = (&'static str, u32, Duration);
 
+/// Windows kept before the empty ones are dropped.
+const MAX_WINDOWS: usize = 10_000;
+
 /// (service, class, key label) → arrival times of admitted requests within the window.
 type Windows = HashMap<(&'static str, &'static str, String), VecDeque<Instant>>;
 
@@ -237,6 +240,15 @@ impl Limiter {
         }
         let now = Instant::now();
         let mut windows = lock(&self.windows);
+        if windows.len() > MAX_WINDOWS {
+            // Many keys (a client inventing them): forget the windows that are empty by now.
+            // Every window of this layer is at most a second long.
+            windows.retain(|_, times| {
+                times
+                    .back()
+                    .is_some_and(|t| now.duration_since(*t) < Duration::from_secs(1))
+            });
+        }
         let full = rules.iter().any(|&(class, allowed, window)| {
             let entry = windows.entry((service, class, key.to_owned())).or_default();
             while entry
@@ -481,6 +493,21 @@ mod tests {
         assert!(!limiter.admit("radist", "k", &send));
         // Another key has its own windows.
         assert!(limiter.admit("radist", "other", &send));
+    }
+
+    #[test]
+    fn windows_of_many_keys_are_dropped_once_empty() {
+        let limiter = Limiter::new(
+            LimitsConfig::default(),
+            justclick::Service::new(justclick::Config::default()),
+        );
+        let rules = [("all", 5, Duration::from_millis(1))];
+        for i in 0..=MAX_WINDOWS {
+            assert!(limiter.admit("radist", &format!("key-{i}"), &rules));
+        }
+        std::thread::sleep(Duration::from_millis(1100));
+        assert!(limiter.admit("radist", "one-more", &rules));
+        assert_eq!(lock(&limiter.windows).len(), 1);
     }
 
     #[test]
