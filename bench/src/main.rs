@@ -13,6 +13,9 @@
 //! - `rss-inflight PORT N`, `rss-adfox-stream URL ROWS`, `rss-radist-stream URL ROWS`: the RSS
 //!   measurements.
 //!
+//! `scale` is `cargo xtask scale` (the limits shared on Redis, at scale: see `scale.rs`), with
+//! its workers `scale-worker …`.
+//!
 //! And two for people: `pair A B [ROUNDS] [CONCURRENCY] [SESSIONS]` times two TargetHunter sides back to
 //! back round by round and prints the median of B ÷ A; `profile SIDE N [CONCURRENCY]` runs only
 //! one side's calls (the sides are listed in the README and in `pair::side_named`),
@@ -28,6 +31,7 @@ mod pair;
 mod radist;
 mod redis;
 mod report;
+mod scale;
 mod server;
 mod util;
 
@@ -85,7 +89,12 @@ async fn serve_sandbox(
     page_latency: Duration,
     radist_contacts: usize,
 ) -> Result<(), String> {
-    let mut config = th_sandbox::SandboxConfig::default();
+    let mut config = th_sandbox::SandboxConfig {
+        // The benches measure the clients' overhead at full speed (no_throttle), not the
+        // services' limits: the sandbox must not refuse them.
+        limits: th_sandbox::LimitsConfig::off(),
+        ..th_sandbox::SandboxConfig::default()
+    };
     config.radist.seed_contacts = radist_contacts;
     config.adfox.flights = flights;
     config.adfox.banners = 2;
@@ -245,6 +254,8 @@ async fn main() -> ExitCode {
             return print_line(result.await);
         }
         Some("profile") => return print_line(profile(&args).await),
+        Some("scale") => return scale::run().await,
+        Some("scale-worker") => return scale::worker(&args[1..]).await,
         Some("pair") => {
             let result = async {
                 let a: String = arg(&args, 1, "side A")?;

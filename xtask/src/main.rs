@@ -19,12 +19,17 @@ Commands:
   codegen [--check]        write crates/*/src/generated.rs and the README coverage table from
                            crates/*/spec/api.toml; with --check write nothing and fail if stale
   test [-- <args>]         fmt check, codegen check, clippy -D warnings, then
-                           cargo test --workspace (args after `--` go to cargo test)
+                           cargo test --workspace (args after `--` go to cargo test), the
+                           scale check and the docs
   demo [<args>]            run the demo (package th-demo) with <args>
   sandbox [--listen ADDR]  run the local sandbox server (default 127.0.0.1:8480); other args
                            are passed through
   faults                   the fault matrix: every service client x every injected fault x an
                            idempotent and a non-idempotent call (also part of `test`)
+  scale                    the limits shared on Redis at scale: starts redis-server and the
+                           sandbox, runs worker processes (Radist with one key, ADFOX
+                           reports, a killed worker); prints a table, fails on a broken
+                           bound (also part of `test`; needs redis-server)
   bench [--quick]          build in release mode and run every benchmark; prints a table and
                            writes target/bench/report.json
   fuzz [--seconds N] [target...]
@@ -32,6 +37,18 @@ Commands:
                            seconds each (default 30); installs cargo-fuzz when missing
   help                     print this message
 ";
+
+/// `cargo xtask scale`: the scale check of the shared limits, in the debug build (it checks
+/// limits, not speed, and so reuses the test build).
+const SCALE: &[&str] = &[
+    "run",
+    "--quiet",
+    "--locked",
+    "--package",
+    "th-bench",
+    "--",
+    "scale",
+];
 
 /// The default address of `cargo xtask sandbox`.
 const DEFAULT_SANDBOX_ADDR: &str = "127.0.0.1:8480";
@@ -60,6 +77,7 @@ fn main() -> ExitCode {
             ],
             rest,
         ),
+        "scale" => run_cargo(SCALE, rest),
         "bench" => run_cargo(
             &["run", "--release", "--quiet", "--package", "th-bench", "--"],
             rest,
@@ -181,6 +199,7 @@ fn cmd_test(args: &[String]) -> Result<ExitCode, String> {
             format!("cargo {}", test_args.join(" ")),
             Step::Cargo(test_args),
         ),
+        ("cargo xtask scale".to_owned(), Step::Cargo(owned(SCALE))),
         (
             "RUSTDOCFLAGS=\"-D warnings\" cargo doc --workspace --no-deps --locked".to_owned(),
             Step::CargoEnv(

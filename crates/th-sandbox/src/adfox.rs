@@ -278,6 +278,10 @@ pub struct Config {
     pub banners: u32,
     /// A delay before every list answer, for benchmarks (default 0).
     pub page_latency: Duration,
+    /// How long a statistics report runs when its client stops polling it (default 30 s): it
+    /// then counts as finished, no longer against the 3 reports in progress. A polled report
+    /// finishes on its third poll.
+    pub report_runtime: Duration,
 }
 
 impl Default for Config {
@@ -289,6 +293,7 @@ impl Default for Config {
             flights: 3000,
             banners: 6000,
             page_latency: Duration::ZERO,
+            report_runtime: Duration::from_secs(30),
         }
     }
 }
@@ -690,7 +695,7 @@ fn seeded(config: &Config) -> Store {
         next_id,
         requests: 0,
         uploads: BTreeMap::new(),
-        stats: stats::Tasks::default(),
+        stats: stats::Tasks::new(config.report_runtime),
         targeting: BTreeMap::new(),
         placed: BTreeSet::new(),
         criteria: BTreeMap::new(),
@@ -778,6 +783,16 @@ impl Service {
     /// Report tasks started so far.
     pub fn reports_started(&self) -> usize {
         self.shared.lock().stats.started()
+    }
+
+    /// Statistics reports in progress now, and the most that ever were at once.
+    pub fn reports_in_progress(&self) -> (usize, usize) {
+        self.shared.lock().stats.in_progress_now_and_peak()
+    }
+
+    /// Sets the statistics limits (`None` = unlimited): requests a minute, reports in progress.
+    pub(crate) fn set_limits(&self, per_minute: Option<usize>, in_progress: Option<usize>) {
+        self.shared.lock().stats.set_limits(per_minute, in_progress);
     }
 }
 

@@ -425,6 +425,13 @@ impl Service {
             .with_state(self.shared.clone())
     }
 
+    /// The answer to a request over the limit (error 8, signed, HTTP 200), for the limit layer
+    /// (`crate::limits`). Counts as a request received.
+    pub(crate) fn limit_refusal(&self) -> Response {
+        self.shared.requests.fetch_add(1, Ordering::Relaxed);
+        Answer::err(8).render(&self.shared.secret)
+    }
+
     /// API calls received so far.
     pub fn request_count(&self) -> u64 {
         self.shared.requests.load(Ordering::Relaxed)
@@ -530,6 +537,9 @@ fn error_text(code: i64) -> &'static str {
         3 => "wrong posted data",
         4 => "incorrect hash",
         5 => "invalid user name",
+        // The text is not published; client code quotes it in Russian ("API request limit from
+        // this address exhausted, try later"), shared/api/justclick.md §5.
+        8 => "api request limit from this address exhausted, try later",
         100 => "email is missing",
         101 => "subscription error: invalid email",
         102 => "the subscriber is already registered",

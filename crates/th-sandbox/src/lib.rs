@@ -15,6 +15,10 @@
 //! | `/_sandbox/justclick/state` | the JustClick state as JSON (no auth: a loopback tool) | served |
 //! | `/_sandbox/adfox/state` | the ADFOX state (counts) as JSON (no auth: a loopback tool) | served |
 //! | `/_sandbox/radist/…` | Radist.Online state, clock, QR scans, logouts, inbound messages, webhook deliveries (no auth: a loopback tool) | served |
+//! | `/_sandbox/requests` | the request log (see [`limits`]): `{"requests":[…]}`; `DELETE` empties it | served |
+//!
+//! The services' request limits are enforced per key, as the services do (see [`limits`]; on
+//! by default, [`LimitsConfig::off`] or `th-sandbox --no-limits` turns them off).
 //!
 //! Any other path answers `404 {"error":"not_found"}`. The vendor's own example code runs
 //! against the sandbox unchanged except for the URL; the demo credentials are in
@@ -36,11 +40,15 @@
 //! ```
 //!
 //! The binary `th-sandbox` serves the same thing until Ctrl-C; see `th-sandbox --help`.
+//! `th-sandbox trigger <service> <event> --to <url>` sends a service's documented webhook to your
+//! endpoint (see [`trigger`]).
 #![warn(missing_docs)]
 
 use std::future::IntoFuture;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
+
+use std::sync::Arc;
 
 use axum::Router;
 use axum::http::StatusCode;
@@ -51,10 +59,14 @@ use tokio::task::JoinHandle;
 
 pub mod adfox;
 pub mod justclick;
+pub mod limits;
 pub mod radist;
 mod request;
 mod response;
 pub mod targethunter;
+pub mod trigger;
+
+pub use limits::{LimitsConfig, LoggedRequest};
 
 /// How long [`SandboxHandle::shutdown`] waits for open connections before cutting them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -72,6 +84,8 @@ pub struct SandboxConfig {
     pub adfox: adfox::Config,
     /// Radist.Online: api key, company and timings.
     pub radist: radist::Config,
+    /// The services' request limits (on by default) and the request log.
+    pub limits: LimitsConfig,
 }
 
 impl SandboxConfig {
@@ -84,6 +98,7 @@ impl SandboxConfig {
             justclick: justclick::Config::from_env(),
             adfox: adfox::Config::from_env(),
             radist: radist::Config::from_env(),
+            limits: LimitsConfig::default(),
         }
     }
 }
@@ -98,15 +113,21 @@ pub struct Sandbox {
     justclick: justclick::Service,
     adfox: adfox::Service,
     radist: radist::Service,
+    limiter: Arc<limits::Limiter>,
 }
 
 impl Sandbox {
     /// A sandbox with fresh state from `config`.
     pub fn new(config: SandboxConfig) -> Self {
+        let justclick = justclick::Service::new(config.justclick);
+        let adfox = adfox::Service::new(config.adfox);
+        let (per_minute, in_progress) = config.limits.adfox();
+        adfox.set_limits(per_minute, in_progress);
         Sandbox {
             targethunter: targethunter::Service::new(config.targethunter),
-            justclick: justclick::Service::new(config.justclick),
-            adfox: adfox::Service::new(config.adfox),
+            limiter: Arc::new(limits::Limiter::new(config.limits, justclick.clone())),
+            justclick,
+            adfox,
             radist: radist::Service::new(config.radist),
         }
     }
@@ -123,8 +144,41 @@ impl Sandbox {
             .nest("/adfox", self.adfox.api_router())
             .nest("/_sandbox/radist", self.radist.admin_router())
             .nest("/radist", self.radist.api_router())
+            .route("/_sandbox/requests", {
+                let (read, clear) = (Arc::clone(&self.limiter), Arc::clone(&self.limiter));
+                get(move || async move {
+                    response::json(
+                        StatusCode::OK,
+                        &serde_json::json!({ "requests": read.log() }),
+                    )
+                })
+                .delete(move || async move {
+                    clear.clear_log();
+                    response::json(StatusCode::OK, &serde_json::json!({ "ok": true }))
+                })
+            })
             .method_not_allowed_fallback(|| async { response::method_not_allowed() })
             .fallback(|| async { response::not_found() })
+            .layer(axum::middleware::from_fn_with_state(
+                Arc::clone(&self.limiter),
+                limits::layer,
+            ))
+    }
+
+    /// Every API request so far (at most [`LimitsConfig::log_capacity`], the oldest dropped):
+    /// when, which service, a label of the key, route, status, whether a limit refused it.
+    pub fn request_log(&self) -> Vec<LoggedRequest> {
+        self.limiter.log()
+    }
+
+    /// Empties the request log.
+    pub fn clear_request_log(&self) {
+        self.limiter.clear_log();
+    }
+
+    /// The limits this sandbox enforces.
+    pub fn limits(&self) -> &LimitsConfig {
+        self.limiter.config()
     }
 
     /// A read-only view of the TargetHunter state.
@@ -172,7 +226,11 @@ pub async fn start(config: SandboxConfig, listen: SocketAddr) -> std::io::Result
     let listener = TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
-    let server = axum::serve(listener, sandbox.router()).with_graceful_shutdown(async move {
+    // With the peer address: JustClick's limit is per caller address.
+    let app = sandbox
+        .router()
+        .into_make_service_with_connect_info::<SocketAddr>();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         // Resolves on `shutdown()` and also when the sender is dropped.
         let _ = stop_rx.await;
     });

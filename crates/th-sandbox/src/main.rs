@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use clap::error::ErrorKind;
-use clap::{Arg, Command};
+use clap::{Arg, ArgAction, Command};
 use th_core::Secret;
 use th_sandbox::SandboxConfig;
 use th_sandbox::targethunter::{ENV_API_KEY, ENV_BOT_ID, ENV_STEP_ID};
@@ -49,6 +49,9 @@ struct Args {
     api_key: Option<String>,
     bot_id: Option<String>,
     step_id: Option<String>,
+    no_limits: bool,
+    /// `trigger …`: send a webhook instead of serving.
+    trigger: Option<clap::ArgMatches>,
 }
 
 /// The command line, with clap's builder API (no derive macro: the least to compile). The
@@ -86,6 +89,16 @@ fn command() -> Command {
             "ID",
             "the demo bot's step id [env: TH_SANDBOX_TARGETHUNTER_STEP_ID]",
         ))
+        .arg(
+            Arg::new("no-limits")
+                .long("no-limits")
+                .action(ArgAction::SetTrue)
+                .help(
+                    "serve without the services' request limits (Radist 5/s per key, ADFOX \
+                     100/min and 3 reports in progress, ...); the request log is kept",
+                ),
+        )
+        .subcommand(th_sandbox::trigger::command())
         .after_help(AFTER_HELP)
 }
 
@@ -102,6 +115,8 @@ fn parse_args<I: IntoIterator<Item = String>>(args: I) -> Result<Args, clap::Err
         api_key: matches.remove_one("targethunter-api-key"),
         bot_id: matches.remove_one("targethunter-bot-id"),
         step_id: matches.remove_one("targethunter-step-id"),
+        no_limits: matches.get_flag("no-limits"),
+        trigger: matches.remove_subcommand().map(|(_, sub)| sub),
     })
 }
 
@@ -114,7 +129,24 @@ fn main() -> ExitCode {
             return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(2));
         }
     };
+    if let Some(trigger) = args.trigger {
+        return match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(runtime) => runtime.block_on(th_sandbox::trigger::run(&trigger)),
+            Err(err) => {
+                eprintln!("th-sandbox: cannot start the async runtime: {err}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let listen = args.listen;
+    let limits = if args.no_limits {
+        th_sandbox::LimitsConfig::off()
+    } else {
+        th_sandbox::LimitsConfig::default()
+    };
 
     let mut config = SandboxConfig::default();
     let from_env = config
@@ -135,6 +167,7 @@ fn main() -> ExitCode {
             Source::Default
         }
     };
+    config.limits = limits;
     let th = &config.targethunter;
     let details = [
         format!(
@@ -203,6 +236,15 @@ async fn serve(config: SandboxConfig, listen: SocketAddr, details: [String; 3]) 
     );
     eprintln!("radist url: {}", handle.radist_url());
     eprintln!("state: {}/_sandbox/<service>/state", handle.base_url());
+    eprintln!(
+        "limits: {} (request log: {}/_sandbox/requests)",
+        if handle.sandbox().limits().enabled {
+            "the services' own, per key (--no-limits turns them off)"
+        } else {
+            "off"
+        },
+        handle.base_url()
+    );
 
     stop.wait().await;
     eprintln!("th-sandbox: shutting down");
@@ -301,6 +343,8 @@ mod tests {
         let a = parse(&[]).unwrap();
         assert_eq!(a.listen, DEFAULT_LISTEN.parse::<SocketAddr>().unwrap());
         assert_eq!((a.api_key, a.bot_id, a.step_id), (None, None, None));
+        assert!(!a.no_limits);
+        assert!(parse(&["--no-limits"]).unwrap().no_limits);
     }
 
     #[test]
@@ -314,6 +358,7 @@ mod tests {
             "--targethunter-api-key <KEY>",
             "--targethunter-bot-id <ID>",
             "--targethunter-step-id <ID>",
+            "--no-limits",
             "127.0.0.1:8480",
             "TH_SANDBOX_TARGETHUNTER_API_KEY",
             "TH_SANDBOX_RADIST_COMPANY_ID",
@@ -324,7 +369,7 @@ mod tests {
         for (bad, kind) in [
             (&["--listen"][..], ErrorKind::InvalidValue),
             (&["--nope"][..], ErrorKind::UnknownArgument),
-            (&["stray"][..], ErrorKind::UnknownArgument),
+            (&["stray"][..], ErrorKind::InvalidSubcommand),
             (&["--listen", "nope"][..], ErrorKind::ValueValidation),
         ] {
             let err = parse(bad).unwrap_err();

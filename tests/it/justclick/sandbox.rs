@@ -19,8 +19,13 @@ const LOGIN: &str = "username";
 const SECRET: &str = "XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX";
 
 async fn sandbox() -> th_sandbox::SandboxHandle {
+    // The emulation's scenarios, not the rate limits (tests/it/sandbox/limits.rs): the calls
+    // here are not spaced.
     th_sandbox::start(
-        th_sandbox::SandboxConfig::default(),
+        th_sandbox::SandboxConfig {
+            limits: th_sandbox::LimitsConfig::off(),
+            ..th_sandbox::SandboxConfig::default()
+        },
         ([127, 0, 0, 1], 0).into(),
     )
     .await

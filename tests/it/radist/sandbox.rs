@@ -23,6 +23,9 @@ async fn start(config: radist::Config) -> (SandboxHandle, Client, Arc<ManualCloc
     let sandbox = th_sandbox::start(
         SandboxConfig {
             radist: config,
+            // These tests drive the emulation's flows with a manual clock (the client's throttle
+            // never waits), not the rate limits: those are tests/it/sandbox/limits.rs.
+            limits: th_sandbox::LimitsConfig::off(),
             ..SandboxConfig::default()
         },
         "127.0.0.1:0".parse().unwrap(),

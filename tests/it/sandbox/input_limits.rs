@@ -78,7 +78,7 @@ fn assert_service_error(service: Service, case: &str, a: &Answer) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_requests_get_each_services_own_error_and_the_sandbox_keeps_serving() {
-    let sb = th_sandbox::start(Default::default(), "127.0.0.1:0".parse().unwrap())
+    let sb = th_sandbox::start(no_rate_limits(), "127.0.0.1:0".parse().unwrap())
         .await
         .unwrap();
     const FORM: &str = "application/x-www-form-urlencoded";
@@ -147,7 +147,7 @@ async fn malformed_requests_get_each_services_own_error_and_the_sandbox_keeps_se
 /// socket: the service's own error, then the next request on a new connection is served.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chunked_bodies_over_the_limit_are_refused_as_they_stream() {
-    let sb = th_sandbox::start(Default::default(), "127.0.0.1:0".parse().unwrap())
+    let sb = th_sandbox::start(no_rate_limits(), "127.0.0.1:0".parse().unwrap())
         .await
         .unwrap();
     for service in [
@@ -484,5 +484,14 @@ fn retry_after_waits_are_capped() {
             );
             assert!(waits.is_empty());
         }
+    }
+}
+
+/// The sandbox without the services' rate limits: these tests send malformed input as fast as
+/// they can and check the answers to it, not the limits (tests/it/sandbox/limits.rs does).
+fn no_rate_limits() -> th_sandbox::SandboxConfig {
+    th_sandbox::SandboxConfig {
+        limits: th_sandbox::LimitsConfig::off(),
+        ..th_sandbox::SandboxConfig::default()
     }
 }

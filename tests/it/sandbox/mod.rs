@@ -2,4 +2,6 @@
 //! properties of its request parsers; plus the bounds of every client loop a server can drive.
 
 mod input_limits;
+mod limits;
 mod properties;
+mod trigger;

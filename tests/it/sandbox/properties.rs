@@ -26,7 +26,12 @@ fn sandbox() -> &'static (tokio::runtime::Runtime, SandboxHandle) {
             .expect("runtime");
         let sb = rt
             .block_on(th_sandbox::start(
-                Default::default(),
+                // Arbitrary requests as fast as proptest makes them: the answers to them are
+                // tested here, not the rate limits (tests/it/sandbox/limits.rs).
+                th_sandbox::SandboxConfig {
+                    limits: th_sandbox::LimitsConfig::off(),
+                    ..th_sandbox::SandboxConfig::default()
+                },
                 "127.0.0.1:0".parse().expect("addr"),
             ))
             .expect("the sandbox starts");

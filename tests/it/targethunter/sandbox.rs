@@ -14,8 +14,13 @@ const BOT: &str = "607d97c6a01c6a25972ed95e";
 const STEP: &str = "61af67fb5bc8635f3f53b18b";
 
 async fn sandbox() -> th_sandbox::SandboxHandle {
+    // The emulation's scenarios, not the rate limits (tests/it/sandbox/limits.rs): the calls
+    // here are not spaced.
     th_sandbox::start(
-        th_sandbox::SandboxConfig::default(),
+        th_sandbox::SandboxConfig {
+            limits: th_sandbox::LimitsConfig::off(),
+            ..th_sandbox::SandboxConfig::default()
+        },
         ([127, 0, 0, 1], 0).into(),
     )
     .await

@@ -41,7 +41,7 @@ use super::{Shared_, oauth_ok, raw_pairs};
 use crate::response;
 
 /// Report tasks of both APIs, by id.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct Tasks {
     next: u64,
     tasks: HashMap<String, Task>,
@@ -49,15 +49,56 @@ pub(super) struct Tasks {
     recent: VecDeque<Instant>,
     /// REST v2: the task each distinct request made (path + body), for identical repeats.
     v2_requests: HashMap<String, String>,
+    /// Statistics requests allowed a minute (documented: 100); `None` = unlimited.
+    per_minute: Option<usize>,
+    /// Reports allowed in progress at once (documented: 3); `None` = unlimited.
+    max_in_progress: Option<usize>,
+    /// How long a task runs when nobody polls it (see [`Task::done`]).
+    runtime: Duration,
+    /// The most tasks ever in progress at once.
+    peak_in_progress: usize,
 }
 
-/// Statistics requests allowed per minute, as documented.
-const PER_MINUTE: usize = 100;
+impl Tasks {
+    /// No tasks; the documented limits; tasks that finish on their own after `runtime`.
+    pub(super) fn new(runtime: Duration) -> Self {
+        Tasks {
+            next: 0,
+            tasks: HashMap::new(),
+            recent: VecDeque::new(),
+            v2_requests: HashMap::new(),
+            per_minute: Some(100),
+            max_in_progress: Some(3),
+            runtime,
+            peak_in_progress: 0,
+        }
+    }
+
+    /// Sets the limits (`None` = unlimited): statistics requests a minute, reports in progress.
+    pub(super) fn set_limits(&mut self, per_minute: Option<usize>, in_progress: Option<usize>) {
+        self.per_minute = per_minute;
+        self.max_in_progress = in_progress;
+    }
+
+    /// Tasks in progress now, and the most there ever were at once.
+    pub(super) fn in_progress_now_and_peak(&self) -> (usize, usize) {
+        (self.in_progress(), self.peak_in_progress)
+    }
+
+    /// Whether another report may start now (fewer than the limit in progress).
+    fn room(&self) -> bool {
+        self.max_in_progress
+            .is_none_or(|max| self.in_progress() < max)
+    }
+}
 
 #[derive(Debug)]
 struct Task {
     polls: u32,
     kind: TaskKind,
+    /// When it finishes even if nobody polls it: a report runs on the server whether or not its
+    /// client is still there (a crashed client's report stops counting as in progress).
+    finishes: Instant,
 }
 
 #[derive(Debug)]
@@ -82,7 +123,16 @@ impl Task {
     /// A report-API task answers `SUCCESS` on its third poll (`PENDING`, `STARTED`), a REST v2
     /// task too (`PENDING`, `RUNNING`).
     fn done(&self) -> bool {
-        self.polls >= 3
+        self.stage() >= 3
+    }
+
+    /// How far it is: the polls so far, or 3 (finished) once its run time is over.
+    fn stage(&self) -> u32 {
+        if Instant::now() >= self.finishes {
+            self.polls.max(3)
+        } else {
+            self.polls
+        }
     }
 }
 
@@ -101,7 +151,7 @@ impl Tasks {
         {
             self.recent.pop_front();
         }
-        if self.recent.len() >= PER_MINUTE {
+        if self.per_minute.is_some_and(|max| self.recent.len() >= max) {
             return false;
         }
         self.recent.push_back(now);
@@ -121,7 +171,16 @@ impl Tasks {
             // REST v2 ids look like `umr-a-rsr-<uuid>` (check-report-ready).
             TaskKind::V2(_) => format!("umr-a-rsr-00000000-0000-4000-8000-{:012x}", self.next),
         };
-        self.tasks.insert(id.clone(), Task { polls: 0, kind });
+        let finishes = Instant::now() + self.runtime;
+        self.tasks.insert(
+            id.clone(),
+            Task {
+                polls: 0,
+                kind,
+                finishes,
+            },
+        );
+        self.peak_in_progress = self.peak_in_progress.max(self.in_progress());
         id
     }
 }
@@ -305,7 +364,7 @@ async fn report_start(
         return fail(StatusCode::BAD_REQUEST, json!(400), "Bad date");
     };
     let mut store = shared.lock();
-    if store.stats.in_progress() >= 3 {
+    if !store.stats.room() {
         return fail(
             StatusCode::TOO_MANY_REQUESTS,
             json!(429),
@@ -330,7 +389,7 @@ async fn report_result(State(shared): State<Shared_>, req: Request) -> Response 
         return fail(StatusCode::BAD_REQUEST, json!(400), "Unknown taskId");
     };
     task.polls = task.polls.saturating_add(1);
-    match task.polls {
+    match task.stage() {
         1 => result(json!({ "state": "PENDING" })),
         2 => result(json!({ "state": "STARTED" })),
         _ => {
@@ -791,7 +850,7 @@ fn v2_task(shared: &Shared_, key: String, spec: V2Spec) -> Response {
     {
         return v2_ok(json!({ "taskId": id, "status": v2_state(task) }));
     }
-    if store.stats.in_progress() >= 3 {
+    if !store.stats.room() {
         return v2_fail(
             StatusCode::TOO_MANY_REQUESTS,
             "TOO_MANY_REPORTS",
@@ -804,7 +863,7 @@ fn v2_task(shared: &Shared_, key: String, spec: V2Spec) -> Response {
 }
 
 fn v2_state(task: &Task) -> &'static str {
-    match task.polls {
+    match task.stage() {
         0 | 1 => "PENDING",
         2 => "RUNNING",
         _ => "SUCCESS",

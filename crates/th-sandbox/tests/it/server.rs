@@ -361,3 +361,129 @@ fn binary_help_and_bad_args() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// `GET path` with `headers`; the status only.
+async fn get_status(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> u16 {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let mut head = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut response))
+        .await
+        .expect("response within 10s")
+        .unwrap();
+    let text = String::from_utf8_lossy(&response);
+    text.split(' ').nth(1).unwrap().parse().unwrap()
+}
+
+/// Six Radist.Online requests in a row with one key: the served binary refuses the sixth
+/// (5 a second per key) unless started with `--no-limits`.
+#[tokio::test]
+async fn binary_enforces_the_limits_unless_no_limits() {
+    for (args, want) in [
+        (&["--listen", "127.0.0.1:0"][..], 429),
+        (&["--listen", "127.0.0.1:0", "--no-limits"][..], 200),
+    ] {
+        let mut bin = spawn_bin(args, &[]);
+        let line = tokio::task::spawn_blocking(move || {
+            let line = first_line(&mut bin);
+            (bin, line)
+        });
+        let (bin, line) = line.await.unwrap();
+        let addr = listening_addr(&line);
+        let key = [("X-Api-Key", th_sandbox::radist::DEMO_API_KEY)];
+        let mut statuses = Vec::new();
+        for _ in 0..6 {
+            statuses.push(get_status(addr, "/radist/v2/users/me", &key).await);
+        }
+        assert_eq!(statuses[..5], [200; 5], "{args:?}");
+        assert_eq!(statuses[5], want, "{args:?}");
+        drop(bin);
+    }
+}
+
+/// `th-sandbox trigger` lists the events; with `--to` it posts one, signed, and exits 0 on a
+/// 2xx answer; without `--to` it is a usage error (2).
+#[test]
+fn binary_trigger_lists_and_sends() {
+    let out = Command::new(env!("CARGO_BIN_EXE_th-sandbox"))
+        .arg("trigger")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for line in [
+        "justclick paid [signed]",
+        "radist messages.create",
+        "targethunter hello",
+        "adfox: documents no webhooks",
+        "https://help.justclick.io/archives/613",
+    ] {
+        assert!(text.contains(line), "{line} missing from:\n{text}");
+    }
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let received = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        conn.set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 4096];
+        // Until the whole body (Content-Length) is in.
+        loop {
+            let n = conn.read(&mut buf).unwrap_or(0);
+            if n == 0 {
+                break;
+            }
+            seen.extend_from_slice(&buf[..n]);
+            let text = String::from_utf8_lossy(&seen).to_string();
+            if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                let len = head
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                    })
+                    .unwrap_or(0);
+                if body.len() >= len {
+                    break;
+                }
+            }
+        }
+        use std::io::Write;
+        let _ =
+            conn.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+        String::from_utf8_lossy(&seen).to_string()
+    });
+    let out = Command::new(env!("CARGO_BIN_EXE_th-sandbox"))
+        .args(["trigger", "justclick", "paid", "--to"])
+        .arg(format!("http://127.0.0.1:{port}/hook"))
+        .env_remove("TH_SANDBOX_JUSTCLICK_SECRET")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("HTTP 200"));
+    let request = received.join().unwrap();
+    assert!(request.starts_with("POST /hook HTTP/1.1\r\n"), "{request}");
+    assert!(
+        request.contains("application/x-www-form-urlencoded"),
+        "{request}"
+    );
+    assert!(request.contains("&hash="), "{request}");
+
+    let out = Command::new(env!("CARGO_BIN_EXE_th-sandbox"))
+        .args(["trigger", "justclick", "paid"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
