@@ -163,7 +163,11 @@ pub fn generate(root: &Path) -> Result<(Vec<Generated>, Vec<String>), String> {
                 }),
         );
         services.push(service);
-        crate_dirs.push(crate_dir.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()));
+        crate_dirs.push(
+            crate_dir
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+        );
     }
     files.extend(cli_files(root, &services, &crate_dirs)?);
     if services.is_empty() {
@@ -234,7 +238,8 @@ fn cli_files(
     if let Ok(entries) = std::fs::read_dir(&out_dir) {
         for entry in entries.flatten() {
             let path = entry.path();
-            if path.extension().is_some_and(|e| e == "rs") && !files.iter().any(|f| f.path == path) {
+            if path.extension().is_some_and(|e| e == "rs") && !files.iter().any(|f| f.path == path)
+            {
                 files.push(Generated {
                     path,
                     contents: None,

@@ -62,8 +62,8 @@ impl<T: FromArg> FromArg for Vec<T> {
     fn from_arg(text: &str) -> Result<Self, String> {
         let trimmed = text.trim();
         if trimmed.starts_with('[') {
-            let items: Vec<serde_json::Value> = serde_json::from_str(trimmed)
-                .map_err(|e| format!("expected a JSON array: {e}"))?;
+            let items: Vec<serde_json::Value> =
+                serde_json::from_str(trimmed).map_err(|e| format!("expected a JSON array: {e}"))?;
             return items
                 .iter()
                 .map(|v| match v {
@@ -176,8 +176,8 @@ mod justclick {
     impl FromArg for Utm {
         fn from_arg(text: &str) -> Result<Self, String> {
             let pairs: Vec<(String, String)> = if text.trim_start().starts_with('{') {
-                let map: serde_json::Map<String, serde_json::Value> =
-                    serde_json::from_str(text).map_err(|e| format!("expected a JSON object: {e}"))?;
+                let map: serde_json::Map<String, serde_json::Value> = serde_json::from_str(text)
+                    .map_err(|e| format!("expected a JSON object: {e}"))?;
                 map.into_iter()
                     .map(|(k, v)| match v {
                         serde_json::Value::String(s) => (k, s),

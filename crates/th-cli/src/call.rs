@@ -144,7 +144,9 @@ impl Call {
         Ok(Call {
             info,
             params,
-            typed: Some(Typed::TargetHunter(Box::new(move |c| c.build_request(&request)))),
+            typed: Some(Typed::TargetHunter(Box::new(move |c| {
+                c.build_request(&request)
+            }))),
         })
     }
 

@@ -18,8 +18,17 @@ use crate::{DEFAULT_SANDBOX_URL, config, connect, run};
 
 /// The global flags: a method's param flag with one of these names gets a `-param` suffix.
 const GLOBAL: &[&str] = &[
-    "sandbox", "profile", "format", "all", "dry-run", "yes", "verbose", "base-url",
-    "company-id", "param", "help",
+    "sandbox",
+    "profile",
+    "format",
+    "all",
+    "dry-run",
+    "yes",
+    "verbose",
+    "base-url",
+    "company-id",
+    "param",
+    "help",
 ];
 
 /// Global flags that take a value (to find the subcommand in argv).
@@ -311,11 +320,15 @@ fn dispatch(matches: &ArgMatches) -> Result<ExitCode, CliError> {
             Ok(ExitCode::SUCCESS)
         }
         "completions" => {
-            let shell = sub.get_one::<String>("shell").map_or("bash", String::as_str);
+            let shell = sub
+                .get_one::<String>("shell")
+                .map_or("bash", String::as_str);
             let mut cmd = command_tree(None);
             let mut out = std::io::stdout();
             match shell {
-                "zsh" => clap_complete::generate(clap_complete::Shell::Zsh, &mut cmd, "th", &mut out),
+                "zsh" => {
+                    clap_complete::generate(clap_complete::Shell::Zsh, &mut cmd, "th", &mut out)
+                }
                 "fish" => {
                     clap_complete::generate(clap_complete::Shell::Fish, &mut cmd, "th", &mut out)
                 }
@@ -343,7 +356,9 @@ fn dispatch(matches: &ArgMatches) -> Result<ExitCode, CliError> {
 fn sandbox(sub: &ArgMatches) -> Result<ExitCode, CliError> {
     if let Some(("trigger", _)) = sub.subcommand() {
         // TRIGGER: the merge replaces this with the call of `th_sandbox::trigger`.
-        return Err(CliError::usage("th sandbox trigger is not in this build yet"));
+        return Err(CliError::usage(
+            "th sandbox trigger is not in this build yet",
+        ));
     }
     let listen = sub
         .get_one::<String>("listen")
@@ -456,7 +471,12 @@ fn call_service(
         let args = Args::new(values, flags, extras(m)?);
         // The SDK's typed request and its validation: nothing is sent when this fails.
         let call = (method.build)(&args)?;
-        (call, method.paging, method.confirm, format!("{} {}", svc.name, method.wire))
+        (
+            call,
+            method.paging,
+            method.confirm,
+            format!("{} {}", svc.name, method.wire),
+        )
     };
 
     let clients = Clients::build(svc.name, &sources(root, dry)?)?;
@@ -527,7 +547,11 @@ fn raw_dry_run(call: &Call, clients: &Clients, out: &mut dyn Write) -> Result<()
         "{} {} (raw call: the client adds its auth{})\n\n",
         call.info.http_method,
         call.info.wire,
-        if clients.secrets.is_empty() { "" } else { ", redacted" }
+        if clients.secrets.is_empty() {
+            ""
+        } else {
+            ", redacted"
+        }
     );
     let body: Vec<(String, th_core::FormValue)> = call
         .params

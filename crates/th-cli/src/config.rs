@@ -58,8 +58,13 @@ pub fn load() -> Result<toml::Table, CliError> {
         }
     };
     check_private(&path)?;
-    text.parse::<toml::Table>()
-        .map_err(|e| CliError::usage(format!("{} is not valid TOML: {}", path.display(), e.message())))
+    text.parse::<toml::Table>().map_err(|e| {
+        CliError::usage(format!(
+            "{} is not valid TOML: {}",
+            path.display(),
+            e.message()
+        ))
+    })
 }
 
 #[cfg(unix)]
@@ -180,7 +185,9 @@ pub fn run(matches: &clap::ArgMatches, profile: &str) -> Result<(), CliError> {
                 .entry(profile.to_owned())
                 .or_insert_with(|| toml::Value::Table(toml::Table::new()));
             let toml::Value::Table(section) = entry else {
-                return Err(CliError::usage(format!("[{profile}] in the config is not a table")));
+                return Err(CliError::usage(format!(
+                    "[{profile}] in the config is not a table"
+                )));
             };
             section.insert(key, toml::Value::String(value));
             save(&table)
@@ -189,7 +196,9 @@ pub fn run(matches: &clap::ArgMatches, profile: &str) -> Result<(), CliError> {
             let key = m.get_one::<String>("key").cloned().unwrap_or_default();
             let table = load()?;
             let Some(value) = get(&table, profile, &key) else {
-                return Err(CliError::usage(format!("{key} is not set in profile `{profile}`")));
+                return Err(CliError::usage(format!(
+                    "{key} is not set in profile `{profile}`"
+                )));
             };
             let reveal = m.get_flag("reveal") && !std::io::stdout().is_terminal();
             if is_secret(&key) && !reveal {

@@ -114,10 +114,18 @@ impl Clients {
             }
             "justclick" => {
                 let login = src
-                    .credential("JUSTCLICK_LOGIN", th_sandbox::justclick::DEMO_LOGIN, &mut secrets)
+                    .credential(
+                        "JUSTCLICK_LOGIN",
+                        th_sandbox::justclick::DEMO_LOGIN,
+                        &mut secrets,
+                    )
                     .ok_or_else(|| missing("JustClick", "JUSTCLICK_LOGIN and JUSTCLICK_SECRET"))?;
                 let secret = src
-                    .credential("JUSTCLICK_SECRET", th_sandbox::justclick::DEMO_SECRET, &mut secrets)
+                    .credential(
+                        "JUSTCLICK_SECRET",
+                        th_sandbox::justclick::DEMO_SECRET,
+                        &mut secrets,
+                    )
                     .ok_or_else(|| missing("JustClick", "JUSTCLICK_LOGIN and JUSTCLICK_SECRET"))?;
                 let mut b = justclick_api::Client::builder(login, secret);
                 if let Some(url) = src.base_url("JUSTCLICK", "justclick/api/") {
@@ -136,7 +144,10 @@ impl Clients {
                     }
                     (None, Some(login), Some(password)) => {
                         secrets.push(password.clone());
-                        (adfox_api::Client::legacy(login, &password), "adfox/v1/API.php")
+                        (
+                            adfox_api::Client::legacy(login, &password),
+                            "adfox/v1/API.php",
+                        )
                     }
                     _ => {
                         let token = src
@@ -146,7 +157,10 @@ impl Clients {
                                 &mut secrets,
                             )
                             .ok_or_else(|| {
-                                missing("ADFOX", "ADFOX_OAUTH_TOKEN, or ADFOX_LOGIN and ADFOX_PASSWORD")
+                                missing(
+                                    "ADFOX",
+                                    "ADFOX_OAUTH_TOKEN, or ADFOX_LOGIN and ADFOX_PASSWORD",
+                                )
                             })?;
                         (adfox_api::Client::oauth(token), "adfox/api/v1")
                     }
@@ -158,7 +172,11 @@ impl Clients {
             }
             "radist" => {
                 let key = src
-                    .credential("RADIST_API_KEY", th_sandbox::radist::DEMO_API_KEY, &mut secrets)
+                    .credential(
+                        "RADIST_API_KEY",
+                        th_sandbox::radist::DEMO_API_KEY,
+                        &mut secrets,
+                    )
                     .ok_or_else(|| missing("Radist.Online", "RADIST_API_KEY"))?;
                 let mut b = radist_api::Client::builder(key);
                 let company = match src.company_id {

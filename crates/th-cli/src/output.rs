@@ -110,8 +110,7 @@ impl<W: Write> Output<W> {
     pub fn value(&mut self, value: Value) -> Result<(), CliError> {
         match self.format {
             Format::Json => {
-                serde_json::to_writer_pretty(&mut self.out, &value)
-                    .map_err(|e| io(e.into()))?;
+                serde_json::to_writer_pretty(&mut self.out, &value).map_err(|e| io(e.into()))?;
                 writeln!(self.out).map_err(io)?;
                 self.out.flush().map_err(io)
             }
@@ -154,6 +153,10 @@ impl<W: Write> Output<W> {
         }
         let more = false;
         if self.format == Format::Table {
+            // As many columns as fit at 4 cells and 2 spaces each; the rest are left out of
+            // the table (CSV and JSON keep every field).
+            let fit = (self.width + 2) / 6;
+            columns.truncate(fit.max(1));
             self.size_table(&columns, rows);
         }
         self.columns = Some((columns, more));
@@ -253,8 +256,7 @@ impl<W: Write> Output<W> {
                 };
                 let (mut cells, more) = match &row {
                     Value::Object(map) => {
-                        let cells: Vec<String> =
-                            columns.iter().map(|c| cell(map.get(c))).collect();
+                        let cells: Vec<String> = columns.iter().map(|c| cell(map.get(c))).collect();
                         let more: serde_json::Map<String, Value> = map
                             .iter()
                             .filter(|(k, _)| !columns.contains(k))
@@ -273,9 +275,6 @@ impl<W: Write> Output<W> {
                     cells.push(more);
                     self.csv_record(&cells)
                 } else {
-                    if !more.is_empty() {
-                        cells.push(more);
-                    }
                     let line = self.table_line(cells);
                     writeln!(self.out, "{line}").map_err(io)
                 }
@@ -361,7 +360,11 @@ mod tests {
     #[test]
     fn tables_fit_the_width_and_cut_with_an_ellipsis() {
         let long = "Ж".repeat(50);
-        let out = render(Format::Table, 20, vec![vec![json!({"id": 1, "name": long})]]);
+        let out = render(
+            Format::Table,
+            20,
+            vec![vec![json!({"id": 1, "name": long})]],
+        );
         for l in out.lines() {
             assert!(l.width() <= 20, "{l:?}");
         }
@@ -373,17 +376,28 @@ mod tests {
         let out = render(
             Format::Csv,
             80,
-            vec![vec![json!({"a": 1, "b": "x,y"})], vec![json!({"a": 2, "c": true})]],
+            vec![
+                vec![json!({"a": 1, "b": "x,y"})],
+                vec![json!({"a": 2, "c": true})],
+            ],
         );
         assert_eq!(out, "a,b,_more\n1,\"x,y\",\n2,,\"{\"\"c\"\":true}\"\n");
     }
 
     #[test]
     fn streamed_json_is_one_array_and_ndjson_one_line_per_row() {
-        let out = render(Format::Json, 80, vec![vec![json!({"a": 1})], vec![json!({"a": 2})]]);
+        let out = render(
+            Format::Json,
+            80,
+            vec![vec![json!({"a": 1})], vec![json!({"a": 2})]],
+        );
         let parsed: Value = serde_json::from_str(&out).unwrap();
         assert_eq!(parsed, json!([{"a": 1}, {"a": 2}]));
-        let out = render(Format::Ndjson, 80, vec![vec![json!({"a": 1}), json!({"a": 2})]]);
+        let out = render(
+            Format::Ndjson,
+            80,
+            vec![vec![json!({"a": 1}), json!({"a": 2})]],
+        );
         assert_eq!(out, "{\"a\":1}\n{\"a\":2}\n");
         assert_eq!(render(Format::Json, 80, vec![vec![]]), "[]\n");
     }

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use std::io::Write;
 
 use serde_json::{Map, Value};
-use th_core::{FormValue, HttpMethod, HttpRequest, MethodInfo, Params, Paging as SdkPaging};
+use th_core::{FormValue, HttpMethod, HttpRequest, MethodInfo, Paging as SdkPaging, Params};
 
 use crate::call::{Call, Paging, Typed};
 use crate::config::REDACTED;
@@ -18,8 +18,18 @@ use crate::progress::Progress;
 
 /// Param names whose values are secrets wherever they appear (dry run).
 const SECRET_NAMES: &[&str] = &[
-    "api_key", "apikey", "rpsKey", "rps_key", "password", "token", "secret", "hash", "code",
-    "auth", "authorization", "key",
+    "api_key",
+    "apikey",
+    "rpsKey",
+    "rps_key",
+    "password",
+    "token",
+    "secret",
+    "hash",
+    "code",
+    "auth",
+    "authorization",
+    "key",
 ];
 
 /// Prints the exact request `call` would send, secrets redacted.
@@ -40,7 +50,9 @@ pub fn dry_run(call: &Call, clients: &Clients, out: &mut dyn Write) -> Result<()
         (Typed::Radist(dry), Client::Radist(c)) => {
             dry(c).map_err(|e| CliError::from_sdk(&e, &|t| clients.scrub(t)))
         }
-        _ => Err(CliError::usage("internal: the call and the client are of different services")),
+        _ => Err(CliError::usage(
+            "internal: the call and the client are of different services",
+        )),
     };
     let req = built?;
     let text = render_request(&req, clients);
@@ -54,8 +66,7 @@ pub fn dry_run(call: &Call, clients: &Clients, out: &mut dyn Write) -> Result<()
 pub fn render_request(req: &HttpRequest, clients: &Clients) -> String {
     let mut text = format!("{} {}\n", req.method.as_str(), redact_url(&req.url));
     for (name, value) in &req.headers {
-        let shown = if value.is_sensitive() || name.as_str().eq_ignore_ascii_case("authorization")
-        {
+        let shown = if value.is_sensitive() || name.as_str().eq_ignore_ascii_case("authorization") {
             REDACTED.to_owned()
         } else {
             value.to_str().unwrap_or("[binary]").to_owned()
@@ -164,7 +175,10 @@ pub async fn send(
             for (n, v) in pairs(params) {
                 raw = raw.param(n, v);
             }
-            let env = c.raw(raw).await.map_err(|e| CliError::from_sdk(&e, &scrub))?;
+            let env = c
+                .raw(raw)
+                .await
+                .map_err(|e| CliError::from_sdk(&e, &scrub))?;
             if env.code != 0 && !accepts(env.code) {
                 let err = CliError::api(scrub(&format!(
                     "JustClick answered error_code {}: {}",
@@ -187,7 +201,10 @@ pub async fn send(
             for (n, v) in pairs(params) {
                 raw = raw.param(n, v);
             }
-            let reply = c.raw(raw).await.map_err(|e| CliError::from_sdk(&e, &scrub))?;
+            let reply = c
+                .raw(raw)
+                .await
+                .map_err(|e| CliError::from_sdk(&e, &scrub))?;
             Ok(adfox_json(reply, info))
         }
         Client::Radist(c) => {
@@ -207,7 +224,12 @@ pub async fn send(
                 let body: Map<String, Value> = params
                     .body
                     .iter()
-                    .map(|(n, v)| (n.to_string(), v.to_json_with(th_core::form::JsonBools::Literal)))
+                    .map(|(n, v)| {
+                        (
+                            n.to_string(),
+                            v.to_json_with(th_core::form::JsonBools::Literal),
+                        )
+                    })
                     .collect();
                 raw = raw.json(Value::Object(body));
             }
@@ -256,6 +278,29 @@ fn adfox_json(reply: adfox_api::Reply, info: &MethodInfo) -> Value {
         m.insert("message".to_owned(), Value::from(msg));
     }
     Value::Object(m)
+}
+
+/// One page of an offset-paged list: its rows and, when the service says, the total number of
+/// rows (ADFOX's `<total_rows>`).
+async fn offset_page(
+    clients: &Clients,
+    info: &MethodInfo,
+    params: &Params,
+    accepts: fn(i64) -> bool,
+) -> Result<(Vec<Value>, Option<u64>), CliError> {
+    if let Client::Adfox(c) = &clients.client {
+        let mut raw = adfox_api::RawRequest::new(info.wire).idempotent(info.idempotent);
+        for (n, v) in pairs(params) {
+            raw = raw.param(n, v);
+        }
+        let reply = c
+            .raw(raw)
+            .await
+            .map_err(|e| CliError::from_sdk(&e, &|t| clients.scrub(t)))?;
+        let total = reply.pagination.total_rows;
+        return Ok((reply.rows.iter().map(row_json).collect(), total));
+    }
+    Ok((rows_of(send(clients, info, params, accepts).await?), None))
 }
 
 /// Replaces (or adds) the param `name` of the call, where the call sends its params.
@@ -327,20 +372,26 @@ pub async fn execute<W: Write>(
                 Some(FormValue::Int(o)) => *o,
                 _ => 0,
             };
-            let progress = Progress::pages(info.wire, None, verbose);
+            let mut progress: Option<Progress> = None;
             loop {
                 set_param(&mut params, &info, offset_name, FormValue::Int(offset));
                 set_param(&mut params, &info, limit_name, FormValue::Int(limit));
-                let rows = rows_of(send(clients, &info, &params, accepts).await?);
+                let (rows, total) = offset_page(clients, &info, &params, accepts).await?;
                 let n = rows.len();
-                progress.page(n as u64, None);
+                let bar =
+                    progress.get_or_insert_with(|| Progress::pages(info.wire, total, verbose));
+                bar.page(n as u64, total);
                 out.page(rows)?;
-                if n == 0 || (n as i64) < limit {
+                let next = offset.saturating_add(n as i64);
+                let past_total = total.is_some_and(|t| u64::try_from(next).unwrap_or(0) >= t);
+                if n == 0 || (n as i64) < limit || past_total {
                     break;
                 }
-                offset = offset.saturating_add(n as i64);
+                offset = next;
             }
-            progress.finish();
+            if let Some(bar) = progress {
+                bar.finish();
+            }
             out.finish()
         }
         Paging::Cursor => {
@@ -374,8 +425,9 @@ pub async fn execute<W: Write>(
         Paging::MonthWindows => {
             let date = |name: &str| -> Result<justclick_api::Date, CliError> {
                 match get_param(&params, name) {
-                    Some(FormValue::Str(s)) => justclick_api::Date::parse(s)
-                        .map_err(|e| CliError::usage(e.to_string())),
+                    Some(FormValue::Str(s)) => {
+                        justclick_api::Date::parse(s).map_err(|e| CliError::usage(e.to_string()))
+                    }
                     _ => Err(CliError::usage(format!(
                         "--all walks the range from --begin-date to --end-date: set both ({name} is missing)"
                     ))),
@@ -386,8 +438,18 @@ pub async fn execute<W: Write>(
             let progress = Progress::pages(info.wire, None, verbose);
             let mut seen = std::collections::HashSet::new();
             for (begin, end) in windows {
-                set_param(&mut params, &info, "begin_date", FormValue::Str(begin.to_string()));
-                set_param(&mut params, &info, "end_date", FormValue::Str(end.to_string()));
+                set_param(
+                    &mut params,
+                    &info,
+                    "begin_date",
+                    FormValue::Str(begin.to_string()),
+                );
+                set_param(
+                    &mut params,
+                    &info,
+                    "end_date",
+                    FormValue::Str(end.to_string()),
+                );
                 let rows: Vec<Value> = rows_of(send(clients, &info, &params, accepts).await?)
                     .into_iter()
                     .filter(|r| match r.get("id") {

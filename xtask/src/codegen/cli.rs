@@ -119,13 +119,13 @@ fn service_file(s: &CliService<'_>) -> String {
     );
     line(&mut o, "");
     line(&mut o, "use crate::args::Args;");
-    line(
-        &mut o,
-        "use crate::call::{Call, Method, Paging, opt, req};",
-    );
+    line(&mut o, "use crate::call::{Call, Method, Paging, opt, req};");
     line(&mut o, "use crate::exit::CliError;");
     line(&mut o, "");
-    line(&mut o, "/// The methods, in spec order: one entry per method, one line per flag.");
+    line(
+        &mut o,
+        "/// The methods, in spec order: one entry per method, one line per flag.",
+    );
     line(&mut o, "#[rustfmt::skip]");
     line(&mut o, "pub static METHODS: &[Method] = &[");
     for m in s.service.methods.iter().filter(|m| in_cli(m)) {
@@ -169,7 +169,10 @@ fn service_file(s: &CliService<'_>) -> String {
     line(&mut o, "];");
     for m in s.service.methods.iter().filter(|m| in_cli(m)) {
         line(&mut o, "");
-        line(&mut o, &format!("fn {}(a: &Args) -> Result<Call, CliError> {{", m.rust));
+        line(
+            &mut o,
+            &format!("fn {}(a: &Args) -> Result<Call, CliError> {{", m.rust),
+        );
         line(
             &mut o,
             &format!("Call::{svc}({}::{} {{", s.krate(), m.request),

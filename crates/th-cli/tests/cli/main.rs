@@ -1,0 +1,583 @@
+//! The real `th` binary against an in-process sandbox on a free loopback port: every service,
+//! every output format, `--all` streaming, exit codes, redaction, config files.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use th_sandbox::{SandboxConfig, SandboxHandle};
+
+/// A sandbox on a free port, served by its own runtime, and a private config dir.
+struct Env {
+    rt: tokio::runtime::Runtime,
+    sandbox: Option<SandboxHandle>,
+    dir: PathBuf,
+}
+
+impl Env {
+    fn new() -> Env {
+        Env::with(SandboxConfig::default())
+    }
+
+    fn with(config: SandboxConfig) -> Env {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let sandbox = rt
+            .block_on(th_sandbox::start(config, "127.0.0.1:0".parse().unwrap()))
+            .unwrap();
+        let dir = std::env::temp_dir().join(format!(
+            "th-cli-test-{}-{}",
+            std::process::id(),
+            sandbox.addr().port()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        Env {
+            rt,
+            sandbox: Some(sandbox),
+            dir,
+        }
+    }
+
+    fn sandbox(&self) -> &SandboxHandle {
+        self.sandbox.as_ref().unwrap()
+    }
+
+    fn config(&self) -> PathBuf {
+        self.dir.join("config.toml")
+    }
+
+    /// `th` with a clean environment: no credentials, the sandbox's address, a private config.
+    fn th(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_th"));
+        for (k, _) in std::env::vars() {
+            if k.starts_with("TARGETHUNTER_")
+                || k.starts_with("JUSTCLICK_")
+                || k.starts_with("ADFOX_")
+                || k.starts_with("RADIST_")
+                || k.starts_with("TH_")
+            {
+                cmd.env_remove(k);
+            }
+        }
+        cmd.env("TH_SANDBOX_URL", self.sandbox().base_url())
+            .env("TH_CONFIG", self.config())
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.th().args(args).output().unwrap()
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        if let Some(s) = self.sandbox.take() {
+            self.rt.block_on(s.shutdown());
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().unwrap_or(-1)
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    assert_eq!(code(o), 0, "stderr: {}", stderr(o));
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(o)))
+}
+
+const BOT: &str = th_sandbox::targethunter::DEMO_BOT_ID;
+
+#[test]
+fn every_service_answers_in_json_by_default() {
+    let env = Env::new();
+    let o = env.run(&[
+        "--sandbox",
+        "targethunter",
+        "bots-add-user",
+        "--bot-id",
+        BOT,
+        "--uid",
+        "42",
+        "--channel",
+        "VK",
+        "--yes",
+    ]);
+    assert_eq!(json(&o)["success"], true);
+    assert!(
+        env.sandbox()
+            .targethunter()
+            .bot_user(BOT, "VK", "42")
+            .is_some()
+    );
+
+    let groups = json(&env.run(&["--sandbox", "justclick", "get-all-groups"]));
+    assert!(groups.as_array().is_some_and(|g| !g.is_empty()), "{groups}");
+
+    let flights = json(&env.run(&[
+        "--sandbox",
+        "adfox",
+        "account-list-campaign",
+        "--limit",
+        "3",
+    ]));
+    assert_eq!(flights.as_array().map(Vec::len), Some(3), "{flights}");
+    assert_eq!(flights[0]["ID"], "1");
+
+    let conns = json(&env.run(&["--sandbox", "radist", "connections-list"]));
+    assert!(conns.is_array() || conns.is_object(), "{conns}");
+}
+
+#[test]
+fn the_wire_name_is_an_alias_and_the_spec_doc_the_help() {
+    let env = Env::new();
+    let o = env.run(&["targethunter", "bots/addUser", "--help"]);
+    assert_eq!(code(&o), 0);
+    let help = stdout(&o);
+    assert!(help.contains("Adds (starts) a user in a bot"), "{help}");
+    assert!(help.contains("--bot-id <ObjectId>"), "{help}");
+    assert!(
+        help.contains("https://smm.targethunter.help/dev/api"),
+        "{help}"
+    );
+    let root = stdout(&env.run(&["--help"]));
+    for line in [
+        "Exit codes:",
+        "3  the service answered",
+        "4  auth",
+        "6  rate limited",
+    ] {
+        assert!(root.contains(line), "{root}");
+    }
+}
+
+#[test]
+fn every_output_format() {
+    let env = Env::new();
+    let args = |f: &'static str| {
+        vec![
+            "--sandbox",
+            "adfox",
+            "account-list-campaign",
+            "--limit",
+            "2",
+            "--format",
+            f,
+        ]
+    };
+    let nd = stdout(&env.run(&args("ndjson")));
+    let lines: Vec<serde_json::Value> = nd
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[1]["ID"], "2");
+
+    let csv = stdout(&env.run(&args("csv")));
+    let mut rows = csv.lines();
+    let header = rows.next().unwrap();
+    assert!(header.starts_with("ID,name,"), "{header}");
+    assert!(header.ends_with(",_more"), "{header}");
+    assert_eq!(rows.count(), 2);
+
+    let table = env
+        .th()
+        .args(args("table"))
+        .env("COLUMNS", "60")
+        .output()
+        .unwrap();
+    let text = stdout(&table);
+    assert!(text.lines().next().unwrap().starts_with("ID  "), "{text}");
+    assert_eq!(text.lines().count(), 3);
+    for l in text.lines() {
+        assert!(unicode_width(l) <= 60, "{l:?}");
+    }
+}
+
+fn unicode_width(s: &str) -> usize {
+    s.chars().count()
+}
+
+#[test]
+fn all_walks_every_page_and_writes_rows_before_the_last_page_is_fetched() {
+    let config = SandboxConfig {
+        adfox: th_sandbox::adfox::Config {
+            flights: 20_000,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let env = Env::with(config);
+    let adfox = env.sandbox().sandbox().adfox().clone();
+    let before = adfox.request_count();
+    let mut child = env
+        .th()
+        .args([
+            "--sandbox",
+            "adfox",
+            "account-list-campaign",
+            "--all",
+            "--limit",
+            "100",
+            "--format",
+            "ndjson",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    out.read_line(&mut first).unwrap();
+    assert!(first.contains("\"ID\":\"1\""), "{first}");
+    // Not reading on: the pipe fills and `th` blocks on writing, so it cannot have fetched
+    // all 200 pages: the rows it wrote left before the later pages came.
+    let deadline = Instant::now() + Duration::from_secs(2);
+    let mut seen = adfox.request_count();
+    while Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(200));
+        let now = adfox.request_count();
+        if now == seen {
+            break;
+        }
+        seen = now;
+    }
+    let fetched = adfox.request_count() - before;
+    assert!(
+        fetched < 200,
+        "all {fetched} pages fetched before the rows were read"
+    );
+    let mut rest = String::new();
+    out.read_to_string(&mut rest).unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success());
+    let ids: std::collections::HashSet<String> = std::iter::once(first.as_str())
+        .chain(rest.lines())
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["ID"].to_string())
+        .collect();
+    assert_eq!(ids.len(), 20_000);
+    assert_eq!(adfox.request_count() - before, 200);
+}
+
+#[test]
+fn radist_cursor_lists_walk_with_all() {
+    let env = Env::new();
+    let o = env.run(&[
+        "--sandbox",
+        "radist",
+        "chats-with-contacts",
+        "--limit",
+        "2",
+        "--all",
+        "--format",
+        "ndjson",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let one = env.run(&[
+        "--sandbox",
+        "radist",
+        "chats-with-contacts",
+        "--limit",
+        "2",
+        "--format",
+        "ndjson",
+    ]);
+    assert!(stdout(&o).lines().count() > stdout(&one).lines().count());
+}
+
+#[test]
+fn bad_values_are_refused_by_the_sdk_before_sending_with_exit_2() {
+    let env = Env::new();
+    let adfox = env.sandbox().sandbox().adfox().clone();
+    let before = adfox.request_count();
+    let o = env.run(&[
+        "--sandbox",
+        "adfox",
+        "account-list-campaign",
+        "--limit",
+        "0",
+    ]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(stderr(&o).trim(), "th: invalid `limit`: must be 1..=1000");
+    let o = env.run(&[
+        "--sandbox",
+        "adfox",
+        "account-list-campaign",
+        "--limit",
+        "x",
+    ]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("--limit"), "{}", stderr(&o));
+    let o = env.run(&["--sandbox", "targethunter", "bots-add-user", "--uid", "1"]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(adfox.request_count(), before);
+}
+
+#[test]
+fn a_wrong_key_is_one_clear_line_and_exit_4() {
+    let env = Env::new();
+    let o = env
+        .th()
+        .args(["targethunter", "vars-get", "--var-id", "x", "--uid", "1"])
+        .env("TARGETHUNTER_API_KEY", "wrong-key-0123456789")
+        .env(
+            "TARGETHUNTER_BASE_URL",
+            format!("{}/targethunter/api/", env.sandbox().base_url()),
+        )
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 4);
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("th: the service refused the credentials"),
+        "{err}"
+    );
+    assert!(!err.contains("wrong-key-0123456789"), "{err}");
+    let o = env.run(&["radist", "connections-list"]);
+    assert_eq!(code(&o), 4, "no credentials at all");
+    assert!(stderr(&o).contains("RADIST_API_KEY"));
+}
+
+#[test]
+fn api_errors_exit_3_and_network_errors_exit_5() {
+    let env = Env::new();
+    let o = env.run(&[
+        "--sandbox",
+        "targethunter",
+        "bots-add-user",
+        "--bot-id",
+        "000000000000000000000000",
+        "--uid",
+        "1",
+        "--channel",
+        "VK",
+        "--yes",
+    ]);
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let o = env.run(&[
+        "--sandbox",
+        "--base-url",
+        &format!("http://127.0.0.1:{port}/"),
+        "targethunter",
+        "vars-get",
+        "--var-id",
+        "x",
+        "--uid",
+        "1",
+    ]);
+    assert_eq!(code(&o), 5, "{}", stderr(&o));
+}
+
+#[test]
+fn rate_limits_exit_6() {
+    let env = Env::new();
+    let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = server.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut s in server.incoming().flatten() {
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(
+                b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 3600\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            );
+        }
+    });
+    let o = env.run(&[
+        "--sandbox",
+        "--base-url",
+        &format!("http://127.0.0.1:{port}/"),
+        "targethunter",
+        "vars-get",
+        "--var-id",
+        "x",
+        "--uid",
+        "1",
+    ]);
+    assert_eq!(code(&o), 6, "{}", stderr(&o));
+}
+
+#[test]
+fn dry_run_prints_the_exact_request_with_secrets_redacted_and_sends_nothing() {
+    let env = Env::new();
+    let before = env.sandbox().targethunter().request_count();
+    let key = "my-secret-key-abcdef";
+    let o = env
+        .th()
+        .args([
+            "--sandbox",
+            "--dry-run",
+            "targethunter",
+            "bots-add-user",
+            "--bot-id",
+            BOT,
+            "--uid",
+            "7",
+            "--channel",
+            "TG",
+        ])
+        .env("TARGETHUNTER_API_KEY", key)
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let text = stdout(&o);
+    let base = env.sandbox().base_url();
+    assert!(
+        text.starts_with(&format!("POST {base}/targethunter/api/bots/addUser\n")),
+        "{text}"
+    );
+    assert!(text.contains(&format!(
+        "{{\"api_key\":\"[redacted]\",\"bot_id\":\"{BOT}\",\"uid\":\"7\",\"channel\":\"TG\"}}"
+    )));
+    assert!(!text.contains(key));
+    assert_eq!(env.sandbox().targethunter().request_count(), before);
+
+    let o = env
+        .th()
+        .args([
+            "--sandbox",
+            "--dry-run",
+            "radist",
+            "connections-get",
+            "--connection-id",
+            "1",
+        ])
+        .env("RADIST_API_KEY", key)
+        .output()
+        .unwrap();
+    let text = stdout(&o);
+    assert!(text.contains("x-api-key: [redacted]"), "{text}");
+    assert!(!text.contains(key));
+}
+
+#[test]
+fn calls_that_change_data_need_yes_without_a_terminal() {
+    let env = Env::new();
+    let before = env.sandbox().targethunter().request_count();
+    let o = env.run(&[
+        "--sandbox",
+        "targethunter",
+        "bots-add-user",
+        "--bot-id",
+        BOT,
+        "--uid",
+        "9",
+        "--channel",
+        "VK",
+    ]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("--yes"), "{}", stderr(&o));
+    assert_eq!(env.sandbox().targethunter().request_count(), before);
+}
+
+#[cfg(unix)]
+#[test]
+fn config_profiles_are_private_redacted_and_lose_to_the_environment() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new();
+    let key = th_sandbox::targethunter::DEMO_API_KEY;
+    let mut set = env
+        .th()
+        .args(["config", "set", "targethunter_api_key"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    set.stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{key}\n").as_bytes())
+        .unwrap();
+    assert!(set.wait().unwrap().success());
+    let url = format!("{}/targethunter/api/", env.sandbox().base_url());
+    assert_eq!(
+        code(&env.run(&["config", "set", "targethunter_base_url", &url])),
+        0
+    );
+    let mode = std::fs::metadata(env.config())
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+
+    let list = stdout(&env.run(&["config", "list"]));
+    assert!(list.contains("targethunter_api_key = [redacted]"), "{list}");
+    assert!(list.contains(&url), "{list}");
+    assert!(!list.contains(key));
+    assert_eq!(
+        stdout(&env.run(&["config", "get", "targethunter_api_key"])).trim(),
+        "[redacted]"
+    );
+
+    // The profile alone works.
+    let o = env.run(&["targethunter", "globalvars-get", "--var-id", "x"]);
+    assert_ne!(code(&o), 4, "{}", stderr(&o));
+    // The environment wins over the profile.
+    let o = env
+        .th()
+        .args(["targethunter", "globalvars-get", "--var-id", "x"])
+        .env("TARGETHUNTER_API_KEY", "env-key-wrong-0000")
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 4, "{}", stderr(&o));
+
+    std::fs::set_permissions(env.config(), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let o = env.run(&["config", "list"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("chmod 600"), "{}", stderr(&o));
+    let o = env.run(&["targethunter", "globalvars-get", "--var-id", "x"]);
+    assert_eq!(code(&o), 2);
+}
+
+#[test]
+fn raw_calls_any_method() {
+    let env = Env::new();
+    let o = env.run(&[
+        "--sandbox",
+        "justclick",
+        "raw",
+        "GetAllGroups",
+        "--idempotent",
+    ]);
+    assert!(json(&o).is_array());
+    let o = env.run(&[
+        "--sandbox",
+        "radist",
+        "raw",
+        "companies/{company_id}/connections/",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}
+
+#[test]
+fn completions_and_man_page() {
+    let env = Env::new();
+    for shell in ["bash", "zsh", "fish"] {
+        let o = env.run(&["completions", shell]);
+        assert_eq!(code(&o), 0);
+        assert!(stdout(&o).contains("bots-add-user"), "{shell}");
+    }
+    let man = stdout(&env.run(&["man"]));
+    assert!(
+        man.starts_with(".ie") || man.contains(".TH th"),
+        "{}",
+        &man[..200.min(man.len())]
+    );
+    assert_eq!(code(&env.run(&["nonsense"])), 2);
+}
