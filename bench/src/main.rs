@@ -22,6 +22,7 @@
 //! of the 1000-row page, for a profiler (`valgrind --tool=callgrind`, `perf`).
 
 mod adfox;
+mod cli;
 mod justclick;
 mod overhead;
 mod pair;
@@ -186,6 +187,11 @@ async fn run_all(quick: bool, only: Option<&str>) -> Result<Vec<report::Metric>,
         metrics.extend(radist::metrics(quick).await);
         step("Radist.Online", t);
     }
+    if wanted("cli") {
+        let t = Instant::now();
+        metrics.extend(cli::metrics(quick).await);
+        step("th CLI", t);
+    }
     Ok(metrics)
 }
 
@@ -256,9 +262,9 @@ async fn main() -> ExitCode {
     let quick = args.iter().any(|a| a == "--quick");
     let only: Option<String> = flag(&args, "--only");
     if let Some(o) = &only
-        && !["targethunter", "justclick", "adfox", "radist"].contains(&o.as_str())
+        && !["targethunter", "justclick", "adfox", "radist", "cli"].contains(&o.as_str())
     {
-        eprintln!("bench: --only targethunter|justclick|adfox|radist, not {o:?}");
+        eprintln!("bench: --only targethunter|justclick|adfox|radist|cli, not {o:?}");
         return ExitCode::from(2);
     }
     let started = Instant::now();
