@@ -204,12 +204,8 @@ fn every_output_format() {
     assert!(text.lines().next().unwrap().starts_with("ID  "), "{text}");
     assert_eq!(text.lines().count(), 3);
     for l in text.lines() {
-        assert!(unicode_width(l) <= 60, "{l:?}");
+        assert!(l.chars().count() <= 60, "{l:?}");
     }
-}
-
-fn unicode_width(s: &str) -> usize {
-    s.chars().count()
 }
 
 #[test]
