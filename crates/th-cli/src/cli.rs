@@ -135,6 +135,9 @@ fn service_command(service: &'static Service, only: Option<&str>) -> Command {
     if service.name == "radist" {
         cmd = cmd.subcommand(connect::command());
     }
+    if service.name == "adfox" {
+        cmd = cmd.subcommand(crate::report::command());
+    }
     cmd
 }
 
@@ -450,6 +453,17 @@ fn call_service(
             return Err(CliError::usage("connect is a Radist.Online command"));
         };
         return Ok(runtime()?.block_on(connect::run(client, m)));
+    }
+
+    if name == "report" && svc.name == "adfox" {
+        let clients = Clients::build(svc.name, &sources(root, false)?)?;
+        let mut out = Output::new(
+            std::io::BufWriter::new(std::io::stdout().lock()),
+            format,
+            terminal_width(),
+        );
+        runtime()?.block_on(crate::report::run(m, &clients, &mut out, verbose))?;
+        return Ok(ExitCode::SUCCESS);
     }
 
     let (call, paging, ask, what) = if name == "raw" {

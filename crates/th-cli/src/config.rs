@@ -21,6 +21,7 @@ pub const KEYS: &[(&str, bool)] = &[
     ("adfox_login", false),
     ("adfox_password", true),
     ("adfox_base_url", false),
+    ("adfox_stats_base_url", false),
     ("radist_api_key", true),
     ("radist_company_id", false),
     ("radist_base_url", false),

@@ -168,6 +168,14 @@ impl Clients {
                 if let Some(url) = src.base_url("ADFOX", path) {
                     b = b.base_url(url);
                 }
+                // The statistics APIs have their own root (the sandbox's `/adfox/`).
+                let stats = match &src.sandbox {
+                    Some(root) => Some(format!("{}/adfox/", root.trim_end_matches('/'))),
+                    None => src.lookup("ADFOX_STATS_BASE_URL"),
+                };
+                if let Some(url) = stats {
+                    b = b.stats_base_url(url);
+                }
                 Client::Adfox(b.build().map_err(config_error)?)
             }
             "radist" => {

@@ -17,6 +17,7 @@ pub mod exit;
 pub mod generated;
 pub mod output;
 pub mod progress;
+pub mod report;
 pub mod run;
 
 use std::process::ExitCode;

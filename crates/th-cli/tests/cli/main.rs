@@ -577,3 +577,42 @@ fn completions_and_man_page() {
     );
     assert_eq!(code(&env.run(&["nonsense"])), 2);
 }
+
+#[test]
+fn adfox_reports_run_to_their_rows() {
+    let env = Env::new();
+    let o = env.run(&[
+        "--sandbox",
+        "adfox",
+        "report",
+        "--name",
+        "custom_1",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-01-03",
+        "--format",
+        "ndjson",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let rows: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0]["date"], "2026-01-01");
+    assert_eq!(env.sandbox().sandbox().adfox().reports_started(), 1);
+    let o = env.run(&[
+        "--sandbox",
+        "adfox",
+        "report",
+        "--name",
+        "custom_1",
+        "--from",
+        "2026-01-03",
+        "--to",
+        "2026-01-01",
+    ]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("dateTo"), "{}", stderr(&o));
+}
