@@ -141,10 +141,14 @@ fn service_command(service: &'static Service, only: Option<&str>) -> Command {
     cmd
 }
 
+/// The heading of the global flags in every help page.
+const GLOBAL_HEADING: &str = "Global options";
+
 fn global(id: &'static str, help: &'static str) -> Arg {
     Arg::new(id)
         .long(id)
         .global(true)
+        .help_heading(GLOBAL_HEADING)
         .action(ArgAction::SetTrue)
         .help(help)
 }
@@ -165,6 +169,7 @@ pub fn command_tree(only: Option<(&str, &str)>) -> Command {
             Arg::new("profile")
                 .long("profile")
                 .global(true)
+                .help_heading(GLOBAL_HEADING)
                 .value_name("NAME")
                 .help("The config profile to read (default: `default`)"),
         )
@@ -172,6 +177,7 @@ pub fn command_tree(only: Option<(&str, &str)>) -> Command {
             Arg::new("format")
                 .long("format")
                 .global(true)
+                .help_heading(GLOBAL_HEADING)
                 .value_parser(["json", "ndjson", "csv", "table"])
                 .default_value("json")
                 .help("Output format"),
@@ -187,6 +193,7 @@ pub fn command_tree(only: Option<(&str, &str)>) -> Command {
             Arg::new("base-url")
                 .long("base-url")
                 .global(true)
+                .help_heading(GLOBAL_HEADING)
                 .value_name("URL")
                 .help("The service's base URL (instead of <SERVICE>_BASE_URL or the profile's)"),
         )
@@ -194,6 +201,7 @@ pub fn command_tree(only: Option<(&str, &str)>) -> Command {
             Arg::new("company-id")
                 .long("company-id")
                 .global(true)
+                .help_heading(GLOBAL_HEADING)
                 .value_name("ID")
                 .value_parser(clap::value_parser!(i64))
                 .help("Radist.Online company id (instead of RADIST_COMPANY_ID)"),

@@ -616,3 +616,41 @@ fn adfox_reports_run_to_their_rows() {
     assert_eq!(code(&o), 2, "{}", stderr(&o));
     assert!(stderr(&o).contains("dateTo"), "{}", stderr(&o));
 }
+
+#[test]
+fn justclick_orders_walk_month_windows_with_all() {
+    let env = Env::new();
+    let args = |all: bool| {
+        let mut a = vec![
+            "--sandbox",
+            "justclick",
+            "get-orders-with-goods",
+            "--begin-date",
+            "01.01.2024",
+            "--end-date",
+            "30.06.2024",
+            "--format",
+            "ndjson",
+        ];
+        if all {
+            a.push("--all");
+        }
+        a
+    };
+    let one = env.run(&args(false));
+    assert_eq!(
+        stdout(&one).lines().count(),
+        1,
+        "the API trims to one month"
+    );
+    let all = env.run(&args(true));
+    assert_eq!(code(&all), 0, "{}", stderr(&all));
+    assert_eq!(stdout(&all).lines().count(), 6, "{}", stdout(&all));
+}
+
+#[test]
+fn radist_connect_stays_wired() {
+    let env = Env::new();
+    let o = env.run(&["radist", "connect", "--help"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}
