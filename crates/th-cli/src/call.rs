@@ -64,6 +64,13 @@ pub struct Param {
     pub help: &'static str,
 }
 
+impl Param {
+    /// Whether the value is a secret: marked so in the spec, or of a secret type.
+    pub fn is_secret(&self) -> bool {
+        self.ty.ends_with("(secret)") || matches!(self.ty, "Password" | "Sensitive")
+    }
+}
+
 /// A required param (one line of generated code).
 pub const fn req(
     id: &'static str,

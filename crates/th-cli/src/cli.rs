@@ -416,6 +416,20 @@ fn extras(m: &ArgMatches) -> Result<Vec<(String, th_core::FormValue)>, CliError>
         .collect()
 }
 
+/// One line from stdin (a secret value); prompts when stdin is a terminal.
+fn read_line(what: &str) -> Result<String, CliError> {
+    if std::io::stdin().is_terminal() {
+        eprint!("--{what}: ");
+        let _ = std::io::stderr().flush();
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| CliError::usage(format!("cannot read --{what} from stdin: {e}")))?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
 /// Asks on the terminal before a call that creates, sends or deletes; refuses without `--yes`
 /// when stdin is not a terminal.
 fn confirm(what: &str) -> Result<(), CliError> {
@@ -487,7 +501,13 @@ fn call_service(
         for p in method.params {
             flags.insert(p.id, flag_of(p.id));
             if let Some(v) = m.get_one::<String>(p.id) {
-                values.insert(p.id, v.clone());
+                // A secret param given as `-` is read from stdin, keeping it out of argv.
+                let v = if v == "-" && p.is_secret() {
+                    read_line(&flag_of(p.id))?
+                } else {
+                    v.clone()
+                };
+                values.insert(p.id, v);
             }
         }
         let args = Args::new(values, flags, extras(m)?);

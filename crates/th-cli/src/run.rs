@@ -16,20 +16,19 @@ use crate::exit::CliError;
 use crate::output::{Output, rows_of};
 use crate::progress::Progress;
 
-/// Param names whose values are secrets wherever they appear (dry run).
-const SECRET_NAMES: &[&str] = &[
-    "api_key",
-    "apikey",
-    "rpsKey",
-    "rps_key",
+/// Param names that are secrets wherever they appear (dry run), matched exactly.
+const SECRET_NAMES: &[&str] = &["key", "code", "auth", "hash", "sign", "signature"];
+
+/// Parts of param names that make them secrets (`api_key`, `rpsKey`, `loginPassword`, `token`).
+const SECRET_PARTS: &[&str] = &[
     "password",
+    "passwd",
     "token",
     "secret",
-    "hash",
-    "code",
-    "auth",
+    "apikey",
+    "api_key",
+    "rpskey",
     "authorization",
-    "key",
 ];
 
 /// Prints the exact request `call` would send, secrets redacted.
@@ -88,8 +87,8 @@ pub fn render_request(req: &HttpRequest, clients: &Clients) -> String {
 }
 
 fn secret_name(name: &str) -> bool {
-    let base = name.split('[').next().unwrap_or(name);
-    SECRET_NAMES.iter().any(|s| base.eq_ignore_ascii_case(s))
+    let base = name.split('[').next().unwrap_or(name).to_ascii_lowercase();
+    SECRET_NAMES.contains(&base.as_str()) || SECRET_PARTS.iter().any(|p| base.contains(p))
 }
 
 fn redact_form(query: &str) -> String {

@@ -461,6 +461,27 @@ fn dry_run_prints_the_exact_request_with_secrets_redacted_and_sends_nothing() {
     let text = stdout(&o);
     assert!(text.contains("x-api-key: [redacted]"), "{text}");
     assert!(!text.contains(key));
+
+    // ADFOX's legacy scheme sends the password's sha256: a credential too.
+    let o = env
+        .th()
+        .args([
+            "--sandbox",
+            "--dry-run",
+            "adfox",
+            "account-list-campaign",
+            "--limit",
+            "2",
+        ])
+        .env("ADFOX_LOGIN", "test")
+        .env("ADFOX_PASSWORD", "Passw0rd!")
+        .output()
+        .unwrap();
+    let text = stdout(&o);
+    assert!(
+        text.ends_with("loginAccount=test&loginPassword=[redacted]&object=account&action=list&actionObject=campaign&encoding=UTF-8&limit=2\n"),
+        "{text}"
+    );
 }
 
 #[test]
