@@ -40,7 +40,15 @@ fn target_dir() -> PathBuf {
 fn build_th() -> Result<PathBuf, Skip> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let status = Command::new(cargo)
-        .args(["build", "--release", "--quiet", "-p", "th-cli", "--bin", "th"])
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "-p",
+            "th-cli",
+            "--bin",
+            "th",
+        ])
         .current_dir(util::workspace_root())
         .status()
         .map_err(|e| Skip::Failed(format!("cargo build: {e}")))?;
@@ -84,7 +92,9 @@ async fn measure(quick: bool) -> Result<Metric, Skip> {
         .map_err(|e| Skip::Failed(e.to_string()))??;
     let sandbox = th_sandbox::start(
         th_sandbox::SandboxConfig::default(),
-        "127.0.0.1:0".parse().map_err(|_| Skip::Failed("address".to_owned()))?,
+        "127.0.0.1:0"
+            .parse()
+            .map_err(|_| Skip::Failed("address".to_owned()))?,
     )
     .await
     .map_err(|e| Skip::Failed(e.to_string()))?;

@@ -1,5 +1,6 @@
-//! `cargo xtask codegen [--check]`: `crates/*/spec/api.toml` → `crates/*/src/generated/` and the
-//! coverage tables (the summary in the root `README.md`, every method in `docs/coverage.md`).
+//! `cargo xtask codegen [--check]`: `crates/*/spec/api.toml` → `crates/*/src/generated/`, the
+//! `th` command tree (`crates/th-cli/src/generated/`) and the coverage tables (the summary in
+//! the root `README.md`, every method in `docs/coverage.md`).
 
 /// The `th` command tree (`crates/th-cli/src/generated/`).
 mod cli;
