@@ -3,8 +3,8 @@
 //! Rows are written as they arrive ([`Output::row`]) and flushed after each page, so a long
 //! `--all` listing streams in bounded memory. A row's fields keep the service's order (typed
 //! fields first as the answer lists them), and fields no earlier row had are kept: NDJSON and
-//! JSON write every field; CSV and tables fix their columns on the first page and put later
-//! unknown fields, as JSON, in a last column `_more`.
+//! JSON write every field; CSV fixes its columns on the first page and puts later unknown
+//! fields, as JSON, in a last column `_more`; a table shows the columns that fit the terminal.
 
 use std::io::Write;
 
@@ -85,8 +85,8 @@ pub struct Output<W: Write> {
     format: Format,
     /// Rows written so far.
     count: u64,
-    /// CSV/table columns, fixed by the first page; `true` when `_more` is needed.
-    columns: Option<(Vec<String>, bool)>,
+    /// CSV/table columns, fixed by the first page.
+    columns: Option<Vec<String>>,
     /// Table column widths.
     widths: Vec<usize>,
     /// The terminal's width (tables).
@@ -151,7 +151,6 @@ impl<W: Write> Output<W> {
                 }
             }
         }
-        let more = false;
         if self.format == Format::Table {
             // As many columns as fit at 4 cells and 2 spaces each; the rest are left out of
             // the table (CSV and JSON keep every field).
@@ -159,12 +158,12 @@ impl<W: Write> Output<W> {
             columns.truncate(fit.max(1));
             self.size_table(&columns, rows);
         }
-        self.columns = Some((columns, more));
+        self.columns = Some(columns);
         self.header()
     }
 
     fn header(&mut self) -> Result<(), CliError> {
-        let Some((columns, _)) = &self.columns else {
+        let Some(columns) = &self.columns else {
             return Ok(());
         };
         let mut header = columns.clone();
@@ -251,7 +250,7 @@ impl<W: Write> Output<W> {
                 self.out.write_all(b"\n").map_err(io)
             }
             Format::Csv | Format::Table => {
-                let Some((columns, _)) = &self.columns else {
+                let Some(columns) = &self.columns else {
                     return Ok(());
                 };
                 let (mut cells, more) = match &row {
