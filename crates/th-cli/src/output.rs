@@ -1,8 +1,8 @@
 //! Output for people and for pipes: JSON (default), NDJSON, CSV and terminal-sized tables.
 //!
 //! Rows are written as they arrive ([`Output::row`]) and flushed after each page, so a long
-//! `--all` listing streams in bounded memory. A row's fields keep the service's order (typed
-//! fields first as the answer lists them), and fields no earlier row had are kept: NDJSON and
+//! `--all` listing streams in bounded memory. A row's fields keep the order the service sends
+//! them in, and fields no earlier row had are kept: NDJSON and
 //! JSON write every field; CSV fixes its columns on the first page and puts later unknown
 //! fields, as JSON, in a last column `_more`; a table shows the columns that fit the terminal.
 
