@@ -675,3 +675,70 @@ fn radist_connect_stays_wired() {
     let o = env.run(&["radist", "connect", "--help"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
 }
+
+/// `VmHWM` (peak resident set) of a live process, in kB.
+#[cfg(target_os = "linux")]
+fn peak_kb(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn all_streams_100k_rows_in_memory_that_does_not_grow_with_them() {
+    const ROWS: usize = 100_000;
+    let config = SandboxConfig {
+        adfox: th_sandbox::adfox::Config {
+            flights: ROWS as u32,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let env = Env::with(config);
+    let mut child = env
+        .th()
+        .args([
+            "--sandbox",
+            "adfox",
+            "account-list-campaign",
+            "--all",
+            "--format",
+            "ndjson",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    let mut early = 0;
+    let mut late = 0;
+    for n in 1..=ROWS {
+        line.clear();
+        assert!(
+            out.read_line(&mut line).unwrap() > 0,
+            "ended after {n} rows"
+        );
+        if n == ROWS / 10 {
+            early = peak_kb(pid);
+        }
+        if n == ROWS * 9 / 10 {
+            late = peak_kb(pid);
+        }
+    }
+    let mut rest = String::new();
+    out.read_to_string(&mut rest).unwrap();
+    assert!(rest.is_empty());
+    assert!(child.wait().unwrap().success());
+    eprintln!("peak RSS: {early} kB after 10% of the rows, {late} kB after 90%");
+    // 80 000 rows (about 60 MB of output) later, the peak grew by less than 8 MB.
+    assert!(
+        late < early + 8 * 1024,
+        "peak RSS {early} kB after 10% of the rows, {late} kB after 90%"
+    );
+}
