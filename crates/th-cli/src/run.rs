@@ -174,10 +174,18 @@ pub async fn send(
             for (n, v) in pairs(params) {
                 raw = raw.param(n, v);
             }
-            let env = c
-                .raw(raw)
-                .await
-                .map_err(|e| CliError::from_sdk(&e, &scrub))?;
+            let env = c.raw(raw).await.map_err(|e| {
+                let mut err = CliError::from_sdk(&e, &scrub);
+                // JustClick signs its answers with the secret key: an answer whose signature
+                // does not match was signed with another key than ours (a wrong secret).
+                if e.service()
+                    .is_some_and(justclick_api::ApiError::is_signature)
+                {
+                    err.code = crate::exit::AUTH;
+                    err.message = format!("{} (check JUSTCLICK_SECRET)", err.message);
+                }
+                err
+            })?;
             if env.code != 0 && !accepts(env.code) {
                 let err = CliError::api(scrub(&format!(
                     "JustClick answered error_code {}: {}",

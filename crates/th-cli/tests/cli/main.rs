@@ -344,6 +344,17 @@ fn a_wrong_key_is_one_clear_line_and_exit_4() {
         "{err}"
     );
     assert!(!err.contains("wrong-key-0123456789"), "{err}");
+    // JustClick: an answer signed with another secret key than ours.
+    let o = env
+        .th()
+        .args(["--sandbox", "justclick", "get-all-groups"])
+        .env("JUSTCLICK_LOGIN", th_sandbox::justclick::DEMO_LOGIN)
+        .env("JUSTCLICK_SECRET", "not-the-secret-key-000")
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 4, "{}", stderr(&o));
+    assert_eq!(stderr(&o).lines().count(), 1);
+    assert!(!stderr(&o).contains("not-the-secret-key-000"));
     let o = env.run(&["radist", "connections-list"]);
     assert_eq!(code(&o), 4, "no credentials at all");
     assert!(stderr(&o).contains("RADIST_API_KEY"));
