@@ -102,6 +102,12 @@ impl fmt::Display for CliError {
 
 impl std::error::Error for CliError {}
 
+impl From<th_core::PaginationError> for CliError {
+    fn from(e: th_core::PaginationError) -> Self {
+        CliError::api(e.to_string())
+    }
+}
+
 impl From<InvalidInput> for CliError {
     fn from(e: InvalidInput) -> Self {
         CliError::usage(e.to_string())

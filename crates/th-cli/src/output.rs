@@ -281,6 +281,11 @@ impl<W: Write> Output<W> {
         }
     }
 
+    /// Flushes what was written (after a page of rows).
+    pub fn flush(&mut self) -> Result<(), CliError> {
+        self.out.flush().map_err(io)
+    }
+
     /// Ends the output (closes a JSON array).
     pub fn finish(&mut self) -> Result<(), CliError> {
         if self.format == Format::Json {

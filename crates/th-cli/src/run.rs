@@ -6,6 +6,7 @@
 use std::borrow::Cow;
 use std::io::Write;
 
+use futures::StreamExt;
 use serde_json::{Map, Value};
 use th_core::{FormValue, HttpMethod, HttpRequest, MethodInfo, Paging as SdkPaging, Params};
 
@@ -287,27 +288,52 @@ fn adfox_json(reply: adfox_api::Reply, info: &MethodInfo) -> Value {
     Value::Object(m)
 }
 
-/// One page of an offset-paged list: its rows and, when the service says, the total number of
-/// rows (ADFOX's `<total_rows>`).
+/// What an offset-paged answer says about the listing (ADFOX's pagination block).
+#[derive(Debug, Default, Clone, Copy)]
+struct PageMeta {
+    /// `<total_rows>`.
+    total_rows: Option<u64>,
+    /// `<limit>`: the page size the server used.
+    limit: Option<u64>,
+    /// `<offset>`: where the server says this page starts.
+    offset: Option<u64>,
+}
+
+/// One page of an ADFOX list through the SDK's raw call: its rows and pagination.
+async fn adfox_page(
+    client: &adfox_api::Client,
+    secrets: &[String],
+    info: &MethodInfo,
+    params: &Params,
+) -> Result<(Vec<Value>, PageMeta), CliError> {
+    let mut raw = adfox_api::RawRequest::new(info.wire).idempotent(info.idempotent);
+    for (n, v) in pairs(params) {
+        raw = raw.param(n, v);
+    }
+    let reply = client
+        .raw(raw)
+        .await
+        .map_err(|e| CliError::from_sdk(&e, &|t| crate::creds::scrub_with(secrets, t)))?;
+    let meta = PageMeta {
+        total_rows: reply.pagination.total_rows,
+        limit: reply.pagination.limit,
+        offset: reply.pagination.offset,
+    };
+    Ok((reply.rows.iter().map(row_json).collect(), meta))
+}
+
+/// One page of an offset-paged list: its rows and what the service says about the listing.
 async fn offset_page(
     clients: &Clients,
     info: &MethodInfo,
     params: &Params,
     accepts: fn(i64) -> bool,
-) -> Result<(Vec<Value>, Option<u64>), CliError> {
+) -> Result<(Vec<Value>, PageMeta), CliError> {
     if let Client::Adfox(c) = &clients.client {
-        let mut raw = adfox_api::RawRequest::new(info.wire).idempotent(info.idempotent);
-        for (n, v) in pairs(params) {
-            raw = raw.param(n, v);
-        }
-        let reply = c
-            .raw(raw)
-            .await
-            .map_err(|e| CliError::from_sdk(&e, &|t| clients.scrub(t)))?;
-        let total = reply.pagination.total_rows;
-        return Ok((reply.rows.iter().map(row_json).collect(), total));
+        return adfox_page(c, &clients.secrets, info, params).await;
     }
-    Ok((rows_of(send(clients, info, params, accepts).await?), None))
+    let rows = rows_of(send(clients, info, params, accepts).await?);
+    Ok((rows, PageMeta::default()))
 }
 
 /// Replaces (or adds) the param `name` of the call, where the call sends its params.
@@ -379,26 +405,81 @@ pub async fn execute<W: Write>(
                 Some(FormValue::Int(o)) => *o,
                 _ => 0,
             };
-            let mut progress: Option<Progress> = None;
-            loop {
-                set_param(&mut params, &info, offset_name, FormValue::Int(offset));
-                set_param(&mut params, &info, limit_name, FormValue::Int(limit));
-                let (rows, total) = offset_page(clients, &info, &params, accepts).await?;
-                let n = rows.len();
-                let bar =
-                    progress.get_or_insert_with(|| Progress::pages(info.wire, total, verbose));
-                bar.page(n as u64, total);
-                out.page(rows)?;
-                let next = offset.saturating_add(n as i64);
-                let past_total = total.is_some_and(|t| u64::try_from(next).unwrap_or(0) >= t);
-                if n == 0 || (n as i64) < limit || past_total {
-                    break;
+            set_param(&mut params, &info, offset_name, FormValue::Int(offset));
+            set_param(&mut params, &info, limit_name, FormValue::Int(limit));
+            let (rows, meta) = offset_page(clients, &info, &params, accepts).await?;
+            let n = rows.len() as i64;
+            let total = meta.total_rows;
+            let progress = Progress::pages(info.wire, total, verbose);
+            progress.page(n as u64, total);
+            out.page(rows)?;
+            // The page size in use: ours, or the server's smaller one (it may cap the limit).
+            let step = meta
+                .limit
+                .and_then(|l| i64::try_from(l).ok())
+                .filter(|l| (1..limit).contains(l))
+                .unwrap_or(limit);
+            offset = offset.saturating_add(n);
+            match (&clients.client, total) {
+                _ if n < step => {}
+                (Client::Adfox(c), Some(total)) => {
+                    // The rest through the SDK's paginator: pages fetched ahead with bounded
+                    // concurrency, handed over in order, a repeated page stopping the stream.
+                    let remaining = total.saturating_sub(u64::try_from(offset).unwrap_or(0));
+                    let pages = remaining.div_ceil(step as u64);
+                    let client = c.clone();
+                    let secrets = std::sync::Arc::new(clients.secrets.clone());
+                    let base = params.clone();
+                    let start = offset;
+                    // Two pages in flight: the peak stays flat (4 raised it by several MB, a
+                    // page of rows as JSON values being some MB).
+                    let mut options = th_core::PageOptions::default();
+                    options.prefetch = 2;
+                    let mut rows = th_core::paginate::numbered(options, move |j| {
+                        let client = client.clone();
+                        let secrets = std::sync::Arc::clone(&secrets);
+                        let mut params = base.clone();
+                        async move {
+                            let at = start.saturating_add(
+                                i64::try_from(j).unwrap_or(i64::MAX).saturating_mul(step),
+                            );
+                            set_param(&mut params, &info, offset_name, FormValue::Int(at));
+                            set_param(&mut params, &info, limit_name, FormValue::Int(step));
+                            let (items, meta) =
+                                adfox_page(&client, &secrets, &info, &params).await?;
+                            Ok::<_, CliError>(th_core::NumberedPage {
+                                items,
+                                total_pages: pages,
+                                fingerprint: meta.offset,
+                            })
+                        }
+                    });
+                    let mut in_page = 0;
+                    while let Some(row) = rows.next().await {
+                        out.row(row?)?;
+                        in_page += 1;
+                        if in_page == step {
+                            out.flush()?;
+                            progress.page(step as u64, Some(total));
+                            in_page = 0;
+                        }
+                    }
+                    progress.page(in_page as u64, Some(total));
                 }
-                offset = next;
+                _ => loop {
+                    set_param(&mut params, &info, offset_name, FormValue::Int(offset));
+                    set_param(&mut params, &info, limit_name, FormValue::Int(step));
+                    let (rows, _) = offset_page(clients, &info, &params, accepts).await?;
+                    let n = rows.len() as i64;
+                    progress.page(n as u64, total);
+                    out.page(rows)?;
+                    if n < step {
+                        break;
+                    }
+                    offset = offset.saturating_add(n);
+                },
             }
-            if let Some(bar) = progress {
-                bar.finish();
-            }
+            progress.finish();
             out.finish()
         }
         Paging::Cursor => {
