@@ -433,8 +433,10 @@ pub async fn execute<W: Write>(
                     let start = offset;
                     // Two pages in flight: the peak stays flat (4 raised it by several MB, a
                     // page of rows as JSON values being some MB).
-                    let mut options = th_core::PageOptions::default();
-                    options.prefetch = 2;
+                    let options = th_core::PageOptions {
+                        prefetch: 2,
+                        ..Default::default()
+                    };
                     let mut rows = th_core::paginate::numbered(options, move |j| {
                         let client = client.clone();
                         let secrets = std::sync::Arc::clone(&secrets);
