@@ -62,7 +62,7 @@ impl Sources {
 }
 
 /// The client of the service a command calls, and the credentials in use (for scrubbing).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Clients {
     /// The client.
     pub client: Client,

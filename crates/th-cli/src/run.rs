@@ -369,6 +369,36 @@ pub fn accepts_of(call: &Call) -> fn(i64) -> bool {
     }
 }
 
+/// Writes a stream of rows as they come: whatever rows are ready at once are written and
+/// flushed together (a page, usually), so nothing waits in a buffer for the next page.
+async fn drain<W: Write>(
+    rows: futures::stream::BoxStream<'static, Result<Value, CliError>>,
+    out: &mut Output<W>,
+    progress: &Progress,
+    total: Option<u64>,
+) -> Result<(), CliError> {
+    let mut chunks = rows.ready_chunks(1000);
+    while let Some(chunk) = chunks.next().await {
+        let mut ready = Vec::with_capacity(chunk.len());
+        let mut failed = None;
+        for row in chunk {
+            match row {
+                Ok(v) => ready.push(v),
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        progress.page(ready.len() as u64, total);
+        out.page(ready)?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
 /// Sends `call` and writes its answer; with `all`, walks every page and writes rows as they
 /// arrive.
 pub async fn execute<W: Write>(
@@ -437,7 +467,7 @@ pub async fn execute<W: Write>(
                         prefetch: 2,
                         ..Default::default()
                     };
-                    let mut rows = th_core::paginate::numbered(options, move |j| {
+                    let rows = th_core::paginate::numbered(options, move |j| {
                         let client = client.clone();
                         let secrets = std::sync::Arc::clone(&secrets);
                         let mut params = base.clone();
@@ -456,17 +486,7 @@ pub async fn execute<W: Write>(
                             })
                         }
                     });
-                    let mut in_page = 0;
-                    while let Some(row) = rows.next().await {
-                        out.row(row?)?;
-                        in_page += 1;
-                        if in_page == step {
-                            out.flush()?;
-                            progress.page(step as u64, Some(total));
-                            in_page = 0;
-                        }
-                    }
-                    progress.page(in_page as u64, Some(total));
+                    drain(rows, out, &progress, Some(total)).await?;
                 }
                 _ => loop {
                     set_param(&mut params, &info, offset_name, FormValue::Int(offset));
@@ -485,30 +505,34 @@ pub async fn execute<W: Write>(
             out.finish()
         }
         Paging::Cursor => {
+            // Through the SDK's cursor paginator: one page at a time, a repeated cursor stops it.
             let progress = Progress::pages(info.wire, None, verbose);
-            let mut cursor: Option<String> = match get_param(&params, "cursor") {
+            let start: Option<String> = match get_param(&params, "cursor") {
                 Some(FormValue::Str(s)) => Some(s.clone()),
                 _ => None,
             };
-            let mut seen = std::collections::HashSet::new();
-            loop {
-                if let Some(c) = &cursor {
-                    set_param(&mut params, &info, "cursor", FormValue::Str(c.clone()));
-                }
-                let answer = send(clients, &info, &params, accepts).await?;
-                let next = answer
-                    .pointer("/response_metadata/next_cursor")
-                    .and_then(Value::as_str)
-                    .filter(|c| !c.is_empty())
-                    .map(str::to_owned);
-                let rows = rows_of(answer);
-                progress.page(rows.len() as u64, None);
-                out.page(rows)?;
-                match next {
-                    Some(c) if seen.insert(c.clone()) => cursor = Some(c),
-                    _ => break,
-                }
-            }
+            let shared = std::sync::Arc::new(clients.clone());
+            let rows =
+                th_core::paginate::cursor(th_core::PageOptions::default(), start, move |cursor| {
+                    let clients = std::sync::Arc::clone(&shared);
+                    let mut params = params.clone();
+                    async move {
+                        if let Some(c) = cursor {
+                            set_param(&mut params, &info, "cursor", FormValue::Str(c));
+                        }
+                        let answer = send(&clients, &info, &params, accepts).await?;
+                        let next = answer
+                            .pointer("/response_metadata/next_cursor")
+                            .and_then(Value::as_str)
+                            .filter(|c| !c.is_empty())
+                            .map(str::to_owned);
+                        Ok::<_, CliError>(th_core::CursorPage {
+                            items: rows_of(answer),
+                            next,
+                        })
+                    }
+                });
+            drain(rows, out, &progress, None).await?;
             progress.finish();
             out.finish()
         }
