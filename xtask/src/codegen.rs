@@ -231,6 +231,12 @@ fn cli_files(
     for file in cli::files(&named) {
         let code = rustfmt(&file.code, &src_dir)
             .map_err(|e| format!("formatting th-cli's {}: {e}", file.name))?;
+        if code.lines().count() > MAX_GENERATED_LINES {
+            return Err(format!(
+                "crates/th-cli/src/generated/{} would have more than {MAX_GENERATED_LINES} lines",
+                file.name
+            ));
+        }
         files.push(Generated {
             path: out_dir.join(&file.name),
             contents: Some(code),

@@ -66,6 +66,14 @@ pub fn files(services: &[CliService<'_>]) -> Vec<File> {
             &format!("/// `th {}`: {}.", s.command(), s.service.name),
         );
         line(&mut root, &format!("pub mod {};", s.command()));
+        line(
+            &mut root,
+            &format!(
+                "/// `th {}`: the typed request of each method, from its flags.",
+                s.command()
+            ),
+        );
+        line(&mut root, &format!("mod {}_build;", s.command()));
     }
     line(&mut root, "");
     line(
@@ -94,6 +102,10 @@ pub fn files(services: &[CliService<'_>]) -> Vec<File> {
             name: format!("{}.rs", s.command()),
             code: service_file(s),
         });
+        out.push(File {
+            name: format!("{}_build.rs", s.command()),
+            code: build_file(s),
+        });
     }
     out
 }
@@ -118,9 +130,8 @@ fn service_file(s: &CliService<'_>) -> String {
         ),
     );
     line(&mut o, "");
-    line(&mut o, "use crate::args::Args;");
-    line(&mut o, "use crate::call::{Call, Method, Paging, opt, req};");
-    line(&mut o, "use crate::exit::CliError;");
+    line(&mut o, &format!("use super::{svc}_build as build;"));
+    line(&mut o, "use crate::call::{Method, Paging, opt, req};");
     line(&mut o, "");
     line(
         &mut o,
@@ -132,7 +143,7 @@ fn service_file(s: &CliService<'_>) -> String {
         line(
             &mut o,
             &format!(
-                "    Method {{ name: {}, wire: {}, confirm: {}, paging: Paging::{}, build: {},",
+                "    Method {{ name: {}, wire: {}, confirm: {}, paging: Paging::{}, build: build::{},",
                 lit(&m.rust.replace('_', "-")),
                 lit(&m.wire),
                 confirm(m),
@@ -167,11 +178,35 @@ fn service_file(s: &CliService<'_>) -> String {
         line(&mut o, "        ] },");
     }
     line(&mut o, "];");
+    o
+}
+
+/// `<service>_build.rs`: per method, its typed request from the parsed flags (one line per
+/// field), validated by the SDK.
+fn build_file(s: &CliService<'_>) -> String {
+    let mut o = String::new();
+    let svc = s.command();
+    line(&mut o, HEADER);
+    line(&mut o, "");
+    line(
+        &mut o,
+        &format!(
+            "//! The typed request of each `th {svc}` method, filled from its flags and checked \
+             by the SDK's own `validate()`."
+        ),
+    );
+    line(&mut o, "");
+    line(&mut o, "use crate::args::Args;");
+    line(&mut o, "use crate::call::Call;");
+    line(&mut o, "use crate::exit::CliError;");
     for m in s.service.methods.iter().filter(|m| in_cli(m)) {
         line(&mut o, "");
         line(
             &mut o,
-            &format!("fn {}(a: &Args) -> Result<Call, CliError> {{", m.rust),
+            &format!(
+                "pub(super) fn {}(a: &Args) -> Result<Call, CliError> {{",
+                m.rust
+            ),
         );
         line(
             &mut o,

@@ -2,14 +2,13 @@
 
 //! `th adfox <method>`: every method of the ADFOX spec (160 methods; file uploads are left to the SDK).
 
-use crate::args::Args;
-use crate::call::{Call, Method, Paging, opt, req};
-use crate::exit::CliError;
+use super::adfox_build as build;
+use crate::call::{Method, Paging, opt, req};
 
 /// The methods, in spec order: one entry per method, one line per flag.
 #[rustfmt::skip]
 pub static METHODS: &[Method] = &[
-    Method { name: "account-add-advertiser", wire: "account.add.advertiser", confirm: true, paging: Paging::None, build: account_add_advertiser,
+    Method { name: "account-add-advertiser", wire: "account.add.advertiser", confirm: true, paging: Paging::None, build: build::account_add_advertiser,
         doc: "Creates an advertiser account; answers the new ID.\n\nWire: `account.add.advertiser` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-advertiser",
         params: &[
             req("account", "account", "String", "Login of the new account."),
@@ -26,7 +25,7 @@ pub static METHODS: &[Method] = &[
             opt("phone", "phone", "String", "Phone."),
             opt("fax", "fax", "String", "Fax."),
         ] },
-    Method { name: "account-add-webmaster", wire: "account.add.webmaster", confirm: true, paging: Paging::None, build: account_add_webmaster,
+    Method { name: "account-add-webmaster", wire: "account.add.webmaster", confirm: true, paging: Paging::None, build: build::account_add_webmaster,
         doc: "Creates a webmaster (site owner) account; answers the new ID.\n\nWire: `account.add.webmaster` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-webmaster",
         params: &[
             req("account", "account", "String", "Login of the new account."),
@@ -47,10 +46,10 @@ pub static METHODS: &[Method] = &[
             opt("yandex_money", "YandexMoney", "String", "YooMoney wallet."),
             opt("comments", "comments", "String", "Comments."),
         ] },
-    Method { name: "account-add-assistant", wire: "account.add.assistant", confirm: true, paging: Paging::None, build: account_add_assistant,
+    Method { name: "account-add-assistant", wire: "account.add.assistant", confirm: true, paging: Paging::None, build: build::account_add_assistant,
         doc: "Creates an assistant account.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `account.add.assistant` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[] },
-    Method { name: "account-add-super-campaign", wire: "account.add.superCampaign", confirm: true, paging: Paging::None, build: account_add_super_campaign,
+    Method { name: "account-add-super-campaign", wire: "account.add.superCampaign", confirm: true, paging: Paging::None, build: build::account_add_super_campaign,
         doc: "Creates a campaign (API `superCampaign` = UI \"campaign\"); answers the new ID.\n\nWire: `account.add.superCampaign` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-superCampaign",
         params: &[
             req("name", "name", "String", "Name."),
@@ -77,7 +76,7 @@ pub static METHODS: &[Method] = &[
             opt("publisher_contract_id", "publisherContractID", "i64", "The publisher's marking contract."),
             opt("cost_type", "costType", "i64", "Cost type: 0 other, 1 CPM, 2 CPC, 3 CPA."),
         ] },
-    Method { name: "account-add-campaign", wire: "account.add.campaign", confirm: true, paging: Paging::None, build: account_add_campaign,
+    Method { name: "account-add-campaign", wire: "account.add.campaign", confirm: true, paging: Paging::None, build: build::account_add_campaign,
         doc: "Creates a flight (API `campaign` = UI \"flight\"), optionally inside a supercampaign; answers the new ID.\n\nWire: `account.add.campaign` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-campaign",
         params: &[
             req("name", "name", "String", "Name."),
@@ -122,7 +121,7 @@ pub static METHODS: &[Method] = &[
             opt("clicks_smooth_type_id", "clicksSmoothTypeID", "i64", "Clicks smoothing, as impressionsSmoothTypeID."),
             opt("okveds", "okveds[]", "Vec<String>", "OKVED codes, sent as `okveds[]=...`."),
         ] },
-    Method { name: "account-add-banner", wire: "account.add.banner", confirm: true, paging: Paging::None, build: account_add_banner,
+    Method { name: "account-add-banner", wire: "account.add.banner", confirm: true, paging: Paging::None, build: build::account_add_banner,
         doc: "Creates a banner in a flight; answers the new ID.\n\nWire: `account.add.banner` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/account/account-add-banner",
         params: &[
             req("campaign_id", "campaignID", "i64", "The flight."),
@@ -167,25 +166,25 @@ pub static METHODS: &[Method] = &[
             opt("text_data", "textData[]", "Vec<String>", "Texts, sent as `textData[]=...`."),
             opt("media_data", "mediaData[]", "Vec<MediaData>", "Media, each sent as `mediaData[]={\"url\":...,\"description\":...}`."),
         ] },
-    Method { name: "account-add-banner-type", wire: "account.add.bannerType", confirm: true, paging: Paging::None, build: account_add_banner_type,
+    Method { name: "account-add-banner-type", wire: "account.add.bannerType", confirm: true, paging: Paging::None, build: build::account_add_banner_type,
         doc: "Creates a banner type; answers the new ID.\n\nWire: `account.add.bannerType` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-bannerType",
         params: &[
             req("name", "name", "String", "Name."),
             req("presentation_type_id", "presentationTypeID", "i64", "4 nondimensional (JS), 5 XML."),
         ] },
-    Method { name: "account-add-category", wire: "account.add.category", confirm: true, paging: Paging::None, build: account_add_category,
+    Method { name: "account-add-category", wire: "account.add.category", confirm: true, paging: Paging::None, build: build::account_add_category,
         doc: "Creates a category; answers the new ID.\n\nWire: `account.add.category` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/account/account-add-category",
         params: &[
             req("name", "name", "String", "Name."),
             opt("kind", "type", "i64", "0 permanent, 1 temporary."),
             opt("timeout", "timeout", "i64", "Timeout."),
         ] },
-    Method { name: "account-add-position", wire: "account.add.position", confirm: true, paging: Paging::None, build: account_add_position,
+    Method { name: "account-add-position", wire: "account.add.position", confirm: true, paging: Paging::None, build: build::account_add_position,
         doc: "Creates a position; answers the new ID.\n\nWire: `account.add.position` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/account/account-add-position",
         params: &[
             req("name", "name", "String", "Name."),
         ] },
-    Method { name: "account-add-website", wire: "account.add.website", confirm: true, paging: Paging::None, build: account_add_website,
+    Method { name: "account-add-website", wire: "account.add.website", confirm: true, paging: Paging::None, build: build::account_add_website,
         doc: "Creates a website; answers the new ID.\n\nWire: `account.add.website` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-website",
         params: &[
             req("name", "name", "String", "Name."),
@@ -197,7 +196,7 @@ pub static METHODS: &[Method] = &[
             opt("contractor_id", "contractorID", "i64", "Marking contractor."),
             opt("url", "url", "String", "URL (required with sendToErir=1)."),
         ] },
-    Method { name: "account-add-zone", wire: "account.add.zone", confirm: true, paging: Paging::None, build: account_add_zone,
+    Method { name: "account-add-zone", wire: "account.add.zone", confirm: true, paging: Paging::None, build: build::account_add_zone,
         doc: "Creates a zone (section) on a website; answers the new ID.\n\nWire: `account.add.zone` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-zone",
         params: &[
             req("name", "name", "String", "Name."),
@@ -208,7 +207,7 @@ pub static METHODS: &[Method] = &[
             opt("template", "template", "String", "URL template."),
             opt("template_excluded", "templateExcluded", "String", "Excluded URL template."),
         ] },
-    Method { name: "account-add-place", wire: "account.add.place", confirm: true, paging: Paging::None, build: account_add_place,
+    Method { name: "account-add-place", wire: "account.add.place", confirm: true, paging: Paging::None, build: build::account_add_place,
         doc: "Creates a place (placement) in a zone; answers the new ID.\n\nWire: `account.add.place` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/account/account-add-place",
         params: &[
             req("name", "name", "String", "Name."),
@@ -222,7 +221,7 @@ pub static METHODS: &[Method] = &[
             opt("pli", "pli", "i64", "pli."),
             opt("pop", "pop", "i64", "pop."),
         ] },
-    Method { name: "account-add-contract", wire: "account.add.contract", confirm: true, paging: Paging::None, build: account_add_contract,
+    Method { name: "account-add-contract", wire: "account.add.contract", confirm: true, paging: Paging::None, build: build::account_add_contract,
         doc: "Adds a contract for the ad register (ERIR); answers the new ID.\n\nWire: `account.add.contract` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-contract",
         params: &[
             req("kind", "type", "Ranged<0, 2>", "Contract type: 0 contract, 1 intermediary contract, 2 additional agreement (then `intermediaryContractID` is needed)."),
@@ -243,7 +242,7 @@ pub static METHODS: &[Method] = &[
             opt("social_type", "socialType", "i64", "Contract social type; cannot change after creation (newer page version)."),
             opt("contract_role", "contractRole", "Ranged<0, 2>", "Contract role: 0 primary, 1 final, 2 direct. The newer page version marks it required; the older one (whose example the fixture keeps) has no such param."),
         ] },
-    Method { name: "account-add-contractor", wire: "account.add.contractor", confirm: true, paging: Paging::None, build: account_add_contractor,
+    Method { name: "account-add-contractor", wire: "account.add.contractor", confirm: true, paging: Paging::None, build: build::account_add_contractor,
         doc: "Adds a contractor for the ad register (ERIR); answers the new ID.\n\nWire: `account.add.contractor` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-contractor",
         params: &[
             req("name", "name", "String", "Name (Russian letters, single spaces or dashes between words)."),
@@ -258,7 +257,7 @@ pub static METHODS: &[Method] = &[
             opt("is_ors", "isOrs", "bool", "Is an ad system operator (0/1)."),
             opt("rs_url", "rsUrl", "String", "Ad system URL or other information."),
         ] },
-    Method { name: "account-add-tracing-point", wire: "account.add.tracingPoint", confirm: true, paging: Paging::None, build: account_add_tracing_point,
+    Method { name: "account-add-tracing-point", wire: "account.add.tracingPoint", confirm: true, paging: Paging::None, build: build::account_add_tracing_point,
         doc: "Adds an action tracing point for an advertiser; answers the new ID.\n\nWire: `account.add.tracingPoint` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/account/account-add-tracingPoint",
         params: &[
             req("name", "name", "String", "Name."),
@@ -268,17 +267,17 @@ pub static METHODS: &[Method] = &[
             opt("referrer", "referrer", "String", "URL template the page address must match."),
             opt("weight", "weight", "Ranged<0, 100>", "Weight for reports, 0..100."),
         ] },
-    Method { name: "account-add-ad-network-website", wire: "account.add.adNetworkWebsite", confirm: true, paging: Paging::None, build: account_add_ad_network_website,
+    Method { name: "account-add-ad-network-website", wire: "account.add.adNetworkWebsite", confirm: true, paging: Paging::None, build: build::account_add_ad_network_website,
         doc: "Adds an ad-network website (legacy).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `account.add.adNetworkWebsite` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[] },
-    Method { name: "account-list-advertiser", wire: "account.list.advertiser", confirm: false, paging: Paging::Offset, build: account_list_advertiser,
+    Method { name: "account-list-advertiser", wire: "account.list.advertiser", confirm: false, paging: Paging::Offset, build: build::account_list_advertiser,
         doc: "Lists advertisers.\n\nWire: `account.list.advertiser` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-advertiser",
         params: &[
             opt("action_object_id", "actionObjectID", "i64", "Only this object (0 = all)."),
             opt("offset", "offset", "i64", "Rows to skip."),
             opt("limit", "limit", "i64", "Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10)."),
         ] },
-    Method { name: "account-list-super-campaign", wire: "account.list.superCampaign", confirm: false, paging: Paging::Offset, build: account_list_super_campaign,
+    Method { name: "account-list-super-campaign", wire: "account.list.superCampaign", confirm: false, paging: Paging::Offset, build: build::account_list_super_campaign,
         doc: "Lists campaigns (supercampaigns).\n\nWire: `account.list.superCampaign` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-superCampaign",
         params: &[
             opt("action_object_id", "actionObjectID", "i64", "Only this object (0 = all)."),
@@ -289,7 +288,7 @@ pub static METHODS: &[Method] = &[
             opt("offset", "offset", "i64", "Rows to skip."),
             opt("limit", "limit", "i64", "Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10)."),
         ] },
-    Method { name: "account-list-campaign", wire: "account.list.campaign", confirm: false, paging: Paging::Offset, build: account_list_campaign,
+    Method { name: "account-list-campaign", wire: "account.list.campaign", confirm: false, paging: Paging::Offset, build: build::account_list_campaign,
         doc: "Lists flights (API `campaign`).\n\nWire: `account.list.campaign` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-campaign",
         params: &[
             opt("action_object_id", "actionObjectID", "i64", "Only this object (0 = all)."),
@@ -303,7 +302,7 @@ pub static METHODS: &[Method] = &[
             opt("offset", "offset", "i64", "Rows to skip."),
             opt("limit", "limit", "i64", "Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10)."),
         ] },
-    Method { name: "account-list-banner", wire: "account.list.banner", confirm: false, paging: Paging::Offset, build: account_list_banner,
+    Method { name: "account-list-banner", wire: "account.list.banner", confirm: false, paging: Paging::Offset, build: build::account_list_banner,
         doc: "Lists banners.\n\nWire: `account.list.banner` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-banner",
         params: &[
             opt("action_object_id", "actionObjectID", "i64", "Only this object (0 = all)."),
@@ -313,48 +312,48 @@ pub static METHODS: &[Method] = &[
             opt("offset", "offset", "i64", "Rows to skip."),
             opt("limit", "limit", "i64", "Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10)."),
         ] },
-    Method { name: "account-list-website", wire: "account.list.website", confirm: false, paging: Paging::Offset, build: account_list_website,
+    Method { name: "account-list-website", wire: "account.list.website", confirm: false, paging: Paging::Offset, build: build::account_list_website,
         doc: "Lists websites.\n\nWire: `account.list.website` (POST). Documented at https://yandex.ru/dev/adfox/doc/v.1/account/account-list-website",
         params: &[
             opt("action_object_id", "actionObjectID", "i64", "Only this object (0 = all)."),
             opt("offset", "offset", "i64", "Rows to skip."),
             opt("limit", "limit", "i64", "Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10)."),
         ] },
-    Method { name: "account-list-position", wire: "account.list.position", confirm: false, paging: Paging::Offset, build: account_list_position,
+    Method { name: "account-list-position", wire: "account.list.position", confirm: false, paging: Paging::Offset, build: build::account_list_position,
         doc: "Lists positions.\n\nWire: `account.list.position` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-position",
         params: &[
             opt("action_object_id", "actionObjectID", "i64", "Only this object (0 = all)."),
             opt("offset", "offset", "i64", "Rows to skip."),
             opt("limit", "limit", "i64", "Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10)."),
         ] },
-    Method { name: "account-list-default-banner", wire: "account.list.defaultBanner", confirm: false, paging: Paging::Offset, build: account_list_default_banner,
+    Method { name: "account-list-default-banner", wire: "account.list.defaultBanner", confirm: false, paging: Paging::Offset, build: build::account_list_default_banner,
         doc: "Lists the default (backup) banners of places.\n\nWire: `account.list.defaultBanner` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-defaultBanner",
         params: &[
             opt("list_place_i_ds", "listPlaceIDs", "IdList", "Only these places (comma list)."),
             opt("offset", "offset", "i64", "Rows to skip."),
             opt("limit", "limit", "i64", "Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10)."),
         ] },
-    Method { name: "account-list-contractor", wire: "account.list.contractor", confirm: false, paging: Paging::Offset, build: account_list_contractor,
+    Method { name: "account-list-contractor", wire: "account.list.contractor", confirm: false, paging: Paging::Offset, build: build::account_list_contractor,
         doc: "Lists marking contractors.\n\nWire: `account.list.contractor` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-contractor",
         params: &[
             opt("action_object_id", "actionObjectID", "i64", "Only this object (0 = all)."),
             opt("offset", "offset", "i64", "Rows to skip."),
             opt("limit", "limit", "i64", "Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10)."),
         ] },
-    Method { name: "account-list-contract", wire: "account.list.contract", confirm: false, paging: Paging::Offset, build: account_list_contract,
+    Method { name: "account-list-contract", wire: "account.list.contract", confirm: false, paging: Paging::Offset, build: build::account_list_contract,
         doc: "Lists marking contracts.\n\nWire: `account.list.contract` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-contract",
         params: &[
             opt("action_object_id", "actionObjectID", "i64", "Only this object (0 = all)."),
             opt("offset", "offset", "i64", "Rows to skip."),
             opt("limit", "limit", "i64", "Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10)."),
         ] },
-    Method { name: "account-list-banner-kktu", wire: "account.list.bannerKktu", confirm: false, paging: Paging::Offset, build: account_list_banner_kktu,
+    Method { name: "account-list-banner-kktu", wire: "account.list.bannerKktu", confirm: false, paging: Paging::Offset, build: build::account_list_banner_kktu,
         doc: "Lists the KKTU classifier (rows `CODE`, `NAME`).\n\nWire: `account.list.bannerKktu` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-bannerKktu",
         params: &[
             opt("offset", "offset", "i64", "Rows to skip."),
             opt("limit", "limit", "i64", "Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10)."),
         ] },
-    Method { name: "account-list-place", wire: "account.list.place", confirm: false, paging: Paging::Offset, build: account_list_place,
+    Method { name: "account-list-place", wire: "account.list.place", confirm: false, paging: Paging::Offset, build: build::account_list_place,
         doc: "Lists places.\n\nWire: `account.list.place` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-place",
         params: &[
             opt("action_object_id", "actionObjectID", "i64", "Only this object (0 = all)."),
@@ -362,7 +361,7 @@ pub static METHODS: &[Method] = &[
             opt("offset", "offset", "i64", "Rows to skip."),
             opt("limit", "limit", "i64", "Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10)."),
         ] },
-    Method { name: "account-list-zone", wire: "account.list.zone", confirm: false, paging: Paging::Offset, build: account_list_zone,
+    Method { name: "account-list-zone", wire: "account.list.zone", confirm: false, paging: Paging::Offset, build: build::account_list_zone,
         doc: "Lists zones (sections).\n\nWire: `account.list.zone` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-zone",
         params: &[
             opt("action_object_id", "actionObjectID", "i64", "Only this object (0 = all)."),
@@ -370,7 +369,7 @@ pub static METHODS: &[Method] = &[
             opt("offset", "offset", "i64", "Rows to skip."),
             opt("limit", "limit", "i64", "Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10)."),
         ] },
-    Method { name: "account-list-banner-placements", wire: "account.list.bannerPlacements", confirm: false, paging: Paging::Offset, build: account_list_banner_placements,
+    Method { name: "account-list-banner-placements", wire: "account.list.bannerPlacements", confirm: false, paging: Paging::Offset, build: build::account_list_banner_placements,
         doc: "Lists a banner's placements.\n\nWire: `account.list.bannerPlacements` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-bannerPlacements",
         params: &[
             opt("action_object_id", "actionObjectID", "i64", "Only this object (0 = all)."),
@@ -378,7 +377,7 @@ pub static METHODS: &[Method] = &[
             opt("offset", "offset", "i64", "Rows to skip."),
             opt("limit", "limit", "i64", "Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10)."),
         ] },
-    Method { name: "account-list-active-banners", wire: "account.list.activeBanners", confirm: false, paging: Paging::Offset, build: account_list_active_banners,
+    Method { name: "account-list-active-banners", wire: "account.list.activeBanners", confirm: false, paging: Paging::Offset, build: build::account_list_active_banners,
         doc: "Lists banners active on a date.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `account.list.activeBanners` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             opt("action_object_id", "actionObjectID", "i64", "Only this object (0 = all)."),
@@ -386,7 +385,7 @@ pub static METHODS: &[Method] = &[
             opt("offset", "offset", "i64", "Rows to skip."),
             opt("limit", "limit", "i64", "Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10)."),
         ] },
-    Method { name: "account-list-category", wire: "account.list.category", confirm: false, paging: Paging::Offset, build: account_list_category,
+    Method { name: "account-list-category", wire: "account.list.category", confirm: false, paging: Paging::Offset, build: build::account_list_category,
         doc: "Lists categories.\n\nWire: `account.list.category` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-category",
         params: &[
             opt("action_object_id", "actionObjectID", "i64", "Only this object (0 = all)."),
@@ -394,63 +393,63 @@ pub static METHODS: &[Method] = &[
             opt("offset", "offset", "i64", "Rows to skip."),
             opt("limit", "limit", "i64", "Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10)."),
         ] },
-    Method { name: "account-list-banner-type", wire: "account.list.bannerType", confirm: false, paging: Paging::Offset, build: account_list_banner_type,
+    Method { name: "account-list-banner-type", wire: "account.list.bannerType", confirm: false, paging: Paging::Offset, build: build::account_list_banner_type,
         doc: "Lists banner types.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `account.list.bannerType` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             opt("action_object_id", "actionObjectID", "i64", "Only this object (0 = all)."),
             opt("offset", "offset", "i64", "Rows to skip."),
             opt("limit", "limit", "i64", "Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10)."),
         ] },
-    Method { name: "account-list-targeting-profile", wire: "account.list.targetingProfile", confirm: false, paging: Paging::Offset, build: account_list_targeting_profile,
+    Method { name: "account-list-targeting-profile", wire: "account.list.targetingProfile", confirm: false, paging: Paging::Offset, build: build::account_list_targeting_profile,
         doc: "Lists targeting profiles.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `account.list.targetingProfile` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             opt("action_object_id", "actionObjectID", "i64", "Only this object (0 = all)."),
             opt("offset", "offset", "i64", "Rows to skip."),
             opt("limit", "limit", "i64", "Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10)."),
         ] },
-    Method { name: "account-list-template", wire: "account.list.template", confirm: false, paging: Paging::Offset, build: account_list_template,
+    Method { name: "account-list-template", wire: "account.list.template", confirm: false, paging: Paging::Offset, build: build::account_list_template,
         doc: "The parameters of a banner template.\n\nWire: `account.list.template` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-template",
         params: &[
             req("action_object_id", "actionObjectID", "i64", "The template."),
             opt("offset", "offset", "i64", "Rows to skip."),
             opt("limit", "limit", "i64", "Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10)."),
         ] },
-    Method { name: "account-list-webmaster", wire: "account.list.webmaster", confirm: false, paging: Paging::Offset, build: account_list_webmaster,
+    Method { name: "account-list-webmaster", wire: "account.list.webmaster", confirm: false, paging: Paging::Offset, build: build::account_list_webmaster,
         doc: "Lists `webmaster` objects (legacy API).\n\nWire: `account.list.webmaster` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-webmaster",
         params: &[
             opt("action_object_id", "actionObjectID", "i64", "Only this object (0 = all)."),
             opt("offset", "offset", "i64", "Rows to skip."),
             opt("limit", "limit", "i64", "Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10)."),
         ] },
-    Method { name: "account-list-assistant", wire: "account.list.assistant", confirm: false, paging: Paging::Offset, build: account_list_assistant,
+    Method { name: "account-list-assistant", wire: "account.list.assistant", confirm: false, paging: Paging::Offset, build: build::account_list_assistant,
         doc: "Lists `assistant` objects (legacy API).\n\nWire: `account.list.assistant` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-assistant",
         params: &[
             opt("action_object_id", "actionObjectID", "i64", "Only this object (0 = all)."),
             opt("offset", "offset", "i64", "Rows to skip."),
             opt("limit", "limit", "i64", "Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10)."),
         ] },
-    Method { name: "account-list-ad-network", wire: "account.list.adNetwork", confirm: false, paging: Paging::Offset, build: account_list_ad_network,
+    Method { name: "account-list-ad-network", wire: "account.list.adNetwork", confirm: false, paging: Paging::Offset, build: build::account_list_ad_network,
         doc: "Lists `adNetwork` objects (legacy API).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `account.list.adNetwork` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             opt("action_object_id", "actionObjectID", "i64", "Only this object (0 = all)."),
             opt("offset", "offset", "i64", "Rows to skip."),
             opt("limit", "limit", "i64", "Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10)."),
         ] },
-    Method { name: "account-list-ad-network-website-place", wire: "account.list.adNetworkWebsitePlace", confirm: false, paging: Paging::Offset, build: account_list_ad_network_website_place,
+    Method { name: "account-list-ad-network-website-place", wire: "account.list.adNetworkWebsitePlace", confirm: false, paging: Paging::Offset, build: build::account_list_ad_network_website_place,
         doc: "Lists `adNetworkWebsitePlace` objects (legacy API).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `account.list.adNetworkWebsitePlace` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             opt("action_object_id", "actionObjectID", "i64", "Only this object (0 = all)."),
             opt("offset", "offset", "i64", "Rows to skip."),
             opt("limit", "limit", "i64", "Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10)."),
         ] },
-    Method { name: "account-list-request", wire: "account.list.request", confirm: false, paging: Paging::Offset, build: account_list_request,
+    Method { name: "account-list-request", wire: "account.list.request", confirm: false, paging: Paging::Offset, build: build::account_list_request,
         doc: "Lists `request` objects (legacy API).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `account.list.request` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             opt("action_object_id", "actionObjectID", "i64", "Only this object (0 = all)."),
             opt("offset", "offset", "i64", "Rows to skip."),
             opt("limit", "limit", "i64", "Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10)."),
         ] },
-    Method { name: "account-list-tracing-point", wire: "account.list.tracingPoint", confirm: false, paging: Paging::Offset, build: account_list_tracing_point,
+    Method { name: "account-list-tracing-point", wire: "account.list.tracingPoint", confirm: false, paging: Paging::Offset, build: build::account_list_tracing_point,
         doc: "Lists action tracing points (rows `objectID`, `advertiserID`, `userID`, `objectName`, `weight`, `categoryID`, `templateTypeID`, `objectReferrer`, `objectDescription`, `counterPostView(Today)`, `counterPostClick(Today)`, `dateAdded`).\n\nWire: `account.list.tracingPoint` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-tracingPoint",
         params: &[
             opt("action_object_id", "actionObjectID", "i64", "Only this point; the other filters are then ignored (0 = all)."),
@@ -463,97 +462,97 @@ pub static METHODS: &[Method] = &[
             opt("offset", "offset", "i64", "Rows to skip."),
             opt("limit", "limit", "i64", "Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10)."),
         ] },
-    Method { name: "account-list-tracing-point2", wire: "account.list.tracingPoint2", confirm: false, paging: Paging::Offset, build: account_list_tracing_point2,
+    Method { name: "account-list-tracing-point2", wire: "account.list.tracingPoint2", confirm: false, paging: Paging::Offset, build: build::account_list_tracing_point2,
         doc: "Lists `tracingPoint2` objects (legacy API).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `account.list.tracingPoint2` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             opt("action_object_id", "actionObjectID", "i64", "Only this object (0 = all)."),
             opt("offset", "offset", "i64", "Rows to skip."),
             opt("limit", "limit", "i64", "Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10)."),
         ] },
-    Method { name: "account-list-user-criterias", wire: "account.list.userCriterias", confirm: false, paging: Paging::Offset, build: account_list_user_criterias,
+    Method { name: "account-list-user-criterias", wire: "account.list.userCriterias", confirm: false, paging: Paging::Offset, build: build::account_list_user_criterias,
         doc: "Lists `userCriterias` objects (legacy API).\n\nWire: `account.list.userCriterias` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-userCriterias",
         params: &[
             opt("action_object_id", "actionObjectID", "i64", "Only this object (0 = all)."),
             opt("offset", "offset", "i64", "Rows to skip."),
             opt("limit", "limit", "i64", "Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10)."),
         ] },
-    Method { name: "account-list-banner-place-report", wire: "account.list.bannerPlaceReport", confirm: false, paging: Paging::Offset, build: account_list_banner_place_report,
+    Method { name: "account-list-banner-place-report", wire: "account.list.bannerPlaceReport", confirm: false, paging: Paging::Offset, build: build::account_list_banner_place_report,
         doc: "Lists `bannerPlaceReport` objects (legacy API).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `account.list.bannerPlaceReport` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             opt("action_object_id", "actionObjectID", "i64", "Only this object (0 = all)."),
             opt("offset", "offset", "i64", "Rows to skip."),
             opt("limit", "limit", "i64", "Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10)."),
         ] },
-    Method { name: "account-list-message", wire: "account.list.message", confirm: false, paging: Paging::Offset, build: account_list_message,
+    Method { name: "account-list-message", wire: "account.list.message", confirm: false, paging: Paging::Offset, build: build::account_list_message,
         doc: "Lists `message` objects (legacy API).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `account.list.message` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             opt("action_object_id", "actionObjectID", "i64", "Only this object (0 = all)."),
             opt("offset", "offset", "i64", "Rows to skip."),
             opt("limit", "limit", "i64", "Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10)."),
         ] },
-    Method { name: "account-delete-super-campaign", wire: "account.delete.superCampaign", confirm: true, paging: Paging::None, build: account_delete_super_campaign,
+    Method { name: "account-delete-super-campaign", wire: "account.delete.superCampaign", confirm: true, paging: Paging::None, build: build::account_delete_super_campaign,
         doc: "Deletes a campaign (supercampaign).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `account.delete.superCampaign` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("action_object_id", "actionObjectID", "i64", "The campaign."),
         ] },
-    Method { name: "account-delete-campaign", wire: "account.delete.campaign", confirm: true, paging: Paging::None, build: account_delete_campaign,
+    Method { name: "account-delete-campaign", wire: "account.delete.campaign", confirm: true, paging: Paging::None, build: build::account_delete_campaign,
         doc: "Deletes a flight.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `account.delete.campaign` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("action_object_id", "actionObjectID", "i64", "The flight."),
         ] },
-    Method { name: "account-delete-banner", wire: "account.delete.banner", confirm: true, paging: Paging::None, build: account_delete_banner,
+    Method { name: "account-delete-banner", wire: "account.delete.banner", confirm: true, paging: Paging::None, build: build::account_delete_banner,
         doc: "Deletes banners of a flight.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `account.delete.banner` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("campaign_id", "campaignID", "i64", "The flight."),
             req("list_i_ds", "listIDs", "IdList", "The banners (comma list)."),
         ] },
-    Method { name: "account-delete-place", wire: "account.delete.place", confirm: true, paging: Paging::None, build: account_delete_place,
+    Method { name: "account-delete-place", wire: "account.delete.place", confirm: true, paging: Paging::None, build: build::account_delete_place,
         doc: "Deletes places of a website.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `account.delete.place` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("site_id", "siteID", "i64", "The website."),
             req("list_i_ds", "listIDs", "IdList", "The places."),
         ] },
-    Method { name: "account-delete-zone", wire: "account.delete.zone", confirm: true, paging: Paging::None, build: account_delete_zone,
+    Method { name: "account-delete-zone", wire: "account.delete.zone", confirm: true, paging: Paging::None, build: build::account_delete_zone,
         doc: "Deletes a zone.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `account.delete.zone` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("action_object_id", "actionObjectID", "i64", "The zone."),
         ] },
-    Method { name: "account-delete-website", wire: "account.delete.website", confirm: true, paging: Paging::None, build: account_delete_website,
+    Method { name: "account-delete-website", wire: "account.delete.website", confirm: true, paging: Paging::None, build: build::account_delete_website,
         doc: "Deletes websites.\n\nWire: `account.delete.website` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/account/account-delete-website",
         params: &[
             req("list_i_ds", "listIDs", "IdList", "The websites (comma-separated IDs)."),
         ] },
-    Method { name: "account-delete-template", wire: "account.delete.template", confirm: true, paging: Paging::None, build: account_delete_template,
+    Method { name: "account-delete-template", wire: "account.delete.template", confirm: true, paging: Paging::None, build: build::account_delete_template,
         doc: "Deletes a template.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `account.delete.template` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("action_object_id", "actionObjectID", "i64", "The template."),
         ] },
-    Method { name: "account-delete-banner-type", wire: "account.delete.bannerType", confirm: true, paging: Paging::None, build: account_delete_banner_type,
+    Method { name: "account-delete-banner-type", wire: "account.delete.bannerType", confirm: true, paging: Paging::None, build: build::account_delete_banner_type,
         doc: "Deletes banner types.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `account.delete.bannerType` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("list_i_ds", "listIDs", "IdList", "The banner types."),
         ] },
-    Method { name: "account-delete-tracing-point", wire: "account.delete.tracingPoint", confirm: true, paging: Paging::None, build: account_delete_tracing_point,
+    Method { name: "account-delete-tracing-point", wire: "account.delete.tracingPoint", confirm: true, paging: Paging::None, build: build::account_delete_tracing_point,
         doc: "Deletes a tracing point.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `account.delete.tracingPoint` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("action_object_id", "actionObjectID", "i64", "The tracing point."),
         ] },
-    Method { name: "account-delete-category", wire: "account.delete.category", confirm: true, paging: Paging::None, build: account_delete_category,
+    Method { name: "account-delete-category", wire: "account.delete.category", confirm: true, paging: Paging::None, build: build::account_delete_category,
         doc: "Deletes a category.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `account.delete.category` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("action_object_id", "actionObjectID", "i64", "The category."),
         ] },
-    Method { name: "account-delete-user", wire: "account.delete.user", confirm: true, paging: Paging::None, build: account_delete_user,
+    Method { name: "account-delete-user", wire: "account.delete.user", confirm: true, paging: Paging::None, build: build::account_delete_user,
         doc: "Deletes a user account (advertiser, webmaster, ...).\n\nWire: `account.delete.user` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/account/account-delete-user",
         params: &[
             req("action_object_id", "actionObjectID", "i64", "The user."),
         ] },
-    Method { name: "account-delete-assistant", wire: "account.delete.assistant", confirm: true, paging: Paging::None, build: account_delete_assistant,
+    Method { name: "account-delete-assistant", wire: "account.delete.assistant", confirm: true, paging: Paging::None, build: build::account_delete_assistant,
         doc: "Deletes an assistant.\n\nWire: `account.delete.assistant` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/account/account-delete-assistant",
         params: &[
             req("action_object_id", "actionObjectID", "i64", "The assistant."),
         ] },
-    Method { name: "account-modify-category", wire: "account.modify.category", confirm: true, paging: Paging::None, build: account_modify_category,
+    Method { name: "account-modify-category", wire: "account.modify.category", confirm: true, paging: Paging::None, build: build::account_modify_category,
         doc: "Changes a category.\n\nWire: `account.modify.category` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/account/account-modify-category",
         params: &[
             req("action_object_id", "actionObjectID", "i64", "The category."),
@@ -561,7 +560,7 @@ pub static METHODS: &[Method] = &[
             opt("kind", "type", "i64", "0 permanent, 1 temporary."),
             opt("timeout", "timeout", "i64", "Timeout."),
         ] },
-    Method { name: "account-utility-geobase-tree", wire: "account.utility.geobaseTree", confirm: false, paging: Paging::Offset, build: account_utility_geobase_tree,
+    Method { name: "account-utility-geobase-tree", wire: "account.utility.geobaseTree", confirm: false, paging: Paging::Offset, build: build::account_utility_geobase_tree,
         doc: "The geography reference (regions for geo targeting): rows `id`, `name_ru`, and `children` or `children_count`.\n\nWire: `account.utility.geobaseTree` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/account/account-utility-geobaseTree",
         params: &[
             opt("hide_children", "hideChildren", "Ranged<0, 1>", "0 full tree with children (default), 1 short answer with `children_count` only."),
@@ -569,22 +568,22 @@ pub static METHODS: &[Method] = &[
             opt("offset", "offset", "i64", "Rows to skip."),
             opt("limit", "limit", "i64", "Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10)."),
         ] },
-    Method { name: "account-utility-sector", wire: "account.utility.sector", confirm: false, paging: Paging::Offset, build: account_utility_sector,
+    Method { name: "account-utility-sector", wire: "account.utility.sector", confirm: false, paging: Paging::Offset, build: build::account_utility_sector,
         doc: "The industries list (`sectorID` values).\n\nWire: `account.utility.sector` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/account/account-utility-sector",
         params: &[
             opt("offset", "offset", "i64", "Rows to skip."),
             opt("limit", "limit", "i64", "Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10)."),
         ] },
-    Method { name: "account-report-report1", wire: "account.report.report1", confirm: false, paging: Paging::None, build: account_report_report1,
+    Method { name: "account-report-report1", wire: "account.report.report1", confirm: false, paging: Paging::None, build: build::account_report_report1,
         doc: "Legacy account report `report1` (superseded by the statistics APIs).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `account.report.report1` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[] },
-    Method { name: "account-report-report2", wire: "account.report.report2", confirm: false, paging: Paging::None, build: account_report_report2,
+    Method { name: "account-report-report2", wire: "account.report.report2", confirm: false, paging: Paging::None, build: build::account_report_report2,
         doc: "Legacy account report `report2` (superseded by the statistics APIs).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `account.report.report2` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[] },
-    Method { name: "account-report-report3", wire: "account.report.report3", confirm: false, paging: Paging::None, build: account_report_report3,
+    Method { name: "account-report-report3", wire: "account.report.report3", confirm: false, paging: Paging::None, build: build::account_report_report3,
         doc: "Legacy account report `report3` (superseded by the statistics APIs).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `account.report.report3` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[] },
-    Method { name: "account-change-password", wire: "account.changePassword", confirm: true, paging: Paging::None, build: account_change_password,
+    Method { name: "account-change-password", wire: "account.changePassword", confirm: true, paging: Paging::None, build: build::account_change_password,
         doc: "Changes a password (legacy).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `account.changePassword` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("current_password", "currentPassword", "Password", "The current password (a secret)."),
@@ -592,10 +591,10 @@ pub static METHODS: &[Method] = &[
             opt("user_id", "userID", "i64", "Whose password."),
             opt("role_flag", "roleFlag", "i64", "Role flag."),
         ] },
-    Method { name: "account-auth", wire: "account.auth", confirm: true, paging: Paging::None, build: account_auth,
+    Method { name: "account-auth", wire: "account.auth", confirm: true, paging: Paging::None, build: build::account_auth,
         doc: "Checks the credentials (legacy).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `account.auth` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[] },
-    Method { name: "super-campaign-modify", wire: "superCampaign.modify", confirm: true, paging: Paging::None, build: super_campaign_modify,
+    Method { name: "super-campaign-modify", wire: "superCampaign.modify", confirm: true, paging: Paging::None, build: build::super_campaign_modify,
         doc: "Changes a campaign (supercampaign).\n\nWire: `superCampaign.modify` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/superCampaign/superCampaign-modify",
         params: &[
             req("object_id", "objectID", "i64", "The campaign."),
@@ -622,31 +621,31 @@ pub static METHODS: &[Method] = &[
             opt("publisher_contract_id", "publisherContractID", "i64", "The publisher's marking contract."),
             opt("cost_type", "costType", "i64", "Cost type: 0 other, 1 CPM, 2 CPC, 3 CPA."),
         ] },
-    Method { name: "super-campaign-additional-users-add-advertiser", wire: "superCampaign.additionalUsers.addAdvertiser", confirm: true, paging: Paging::None, build: super_campaign_additional_users_add_advertiser,
+    Method { name: "super-campaign-additional-users-add-advertiser", wire: "superCampaign.additionalUsers.addAdvertiser", confirm: true, paging: Paging::None, build: build::super_campaign_additional_users_add_advertiser,
         doc: "Additional users of a campaign: `addAdvertiser`.\n\nWire: `superCampaign.additionalUsers.addAdvertiser` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/superCampaign/superCampaign-additionalUsers-addAdvertiser",
         params: &[
             req("object_id", "objectID", "i64", "The campaign."),
             req("advertiser_id", "advertiserID", "i64", "The user."),
         ] },
-    Method { name: "super-campaign-additional-users-delete-advertiser", wire: "superCampaign.additionalUsers.deleteAdvertiser", confirm: true, paging: Paging::None, build: super_campaign_additional_users_delete_advertiser,
+    Method { name: "super-campaign-additional-users-delete-advertiser", wire: "superCampaign.additionalUsers.deleteAdvertiser", confirm: true, paging: Paging::None, build: build::super_campaign_additional_users_delete_advertiser,
         doc: "Additional users of a campaign: `deleteAdvertiser`.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `superCampaign.additionalUsers.deleteAdvertiser` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("object_id", "objectID", "i64", "The campaign."),
             req("advertiser_id", "advertiserID", "i64", "The user."),
         ] },
-    Method { name: "super-campaign-additional-users-add-assistant", wire: "superCampaign.additionalUsers.addAssistant", confirm: true, paging: Paging::None, build: super_campaign_additional_users_add_assistant,
+    Method { name: "super-campaign-additional-users-add-assistant", wire: "superCampaign.additionalUsers.addAssistant", confirm: true, paging: Paging::None, build: build::super_campaign_additional_users_add_assistant,
         doc: "Additional users of a campaign: `addAssistant`.\n\nWire: `superCampaign.additionalUsers.addAssistant` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/superCampaign/superCampaign-additionalUsers-addAssistant",
         params: &[
             req("object_id", "objectID", "i64", "The campaign."),
             req("assistant_id", "assistantID", "i64", "The user."),
         ] },
-    Method { name: "super-campaign-additional-users-delete-assistant", wire: "superCampaign.additionalUsers.deleteAssistant", confirm: true, paging: Paging::None, build: super_campaign_additional_users_delete_assistant,
+    Method { name: "super-campaign-additional-users-delete-assistant", wire: "superCampaign.additionalUsers.deleteAssistant", confirm: true, paging: Paging::None, build: build::super_campaign_additional_users_delete_assistant,
         doc: "Additional users of a campaign: `deleteAssistant`.\n\nWire: `superCampaign.additionalUsers.deleteAssistant` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/superCampaign/superCampaign-additionalUsers-deleteAssistant",
         params: &[
             req("object_id", "objectID", "i64", "The campaign."),
             req("assistant_id", "assistantID", "i64", "The user."),
         ] },
-    Method { name: "campaign-modify", wire: "campaign.modify", confirm: true, paging: Paging::None, build: campaign_modify,
+    Method { name: "campaign-modify", wire: "campaign.modify", confirm: true, paging: Paging::None, build: build::campaign_modify,
         doc: "Changes a flight.\n\nWire: `campaign.modify` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/campaign/campaign-modify",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
@@ -687,14 +686,14 @@ pub static METHODS: &[Method] = &[
             opt("strategy", "strategy", "String", "Strategy."),
             opt("target_cpc", "targetCPC", "f64", "Target CPC."),
         ] },
-    Method { name: "campaign-list-banner", wire: "campaign.list.banner", confirm: false, paging: Paging::Offset, build: campaign_list_banner,
+    Method { name: "campaign-list-banner", wire: "campaign.list.banner", confirm: false, paging: Paging::Offset, build: build::campaign_list_banner,
         doc: "Lists the banners of a flight.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `campaign.list.banner` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
             opt("offset", "offset", "i64", "Rows to skip."),
             opt("limit", "limit", "i64", "Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10)."),
         ] },
-    Method { name: "campaign-placing-website", wire: "campaign.placing.website", confirm: false, paging: Paging::None, build: campaign_placing_website,
+    Method { name: "campaign-placing-website", wire: "campaign.placing.website", confirm: false, paging: Paging::None, build: build::campaign_placing_website,
         doc: "Places a flight on a website (or removes it).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `campaign.placing.website` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
@@ -711,42 +710,42 @@ pub static METHODS: &[Method] = &[
             opt("date_end", "dateEnd", "DateTime", "End (`YYYY-MM-DD HH:mm`)."),
             opt("targeting_profile_id", "targetingProfileID", "i64", "Targeting profile."),
         ] },
-    Method { name: "campaign-placing-zone", wire: "campaign.placing.zone", confirm: false, paging: Paging::None, build: campaign_placing_zone,
+    Method { name: "campaign-placing-zone", wire: "campaign.placing.zone", confirm: false, paging: Paging::None, build: build::campaign_placing_zone,
         doc: "Places a flight on a zone (or removes it).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `campaign.placing.zone` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
             req("action_object_id", "actionObjectID", "i64", "The zone."),
             req("action_status", "actionStatus", "bool", "1 on, 0 off."),
         ] },
-    Method { name: "campaign-placing-place", wire: "campaign.placing.place", confirm: false, paging: Paging::None, build: campaign_placing_place,
+    Method { name: "campaign-placing-place", wire: "campaign.placing.place", confirm: false, paging: Paging::None, build: build::campaign_placing_place,
         doc: "Places a flight on a place (or removes it).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `campaign.placing.place` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
             req("action_object_id", "actionObjectID", "i64", "The place."),
             req("action_status", "actionStatus", "bool", "1 on, 0 off."),
         ] },
-    Method { name: "campaign-placing-ad-network", wire: "campaign.placing.adNetwork", confirm: false, paging: Paging::None, build: campaign_placing_ad_network,
+    Method { name: "campaign-placing-ad-network", wire: "campaign.placing.adNetwork", confirm: false, paging: Paging::None, build: build::campaign_placing_ad_network,
         doc: "Places a flight on an ad network `adNetwork` (legacy).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `campaign.placing.adNetwork` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
             req("action_object_id", "actionObjectID", "i64", "The target."),
             req("action_status", "actionStatus", "bool", "1 on, 0 off."),
         ] },
-    Method { name: "campaign-placing-ad-network-category", wire: "campaign.placing.adNetworkCategory", confirm: false, paging: Paging::None, build: campaign_placing_ad_network_category,
+    Method { name: "campaign-placing-ad-network-category", wire: "campaign.placing.adNetworkCategory", confirm: false, paging: Paging::None, build: build::campaign_placing_ad_network_category,
         doc: "Places a flight on an ad network `adNetworkCategory` (legacy).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `campaign.placing.adNetworkCategory` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
             req("action_object_id", "actionObjectID", "i64", "The target."),
             req("action_status", "actionStatus", "bool", "1 on, 0 off."),
         ] },
-    Method { name: "campaign-placing-ad-network-website", wire: "campaign.placing.adNetworkWebsite", confirm: false, paging: Paging::None, build: campaign_placing_ad_network_website,
+    Method { name: "campaign-placing-ad-network-website", wire: "campaign.placing.adNetworkWebsite", confirm: false, paging: Paging::None, build: build::campaign_placing_ad_network_website,
         doc: "Places a flight on an ad network `adNetworkWebsite` (legacy).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `campaign.placing.adNetworkWebsite` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
             req("action_object_id", "actionObjectID", "i64", "The target."),
             req("action_status", "actionStatus", "bool", "1 on, 0 off."),
         ] },
-    Method { name: "campaign-info-placement2", wire: "campaign.info.placement2", confirm: false, paging: Paging::Offset, build: campaign_info_placement2,
+    Method { name: "campaign-info-placement2", wire: "campaign.info.placement2", confirm: false, paging: Paging::Offset, build: build::campaign_info_placement2,
         doc: "Where a flight is placed.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `campaign.info.placement2` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
@@ -757,47 +756,47 @@ pub static METHODS: &[Method] = &[
             opt("offset", "offset", "i64", "Rows to skip."),
             opt("limit", "limit", "i64", "Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10)."),
         ] },
-    Method { name: "campaign-info-targeting", wire: "campaign.info.targeting", confirm: false, paging: Paging::Offset, build: campaign_info_targeting,
+    Method { name: "campaign-info-targeting", wire: "campaign.info.targeting", confirm: false, paging: Paging::Offset, build: build::campaign_info_targeting,
         doc: "A flight's targeting summary (rows `title`, `name`, `description`); paginated.\n\nWire: `campaign.info.targeting` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-info-targeting",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
             opt("offset", "offset", "i64", "Rows to skip."),
             opt("limit", "limit", "i64", "Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10)."),
         ] },
-    Method { name: "campaign-info-placement", wire: "campaign.info.placement", confirm: false, paging: Paging::Offset, build: campaign_info_placement,
+    Method { name: "campaign-info-placement", wire: "campaign.info.placement", confirm: false, paging: Paging::Offset, build: build::campaign_info_placement,
         doc: "Where a flight's banners are placed (rows `bannerID`, `bannerName`, `siteID`, `siteName`, `zoneID`, `zoneName`, `placeID`, `placeName`); paginated.\n\nWire: `campaign.info.placement` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/campaign/campaign-info-placement",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
             opt("offset", "offset", "i64", "Rows to skip."),
             opt("limit", "limit", "i64", "Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10)."),
         ] },
-    Method { name: "campaign-info-banner", wire: "campaign.info.banner", confirm: false, paging: Paging::None, build: campaign_info_banner,
+    Method { name: "campaign-info-banner", wire: "campaign.info.banner", confirm: false, paging: Paging::None, build: build::campaign_info_banner,
         doc: "Flight info `banner` (legacy).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `campaign.info.banner` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
         ] },
-    Method { name: "campaign-info-report1", wire: "campaign.info.report1", confirm: false, paging: Paging::None, build: campaign_info_report1,
+    Method { name: "campaign-info-report1", wire: "campaign.info.report1", confirm: false, paging: Paging::None, build: build::campaign_info_report1,
         doc: "Flight info `report1` (legacy).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `campaign.info.report1` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
         ] },
-    Method { name: "campaign-info-report2", wire: "campaign.info.report2", confirm: false, paging: Paging::None, build: campaign_info_report2,
+    Method { name: "campaign-info-report2", wire: "campaign.info.report2", confirm: false, paging: Paging::None, build: build::campaign_info_report2,
         doc: "Flight info `report2` (legacy).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `campaign.info.report2` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
         ] },
-    Method { name: "campaign-info-report3", wire: "campaign.info.report3", confirm: false, paging: Paging::None, build: campaign_info_report3,
+    Method { name: "campaign-info-report3", wire: "campaign.info.report3", confirm: false, paging: Paging::None, build: build::campaign_info_report3,
         doc: "Flight info `report3` (legacy).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `campaign.info.report3` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
         ] },
-    Method { name: "campaign-target-targeting-time", wire: "campaign.target.targetingTime", confirm: false, paging: Paging::None, build: campaign_target_targeting_time,
+    Method { name: "campaign-target-targeting-time", wire: "campaign.target.targetingTime", confirm: false, paging: Paging::None, build: build::campaign_target_targeting_time,
         doc: "Targets a flight by time (days of the week / hours, or days of the month).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `campaign.target.targetingTime` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-target-targetingTime",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
             opt("mode", "mode", "Ranged<0, 1>", "0 by day of the week and hour (default), 1 by day of the month. The hours and days go as `hour<N>day<M>` / `day<N>` = 0|1 with `.param(..)` (`types::dynamic::hour_day`, `day`)."),
         ] },
-    Method { name: "campaign-target-targeting-frequency", wire: "campaign.target.targetingFrequency", confirm: false, paging: Paging::None, build: campaign_target_targeting_frequency,
+    Method { name: "campaign-target-targeting-frequency", wire: "campaign.target.targetingFrequency", confirm: false, paging: Paging::None, build: build::campaign_target_targeting_frequency,
         doc: "Targets a flight by frequency (impressions and clicks per user).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `campaign.target.targetingFrequency` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-target-targetingFrequency",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
@@ -813,7 +812,7 @@ pub static METHODS: &[Method] = &[
             opt("clicks_per_period", "clicksPerPeriod", "i64", "Clicks per period."),
             opt("minimal_period_clicks", "minimalPeriodClicks", "TimeSec", "Least time between clicks of one user (`HH:mm:ss`)."),
         ] },
-    Method { name: "campaign-target-targeting-geobase", wire: "campaign.target.targetingGeobase", confirm: false, paging: Paging::None, build: campaign_target_targeting_geobase,
+    Method { name: "campaign-target-targeting-geobase", wire: "campaign.target.targetingGeobase", confirm: false, paging: Paging::None, build: build::campaign_target_targeting_geobase,
         doc: "Targets a flight by geography.\n\nWire: `campaign.target.targetingGeobase` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-target-targetingGeobase",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
@@ -821,7 +820,7 @@ pub static METHODS: &[Method] = &[
             opt("global", "global", "Ranged<0, 2>", "The \"Whole world\" option: 0 reset (inherit), 1 allowed, 2 forbidden."),
             opt("regions", "regions", "String", "Region states as JSON `{\"<regionID>\":<0 reset|1 allowed|2 forbidden>,...}`, e.g. `{\"225\":1}` (Russia); ID 10000 is \"Whole world\"."),
         ] },
-    Method { name: "campaign-target-targeting-keywords", wire: "campaign.target.targetingKeywords", confirm: false, paging: Paging::None, build: campaign_target_targeting_keywords,
+    Method { name: "campaign-target-targeting-keywords", wire: "campaign.target.targetingKeywords", confirm: false, paging: Paging::None, build: build::campaign_target_targeting_keywords,
         doc: "Targets a flight by keywords or phrases.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `campaign.target.targetingKeywords` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingKeywords",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
@@ -829,7 +828,7 @@ pub static METHODS: &[Method] = &[
             opt("keywords", "keywords", "String", "Keywords (space or comma separated) or phrases (comma separated)."),
             opt("keywords_not_allowed", "keywordsNotAllowed", "String", "Keywords / phrases that must not be in the banner request."),
         ] },
-    Method { name: "campaign-target-targeting-url", wire: "campaign.target.targetingURL", confirm: false, paging: Paging::None, build: campaign_target_targeting_url,
+    Method { name: "campaign-target-targeting-url", wire: "campaign.target.targetingURL", confirm: false, paging: Paging::None, build: build::campaign_target_targeting_url,
         doc: "Targets a flight by page URL.\n\nWire: `campaign.target.targetingURL` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-target-targetingURL",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
@@ -837,34 +836,34 @@ pub static METHODS: &[Method] = &[
             opt("targeting_url_on", "targetingUrlOn[]", "UrlTemplates", "Pages where ads may run: each URL its own `targetingUrlOn[]=` param, at most 5."),
             opt("targeting_url_off", "targetingUrlOff[]", "UrlTemplates", "Pages where ads may not run: each URL its own `targetingUrlOff[]=` param, at most 5."),
         ] },
-    Method { name: "campaign-target-targeting-user", wire: "campaign.target.targetingUser", confirm: false, paging: Paging::None, build: campaign_target_targeting_user,
+    Method { name: "campaign-target-targeting-user", wire: "campaign.target.targetingUser", confirm: false, paging: Paging::None, build: build::campaign_target_targeting_user,
         doc: "Targets a flight by a user characteristic (campaign level spells `criteriaId`).\n\nWire: `campaign.target.targetingUser` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/campaign/campaign-target-targetingUser",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
             req("criteria_id", "criteriaId", "Ranged<1, 63>", "The user characteristic, 1..63. Each value goes as `v<valueID>` = 0|1 with `.param(..)` (`types::dynamic::criteria_value`; `v0` is \"unknown, not set\", on by default)."),
         ] },
-    Method { name: "campaign-target-targeting-gender", wire: "campaign.target.targetingGender", confirm: false, paging: Paging::None, build: campaign_target_targeting_gender,
+    Method { name: "campaign-target-targeting-gender", wire: "campaign.target.targetingGender", confirm: false, paging: Paging::None, build: build::campaign_target_targeting_gender,
         doc: "Targets a flight by gender.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `campaign.target.targetingGender` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingGender",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
             req("gender", "gender", "bool", "Enable targeting by gender (0/1)."),
             req("gender_values", "genderValues", "Choices<1, 2>", "1 male, 2 female; several joined by `|`. The page marks it required (needed when `gender` is 1)."),
         ] },
-    Method { name: "campaign-target-targeting-age", wire: "campaign.target.targetingAge", confirm: false, paging: Paging::None, build: campaign_target_targeting_age,
+    Method { name: "campaign-target-targeting-age", wire: "campaign.target.targetingAge", confirm: false, paging: Paging::None, build: build::campaign_target_targeting_age,
         doc: "Targets a flight by age.\n\nWire: `campaign.target.targetingAge` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-target-targetingAge",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
             req("age", "age", "bool", "Enable targeting by age (0/1)."),
             req("age_values", "ageValues", "Choices<1, 7>", "1 under 18, 2 18-24, 3 25-34, 4 35-44, 5 over 45 (deprecated: 6 and 7), 6 45-54, 7 over 55; several joined by `|`. The page marks it required (needed when `age` is 1)."),
         ] },
-    Method { name: "campaign-target-targeting-revenue", wire: "campaign.target.targetingRevenue", confirm: false, paging: Paging::None, build: campaign_target_targeting_revenue,
+    Method { name: "campaign-target-targeting-revenue", wire: "campaign.target.targetingRevenue", confirm: false, paging: Paging::None, build: build::campaign_target_targeting_revenue,
         doc: "Targets a flight by income.\n\nWire: `campaign.target.targetingRevenue` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-target-targetingRevenue",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
             req("revenue", "revenue", "bool", "Enable targeting by revenue (0/1)."),
             req("revenue_values", "revenueValues", "Choices<1, 3>", "1 below average, 2 average, 3 above average; several joined by `|`. The page marks it required (needed when `revenue` is 1)."),
         ] },
-    Method { name: "campaign-target-website-targeting-url", wire: "campaign.targetWebsite.targetingURL", confirm: false, paging: Paging::None, build: campaign_target_website_targeting_url,
+    Method { name: "campaign-target-website-targeting-url", wire: "campaign.targetWebsite.targetingURL", confirm: false, paging: Paging::None, build: build::campaign_target_website_targeting_url,
         doc: "Targets a flight on one website by page URL.\n\nWire: `campaign.targetWebsite.targetingURL` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/campaign/campaign-targetWebsite-targetingURL",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
@@ -874,7 +873,7 @@ pub static METHODS: &[Method] = &[
             opt("targeting_url_on", "targetingUrlOn[]", "UrlTemplates", "Pages where ads may run: each URL its own `targetingUrlOn[]=` param, at most 5."),
             opt("targeting_url_off", "targetingUrlOff[]", "UrlTemplates", "Pages where ads may not run: each URL its own `targetingUrlOff[]=` param, at most 5."),
         ] },
-    Method { name: "campaign-target-zone-targeting-geobase", wire: "campaign.targetZone.targetingGeobase", confirm: false, paging: Paging::None, build: campaign_target_zone_targeting_geobase,
+    Method { name: "campaign-target-zone-targeting-geobase", wire: "campaign.targetZone.targetingGeobase", confirm: false, paging: Paging::None, build: build::campaign_target_zone_targeting_geobase,
         doc: "Targets a flight in one website section by geography.\n\nWire: `campaign.targetZone.targetingGeobase` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-targetZone-targetingGeobase",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
@@ -884,7 +883,7 @@ pub static METHODS: &[Method] = &[
             opt("global", "global", "Ranged<0, 2>", "The \"Whole world\" option: 0 reset (inherit), 1 allowed, 2 forbidden."),
             opt("regions", "regions", "String", "Region states as JSON `{\"<regionID>\":<0 reset|1 allowed|2 forbidden>,...}`, e.g. `{\"225\":1}` (Russia); ID 10000 is \"Whole world\"."),
         ] },
-    Method { name: "campaign-target-zone-targeting-keywords", wire: "campaign.targetZone.targetingKeywords", confirm: false, paging: Paging::None, build: campaign_target_zone_targeting_keywords,
+    Method { name: "campaign-target-zone-targeting-keywords", wire: "campaign.targetZone.targetingKeywords", confirm: false, paging: Paging::None, build: build::campaign_target_zone_targeting_keywords,
         doc: "Targets a flight in one website section by keywords or phrases.\n\nWire: `campaign.targetZone.targetingKeywords` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-targetZone-targetingKeywords",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
@@ -894,7 +893,7 @@ pub static METHODS: &[Method] = &[
             opt("keywords", "keywords", "String", "Keywords (space or comma separated) or phrases (comma separated)."),
             opt("keywords_not_allowed", "keywordsNotAllowed", "String", "Keywords / phrases that must not be in the banner request."),
         ] },
-    Method { name: "campaign-target-zone-targeting-user", wire: "campaign.targetZone.targetingUser", confirm: false, paging: Paging::None, build: campaign_target_zone_targeting_user,
+    Method { name: "campaign-target-zone-targeting-user", wire: "campaign.targetZone.targetingUser", confirm: false, paging: Paging::None, build: build::campaign_target_zone_targeting_user,
         doc: "Targets a flight in one website section by a user characteristic.\n\nWire: `campaign.targetZone.targetingUser` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-targetZone-targetingUser",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
@@ -902,7 +901,7 @@ pub static METHODS: &[Method] = &[
             req("is_redefined", "isRedefined", "bool", "Redefine targeting: `false` (0) inherits the higher level (campaign → site → section → place → banner); `true` (1) cancels the higher levels and uses this one."),
             req("criteria_id", "criteriaID", "Ranged<1, 63>", "The user characteristic, 1..63. Each value goes as `v<valueID>` = 0|1 with `.param(..)` (`types::dynamic::criteria_value`; `v0` is \"unknown, not set\", on by default)."),
         ] },
-    Method { name: "campaign-target-place-targeting-time", wire: "campaign.targetPlace.targetingTime", confirm: false, paging: Paging::None, build: campaign_target_place_targeting_time,
+    Method { name: "campaign-target-place-targeting-time", wire: "campaign.targetPlace.targetingTime", confirm: false, paging: Paging::None, build: build::campaign_target_place_targeting_time,
         doc: "Targets a flight on one place by time.\n\nWire: `campaign.targetPlace.targetingTime` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-targetPlace-targetingTime",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
@@ -911,7 +910,7 @@ pub static METHODS: &[Method] = &[
             opt("is_client_time", "isClientTime", "bool", "Use the visitor's time zone (1) instead of GMT+3 (0). Per-weekday caps go as `impressionsPer<N>` / `impressionsPer<N>PerHour` with `.param(..)` (`types::dynamic::impressions_per`, `impressions_per_hour`)."),
             opt("mode", "mode", "Ranged<0, 1>", "0 by day of the week and hour (default), 1 by day of the month. The hours and days go as `hour<N>day<M>` / `day<N>` = 0|1 with `.param(..)` (`types::dynamic::hour_day`, `day`)."),
         ] },
-    Method { name: "campaign-target-place-targeting-frequency", wire: "campaign.targetPlace.targetingFrequency", confirm: false, paging: Paging::None, build: campaign_target_place_targeting_frequency,
+    Method { name: "campaign-target-place-targeting-frequency", wire: "campaign.targetPlace.targetingFrequency", confirm: false, paging: Paging::None, build: build::campaign_target_place_targeting_frequency,
         doc: "Targets a flight on one place by frequency.\n\nWire: `campaign.targetPlace.targetingFrequency` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-targetPlace-targetingFrequency",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
@@ -929,37 +928,37 @@ pub static METHODS: &[Method] = &[
             opt("clicks_per_period", "clicksPerPeriod", "i64", "Clicks per period."),
             opt("minimal_period_clicks", "minimalPeriodClicks", "TimeSec", "Least time between clicks of one user (`HH:mm:ss`)."),
         ] },
-    Method { name: "campaign-additional-users-add-advertiser", wire: "campaign.additionalUsers.addAdvertiser", confirm: true, paging: Paging::None, build: campaign_additional_users_add_advertiser,
+    Method { name: "campaign-additional-users-add-advertiser", wire: "campaign.additionalUsers.addAdvertiser", confirm: true, paging: Paging::None, build: build::campaign_additional_users_add_advertiser,
         doc: "Additional users of a flight: `addAdvertiser`.\n\nWire: `campaign.additionalUsers.addAdvertiser` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/campaign/campaign-additionalUsers-addAdvertiser",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
             req("advertiser_id", "advertiserID", "i64", "The user."),
         ] },
-    Method { name: "campaign-additional-users-delete-advertiser", wire: "campaign.additionalUsers.deleteAdvertiser", confirm: true, paging: Paging::None, build: campaign_additional_users_delete_advertiser,
+    Method { name: "campaign-additional-users-delete-advertiser", wire: "campaign.additionalUsers.deleteAdvertiser", confirm: true, paging: Paging::None, build: build::campaign_additional_users_delete_advertiser,
         doc: "Additional users of a flight: `deleteAdvertiser`.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `campaign.additionalUsers.deleteAdvertiser` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
             req("advertiser_id", "advertiserID", "i64", "The user."),
         ] },
-    Method { name: "campaign-additional-users-add-assistant", wire: "campaign.additionalUsers.addAssistant", confirm: true, paging: Paging::None, build: campaign_additional_users_add_assistant,
+    Method { name: "campaign-additional-users-add-assistant", wire: "campaign.additionalUsers.addAssistant", confirm: true, paging: Paging::None, build: build::campaign_additional_users_add_assistant,
         doc: "Additional users of a flight: `addAssistant`.\n\nWire: `campaign.additionalUsers.addAssistant` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-additionalUsers-addAssistant",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
             req("assistant_id", "assistantID", "i64", "The user."),
         ] },
-    Method { name: "campaign-additional-users-delete-assistant", wire: "campaign.additionalUsers.deleteAssistant", confirm: true, paging: Paging::None, build: campaign_additional_users_delete_assistant,
+    Method { name: "campaign-additional-users-delete-assistant", wire: "campaign.additionalUsers.deleteAssistant", confirm: true, paging: Paging::None, build: build::campaign_additional_users_delete_assistant,
         doc: "Additional users of a flight: `deleteAssistant`.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `campaign.additionalUsers.deleteAssistant` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
             req("assistant_id", "assistantID", "i64", "The user."),
         ] },
-    Method { name: "campaign-upload", wire: "campaign.upload", confirm: true, paging: Paging::None, build: campaign_upload,
+    Method { name: "campaign-upload", wire: "campaign.upload", confirm: true, paging: Paging::None, build: build::campaign_upload,
         doc: "Uploads a file for a flight from a URL (legacy); answers the stored URL in `value`.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `campaign.upload` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
             opt("url", "URL", "String", "Where to fetch the file."),
         ] },
-    Method { name: "banner-modify", wire: "banner.modify.banner", confirm: true, paging: Paging::None, build: banner_modify,
+    Method { name: "banner-modify", wire: "banner.modify.banner", confirm: true, paging: Paging::None, build: build::banner_modify,
         doc: "Changes a banner. Template variables go as `user<N>`, `event<N>`, `hitURL<N>`; register flags of template parameter N as `sendToErir<N>`, `sendToErirContentType<N>`, `sendToErirDescription<N>` (all with `.param(..)`, names in `types::dynamic`).\n\nWire: `banner.modify.banner` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-modify-banner",
         params: &[
             req("object_id", "objectID", "i64", "The banner."),
@@ -1002,52 +1001,52 @@ pub static METHODS: &[Method] = &[
             opt("text_data", "textData[]", "Vec<String>", "Texts, sent as `textData[]=...`."),
             opt("media_data", "mediaData[]", "Vec<MediaData>", "Media, each sent as `mediaData[]={\"url\":...,\"description\":...}`."),
         ] },
-    Method { name: "banner-modify-placement", wire: "banner.modify.placement", confirm: true, paging: Paging::None, build: banner_modify_placement,
+    Method { name: "banner-modify-placement", wire: "banner.modify.placement", confirm: true, paging: Paging::None, build: build::banner_modify_placement,
         doc: "Turns a banner on or off per website / section / place: `_site<ID>`, `_section<ID>`, `_place<ID>` = on|off via `.param(..)` (see `types::dynamic`).\n\nWire: `banner.modify.placement` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-modify-placement",
         params: &[
             req("object_id", "objectID", "i64", "The banner."),
             req("kind", "type", "String", "The placement kind; the page's only value is `websites`."),
         ] },
-    Method { name: "banner-modify-event", wire: "banner.modify.event", confirm: true, paging: Paging::None, build: banner_modify_event,
+    Method { name: "banner-modify-event", wire: "banner.modify.event", confirm: true, paging: Paging::None, build: build::banner_modify_event,
         doc: "Edits banner events: `event<N>Name`, `event<N>HitURL`, `events<N>Limit`, `events<N>LimitToday`, `events<N>LimitHour` (N 1..30) with `.param(..)` (`types::dynamic`).\n\nWire: `banner.modify.event` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-modify-event",
         params: &[
             req("object_id", "objectID", "i64", "The banner."),
             opt("action_object_id", "actionObjectID", "Ranged<1, 30>", "Edit only this event number (1..30)."),
         ] },
-    Method { name: "banner-info-targeting", wire: "banner.info.targeting", confirm: false, paging: Paging::None, build: banner_info_targeting,
+    Method { name: "banner-info-targeting", wire: "banner.info.targeting", confirm: false, paging: Paging::None, build: build::banner_info_targeting,
         doc: "A banner's targeting summary (rows `title`, `name`, `isRedefined`, `description`).\n\nWire: `banner.info.targeting` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-info-targeting",
         params: &[
             req("object_id", "objectID", "i64", "The banner."),
         ] },
-    Method { name: "banner-info-banner-fields", wire: "banner.info.bannerFields", confirm: false, paging: Paging::None, build: banner_info_banner_fields,
+    Method { name: "banner-info-banner-fields", wire: "banner.info.bannerFields", confirm: false, paging: Paging::None, build: build::banner_info_banner_fields,
         doc: "The custom fields a banner template defines (rows `dataType`, `name`, `length`, `inputType`, `isRequired`, `status`, `defaultValue`, `allowedTypes`, `width`, `height`).\n\nWire: `banner.info.bannerFields` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-info-bannerFields",
         params: &[
             req("object_id", "objectID", "i64", "The banner."),
             req("additional_id", "additionalID", "i64", "The banner template."),
         ] },
-    Method { name: "banner-info-report1", wire: "banner.info.report1", confirm: false, paging: Paging::None, build: banner_info_report1,
+    Method { name: "banner-info-report1", wire: "banner.info.report1", confirm: false, paging: Paging::None, build: build::banner_info_report1,
         doc: "Banner info `report1`.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `banner.info.report1` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("object_id", "objectID", "i64", "The banner."),
         ] },
-    Method { name: "banner-info-report2", wire: "banner.info.report2", confirm: false, paging: Paging::None, build: banner_info_report2,
+    Method { name: "banner-info-report2", wire: "banner.info.report2", confirm: false, paging: Paging::None, build: build::banner_info_report2,
         doc: "Banner info `report2`.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `banner.info.report2` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("object_id", "objectID", "i64", "The banner."),
         ] },
-    Method { name: "banner-info-report3", wire: "banner.info.report3", confirm: false, paging: Paging::None, build: banner_info_report3,
+    Method { name: "banner-info-report3", wire: "banner.info.report3", confirm: false, paging: Paging::None, build: build::banner_info_report3,
         doc: "Banner info `report3`.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `banner.info.report3` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("object_id", "objectID", "i64", "The banner."),
         ] },
-    Method { name: "banner-target-targeting-time", wire: "banner.target.targetingTime", confirm: false, paging: Paging::None, build: banner_target_targeting_time,
+    Method { name: "banner-target-targeting-time", wire: "banner.target.targetingTime", confirm: false, paging: Paging::None, build: build::banner_target_targeting_time,
         doc: "Targets a banner by time.\n\nWire: `banner.target.targetingTime` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-target-targetingTime",
         params: &[
             req("object_id", "objectID", "i64", "The banner."),
             req("is_redefined", "isRedefined", "bool", "Redefine targeting: `false` (0) inherits the higher level (campaign → site → section → place → banner); `true` (1) cancels the higher levels and uses this one."),
             opt("mode", "mode", "Ranged<0, 1>", "0 by day of the week and hour (default), 1 by day of the month. The hours and days go as `hour<N>day<M>` / `day<N>` = 0|1 with `.param(..)` (`types::dynamic::hour_day`, `day`)."),
         ] },
-    Method { name: "banner-target-targeting-frequency", wire: "banner.target.targetingFrequency", confirm: false, paging: Paging::None, build: banner_target_targeting_frequency,
+    Method { name: "banner-target-targeting-frequency", wire: "banner.target.targetingFrequency", confirm: false, paging: Paging::None, build: build::banner_target_targeting_frequency,
         doc: "Targets a banner by frequency.\n\nWire: `banner.target.targetingFrequency` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-target-targetingFrequency",
         params: &[
             req("object_id", "objectID", "i64", "The banner."),
@@ -1064,7 +1063,7 @@ pub static METHODS: &[Method] = &[
             opt("clicks_per_period", "clicksPerPeriod", "i64", "Clicks per period."),
             opt("minimal_period_clicks", "minimalPeriodClicks", "TimeSec", "Least time between clicks of one user (`HH:mm:ss`)."),
         ] },
-    Method { name: "banner-target-targeting-geobase", wire: "banner.target.targetingGeobase", confirm: false, paging: Paging::None, build: banner_target_targeting_geobase,
+    Method { name: "banner-target-targeting-geobase", wire: "banner.target.targetingGeobase", confirm: false, paging: Paging::None, build: build::banner_target_targeting_geobase,
         doc: "Targets a banner by geography.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `banner.target.targetingGeobase` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-targetZone-targetingGeobase",
         params: &[
             req("object_id", "objectID", "i64", "The banner."),
@@ -1073,7 +1072,7 @@ pub static METHODS: &[Method] = &[
             opt("global", "global", "Ranged<0, 2>", "The \"Whole world\" option: 0 reset (inherit), 1 allowed, 2 forbidden."),
             opt("regions", "regions", "String", "Region states as JSON `{\"<regionID>\":<0 reset|1 allowed|2 forbidden>,...}`, e.g. `{\"225\":1}` (Russia); ID 10000 is \"Whole world\"."),
         ] },
-    Method { name: "banner-target-targeting-keywords", wire: "banner.target.targetingKeywords", confirm: false, paging: Paging::None, build: banner_target_targeting_keywords,
+    Method { name: "banner-target-targeting-keywords", wire: "banner.target.targetingKeywords", confirm: false, paging: Paging::None, build: build::banner_target_targeting_keywords,
         doc: "Targets a banner by keywords or phrases.\n\nWire: `banner.target.targetingKeywords` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingKeywords",
         params: &[
             req("object_id", "objectID", "i64", "The banner."),
@@ -1082,7 +1081,7 @@ pub static METHODS: &[Method] = &[
             opt("keywords", "keywords", "String", "Keywords (space or comma separated) or phrases (comma separated)."),
             opt("keywords_not_allowed", "keywordsNotAllowed", "String", "Keywords / phrases that must not be in the banner request."),
         ] },
-    Method { name: "banner-target-targeting-url", wire: "banner.target.targetingURL", confirm: false, paging: Paging::None, build: banner_target_targeting_url,
+    Method { name: "banner-target-targeting-url", wire: "banner.target.targetingURL", confirm: false, paging: Paging::None, build: build::banner_target_targeting_url,
         doc: "Targets a banner by page URL.\n\nWire: `banner.target.targetingURL` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingURL",
         params: &[
             req("object_id", "objectID", "i64", "The banner."),
@@ -1091,14 +1090,14 @@ pub static METHODS: &[Method] = &[
             opt("targeting_url_on", "targetingUrlOn[]", "UrlTemplates", "Pages where ads may run: each URL its own `targetingUrlOn[]=` param, at most 5."),
             opt("targeting_url_off", "targetingUrlOff[]", "UrlTemplates", "Pages where ads may not run: each URL its own `targetingUrlOff[]=` param, at most 5."),
         ] },
-    Method { name: "banner-target-targeting-user", wire: "banner.target.targetingUser", confirm: false, paging: Paging::None, build: banner_target_targeting_user,
+    Method { name: "banner-target-targeting-user", wire: "banner.target.targetingUser", confirm: false, paging: Paging::None, build: build::banner_target_targeting_user,
         doc: "Targets a banner by a user characteristic.\n\nWire: `banner.target.targetingUser` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingUser",
         params: &[
             req("object_id", "objectID", "i64", "The banner."),
             req("is_redefined", "isRedefined", "bool", "Redefine targeting: `false` (0) inherits the higher level (campaign → site → section → place → banner); `true` (1) cancels the higher levels and uses this one."),
             req("criteria_id", "criteriaID", "Ranged<1, 63>", "The user characteristic, 1..63. Each value goes as `v<valueID>` = 0|1 with `.param(..)` (`types::dynamic::criteria_value`; `v0` is \"unknown, not set\", on by default)."),
         ] },
-    Method { name: "banner-target-targeting-gender", wire: "banner.target.targetingGender", confirm: false, paging: Paging::None, build: banner_target_targeting_gender,
+    Method { name: "banner-target-targeting-gender", wire: "banner.target.targetingGender", confirm: false, paging: Paging::None, build: build::banner_target_targeting_gender,
         doc: "Targets a banner by gender.\n\nWire: `banner.target.targetingGender` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingGender",
         params: &[
             req("object_id", "objectID", "i64", "The banner."),
@@ -1106,7 +1105,7 @@ pub static METHODS: &[Method] = &[
             req("gender_values", "genderValues", "Choices<1, 2>", "1 male, 2 female; several joined by `|`. The page marks it required (needed when `gender` is 1)."),
             req("is_redefined", "isRedefined", "bool", "Redefine targeting: `false` (0) inherits the higher level (campaign → site → section → place → banner); `true` (1) cancels the higher levels and uses this one."),
         ] },
-    Method { name: "banner-target-targeting-age", wire: "banner.target.targetingAge", confirm: false, paging: Paging::None, build: banner_target_targeting_age,
+    Method { name: "banner-target-targeting-age", wire: "banner.target.targetingAge", confirm: false, paging: Paging::None, build: build::banner_target_targeting_age,
         doc: "Targets a banner by age.\n\nWire: `banner.target.targetingAge` (POST). Documented at https://yandex.ru/dev/adfox/doc/v.1/banner/banner-target-targetingAge",
         params: &[
             req("object_id", "objectID", "i64", "The banner."),
@@ -1114,7 +1113,7 @@ pub static METHODS: &[Method] = &[
             req("age_values", "ageValues", "Choices<1, 7>", "1 under 18, 2 18-24, 3 25-34, 4 35-44, 5 over 45 (deprecated: 6 and 7), 6 45-54, 7 over 55; several joined by `|`. The page marks it required (needed when `age` is 1)."),
             req("is_redefined", "isRedefined", "bool", "Redefine targeting: `false` (0) inherits the higher level (campaign → site → section → place → banner); `true` (1) cancels the higher levels and uses this one."),
         ] },
-    Method { name: "banner-target-targeting-revenue", wire: "banner.target.targetingRevenue", confirm: false, paging: Paging::None, build: banner_target_targeting_revenue,
+    Method { name: "banner-target-targeting-revenue", wire: "banner.target.targetingRevenue", confirm: false, paging: Paging::None, build: build::banner_target_targeting_revenue,
         doc: "Targets a banner by income.\n\nWire: `banner.target.targetingRevenue` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-target-targetingRevenue",
         params: &[
             req("object_id", "objectID", "i64", "The banner."),
@@ -1122,7 +1121,7 @@ pub static METHODS: &[Method] = &[
             req("revenue_values", "revenueValues", "Choices<1, 3>", "1 below average, 2 average, 3 above average; several joined by `|`. The page marks it required (needed when `revenue` is 1)."),
             req("is_redefined", "isRedefined", "bool", "Redefine targeting: `false` (0) inherits the higher level (campaign → site → section → place → banner); `true` (1) cancels the higher levels and uses this one."),
         ] },
-    Method { name: "banner-target-targeting-logic", wire: "banner.target.targetingLogic", confirm: false, paging: Paging::None, build: banner_target_targeting_logic,
+    Method { name: "banner-target-targeting-logic", wire: "banner.target.targetingLogic", confirm: false, paging: Paging::None, build: build::banner_target_targeting_logic,
         doc: "Targets a banner by a logical expression over user characteristics.\n\nWire: `banner.target.targetingLogic` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingLogic",
         params: &[
             req("object_id", "objectID", "i64", "The banner."),
@@ -1130,7 +1129,7 @@ pub static METHODS: &[Method] = &[
             req("is_redefined", "isRedefined", "bool", "Redefine targeting: `false` (0) inherits the higher level (campaign → site → section → place → banner); `true` (1) cancels the higher levels and uses this one."),
             opt("blocks", "blocks", "String", "The expression as JSON (`{\"version\":1,\"nodes\":[...]}`, see the page)."),
         ] },
-    Method { name: "banner-type-modify", wire: "bannerType.modify", confirm: true, paging: Paging::None, build: banner_type_modify,
+    Method { name: "banner-type-modify", wire: "bannerType.modify", confirm: true, paging: Paging::None, build: build::banner_type_modify,
         doc: "Changes a banner type.\n\nWire: `bannerType.modify` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/bannerType/bannerType-modify",
         params: &[
             req("object_id", "objectID", "i64", "The banner type."),
@@ -1139,14 +1138,14 @@ pub static METHODS: &[Method] = &[
             opt("width", "width", "i64", "Width."),
             opt("height", "height", "i64", "Height."),
         ] },
-    Method { name: "banner-type-list-template", wire: "bannerType.list.template", confirm: false, paging: Paging::Offset, build: banner_type_list_template,
+    Method { name: "banner-type-list-template", wire: "bannerType.list.template", confirm: false, paging: Paging::Offset, build: build::banner_type_list_template,
         doc: "Lists the templates of a banner type.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `bannerType.list.template` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("object_id", "objectID", "i64", "The banner type."),
             opt("offset", "offset", "i64", "Rows to skip."),
             opt("limit", "limit", "i64", "Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10)."),
         ] },
-    Method { name: "banner-type-update-default-banner", wire: "bannerType.updateDefaultBanner", confirm: true, paging: Paging::None, build: banner_type_update_default_banner,
+    Method { name: "banner-type-update-default-banner", wire: "bannerType.updateDefaultBanner", confirm: true, paging: Paging::None, build: build::banner_type_update_default_banner,
         doc: "Sets the default (backup) banner of a banner type.\n\nWire: `bannerType.updateDefaultBanner` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/bannerType/bannerType-updateDefaultBanner",
         params: &[
             req("object_id", "objectID", "i64", "The banner type."),
@@ -1158,7 +1157,7 @@ pub static METHODS: &[Method] = &[
             opt("default_code", "defaultCode", "String", "The banner code (mode 1, nondimensional type)."),
             opt("default_code_type", "defaultCodeType", "Ranged<0, 1>", "Code type (mode 1): 0 HTML (default), 1 JavaScript."),
         ] },
-    Method { name: "website-modify", wire: "website.modify", confirm: true, paging: Paging::None, build: website_modify,
+    Method { name: "website-modify", wire: "website.modify", confirm: true, paging: Paging::None, build: build::website_modify,
         doc: "Changes a website.\n\nWire: `website.modify` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/website/website-modify",
         params: &[
             req("object_id", "objectID", "i64", "The website."),
@@ -1171,7 +1170,7 @@ pub static METHODS: &[Method] = &[
             opt("contractor_id", "contractorID", "i64", "Marking contractor."),
             opt("url", "url", "String", "URL (required with sendToErir=1)."),
         ] },
-    Method { name: "zone-modify", wire: "zone.modify", confirm: true, paging: Paging::None, build: zone_modify,
+    Method { name: "zone-modify", wire: "zone.modify", confirm: true, paging: Paging::None, build: build::zone_modify,
         doc: "Changes a zone (section).\n\nWire: `zone.modify` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/zone/zone-modify",
         params: &[
             req("object_id", "objectID", "i64", "The zone."),
@@ -1182,7 +1181,7 @@ pub static METHODS: &[Method] = &[
             opt("template", "template", "String", "URL template."),
             opt("template_excluded", "templateExcluded", "String", "Excluded URL template."),
         ] },
-    Method { name: "place-modify", wire: "place.modify", confirm: true, paging: Paging::None, build: place_modify,
+    Method { name: "place-modify", wire: "place.modify", confirm: true, paging: Paging::None, build: build::place_modify,
         doc: "Changes a place.\n\nWire: `place.modify` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/place/place-modify",
         params: &[
             req("object_id", "objectID", "i64", "The place."),
@@ -1194,14 +1193,14 @@ pub static METHODS: &[Method] = &[
             opt("pli", "pli", "i64", "pli."),
             opt("pop", "pop", "i64", "pop."),
         ] },
-    Method { name: "place-list-active-banners", wire: "place.listActiveBanners", confirm: false, paging: Paging::Offset, build: place_list_active_banners,
+    Method { name: "place-list-active-banners", wire: "place.listActiveBanners", confirm: false, paging: Paging::Offset, build: build::place_list_active_banners,
         doc: "Lists the banners active on a place.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `place.listActiveBanners` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("object_id", "objectID", "i64", "The place."),
             opt("offset", "offset", "i64", "Rows to skip."),
             opt("limit", "limit", "i64", "Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10)."),
         ] },
-    Method { name: "place-update-default-banner", wire: "place.updateDefaultBanner", confirm: true, paging: Paging::None, build: place_update_default_banner,
+    Method { name: "place-update-default-banner", wire: "place.updateDefaultBanner", confirm: true, paging: Paging::None, build: build::place_update_default_banner,
         doc: "Sets the default (backup) banner of a place.\n\nWire: `place.updateDefaultBanner` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/place/place-updateDefaultBanner",
         params: &[
             req("object_id", "objectID", "i64", "The place."),
@@ -1213,38 +1212,38 @@ pub static METHODS: &[Method] = &[
             opt("default_code", "defaultCode", "String", "The banner code (mode 1, nondimensional type)."),
             opt("default_code_type", "defaultCodeType", "Ranged<0, 1>", "Code type (mode 1): 0 HTML (default), 1 JavaScript."),
         ] },
-    Method { name: "place-info-report1", wire: "place.info.report1", confirm: false, paging: Paging::None, build: place_info_report1,
+    Method { name: "place-info-report1", wire: "place.info.report1", confirm: false, paging: Paging::None, build: build::place_info_report1,
         doc: "Place report `report1` (legacy).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `place.info.report1` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("object_id", "objectID", "i64", "The place."),
         ] },
-    Method { name: "place-create-block", wire: "place.createBlock", confirm: true, paging: Paging::None, build: place_create_block,
+    Method { name: "place-create-block", wire: "place.createBlock", confirm: true, paging: Paging::None, build: build::place_create_block,
         doc: "Yandex Advertising Network block: `createBlock` (2026 change log).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `place.createBlock` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/history-doc",
         params: &[
             req("object_id", "objectID", "i64", "The place."),
         ] },
-    Method { name: "place-bind-block", wire: "place.bindBlock", confirm: false, paging: Paging::None, build: place_bind_block,
+    Method { name: "place-bind-block", wire: "place.bindBlock", confirm: false, paging: Paging::None, build: build::place_bind_block,
         doc: "Yandex Advertising Network block: `bindBlock` (2026 change log).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `place.bindBlock` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/history-doc",
         params: &[
             req("object_id", "objectID", "i64", "The place."),
         ] },
-    Method { name: "place-rsya-enabled", wire: "place.rsyaEnabled", confirm: false, paging: Paging::None, build: place_rsya_enabled,
+    Method { name: "place-rsya-enabled", wire: "place.rsyaEnabled", confirm: false, paging: Paging::None, build: build::place_rsya_enabled,
         doc: "Yandex Advertising Network block: `rsyaEnabled` (2026 change log).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `place.rsyaEnabled` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/history-doc",
         params: &[
             req("object_id", "objectID", "i64", "The place."),
         ] },
-    Method { name: "place-delete-block", wire: "place.deleteBlock", confirm: true, paging: Paging::None, build: place_delete_block,
+    Method { name: "place-delete-block", wire: "place.deleteBlock", confirm: true, paging: Paging::None, build: build::place_delete_block,
         doc: "Yandex Advertising Network block: `deleteBlock` (2026 change log).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `place.deleteBlock` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/history-doc",
         params: &[
             req("object_id", "objectID", "i64", "The place."),
         ] },
-    Method { name: "position-modify", wire: "position.modify", confirm: true, paging: Paging::None, build: position_modify,
+    Method { name: "position-modify", wire: "position.modify", confirm: true, paging: Paging::None, build: build::position_modify,
         doc: "Renames a position.\n\nWire: `position.modify` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/position/position-modify",
         params: &[
             req("object_id", "objectID", "i64", "The position."),
             opt("name", "name", "String", "Name."),
         ] },
-    Method { name: "advertiser-modify", wire: "advertiser.modify", confirm: true, paging: Paging::None, build: advertiser_modify,
+    Method { name: "advertiser-modify", wire: "advertiser.modify", confirm: true, paging: Paging::None, build: build::advertiser_modify,
         doc: "Changes an advertiser.\n\nWire: `advertiser.modify` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/advertiser/advertiser-modify",
         params: &[
             req("object_id", "objectID", "i64", "The advertiser."),
@@ -1262,12 +1261,12 @@ pub static METHODS: &[Method] = &[
             opt("phone", "phone", "String", "Phone."),
             opt("fax", "fax", "String", "Fax."),
         ] },
-    Method { name: "advertiser-available-reports", wire: "advertiser.availableReports", confirm: false, paging: Paging::None, build: advertiser_available_reports,
+    Method { name: "advertiser-available-reports", wire: "advertiser.availableReports", confirm: false, paging: Paging::None, build: build::advertiser_available_reports,
         doc: "The reports available to an advertiser.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `advertiser.availableReports` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("object_id", "objectID", "i64", "The advertiser."),
         ] },
-    Method { name: "assistant-modify", wire: "assistant.modify", confirm: true, paging: Paging::None, build: assistant_modify,
+    Method { name: "assistant-modify", wire: "assistant.modify", confirm: true, paging: Paging::None, build: build::assistant_modify,
         doc: "Changes an assistant and its access rights.\n\nWire: `assistant.modify` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/assistant/assistant-modify",
         params: &[
             req("object_id", "objectID", "i64", "The assistant."),
@@ -1285,7 +1284,7 @@ pub static METHODS: &[Method] = &[
             opt("is_website", "isWebsite", "bool", "Access to websites (0/1)."),
             opt("is_common_reports", "isCommonReports", "bool", "Access to common reports (0/1)."),
         ] },
-    Method { name: "webmaster-modify", wire: "webmaster.modify", confirm: true, paging: Paging::None, build: webmaster_modify,
+    Method { name: "webmaster-modify", wire: "webmaster.modify", confirm: true, paging: Paging::None, build: build::webmaster_modify,
         doc: "Changes a site owner (webmaster).\n\nWire: `webmaster.modify` (POST). Documented at https://yandex.ru/dev/adfox/doc/v.1/webmaster/webmaster-modify",
         params: &[
             req("object_id", "objectID", "i64", "The site owner."),
@@ -1307,19 +1306,19 @@ pub static METHODS: &[Method] = &[
             opt("yandex_money", "YandexMoney", "String", "Yandex Money wallet."),
             opt("comments", "comments", "String", "Comments."),
         ] },
-    Method { name: "webmaster-info-balance", wire: "webmaster.info.balance", confirm: false, paging: Paging::None, build: webmaster_info_balance,
+    Method { name: "webmaster-info-balance", wire: "webmaster.info.balance", confirm: false, paging: Paging::None, build: build::webmaster_info_balance,
         doc: "A webmaster's balance.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `webmaster.info.balance` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("object_id", "objectID", "i64", "The webmaster."),
         ] },
-    Method { name: "placement-info", wire: "placement.info", confirm: false, paging: Paging::None, build: placement_info,
+    Method { name: "placement-info", wire: "placement.info", confirm: false, paging: Paging::None, build: build::placement_info,
         doc: "A banner on a place.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `placement.info` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/src/main/java/com/github/kholodovitch/adfox/ActionPlacementInfo.java",
         params: &[
             opt("mode", "mode", "String", "`bannerPlace`."),
             opt("banner_id", "bannerID", "i64", "The banner."),
             opt("place_id", "placeID", "i64", "The place."),
         ] },
-    Method { name: "tracing-point-modify", wire: "tracingPoint.modify", confirm: true, paging: Paging::None, build: tracing_point_modify,
+    Method { name: "tracing-point-modify", wire: "tracingPoint.modify", confirm: true, paging: Paging::None, build: build::tracing_point_modify,
         doc: "Changes an action tracing point.\n\nWire: `tracingPoint.modify` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/tracingPoint/tracingPoint-modify",
         params: &[
             req("object_id", "objectID", "i64", "The point."),
@@ -1331,12 +1330,12 @@ pub static METHODS: &[Method] = &[
             opt("weight", "weight", "Ranged<0, 100>", "Weight for reports, 0..100."),
             opt("user_id", "userID", "i64", "The point's identifier."),
         ] },
-    Method { name: "tracing-point-get-code", wire: "tracingPoint.getCode", confirm: false, paging: Paging::None, build: tracing_point_get_code,
+    Method { name: "tracing-point-get-code", wire: "tracingPoint.getCode", confirm: false, paging: Paging::None, build: build::tracing_point_get_code,
         doc: "The ad tag of an action tracing point: `<result>` carries `name1`/`code1` (loader), `name2`/`code2` (tag), `name3`/`code3` (link).\n\nWire: `tracingPoint.getCode` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/tracingPoint/tracingPoint-getCode",
         params: &[
             req("object_id", "objectID", "i64", "The point."),
         ] },
-    Method { name: "user-criteria-modify", wire: "userCriteria.modify", confirm: true, paging: Paging::None, build: user_criteria_modify,
+    Method { name: "user-criteria-modify", wire: "userCriteria.modify", confirm: true, paging: Paging::None, build: build::user_criteria_modify,
         doc: "Enables or edits a user targeting characteristic; enabling a new one needs `criteriaName`, `criteriaTargetingName` and `criteriaReportName`.\n\nWire: `userCriteria.modify` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/userCriteria/userCriteria-modify",
         params: &[
             req("criteria_id", "criteriaID", "Ranged<1, 63>", "The user characteristic, 1..63."),
@@ -1345,7 +1344,7 @@ pub static METHODS: &[Method] = &[
             opt("criteria_targeting_name", "criteriaTargetingName", "String", "The name of its targeting tab (required when enabling a new one)."),
             opt("criteria_report_name", "criteriaReportName", "String", "The name of its report (required when enabling a new one)."),
         ] },
-    Method { name: "user-criteria-add-value", wire: "userCriteria.addValue", confirm: true, paging: Paging::None, build: user_criteria_add_value,
+    Method { name: "user-criteria-add-value", wire: "userCriteria.addValue", confirm: true, paging: Paging::None, build: build::user_criteria_add_value,
         doc: "Adds a value to a user targeting characteristic; answers the new value ID.\n\nWire: `userCriteria.addValue` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/userCriteria/userCriteria-addValue",
         params: &[
             req("criteria_id", "criteriaID", "Ranged<1, 63>", "The user characteristic, 1..63."),
@@ -1353,7 +1352,7 @@ pub static METHODS: &[Method] = &[
             req("name", "name", "String", "The value name."),
             opt("is_on", "isOn", "bool", "0 (default): existing flights and banners get the value off; 1: on where the characteristic is not targeted, off where it is."),
         ] },
-    Method { name: "user-criteria-modify-value", wire: "userCriteria.modifyValue", confirm: true, paging: Paging::None, build: user_criteria_modify_value,
+    Method { name: "user-criteria-modify-value", wire: "userCriteria.modifyValue", confirm: true, paging: Paging::None, build: build::user_criteria_modify_value,
         doc: "Edits a value of a user targeting characteristic.\n\nWire: `userCriteria.modifyValue` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/userCriteria/userCriteria-modifyValue",
         params: &[
             req("criteria_id", "criteriaID", "Ranged<1, 63>", "The user characteristic, 1..63."),
@@ -1361,12 +1360,12 @@ pub static METHODS: &[Method] = &[
             req("user_id", "userID", "String", "The ID passed in the ad tag."),
             req("name", "name", "String", "The value name."),
         ] },
-    Method { name: "user-criteria-remove-value", wire: "userCriteria.removeValue", confirm: true, paging: Paging::None, build: user_criteria_remove_value,
+    Method { name: "user-criteria-remove-value", wire: "userCriteria.removeValue", confirm: true, paging: Paging::None, build: build::user_criteria_remove_value,
         doc: "Deletes a value of a user targeting characteristic.\n\nWire: `userCriteria.removeValue` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/userCriteria/userCriteria-removeValue",
         params: &[
             req("object_id", "objectID", "i64", "The value."),
         ] },
-    Method { name: "user-criteria-list-values", wire: "userCriteria.listValues", confirm: false, paging: Paging::Offset, build: user_criteria_list_values,
+    Method { name: "user-criteria-list-values", wire: "userCriteria.listValues", confirm: false, paging: Paging::Offset, build: build::user_criteria_list_values,
         doc: "Lists the values of user targeting characteristics (rows `criteriaID`, `ID`, `userID`, `name`).\n\nWire: `userCriteria.listValues` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/userCriteria/userCriteria-listValues",
         params: &[
             opt("criteria_id", "criteriaID", "Ranged<1, 63>", "The user characteristic, 1..63."),
@@ -1374,7 +1373,7 @@ pub static METHODS: &[Method] = &[
             opt("offset", "offset", "i64", "Rows to skip."),
             opt("limit", "limit", "i64", "Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10)."),
         ] },
-    Method { name: "contract-modify", wire: "contract.modify", confirm: true, paging: Paging::None, build: contract_modify,
+    Method { name: "contract-modify", wire: "contract.modify", confirm: true, paging: Paging::None, build: build::contract_modify,
         doc: "Changes a register contract; send only what changes (the contract is resubmitted to the register).\n\nWire: `contract.modify` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/marking/contract-modify",
         params: &[
             req("object_id", "objectID", "i64", "The contract."),
@@ -1391,7 +1390,7 @@ pub static METHODS: &[Method] = &[
             opt("is_reg_report", "isRegReport", "bool", "The executor registers and submits creatives (0/1)."),
             opt("is_final_agreement", "isFinalAgreement", "bool", "Final contract in the chain (0/1)."),
         ] },
-    Method { name: "contractor-modify", wire: "contractor.modify", confirm: true, paging: Paging::None, build: contractor_modify,
+    Method { name: "contractor-modify", wire: "contractor.modify", confirm: true, paging: Paging::None, build: build::contractor_modify,
         doc: "Changes a register contractor (counterparty); send only what changes.\n\nWire: `contractor.modify` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/marking/contractor-modify",
         params: &[
             req("object_id", "objectID", "i64", "The contractor."),
@@ -1407,1806 +1406,49 @@ pub static METHODS: &[Method] = &[
             opt("is_rr", "isRr", "bool", "Is an ad distributor (0/1)."),
             opt("rs_url", "rsUrl", "String", "Ad system URL or other information."),
         ] },
-    Method { name: "ad-network-pricing-ad-network", wire: "adNetwork.pricing.adNetwork", confirm: false, paging: Paging::None, build: ad_network_pricing_ad_network,
+    Method { name: "ad-network-pricing-ad-network", wire: "adNetwork.pricing.adNetwork", confirm: false, paging: Paging::None, build: build::ad_network_pricing_ad_network,
         doc: "Ad network pricing per adNetwork (legacy).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `adNetwork.pricing.adNetwork` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("object_id", "objectID", "i64", "The ad network."),
         ] },
-    Method { name: "ad-network-pricing-category", wire: "adNetwork.pricing.category", confirm: false, paging: Paging::None, build: ad_network_pricing_category,
+    Method { name: "ad-network-pricing-category", wire: "adNetwork.pricing.category", confirm: false, paging: Paging::None, build: build::ad_network_pricing_category,
         doc: "Ad network pricing per category (legacy).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `adNetwork.pricing.category` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("object_id", "objectID", "i64", "The ad network."),
         ] },
-    Method { name: "ad-network-pricing-website", wire: "adNetwork.pricing.website", confirm: false, paging: Paging::None, build: ad_network_pricing_website,
+    Method { name: "ad-network-pricing-website", wire: "adNetwork.pricing.website", confirm: false, paging: Paging::None, build: build::ad_network_pricing_website,
         doc: "Ad network pricing per website (legacy).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `adNetwork.pricing.website` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("object_id", "objectID", "i64", "The ad network."),
         ] },
-    Method { name: "ad-network-website-modify", wire: "adNetworkWebsite.modify", confirm: true, paging: Paging::None, build: ad_network_website_modify,
+    Method { name: "ad-network-website-modify", wire: "adNetworkWebsite.modify", confirm: true, paging: Paging::None, build: build::ad_network_website_modify,
         doc: "Changes an ad-network website (legacy).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `adNetworkWebsite.modify` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("object_id", "objectID", "i64", "The object."),
         ] },
-    Method { name: "ad-network-website-info", wire: "adNetworkWebsite.info", confirm: false, paging: Paging::None, build: ad_network_website_info,
+    Method { name: "ad-network-website-info", wire: "adNetworkWebsite.info", confirm: false, paging: Paging::None, build: build::ad_network_website_info,
         doc: "Ad-network website info (legacy).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `adNetworkWebsite.info` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("object_id", "objectID", "i64", "The object."),
         ] },
-    Method { name: "code-info-place", wire: "code.info.place", confirm: false, paging: Paging::None, build: code_info_place,
+    Method { name: "code-info-place", wire: "code.info.place", confirm: false, paging: Paging::None, build: build::code_info_place,
         doc: "The embed code of a place (legacy).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `code.info.place` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("object_id", "objectID", "i64", "The object."),
         ] },
-    Method { name: "code-info-campaign-place", wire: "code.info.campaignPlace", confirm: false, paging: Paging::None, build: code_info_campaign_place,
+    Method { name: "code-info-campaign-place", wire: "code.info.campaignPlace", confirm: false, paging: Paging::None, build: build::code_info_campaign_place,
         doc: "The embed code of a campaignPlace (legacy).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `code.info.campaignPlace` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("object_id", "objectID", "i64", "The object."),
         ] },
-    Method { name: "code-info-website", wire: "code.info.website", confirm: false, paging: Paging::None, build: code_info_website,
+    Method { name: "code-info-website", wire: "code.info.website", confirm: false, paging: Paging::None, build: build::code_info_website,
         doc: "The embed code of a website (legacy).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `code.info.website` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("object_id", "objectID", "i64", "The object."),
         ] },
-    Method { name: "code-info-ad-network-website", wire: "code.info.adNetworkWebsite", confirm: false, paging: Paging::None, build: code_info_ad_network_website,
+    Method { name: "code-info-ad-network-website", wire: "code.info.adNetworkWebsite", confirm: false, paging: Paging::None, build: build::code_info_ad_network_website,
         doc: "The embed code of a adNetworkWebsite (legacy).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `code.info.adNetworkWebsite` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("object_id", "objectID", "i64", "The object."),
         ] },
 ];
-
-fn account_add_advertiser(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountAddAdvertiser {
-        account: a.req("account")?,
-        e_mail: a.req("e_mail")?,
-        company: a.opt("company")?,
-        first_name: a.opt("first_name")?,
-        last_name: a.opt("last_name")?,
-        country: a.opt("country")?,
-        state: a.opt("state")?,
-        city: a.opt("city")?,
-        zip_code: a.opt("zip_code")?,
-        address1: a.opt("address1")?,
-        address2: a.opt("address2")?,
-        phone: a.opt("phone")?,
-        fax: a.opt("fax")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_add_webmaster(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountAddWebmaster {
-        account: a.req("account")?,
-        e_mail: a.req("e_mail")?,
-        company: a.opt("company")?,
-        first_name: a.opt("first_name")?,
-        last_name: a.opt("last_name")?,
-        country: a.opt("country")?,
-        state: a.opt("state")?,
-        city: a.opt("city")?,
-        zip_code: a.opt("zip_code")?,
-        address1: a.opt("address1")?,
-        address2: a.opt("address2")?,
-        phone: a.opt("phone")?,
-        fax: a.opt("fax")?,
-        wmz: a.opt("wmz")?,
-        wmz_protection: a.opt("wmz_protection")?,
-        yandex_money: a.opt("yandex_money")?,
-        comments: a.opt("comments")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_add_assistant(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountAddAssistant { extra: a.extra() })
-}
-
-fn account_add_super_campaign(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountAddSuperCampaign {
-        name: a.req("name")?,
-        advertiser_id: a.req("advertiser_id")?,
-        assistant_id: a.opt("assistant_id")?,
-        impressions_method_id: a.opt("impressions_method_id")?,
-        status: a.opt("status")?,
-        sector_id: a.opt("sector_id")?,
-        max_impressions: a.opt("max_impressions")?,
-        max_impressions_per_day: a.opt("max_impressions_per_day")?,
-        max_impressions_per_hour: a.opt("max_impressions_per_hour")?,
-        max_clicks: a.opt("max_clicks")?,
-        max_clicks_per_day: a.opt("max_clicks_per_day")?,
-        max_clicks_per_hour: a.opt("max_clicks_per_hour")?,
-        max_unique_impressions: a.opt("max_unique_impressions")?,
-        frequency_type_impressions: a.opt("frequency_type_impressions")?,
-        unique_period_impressions: a.opt("unique_period_impressions")?,
-        impressions_per_period: a.opt("impressions_per_period")?,
-        minimal_period_impressions: a.opt("minimal_period_impressions")?,
-        date_start: a.opt("date_start")?,
-        date_end: a.opt("date_end")?,
-        send_to_erir: a.opt("send_to_erir")?,
-        contract_id: a.opt("contract_id")?,
-        publisher_contract_id: a.opt("publisher_contract_id")?,
-        cost_type: a.opt("cost_type")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_add_campaign(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountAddCampaign {
-        name: a.req("name")?,
-        advertiser_id: a.opt("advertiser_id")?,
-        super_campaign_id: a.opt("super_campaign_id")?,
-        impressions_method_id: a.opt("impressions_method_id")?,
-        common_profile_id: a.opt("common_profile_id")?,
-        bundle_id: a.opt("bundle_id")?,
-        assistant_id: a.opt("assistant_id")?,
-        kind_id: a.opt("kind_id")?,
-        level: a.opt("level")?,
-        priority: a.opt("priority")?,
-        status: a.opt("status")?,
-        sector_id: a.opt("sector_id")?,
-        rotation_method_id: a.opt("rotation_method_id")?,
-        traffic_percents: a.opt("traffic_percents")?,
-        targeting_profile_id: a.opt("targeting_profile_id")?,
-        is_session: a.opt("is_session")?,
-        impressions_smooth_type_id: a.opt("impressions_smooth_type_id")?,
-        max_impressions: a.opt("max_impressions")?,
-        max_impressions_per_day: a.opt("max_impressions_per_day")?,
-        max_impressions_per_hour: a.opt("max_impressions_per_hour")?,
-        max_clicks: a.opt("max_clicks")?,
-        max_clicks_per_day: a.opt("max_clicks_per_day")?,
-        max_clicks_per_hour: a.opt("max_clicks_per_hour")?,
-        date_start: a.opt("date_start")?,
-        date_end: a.opt("date_end")?,
-        logic_type: a.opt("logic_type")?,
-        cpm: a.opt("cpm")?,
-        cpc: a.opt("cpc")?,
-        send_to_erir: a.opt("send_to_erir")?,
-        contract_id: a.opt("contract_id")?,
-        publisher_contract_id: a.opt("publisher_contract_id")?,
-        cost_type: a.opt("cost_type")?,
-        marking_advertiser_info: a.opt("marking_advertiser_info")?,
-        kind: a.opt("kind")?,
-        sequence: a.opt("sequence")?,
-        tracing_type_id: a.opt("tracing_type_id")?,
-        outer_mark_id: a.opt("outer_mark_id")?,
-        is_simplified_banners: a.opt("is_simplified_banners")?,
-        banner_sequence: a.opt("banner_sequence")?,
-        clicks_smooth_type_id: a.opt("clicks_smooth_type_id")?,
-        okveds: a.opt("okveds")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_add_banner(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountAddBanner {
-        campaign_id: a.req("campaign_id")?,
-        template_id: a.req("template_id")?,
-        name: a.opt("name")?,
-        targeting_profile_id: a.opt("targeting_profile_id")?,
-        banner_type_id: a.opt("banner_type_id")?,
-        priority: a.opt("priority")?,
-        status: a.opt("status")?,
-        is_events: a.opt("is_events")?,
-        is_unplaced: a.opt("is_unplaced")?,
-        background_color: a.opt("background_color")?,
-        width: a.opt("width")?,
-        height: a.opt("height")?,
-        image_url: a.opt("image_url")?,
-        hit_url: a.opt("hit_url")?,
-        target: a.opt("target")?,
-        alt: a.opt("alt")?,
-        video_resolution: a.opt("video_resolution")?,
-        video_duration: a.opt("video_duration")?,
-        max_impressions: a.opt("max_impressions")?,
-        max_impressions_per_day: a.opt("max_impressions_per_day")?,
-        max_impressions_per_hour: a.opt("max_impressions_per_hour")?,
-        max_clicks: a.opt("max_clicks")?,
-        max_clicks_per_day: a.opt("max_clicks_per_day")?,
-        max_clicks_per_hour: a.opt("max_clicks_per_hour")?,
-        tracking_url: a.opt("tracking_url")?,
-        date_start: a.opt("date_start")?,
-        date_end: a.opt("date_end")?,
-        show_menu: a.opt("show_menu")?,
-        ad_label: a.opt("ad_label")?,
-        domain: a.opt("domain")?,
-        send_to_erir: a.opt("send_to_erir")?,
-        token: a.opt("token")?,
-        creative_content_type: a.opt("creative_content_type")?,
-        marking_description: a.opt("marking_description")?,
-        marking_kktu: a.opt("marking_kktu")?,
-        marking_common_description: a.opt("marking_common_description")?,
-        marking_send_regions_type: a.opt("marking_send_regions_type")?,
-        marking_selected_regions: a.opt("marking_selected_regions")?,
-        target_url: a.opt("target_url")?,
-        text_data: a.opt("text_data")?,
-        media_data: a.opt("media_data")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_add_banner_type(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountAddBannerType {
-        name: a.req("name")?,
-        presentation_type_id: a.req("presentation_type_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_add_category(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountAddCategory {
-        name: a.req("name")?,
-        kind: a.opt("kind")?,
-        timeout: a.opt("timeout")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_add_position(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountAddPosition {
-        name: a.req("name")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_add_website(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountAddWebsite {
-        name: a.req("name")?,
-        webmaster_id: a.opt("webmaster_id")?,
-        category_id: a.opt("category_id")?,
-        send_to_erir: a.opt("send_to_erir")?,
-        platform_name: a.opt("platform_name")?,
-        platform_type: a.opt("platform_type")?,
-        contractor_id: a.opt("contractor_id")?,
-        url: a.opt("url")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_add_zone(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountAddZone {
-        name: a.req("name")?,
-        site_id: a.req("site_id")?,
-        category_id: a.opt("category_id")?,
-        is_auto_referer: a.opt("is_auto_referer")?,
-        template_type_id: a.opt("template_type_id")?,
-        template: a.opt("template")?,
-        template_excluded: a.opt("template_excluded")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_add_place(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountAddPlace {
-        name: a.req("name")?,
-        site_id: a.req("site_id")?,
-        zone_id: a.req("zone_id")?,
-        banner_type_id: a.req("banner_type_id")?,
-        position_id: a.req("position_id")?,
-        category_id: a.opt("category_id")?,
-        pct: a.opt("pct")?,
-        plp: a.opt("plp")?,
-        pli: a.opt("pli")?,
-        pop: a.opt("pop")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_add_contract(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountAddContract {
-        kind: a.req("kind")?,
-        customer_id: a.req("customer_id")?,
-        executor_id: a.req("executor_id")?,
-        intermediary_contract_id: a.opt("intermediary_contract_id")?,
-        subject_type: a.opt("subject_type")?,
-        action_type: a.opt("action_type")?,
-        number: a.opt("number")?,
-        amount_rub: a.opt("amount_rub")?,
-        date_conclusion: a.opt("date_conclusion")?,
-        is_vat: a.opt("is_vat")?,
-        is_reg_report: a.opt("is_reg_report")?,
-        is_final_agreement: a.opt("is_final_agreement")?,
-        agent_acting_for_publisher: a.opt("agent_acting_for_publisher")?,
-        charge_paid_by_agent: a.opt("charge_paid_by_agent")?,
-        amount_type: a.opt("amount_type")?,
-        social_type: a.opt("social_type")?,
-        contract_role: a.opt("contract_role")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_add_contractor(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountAddContractor {
-        name: a.req("name")?,
-        inn: a.req("inn")?,
-        kind: a.req("kind")?,
-        country_oksm: a.opt("country_oksm")?,
-        mobile_phone: a.opt("mobile_phone")?,
-        epay_number: a.opt("epay_number")?,
-        reg_number: a.opt("reg_number")?,
-        roles: a.opt("roles")?,
-        is_rr: a.opt("is_rr")?,
-        is_ors: a.opt("is_ors")?,
-        rs_url: a.opt("rs_url")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_add_tracing_point(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountAddTracingPoint {
-        name: a.req("name")?,
-        advertiser_id: a.req("advertiser_id")?,
-        category_id: a.opt("category_id")?,
-        template_type_id: a.opt("template_type_id")?,
-        referrer: a.opt("referrer")?,
-        weight: a.opt("weight")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_add_ad_network_website(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountAddAdNetworkWebsite { extra: a.extra() })
-}
-
-fn account_list_advertiser(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountListAdvertiser {
-        action_object_id: a.opt("action_object_id")?,
-        offset: a.opt("offset")?,
-        limit: a.opt("limit")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_list_super_campaign(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountListSuperCampaign {
-        action_object_id: a.opt("action_object_id")?,
-        date_added_from: a.opt("date_added_from")?,
-        date_added_to: a.opt("date_added_to")?,
-        show: a.opt("show")?,
-        search: a.opt("search")?,
-        offset: a.opt("offset")?,
-        limit: a.opt("limit")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_list_campaign(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountListCampaign {
-        action_object_id: a.opt("action_object_id")?,
-        super_campaign_id: a.opt("super_campaign_id")?,
-        date_added_from: a.opt("date_added_from")?,
-        date_added_to: a.opt("date_added_to")?,
-        show: a.opt("show")?,
-        search: a.opt("search")?,
-        criteria_id: a.opt("criteria_id")?,
-        show_mode: a.opt("show_mode")?,
-        offset: a.opt("offset")?,
-        limit: a.opt("limit")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_list_banner(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountListBanner {
-        action_object_id: a.opt("action_object_id")?,
-        list_campaign_i_ds: a.opt("list_campaign_i_ds")?,
-        show: a.opt("show")?,
-        search: a.opt("search")?,
-        offset: a.opt("offset")?,
-        limit: a.opt("limit")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_list_website(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountListWebsite {
-        action_object_id: a.opt("action_object_id")?,
-        offset: a.opt("offset")?,
-        limit: a.opt("limit")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_list_position(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountListPosition {
-        action_object_id: a.opt("action_object_id")?,
-        offset: a.opt("offset")?,
-        limit: a.opt("limit")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_list_default_banner(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountListDefaultBanner {
-        list_place_i_ds: a.opt("list_place_i_ds")?,
-        offset: a.opt("offset")?,
-        limit: a.opt("limit")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_list_contractor(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountListContractor {
-        action_object_id: a.opt("action_object_id")?,
-        offset: a.opt("offset")?,
-        limit: a.opt("limit")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_list_contract(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountListContract {
-        action_object_id: a.opt("action_object_id")?,
-        offset: a.opt("offset")?,
-        limit: a.opt("limit")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_list_banner_kktu(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountListBannerKktu {
-        offset: a.opt("offset")?,
-        limit: a.opt("limit")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_list_place(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountListPlace {
-        action_object_id: a.opt("action_object_id")?,
-        action_object_id2: a.opt("action_object_id2")?,
-        offset: a.opt("offset")?,
-        limit: a.opt("limit")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_list_zone(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountListZone {
-        action_object_id: a.opt("action_object_id")?,
-        action_object_id2: a.opt("action_object_id2")?,
-        offset: a.opt("offset")?,
-        limit: a.opt("limit")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_list_banner_placements(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountListBannerPlacements {
-        action_object_id: a.opt("action_object_id")?,
-        banner_id: a.req("banner_id")?,
-        offset: a.opt("offset")?,
-        limit: a.opt("limit")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_list_active_banners(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountListActiveBanners {
-        action_object_id: a.opt("action_object_id")?,
-        date: a.opt("date")?,
-        offset: a.opt("offset")?,
-        limit: a.opt("limit")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_list_category(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountListCategory {
-        action_object_id: a.opt("action_object_id")?,
-        kind: a.opt("kind")?,
-        offset: a.opt("offset")?,
-        limit: a.opt("limit")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_list_banner_type(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountListBannerType {
-        action_object_id: a.opt("action_object_id")?,
-        offset: a.opt("offset")?,
-        limit: a.opt("limit")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_list_targeting_profile(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountListTargetingProfile {
-        action_object_id: a.opt("action_object_id")?,
-        offset: a.opt("offset")?,
-        limit: a.opt("limit")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_list_template(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountListTemplate {
-        action_object_id: a.req("action_object_id")?,
-        offset: a.opt("offset")?,
-        limit: a.opt("limit")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_list_webmaster(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountListWebmaster {
-        action_object_id: a.opt("action_object_id")?,
-        offset: a.opt("offset")?,
-        limit: a.opt("limit")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_list_assistant(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountListAssistant {
-        action_object_id: a.opt("action_object_id")?,
-        offset: a.opt("offset")?,
-        limit: a.opt("limit")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_list_ad_network(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountListAdNetwork {
-        action_object_id: a.opt("action_object_id")?,
-        offset: a.opt("offset")?,
-        limit: a.opt("limit")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_list_ad_network_website_place(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountListAdNetworkWebsitePlace {
-        action_object_id: a.opt("action_object_id")?,
-        offset: a.opt("offset")?,
-        limit: a.opt("limit")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_list_request(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountListRequest {
-        action_object_id: a.opt("action_object_id")?,
-        offset: a.opt("offset")?,
-        limit: a.opt("limit")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_list_tracing_point(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountListTracingPoint {
-        action_object_id: a.opt("action_object_id")?,
-        advertiser_id: a.opt("advertiser_id")?,
-        category_id: a.opt("category_id")?,
-        template_type_id: a.opt("template_type_id")?,
-        user_id: a.opt("user_id")?,
-        referrer: a.opt("referrer")?,
-        campaign_id: a.opt("campaign_id")?,
-        offset: a.opt("offset")?,
-        limit: a.opt("limit")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_list_tracing_point2(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountListTracingPoint2 {
-        action_object_id: a.opt("action_object_id")?,
-        offset: a.opt("offset")?,
-        limit: a.opt("limit")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_list_user_criterias(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountListUserCriterias {
-        action_object_id: a.opt("action_object_id")?,
-        offset: a.opt("offset")?,
-        limit: a.opt("limit")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_list_banner_place_report(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountListBannerPlaceReport {
-        action_object_id: a.opt("action_object_id")?,
-        offset: a.opt("offset")?,
-        limit: a.opt("limit")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_list_message(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountListMessage {
-        action_object_id: a.opt("action_object_id")?,
-        offset: a.opt("offset")?,
-        limit: a.opt("limit")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_delete_super_campaign(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountDeleteSuperCampaign {
-        action_object_id: a.req("action_object_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_delete_campaign(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountDeleteCampaign {
-        action_object_id: a.req("action_object_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_delete_banner(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountDeleteBanner {
-        campaign_id: a.req("campaign_id")?,
-        list_i_ds: a.req("list_i_ds")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_delete_place(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountDeletePlace {
-        site_id: a.req("site_id")?,
-        list_i_ds: a.req("list_i_ds")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_delete_zone(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountDeleteZone {
-        action_object_id: a.req("action_object_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_delete_website(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountDeleteWebsite {
-        list_i_ds: a.req("list_i_ds")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_delete_template(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountDeleteTemplate {
-        action_object_id: a.req("action_object_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_delete_banner_type(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountDeleteBannerType {
-        list_i_ds: a.req("list_i_ds")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_delete_tracing_point(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountDeleteTracingPoint {
-        action_object_id: a.req("action_object_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_delete_category(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountDeleteCategory {
-        action_object_id: a.req("action_object_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_delete_user(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountDeleteUser {
-        action_object_id: a.req("action_object_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_delete_assistant(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountDeleteAssistant {
-        action_object_id: a.req("action_object_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_modify_category(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountModifyCategory {
-        action_object_id: a.req("action_object_id")?,
-        name: a.opt("name")?,
-        kind: a.opt("kind")?,
-        timeout: a.opt("timeout")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_utility_geobase_tree(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountUtilityGeobaseTree {
-        hide_children: a.opt("hide_children")?,
-        region_id: a.opt("region_id")?,
-        offset: a.opt("offset")?,
-        limit: a.opt("limit")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_utility_sector(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountUtilitySector {
-        offset: a.opt("offset")?,
-        limit: a.opt("limit")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_report_report1(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountReportReport1 { extra: a.extra() })
-}
-
-fn account_report_report2(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountReportReport2 { extra: a.extra() })
-}
-
-fn account_report_report3(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountReportReport3 { extra: a.extra() })
-}
-
-fn account_change_password(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountChangePassword {
-        current_password: a.req("current_password")?,
-        new_password: a.req("new_password")?,
-        user_id: a.opt("user_id")?,
-        role_flag: a.opt("role_flag")?,
-        extra: a.extra(),
-    })
-}
-
-fn account_auth(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AccountAuth { extra: a.extra() })
-}
-
-fn super_campaign_modify(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::SuperCampaignModify {
-        object_id: a.req("object_id")?,
-        name: a.opt("name")?,
-        advertiser_id: a.opt("advertiser_id")?,
-        assistant_id: a.opt("assistant_id")?,
-        status: a.opt("status")?,
-        sector_id: a.opt("sector_id")?,
-        max_impressions: a.opt("max_impressions")?,
-        max_impressions_per_day: a.opt("max_impressions_per_day")?,
-        max_impressions_per_hour: a.opt("max_impressions_per_hour")?,
-        max_clicks: a.opt("max_clicks")?,
-        max_clicks_per_day: a.opt("max_clicks_per_day")?,
-        max_clicks_per_hour: a.opt("max_clicks_per_hour")?,
-        max_unique_impressions: a.opt("max_unique_impressions")?,
-        frequency_type_impressions: a.opt("frequency_type_impressions")?,
-        unique_period_impressions: a.opt("unique_period_impressions")?,
-        impressions_per_period: a.opt("impressions_per_period")?,
-        minimal_period_impressions: a.opt("minimal_period_impressions")?,
-        date_start: a.opt("date_start")?,
-        date_end: a.opt("date_end")?,
-        send_to_erir: a.opt("send_to_erir")?,
-        contract_id: a.opt("contract_id")?,
-        publisher_contract_id: a.opt("publisher_contract_id")?,
-        cost_type: a.opt("cost_type")?,
-        extra: a.extra(),
-    })
-}
-
-fn super_campaign_additional_users_add_advertiser(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::SuperCampaignAdditionalUsersAddAdvertiser {
-        object_id: a.req("object_id")?,
-        advertiser_id: a.req("advertiser_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn super_campaign_additional_users_delete_advertiser(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::SuperCampaignAdditionalUsersDeleteAdvertiser {
-        object_id: a.req("object_id")?,
-        advertiser_id: a.req("advertiser_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn super_campaign_additional_users_add_assistant(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::SuperCampaignAdditionalUsersAddAssistant {
-        object_id: a.req("object_id")?,
-        assistant_id: a.req("assistant_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn super_campaign_additional_users_delete_assistant(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::SuperCampaignAdditionalUsersDeleteAssistant {
-        object_id: a.req("object_id")?,
-        assistant_id: a.req("assistant_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn campaign_modify(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::CampaignModify {
-        object_id: a.req("object_id")?,
-        name: a.opt("name")?,
-        advertiser_id: a.opt("advertiser_id")?,
-        assistant_id: a.opt("assistant_id")?,
-        kind_id: a.opt("kind_id")?,
-        level: a.opt("level")?,
-        priority: a.opt("priority")?,
-        status: a.opt("status")?,
-        sector_id: a.opt("sector_id")?,
-        rotation_method_id: a.opt("rotation_method_id")?,
-        traffic_percents: a.opt("traffic_percents")?,
-        targeting_profile_id: a.opt("targeting_profile_id")?,
-        is_session: a.opt("is_session")?,
-        impressions_smooth_type_id: a.opt("impressions_smooth_type_id")?,
-        max_impressions: a.opt("max_impressions")?,
-        max_impressions_per_day: a.opt("max_impressions_per_day")?,
-        max_impressions_per_hour: a.opt("max_impressions_per_hour")?,
-        max_clicks: a.opt("max_clicks")?,
-        max_clicks_per_day: a.opt("max_clicks_per_day")?,
-        max_clicks_per_hour: a.opt("max_clicks_per_hour")?,
-        date_start: a.opt("date_start")?,
-        date_end: a.opt("date_end")?,
-        logic_type: a.opt("logic_type")?,
-        cpm: a.opt("cpm")?,
-        cpc: a.opt("cpc")?,
-        send_to_erir: a.opt("send_to_erir")?,
-        contract_id: a.opt("contract_id")?,
-        publisher_contract_id: a.opt("publisher_contract_id")?,
-        cost_type: a.opt("cost_type")?,
-        marking_advertiser_info: a.opt("marking_advertiser_info")?,
-        min_ctr: a.opt("min_ctr")?,
-        min_vtr: a.opt("min_vtr")?,
-        optimization_mode: a.opt("optimization_mode")?,
-        is_traffic_smooth: a.opt("is_traffic_smooth")?,
-        cpv: a.opt("cpv")?,
-        strategy: a.opt("strategy")?,
-        target_cpc: a.opt("target_cpc")?,
-        extra: a.extra(),
-    })
-}
-
-fn campaign_list_banner(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::CampaignListBanner {
-        object_id: a.req("object_id")?,
-        offset: a.opt("offset")?,
-        limit: a.opt("limit")?,
-        extra: a.extra(),
-    })
-}
-
-fn campaign_placing_website(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::CampaignPlacingWebsite {
-        object_id: a.req("object_id")?,
-        action_object_id: a.req("action_object_id")?,
-        action_status: a.req("action_status")?,
-        max_impressions: a.opt("max_impressions")?,
-        max_impressions_per_day: a.opt("max_impressions_per_day")?,
-        max_impressions_per_hour: a.opt("max_impressions_per_hour")?,
-        max_clicks: a.opt("max_clicks")?,
-        max_clicks_per_day: a.opt("max_clicks_per_day")?,
-        max_clicks_per_hour: a.opt("max_clicks_per_hour")?,
-        rotation_method_id: a.opt("rotation_method_id")?,
-        date_start: a.opt("date_start")?,
-        date_end: a.opt("date_end")?,
-        targeting_profile_id: a.opt("targeting_profile_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn campaign_placing_zone(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::CampaignPlacingZone {
-        object_id: a.req("object_id")?,
-        action_object_id: a.req("action_object_id")?,
-        action_status: a.req("action_status")?,
-        extra: a.extra(),
-    })
-}
-
-fn campaign_placing_place(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::CampaignPlacingPlace {
-        object_id: a.req("object_id")?,
-        action_object_id: a.req("action_object_id")?,
-        action_status: a.req("action_status")?,
-        extra: a.extra(),
-    })
-}
-
-fn campaign_placing_ad_network(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::CampaignPlacingAdNetwork {
-        object_id: a.req("object_id")?,
-        action_object_id: a.req("action_object_id")?,
-        action_status: a.req("action_status")?,
-        extra: a.extra(),
-    })
-}
-
-fn campaign_placing_ad_network_category(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::CampaignPlacingAdNetworkCategory {
-        object_id: a.req("object_id")?,
-        action_object_id: a.req("action_object_id")?,
-        action_status: a.req("action_status")?,
-        extra: a.extra(),
-    })
-}
-
-fn campaign_placing_ad_network_website(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::CampaignPlacingAdNetworkWebsite {
-        object_id: a.req("object_id")?,
-        action_object_id: a.req("action_object_id")?,
-        action_status: a.req("action_status")?,
-        extra: a.extra(),
-    })
-}
-
-fn campaign_info_placement2(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::CampaignInfoPlacement2 {
-        object_id: a.req("object_id")?,
-        data_type: a.req("data_type")?,
-        is_on: a.req("is_on")?,
-        website_id: a.opt("website_id")?,
-        section_id: a.opt("section_id")?,
-        offset: a.opt("offset")?,
-        limit: a.opt("limit")?,
-        extra: a.extra(),
-    })
-}
-
-fn campaign_info_targeting(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::CampaignInfoTargeting {
-        object_id: a.req("object_id")?,
-        offset: a.opt("offset")?,
-        limit: a.opt("limit")?,
-        extra: a.extra(),
-    })
-}
-
-fn campaign_info_placement(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::CampaignInfoPlacement {
-        object_id: a.req("object_id")?,
-        offset: a.opt("offset")?,
-        limit: a.opt("limit")?,
-        extra: a.extra(),
-    })
-}
-
-fn campaign_info_banner(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::CampaignInfoBanner {
-        object_id: a.req("object_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn campaign_info_report1(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::CampaignInfoReport1 {
-        object_id: a.req("object_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn campaign_info_report2(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::CampaignInfoReport2 {
-        object_id: a.req("object_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn campaign_info_report3(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::CampaignInfoReport3 {
-        object_id: a.req("object_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn campaign_target_targeting_time(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::CampaignTargetTargetingTime {
-        object_id: a.req("object_id")?,
-        mode: a.opt("mode")?,
-        extra: a.extra(),
-    })
-}
-
-fn campaign_target_targeting_frequency(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::CampaignTargetTargetingFrequency {
-        object_id: a.req("object_id")?,
-        max_unique_impressions: a.opt("max_unique_impressions")?,
-        max_unique_clicks: a.opt("max_unique_clicks")?,
-        date_period: a.opt("date_period")?,
-        frequency_type_impressions: a.opt("frequency_type_impressions")?,
-        unique_period_impressions: a.opt("unique_period_impressions")?,
-        impressions_per_period: a.opt("impressions_per_period")?,
-        minimal_period_impressions: a.opt("minimal_period_impressions")?,
-        frequency_type_clicks: a.opt("frequency_type_clicks")?,
-        unique_period_clicks: a.opt("unique_period_clicks")?,
-        clicks_per_period: a.opt("clicks_per_period")?,
-        minimal_period_clicks: a.opt("minimal_period_clicks")?,
-        extra: a.extra(),
-    })
-}
-
-fn campaign_target_targeting_geobase(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::CampaignTargetTargetingGeobase {
-        object_id: a.req("object_id")?,
-        geo: a.req("geo")?,
-        global: a.opt("global")?,
-        regions: a.opt("regions")?,
-        extra: a.extra(),
-    })
-}
-
-fn campaign_target_targeting_keywords(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::CampaignTargetTargetingKeywords {
-        object_id: a.req("object_id")?,
-        keywords_logic: a.opt("keywords_logic")?,
-        keywords: a.opt("keywords")?,
-        keywords_not_allowed: a.opt("keywords_not_allowed")?,
-        extra: a.extra(),
-    })
-}
-
-fn campaign_target_targeting_url(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::CampaignTargetTargetingUrl {
-        object_id: a.req("object_id")?,
-        template_type: a.opt("template_type")?,
-        targeting_url_on: a.opt("targeting_url_on")?,
-        targeting_url_off: a.opt("targeting_url_off")?,
-        extra: a.extra(),
-    })
-}
-
-fn campaign_target_targeting_user(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::CampaignTargetTargetingUser {
-        object_id: a.req("object_id")?,
-        criteria_id: a.req("criteria_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn campaign_target_targeting_gender(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::CampaignTargetTargetingGender {
-        object_id: a.req("object_id")?,
-        gender: a.req("gender")?,
-        gender_values: a.req("gender_values")?,
-        extra: a.extra(),
-    })
-}
-
-fn campaign_target_targeting_age(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::CampaignTargetTargetingAge {
-        object_id: a.req("object_id")?,
-        age: a.req("age")?,
-        age_values: a.req("age_values")?,
-        extra: a.extra(),
-    })
-}
-
-fn campaign_target_targeting_revenue(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::CampaignTargetTargetingRevenue {
-        object_id: a.req("object_id")?,
-        revenue: a.req("revenue")?,
-        revenue_values: a.req("revenue_values")?,
-        extra: a.extra(),
-    })
-}
-
-fn campaign_target_website_targeting_url(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::CampaignTargetWebsiteTargetingUrl {
-        object_id: a.req("object_id")?,
-        site_id: a.req("site_id")?,
-        is_redefined: a.req("is_redefined")?,
-        template_type: a.opt("template_type")?,
-        targeting_url_on: a.opt("targeting_url_on")?,
-        targeting_url_off: a.opt("targeting_url_off")?,
-        extra: a.extra(),
-    })
-}
-
-fn campaign_target_zone_targeting_geobase(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::CampaignTargetZoneTargetingGeobase {
-        object_id: a.req("object_id")?,
-        zone_id: a.req("zone_id")?,
-        is_redefined: a.req("is_redefined")?,
-        geo: a.req("geo")?,
-        global: a.opt("global")?,
-        regions: a.opt("regions")?,
-        extra: a.extra(),
-    })
-}
-
-fn campaign_target_zone_targeting_keywords(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::CampaignTargetZoneTargetingKeywords {
-        object_id: a.req("object_id")?,
-        zone_id: a.req("zone_id")?,
-        is_redefined: a.req("is_redefined")?,
-        keywords_logic: a.opt("keywords_logic")?,
-        keywords: a.opt("keywords")?,
-        keywords_not_allowed: a.opt("keywords_not_allowed")?,
-        extra: a.extra(),
-    })
-}
-
-fn campaign_target_zone_targeting_user(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::CampaignTargetZoneTargetingUser {
-        object_id: a.req("object_id")?,
-        zone_id: a.req("zone_id")?,
-        is_redefined: a.req("is_redefined")?,
-        criteria_id: a.req("criteria_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn campaign_target_place_targeting_time(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::CampaignTargetPlaceTargetingTime {
-        object_id: a.req("object_id")?,
-        place_id: a.req("place_id")?,
-        is_redefined: a.req("is_redefined")?,
-        is_client_time: a.opt("is_client_time")?,
-        mode: a.opt("mode")?,
-        extra: a.extra(),
-    })
-}
-
-fn campaign_target_place_targeting_frequency(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::CampaignTargetPlaceTargetingFrequency {
-        object_id: a.req("object_id")?,
-        place_id: a.req("place_id")?,
-        is_redefined: a.req("is_redefined")?,
-        max_unique_impressions: a.opt("max_unique_impressions")?,
-        max_unique_clicks: a.opt("max_unique_clicks")?,
-        date_period: a.opt("date_period")?,
-        frequency_type_impressions: a.opt("frequency_type_impressions")?,
-        unique_period_impressions: a.opt("unique_period_impressions")?,
-        impressions_per_period: a.opt("impressions_per_period")?,
-        minimal_period_impressions: a.opt("minimal_period_impressions")?,
-        frequency_type_clicks: a.opt("frequency_type_clicks")?,
-        unique_period_clicks: a.opt("unique_period_clicks")?,
-        clicks_per_period: a.opt("clicks_per_period")?,
-        minimal_period_clicks: a.opt("minimal_period_clicks")?,
-        extra: a.extra(),
-    })
-}
-
-fn campaign_additional_users_add_advertiser(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::CampaignAdditionalUsersAddAdvertiser {
-        object_id: a.req("object_id")?,
-        advertiser_id: a.req("advertiser_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn campaign_additional_users_delete_advertiser(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::CampaignAdditionalUsersDeleteAdvertiser {
-        object_id: a.req("object_id")?,
-        advertiser_id: a.req("advertiser_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn campaign_additional_users_add_assistant(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::CampaignAdditionalUsersAddAssistant {
-        object_id: a.req("object_id")?,
-        assistant_id: a.req("assistant_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn campaign_additional_users_delete_assistant(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::CampaignAdditionalUsersDeleteAssistant {
-        object_id: a.req("object_id")?,
-        assistant_id: a.req("assistant_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn campaign_upload(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::CampaignUpload {
-        object_id: a.req("object_id")?,
-        url: a.opt("url")?,
-        extra: a.extra(),
-    })
-}
-
-fn banner_modify(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::BannerModify {
-        object_id: a.req("object_id")?,
-        name: a.opt("name")?,
-        targeting_profile_id: a.opt("targeting_profile_id")?,
-        date_start: a.opt("date_start")?,
-        date_end: a.opt("date_end")?,
-        priority: a.opt("priority")?,
-        status: a.opt("status")?,
-        is_events: a.opt("is_events")?,
-        is_unplaced: a.opt("is_unplaced")?,
-        background_color: a.opt("background_color")?,
-        width: a.opt("width")?,
-        height: a.opt("height")?,
-        image_url: a.opt("image_url")?,
-        hit_url: a.opt("hit_url")?,
-        target: a.opt("target")?,
-        alt: a.opt("alt")?,
-        video_resolution: a.opt("video_resolution")?,
-        video_duration: a.opt("video_duration")?,
-        max_impressions: a.opt("max_impressions")?,
-        max_impressions_per_day: a.opt("max_impressions_per_day")?,
-        max_impressions_per_hour: a.opt("max_impressions_per_hour")?,
-        max_clicks: a.opt("max_clicks")?,
-        max_clicks_per_day: a.opt("max_clicks_per_day")?,
-        max_clicks_per_hour: a.opt("max_clicks_per_hour")?,
-        tracking_url: a.opt("tracking_url")?,
-        show_menu: a.opt("show_menu")?,
-        ad_label: a.opt("ad_label")?,
-        domain: a.opt("domain")?,
-        send_to_erir: a.opt("send_to_erir")?,
-        token: a.opt("token")?,
-        creative_content_type: a.opt("creative_content_type")?,
-        marking_description: a.opt("marking_description")?,
-        marking_kktu: a.opt("marking_kktu")?,
-        marking_common_description: a.opt("marking_common_description")?,
-        marking_send_regions_type: a.opt("marking_send_regions_type")?,
-        marking_selected_regions: a.opt("marking_selected_regions")?,
-        target_url: a.opt("target_url")?,
-        text_data: a.opt("text_data")?,
-        media_data: a.opt("media_data")?,
-        extra: a.extra(),
-    })
-}
-
-fn banner_modify_placement(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::BannerModifyPlacement {
-        object_id: a.req("object_id")?,
-        kind: a.req("kind")?,
-        extra: a.extra(),
-    })
-}
-
-fn banner_modify_event(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::BannerModifyEvent {
-        object_id: a.req("object_id")?,
-        action_object_id: a.opt("action_object_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn banner_info_targeting(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::BannerInfoTargeting {
-        object_id: a.req("object_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn banner_info_banner_fields(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::BannerInfoBannerFields {
-        object_id: a.req("object_id")?,
-        additional_id: a.req("additional_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn banner_info_report1(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::BannerInfoReport1 {
-        object_id: a.req("object_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn banner_info_report2(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::BannerInfoReport2 {
-        object_id: a.req("object_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn banner_info_report3(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::BannerInfoReport3 {
-        object_id: a.req("object_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn banner_target_targeting_time(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::BannerTargetTargetingTime {
-        object_id: a.req("object_id")?,
-        is_redefined: a.req("is_redefined")?,
-        mode: a.opt("mode")?,
-        extra: a.extra(),
-    })
-}
-
-fn banner_target_targeting_frequency(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::BannerTargetTargetingFrequency {
-        object_id: a.req("object_id")?,
-        is_redefined: a.req("is_redefined")?,
-        max_unique_impressions: a.opt("max_unique_impressions")?,
-        max_unique_clicks: a.opt("max_unique_clicks")?,
-        date_period: a.opt("date_period")?,
-        frequency_type_impressions: a.opt("frequency_type_impressions")?,
-        unique_period_impressions: a.opt("unique_period_impressions")?,
-        impressions_per_period: a.opt("impressions_per_period")?,
-        minimal_period_impressions: a.opt("minimal_period_impressions")?,
-        frequency_type_clicks: a.opt("frequency_type_clicks")?,
-        unique_period_clicks: a.opt("unique_period_clicks")?,
-        clicks_per_period: a.opt("clicks_per_period")?,
-        minimal_period_clicks: a.opt("minimal_period_clicks")?,
-        extra: a.extra(),
-    })
-}
-
-fn banner_target_targeting_geobase(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::BannerTargetTargetingGeobase {
-        object_id: a.req("object_id")?,
-        is_redefined: a.req("is_redefined")?,
-        geo: a.req("geo")?,
-        global: a.opt("global")?,
-        regions: a.opt("regions")?,
-        extra: a.extra(),
-    })
-}
-
-fn banner_target_targeting_keywords(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::BannerTargetTargetingKeywords {
-        object_id: a.req("object_id")?,
-        is_redefined: a.req("is_redefined")?,
-        keywords_logic: a.opt("keywords_logic")?,
-        keywords: a.opt("keywords")?,
-        keywords_not_allowed: a.opt("keywords_not_allowed")?,
-        extra: a.extra(),
-    })
-}
-
-fn banner_target_targeting_url(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::BannerTargetTargetingUrl {
-        object_id: a.req("object_id")?,
-        is_redefined: a.req("is_redefined")?,
-        template_type: a.opt("template_type")?,
-        targeting_url_on: a.opt("targeting_url_on")?,
-        targeting_url_off: a.opt("targeting_url_off")?,
-        extra: a.extra(),
-    })
-}
-
-fn banner_target_targeting_user(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::BannerTargetTargetingUser {
-        object_id: a.req("object_id")?,
-        is_redefined: a.req("is_redefined")?,
-        criteria_id: a.req("criteria_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn banner_target_targeting_gender(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::BannerTargetTargetingGender {
-        object_id: a.req("object_id")?,
-        gender: a.req("gender")?,
-        gender_values: a.req("gender_values")?,
-        is_redefined: a.req("is_redefined")?,
-        extra: a.extra(),
-    })
-}
-
-fn banner_target_targeting_age(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::BannerTargetTargetingAge {
-        object_id: a.req("object_id")?,
-        age: a.req("age")?,
-        age_values: a.req("age_values")?,
-        is_redefined: a.req("is_redefined")?,
-        extra: a.extra(),
-    })
-}
-
-fn banner_target_targeting_revenue(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::BannerTargetTargetingRevenue {
-        object_id: a.req("object_id")?,
-        revenue: a.req("revenue")?,
-        revenue_values: a.req("revenue_values")?,
-        is_redefined: a.req("is_redefined")?,
-        extra: a.extra(),
-    })
-}
-
-fn banner_target_targeting_logic(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::BannerTargetTargetingLogic {
-        object_id: a.req("object_id")?,
-        is_enabled: a.req("is_enabled")?,
-        is_redefined: a.req("is_redefined")?,
-        blocks: a.opt("blocks")?,
-        extra: a.extra(),
-    })
-}
-
-fn banner_type_modify(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::BannerTypeModify {
-        object_id: a.req("object_id")?,
-        name: a.opt("name")?,
-        is_on: a.opt("is_on")?,
-        width: a.opt("width")?,
-        height: a.opt("height")?,
-        extra: a.extra(),
-    })
-}
-
-fn banner_type_list_template(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::BannerTypeListTemplate {
-        object_id: a.req("object_id")?,
-        offset: a.opt("offset")?,
-        limit: a.opt("limit")?,
-        extra: a.extra(),
-    })
-}
-
-fn banner_type_update_default_banner(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::BannerTypeUpdateDefaultBanner {
-        object_id: a.req("object_id")?,
-        mode: a.req("mode")?,
-        default_image_url: a.opt("default_image_url")?,
-        default_hit_url: a.opt("default_hit_url")?,
-        default_width: a.opt("default_width")?,
-        default_height: a.opt("default_height")?,
-        default_code: a.opt("default_code")?,
-        default_code_type: a.opt("default_code_type")?,
-        extra: a.extra(),
-    })
-}
-
-fn website_modify(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::WebsiteModify {
-        object_id: a.req("object_id")?,
-        name: a.opt("name")?,
-        webmaster_id: a.opt("webmaster_id")?,
-        category_id: a.opt("category_id")?,
-        send_to_erir: a.opt("send_to_erir")?,
-        platform_name: a.opt("platform_name")?,
-        platform_type: a.opt("platform_type")?,
-        contractor_id: a.opt("contractor_id")?,
-        url: a.opt("url")?,
-        extra: a.extra(),
-    })
-}
-
-fn zone_modify(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::ZoneModify {
-        object_id: a.req("object_id")?,
-        name: a.opt("name")?,
-        category_id: a.opt("category_id")?,
-        is_auto_referer: a.opt("is_auto_referer")?,
-        template_type_id: a.opt("template_type_id")?,
-        template: a.opt("template")?,
-        template_excluded: a.opt("template_excluded")?,
-        extra: a.extra(),
-    })
-}
-
-fn place_modify(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::PlaceModify {
-        object_id: a.req("object_id")?,
-        name: a.opt("name")?,
-        position_id: a.opt("position_id")?,
-        category_id: a.opt("category_id")?,
-        pct: a.opt("pct")?,
-        plp: a.opt("plp")?,
-        pli: a.opt("pli")?,
-        pop: a.opt("pop")?,
-        extra: a.extra(),
-    })
-}
-
-fn place_list_active_banners(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::PlaceListActiveBanners {
-        object_id: a.req("object_id")?,
-        offset: a.opt("offset")?,
-        limit: a.opt("limit")?,
-        extra: a.extra(),
-    })
-}
-
-fn place_update_default_banner(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::PlaceUpdateDefaultBanner {
-        object_id: a.req("object_id")?,
-        mode: a.req("mode")?,
-        default_image_url: a.opt("default_image_url")?,
-        default_hit_url: a.opt("default_hit_url")?,
-        default_width: a.opt("default_width")?,
-        default_height: a.opt("default_height")?,
-        default_code: a.opt("default_code")?,
-        default_code_type: a.opt("default_code_type")?,
-        extra: a.extra(),
-    })
-}
-
-fn place_info_report1(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::PlaceInfoReport1 {
-        object_id: a.req("object_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn place_create_block(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::PlaceCreateBlock {
-        object_id: a.req("object_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn place_bind_block(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::PlaceBindBlock {
-        object_id: a.req("object_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn place_rsya_enabled(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::PlaceRsyaEnabled {
-        object_id: a.req("object_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn place_delete_block(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::PlaceDeleteBlock {
-        object_id: a.req("object_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn position_modify(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::PositionModify {
-        object_id: a.req("object_id")?,
-        name: a.opt("name")?,
-        extra: a.extra(),
-    })
-}
-
-fn advertiser_modify(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AdvertiserModify {
-        object_id: a.req("object_id")?,
-        account: a.opt("account")?,
-        e_mail: a.opt("e_mail")?,
-        company: a.opt("company")?,
-        first_name: a.opt("first_name")?,
-        last_name: a.opt("last_name")?,
-        country: a.opt("country")?,
-        state: a.opt("state")?,
-        city: a.opt("city")?,
-        zip_code: a.opt("zip_code")?,
-        address1: a.opt("address1")?,
-        address2: a.opt("address2")?,
-        phone: a.opt("phone")?,
-        fax: a.opt("fax")?,
-        extra: a.extra(),
-    })
-}
-
-fn advertiser_available_reports(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AdvertiserAvailableReports {
-        object_id: a.req("object_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn assistant_modify(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AssistantModify {
-        object_id: a.req("object_id")?,
-        account: a.opt("account")?,
-        e_mail: a.opt("e_mail")?,
-        company: a.opt("company")?,
-        first_name: a.opt("first_name")?,
-        last_name: a.opt("last_name")?,
-        is_create_own_campaigns: a.opt("is_create_own_campaigns")?,
-        is_advertisers: a.opt("is_advertisers")?,
-        is_modify_all_campaigns: a.opt("is_modify_all_campaigns")?,
-        is_modify_own_campaigns: a.opt("is_modify_own_campaigns")?,
-        is_view_all_campaigns: a.opt("is_view_all_campaigns")?,
-        is_view_own_campaigns: a.opt("is_view_own_campaigns")?,
-        is_website: a.opt("is_website")?,
-        is_common_reports: a.opt("is_common_reports")?,
-        extra: a.extra(),
-    })
-}
-
-fn webmaster_modify(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::WebmasterModify {
-        object_id: a.req("object_id")?,
-        account: a.opt("account")?,
-        e_mail: a.opt("e_mail")?,
-        company: a.opt("company")?,
-        first_name: a.opt("first_name")?,
-        last_name: a.opt("last_name")?,
-        country: a.opt("country")?,
-        state: a.opt("state")?,
-        city: a.opt("city")?,
-        zip_code: a.opt("zip_code")?,
-        address1: a.opt("address1")?,
-        address2: a.opt("address2")?,
-        phone: a.opt("phone")?,
-        fax: a.opt("fax")?,
-        wmz: a.opt("wmz")?,
-        wmz_protection: a.opt("wmz_protection")?,
-        yandex_money: a.opt("yandex_money")?,
-        comments: a.opt("comments")?,
-        extra: a.extra(),
-    })
-}
-
-fn webmaster_info_balance(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::WebmasterInfoBalance {
-        object_id: a.req("object_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn placement_info(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::PlacementInfo {
-        mode: a.opt("mode")?,
-        banner_id: a.opt("banner_id")?,
-        place_id: a.opt("place_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn tracing_point_modify(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::TracingPointModify {
-        object_id: a.req("object_id")?,
-        advertiser_id: a.opt("advertiser_id")?,
-        name: a.opt("name")?,
-        category_id: a.opt("category_id")?,
-        template_type_id: a.opt("template_type_id")?,
-        referrer: a.opt("referrer")?,
-        weight: a.opt("weight")?,
-        user_id: a.opt("user_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn tracing_point_get_code(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::TracingPointGetCode {
-        object_id: a.req("object_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn user_criteria_modify(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::UserCriteriaModify {
-        criteria_id: a.req("criteria_id")?,
-        is_on: a.opt("is_on")?,
-        criteria_name: a.opt("criteria_name")?,
-        criteria_targeting_name: a.opt("criteria_targeting_name")?,
-        criteria_report_name: a.opt("criteria_report_name")?,
-        extra: a.extra(),
-    })
-}
-
-fn user_criteria_add_value(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::UserCriteriaAddValue {
-        criteria_id: a.req("criteria_id")?,
-        user_id: a.req("user_id")?,
-        name: a.req("name")?,
-        is_on: a.opt("is_on")?,
-        extra: a.extra(),
-    })
-}
-
-fn user_criteria_modify_value(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::UserCriteriaModifyValue {
-        criteria_id: a.req("criteria_id")?,
-        object_id: a.req("object_id")?,
-        user_id: a.req("user_id")?,
-        name: a.req("name")?,
-        extra: a.extra(),
-    })
-}
-
-fn user_criteria_remove_value(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::UserCriteriaRemoveValue {
-        object_id: a.req("object_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn user_criteria_list_values(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::UserCriteriaListValues {
-        criteria_id: a.opt("criteria_id")?,
-        object_id: a.opt("object_id")?,
-        offset: a.opt("offset")?,
-        limit: a.opt("limit")?,
-        extra: a.extra(),
-    })
-}
-
-fn contract_modify(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::ContractModify {
-        object_id: a.req("object_id")?,
-        kind: a.opt("kind")?,
-        customer_id: a.opt("customer_id")?,
-        executor_id: a.opt("executor_id")?,
-        intermediary_contract_id: a.opt("intermediary_contract_id")?,
-        subject_type: a.opt("subject_type")?,
-        action_type: a.opt("action_type")?,
-        number: a.opt("number")?,
-        amount_rub: a.opt("amount_rub")?,
-        date_conclusion: a.opt("date_conclusion")?,
-        is_vat: a.opt("is_vat")?,
-        is_reg_report: a.opt("is_reg_report")?,
-        is_final_agreement: a.opt("is_final_agreement")?,
-        extra: a.extra(),
-    })
-}
-
-fn contractor_modify(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::ContractorModify {
-        object_id: a.req("object_id")?,
-        name: a.opt("name")?,
-        inn: a.opt("inn")?,
-        kind: a.opt("kind")?,
-        country_oksm: a.opt("country_oksm")?,
-        mobile_phone: a.opt("mobile_phone")?,
-        epay_number: a.opt("epay_number")?,
-        reg_number: a.opt("reg_number")?,
-        roles: a.opt("roles")?,
-        is_ors: a.opt("is_ors")?,
-        is_rr: a.opt("is_rr")?,
-        rs_url: a.opt("rs_url")?,
-        extra: a.extra(),
-    })
-}
-
-fn ad_network_pricing_ad_network(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AdNetworkPricingAdNetwork {
-        object_id: a.req("object_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn ad_network_pricing_category(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AdNetworkPricingCategory {
-        object_id: a.req("object_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn ad_network_pricing_website(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AdNetworkPricingWebsite {
-        object_id: a.req("object_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn ad_network_website_modify(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AdNetworkWebsiteModify {
-        object_id: a.req("object_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn ad_network_website_info(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::AdNetworkWebsiteInfo {
-        object_id: a.req("object_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn code_info_place(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::CodeInfoPlace {
-        object_id: a.req("object_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn code_info_campaign_place(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::CodeInfoCampaignPlace {
-        object_id: a.req("object_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn code_info_website(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::CodeInfoWebsite {
-        object_id: a.req("object_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn code_info_ad_network_website(a: &Args) -> Result<Call, CliError> {
-    Call::adfox(adfox_api::CodeInfoAdNetworkWebsite {
-        object_id: a.req("object_id")?,
-        extra: a.extra(),
-    })
-}

@@ -2,14 +2,13 @@
 
 //! `th justclick <method>`: every method of the JustClick spec (29 methods; file uploads are left to the SDK).
 
-use crate::args::Args;
-use crate::call::{Call, Method, Paging, opt, req};
-use crate::exit::CliError;
+use super::justclick_build as build;
+use crate::call::{Method, Paging, opt, req};
 
 /// The methods, in spec order: one entry per method, one line per flag.
 #[rustfmt::skip]
 pub static METHODS: &[Method] = &[
-    Method { name: "add-lead-to-group", wire: "AddLeadToGroup", confirm: true, paging: Paging::None, build: add_lead_to_group,
+    Method { name: "add-lead-to-group", wire: "AddLeadToGroup", confirm: true, paging: Paging::None, build: build::add_lead_to_group,
         doc: "Subscribes a contact to one or more groups, with utm / partner attribution.\n\nAn \"already subscribed\" answer (code 102) is a success with\n[`SubscribeOutcome::AlreadySubscribed`](crate::SubscribeOutcome).\n\nWire: `AddLeadToGroup` (POST). Documented at https://help.justclick.ru/archives/668",
         params: &[
             req("rid", "rid", "Groups", "The groups (`rass_name` ids) to subscribe to, sent as `rid[0]`, `rid[1]`, …; at least one."),
@@ -24,7 +23,7 @@ pub static METHODS: &[Method] = &[
             opt("aff", "aff", "String", "Partner login (in the vendor's example, not in its param list)."),
             opt("ad", "ad", "String", "Ad-tag id (in the vendor's example, not in its param list)."),
         ] },
-    Method { name: "update-subscriber-data", wire: "UpdateSubscriberData", confirm: true, paging: Paging::None, build: update_subscriber_data,
+    Method { name: "update-subscriber-data", wire: "UpdateSubscriberData", confirm: true, paging: Paging::None, build: build::update_subscriber_data,
         doc: "Changes a contact's name, phone, city or tags; omitted fields stay unchanged.\n\nWire: `UpdateSubscriberData` (POST). Documented at https://help.justclick.ru/archives/678",
         params: &[
             req("lead_email", "lead_email", "Email", "The e-mail of an existing contact."),
@@ -33,31 +32,31 @@ pub static METHODS: &[Method] = &[
             opt("lead_city", "lead_city", "String", "The new city."),
             opt("lead_tags", "lead_tags", "String", "The contact's tags, comma-separated."),
         ] },
-    Method { name: "delete-subscribe", wire: "DeleteSubscribe", confirm: true, paging: Paging::None, build: delete_subscribe,
+    Method { name: "delete-subscribe", wire: "DeleteSubscribe", confirm: true, paging: Paging::None, build: build::delete_subscribe,
         doc: "Unsubscribes a contact from one group.\n\nWire: `DeleteSubscribe` (POST). Documented at https://help.justclick.ru/archives/674",
         params: &[
             req("lead_email", "lead_email", "Email", "The contact's e-mail."),
             req("rass_name", "rass_name", "Key", "The group to unsubscribe from."),
         ] },
-    Method { name: "get-all-groups", wire: "GetAllGroups", confirm: false, paging: Paging::None, build: get_all_groups,
+    Method { name: "get-all-groups", wire: "GetAllGroups", confirm: false, paging: Paging::None, build: build::get_all_groups,
         doc: "Lists the account's groups (auto-groups excluded).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `GetAllGroups` (POST). Documented at https://help.influencersoft.com/hc/en-us/articles/360050436312-GetAllGroups-Receiving-a-List-of-All-Contact-Groups-from-the-Account",
         params: &[] },
-    Method { name: "get-lead-groups", wire: "GetLeadGroups", confirm: false, paging: Paging::None, build: get_lead_groups,
+    Method { name: "get-lead-groups", wire: "GetLeadGroups", confirm: false, paging: Paging::None, build: build::get_lead_groups,
         doc: "Lists the groups a contact is in.\n\nDeprecated by the vendor. use `GetLeadGroupStatuses`\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `GetLeadGroups` (POST). Documented at https://help.influencersoft.com/hc/en-us/articles/360050902811-GetLeadGroups-Receiving-a-List-of-All-Contact-Groups",
         params: &[
             req("email", "email", "Email", "The contact's e-mail."),
         ] },
-    Method { name: "get-lead-group-statuses", wire: "GetLeadGroupStatuses", confirm: false, paging: Paging::None, build: get_lead_group_statuses,
+    Method { name: "get-lead-group-statuses", wire: "GetLeadGroupStatuses", confirm: false, paging: Paging::None, build: build::get_lead_group_statuses,
         doc: "Lists a contact's groups with the subscription status and time of each.\n\nWire: `GetLeadGroupStatuses` (POST). Documented at https://help.justclick.io/archives/2629",
         params: &[
             req("email", "email", "Email", "The contact's e-mail (the param is `email`, not `lead_email`)."),
         ] },
-    Method { name: "get-count-subscribe", wire: "GetCountSubscribe", confirm: false, paging: Paging::None, build: get_count_subscribe,
+    Method { name: "get-count-subscribe", wire: "GetCountSubscribe", confirm: false, paging: Paging::None, build: build::get_count_subscribe,
         doc: "Counts the active subscribers of a group (`unique`: unique active contacts, `all`: all).\n\nWire: `GetCountSubscribe` (POST). Documented at https://help.justclick.io/archives/646",
         params: &[
             req("group_name", "group_name", "Key", "A group id, or `unique` / `all`."),
         ] },
-    Method { name: "create-order", wire: "CreateOrder", confirm: true, paging: Paging::None, build: create_order,
+    Method { name: "create-order", wire: "CreateOrder", confirm: true, paging: Paging::None, build: build::create_order,
         doc: "Creates an order (bill) for one or more products.\n\nWhen the order already exists (code 601) the result carries the existing `bill_id` with\n`already_existed = true`.\n\nWire: `CreateOrder` (POST). Documented at https://help.justclick.ru/archives/582",
         params: &[
             req("goods", "goods", "Goods", "The products (`goods[0][good_name]`, optional `goods[0][good_sum]` price override); at least one."),
@@ -85,7 +84,7 @@ pub static METHODS: &[Method] = &[
             opt("bill_paff_name", "bill_paff_name", "String", "The second-level partner's name."),
             opt("bill_ad_id", "bill_ad_id", "String", "The ad-tag id the order came through."),
         ] },
-    Method { name: "update-order-status", wire: "UpdateOrderStatus", confirm: true, paging: Paging::None, build: update_order_status,
+    Method { name: "update-order-status", wire: "UpdateOrderStatus", confirm: true, paging: Paging::None, build: build::update_order_status,
         doc: "Changes an order's status: `sent` needs `date` and `rpo`, `paid` needs `date`.\n\nThe client refuses a `sent` without `date`/`rpo` or a `paid` without `date` before sending.\n\nWire: `UpdateOrderStatus` (POST). Documented at https://help.justclick.io/archives/592",
         params: &[
             req("bill_id", "bill_id", "Key", "The order id."),
@@ -93,29 +92,29 @@ pub static METHODS: &[Method] = &[
             opt("date", "date", "i64", "When it happened, unix seconds (required for sent and paid)."),
             opt("rpo", "rpo", "String", "The postal tracking number (required for sent)."),
         ] },
-    Method { name: "delete-order", wire: "DeleteOrder", confirm: true, paging: Paging::None, build: delete_order,
+    Method { name: "delete-order", wire: "DeleteOrder", confirm: true, paging: Paging::None, build: build::delete_order,
         doc: "Deletes (hides) an order.\n\nWire: `DeleteOrder` (POST). Documented at https://help.justclick.ru/?p=587",
         params: &[
             req("bill_id", "bill_id", "Key", "The order id."),
         ] },
-    Method { name: "get-bills", wire: "GetBills", confirm: false, paging: Paging::None, build: get_bills,
+    Method { name: "get-bills", wire: "GetBills", confirm: false, paging: Paging::None, build: build::get_bills,
         doc: "Lists a buyer's orders with their products (no orders: an empty list).\n\nWire: `GetBills` (POST). Documented at https://help.justclick.ru/archives/571",
         params: &[
             req("email", "email", "Email", "The buyer's e-mail."),
             opt("pay_status", "pay_status", "PayStatus", "Only orders with this payment status (all when omitted)."),
         ] },
-    Method { name: "get-order-details", wire: "getOrderDetails", confirm: false, paging: Paging::None, build: get_order_details,
+    Method { name: "get-order-details", wire: "getOrderDetails", confirm: false, paging: Paging::None, build: build::get_order_details,
         doc: "Reads one order with its items; `None` when there is no such order (code 400).\n\nWire: `getOrderDetails` (POST). Documented at https://help.justclick.io/archives/2656",
         params: &[
             req("bill_id", "bill_id", "Key", "The order id."),
             opt("good_info", "good_info", "bool", "Also return product ids, counts and prepayment settings (sent as 1/0)."),
         ] },
-    Method { name: "get-order-info", wire: "GetOrderInfo", confirm: false, paging: Paging::None, build: get_order_info,
+    Method { name: "get-order-info", wire: "GetOrderInfo", confirm: false, paging: Paging::None, build: build::get_order_info,
         doc: "Reads one order without items; `None` when there is no such order (code 400).\n\nDeprecated by the vendor. use `getOrderDetails`\n\nWire: `GetOrderInfo` (POST). Documented at https://help.justclick.io/archives/3326",
         params: &[
             req("bill_id", "bill_id", "Key", "The order id."),
         ] },
-    Method { name: "get-orders-with-goods", wire: "getOrdersWithGoods", confirm: false, paging: Paging::MonthWindows, build: get_orders_with_goods,
+    Method { name: "get-orders-with-goods", wire: "getOrdersWithGoods", confirm: false, paging: Paging::MonthWindows, build: build::get_orders_with_goods,
         doc: "Lists orders with their items in a window of at most one month.\n\nFor longer ranges use [`Client::orders_with_goods_between`], which splits them into\none-month windows.\n\nWire: `getOrdersWithGoods` (POST). Documented at https://help.justclick.ru/archives/2642",
         params: &[
             opt("begin_date", "begin_date", "Date", "First day (`dd.mm.yyyy`); the window is trimmed to one month."),
@@ -123,7 +122,7 @@ pub static METHODS: &[Method] = &[
             opt("paid", "paid", "PaidOnly", "Only paid orders, the date window then applying to the payment time; without it, every order. Sent as `paid=true`, the literal https://help.justclick.ru/archives/2642 prints; there is no documented \"unpaid only\"."),
             opt("goods", "goods", "Vec<i64>", "Only orders with these numeric product ids (`goods[0]`, …)."),
         ] },
-    Method { name: "get-orders", wire: "GetOrders", confirm: false, paging: Paging::None, build: get_orders,
+    Method { name: "get-orders", wire: "GetOrders", confirm: false, paging: Paging::None, build: build::get_orders,
         doc: "Lists orders (without items) created between two times.\n\nDeprecated by the vendor. use `getOrdersWithGoods`\n\nWire: `GetOrders` (POST). Documented at https://help.justclick.ru/archives/566",
         params: &[
             opt("date_s", "date_s", "i64", "From, unix seconds."),
@@ -131,10 +130,10 @@ pub static METHODS: &[Method] = &[
             opt("paid", "paid", "PaidOnly", "Only paid orders (\"paid - (bool) только оплаченные заказы\", https://help.justclick.ru/archives/566); without it, every order. Sent as `paid=true`."),
             opt("goods", "goods", "Vec<i64>", "Only orders with these numeric product ids."),
         ] },
-    Method { name: "get-all-goods", wire: "GetAllGoods", confirm: false, paging: Paging::None, build: get_all_goods,
+    Method { name: "get-all-goods", wire: "GetAllGoods", confirm: false, paging: Paging::None, build: build::get_all_goods,
         doc: "Lists the account's products (none: an empty list, code 700).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `GetAllGoods` (POST). Documented at https://help.influencersoft.com/hc/en-us/articles/360051157731-GetAllGoods-Getting-a-List-of-All-Products",
         params: &[] },
-    Method { name: "add-good", wire: "AddGood", confirm: true, paging: Paging::None, build: add_good,
+    Method { name: "add-good", wire: "AddGood", confirm: true, paging: Paging::None, build: build::add_good,
         doc: "Creates a product.\n\nWire: `AddGood` (POST). Documented at https://help.justclick.ru/archives/548",
         params: &[
             req("good_name", "good_name", "Key", "The product's unique symbolic id."),
@@ -172,7 +171,7 @@ pub static METHODS: &[Method] = &[
             opt("good_rashod_perc", "good_rashod_perc", "Price", "Cost per sale in percent."),
             opt("good_publish", "good_publish", "bool", "Publish the product (sent as 1/0)."),
         ] },
-    Method { name: "update-good", wire: "UpdateGood", confirm: true, paging: Paging::None, build: update_good,
+    Method { name: "update-good", wire: "UpdateGood", confirm: true, paging: Paging::None, build: build::update_good,
         doc: "Changes a product. Send `good_sum` every time: the vendor says a missing price is written\nas zero.\n\nWire: `UpdateGood` (POST). Documented at https://help.justclick.ru/archives/561",
         params: &[
             req("good_name", "good_name", "Key", "The product's symbolic id."),
@@ -210,19 +209,19 @@ pub static METHODS: &[Method] = &[
             opt("good_rashod_perc", "good_rashod_perc", "Price", "Cost per sale in percent."),
             opt("good_publish", "good_publish", "bool", "Publish the product (sent as 1/0)."),
         ] },
-    Method { name: "delete-good", wire: "DeleteGood", confirm: true, paging: Paging::None, build: delete_good,
+    Method { name: "delete-good", wire: "DeleteGood", confirm: true, paging: Paging::None, build: build::delete_good,
         doc: "Deletes a product.\n\nWire: `DeleteGood` (POST). Documented at https://help.justclick.ru/archives/555",
         params: &[
             req("good_name", "good_name", "Key", "The product's symbolic id."),
         ] },
-    Method { name: "get-partner-stats", wire: "GetPartnerStats", confirm: false, paging: Paging::None, build: get_partner_stats,
+    Method { name: "get-partner-stats", wire: "GetPartnerStats", confirm: false, paging: Paging::None, build: build::get_partner_stats,
         doc: "Reads a partner's totals (earned, to pay, clicks, leads, bills, sub-partners).\n\nWire: `GetPartnerStats` (POST). Documented at https://help.justclick.io/archives/689",
         params: &[
             req("partner", "partner", "Key", "The partner's login."),
             opt("date_from", "date_from", "IsoDate", "From (`YYYY-MM-DD`)."),
             opt("date_to", "date_to", "IsoDate", "To (`YYYY-MM-DD`)."),
         ] },
-    Method { name: "v2-add-update-lead", wire: "addupdatelead", confirm: true, paging: Paging::None, build: v2_add_update_lead,
+    Method { name: "v2-add-update-lead", wire: "addupdatelead", confirm: true, paging: Paging::None, build: build::v2_add_update_lead,
         doc: "API 2.0: creates or updates a contact, its groups and tags.\n\nNot retried after the server answered: like `AddLeadToGroup`, adding to groups may send\nsubscription e-mails.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `addupdatelead` (POST). Documented at https://help.influencersoft.com/hc/en-us/articles/360057803232-Create-or-edit-a-contact-addupdatelead",
         params: &[
             opt("add_to_lists", "add_to_lists", "String", "Comma-separated group ids to add the contact to."),
@@ -257,37 +256,37 @@ pub static METHODS: &[Method] = &[
             opt("lead_vkontakte", "lead_vkontakte", "String", "The contact's `vkontakte` field."),
             opt("lead_in", "lead_in", "String", "The contact's `in` field."),
         ] },
-    Method { name: "v2-add-tag-to-lead", wire: "addtagtolead", confirm: true, paging: Paging::None, build: v2_add_tag_to_lead,
+    Method { name: "v2-add-tag-to-lead", wire: "addtagtolead", confirm: true, paging: Paging::None, build: build::v2_add_tag_to_lead,
         doc: "API 2.0: adds tags to a contact.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `addtagtolead` (POST). Documented at https://help.influencersoft.com/hc/en-us/articles/360058445991-Adding-tags-to-a-contact-addtagtolead",
         params: &[
             req("lead_email", "lead_email", "Email", "The contact's e-mail."),
             req("add_tags", "add_tags", "String", "Comma-separated tags to add."),
         ] },
-    Method { name: "v2-remove-tag-from-lead", wire: "removetagfromlead", confirm: true, paging: Paging::None, build: v2_remove_tag_from_lead,
+    Method { name: "v2-remove-tag-from-lead", wire: "removetagfromlead", confirm: true, paging: Paging::None, build: build::v2_remove_tag_from_lead,
         doc: "API 2.0: removes tags from a contact.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `removetagfromlead` (POST). Documented at https://help.influencersoft.com/hc/en-us/sections/360012725711-API-2-0",
         params: &[
             req("lead_email", "lead_email", "Email", "The contact's e-mail."),
             req("remove_tags", "remove_tags", "String", "Comma-separated tags to remove."),
         ] },
-    Method { name: "v2-remove-lead-from-list", wire: "removeleadfromlist", confirm: true, paging: Paging::None, build: v2_remove_lead_from_list,
+    Method { name: "v2-remove-lead-from-list", wire: "removeleadfromlist", confirm: true, paging: Paging::None, build: build::v2_remove_lead_from_list,
         doc: "API 2.0: removes a contact from groups.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `removeleadfromlist` (POST). Documented at https://help.influencersoft.com/hc/en-us/sections/360012725711-API-2-0",
         params: &[
             req("lead_email", "lead_email", "Email", "The contact's e-mail."),
             req("remove_from_lists", "remove_from_lists", "String", "Comma-separated group ids."),
         ] },
-    Method { name: "v2-get-all-lists", wire: "getalllists", confirm: false, paging: Paging::None, build: v2_get_all_lists,
+    Method { name: "v2-get-all-lists", wire: "getalllists", confirm: false, paging: Paging::None, build: build::v2_get_all_lists,
         doc: "API 2.0: lists the groups.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `getalllists` (POST). Documented at https://help.influencersoft.com/hc/en-us/sections/360012725711-API-2-0",
         params: &[] },
-    Method { name: "v2-get-goods", wire: "getgoods", confirm: false, paging: Paging::None, build: v2_get_goods,
+    Method { name: "v2-get-goods", wire: "getgoods", confirm: false, paging: Paging::None, build: build::v2_get_goods,
         doc: "API 2.0: lists the products.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `getgoods` (POST). Documented at https://help.influencersoft.com/hc/en-us/sections/360012725711-API-2-0",
         params: &[] },
-    Method { name: "v2-get-coupons", wire: "getcoupons", confirm: false, paging: Paging::None, build: v2_get_coupons,
+    Method { name: "v2-get-coupons", wire: "getcoupons", confirm: false, paging: Paging::None, build: build::v2_get_coupons,
         doc: "API 2.0: lists the coupons.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `getcoupons` (POST). Documented at https://help.influencersoft.com/hc/en-us/sections/360012725711-API-2-0",
         params: &[] },
-    Method { name: "v2-get-personal-managers", wire: "getpersonalmanagers", confirm: false, paging: Paging::None, build: v2_get_personal_managers,
+    Method { name: "v2-get-personal-managers", wire: "getpersonalmanagers", confirm: false, paging: Paging::None, build: build::v2_get_personal_managers,
         doc: "API 2.0: lists the personal managers.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `getpersonalmanagers` (POST). Documented at https://help.influencersoft.com/hc/en-us/sections/360012725711-API-2-0",
         params: &[] },
-    Method { name: "v2-create-order", wire: "createorder", confirm: true, paging: Paging::None, build: v2_create_order,
+    Method { name: "v2-create-order", wire: "createorder", confirm: true, paging: Paging::None, build: build::v2_create_order,
         doc: "API 2.0: creates an order; `product_names` is required.\n\nWire: `createorder` (POST). Documented at https://help.justclick.ru/archives/11662",
         params: &[
             opt("customer_email", "customer_email", "Email", "The buyer's e-mail."),
@@ -328,373 +327,3 @@ pub static METHODS: &[Method] = &[
             opt("utm_term", "utm_term", "String", "utm_term."),
         ] },
 ];
-
-fn add_lead_to_group(a: &Args) -> Result<Call, CliError> {
-    Call::justclick(justclick_api::AddLeadToGroup {
-        rid: a.req("rid")?,
-        lead_email: a.req("lead_email")?,
-        lead_name: a.opt("lead_name")?,
-        lead_phone: a.opt("lead_phone")?,
-        lead_city: a.opt("lead_city")?,
-        tag: a.opt("tag")?,
-        doneurl2: a.opt("doneurl2")?,
-        activation: a.opt("activation")?,
-        utm: a.opt("utm")?,
-        aff: a.opt("aff")?,
-        ad: a.opt("ad")?,
-        extra: a.extra(),
-    })
-}
-
-fn update_subscriber_data(a: &Args) -> Result<Call, CliError> {
-    Call::justclick(justclick_api::UpdateSubscriberData {
-        lead_email: a.req("lead_email")?,
-        lead_name: a.opt("lead_name")?,
-        lead_phone: a.opt("lead_phone")?,
-        lead_city: a.opt("lead_city")?,
-        lead_tags: a.opt("lead_tags")?,
-        extra: a.extra(),
-    })
-}
-
-fn delete_subscribe(a: &Args) -> Result<Call, CliError> {
-    Call::justclick(justclick_api::DeleteSubscribe {
-        lead_email: a.req("lead_email")?,
-        rass_name: a.req("rass_name")?,
-        extra: a.extra(),
-    })
-}
-
-fn get_all_groups(a: &Args) -> Result<Call, CliError> {
-    Call::justclick(justclick_api::GetAllGroups { extra: a.extra() })
-}
-
-fn get_lead_groups(a: &Args) -> Result<Call, CliError> {
-    Call::justclick(justclick_api::GetLeadGroups {
-        email: a.req("email")?,
-        extra: a.extra(),
-    })
-}
-
-fn get_lead_group_statuses(a: &Args) -> Result<Call, CliError> {
-    Call::justclick(justclick_api::GetLeadGroupStatuses {
-        email: a.req("email")?,
-        extra: a.extra(),
-    })
-}
-
-fn get_count_subscribe(a: &Args) -> Result<Call, CliError> {
-    Call::justclick(justclick_api::GetCountSubscribe {
-        group_name: a.req("group_name")?,
-        extra: a.extra(),
-    })
-}
-
-fn create_order(a: &Args) -> Result<Call, CliError> {
-    Call::justclick(justclick_api::CreateOrder {
-        goods: a.req("goods")?,
-        bill_email: a.req("bill_email")?,
-        bill_first_name: a.opt("bill_first_name")?,
-        bill_surname: a.opt("bill_surname")?,
-        bill_otchestvo: a.opt("bill_otchestvo")?,
-        bill_phone: a.opt("bill_phone")?,
-        bill_country: a.opt("bill_country")?,
-        bill_region: a.opt("bill_region")?,
-        bill_city: a.opt("bill_city")?,
-        bill_address: a.opt("bill_address")?,
-        bill_postal_code: a.opt("bill_postal_code")?,
-        bill_kupon: a.opt("bill_kupon")?,
-        bill_tag: a.opt("bill_tag")?,
-        bill_comment: a.opt("bill_comment")?,
-        bill_ip: a.opt("bill_ip")?,
-        bill_timer_kill: a.opt("bill_timer_kill")?,
-        bill_created: a.opt("bill_created")?,
-        bill_domain: a.opt("bill_domain")?,
-        utm: a.opt("utm")?,
-        bill_aff: a.opt("bill_aff")?,
-        bill_aff_name: a.opt("bill_aff_name")?,
-        bill_paff: a.opt("bill_paff")?,
-        bill_paff_name: a.opt("bill_paff_name")?,
-        bill_ad_id: a.opt("bill_ad_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn update_order_status(a: &Args) -> Result<Call, CliError> {
-    Call::justclick(justclick_api::UpdateOrderStatus {
-        bill_id: a.req("bill_id")?,
-        status: a.req("status")?,
-        date: a.opt("date")?,
-        rpo: a.opt("rpo")?,
-        extra: a.extra(),
-    })
-}
-
-fn delete_order(a: &Args) -> Result<Call, CliError> {
-    Call::justclick(justclick_api::DeleteOrder {
-        bill_id: a.req("bill_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn get_bills(a: &Args) -> Result<Call, CliError> {
-    Call::justclick(justclick_api::GetBills {
-        email: a.req("email")?,
-        pay_status: a.opt("pay_status")?,
-        extra: a.extra(),
-    })
-}
-
-fn get_order_details(a: &Args) -> Result<Call, CliError> {
-    Call::justclick(justclick_api::GetOrderDetails {
-        bill_id: a.req("bill_id")?,
-        good_info: a.opt("good_info")?,
-        extra: a.extra(),
-    })
-}
-
-fn get_order_info(a: &Args) -> Result<Call, CliError> {
-    Call::justclick(justclick_api::GetOrderInfo {
-        bill_id: a.req("bill_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn get_orders_with_goods(a: &Args) -> Result<Call, CliError> {
-    Call::justclick(justclick_api::GetOrdersWithGoods {
-        begin_date: a.opt("begin_date")?,
-        end_date: a.opt("end_date")?,
-        paid: a.opt("paid")?,
-        goods: a.opt("goods")?,
-        extra: a.extra(),
-    })
-}
-
-fn get_orders(a: &Args) -> Result<Call, CliError> {
-    Call::justclick(justclick_api::GetOrders {
-        date_s: a.opt("date_s")?,
-        date_e: a.opt("date_e")?,
-        paid: a.opt("paid")?,
-        goods: a.opt("goods")?,
-        extra: a.extra(),
-    })
-}
-
-fn get_all_goods(a: &Args) -> Result<Call, CliError> {
-    Call::justclick(justclick_api::GetAllGoods { extra: a.extra() })
-}
-
-fn add_good(a: &Args) -> Result<Call, CliError> {
-    Call::justclick(justclick_api::AddGood {
-        good_name: a.req("good_name")?,
-        good_type: a.req("good_type")?,
-        good_title: a.req("good_title")?,
-        good_sum: a.req("good_sum")?,
-        parent_id: a.opt("parent_id")?,
-        good_api_url_notif: a.opt("good_api_url_notif")?,
-        good_api_url_new_order: a.opt("good_api_url_new_order")?,
-        good_success_link: a.opt("good_success_link")?,
-        good_client_rassilki: a.opt("good_client_rassilki")?,
-        good_nalozh_only: a.opt("good_nalozh_only")?,
-        good_quickpost_article: a.opt("good_quickpost_article")?,
-        good_post_service: a.opt("good_post_service")?,
-        good_only_countries: a.opt("good_only_countries")?,
-        good_download: a.opt("good_download")?,
-        good_mail_subject: a.opt("good_mail_subject")?,
-        good_mail_format: a.opt("good_mail_format")?,
-        good_mail_body: a.opt("good_mail_body")?,
-        good_mail_text: a.opt("good_mail_text")?,
-        good_partner_fee: a.opt("good_partner_fee")?,
-        good_partner_fee_perc: a.opt("good_partner_fee_perc")?,
-        good_partner_pfee: a.opt("good_partner_pfee")?,
-        good_partner_pfee_perc: a.opt("good_partner_pfee_perc")?,
-        good_partner_show: a.opt("good_partner_show")?,
-        good_partner_sl_link: a.opt("good_partner_sl_link")?,
-        good_partner_addition_link: a.opt("good_partner_addition_link")?,
-        good_partner_text: a.opt("good_partner_text")?,
-        good_pay_text: a.opt("good_pay_text")?,
-        good_timer: a.opt("good_timer")?,
-        good_timer_unit: a.opt("good_timer_unit")?,
-        good_timer_duration: a.opt("good_timer_duration")?,
-        good_use_short: a.opt("good_use_short")?,
-        good_rashod: a.opt("good_rashod")?,
-        good_rashod_perc: a.opt("good_rashod_perc")?,
-        good_publish: a.opt("good_publish")?,
-        extra: a.extra(),
-    })
-}
-
-fn update_good(a: &Args) -> Result<Call, CliError> {
-    Call::justclick(justclick_api::UpdateGood {
-        good_name: a.req("good_name")?,
-        good_type: a.opt("good_type")?,
-        good_title: a.opt("good_title")?,
-        good_sum: a.req("good_sum")?,
-        parent_id: a.opt("parent_id")?,
-        good_api_url_notif: a.opt("good_api_url_notif")?,
-        good_api_url_new_order: a.opt("good_api_url_new_order")?,
-        good_success_link: a.opt("good_success_link")?,
-        good_client_rassilki: a.opt("good_client_rassilki")?,
-        good_nalozh_only: a.opt("good_nalozh_only")?,
-        good_quickpost_article: a.opt("good_quickpost_article")?,
-        good_post_service: a.opt("good_post_service")?,
-        good_only_countries: a.opt("good_only_countries")?,
-        good_download: a.opt("good_download")?,
-        good_mail_subject: a.opt("good_mail_subject")?,
-        good_mail_format: a.opt("good_mail_format")?,
-        good_mail_body: a.opt("good_mail_body")?,
-        good_mail_text: a.opt("good_mail_text")?,
-        good_partner_fee: a.opt("good_partner_fee")?,
-        good_partner_fee_perc: a.opt("good_partner_fee_perc")?,
-        good_partner_pfee: a.opt("good_partner_pfee")?,
-        good_partner_pfee_perc: a.opt("good_partner_pfee_perc")?,
-        good_partner_show: a.opt("good_partner_show")?,
-        good_partner_sl_link: a.opt("good_partner_sl_link")?,
-        good_partner_addition_link: a.opt("good_partner_addition_link")?,
-        good_partner_text: a.opt("good_partner_text")?,
-        good_pay_text: a.opt("good_pay_text")?,
-        good_timer: a.opt("good_timer")?,
-        good_timer_unit: a.opt("good_timer_unit")?,
-        good_timer_duration: a.opt("good_timer_duration")?,
-        good_use_short: a.opt("good_use_short")?,
-        good_rashod: a.opt("good_rashod")?,
-        good_rashod_perc: a.opt("good_rashod_perc")?,
-        good_publish: a.opt("good_publish")?,
-        extra: a.extra(),
-    })
-}
-
-fn delete_good(a: &Args) -> Result<Call, CliError> {
-    Call::justclick(justclick_api::DeleteGood {
-        good_name: a.req("good_name")?,
-        extra: a.extra(),
-    })
-}
-
-fn get_partner_stats(a: &Args) -> Result<Call, CliError> {
-    Call::justclick(justclick_api::GetPartnerStats {
-        partner: a.req("partner")?,
-        date_from: a.opt("date_from")?,
-        date_to: a.opt("date_to")?,
-        extra: a.extra(),
-    })
-}
-
-fn v2_add_update_lead(a: &Args) -> Result<Call, CliError> {
-    Call::justclick(justclick_api::V2AddUpdateLead {
-        add_to_lists: a.opt("add_to_lists")?,
-        remove_from_lists: a.opt("remove_from_lists")?,
-        add_tags: a.opt("add_tags")?,
-        remove_tags: a.opt("remove_tags")?,
-        lead_email: a.req("lead_email")?,
-        lead_first_name: a.opt("lead_first_name")?,
-        lead_middle_name: a.opt("lead_middle_name")?,
-        lead_last_name: a.opt("lead_last_name")?,
-        lead_phone: a.opt("lead_phone")?,
-        lead_utc: a.opt("lead_utc")?,
-        lead_description: a.opt("lead_description")?,
-        lead_personal_manager: a.opt("lead_personal_manager")?,
-        lead_shipping_address_1: a.opt("lead_shipping_address_1")?,
-        lead_shipping_address_2: a.opt("lead_shipping_address_2")?,
-        lead_shipping_city: a.opt("lead_shipping_city")?,
-        lead_shipping_zip: a.opt("lead_shipping_zip")?,
-        lead_shipping_country_code: a.opt("lead_shipping_country_code")?,
-        lead_shipping_state: a.opt("lead_shipping_state")?,
-        lead_billing_address_1: a.opt("lead_billing_address_1")?,
-        lead_billing_address_2: a.opt("lead_billing_address_2")?,
-        lead_billing_city: a.opt("lead_billing_city")?,
-        lead_billing_state: a.opt("lead_billing_state")?,
-        lead_billing_zip: a.opt("lead_billing_zip")?,
-        lead_billing_country_code: a.opt("lead_billing_country_code")?,
-        lead_facebook: a.opt("lead_facebook")?,
-        lead_instagram: a.opt("lead_instagram")?,
-        lead_whatsapp: a.opt("lead_whatsapp")?,
-        lead_telegram: a.opt("lead_telegram")?,
-        lead_viber: a.opt("lead_viber")?,
-        lead_vkontakte: a.opt("lead_vkontakte")?,
-        lead_in: a.opt("lead_in")?,
-        extra: a.extra(),
-    })
-}
-
-fn v2_add_tag_to_lead(a: &Args) -> Result<Call, CliError> {
-    Call::justclick(justclick_api::V2AddTagToLead {
-        lead_email: a.req("lead_email")?,
-        add_tags: a.req("add_tags")?,
-        extra: a.extra(),
-    })
-}
-
-fn v2_remove_tag_from_lead(a: &Args) -> Result<Call, CliError> {
-    Call::justclick(justclick_api::V2RemoveTagFromLead {
-        lead_email: a.req("lead_email")?,
-        remove_tags: a.req("remove_tags")?,
-        extra: a.extra(),
-    })
-}
-
-fn v2_remove_lead_from_list(a: &Args) -> Result<Call, CliError> {
-    Call::justclick(justclick_api::V2RemoveLeadFromList {
-        lead_email: a.req("lead_email")?,
-        remove_from_lists: a.req("remove_from_lists")?,
-        extra: a.extra(),
-    })
-}
-
-fn v2_get_all_lists(a: &Args) -> Result<Call, CliError> {
-    Call::justclick(justclick_api::V2GetAllLists { extra: a.extra() })
-}
-
-fn v2_get_goods(a: &Args) -> Result<Call, CliError> {
-    Call::justclick(justclick_api::V2GetGoods { extra: a.extra() })
-}
-
-fn v2_get_coupons(a: &Args) -> Result<Call, CliError> {
-    Call::justclick(justclick_api::V2GetCoupons { extra: a.extra() })
-}
-
-fn v2_get_personal_managers(a: &Args) -> Result<Call, CliError> {
-    Call::justclick(justclick_api::V2GetPersonalManagers { extra: a.extra() })
-}
-
-fn v2_create_order(a: &Args) -> Result<Call, CliError> {
-    Call::justclick(justclick_api::V2CreateOrder {
-        customer_email: a.opt("customer_email")?,
-        customer_first_name: a.opt("customer_first_name")?,
-        customer_last_name: a.opt("customer_last_name")?,
-        customer_middle_name: a.opt("customer_middle_name")?,
-        customer_phone: a.opt("customer_phone")?,
-        order_ip: a.opt("order_ip")?,
-        customer_shipping: a.opt("customer_shipping")?,
-        customer_shipping_phone: a.opt("customer_shipping_phone")?,
-        customer_shipping_address_2: a.opt("customer_shipping_address_2")?,
-        customer_shipping_city: a.opt("customer_shipping_city")?,
-        customer_shipping_state: a.opt("customer_shipping_state")?,
-        customer_shipping_zip: a.opt("customer_shipping_zip")?,
-        customer_shipping_country_code: a.opt("customer_shipping_country_code")?,
-        customer_billing_address_1: a.opt("customer_billing_address_1")?,
-        customer_billing_address_2: a.opt("customer_billing_address_2")?,
-        customer_billing_city: a.opt("customer_billing_city")?,
-        customer_billing_state: a.opt("customer_billing_state")?,
-        customer_billing_zip: a.opt("customer_billing_zip")?,
-        customer_billing_country_code: a.opt("customer_billing_country_code")?,
-        order_tag: a.opt("order_tag")?,
-        note: a.opt("note")?,
-        order_created_at: a.opt("order_created_at")?,
-        order_paid_at: a.opt("order_paid_at")?,
-        order_status: a.opt("order_status")?,
-        order_confirmed: a.opt("order_confirmed")?,
-        order_sales_manager: a.opt("order_sales_manager")?,
-        product_names: a.req("product_names")?,
-        product_prices: a.opt("product_prices")?,
-        payment_method: a.opt("payment_method")?,
-        coupon: a.opt("coupon")?,
-        affiliates: a.opt("affiliates")?,
-        utm_medium: a.opt("utm_medium")?,
-        utm_source: a.opt("utm_source")?,
-        utm_campaign: a.opt("utm_campaign")?,
-        utm_content: a.opt("utm_content")?,
-        utm_term: a.opt("utm_term")?,
-        extra: a.extra(),
-    })
-}

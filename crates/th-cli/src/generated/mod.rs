@@ -6,12 +6,20 @@ use crate::call::Service;
 
 /// `th adfox`: ADFOX.
 pub mod adfox;
+/// `th adfox`: the typed request of each method, from its flags.
+mod adfox_build;
 /// `th justclick`: JustClick.
 pub mod justclick;
+/// `th justclick`: the typed request of each method, from its flags.
+mod justclick_build;
 /// `th radist`: Radist.Online.
 pub mod radist;
+/// `th radist`: the typed request of each method, from its flags.
+mod radist_build;
 /// `th targethunter`: TargetHunter.
 pub mod targethunter;
+/// `th targethunter`: the typed request of each method, from its flags.
+mod targethunter_build;
 
 /// Every service: its subcommand, display name and methods.
 pub static SERVICES: &[Service] = &[

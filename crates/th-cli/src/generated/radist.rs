@@ -2,95 +2,94 @@
 
 //! `th radist <method>`: every method of the Radist.Online spec (23 methods; file uploads are left to the SDK).
 
-use crate::args::Args;
-use crate::call::{Call, Method, Paging, opt, req};
-use crate::exit::CliError;
+use super::radist_build as build;
+use crate::call::{Method, Paging, opt, req};
 
 /// The methods, in spec order: one entry per method, one line per flag.
 #[rustfmt::skip]
 pub static METHODS: &[Method] = &[
-    Method { name: "users-me", wire: "UsersGetMe", confirm: false, paging: Paging::None, build: users_me,
+    Method { name: "users-me", wire: "UsersGetMe", confirm: false, paging: Paging::None, build: build::users_me,
         doc: "The user the API key belongs to: a cheap credentials check.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `UsersGetMe` (GET). Documented at https://github.com/semiekhin/sofia-bot/blob/39b4ce230d964d595fc01206fe33c4b38cfe5a3c/docs/RADIST_API.md",
         params: &[] },
-    Method { name: "companies-list", wire: "CompaniesGetItems", confirm: false, paging: Paging::None, build: companies_list,
+    Method { name: "companies-list", wire: "CompaniesGetItems", confirm: false, paging: Paging::None, build: build::companies_list,
         doc: "The companies the API key can reach (their ids go into every other path).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `CompaniesGetItems` (GET). Documented at https://api.radist.online/v2/docs",
         params: &[
             opt("limit", "limit", "u32", "Page size (clients use 100)."),
             opt("offset", "offset", "u32", "How many companies to skip."),
         ] },
-    Method { name: "connections-list", wire: "ConnectionsGetItems", confirm: false, paging: Paging::None, build: connections_list,
+    Method { name: "connections-list", wire: "ConnectionsGetItems", confirm: false, paging: Paging::None, build: build::connections_list,
         doc: "The company's connections (messengers, CRMs, bank terminals).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `ConnectionsGetItems` (GET). Documented at https://github.com/semiekhin/sofia-bot/blob/39b4ce230d964d595fc01206fe33c4b38cfe5a3c/docs/RADIST_API.md",
         params: &[
             opt("limit", "limit", "u32", "Page size. **Provisional:** the v1 API had it."),
             opt("offset", "offset", "u32", "How many connections to skip. **Provisional:** the v1 API had it."),
         ] },
-    Method { name: "connections-get", wire: "ConnectionsGetItem", confirm: false, paging: Paging::None, build: connections_get,
+    Method { name: "connections-get", wire: "ConnectionsGetItem", confirm: false, paging: Paging::None, build: build::connections_get,
         doc: "One connection.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `ConnectionsGetItem` (GET). Documented at https://docs.radist.online/radist.online-docs/api/v1/management-api",
         params: &[
             req("connection_id", "connection_id", "Id", "The connection."),
         ] },
-    Method { name: "connections-create-item", wire: "ConnectionsCreateItem", confirm: true, paging: Paging::None, build: connections_create_item,
+    Method { name: "connections-create-item", wire: "ConnectionsCreateItem", confirm: true, paging: Paging::None, build: build::connections_create_item,
         doc: "Creates a key-based connection (`telegram_bot` with the bot token, `odnoklassniki` with the group\nkey, `whatsapp` that is then authorised by QR).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `ConnectionsCreateItem` (POST). Documented at https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya",
         params: &[
             req("kind", "type", "ConnectionType", "The kind of connection."),
             opt("params", "params", "ConnectionParams (secret)", "Type-specific parameters (secret values never print)."),
             opt("name", "name", "String", "A display name. **Provisional.**"),
         ] },
-    Method { name: "connections-create-connection", wire: "ConnectionsCreateConnection", confirm: true, paging: Paging::None, build: connections_create_connection,
+    Method { name: "connections-create-connection", wire: "ConnectionsCreateConnection", confirm: true, paging: Paging::None, build: build::connections_create_connection,
         doc: "Creates a Telegram or MAX connection from an authenticated login session.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `ConnectionsCreateConnection` (POST). Documented at https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya",
         params: &[
             req("kind", "type", "ConnectionType", "`telegram` or `max_personal` (the type a MAX personal connection has)."),
             req("session_id", "session_id", "SessionId", "The authenticated login session."),
             opt("name", "name", "String", "A display name. **Provisional.**"),
         ] },
-    Method { name: "connections-update", wire: "ConnectionsUpdateItem", confirm: true, paging: Paging::None, build: connections_update,
+    Method { name: "connections-update", wire: "ConnectionsUpdateItem", confirm: true, paging: Paging::None, build: build::connections_update,
         doc: "Replaces a connection's parameters (e.g. a new Odnoklassniki group key). Not every type is\neditable: amoCRM and Bitrix24 connections are managed by Radist.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `ConnectionsUpdateItem` (PUT). Documented at https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya",
         params: &[
             req("connection_id", "connection_id", "Id", "The connection."),
             req("params", "params", "ConnectionParams (secret)", "The new parameters."),
         ] },
-    Method { name: "connections-whatsapp-status", wire: "ConnectionsGetWhatsappInstanceStatus", confirm: false, paging: Paging::None, build: connections_whatsapp_status,
+    Method { name: "connections-whatsapp-status", wire: "ConnectionsGetWhatsappInstanceStatus", confirm: false, paging: Paging::None, build: build::connections_whatsapp_status,
         doc: "The WhatsApp instance's state and, while it is not authorised, its current QR code (each lives\nabout 30 s; ask again for a fresh one).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `ConnectionsGetWhatsappInstanceStatus` (GET). Documented at https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya",
         params: &[
             req("connection_id", "connection_id", "Id", "The WhatsApp connection."),
         ] },
-    Method { name: "telegram-init-session", wire: "TelegramInitializeSession", confirm: true, paging: Paging::None, build: telegram_init_session,
+    Method { name: "telegram-init-session", wire: "TelegramInitializeSession", confirm: true, paging: Paging::None, build: build::telegram_init_session,
         doc: "Starts a Telegram login session: by QR code (`auth_type = qr`) or by a code sent in the Telegram\napp (`auth_type = code` with `phone`). With `connection_id` it re-authorises that connection.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `TelegramInitializeSession` (POST). Documented at https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya",
         params: &[
             req("auth_type", "auth_type", "AuthType", "QR code or code in the app."),
             opt("phone", "phone", "Phone", "The account's phone number (code mode)."),
             opt("connection_id", "connection_id", "Id", "Re-authorise this existing connection instead of creating a new one afterwards."),
         ] },
-    Method { name: "telegram-send-login", wire: "TelegramSendLoginRequest", confirm: true, paging: Paging::None, build: telegram_send_login,
+    Method { name: "telegram-send-login", wire: "TelegramSendLoginRequest", confirm: true, paging: Paging::None, build: build::telegram_send_login,
         doc: "Advances a Telegram login session: without a code or password it polls the session's state (the\nQR code changes while it waits); with them it submits the code or the 2FA password.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `TelegramSendLoginRequest` (POST). Documented at https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya",
         params: &[
             req("session_id", "session_id", "SessionId", "The session."),
             opt("code", "code", "Sensitive (secret)", "The login code from the Telegram app."),
             opt("password", "password", "Sensitive (secret)", "The 2FA password (never printed)."),
         ] },
-    Method { name: "telegram-send-code", wire: "TelegramSendCodeRequest", confirm: true, paging: Paging::None, build: telegram_send_code,
+    Method { name: "telegram-send-code", wire: "TelegramSendCodeRequest", confirm: true, paging: Paging::None, build: build::telegram_send_code,
         doc: "Older code flow: sends a login code to the phone; the code then goes to `ConnectionsCreateItem`.\n\nDeprecated by the vendor. superseded by TelegramInitializeSession + TelegramSendLoginRequest\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `TelegramSendCodeRequest` (POST). Documented at https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya",
         params: &[
             req("phone", "phone", "Phone", "The account's phone number."),
         ] },
-    Method { name: "max-init-session", wire: "Max personalInitializeSession", confirm: true, paging: Paging::None, build: max_init_session,
+    Method { name: "max-init-session", wire: "Max personalInitializeSession", confirm: true, paging: Paging::None, build: build::max_init_session,
         doc: "Starts a MAX (personal account) login session; the code then goes to `max_send_login`.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `Max personalInitializeSession` (POST). Documented at https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya",
         params: &[
             req("auth_type", "auth_type", "AuthType", "Code (the vendor's flow) or QR code."),
             opt("phone", "phone", "Phone", "The account's phone number (code mode)."),
             opt("connection_id", "connection_id", "Id", "Re-authorise this existing connection."),
         ] },
-    Method { name: "max-send-login", wire: "Max personalSendLoginRequest", confirm: true, paging: Paging::None, build: max_send_login,
+    Method { name: "max-send-login", wire: "Max personalSendLoginRequest", confirm: true, paging: Paging::None, build: build::max_send_login,
         doc: "Advances a MAX login session: polls it, or submits the code or the password.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `Max personalSendLoginRequest` (POST). Documented at https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya",
         params: &[
             req("session_id", "session_id", "SessionId", "The session."),
             opt("code", "code", "Sensitive (secret)", "The login code."),
             opt("password", "password", "Sensitive (secret)", "The 2FA password (never printed)."),
         ] },
-    Method { name: "chat-sources", wire: "MessagingGetChatsSources", confirm: false, paging: Paging::None, build: chat_sources,
+    Method { name: "chat-sources", wire: "MessagingGetChatsSources", confirm: false, paging: Paging::None, build: build::chat_sources,
         doc: "The connections new chats can be created through, and how (by phone, username).\n\nWire: `MessagingGetChatsSources` (GET). Documented at https://docs.radist.online/radist.online-docs/api/v2/chaty",
         params: &[] },
-    Method { name: "create-chat", wire: "MessagingCreateChat", confirm: true, paging: Paging::None, build: create_chat,
+    Method { name: "create-chat", wire: "MessagingCreateChat", confirm: true, paging: Paging::None, build: build::create_chat,
         doc: "Creates (or finds) a chat through a connection, by phone number, Telegram username or contact id;\nset exactly one of `phone` / `user_name`, `contact_id` binds the chat to that contact.\n\nWire: `MessagingCreateChat` (POST). Documented at https://docs.radist.online/radist.online-docs/api/v2/chaty",
         params: &[
             req("connection_id", "connection_id", "Id", "The connection (messenger) to create the chat in."),
@@ -98,20 +97,20 @@ pub static METHODS: &[Method] = &[
             opt("user_name", "user_name", "UserName", "Telegram username, without `@`."),
             opt("contact_id", "contact_id", "Id", "Bind the chat to this contact."),
         ] },
-    Method { name: "chats-with-contacts", wire: "MessagingGetChatsWithContacts", confirm: false, paging: Paging::Cursor, build: chats_with_contacts,
+    Method { name: "chats-with-contacts", wire: "MessagingGetChatsWithContacts", confirm: false, paging: Paging::Cursor, build: build::chats_with_contacts,
         doc: "One page of chats grouped by contact (cursor pagination; see `Client::chats_stream`).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `MessagingGetChatsWithContacts` (GET). Documented at https://github.com/west3n/logopotam_neuro/blob/5082d49c047c790a3c005d4e8cd513eda0e6e782/src/api/radistonline/chats.py",
         params: &[
             opt("limit", "limit", "u32", "Page size (clients use 100)."),
             opt("cursor", "cursor", "String", "The `next_cursor` of the previous page."),
         ] },
-    Method { name: "messages", wire: "MessagingGetMessages", confirm: false, paging: Paging::None, build: messages,
+    Method { name: "messages", wire: "MessagingGetMessages", confirm: false, paging: Paging::None, build: build::messages,
         doc: "One page of a chat's messages, newest first (`until` pagination; see `Client::messages_stream`).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `MessagingGetMessages` (GET). Documented at https://api.radist.online/v2/docs#/Messaging",
         params: &[
             req("chat_id", "chat_id", "Id", "The chat."),
             opt("limit", "limit", "u32", "Page size (clients use 100)."),
             opt("until", "until", "String", "Only messages older than this ISO-8601 time."),
         ] },
-    Method { name: "send-message", wire: "MessagingSendMessage", confirm: true, paging: Paging::None, build: send_message,
+    Method { name: "send-message", wire: "MessagingSendMessage", confirm: true, paging: Paging::None, build: build::send_message,
         doc: "Sends a message to a chat (create the chat first: a phone number is not accepted here). Build it\nwith `SendMessage::text`, `::image`, `::file`, ...: the payload matching `message_type` is required.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `MessagingSendMessage` (POST). Documented at https://github.com/west3n/logopotam_neuro/blob/ba563c0af2c54d9b7ce5f9301014b764aa81e42f/src/api/radistonline/messages.py",
         params: &[
             req("connection_id", "connection_id", "Id", "The connection the chat belongs to."),
@@ -125,219 +124,32 @@ pub static METHODS: &[Method] = &[
             opt("voice", "voice", "Media", "Voice note. **Provisional.**"),
             opt("mode", "mode", "SendMode", "`async` (as public clients send) or `sync`. **Provisional:** semantics unknown."),
         ] },
-    Method { name: "contacts", wire: "ContactsGetItems", confirm: false, paging: Paging::Cursor, build: contacts,
+    Method { name: "contacts", wire: "ContactsGetItems", confirm: false, paging: Paging::Cursor, build: build::contacts,
         doc: "One page of contacts (see `Client::contacts_stream`).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `ContactsGetItems` (GET). Documented at https://github.com/west3n/logopotam_neuro/blob/0d687c916f6d09495ec6311b7348ac7dbf5887d7/src/api/radistonline/contacts.py",
         params: &[
             opt("limit", "limit", "u32", "Page size."),
             opt("cursor", "cursor", "String", "The `next_cursor` of the previous page."),
             opt("order_by", "order_by", "String", "Sort order, e.g. `created_at:desc`."),
         ] },
-    Method { name: "create-contact", wire: "ContactsCreateItem", confirm: true, paging: Paging::None, build: create_contact,
+    Method { name: "create-contact", wire: "ContactsCreateItem", confirm: true, paging: Paging::None, build: build::create_contact,
         doc: "Creates a contact.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `ContactsCreateItem` (POST). Documented at https://github.com/west3n/logopotam_neuro/blob/0d687c916f6d09495ec6311b7348ac7dbf5887d7/src/api/radistonline/contacts.py",
         params: &[
             req("name", "name", "String", "The contact's name."),
             opt("phones", "phones", "Vec<ContactPhone>", "Phone numbers, each with a type (`work`, ...)."),
         ] },
-    Method { name: "create-webhook", wire: "WebhooksCreateItem", confirm: true, paging: Paging::None, build: create_webhook,
+    Method { name: "create-webhook", wire: "WebhooksCreateItem", confirm: true, paging: Paging::None, build: build::create_webhook,
         doc: "Subscribes a URL to a connection's events (Radist POSTs them there; answer within 5 s).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `WebhooksCreateItem` (POST). Documented at https://github.com/west3n/logopotam_neuro/blob/04d31557a5aac89d008e6e47d1f8aec438e8b010/src/api/radistonline/webhooks.py",
         params: &[
             req("connection_id", "connection_id", "Id", "The connection whose events to deliver."),
             req("url", "url", "WebhookUrl", "Where to POST events (http or https)."),
             req("events", "events", "Vec<EventName>", "Event names: `messages.create`, `messages.delivery.delivered`, ..."),
         ] },
-    Method { name: "webhooks", wire: "WebhooksGetItems", confirm: false, paging: Paging::None, build: webhooks,
+    Method { name: "webhooks", wire: "WebhooksGetItems", confirm: false, paging: Paging::None, build: build::webhooks,
         doc: "The company's webhook subscriptions.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `WebhooksGetItems` (GET). Documented at https://github.com/west3n/logopotam_neuro/blob/04d31557a5aac89d008e6e47d1f8aec438e8b010/src/api/radistonline/webhooks.py",
         params: &[] },
-    Method { name: "delete-webhook", wire: "WebhooksDeleteItem", confirm: true, paging: Paging::None, build: delete_webhook,
+    Method { name: "delete-webhook", wire: "WebhooksDeleteItem", confirm: true, paging: Paging::None, build: build::delete_webhook,
         doc: "Deletes a webhook subscription.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `WebhooksDeleteItem` (DELETE). Documented at https://github.com/semiekhin/sofia-bot",
         params: &[
             req("webhook_id", "webhook_id", "WebhookId", "The subscription (a UUID)."),
         ] },
 ];
-
-fn users_me(a: &Args) -> Result<Call, CliError> {
-    Call::radist(radist_api::UsersMe { extra: a.extra() })
-}
-
-fn companies_list(a: &Args) -> Result<Call, CliError> {
-    Call::radist(radist_api::CompaniesList {
-        limit: a.opt("limit")?,
-        offset: a.opt("offset")?,
-        extra: a.extra(),
-    })
-}
-
-fn connections_list(a: &Args) -> Result<Call, CliError> {
-    Call::radist(radist_api::ConnectionsList {
-        limit: a.opt("limit")?,
-        offset: a.opt("offset")?,
-        extra: a.extra(),
-    })
-}
-
-fn connections_get(a: &Args) -> Result<Call, CliError> {
-    Call::radist(radist_api::ConnectionsGet {
-        connection_id: a.req("connection_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn connections_create_item(a: &Args) -> Result<Call, CliError> {
-    Call::radist(radist_api::ConnectionsCreateItem {
-        kind: a.req("kind")?,
-        params: a.opt("params")?,
-        name: a.opt("name")?,
-        extra: a.extra(),
-    })
-}
-
-fn connections_create_connection(a: &Args) -> Result<Call, CliError> {
-    Call::radist(radist_api::ConnectionsCreateConnection {
-        kind: a.req("kind")?,
-        session_id: a.req("session_id")?,
-        name: a.opt("name")?,
-        extra: a.extra(),
-    })
-}
-
-fn connections_update(a: &Args) -> Result<Call, CliError> {
-    Call::radist(radist_api::ConnectionsUpdate {
-        connection_id: a.req("connection_id")?,
-        params: a.req("params")?,
-        extra: a.extra(),
-    })
-}
-
-fn connections_whatsapp_status(a: &Args) -> Result<Call, CliError> {
-    Call::radist(radist_api::ConnectionsWhatsappStatus {
-        connection_id: a.req("connection_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn telegram_init_session(a: &Args) -> Result<Call, CliError> {
-    Call::radist(radist_api::TelegramInitSession {
-        auth_type: a.req("auth_type")?,
-        phone: a.opt("phone")?,
-        connection_id: a.opt("connection_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn telegram_send_login(a: &Args) -> Result<Call, CliError> {
-    Call::radist(radist_api::TelegramSendLogin {
-        session_id: a.req("session_id")?,
-        code: a.opt("code")?,
-        password: a.opt("password")?,
-        extra: a.extra(),
-    })
-}
-
-fn telegram_send_code(a: &Args) -> Result<Call, CliError> {
-    Call::radist(radist_api::TelegramSendCode {
-        phone: a.req("phone")?,
-        extra: a.extra(),
-    })
-}
-
-fn max_init_session(a: &Args) -> Result<Call, CliError> {
-    Call::radist(radist_api::MaxInitSession {
-        auth_type: a.req("auth_type")?,
-        phone: a.opt("phone")?,
-        connection_id: a.opt("connection_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn max_send_login(a: &Args) -> Result<Call, CliError> {
-    Call::radist(radist_api::MaxSendLogin {
-        session_id: a.req("session_id")?,
-        code: a.opt("code")?,
-        password: a.opt("password")?,
-        extra: a.extra(),
-    })
-}
-
-fn chat_sources(a: &Args) -> Result<Call, CliError> {
-    Call::radist(radist_api::ChatSourcesGet { extra: a.extra() })
-}
-
-fn create_chat(a: &Args) -> Result<Call, CliError> {
-    Call::radist(radist_api::CreateChat {
-        connection_id: a.req("connection_id")?,
-        phone: a.opt("phone")?,
-        user_name: a.opt("user_name")?,
-        contact_id: a.opt("contact_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn chats_with_contacts(a: &Args) -> Result<Call, CliError> {
-    Call::radist(radist_api::ChatsWithContacts {
-        limit: a.opt("limit")?,
-        cursor: a.opt("cursor")?,
-        extra: a.extra(),
-    })
-}
-
-fn messages(a: &Args) -> Result<Call, CliError> {
-    Call::radist(radist_api::MessagesGet {
-        chat_id: a.req("chat_id")?,
-        limit: a.opt("limit")?,
-        until: a.opt("until")?,
-        extra: a.extra(),
-    })
-}
-
-fn send_message(a: &Args) -> Result<Call, CliError> {
-    Call::radist(radist_api::SendMessage {
-        connection_id: a.req("connection_id")?,
-        chat_id: a.req("chat_id")?,
-        message_type: a.req("message_type")?,
-        text: a.opt("text")?,
-        image: a.opt("image")?,
-        file: a.opt("file")?,
-        audio: a.opt("audio")?,
-        video: a.opt("video")?,
-        voice: a.opt("voice")?,
-        mode: a.opt("mode")?,
-        extra: a.extra(),
-    })
-}
-
-fn contacts(a: &Args) -> Result<Call, CliError> {
-    Call::radist(radist_api::ContactsGet {
-        limit: a.opt("limit")?,
-        cursor: a.opt("cursor")?,
-        order_by: a.opt("order_by")?,
-        extra: a.extra(),
-    })
-}
-
-fn create_contact(a: &Args) -> Result<Call, CliError> {
-    Call::radist(radist_api::CreateContact {
-        name: a.req("name")?,
-        phones: a.opt("phones")?,
-        extra: a.extra(),
-    })
-}
-
-fn create_webhook(a: &Args) -> Result<Call, CliError> {
-    Call::radist(radist_api::CreateWebhook {
-        connection_id: a.req("connection_id")?,
-        url: a.req("url")?,
-        events: a.req("events")?,
-        extra: a.extra(),
-    })
-}
-
-fn webhooks(a: &Args) -> Result<Call, CliError> {
-    Call::radist(radist_api::WebhooksGet { extra: a.extra() })
-}
-
-fn delete_webhook(a: &Args) -> Result<Call, CliError> {
-    Call::radist(radist_api::DeleteWebhook {
-        webhook_id: a.req("webhook_id")?,
-        extra: a.extra(),
-    })
-}

@@ -2,14 +2,13 @@
 
 //! `th targethunter <method>`: every method of the TargetHunter spec (8 methods; file uploads are left to the SDK).
 
-use crate::args::Args;
-use crate::call::{Call, Method, Paging, opt, req};
-use crate::exit::CliError;
+use super::targethunter_build as build;
+use crate::call::{Method, Paging, opt, req};
 
 /// The methods, in spec order: one entry per method, one line per flag.
 #[rustfmt::skip]
 pub static METHODS: &[Method] = &[
-    Method { name: "bots-add-user", wire: "bots/addUser", confirm: true, paging: Paging::None, build: bots_add_user,
+    Method { name: "bots-add-user", wire: "bots/addUser", confirm: true, paging: Paging::None, build: build::bots_add_user,
         doc: "Adds (starts) a user in a bot; `force` adds them even if already there.\n\nWire: `bots/addUser` (POST). Documented at https://smm.targethunter.help/dev/api",
         params: &[
             req("bot_id", "bot_id", "ObjectId", "The bot to run (the hex id after `id=` in the bot's editor URL; 22 to 26 digits on the vendor's page)."),
@@ -19,21 +18,21 @@ pub static METHODS: &[Method] = &[
             opt("force", "force", "bool", "Add the user even if they are already in the bot (sent as 1/0)."),
             opt("payload", "payload", "serde_json::Map<String, serde_json::Value>", "Extra values passed into the bot (for example `text`, `param1`)."),
         ] },
-    Method { name: "bots-remove-user", wire: "bots/removeUser", confirm: true, paging: Paging::None, build: bots_remove_user,
+    Method { name: "bots-remove-user", wire: "bots/removeUser", confirm: true, paging: Paging::None, build: build::bots_remove_user,
         doc: "Removes a user from a bot.\n\nWire: `bots/removeUser` (POST). Documented at https://smm.targethunter.help/dev/api/methods/bots/removeuser",
         params: &[
             req("bot_id", "bot_id", "ObjectId", "The bot to remove the user from."),
             req("uid", "uid", "Uid", "The user's id in the channel."),
             req("channel", "channel", "Channel", "The channel the user is in: VK, TG, MAX or OK."),
         ] },
-    Method { name: "vars-get", wire: "vars/get", confirm: false, paging: Paging::None, build: vars_get,
+    Method { name: "vars-get", wire: "vars/get", confirm: false, paging: Paging::None, build: build::vars_get,
         doc: "Reads a user's variable.\n\nWire: `vars/get` (POST). Documented at https://smm.targethunter.help/dev/api/methods/vars/get",
         params: &[
             req("var_id", "var_id", "String", "The variable's id (an opaque string)."),
             req("uid", "uid", "Uid", "The user's id in the channel."),
             opt("channel", "channel", "Channel", "The user's channel; a numeric uid is not unique across channels."),
         ] },
-    Method { name: "vars-set", wire: "vars/set", confirm: true, paging: Paging::None, build: vars_set,
+    Method { name: "vars-set", wire: "vars/set", confirm: true, paging: Paging::None, build: build::vars_set,
         doc: "Sets a user's variable (setting the same value twice is harmless).\n\nWire: `vars/set` (POST). Documented at https://smm.targethunter.help/dev/api/methods/vars/set",
         params: &[
             req("var_id", "var_id", "String", "The variable's id (an opaque string)."),
@@ -41,98 +40,27 @@ pub static METHODS: &[Method] = &[
             req("value", "value", "String", "The new value."),
             opt("channel", "channel", "Channel", "The user's channel; a numeric uid is not unique across channels."),
         ] },
-    Method { name: "vars-clear", wire: "vars/clear", confirm: false, paging: Paging::None, build: vars_clear,
+    Method { name: "vars-clear", wire: "vars/clear", confirm: false, paging: Paging::None, build: build::vars_clear,
         doc: "Clears (deletes the value of) a user's variable.\n\nWire: `vars/clear` (POST). Documented at https://smm.targethunter.help/dev/api/methods/vars/clear",
         params: &[
             req("var_id", "var_id", "String", "The variable's id (an opaque string)."),
             req("uid", "uid", "Uid", "The user's id in the channel."),
             opt("channel", "channel", "Channel", "The user's channel; a numeric uid is not unique across channels."),
         ] },
-    Method { name: "globalvars-get", wire: "globalvars/get", confirm: false, paging: Paging::None, build: globalvars_get,
+    Method { name: "globalvars-get", wire: "globalvars/get", confirm: false, paging: Paging::None, build: build::globalvars_get,
         doc: "Reads a global (community) variable.\n\nWire: `globalvars/get` (POST). Documented at https://smm.targethunter.help/dev/api/methods/globalvars/get",
         params: &[
             req("var_id", "var_id", "String", "The variable's id (an opaque string)."),
         ] },
-    Method { name: "globalvars-set", wire: "globalvars/set", confirm: true, paging: Paging::None, build: globalvars_set,
+    Method { name: "globalvars-set", wire: "globalvars/set", confirm: true, paging: Paging::None, build: build::globalvars_set,
         doc: "Sets a global (community) variable (setting the same value twice is harmless).\n\nWire: `globalvars/set` (POST). Documented at https://smm.targethunter.help/dev/api/methods/globalvars/set",
         params: &[
             req("var_id", "var_id", "String", "The variable's id (an opaque string)."),
             req("value", "value", "String", "The new value."),
         ] },
-    Method { name: "globalvars-clear", wire: "globalvars/clear", confirm: false, paging: Paging::None, build: globalvars_clear,
+    Method { name: "globalvars-clear", wire: "globalvars/clear", confirm: false, paging: Paging::None, build: build::globalvars_clear,
         doc: "Clears (deletes the value of) a global (community) variable.\n\nWire: `globalvars/clear` (POST). Documented at https://smm.targethunter.help/dev/api/methods/globalvars/clear",
         params: &[
             req("var_id", "var_id", "String", "The variable's id (an opaque string)."),
         ] },
 ];
-
-fn bots_add_user(a: &Args) -> Result<Call, CliError> {
-    Call::targethunter(targethunter_api::BotsAddUser {
-        bot_id: a.req("bot_id")?,
-        uid: a.req("uid")?,
-        channel: a.req("channel")?,
-        step_id: a.opt("step_id")?,
-        force: a.opt("force")?,
-        payload: a.opt("payload")?,
-        extra: a.extra(),
-    })
-}
-
-fn bots_remove_user(a: &Args) -> Result<Call, CliError> {
-    Call::targethunter(targethunter_api::BotsRemoveUser {
-        bot_id: a.req("bot_id")?,
-        uid: a.req("uid")?,
-        channel: a.req("channel")?,
-        extra: a.extra(),
-    })
-}
-
-fn vars_get(a: &Args) -> Result<Call, CliError> {
-    Call::targethunter(targethunter_api::VarsGet {
-        var_id: a.req("var_id")?,
-        uid: a.req("uid")?,
-        channel: a.opt("channel")?,
-        extra: a.extra(),
-    })
-}
-
-fn vars_set(a: &Args) -> Result<Call, CliError> {
-    Call::targethunter(targethunter_api::VarsSet {
-        var_id: a.req("var_id")?,
-        uid: a.req("uid")?,
-        value: a.req("value")?,
-        channel: a.opt("channel")?,
-        extra: a.extra(),
-    })
-}
-
-fn vars_clear(a: &Args) -> Result<Call, CliError> {
-    Call::targethunter(targethunter_api::VarsClear {
-        var_id: a.req("var_id")?,
-        uid: a.req("uid")?,
-        channel: a.opt("channel")?,
-        extra: a.extra(),
-    })
-}
-
-fn globalvars_get(a: &Args) -> Result<Call, CliError> {
-    Call::targethunter(targethunter_api::GlobalVarsGet {
-        var_id: a.req("var_id")?,
-        extra: a.extra(),
-    })
-}
-
-fn globalvars_set(a: &Args) -> Result<Call, CliError> {
-    Call::targethunter(targethunter_api::GlobalVarsSet {
-        var_id: a.req("var_id")?,
-        value: a.req("value")?,
-        extra: a.extra(),
-    })
-}
-
-fn globalvars_clear(a: &Args) -> Result<Call, CliError> {
-    Call::targethunter(targethunter_api::GlobalVarsClear {
-        var_id: a.req("var_id")?,
-        extra: a.extra(),
-    })
-}
