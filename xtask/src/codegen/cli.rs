@@ -290,3 +290,70 @@ fn line(o: &mut String, text: &str) {
     o.push_str(text);
     o.push('\n');
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPEC: &str = r#"
+        [service]
+        name = "Sample"
+        error_code_type = "int"
+        path = "api/{wire}"
+        result = "Thing"
+
+        [[method]]
+        wire = "GetThing"
+        doc = "Gets a thing."
+        idempotent = true
+        source = "https://example.com/doc/get-thing"
+        [[method.param]]
+        name = "type"
+        rust = "kind"
+        type = "String"
+        required = true
+        doc = "The kind."
+        [[method.param]]
+        name = "goods"
+        type = "Vec<String>"
+        doc = "Goods."
+
+        [[method]]
+        wire = "DeleteThing"
+        doc = "Deletes a thing."
+        idempotent = true
+        source = "https://example.com/doc/delete-thing"
+    "#;
+
+    #[test]
+    fn one_table_line_per_flag_and_one_field_line_per_param() {
+        let service = super::super::spec::parse(SPEC, "sample.toml").unwrap();
+        let named = [CliService {
+            service: &service,
+            crate_dir: "sample-api".to_owned(),
+        }];
+        let files = files(&named);
+        let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["mod.rs", "sample.rs", "sample_build.rs"]);
+        let table = &files[1].code;
+        assert!(table.starts_with(HEADER));
+        assert!(table.contains(
+            "    Method { name: \"get-thing\", wire: \"GetThing\", confirm: false, paging: Paging::None, build: build::get_thing,"
+        ));
+        assert!(
+            table.contains("            req(\"kind\", \"type\", \"String\", \"The kind.\"),\n")
+        );
+        assert!(
+            table.contains("            opt(\"goods\", \"goods\", \"Vec<String>\", \"Goods.\"),\n")
+        );
+        // Idempotent, but its name says it deletes: asks first.
+        assert!(table.contains("name: \"delete-thing\", wire: \"DeleteThing\", confirm: true,"));
+        let build = &files[2].code;
+        assert!(build.contains(
+            "pub(super) fn get_thing(a: &Args) -> Result<Call, CliError> {\nCall::sample(sample_api::GetThing {\nkind: a.req(\"kind\")?,\ngoods: a.opt(\"goods\")?,\nextra: a.extra(),\n})\n}\n"
+        ));
+        assert!(files[0].code.contains(
+            "Service { name: \"sample\", title: \"Sample\", methods: sample::METHODS },"
+        ));
+    }
+}
