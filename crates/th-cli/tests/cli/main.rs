@@ -753,3 +753,70 @@ fn all_streams_100k_rows_in_memory_that_does_not_grow_with_them() {
         "peak RSS {early} kB after 10% of the rows, {late} kB after 90%"
     );
 }
+
+/// Runs `th args` on a pseudo-terminal (util-linux `script`), typing `input`; `None` when
+/// `script` is not installed.
+fn on_terminal(env: &Env, args: &[&str], input: &str) -> Option<Output> {
+    let line = std::iter::once(env!("CARGO_BIN_EXE_th"))
+        .chain(args.iter().copied())
+        .map(|a| format!("'{}'", a.replace('\'', r"'\''")))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut cmd = Command::new("script");
+    for (k, v) in env.th().get_envs() {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
+    }
+    let mut child = cmd
+        .args(["-qec", &line, "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .ok()?;
+    child.stdin.take()?.write_all(input.as_bytes()).ok()?;
+    child.wait_with_output().ok()
+}
+
+#[test]
+fn a_terminal_is_asked_before_a_call_that_changes_data() {
+    let env = Env::new();
+    let args = [
+        "--sandbox",
+        "targethunter",
+        "bots-add-user",
+        "--bot-id",
+        BOT,
+        "--uid",
+        "77",
+        "--channel",
+        "VK",
+    ];
+    let Some(no) = on_terminal(&env, &args, "n\n") else {
+        eprintln!("skipped: util-linux `script` (a pseudo-terminal) is not installed");
+        return;
+    };
+    let text = stdout(&no);
+    assert!(
+        text.contains("send targethunter bots/addUser? [y/N]"),
+        "{text}"
+    );
+    assert!(text.contains("not sent"), "{text}");
+    assert_eq!(code(&no), 2);
+    assert!(
+        env.sandbox()
+            .targethunter()
+            .bot_user(BOT, "VK", "77")
+            .is_none()
+    );
+    let yes = on_terminal(&env, &args, "y\n").unwrap();
+    assert_eq!(code(&yes), 0, "{}", stdout(&yes));
+    assert!(
+        env.sandbox()
+            .targethunter()
+            .bot_user(BOT, "VK", "77")
+            .is_some()
+    );
+}
