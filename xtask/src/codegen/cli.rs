@@ -243,14 +243,26 @@ fn about(m: &Method) -> String {
     text
 }
 
-/// Whether the CLI asks before sending: a call that is not safe to send twice, or whose name
-/// says it creates, sends or deletes.
+/// Whether the CLI asks before sending: anything but a read. A method whose name says it
+/// creates, sends, changes or deletes always asks; otherwise a read is a `GET`, or a method
+/// whose name says it reads (`list`, `get`, `info`, `report`, …) and that is safe to send twice.
 fn confirm(m: &Method) -> bool {
-    const VERBS: &[&str] = &[
-        "add", "create", "delete", "remove", "send", "cancel", "kill", "update", "modify", "set",
+    const READS: &[&str] = &[
+        "list", "get", "info", "report", "utility", "status", "count", "stats", "search", "find",
+        "me",
     ];
-    let words: Vec<String> = m.rust.split('_').map(str::to_owned).collect();
-    !m.idempotent || words.iter().any(|w| VERBS.contains(&w.as_str()))
+    const CHANGES: &[&str] = &[
+        "add", "create", "delete", "remove", "send", "set", "update", "modify", "clear", "cancel",
+        "kill", "bind", "unbind", "upload",
+    ];
+    let words: Vec<&str> = m.rust.split('_').collect();
+    if words.iter().any(|w| CHANGES.contains(w)) {
+        return true;
+    }
+    if m.http == "GET" {
+        return false;
+    }
+    !(m.idempotent && words.iter().any(|w| READS.contains(w)))
 }
 
 /// How `--all` walks the method's pages.

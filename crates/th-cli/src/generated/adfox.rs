@@ -693,7 +693,7 @@ pub static METHODS: &[Method] = &[
             opt("offset", "offset", "i64", "Rows to skip."),
             opt("limit", "limit", "i64", "Rows per page, 1..1000 (the client sends 1000 when unset: the API's own default is 10)."),
         ] },
-    Method { name: "campaign-placing-website", wire: "campaign.placing.website", confirm: false, paging: Paging::None, build: build::campaign_placing_website,
+    Method { name: "campaign-placing-website", wire: "campaign.placing.website", confirm: true, paging: Paging::None, build: build::campaign_placing_website,
         doc: "Places a flight on a website (or removes it).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `campaign.placing.website` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
@@ -710,35 +710,35 @@ pub static METHODS: &[Method] = &[
             opt("date_end", "dateEnd", "DateTime", "End (`YYYY-MM-DD HH:mm`)."),
             opt("targeting_profile_id", "targetingProfileID", "i64", "Targeting profile."),
         ] },
-    Method { name: "campaign-placing-zone", wire: "campaign.placing.zone", confirm: false, paging: Paging::None, build: build::campaign_placing_zone,
+    Method { name: "campaign-placing-zone", wire: "campaign.placing.zone", confirm: true, paging: Paging::None, build: build::campaign_placing_zone,
         doc: "Places a flight on a zone (or removes it).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `campaign.placing.zone` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
             req("action_object_id", "actionObjectID", "i64", "The zone."),
             req("action_status", "actionStatus", "bool", "1 on, 0 off."),
         ] },
-    Method { name: "campaign-placing-place", wire: "campaign.placing.place", confirm: false, paging: Paging::None, build: build::campaign_placing_place,
+    Method { name: "campaign-placing-place", wire: "campaign.placing.place", confirm: true, paging: Paging::None, build: build::campaign_placing_place,
         doc: "Places a flight on a place (or removes it).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `campaign.placing.place` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
             req("action_object_id", "actionObjectID", "i64", "The place."),
             req("action_status", "actionStatus", "bool", "1 on, 0 off."),
         ] },
-    Method { name: "campaign-placing-ad-network", wire: "campaign.placing.adNetwork", confirm: false, paging: Paging::None, build: build::campaign_placing_ad_network,
+    Method { name: "campaign-placing-ad-network", wire: "campaign.placing.adNetwork", confirm: true, paging: Paging::None, build: build::campaign_placing_ad_network,
         doc: "Places a flight on an ad network `adNetwork` (legacy).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `campaign.placing.adNetwork` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
             req("action_object_id", "actionObjectID", "i64", "The target."),
             req("action_status", "actionStatus", "bool", "1 on, 0 off."),
         ] },
-    Method { name: "campaign-placing-ad-network-category", wire: "campaign.placing.adNetworkCategory", confirm: false, paging: Paging::None, build: build::campaign_placing_ad_network_category,
+    Method { name: "campaign-placing-ad-network-category", wire: "campaign.placing.adNetworkCategory", confirm: true, paging: Paging::None, build: build::campaign_placing_ad_network_category,
         doc: "Places a flight on an ad network `adNetworkCategory` (legacy).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `campaign.placing.adNetworkCategory` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
             req("action_object_id", "actionObjectID", "i64", "The target."),
             req("action_status", "actionStatus", "bool", "1 on, 0 off."),
         ] },
-    Method { name: "campaign-placing-ad-network-website", wire: "campaign.placing.adNetworkWebsite", confirm: false, paging: Paging::None, build: build::campaign_placing_ad_network_website,
+    Method { name: "campaign-placing-ad-network-website", wire: "campaign.placing.adNetworkWebsite", confirm: true, paging: Paging::None, build: build::campaign_placing_ad_network_website,
         doc: "Places a flight on an ad network `adNetworkWebsite` (legacy).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `campaign.placing.adNetworkWebsite` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
@@ -790,13 +790,13 @@ pub static METHODS: &[Method] = &[
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
         ] },
-    Method { name: "campaign-target-targeting-time", wire: "campaign.target.targetingTime", confirm: false, paging: Paging::None, build: build::campaign_target_targeting_time,
+    Method { name: "campaign-target-targeting-time", wire: "campaign.target.targetingTime", confirm: true, paging: Paging::None, build: build::campaign_target_targeting_time,
         doc: "Targets a flight by time (days of the week / hours, or days of the month).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `campaign.target.targetingTime` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-target-targetingTime",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
             opt("mode", "mode", "Ranged<0, 1>", "0 by day of the week and hour (default), 1 by day of the month. The hours and days go as `hour<N>day<M>` / `day<N>` = 0|1 with `.param(..)` (`types::dynamic::hour_day`, `day`)."),
         ] },
-    Method { name: "campaign-target-targeting-frequency", wire: "campaign.target.targetingFrequency", confirm: false, paging: Paging::None, build: build::campaign_target_targeting_frequency,
+    Method { name: "campaign-target-targeting-frequency", wire: "campaign.target.targetingFrequency", confirm: true, paging: Paging::None, build: build::campaign_target_targeting_frequency,
         doc: "Targets a flight by frequency (impressions and clicks per user).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `campaign.target.targetingFrequency` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-target-targetingFrequency",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
@@ -812,7 +812,7 @@ pub static METHODS: &[Method] = &[
             opt("clicks_per_period", "clicksPerPeriod", "i64", "Clicks per period."),
             opt("minimal_period_clicks", "minimalPeriodClicks", "TimeSec", "Least time between clicks of one user (`HH:mm:ss`)."),
         ] },
-    Method { name: "campaign-target-targeting-geobase", wire: "campaign.target.targetingGeobase", confirm: false, paging: Paging::None, build: build::campaign_target_targeting_geobase,
+    Method { name: "campaign-target-targeting-geobase", wire: "campaign.target.targetingGeobase", confirm: true, paging: Paging::None, build: build::campaign_target_targeting_geobase,
         doc: "Targets a flight by geography.\n\nWire: `campaign.target.targetingGeobase` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-target-targetingGeobase",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
@@ -820,7 +820,7 @@ pub static METHODS: &[Method] = &[
             opt("global", "global", "Ranged<0, 2>", "The \"Whole world\" option: 0 reset (inherit), 1 allowed, 2 forbidden."),
             opt("regions", "regions", "String", "Region states as JSON `{\"<regionID>\":<0 reset|1 allowed|2 forbidden>,...}`, e.g. `{\"225\":1}` (Russia); ID 10000 is \"Whole world\"."),
         ] },
-    Method { name: "campaign-target-targeting-keywords", wire: "campaign.target.targetingKeywords", confirm: false, paging: Paging::None, build: build::campaign_target_targeting_keywords,
+    Method { name: "campaign-target-targeting-keywords", wire: "campaign.target.targetingKeywords", confirm: true, paging: Paging::None, build: build::campaign_target_targeting_keywords,
         doc: "Targets a flight by keywords or phrases.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `campaign.target.targetingKeywords` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingKeywords",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
@@ -828,7 +828,7 @@ pub static METHODS: &[Method] = &[
             opt("keywords", "keywords", "String", "Keywords (space or comma separated) or phrases (comma separated)."),
             opt("keywords_not_allowed", "keywordsNotAllowed", "String", "Keywords / phrases that must not be in the banner request."),
         ] },
-    Method { name: "campaign-target-targeting-url", wire: "campaign.target.targetingURL", confirm: false, paging: Paging::None, build: build::campaign_target_targeting_url,
+    Method { name: "campaign-target-targeting-url", wire: "campaign.target.targetingURL", confirm: true, paging: Paging::None, build: build::campaign_target_targeting_url,
         doc: "Targets a flight by page URL.\n\nWire: `campaign.target.targetingURL` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-target-targetingURL",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
@@ -836,34 +836,34 @@ pub static METHODS: &[Method] = &[
             opt("targeting_url_on", "targetingUrlOn[]", "UrlTemplates", "Pages where ads may run: each URL its own `targetingUrlOn[]=` param, at most 5."),
             opt("targeting_url_off", "targetingUrlOff[]", "UrlTemplates", "Pages where ads may not run: each URL its own `targetingUrlOff[]=` param, at most 5."),
         ] },
-    Method { name: "campaign-target-targeting-user", wire: "campaign.target.targetingUser", confirm: false, paging: Paging::None, build: build::campaign_target_targeting_user,
+    Method { name: "campaign-target-targeting-user", wire: "campaign.target.targetingUser", confirm: true, paging: Paging::None, build: build::campaign_target_targeting_user,
         doc: "Targets a flight by a user characteristic (campaign level spells `criteriaId`).\n\nWire: `campaign.target.targetingUser` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/campaign/campaign-target-targetingUser",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
             req("criteria_id", "criteriaId", "Ranged<1, 63>", "The user characteristic, 1..63. Each value goes as `v<valueID>` = 0|1 with `.param(..)` (`types::dynamic::criteria_value`; `v0` is \"unknown, not set\", on by default)."),
         ] },
-    Method { name: "campaign-target-targeting-gender", wire: "campaign.target.targetingGender", confirm: false, paging: Paging::None, build: build::campaign_target_targeting_gender,
+    Method { name: "campaign-target-targeting-gender", wire: "campaign.target.targetingGender", confirm: true, paging: Paging::None, build: build::campaign_target_targeting_gender,
         doc: "Targets a flight by gender.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `campaign.target.targetingGender` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingGender",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
             req("gender", "gender", "bool", "Enable targeting by gender (0/1)."),
             req("gender_values", "genderValues", "Choices<1, 2>", "1 male, 2 female; several joined by `|`. The page marks it required (needed when `gender` is 1)."),
         ] },
-    Method { name: "campaign-target-targeting-age", wire: "campaign.target.targetingAge", confirm: false, paging: Paging::None, build: build::campaign_target_targeting_age,
+    Method { name: "campaign-target-targeting-age", wire: "campaign.target.targetingAge", confirm: true, paging: Paging::None, build: build::campaign_target_targeting_age,
         doc: "Targets a flight by age.\n\nWire: `campaign.target.targetingAge` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-target-targetingAge",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
             req("age", "age", "bool", "Enable targeting by age (0/1)."),
             req("age_values", "ageValues", "Choices<1, 7>", "1 under 18, 2 18-24, 3 25-34, 4 35-44, 5 over 45 (deprecated: 6 and 7), 6 45-54, 7 over 55; several joined by `|`. The page marks it required (needed when `age` is 1)."),
         ] },
-    Method { name: "campaign-target-targeting-revenue", wire: "campaign.target.targetingRevenue", confirm: false, paging: Paging::None, build: build::campaign_target_targeting_revenue,
+    Method { name: "campaign-target-targeting-revenue", wire: "campaign.target.targetingRevenue", confirm: true, paging: Paging::None, build: build::campaign_target_targeting_revenue,
         doc: "Targets a flight by income.\n\nWire: `campaign.target.targetingRevenue` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-target-targetingRevenue",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
             req("revenue", "revenue", "bool", "Enable targeting by revenue (0/1)."),
             req("revenue_values", "revenueValues", "Choices<1, 3>", "1 below average, 2 average, 3 above average; several joined by `|`. The page marks it required (needed when `revenue` is 1)."),
         ] },
-    Method { name: "campaign-target-website-targeting-url", wire: "campaign.targetWebsite.targetingURL", confirm: false, paging: Paging::None, build: build::campaign_target_website_targeting_url,
+    Method { name: "campaign-target-website-targeting-url", wire: "campaign.targetWebsite.targetingURL", confirm: true, paging: Paging::None, build: build::campaign_target_website_targeting_url,
         doc: "Targets a flight on one website by page URL.\n\nWire: `campaign.targetWebsite.targetingURL` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/campaign/campaign-targetWebsite-targetingURL",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
@@ -873,7 +873,7 @@ pub static METHODS: &[Method] = &[
             opt("targeting_url_on", "targetingUrlOn[]", "UrlTemplates", "Pages where ads may run: each URL its own `targetingUrlOn[]=` param, at most 5."),
             opt("targeting_url_off", "targetingUrlOff[]", "UrlTemplates", "Pages where ads may not run: each URL its own `targetingUrlOff[]=` param, at most 5."),
         ] },
-    Method { name: "campaign-target-zone-targeting-geobase", wire: "campaign.targetZone.targetingGeobase", confirm: false, paging: Paging::None, build: build::campaign_target_zone_targeting_geobase,
+    Method { name: "campaign-target-zone-targeting-geobase", wire: "campaign.targetZone.targetingGeobase", confirm: true, paging: Paging::None, build: build::campaign_target_zone_targeting_geobase,
         doc: "Targets a flight in one website section by geography.\n\nWire: `campaign.targetZone.targetingGeobase` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-targetZone-targetingGeobase",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
@@ -883,7 +883,7 @@ pub static METHODS: &[Method] = &[
             opt("global", "global", "Ranged<0, 2>", "The \"Whole world\" option: 0 reset (inherit), 1 allowed, 2 forbidden."),
             opt("regions", "regions", "String", "Region states as JSON `{\"<regionID>\":<0 reset|1 allowed|2 forbidden>,...}`, e.g. `{\"225\":1}` (Russia); ID 10000 is \"Whole world\"."),
         ] },
-    Method { name: "campaign-target-zone-targeting-keywords", wire: "campaign.targetZone.targetingKeywords", confirm: false, paging: Paging::None, build: build::campaign_target_zone_targeting_keywords,
+    Method { name: "campaign-target-zone-targeting-keywords", wire: "campaign.targetZone.targetingKeywords", confirm: true, paging: Paging::None, build: build::campaign_target_zone_targeting_keywords,
         doc: "Targets a flight in one website section by keywords or phrases.\n\nWire: `campaign.targetZone.targetingKeywords` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-targetZone-targetingKeywords",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
@@ -893,7 +893,7 @@ pub static METHODS: &[Method] = &[
             opt("keywords", "keywords", "String", "Keywords (space or comma separated) or phrases (comma separated)."),
             opt("keywords_not_allowed", "keywordsNotAllowed", "String", "Keywords / phrases that must not be in the banner request."),
         ] },
-    Method { name: "campaign-target-zone-targeting-user", wire: "campaign.targetZone.targetingUser", confirm: false, paging: Paging::None, build: build::campaign_target_zone_targeting_user,
+    Method { name: "campaign-target-zone-targeting-user", wire: "campaign.targetZone.targetingUser", confirm: true, paging: Paging::None, build: build::campaign_target_zone_targeting_user,
         doc: "Targets a flight in one website section by a user characteristic.\n\nWire: `campaign.targetZone.targetingUser` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-targetZone-targetingUser",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
@@ -901,7 +901,7 @@ pub static METHODS: &[Method] = &[
             req("is_redefined", "isRedefined", "bool", "Redefine targeting: `false` (0) inherits the higher level (campaign → site → section → place → banner); `true` (1) cancels the higher levels and uses this one."),
             req("criteria_id", "criteriaID", "Ranged<1, 63>", "The user characteristic, 1..63. Each value goes as `v<valueID>` = 0|1 with `.param(..)` (`types::dynamic::criteria_value`; `v0` is \"unknown, not set\", on by default)."),
         ] },
-    Method { name: "campaign-target-place-targeting-time", wire: "campaign.targetPlace.targetingTime", confirm: false, paging: Paging::None, build: build::campaign_target_place_targeting_time,
+    Method { name: "campaign-target-place-targeting-time", wire: "campaign.targetPlace.targetingTime", confirm: true, paging: Paging::None, build: build::campaign_target_place_targeting_time,
         doc: "Targets a flight on one place by time.\n\nWire: `campaign.targetPlace.targetingTime` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-targetPlace-targetingTime",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
@@ -910,7 +910,7 @@ pub static METHODS: &[Method] = &[
             opt("is_client_time", "isClientTime", "bool", "Use the visitor's time zone (1) instead of GMT+3 (0). Per-weekday caps go as `impressionsPer<N>` / `impressionsPer<N>PerHour` with `.param(..)` (`types::dynamic::impressions_per`, `impressions_per_hour`)."),
             opt("mode", "mode", "Ranged<0, 1>", "0 by day of the week and hour (default), 1 by day of the month. The hours and days go as `hour<N>day<M>` / `day<N>` = 0|1 with `.param(..)` (`types::dynamic::hour_day`, `day`)."),
         ] },
-    Method { name: "campaign-target-place-targeting-frequency", wire: "campaign.targetPlace.targetingFrequency", confirm: false, paging: Paging::None, build: build::campaign_target_place_targeting_frequency,
+    Method { name: "campaign-target-place-targeting-frequency", wire: "campaign.targetPlace.targetingFrequency", confirm: true, paging: Paging::None, build: build::campaign_target_place_targeting_frequency,
         doc: "Targets a flight on one place by frequency.\n\nWire: `campaign.targetPlace.targetingFrequency` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-targetPlace-targetingFrequency",
         params: &[
             req("object_id", "objectID", "i64", "The flight."),
@@ -1039,14 +1039,14 @@ pub static METHODS: &[Method] = &[
         params: &[
             req("object_id", "objectID", "i64", "The banner."),
         ] },
-    Method { name: "banner-target-targeting-time", wire: "banner.target.targetingTime", confirm: false, paging: Paging::None, build: build::banner_target_targeting_time,
+    Method { name: "banner-target-targeting-time", wire: "banner.target.targetingTime", confirm: true, paging: Paging::None, build: build::banner_target_targeting_time,
         doc: "Targets a banner by time.\n\nWire: `banner.target.targetingTime` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-target-targetingTime",
         params: &[
             req("object_id", "objectID", "i64", "The banner."),
             req("is_redefined", "isRedefined", "bool", "Redefine targeting: `false` (0) inherits the higher level (campaign → site → section → place → banner); `true` (1) cancels the higher levels and uses this one."),
             opt("mode", "mode", "Ranged<0, 1>", "0 by day of the week and hour (default), 1 by day of the month. The hours and days go as `hour<N>day<M>` / `day<N>` = 0|1 with `.param(..)` (`types::dynamic::hour_day`, `day`)."),
         ] },
-    Method { name: "banner-target-targeting-frequency", wire: "banner.target.targetingFrequency", confirm: false, paging: Paging::None, build: build::banner_target_targeting_frequency,
+    Method { name: "banner-target-targeting-frequency", wire: "banner.target.targetingFrequency", confirm: true, paging: Paging::None, build: build::banner_target_targeting_frequency,
         doc: "Targets a banner by frequency.\n\nWire: `banner.target.targetingFrequency` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-target-targetingFrequency",
         params: &[
             req("object_id", "objectID", "i64", "The banner."),
@@ -1063,7 +1063,7 @@ pub static METHODS: &[Method] = &[
             opt("clicks_per_period", "clicksPerPeriod", "i64", "Clicks per period."),
             opt("minimal_period_clicks", "minimalPeriodClicks", "TimeSec", "Least time between clicks of one user (`HH:mm:ss`)."),
         ] },
-    Method { name: "banner-target-targeting-geobase", wire: "banner.target.targetingGeobase", confirm: false, paging: Paging::None, build: build::banner_target_targeting_geobase,
+    Method { name: "banner-target-targeting-geobase", wire: "banner.target.targetingGeobase", confirm: true, paging: Paging::None, build: build::banner_target_targeting_geobase,
         doc: "Targets a banner by geography.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `banner.target.targetingGeobase` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-targetZone-targetingGeobase",
         params: &[
             req("object_id", "objectID", "i64", "The banner."),
@@ -1072,7 +1072,7 @@ pub static METHODS: &[Method] = &[
             opt("global", "global", "Ranged<0, 2>", "The \"Whole world\" option: 0 reset (inherit), 1 allowed, 2 forbidden."),
             opt("regions", "regions", "String", "Region states as JSON `{\"<regionID>\":<0 reset|1 allowed|2 forbidden>,...}`, e.g. `{\"225\":1}` (Russia); ID 10000 is \"Whole world\"."),
         ] },
-    Method { name: "banner-target-targeting-keywords", wire: "banner.target.targetingKeywords", confirm: false, paging: Paging::None, build: build::banner_target_targeting_keywords,
+    Method { name: "banner-target-targeting-keywords", wire: "banner.target.targetingKeywords", confirm: true, paging: Paging::None, build: build::banner_target_targeting_keywords,
         doc: "Targets a banner by keywords or phrases.\n\nWire: `banner.target.targetingKeywords` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingKeywords",
         params: &[
             req("object_id", "objectID", "i64", "The banner."),
@@ -1081,7 +1081,7 @@ pub static METHODS: &[Method] = &[
             opt("keywords", "keywords", "String", "Keywords (space or comma separated) or phrases (comma separated)."),
             opt("keywords_not_allowed", "keywordsNotAllowed", "String", "Keywords / phrases that must not be in the banner request."),
         ] },
-    Method { name: "banner-target-targeting-url", wire: "banner.target.targetingURL", confirm: false, paging: Paging::None, build: build::banner_target_targeting_url,
+    Method { name: "banner-target-targeting-url", wire: "banner.target.targetingURL", confirm: true, paging: Paging::None, build: build::banner_target_targeting_url,
         doc: "Targets a banner by page URL.\n\nWire: `banner.target.targetingURL` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingURL",
         params: &[
             req("object_id", "objectID", "i64", "The banner."),
@@ -1090,14 +1090,14 @@ pub static METHODS: &[Method] = &[
             opt("targeting_url_on", "targetingUrlOn[]", "UrlTemplates", "Pages where ads may run: each URL its own `targetingUrlOn[]=` param, at most 5."),
             opt("targeting_url_off", "targetingUrlOff[]", "UrlTemplates", "Pages where ads may not run: each URL its own `targetingUrlOff[]=` param, at most 5."),
         ] },
-    Method { name: "banner-target-targeting-user", wire: "banner.target.targetingUser", confirm: false, paging: Paging::None, build: build::banner_target_targeting_user,
+    Method { name: "banner-target-targeting-user", wire: "banner.target.targetingUser", confirm: true, paging: Paging::None, build: build::banner_target_targeting_user,
         doc: "Targets a banner by a user characteristic.\n\nWire: `banner.target.targetingUser` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingUser",
         params: &[
             req("object_id", "objectID", "i64", "The banner."),
             req("is_redefined", "isRedefined", "bool", "Redefine targeting: `false` (0) inherits the higher level (campaign → site → section → place → banner); `true` (1) cancels the higher levels and uses this one."),
             req("criteria_id", "criteriaID", "Ranged<1, 63>", "The user characteristic, 1..63. Each value goes as `v<valueID>` = 0|1 with `.param(..)` (`types::dynamic::criteria_value`; `v0` is \"unknown, not set\", on by default)."),
         ] },
-    Method { name: "banner-target-targeting-gender", wire: "banner.target.targetingGender", confirm: false, paging: Paging::None, build: build::banner_target_targeting_gender,
+    Method { name: "banner-target-targeting-gender", wire: "banner.target.targetingGender", confirm: true, paging: Paging::None, build: build::banner_target_targeting_gender,
         doc: "Targets a banner by gender.\n\nWire: `banner.target.targetingGender` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingGender",
         params: &[
             req("object_id", "objectID", "i64", "The banner."),
@@ -1105,7 +1105,7 @@ pub static METHODS: &[Method] = &[
             req("gender_values", "genderValues", "Choices<1, 2>", "1 male, 2 female; several joined by `|`. The page marks it required (needed when `gender` is 1)."),
             req("is_redefined", "isRedefined", "bool", "Redefine targeting: `false` (0) inherits the higher level (campaign → site → section → place → banner); `true` (1) cancels the higher levels and uses this one."),
         ] },
-    Method { name: "banner-target-targeting-age", wire: "banner.target.targetingAge", confirm: false, paging: Paging::None, build: build::banner_target_targeting_age,
+    Method { name: "banner-target-targeting-age", wire: "banner.target.targetingAge", confirm: true, paging: Paging::None, build: build::banner_target_targeting_age,
         doc: "Targets a banner by age.\n\nWire: `banner.target.targetingAge` (POST). Documented at https://yandex.ru/dev/adfox/doc/v.1/banner/banner-target-targetingAge",
         params: &[
             req("object_id", "objectID", "i64", "The banner."),
@@ -1113,7 +1113,7 @@ pub static METHODS: &[Method] = &[
             req("age_values", "ageValues", "Choices<1, 7>", "1 under 18, 2 18-24, 3 25-34, 4 35-44, 5 over 45 (deprecated: 6 and 7), 6 45-54, 7 over 55; several joined by `|`. The page marks it required (needed when `age` is 1)."),
             req("is_redefined", "isRedefined", "bool", "Redefine targeting: `false` (0) inherits the higher level (campaign → site → section → place → banner); `true` (1) cancels the higher levels and uses this one."),
         ] },
-    Method { name: "banner-target-targeting-revenue", wire: "banner.target.targetingRevenue", confirm: false, paging: Paging::None, build: build::banner_target_targeting_revenue,
+    Method { name: "banner-target-targeting-revenue", wire: "banner.target.targetingRevenue", confirm: true, paging: Paging::None, build: build::banner_target_targeting_revenue,
         doc: "Targets a banner by income.\n\nWire: `banner.target.targetingRevenue` (POST). Documented at https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-target-targetingRevenue",
         params: &[
             req("object_id", "objectID", "i64", "The banner."),
@@ -1121,7 +1121,7 @@ pub static METHODS: &[Method] = &[
             req("revenue_values", "revenueValues", "Choices<1, 3>", "1 below average, 2 average, 3 above average; several joined by `|`. The page marks it required (needed when `revenue` is 1)."),
             req("is_redefined", "isRedefined", "bool", "Redefine targeting: `false` (0) inherits the higher level (campaign → site → section → place → banner); `true` (1) cancels the higher levels and uses this one."),
         ] },
-    Method { name: "banner-target-targeting-logic", wire: "banner.target.targetingLogic", confirm: false, paging: Paging::None, build: build::banner_target_targeting_logic,
+    Method { name: "banner-target-targeting-logic", wire: "banner.target.targetingLogic", confirm: true, paging: Paging::None, build: build::banner_target_targeting_logic,
         doc: "Targets a banner by a logical expression over user characteristics.\n\nWire: `banner.target.targetingLogic` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingLogic",
         params: &[
             req("object_id", "objectID", "i64", "The banner."),
@@ -1222,12 +1222,12 @@ pub static METHODS: &[Method] = &[
         params: &[
             req("object_id", "objectID", "i64", "The place."),
         ] },
-    Method { name: "place-bind-block", wire: "place.bindBlock", confirm: false, paging: Paging::None, build: build::place_bind_block,
+    Method { name: "place-bind-block", wire: "place.bindBlock", confirm: true, paging: Paging::None, build: build::place_bind_block,
         doc: "Yandex Advertising Network block: `bindBlock` (2026 change log).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `place.bindBlock` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/history-doc",
         params: &[
             req("object_id", "objectID", "i64", "The place."),
         ] },
-    Method { name: "place-rsya-enabled", wire: "place.rsyaEnabled", confirm: false, paging: Paging::None, build: build::place_rsya_enabled,
+    Method { name: "place-rsya-enabled", wire: "place.rsyaEnabled", confirm: true, paging: Paging::None, build: build::place_rsya_enabled,
         doc: "Yandex Advertising Network block: `rsyaEnabled` (2026 change log).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `place.rsyaEnabled` (POST). Documented at https://yandex.com/dev/adfox/doc/en/v.1/history-doc",
         params: &[
             req("object_id", "objectID", "i64", "The place."),
@@ -1261,7 +1261,7 @@ pub static METHODS: &[Method] = &[
             opt("phone", "phone", "String", "Phone."),
             opt("fax", "fax", "String", "Fax."),
         ] },
-    Method { name: "advertiser-available-reports", wire: "advertiser.availableReports", confirm: false, paging: Paging::None, build: build::advertiser_available_reports,
+    Method { name: "advertiser-available-reports", wire: "advertiser.availableReports", confirm: true, paging: Paging::None, build: build::advertiser_available_reports,
         doc: "The reports available to an advertiser.\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `advertiser.availableReports` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("object_id", "objectID", "i64", "The advertiser."),
@@ -1406,17 +1406,17 @@ pub static METHODS: &[Method] = &[
             opt("is_rr", "isRr", "bool", "Is an ad distributor (0/1)."),
             opt("rs_url", "rsUrl", "String", "Ad system URL or other information."),
         ] },
-    Method { name: "ad-network-pricing-ad-network", wire: "adNetwork.pricing.adNetwork", confirm: false, paging: Paging::None, build: build::ad_network_pricing_ad_network,
+    Method { name: "ad-network-pricing-ad-network", wire: "adNetwork.pricing.adNetwork", confirm: true, paging: Paging::None, build: build::ad_network_pricing_ad_network,
         doc: "Ad network pricing per adNetwork (legacy).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `adNetwork.pricing.adNetwork` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("object_id", "objectID", "i64", "The ad network."),
         ] },
-    Method { name: "ad-network-pricing-category", wire: "adNetwork.pricing.category", confirm: false, paging: Paging::None, build: build::ad_network_pricing_category,
+    Method { name: "ad-network-pricing-category", wire: "adNetwork.pricing.category", confirm: true, paging: Paging::None, build: build::ad_network_pricing_category,
         doc: "Ad network pricing per category (legacy).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `adNetwork.pricing.category` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("object_id", "objectID", "i64", "The ad network."),
         ] },
-    Method { name: "ad-network-pricing-website", wire: "adNetwork.pricing.website", confirm: false, paging: Paging::None, build: build::ad_network_pricing_website,
+    Method { name: "ad-network-pricing-website", wire: "adNetwork.pricing.website", confirm: true, paging: Paging::None, build: build::ad_network_pricing_website,
         doc: "Ad network pricing per website (legacy).\n\nProvisional: not (fully) documented by the vendor.\n\nWire: `adNetwork.pricing.website` (POST). Documented at https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md",
         params: &[
             req("object_id", "objectID", "i64", "The ad network."),

@@ -40,7 +40,7 @@ pub static METHODS: &[Method] = &[
             req("value", "value", "String", "The new value."),
             opt("channel", "channel", "Channel", "The user's channel; a numeric uid is not unique across channels."),
         ] },
-    Method { name: "vars-clear", wire: "vars/clear", confirm: false, paging: Paging::None, build: build::vars_clear,
+    Method { name: "vars-clear", wire: "vars/clear", confirm: true, paging: Paging::None, build: build::vars_clear,
         doc: "Clears (deletes the value of) a user's variable.\n\nWire: `vars/clear` (POST). Documented at https://smm.targethunter.help/dev/api/methods/vars/clear",
         params: &[
             req("var_id", "var_id", "String", "The variable's id (an opaque string)."),
@@ -58,7 +58,7 @@ pub static METHODS: &[Method] = &[
             req("var_id", "var_id", "String", "The variable's id (an opaque string)."),
             req("value", "value", "String", "The new value."),
         ] },
-    Method { name: "globalvars-clear", wire: "globalvars/clear", confirm: false, paging: Paging::None, build: build::globalvars_clear,
+    Method { name: "globalvars-clear", wire: "globalvars/clear", confirm: true, paging: Paging::None, build: build::globalvars_clear,
         doc: "Clears (deletes the value of) a global (community) variable.\n\nWire: `globalvars/clear` (POST). Documented at https://smm.targethunter.help/dev/api/methods/globalvars/clear",
         params: &[
             req("var_id", "var_id", "String", "The variable's id (an opaque string)."),
