@@ -820,3 +820,40 @@ fn a_terminal_is_asked_before_a_call_that_changes_data() {
             .is_some()
     );
 }
+
+#[test]
+fn th_sandbox_serves_the_sandbox() {
+    let env = Env::new();
+    let mut child = env
+        .th()
+        .args(["sandbox", "--listen", "127.0.0.1:0"])
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap();
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("{line}"))
+        .to_owned();
+    // The sandbox `th sandbox` serves answers `th --sandbox`.
+    let o = env
+        .th()
+        .args([
+            "--sandbox",
+            "justclick",
+            "get-all-groups",
+            "--format",
+            "ndjson",
+        ])
+        .env("TH_SANDBOX_URL", &url)
+        .output()
+        .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(!stdout(&o).is_empty());
+}
