@@ -35,12 +35,13 @@ const GLOBAL: &[&str] = &[
 const GLOBAL_WITH_VALUE: &[&str] = &["--profile", "--format", "--base-url", "--company-id"];
 
 const AFTER_HELP: &str = "\
-Tour:
+Tour (each line runs against `th sandbox`; a test runs them):
   th --sandbox targethunter bots-add-user --bot-id 607d97c6a01c6a25972ed95e --uid 1 --channel VK --yes
-  th --sandbox adfox account-list-campaign --all --format csv > flights.csv
   th --sandbox justclick get-all-groups --format table
-  th --sandbox radist connections-get --dry-run
-  th radist raw companies/{company_id}/contacts/ --http GET
+  th --sandbox adfox account-list-campaign --all --format csv
+  th --sandbox adfox report --name custom_1 --from 2026-01-01 --to 2026-01-07 --format table
+  th --sandbox radist connections-get --connection-id 1 --dry-run
+  th --sandbox radist raw 'companies/{company_id}/connections/'
   th config set radist_api_key          (reads the key from stdin)
   th sandbox                            (serve the sandbox on 127.0.0.1:8480)
 

@@ -857,3 +857,25 @@ fn th_sandbox_serves_the_sandbox() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(!stdout(&o).is_empty());
 }
+
+#[test]
+fn every_line_of_the_help_tour_runs() {
+    let env = Env::new();
+    let help = stdout(&env.run(&["--help"]));
+    let tour: Vec<&str> = help
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("th --sandbox "))
+        .collect();
+    assert!(tour.len() >= 5, "{help}");
+    for line in tour {
+        let args: Vec<String> = std::iter::once("--sandbox".to_owned())
+            .chain(
+                line.split_whitespace()
+                    .map(|w| w.trim_matches('\'').to_owned()),
+            )
+            .collect();
+        let o = env.th().args(&args).output().unwrap();
+        assert_eq!(code(&o), 0, "th {line}: {}", stderr(&o));
+        assert!(!o.stdout.is_empty(), "th {line}");
+    }
+}
