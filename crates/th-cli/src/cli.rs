@@ -471,7 +471,7 @@ fn call_service(
         .unwrap_or(Format::Json);
 
     if name == "connect" {
-        let clients = Clients::build(svc.name, &sources(root, false)?)?;
+        let clients = with_company(Clients::build(svc.name, &sources(root, false)?)?)?;
         let Client::Radist(client) = &clients.client else {
             return Err(CliError::usage("connect is a Radist.Online command"));
         };
@@ -522,7 +522,10 @@ fn call_service(
         )
     };
 
-    let clients = Clients::build(svc.name, &sources(root, dry)?)?;
+    let mut clients = Clients::build(svc.name, &sources(root, dry)?)?;
+    if !dry && call.params.path.contains("{company_id}") {
+        clients = with_company(clients)?;
+    }
     let stdout = std::io::stdout();
     if dry {
         let mut out = stdout.lock();
@@ -543,6 +546,26 @@ fn call_service(
     let rt = runtime()?;
     rt.block_on(run::execute(call, paging, all, &clients, &mut out, verbose))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A Radist.Online client without a company id gets the first company its key reaches
+/// (`GET companies/`, the SDK's `discover_company`); other clients are returned as they are.
+fn with_company(mut clients: Clients) -> Result<Clients, CliError> {
+    let Client::Radist(client) = &clients.client else {
+        return Ok(clients);
+    };
+    if client.company_id().is_some() {
+        return Ok(clients);
+    }
+    let found = runtime()?
+        .block_on(client.discover_company())
+        .map_err(|e| {
+            let mut err = CliError::from_sdk(&e, &|t| clients.scrub(t));
+            err.message = format!("{} (set RADIST_COMPANY_ID or --company-id)", err.message);
+            err
+        })?;
+    clients.client = Client::Radist(found);
+    Ok(clients)
 }
 
 /// `th <service> raw <method>`: a call the spec does not describe.

@@ -879,3 +879,20 @@ fn every_line_of_the_help_tour_runs() {
         assert!(!o.stdout.is_empty(), "th {line}");
     }
 }
+
+#[test]
+fn radist_finds_its_company_when_none_is_set() {
+    let env = Env::new();
+    let o = env
+        .th()
+        .args(["radist", "connections-list"])
+        .env("RADIST_API_KEY", th_sandbox::radist::DEMO_API_KEY)
+        .env(
+            "RADIST_BASE_URL",
+            format!("{}/radist/v2/", env.sandbox().base_url()),
+        )
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(json(&o)["connections"].is_array());
+}
