@@ -229,7 +229,7 @@ pub fn command_tree(only: Option<(&str, &str)>) -> Command {
                 )
                 // `th sandbox trigger <service> <event> --to <url>` (issue #18, item 7) is wired
                 // to `th_sandbox::trigger` by another change; its slot is here.
-                .subcommand(crate::cli::trigger_command()),
+                .subcommand(trigger_command()),
         )
         .subcommand(
             Command::new("completions")
