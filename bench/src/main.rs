@@ -1,4 +1,4 @@
-//! `cargo xtask bench [--quick] [--only targethunter|justclick|adfox|radist|redis]`: every benchmark (or one
+//! `cargo xtask bench [--quick] [--only targethunter|justclick|adfox|radist|redis|cli]`: every benchmark (or one
 //! service's), as ratios measured side by side in one run.
 //!
 //! Prints a table (metric, value, target, ok) and writes `target/bench/report.json`. A metric whose
@@ -25,6 +25,7 @@
 //! of the 1000-row page, for a profiler (`valgrind --tool=callgrind`, `perf`).
 
 mod adfox;
+mod cli;
 mod justclick;
 mod overhead;
 mod pair;
@@ -201,6 +202,11 @@ async fn run_all(quick: bool, only: Option<&str>) -> Result<Vec<report::Metric>,
         metrics.extend(redis::metrics(quick).await);
         step("Redis-shared limits", t);
     }
+    if wanted("cli") {
+        let t = Instant::now();
+        metrics.extend(cli::metrics(quick).await);
+        step("th CLI", t);
+    }
     Ok(metrics)
 }
 
@@ -273,9 +279,17 @@ async fn main() -> ExitCode {
     let quick = args.iter().any(|a| a == "--quick");
     let only: Option<String> = flag(&args, "--only");
     if let Some(o) = &only
-        && !["targethunter", "justclick", "adfox", "radist", "redis"].contains(&o.as_str())
+        && ![
+            "targethunter",
+            "justclick",
+            "adfox",
+            "radist",
+            "redis",
+            "cli",
+        ]
+        .contains(&o.as_str())
     {
-        eprintln!("bench: --only targethunter|justclick|adfox|radist|redis, not {o:?}");
+        eprintln!("bench: --only targethunter|justclick|adfox|radist|redis|cli, not {o:?}");
         return ExitCode::from(2);
     }
     let started = Instant::now();

@@ -1,6 +1,9 @@
-//! `cargo xtask codegen [--check]`: `crates/*/spec/api.toml` → `crates/*/src/generated/` and the
-//! coverage tables (the summary in the root `README.md`, every method in `docs/coverage.md`).
+//! `cargo xtask codegen [--check]`: `crates/*/spec/api.toml` → `crates/*/src/generated/`, the
+//! `th` command tree (`crates/th-cli/src/generated/`) and the coverage tables (the summary in
+//! the root `README.md`, every method in `docs/coverage.md`).
 
+/// The `th` command tree (`crates/th-cli/src/generated/`).
+mod cli;
 /// Rendering a parsed spec as Rust source and as a README table.
 mod render;
 /// The spec format: parsing, defaults and validation.
@@ -109,6 +112,7 @@ pub fn generate(root: &Path) -> Result<(Vec<Generated>, Vec<String>), String> {
     let mut files = Vec::new();
     let mut warnings = Vec::new();
     let mut services = Vec::new();
+    let mut crate_dirs = Vec::new();
     for spec_path in find_specs(root)? {
         let rel = relative(root, &spec_path);
         let text =
@@ -160,7 +164,13 @@ pub fn generate(root: &Path) -> Result<(Vec<Generated>, Vec<String>), String> {
                 }),
         );
         services.push(service);
+        crate_dirs.push(
+            crate_dir
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+        );
     }
+    files.extend(cli_files(root, &services, &crate_dirs)?);
     if services.is_empty() {
         warnings.push("no crates/*/spec/api.toml found; nothing to generate".to_owned());
     }
@@ -195,6 +205,56 @@ pub fn generate(root: &Path) -> Result<(Vec<Generated>, Vec<String>), String> {
         });
     }
     Ok((files, warnings))
+}
+
+/// `crates/th-cli/src/generated/`: the `th` command tree of every service (none when the
+/// workspace has no `crates/th-cli`).
+fn cli_files(
+    root: &Path,
+    services: &[spec::Service],
+    crate_dirs: &[String],
+) -> Result<Vec<Generated>, String> {
+    let src_dir = root.join("crates").join("th-cli").join("src");
+    if !src_dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    let named: Vec<cli::CliService<'_>> = services
+        .iter()
+        .zip(crate_dirs)
+        .map(|(service, dir)| cli::CliService {
+            service,
+            crate_dir: dir.clone(),
+        })
+        .collect();
+    let out_dir = src_dir.join("generated");
+    let mut files = Vec::new();
+    for file in cli::files(&named) {
+        let code = rustfmt(&file.code, &src_dir)
+            .map_err(|e| format!("formatting th-cli's {}: {e}", file.name))?;
+        if code.lines().count() > MAX_GENERATED_LINES {
+            return Err(format!(
+                "crates/th-cli/src/generated/{} would have more than {MAX_GENERATED_LINES} lines",
+                file.name
+            ));
+        }
+        files.push(Generated {
+            path: out_dir.join(&file.name),
+            contents: Some(code),
+        });
+    }
+    if let Ok(entries) = std::fs::read_dir(&out_dir) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.extension().is_some_and(|e| e == "rs") && !files.iter().any(|f| f.path == path)
+            {
+                files.push(Generated {
+                    path,
+                    contents: None,
+                });
+            }
+        }
+    }
+    Ok(files)
 }
 
 /// `crates/*/spec/api.toml`, sorted by crate directory name.

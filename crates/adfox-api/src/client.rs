@@ -376,10 +376,7 @@ impl Client {
         // A method the catalogue knows is described by its own facts (paging, body, rate
         // class); the caller still says whether it is safe to send twice.
         let info = match crate::METHODS.iter().find(|m| m.wire == request.wire) {
-            Some(known) => MethodInfo {
-                idempotent: request.idempotent,
-                ..*known
-            },
+            Some(known) => known.as_raw(request.idempotent),
             None => MethodInfo::raw(th_core::HttpMethod::Post, request.idempotent),
         };
         let mut params = request.params;

@@ -427,10 +427,16 @@ impl Client {
     /// [`raw`](Self::raw) with per-call overrides (see [`Client::customize`]).
     async fn raw_with(&self, request: RawRequest, call: &CallOptions) -> Result<Value, Error> {
         request.validate()?;
-        let info = MethodInfo::raw(
-            th_core::HttpMethod::try_from(&request.method)?,
-            request.idempotent,
-        );
+        let method = th_core::HttpMethod::try_from(&request.method)?;
+        // A path of a catalogued method takes that method's facts (its rate class above all:
+        // a raw chat listing is throttled as the typed one is).
+        let info = match crate::METHODS
+            .iter()
+            .find(|m| m.http_method == method && m.path_matches(&request.path))
+        {
+            Some(known) => known.as_raw(request.idempotent),
+            None => MethodInfo::raw(method, request.idempotent),
+        };
         let operation = Cow::Owned(format!("raw {}", request.method));
         let params = Params {
             path: Cow::Owned(request.path),

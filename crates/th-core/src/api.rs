@@ -67,6 +67,36 @@ impl MethodInfo {
         }
     }
 
+    /// The description of a raw call of this catalogued method: its facts (rate class, paging,
+    /// body, API version, selector) with the caller's word on whether it is safe to send twice,
+    /// and no path params for the client to fill (a raw call's path is the caller's own).
+    pub const fn as_raw(&self, idempotent: bool) -> MethodInfo {
+        MethodInfo {
+            idempotent,
+            client_path: &[],
+            ..*self
+        }
+    }
+
+    /// Whether `path` (a raw call's, placeholders filled or not) is an instance of this
+    /// method's path template: the same segments, a `{name}` segment matching any non-empty one.
+    pub fn path_matches(&self, path: &str) -> bool {
+        let mut template = self.path.trim_matches('/').split('/');
+        let mut given = path.trim_matches('/').split('/');
+        loop {
+            match (template.next(), given.next()) {
+                (None, None) => return true,
+                (Some(t), Some(g)) => {
+                    let placeholder = t.starts_with('{') && t.ends_with('}');
+                    if g.is_empty() || !(placeholder || t == g) {
+                        return false;
+                    }
+                }
+                _ => return false,
+            }
+        }
+    }
+
     /// The same description for version `version` of the service's API (see
     /// [`api_version`](Self::api_version)).
     pub const fn with_api_version(mut self, version: u8) -> Self {

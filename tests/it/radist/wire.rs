@@ -1598,3 +1598,53 @@ async fn raw_calls_check_the_method_and_send_the_json_as_given() {
     assert_eq!(sent.url.path(), "/companies/7/tags/");
     assert_eq!(sent.body, serde_json::to_vec(&body).expect("json"));
 }
+
+/// A raw call of a catalogued path takes that method's facts: two raw chat listings are spaced
+/// by the chats class (1 a second), as two typed ones are; a path no method has is not.
+#[tokio::test]
+async fn raw_calls_of_a_known_path_take_its_rate_class() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": []})))
+        .mount(&server)
+        .await;
+    let clock = Arc::new(ManualClock::new());
+    let c = Client::builder("k")
+        .company_id(7)
+        .base_url(server.uri())
+        .clock(clock.clone())
+        .build()
+        .expect("client");
+    for _ in 0..2 {
+        c.raw(RawRequest::get(
+            "companies/{company_id}/messaging/chats/with_contacts/",
+        ))
+        .await
+        .expect("sent");
+    }
+    let waits: Vec<Duration> = clock.sleeps();
+    assert!(
+        waits.iter().any(|w| *w >= Duration::from_millis(900)),
+        "the second listing waited for the chats class: {waits:?}"
+    );
+    let clock = Arc::new(ManualClock::new());
+    let c = Client::builder("k")
+        .company_id(7)
+        .base_url(server.uri())
+        .clock(clock.clone())
+        .build()
+        .expect("client");
+    for _ in 0..2 {
+        c.raw(RawRequest::get("companies/7/no_such_listing/"))
+            .await
+            .expect("sent");
+    }
+    assert!(
+        clock
+            .sleeps()
+            .iter()
+            .all(|w| *w < Duration::from_millis(900)),
+        "{:?}",
+        clock.sleeps()
+    );
+}

@@ -395,10 +395,7 @@ fn a_login_that_runs_out_of_time_or_reaches_no_server_exits_5() {
         .expect("a free port")
         .port();
     let mut cmd = sb.th_connect(&["telegram-bot", "--token", "1:x"]);
-    cmd.env(
-        "RADIST_BASE_URL",
-        format!("http://127.0.0.1:{port}/radist/v2/"),
-    );
+    cmd.env("TH_SANDBOX_URL", format!("http://127.0.0.1:{port}"));
     let (code, stdout, stderr) = run_piped(cmd, "");
     assert_eq!(code, 5, "stderr: {stderr}");
     assert_eq!(stdout, "");

@@ -20,8 +20,11 @@ impl Sandbox {
             .enable_all()
             .build()
             .expect("runtime");
+        // The login flows poll fast here (every 50 ms) and run as several `th` processes in a
+        // row, which share no throttle: the sandbox's rate limits, tested elsewhere, are off.
         let config = SandboxConfig {
             radist: config,
+            limits: th_sandbox::LimitsConfig::off(),
             ..SandboxConfig::default()
         };
         let handle = runtime
@@ -45,13 +48,14 @@ impl Sandbox {
         self.handle().sandbox().radist()
     }
 
-    /// `th --sandbox radist connect <args>` against this sandbox (`RADIST_BASE_URL`), with no
+    /// `th --sandbox radist connect <args>` against this sandbox (`TH_SANDBOX_URL`), with no
     /// credentials from the environment of the test run.
     pub fn th_connect(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_th"));
         cmd.args(["--sandbox", "radist", "connect"])
             .args(args)
-            .env("RADIST_BASE_URL", self.handle().radist_url())
+            .env("TH_SANDBOX_URL", self.handle().base_url())
+            .env_remove("RADIST_BASE_URL")
             .env_remove("RADIST_API_KEY")
             .env("TERM", "xterm")
             .env("NO_COLOR", "1");
