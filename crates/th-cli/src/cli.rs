@@ -410,18 +410,11 @@ fn extras(m: &ArgMatches) -> Result<Vec<(String, th_core::FormValue)>, CliError>
         .collect()
 }
 
-/// One line from stdin (a secret value); prompts when stdin is a terminal.
+/// One line from stdin (a secret value); on a terminal it prompts and reads with echo off.
 fn read_line(what: &str) -> Result<String, CliError> {
-    if std::io::stdin().is_terminal() {
-        eprint!("--{what}: ");
-        let _ = std::io::stderr().flush();
-    }
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| CliError::usage(format!("cannot read --{what} from stdin: {e}")))?;
-    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+    crate::connect::read_secret(&format!("--{what}: "))
+        .map_err(|e| CliError::usage(format!("cannot read --{what} from stdin: {e}")))?
+        .ok_or_else(|| CliError::usage(format!("--{what}: stdin ended before a value")))
 }
 
 /// Asks on the terminal before a call that creates, sends or deletes; refuses without `--yes`

@@ -889,6 +889,14 @@ impl Input {
     }
 }
 
+/// One secret line from stdin (a key given as `-`): on a terminal `prompt` is written to stderr
+/// and the line is read with echo off; otherwise it is read as it comes. `None` at the end of
+/// input.
+pub(crate) fn read_secret(prompt: &str) -> Answer {
+    let tty = std::io::stdin().is_terminal();
+    read_line(tty, if tty { prompt } else { "" }, &Arc::default())
+}
+
 /// One line from stdin without its line ending; `None` at the end of input.
 /// Writes `prompt` to stderr first (after turning echo off when `hidden`).
 fn read_line(hidden: bool, prompt: &str, saved: &Arc<Mutex<Option<Saved>>>) -> Answer {
