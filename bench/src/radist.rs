@@ -278,13 +278,16 @@ pub async fn stream_rss_child(base_url: &str, rows: u64) -> Result<String, Strin
 /// th-sandbox seeded with 100 000 contacts, each in a child process.
 pub async fn metrics(quick: bool) -> Vec<Metric> {
     let mut out = Vec::new();
-    out.push(match crate::spawn_server(0).await {
-        Ok(server) => match server.port() {
-            Ok(port) => send_metric(port, quick).await,
-            Err(e) => util::failed(SEND_NAME, "ratio", SEND_TARGET, e),
-        },
-        Err(e) => util::failed(SEND_NAME, "ratio", SEND_TARGET, e),
-    });
+    match crate::spawn_server(0).await.and_then(|s| {
+        let port = s.port()?;
+        Ok((s, port))
+    }) {
+        Ok((server, port)) => {
+            out.extend(util::remeasured(|| async { vec![send_metric(port, quick).await] }).await);
+            drop(server);
+        }
+        Err(e) => out.push(util::failed(SEND_NAME, "ratio", SEND_TARGET, e)),
+    }
     out.push(stream_metric().await);
     out
 }
