@@ -443,7 +443,7 @@ impl BareUpdate {
             .build_request(&seed_request())
             .map_err(|e| e.to_string())?;
         Ok(BareUpdate {
-            client: crate::overhead::raw_client()?,
+            client: crate::overhead::raw_client(overhead::SDK_TIMEOUT)?,
             url: built.url,
             headers: built.headers,
             body: built.body,
