@@ -11,7 +11,7 @@ use futures::stream::BoxStream;
 use http::{HeaderName, HeaderValue, Method};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use th_core::form::{JsonBools, http_build_query};
+use th_core::form::{JsonBools, http_build_query, write_json_str};
 use th_core::paginate::{self, CursorPage, PageOptions};
 use th_core::{
     ApiClient, ApiRequest, CallOptions, ClientOptions, Clock, DecodeError, FormValue, HttpRequest,
@@ -607,6 +607,36 @@ impl Protocol for Wire {
     ) -> Result<HttpRequest, Error> {
         let method = info.http_method.as_method();
         let has_body = info.http_method.has_body();
+        let distinct = |body: &[(ParamName, FormValue)]| {
+            body.iter()
+                .enumerate()
+                .all(|(i, (name, _))| body[..i].iter().all(|(n, _)| n != name))
+        };
+        if has_body && distinct(&params.body) {
+            // The object written member by member, the names as they are: the same bytes as
+            // through a `FormValue::Map` (which would copy every name into a `String` first).
+            let mut bytes = Vec::with_capacity(128);
+            bytes.push(b'{');
+            for (i, (name, value)) in params.body.iter().enumerate() {
+                if i > 0 {
+                    bytes.push(b',');
+                }
+                write_json_str(&mut bytes, name);
+                bytes.push(b':');
+                value.write_json(&mut bytes, JsonBools::Literal);
+            }
+            bytes.push(b'}');
+            let body = Some(Body::Bytes(bytes));
+            return self.http_request(
+                info,
+                method,
+                operation,
+                &params.path,
+                params.query,
+                body,
+                info.idempotent,
+            );
+        }
         let body = (has_body || !params.body.is_empty()).then(|| {
             let members = params.body.into_iter();
             let members = FormValue::Map(members.map(|(n, v)| (n.into_owned(), v)).collect());
