@@ -440,7 +440,8 @@ pub async fn metrics(quick: bool, php: &Result<Php, String>) -> Vec<Metric> {
         Ok((s, port))
     }) {
         Ok((sandbox, port)) => {
-            out.extend(decode_metrics(&decode, php, &oauth_url(port)).await);
+            let url = oauth_url(port);
+            out.extend(util::remeasured(|| decode_metrics(&decode, php, &url)).await);
             out.push(stream_rss_metric(port, rows).await);
             drop(sandbox);
         }
@@ -456,6 +457,6 @@ pub async fn metrics(quick: bool, php: &Result<Php, String>) -> Vec<Metric> {
         }
     }
     let (pages, rounds) = if quick { (25, 2) } else { (100, 3) };
-    out.push(prefetch_metric(pages, rounds).await);
+    out.extend(util::remeasured(|| async { vec![prefetch_metric(pages, rounds).await] }).await);
     out
 }

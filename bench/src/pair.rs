@@ -13,7 +13,7 @@ fn side_named(port: u16, name: &str) -> Result<Side, String> {
         .or_else(|| radist::side_named(port, name))
         .unwrap_or_else(|| {
             Err(format!(
-                "a side is sdk, sdk-hyper, raw, raw-prebuilt, raw-bytes, raw-timeout, \
+                "a side is sdk, sdk-hyper, raw, raw-prebuilt, raw-bytes, raw-no-timeout, \
                  transport, hyper, stack, stack-no-retries, radist-sdk or radist-raw, not \
                  {name:?}"
             ))
