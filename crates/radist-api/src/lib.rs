@@ -82,7 +82,7 @@ pub mod webhooks;
 
 pub use client::{
     API_KEY_HEADER, CHATS_CLASS, CONTACTS_CLASS, Client, ClientBuilder, DEFAULT_BASE_URL,
-    RU_BASE_URL, RawRequest, SERVICE, default_rate_limits,
+    LIMIT_PERIOD, RU_BASE_URL, RawRequest, SERVICE, default_rate_limits,
 };
 pub use error::{ApiError, ApiErrorCode, Error};
 pub use generated::*;

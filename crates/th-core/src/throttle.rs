@@ -51,6 +51,15 @@ impl RateLimit {
         }
     }
 
+    /// `requests` per `period`, burst of `requests`.
+    pub fn per(requests: u32, period: Duration) -> Self {
+        RateLimit {
+            requests: requests.max(1),
+            per: period,
+            burst: requests.max(1),
+        }
+    }
+
     /// `requests` per minute, burst of `requests`.
     pub fn per_minute(requests: u32) -> Self {
         RateLimit {

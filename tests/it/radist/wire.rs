@@ -844,13 +844,14 @@ async fn throttling_is_on_by_default_and_measured_on_the_injected_clock() {
     let server = server_replying(json!({"data": [], "connections": [], "items": []})).await;
     let clock = Arc::new(ManualClock::new());
     let c = client(&server, &clock);
-    // Overall: 5 per second, evenly spaced (a burst of 1).
+    // Overall: 5 per second, evenly spaced (a burst of 1), with a 10 % margin for arrival
+    // jitter: one every 220 ms (radist_api::LIMIT_PERIOD).
     for _ in 0..6 {
         c.connections_list(ConnectionsList::new()).await.unwrap();
     }
-    assert_eq!(clock.sleeps(), vec![Duration::from_millis(200); 5]);
+    assert_eq!(clock.sleeps(), vec![Duration::from_millis(220); 5]);
 
-    // Chats listings: 1 per second.
+    // Chats listings: 1 per second (1.1 s with the margin).
     let clock = Arc::new(ManualClock::new());
     let c = client(&server, &clock);
     for _ in 0..3 {
@@ -860,11 +861,11 @@ async fn throttling_is_on_by_default_and_measured_on_the_injected_clock() {
     }
     assert_eq!(
         clock.sleeps(),
-        vec![Duration::from_secs(1), Duration::from_secs(1)]
+        vec![Duration::from_millis(1100), Duration::from_millis(1100)]
     );
 
     // Contacts listings have their own bucket: a chat listing right after one waits only for
-    // the overall spacing (200 ms), the next contacts listing for the rest of its second.
+    // the overall spacing (220 ms), the next contacts listing for the rest of its 1.1 s.
     let clock = Arc::new(ManualClock::new());
     let c = client(&server, &clock);
     c.contacts(ContactsGet::new()).await.unwrap();
@@ -874,7 +875,7 @@ async fn throttling_is_on_by_default_and_measured_on_the_injected_clock() {
     c.contacts(ContactsGet::new()).await.unwrap();
     assert_eq!(
         clock.sleeps(),
-        vec![Duration::from_millis(200), Duration::from_millis(800)]
+        vec![Duration::from_millis(220), Duration::from_millis(880)]
     );
 
     // Configurable, and off on request.
