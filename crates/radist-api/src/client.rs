@@ -625,24 +625,15 @@ impl Protocol for Wire {
     ) -> Result<HttpRequest, Error> {
         let method = info.http_method.as_method();
         let has_body = info.http_method.has_body();
-        // A raw call's own JSON body goes as it is.
-        if let Some(json) = params.json {
-            return self.http_request(
-                info,
-                method,
-                operation,
-                &params.path,
-                params.query,
-                Some(Body::Value(json)),
-                info.idempotent,
-            );
-        }
         let distinct = |body: &[(ParamName, FormValue)]| {
             body.iter()
                 .enumerate()
                 .all(|(i, (name, _))| body[..i].iter().all(|(n, _)| n != name))
         };
-        if has_body && distinct(&params.body) {
+        let body = if let Some(json) = params.json {
+            // A raw call's own JSON body goes as it is.
+            Some(Body::Value(json))
+        } else if has_body && distinct(&params.body) {
             // The object written member by member, the names as they are: the same bytes as
             // through a `FormValue::Map` (which would copy every name into a `String` first).
             let mut bytes = Vec::with_capacity(128);
@@ -656,30 +647,22 @@ impl Protocol for Wire {
                 value.write_json(&mut bytes, JsonBools::Literal);
             }
             bytes.push(b'}');
-            let body = Some(Body::Bytes(bytes));
-            return self.http_request(
-                info,
-                method,
-                operation,
-                &params.path,
-                params.query,
-                body,
-                info.idempotent,
-            );
-        }
-        let body = (has_body || !params.body.is_empty()).then(|| {
-            let members = params.body.into_iter();
-            let members = FormValue::Map(members.map(|(n, v)| (n.into_owned(), v)).collect());
-            if has_body {
-                // Written straight to bytes (the same bytes as through a `serde_json::Value`,
-                // which cost more than the rest of building the request).
-                let mut bytes = Vec::with_capacity(128);
-                members.write_json(&mut bytes, JsonBools::Literal);
-                Body::Bytes(bytes)
-            } else {
-                Body::Value(members.to_json())
-            }
-        });
+            Some(Body::Bytes(bytes))
+        } else {
+            (has_body || !params.body.is_empty()).then(|| {
+                let members = params.body.into_iter();
+                let members = FormValue::Map(members.map(|(n, v)| (n.into_owned(), v)).collect());
+                if has_body {
+                    // A name sent twice: written through the map, as PHP-minded code would.
+                    let mut bytes = Vec::with_capacity(128);
+                    members.write_json(&mut bytes, JsonBools::Literal);
+                    Body::Bytes(bytes)
+                } else {
+                    // GET and DELETE: `http_request` moves these into the query.
+                    Body::Value(members.to_json())
+                }
+            })
+        };
         self.http_request(
             info,
             method,

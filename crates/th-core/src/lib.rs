@@ -53,6 +53,7 @@ pub mod multipart;
 pub mod options;
 pub mod paginate;
 pub mod pipeline;
+pub mod rate;
 #[cfg(feature = "reqwest")]
 pub mod reqwest_transport;
 pub mod retry;

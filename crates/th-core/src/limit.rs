@@ -34,8 +34,8 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::clock::{Clock, TokioClock};
 use crate::error::TransportError;
+use crate::rate::{Bucket, RateLimit};
 use crate::secret::Secret;
-use crate::throttle::{Bucket, RateLimit};
 
 /// The rate class of a client's overall limit ([`ClientOptions::rate_limit`](crate::ClientOptions::rate_limit))
 /// in a [`LimitKey`].

@@ -4,7 +4,7 @@
 //! `burst` requests. A request reserves its slot under a lock and then sleeps outside it, so
 //! concurrent callers queue fairly in arrival order.
 //!
-//! Why hand-written and not `governor`: GCRA itself is a few lines (`reserve` below). What the
+//! Why hand-written and not `governor`: GCRA itself is a few lines (`Bucket::reserve` in `rate.rs`). What the
 //! clients need around it is what `governor` does not give: sleeping through th-core's
 //! [`Clock`] (tests run on a manual clock and never wait; `governor`'s `until_ready` sleeps on
 //! `futures-timer`'s real timer whatever clock it reads), and a reservation made at arrival, so
@@ -22,86 +22,13 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::time::Instant;
-
 use crate::clock::{Clock, TokioClock};
 use crate::error::TransportError;
 use crate::http::HttpRequest;
 use crate::limit::{Account, LimitKey, LimiterStore, OVERALL_CLASS};
+use crate::rate::Bucket;
+pub use crate::rate::RateLimit;
 use crate::transport::{SendFuture, Transport};
-
-/// A rate: `requests` per `per`, allowing bursts of `burst`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RateLimit {
-    /// Requests allowed per period.
-    pub requests: u32,
-    /// The period.
-    pub per: Duration,
-    /// How many requests may go back to back before spacing starts (at least 1).
-    pub burst: u32,
-}
-
-impl RateLimit {
-    /// `requests` per second, burst of `requests`.
-    pub fn per_second(requests: u32) -> Self {
-        RateLimit {
-            requests: requests.max(1),
-            per: Duration::from_secs(1),
-            burst: requests.max(1),
-        }
-    }
-
-    /// `requests` per `period`, burst of `requests`.
-    pub fn per(requests: u32, period: Duration) -> Self {
-        RateLimit {
-            requests: requests.max(1),
-            per: period,
-            burst: requests.max(1),
-        }
-    }
-
-    /// `requests` per minute, burst of `requests`.
-    pub fn per_minute(requests: u32) -> Self {
-        RateLimit {
-            requests: requests.max(1),
-            per: Duration::from_secs(60),
-            burst: requests.max(1),
-        }
-    }
-
-    /// The same rate with another burst size.
-    pub fn with_burst(mut self, burst: u32) -> Self {
-        self.burst = burst.max(1);
-        self
-    }
-
-    fn interval(&self) -> Duration {
-        self.per / self.requests.max(1)
-    }
-}
-
-#[derive(Debug)]
-pub(crate) struct Bucket {
-    pub(crate) limit: RateLimit,
-    tat: Option<Instant>,
-}
-
-impl Bucket {
-    pub(crate) fn new(limit: RateLimit) -> Self {
-        Bucket { limit, tat: None }
-    }
-
-    /// Reserves the next slot; returns how long to wait for it.
-    pub(crate) fn reserve(&mut self, now: Instant) -> Duration {
-        let interval = self.limit.interval();
-        let tat = self.tat.map_or(now, |t| t.max(now));
-        let new_tat = tat + interval;
-        let window = interval.saturating_mul(self.limit.burst.max(1));
-        let allow_at = new_tat.checked_sub(window).unwrap_or(now);
-        self.tat = Some(new_tat);
-        allow_at.saturating_duration_since(now)
-    }
-}
 
 /// A transport layer that spaces requests to stay under rate limits.
 ///
@@ -144,7 +71,7 @@ impl<T> Throttle<T> {
 
     /// Limits every request.
     pub fn limit(mut self, limit: RateLimit) -> Self {
-        self.global = Some(Arc::new(Mutex::new(Bucket { limit, tat: None })));
+        self.global = Some(Arc::new(Mutex::new(Bucket::new(limit))));
         if let Some(shared) = &mut self.shared {
             shared.global = Some(limit);
         }
@@ -154,7 +81,7 @@ impl<T> Throttle<T> {
     /// Limits requests whose `rate_class` is `class` (in addition to the overall limit).
     pub fn class_limit(mut self, class: &'static str, limit: RateLimit) -> Self {
         self.classes
-            .insert(class, Arc::new(Mutex::new(Bucket { limit, tat: None })));
+            .insert(class, Arc::new(Mutex::new(Bucket::new(limit))));
         if let Some(shared) = &mut self.shared {
             shared.classes.insert(class, limit);
         }
@@ -369,30 +296,5 @@ mod tests {
         assert!(matches!(err, TransportError::Refused(_)), "{err:?}");
         assert!(err.never_sent());
         assert!(mock.requests().is_empty());
-    }
-
-    #[test]
-    fn bucket_spacing_and_burst() {
-        let start = Instant::now();
-        let mut b = Bucket {
-            limit: RateLimit::per_second(5),
-            tat: None,
-        };
-        let waits: Vec<u64> = (0..8)
-            .map(|_| b.reserve(start).as_millis() as u64)
-            .collect();
-        assert_eq!(waits, vec![0, 0, 0, 0, 0, 200, 400, 600]);
-
-        let mut b = Bucket {
-            limit: RateLimit::per_second(1).with_burst(1),
-            tat: None,
-        };
-        let waits: Vec<u64> = (0..3)
-            .map(|_| b.reserve(start).as_millis() as u64)
-            .collect();
-        assert_eq!(waits, vec![0, 1000, 2000]);
-        // After a quiet period the bucket is full again.
-        let later = start + Duration::from_secs(10);
-        assert_eq!(b.reserve(later), Duration::ZERO);
     }
 }
