@@ -12,7 +12,7 @@ use th_core::paginate::{self, NumberedPage};
 use th_core::{
     ApiClient, ApiRequest, BodyKind, CallOptions, ClientOptions, Clock, DecodeError, FormValue,
     HttpRequest, HttpResponse, InvalidInput, MethodInfo, OffsetPaged, PageOptions, PaginationError,
-    Paging, ParamName, Params, Protocol, RateLimit, Secret, StatusError, TokioClock,
+    Paging, ParamName, Params, Protocol, RateLimit, RawCall, Secret, StatusError, TokioClock,
     normalize_base_url,
 };
 
@@ -371,6 +371,13 @@ impl Client {
         request: RawRequest,
         call: &CallOptions,
     ) -> Result<crate::types::Reply, Error> {
+        let raw = self.raw_call(request)?;
+        let response = self.api.raw(raw, call).await?;
+        self.decode(&response)
+    }
+
+    /// A raw request checked and described for the pipeline (see [`Client::build_raw_request`]).
+    fn raw_call(&self, request: RawRequest) -> Result<RawCall, Error> {
         let nav = request.navigation()?;
         check_page_params(&request.params)?;
         // A method the catalogue knows is described by its own facts (paging, body, rate
@@ -388,16 +395,15 @@ impl Client {
             // As a typed call of the same list does: the largest page unless told otherwise.
             params.push((Cow::Borrowed(limit), FormValue::Int(i64::from(max_limit))));
         }
-        let params = Params {
-            body: params,
-            selector: nav,
-            ..Params::default()
-        };
-        let response = self
-            .api
-            .raw(&info, Cow::Owned(request.wire), params, call)
-            .await?;
-        self.decode(&response)
+        Ok(RawCall {
+            info,
+            operation: Cow::Owned(request.wire),
+            params: Params {
+                body: params,
+                selector: nav,
+                ..Params::default()
+            },
+        })
     }
 
     /// Streams every row of a list across all pages: `limit` always sent (the request's own, or

@@ -10,8 +10,8 @@ use th_core::form::{http_build_query, parse_query};
 use th_core::secret::scrub;
 use th_core::{
     ApiClient, ApiRequest, CallOptions, ClientOptions, DecodeError, FormValue, HttpRequest,
-    HttpResponse, InvalidInput, MethodInfo, ParamLocation, Params, Protocol, RetryHint, Secret,
-    StatusError, normalize_base_url,
+    HttpResponse, InvalidInput, MethodInfo, ParamLocation, Params, Protocol, RawCall, RetryHint,
+    Secret, StatusError, normalize_base_url,
 };
 
 use crate::error::{ApiError, ApiErrorCode, Error, SignatureError};
@@ -347,6 +347,14 @@ impl Client {
 
     /// [`raw`](Self::raw) with per-call overrides (see [`Client::customize`]).
     async fn raw_with(&self, request: RawRequest, call: &CallOptions) -> Result<Envelope, Error> {
+        let raw = self.raw_call(request)?;
+        let operation = raw.operation.clone();
+        let envelope = self.api.raw(raw, call).await?;
+        self.api.protocol().finish::<Envelope>(operation, envelope)
+    }
+
+    /// A raw request checked and described for the pipeline (see [`Client::build_raw_request`]).
+    fn raw_call(&self, request: RawRequest) -> Result<RawCall, Error> {
         request.validate()?;
         let info = MethodInfo::raw(th_core::HttpMethod::Post, request.idempotent)
             .with_api_version(if request.api2 { 2 } else { 1 });
@@ -355,9 +363,11 @@ impl Client {
             ..Params::default()
         };
         params.add_extras(ParamLocation::Body, &request.params);
-        let operation: Cow<'static, str> = Cow::Owned(request.method);
-        let envelope = self.api.raw(&info, operation.clone(), params, call).await?;
-        self.api.protocol().finish::<Envelope>(operation, envelope)
+        Ok(RawCall {
+            info,
+            operation: Cow::Owned(request.method),
+            params,
+        })
     }
 
     /// Every order of `getOrdersWithGoods` between two days (inclusive), however long the range.

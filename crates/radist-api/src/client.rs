@@ -16,7 +16,7 @@ use th_core::paginate::{self, CursorPage, PageOptions};
 use th_core::{
     ApiClient, ApiRequest, CallOptions, ClientOptions, Clock, DecodeError, FormValue, HttpRequest,
     HttpResponse, InvalidInput, MethodInfo, ParamName, ParamValue, Params, Protocol, RateLimit,
-    Secret, StatusError, TokioClock, normalize_base_url,
+    RawCall, Secret, StatusError, TokioClock, normalize_base_url,
 };
 
 use crate::error::{ApiError, Error};
@@ -444,6 +444,16 @@ impl Client {
 
     /// [`raw`](Self::raw) with per-call overrides (see [`Client::customize`]).
     async fn raw_with(&self, request: RawRequest, call: &CallOptions) -> Result<Value, Error> {
+        let raw = self.raw_call(request)?;
+        let answer = self.api.raw(raw, call).await?;
+        answer.typed().map_err(|e| {
+            let secrets = self.api.protocol().secrets_with(&[]);
+            DecodeError::new("JSON", e.to_string(), &answer.raw, &secrets).into()
+        })
+    }
+
+    /// A raw request checked and described for the pipeline (see [`Client::build_raw_request`]).
+    fn raw_call(&self, request: RawRequest) -> Result<RawCall, Error> {
         request.validate()?;
         let method = th_core::HttpMethod::try_from(&request.method)?;
         // A path of a catalogued method takes that method's facts (its rate class above all:
@@ -455,17 +465,15 @@ impl Client {
             Some(known) => known.as_raw(request.idempotent),
             None => MethodInfo::raw(method, request.idempotent),
         };
-        let operation = Cow::Owned(format!("raw {}", request.method));
-        let params = Params {
-            path: Cow::Owned(request.path),
-            query: request.query,
-            json: request.body,
-            ..Params::default()
-        };
-        let answer = self.api.raw(&info, operation, params, call).await?;
-        answer.typed().map_err(|e| {
-            let secrets = self.api.protocol().secrets_with(&[]);
-            DecodeError::new("JSON", e.to_string(), &answer.raw, &secrets).into()
+        Ok(RawCall {
+            info,
+            operation: Cow::Owned(format!("raw {}", request.method)),
+            params: Params {
+                path: Cow::Owned(request.path),
+                query: request.query,
+                json: request.body,
+                ..Params::default()
+            },
         })
     }
 

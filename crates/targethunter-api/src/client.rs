@@ -10,8 +10,8 @@ use th_core::form::{JsonBools, http_build_query_into, write_json_str};
 use th_core::secret::scrub;
 use th_core::{
     ApiClient, ApiRequest, CallOptions, ClientOptions, DecodeError, FormValue, HttpRequest,
-    HttpResponse, InvalidInput, MethodInfo, Params, Protocol, RetryHint, Secret, StatusError,
-    normalize_base_url,
+    HttpResponse, InvalidInput, MethodInfo, Params, Protocol, RawCall, RetryHint, Secret,
+    StatusError, normalize_base_url,
 };
 
 use crate::error::{ApiError, ApiErrorCode, Error};
@@ -223,17 +223,26 @@ impl Client {
 
     /// [`raw`](Self::raw) with per-call overrides (see [`Client::customize`]).
     async fn raw_with(&self, request: RawRequest, call: &CallOptions) -> Result<Value, Error> {
+        let raw = self.raw_call(request)?;
+        self.api.raw(raw, call).await
+    }
+
+    /// A raw request checked and described for the pipeline (see [`Client::build_raw_request`]).
+    fn raw_call(&self, request: RawRequest) -> Result<RawCall, Error> {
         request.validate()?;
-        let info = MethodInfo::raw(th_core::HttpMethod::Post, request.idempotent);
-        let mut params = Params::new("");
-        params.path = Cow::Owned(request.method.clone());
-        params.body = request
-            .params
-            .into_iter()
-            .map(|(name, value)| (Cow::Owned(name), value))
-            .collect();
-        let operation = Cow::Owned(request.method);
-        self.api.raw(&info, operation, params, call).await
+        Ok(RawCall {
+            info: MethodInfo::raw(th_core::HttpMethod::Post, request.idempotent),
+            operation: Cow::Owned(request.method.clone()),
+            params: Params {
+                path: Cow::Owned(request.method),
+                body: request
+                    .params
+                    .into_iter()
+                    .map(|(name, value)| (Cow::Owned(name), value))
+                    .collect(),
+                ..Params::default()
+            },
+        })
     }
 }
 

@@ -516,7 +516,8 @@ fn call_service(
     if dry {
         let mut out = stdout.lock();
         if call.typed.is_none() {
-            return raw_dry_run(&call, &clients, &mut out).map(|()| ExitCode::SUCCESS);
+            return crate::run::raw_dry_run(&call.info, &call.params, &clients, &mut out)
+                .map(|()| ExitCode::SUCCESS);
         }
         run::dry_run(&call, &clients, &mut out)?;
         return Ok(ExitCode::SUCCESS);
@@ -592,28 +593,4 @@ fn raw_call(svc: &Service, m: &ArgMatches) -> Result<(Call, bool), CliError> {
         },
         !idempotent,
     ))
-}
-
-fn raw_dry_run(call: &Call, clients: &Clients, out: &mut dyn Write) -> Result<(), CliError> {
-    let mut text = format!(
-        "{} {} (raw call: the client adds its auth{})\n\n",
-        call.info.http_method,
-        call.info.wire,
-        if clients.secrets.is_empty() {
-            ""
-        } else {
-            ", redacted"
-        }
-    );
-    let body: Vec<(String, th_core::FormValue)> = call
-        .params
-        .query
-        .iter()
-        .chain(&call.params.body)
-        .map(|(n, v)| (n.to_string(), v.clone()))
-        .collect();
-    text.push_str(&th_core::form::http_build_query(&body));
-    text.push('\n');
-    out.write_all(clients.scrub(&text).as_bytes())
-        .map_err(|e| CliError::usage(format!("cannot write: {e}")))
 }

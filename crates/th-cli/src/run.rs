@@ -153,6 +153,102 @@ fn pairs(params: &Params) -> impl Iterator<Item = (String, FormValue)> + '_ {
         .map(|(n, v)| (n.to_string(), v.clone()))
 }
 
+/// One call as the service's own raw request (what [`send`] sends and [`raw_dry_run`] builds).
+enum RawAny {
+    TargetHunter(targethunter_api::RawRequest),
+    JustClick(justclick_api::RawRequest),
+    Adfox(adfox_api::RawRequest),
+    Radist(radist_api::RawRequest),
+}
+
+/// The raw request of the client's service for `info` and `params`.
+fn raw_request(clients: &Clients, info: &MethodInfo, params: &Params) -> RawAny {
+    match &clients.client {
+        Client::TargetHunter(_) => {
+            let mut raw = targethunter_api::RawRequest::new(params.path.to_string())
+                .idempotent(info.idempotent);
+            for (n, v) in pairs(params) {
+                raw = raw.param(n, v);
+            }
+            RawAny::TargetHunter(raw)
+        }
+        Client::JustClick(_) => {
+            let mut raw = justclick_api::RawRequest::new(info.wire).idempotent(info.idempotent);
+            for (n, v) in pairs(params) {
+                raw = raw.param(n, v);
+            }
+            RawAny::JustClick(raw)
+        }
+        Client::Adfox(_) => {
+            let mut raw = adfox_api::RawRequest::new(info.wire).idempotent(info.idempotent);
+            for (n, v) in pairs(params) {
+                raw = raw.param(n, v);
+            }
+            RawAny::Adfox(raw)
+        }
+        Client::Radist(_) => {
+            let path = params.path.to_string();
+            let mut raw = match info.http_method {
+                HttpMethod::Get => radist_api::RawRequest::get(path),
+                HttpMethod::Post => radist_api::RawRequest::post(path),
+                HttpMethod::Put => radist_api::RawRequest::put(path),
+                HttpMethod::Patch => radist_api::RawRequest::patch(path),
+                HttpMethod::Delete => radist_api::RawRequest::delete(path),
+            }
+            .idempotent(info.idempotent);
+            for (n, v) in &params.query {
+                raw = raw.query(n.to_string(), v.clone());
+            }
+            if !params.body.is_empty() {
+                let body: Map<String, Value> = params
+                    .body
+                    .iter()
+                    .map(|(n, v)| {
+                        (
+                            n.to_string(),
+                            v.to_json_with(th_core::form::JsonBools::Literal),
+                        )
+                    })
+                    .collect();
+                raw = raw.json(Value::Object(body));
+            }
+            RawAny::Radist(raw)
+        }
+    }
+}
+
+/// Prints the exact request a raw call would send (the SDK's own `build_raw_request`), secrets
+/// redacted.
+pub fn raw_dry_run(
+    info: &MethodInfo,
+    params: &Params,
+    clients: &Clients,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let scrub = |t: &str| clients.scrub(t);
+    let built = match (raw_request(clients, info, params), &clients.client) {
+        (RawAny::TargetHunter(r), Client::TargetHunter(c)) => c
+            .build_raw_request(r)
+            .map_err(|e| CliError::from_sdk(&e, &scrub)),
+        (RawAny::JustClick(r), Client::JustClick(c)) => c
+            .build_raw_request(r)
+            .map_err(|e| CliError::from_sdk(&e, &scrub)),
+        (RawAny::Adfox(r), Client::Adfox(c)) => c
+            .build_raw_request(r)
+            .map_err(|e| CliError::from_sdk(&e, &scrub)),
+        (RawAny::Radist(r), Client::Radist(c)) => c
+            .build_raw_request(r)
+            .map_err(|e| CliError::from_sdk(&e, &scrub)),
+        _ => Err(CliError::usage(
+            "internal: the call and the client are of different services",
+        )),
+    };
+    let text = render_request(&built?, clients);
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| CliError::usage(format!("cannot write: {e}")))
+}
+
 /// Sends one call and returns its answer as JSON.
 pub async fn send(
     clients: &Clients,
@@ -161,20 +257,11 @@ pub async fn send(
     accepts: fn(i64) -> bool,
 ) -> Result<Value, CliError> {
     let scrub = |t: &str| clients.scrub(t);
-    match &clients.client {
-        Client::TargetHunter(c) => {
-            let mut raw = targethunter_api::RawRequest::new(params.path.to_string())
-                .idempotent(info.idempotent);
-            for (n, v) in pairs(params) {
-                raw = raw.param(n, v);
-            }
+    match (raw_request(clients, info, params), &clients.client) {
+        (RawAny::TargetHunter(raw), Client::TargetHunter(c)) => {
             c.raw(raw).await.map_err(|e| CliError::from_sdk(&e, &scrub))
         }
-        Client::JustClick(c) => {
-            let mut raw = justclick_api::RawRequest::new(info.wire).idempotent(info.idempotent);
-            for (n, v) in pairs(params) {
-                raw = raw.param(n, v);
-            }
+        (RawAny::JustClick(raw), Client::JustClick(c)) => {
             let env = c.raw(raw).await.map_err(|e| {
                 let mut err = CliError::from_sdk(&e, &scrub);
                 // JustClick signs its answers with the secret key: an answer whose signature
@@ -204,45 +291,19 @@ pub async fn send(
                 other => other,
             })
         }
-        Client::Adfox(c) => {
-            let mut raw = adfox_api::RawRequest::new(info.wire).idempotent(info.idempotent);
-            for (n, v) in pairs(params) {
-                raw = raw.param(n, v);
-            }
+        (RawAny::Adfox(raw), Client::Adfox(c)) => {
             let reply = c
                 .raw(raw)
                 .await
                 .map_err(|e| CliError::from_sdk(&e, &scrub))?;
             Ok(adfox_json(reply, info))
         }
-        Client::Radist(c) => {
-            let path = params.path.to_string();
-            let mut raw = match info.http_method {
-                HttpMethod::Get => radist_api::RawRequest::get(path),
-                HttpMethod::Post => radist_api::RawRequest::post(path),
-                HttpMethod::Put => radist_api::RawRequest::put(path),
-                HttpMethod::Patch => radist_api::RawRequest::patch(path),
-                HttpMethod::Delete => radist_api::RawRequest::delete(path),
-            }
-            .idempotent(info.idempotent);
-            for (n, v) in &params.query {
-                raw = raw.query(n.to_string(), v.clone());
-            }
-            if !params.body.is_empty() {
-                let body: Map<String, Value> = params
-                    .body
-                    .iter()
-                    .map(|(n, v)| {
-                        (
-                            n.to_string(),
-                            v.to_json_with(th_core::form::JsonBools::Literal),
-                        )
-                    })
-                    .collect();
-                raw = raw.json(Value::Object(body));
-            }
+        (RawAny::Radist(raw), Client::Radist(c)) => {
             c.raw(raw).await.map_err(|e| CliError::from_sdk(&e, &scrub))
         }
+        _ => Err(CliError::usage(
+            "internal: the call and the client are of different services",
+        )),
     }
 }
 

@@ -79,7 +79,7 @@ pub use limit::{Account, LeaseGuard, LimitError, LimitKey, LimiterStore, LocalSt
 pub use mock::MockTransport;
 pub use options::{ClientOptions, ConfigureClient, normalize_base_url};
 pub use paginate::{CursorPage, NumberedPage, PageOptions, PaginationError};
-pub use pipeline::{ApiClient, CallOptions, Protocol};
+pub use pipeline::{ApiClient, CallOptions, Protocol, RawCall};
 #[cfg(feature = "reqwest")]
 pub use reqwest_transport::ReqwestTransport;
 pub use retry::{Retry, RetryPolicy};

@@ -58,6 +58,18 @@ pub trait Protocol: Send + Sync + 'static {
     }
 }
 
+/// A call by name that the typed layer does not describe, ready to encode: what a service
+/// crate makes of its `RawRequest` (its method's facts, the name to trace it by, its params).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawCall {
+    /// The method's facts ([`MethodInfo::raw`], or a catalogued method's [`MethodInfo::as_raw`]).
+    pub info: MethodInfo,
+    /// The operation name for tracing (the method's name as the caller gave it).
+    pub operation: Cow<'static, str>,
+    /// The params, in wire order.
+    pub params: Params,
+}
+
 /// Per-call overrides of the client's settings, in the style of async-stripe's `customize()`.
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
@@ -175,17 +187,26 @@ impl<P: Protocol> ApiClient<P> {
             .decode(&R::INFO, operation, &response, &request.secrets())
     }
 
-    /// Encodes and sends a call the typed layer does not describe (`info` from
-    /// [`MethodInfo::raw`] or the service's own), validated by the caller.
+    /// Encodes a call the typed layer does not describe without sending it: the exact bytes
+    /// [`raw`](Self::raw) would send (the dry run of a raw call).
+    pub fn build_raw(&self, call: RawCall) -> Result<HttpRequest, Error<P::Error>> {
+        let http = self
+            .protocol
+            .encode(&call.info, call.operation, call.params)?;
+        Ok(http.classify_answer(P::classify))
+    }
+
+    /// Encodes and sends a call the typed layer does not describe (its `info` from
+    /// [`MethodInfo::raw`] or a catalogued method's [`MethodInfo::as_raw`]), validated by the
+    /// caller, with `options`' overrides.
     pub async fn raw(
         &self,
-        info: &MethodInfo,
-        operation: Cow<'static, str>,
-        params: Params,
-        call: &CallOptions,
+        call: RawCall,
+        options: &CallOptions,
     ) -> Result<P::Body, Error<P::Error>> {
-        let http = self.protocol.encode(info, operation, params)?;
-        self.send(info, call.apply(http)).await
+        let info = call.info;
+        let http = self.protocol.encode(&info, call.operation, call.params)?;
+        self.send(&info, options.apply(http)).await
     }
 
     /// Sends a built request (with the protocol's [`classify`](Protocol::classify)) and decodes
@@ -217,8 +238,9 @@ impl<P: Protocol> ApiClient<P> {
 /// The client must have a field `$api` holding (or dereferencing to) an [`ApiClient`],
 /// `async fn execute_with<R>(&self, request: R, call: &CallOptions) -> Result<R::Response, $error>`
 /// for `R: ApiRequest` whose response implements `$bound` (the service's typed decode), and
-/// `async fn raw_with(&self, request: $raw, call: &CallOptions) -> Result<$raw_out, $error>`
-/// (its raw call by name).
+/// `fn raw_call(&self, request: $raw) -> Result<RawCall, $error>` (its raw request checked and
+/// described) with `async fn raw_with(&self, request: $raw, call: &CallOptions) ->
+/// Result<$raw_out, $error>` (its raw call by name, sent and decoded).
 /// Used as `client.customize().timeout(Duration::from_secs(2)).retry(RetryPolicy::none())
 /// .execute(request).await?` (see the example on `targethunter_api::Client`).
 #[macro_export]
@@ -242,6 +264,16 @@ macro_rules! typed_calls {
                 request: &R,
             ) -> ::std::result::Result<$crate::HttpRequest, $error> {
                 self.$api.build_request(request)
+            }
+
+            /// Checks a raw request and builds its HTTP request without sending it: the exact
+            /// bytes `raw` would send (the dry run of a raw call).
+            pub fn build_raw_request(
+                &self,
+                request: $raw,
+            ) -> ::std::result::Result<$crate::HttpRequest, $error> {
+                let call = self.raw_call(request)?;
+                self.$api.build_raw(call)
             }
 
             /// Per-call overrides (timeout, retry policy) for one call:

@@ -978,3 +978,54 @@ fn sandbox_trigger_lists_and_delivers_documented_webhooks() {
     ]);
     assert_eq!(code(&unknown), 2, "{}", stderr(&unknown));
 }
+
+/// `--dry-run` of a raw call prints the exact request the SDK would send (its own
+/// `build_raw_request`): the signed JustClick body, the Radist path with the company filled and
+/// the key header redacted; nothing is sent.
+#[test]
+fn raw_dry_run_prints_the_exact_request() {
+    let env = Env::new();
+    let before = env.sandbox().sandbox().request_log().len();
+    let o = env.run(&[
+        "--sandbox",
+        "justclick",
+        "raw",
+        "GetCountSubscribe",
+        "--param",
+        "group_name=unique",
+        "--dry-run",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let text = stdout(&o);
+    let base = env.sandbox().base_url();
+    assert!(
+        text.starts_with(&format!("POST {base}/justclick/api/GetCountSubscribe\n")),
+        "{text}"
+    );
+    // The body the SDK signs: the params, then the md5 `hash` (never the secret key).
+    let body = text.rsplit("\n\n").next().unwrap_or_default().trim_end();
+    assert!(body.starts_with("group_name=unique&hash="), "{body}");
+    let secret = th_sandbox::justclick::Config::default().secret;
+    assert!(!text.contains(secret.expose()), "{text}");
+
+    let o = env.run(&[
+        "--sandbox",
+        "radist",
+        "raw",
+        "companies/{company_id}/tags/",
+        "--dry-run",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.starts_with(&format!("GET {base}/radist/v2/companies/1/tags/\n")),
+        "{text}"
+    );
+    assert!(text.contains("x-api-key: [redacted]"), "{text}");
+    assert!(!text.contains(th_sandbox::radist::DEMO_API_KEY), "{text}");
+    assert_eq!(
+        env.sandbox().sandbox().request_log().len(),
+        before,
+        "nothing sent"
+    );
+}
