@@ -631,7 +631,6 @@ impl Protocol for Wire {
         operation: Cow<'static, str>,
         params: Params,
     ) -> Result<HttpRequest, Error> {
-        let method = info.http_method.as_method();
         let has_body = info.http_method.has_body();
         let distinct = |body: &[(ParamName, FormValue)]| {
             body.iter()
@@ -671,15 +670,7 @@ impl Protocol for Wire {
                 }
             })
         };
-        self.http_request(
-            info,
-            method,
-            operation,
-            &params.path,
-            params.query,
-            body,
-            info.idempotent,
-        )
+        self.http_request(info, operation, &params.path, params.query, body)
     }
 
     fn decode(
@@ -704,17 +695,18 @@ impl Protocol for Wire {
 }
 
 impl Wire {
-    #[allow(clippy::too_many_arguments)]
+    /// The request of a call of `info` (its HTTP method, idempotency and rate class are the
+    /// method's facts) to `path` with `query` and `body`.
     fn http_request(
         &self,
         info: &MethodInfo,
-        method: Method,
         operation: Cow<'static, str>,
         path: &str,
         mut query: Vec<(ParamName, FormValue)>,
         body: Option<Body>,
-        idempotent: bool,
     ) -> Result<HttpRequest, Error> {
+        let method = info.http_method.as_method();
+        let idempotent = info.idempotent;
         // The spec lists the placeholders the client fills (`MethodInfo::client_path`: Radist's
         // only one is `{company_id}`); a raw call's own path may use it too.
         let fill = !info.client_path.is_empty() || path.contains(COMPANY_PLACEHOLDER);
