@@ -797,6 +797,15 @@ impl Client {
         Login::spawn(self, options, move |ctx| whatsapp_flow(ctx, None, None))
     }
 
+    /// [`whatsapp_connect`](Self::whatsapp_connect) with a display name for the new
+    /// connection (the **provisional** `name` field of `ConnectionsCreateItem`).
+    pub fn whatsapp_connect_named(&self, name: impl Into<String>, options: LoginOptions) -> Login {
+        let name = name.into();
+        Login::spawn(self, options, move |ctx| {
+            whatsapp_flow(ctx, None, Some(name))
+        })
+    }
+
     /// Re-authorises an existing WhatsApp connection: follows its new QR codes until it is
     /// authorised again.
     pub fn whatsapp_reconnect(&self, connection_id: impl Into<Id>, options: LoginOptions) -> Login {

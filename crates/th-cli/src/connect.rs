@@ -166,6 +166,7 @@ pub fn command() -> clap::Command {
         .subcommand(
             clap::Command::new("whatsapp")
                 .about("A WhatsApp number by QR code")
+                .arg(name_arg().conflicts_with("reconnect"))
                 .arg(reconnect_arg(
                     "Show new QR codes for this existing connection instead of creating one",
                 ))
@@ -338,9 +339,10 @@ async fn dispatch(
             drive(login, term, Messenger::Max, "max").await
         }
         "whatsapp" => {
-            let login = match reconnect {
-                Some(id) => client.whatsapp_reconnect(id, options),
-                None => client.whatsapp_connect(options),
+            let login = match (reconnect, name) {
+                (Some(id), _) => client.whatsapp_reconnect(id, options),
+                (None, Some(name)) => client.whatsapp_connect_named(name, options),
+                (None, None) => client.whatsapp_connect(options),
             };
             drive(login, term, Messenger::Whatsapp, "whatsapp").await
         }

@@ -481,6 +481,15 @@ impl Service {
             .map(|x| x.authorized || (x.kind == "whatsapp" && wa_scanned(&self.shared, x, now)))
     }
 
+    /// A connection's display name, `None` for an unknown connection.
+    pub fn connection_name(&self, connection_id: i64) -> Option<String> {
+        let d = self.shared.lock();
+        d.connections
+            .iter()
+            .find(|x| x.id == connection_id)
+            .map(|x| x.name.clone())
+    }
+
     /// Webhook deliveries so far.
     pub fn deliveries(&self) -> Vec<Delivery> {
         self.shared.lock().deliveries.clone()

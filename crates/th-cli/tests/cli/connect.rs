@@ -201,7 +201,13 @@ fn ctrl_c_at_the_password_prompt_cancels_and_restores_the_terminal() {
 #[test]
 fn ctrl_c_names_the_whatsapp_connection_it_keeps() {
     let sb = Sandbox::start(fast_config(Duration::from_secs(30)));
-    let mut t = Pty::spawn(sb.th_connect(&["whatsapp", "--poll-interval", "0.1"]));
+    let mut t = Pty::spawn(sb.th_connect(&[
+        "whatsapp",
+        "--poll-interval",
+        "0.1",
+        "--name",
+        "Отдел продаж",
+    ]));
     let (_, created) = t.expect_regex(r"Created WhatsApp connection \d+");
     let id = created.trim_start_matches("Created WhatsApp connection ");
     t.expect("Scan this QR code in WhatsApp");
@@ -217,6 +223,11 @@ fn ctrl_c_names_the_whatsapp_connection_it_keeps() {
         sb.radist().is_authorized(id),
         Some(false),
         "the connection exists, not yet scanned"
+    );
+    assert_eq!(
+        sb.radist().connection_name(id).as_deref(),
+        Some("Отдел продаж"),
+        "--name names the new connection"
     );
 }
 
