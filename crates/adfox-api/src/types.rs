@@ -844,6 +844,16 @@ impl FieldType for Vec<String> {
     }
 }
 
+/// A page's rows know the fields their type knows.
+impl<T: th_core::KnownFields> th_core::KnownFields for Page<T> {
+    fn known_fields() -> Vec<String> {
+        T::known_fields()
+    }
+}
+
+// Answers that are not rows of a list type none of a row's fields; an untyped row none either.
+th_core::known_fields!(names: Ack => [], Added => [], Reply => [], Row => []);
+
 macro_rules! typed_row {
     ($(#[$doc:meta])* $name:ident { $($wire:literal => $field:ident : $ty:ty, $fdoc:literal;)* }) => {
         $(#[$doc])*
@@ -871,6 +881,12 @@ macro_rules! typed_row {
                     }
                 }
                 Ok(row)
+            }
+        }
+
+        impl th_core::KnownFields for $name {
+            fn known_fields() -> Vec<String> {
+                vec![$($wire.to_owned()),*]
             }
         }
 

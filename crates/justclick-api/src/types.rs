@@ -1165,6 +1165,18 @@ pub struct V2Manager {
     pub manager_name: String,
 }
 
+// The typed fields of each answer's rows, for generic consumers (the `th` command's output puts
+// them first): serde's own field lists for the derived types; the answers decoded by hand name
+// the `result` members they read (none where the answer is the envelope's text, or `GetBills`'
+// map of orders).
+th_core::known_fields!(deserialized:
+    Group, GroupStatus, Order, GoodInfo, PartnerStats, V2List, V2Good, V2Coupon, V2Manager,
+);
+th_core::known_fields!(names:
+    Ack => [], Bill => [], Subscribed => [], V2Result => [], Envelope => [],
+    CountResult => ["count"], CreatedOrder => ["bill_id"],
+);
+
 // ---- envelope -> result ---------------------------------------------------------------------
 
 /// A verified response envelope: `error_code`, `error_text` and the (unsigned) `result`.

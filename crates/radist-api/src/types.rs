@@ -735,7 +735,7 @@ pub struct Ack {
 }
 
 /// The user behind the API key. **Provisional:** fields unknown.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct User {
     /// The user id.
     #[serde(default, deserialize_with = "lenient::opt_i64")]
@@ -752,7 +752,7 @@ pub struct User {
 }
 
 /// A company.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Company {
     /// The id: goes into every `companies/{company_id}/...` path.
     #[serde(default, deserialize_with = "lenient::opt_i64")]
@@ -774,7 +774,7 @@ pub struct CompanyList {
 }
 
 /// A connection to an external service.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Connection {
     /// The id.
     #[serde(default, deserialize_with = "lenient::opt_i64")]
@@ -797,6 +797,14 @@ impl Connection {
     }
 }
 
+/// Where an answer keeps the connections, contacts, webhook subscriptions (the first of these
+/// members that holds an array; an array answer is the list itself).
+const CONNECTIONS_AT: &[&str] = &["connections", "items", "data"];
+/// See [`CONNECTIONS_AT`].
+const CONTACTS_AT: &[&str] = &["items", "data", "contacts"];
+/// See [`CONNECTIONS_AT`].
+const WEBHOOKS_AT: &[&str] = &["webhooks", "items", "data"];
+
 /// `{"connections": [...]}`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConnectionList {
@@ -809,14 +817,13 @@ pub struct ConnectionList {
 impl<'de> Deserialize<'de> for ConnectionList {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let (connections, extra) =
-            lenient::list_in(Value::deserialize(d)?, &["connections", "items", "data"])
-                .map_err(de::Error::custom)?;
+            lenient::list_in(Value::deserialize(d)?, CONNECTIONS_AT).map_err(de::Error::custom)?;
         Ok(ConnectionList { connections, extra })
     }
 }
 
 /// A QR code to show: `{"url": "tg://login?token=...", "expires": "..."}`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct QrLogin {
     /// What the QR code encodes.
     #[serde(default)]
@@ -827,7 +834,7 @@ pub struct QrLogin {
 }
 
 /// A Telegram or MAX login session.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct LoginSession {
     /// The id, for the next calls.
     #[serde(default)]
@@ -844,7 +851,7 @@ pub struct LoginSession {
 }
 
 /// What the older `TelegramSendCodeRequest` answers.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SendCodeResult {
     /// The session.
     #[serde(default)]
@@ -884,7 +891,7 @@ impl WhatsappState {
 }
 
 /// A WhatsApp instance's state and current QR code.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct WhatsappStatus {
     /// The state.
     #[serde(default)]
@@ -904,7 +911,7 @@ pub struct WhatsappStatus {
 }
 
 /// A connection new chats can be created through.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ChatSource {
     /// The connection.
     #[serde(default, deserialize_with = "lenient::opt_i64")]
@@ -918,7 +925,7 @@ pub struct ChatSource {
 }
 
 /// What `create_chat` answers.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CreatedChat {
     /// The chat.
     #[serde(default, deserialize_with = "lenient::opt_i64")]
@@ -938,7 +945,7 @@ pub struct CreatedChat {
 }
 
 /// A message.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Message {
     /// The id (a string; the dedup key).
     #[serde(default, deserialize_with = "lenient::opt_string")]
@@ -995,7 +1002,7 @@ impl Message {
 }
 
 /// A chat (inside [`ContactWithChats`]).
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Chat {
     /// The chat.
     #[serde(default, deserialize_with = "lenient::opt_i64")]
@@ -1018,7 +1025,7 @@ pub struct Chat {
 }
 
 /// A contact and its chats (an item of `chats/with_contacts`).
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ContactWithChats {
     /// The contact.
     #[serde(default, deserialize_with = "lenient::opt_i64")]
@@ -1073,7 +1080,7 @@ pub struct ChatsPage {
 }
 
 /// What `send_message` answers.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SentMessage {
     /// The new message's id.
     #[serde(default, deserialize_with = "lenient::opt_string")]
@@ -1084,7 +1091,7 @@ pub struct SentMessage {
 }
 
 /// A contact.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Contact {
     /// The id.
     #[serde(default, deserialize_with = "lenient::opt_i64")]
@@ -1114,8 +1121,7 @@ pub struct ContactsPage {
 impl<'de> Deserialize<'de> for ContactsPage {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let (items, extra) =
-            lenient::list_in(Value::deserialize(d)?, &["items", "data", "contacts"])
-                .map_err(de::Error::custom)?;
+            lenient::list_in(Value::deserialize(d)?, CONTACTS_AT).map_err(de::Error::custom)?;
         let next_cursor = extra
             .get("response_metadata")
             .and_then(|m| m.get("next_cursor"))
@@ -1132,7 +1138,7 @@ impl<'de> Deserialize<'de> for ContactsPage {
 }
 
 /// A webhook subscription.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Webhook {
     /// The id (a UUID).
     #[serde(default, deserialize_with = "lenient::opt_string")]
@@ -1161,11 +1167,26 @@ pub struct WebhookList {
 impl<'de> Deserialize<'de> for WebhookList {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let (webhooks, _) =
-            lenient::list_in(Value::deserialize(d)?, &["webhooks", "items", "data"])
-                .map_err(de::Error::custom)?;
+            lenient::list_in(Value::deserialize(d)?, WEBHOOKS_AT).map_err(de::Error::custom)?;
         Ok(WebhookList { webhooks })
     }
 }
+
+// The typed fields of each answer's rows, for generic consumers (the `th` command's output puts
+// them first). Each result type serializes its typed fields in declared order (its flattened
+// `extra` is empty by default), so the names come from the type itself.
+th_core::known_fields!(serialized:
+    User, Company, Connection, QrLogin, LoginSession, SendCodeResult, WhatsappStatus, ChatSource,
+    CreatedChat, Message, Chat, ContactWithChats, SentMessage, Contact, Webhook,
+);
+th_core::known_fields!(rows:
+    CompanyList => Company where &["companies"],
+    ConnectionList => Connection where CONNECTIONS_AT,
+    ChatsPage => ContactWithChats where &["data"],
+    ContactsPage => Contact where CONTACTS_AT,
+    WebhookList => Webhook where WEBHOOKS_AT,
+);
+th_core::known_fields!(names: Ack => []);
 
 #[cfg(test)]
 mod tests {
@@ -1183,6 +1204,30 @@ mod tests {
         assert!(WebhookUrl::from("ftp://x").validate("url").is_err());
         assert!(Media::default().validate("image").is_err());
         assert!(Sensitive::from("").validate("password").is_err());
+    }
+
+    #[test]
+    fn answers_name_their_typed_fields_in_order() {
+        use th_core::KnownFields;
+        assert_eq!(Connection::known_fields(), ["id", "type", "params"]);
+        assert_eq!(ConnectionList::known_fields(), ["id", "type", "params"]);
+        assert_eq!(ConnectionList::rows_at(), ["connections", "items", "data"]);
+        assert_eq!(
+            <Vec<Message>>::known_fields(),
+            [
+                "message_id",
+                "created_at",
+                "direction",
+                "message_type",
+                "text",
+                "image",
+                "file",
+                "audio",
+                "video",
+                "voice"
+            ]
+        );
+        assert!(Ack::known_fields().is_empty());
     }
 
     #[test]

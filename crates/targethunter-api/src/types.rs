@@ -281,6 +281,12 @@ pub(crate) fn member<'v>(value: &'v Value, name: &str) -> Option<&'v Value> {
     }
 }
 
+// The typed fields of each answer, for generic consumers (the `th` command's output puts them
+// first): the members each `from_body` reads.
+th_core::known_fields!(names:
+    Ack => ["message"], AddUserResult => ["added", "message"], VarValue => ["value"],
+);
+
 /// The answer of a call that returns no data (`bots/removeUser`, `vars/set`, ...).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ack {

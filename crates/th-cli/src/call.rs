@@ -1,7 +1,7 @@
 //! The method tables the generated code fills, and [`Call`]: one validated typed request of
 //! one service, ready for a dry run or to be sent.
 
-use th_core::{ApiRequest, HttpRequest, MethodInfo, Params};
+use th_core::{ApiRequest, HttpRequest, KnownFields, MethodInfo, Params};
 
 use crate::args::Args;
 use crate::exit::CliError;
@@ -137,20 +137,42 @@ pub struct Call {
     pub params: Params,
     /// The typed request (`None` for `raw`).
     pub typed: Option<Typed>,
+    /// The typed fields of a row of the answer, in the SDK type's order: the output puts them
+    /// first (empty for `raw`).
+    pub fields: Vec<String>,
+    /// Where an object answer keeps its rows ([`KnownFields::rows_at`]; empty for `raw`).
+    pub rows_at: &'static [&'static str],
 }
 
-fn checked<R: ApiRequest>(request: &R) -> Result<(MethodInfo, Params), CliError> {
+type Checked = (MethodInfo, Params, Vec<String>, &'static [&'static str]);
+
+fn checked<R>(request: &R) -> Result<Checked, CliError>
+where
+    R: ApiRequest,
+    R::Response: KnownFields,
+{
     request.validate()?;
-    Ok((R::INFO, request.params()))
+    Ok((
+        R::INFO,
+        request.params(),
+        <R::Response as KnownFields>::known_fields(),
+        <R::Response as KnownFields>::rows_at(),
+    ))
 }
 
 impl Call {
     /// A TargetHunter call, validated by the SDK.
-    pub fn targethunter<R: ApiRequest + 'static>(request: R) -> Result<Call, CliError> {
-        let (info, params) = checked(&request)?;
+    pub fn targethunter<R>(request: R) -> Result<Call, CliError>
+    where
+        R: ApiRequest + 'static,
+        R::Response: KnownFields,
+    {
+        let (info, params, fields, rows_at) = checked(&request)?;
         Ok(Call {
             info,
             params,
+            fields,
+            rows_at,
             typed: Some(Typed::TargetHunter(Box::new(move |c| {
                 c.build_request(&request)
             }))),
@@ -161,12 +183,14 @@ impl Call {
     pub fn justclick<R>(request: R) -> Result<Call, CliError>
     where
         R: ApiRequest + 'static,
-        R::Response: justclick_api::FromEnvelope,
+        R::Response: justclick_api::FromEnvelope + KnownFields,
     {
-        let (info, params) = checked(&request)?;
+        let (info, params, fields, rows_at) = checked(&request)?;
         Ok(Call {
             info,
             params,
+            fields,
+            rows_at,
             typed: Some(Typed::JustClick {
                 dry: Box::new(move |c| c.build_request(&request)),
                 accepts: <R::Response as justclick_api::FromEnvelope>::accepts,
@@ -175,21 +199,33 @@ impl Call {
     }
 
     /// An ADFOX call, validated by the SDK.
-    pub fn adfox<R: ApiRequest + 'static>(request: R) -> Result<Call, CliError> {
-        let (info, params) = checked(&request)?;
+    pub fn adfox<R>(request: R) -> Result<Call, CliError>
+    where
+        R: ApiRequest + 'static,
+        R::Response: KnownFields,
+    {
+        let (info, params, fields, rows_at) = checked(&request)?;
         Ok(Call {
             info,
             params,
+            fields,
+            rows_at,
             typed: Some(Typed::Adfox(Box::new(move |c| c.build_request(&request)))),
         })
     }
 
     /// A Radist.Online call, validated by the SDK.
-    pub fn radist<R: ApiRequest + 'static>(request: R) -> Result<Call, CliError> {
-        let (info, params) = checked(&request)?;
+    pub fn radist<R>(request: R) -> Result<Call, CliError>
+    where
+        R: ApiRequest + 'static,
+        R::Response: KnownFields,
+    {
+        let (info, params, fields, rows_at) = checked(&request)?;
         Ok(Call {
             info,
             params,
+            fields,
+            rows_at,
             typed: Some(Typed::Radist(Box::new(move |c| c.build_request(&request)))),
         })
     }

@@ -590,6 +590,8 @@ fn raw_call(svc: &Service, m: &ArgMatches) -> Result<(Call, bool), CliError> {
             info,
             params,
             typed: None,
+            fields: Vec::new(),
+            rows_at: &[],
         },
         !idempotent,
     ))

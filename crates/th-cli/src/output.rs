@@ -1,8 +1,9 @@
 //! Output for people and for pipes: JSON (default), NDJSON, CSV and terminal-sized tables.
 //!
 //! Rows are written as they arrive ([`Output::row`]) and flushed after each page, so a long
-//! `--all` listing streams in bounded memory. A row's fields keep the order the service sends
-//! them in, and fields no earlier row had are kept: NDJSON and
+//! `--all` listing streams in bounded memory. A row's typed fields (those the SDK's answer type
+//! knows, [`th_core::KnownFields`]) come first, in the type's order; every other field is kept
+//! after them, in the order the service sent them, and fields no earlier row had are kept: NDJSON and
 //! JSON write every field; CSV fixes its columns on the first page and puts later unknown
 //! fields, as JSON, in a last column `_more`; a table shows the columns that fit the terminal.
 
@@ -50,13 +51,22 @@ fn io(e: std::io::Error) -> CliError {
     CliError::usage(format!("cannot write the output: {e}"))
 }
 
-/// The rows inside an answer: an array's items; the array under `data`, `rows`, `result` or
-/// `items` of an object; else the answer itself as one row.
-pub fn rows_of(value: Value) -> Vec<Value> {
+/// Where an object answer keeps its rows when its type does not say
+/// ([`KnownFields::rows_at`](th_core::KnownFields::rows_at)).
+const ROW_KEYS: &[&str] = &["data", "rows", "result", "items"];
+
+/// The rows inside an answer: an array's items; the array under the first of `rows_at` (else
+/// of [`ROW_KEYS`]) an object has; else the answer itself as one row.
+pub fn rows_of(value: Value, rows_at: &[&str]) -> Vec<Value> {
+    let keys = if rows_at.is_empty() {
+        ROW_KEYS
+    } else {
+        rows_at
+    };
     match value {
         Value::Array(items) => items,
         Value::Object(mut map) => {
-            for key in ["data", "rows", "result", "items"] {
+            for &key in keys {
                 if matches!(map.get(key), Some(Value::Array(_)))
                     && let Some(Value::Array(items)) = map.remove(key)
                 {
@@ -91,6 +101,27 @@ pub struct Output<W: Write> {
     widths: Vec<usize>,
     /// The terminal's width (tables).
     width: usize,
+    /// The typed fields of a row, in the SDK type's order: written first.
+    fields: Vec<String>,
+    /// Where an object answer keeps its rows (empty: [`ROW_KEYS`]).
+    rows_at: &'static [&'static str],
+}
+
+/// `row` with the fields in `fields` first, in that order, then the others as they came.
+fn typed_first(row: &mut Value, fields: &[String]) {
+    let Value::Object(map) = row else {
+        return;
+    };
+    if fields.is_empty() || !fields.iter().any(|f| map.contains_key(f)) {
+        return;
+    }
+    let mut rest = std::mem::take(map);
+    for f in fields {
+        if let Some(v) = rest.shift_remove(f.as_str()) {
+            map.insert(f.clone(), v);
+        }
+    }
+    map.extend(rest);
 }
 
 impl<W: Write> Output<W> {
@@ -103,19 +134,50 @@ impl<W: Write> Output<W> {
             columns: None,
             widths: Vec::new(),
             width,
+            fields: Vec::new(),
+            rows_at: &[],
         }
     }
 
+    /// The shape of the answers to come (from the call's answer type,
+    /// [`KnownFields`](th_core::KnownFields)): these typed fields go first in every row, in
+    /// this order; an object answer keeps its rows under the first of `rows_at`.
+    pub fn shape(&mut self, fields: Vec<String>, rows_at: &'static [&'static str]) {
+        self.fields = fields;
+        self.rows_at = rows_at;
+    }
+
     /// Writes one answer that is not a streamed list.
-    pub fn value(&mut self, value: Value) -> Result<(), CliError> {
+    pub fn value(&mut self, mut value: Value) -> Result<(), CliError> {
         match self.format {
             Format::Json => {
+                let fields = &self.fields;
+                let keys = if self.rows_at.is_empty() {
+                    ROW_KEYS
+                } else {
+                    self.rows_at
+                };
+                match &mut value {
+                    Value::Array(rows) => rows.iter_mut().for_each(|r| typed_first(r, fields)),
+                    Value::Object(map) => {
+                        let key = keys
+                            .iter()
+                            .find(|k| matches!(map.get(**k), Some(Value::Array(_))));
+                        match key.and_then(|k| map.get_mut(*k)) {
+                            Some(Value::Array(rows)) => {
+                                rows.iter_mut().for_each(|r| typed_first(r, fields))
+                            }
+                            _ => typed_first(&mut value, fields),
+                        }
+                    }
+                    _ => {}
+                }
                 serde_json::to_writer_pretty(&mut self.out, &value).map_err(|e| io(e.into()))?;
                 writeln!(self.out).map_err(io)?;
                 self.out.flush().map_err(io)
             }
             _ => {
-                let rows = rows_of(value);
+                let rows = rows_of(value, self.rows_at);
                 self.page(rows)?;
                 self.finish()
             }
@@ -123,18 +185,25 @@ impl<W: Write> Output<W> {
     }
 
     /// Writes one page of rows of a streamed list, then flushes.
-    pub fn page(&mut self, rows: Vec<Value>) -> Result<(), CliError> {
+    pub fn page(&mut self, mut rows: Vec<Value>) -> Result<(), CliError> {
+        rows.iter_mut().for_each(|r| typed_first(r, &self.fields));
         if self.columns.is_none() && matches!(self.format, Format::Csv | Format::Table) {
             self.fix_columns(&rows)?;
         }
         for row in rows {
-            self.row(row)?;
+            self.write_row(row)?;
         }
         self.out.flush().map_err(io)
     }
 
     fn fix_columns(&mut self, rows: &[Value]) -> Result<(), CliError> {
-        let mut columns: Vec<String> = Vec::new();
+        // CSV has a column for every typed field, present on the first page or not: the same
+        // header for every run of a command (a spreadsheet's columns stay put).
+        let mut columns: Vec<String> = if self.format == Format::Csv {
+            self.fields.clone()
+        } else {
+            Vec::new()
+        };
         for row in rows {
             match row {
                 Value::Object(map) => {
@@ -151,6 +220,14 @@ impl<W: Write> Output<W> {
                 }
             }
         }
+        // Typed fields first, in the type's order, wherever in the page they first appeared.
+        let rank = |c: &String| {
+            self.fields
+                .iter()
+                .position(|f| f == c)
+                .unwrap_or(self.fields.len())
+        };
+        columns.sort_by_key(rank);
         if self.format == Format::Table {
             // As many columns as fit at 4 cells and 2 spaces each; the rest are left out of
             // the table (CSV and JSON keep every field).
@@ -230,7 +307,13 @@ impl<W: Write> Output<W> {
     }
 
     /// Writes one row.
-    pub fn row(&mut self, row: Value) -> Result<(), CliError> {
+    pub fn row(&mut self, mut row: Value) -> Result<(), CliError> {
+        typed_first(&mut row, &self.fields);
+        self.write_row(row)
+    }
+
+    /// Writes one row whose fields are in order.
+    fn write_row(&mut self, row: Value) -> Result<(), CliError> {
         self.count += 1;
         match self.format {
             Format::Json => {
@@ -404,5 +487,69 @@ mod tests {
         );
         assert_eq!(out, "{\"a\":1}\n{\"a\":2}\n");
         assert_eq!(render(Format::Json, 80, vec![vec![]]), "[]\n");
+    }
+
+    fn shaped(
+        format: Format,
+        fields: &[&str],
+        rows_at: &'static [&'static str],
+    ) -> Output<Vec<u8>> {
+        let mut o = Output::new(Vec::new(), format, 200);
+        o.shape(fields.iter().map(|f| (*f).to_owned()).collect(), rows_at);
+        o
+    }
+
+    #[test]
+    fn typed_fields_come_first_in_the_types_order_and_unknown_ones_are_kept() {
+        // The service sends an unknown field first and the typed ones out of the type's order.
+        let row = || json!({"zeta": 1, "name": "n", "extra": [1], "id": 7});
+        let mut o = shaped(Format::Ndjson, &["id", "name", "absent"], &[]);
+        o.page(vec![row()]).unwrap();
+        o.row(row()).unwrap();
+        let line = r#"{"id":7,"name":"n","zeta":1,"extra":[1]}"#;
+        assert_eq!(
+            String::from_utf8(o.out).unwrap(),
+            format!("{line}\n{line}\n")
+        );
+
+        let mut o = shaped(Format::Csv, &["id", "name", "absent"], &[]);
+        o.page(vec![row()]).unwrap();
+        assert_eq!(
+            String::from_utf8(o.out).unwrap(),
+            "id,name,absent,zeta,extra,_more\n7,n,,1,[1],\n",
+            "CSV: every typed field is a column, present or not, before the others"
+        );
+
+        let mut o = shaped(Format::Table, &["id", "name", "absent"], &[]);
+        o.page(vec![row()]).unwrap();
+        let text = String::from_utf8(o.out).unwrap();
+        assert!(text.starts_with("ID  NAME  ZETA  EXTRA"), "{text}");
+    }
+
+    #[test]
+    fn a_single_answer_orders_its_rows_where_its_type_keeps_them() {
+        // A page object: its rows (under the type's member) are ordered, the page is not.
+        let mut o = shaped(Format::Json, &["id", "name"], &["contacts"]);
+        o.value(json!({"cursor": "c", "contacts": [{"name": "a", "id": 1}]}))
+            .unwrap();
+        let text = String::from_utf8(o.out).unwrap();
+        let (cursor, id, name) = (
+            text.find("cursor").unwrap(),
+            text.find("\"id\"").unwrap(),
+            text.find("\"name\"").unwrap(),
+        );
+        assert!(cursor < id && id < name, "{text}");
+        // The rows of a page object, in CSV, come from the type's member, not `data`.
+        let mut o = shaped(Format::Csv, &["id"], &["contacts"]);
+        o.value(json!({"data": [{"x": 1}], "contacts": [{"id": 1}, {"id": 2}]}))
+            .unwrap();
+        assert_eq!(String::from_utf8(o.out).unwrap(), "id,_more\n1,\n2,\n");
+        // One object answer: ordered itself.
+        let mut o = shaped(Format::Json, &["id", "email"], &[]);
+        o.value(json!({"companies": [1], "email": "e", "id": 5}))
+            .unwrap();
+        let v: Value = serde_json::from_slice(&o.out).unwrap();
+        let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["id", "email", "companies"]);
     }
 }

@@ -393,7 +393,7 @@ async fn offset_page(
     if let Client::Adfox(c) = &clients.client {
         return adfox_page(c, &clients.secrets, info, params).await;
     }
-    let rows = rows_of(send(clients, info, params, accepts).await?);
+    let rows = rows_of(send(clients, info, params, accepts).await?, &[]);
     Ok((rows, PageMeta::default()))
 }
 
@@ -472,8 +472,13 @@ pub async fn execute<W: Write>(
 ) -> Result<(), CliError> {
     let accepts = accepts_of(&call);
     let Call {
-        info, mut params, ..
+        info,
+        mut params,
+        fields,
+        rows_at,
+        ..
     } = call;
+    out.shape(fields, rows_at);
     if !all || paging == Paging::None {
         let value = send(clients, &info, &params, accepts).await?;
         return out.value(value);
@@ -588,7 +593,7 @@ pub async fn execute<W: Write>(
                             .filter(|c| !c.is_empty())
                             .map(str::to_owned);
                         Ok::<_, CliError>(th_core::CursorPage {
-                            items: rows_of(answer),
+                            items: rows_of(answer, rows_at),
                             next,
                         })
                     }
@@ -625,13 +630,14 @@ pub async fn execute<W: Write>(
                     "end_date",
                     FormValue::Str(end.to_string()),
                 );
-                let rows: Vec<Value> = rows_of(send(clients, &info, &params, accepts).await?)
-                    .into_iter()
-                    .filter(|r| match r.get("id") {
-                        Some(id) => seen.insert(id.to_string()),
-                        None => true,
-                    })
-                    .collect();
+                let rows: Vec<Value> =
+                    rows_of(send(clients, &info, &params, accepts).await?, rows_at)
+                        .into_iter()
+                        .filter(|r| match r.get("id") {
+                            Some(id) => seen.insert(id.to_string()),
+                            None => true,
+                        })
+                        .collect();
                 progress.page(rows.len() as u64, None);
                 out.page(rows)?;
             }

@@ -19,6 +19,7 @@
 //!   a request, decode an answer) and [`ApiClient`] validates, builds the exact bytes (the dry
 //!   run), applies per-call overrides ([`CallOptions`], a client's `customize()` by
 //!   [`typed_calls!`]), sends and decodes.
+//! - [`KnownFields`]: the typed fields of an answer's rows, in declared order.
 //! - [`Secret`]: credentials whose `Debug` and `Display` print `[redacted]`.
 //! - [`form`]: a byte-exact `http_build_query`, checked against PHP itself.
 //! - [`paginate`]: pages to `Stream`s, bounded and loop-proof.
@@ -42,6 +43,7 @@
 pub mod api;
 pub mod clock;
 pub mod error;
+pub mod fields;
 pub mod form;
 pub mod http;
 #[cfg(feature = "hyper")]
@@ -70,6 +72,7 @@ pub use api::{
 };
 pub use clock::{Clock, ManualClock, TokioClock};
 pub use error::{DecodeError, Error, ServiceError, StatusError, TransportError};
+pub use fields::KnownFields;
 pub use form::FormValue;
 pub use http::{AnswerClassifier, HttpRequest, HttpResponse, RetryHint};
 #[cfg(feature = "hyper")]

@@ -213,6 +213,35 @@ fn every_output_format() {
 }
 
 #[test]
+fn typed_fields_first_unknown_fields_kept_rows_where_the_type_keeps_them() {
+    let env = Env::new();
+    let csv = |args: &[&str]| {
+        let mut all = vec!["--sandbox", "radist"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--format", "csv"]);
+        let o = env.run(&all);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        stdout(&o)
+    };
+    // A connection types id, type and params; name, status and created_at are kept after them.
+    let connections = csv(&["connections-list"]);
+    assert!(
+        connections.starts_with("id,type,params,name,status,created_at,_more\n80001,telegram,"),
+        "{connections}"
+    );
+    // No subscriptions yet: the header still has the typed fields (the type's order).
+    assert_eq!(csv(&["webhooks"]), "id,connection_id,url,events,_more\n");
+    // Companies come under `companies`: one row each, not one row holding the list.
+    let companies = csv(&["companies-list"]);
+    assert!(companies.starts_with("id,name,_more\n1,"), "{companies}");
+    // One object: typed fields (id, email, name) first, then the rest as sent.
+    let me = json(&env.run(&["--sandbox", "radist", "users-me"]));
+    let keys: Vec<&String> = me.as_object().unwrap().keys().collect();
+    assert_eq!(keys[..3], ["id", "email", "name"], "{me}");
+    assert!(keys.contains(&&"companies".to_owned()), "{me}");
+}
+
+#[test]
 fn all_walks_every_page_and_writes_rows_before_the_last_page_is_fetched() {
     let config = SandboxConfig {
         adfox: th_sandbox::adfox::Config {
