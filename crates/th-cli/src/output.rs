@@ -229,9 +229,20 @@ impl<W: Write> Output<W> {
         };
         columns.sort_by_key(rank);
         if self.format == Format::Table {
-            // As many columns as fit at 4 cells and 2 spaces each; the rest are left out of
-            // the table (CSV and JSON keep every field).
-            let fit = (self.width + 2) / 6;
+            // The leading columns (typed fields first) that fit at their own width, up to
+            // `READABLE` cells each, with 2 spaces between; the rest are left out of the table
+            // (CSV and JSON keep every field). Many columns squeezed to a few cells each would
+            // show none of them.
+            const READABLE: usize = 16;
+            let natural = natural_widths(&columns, rows);
+            let mut used = 0;
+            let fit = natural
+                .iter()
+                .take_while(|w| {
+                    used += (**w).min(READABLE) + 2;
+                    used <= self.width + 2
+                })
+                .count();
             columns.truncate(fit.max(1));
             self.size_table(&columns, rows);
         }
@@ -256,16 +267,7 @@ impl<W: Write> Output<W> {
     }
 
     fn size_table(&mut self, columns: &[String], rows: &[Value]) {
-        let mut widths: Vec<usize> = columns.iter().map(|c| c.width()).collect();
-        for row in rows {
-            for (i, c) in columns.iter().enumerate() {
-                let text = match row {
-                    Value::Object(map) => cell(map.get(c)),
-                    other => cell(Some(other)),
-                };
-                widths[i] = widths[i].max(text.width());
-            }
-        }
+        let mut widths = natural_widths(columns, rows);
         // Two spaces between columns; shrink the widest until the table fits.
         let gaps = 2 * columns.len().saturating_sub(1);
         let budget = self.width.saturating_sub(gaps).max(columns.len() * 4);
@@ -382,6 +384,21 @@ impl<W: Write> Output<W> {
     pub fn count(&self) -> u64 {
         self.count
     }
+}
+
+/// Each column's width in terminal cells: its header's or its widest cell's in `rows`.
+fn natural_widths(columns: &[String], rows: &[Value]) -> Vec<usize> {
+    let mut widths: Vec<usize> = columns.iter().map(|c| c.width()).collect();
+    for row in rows {
+        for (i, c) in columns.iter().enumerate() {
+            let text = match row {
+                Value::Object(map) => cell(map.get(c)),
+                other => cell(Some(other)),
+            };
+            widths[i] = widths[i].max(text.width());
+        }
+    }
+    widths
 }
 
 /// `text` cut to `width` terminal columns, with `…` when cut.

@@ -147,6 +147,83 @@ fn every_service_answers_in_json_by_default() {
 }
 
 #[test]
+fn every_service_in_every_format() {
+    let env = Env::new();
+    let set = env.run(&[
+        "--sandbox",
+        "targethunter",
+        "globalvars-set",
+        "--var-id",
+        "city",
+        "--value",
+        "Москва",
+        "--yes",
+    ]);
+    assert_eq!(code(&set), 0, "{}", stderr(&set));
+    // One read call per service, and the typed field its rows start with.
+    let calls: [(&[&str], &str, &str); 4] = [
+        (
+            &["targethunter", "globalvars-get", "--var-id", "city"],
+            "value",
+            "Москва",
+        ),
+        (&["justclick", "get-all-groups"], "rass_name", "super"),
+        (
+            &["adfox", "account-list-campaign", "--limit", "2"],
+            "ID",
+            "Flight 1",
+        ),
+        (&["radist", "connections-list"], "id", "80001"),
+    ];
+    for (call, first, seen) in calls {
+        let run = |format: &str| {
+            let mut args = vec!["--sandbox"];
+            args.extend_from_slice(call);
+            args.extend_from_slice(&["--format", format]);
+            let o = env.th().args(&args).env("COLUMNS", "100").output().unwrap();
+            assert_eq!(code(&o), 0, "{call:?} {format}: {}", stderr(&o));
+            let text = stdout(&o);
+            assert!(text.contains(seen), "{call:?} {format}: {text}");
+            text
+        };
+        let json: serde_json::Value = serde_json::from_str(&run("json")).unwrap();
+        // A list answer is an array, or (Radist) an object holding it: its first row.
+        let rows = json.as_array().or_else(|| json["connections"].as_array());
+        let row = rows.map_or(&json, |rows| &rows[0]);
+        assert_eq!(
+            row.as_object().unwrap().keys().next().unwrap(),
+            first,
+            "{call:?}"
+        );
+        for line in run("ndjson").lines() {
+            let row: serde_json::Value = serde_json::from_str(line).unwrap();
+            assert_eq!(
+                row.as_object().unwrap().keys().next().unwrap(),
+                first,
+                "{line}"
+            );
+        }
+        let csv = run("csv");
+        let header = csv.lines().next().unwrap();
+        assert!(
+            header.starts_with(&format!("{first},")),
+            "{call:?}: {header}"
+        );
+        assert!(header.ends_with(",_more"), "{call:?}: {header}");
+        let table = run("table");
+        let mut lines = table.lines();
+        let head = lines.next().unwrap();
+        assert!(head.starts_with(&first.to_uppercase()), "{call:?}: {table}");
+        for line in lines {
+            assert!(
+                unicode_width::UnicodeWidthStr::width(line) <= 100,
+                "{line:?}"
+            );
+        }
+    }
+}
+
+#[test]
 fn the_wire_name_is_an_alias_and_the_spec_doc_the_help() {
     let env = Env::new();
     let o = env.run(&["targethunter", "bots/addUser", "--help"]);
