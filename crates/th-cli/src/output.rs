@@ -56,7 +56,7 @@ fn io(e: std::io::Error) -> CliError {
 const ROW_KEYS: &[&str] = &["data", "rows", "result", "items"];
 
 /// The rows inside an answer: an array's items; the array under the first of `rows_at` (else
-/// of [`ROW_KEYS`]) an object has; else the answer itself as one row.
+/// of `data`, `rows`, `result`, `items`) an object has; else the answer itself as one row.
 pub fn rows_of(value: Value, rows_at: &[&str]) -> Vec<Value> {
     let keys = if rows_at.is_empty() {
         ROW_KEYS
