@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
-use http::Method;
+use http::{HeaderMap, Method};
 use serde_json::Value;
 use th_core::form::{http_build_query, parse_query};
 use th_core::secret::scrub;
@@ -46,6 +46,11 @@ pub struct Client {
 struct Wire {
     login: Secret,
     secret: Secret,
+    /// The request signing of `login` with `secret`.
+    signer: sign::RequestSigner,
+    /// The headers of every request (`Content-Type` of the form, `Accept` JSON), made once:
+    /// each request clones them rather than inserting them one by one.
+    headers: HeaderMap,
     base_url: String,
     verify_response_hash: bool,
 }
@@ -136,9 +141,16 @@ impl ClientBuilder {
         let account =
             th_core::Account::from_credential(&[self.login.expose(), self.secret.expose()]);
         let transport = self.options.build_stack_for(&account)?;
+        let signer = sign::RequestSigner::new(self.login.expose(), &self.secret);
+        let headers = HttpRequest::new(Method::POST, String::new())
+            .body("application/x-www-form-urlencoded", "")
+            .accept("application/json")
+            .headers;
         let wire = Wire {
             login: self.login,
             secret: self.secret,
+            signer,
+            headers,
             base_url,
             verify_response_hash: self.verify_response_hash,
         };
@@ -458,15 +470,17 @@ impl Wire {
                     .iter()
                     .map(|(name, value)| (name.as_ref(), value.clone())),
             );
-            sign::canonical_query(&all)
+            sign::canonical_query(&all).into_bytes()
         } else {
-            sign::signed_body(params, self.login.expose(), &self.secret)
+            self.signer.signed_body(params)
         };
+        // The same request as `.body(form, body).accept(json)` would make, its headers cloned
+        // from the ones made once (see `Wire::headers`).
         let mut request = HttpRequest::new(Method::POST, url)
-            .body("application/x-www-form-urlencoded", body)
-            .accept("application/json")
             .idempotent(info.idempotent)
             .operation(SERVICE, operation);
+        request.headers = self.headers.clone();
+        request.body = body.into();
         request.rate_class = info.rate_class;
         request
     }

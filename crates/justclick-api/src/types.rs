@@ -60,7 +60,17 @@ impl ParamValue for Email {
                 "is required and must not be empty",
             ));
         }
-        if s.len() > 254 || !s.contains('@') || s.chars().any(char::is_whitespace) || bad_chars(s) {
+        let bad = if s.is_ascii() {
+            // The same verdict in one pass over the bytes: ASCII's whitespace (`\t`..`\r`,
+            // space) and control characters (below space, DEL) are exactly the bytes <= 0x20 and
+            // 0x7f. About 60 instructions for a short address instead of 360 (callgrind).
+            s.len() > 254
+                || !s.as_bytes().contains(&b'@')
+                || s.bytes().any(|b| b <= b' ' || b == 0x7f)
+        } else {
+            s.len() > 254 || !s.contains('@') || s.chars().any(char::is_whitespace) || bad_chars(s)
+        };
+        if bad {
             return Err(InvalidInput::new(field, "must be an e-mail address"));
         }
         Ok(())
@@ -1366,6 +1376,42 @@ impl FromEnvelope for Envelope {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The ASCII fast path of `Email::validate` gives the general rule's verdict for every
+    /// ASCII byte, wherever it stands.
+    #[test]
+    fn email_ascii_check_is_the_char_rule() {
+        let general = |s: &str| {
+            !(s.is_empty()
+                || s.len() > 254
+                || !s.contains('@')
+                || s.chars().any(char::is_whitespace)
+                || bad_chars(s))
+        };
+        for b in 0u8..=127 {
+            let c = char::from(b);
+            for s in [
+                format!("a{c}b@x.ru"),
+                format!("{c}"),
+                format!("{c}@"),
+                format!("x@y{c}"),
+            ] {
+                let ok = Email(s.clone()).validate("lead_email").is_ok();
+                assert_eq!(ok, general(&s), "{s:?}");
+            }
+        }
+        for s in [
+            "",
+            "a@b",
+            "ab",
+            &format!("{}@b", "a".repeat(253)),
+            "a\u{a0}@b",
+            "я@b",
+        ] {
+            let ok = Email(s.to_owned()).validate("lead_email").is_ok();
+            assert_eq!(ok, general(s), "{s:?}");
+        }
+    }
 
     #[test]
     fn month_windows() {

@@ -664,35 +664,180 @@ pub fn http_build_query<K: AsRef<str>>(params: &[(K, FormValue)]) -> String {
 /// such as `https://host/path?`. The only allocation besides `out`'s growth is one key
 /// buffer, and only when a nested list or map is present.
 pub fn http_build_query_into<K: AsRef<str>>(out: &mut String, params: &[(K, FormValue)]) {
-    with_bytes(out, |out| {
-        let start = out.len();
-        // Room for the usual case (short names, values that grow by a third when encoded).
-        let estimate: usize = params
-            .iter()
-            .map(|(n, v)| n.as_ref().len() + 2 + value_len(v))
-            .sum();
-        out.reserve(estimate + estimate / 2);
-        let mut key = Vec::new();
-        for (name, value) in params {
-            let name = name.as_ref();
-            match value {
-                FormValue::Null => {}
-                FormValue::List(_) | FormValue::Map(_) => {
-                    key.clear();
-                    percent_encode_bytes(&mut key, name, &URLENCODE);
-                    encode_container(out, start, &mut key, value);
+    with_bytes(out, |out| http_build_query_bytes(out, params, 0));
+}
+
+/// Appends [`http_build_query`]`(params)` to `out` as bytes (ASCII), first making room for
+/// it and `extra` more bytes the caller appends after it (a signature, say), so that the
+/// whole buffer takes one allocation.
+///
+/// `&` is written only between pairs this call emits, as in [`http_build_query_into`].
+///
+/// ```
+/// use th_core::form::{http_build_query_bytes, FormValue};
+/// let mut body = Vec::new();
+/// http_build_query_bytes(&mut body, &[("q", FormValue::from("a b"))], 8);
+/// assert_eq!(body, b"q=a+b");
+/// assert!(body.capacity() >= body.len() + 8);
+/// ```
+pub fn http_build_query_bytes<K: AsRef<str>>(
+    out: &mut Vec<u8>,
+    params: &[(K, FormValue)],
+    extra: usize,
+) {
+    match flat_bound(params) {
+        Some(bound) => encode_flat(out, params, bound, extra),
+        None => encode_tree(out, params, extra),
+    }
+}
+
+/// The general encoder: any tree (nested lists and maps, floats).
+fn encode_tree<K: AsRef<str>>(out: &mut Vec<u8>, params: &[(K, FormValue)], extra: usize) {
+    let start = out.len();
+    // Room for the usual case (short names, values that grow by a third when encoded).
+    let estimate: usize = params
+        .iter()
+        .map(|(n, v)| n.as_ref().len() + 2 + value_len(v))
+        .sum();
+    out.reserve(estimate + estimate / 2 + extra);
+    let mut key = Vec::new();
+    for (name, value) in params {
+        let name = name.as_ref();
+        match value {
+            FormValue::Null => {}
+            FormValue::List(_) | FormValue::Map(_) => {
+                key.clear();
+                percent_encode_bytes(&mut key, name, &URLENCODE);
+                encode_container(out, start, &mut key, value);
+            }
+            scalar => {
+                if out.len() > start {
+                    out.push(b'&');
                 }
-                scalar => {
-                    if out.len() > start {
-                        out.push(b'&');
-                    }
-                    percent_encode_bytes(out, name, &URLENCODE);
-                    out.push(b'=');
-                    write_scalar(out, scalar, true);
-                }
+                percent_encode_bytes(out, name, &URLENCODE);
+                out.push(b'=');
+                write_scalar(out, scalar, true);
             }
         }
-    });
+    }
+}
+
+/// The most bytes [`encode_flat`] writes for `params` (every byte of a name or string as
+/// `%XX`, an integer's 20 characters, `&` and `=`), plus the 4 bytes its last store may
+/// overrun by; `None` unless every param is a string, integer, bool or null (no containers,
+/// no floats: those take [`encode_tree`]).
+fn flat_bound<K: AsRef<str>>(params: &[(K, FormValue)]) -> Option<usize> {
+    let mut bound = 4;
+    for (name, value) in params {
+        let value_bound = match value {
+            FormValue::Null => continue,
+            FormValue::Str(s) => 3 * s.len(),
+            FormValue::Bool(_) => 1,
+            FormValue::Int(_) => 20,
+            FormValue::Float(_) | FormValue::List(_) | FormValue::Map(_) => return None,
+        };
+        bound += 3 * name.as_ref().len() + 2 + value_bound;
+    }
+    Some(bound)
+}
+
+/// [`encode_tree`] for flat params of strings, integers and bools, in one pass over a buffer
+/// sized once by [`flat_bound`], each byte's encoding stored whole from [`URLENCODE`].
+///
+/// Why (callgrind, JustClick's UpdateSubscriberData of five strings, 124 bytes in):
+/// `percent_encode_bytes` per name and per value paid a call, a 128-byte stack buffer and a
+/// `memcpy` each time, about 1,900 instructions for the query; here the same bytes cost about
+/// 7 instructions each, with one `memset` for the whole buffer.
+fn encode_flat<K: AsRef<str>>(
+    out: &mut Vec<u8>,
+    params: &[(K, FormValue)],
+    bound: usize,
+    extra: usize,
+) {
+    let start = out.len();
+    out.reserve(bound + extra);
+    out.resize(start + bound, 0);
+    let n = match out.get_mut(start..) {
+        Some(buf) => write_flat(buf, params),
+        None => 0,
+    };
+    out.truncate(start + n);
+}
+
+/// Writes the flat params into `buf` (at least [`flat_bound`] long); returns the length.
+fn write_flat<K: AsRef<str>>(buf: &mut [u8], params: &[(K, FormValue)]) -> usize {
+    let mut n = 0;
+    for (name, value) in params {
+        if matches!(value, FormValue::Null) {
+            continue;
+        }
+        if n > 0 {
+            n = put_byte(buf, n, b'&');
+        }
+        n = put_urlencoded(buf, n, name.as_ref());
+        n = put_byte(buf, n, b'=');
+        n = match value {
+            FormValue::Str(s) => put_urlencoded(buf, n, s),
+            FormValue::Bool(b) => put_byte(buf, n, if *b { b'1' } else { b'0' }),
+            FormValue::Int(i) => put_int(buf, n, *i),
+            // Not flat: `flat_bound` sent these to `encode_tree`.
+            FormValue::Null | FormValue::Float(_) | FormValue::List(_) | FormValue::Map(_) => n,
+        };
+    }
+    n
+}
+
+/// Stores `b` at `buf[n]`; returns the next position.
+#[inline(always)]
+fn put_byte(buf: &mut [u8], n: usize, b: u8) -> usize {
+    if let Some(slot) = buf.get_mut(n) {
+        *slot = b;
+    }
+    n + 1
+}
+
+/// Stores `i` in decimal (as [`push_i64`] does; at most 20 bytes) at `buf[n..]`; returns the
+/// next position.
+fn put_int(buf: &mut [u8], mut n: usize, i: i64) -> usize {
+    if i < 0 {
+        n = put_byte(buf, n, b'-');
+    }
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut u = i.unsigned_abs();
+    while let Some(slot) = at.checked_sub(1).and_then(|k| digits.get_mut(k)) {
+        // `u % 10` is a single digit.
+        *slot = b'0' + (u % 10) as u8;
+        at -= 1;
+        u /= 10;
+        if u == 0 {
+            break;
+        }
+    }
+    let digits = digits.get(at..).unwrap_or_default();
+    if let Some(dst) = buf.get_mut(n..n + digits.len()) {
+        dst.copy_from_slice(digits);
+    }
+    n + digits.len()
+}
+
+/// Stores PHP `urlencode(s)` at `buf[n..]` (room for 3 bytes per byte of `s`, plus 1);
+/// returns the next position. Each byte's encoding is stored as four bytes and the position
+/// moves on by its real length (the next store overwrites the rest): no branch per byte.
+///
+/// Not generic and not inlined into the generic callers, so that the table is addressed
+/// directly rather than reloaded through the GOT after every store (about 10 instructions a
+/// byte instead of 14).
+#[inline(never)]
+fn put_urlencoded(buf: &mut [u8], mut n: usize, s: &str) -> usize {
+    for &b in s.as_bytes() {
+        let code = URLENCODE[usize::from(b)];
+        if let Some(dst) = buf.get_mut(n..).and_then(<[u8]>::first_chunk_mut::<4>) {
+            *dst = code.to_le_bytes();
+        }
+        n += (code >> 24) as usize;
+    }
+    n
 }
 
 /// A rough length of a value's text, to size the output once.
@@ -2093,6 +2238,51 @@ mod tests {
             .iter()
             .filter_map(|(k, v)| model(v).map(|v| (k.clone(), v)))
             .collect()
+    }
+
+    /// The one-pass encoder of flat params writes what the general one writes, byte for byte,
+    /// after any prefix, and leaves room for the extra bytes asked for.
+    #[test]
+    fn form_flat_encoder_matches_the_tree_encoder() {
+        let mut rng = Rng(7);
+        let mut flat_seen = 0;
+        for i in 0..3_000 {
+            let mut params: Vec<(String, FormValue)> = Vec::new();
+            for _ in 0..rng.below(7) {
+                let name = rng.text(6);
+                let value = match rng.below(6) {
+                    0 => FormValue::Null,
+                    1 => FormValue::Bool(rng.chance(50)),
+                    2 => FormValue::Int(rng.int_value()),
+                    _ => FormValue::Str(rng.string_value()),
+                };
+                params.push((name, value));
+            }
+            let Some(bound) = flat_bound(&params) else {
+                panic!("flat params refused: {params:?}");
+            };
+            flat_seen += 1;
+            let prefix: &[u8] = if i % 2 == 0 { b"" } else { b"x?" };
+            let (mut flat, mut tree) = (prefix.to_vec(), prefix.to_vec());
+            encode_flat(&mut flat, &params, bound, 38);
+            encode_tree(&mut tree, &params, 0);
+            assert_eq!(flat, tree, "{params:?}");
+            assert!(flat.capacity() >= flat.len() + 38, "{params:?}");
+            let mut text = String::from_utf8(prefix.to_vec()).unwrap();
+            http_build_query_into(&mut text, &params);
+            assert_eq!(text.as_bytes(), &tree[..]);
+        }
+        assert_eq!(flat_seen, 3_000);
+        // Floats and containers are never flat.
+        assert_eq!(flat_bound(&[("f", FormValue::Float(1.5))]), None);
+        assert_eq!(flat_bound(&[("l", FormValue::List(vec![]))]), None);
+        assert_eq!(flat_bound(&[("m", FormValue::Map(vec![]))]), None);
+        // The extremes of an integer.
+        for i in [i64::MIN, i64::MAX, 0, -1] {
+            let mut out = Vec::new();
+            http_build_query_bytes(&mut out, &[("i", FormValue::Int(i))], 0);
+            assert_eq!(out, format!("i={i}").into_bytes());
+        }
     }
 
     #[test]
