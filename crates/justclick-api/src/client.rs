@@ -223,6 +223,19 @@ impl RawRequest {
 /// The names the client adds itself.
 const RESERVED: &[&str] = &["hash", "rpsKey", "rps_key"];
 
+/// The bytes of a plain name: ASCII letters, digits, `_` and `-`. A table, because the three
+/// tests per byte were about half of `plainly_survives` (callgrind: ~10 instructions a byte).
+static PLAIN_NAME: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || c == b'_' || c == b'-';
+        b += 1;
+    }
+    table
+};
+
 /// The common case decided without the round trip: a few scalar params whose names are
 /// distinct, not the client's own, and only letters, digits, `_` and `-`. PHP reads such a
 /// name as it is and each value back from its `urlencode`d text, so the canonical query always
@@ -232,9 +245,7 @@ fn plainly_survives<K: AsRef<str>>(params: &[(K, FormValue)]) -> bool {
         && params.iter().enumerate().all(|(i, (name, value))| {
             let name = name.as_ref();
             !name.is_empty()
-                && name
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+                && name.bytes().all(|b| PLAIN_NAME[usize::from(b)])
                 && !RESERVED.contains(&name)
                 && !matches!(value, FormValue::List(_) | FormValue::Map(_))
                 && !params[..i].iter().any(|(n, _)| n.as_ref() == name)
