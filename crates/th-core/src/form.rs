@@ -1146,32 +1146,33 @@ fn hex_value(b: u8) -> Option<u8> {
 /// PHP `urldecode` into `out` (cleared first): `+` -> space, `%XX` -> byte, a `%` not
 /// followed by two hex digits is kept as it is.
 fn url_decode_into(out: &mut Vec<u8>, bytes: &[u8]) {
+    // The output is never longer than the input: sized once, written by position, cut to
+    // length (a `push` per byte paid a capacity check and a length update: about 20
+    // instructions a byte, callgrind).
     out.clear();
-    out.reserve(bytes.len());
+    out.resize(bytes.len(), 0);
+    let mut n = 0;
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
-        match b {
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
+        let (byte, step) = match b {
+            b'+' => (b' ', 1),
             b'%' => {
                 let hi = bytes.get(i + 1).copied().and_then(hex_value);
                 let lo = bytes.get(i + 2).copied().and_then(hex_value);
-                if let (Some(hi), Some(lo)) = (hi, lo) {
-                    out.push(hi << 4 | lo);
-                    i += 3;
-                } else {
-                    out.push(b'%');
-                    i += 1;
+                match (hi, lo) {
+                    (Some(hi), Some(lo)) => (hi << 4 | lo, 3),
+                    _ => (b'%', 1),
                 }
             }
-            _ => {
-                out.push(b);
-                i += 1;
-            }
+            _ => (b, 1),
+        };
+        if let Some(slot) = out.get_mut(n) {
+            *slot = byte;
         }
+        n += 1;
+        i += step;
     }
+    out.truncate(n);
 }
 
 /// Replaces ` ` and `.` (and `[` when `bracket_too`) with `_`, as PHP does for variable names

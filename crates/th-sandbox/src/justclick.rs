@@ -26,6 +26,7 @@
 //! The demo account mirrors the vendor's example: login `username`, secret key 40 × `X`;
 //! `TH_SANDBOX_JUSTCLICK_LOGIN` / `TH_SANDBOX_JUSTCLICK_SECRET` override them.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -689,7 +690,8 @@ fn signature_ok(
         .to_ascii_lowercase();
     let expect =
         |query: &str| md5_hex_of(&[query, "::", &shared.login, "::", shared.secret.expose()]);
-    let reserialised = expect(&http_build_query(params));
+    let query = http_build_query(params);
+    let reserialised = expect(&query);
     let raw_signed = match raw.rsplit_once("&hash=") {
         Some((before, h)) if h.eq_ignore_ascii_case(&hash) => Some(before),
         None if raw
@@ -700,8 +702,16 @@ fn signature_ok(
         }
         _ => None,
     };
-    let raw_ok = raw_signed
-        .is_some_and(|before| constant_time_eq(expect(before).as_bytes(), hash.as_bytes()));
+    // When the raw body before `&hash=` is the re-serialised query (a canonical client's), both
+    // readings hash the same bytes: one md5 (of 3 per call, 3,400 instructions each) serves.
+    let raw_ok = raw_signed.is_some_and(|before| {
+        let expected = if before == query {
+            Cow::Borrowed(&reserialised)
+        } else {
+            Cow::Owned(expect(before))
+        };
+        constant_time_eq(expected.as_bytes(), hash.as_bytes())
+    });
     if constant_time_eq(reserialised.as_bytes(), hash.as_bytes()) && raw_ok {
         Ok(())
     } else {
