@@ -487,9 +487,11 @@ impl Wire {
         };
         // The same request as `.body(form, body).accept(json)` would make, its headers cloned
         // from the ones made once (see `Wire::headers`).
-        let mut request = HttpRequest::new(Method::POST, url)
-            .idempotent(info.idempotent)
-            .operation(SERVICE, operation);
+        // Fields set in place: each builder call moved the whole request once more.
+        let mut request = HttpRequest::new(Method::POST, url);
+        request.idempotent = info.idempotent;
+        request.service = SERVICE;
+        request.operation = operation;
         request.headers = self.headers.clone();
         request.body = body.into();
         request.rate_class = info.rate_class;

@@ -60,15 +60,17 @@ impl ParamValue for Email {
                 "is required and must not be empty",
             ));
         }
-        let bad = if s.is_ascii() {
-            // The same verdict in one pass over the bytes: ASCII's whitespace (`\t`..`\r`,
-            // space) and control characters (below space, DEL) are exactly the bytes <= 0x20 and
-            // 0x7f. About 60 instructions for a short address instead of 360 (callgrind).
-            let (mut at, mut blank) = (false, false);
-            for b in s.bytes() {
-                at |= b == b'@';
-                blank |= b <= b' ' || b == 0x7f;
-            }
+        // The same verdict in one pass over the bytes when they are ASCII: ASCII's whitespace
+        // (`\t`..`\r`, space) and control characters (below space, DEL) are exactly the bytes
+        // <= 0x20 and 0x7f. About 100 instructions for a short address instead of 360
+        // (callgrind); any other byte takes the `char` rules.
+        let (mut at, mut blank, mut ascii) = (false, false, true);
+        for b in s.bytes() {
+            at |= b == b'@';
+            blank |= b <= b' ' || b == 0x7f;
+            ascii &= b < 0x80;
+        }
+        let bad = if ascii {
             s.len() > 254 || !at || blank
         } else {
             s.len() > 254 || !s.contains('@') || s.chars().any(char::is_whitespace) || bad_chars(s)
