@@ -18,7 +18,7 @@
 //! ```
 
 use md5::{Digest, Md5};
-use th_core::form::http_build_query_into;
+use th_core::form::{http_build_query_bytes, http_build_query_into};
 use th_core::secret::constant_time_eq;
 use th_core::{FormValue, Secret};
 
@@ -29,16 +29,22 @@ pub fn md5_hex(input: &[u8]) -> String {
 
 /// Lowercase hex of a 16-byte digest.
 fn hex(digest: &[u8]) -> String {
+    let hex = hex_bytes(digest);
+    // ASCII by construction, so the conversion cannot fail.
+    std::str::from_utf8(&hex)
+        .map(str::to_owned)
+        .unwrap_or_default()
+}
+
+/// Lowercase hex of a 16-byte digest, on the stack.
+fn hex_bytes(digest: &[u8]) -> [u8; 32] {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut hex = [0u8; 32];
     for (pair, byte) in hex.chunks_exact_mut(2).zip(digest.iter()) {
         pair[0] = HEX[usize::from(byte >> 4)];
         pair[1] = HEX[usize::from(byte & 15)];
     }
-    // ASCII by construction, so the conversion cannot fail.
-    std::str::from_utf8(&hex)
-        .map(str::to_owned)
-        .unwrap_or_default()
+    hex
 }
 
 /// The canonical string: PHP `http_build_query` of `params` in order.
@@ -63,13 +69,58 @@ pub fn signed_body<K: AsRef<str>>(
     login: &str,
     secret: &Secret,
 ) -> String {
-    let mut body = canonical_query(params);
-    let hash = request_hash(&body, login, secret);
-    if !body.is_empty() {
-        body.push('&');
+    let body = signed_bytes(params, &["::", login, "::", secret.expose()]);
+    // ASCII by construction (`http_build_query` and hex), so the conversion cannot fail.
+    String::from_utf8(body).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// `&hash=` and the 32 hex digits after the canonical query.
+const HASH_FIELD_LEN: usize = "&hash=".len() + 32;
+
+/// One account's request signing ([`signed_body`]), with the hash input's tail
+/// `::login::secret` joined once, when the client is built.
+///
+/// Why: hashing the query and the tail in two pieces instead of five, and writing the body as
+/// bytes into one buffer sized once (no `String` for the query and another for the hash), with
+/// th-core's one-pass encoder of flat params, took `Client::build_request` of the seed's
+/// UpdateSubscriberData from about 11,700 to about 9,800 instructions (callgrind), md5 itself
+/// being 3,400 of them.
+#[derive(Clone)]
+pub(crate) struct RequestSigner {
+    /// `::login::secret`, what follows the query in the hashed input.
+    tail: Secret,
+}
+
+impl RequestSigner {
+    /// The signer of `login` with `secret`.
+    pub(crate) fn new(login: &str, secret: &Secret) -> Self {
+        RequestSigner {
+            tail: Secret::new(format!("::{login}::{}", secret.expose())),
+        }
     }
-    body.push_str("hash=");
-    body.push_str(&hash);
+
+    /// [`signed_body`]'s bytes.
+    pub(crate) fn signed_body<K: AsRef<str>>(&self, params: &[(K, FormValue)]) -> Vec<u8> {
+        signed_bytes(params, &[self.tail.expose()])
+    }
+}
+
+/// The canonical query of `params`, `&hash=` and the md5 of the query followed by `tail`'s
+/// pieces (`::login::secret`), as bytes in one buffer.
+fn signed_bytes<K: AsRef<str>>(params: &[(K, FormValue)], tail: &[&str]) -> Vec<u8> {
+    let mut body = Vec::new();
+    http_build_query_bytes(&mut body, params, HASH_FIELD_LEN);
+    let mut md5 = Md5::new();
+    md5.update(&body);
+    for part in tail {
+        md5.update(part.as_bytes());
+    }
+    let hash = hex_bytes(&md5.finalize());
+    if !body.is_empty() {
+        body.push(b'&');
+    }
+    body.extend_from_slice(b"hash=");
+    body.extend_from_slice(&hash);
     body
 }
 
@@ -80,9 +131,24 @@ pub fn response_hash(code: &str, text: &str, secret: &Secret) -> String {
 }
 
 /// Checks a response hash in constant time (hex case-insensitively).
+///
+/// The md5 is taken of the pieces and both hex texts stay on the stack: `format!`, the hex
+/// `String` and the lowercased copy were three allocations on every answer.
 pub fn verify_response(code: &str, text: &str, hash: &str, secret: &Secret) -> bool {
-    let expected = response_hash(code, text, secret);
-    constant_time_eq(expected.as_bytes(), hash.to_ascii_lowercase().as_bytes())
+    let mut md5 = Md5::new();
+    for part in [code, "::", text, "::", secret.expose()] {
+        md5.update(part.as_bytes());
+    }
+    let expected = hex_bytes(&md5.finalize());
+    // A hash of another length cannot match (and `constant_time_eq` says so for any length).
+    let Some(given) = hash.as_bytes().first_chunk::<32>() else {
+        return false;
+    };
+    if hash.len() != 32 {
+        return false;
+    }
+    let given = given.map(|b| b.to_ascii_lowercase());
+    constant_time_eq(&expected, &given)
 }
 
 /// `md5(id . email . time . secret)`: the hash of an order notification.

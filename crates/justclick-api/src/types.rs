@@ -60,7 +60,22 @@ impl ParamValue for Email {
                 "is required and must not be empty",
             ));
         }
-        if s.len() > 254 || !s.contains('@') || s.chars().any(char::is_whitespace) || bad_chars(s) {
+        // The same verdict in one pass over the bytes when they are ASCII: ASCII's whitespace
+        // (`\t`..`\r`, space) and control characters (below space, DEL) are exactly the bytes
+        // <= 0x20 and 0x7f. About 100 instructions for a short address instead of 360
+        // (callgrind); any other byte takes the `char` rules.
+        let (mut at, mut blank, mut ascii) = (false, false, true);
+        for b in s.bytes() {
+            at |= b == b'@';
+            blank |= b <= b' ' || b == 0x7f;
+            ascii &= b < 0x80;
+        }
+        let bad = if ascii {
+            s.len() > 254 || !at || blank
+        } else {
+            s.len() > 254 || !s.contains('@') || s.chars().any(char::is_whitespace) || bad_chars(s)
+        };
+        if bad {
             return Err(InvalidInput::new(field, "must be an e-mail address"));
         }
         Ok(())
@@ -1378,6 +1393,42 @@ impl FromEnvelope for Envelope {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The ASCII fast path of `Email::validate` gives the general rule's verdict for every
+    /// ASCII byte, wherever it stands.
+    #[test]
+    fn email_ascii_check_is_the_char_rule() {
+        let general = |s: &str| {
+            !(s.is_empty()
+                || s.len() > 254
+                || !s.contains('@')
+                || s.chars().any(char::is_whitespace)
+                || bad_chars(s))
+        };
+        for b in 0u8..=127 {
+            let c = char::from(b);
+            for s in [
+                format!("a{c}b@x.ru"),
+                format!("{c}"),
+                format!("{c}@"),
+                format!("x@y{c}"),
+            ] {
+                let ok = Email(s.clone()).validate("lead_email").is_ok();
+                assert_eq!(ok, general(&s), "{s:?}");
+            }
+        }
+        for s in [
+            "",
+            "a@b",
+            "ab",
+            &format!("{}@b", "a".repeat(253)),
+            "a\u{a0}@b",
+            "я@b",
+        ] {
+            let ok = Email(s.to_owned()).validate("lead_email").is_ok();
+            assert_eq!(ok, general(s), "{s:?}");
+        }
+    }
 
     #[test]
     fn month_windows() {

@@ -26,6 +26,7 @@
 //! The demo account mirrors the vendor's example: login `username`, secret key 40 × `X`;
 //! `TH_SANDBOX_JUSTCLICK_LOGIN` / `TH_SANDBOX_JUSTCLICK_SECRET` override them.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -469,14 +470,36 @@ async fn state(State(shared): State<Arc<Shared>>) -> Response {
 
 // ---- the wire -------------------------------------------------------------------------------
 
+#[cfg(test)]
 fn md5_hex(input: &str) -> String {
+    md5_hex_of(&[input])
+}
+
+/// Lowercase hex md5 of `parts` one after another (no joined copy of them is made).
+fn md5_hex_of(parts: &[&str]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(32);
-    for b in Md5::digest(input.as_bytes()) {
-        out.push(char::from(HEX[usize::from(b >> 4)]));
-        out.push(char::from(HEX[usize::from(b & 15)]));
+    let mut md5 = Md5::new();
+    for part in parts {
+        md5.update(part.as_bytes());
     }
-    out
+    let mut hex = [0u8; 32];
+    for (pair, b) in hex.chunks_exact_mut(2).zip(md5.finalize()) {
+        pair[0] = HEX[usize::from(b >> 4)];
+        pair[1] = HEX[usize::from(b & 15)];
+    }
+    // ASCII by construction.
+    String::from_utf8_lossy(&hex).into_owned()
+}
+
+/// The answer's JSON, its members in the vendor's order (what a `Map` built in that order
+/// printed, without building one: a struct serialises straight to the bytes).
+#[derive(serde::Serialize)]
+struct Envelope<'a> {
+    error_code: i64,
+    error_text: &'a str,
+    hash: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    result: Option<&'a Value>,
 }
 
 /// A signed answer.
@@ -512,20 +535,15 @@ impl Answer {
     }
 
     fn render(self, secret: &Secret) -> Response {
-        let hash = md5_hex(&format!(
-            "{}::{}::{}",
-            self.code,
-            self.text,
-            secret.expose()
-        ));
-        let mut body = Map::new();
-        body.insert("error_code".into(), Value::from(self.code));
-        body.insert("error_text".into(), Value::from(self.text));
-        body.insert("hash".into(), Value::from(hash));
-        if let Some(result) = self.result {
-            body.insert("result".into(), result);
-        }
-        response::json(self.status, &Value::Object(body))
+        let code = self.code.to_string();
+        let hash = md5_hex_of(&[&code, "::", &self.text, "::", secret.expose()]);
+        let body = Envelope {
+            error_code: self.code,
+            error_text: &self.text,
+            hash: &hash,
+            result: self.result.as_ref(),
+        };
+        response::json(self.status, &body)
     }
 }
 
@@ -670,14 +688,10 @@ fn signature_ok(
         .scalar_string()
         .unwrap_or_default()
         .to_ascii_lowercase();
-    let expect = |query: &str| {
-        md5_hex(&format!(
-            "{query}::{}::{}",
-            shared.login,
-            shared.secret.expose()
-        ))
-    };
-    let reserialised = expect(&http_build_query(params));
+    let expect =
+        |query: &str| md5_hex_of(&[query, "::", &shared.login, "::", shared.secret.expose()]);
+    let query = http_build_query(params);
+    let reserialised = expect(&query);
     let raw_signed = match raw.rsplit_once("&hash=") {
         Some((before, h)) if h.eq_ignore_ascii_case(&hash) => Some(before),
         None if raw
@@ -688,8 +702,16 @@ fn signature_ok(
         }
         _ => None,
     };
-    let raw_ok = raw_signed
-        .is_some_and(|before| constant_time_eq(expect(before).as_bytes(), hash.as_bytes()));
+    // When the raw body before `&hash=` is the re-serialised query (a canonical client's), both
+    // readings hash the same bytes: one md5 (of 3 per call, 3,400 instructions each) serves.
+    let raw_ok = raw_signed.is_some_and(|before| {
+        let expected = if before == query {
+            Cow::Borrowed(&reserialised)
+        } else {
+            Cow::Owned(expect(before))
+        };
+        constant_time_eq(expected.as_bytes(), hash.as_bytes())
+    });
     if constant_time_eq(reserialised.as_bytes(), hash.as_bytes()) && raw_ok {
         Ok(())
     } else {
