@@ -602,6 +602,17 @@ th_core::typed_calls!(Client, api, DeserializeOwned, Error, RawRequest => Value)
 /// The path placeholder the client fills with its company id.
 const COMPANY_PLACEHOLDER: &str = "{company_id}";
 
+/// Where the first [`COMPANY_PLACEHOLDER`] in `path` starts.
+///
+/// Looks for its `{` first (a `memchr`), then compares: `str::find` with a `&str` pattern sets
+/// up a two-way searcher on every call, which cost more than the rest of the URL (callgrind:
+/// ~1.5k instructions of a `send_message`).
+fn find_placeholder(path: &str) -> Option<usize> {
+    path.match_indices('{')
+        .map(|(at, _)| at)
+        .find(|&at| path[at..].starts_with(COMPANY_PLACEHOLDER))
+}
+
 /// A successful answer's body, read once by the caller straight into the type it wants
 /// ([`Answer::typed`]). Parsing it into a `Value` first and converting that again cost as much as
 /// the rest of the client's work on a `send_message` (callgrind: ~6.6k instructions of the
@@ -709,7 +720,7 @@ impl Wire {
         let idempotent = info.idempotent;
         // The spec lists the placeholders the client fills (`MethodInfo::client_path`: Radist's
         // only one is `{company_id}`); a raw call's own path may use it too.
-        let fill = !info.client_path.is_empty() || path.contains(COMPANY_PLACEHOLDER);
+        let fill = !info.client_path.is_empty() || find_placeholder(path).is_some();
         // The URL in one allocation: the base, then the path with the placeholder filled.
         let mut url = String::with_capacity(self.base_url.len() + path.len() + 24);
         url.push_str(&self.base_url);
@@ -721,7 +732,7 @@ impl Wire {
                 )
             })?;
             let mut rest = path;
-            while let Some(at) = rest.find(COMPANY_PLACEHOLDER) {
+            while let Some(at) = find_placeholder(rest) {
                 url.push_str(&rest[..at]);
                 // Writing to a String cannot fail.
                 let _ = write!(url, "{id}");
@@ -837,7 +848,29 @@ fn next_until(
 
 #[cfg(test)]
 mod tests {
-    use super::next_until;
+    use super::{COMPANY_PLACEHOLDER, find_placeholder, next_until};
+
+    #[test]
+    fn placeholders_are_found_as_str_find_finds_them() {
+        for path in [
+            "companies/{company_id}/messaging/messages/",
+            "{company_id}",
+            "{company_id}/{company_id}",
+            "a/{company}/{company_id",
+            "a/{{company_id}}/b",
+            "a/{x}/b/{company_id}/c",
+            "no placeholder",
+            "",
+            "{",
+            "ключ/{company_id}",
+        ] {
+            assert_eq!(
+                find_placeholder(path),
+                path.find(COMPANY_PLACEHOLDER),
+                "{path}"
+            );
+        }
+    }
 
     #[test]
     fn until_steps_strictly_back() {
