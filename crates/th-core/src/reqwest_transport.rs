@@ -2,6 +2,7 @@
 //! [`reqwest::Client`]: proxies from the environment, rustls or the platform's TLS, HTTP/2.
 
 use std::fmt;
+use std::future::Future;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -123,39 +124,20 @@ impl TransportBuilder {
     }
 }
 
-// The request is built before the future (URL parsed,
-// headers and body moved into reqwest's request), so that the future holds only what the
-// exchange needs and stays small.
+// The request is built before the future (URL parsed, headers and body moved into reqwest's
+// request, handed to reqwest), so that the future holds only what the exchange needs and stays
+// small: the 16-byte `Pending`, not the request.
 impl Transport for ReqwestTransport {
     fn send(&self, request: HttpRequest) -> SendFuture<'_> {
         let timeout = request.timeout.unwrap_or(self.attempt_timeout);
-        let prepared = self.prepare(request, timeout);
-        let client = &self.client;
-        let max = self.max_body_bytes;
-        // The reqwest request is handed over before the future is made: the future then holds
-        // the 16-byte `Pending`, not the request, so that each call's box is smaller.
-        let pending = prepared.map(|r| client.execute(r));
-        let fut = async move {
-            let pending = pending?;
-            let exchange = async move {
-                let mut response = pending.await.map_err(|e| map_error(&e, timeout))?;
-                let status = response.status();
-                if status.is_redirection() {
-                    return Err(redirect_error(status, response.headers()));
-                }
-                let body = read_capped(&mut response, max, timeout).await?;
-                // Taken after the body, so that the map is not held across the reads.
-                let headers = std::mem::take(response.headers_mut());
-                Ok(HttpResponse {
-                    status,
-                    headers,
-                    body,
-                    attempts: 1,
-                })
-            };
-            within(timeout, exchange).await
+        let pending = match self.prepare(request, timeout) {
+            Ok(prepared) => self.client.execute(prepared),
+            Err(e) => return Box::pin(std::future::ready(Err(e))),
         };
-        Box::pin(fut)
+        Box::pin(within(
+            timeout,
+            exchange(pending, self.max_body_bytes, timeout),
+        ))
     }
 
     /// The request's own timeout, else the transport's per-attempt timeout: both are enforced.
@@ -188,6 +170,28 @@ impl ReqwestTransport {
         *built.headers_mut() = request.headers;
         Ok(built)
     }
+}
+
+/// One attempt: the answer's head, then its body up to `max` bytes.
+async fn exchange(
+    pending: impl Future<Output = reqwest::Result<reqwest::Response>>,
+    max: usize,
+    timeout: Duration,
+) -> Result<HttpResponse, TransportError> {
+    let mut response = pending.await.map_err(|e| map_error(&e, timeout))?;
+    let status = response.status();
+    if status.is_redirection() {
+        return Err(redirect_error(status, response.headers()));
+    }
+    let body = read_capped(&mut response, max, timeout).await?;
+    // Taken after the body, so that the map is not held across the reads.
+    let headers = std::mem::take(response.headers_mut());
+    Ok(HttpResponse {
+        status,
+        headers,
+        body,
+        attempts: 1,
+    })
 }
 
 async fn read_capped(
@@ -283,6 +287,23 @@ mod tests {
         assert!(parse_url("http://[::1").is_err());
         assert!(parse_url("http://[::1").is_err());
         assert!(RECENT_URLS.with(|r| r.borrow().iter().all(|(t, _)| t != "http://[::1")));
+    }
+
+    /// The boxed future of a call holds the exchange once, beside its timer: the `async fn`
+    /// form of `within` held it twice (936 bytes against 520 in a release build).
+    #[tokio::test]
+    async fn the_call_future_holds_the_exchange_once() {
+        let transport = ReqwestTransport::new().unwrap();
+        let request = || {
+            let prepared = prepared("http://127.0.0.1:9/a");
+            transport.client.execute(prepared)
+        };
+        let exchange = exchange(request(), 1024, DEFAULT_ATTEMPT_TIMEOUT);
+        let sleep = tokio::time::sleep(DEFAULT_ATTEMPT_TIMEOUT);
+        let bound = std::mem::size_of_val(&exchange) + std::mem::size_of_val(&sleep) + 64;
+        let call = transport.send(HttpRequest::new(Method::GET, "http://127.0.0.1:9/a"));
+        let size = std::mem::size_of_val(&*call);
+        assert!(size <= bound, "{size} bytes, more than {bound}");
     }
 
     #[test]
