@@ -130,14 +130,22 @@ impl TransportBuilder {
 impl Transport for ReqwestTransport {
     fn send(&self, request: HttpRequest) -> SendFuture<'_> {
         let timeout = request.timeout.unwrap_or(self.attempt_timeout);
-        let pending = match self.prepare(request, timeout) {
-            Ok(prepared) => self.client.execute(prepared),
-            Err(e) => return Box::pin(std::future::ready(Err(e))),
-        };
-        Box::pin(within(
+        let prepared = self.prepare(request, timeout);
+        self.execute(prepared, timeout)
+    }
+
+    /// The reqwest request is made from the borrowed one: its URL parsed from the text, its
+    /// headers and body copied once, into reqwest's request.
+    fn send_copy(&self, request: &HttpRequest) -> SendFuture<'_> {
+        let timeout = request.timeout.unwrap_or(self.attempt_timeout);
+        let prepared = self.build(
+            request.method.clone(),
+            &request.url,
+            request.headers.clone(),
+            request.body.clone(),
             timeout,
-            exchange(pending, self.max_body_bytes, timeout),
-        ))
+        );
+        self.execute(prepared, timeout)
     }
 
     /// The request's own timeout, else the transport's per-attempt timeout: both are enforced.
@@ -153,22 +161,57 @@ impl ReqwestTransport {
         request: HttpRequest,
         timeout: Duration,
     ) -> Result<reqwest::Request, TransportError> {
-        let url = parse_url(&request.url)
-            .map_err(|e| TransportError::InvalidRequest(format!("bad URL: {e}")))?;
+        let HttpRequest {
+            method,
+            url,
+            headers,
+            body,
+            ..
+        } = request;
+        self.build(method, &url, headers, body, timeout)
+    }
+
+    /// The reqwest request of `method` to `url` with `headers` and `body`.
+    fn build(
+        &self,
+        method: http::Method,
+        url: &str,
+        headers: http::HeaderMap,
+        body: Bytes,
+        timeout: Duration,
+    ) -> Result<reqwest::Request, TransportError> {
+        let url =
+            parse_url(url).map_err(|e| TransportError::InvalidRequest(format!("bad URL: {e}")))?;
         // reqwest turns credentials in the URL into an Authorization header when the builder
         // is made; only then are the headers merged into it. Otherwise the request has no
         // header yet and the map is moved in as it is, instead of re-inserted one by one.
         let userinfo = !url.username().is_empty() || url.password().is_some();
-        let builder = self.client.request(request.method, url).body(request.body);
+        let builder = self.client.request(method, url).body(body);
         if userinfo {
             return builder
-                .headers(request.headers)
+                .headers(headers)
                 .build()
                 .map_err(|e| map_error(&e, timeout));
         }
         let mut built = builder.build().map_err(|e| map_error(&e, timeout))?;
-        *built.headers_mut() = request.headers;
+        *built.headers_mut() = headers;
         Ok(built)
+    }
+
+    /// Hands `prepared` to reqwest and boxes the exchange, within `timeout`.
+    fn execute(
+        &self,
+        prepared: Result<reqwest::Request, TransportError>,
+        timeout: Duration,
+    ) -> SendFuture<'_> {
+        let pending = match prepared {
+            Ok(prepared) => self.client.execute(prepared),
+            Err(e) => return Box::pin(std::future::ready(Err(e))),
+        };
+        Box::pin(within(
+            timeout,
+            exchange(pending, self.max_body_bytes, timeout),
+        ))
     }
 }
 
@@ -304,6 +347,36 @@ mod tests {
         let call = transport.send(HttpRequest::new(Method::GET, "http://127.0.0.1:9/a"));
         let size = std::mem::size_of_val(&*call);
         assert!(size <= bound, "{size} bytes, more than {bound}");
+    }
+
+    /// A copy sent from a borrowed request is the request `send` makes of it, on both paths
+    /// (credentials in the URL or not).
+    #[test]
+    fn copies_are_prepared_as_the_request_itself() {
+        let transport = ReqwestTransport::new().unwrap();
+        for url in ["http://127.0.0.1:9/a?b=c", "http://user:pass@127.0.0.1:9/x"] {
+            let request = HttpRequest::new(Method::PUT, url)
+                .header(header::ACCEPT, HeaderValue::from_static("application/json"))
+                .sensitive_header(header::COOKIE, HeaderValue::from_static("k=v"))
+                .body("text/plain", "hi");
+            let copy = transport
+                .build(
+                    request.method.clone(),
+                    &request.url,
+                    request.headers.clone(),
+                    request.body.clone(),
+                    DEFAULT_ATTEMPT_TIMEOUT,
+                )
+                .unwrap();
+            let own = transport.prepare(request, DEFAULT_ATTEMPT_TIMEOUT).unwrap();
+            assert_eq!(copy.method(), own.method());
+            assert_eq!(copy.url(), own.url());
+            assert_eq!(copy.headers(), own.headers());
+            assert!(copy.headers()[header::COOKIE].is_sensitive());
+            let body =
+                |r: &reqwest::Request| r.body().and_then(|b| b.as_bytes()).map(<[u8]>::to_vec);
+            assert_eq!(body(&copy), body(&own));
+        }
     }
 
     #[test]
