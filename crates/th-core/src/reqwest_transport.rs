@@ -182,19 +182,24 @@ impl ReqwestTransport {
     ) -> Result<reqwest::Request, TransportError> {
         let url =
             parse_url(url).map_err(|e| TransportError::InvalidRequest(format!("bad URL: {e}")))?;
-        // reqwest turns credentials in the URL into an Authorization header when the builder
-        // is made; only then are the headers merged into it. Otherwise the request has no
-        // header yet and the map is moved in as it is, instead of re-inserted one by one.
+        // reqwest turns credentials in the URL into an Authorization header when its builder
+        // is made; only then are the headers merged into it. Otherwise the builder adds
+        // nothing (the client's own headers come when the request is executed): the request
+        // is made directly, its header map moved in as it is, without the builder's copy of
+        // the client (an `Arc` shared by every thread, counted up and down on every call).
         let userinfo = !url.username().is_empty() || url.password().is_some();
-        let builder = self.client.request(method, url).body(body);
         if userinfo {
-            return builder
+            return self
+                .client
+                .request(method, url)
+                .body(body)
                 .headers(headers)
                 .build()
                 .map_err(|e| map_error(&e, timeout));
         }
-        let mut built = builder.build().map_err(|e| map_error(&e, timeout))?;
+        let mut built = reqwest::Request::new(method, url);
         *built.headers_mut() = headers;
+        *built.body_mut() = Some(body.into());
         Ok(built)
     }
 
