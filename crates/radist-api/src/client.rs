@@ -700,6 +700,20 @@ impl Protocol for Wire {
         })
     }
 
+    /// As [`decode`](Self::decode), the body moved into the answer instead of copied.
+    fn decode_owned(
+        &self,
+        _info: &MethodInfo,
+        _operation: Cow<'static, str>,
+        response: HttpResponse,
+        secrets: &[&Secret],
+    ) -> Result<Answer, Error> {
+        if !response.status.is_success() {
+            self.decode_value(&response, secrets)?;
+        }
+        Ok(Answer { raw: response.body })
+    }
+
     fn secrets(&self) -> Vec<&Secret> {
         vec![&self.api_key]
     }
