@@ -35,6 +35,12 @@ pub const SERVICE: &str = "radist";
 /// The auth header.
 pub const API_KEY_HEADER: &str = "x-api-key";
 
+/// [`API_KEY_HEADER`] as a header name, checked when the crate is compiled
+/// (`HeaderName::from_static` at run time checks it byte by byte on every call).
+// Consts of a type with an atomic inside are fine here: each use makes a fresh value.
+#[allow(clippy::declare_interior_mutable_const)]
+const KEY_NAME: HeaderName = HeaderName::from_static(API_KEY_HEADER);
+
 /// The rate class of chat listings (1 request per second by default).
 pub const CHATS_CLASS: &str = "chats";
 
@@ -780,7 +786,7 @@ impl Wire {
             .clone()
             .ok_or_else(|| Error::Config("the api key cannot be a header".into()))?;
         let mut request = HttpRequest::new(method, url)
-            .sensitive_header(HeaderName::from_static(API_KEY_HEADER), key)
+            .sensitive_header(KEY_NAME, key)
             .accept("application/json")
             .idempotent(idempotent)
             .operation(SERVICE, operation);
