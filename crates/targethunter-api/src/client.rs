@@ -492,6 +492,20 @@ mod tests {
         }
     }
 
+    /// A typed call's future is `execute_with`'s, not a state machine around it (which held
+    /// the request a second time: 896 against 688 bytes for `vars_get` in a release build).
+    #[test]
+    fn a_typed_call_adds_no_state_of_its_own() {
+        let client = Client::builder("k")
+            .base_url("http://127.0.0.1:9/api/")
+            .build()
+            .unwrap();
+        let typed = client.execute(crate::VarsGet::new("city", 1));
+        let inner = client.execute_with(crate::VarsGet::new("city", 1), &CallOptions::NONE);
+        assert_eq!(std::mem::size_of_val(&typed), std::mem::size_of_val(&inner));
+        assert_eq!(CallOptions::NONE, CallOptions::default());
+    }
+
     /// The body as a `serde_json::Map` renders it (the rule for repeated names).
     fn via_map(api_key: &str, params: &[(String, FormValue)]) -> Vec<u8> {
         let mut map = Map::new();

@@ -98,6 +98,14 @@ pub struct CallOptions {
 }
 
 impl CallOptions {
+    /// No overrides: the client's settings (what `Default` gives, as a constant a call can
+    /// borrow for as long as it runs).
+    pub const NONE: CallOptions = CallOptions {
+        timeout: None,
+        retry: None,
+        idempotent: None,
+    };
+
     /// Sets the per-attempt timeout of this call.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
@@ -262,13 +270,17 @@ macro_rules! typed_calls {
     ($client:ident, $api:ident, $bound:path, $error:ty, $raw:ty => $raw_out:ty) => {
         impl $client {
             /// Validates, sends and decodes a typed request. The generated methods call this.
-            pub async fn execute<R>(&self, request: R) -> ::std::result::Result<R::Response, $error>
+            // Not an `async fn`: the call's future is `execute_with`'s own, not one more state
+            // machine around it holding the request a second time.
+            pub fn execute<R>(
+                &self,
+                request: R,
+            ) -> impl ::std::future::Future<Output = ::std::result::Result<R::Response, $error>>
             where
                 R: $crate::ApiRequest,
                 R::Response: $bound,
             {
-                self.execute_with(request, &$crate::CallOptions::default())
-                    .await
+                self.execute_with(request, &$crate::CallOptions::NONE)
             }
 
             /// Validates a typed request and builds its HTTP request without sending it: the
