@@ -246,7 +246,8 @@ impl FormValue {
 /// Appends `s` as a JSON string, exactly as serde_json writes it: text without `"`, `\` or
 /// control characters is copied as it is, anything else goes through serde_json.
 pub fn write_json_str(out: &mut Vec<u8>, s: &str) {
-    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+    if !needs_json_escape(s.as_bytes()) {
+        out.reserve(s.len() + 2);
         out.push(b'"');
         out.extend_from_slice(s.as_bytes());
         out.push(b'"');
@@ -254,6 +255,38 @@ pub fn write_json_str(out: &mut Vec<u8>, s: &str) {
         // Writing into a Vec cannot fail.
         let _ = serde_json::to_writer(&mut *out, s);
     }
+}
+
+/// Whether `bytes` hold a `"`, a `\\` or a control character (below 0x20): what JSON must
+/// escape. Eight bytes at a time (the classic exact tests for a zero byte and for a byte below
+/// a bound, on a `u64`), then the rest one by one: a byte at a time cost about five
+/// instructions a byte (callgrind: a TargetHunter `vars/get` body ~110 instructions fewer, a
+/// Radist.Online `send_message` ~270).
+fn needs_json_escape(bytes: &[u8]) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    /// A byte of `w` is zero.
+    const fn has_zero(w: u64) -> bool {
+        w.wrapping_sub(ONES) & !w & HIGH != 0
+    }
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_ne_bytes(word);
+        // A byte below 0x20 (the bound is at most 0x80, so the test is exact).
+        let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH != 0;
+        if control
+            || has_zero(w ^ (ONES * u64::from(b'"')))
+            || has_zero(w ^ (ONES * u64::from(b'\\')))
+        {
+            return true;
+        }
+    }
+    chunks
+        .remainder()
+        .iter()
+        .any(|&b| b < 0x20 || b == b'"' || b == b'\\')
 }
 
 impl From<serde_json::Value> for FormValue {
@@ -1446,6 +1479,36 @@ fn parse_tree(input: &[u8]) -> Result<Vec<(String, FormValue)>, FormParseError> 
 
 #[cfg(test)]
 mod tests {
+    /// The eight-at-a-time check says what the byte-by-byte one says, for every byte at every
+    /// position of strings of every length up to 24, and on random text.
+    #[test]
+    fn json_escape_check_is_exact() {
+        let plain = |bytes: &[u8]| bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\');
+        for len in 0..=24 {
+            for at in 0..len {
+                for b in 0..=255u8 {
+                    let mut text = vec![b'a'; len];
+                    text[at] = b;
+                    assert_eq!(super::needs_json_escape(&text), plain(&text), "{text:?}");
+                }
+            }
+        }
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..20_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let len = (seed % 40) as usize;
+            let text: Vec<u8> = (0..len)
+                .map(|i| {
+                    let b = (seed >> ((i % 8) * 8)) as u8;
+                    // Mostly printable, sometimes anything.
+                    if i % 5 == 0 { b } else { 0x20 + b % 0x5f }
+                })
+                .collect();
+            assert_eq!(super::needs_json_escape(&text), plain(&text), "{text:?}");
+        }
+    }
     use super::*;
     use serde_json::{Value, json};
     use std::process::Command;

@@ -43,6 +43,20 @@ pub trait Protocol: Send + Sync + 'static {
         secrets: &[&Secret],
     ) -> Result<Self::Body, Error<Self::Error>>;
 
+    /// [`decode`](Self::decode) of an answer the pipeline is done with: a protocol that keeps
+    /// the body for its typed layer takes it here instead of copying it (a copy of the body
+    /// `Bytes` counts up and down a reference shared with the connection's read buffer, on
+    /// another thread). The default reads it with [`decode`](Self::decode).
+    fn decode_owned(
+        &self,
+        info: &MethodInfo,
+        operation: Cow<'static, str>,
+        response: HttpResponse,
+        secrets: &[&Secret],
+    ) -> Result<Self::Body, Error<Self::Error>> {
+        self.decode(info, operation, &response, secrets)
+    }
+
     /// The credentials to scrub from any text kept for diagnosis.
     fn secrets(&self) -> Vec<&Secret>;
 
@@ -84,6 +98,14 @@ pub struct CallOptions {
 }
 
 impl CallOptions {
+    /// No overrides: the client's settings (what `Default` gives, as a constant a call can
+    /// borrow for as long as it runs).
+    pub const NONE: CallOptions = CallOptions {
+        timeout: None,
+        retry: None,
+        idempotent: None,
+    };
+
     /// Sets the per-attempt timeout of this call.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
@@ -184,7 +206,7 @@ impl<P: Protocol> ApiClient<P> {
         let operation = http.operation.clone();
         let response = self.transport.send(http).await?;
         self.protocol
-            .decode(&R::INFO, operation, &response, &request.secrets())
+            .decode_owned(&R::INFO, operation, response, &request.secrets())
     }
 
     /// Encodes a call the typed layer does not describe without sending it: the exact bytes
@@ -221,7 +243,7 @@ impl<P: Protocol> ApiClient<P> {
             .transport
             .send(request.classify_answer(P::classify))
             .await?;
-        self.protocol.decode(info, operation, &response, &[])
+        self.protocol.decode_owned(info, operation, response, &[])
     }
 
     /// `text` with the protocol's credentials replaced by `[redacted]`.
@@ -248,13 +270,17 @@ macro_rules! typed_calls {
     ($client:ident, $api:ident, $bound:path, $error:ty, $raw:ty => $raw_out:ty) => {
         impl $client {
             /// Validates, sends and decodes a typed request. The generated methods call this.
-            pub async fn execute<R>(&self, request: R) -> ::std::result::Result<R::Response, $error>
+            // Not an `async fn`: the call's future is `execute_with`'s own, not one more state
+            // machine around it holding the request a second time.
+            pub fn execute<R>(
+                &self,
+                request: R,
+            ) -> impl ::std::future::Future<Output = ::std::result::Result<R::Response, $error>>
             where
                 R: $crate::ApiRequest,
                 R::Response: $bound,
             {
-                self.execute_with(request, &$crate::CallOptions::default())
-                    .await
+                self.execute_with(request, &$crate::CallOptions::NONE)
             }
 
             /// Validates a typed request and builds its HTTP request without sending it: the
@@ -324,4 +350,84 @@ macro_rules! typed_calls {
             }
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mock::MockTransport;
+
+    /// Keeps the body, and says which read it came through: `true` for `decode_owned` (the
+    /// answer taken, as a protocol that keeps the body does), `false` for `decode`.
+    #[derive(Debug)]
+    struct Keeping;
+
+    impl Protocol for Keeping {
+        type Error = std::convert::Infallible;
+        type Body = (bool, bytes::Bytes);
+
+        fn encode(
+            &self,
+            info: &MethodInfo,
+            operation: Cow<'static, str>,
+            _params: Params,
+        ) -> Result<HttpRequest, Error<Self::Error>> {
+            Ok(HttpRequest::new(info.http_method.as_method(), "http://h/x")
+                .operation("test", operation))
+        }
+
+        fn decode(
+            &self,
+            _info: &MethodInfo,
+            _operation: Cow<'static, str>,
+            response: &HttpResponse,
+            _secrets: &[&Secret],
+        ) -> Result<Self::Body, Error<Self::Error>> {
+            Ok((false, response.body.clone()))
+        }
+
+        fn decode_owned(
+            &self,
+            _info: &MethodInfo,
+            _operation: Cow<'static, str>,
+            response: HttpResponse,
+            _secrets: &[&Secret],
+        ) -> Result<Self::Body, Error<Self::Error>> {
+            Ok((true, response.body))
+        }
+
+        fn secrets(&self) -> Vec<&Secret> {
+            Vec::new()
+        }
+    }
+
+    #[derive(Debug)]
+    struct Get;
+
+    impl ApiRequest for Get {
+        type Response = ();
+        const INFO: MethodInfo = MethodInfo::raw(crate::api::HttpMethod::Get, true);
+
+        fn params(&self) -> Params {
+            Params::new("x")
+        }
+    }
+
+    /// Typed and raw calls hand the protocol the answer itself, once the pipeline is done
+    /// with it.
+    #[tokio::test]
+    async fn the_protocol_takes_the_answer_it_keeps() {
+        let mock = MockTransport::new();
+        mock.set_fallback(HttpResponse::new(http::StatusCode::OK, "kept"));
+        let api = ApiClient::new(Arc::new(mock), Keeping);
+        let typed = api.execute(&Get, &CallOptions::default()).await.unwrap();
+        assert_eq!(typed, (true, bytes::Bytes::from_static(b"kept")));
+        let call = RawCall {
+            info: Get::INFO,
+            operation: Cow::Borrowed("raw"),
+            params: Params::new("x"),
+        };
+        let raw = api.raw(call, &CallOptions::default()).await.unwrap();
+        assert_eq!(raw, (true, bytes::Bytes::from_static(b"kept")));
+    }
 }

@@ -210,23 +210,29 @@ impl<T: Transport> Retry<T> {
             let attempt_limit = self.inner.attempt_limit(&request);
             let mut attempt = 1u32;
             loop {
-                // The last attempt the policy allows takes the request itself: nothing follows it.
-                let this_attempt = if attempt >= policy.max_attempts {
-                    std::mem::replace(
+                // The last attempt the policy allows takes the request itself: nothing follows
+                // it. Any other sends a copy, the request kept for the next attempt.
+                let attempt_future = if attempt >= policy.max_attempts {
+                    self.inner.send(std::mem::replace(
                         &mut request,
                         HttpRequest::new(http::Method::GET, String::new()),
-                    )
+                    ))
                 } else {
-                    request.clone()
+                    self.inner.send_copy(&request)
                 };
-                let attempt_future = self.inner.send(this_attempt);
                 // The per-attempt timeout stays the transport's (or the request's); the deadline of
                 // the whole call bounds the attempt on top of it. When the transport's own bound ends
                 // the attempt before the deadline anyway, no second timer is armed for it.
                 let result = match deadline {
                     Some(total) => {
-                        let elapsed = self.clock.now().saturating_duration_since(start);
-                        let left = total.saturating_sub(elapsed);
+                        // The first attempt starts as the call does: the whole deadline is left
+                        // (no second read of the clock).
+                        let left = if attempt == 1 {
+                            total
+                        } else {
+                            let elapsed = self.clock.now().saturating_duration_since(start);
+                            total.saturating_sub(elapsed)
+                        };
                         if left.is_zero() {
                             return Err(TransportError::Deadline(total));
                         }
@@ -259,14 +265,18 @@ impl<T: Transport> Retry<T> {
                             }
                             _ => None,
                         };
+                        // `Retry-After` counts only where an answer can ask to try again
+                        // (429, 5xx, a hint); anything else stops whatever it says.
+                        let status = resp.status.as_u16();
+                        let may_retry = status == 429 || (500..600).contains(&status);
                         match hint {
                             Some(hint) => Outcome::Hinted {
                                 hint,
                                 retry_after: resp.retry_after(),
                             },
                             None => Outcome::Status {
-                                status: resp.status.as_u16(),
-                                retry_after: resp.retry_after(),
+                                status,
+                                retry_after: if may_retry { resp.retry_after() } else { None },
                             },
                         }
                     }
@@ -498,6 +508,67 @@ mod tests {
             let plain = HttpRequest::new(http::Method::GET, "http://h/op").idempotent(true);
             retry.send(plain).await.expect("an answer");
             assert_eq!(mock.requests().len() - before, 4, "row {i}");
+        }
+    }
+
+    /// Every attempt but the last sends a copy of the borrowed request ([`Transport::send_copy`],
+    /// so that a transport copies only what it sends); the last sends the request itself. Each
+    /// attempt's request is the caller's, field for field.
+    #[tokio::test]
+    async fn attempts_before_the_last_send_a_borrowed_copy() {
+        use crate::clock::ManualClock;
+        use std::sync::Mutex;
+
+        /// Answers 503 and records how each request came: `true` for a borrowed copy.
+        #[derive(Debug, Default)]
+        struct Recording(Mutex<Vec<(bool, HttpRequest)>>);
+
+        impl Transport for Recording {
+            fn send(&self, request: HttpRequest) -> SendFuture<'_> {
+                self.0.lock().unwrap().push((false, request));
+                Box::pin(async { Ok(HttpResponse::new(http::StatusCode::SERVICE_UNAVAILABLE, "")) })
+            }
+
+            fn send_copy(&self, request: &HttpRequest) -> SendFuture<'_> {
+                self.0.lock().unwrap().push((true, request.clone()));
+                Box::pin(async { Ok(HttpResponse::new(http::StatusCode::SERVICE_UNAVAILABLE, "")) })
+            }
+        }
+
+        let inner = Arc::new(Recording::default());
+        let retry = Retry::new(Arc::clone(&inner), p()).with_clock(Arc::new(ManualClock::new()));
+        let request = HttpRequest::new(http::Method::PUT, "http://h/op?x=1")
+            .header(
+                http::header::ACCEPT,
+                http::HeaderValue::from_static("application/json"),
+            )
+            .body("application/json", "{}")
+            .idempotent(true)
+            .operation("svc", "op");
+        let answer = retry.send(request.clone()).await.expect("an answer");
+        assert_eq!(answer.attempts, 4);
+        let sent = inner.0.lock().unwrap();
+        let borrowed: Vec<bool> = sent.iter().map(|(b, _)| *b).collect();
+        assert_eq!(borrowed, [true, true, true, false]);
+        for (_, r) in sent.iter() {
+            assert_eq!(
+                (
+                    &r.method,
+                    &r.url,
+                    &r.headers,
+                    &r.body,
+                    r.idempotent,
+                    &r.operation
+                ),
+                (
+                    &request.method,
+                    &request.url,
+                    &request.headers,
+                    &request.body,
+                    true,
+                    &request.operation
+                )
+            );
         }
     }
 

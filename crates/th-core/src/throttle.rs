@@ -195,6 +195,15 @@ impl<T: Transport> Transport for Throttle<T> {
             self.inner.attempt_limit(request)
         }
     }
+
+    /// A request no limit applies to is the inner transport's to copy.
+    fn send_copy(&self, request: &HttpRequest) -> SendFuture<'_> {
+        if self.applies_to(request) {
+            self.send(request.clone())
+        } else {
+            self.inner.send_copy(request)
+        }
+    }
 }
 
 #[cfg(test)]

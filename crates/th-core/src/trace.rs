@@ -39,6 +39,13 @@ impl<T: Transport> Transport for Trace<T> {
     fn attempt_limit(&self, request: &HttpRequest) -> Option<Duration> {
         self.inner.attempt_limit(request)
     }
+
+    fn send_copy(&self, request: &HttpRequest) -> SendFuture<'_> {
+        if LevelFilter::current() == LevelFilter::OFF {
+            return self.inner.send_copy(request);
+        }
+        Box::pin(self.traced(request.clone()))
+    }
 }
 
 impl<T: Transport> Trace<T> {
