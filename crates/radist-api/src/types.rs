@@ -1089,7 +1089,7 @@ pub struct SentMessage {
     pub extra: Map<String, Value>,
 }
 
-/// What `#[derive(Deserialize)]` with `message_id` read by [`lenient::opt_string`] and
+/// What `#[derive(Deserialize)]` with `message_id` read by `lenient::opt_string` and
 /// `#[serde(flatten)] extra` gives (the same values and errors, a test checks), read member by
 /// member: `flatten` buffered the whole answer into serde's `Content` first and converted it
 /// again, about 3k instructions of every `send_message` (callgrind), the most-sent call.
