@@ -68,13 +68,7 @@ impl fmt::Debug for Auth {
 
 /// The lowercase hex sha256 of `text`.
 pub fn sha256_hex(text: &str) -> String {
-    let digest = Sha256::digest(text.as_bytes());
-    let mut out = String::with_capacity(64);
-    for b in digest.iter() {
-        out.push(char::from(b"0123456789abcdef"[usize::from(b >> 4)]));
-        out.push(char::from(b"0123456789abcdef"[usize::from(b & 15)]));
-    }
-    out
+    th_core::hex::encode(&Sha256::digest(text.as_bytes()))
 }
 
 /// The sha256 of the empty string: the hash of an empty password.

@@ -29,20 +29,14 @@ pub fn md5_hex(input: &[u8]) -> String {
 
 /// Lowercase hex of a 16-byte digest.
 fn hex(digest: &[u8]) -> String {
-    let hex = hex_bytes(digest);
-    // ASCII by construction, so the conversion cannot fail.
-    std::str::from_utf8(&hex)
-        .map(str::to_owned)
-        .unwrap_or_default()
+    th_core::hex::encode(digest)
 }
 
 /// Lowercase hex of a 16-byte digest, on the stack.
 fn hex_bytes(digest: &[u8]) -> [u8; 32] {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut hex = [0u8; 32];
-    for (pair, byte) in hex.chunks_exact_mut(2).zip(digest.iter()) {
-        pair[0] = HEX[usize::from(byte >> 4)];
-        pair[1] = HEX[usize::from(byte & 15)];
+    for (pair, &byte) in hex.chunks_exact_mut(2).zip(digest.iter()) {
+        pair.copy_from_slice(&th_core::hex::pair(byte));
     }
     hex
 }

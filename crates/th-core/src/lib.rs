@@ -45,6 +45,7 @@ pub mod clock;
 pub mod error;
 pub mod fields;
 pub mod form;
+pub mod hex;
 pub mod http;
 #[cfg(feature = "hyper")]
 pub mod hyper_transport;

@@ -76,6 +76,7 @@ use async_trait::async_trait;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{FromRedisValue, Script, ScriptInvocation};
 use sha2::{Digest, Sha256};
+use th_core::hex::encode as hex;
 use th_core::limit::{Account, LeaseId, LimitError, LimitKey, LimiterStore, LocalStore};
 use th_core::{RateLimit, Secret};
 use tokio::time::Instant;
@@ -665,16 +666,6 @@ fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
     outer.update(block.map(|b| b ^ 0x5c));
     outer.update(inner);
     outer.finalize().into()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(DIGITS[usize::from(b >> 4)] as char);
-        s.push(DIGITS[usize::from(b & 15)] as char);
-    }
-    s
 }
 
 #[cfg(test)]

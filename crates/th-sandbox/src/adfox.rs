@@ -798,10 +798,7 @@ impl Service {
 
 /// Lowercase hex sha256.
 pub fn sha256_hex(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    th_core::hex::encode(&Sha256::digest(text.as_bytes()))
 }
 
 type Shared_ = Arc<Shared>;

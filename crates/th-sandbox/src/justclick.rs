@@ -477,18 +477,11 @@ fn md5_hex(input: &str) -> String {
 
 /// Lowercase hex md5 of `parts` one after another (no joined copy of them is made).
 fn md5_hex_of(parts: &[&str]) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut md5 = Md5::new();
     for part in parts {
         md5.update(part.as_bytes());
     }
-    let mut hex = [0u8; 32];
-    for (pair, b) in hex.chunks_exact_mut(2).zip(md5.finalize()) {
-        pair[0] = HEX[usize::from(b >> 4)];
-        pair[1] = HEX[usize::from(b & 15)];
-    }
-    // ASCII by construction.
-    String::from_utf8_lossy(&hex).into_owned()
+    th_core::hex::encode(&md5.finalize())
 }
 
 /// The answer's JSON, its members in the vendor's order (what a `Map` built in that order

@@ -124,14 +124,10 @@ pub struct LoggedRequest {
 /// The label the log shows for a key: `k-` and 12 hex digits of its SHA-256. One-way, so a log
 /// can be shared; equal keys have equal labels.
 pub fn key_label(key: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     let digest = Sha256::digest(key.as_bytes());
     let mut out = String::with_capacity(14);
     out.push_str("k-");
-    for b in digest.iter().take(6) {
-        out.push(char::from(HEX[usize::from(b >> 4)]));
-        out.push(char::from(HEX[usize::from(b & 15)]));
-    }
+    th_core::hex::push(&mut out, &digest[..6]);
     out
 }
 

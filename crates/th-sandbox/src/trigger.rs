@@ -359,10 +359,7 @@ fn json_payload(value: Value) -> Payload {
 }
 
 fn md5_hex(input: &str) -> String {
-    Md5::digest(input.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    th_core::hex::encode(&Md5::digest(input.as_bytes()))
 }
 
 fn s(v: &str) -> FormValue {
