@@ -9,7 +9,7 @@
 
 use std::io::Write;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 use unicode_width::UnicodeWidthStr;
 
 use crate::exit::CliError;
@@ -58,26 +58,28 @@ const ROW_KEYS: &[&str] = &["data", "rows", "result", "items"];
 /// The rows inside an answer: an array's items; the array under the first of `rows_at` (else
 /// of `data`, `rows`, `result`, `items`) an object has; else the answer itself as one row.
 pub fn rows_of(value: Value, rows_at: &[&str]) -> Vec<Value> {
+    match value {
+        Value::Array(items) => items,
+        Value::Object(mut map) => match rows_key(&map, rows_at).and_then(|k| map.remove(k)) {
+            Some(Value::Array(items)) => items,
+            _ => vec![Value::Object(map)],
+        },
+        Value::Null => Vec::new(),
+        other => vec![other],
+    }
+}
+
+/// The member of an object answer that holds its rows: the first of `rows_at` (else of
+/// [`ROW_KEYS`]) whose value is an array.
+fn rows_key<'k>(map: &Map<String, Value>, rows_at: &[&'k str]) -> Option<&'k str> {
     let keys = if rows_at.is_empty() {
         ROW_KEYS
     } else {
         rows_at
     };
-    match value {
-        Value::Array(items) => items,
-        Value::Object(mut map) => {
-            for &key in keys {
-                if matches!(map.get(key), Some(Value::Array(_)))
-                    && let Some(Value::Array(items)) = map.remove(key)
-                {
-                    return items;
-                }
-            }
-            vec![Value::Object(map)]
-        }
-        Value::Null => Vec::new(),
-        other => vec![other],
-    }
+    keys.iter()
+        .copied()
+        .find(|k| matches!(map.get(*k), Some(Value::Array(_))))
 }
 
 /// A cell's text: strings as they are, `null` empty, anything else as JSON.
@@ -152,25 +154,17 @@ impl<W: Write> Output<W> {
         match self.format {
             Format::Json => {
                 let fields = &self.fields;
-                let keys = if self.rows_at.is_empty() {
-                    ROW_KEYS
-                } else {
-                    self.rows_at
+                let rows = match &mut value {
+                    Value::Array(rows) => Some(rows),
+                    Value::Object(map) => match rows_key(map, self.rows_at) {
+                        Some(k) => map.get_mut(k).and_then(Value::as_array_mut),
+                        None => None,
+                    },
+                    _ => None,
                 };
-                match &mut value {
-                    Value::Array(rows) => rows.iter_mut().for_each(|r| typed_first(r, fields)),
-                    Value::Object(map) => {
-                        let key = keys
-                            .iter()
-                            .find(|k| matches!(map.get(**k), Some(Value::Array(_))));
-                        match key.and_then(|k| map.get_mut(*k)) {
-                            Some(Value::Array(rows)) => {
-                                rows.iter_mut().for_each(|r| typed_first(r, fields))
-                            }
-                            _ => typed_first(&mut value, fields),
-                        }
-                    }
-                    _ => {}
+                match rows {
+                    Some(rows) => rows.iter_mut().for_each(|r| typed_first(r, fields)),
+                    None => typed_first(&mut value, fields),
                 }
                 serde_json::to_writer_pretty(&mut self.out, &value).map_err(|e| io(e.into()))?;
                 writeln!(self.out).map_err(io)?;
