@@ -492,7 +492,13 @@ fn api_errors_exit_3_and_network_errors_exit_5() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = closed.local_addr().unwrap().port();
     drop(closed);
-    let o = env.run(&[
+    let o = vars_get_at(&env, port);
+    assert_eq!(code(&o), 5, "{}", stderr(&o));
+}
+
+/// `th targethunter vars-get` sent to `port` on loopback instead of the sandbox.
+fn vars_get_at(env: &Env, port: u16) -> Output {
+    env.run(&[
         "--sandbox",
         "--base-url",
         &format!("http://127.0.0.1:{port}/"),
@@ -502,8 +508,7 @@ fn api_errors_exit_3_and_network_errors_exit_5() {
         "x",
         "--uid",
         "1",
-    ]);
-    assert_eq!(code(&o), 5, "{}", stderr(&o));
+    ])
 }
 
 #[test]
@@ -520,17 +525,7 @@ fn rate_limits_exit_6() {
             );
         }
     });
-    let o = env.run(&[
-        "--sandbox",
-        "--base-url",
-        &format!("http://127.0.0.1:{port}/"),
-        "targethunter",
-        "vars-get",
-        "--var-id",
-        "x",
-        "--uid",
-        "1",
-    ]);
+    let o = vars_get_at(&env, port);
     assert_eq!(code(&o), 6, "{}", stderr(&o));
 }
 
