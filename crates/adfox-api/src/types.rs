@@ -90,6 +90,9 @@ macro_rules! text_param {
             fn to_form(&self) -> FormValue {
                 FormValue::Str(self.0.clone())
             }
+            fn form_str(&self) -> Option<&str> {
+                Some(&self.0)
+            }
             fn validate(&self, field: &'static str) -> Result<(), InvalidInput> {
                 let check: fn(&str) -> bool = $check;
                 if check(&self.0) {

@@ -6,12 +6,12 @@ use std::sync::Arc;
 
 use http::{HeaderMap, Method};
 use serde_json::Value;
-use th_core::form::{http_build_query, parse_query};
+use th_core::form::{QueryWriter, http_build_query, parse_query};
 use th_core::secret::scrub;
 use th_core::{
     ApiClient, ApiRequest, CallOptions, ClientOptions, DecodeError, FormValue, HttpRequest,
-    HttpResponse, InvalidInput, MethodInfo, ParamLocation, Params, Protocol, RawCall, RetryHint,
-    Secret, StatusError, normalize_base_url,
+    HttpResponse, InvalidInput, MethodInfo, ParamLocation, ParamSink, ParamValue, Params, Protocol,
+    RawCall, RetryHint, Secret, StatusError, normalize_base_url,
 };
 
 use crate::error::{ApiError, ApiErrorCode, Error, SignatureError};
@@ -241,15 +241,103 @@ static PLAIN_NAME: [bool; 256] = {
 /// name as it is and each value back from its `urlencode`d text, so the canonical query always
 /// survives `parse_str` → `http_build_query`; anything else takes the full check.
 fn plainly_survives<K: AsRef<str>>(params: &[(K, FormValue)]) -> bool {
-    params.len() <= 64
+    params.len() <= PLAIN_MOST
         && params.iter().enumerate().all(|(i, (name, value))| {
             let name = name.as_ref();
-            !name.is_empty()
-                && name.bytes().all(|b| PLAIN_NAME[usize::from(b)])
-                && !RESERVED.contains(&name)
+            plain_name(name)
                 && !matches!(value, FormValue::List(_) | FormValue::Map(_))
                 && !params[..i].iter().any(|(n, _)| n.as_ref() == name)
         })
+}
+
+/// The most params [`plainly_survives`] decides.
+const PLAIN_MOST: usize = 64;
+
+/// A name PHP reads as it is, not one the client adds itself.
+fn plain_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.bytes().all(|b| PLAIN_NAME[usize::from(b)])
+        && !RESERVED.contains(&name)
+}
+
+/// A typed request's params read straight into its canonical query, as the request hands them
+/// over ([`ApiRequest::write_params`]): no list of params, no copy of a value (before, each
+/// string was copied into a `FormValue` of a `Params` list, then encoded, then dropped).
+///
+/// It covers the case [`plainly_survives`] decides (body params with distinct plain names,
+/// scalar values, at most [`PLAIN_MOST`]) and no extra params; on anything else it stops and
+/// says so ([`is_plain`](Self::is_plain) false), and the request takes the general way
+/// ([`Wire::encode`] of [`ApiRequest::params`]), so both ways make the same bytes.
+struct PlainQuery<'a> {
+    query: QueryWriter<'a>,
+    names: [&'static str; PLAIN_MOST],
+    count: usize,
+    plain: bool,
+}
+
+impl<'a> PlainQuery<'a> {
+    fn new(body: &'a mut Vec<u8>) -> Self {
+        PlainQuery {
+            query: QueryWriter::new(body),
+            names: [""; PLAIN_MOST],
+            count: 0,
+            plain: true,
+        }
+    }
+
+    /// Whether every param was plain: the query is the canonical one.
+    fn is_plain(&self) -> bool {
+        self.plain
+    }
+}
+
+impl ParamSink for PlainQuery<'_> {
+    fn add<V: ParamValue + ?Sized>(
+        &mut self,
+        location: ParamLocation,
+        name: &'static str,
+        value: &V,
+    ) {
+        if !self.plain {
+            return;
+        }
+        // A string is written where it is; any other value as `to_form` gives it.
+        let text = value.form_str();
+        let form = match text {
+            Some(_) => None,
+            None => match value.to_form() {
+                // Dropped, as `Params` drops it.
+                FormValue::Null => return,
+                FormValue::List(_) | FormValue::Map(_) => {
+                    self.plain = false;
+                    return;
+                }
+                scalar => Some(scalar),
+            },
+        };
+        let seen = self.names.get(..self.count).unwrap_or_default();
+        if location != ParamLocation::Body || !plain_name(name) || seen.contains(&name) {
+            self.plain = false;
+            return;
+        }
+        let Some(slot) = self.names.get_mut(self.count) else {
+            self.plain = false;
+            return;
+        };
+        *slot = name;
+        self.count += 1;
+        match (text, &form) {
+            (Some(text), _) => self.query.push_str(name, text),
+            (None, Some(form)) => self.query.push(name, form),
+            (None, None) => {}
+        }
+    }
+
+    fn add_extras(&mut self, _location: ParamLocation, extras: &[(String, FormValue)]) {
+        if !extras.is_empty() {
+            self.plain = false;
+        }
+    }
 }
 
 /// Refuses params that PHP's `$_POST` would not give back exactly as sent.
@@ -445,6 +533,23 @@ impl Protocol for Wire {
         Ok(self.http_request(info, operation, &params.path, &params.body))
     }
 
+    /// The params read straight into the signed body when they are plain ([`PlainQuery`]);
+    /// the general way otherwise.
+    fn encode_typed<R: ApiRequest>(&self, request: &R) -> Result<HttpRequest, Error> {
+        let operation = Cow::Borrowed(R::INFO.wire);
+        if R::INFO.api_version == 1 {
+            // Room for a usual request and its hash in one allocation.
+            let mut body = Vec::with_capacity(512);
+            let mut plain = PlainQuery::new(&mut body);
+            request.write_params(&mut plain);
+            if plain.is_plain() {
+                let body = self.signer.sign_query(body);
+                return Ok(self.assemble(&R::INFO, operation, R::INFO.path, body));
+            }
+        }
+        self.encode(&R::INFO, operation, request.params())
+    }
+
     fn decode(
         &self,
         _info: &MethodInfo,
@@ -472,7 +577,6 @@ impl Wire {
         path: &str,
         params: &[(K, FormValue)],
     ) -> HttpRequest {
-        let url = th_core::http::join_url(&self.base_url, path);
         let body = if info.api_version == 2 {
             let mut all = Vec::with_capacity(params.len() + 1);
             all.push(("rpsKey", FormValue::Str(self.secret.expose().to_owned())));
@@ -485,6 +589,18 @@ impl Wire {
         } else {
             self.signer.signed_body(params)
         };
+        self.assemble(info, operation, path, body)
+    }
+
+    /// The HTTP request of a call with its body built.
+    fn assemble(
+        &self,
+        info: &MethodInfo,
+        operation: Cow<'static, str>,
+        path: &str,
+        body: Vec<u8>,
+    ) -> HttpRequest {
+        let url = th_core::http::join_url(&self.base_url, path);
         // The same request as `.body(form, body).accept(json)` would make, its headers cloned
         // from the ones made once (see `Wire::headers`).
         // Fields set in place: each builder call moved the whole request once more.
@@ -811,6 +927,54 @@ pub fn month_windows(from: Date, to: Date) -> Result<Vec<(Date, Date)>, InvalidI
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A typed request's params read in place ([`PlainQuery`]) make the request the params list
+    /// makes, byte for byte; the plain requests take that way, the others the general one.
+    #[test]
+    fn params_read_in_place_make_the_request_the_params_list_makes() {
+        let client = Client::new("username", "0123456789abcdef0123456789abcdef01234567").unwrap();
+        let wire = client.api.protocol();
+        fn check<R: ApiRequest>(wire: &Wire, request: &R, plain: bool) {
+            let mut body = Vec::new();
+            let mut query = PlainQuery::new(&mut body);
+            request.write_params(&mut query);
+            assert_eq!(query.is_plain(), plain, "{request:?}");
+            let general = wire.encode(&R::INFO, Cow::Borrowed(R::INFO.wire), request.params());
+            match (wire.encode_typed(request), general) {
+                (Ok(typed), Ok(general)) => {
+                    assert_eq!(typed.body, general.body, "{request:?}");
+                    assert_eq!(typed.url, general.url);
+                    assert_eq!(typed.method, general.method);
+                    assert_eq!(typed.headers, general.headers);
+                    assert_eq!(typed.operation, general.operation);
+                    assert_eq!(typed.idempotent, general.idempotent);
+                }
+                (Err(typed), Err(general)) => {
+                    assert_eq!(typed.to_string(), general.to_string())
+                }
+                (typed, general) => panic!("{request:?}: {typed:?} vs {general:?}"),
+            }
+        }
+        let seed = UpdateSubscriberData::new("lead@email.com")
+            .lead_name("Новое Имя2")
+            .lead_phone("+7 (777) 777-77-77")
+            .lead_city("Мухоловск & Co = 100%")
+            .lead_tags("tag1,tag2,tag3");
+        check(wire, &seed, true);
+        check(wire, &UpdateSubscriberData::new("a@b.c"), true);
+        check(wire, &UpdateSubscriberData::new(""), true);
+        check(wire, &DeleteSubscribe::new("a@b.c", "рассылка 1"), true);
+        check(wire, &UpdateGood::new("good", "10.50"), true);
+        check(wire, &GetOrders::new().date_s(1).date_e(-2), true);
+        check(wire, &GetOrders::new(), true);
+        // A list, extra params (plain or not), a name PHP would not give back: the general way.
+        check(wire, &GetOrders::new().goods(vec![1, 2]), false);
+        check(wire, &AddLeadToGroup::new(["a", "b"], "e@x.ru"), false);
+        check(wire, &seed.clone().param("extra", "1"), false);
+        check(wire, &seed.clone().param("lead_name", "twice"), false);
+        check(wire, &seed.clone().param("hash", "mine"), false);
+        check(wire, &seed.param("a b", "1"), false);
+    }
 
     /// The retry hint reads the envelope's own `error_code` (a number or a numeric string), and
     /// only the codes the spec marks retryable.

@@ -97,6 +97,12 @@ impl RequestSigner {
     pub(crate) fn signed_body<K: AsRef<str>>(&self, params: &[(K, FormValue)]) -> Vec<u8> {
         signed_bytes(params, &[self.tail.expose()])
     }
+
+    /// Signs the canonical query `body` holds (written by the caller, e.g. pair by pair):
+    /// appends `&hash=…`, making [`signed_body`]'s bytes.
+    pub(crate) fn sign_query(&self, body: Vec<u8>) -> Vec<u8> {
+        append_hash(body, &[self.tail.expose()])
+    }
 }
 
 /// The canonical query of `params`, `&hash=` and the md5 of the query followed by `tail`'s
@@ -104,6 +110,11 @@ impl RequestSigner {
 fn signed_bytes<K: AsRef<str>>(params: &[(K, FormValue)], tail: &[&str]) -> Vec<u8> {
     let mut body = Vec::new();
     http_build_query_bytes(&mut body, params, HASH_FIELD_LEN);
+    append_hash(body, tail)
+}
+
+/// Appends `&hash=` and the md5 of the canonical query in `body` followed by `tail`'s pieces.
+fn append_hash(mut body: Vec<u8>, tail: &[&str]) -> Vec<u8> {
     let mut md5 = Md5::new();
     md5.update(&body);
     for part in tail {

@@ -52,6 +52,9 @@ impl ParamValue for Email {
     fn to_form(&self) -> FormValue {
         FormValue::Str(self.0.clone())
     }
+    fn form_str(&self) -> Option<&str> {
+        Some(&self.0)
+    }
     fn validate(&self, field: &'static str) -> Result<(), InvalidInput> {
         let s = self.0.as_str();
         if s.is_empty() {
@@ -127,6 +130,9 @@ impl From<u64> for Key {
 impl ParamValue for Key {
     fn to_form(&self) -> FormValue {
         FormValue::Str(self.0.clone())
+    }
+    fn form_str(&self) -> Option<&str> {
+        Some(&self.0)
     }
     fn validate(&self, field: &'static str) -> Result<(), InvalidInput> {
         if self.0.trim().is_empty() {
@@ -329,6 +335,9 @@ impl From<String> for Price {
 impl ParamValue for Price {
     fn to_form(&self) -> FormValue {
         FormValue::Str(self.0.clone())
+    }
+    fn form_str(&self) -> Option<&str> {
+        Some(&self.0)
     }
     fn validate(&self, field: &'static str) -> Result<(), InvalidInput> {
         let (int, frac) = match self.0.split_once('.') {

@@ -171,6 +171,9 @@ macro_rules! string_id {
             fn to_form(&self) -> FormValue {
                 FormValue::Str(self.0.clone())
             }
+            fn form_str(&self) -> Option<&str> {
+                Some(&self.0)
+            }
             fn validate(&self, field: &'static str) -> Result<(), InvalidInput> {
                 check_token(field, &self.0)
             }
@@ -221,6 +224,9 @@ impl ParamValue for Phone {
     fn to_form(&self) -> FormValue {
         FormValue::Str(self.0.clone())
     }
+    fn form_str(&self) -> Option<&str> {
+        Some(&self.0)
+    }
     fn validate(&self, field: &'static str) -> Result<(), InvalidInput> {
         let digits = self.0.strip_prefix('+').unwrap_or(&self.0);
         if (5..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) {
@@ -262,6 +268,9 @@ impl From<String> for UserName {
 impl ParamValue for UserName {
     fn to_form(&self) -> FormValue {
         FormValue::Str(self.0.clone())
+    }
+    fn form_str(&self) -> Option<&str> {
+        Some(&self.0)
     }
     fn validate(&self, field: &'static str) -> Result<(), InvalidInput> {
         let ok = (4..=32).contains(&self.0.len())
@@ -454,6 +463,9 @@ impl From<String> for WebhookUrl {
 impl ParamValue for WebhookUrl {
     fn to_form(&self) -> FormValue {
         FormValue::Str(self.0.clone())
+    }
+    fn form_str(&self) -> Option<&str> {
+        Some(&self.0)
     }
     fn validate(&self, field: &'static str) -> Result<(), InvalidInput> {
         let rest = self

@@ -70,6 +70,9 @@ impl ParamValue for ObjectId {
     fn to_form(&self) -> FormValue {
         FormValue::Str(self.0.clone())
     }
+    fn form_str(&self) -> Option<&str> {
+        Some(&self.0)
+    }
     fn validate(&self, field: &'static str) -> Result<(), InvalidInput> {
         if !self.0.is_empty()
             && self.0.len() <= Self::MAX_LEN

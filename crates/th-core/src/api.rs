@@ -311,12 +311,12 @@ impl Params {
         }
     }
 
-    /// Adds a declared query param unless its value is `None`/`Null`: one line of generated code.
+    /// Adds a declared query param unless its value is `None`/`Null`.
     pub fn add_query(&mut self, name: &'static str, value: &(impl ParamValue + ?Sized)) {
         self.push(ParamLocation::Query, name, value.to_form());
     }
 
-    /// Adds a declared body param unless its value is `None`/`Null`: one line of generated code.
+    /// Adds a declared body param unless its value is `None`/`Null`.
     pub fn add_body(&mut self, name: &'static str, value: &(impl ParamValue + ?Sized)) {
         self.push(ParamLocation::Body, name, value.to_form());
     }
@@ -357,6 +357,66 @@ impl Params {
     }
 }
 
+/// Where a typed request writes its params, one at a time in wire order
+/// ([`ApiRequest::write_params`]): [`Params`], which keeps a copy of each value, or a service's
+/// encoder that puts each value straight on the wire and keeps nothing (JustClick's signer
+/// reads the request's strings where they are: no list, no copy of a value).
+///
+/// Generated code calls the `add_*` methods, one line per param.
+pub trait ParamSink {
+    /// Room for `query` query params and `body` body params (what the generated code knows it
+    /// may write); a hint, the default ignores it.
+    fn reserve(&mut self, query: usize, body: usize) {
+        let _ = (query, body);
+    }
+
+    /// Adds a declared param at `location` unless its value is `None`/`Null`.
+    fn add<V: ParamValue + ?Sized>(
+        &mut self,
+        location: ParamLocation,
+        name: &'static str,
+        value: &V,
+    );
+
+    /// Adds the caller's extra params (those the spec does not list) at `location`, in order.
+    fn add_extras(&mut self, location: ParamLocation, extras: &[(String, FormValue)]);
+
+    /// Adds a declared query param unless its value is `None`/`Null`.
+    fn add_query<V: ParamValue + ?Sized>(&mut self, name: &'static str, value: &V) {
+        self.add(ParamLocation::Query, name, value);
+    }
+
+    /// Adds a declared body param unless its value is `None`/`Null`.
+    fn add_body<V: ParamValue + ?Sized>(&mut self, name: &'static str, value: &V) {
+        self.add(ParamLocation::Body, name, value);
+    }
+
+    /// Fills the `{name}` placeholder of the path with `value`, percent-encoded.
+    fn add_path<V: ParamValue + ?Sized>(&mut self, name: &'static str, value: &V) {
+        self.add(ParamLocation::Path, name, value);
+    }
+}
+
+impl ParamSink for Params {
+    fn reserve(&mut self, query: usize, body: usize) {
+        self.query.reserve(query);
+        self.body.reserve(body);
+    }
+
+    fn add<V: ParamValue + ?Sized>(
+        &mut self,
+        location: ParamLocation,
+        name: &'static str,
+        value: &V,
+    ) {
+        self.push(location, name, value.to_form());
+    }
+
+    fn add_extras(&mut self, location: ParamLocation, extras: &[(String, FormValue)]) {
+        Params::add_extras(self, location, extras);
+    }
+}
+
 /// A typed request for one API method. Implemented by generated code.
 pub trait ApiRequest: fmt::Debug + Send + Sync {
     /// The decoded result of a successful call.
@@ -377,8 +437,17 @@ pub trait ApiRequest: fmt::Debug + Send + Sync {
         Vec::new()
     }
 
-    /// The request's parameters in wire order (declared params first, then extra params).
-    fn params(&self) -> Params;
+    /// Writes the request's parameters into `sink` in wire order (declared params first, then
+    /// extra params). Generated code implements it, one line per param.
+    fn write_params<S: ParamSink>(&self, sink: &mut S);
+
+    /// The request's parameters in wire order, kept ([`write_params`](Self::write_params) into
+    /// a [`Params`] of the method's path).
+    fn params(&self) -> Params {
+        let mut params = Params::new(Self::INFO.path);
+        self.write_params(&mut params);
+        params
+    }
 }
 
 /// A value that can be a request parameter.
@@ -387,6 +456,13 @@ pub trait ApiRequest: fmt::Debug + Send + Sync {
 pub trait ParamValue {
     /// The value as a form tree; `FormValue::Null` drops the param.
     fn to_form(&self) -> FormValue;
+
+    /// The value's text when [`to_form`](Self::to_form) is one string
+    /// (`FormValue::Str(text)`), borrowed, so an encoder can write it without a copy; `None`
+    /// says "ask `to_form`" (the default).
+    fn form_str(&self) -> Option<&str> {
+        None
+    }
 
     /// Checks the value; `field` is the param's wire name, for the error.
     fn validate(&self, field: &'static str) -> Result<(), InvalidInput> {
@@ -407,6 +483,9 @@ impl<T: ParamValue> ParamValue for Option<T> {
             Some(v) => v.to_form(),
             None => FormValue::Null,
         }
+    }
+    fn form_str(&self) -> Option<&str> {
+        self.as_ref().and_then(T::form_str)
     }
     fn validate(&self, field: &'static str) -> Result<(), InvalidInput> {
         match self {
@@ -435,17 +514,26 @@ impl ParamValue for String {
     fn to_form(&self) -> FormValue {
         FormValue::Str(self.clone())
     }
+    fn form_str(&self) -> Option<&str> {
+        Some(self)
+    }
 }
 
 impl ParamValue for str {
     fn to_form(&self) -> FormValue {
         FormValue::Str(self.to_owned())
     }
+    fn form_str(&self) -> Option<&str> {
+        Some(self)
+    }
 }
 
 impl<T: ParamValue + ?Sized> ParamValue for &T {
     fn to_form(&self) -> FormValue {
         (**self).to_form()
+    }
+    fn form_str(&self) -> Option<&str> {
+        (**self).form_str()
     }
     fn validate(&self, field: &'static str) -> Result<(), InvalidInput> {
         (**self).validate(field)
@@ -458,6 +546,9 @@ impl<T: ParamValue + ?Sized> ParamValue for &T {
 impl ParamValue for Cow<'_, str> {
     fn to_form(&self) -> FormValue {
         FormValue::Str(self.to_string())
+    }
+    fn form_str(&self) -> Option<&str> {
+        Some(self)
     }
 }
 
@@ -503,6 +594,12 @@ impl ParamValue for f64 {
 impl ParamValue for FormValue {
     fn to_form(&self) -> FormValue {
         self.clone()
+    }
+    fn form_str(&self) -> Option<&str> {
+        match self {
+            FormValue::Str(s) => Some(s),
+            _ => None,
+        }
     }
 }
 

@@ -726,32 +726,98 @@ pub fn http_build_query_bytes<K: AsRef<str>>(
 
 /// The general encoder: any tree (nested lists and maps, floats).
 fn encode_tree<K: AsRef<str>>(out: &mut Vec<u8>, params: &[(K, FormValue)], extra: usize) {
-    let start = out.len();
     // Room for the usual case (short names, values that grow by a third when encoded).
     let estimate: usize = params
         .iter()
         .map(|(n, v)| n.as_ref().len() + 2 + value_len(v))
         .sum();
     out.reserve(estimate + estimate / 2 + extra);
-    let mut key = Vec::new();
+    let mut query = QueryWriter::new(out);
     for (name, value) in params {
-        let name = name.as_ref();
+        query.push(name.as_ref(), value);
+    }
+}
+
+/// [`http_build_query`] written pair by pair into a byte buffer, for an encoder that is handed
+/// a request's params one at a time (a [`ParamSink`](crate::ParamSink)) and keeps no list of
+/// them: the pairs pushed make the bytes `http_build_query` makes of the list (`&` only
+/// between pairs that emit something, `Null` and empty containers emit nothing).
+///
+/// ```
+/// use th_core::form::{http_build_query, FormValue, QueryWriter};
+/// let mut body = b"kept".to_vec();
+/// let mut query = QueryWriter::new(&mut body);
+/// query.push_str("name", "Иван Петров");
+/// query.push("skip", &FormValue::Null);
+/// query.push("tags", &FormValue::List(vec!["a".into(), "b".into()]));
+/// let list = [
+///     ("name", FormValue::from("Иван Петров")),
+///     ("skip", FormValue::Null),
+///     ("tags", FormValue::List(vec!["a".into(), "b".into()])),
+/// ];
+/// assert_eq!(body, format!("kept{}", http_build_query(&list)).into_bytes());
+/// ```
+#[derive(Debug)]
+pub struct QueryWriter<'a> {
+    out: &'a mut Vec<u8>,
+    /// Where this query starts in `out` (what is before it is the caller's).
+    start: usize,
+}
+
+impl<'a> QueryWriter<'a> {
+    /// A query appended to what `out` holds.
+    pub fn new(out: &'a mut Vec<u8>) -> Self {
+        let start = out.len();
+        QueryWriter { out, start }
+    }
+
+    /// Appends the pair of a string value (`FormValue::Str(value)`), without copying it first.
+    pub fn push_str(&mut self, name: &str, value: &str) {
+        let at = self.out.len();
+        // Every byte as `%XX`, `&` and `=`, and the room the block stores may overrun by.
+        let bound = 3 * (name.len() + value.len()) + 2 + WINDOW_SLACK;
+        self.out.resize(at + bound, 0);
+        let n = match self.out.get_mut(at..) {
+            Some(buf) => {
+                let mut n = 0;
+                if at > self.start {
+                    n = put_byte(buf, n, b'&');
+                }
+                n = put_urlencoded(buf, n, name);
+                n = put_byte(buf, n, b'=');
+                put_urlencoded(buf, n, value)
+            }
+            None => 0,
+        };
+        self.out.truncate(at + n);
+    }
+
+    /// Appends the pairs of any value: one for a scalar, `name[..]` ones for a list or map,
+    /// none for `Null`.
+    pub fn push(&mut self, name: &str, value: &FormValue) {
         match value {
             FormValue::Null => {}
+            // A string takes the byte-at-a-time encoder here, not `push_str`'s block one: the
+            // general encoder stays the reference the fast ones are tested against.
             FormValue::List(_) | FormValue::Map(_) => {
-                key.clear();
+                let mut key = Vec::with_capacity(3 * name.len());
                 percent_encode_bytes(&mut key, name, &URLENCODE);
-                encode_container(out, start, &mut key, value);
+                encode_container(self.out, self.start, &mut key, value);
             }
             scalar => {
-                if out.len() > start {
-                    out.push(b'&');
+                if self.out.len() > self.start {
+                    self.out.push(b'&');
                 }
-                percent_encode_bytes(out, name, &URLENCODE);
-                out.push(b'=');
-                write_scalar(out, scalar, true);
+                percent_encode_bytes(self.out, name, &URLENCODE);
+                self.out.push(b'=');
+                write_scalar(self.out, scalar, true);
             }
         }
+    }
+
+    /// Whether no pair has been written yet.
+    pub fn is_empty(&self) -> bool {
+        self.out.len() == self.start
     }
 }
 
@@ -2455,6 +2521,17 @@ mod tests {
             let mut text = String::from_utf8(prefix.to_vec()).unwrap();
             http_build_query_into(&mut text, &params);
             assert_eq!(text.as_bytes(), &tree[..]);
+            // Pair by pair, strings by the block encoder: the same bytes.
+            let mut pairs = prefix.to_vec();
+            let mut query = QueryWriter::new(&mut pairs);
+            for (name, value) in &params {
+                match value {
+                    FormValue::Str(s) => query.push_str(name, s),
+                    other => query.push(name, other),
+                }
+            }
+            assert_eq!(query.is_empty(), tree.len() == prefix.len());
+            assert_eq!(pairs, tree, "{params:?}");
         }
         assert_eq!(flat_seen, 3_000);
         // Every length around the 8- and 4-byte blocks, of bytes kept, made `+` and made

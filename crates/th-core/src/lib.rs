@@ -69,7 +69,7 @@ pub mod wire;
 
 pub use api::{
     ApiRequest, BodyKind, HttpMethod, InvalidInput, MethodInfo, OffsetPaged, Paging, ParamLocation,
-    ParamName, ParamValue, Params,
+    ParamName, ParamSink, ParamValue, Params,
 };
 pub use clock::{Clock, ManualClock, TokioClock};
 pub use error::{DecodeError, Error, ServiceError, StatusError, TransportError};

@@ -32,6 +32,18 @@ pub trait Protocol: Send + Sync + 'static {
         params: Params,
     ) -> Result<HttpRequest, Error<Self::Error>>;
 
+    /// [`encode`](Self::encode) of a typed request, named by its method's wire name. The
+    /// default writes the params into a [`Params`] (a copy of each value) and encodes that; a
+    /// protocol that can put each value straight on the wire as the request hands it over
+    /// ([`ApiRequest::write_params`] into its own [`ParamSink`](crate::ParamSink)) overrides
+    /// it, and must make the same request.
+    fn encode_typed<R: ApiRequest>(&self, request: &R) -> Result<HttpRequest, Error<Self::Error>>
+    where
+        Self: Sized,
+    {
+        self.encode(&R::INFO, Cow::Borrowed(R::INFO.wire), request.params())
+    }
+
     /// Reads an answer to a call of `info` named `operation` (the request's, e.g. a raw call's
     /// method name): envelope, signature check, API error. `secrets` are the request's own
     /// credentials (a password it carried), to scrub with the protocol's.
@@ -190,9 +202,7 @@ impl<P: Protocol> ApiClient<P> {
         request: &R,
     ) -> Result<HttpRequest, Error<P::Error>> {
         request.validate()?;
-        let http = self
-            .protocol
-            .encode(&R::INFO, Cow::Borrowed(R::INFO.wire), request.params())?;
+        let http = self.protocol.encode_typed(request)?;
         Ok(http.classify_answer(P::classify))
     }
 
@@ -408,9 +418,7 @@ mod tests {
         type Response = ();
         const INFO: MethodInfo = MethodInfo::raw(crate::api::HttpMethod::Get, true);
 
-        fn params(&self) -> Params {
-            Params::new("x")
-        }
+        fn write_params<S: crate::ParamSink>(&self, _: &mut S) {}
     }
 
     /// Typed and raw calls hand the protocol the answer itself, once the pipeline is done

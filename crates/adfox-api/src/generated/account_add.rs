@@ -4,7 +4,7 @@ use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
     ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation,
-    ParamValue, Params,
+    ParamSink, ParamValue,
 };
 
 /// Creates an advertiser account; answers the new ID.
@@ -159,8 +159,8 @@ impl ApiRequest for AccountAddAdvertiser {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 13 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 13 + self.extra.len());
         p.add_body("account", &self.account);
         p.add_body("eMail", &self.e_mail);
         p.add_body("company", &self.company);
@@ -175,7 +175,6 @@ impl ApiRequest for AccountAddAdvertiser {
         p.add_body("phone", &self.phone);
         p.add_body("fax", &self.fax);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -381,8 +380,8 @@ impl ApiRequest for AccountAddWebmaster {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 17 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 17 + self.extra.len());
         p.add_body("account", &self.account);
         p.add_body("eMail", &self.e_mail);
         p.add_body("company", &self.company);
@@ -401,7 +400,6 @@ impl ApiRequest for AccountAddWebmaster {
         p.add_body("YandexMoney", &self.yandex_money);
         p.add_body("comments", &self.comments);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -465,10 +463,9 @@ impl ApiRequest for AccountAddAssistant {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, self.extra.len());
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -737,8 +734,8 @@ impl ApiRequest for AccountAddSuperCampaign {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 23 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 23 + self.extra.len());
         p.add_body("name", &self.name);
         p.add_body("advertiserID", &self.advertiser_id);
         p.add_body("assistantID", &self.assistant_id);
@@ -763,7 +760,6 @@ impl ApiRequest for AccountAddSuperCampaign {
         p.add_body("publisherContractID", &self.publisher_contract_id);
         p.add_body("costType", &self.cost_type);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -1205,8 +1201,8 @@ impl ApiRequest for AccountAddCampaign {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 41 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 41 + self.extra.len());
         p.add_body("name", &self.name);
         p.add_body("advertiserID", &self.advertiser_id);
         p.add_body("superCampaignID", &self.super_campaign_id);
@@ -1249,7 +1245,6 @@ impl ApiRequest for AccountAddCampaign {
         p.add_body("clicksSmoothTypeID", &self.clicks_smooth_type_id);
         p.add_body("okveds[]", &self.okveds);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -1676,8 +1671,8 @@ impl ApiRequest for AccountAddBanner {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 41 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 41 + self.extra.len());
         p.add_body("campaignID", &self.campaign_id);
         p.add_body("templateID", &self.template_id);
         p.add_body("name", &self.name);
@@ -1720,7 +1715,6 @@ impl ApiRequest for AccountAddBanner {
         p.add_body("textData[]", &self.text_data);
         p.add_body("mediaData[]", &self.media_data);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -1788,12 +1782,11 @@ impl ApiRequest for AccountAddBannerType {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 2 + self.extra.len());
         p.add_body("name", &self.name);
         p.add_body("presentationTypeID", &self.presentation_type_id);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -1879,13 +1872,12 @@ impl ApiRequest for AccountAddCategory {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 3 + self.extra.len());
         p.add_body("name", &self.name);
         p.add_body("type", &self.kind);
         p.add_body("timeout", &self.timeout);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -1950,11 +1942,10 @@ impl ApiRequest for AccountAddPosition {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 1 + self.extra.len());
         p.add_body("name", &self.name);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -2082,8 +2073,8 @@ impl ApiRequest for AccountAddWebsite {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 8 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 8 + self.extra.len());
         p.add_body("name", &self.name);
         p.add_body("webmasterID", &self.webmaster_id);
         p.add_body("categoryID", &self.category_id);
@@ -2093,7 +2084,6 @@ impl ApiRequest for AccountAddWebsite {
         p.add_body("contractorID", &self.contractor_id);
         p.add_body("url", &self.url);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -2208,8 +2198,8 @@ impl ApiRequest for AccountAddZone {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 7 + self.extra.len());
         p.add_body("name", &self.name);
         p.add_body("siteID", &self.site_id);
         p.add_body("categoryID", &self.category_id);
@@ -2218,7 +2208,6 @@ impl ApiRequest for AccountAddZone {
         p.add_body("template", &self.template);
         p.add_body("templateExcluded", &self.template_excluded);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -2346,8 +2335,8 @@ impl ApiRequest for AccountAddPlace {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 10 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 10 + self.extra.len());
         p.add_body("name", &self.name);
         p.add_body("siteID", &self.site_id);
         p.add_body("zoneID", &self.zone_id);
@@ -2359,7 +2348,6 @@ impl ApiRequest for AccountAddPlace {
         p.add_body("pli", &self.pli);
         p.add_body("pop", &self.pop);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -2569,8 +2557,8 @@ impl ApiRequest for AccountAddContract {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 17 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 17 + self.extra.len());
         p.add_body("type", &self.kind);
         p.add_body("customerID", &self.customer_id);
         p.add_body("executorID", &self.executor_id);
@@ -2589,7 +2577,6 @@ impl ApiRequest for AccountAddContract {
         p.add_body("socialType", &self.social_type);
         p.add_body("contractRole", &self.contract_role);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -2742,8 +2729,8 @@ impl ApiRequest for AccountAddContractor {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 11 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 11 + self.extra.len());
         p.add_body("name", &self.name);
         p.add_body("inn", &self.inn);
         p.add_body("type", &self.kind);
@@ -2756,7 +2743,6 @@ impl ApiRequest for AccountAddContractor {
         p.add_body("isOrs", &self.is_ors);
         p.add_body("rsUrl", &self.rs_url);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -2869,8 +2855,8 @@ impl ApiRequest for AccountAddTracingPoint {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 6 + self.extra.len());
         p.add_body("name", &self.name);
         p.add_body("advertiserID", &self.advertiser_id);
         p.add_body("categoryID", &self.category_id);
@@ -2878,7 +2864,6 @@ impl ApiRequest for AccountAddTracingPoint {
         p.add_body("referrer", &self.referrer);
         p.add_body("weight", &self.weight);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -2942,10 +2927,9 @@ impl ApiRequest for AccountAddAdNetworkWebsite {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, self.extra.len());
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 

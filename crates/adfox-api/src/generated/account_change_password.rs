@@ -4,7 +4,7 @@ use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
     ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation,
-    ParamValue, Params,
+    ParamSink, ParamValue,
 };
 
 /// Changes a password (legacy).
@@ -81,14 +81,13 @@ impl ApiRequest for AccountChangePassword {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 4 + self.extra.len());
         p.add_body("currentPassword", &self.current_password);
         p.add_body("newPassword", &self.new_password);
         p.add_body("userID", &self.user_id);
         p.add_body("roleFlag", &self.role_flag);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 

@@ -4,7 +4,7 @@ use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
     ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation,
-    ParamValue, Params,
+    ParamSink, ParamValue,
 };
 
 /// Deletes a campaign (supercampaign).
@@ -58,11 +58,10 @@ impl ApiRequest for AccountDeleteSuperCampaign {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 1 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -132,11 +131,10 @@ impl ApiRequest for AccountDeleteCampaign {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 1 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -214,12 +212,11 @@ impl ApiRequest for AccountDeleteBanner {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 2 + self.extra.len());
         p.add_body("campaignID", &self.campaign_id);
         p.add_body("listIDs", &self.list_i_ds);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -294,12 +291,11 @@ impl ApiRequest for AccountDeletePlace {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 2 + self.extra.len());
         p.add_body("siteID", &self.site_id);
         p.add_body("listIDs", &self.list_i_ds);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -366,11 +362,10 @@ impl ApiRequest for AccountDeleteZone {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 1 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -441,11 +436,10 @@ impl ApiRequest for AccountDeleteWebsite {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 1 + self.extra.len());
         p.add_body("listIDs", &self.list_i_ds);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -514,11 +508,10 @@ impl ApiRequest for AccountDeleteTemplate {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 1 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -593,11 +586,10 @@ impl ApiRequest for AccountDeleteBannerType {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 1 + self.extra.len());
         p.add_body("listIDs", &self.list_i_ds);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -667,11 +659,10 @@ impl ApiRequest for AccountDeleteTracingPoint {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 1 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -741,11 +732,10 @@ impl ApiRequest for AccountDeleteCategory {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 1 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -814,11 +804,10 @@ impl ApiRequest for AccountDeleteUser {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 1 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -883,11 +872,10 @@ impl ApiRequest for AccountDeleteAssistant {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 1 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 

@@ -4,7 +4,7 @@ use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
     ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, Paging, ParamLocation,
-    ParamValue, Params,
+    ParamSink, ParamValue,
 };
 
 /// Lists advertisers.
@@ -91,13 +91,12 @@ impl ApiRequest for AccountListAdvertiser {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 3 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("offset", &self.offset);
         p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -237,8 +236,8 @@ impl ApiRequest for AccountListSuperCampaign {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 7 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("dateAddedFrom", &self.date_added_from);
         p.add_body("dateAddedTo", &self.date_added_to);
@@ -247,7 +246,6 @@ impl ApiRequest for AccountListSuperCampaign {
         p.add_body("offset", &self.offset);
         p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -413,8 +411,8 @@ impl ApiRequest for AccountListCampaign {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 10 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 10 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("superCampaignID", &self.super_campaign_id);
         p.add_body("dateAddedFrom", &self.date_added_from);
@@ -426,7 +424,6 @@ impl ApiRequest for AccountListCampaign {
         p.add_body("offset", &self.offset);
         p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -557,8 +554,8 @@ impl ApiRequest for AccountListBanner {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 6 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("listCampaignIDs", &self.list_campaign_i_ds);
         p.add_body("show", &self.show);
@@ -566,7 +563,6 @@ impl ApiRequest for AccountListBanner {
         p.add_body("offset", &self.offset);
         p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -670,13 +666,12 @@ impl ApiRequest for AccountListWebsite {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 3 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("offset", &self.offset);
         p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -780,13 +775,12 @@ impl ApiRequest for AccountListPosition {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 3 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("offset", &self.offset);
         p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -889,13 +883,12 @@ impl ApiRequest for AccountListDefaultBanner {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 3 + self.extra.len());
         p.add_body("listPlaceIDs", &self.list_place_i_ds);
         p.add_body("offset", &self.offset);
         p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -999,13 +992,12 @@ impl ApiRequest for AccountListContractor {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 3 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("offset", &self.offset);
         p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -1109,13 +1101,12 @@ impl ApiRequest for AccountListContract {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 3 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("offset", &self.offset);
         p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -1209,12 +1200,11 @@ impl ApiRequest for AccountListBannerKktu {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 2 + self.extra.len());
         p.add_body("offset", &self.offset);
         p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -1326,14 +1316,13 @@ impl ApiRequest for AccountListPlace {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 4 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("actionObjectID2", &self.action_object_id2);
         p.add_body("offset", &self.offset);
         p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -1445,14 +1434,13 @@ impl ApiRequest for AccountListZone {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 4 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("actionObjectID2", &self.action_object_id2);
         p.add_body("offset", &self.offset);
         p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -1564,14 +1552,13 @@ impl ApiRequest for AccountListBannerPlacements {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 4 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("bannerID", &self.banner_id);
         p.add_body("offset", &self.offset);
         p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -1685,14 +1672,13 @@ impl ApiRequest for AccountListActiveBanners {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 4 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("date", &self.date);
         p.add_body("offset", &self.offset);
         p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -1805,14 +1791,13 @@ impl ApiRequest for AccountListCategory {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 4 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("type", &self.kind);
         p.add_body("offset", &self.offset);
         p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -1917,13 +1902,12 @@ impl ApiRequest for AccountListBannerType {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 3 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("offset", &self.offset);
         p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -2029,13 +2013,12 @@ impl ApiRequest for AccountListTargetingProfile {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 3 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("offset", &self.offset);
         p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -2137,13 +2120,12 @@ impl ApiRequest for AccountListTemplate {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 3 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("offset", &self.offset);
         p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -2247,13 +2229,12 @@ impl ApiRequest for AccountListWebmaster {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 3 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("offset", &self.offset);
         p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -2357,13 +2338,12 @@ impl ApiRequest for AccountListAssistant {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 3 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("offset", &self.offset);
         p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -2516,8 +2496,8 @@ impl ApiRequest for AccountListTracingPoint {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 9 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 9 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("advertiserID", &self.advertiser_id);
         p.add_body("categoryID", &self.category_id);
@@ -2528,7 +2508,6 @@ impl ApiRequest for AccountListTracingPoint {
         p.add_body("offset", &self.offset);
         p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -2632,13 +2611,12 @@ impl ApiRequest for AccountListUserCriterias {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 3 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("offset", &self.offset);
         p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 

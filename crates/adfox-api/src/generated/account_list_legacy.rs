@@ -4,7 +4,7 @@ use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
     ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, Paging, ParamLocation,
-    ParamValue, Params,
+    ParamSink, ParamValue,
 };
 
 /// Lists `adNetwork` objects (legacy API).
@@ -92,13 +92,12 @@ impl ApiRequest for AccountListAdNetwork {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 3 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("offset", &self.offset);
         p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -204,13 +203,12 @@ impl ApiRequest for AccountListAdNetworkWebsitePlace {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 3 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("offset", &self.offset);
         p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -316,13 +314,12 @@ impl ApiRequest for AccountListRequest {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 3 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("offset", &self.offset);
         p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -428,13 +425,12 @@ impl ApiRequest for AccountListTracingPoint2 {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 3 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("offset", &self.offset);
         p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -540,13 +536,12 @@ impl ApiRequest for AccountListBannerPlaceReport {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 3 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("offset", &self.offset);
         p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -652,13 +647,12 @@ impl ApiRequest for AccountListMessage {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 3 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("offset", &self.offset);
         p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 

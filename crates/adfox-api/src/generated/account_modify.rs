@@ -3,7 +3,7 @@
 use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
-    ApiRequest, BodyKind, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params,
+    ApiRequest, BodyKind, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamSink, ParamValue,
 };
 
 /// Changes a category.
@@ -83,14 +83,13 @@ impl ApiRequest for AccountModifyCategory {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 4 + self.extra.len());
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("name", &self.name);
         p.add_body("type", &self.kind);
         p.add_body("timeout", &self.timeout);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 

@@ -3,7 +3,7 @@
 use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
-    ApiRequest, BodyKind, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params,
+    ApiRequest, BodyKind, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamSink, ParamValue,
 };
 
 /// Legacy account report `report1` (superseded by the statistics APIs).
@@ -52,10 +52,9 @@ impl ApiRequest for AccountReportReport1 {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, self.extra.len());
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -120,10 +119,9 @@ impl ApiRequest for AccountReportReport2 {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, self.extra.len());
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -188,10 +186,9 @@ impl ApiRequest for AccountReportReport3 {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, self.extra.len());
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 

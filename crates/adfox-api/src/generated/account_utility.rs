@@ -4,7 +4,7 @@ use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
     ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, Paging, ParamLocation,
-    ParamValue, Params,
+    ParamSink, ParamValue,
 };
 
 /// The geography reference (regions for geo targeting): rows `id`, `name_ru`, and `children` or `children_count`.
@@ -98,14 +98,13 @@ impl ApiRequest for AccountUtilityGeobaseTree {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 4 + self.extra.len());
         p.add_body("hideChildren", &self.hide_children);
         p.add_body("regionID", &self.region_id);
         p.add_body("offset", &self.offset);
         p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -199,12 +198,11 @@ impl ApiRequest for AccountUtilitySector {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 2 + self.extra.len());
         p.add_body("offset", &self.offset);
         p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 

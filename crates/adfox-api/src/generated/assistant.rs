@@ -3,7 +3,7 @@
 use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
-    ApiRequest, BodyKind, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params,
+    ApiRequest, BodyKind, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamSink, ParamValue,
 };
 
 /// Changes an assistant and its access rights.
@@ -169,8 +169,8 @@ impl ApiRequest for AssistantModify {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 14 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 14 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("account", &self.account);
         p.add_body("eMail", &self.e_mail);
@@ -186,7 +186,6 @@ impl ApiRequest for AssistantModify {
         p.add_body("isWebsite", &self.is_website);
         p.add_body("isCommonReports", &self.is_common_reports);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 

@@ -4,7 +4,7 @@ use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
     ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation,
-    ParamValue, Params,
+    ParamSink, ParamValue,
 };
 
 /// Changes a banner. Template variables go as `user<N>`, `event<N>`, `hitURL<N>`; register flags of template parameter N as `sendToErir<N>`, `sendToErirContentType<N>`, `sendToErirDescription<N>` (all with `.param(..)`, names in `types::dynamic`).
@@ -409,8 +409,8 @@ impl ApiRequest for BannerModify {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 39 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 39 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("name", &self.name);
         p.add_body("targetingProfileID", &self.targeting_profile_id);
@@ -451,7 +451,6 @@ impl ApiRequest for BannerModify {
         p.add_body("textData[]", &self.text_data);
         p.add_body("mediaData[]", &self.media_data);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -519,12 +518,11 @@ impl ApiRequest for BannerModifyPlacement {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 2 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("type", &self.kind);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -606,12 +604,11 @@ impl ApiRequest for BannerModifyEvent {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 2 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -684,11 +681,10 @@ impl ApiRequest for BannerModifyZipFile {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 2 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("zipFile", &self.zip_file);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }

@@ -4,7 +4,7 @@ use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
     ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation,
-    ParamValue, Params,
+    ParamSink, ParamValue,
 };
 
 /// Targets a banner by time.
@@ -74,13 +74,12 @@ impl ApiRequest for BannerTargetTargetingTime {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 3 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("isRedefined", &self.is_redefined);
         p.add_body("mode", &self.mode);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -263,8 +262,8 @@ impl ApiRequest for BannerTargetTargetingFrequency {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 13 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 13 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("isRedefined", &self.is_redefined);
         p.add_body("maxUniqueImpressions", &self.max_unique_impressions);
@@ -279,7 +278,6 @@ impl ApiRequest for BannerTargetTargetingFrequency {
         p.add_body("clicksPerPeriod", &self.clicks_per_period);
         p.add_body("minimalPeriodClicks", &self.minimal_period_clicks);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -381,15 +379,14 @@ impl ApiRequest for BannerTargetTargetingGeobase {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 5 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("isRedefined", &self.is_redefined);
         p.add_body("geo", &self.geo);
         p.add_body("global", &self.global);
         p.add_body("regions", &self.regions);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -493,15 +490,14 @@ impl ApiRequest for BannerTargetTargetingKeywords {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 5 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("isRedefined", &self.is_redefined);
         p.add_body("keywordsLogic", &self.keywords_logic);
         p.add_body("keywords", &self.keywords);
         p.add_body("keywordsNotAllowed", &self.keywords_not_allowed);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -606,15 +602,14 @@ impl ApiRequest for BannerTargetTargetingUrl {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 5 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("isRedefined", &self.is_redefined);
         p.add_body("templateType", &self.template_type);
         p.add_body("targetingUrlOn[]", &self.targeting_url_on);
         p.add_body("targetingUrlOff[]", &self.targeting_url_off);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -697,13 +692,12 @@ impl ApiRequest for BannerTargetTargetingUser {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 3 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("isRedefined", &self.is_redefined);
         p.add_body("criteriaID", &self.criteria_id);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -790,14 +784,13 @@ impl ApiRequest for BannerTargetTargetingGender {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 4 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("gender", &self.gender);
         p.add_body("genderValues", &self.gender_values);
         p.add_body("isRedefined", &self.is_redefined);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -884,14 +877,13 @@ impl ApiRequest for BannerTargetTargetingAge {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 4 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("age", &self.age);
         p.add_body("ageValues", &self.age_values);
         p.add_body("isRedefined", &self.is_redefined);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -978,14 +970,13 @@ impl ApiRequest for BannerTargetTargetingRevenue {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 4 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("revenue", &self.revenue);
         p.add_body("revenueValues", &self.revenue_values);
         p.add_body("isRedefined", &self.is_redefined);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -1072,14 +1063,13 @@ impl ApiRequest for BannerTargetTargetingLogic {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 4 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("isEnabled", &self.is_enabled);
         p.add_body("isRedefined", &self.is_redefined);
         p.add_body("blocks", &self.blocks);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 

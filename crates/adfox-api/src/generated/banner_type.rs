@@ -4,7 +4,7 @@ use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
     ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, Paging, ParamLocation,
-    ParamValue, Params,
+    ParamSink, ParamValue,
 };
 
 /// Changes a banner type.
@@ -89,15 +89,14 @@ impl ApiRequest for BannerTypeModify {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 5 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("name", &self.name);
         p.add_body("isOn", &self.is_on);
         p.add_body("width", &self.width);
         p.add_body("height", &self.height);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -194,13 +193,12 @@ impl ApiRequest for BannerTypeListTemplate {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 3 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("offset", &self.offset);
         p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -330,8 +328,8 @@ impl ApiRequest for BannerTypeUpdateDefaultBanner {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 8 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 8 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("mode", &self.mode);
         p.add_body("defaultImageURL", &self.default_image_url);
@@ -341,7 +339,6 @@ impl ApiRequest for BannerTypeUpdateDefaultBanner {
         p.add_body("defaultCode", &self.default_code);
         p.add_body("defaultCodeType", &self.default_code_type);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 

@@ -4,7 +4,7 @@ use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
     ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, Paging, ParamLocation,
-    ParamValue, Params,
+    ParamSink, ParamValue,
 };
 
 /// Where a flight is placed.
@@ -118,8 +118,8 @@ impl ApiRequest for CampaignInfoPlacement2 {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 7 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("dataType", &self.data_type);
         p.add_body("isOn", &self.is_on);
@@ -128,7 +128,6 @@ impl ApiRequest for CampaignInfoPlacement2 {
         p.add_body("offset", &self.offset);
         p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -230,13 +229,12 @@ impl ApiRequest for CampaignInfoTargeting {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 3 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("offset", &self.offset);
         p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -337,13 +335,12 @@ impl ApiRequest for CampaignInfoPlacement {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 3 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("offset", &self.offset);
         p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -414,11 +411,10 @@ impl ApiRequest for CampaignInfoBanner {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 1 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -488,11 +484,10 @@ impl ApiRequest for CampaignInfoReport1 {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 1 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -562,11 +557,10 @@ impl ApiRequest for CampaignInfoReport2 {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 1 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -636,11 +630,10 @@ impl ApiRequest for CampaignInfoReport3 {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 1 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 

@@ -4,7 +4,7 @@ use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
     ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation,
-    ParamValue, Params,
+    ParamSink, ParamValue,
 };
 
 /// Changes a flight.
@@ -389,8 +389,8 @@ impl ApiRequest for CampaignModify {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 37 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 37 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("name", &self.name);
         p.add_body("advertiserID", &self.advertiser_id);
@@ -429,7 +429,6 @@ impl ApiRequest for CampaignModify {
         p.add_body("strategy", &self.strategy);
         p.add_body("targetCPC", &self.target_cpc);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 

@@ -4,7 +4,7 @@ use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
     ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation,
-    ParamValue, Params,
+    ParamSink, ParamValue,
 };
 
 /// Places a flight on a website (or removes it).
@@ -164,8 +164,8 @@ impl ApiRequest for CampaignPlacingWebsite {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 13 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 13 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("actionStatus", &self.action_status);
@@ -180,7 +180,6 @@ impl ApiRequest for CampaignPlacingWebsite {
         p.add_body("dateEnd", &self.date_end);
         p.add_body("targetingProfileID", &self.targeting_profile_id);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -260,13 +259,12 @@ impl ApiRequest for CampaignPlacingZone {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 3 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("actionStatus", &self.action_status);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -343,13 +341,12 @@ impl ApiRequest for CampaignPlacingPlace {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 3 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("actionStatus", &self.action_status);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -429,13 +426,12 @@ impl ApiRequest for CampaignPlacingAdNetwork {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 3 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("actionStatus", &self.action_status);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -515,13 +511,12 @@ impl ApiRequest for CampaignPlacingAdNetworkCategory {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 3 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("actionStatus", &self.action_status);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -601,13 +596,12 @@ impl ApiRequest for CampaignPlacingAdNetworkWebsite {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 3 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("actionObjectID", &self.action_object_id);
         p.add_body("actionStatus", &self.action_status);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 

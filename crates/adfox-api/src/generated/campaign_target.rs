@@ -4,7 +4,7 @@ use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
     ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation,
-    ParamValue, Params,
+    ParamSink, ParamValue,
 };
 
 /// Targets a flight by time (days of the week / hours, or days of the month).
@@ -72,12 +72,11 @@ impl ApiRequest for CampaignTargetTargetingTime {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 2 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("mode", &self.mode);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -259,8 +258,8 @@ impl ApiRequest for CampaignTargetTargetingFrequency {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 12 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 12 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("maxUniqueImpressions", &self.max_unique_impressions);
         p.add_body("maxUniqueClicks", &self.max_unique_clicks);
@@ -274,7 +273,6 @@ impl ApiRequest for CampaignTargetTargetingFrequency {
         p.add_body("clicksPerPeriod", &self.clicks_per_period);
         p.add_body("minimalPeriodClicks", &self.minimal_period_clicks);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -369,14 +367,13 @@ impl ApiRequest for CampaignTargetTargetingGeobase {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 4 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("geo", &self.geo);
         p.add_body("global", &self.global);
         p.add_body("regions", &self.regions);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -477,14 +474,13 @@ impl ApiRequest for CampaignTargetTargetingKeywords {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 4 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("keywordsLogic", &self.keywords_logic);
         p.add_body("keywords", &self.keywords);
         p.add_body("keywordsNotAllowed", &self.keywords_not_allowed);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -587,14 +583,13 @@ impl ApiRequest for CampaignTargetTargetingUrl {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 4 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("templateType", &self.template_type);
         p.add_body("targetingUrlOn[]", &self.targeting_url_on);
         p.add_body("targetingUrlOff[]", &self.targeting_url_off);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -670,12 +665,11 @@ impl ApiRequest for CampaignTargetTargetingUser {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 2 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("criteriaId", &self.criteria_id);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -759,13 +753,12 @@ impl ApiRequest for CampaignTargetTargetingGender {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 3 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("gender", &self.gender);
         p.add_body("genderValues", &self.gender_values);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -849,13 +842,12 @@ impl ApiRequest for CampaignTargetTargetingAge {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 3 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("age", &self.age);
         p.add_body("ageValues", &self.age_values);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -938,13 +930,12 @@ impl ApiRequest for CampaignTargetTargetingRevenue {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 3 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("revenue", &self.revenue);
         p.add_body("revenueValues", &self.revenue_values);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 

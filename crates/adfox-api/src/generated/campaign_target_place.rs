@@ -4,7 +4,7 @@ use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
     ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation,
-    ParamValue, Params,
+    ParamSink, ParamValue,
 };
 
 /// Targets a flight on one place by time.
@@ -90,15 +90,14 @@ impl ApiRequest for CampaignTargetPlaceTargetingTime {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 5 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("placeID", &self.place_id);
         p.add_body("isRedefined", &self.is_redefined);
         p.add_body("isClientTime", &self.is_client_time);
         p.add_body("mode", &self.mode);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -288,8 +287,8 @@ impl ApiRequest for CampaignTargetPlaceTargetingFrequency {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 14 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 14 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("placeID", &self.place_id);
         p.add_body("isRedefined", &self.is_redefined);
@@ -305,7 +304,6 @@ impl ApiRequest for CampaignTargetPlaceTargetingFrequency {
         p.add_body("clicksPerPeriod", &self.clicks_per_period);
         p.add_body("minimalPeriodClicks", &self.minimal_period_clicks);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 

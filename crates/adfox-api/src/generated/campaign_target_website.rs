@@ -4,7 +4,7 @@ use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
     ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation,
-    ParamValue, Params,
+    ParamSink, ParamValue,
 };
 
 /// Targets a flight on one website by page URL.
@@ -101,8 +101,8 @@ impl ApiRequest for CampaignTargetWebsiteTargetingUrl {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 6 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("siteID", &self.site_id);
         p.add_body("isRedefined", &self.is_redefined);
@@ -110,7 +110,6 @@ impl ApiRequest for CampaignTargetWebsiteTargetingUrl {
         p.add_body("targetingUrlOn[]", &self.targeting_url_on);
         p.add_body("targetingUrlOff[]", &self.targeting_url_off);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 

@@ -4,7 +4,7 @@ use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
     ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation,
-    ParamValue, Params,
+    ParamSink, ParamValue,
 };
 
 /// Targets a flight in one website section by geography.
@@ -94,8 +94,8 @@ impl ApiRequest for CampaignTargetZoneTargetingGeobase {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 6 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("zoneID", &self.zone_id);
         p.add_body("isRedefined", &self.is_redefined);
@@ -103,7 +103,6 @@ impl ApiRequest for CampaignTargetZoneTargetingGeobase {
         p.add_body("global", &self.global);
         p.add_body("regions", &self.regions);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -213,8 +212,8 @@ impl ApiRequest for CampaignTargetZoneTargetingKeywords {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 6 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("zoneID", &self.zone_id);
         p.add_body("isRedefined", &self.is_redefined);
@@ -222,7 +221,6 @@ impl ApiRequest for CampaignTargetZoneTargetingKeywords {
         p.add_body("keywords", &self.keywords);
         p.add_body("keywordsNotAllowed", &self.keywords_not_allowed);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -309,14 +307,13 @@ impl ApiRequest for CampaignTargetZoneTargetingUser {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 4 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("zoneID", &self.zone_id);
         p.add_body("isRedefined", &self.is_redefined);
         p.add_body("criteriaID", &self.criteria_id);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 

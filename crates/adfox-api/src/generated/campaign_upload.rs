@@ -3,7 +3,7 @@
 use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
-    ApiRequest, BodyKind, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params,
+    ApiRequest, BodyKind, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamSink, ParamValue,
 };
 
 /// Uploads a file for a flight from a URL (legacy); answers the stored URL in `value`.
@@ -62,12 +62,11 @@ impl ApiRequest for CampaignUpload {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 2 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("URL", &self.url);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 

@@ -4,7 +4,7 @@ use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
     ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation,
-    ParamValue, Params,
+    ParamSink, ParamValue,
 };
 
 /// Changes a register contract; send only what changes (the contract is resubmitted to the register).
@@ -169,8 +169,8 @@ impl ApiRequest for ContractModify {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 13 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 13 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("type", &self.kind);
         p.add_body("customerID", &self.customer_id);
@@ -185,7 +185,6 @@ impl ApiRequest for ContractModify {
         p.add_body("isRegReport", &self.is_reg_report);
         p.add_body("isFinalAgreement", &self.is_final_agreement);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 

@@ -4,7 +4,7 @@ use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
     ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation,
-    ParamValue, Params,
+    ParamSink, ParamValue,
 };
 
 /// Changes a register contractor (counterparty); send only what changes.
@@ -158,8 +158,8 @@ impl ApiRequest for ContractorModify {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 12 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 12 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("name", &self.name);
         p.add_body("inn", &self.inn);
@@ -173,7 +173,6 @@ impl ApiRequest for ContractorModify {
         p.add_body("isRr", &self.is_rr);
         p.add_body("rsUrl", &self.rs_url);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 

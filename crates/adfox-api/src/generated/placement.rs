@@ -3,7 +3,7 @@
 use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
-    ApiRequest, BodyKind, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params,
+    ApiRequest, BodyKind, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamSink, ParamValue,
 };
 
 /// A banner on a place.
@@ -72,13 +72,12 @@ impl ApiRequest for PlacementInfo {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 3 + self.extra.len());
         p.add_body("mode", &self.mode);
         p.add_body("bannerID", &self.banner_id);
         p.add_body("placeID", &self.place_id);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 

@@ -4,7 +4,7 @@ use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
     ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation,
-    ParamValue, Params,
+    ParamSink, ParamValue,
 };
 
 /// Changes a campaign (supercampaign).
@@ -259,8 +259,8 @@ impl ApiRequest for SuperCampaignModify {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 23 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 23 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("name", &self.name);
         p.add_body("advertiserID", &self.advertiser_id);
@@ -285,7 +285,6 @@ impl ApiRequest for SuperCampaignModify {
         p.add_body("publisherContractID", &self.publisher_contract_id);
         p.add_body("costType", &self.cost_type);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -353,12 +352,11 @@ impl ApiRequest for SuperCampaignAdditionalUsersAddAdvertiser {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 2 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("advertiserID", &self.advertiser_id);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -430,12 +428,11 @@ impl ApiRequest for SuperCampaignAdditionalUsersDeleteAdvertiser {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 2 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("advertiserID", &self.advertiser_id);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -507,12 +504,11 @@ impl ApiRequest for SuperCampaignAdditionalUsersAddAssistant {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 2 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("assistantID", &self.assistant_id);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -583,12 +579,11 @@ impl ApiRequest for SuperCampaignAdditionalUsersDeleteAssistant {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 2 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("assistantID", &self.assistant_id);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 

@@ -4,7 +4,7 @@ use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
     ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation,
-    ParamValue, Params,
+    ParamSink, ParamValue,
 };
 
 /// Changes an action tracing point.
@@ -122,8 +122,8 @@ impl ApiRequest for TracingPointModify {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 8 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 8 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("advertiserID", &self.advertiser_id);
         p.add_body("name", &self.name);
@@ -133,7 +133,6 @@ impl ApiRequest for TracingPointModify {
         p.add_body("weight", &self.weight);
         p.add_body("userID", &self.user_id);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -194,11 +193,10 @@ impl ApiRequest for TracingPointGetCode {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 1 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 

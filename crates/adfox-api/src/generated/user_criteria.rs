@@ -4,7 +4,7 @@ use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
     ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, Paging, ParamLocation,
-    ParamValue, Params,
+    ParamSink, ParamValue,
 };
 
 /// Enables or edits a user targeting characteristic; enabling a new one needs `criteriaName`, `criteriaTargetingName` and `criteriaReportName`.
@@ -94,15 +94,14 @@ impl ApiRequest for UserCriteriaModify {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 5 + self.extra.len());
         p.add_body("criteriaID", &self.criteria_id);
         p.add_body("isOn", &self.is_on);
         p.add_body("criteriaName", &self.criteria_name);
         p.add_body("criteriaTargetingName", &self.criteria_targeting_name);
         p.add_body("criteriaReportName", &self.criteria_report_name);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -187,14 +186,13 @@ impl ApiRequest for UserCriteriaAddValue {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 4 + self.extra.len());
         p.add_body("criteriaID", &self.criteria_id);
         p.add_body("userID", &self.user_id);
         p.add_body("name", &self.name);
         p.add_body("isOn", &self.is_on);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -277,14 +275,13 @@ impl ApiRequest for UserCriteriaModifyValue {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 4 + self.extra.len());
         p.add_body("criteriaID", &self.criteria_id);
         p.add_body("objectID", &self.object_id);
         p.add_body("userID", &self.user_id);
         p.add_body("name", &self.name);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -348,11 +345,10 @@ impl ApiRequest for UserCriteriaRemoveValue {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 1 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -457,14 +453,13 @@ impl ApiRequest for UserCriteriaListValues {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 4 + self.extra.len());
         p.add_body("criteriaID", &self.criteria_id);
         p.add_body("objectID", &self.object_id);
         p.add_body("offset", &self.offset);
         p.add_body("limit", &self.limit.unwrap_or(1000));
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 

@@ -3,7 +3,7 @@
 use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
-    ApiRequest, BodyKind, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params,
+    ApiRequest, BodyKind, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamSink, ParamValue,
 };
 
 /// Changes a site owner (webmaster).
@@ -205,8 +205,8 @@ impl ApiRequest for WebmasterModify {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 18 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 18 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("account", &self.account);
         p.add_body("eMail", &self.e_mail);
@@ -226,7 +226,6 @@ impl ApiRequest for WebmasterModify {
         p.add_body("YandexMoney", &self.yandex_money);
         p.add_body("comments", &self.comments);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -292,11 +291,10 @@ impl ApiRequest for WebmasterInfoBalance {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 1 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 

@@ -3,7 +3,7 @@
 use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
-    ApiRequest, BodyKind, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params,
+    ApiRequest, BodyKind, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamSink, ParamValue,
 };
 
 /// Changes a website.
@@ -124,8 +124,8 @@ impl ApiRequest for WebsiteModify {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 9 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 9 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("name", &self.name);
         p.add_body("webmasterID", &self.webmaster_id);
@@ -136,7 +136,6 @@ impl ApiRequest for WebsiteModify {
         p.add_body("contractorID", &self.contractor_id);
         p.add_body("url", &self.url);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 

@@ -3,7 +3,7 @@
 use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
-    ApiRequest, BodyKind, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamValue, Params,
+    ApiRequest, BodyKind, FormValue, HttpMethod, MethodInfo, ParamLocation, ParamSink, ParamValue,
 };
 
 /// Changes a zone (section).
@@ -106,8 +106,8 @@ impl ApiRequest for ZoneModify {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 7 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 7 + self.extra.len());
         p.add_body("objectID", &self.object_id);
         p.add_body("name", &self.name);
         p.add_body("categoryID", &self.category_id);
@@ -116,7 +116,6 @@ impl ApiRequest for ZoneModify {
         p.add_body("template", &self.template);
         p.add_body("templateExcluded", &self.template_excluded);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 

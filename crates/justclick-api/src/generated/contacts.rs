@@ -4,7 +4,7 @@ use crate::types::{Ack, CountResult, Email, Group, GroupStatus, Groups, Key, Sub
 use crate::{Client, Error};
 use th_core::{
     ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation,
-    ParamValue, Params,
+    ParamSink, ParamValue,
 };
 
 /// Subscribes a contact to one or more groups, with utm / partner attribution.
@@ -155,8 +155,8 @@ impl ApiRequest for AddLeadToGroup {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 11 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 11 + self.extra.len());
         p.add_body("rid", &self.rid);
         p.add_body("lead_email", &self.lead_email);
         p.add_body("lead_name", &self.lead_name);
@@ -169,7 +169,6 @@ impl ApiRequest for AddLeadToGroup {
         p.add_body("aff", &self.aff);
         p.add_body("ad", &self.ad);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -274,15 +273,14 @@ impl ApiRequest for UpdateSubscriberData {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 5 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 5 + self.extra.len());
         p.add_body("lead_email", &self.lead_email);
         p.add_body("lead_name", &self.lead_name);
         p.add_body("lead_phone", &self.lead_phone);
         p.add_body("lead_city", &self.lead_city);
         p.add_body("lead_tags", &self.lead_tags);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -355,12 +353,11 @@ impl ApiRequest for DeleteSubscribe {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 2 + self.extra.len());
         p.add_body("lead_email", &self.lead_email);
         p.add_body("rass_name", &self.rass_name);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -417,10 +414,9 @@ impl ApiRequest for GetAllGroups {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, self.extra.len());
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -490,11 +486,10 @@ impl ApiRequest for GetLeadGroups {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 1 + self.extra.len());
         p.add_body("email", &self.email);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -564,11 +559,10 @@ impl ApiRequest for GetLeadGroupStatuses {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 1 + self.extra.len());
         p.add_body("email", &self.email);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -637,11 +631,10 @@ impl ApiRequest for GetCountSubscribe {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 1 + self.extra.len());
         p.add_body("group_name", &self.group_name);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 

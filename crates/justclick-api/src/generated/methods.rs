@@ -4,7 +4,7 @@ use crate::types::{IsoDate, Key, PartnerStats};
 use crate::{Client, Error};
 use th_core::{
     ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation,
-    ParamValue, Params,
+    ParamSink, ParamValue,
 };
 
 /// Reads a partner's totals (earned, to pay, clicks, leads, bills, sub-partners).
@@ -78,13 +78,12 @@ impl ApiRequest for GetPartnerStats {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 3 + self.extra.len());
         p.add_body("partner", &self.partner);
         p.add_body("date_from", &self.date_from);
         p.add_body("date_to", &self.date_to);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 

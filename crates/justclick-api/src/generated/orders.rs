@@ -7,7 +7,7 @@ use crate::types::{
 use crate::{Client, Error};
 use th_core::{
     ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation,
-    ParamValue, Params,
+    ParamSink, ParamValue,
 };
 
 /// Creates an order (bill) for one or more products.
@@ -302,8 +302,8 @@ impl ApiRequest for CreateOrder {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 24 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 24 + self.extra.len());
         p.add_body("goods", &self.goods);
         p.add_body("bill_email", &self.bill_email);
         p.add_body("bill_first_name", &self.bill_first_name);
@@ -329,7 +329,6 @@ impl ApiRequest for CreateOrder {
         p.add_body("bill_paff_name", &self.bill_paff_name);
         p.add_body("bill_ad_id", &self.bill_ad_id);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -440,14 +439,13 @@ impl ApiRequest for UpdateOrderStatus {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 4 + self.extra.len());
         p.add_body("bill_id", &self.bill_id);
         p.add_body("status", &self.status);
         p.add_body("date", &self.date);
         p.add_body("rpo", &self.rpo);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -515,11 +513,10 @@ impl ApiRequest for DeleteOrder {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 1 + self.extra.len());
         p.add_body("bill_id", &self.bill_id);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -595,12 +592,11 @@ impl ApiRequest for GetBills {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 2 + self.extra.len());
         p.add_body("email", &self.email);
         p.add_body("pay_status", &self.pay_status);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -675,12 +671,11 @@ impl ApiRequest for GetOrderDetails {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 2 + self.extra.len());
         p.add_body("bill_id", &self.bill_id);
         p.add_body("good_info", &self.good_info);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -751,11 +746,10 @@ impl ApiRequest for GetOrderInfo {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 1 + self.extra.len());
         p.add_body("bill_id", &self.bill_id);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -868,14 +862,13 @@ impl ApiRequest for GetOrdersWithGoods {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 4 + self.extra.len());
         p.add_body("begin_date", &self.begin_date);
         p.add_body("end_date", &self.end_date);
         p.add_body("paid", &self.paid);
         p.add_body("goods", &self.goods);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -978,14 +971,13 @@ impl ApiRequest for GetOrders {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 4 + self.extra.len());
         p.add_body("date_s", &self.date_s);
         p.add_body("date_e", &self.date_e);
         p.add_body("paid", &self.paid);
         p.add_body("goods", &self.goods);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 

@@ -4,7 +4,7 @@ use crate::types::{Ack, GoodInfo, Key, Price};
 use crate::{Client, Error};
 use th_core::{
     ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation,
-    ParamValue, Params,
+    ParamSink, ParamValue,
 };
 
 /// Lists the account's products (none: an empty list, code 700).
@@ -49,10 +49,9 @@ impl ApiRequest for GetAllGoods {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, self.extra.len());
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -425,8 +424,8 @@ impl ApiRequest for AddGood {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 34 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 34 + self.extra.len());
         p.add_body("good_name", &self.good_name);
         p.add_body("good_type", &self.good_type);
         p.add_body("good_title", &self.good_title);
@@ -465,7 +464,6 @@ impl ApiRequest for AddGood {
         p.add_body("good_rashod_perc", &self.good_rashod_perc);
         p.add_body("good_publish", &self.good_publish);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -840,8 +838,8 @@ impl ApiRequest for UpdateGood {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 34 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 34 + self.extra.len());
         p.add_body("good_name", &self.good_name);
         p.add_body("good_type", &self.good_type);
         p.add_body("good_title", &self.good_title);
@@ -880,7 +878,6 @@ impl ApiRequest for UpdateGood {
         p.add_body("good_rashod_perc", &self.good_rashod_perc);
         p.add_body("good_publish", &self.good_publish);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -947,11 +944,10 @@ impl ApiRequest for DeleteGood {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 1 + self.extra.len());
         p.add_body("good_name", &self.good_name);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 

@@ -4,7 +4,7 @@ use crate::types::{Email, V2Coupon, V2Good, V2List, V2Manager, V2Result};
 use crate::{Client, Error};
 use th_core::{
     ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation,
-    ParamValue, Params,
+    ParamSink, ParamValue,
 };
 
 /// API 2.0: creates or updates a contact, its groups and tags.
@@ -332,8 +332,8 @@ impl ApiRequest for V2AddUpdateLead {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 31 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 31 + self.extra.len());
         p.add_body("add_to_lists", &self.add_to_lists);
         p.add_body("remove_from_lists", &self.remove_from_lists);
         p.add_body("add_tags", &self.add_tags);
@@ -369,7 +369,6 @@ impl ApiRequest for V2AddUpdateLead {
         p.add_body("lead_vkontakte", &self.lead_vkontakte);
         p.add_body("lead_in", &self.lead_in);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -449,12 +448,11 @@ impl ApiRequest for V2AddTagToLead {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 2 + self.extra.len());
         p.add_body("lead_email", &self.lead_email);
         p.add_body("add_tags", &self.add_tags);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -531,12 +529,11 @@ impl ApiRequest for V2RemoveTagFromLead {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 2 + self.extra.len());
         p.add_body("lead_email", &self.lead_email);
         p.add_body("remove_tags", &self.remove_tags);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -616,12 +613,11 @@ impl ApiRequest for V2RemoveLeadFromList {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 2 + self.extra.len());
         p.add_body("lead_email", &self.lead_email);
         p.add_body("remove_from_lists", &self.remove_from_lists);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -682,10 +678,9 @@ impl ApiRequest for V2GetAllLists {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, self.extra.len());
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -743,10 +738,9 @@ impl ApiRequest for V2GetGoods {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, self.extra.len());
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -804,10 +798,9 @@ impl ApiRequest for V2GetCoupons {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, self.extra.len());
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -865,10 +858,9 @@ impl ApiRequest for V2GetPersonalManagers {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, self.extra.len());
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -1254,8 +1246,8 @@ impl ApiRequest for V2CreateOrder {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 36 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 36 + self.extra.len());
         p.add_body("customer_email", &self.customer_email);
         p.add_body("customer_first_name", &self.customer_first_name);
         p.add_body("customer_last_name", &self.customer_last_name);
@@ -1308,7 +1300,6 @@ impl ApiRequest for V2CreateOrder {
         p.add_body("utm_content", &self.utm_content);
         p.add_body("utm_term", &self.utm_term);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 

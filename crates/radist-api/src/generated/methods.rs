@@ -4,7 +4,7 @@ use crate::types::*;
 use crate::{Client, Error};
 use th_core::{
     ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation,
-    ParamValue, Params,
+    ParamSink, ParamValue,
 };
 
 /// The user the API key belongs to: a cheap credentials check.
@@ -49,10 +49,9 @@ impl ApiRequest for UsersMe {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, self.extra.len());
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -126,12 +125,11 @@ impl ApiRequest for CompaniesList {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 2, self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(2, self.extra.len());
         p.add_query("limit", &self.limit);
         p.add_query("offset", &self.offset);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -205,12 +203,11 @@ impl ApiRequest for ConnectionsList {
         client_path: &["company_id"],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 2, self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(2, self.extra.len());
         p.add_query("limit", &self.limit);
         p.add_query("offset", &self.offset);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -281,11 +278,10 @@ impl ApiRequest for ConnectionsGet {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, self.extra.len());
         p.add_path("connection_id", &self.connection_id);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -391,13 +387,12 @@ impl ApiRequest for ConnectionsCreateItem {
         ParamValue::secrets(&self.params)
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 3 + self.extra.len());
         p.add_body("type", &self.kind);
         p.add_body("params", &self.params);
         p.add_body("name", &self.name);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -482,13 +477,12 @@ impl ApiRequest for ConnectionsCreateConnection {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 3 + self.extra.len());
         p.add_body("type", &self.kind);
         p.add_body("session_id", &self.session_id);
         p.add_body("name", &self.name);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -581,12 +575,11 @@ impl ApiRequest for ConnectionsUpdate {
         ParamValue::secrets(&self.params)
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 1 + self.extra.len());
         p.add_path("connection_id", &self.connection_id);
         p.add_body("params", &self.params);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -659,11 +652,10 @@ impl ApiRequest for ConnectionsWhatsappStatus {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, self.extra.len());
         p.add_path("connection_id", &self.connection_id);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -756,13 +748,12 @@ impl ApiRequest for TelegramInitSession {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 3 + self.extra.len());
         p.add_body("auth_type", &self.auth_type);
         p.add_body("phone", &self.phone);
         p.add_body("connection_id", &self.connection_id);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -878,13 +869,12 @@ impl ApiRequest for TelegramSendLogin {
         secrets
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 3 + self.extra.len());
         p.add_body("session_id", &self.session_id);
         p.add_body("code", &self.code);
         p.add_body("password", &self.password);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -958,11 +948,10 @@ impl ApiRequest for TelegramSendCode {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 1 + self.extra.len());
         p.add_body("phone", &self.phone);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -1056,13 +1045,12 @@ impl ApiRequest for MaxInitSession {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 3 + self.extra.len());
         p.add_body("auth_type", &self.auth_type);
         p.add_body("phone", &self.phone);
         p.add_body("connection_id", &self.connection_id);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -1173,13 +1161,12 @@ impl ApiRequest for MaxSendLogin {
         secrets
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 3 + self.extra.len());
         p.add_body("session_id", &self.session_id);
         p.add_body("code", &self.code);
         p.add_body("password", &self.password);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -1236,10 +1223,9 @@ impl ApiRequest for ChatSourcesGet {
         client_path: &["company_id"],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, self.extra.len());
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -1348,14 +1334,13 @@ impl ApiRequest for CreateChat {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 4 + self.extra.len());
         p.add_body("connection_id", &self.connection_id);
         p.add_body("phone", &self.phone);
         p.add_body("user_name", &self.user_name);
         p.add_body("contact_id", &self.contact_id);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -1429,12 +1414,11 @@ impl ApiRequest for ChatsWithContacts {
         client_path: &["company_id"],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 2, self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(2, self.extra.len());
         p.add_query("limit", &self.limit);
         p.add_query("cursor", &self.cursor);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -1523,13 +1507,12 @@ impl ApiRequest for MessagesGet {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 3, self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(3, self.extra.len());
         p.add_query("chat_id", &self.chat_id);
         p.add_query("limit", &self.limit);
         p.add_query("until", &self.until);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -1681,8 +1664,8 @@ impl ApiRequest for SendMessage {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 10 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 10 + self.extra.len());
         p.add_body("connection_id", &self.connection_id);
         p.add_body("chat_id", &self.chat_id);
         p.add_body("message_type", &self.message_type);
@@ -1694,7 +1677,6 @@ impl ApiRequest for SendMessage {
         p.add_body("voice", &self.voice);
         p.add_body("mode", &self.mode);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -1777,13 +1759,12 @@ impl ApiRequest for ContactsGet {
         client_path: &["company_id"],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 3, self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(3, self.extra.len());
         p.add_query("limit", &self.limit);
         p.add_query("cursor", &self.cursor);
         p.add_query("order_by", &self.order_by);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -1860,12 +1841,11 @@ impl ApiRequest for CreateContact {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 2 + self.extra.len());
         p.add_body("name", &self.name);
         p.add_body("phones", &self.phones);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -1945,13 +1925,12 @@ impl ApiRequest for CreateWebhook {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 3 + self.extra.len());
         p.add_body("connection_id", &self.connection_id);
         p.add_body("url", &self.url);
         p.add_body("events", &self.events);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -2009,10 +1988,9 @@ impl ApiRequest for WebhooksGet {
         client_path: &["company_id"],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, self.extra.len());
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -2080,11 +2058,10 @@ impl ApiRequest for DeleteWebhook {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, self.extra.len());
         p.add_path("webhook_id", &self.webhook_id);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 

@@ -4,7 +4,7 @@ use crate::types::{Ack, AddUserResult, Channel, ObjectId, Uid, VarValue};
 use crate::{Client, Error};
 use th_core::{
     ApiRequest, BodyKind, FormValue, HttpMethod, InvalidInput, MethodInfo, ParamLocation,
-    ParamValue, Params,
+    ParamSink, ParamValue,
 };
 
 /// Adds (starts) a user in a bot; `force` adds them even if already there.
@@ -98,8 +98,8 @@ impl ApiRequest for BotsAddUser {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 6 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 6 + self.extra.len());
         p.add_body("bot_id", &self.bot_id);
         p.add_body("uid", &self.uid);
         p.add_body("channel", &self.channel);
@@ -107,7 +107,6 @@ impl ApiRequest for BotsAddUser {
         p.add_body("force", &self.force);
         p.add_body("payload", &self.payload);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -185,13 +184,12 @@ impl ApiRequest for BotsRemoveUser {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 3 + self.extra.len());
         p.add_body("bot_id", &self.bot_id);
         p.add_body("uid", &self.uid);
         p.add_body("channel", &self.channel);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -274,13 +272,12 @@ impl ApiRequest for VarsGet {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 3 + self.extra.len());
         p.add_body("var_id", &self.var_id);
         p.add_body("uid", &self.uid);
         p.add_body("channel", &self.channel);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -366,14 +363,13 @@ impl ApiRequest for VarsSet {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 4 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 4 + self.extra.len());
         p.add_body("var_id", &self.var_id);
         p.add_body("uid", &self.uid);
         p.add_body("value", &self.value);
         p.add_body("channel", &self.channel);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -456,13 +452,12 @@ impl ApiRequest for VarsClear {
         Ok(())
     }
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 3 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 3 + self.extra.len());
         p.add_body("var_id", &self.var_id);
         p.add_body("uid", &self.uid);
         p.add_body("channel", &self.channel);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -523,11 +518,10 @@ impl ApiRequest for GlobalVarsGet {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 1 + self.extra.len());
         p.add_body("var_id", &self.var_id);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -591,12 +585,11 @@ impl ApiRequest for GlobalVarsSet {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 2 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 2 + self.extra.len());
         p.add_body("var_id", &self.var_id);
         p.add_body("value", &self.value);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
@@ -657,11 +650,10 @@ impl ApiRequest for GlobalVarsClear {
         client_path: &[],
     };
 
-    fn params(&self) -> Params {
-        let mut p = Params::with_capacity(Self::INFO.path, 0, 1 + self.extra.len());
+    fn write_params<S: ParamSink>(&self, p: &mut S) {
+        p.reserve(0, 1 + self.extra.len());
         p.add_body("var_id", &self.var_id);
         p.add_extras(ParamLocation::Body, &self.extra);
-        p
     }
 }
 
