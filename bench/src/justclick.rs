@@ -61,6 +61,21 @@ fn sdk_sign(client: &Client, n: usize) -> Result<f64, String> {
     Ok(started.elapsed().as_nanos() as f64 / n.max(1) as f64)
 }
 
+/// `n` times: the whole signing of the seed request (`Client::build_body`: checks, the params
+/// read from the typed request in PHP-exact form encoding, md5, the body with `&hash=`). The
+/// typed request is the caller's, made once, as in [`sdk_sign`]. Returns ns/op.
+fn sdk_build_body(client: &Client, n: usize) -> Result<f64, String> {
+    let request = seed_request();
+    let started = Instant::now();
+    for _ in 0..n {
+        let body = client
+            .build_body(black_box(&request))
+            .map_err(|e| e.to_string())?;
+        black_box(body);
+    }
+    Ok(started.elapsed().as_nanos() as f64 / n.max(1) as f64)
+}
+
 /// `n` times: sign the seed params (`sign::signed_body`: PHP-exact `http_build_query`, md5 of
 /// `Q::login::secret`, the body with `&hash=`), the params built once as PHP's array literal is.
 /// Returns ns/op.
@@ -157,14 +172,19 @@ fn php_seed_script(base_url: &str) -> Result<String, String> {
     ))
 }
 
-/// `profile justclick-sign N` (`build_request`) or `justclick-sign-body N` (`signed_body`
-/// only), for a profiler; returns ns/op.
-pub fn profile_sign(n: usize, body_only: bool) -> Result<f64, String> {
-    if body_only {
-        let params = seed_request().params().body;
-        return Ok(sdk_sign_body(&params, &Secret::new(DEMO_SECRET), n));
+/// `profile justclick-sign N` (`build_request`), `justclick-build-body N` (`build_body`: the
+/// metric's signing) or `justclick-sign-body N` (`signed_body` of a ready params list), for a
+/// profiler; returns ns/op.
+pub fn profile_sign(n: usize, which: &str) -> Result<f64, String> {
+    let client = client("http://127.0.0.1:9/justclick/api/")?;
+    match which {
+        "justclick-sign-body" => {
+            let params = seed_request().params().body;
+            Ok(sdk_sign_body(&params, &Secret::new(DEMO_SECRET), n))
+        }
+        "justclick-build-body" => sdk_build_body(&client, n),
+        _ => sdk_sign(&client, n),
     }
-    sdk_sign(&client("http://127.0.0.1:9/justclick/api/")?, n)
 }
 
 /// `profile justclick-calls N [IN_FLIGHT]`: `n` UpdateSubscriberData calls through the SDK
@@ -192,10 +212,12 @@ struct Sizes {
 const SIGN_NAME: &str = "justclick_sign_vs_md5";
 const SIGN_TARGET: Target = Target::AtMost(1.5);
 
-/// `justclick_sign_vs_md5`: the whole signing of the seed request (`Client::build_request`)
-/// ÷ md5 alone of the same signed input (`Q::login::secret`, 260 bytes), each round both back
-/// to back (in turn which goes first), the median of the rounds' ratios. md5 of those bytes is
-/// the floor: no signing can skip it.
+/// `justclick_sign_vs_md5`: the whole signing of the seed request (`Client::build_body`: from
+/// the typed request to the signed body) ÷ md5 alone of the same signed input
+/// (`Q::login::secret`, 260 bytes), each round both back to back (in turn which goes first),
+/// the median of the rounds' ratios. md5 of those bytes is the floor: no signing can skip it.
+/// The note gives `Client::build_request` too (the signing plus the URL and the headers of
+/// the HTTP request), and the signing of a ready params list.
 async fn sign_metric(sizes: &Sizes, php: &Result<Php, String>) -> Metric {
     match sign_ratio(sizes, php).await {
         Ok((v, note)) => util::measured(SIGN_NAME, "ratio", SIGN_TARGET, v, note),
@@ -213,29 +235,35 @@ async fn sign_ratio(sizes: &Sizes, php: &Result<Php, String>) -> Result<(f64, St
         sign::canonical_query(&params)
     );
     // Warm up.
+    sdk_build_body(&client, sizes.sign_ops / 10 + 1)?;
     sdk_sign(&client, sizes.sign_ops / 10 + 1)?;
     sdk_md5(md5_input.as_bytes(), sizes.sign_ops / 10 + 1);
     sdk_sign_body(&params, &secret, sizes.sign_ops / 10 + 1);
-    let (mut build, mut md5, mut body, mut ratios) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut signing, mut md5, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut build, mut build_ratios, mut body) = (Vec::new(), Vec::new(), Vec::new());
     for round in 0..sizes.rounds {
-        let (b, m) = if round % 2 == 0 {
-            let b = sdk_sign(&client, sizes.sign_ops)?;
-            (b, sdk_md5(md5_input.as_bytes(), sizes.sign_ops))
+        let (s, m) = if round % 2 == 0 {
+            let s = sdk_build_body(&client, sizes.sign_ops)?;
+            (s, sdk_md5(md5_input.as_bytes(), sizes.sign_ops))
         } else {
             let m = sdk_md5(md5_input.as_bytes(), sizes.sign_ops);
-            (sdk_sign(&client, sizes.sign_ops)?, m)
+            (sdk_build_body(&client, sizes.sign_ops)?, m)
         };
-        ratios.push(b / m);
-        build.push(b);
+        ratios.push(s / m);
+        signing.push(s);
         md5.push(m);
+        let b = sdk_sign(&client, sizes.sign_ops)?;
+        build_ratios.push(b / m);
+        build.push(b);
         body.push(sdk_sign_body(&params, &secret, sizes.sign_ops));
     }
-    let (build_ns, md5_ns, body_ns) = (
+    let (signing_ns, build_ns, md5_ns, body_ns) = (
+        util::median_f64(signing),
         util::median_f64(build),
         util::median_f64(md5),
         util::median_f64(body),
     );
+    let build_ratio = util::median_f64(build_ratios);
     // PHP's own signing of the same params, for the note (and a byte-for-byte check of the
     // body when PHP is there).
     let peer = match php {
@@ -253,11 +281,13 @@ async fn sign_ratio(sizes: &Sizes, php: &Result<Php, String>) -> Result<(f64, St
     Ok((
         util::median_f64(ratios),
         format!(
-            "median of {} rounds' ratios, {} ops a side a round: Client::build_request of the \
-             seed page's UpdateSubscriberData params (param checks, PHP-exact form encoding, md5, \
-             the body with &hash=, URL, headers) {build_ns:.0} ns/op, md5 (md-5) alone of the \
-             same {}-byte signed input {md5_ns:.0} ns/op; the signing alone \
-             (sign::signed_body) {body_ns:.0} ns/op{peer}",
+            "median of {} rounds' ratios, {} ops a side a round: the whole signing of the seed \
+             page's UpdateSubscriberData request (Client::build_body: param checks, the params \
+             read from the typed request in PHP-exact form encoding, md5, the body with &hash=) \
+             {signing_ns:.0} ns/op, md5 (md-5) alone of the same {}-byte signed input \
+             {md5_ns:.0} ns/op; Client::build_request (the same plus the URL and headers of the \
+             HTTP request) {build_ns:.0} ns/op, {build_ratio:.3} of md5; the signing of a ready \
+             params list (sign::signed_body) {body_ns:.0} ns/op{peer}",
             sizes.rounds,
             sizes.sign_ops,
             md5_input.len(),

@@ -19,8 +19,8 @@
 //! And two for people: `pair A B [ROUNDS] [CONCURRENCY] [SESSIONS]` times two TargetHunter sides back to
 //! back round by round and prints the median of B ÷ A; `profile SIDE N [CONCURRENCY]` runs only
 //! one side's calls (the sides are listed in the README and in `pair::side_named`),
-//! `profile justclick-sign N` only the building and signing (`justclick-sign-body N`
-//! the signing alone), `profile justclick-calls N [IN_FLIGHT]` SDK calls against a sandbox
+//! `profile justclick-sign N` only the building and signing (`justclick-build-body N` the
+//! signing of the typed request, `justclick-sign-body N` that of a ready params list), `profile justclick-calls N [IN_FLIGHT]` SDK calls against a sandbox
 //! child process (its pid on stderr), `profile adfox-decode N` only the decoding
 //! of the 1000-row page, for a profiler (`valgrind --tool=callgrind`, `perf`).
 
@@ -134,8 +134,8 @@ async fn profile(args: &[String]) -> Result<String, String> {
     let n: usize = args.get(2).and_then(|v| v.parse().ok()).unwrap_or(20_000);
     let concurrency: usize = args.get(3).and_then(|v| v.parse().ok()).unwrap_or(1);
     match which.as_str() {
-        "justclick-sign" | "justclick-sign-body" => {
-            let ns = justclick::profile_sign(n, which == "justclick-sign-body")?;
+        "justclick-sign" | "justclick-build-body" | "justclick-sign-body" => {
+            let ns = justclick::profile_sign(n, &which)?;
             return Ok(format!("{which}: {n} ops, {ns:.0} ns/op"));
         }
         "justclick-calls" => {

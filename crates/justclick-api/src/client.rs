@@ -438,6 +438,32 @@ impl Client {
         self.api.protocol().verify_response_hash
     }
 
+    /// Validates `request` and builds the body [`execute`](Self::execute) would send for it:
+    /// its params in PHP's `http_build_query` encoding, then `&hash=` with their signature
+    /// (API 2.0 methods: `rpsKey` first, no hash). The same bytes as
+    /// [`build_request`](Self::build_request)'s body, without the URL and headers around them.
+    ///
+    /// ```
+    /// use justclick_api::{Client, UpdateSubscriberData};
+    /// let client = Client::new("username", "0123456789abcdef0123456789abcdef01234567")?;
+    /// let request = UpdateSubscriberData::new("lead@email.com").lead_name("Иван");
+    /// let body = client.build_body(&request)?;
+    /// assert_eq!(&body[..], &client.build_request(&request)?.body[..]);
+    /// assert!(body.starts_with(b"lead_email=lead%40email.com&lead_name=%D0%98%D0%B2%D0%B0%D0%BD&hash="));
+    /// # Ok::<(), justclick_api::Error>(())
+    /// ```
+    pub fn build_body<R: ApiRequest>(&self, request: &R) -> Result<Vec<u8>, Error> {
+        request.validate()?;
+        let wire = self.api.protocol();
+        match wire.plain_body(request) {
+            Some(body) => Ok(body),
+            None => Ok(wire
+                .encode(&R::INFO, Cow::Borrowed(R::INFO.wire), request.params())?
+                .body
+                .to_vec()),
+        }
+    }
+
     /// [`execute`](Self::execute) with per-call overrides (see [`Client::customize`]).
     async fn execute_with<R>(&self, request: R, call: &CallOptions) -> Result<R::Response, Error>
     where
@@ -537,17 +563,10 @@ impl Protocol for Wire {
     /// the general way otherwise.
     fn encode_typed<R: ApiRequest>(&self, request: &R) -> Result<HttpRequest, Error> {
         let operation = Cow::Borrowed(R::INFO.wire);
-        if R::INFO.api_version == 1 {
-            // Room for a usual request and its hash in one allocation.
-            let mut body = Vec::with_capacity(512);
-            let mut plain = PlainQuery::new(&mut body);
-            request.write_params(&mut plain);
-            if plain.is_plain() {
-                let body = self.signer.sign_query(body);
-                return Ok(self.assemble(&R::INFO, operation, R::INFO.path, body));
-            }
+        match self.plain_body(request) {
+            Some(body) => Ok(self.assemble(&R::INFO, operation, R::INFO.path, body)),
+            None => self.encode(&R::INFO, operation, request.params()),
         }
-        self.encode(&R::INFO, operation, request.params())
     }
 
     fn decode(
@@ -570,6 +589,19 @@ impl Protocol for Wire {
 }
 
 impl Wire {
+    /// The signed body of a typed request of API 1 whose params are plain, read straight from
+    /// the request ([`PlainQuery`]); `None` for any other, which takes the general way.
+    fn plain_body<R: ApiRequest>(&self, request: &R) -> Option<Vec<u8>> {
+        if R::INFO.api_version != 1 {
+            return None;
+        }
+        // Room for a usual request and its hash in one allocation.
+        let mut body = Vec::with_capacity(512);
+        let mut plain = PlainQuery::new(&mut body);
+        request.write_params(&mut plain);
+        plain.is_plain().then(|| self.signer.sign_query(body))
+    }
+
     fn http_request<K: AsRef<str>>(
         &self,
         info: &MethodInfo,
@@ -933,8 +965,8 @@ mod tests {
     #[test]
     fn params_read_in_place_make_the_request_the_params_list_makes() {
         let client = Client::new("username", "0123456789abcdef0123456789abcdef01234567").unwrap();
-        let wire = client.api.protocol();
-        fn check<R: ApiRequest>(wire: &Wire, request: &R, plain: bool) {
+        fn check<R: ApiRequest>(client: &Client, request: &R, plain: bool) {
+            let wire = client.api.protocol();
             let mut body = Vec::new();
             let mut query = PlainQuery::new(&mut body);
             request.write_params(&mut query);
@@ -943,6 +975,9 @@ mod tests {
             match (wire.encode_typed(request), general) {
                 (Ok(typed), Ok(general)) => {
                     assert_eq!(typed.body, general.body, "{request:?}");
+                    if request.validate().is_ok() {
+                        assert_eq!(client.build_body(request).unwrap(), typed.body);
+                    }
                     assert_eq!(typed.url, general.url);
                     assert_eq!(typed.method, general.method);
                     assert_eq!(typed.headers, general.headers);
@@ -960,20 +995,20 @@ mod tests {
             .lead_phone("+7 (777) 777-77-77")
             .lead_city("Мухоловск & Co = 100%")
             .lead_tags("tag1,tag2,tag3");
-        check(wire, &seed, true);
-        check(wire, &UpdateSubscriberData::new("a@b.c"), true);
-        check(wire, &UpdateSubscriberData::new(""), true);
-        check(wire, &DeleteSubscribe::new("a@b.c", "рассылка 1"), true);
-        check(wire, &UpdateGood::new("good", "10.50"), true);
-        check(wire, &GetOrders::new().date_s(1).date_e(-2), true);
-        check(wire, &GetOrders::new(), true);
+        check(&client, &seed, true);
+        check(&client, &UpdateSubscriberData::new("a@b.c"), true);
+        check(&client, &UpdateSubscriberData::new(""), true);
+        check(&client, &DeleteSubscribe::new("a@b.c", "рассылка 1"), true);
+        check(&client, &UpdateGood::new("good", "10.50"), true);
+        check(&client, &GetOrders::new().date_s(1).date_e(-2), true);
+        check(&client, &GetOrders::new(), true);
         // A list, extra params (plain or not), a name PHP would not give back: the general way.
-        check(wire, &GetOrders::new().goods(vec![1, 2]), false);
-        check(wire, &AddLeadToGroup::new(["a", "b"], "e@x.ru"), false);
-        check(wire, &seed.clone().param("extra", "1"), false);
-        check(wire, &seed.clone().param("lead_name", "twice"), false);
-        check(wire, &seed.clone().param("hash", "mine"), false);
-        check(wire, &seed.param("a b", "1"), false);
+        check(&client, &GetOrders::new().goods(vec![1, 2]), false);
+        check(&client, &AddLeadToGroup::new(["a", "b"], "e@x.ru"), false);
+        check(&client, &seed.clone().param("extra", "1"), false);
+        check(&client, &seed.clone().param("lead_name", "twice"), false);
+        check(&client, &seed.clone().param("hash", "mine"), false);
+        check(&client, &seed.param("a b", "1"), false);
     }
 
     /// The retry hint reads the envelope's own `error_code` (a number or a numeric string), and
