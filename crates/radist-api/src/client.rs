@@ -11,7 +11,7 @@ use futures::stream::BoxStream;
 use http::{HeaderName, HeaderValue, Method};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use th_core::form::{JsonBools, http_build_query, write_json_str};
+use th_core::form::{JsonBools, JsonMembers, http_build_query, write_json_str};
 use th_core::paginate::{self, CursorPage, PageOptions};
 use th_core::{
     ApiClient, ApiRequest, CallOptions, ClientOptions, Clock, DecodeError, FormValue, HttpRequest,
@@ -690,6 +690,25 @@ impl Protocol for Wire {
         self.http_request(info, operation, &params.path, params.query, body)
     }
 
+    /// A JSON body written straight from a typed request when its params are plain body
+    /// params ([`JsonMembers`]: no params list, no copy of a value); the general way otherwise.
+    /// Both make the same bytes, pinned by a test.
+    fn encode_typed<R: ApiRequest>(&self, request: &R) -> Result<HttpRequest, Error> {
+        let operation = Cow::Borrowed(R::INFO.wire);
+        if R::INFO.http_method.has_body() {
+            let mut bytes = Vec::with_capacity(128);
+            bytes.push(b'{');
+            let mut members = JsonMembers::new(&mut bytes, JsonBools::Literal, false, &[]);
+            request.write_params(&mut members);
+            if members.is_plain() {
+                bytes.push(b'}');
+                let body = Some(Body::Bytes(bytes));
+                return self.http_request(&R::INFO, operation, R::INFO.path, Vec::new(), body);
+            }
+        }
+        self.encode(&R::INFO, operation, request.params())
+    }
+
     fn decode(
         &self,
         _info: &MethodInfo,
@@ -869,6 +888,49 @@ fn next_until(
 #[cfg(test)]
 mod tests {
     use super::{COMPANY_PLACEHOLDER, find_placeholder, next_until};
+
+    /// A typed request's params written straight into the JSON body ([`JsonMembers`]) make
+    /// the request the params list makes, byte for byte; plain body params take that way.
+    #[test]
+    fn params_read_in_place_make_the_request_the_params_list_makes() {
+        use super::*;
+        let client = Client::builder("key").company_id(77).build().unwrap();
+        fn check<R: ApiRequest>(client: &Client, request: &R, plain: bool) {
+            let wire = client.api.protocol();
+            let mut body = Vec::new();
+            let mut members = JsonMembers::new(&mut body, JsonBools::Literal, false, &[]);
+            request.write_params(&mut members);
+            let plain_way = members.is_plain() && R::INFO.http_method.has_body();
+            assert_eq!(plain_way, plain, "{request:?}");
+            let typed = wire.encode_typed(request).unwrap();
+            let general = wire
+                .encode(&R::INFO, Cow::Borrowed(R::INFO.wire), request.params())
+                .unwrap();
+            assert_eq!(typed.body, general.body, "{request:?}");
+            assert_eq!(typed.url, general.url);
+            assert_eq!(typed.method, general.method);
+            assert_eq!(typed.headers, general.headers);
+            assert_eq!(typed.operation, general.operation);
+            assert_eq!(typed.idempotent, general.idempotent);
+            assert_eq!(typed.rate_class, general.rate_class);
+        }
+        check(
+            &client,
+            &SendMessage::text_message(1, 2, "Привет, \"мир\"\n"),
+            true,
+        );
+        check(&client, &CreateContact::new("Иван").param("x", 1), false);
+        check(&client, &CreateContact::new("Иван"), true);
+        check(&client, &CreateChat::new(5).user_name("ivan"), true);
+        check(
+            &client,
+            &CreateChat::new(5).param("connection_id", 6),
+            false,
+        );
+        // A path param, a GET's query: the general way.
+        check(&client, &ConnectionsGet::new(3), false);
+        check(&client, &ConnectionsList::new(), false);
+    }
 
     #[test]
     fn placeholders_are_found_as_str_find_finds_them() {

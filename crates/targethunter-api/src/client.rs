@@ -6,7 +6,7 @@ use std::sync::{Arc, LazyLock};
 
 use http::Method;
 use serde_json::{Map, Value};
-use th_core::form::{JsonBools, http_build_query_into, write_json_str};
+use th_core::form::{JsonBools, JsonMembers, http_build_query_into, write_json_str};
 use th_core::secret::scrub;
 use th_core::{
     ApiClient, ApiRequest, CallOptions, ClientOptions, DecodeError, FormValue, HttpRequest,
@@ -248,6 +248,26 @@ impl Client {
 
 th_core::typed_calls!(Client, api, FromBody, Error, RawRequest => Value);
 
+/// The media type of JSON bodies and answers.
+const JSON: &str = "application/json";
+
+impl Wire {
+    /// The headers and facts every request has, around its body.
+    fn finish_request(
+        &self,
+        info: &MethodInfo,
+        operation: Cow<'static, str>,
+        request: HttpRequest,
+    ) -> HttpRequest {
+        let mut request = request
+            .accept(JSON)
+            .idempotent(info.idempotent)
+            .operation(SERVICE, operation);
+        request.rate_class = info.rate_class;
+        request
+    }
+}
+
 impl Protocol for Wire {
     type Error = ApiError;
     type Body = Value;
@@ -263,7 +283,7 @@ impl Protocol for Wire {
         let request = match self.wire {
             WireFormat::Json => {
                 let body = json_body(self.api_key.expose(), params);
-                HttpRequest::new(Method::POST, url).body("application/json", body)
+                HttpRequest::new(Method::POST, url).body(JSON, body)
             }
             WireFormat::Form => {
                 let key = FormValue::Str(self.api_key.expose().to_owned());
@@ -280,12 +300,28 @@ impl Protocol for Wire {
                 HttpRequest::new(Method::POST, url).body("application/x-www-form-urlencoded", body)
             }
         };
-        let mut request = request
-            .accept("application/json")
-            .idempotent(info.idempotent)
-            .operation(SERVICE, operation);
-        request.rate_class = info.rate_class;
-        Ok(request)
+        Ok(self.finish_request(info, operation, request))
+    }
+
+    /// A JSON body written straight from a typed request when its params are plain
+    /// ([`JsonMembers`]: no params list, no copy of a value); the general way otherwise. Both
+    /// make the same bytes ([`json_body`]'s), pinned by a test.
+    fn encode_typed<R: ApiRequest>(&self, request: &R) -> Result<HttpRequest, Error> {
+        let operation = Cow::Borrowed(R::INFO.wire);
+        if self.wire == WireFormat::Json {
+            let mut body = Vec::with_capacity(128);
+            body.extend_from_slice(b"{\"api_key\":");
+            write_json_str(&mut body, self.api_key.expose());
+            let mut members = JsonMembers::new(&mut body, JsonBools::Digits, true, &["api_key"]);
+            request.write_params(&mut members);
+            if members.is_plain() {
+                body.push(b'}');
+                let url = th_core::http::join_url(&self.base_url, R::INFO.path);
+                let request = HttpRequest::new(Method::POST, url).body(JSON, body);
+                return Ok(self.finish_request(&R::INFO, operation, request));
+            }
+        }
+        self.encode(&R::INFO, operation, request.params())
     }
 
     /// Turns a response into the JSON body or the right error.
@@ -458,6 +494,63 @@ fn kind(value: &Value) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{BotsAddUser, GlobalVarsGet, VarsGet, VarsSet};
+
+    /// A typed request's params written straight into the JSON body ([`JsonMembers`]) make
+    /// the request the params list makes, byte for byte; the plain requests take that way.
+    #[test]
+    fn params_read_in_place_make_the_request_the_params_list_makes() {
+        let client = Client::new("key \"1\"").unwrap();
+        fn check<R: ApiRequest>(client: &Client, request: &R, plain: bool) {
+            let wire = client.api.protocol();
+            let mut body = Vec::new();
+            let mut members = JsonMembers::new(&mut body, JsonBools::Digits, true, &["api_key"]);
+            request.write_params(&mut members);
+            assert_eq!(members.is_plain(), plain, "{request:?}");
+            let typed = wire.encode_typed(request).unwrap();
+            let general = wire
+                .encode(&R::INFO, Cow::Borrowed(R::INFO.wire), request.params())
+                .unwrap();
+            assert_eq!(typed.body, general.body, "{request:?}");
+            assert_eq!(typed.url, general.url);
+            assert_eq!(typed.method, general.method);
+            assert_eq!(typed.headers, general.headers);
+            assert_eq!(typed.operation, general.operation);
+            assert_eq!(typed.idempotent, general.idempotent);
+            assert_eq!(typed.rate_class, general.rate_class);
+        }
+        let mut payload = serde_json::Map::new();
+        payload.insert("name".into(), "Иван \"И\"\n".into());
+        payload.insert("n".into(), 1.5.into());
+        check(&client, &VarsGet::new("city", 12345), true);
+        check(&client, &VarsGet::new("город", "id42").channel("vk"), true);
+        check(
+            &client,
+            &VarsSet::new("v", 1, "Привет, \"мир\"\t</script>"),
+            true,
+        );
+        check(
+            &client,
+            &BotsAddUser::new("b1", 7, "tg")
+                .force(true)
+                .payload(payload.clone()),
+            true,
+        );
+        check(&client, &BotsAddUser::new("b1", 7, "tg").force(false), true);
+        check(&client, &GlobalVarsGet::new("x"), true);
+        // Extra params, or one naming the key: the general way.
+        check(&client, &VarsGet::new("city", 1).param("extra", 1), false);
+        check(
+            &client,
+            &VarsGet::new("city", 1).param("api_key", "mine"),
+            false,
+        );
+        check(
+            &client,
+            &VarsGet::new("city", 1).param("var_id", "twice"),
+            false,
+        );
+    }
 
     /// The retry hint: an error envelope whose code the spec marks retryable, in any of the
     /// shapes `decode` reads; never a success.

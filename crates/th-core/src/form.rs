@@ -821,6 +821,121 @@ impl<'a> QueryWriter<'a> {
     }
 }
 
+/// A typed request's body params written straight into the members of a JSON object as the
+/// request hands them over ([`ApiRequest::write_params`](crate::ApiRequest::write_params)): no
+/// list of params, no copy of a value. For services whose body is the object of the body
+/// params (TargetHunter, Radist).
+///
+/// It covers body params with distinct names, none of them `reserved` (members the caller
+/// writes itself), and no extra params; on anything else it stops and says so
+/// ([`is_plain`](Self::is_plain) false), and the caller takes its general way. Each member is
+/// the bytes [`FormValue::write_json`] writes; `Null` values are left out, as [`Params`](crate::Params) leaves them.
+///
+/// ```
+/// use th_core::ParamSink;
+/// use th_core::form::{JsonBools, JsonMembers};
+/// let mut body = b"{\"key\":1".to_vec();
+/// let mut members = JsonMembers::new(&mut body, JsonBools::Digits, true, &["key"]);
+/// members.add_body("text", "Привет \"мир\"");
+/// members.add_body("force", &true);
+/// members.add_body("none", &None::<String>);
+/// assert!(members.is_plain());
+/// body.push(b'}');
+/// assert_eq!(body, "{\"key\":1,\"text\":\"Привет \\\"мир\\\"\",\"force\":1}".as_bytes());
+/// ```
+#[derive(Debug)]
+pub struct JsonMembers<'a> {
+    out: &'a mut Vec<u8>,
+    bools: JsonBools,
+    /// Whether the next member follows another (a `,` first).
+    follows: bool,
+    reserved: &'static [&'static str],
+    names: [&'static str; JSON_MEMBERS_MOST],
+    count: usize,
+    plain: bool,
+}
+
+/// The most params [`JsonMembers`] writes itself.
+const JSON_MEMBERS_MOST: usize = 32;
+
+impl<'a> JsonMembers<'a> {
+    /// Members appended to `out`, after a member the caller wrote when `follows`; booleans as
+    /// `bools` says; the names in `reserved` are the caller's own.
+    pub fn new(
+        out: &'a mut Vec<u8>,
+        bools: JsonBools,
+        follows: bool,
+        reserved: &'static [&'static str],
+    ) -> Self {
+        JsonMembers {
+            out,
+            bools,
+            follows,
+            reserved,
+            names: [""; JSON_MEMBERS_MOST],
+            count: 0,
+            plain: true,
+        }
+    }
+
+    /// Whether every param was covered: the members written are the object's.
+    pub fn is_plain(&self) -> bool {
+        self.plain
+    }
+}
+
+impl crate::ParamSink for JsonMembers<'_> {
+    fn add<V: crate::ParamValue + ?Sized>(
+        &mut self,
+        location: crate::ParamLocation,
+        name: &'static str,
+        value: &V,
+    ) {
+        if !self.plain {
+            return;
+        }
+        let text = value.form_str();
+        let form = match text {
+            Some(_) => None,
+            None => match value.to_form() {
+                FormValue::Null => return,
+                other => Some(other),
+            },
+        };
+        let seen = self.names.get(..self.count).unwrap_or_default();
+        if location != crate::ParamLocation::Body
+            || seen.contains(&name)
+            || self.reserved.contains(&name)
+        {
+            self.plain = false;
+            return;
+        }
+        let Some(slot) = self.names.get_mut(self.count) else {
+            self.plain = false;
+            return;
+        };
+        *slot = name;
+        self.count += 1;
+        if self.follows {
+            self.out.push(b',');
+        }
+        self.follows = true;
+        write_json_str(self.out, name);
+        self.out.push(b':');
+        match (text, &form) {
+            (Some(text), _) => write_json_str(self.out, text),
+            (None, Some(form)) => form.write_json(self.out, self.bools),
+            (None, None) => {}
+        }
+    }
+
+    fn add_extras(&mut self, _location: crate::ParamLocation, extras: &[(String, FormValue)]) {
+        if !extras.is_empty() {
+            self.plain = false;
+        }
+    }
+}
+
 /// The most bytes [`encode_flat`] writes for `params` (every byte of a name or string as
 /// `%XX`, an integer's 20 characters, `&` and `=`), plus the room its stores may overrun by
 /// ([`WINDOW_SLACK`]); `None` unless every param is a string, integer, bool or null (no
