@@ -10,8 +10,9 @@ use th_core::form::{QueryWriter, http_build_query, parse_query};
 use th_core::secret::scrub;
 use th_core::{
     ApiClient, ApiRequest, CallOptions, ClientOptions, DecodeError, FormValue, HttpRequest,
-    HttpResponse, InvalidInput, MethodInfo, ParamLocation, ParamSink, ParamValue, Params, Protocol,
-    RawCall, RetryHint, Secret, StatusError, normalize_base_url,
+    HttpResponse, InvalidInput, MethodInfo, PLAIN_PARAMS_MOST, ParamLocation, ParamSink,
+    ParamValue, Params, PlainParams, PlainValue, Protocol, RawCall, RetryHint, Secret, StatusError,
+    normalize_base_url,
 };
 
 use crate::error::{ApiError, ApiErrorCode, Error, SignatureError};
@@ -241,7 +242,7 @@ static PLAIN_NAME: [bool; 256] = {
 /// name as it is and each value back from its `urlencode`d text, so the canonical query always
 /// survives `parse_str` → `http_build_query`; anything else takes the full check.
 fn plainly_survives<K: AsRef<str>>(params: &[(K, FormValue)]) -> bool {
-    params.len() <= PLAIN_MOST
+    params.len() <= PLAIN_PARAMS_MOST
         && params.iter().enumerate().all(|(i, (name, value))| {
             let name = name.as_ref();
             plain_name(name)
@@ -249,9 +250,6 @@ fn plainly_survives<K: AsRef<str>>(params: &[(K, FormValue)]) -> bool {
                 && !params[..i].iter().any(|(n, _)| n.as_ref() == name)
         })
 }
-
-/// The most params [`plainly_survives`] decides.
-const PLAIN_MOST: usize = 64;
 
 /// A name PHP reads as it is, not one the client adds itself.
 fn plain_name(name: &str) -> bool {
@@ -265,29 +263,25 @@ fn plain_name(name: &str) -> bool {
 /// string was copied into a `FormValue` of a `Params` list, then encoded, then dropped).
 ///
 /// It covers the case [`plainly_survives`] decides (body params with distinct plain names,
-/// scalar values, at most [`PLAIN_MOST`]) and no extra params; on anything else it stops and
+/// scalar values, at most [`PLAIN_PARAMS_MOST`]) and no extra params; on anything else it stops and
 /// says so ([`is_plain`](Self::is_plain) false), and the request takes the general way
 /// ([`Wire::encode`] of [`ApiRequest::params`]), so both ways make the same bytes.
 struct PlainQuery<'a> {
     query: QueryWriter<'a>,
-    names: [&'static str; PLAIN_MOST],
-    count: usize,
-    plain: bool,
+    check: PlainParams,
 }
 
 impl<'a> PlainQuery<'a> {
     fn new(body: &'a mut Vec<u8>) -> Self {
         PlainQuery {
             query: QueryWriter::new(body),
-            names: [""; PLAIN_MOST],
-            count: 0,
-            plain: true,
+            check: PlainParams::default(),
         }
     }
 
     /// Whether every param was plain: the query is the canonical one.
     fn is_plain(&self) -> bool {
-        self.plain
+        self.check.is_plain()
     }
 }
 
@@ -298,45 +292,16 @@ impl ParamSink for PlainQuery<'_> {
         name: &'static str,
         value: &V,
     ) {
-        if !self.plain {
-            return;
-        }
-        // A string is written where it is; any other value as `to_form` gives it.
-        let text = value.form_str();
-        let form = match text {
-            Some(_) => None,
-            None => match value.to_form() {
-                // Dropped, as `Params` drops it.
-                FormValue::Null => return,
-                FormValue::List(_) | FormValue::Map(_) => {
-                    self.plain = false;
-                    return;
-                }
-                scalar => Some(scalar),
-            },
-        };
-        let seen = self.names.get(..self.count).unwrap_or_default();
-        if location != ParamLocation::Body || !plain_name(name) || seen.contains(&name) {
-            self.plain = false;
-            return;
-        }
-        let Some(slot) = self.names.get_mut(self.count) else {
-            self.plain = false;
-            return;
-        };
-        *slot = name;
-        self.count += 1;
-        match (text, &form) {
-            (Some(text), _) => self.query.push_str(name, text),
-            (None, Some(form)) => self.query.push(name, form),
-            (None, None) => {}
+        // Lists and maps are not plain: PHP merges a container sent in two pieces.
+        match self.check.admit(location, name, value, plain_name, false) {
+            Some(PlainValue::Str(text)) => self.query.push_str(name, text),
+            Some(PlainValue::Form(form)) => self.query.push(name, &form),
+            None => {}
         }
     }
 
     fn add_extras(&mut self, _location: ParamLocation, extras: &[(String, FormValue)]) {
-        if !extras.is_empty() {
-            self.plain = false;
-        }
+        self.check.extras(extras);
     }
 }
 
@@ -974,15 +939,10 @@ mod tests {
             let general = wire.encode(&R::INFO, Cow::Borrowed(R::INFO.wire), request.params());
             match (wire.encode_typed(request), general) {
                 (Ok(typed), Ok(general)) => {
-                    assert_eq!(typed.body, general.body, "{request:?}");
+                    th_core::mock::assert_same_request(&typed, &general);
                     if request.validate().is_ok() {
                         assert_eq!(client.build_body(request).unwrap(), typed.body);
                     }
-                    assert_eq!(typed.url, general.url);
-                    assert_eq!(typed.method, general.method);
-                    assert_eq!(typed.headers, general.headers);
-                    assert_eq!(typed.operation, general.operation);
-                    assert_eq!(typed.idempotent, general.idempotent);
                 }
                 (Err(typed), Err(general)) => {
                     assert_eq!(typed.to_string(), general.to_string())

@@ -511,13 +511,7 @@ mod tests {
             let general = wire
                 .encode(&R::INFO, Cow::Borrowed(R::INFO.wire), request.params())
                 .unwrap();
-            assert_eq!(typed.body, general.body, "{request:?}");
-            assert_eq!(typed.url, general.url);
-            assert_eq!(typed.method, general.method);
-            assert_eq!(typed.headers, general.headers);
-            assert_eq!(typed.operation, general.operation);
-            assert_eq!(typed.idempotent, general.idempotent);
-            assert_eq!(typed.rate_class, general.rate_class);
+            th_core::mock::assert_same_request(&typed, &general);
         }
         let mut payload = serde_json::Map::new();
         payload.insert("name".into(), "Иван \"И\"\n".into());

@@ -850,13 +850,8 @@ pub struct JsonMembers<'a> {
     /// Whether the next member follows another (a `,` first).
     follows: bool,
     reserved: &'static [&'static str],
-    names: [&'static str; JSON_MEMBERS_MOST],
-    count: usize,
-    plain: bool,
+    check: crate::api::PlainParams,
 }
-
-/// The most params [`JsonMembers`] writes itself.
-const JSON_MEMBERS_MOST: usize = 32;
 
 impl<'a> JsonMembers<'a> {
     /// Members appended to `out`, after a member the caller wrote when `follows`; booleans as
@@ -872,15 +867,13 @@ impl<'a> JsonMembers<'a> {
             bools,
             follows,
             reserved,
-            names: [""; JSON_MEMBERS_MOST],
-            count: 0,
-            plain: true,
+            check: crate::api::PlainParams::default(),
         }
     }
 
     /// Whether every param was covered: the members written are the object's.
     pub fn is_plain(&self) -> bool {
-        self.plain
+        self.check.is_plain()
     }
 }
 
@@ -891,48 +884,25 @@ impl crate::ParamSink for JsonMembers<'_> {
         name: &'static str,
         value: &V,
     ) {
-        if !self.plain {
-            return;
-        }
-        let text = value.form_str();
-        let form = match text {
-            Some(_) => None,
-            None => match value.to_form() {
-                FormValue::Null => return,
-                other => Some(other),
-            },
-        };
-        let seen = self.names.get(..self.count).unwrap_or_default();
-        if location != crate::ParamLocation::Body
-            || seen.contains(&name)
-            || self.reserved.contains(&name)
-        {
-            self.plain = false;
-            return;
-        }
-        let Some(slot) = self.names.get_mut(self.count) else {
-            self.plain = false;
+        let reserved = self.reserved;
+        let not_reserved = |name: &str| !reserved.contains(&name);
+        let Some(value) = self.check.admit(location, name, value, not_reserved, true) else {
             return;
         };
-        *slot = name;
-        self.count += 1;
         if self.follows {
             self.out.push(b',');
         }
         self.follows = true;
         write_json_str(self.out, name);
         self.out.push(b':');
-        match (text, &form) {
-            (Some(text), _) => write_json_str(self.out, text),
-            (None, Some(form)) => form.write_json(self.out, self.bools),
-            (None, None) => {}
+        match value {
+            crate::api::PlainValue::Str(text) => write_json_str(self.out, text),
+            crate::api::PlainValue::Form(form) => form.write_json(self.out, self.bools),
         }
     }
 
     fn add_extras(&mut self, _location: crate::ParamLocation, extras: &[(String, FormValue)]) {
-        if !extras.is_empty() {
-            self.plain = false;
-        }
+        self.check.extras(extras);
     }
 }
 

@@ -68,8 +68,8 @@ pub mod transport;
 pub mod wire;
 
 pub use api::{
-    ApiRequest, BodyKind, HttpMethod, InvalidInput, MethodInfo, OffsetPaged, Paging, ParamLocation,
-    ParamName, ParamSink, ParamValue, Params,
+    ApiRequest, BodyKind, HttpMethod, InvalidInput, MethodInfo, OffsetPaged, PLAIN_PARAMS_MOST,
+    Paging, ParamLocation, ParamName, ParamSink, ParamValue, Params, PlainParams, PlainValue,
 };
 pub use clock::{Clock, ManualClock, TokioClock};
 pub use error::{DecodeError, Error, ServiceError, StatusError, TransportError};

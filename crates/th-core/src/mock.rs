@@ -9,6 +9,23 @@ use crate::error::TransportError;
 use crate::http::{HttpRequest, HttpResponse};
 use crate::transport::{SendFuture, Transport};
 
+/// Panics, naming what differs, unless `a` and `b` are the same request: the same method,
+/// URL, headers and body bytes, and the same facts for the layers above the wire (service,
+/// operation, idempotence, rate class, timeout). For tests that pin two ways of building one
+/// request to each other (a fast path and the general one).
+pub fn assert_same_request(a: &HttpRequest, b: &HttpRequest) {
+    let body = |r: &HttpRequest| String::from_utf8_lossy(&r.body).into_owned();
+    assert_eq!(a.method, b.method, "method");
+    assert_eq!(a.url, b.url, "URL");
+    assert_eq!(a.headers, b.headers, "headers");
+    assert_eq!(body(a), body(b), "body");
+    assert_eq!(a.service, b.service, "service");
+    assert_eq!(a.operation, b.operation, "operation");
+    assert_eq!(a.idempotent, b.idempotent, "idempotent");
+    assert_eq!(a.rate_class, b.rate_class, "rate class");
+    assert_eq!(a.timeout, b.timeout, "timeout");
+}
+
 /// A transport that answers from a queue and records every request.
 ///
 /// ```
