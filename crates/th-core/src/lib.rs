@@ -90,7 +90,7 @@ pub use retry::{Retry, RetryPolicy};
 pub use secret::Secret;
 pub use throttle::{RateLimit, Throttle};
 pub use trace::Trace;
-pub use transport::{SendFuture, Transport, TransportBuilder};
+pub use transport::{Remake, SendFuture, Transport, TransportBuilder};
 
 /// Re-exported so users can name header and status types without a direct dependency.
 pub use ::http as http_types;

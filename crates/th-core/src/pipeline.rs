@@ -214,7 +214,13 @@ impl<P: Protocol> ApiClient<P> {
     ) -> Result<P::Body, Error<P::Error>> {
         let http = call.apply(self.build_request(request)?);
         let operation = http.operation.clone();
-        let response = self.transport.send(http).await?;
+        // Another attempt encodes the request again (the same bytes) instead of the retry
+        // layer keeping a copy of this one (its header map) beside it on every call.
+        let remake = || {
+            let http = self.protocol.encode_typed(request).ok()?;
+            Some(call.apply(http.classify_answer(P::classify)))
+        };
+        let response = self.transport.send_remaking(http, &remake).await?;
         self.protocol
             .decode_owned(&R::INFO, operation, response, &request.secrets())
     }

@@ -21,7 +21,7 @@ use std::time::Duration;
 use crate::clock::{Clock, TokioClock};
 use crate::error::TransportError;
 use crate::http::{HttpRequest, HttpResponse, RetryHint};
-use crate::transport::{SendFuture, Transport};
+use crate::transport::{Remake, SendFuture, Transport};
 
 /// How many times and how long to retry.
 #[derive(Debug, Clone, PartialEq)]
@@ -186,8 +186,22 @@ impl<T> Retry<T> {
 // deadline timer is boxed on its own, so the one box per call stays in the allocator's fast path.
 impl<T: Transport> Transport for Retry<T> {
     fn send(&self, request: HttpRequest) -> SendFuture<'_> {
-        Box::pin(self.run(request))
+        Box::pin(self.run(Attempts::Kept(request)))
     }
+
+    /// The first attempt takes `request` itself; another attempt takes what `remake` makes
+    /// (no copy is kept beside the request in flight).
+    fn send_remaking<'a>(&'a self, request: HttpRequest, remake: &'a Remake<'a>) -> SendFuture<'a> {
+        Box::pin(self.run(Attempts::Remade(Some(request), remake)))
+    }
+}
+
+/// Where each attempt's request comes from.
+enum Attempts<'a> {
+    /// The caller's request, kept: a copy goes out for every attempt but the last.
+    Kept(HttpRequest),
+    /// The first request (taken by the first attempt), then the caller's remaking of it.
+    Remade(Option<HttpRequest>, &'a Remake<'a>),
 }
 
 impl<T: Transport> Retry<T> {
@@ -195,30 +209,47 @@ impl<T: Transport> Retry<T> {
     // where an `async fn` keeps a second copy of the argument in its future (808 bytes instead
     // of 544 here, past the allocator's fast path for the box of every call).
     #[allow(clippy::manual_async_fn)]
-    fn run(
-        &self,
-        mut request: HttpRequest,
-    ) -> impl Future<Output = Result<HttpResponse, TransportError>> + Send + '_ {
+    fn run<'a>(
+        &'a self,
+        mut attempts: Attempts<'a>,
+    ) -> impl Future<Output = Result<HttpResponse, TransportError>> + Send + 'a {
         async move {
-            // A per-call policy on the request (`customize().retry(..)`) replaces the layer's.
-            let custom = request.retry.take();
+            // What the decisions read of the request, read before the first attempt takes it.
+            let (custom, idempotent, classify, attempt_limit) = match &mut attempts {
+                Attempts::Kept(request) | Attempts::Remade(Some(request), _) => (
+                    // A per-call policy on the request (`customize().retry(..)`) replaces the
+                    // layer's.
+                    request.retry.take(),
+                    request.idempotent,
+                    request.classify,
+                    // What the inner transport enforces on one attempt, if known.
+                    self.inner.attempt_limit(request),
+                ),
+                Attempts::Remade(None, _) => (None, false, None, None),
+            };
             let policy: &RetryPolicy = custom.as_deref().unwrap_or(&self.policy);
             let start = self.clock.now();
             let deadline = policy.total_timeout;
-            let idempotent = request.idempotent;
-            // What the inner transport enforces on one attempt (its per-attempt timeout), if known.
-            let attempt_limit = self.inner.attempt_limit(&request);
             let mut attempt = 1u32;
             loop {
-                // The last attempt the policy allows takes the request itself: nothing follows
-                // it. Any other sends a copy, the request kept for the next attempt.
-                let attempt_future = if attempt >= policy.max_attempts {
-                    self.inner.send(std::mem::replace(
-                        &mut request,
-                        HttpRequest::new(http::Method::GET, String::new()),
-                    ))
-                } else {
-                    self.inner.send_copy(&request)
+                let attempt_future = match &mut attempts {
+                    // The last attempt the policy allows takes the request itself: nothing
+                    // follows it. Any other sends a copy, the request kept for the next attempt.
+                    Attempts::Kept(request) if attempt >= policy.max_attempts => {
+                        self.inner.send(std::mem::replace(
+                            request,
+                            HttpRequest::new(http::Method::GET, String::new()),
+                        ))
+                    }
+                    Attempts::Kept(request) => self.inner.send_copy(request),
+                    Attempts::Remade(request, _) => match request.take() {
+                        Some(request) => self.inner.send(request),
+                        None => {
+                            return Err(TransportError::InvalidRequest(
+                                "the request was already sent".to_owned(),
+                            ));
+                        }
+                    },
                 };
                 // The per-attempt timeout stays the transport's (or the request's); the deadline of
                 // the whole call bounds the attempt on top of it. When the transport's own bound ends
@@ -253,9 +284,7 @@ impl<T: Transport> Retry<T> {
                     Ok(resp) => {
                         // The service reads its 2xx answer only where a retry could follow:
                         // `decide` stops on a non-idempotent request or a spent budget anyway.
-                        // (Before the last attempt `request` is still the caller's, classifier
-                        // included; reading it there keeps the future a word smaller.)
-                        let hint = match request.classify {
+                        let hint = match classify {
                             Some(classify)
                                 if idempotent
                                     && attempt < policy.max_attempts
@@ -308,6 +337,22 @@ impl<T: Transport> Retry<T> {
                                     r.attempts = attempt;
                                     r
                                 });
+                            }
+                        }
+                        // A remade request is made now, while the answer can still be
+                        // returned if it cannot be.
+                        if let Attempts::Remade(next, remake) = &mut attempts {
+                            match remake() {
+                                Some(mut request) => {
+                                    request.retry = None;
+                                    *next = Some(request);
+                                }
+                                None => {
+                                    return result.map(|mut r| {
+                                        r.attempts = attempt;
+                                        r
+                                    });
+                                }
                             }
                         }
                         tracing::debug!(
@@ -569,6 +614,116 @@ mod tests {
                     &request.operation
                 )
             );
+        }
+    }
+
+    /// With a way to make the request again, every attempt takes a request of its own: the
+    /// first the caller's, each later one remade just before it (never a copy of one kept
+    /// beside the request in flight); the decisions are those of a kept request.
+    #[tokio::test]
+    async fn a_remade_request_is_sent_whole_on_every_attempt() {
+        use crate::clock::ManualClock;
+        use std::sync::Mutex;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+
+        /// Answers from its statuses in turn and records each request and how it came
+        /// (`true`: a borrowed copy).
+        #[derive(Debug, Default)]
+        struct Recording(Mutex<Script>);
+
+        #[derive(Debug, Default)]
+        struct Script {
+            statuses: Vec<u16>,
+            sent: Vec<(bool, HttpRequest)>,
+        }
+
+        impl Recording {
+            fn answer(&self, copy: bool, request: HttpRequest) -> SendFuture<'_> {
+                let mut state = self.0.lock().unwrap();
+                state.sent.push((copy, request));
+                let status = state.statuses.remove(0);
+                Box::pin(async move {
+                    Ok(HttpResponse::new(
+                        http::StatusCode::from_u16(status).unwrap(),
+                        status.to_string(),
+                    ))
+                })
+            }
+        }
+
+        impl Transport for Recording {
+            fn send(&self, request: HttpRequest) -> SendFuture<'_> {
+                self.answer(false, request)
+            }
+
+            fn send_copy(&self, request: &HttpRequest) -> SendFuture<'_> {
+                self.answer(true, request.clone())
+            }
+        }
+
+        let request = || {
+            HttpRequest::new(http::Method::PUT, "http://h/op")
+                .body("application/json", "{}")
+                .operation("svc", "op")
+        };
+        // (statuses answered, idempotent, remake gives one, per-call policy) -> (final
+        // status, attempts, requests sent, remakes)
+        type Want = (u16, u32, usize, usize);
+        type Case = (&'static [u16], bool, bool, Option<RetryPolicy>, Want);
+        let cases: [Case; 6] = [
+            (&[500, 503, 200], true, true, None, (200, 3, 3, 2)),
+            (&[200], true, true, None, (200, 1, 1, 0)),
+            (&[503, 503, 503, 503], true, true, None, (503, 4, 4, 3)),
+            (&[500], false, true, None, (500, 1, 1, 0)),
+            // The request cannot be made again: its first answer is the call's.
+            (&[503], true, false, None, (503, 1, 1, 1)),
+            (
+                &[503],
+                true,
+                true,
+                Some(RetryPolicy::none()),
+                (503, 1, 1, 0),
+            ),
+        ];
+        for (statuses, idempotent, can, policy, want) in cases {
+            let inner = Arc::new(Recording::default());
+            inner.0.lock().unwrap().statuses = statuses.to_vec();
+            let retry =
+                Retry::new(Arc::clone(&inner), p()).with_clock(Arc::new(ManualClock::new()));
+            let remakes = AtomicUsize::new(0);
+            let remake = || {
+                remakes.fetch_add(1, Ordering::SeqCst);
+                can.then(|| request().idempotent(idempotent))
+            };
+            let mut first = request().idempotent(idempotent);
+            first.retry = policy.map(Arc::new);
+            let answer = retry
+                .send_remaking(first, &remake)
+                .await
+                .expect("an answer");
+            let sent = inner.0.lock().unwrap();
+            let got = (
+                answer.status.as_u16(),
+                answer.attempts,
+                sent.sent.len(),
+                remakes.load(Ordering::SeqCst),
+            );
+            assert_eq!(
+                got, want,
+                "{statuses:?} idempotent {idempotent} remade {can}"
+            );
+            for (copy, r) in &sent.sent {
+                assert!(!copy, "a copy was sent");
+                assert_eq!(
+                    (&r.method, &r.url, &r.body),
+                    (
+                        &http::Method::PUT,
+                        &"http://h/op".to_owned(),
+                        &bytes::Bytes::from_static(b"{}")
+                    )
+                );
+                assert!(r.retry.is_none());
+            }
         }
     }
 

@@ -28,7 +28,7 @@ use crate::http::HttpRequest;
 use crate::limit::{Account, LimitKey, LimiterStore, OVERALL_CLASS};
 use crate::rate::Bucket;
 pub use crate::rate::RateLimit;
-use crate::transport::{SendFuture, Transport};
+use crate::transport::{Remake, SendFuture, Transport};
 
 /// A transport layer that spaces requests to stay under rate limits.
 ///
@@ -202,6 +202,15 @@ impl<T: Transport> Transport for Throttle<T> {
             self.send(request.clone())
         } else {
             self.inner.send_copy(request)
+        }
+    }
+
+    /// A request no limit applies to is the inner transport's, with its remaking.
+    fn send_remaking<'a>(&'a self, request: HttpRequest, remake: &'a Remake<'a>) -> SendFuture<'a> {
+        if self.applies_to(&request) {
+            self.send(request)
+        } else {
+            self.inner.send_remaking(request, remake)
         }
     }
 }

@@ -10,7 +10,7 @@ use tracing::level_filters::LevelFilter;
 
 use crate::error::TransportError;
 use crate::http::{HttpRequest, HttpResponse};
-use crate::transport::{SendFuture, Transport};
+use crate::transport::{Remake, SendFuture, Transport};
 
 /// A transport layer that wraps each call in a `tracing` span named `th.call`.
 #[derive(Debug)]
@@ -46,10 +46,27 @@ impl<T: Transport> Transport for Trace<T> {
         }
         Box::pin(self.traced(request.clone()))
     }
+
+    fn send_remaking<'a>(&'a self, request: HttpRequest, remake: &'a Remake<'a>) -> SendFuture<'a> {
+        if LevelFilter::current() == LevelFilter::OFF {
+            return self.inner.send_remaking(request, remake);
+        }
+        Box::pin(self.traced_with(request, |request| self.inner.send_remaking(request, remake)))
+    }
 }
 
 impl<T: Transport> Trace<T> {
     async fn traced(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        self.traced_with(request, |request| self.inner.send(request))
+            .await
+    }
+
+    /// `send(request)` in the call's span, its outcome recorded.
+    async fn traced_with<'a>(
+        &'a self,
+        request: HttpRequest,
+        send: impl FnOnce(HttpRequest) -> SendFuture<'a>,
+    ) -> Result<HttpResponse, TransportError> {
         let span = tracing::info_span!(
             "th.call",
             service = request.service,
@@ -62,7 +79,7 @@ impl<T: Transport> Trace<T> {
             error = tracing::field::Empty,
         );
         let started = Instant::now();
-        let result = self.inner.send(request).instrument(span.clone()).await;
+        let result = send(request).instrument(span.clone()).await;
         let latency = started.elapsed().as_millis() as u64;
         span.record("latency_ms", latency);
         match &result {

@@ -65,7 +65,23 @@ pub trait Transport: Send + Sync + fmt::Debug {
     fn send_copy(&self, request: &HttpRequest) -> SendFuture<'_> {
         self.send(request.clone())
     }
+
+    /// Sends `request`, which `remake` can make again for another attempt (the pipeline
+    /// encoding the caller's typed request once more), so that a layer that may send it more
+    /// than once ([`Retry`](crate::Retry)) takes `request` itself for the first attempt
+    /// instead of keeping a copy beside it. `remake` must make the same request (`None`: it
+    /// cannot, and no other attempt is made).
+    ///
+    /// The default sends `request` and ignores `remake`; a layer with nothing to do forwards
+    /// both.
+    fn send_remaking<'a>(&'a self, request: HttpRequest, remake: &'a Remake<'a>) -> SendFuture<'a> {
+        let _ = remake;
+        self.send(request)
+    }
 }
+
+/// How a request is made again for another attempt (see [`Transport::send_remaking`]).
+pub type Remake<'a> = dyn Fn() -> Option<HttpRequest> + Send + Sync + 'a;
 
 /// The boxed future a [`Transport`] returns (what `#[async_trait]` would generate).
 pub type SendFuture<'a> =
@@ -82,6 +98,10 @@ impl<T: Transport + ?Sized> Transport for Arc<T> {
         (**self).send_copy(request)
     }
 
+    fn send_remaking<'a>(&'a self, request: HttpRequest, remake: &'a Remake<'a>) -> SendFuture<'a> {
+        (**self).send_remaking(request, remake)
+    }
+
     fn attempt_limit(&self, request: &HttpRequest) -> Option<Duration> {
         (**self).attempt_limit(request)
     }
@@ -94,6 +114,10 @@ impl<T: Transport + ?Sized> Transport for Box<T> {
 
     fn send_copy(&self, request: &HttpRequest) -> SendFuture<'_> {
         (**self).send_copy(request)
+    }
+
+    fn send_remaking<'a>(&'a self, request: HttpRequest, remake: &'a Remake<'a>) -> SendFuture<'a> {
+        (**self).send_remaking(request, remake)
     }
 
     fn attempt_limit(&self, request: &HttpRequest) -> Option<Duration> {

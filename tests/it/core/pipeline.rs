@@ -71,6 +71,12 @@ macro_rules! pipeline_checks {
             let plain = rt.block_on(client.execute($req));
             assert!(plain.is_err());
             assert_eq!($mock.requests().len() - before, 3);
+            // Every attempt sends the dry run's bytes (a retry encodes the request again).
+            assert!(
+                $mock.requests()[before..]
+                    .iter()
+                    .all(|r| wire(r) == wire(&dry))
+            );
 
             // One call with no retries: one attempt, the refusal handed back.
             let before = $mock.requests().len();
@@ -107,6 +113,28 @@ macro_rules! pipeline_checks {
             assert_eq!(requests[before].timeout, Some(Duration::from_millis(1234)));
             // Nothing of the override went below the retry layer.
             assert!(requests.iter().all(|r| r.retry.is_none()));
+
+            // The overrides hold on every attempt of the call, the bytes too.
+            let before = $mock.requests().len();
+            refuse(&$mock, 2);
+            let twice = RetryPolicy {
+                max_attempts: 2,
+                ..three()
+            };
+            let _ = rt.block_on(
+                client
+                    .customize()
+                    .timeout(Duration::from_millis(2345))
+                    .retry(twice)
+                    .execute($req),
+            );
+            let requests = $mock.requests();
+            assert_eq!(requests.len() - before, 2);
+            for r in &requests[before..] {
+                assert_eq!(r.timeout, Some(Duration::from_millis(2345)));
+                assert!(r.retry.is_none());
+                assert_eq!(wire(r), wire(&dry));
+            }
 
             // A raw call takes the same overrides: one attempt and its timeout, where the
             // client's policy makes three.
