@@ -177,7 +177,7 @@ impl ClientBuilder {
                 password_hash,
             } => th_core::Account::from_credential(&[login, password_hash.expose()]),
         };
-        let transport = self.options.build_stack_for(&account)?;
+        let stack = self.options.build_call_stack_for(&account)?;
         let limits: Arc<dyn th_core::LimiterStore> = match &self.options.limiter_store {
             Some(store) => Arc::clone(store),
             None => Arc::new(th_core::LocalStore::new()),
@@ -195,7 +195,7 @@ impl ClientBuilder {
             poll: self.poll,
         };
         Ok(Client {
-            api: Arc::new(ApiClient::new(transport, wire)),
+            api: Arc::new(ApiClient::with_stack(stack, wire)),
         })
     }
 }

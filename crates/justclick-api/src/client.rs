@@ -141,7 +141,7 @@ impl ClientBuilder {
         let base_url = normalize_base_url(&url).map_err(Error::Config)?;
         let account =
             th_core::Account::from_credential(&[self.login.expose(), self.secret.expose()]);
-        let transport = self.options.build_stack_for(&account)?;
+        let stack = self.options.build_call_stack_for(&account)?;
         let signer = sign::RequestSigner::new(self.login.expose(), &self.secret);
         let headers = HttpRequest::new(Method::POST, String::new())
             .body("application/x-www-form-urlencoded", "")
@@ -156,7 +156,7 @@ impl ClientBuilder {
             verify_response_hash: self.verify_response_hash,
         };
         Ok(Client {
-            api: Arc::new(ApiClient::new(transport, wire)),
+            api: Arc::new(ApiClient::with_stack(stack, wire)),
         })
     }
 }

@@ -11,8 +11,9 @@ use futures::stream::BoxStream;
 use http::{HeaderName, HeaderValue, Method};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use th_core::form::{JsonBools, JsonMembers, http_build_query, write_json_str};
+use th_core::form::{JsonBools, http_build_query, write_json_str};
 use th_core::paginate::{self, CursorPage, PageOptions};
+use th_core::sink::JsonMembers;
 use th_core::{
     ApiClient, ApiRequest, CallOptions, ClientOptions, Clock, DecodeError, FormValue, HttpRequest,
     HttpResponse, InvalidInput, MethodInfo, ParamName, ParamValue, Params, Protocol, RateLimit,
@@ -157,7 +158,7 @@ impl ClientBuilder {
         }
         let base_url = normalize_base_url(&self.base_url).map_err(Error::Config)?;
         let account = th_core::Account::from_credential(&[self.api_key.expose()]);
-        let transport = self.options.build_stack_for(&account)?;
+        let stack = self.options.build_call_stack_for(&account)?;
         let clock = self
             .options
             .clock
@@ -177,7 +178,7 @@ impl ClientBuilder {
             clock,
         };
         Ok(Client {
-            api: Arc::new(ApiClient::new(transport, wire)),
+            api: Arc::new(ApiClient::with_stack(stack, wire)),
         })
     }
 }
@@ -402,7 +403,7 @@ impl Client {
             ..self.api.protocol().clone()
         };
         Client {
-            api: Arc::new(ApiClient::new(Arc::clone(self.api.transport()), wire)),
+            api: Arc::new(self.api.rewired(wire)),
         }
     }
 

@@ -6,8 +6,9 @@ use std::sync::{Arc, LazyLock};
 
 use http::Method;
 use serde_json::{Map, Value};
-use th_core::form::{JsonBools, JsonMembers, http_build_query_into, write_json_str};
+use th_core::form::{JsonBools, http_build_query_into, write_json_str};
 use th_core::secret::scrub;
+use th_core::sink::JsonMembers;
 use th_core::{
     ApiClient, ApiRequest, CallOptions, ClientOptions, DecodeError, FormValue, HttpRequest,
     HttpResponse, InvalidInput, MethodInfo, Params, Protocol, RawCall, RetryHint, Secret,
@@ -110,14 +111,14 @@ impl ClientBuilder {
         }
         let base_url = normalize_base_url(&self.base_url).map_err(Error::Config)?;
         let account = th_core::Account::from_credential(&[self.api_key.expose()]);
-        let transport = self.options.build_stack_for(&account)?;
+        let stack = self.options.build_call_stack_for(&account)?;
         let wire = Wire {
             api_key: self.api_key,
             base_url,
             wire: self.wire,
         };
         Ok(Client {
-            api: Arc::new(ApiClient::new(transport, wire)),
+            api: Arc::new(ApiClient::with_stack(stack, wire)),
         })
     }
 }

@@ -61,6 +61,7 @@ pub mod rate;
 pub mod reqwest_transport;
 pub mod retry;
 pub mod secret;
+pub mod sink;
 pub mod throttle;
 pub mod time;
 pub mod trace;
@@ -68,8 +69,8 @@ pub mod transport;
 pub mod wire;
 
 pub use api::{
-    ApiRequest, BodyKind, HttpMethod, InvalidInput, MethodInfo, OffsetPaged, PLAIN_PARAMS_MOST,
-    Paging, ParamLocation, ParamName, ParamSink, ParamValue, Params, PlainParams, PlainValue,
+    ApiRequest, BodyKind, HttpMethod, InvalidInput, MethodInfo, OffsetPaged, Paging, ParamLocation,
+    ParamName, ParamSink, ParamValue, Params,
 };
 pub use clock::{Clock, ManualClock, TokioClock};
 pub use error::{DecodeError, Error, ServiceError, StatusError, TransportError};
@@ -81,13 +82,14 @@ pub use hyper_transport::HyperTransport;
 pub use limit::{Account, LeaseGuard, LimitError, LimitKey, LimiterStore, LocalStore};
 #[cfg(any(test, feature = "test-util"))]
 pub use mock::MockTransport;
-pub use options::{ClientOptions, ConfigureClient, normalize_base_url};
+pub use options::{CallStack, ClientOptions, ConfigureClient, normalize_base_url};
 pub use paginate::{CursorPage, NumberedPage, PageOptions, PaginationError};
 pub use pipeline::{ApiClient, CallOptions, Protocol, RawCall};
 #[cfg(feature = "reqwest")]
 pub use reqwest_transport::ReqwestTransport;
-pub use retry::{Retry, RetryPolicy};
+pub use retry::{Retry, RetryPolicy, Retrying};
 pub use secret::Secret;
+pub use sink::{PLAIN_PARAMS_MOST, PlainParams, PlainValue};
 pub use throttle::{RateLimit, Throttle};
 pub use trace::Trace;
 pub use transport::{Remake, SendFuture, Transport, TransportBuilder};

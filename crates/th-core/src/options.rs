@@ -175,6 +175,12 @@ impl ClientOptions {
     /// Builds the layer stack for `account`: its limits in the
     /// [`limiter_store`](Self::limiter_store), when one is set, are that account's.
     pub fn build_stack_for(&self, account: &Account) -> Result<Arc<dyn Transport>, TransportError> {
+        Ok(self.build_call_stack_for(account)?.transport)
+    }
+
+    /// [`build_stack_for`](Self::build_stack_for), with the retry layer inside the stack at
+    /// hand ([`CallStack`]): what service clients give their [`ApiClient`](crate::ApiClient).
+    pub fn build_call_stack_for(&self, account: &Account) -> Result<CallStack, TransportError> {
         let base: Arc<dyn Transport> = match &self.transport {
             Some(t) => Arc::clone(t),
             None => {
@@ -205,13 +211,32 @@ impl ClientOptions {
         if let Some(clock) = &self.clock {
             retry = retry.with_clock(Arc::clone(clock));
         }
-        let stack: Arc<dyn Transport> = Arc::new(retry);
-        Ok(if self.trace {
-            Arc::new(Trace::new(stack))
+        let retry = Arc::new(retry);
+        let transport: Arc<dyn Transport> = if self.trace {
+            Arc::new(Trace::new(Arc::clone(&retry)))
         } else {
-            stack
+            Arc::clone(&retry) as Arc<dyn Transport>
+        };
+        Ok(CallStack {
+            transport,
+            retry,
+            traced: self.trace,
         })
     }
+}
+
+/// A client's transport stack with the retry layer inside it at hand
+/// ([`ClientOptions::build_call_stack_for`]), so that [`ApiClient`](crate::ApiClient) can run a
+/// typed call's attempts in the call's own future (no boxed future of the retry layer's per
+/// call) whenever the trace layer above it has nothing to do.
+#[derive(Debug, Clone)]
+pub struct CallStack {
+    /// The whole stack: trace (when on), retry, throttle, the transport.
+    pub transport: Arc<dyn Transport>,
+    /// The retry layer inside `transport` (the same one).
+    pub retry: Arc<Retry<Arc<dyn Transport>>>,
+    /// Whether `transport` has the trace layer on top.
+    pub traced: bool,
 }
 
 /// A client builder whose transport settings are a [`ClientOptions`]: what the setters of

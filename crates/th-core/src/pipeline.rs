@@ -11,9 +11,11 @@ use std::time::Duration;
 use crate::api::{ApiRequest, MethodInfo, Params};
 use crate::error::Error;
 use crate::http::{HttpRequest, HttpResponse, RetryHint};
-use crate::retry::RetryPolicy;
+use crate::options::CallStack;
+use crate::retry::{Retry, RetryPolicy};
 use crate::secret::{Secret, scrub};
 use crate::transport::Transport;
+use tracing::level_filters::LevelFilter;
 
 /// What is special about one service: how a call goes on the wire and how its answer is read.
 pub trait Protocol: Send + Sync + 'static {
@@ -155,14 +157,33 @@ impl CallOptions {
 /// crate's `Client` is a thin wrapper over one.
 pub struct ApiClient<P> {
     transport: Arc<dyn Transport>,
+    /// The retry layer inside `transport` and whether a trace layer is above it, when known
+    /// ([`ApiClient::with_stack`]): typed calls then run their attempts in their own future.
+    retry: Option<InlineRetry>,
     protocol: P,
+}
+
+/// The retry layer inside a client's stack, and whether a trace layer is above it.
+#[derive(Clone)]
+struct InlineRetry {
+    layer: Arc<Retry<Arc<dyn Transport>>>,
+    traced: bool,
 }
 
 impl<P: Clone> Clone for ApiClient<P> {
     fn clone(&self) -> Self {
+        self.rewired(self.protocol.clone())
+    }
+}
+
+impl<P> ApiClient<P> {
+    /// An engine on the same transport stack (pool, limits, retries) with another protocol
+    /// (the same service with other settings).
+    pub fn rewired<Q>(&self, protocol: Q) -> ApiClient<Q> {
         ApiClient {
             transport: Arc::clone(&self.transport),
-            protocol: self.protocol.clone(),
+            retry: self.retry.clone(),
+            protocol,
         }
     }
 }
@@ -181,6 +202,21 @@ impl<P: Protocol> ApiClient<P> {
     pub fn new(transport: Arc<dyn Transport>, protocol: P) -> Self {
         ApiClient {
             transport,
+            retry: None,
+            protocol,
+        }
+    }
+
+    /// An engine sending through `stack` ([`ClientOptions::build_call_stack_for`](crate::ClientOptions::build_call_stack_for)): typed
+    /// calls run the retry layer's attempts in their own future when no trace layer above it
+    /// has work to do, the same attempts with one allocation less per call.
+    pub fn with_stack(stack: CallStack, protocol: P) -> Self {
+        ApiClient {
+            transport: stack.transport,
+            retry: Some(InlineRetry {
+                layer: stack.retry,
+                traced: stack.traced,
+            }),
             protocol,
         }
     }
@@ -220,7 +256,14 @@ impl<P: Protocol> ApiClient<P> {
             let http = self.protocol.encode_typed(request).ok()?;
             Some(call.apply(http.classify_answer(P::classify)))
         };
-        let response = self.transport.send_remaking(http, &remake).await?;
+        let response = match &self.retry {
+            // The attempts run in this future: no boxed one of the retry layer's per call
+            // (the trace layer, when there is one, has nothing to do with tracing off).
+            Some(inline) if !inline.traced || LevelFilter::current() == LevelFilter::OFF => {
+                inline.layer.retrying().send_remaking(http, &remake).await?
+            }
+            _ => self.transport.send_remaking(http, &remake).await?,
+        };
         self.protocol
             .decode_owned(&R::INFO, operation, response, &request.secrets())
     }
