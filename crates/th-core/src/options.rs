@@ -229,14 +229,24 @@ impl ClientOptions {
 /// ([`ClientOptions::build_call_stack_for`]), so that [`ApiClient`](crate::ApiClient) can run a
 /// typed call's attempts in the call's own future (no boxed future of the retry layer's per
 /// call) whenever the trace layer above it has nothing to do.
+///
+/// Only [`ClientOptions`] makes one, so that its retry layer is always the one inside its
+/// stack.
 #[derive(Debug, Clone)]
 pub struct CallStack {
     /// The whole stack: trace (when on), retry, throttle, the transport.
-    pub transport: Arc<dyn Transport>,
+    pub(crate) transport: Arc<dyn Transport>,
     /// The retry layer inside `transport` (the same one).
-    pub retry: Arc<Retry<Arc<dyn Transport>>>,
+    pub(crate) retry: Arc<Retry<Arc<dyn Transport>>>,
     /// Whether `transport` has the trace layer on top.
-    pub traced: bool,
+    pub(crate) traced: bool,
+}
+
+impl CallStack {
+    /// The whole stack (what [`ClientOptions::build_stack_for`] gives).
+    pub fn transport(&self) -> &Arc<dyn Transport> {
+        &self.transport
+    }
 }
 
 /// A client builder whose transport settings are a [`ClientOptions`]: what the setters of
