@@ -525,14 +525,17 @@ fn render_method(o: &mut String, service: &Service, m: &Method) {
         let note = note.as_deref().unwrap_or("deprecated by the vendor");
         line(o, &format!("#[deprecated(note = {})]", lit(note)));
     }
+    // Not an `async fn`: its future would hold `request` beside `execute`'s, which holds it
+    // too (an `async fn` keeps its arguments for the whole call): 472 bytes more per call for
+    // Radist's `send_message`. The method returns `execute`'s future itself.
     line(
         o,
         &format!(
-            "pub async fn {}(&self, request: {}) -> Result<{}, Error> {{",
+            "pub fn {}(&self, request: {}) -> impl Future<Output = Result<{}, Error>> {{",
             m.rust, m.request, m.result
         ),
     );
-    line(o, "self.execute(request).await");
+    line(o, "self.execute(request)");
     line(o, "}");
     line(o, "}");
 }

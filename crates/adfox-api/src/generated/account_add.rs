@@ -184,11 +184,11 @@ impl Client {
     /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-advertiser>.
     ///
     /// Wire: `account.add.advertiser`; params: [`AccountAddAdvertiser`].
-    pub async fn account_add_advertiser(
+    pub fn account_add_advertiser(
         &self,
         request: AccountAddAdvertiser,
-    ) -> Result<Added, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Added, Error>> {
+        self.execute(request)
     }
 }
 
@@ -409,11 +409,11 @@ impl Client {
     /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-webmaster>.
     ///
     /// Wire: `account.add.webmaster`; params: [`AccountAddWebmaster`].
-    pub async fn account_add_webmaster(
+    pub fn account_add_webmaster(
         &self,
         request: AccountAddWebmaster,
-    ) -> Result<Added, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Added, Error>> {
+        self.execute(request)
     }
 }
 
@@ -476,11 +476,11 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.add.assistant`; params: [`AccountAddAssistant`].
-    pub async fn account_add_assistant(
+    pub fn account_add_assistant(
         &self,
         request: AccountAddAssistant,
-    ) -> Result<Added, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Added, Error>> {
+        self.execute(request)
     }
 }
 
@@ -769,11 +769,11 @@ impl Client {
     /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-superCampaign>.
     ///
     /// Wire: `account.add.superCampaign`; params: [`AccountAddSuperCampaign`].
-    pub async fn account_add_super_campaign(
+    pub fn account_add_super_campaign(
         &self,
         request: AccountAddSuperCampaign,
-    ) -> Result<Added, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Added, Error>> {
+        self.execute(request)
     }
 }
 
@@ -1254,8 +1254,11 @@ impl Client {
     /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-campaign>.
     ///
     /// Wire: `account.add.campaign`; params: [`AccountAddCampaign`].
-    pub async fn account_add_campaign(&self, request: AccountAddCampaign) -> Result<Added, Error> {
-        self.execute(request).await
+    pub fn account_add_campaign(
+        &self,
+        request: AccountAddCampaign,
+    ) -> impl Future<Output = Result<Added, Error>> {
+        self.execute(request)
     }
 }
 
@@ -1724,8 +1727,11 @@ impl Client {
     /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-add-banner>.
     ///
     /// Wire: `account.add.banner`; params: [`AccountAddBanner`].
-    pub async fn account_add_banner(&self, request: AccountAddBanner) -> Result<Added, Error> {
-        self.execute(request).await
+    pub fn account_add_banner(
+        &self,
+        request: AccountAddBanner,
+    ) -> impl Future<Output = Result<Added, Error>> {
+        self.execute(request)
     }
 }
 
@@ -1796,11 +1802,11 @@ impl Client {
     /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-bannerType>.
     ///
     /// Wire: `account.add.bannerType`; params: [`AccountAddBannerType`].
-    pub async fn account_add_banner_type(
+    pub fn account_add_banner_type(
         &self,
         request: AccountAddBannerType,
-    ) -> Result<Added, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Added, Error>> {
+        self.execute(request)
     }
 }
 
@@ -1887,8 +1893,11 @@ impl Client {
     /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-add-category>.
     ///
     /// Wire: `account.add.category`; params: [`AccountAddCategory`].
-    pub async fn account_add_category(&self, request: AccountAddCategory) -> Result<Added, Error> {
-        self.execute(request).await
+    pub fn account_add_category(
+        &self,
+        request: AccountAddCategory,
+    ) -> impl Future<Output = Result<Added, Error>> {
+        self.execute(request)
     }
 }
 
@@ -1955,8 +1964,11 @@ impl Client {
     /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-add-position>.
     ///
     /// Wire: `account.add.position`; params: [`AccountAddPosition`].
-    pub async fn account_add_position(&self, request: AccountAddPosition) -> Result<Added, Error> {
-        self.execute(request).await
+    pub fn account_add_position(
+        &self,
+        request: AccountAddPosition,
+    ) -> impl Future<Output = Result<Added, Error>> {
+        self.execute(request)
     }
 }
 
@@ -2093,8 +2105,11 @@ impl Client {
     /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-website>.
     ///
     /// Wire: `account.add.website`; params: [`AccountAddWebsite`].
-    pub async fn account_add_website(&self, request: AccountAddWebsite) -> Result<Added, Error> {
-        self.execute(request).await
+    pub fn account_add_website(
+        &self,
+        request: AccountAddWebsite,
+    ) -> impl Future<Output = Result<Added, Error>> {
+        self.execute(request)
     }
 }
 
@@ -2217,8 +2232,11 @@ impl Client {
     /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-zone>.
     ///
     /// Wire: `account.add.zone`; params: [`AccountAddZone`].
-    pub async fn account_add_zone(&self, request: AccountAddZone) -> Result<Added, Error> {
-        self.execute(request).await
+    pub fn account_add_zone(
+        &self,
+        request: AccountAddZone,
+    ) -> impl Future<Output = Result<Added, Error>> {
+        self.execute(request)
     }
 }
 
@@ -2357,8 +2375,11 @@ impl Client {
     /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-add-place>.
     ///
     /// Wire: `account.add.place`; params: [`AccountAddPlace`].
-    pub async fn account_add_place(&self, request: AccountAddPlace) -> Result<Added, Error> {
-        self.execute(request).await
+    pub fn account_add_place(
+        &self,
+        request: AccountAddPlace,
+    ) -> impl Future<Output = Result<Added, Error>> {
+        self.execute(request)
     }
 }
 
@@ -2586,8 +2607,11 @@ impl Client {
     /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-contract>.
     ///
     /// Wire: `account.add.contract`; params: [`AccountAddContract`].
-    pub async fn account_add_contract(&self, request: AccountAddContract) -> Result<Added, Error> {
-        self.execute(request).await
+    pub fn account_add_contract(
+        &self,
+        request: AccountAddContract,
+    ) -> impl Future<Output = Result<Added, Error>> {
+        self.execute(request)
     }
 }
 
@@ -2752,11 +2776,11 @@ impl Client {
     /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-add-contractor>.
     ///
     /// Wire: `account.add.contractor`; params: [`AccountAddContractor`].
-    pub async fn account_add_contractor(
+    pub fn account_add_contractor(
         &self,
         request: AccountAddContractor,
-    ) -> Result<Added, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Added, Error>> {
+        self.execute(request)
     }
 }
 
@@ -2873,11 +2897,11 @@ impl Client {
     /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-add-tracingPoint>.
     ///
     /// Wire: `account.add.tracingPoint`; params: [`AccountAddTracingPoint`].
-    pub async fn account_add_tracing_point(
+    pub fn account_add_tracing_point(
         &self,
         request: AccountAddTracingPoint,
-    ) -> Result<Added, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Added, Error>> {
+        self.execute(request)
     }
 }
 
@@ -2940,10 +2964,10 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.add.adNetworkWebsite`; params: [`AccountAddAdNetworkWebsite`].
-    pub async fn account_add_ad_network_website(
+    pub fn account_add_ad_network_website(
         &self,
         request: AccountAddAdNetworkWebsite,
-    ) -> Result<Added, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Added, Error>> {
+        self.execute(request)
     }
 }

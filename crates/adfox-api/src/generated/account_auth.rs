@@ -61,7 +61,7 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.auth`; params: [`AccountAuth`].
-    pub async fn account_auth(&self, request: AccountAuth) -> Result<Reply, Error> {
-        self.execute(request).await
+    pub fn account_auth(&self, request: AccountAuth) -> impl Future<Output = Result<Reply, Error>> {
+        self.execute(request)
     }
 }

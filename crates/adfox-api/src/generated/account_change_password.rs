@@ -98,10 +98,10 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.changePassword`; params: [`AccountChangePassword`].
-    pub async fn account_change_password(
+    pub fn account_change_password(
         &self,
         request: AccountChangePassword,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }

@@ -72,11 +72,11 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.delete.superCampaign`; params: [`AccountDeleteSuperCampaign`].
-    pub async fn account_delete_super_campaign(
+    pub fn account_delete_super_campaign(
         &self,
         request: AccountDeleteSuperCampaign,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -145,11 +145,11 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.delete.campaign`; params: [`AccountDeleteCampaign`].
-    pub async fn account_delete_campaign(
+    pub fn account_delete_campaign(
         &self,
         request: AccountDeleteCampaign,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -227,8 +227,11 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.delete.banner`; params: [`AccountDeleteBanner`].
-    pub async fn account_delete_banner(&self, request: AccountDeleteBanner) -> Result<Ack, Error> {
-        self.execute(request).await
+    pub fn account_delete_banner(
+        &self,
+        request: AccountDeleteBanner,
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -306,8 +309,11 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.delete.place`; params: [`AccountDeletePlace`].
-    pub async fn account_delete_place(&self, request: AccountDeletePlace) -> Result<Ack, Error> {
-        self.execute(request).await
+    pub fn account_delete_place(
+        &self,
+        request: AccountDeletePlace,
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -376,8 +382,11 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.delete.zone`; params: [`AccountDeleteZone`].
-    pub async fn account_delete_zone(&self, request: AccountDeleteZone) -> Result<Ack, Error> {
-        self.execute(request).await
+    pub fn account_delete_zone(
+        &self,
+        request: AccountDeleteZone,
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -449,11 +458,11 @@ impl Client {
     /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-delete-website>.
     ///
     /// Wire: `account.delete.website`; params: [`AccountDeleteWebsite`].
-    pub async fn account_delete_website(
+    pub fn account_delete_website(
         &self,
         request: AccountDeleteWebsite,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -522,11 +531,11 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.delete.template`; params: [`AccountDeleteTemplate`].
-    pub async fn account_delete_template(
+    pub fn account_delete_template(
         &self,
         request: AccountDeleteTemplate,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -600,11 +609,11 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.delete.bannerType`; params: [`AccountDeleteBannerType`].
-    pub async fn account_delete_banner_type(
+    pub fn account_delete_banner_type(
         &self,
         request: AccountDeleteBannerType,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -673,11 +682,11 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.delete.tracingPoint`; params: [`AccountDeleteTracingPoint`].
-    pub async fn account_delete_tracing_point(
+    pub fn account_delete_tracing_point(
         &self,
         request: AccountDeleteTracingPoint,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -746,11 +755,11 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.delete.category`; params: [`AccountDeleteCategory`].
-    pub async fn account_delete_category(
+    pub fn account_delete_category(
         &self,
         request: AccountDeleteCategory,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -817,8 +826,11 @@ impl Client {
     /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-delete-user>.
     ///
     /// Wire: `account.delete.user`; params: [`AccountDeleteUser`].
-    pub async fn account_delete_user(&self, request: AccountDeleteUser) -> Result<Ack, Error> {
-        self.execute(request).await
+    pub fn account_delete_user(
+        &self,
+        request: AccountDeleteUser,
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -885,10 +897,10 @@ impl Client {
     /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-delete-assistant>.
     ///
     /// Wire: `account.delete.assistant`; params: [`AccountDeleteAssistant`].
-    pub async fn account_delete_assistant(
+    pub fn account_delete_assistant(
         &self,
         request: AccountDeleteAssistant,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }

@@ -108,11 +108,11 @@ impl Client {
     /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-advertiser>.
     ///
     /// Wire: `account.list.advertiser`; params: [`AccountListAdvertiser`].
-    pub async fn account_list_advertiser(
+    pub fn account_list_advertiser(
         &self,
         request: AccountListAdvertiser,
-    ) -> Result<Page<AdvertiserRow>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Page<AdvertiserRow>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -257,11 +257,11 @@ impl Client {
     /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-superCampaign>.
     ///
     /// Wire: `account.list.superCampaign`; params: [`AccountListSuperCampaign`].
-    pub async fn account_list_super_campaign(
+    pub fn account_list_super_campaign(
         &self,
         request: AccountListSuperCampaign,
-    ) -> Result<Page<SuperCampaignRow>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Page<SuperCampaignRow>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -435,11 +435,11 @@ impl Client {
     /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-campaign>.
     ///
     /// Wire: `account.list.campaign`; params: [`AccountListCampaign`].
-    pub async fn account_list_campaign(
+    pub fn account_list_campaign(
         &self,
         request: AccountListCampaign,
-    ) -> Result<Page<CampaignRow>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Page<CampaignRow>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -574,11 +574,11 @@ impl Client {
     /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-banner>.
     ///
     /// Wire: `account.list.banner`; params: [`AccountListBanner`].
-    pub async fn account_list_banner(
+    pub fn account_list_banner(
         &self,
         request: AccountListBanner,
-    ) -> Result<Page<BannerRow>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Page<BannerRow>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -683,11 +683,11 @@ impl Client {
     /// Documented at <https://yandex.ru/dev/adfox/doc/v.1/account/account-list-website>.
     ///
     /// Wire: `account.list.website`; params: [`AccountListWebsite`].
-    pub async fn account_list_website(
+    pub fn account_list_website(
         &self,
         request: AccountListWebsite,
-    ) -> Result<Page<WebsiteRow>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Page<WebsiteRow>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -792,11 +792,11 @@ impl Client {
     /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-position>.
     ///
     /// Wire: `account.list.position`; params: [`AccountListPosition`].
-    pub async fn account_list_position(
+    pub fn account_list_position(
         &self,
         request: AccountListPosition,
-    ) -> Result<Page<PositionRow>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Page<PositionRow>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -900,11 +900,11 @@ impl Client {
     /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-defaultBanner>.
     ///
     /// Wire: `account.list.defaultBanner`; params: [`AccountListDefaultBanner`].
-    pub async fn account_list_default_banner(
+    pub fn account_list_default_banner(
         &self,
         request: AccountListDefaultBanner,
-    ) -> Result<Page<DefaultBannerRow>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Page<DefaultBannerRow>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -1009,11 +1009,11 @@ impl Client {
     /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-contractor>.
     ///
     /// Wire: `account.list.contractor`; params: [`AccountListContractor`].
-    pub async fn account_list_contractor(
+    pub fn account_list_contractor(
         &self,
         request: AccountListContractor,
-    ) -> Result<Page<ContractorRow>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Page<ContractorRow>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -1118,11 +1118,11 @@ impl Client {
     /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-contract>.
     ///
     /// Wire: `account.list.contract`; params: [`AccountListContract`].
-    pub async fn account_list_contract(
+    pub fn account_list_contract(
         &self,
         request: AccountListContract,
-    ) -> Result<Page<ContractRow>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Page<ContractRow>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -1216,11 +1216,11 @@ impl Client {
     /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-bannerKktu>.
     ///
     /// Wire: `account.list.bannerKktu`; params: [`AccountListBannerKktu`].
-    pub async fn account_list_banner_kktu(
+    pub fn account_list_banner_kktu(
         &self,
         request: AccountListBannerKktu,
-    ) -> Result<Page<BannerKktuRow>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Page<BannerKktuRow>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -1334,11 +1334,11 @@ impl Client {
     /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-place>.
     ///
     /// Wire: `account.list.place`; params: [`AccountListPlace`].
-    pub async fn account_list_place(
+    pub fn account_list_place(
         &self,
         request: AccountListPlace,
-    ) -> Result<Page<PlaceRow>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Page<PlaceRow>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -1452,11 +1452,11 @@ impl Client {
     /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-zone>.
     ///
     /// Wire: `account.list.zone`; params: [`AccountListZone`].
-    pub async fn account_list_zone(
+    pub fn account_list_zone(
         &self,
         request: AccountListZone,
-    ) -> Result<Page<ZoneRow>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Page<ZoneRow>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -1570,11 +1570,11 @@ impl Client {
     /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-bannerPlacements>.
     ///
     /// Wire: `account.list.bannerPlacements`; params: [`AccountListBannerPlacements`].
-    pub async fn account_list_banner_placements(
+    pub fn account_list_banner_placements(
         &self,
         request: AccountListBannerPlacements,
-    ) -> Result<Page<Row>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Page<Row>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -1691,11 +1691,11 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.list.activeBanners`; params: [`AccountListActiveBanners`].
-    pub async fn account_list_active_banners(
+    pub fn account_list_active_banners(
         &self,
         request: AccountListActiveBanners,
-    ) -> Result<Page<Row>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Page<Row>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -1809,11 +1809,11 @@ impl Client {
     /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-category>.
     ///
     /// Wire: `account.list.category`; params: [`AccountListCategory`].
-    pub async fn account_list_category(
+    pub fn account_list_category(
         &self,
         request: AccountListCategory,
-    ) -> Result<Page<Row>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Page<Row>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -1920,11 +1920,11 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.list.bannerType`; params: [`AccountListBannerType`].
-    pub async fn account_list_banner_type(
+    pub fn account_list_banner_type(
         &self,
         request: AccountListBannerType,
-    ) -> Result<Page<Row>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Page<Row>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -2031,11 +2031,11 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.list.targetingProfile`; params: [`AccountListTargetingProfile`].
-    pub async fn account_list_targeting_profile(
+    pub fn account_list_targeting_profile(
         &self,
         request: AccountListTargetingProfile,
-    ) -> Result<Page<Row>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Page<Row>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -2137,11 +2137,11 @@ impl Client {
     /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-template>.
     ///
     /// Wire: `account.list.template`; params: [`AccountListTemplate`].
-    pub async fn account_list_template(
+    pub fn account_list_template(
         &self,
         request: AccountListTemplate,
-    ) -> Result<Page<Row>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Page<Row>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -2246,11 +2246,11 @@ impl Client {
     /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-webmaster>.
     ///
     /// Wire: `account.list.webmaster`; params: [`AccountListWebmaster`].
-    pub async fn account_list_webmaster(
+    pub fn account_list_webmaster(
         &self,
         request: AccountListWebmaster,
-    ) -> Result<Page<Row>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Page<Row>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -2355,11 +2355,11 @@ impl Client {
     /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-assistant>.
     ///
     /// Wire: `account.list.assistant`; params: [`AccountListAssistant`].
-    pub async fn account_list_assistant(
+    pub fn account_list_assistant(
         &self,
         request: AccountListAssistant,
-    ) -> Result<Page<Row>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Page<Row>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -2519,11 +2519,11 @@ impl Client {
     /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-list-tracingPoint>.
     ///
     /// Wire: `account.list.tracingPoint`; params: [`AccountListTracingPoint`].
-    pub async fn account_list_tracing_point(
+    pub fn account_list_tracing_point(
         &self,
         request: AccountListTracingPoint,
-    ) -> Result<Page<Row>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Page<Row>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -2628,10 +2628,10 @@ impl Client {
     /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-list-userCriterias>.
     ///
     /// Wire: `account.list.userCriterias`; params: [`AccountListUserCriterias`].
-    pub async fn account_list_user_criterias(
+    pub fn account_list_user_criterias(
         &self,
         request: AccountListUserCriterias,
-    ) -> Result<Page<Row>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Page<Row>, Error>> {
+        self.execute(request)
     }
 }

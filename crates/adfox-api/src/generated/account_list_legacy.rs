@@ -110,11 +110,11 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.list.adNetwork`; params: [`AccountListAdNetwork`].
-    pub async fn account_list_ad_network(
+    pub fn account_list_ad_network(
         &self,
         request: AccountListAdNetwork,
-    ) -> Result<Page<Row>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Page<Row>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -221,11 +221,11 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.list.adNetworkWebsitePlace`; params: [`AccountListAdNetworkWebsitePlace`].
-    pub async fn account_list_ad_network_website_place(
+    pub fn account_list_ad_network_website_place(
         &self,
         request: AccountListAdNetworkWebsitePlace,
-    ) -> Result<Page<Row>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Page<Row>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -332,11 +332,11 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.list.request`; params: [`AccountListRequest`].
-    pub async fn account_list_request(
+    pub fn account_list_request(
         &self,
         request: AccountListRequest,
-    ) -> Result<Page<Row>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Page<Row>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -443,11 +443,11 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.list.tracingPoint2`; params: [`AccountListTracingPoint2`].
-    pub async fn account_list_tracing_point2(
+    pub fn account_list_tracing_point2(
         &self,
         request: AccountListTracingPoint2,
-    ) -> Result<Page<Row>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Page<Row>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -554,11 +554,11 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.list.bannerPlaceReport`; params: [`AccountListBannerPlaceReport`].
-    pub async fn account_list_banner_place_report(
+    pub fn account_list_banner_place_report(
         &self,
         request: AccountListBannerPlaceReport,
-    ) -> Result<Page<Row>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Page<Row>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -665,10 +665,10 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.list.message`; params: [`AccountListMessage`].
-    pub async fn account_list_message(
+    pub fn account_list_message(
         &self,
         request: AccountListMessage,
-    ) -> Result<Page<Row>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Page<Row>, Error>> {
+        self.execute(request)
     }
 }

@@ -99,10 +99,10 @@ impl Client {
     /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-modify-category>.
     ///
     /// Wire: `account.modify.category`; params: [`AccountModifyCategory`].
-    pub async fn account_modify_category(
+    pub fn account_modify_category(
         &self,
         request: AccountModifyCategory,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }

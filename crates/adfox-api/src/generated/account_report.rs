@@ -65,11 +65,11 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.report.report1`; params: [`AccountReportReport1`].
-    pub async fn account_report_report1(
+    pub fn account_report_report1(
         &self,
         request: AccountReportReport1,
-    ) -> Result<Reply, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Reply, Error>> {
+        self.execute(request)
     }
 }
 
@@ -132,11 +132,11 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.report.report2`; params: [`AccountReportReport2`].
-    pub async fn account_report_report2(
+    pub fn account_report_report2(
         &self,
         request: AccountReportReport2,
-    ) -> Result<Reply, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Reply, Error>> {
+        self.execute(request)
     }
 }
 
@@ -199,10 +199,10 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `account.report.report3`; params: [`AccountReportReport3`].
-    pub async fn account_report_report3(
+    pub fn account_report_report3(
         &self,
         request: AccountReportReport3,
-    ) -> Result<Reply, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Reply, Error>> {
+        self.execute(request)
     }
 }

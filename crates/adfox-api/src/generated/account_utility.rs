@@ -116,11 +116,11 @@ impl Client {
     /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/account/account-utility-geobaseTree>.
     ///
     /// Wire: `account.utility.geobaseTree`; params: [`AccountUtilityGeobaseTree`].
-    pub async fn account_utility_geobase_tree(
+    pub fn account_utility_geobase_tree(
         &self,
         request: AccountUtilityGeobaseTree,
-    ) -> Result<Page<Row>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Page<Row>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -214,10 +214,10 @@ impl Client {
     /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/account/account-utility-sector>.
     ///
     /// Wire: `account.utility.sector`; params: [`AccountUtilitySector`].
-    pub async fn account_utility_sector(
+    pub fn account_utility_sector(
         &self,
         request: AccountUtilitySector,
-    ) -> Result<Page<Row>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Page<Row>, Error>> {
+        self.execute(request)
     }
 }

@@ -71,11 +71,11 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `adNetwork.pricing.adNetwork`; params: [`AdNetworkPricingAdNetwork`].
-    pub async fn ad_network_pricing_ad_network(
+    pub fn ad_network_pricing_ad_network(
         &self,
         request: AdNetworkPricingAdNetwork,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -144,11 +144,11 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `adNetwork.pricing.category`; params: [`AdNetworkPricingCategory`].
-    pub async fn ad_network_pricing_category(
+    pub fn ad_network_pricing_category(
         &self,
         request: AdNetworkPricingCategory,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -217,10 +217,10 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `adNetwork.pricing.website`; params: [`AdNetworkPricingWebsite`].
-    pub async fn ad_network_pricing_website(
+    pub fn ad_network_pricing_website(
         &self,
         request: AdNetworkPricingWebsite,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }

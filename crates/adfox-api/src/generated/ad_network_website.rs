@@ -67,11 +67,11 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `adNetworkWebsite.modify`; params: [`AdNetworkWebsiteModify`].
-    pub async fn ad_network_website_modify(
+    pub fn ad_network_website_modify(
         &self,
         request: AdNetworkWebsiteModify,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -136,10 +136,10 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `adNetworkWebsite.info`; params: [`AdNetworkWebsiteInfo`].
-    pub async fn ad_network_website_info(
+    pub fn ad_network_website_info(
         &self,
         request: AdNetworkWebsiteInfo,
-    ) -> Result<Page<Row>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Page<Row>, Error>> {
+        self.execute(request)
     }
 }

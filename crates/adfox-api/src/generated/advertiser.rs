@@ -195,8 +195,11 @@ impl Client {
     /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/advertiser/advertiser-modify>.
     ///
     /// Wire: `advertiser.modify`; params: [`AdvertiserModify`].
-    pub async fn advertiser_modify(&self, request: AdvertiserModify) -> Result<Ack, Error> {
-        self.execute(request).await
+    pub fn advertiser_modify(
+        &self,
+        request: AdvertiserModify,
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -261,10 +264,10 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `advertiser.availableReports`; params: [`AdvertiserAvailableReports`].
-    pub async fn advertiser_available_reports(
+    pub fn advertiser_available_reports(
         &self,
         request: AdvertiserAvailableReports,
-    ) -> Result<Page<Row>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Page<Row>, Error>> {
+        self.execute(request)
     }
 }

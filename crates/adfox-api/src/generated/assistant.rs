@@ -195,7 +195,10 @@ impl Client {
     /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/assistant/assistant-modify>.
     ///
     /// Wire: `assistant.modify`; params: [`AssistantModify`].
-    pub async fn assistant_modify(&self, request: AssistantModify) -> Result<Ack, Error> {
-        self.execute(request).await
+    pub fn assistant_modify(
+        &self,
+        request: AssistantModify,
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }

@@ -69,11 +69,11 @@ impl Client {
     /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-info-targeting>.
     ///
     /// Wire: `banner.info.targeting`; params: [`BannerInfoTargeting`].
-    pub async fn banner_info_targeting(
+    pub fn banner_info_targeting(
         &self,
         request: BannerInfoTargeting,
-    ) -> Result<Page<Row>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Page<Row>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -144,11 +144,11 @@ impl Client {
     /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-info-bannerFields>.
     ///
     /// Wire: `banner.info.bannerFields`; params: [`BannerInfoBannerFields`].
-    pub async fn banner_info_banner_fields(
+    pub fn banner_info_banner_fields(
         &self,
         request: BannerInfoBannerFields,
-    ) -> Result<Page<Row>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Page<Row>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -217,11 +217,11 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `banner.info.report1`; params: [`BannerInfoReport1`].
-    pub async fn banner_info_report1(
+    pub fn banner_info_report1(
         &self,
         request: BannerInfoReport1,
-    ) -> Result<Page<Row>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Page<Row>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -290,11 +290,11 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `banner.info.report2`; params: [`BannerInfoReport2`].
-    pub async fn banner_info_report2(
+    pub fn banner_info_report2(
         &self,
         request: BannerInfoReport2,
-    ) -> Result<Page<Row>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Page<Row>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -363,10 +363,10 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `banner.info.report3`; params: [`BannerInfoReport3`].
-    pub async fn banner_info_report3(
+    pub fn banner_info_report3(
         &self,
         request: BannerInfoReport3,
-    ) -> Result<Page<Row>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Page<Row>, Error>> {
+        self.execute(request)
     }
 }

@@ -460,8 +460,8 @@ impl Client {
     /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-modify-banner>.
     ///
     /// Wire: `banner.modify.banner`; params: [`BannerModify`].
-    pub async fn banner_modify(&self, request: BannerModify) -> Result<Ack, Error> {
-        self.execute(request).await
+    pub fn banner_modify(&self, request: BannerModify) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -532,11 +532,11 @@ impl Client {
     /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-modify-placement>.
     ///
     /// Wire: `banner.modify.placement`; params: [`BannerModifyPlacement`].
-    pub async fn banner_modify_placement(
+    pub fn banner_modify_placement(
         &self,
         request: BannerModifyPlacement,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -618,8 +618,11 @@ impl Client {
     /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-modify-event>.
     ///
     /// Wire: `banner.modify.event`; params: [`BannerModifyEvent`].
-    pub async fn banner_modify_event(&self, request: BannerModifyEvent) -> Result<Ack, Error> {
-        self.execute(request).await
+    pub fn banner_modify_event(
+        &self,
+        request: BannerModifyEvent,
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 

@@ -89,11 +89,11 @@ impl Client {
     /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-target-targetingTime>.
     ///
     /// Wire: `banner.target.targetingTime`; params: [`BannerTargetTargetingTime`].
-    pub async fn banner_target_targeting_time(
+    pub fn banner_target_targeting_time(
         &self,
         request: BannerTargetTargetingTime,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -287,11 +287,11 @@ impl Client {
     /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-target-targetingFrequency>.
     ///
     /// Wire: `banner.target.targetingFrequency`; params: [`BannerTargetTargetingFrequency`].
-    pub async fn banner_target_targeting_frequency(
+    pub fn banner_target_targeting_frequency(
         &self,
         request: BannerTargetTargetingFrequency,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -397,11 +397,11 @@ impl Client {
     /// Known from <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-targetZone-targetingGeobase>.
     ///
     /// Wire: `banner.target.targetingGeobase`; params: [`BannerTargetTargetingGeobase`].
-    pub async fn banner_target_targeting_geobase(
+    pub fn banner_target_targeting_geobase(
         &self,
         request: BannerTargetTargetingGeobase,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -507,11 +507,11 @@ impl Client {
     /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingKeywords>.
     ///
     /// Wire: `banner.target.targetingKeywords`; params: [`BannerTargetTargetingKeywords`].
-    pub async fn banner_target_targeting_keywords(
+    pub fn banner_target_targeting_keywords(
         &self,
         request: BannerTargetTargetingKeywords,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -619,11 +619,11 @@ impl Client {
     /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingURL>.
     ///
     /// Wire: `banner.target.targetingURL`; params: [`BannerTargetTargetingUrl`].
-    pub async fn banner_target_targeting_url(
+    pub fn banner_target_targeting_url(
         &self,
         request: BannerTargetTargetingUrl,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -707,11 +707,11 @@ impl Client {
     /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingUser>.
     ///
     /// Wire: `banner.target.targetingUser`; params: [`BannerTargetTargetingUser`].
-    pub async fn banner_target_targeting_user(
+    pub fn banner_target_targeting_user(
         &self,
         request: BannerTargetTargetingUser,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -800,11 +800,11 @@ impl Client {
     /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingGender>.
     ///
     /// Wire: `banner.target.targetingGender`; params: [`BannerTargetTargetingGender`].
-    pub async fn banner_target_targeting_gender(
+    pub fn banner_target_targeting_gender(
         &self,
         request: BannerTargetTargetingGender,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -893,11 +893,11 @@ impl Client {
     /// Documented at <https://yandex.ru/dev/adfox/doc/v.1/banner/banner-target-targetingAge>.
     ///
     /// Wire: `banner.target.targetingAge`; params: [`BannerTargetTargetingAge`].
-    pub async fn banner_target_targeting_age(
+    pub fn banner_target_targeting_age(
         &self,
         request: BannerTargetTargetingAge,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -986,11 +986,11 @@ impl Client {
     /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-target-targetingRevenue>.
     ///
     /// Wire: `banner.target.targetingRevenue`; params: [`BannerTargetTargetingRevenue`].
-    pub async fn banner_target_targeting_revenue(
+    pub fn banner_target_targeting_revenue(
         &self,
         request: BannerTargetTargetingRevenue,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -1079,10 +1079,10 @@ impl Client {
     /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingLogic>.
     ///
     /// Wire: `banner.target.targetingLogic`; params: [`BannerTargetTargetingLogic`].
-    pub async fn banner_target_targeting_logic(
+    pub fn banner_target_targeting_logic(
         &self,
         request: BannerTargetTargetingLogic,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }

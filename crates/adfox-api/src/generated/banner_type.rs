@@ -106,8 +106,11 @@ impl Client {
     /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/bannerType/bannerType-modify>.
     ///
     /// Wire: `bannerType.modify`; params: [`BannerTypeModify`].
-    pub async fn banner_type_modify(&self, request: BannerTypeModify) -> Result<Ack, Error> {
-        self.execute(request).await
+    pub fn banner_type_modify(
+        &self,
+        request: BannerTypeModify,
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -211,11 +214,11 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `bannerType.list.template`; params: [`BannerTypeListTemplate`].
-    pub async fn banner_type_list_template(
+    pub fn banner_type_list_template(
         &self,
         request: BannerTypeListTemplate,
-    ) -> Result<Page<Row>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Page<Row>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -348,10 +351,10 @@ impl Client {
     /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/bannerType/bannerType-updateDefaultBanner>.
     ///
     /// Wire: `bannerType.updateDefaultBanner`; params: [`BannerTypeUpdateDefaultBanner`].
-    pub async fn banner_type_update_default_banner(
+    pub fn banner_type_update_default_banner(
         &self,
         request: BannerTypeUpdateDefaultBanner,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }

@@ -73,11 +73,11 @@ impl Client {
     /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/campaign/campaign-additionalUsers-addAdvertiser>.
     ///
     /// Wire: `campaign.additionalUsers.addAdvertiser`; params: [`CampaignAdditionalUsersAddAdvertiser`].
-    pub async fn campaign_additional_users_add_advertiser(
+    pub fn campaign_additional_users_add_advertiser(
         &self,
         request: CampaignAdditionalUsersAddAdvertiser,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -150,11 +150,11 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `campaign.additionalUsers.deleteAdvertiser`; params: [`CampaignAdditionalUsersDeleteAdvertiser`].
-    pub async fn campaign_additional_users_delete_advertiser(
+    pub fn campaign_additional_users_delete_advertiser(
         &self,
         request: CampaignAdditionalUsersDeleteAdvertiser,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -225,11 +225,11 @@ impl Client {
     /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-additionalUsers-addAssistant>.
     ///
     /// Wire: `campaign.additionalUsers.addAssistant`; params: [`CampaignAdditionalUsersAddAssistant`].
-    pub async fn campaign_additional_users_add_assistant(
+    pub fn campaign_additional_users_add_assistant(
         &self,
         request: CampaignAdditionalUsersAddAssistant,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -302,10 +302,10 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `campaign.additionalUsers.deleteAssistant`; params: [`CampaignAdditionalUsersDeleteAssistant`].
-    pub async fn campaign_additional_users_delete_assistant(
+    pub fn campaign_additional_users_delete_assistant(
         &self,
         request: CampaignAdditionalUsersDeleteAssistant,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }

@@ -140,11 +140,11 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `campaign.info.placement2`; params: [`CampaignInfoPlacement2`].
-    pub async fn campaign_info_placement2(
+    pub fn campaign_info_placement2(
         &self,
         request: CampaignInfoPlacement2,
-    ) -> Result<Page<Row>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Page<Row>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -246,11 +246,11 @@ impl Client {
     /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-info-targeting>.
     ///
     /// Wire: `campaign.info.targeting`; params: [`CampaignInfoTargeting`].
-    pub async fn campaign_info_targeting(
+    pub fn campaign_info_targeting(
         &self,
         request: CampaignInfoTargeting,
-    ) -> Result<Page<Row>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Page<Row>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -352,11 +352,11 @@ impl Client {
     /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/campaign/campaign-info-placement>.
     ///
     /// Wire: `campaign.info.placement`; params: [`CampaignInfoPlacement`].
-    pub async fn campaign_info_placement(
+    pub fn campaign_info_placement(
         &self,
         request: CampaignInfoPlacement,
-    ) -> Result<Page<Row>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Page<Row>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -425,11 +425,11 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `campaign.info.banner`; params: [`CampaignInfoBanner`].
-    pub async fn campaign_info_banner(
+    pub fn campaign_info_banner(
         &self,
         request: CampaignInfoBanner,
-    ) -> Result<Page<Row>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Page<Row>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -498,11 +498,11 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `campaign.info.report1`; params: [`CampaignInfoReport1`].
-    pub async fn campaign_info_report1(
+    pub fn campaign_info_report1(
         &self,
         request: CampaignInfoReport1,
-    ) -> Result<Page<Row>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Page<Row>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -571,11 +571,11 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `campaign.info.report2`; params: [`CampaignInfoReport2`].
-    pub async fn campaign_info_report2(
+    pub fn campaign_info_report2(
         &self,
         request: CampaignInfoReport2,
-    ) -> Result<Page<Row>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Page<Row>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -644,10 +644,10 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `campaign.info.report3`; params: [`CampaignInfoReport3`].
-    pub async fn campaign_info_report3(
+    pub fn campaign_info_report3(
         &self,
         request: CampaignInfoReport3,
-    ) -> Result<Page<Row>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Page<Row>, Error>> {
+        self.execute(request)
     }
 }

@@ -107,10 +107,10 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `campaign.list.banner`; params: [`CampaignListBanner`].
-    pub async fn campaign_list_banner(
+    pub fn campaign_list_banner(
         &self,
         request: CampaignListBanner,
-    ) -> Result<Page<BannerRow>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Page<BannerRow>, Error>> {
+        self.execute(request)
     }
 }

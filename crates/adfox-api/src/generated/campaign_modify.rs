@@ -438,7 +438,10 @@ impl Client {
     /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/campaign/campaign-modify>.
     ///
     /// Wire: `campaign.modify`; params: [`CampaignModify`].
-    pub async fn campaign_modify(&self, request: CampaignModify) -> Result<Ack, Error> {
-        self.execute(request).await
+    pub fn campaign_modify(
+        &self,
+        request: CampaignModify,
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }

@@ -190,11 +190,11 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `campaign.placing.website`; params: [`CampaignPlacingWebsite`].
-    pub async fn campaign_placing_website(
+    pub fn campaign_placing_website(
         &self,
         request: CampaignPlacingWebsite,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -275,8 +275,11 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `campaign.placing.zone`; params: [`CampaignPlacingZone`].
-    pub async fn campaign_placing_zone(&self, request: CampaignPlacingZone) -> Result<Ack, Error> {
-        self.execute(request).await
+    pub fn campaign_placing_zone(
+        &self,
+        request: CampaignPlacingZone,
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -357,11 +360,11 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `campaign.placing.place`; params: [`CampaignPlacingPlace`].
-    pub async fn campaign_placing_place(
+    pub fn campaign_placing_place(
         &self,
         request: CampaignPlacingPlace,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -442,11 +445,11 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `campaign.placing.adNetwork`; params: [`CampaignPlacingAdNetwork`].
-    pub async fn campaign_placing_ad_network(
+    pub fn campaign_placing_ad_network(
         &self,
         request: CampaignPlacingAdNetwork,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -527,11 +530,11 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `campaign.placing.adNetworkCategory`; params: [`CampaignPlacingAdNetworkCategory`].
-    pub async fn campaign_placing_ad_network_category(
+    pub fn campaign_placing_ad_network_category(
         &self,
         request: CampaignPlacingAdNetworkCategory,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -612,10 +615,10 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `campaign.placing.adNetworkWebsite`; params: [`CampaignPlacingAdNetworkWebsite`].
-    pub async fn campaign_placing_ad_network_website(
+    pub fn campaign_placing_ad_network_website(
         &self,
         request: CampaignPlacingAdNetworkWebsite,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }

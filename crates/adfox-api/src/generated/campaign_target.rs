@@ -87,11 +87,11 @@ impl Client {
     /// Known from <https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-target-targetingTime>.
     ///
     /// Wire: `campaign.target.targetingTime`; params: [`CampaignTargetTargetingTime`].
-    pub async fn campaign_target_targeting_time(
+    pub fn campaign_target_targeting_time(
         &self,
         request: CampaignTargetTargetingTime,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -283,11 +283,11 @@ impl Client {
     /// Known from <https://yandex.ru/dev/adfox/doc/en/v.1/banner/banner-target-targetingFrequency>.
     ///
     /// Wire: `campaign.target.targetingFrequency`; params: [`CampaignTargetTargetingFrequency`].
-    pub async fn campaign_target_targeting_frequency(
+    pub fn campaign_target_targeting_frequency(
         &self,
         request: CampaignTargetTargetingFrequency,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -383,11 +383,11 @@ impl Client {
     /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-target-targetingGeobase>.
     ///
     /// Wire: `campaign.target.targetingGeobase`; params: [`CampaignTargetTargetingGeobase`].
-    pub async fn campaign_target_targeting_geobase(
+    pub fn campaign_target_targeting_geobase(
         &self,
         request: CampaignTargetTargetingGeobase,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -491,11 +491,11 @@ impl Client {
     /// Known from <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingKeywords>.
     ///
     /// Wire: `campaign.target.targetingKeywords`; params: [`CampaignTargetTargetingKeywords`].
-    pub async fn campaign_target_targeting_keywords(
+    pub fn campaign_target_targeting_keywords(
         &self,
         request: CampaignTargetTargetingKeywords,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -599,11 +599,11 @@ impl Client {
     /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-target-targetingURL>.
     ///
     /// Wire: `campaign.target.targetingURL`; params: [`CampaignTargetTargetingUrl`].
-    pub async fn campaign_target_targeting_url(
+    pub fn campaign_target_targeting_url(
         &self,
         request: CampaignTargetTargetingUrl,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -679,11 +679,11 @@ impl Client {
     /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/campaign/campaign-target-targetingUser>.
     ///
     /// Wire: `campaign.target.targetingUser`; params: [`CampaignTargetTargetingUser`].
-    pub async fn campaign_target_targeting_user(
+    pub fn campaign_target_targeting_user(
         &self,
         request: CampaignTargetTargetingUser,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -769,11 +769,11 @@ impl Client {
     /// Known from <https://yandex.com/dev/adfox/doc/en/v.1/banner/banner-target-targetingGender>.
     ///
     /// Wire: `campaign.target.targetingGender`; params: [`CampaignTargetTargetingGender`].
-    pub async fn campaign_target_targeting_gender(
+    pub fn campaign_target_targeting_gender(
         &self,
         request: CampaignTargetTargetingGender,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -857,11 +857,11 @@ impl Client {
     /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-target-targetingAge>.
     ///
     /// Wire: `campaign.target.targetingAge`; params: [`CampaignTargetTargetingAge`].
-    pub async fn campaign_target_targeting_age(
+    pub fn campaign_target_targeting_age(
         &self,
         request: CampaignTargetTargetingAge,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -945,10 +945,10 @@ impl Client {
     /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-target-targetingRevenue>.
     ///
     /// Wire: `campaign.target.targetingRevenue`; params: [`CampaignTargetTargetingRevenue`].
-    pub async fn campaign_target_targeting_revenue(
+    pub fn campaign_target_targeting_revenue(
         &self,
         request: CampaignTargetTargetingRevenue,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }

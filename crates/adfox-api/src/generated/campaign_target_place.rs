@@ -107,11 +107,11 @@ impl Client {
     /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-targetPlace-targetingTime>.
     ///
     /// Wire: `campaign.targetPlace.targetingTime`; params: [`CampaignTargetPlaceTargetingTime`].
-    pub async fn campaign_target_place_targeting_time(
+    pub fn campaign_target_place_targeting_time(
         &self,
         request: CampaignTargetPlaceTargetingTime,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -313,10 +313,10 @@ impl Client {
     /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-targetPlace-targetingFrequency>.
     ///
     /// Wire: `campaign.targetPlace.targetingFrequency`; params: [`CampaignTargetPlaceTargetingFrequency`].
-    pub async fn campaign_target_place_targeting_frequency(
+    pub fn campaign_target_place_targeting_frequency(
         &self,
         request: CampaignTargetPlaceTargetingFrequency,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }

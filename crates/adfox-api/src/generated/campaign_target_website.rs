@@ -119,10 +119,10 @@ impl Client {
     /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/campaign/campaign-targetWebsite-targetingURL>.
     ///
     /// Wire: `campaign.targetWebsite.targetingURL`; params: [`CampaignTargetWebsiteTargetingUrl`].
-    pub async fn campaign_target_website_targeting_url(
+    pub fn campaign_target_website_targeting_url(
         &self,
         request: CampaignTargetWebsiteTargetingUrl,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }

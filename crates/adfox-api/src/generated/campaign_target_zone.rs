@@ -112,11 +112,11 @@ impl Client {
     /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-targetZone-targetingGeobase>.
     ///
     /// Wire: `campaign.targetZone.targetingGeobase`; params: [`CampaignTargetZoneTargetingGeobase`].
-    pub async fn campaign_target_zone_targeting_geobase(
+    pub fn campaign_target_zone_targeting_geobase(
         &self,
         request: CampaignTargetZoneTargetingGeobase,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -230,11 +230,11 @@ impl Client {
     /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-targetZone-targetingKeywords>.
     ///
     /// Wire: `campaign.targetZone.targetingKeywords`; params: [`CampaignTargetZoneTargetingKeywords`].
-    pub async fn campaign_target_zone_targeting_keywords(
+    pub fn campaign_target_zone_targeting_keywords(
         &self,
         request: CampaignTargetZoneTargetingKeywords,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -323,10 +323,10 @@ impl Client {
     /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/campaign/campaign-targetZone-targetingUser>.
     ///
     /// Wire: `campaign.targetZone.targetingUser`; params: [`CampaignTargetZoneTargetingUser`].
-    pub async fn campaign_target_zone_targeting_user(
+    pub fn campaign_target_zone_targeting_user(
         &self,
         request: CampaignTargetZoneTargetingUser,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }

@@ -77,7 +77,10 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `campaign.upload`; params: [`CampaignUpload`].
-    pub async fn campaign_upload(&self, request: CampaignUpload) -> Result<Reply, Error> {
-        self.execute(request).await
+    pub fn campaign_upload(
+        &self,
+        request: CampaignUpload,
+    ) -> impl Future<Output = Result<Reply, Error>> {
+        self.execute(request)
     }
 }

@@ -71,8 +71,11 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `code.info.place`; params: [`CodeInfoPlace`].
-    pub async fn code_info_place(&self, request: CodeInfoPlace) -> Result<Reply, Error> {
-        self.execute(request).await
+    pub fn code_info_place(
+        &self,
+        request: CodeInfoPlace,
+    ) -> impl Future<Output = Result<Reply, Error>> {
+        self.execute(request)
     }
 }
 
@@ -141,11 +144,11 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `code.info.campaignPlace`; params: [`CodeInfoCampaignPlace`].
-    pub async fn code_info_campaign_place(
+    pub fn code_info_campaign_place(
         &self,
         request: CodeInfoCampaignPlace,
-    ) -> Result<Reply, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Reply, Error>> {
+        self.execute(request)
     }
 }
 
@@ -214,8 +217,11 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `code.info.website`; params: [`CodeInfoWebsite`].
-    pub async fn code_info_website(&self, request: CodeInfoWebsite) -> Result<Reply, Error> {
-        self.execute(request).await
+    pub fn code_info_website(
+        &self,
+        request: CodeInfoWebsite,
+    ) -> impl Future<Output = Result<Reply, Error>> {
+        self.execute(request)
     }
 }
 
@@ -284,10 +290,10 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `code.info.adNetworkWebsite`; params: [`CodeInfoAdNetworkWebsite`].
-    pub async fn code_info_ad_network_website(
+    pub fn code_info_ad_network_website(
         &self,
         request: CodeInfoAdNetworkWebsite,
-    ) -> Result<Reply, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Reply, Error>> {
+        self.execute(request)
     }
 }

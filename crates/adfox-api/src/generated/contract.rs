@@ -194,7 +194,10 @@ impl Client {
     /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/marking/contract-modify>.
     ///
     /// Wire: `contract.modify`; params: [`ContractModify`].
-    pub async fn contract_modify(&self, request: ContractModify) -> Result<Ack, Error> {
-        self.execute(request).await
+    pub fn contract_modify(
+        &self,
+        request: ContractModify,
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }

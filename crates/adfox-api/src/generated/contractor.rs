@@ -182,7 +182,10 @@ impl Client {
     /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/marking/contractor-modify>.
     ///
     /// Wire: `contractor.modify`; params: [`ContractorModify`].
-    pub async fn contractor_modify(&self, request: ContractorModify) -> Result<Ack, Error> {
-        self.execute(request).await
+    pub fn contractor_modify(
+        &self,
+        request: ContractorModify,
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }

@@ -136,8 +136,8 @@ impl Client {
     /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/place/place-modify>.
     ///
     /// Wire: `place.modify`; params: [`PlaceModify`].
-    pub async fn place_modify(&self, request: PlaceModify) -> Result<Ack, Error> {
-        self.execute(request).await
+    pub fn place_modify(&self, request: PlaceModify) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -237,11 +237,11 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `place.listActiveBanners`; params: [`PlaceListActiveBanners`].
-    pub async fn place_list_active_banners(
+    pub fn place_list_active_banners(
         &self,
         request: PlaceListActiveBanners,
-    ) -> Result<Page<Row>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Page<Row>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -374,11 +374,11 @@ impl Client {
     /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/place/place-updateDefaultBanner>.
     ///
     /// Wire: `place.updateDefaultBanner`; params: [`PlaceUpdateDefaultBanner`].
-    pub async fn place_update_default_banner(
+    pub fn place_update_default_banner(
         &self,
         request: PlaceUpdateDefaultBanner,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -447,8 +447,11 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `place.info.report1`; params: [`PlaceInfoReport1`].
-    pub async fn place_info_report1(&self, request: PlaceInfoReport1) -> Result<Page<Row>, Error> {
-        self.execute(request).await
+    pub fn place_info_report1(
+        &self,
+        request: PlaceInfoReport1,
+    ) -> impl Future<Output = Result<Page<Row>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -513,8 +516,11 @@ impl Client {
     /// Known from <https://yandex.com/dev/adfox/doc/en/v.1/history-doc>.
     ///
     /// Wire: `place.createBlock`; params: [`PlaceCreateBlock`].
-    pub async fn place_create_block(&self, request: PlaceCreateBlock) -> Result<Reply, Error> {
-        self.execute(request).await
+    pub fn place_create_block(
+        &self,
+        request: PlaceCreateBlock,
+    ) -> impl Future<Output = Result<Reply, Error>> {
+        self.execute(request)
     }
 }
 
@@ -579,8 +585,11 @@ impl Client {
     /// Known from <https://yandex.com/dev/adfox/doc/en/v.1/history-doc>.
     ///
     /// Wire: `place.bindBlock`; params: [`PlaceBindBlock`].
-    pub async fn place_bind_block(&self, request: PlaceBindBlock) -> Result<Reply, Error> {
-        self.execute(request).await
+    pub fn place_bind_block(
+        &self,
+        request: PlaceBindBlock,
+    ) -> impl Future<Output = Result<Reply, Error>> {
+        self.execute(request)
     }
 }
 
@@ -645,8 +654,11 @@ impl Client {
     /// Known from <https://yandex.com/dev/adfox/doc/en/v.1/history-doc>.
     ///
     /// Wire: `place.rsyaEnabled`; params: [`PlaceRsyaEnabled`].
-    pub async fn place_rsya_enabled(&self, request: PlaceRsyaEnabled) -> Result<Reply, Error> {
-        self.execute(request).await
+    pub fn place_rsya_enabled(
+        &self,
+        request: PlaceRsyaEnabled,
+    ) -> impl Future<Output = Result<Reply, Error>> {
+        self.execute(request)
     }
 }
 
@@ -711,7 +723,10 @@ impl Client {
     /// Known from <https://yandex.com/dev/adfox/doc/en/v.1/history-doc>.
     ///
     /// Wire: `place.deleteBlock`; params: [`PlaceDeleteBlock`].
-    pub async fn place_delete_block(&self, request: PlaceDeleteBlock) -> Result<Reply, Error> {
-        self.execute(request).await
+    pub fn place_delete_block(
+        &self,
+        request: PlaceDeleteBlock,
+    ) -> impl Future<Output = Result<Reply, Error>> {
+        self.execute(request)
     }
 }

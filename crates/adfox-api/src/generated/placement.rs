@@ -88,7 +88,10 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/src/main/java/com/github/kholodovitch/adfox/ActionPlacementInfo.java>.
     ///
     /// Wire: `placement.info`; params: [`PlacementInfo`].
-    pub async fn placement_info(&self, request: PlacementInfo) -> Result<Page<Row>, Error> {
-        self.execute(request).await
+    pub fn placement_info(
+        &self,
+        request: PlacementInfo,
+    ) -> impl Future<Output = Result<Page<Row>, Error>> {
+        self.execute(request)
     }
 }

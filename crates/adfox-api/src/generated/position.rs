@@ -75,7 +75,10 @@ impl Client {
     /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/position/position-modify>.
     ///
     /// Wire: `position.modify`; params: [`PositionModify`].
-    pub async fn position_modify(&self, request: PositionModify) -> Result<Ack, Error> {
-        self.execute(request).await
+    pub fn position_modify(
+        &self,
+        request: PositionModify,
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }

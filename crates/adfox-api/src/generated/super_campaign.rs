@@ -294,8 +294,11 @@ impl Client {
     /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/superCampaign/superCampaign-modify>.
     ///
     /// Wire: `superCampaign.modify`; params: [`SuperCampaignModify`].
-    pub async fn super_campaign_modify(&self, request: SuperCampaignModify) -> Result<Ack, Error> {
-        self.execute(request).await
+    pub fn super_campaign_modify(
+        &self,
+        request: SuperCampaignModify,
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -366,11 +369,11 @@ impl Client {
     /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/superCampaign/superCampaign-additionalUsers-addAdvertiser>.
     ///
     /// Wire: `superCampaign.additionalUsers.addAdvertiser`; params: [`SuperCampaignAdditionalUsersAddAdvertiser`].
-    pub async fn super_campaign_additional_users_add_advertiser(
+    pub fn super_campaign_additional_users_add_advertiser(
         &self,
         request: SuperCampaignAdditionalUsersAddAdvertiser,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -443,11 +446,11 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `superCampaign.additionalUsers.deleteAdvertiser`; params: [`SuperCampaignAdditionalUsersDeleteAdvertiser`].
-    pub async fn super_campaign_additional_users_delete_advertiser(
+    pub fn super_campaign_additional_users_delete_advertiser(
         &self,
         request: SuperCampaignAdditionalUsersDeleteAdvertiser,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -518,11 +521,11 @@ impl Client {
     /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/superCampaign/superCampaign-additionalUsers-addAssistant>.
     ///
     /// Wire: `superCampaign.additionalUsers.addAssistant`; params: [`SuperCampaignAdditionalUsersAddAssistant`].
-    pub async fn super_campaign_additional_users_add_assistant(
+    pub fn super_campaign_additional_users_add_assistant(
         &self,
         request: SuperCampaignAdditionalUsersAddAssistant,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -593,10 +596,10 @@ impl Client {
     /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/superCampaign/superCampaign-additionalUsers-deleteAssistant>.
     ///
     /// Wire: `superCampaign.additionalUsers.deleteAssistant`; params: [`SuperCampaignAdditionalUsersDeleteAssistant`].
-    pub async fn super_campaign_additional_users_delete_assistant(
+    pub fn super_campaign_additional_users_delete_assistant(
         &self,
         request: SuperCampaignAdditionalUsersDeleteAssistant,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }

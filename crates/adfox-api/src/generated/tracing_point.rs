@@ -142,8 +142,11 @@ impl Client {
     /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/tracingPoint/tracingPoint-modify>.
     ///
     /// Wire: `tracingPoint.modify`; params: [`TracingPointModify`].
-    pub async fn tracing_point_modify(&self, request: TracingPointModify) -> Result<Ack, Error> {
-        self.execute(request).await
+    pub fn tracing_point_modify(
+        &self,
+        request: TracingPointModify,
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -206,10 +209,10 @@ impl Client {
     /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/tracingPoint/tracingPoint-getCode>.
     ///
     /// Wire: `tracingPoint.getCode`; params: [`TracingPointGetCode`].
-    pub async fn tracing_point_get_code(
+    pub fn tracing_point_get_code(
         &self,
         request: TracingPointGetCode,
-    ) -> Result<Reply, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Reply, Error>> {
+        self.execute(request)
     }
 }

@@ -111,8 +111,11 @@ impl Client {
     /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/userCriteria/userCriteria-modify>.
     ///
     /// Wire: `userCriteria.modify`; params: [`UserCriteriaModify`].
-    pub async fn user_criteria_modify(&self, request: UserCriteriaModify) -> Result<Ack, Error> {
-        self.execute(request).await
+    pub fn user_criteria_modify(
+        &self,
+        request: UserCriteriaModify,
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -202,11 +205,11 @@ impl Client {
     /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/userCriteria/userCriteria-addValue>.
     ///
     /// Wire: `userCriteria.addValue`; params: [`UserCriteriaAddValue`].
-    pub async fn user_criteria_add_value(
+    pub fn user_criteria_add_value(
         &self,
         request: UserCriteriaAddValue,
-    ) -> Result<Added, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Added, Error>> {
+        self.execute(request)
     }
 }
 
@@ -291,11 +294,11 @@ impl Client {
     /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/userCriteria/userCriteria-modifyValue>.
     ///
     /// Wire: `userCriteria.modifyValue`; params: [`UserCriteriaModifyValue`].
-    pub async fn user_criteria_modify_value(
+    pub fn user_criteria_modify_value(
         &self,
         request: UserCriteriaModifyValue,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -358,11 +361,11 @@ impl Client {
     /// Documented at <https://yandex.ru/dev/adfox/doc/en/v.1/userCriteria/userCriteria-removeValue>.
     ///
     /// Wire: `userCriteria.removeValue`; params: [`UserCriteriaRemoveValue`].
-    pub async fn user_criteria_remove_value(
+    pub fn user_criteria_remove_value(
         &self,
         request: UserCriteriaRemoveValue,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -471,10 +474,10 @@ impl Client {
     /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/userCriteria/userCriteria-listValues>.
     ///
     /// Wire: `userCriteria.listValues`; params: [`UserCriteriaListValues`].
-    pub async fn user_criteria_list_values(
+    pub fn user_criteria_list_values(
         &self,
         request: UserCriteriaListValues,
-    ) -> Result<Page<Row>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Page<Row>, Error>> {
+        self.execute(request)
     }
 }

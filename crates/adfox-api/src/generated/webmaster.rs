@@ -235,8 +235,11 @@ impl Client {
     /// Documented at <https://yandex.ru/dev/adfox/doc/v.1/webmaster/webmaster-modify>.
     ///
     /// Wire: `webmaster.modify`; params: [`WebmasterModify`].
-    pub async fn webmaster_modify(&self, request: WebmasterModify) -> Result<Ack, Error> {
-        self.execute(request).await
+    pub fn webmaster_modify(
+        &self,
+        request: WebmasterModify,
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -305,10 +308,10 @@ impl Client {
     /// Known from <https://github.com/kholodovitch/adfox_sdk_java/blob/master/README.md>.
     ///
     /// Wire: `webmaster.info.balance`; params: [`WebmasterInfoBalance`].
-    pub async fn webmaster_info_balance(
+    pub fn webmaster_info_balance(
         &self,
         request: WebmasterInfoBalance,
-    ) -> Result<Page<Row>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Page<Row>, Error>> {
+        self.execute(request)
     }
 }

@@ -145,7 +145,10 @@ impl Client {
     /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/website/website-modify>.
     ///
     /// Wire: `website.modify`; params: [`WebsiteModify`].
-    pub async fn website_modify(&self, request: WebsiteModify) -> Result<Ack, Error> {
-        self.execute(request).await
+    pub fn website_modify(
+        &self,
+        request: WebsiteModify,
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }

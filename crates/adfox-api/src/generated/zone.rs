@@ -125,7 +125,7 @@ impl Client {
     /// Documented at <https://yandex.com/dev/adfox/doc/en/v.1/zone/zone-modify>.
     ///
     /// Wire: `zone.modify`; params: [`ZoneModify`].
-    pub async fn zone_modify(&self, request: ZoneModify) -> Result<Ack, Error> {
-        self.execute(request).await
+    pub fn zone_modify(&self, request: ZoneModify) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }

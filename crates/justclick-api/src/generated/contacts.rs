@@ -181,8 +181,11 @@ impl Client {
     /// Documented at <https://help.justclick.ru/archives/668>.
     ///
     /// Wire: `AddLeadToGroup`; params: [`AddLeadToGroup`].
-    pub async fn add_lead_to_group(&self, request: AddLeadToGroup) -> Result<Subscribed, Error> {
-        self.execute(request).await
+    pub fn add_lead_to_group(
+        &self,
+        request: AddLeadToGroup,
+    ) -> impl Future<Output = Result<Subscribed, Error>> {
+        self.execute(request)
     }
 }
 
@@ -290,11 +293,11 @@ impl Client {
     /// Documented at <https://help.justclick.ru/archives/678>.
     ///
     /// Wire: `UpdateSubscriberData`; params: [`UpdateSubscriberData`].
-    pub async fn update_subscriber_data(
+    pub fn update_subscriber_data(
         &self,
         request: UpdateSubscriberData,
-    ) -> Result<Ack, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -367,8 +370,11 @@ impl Client {
     /// Documented at <https://help.justclick.ru/archives/674>.
     ///
     /// Wire: `DeleteSubscribe`; params: [`DeleteSubscribe`].
-    pub async fn delete_subscribe(&self, request: DeleteSubscribe) -> Result<Ack, Error> {
-        self.execute(request).await
+    pub fn delete_subscribe(
+        &self,
+        request: DeleteSubscribe,
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -427,8 +433,11 @@ impl Client {
     /// Known from <https://help.influencersoft.com/hc/en-us/articles/360050436312-GetAllGroups-Receiving-a-List-of-All-Contact-Groups-from-the-Account>.
     ///
     /// Wire: `GetAllGroups`; params: [`GetAllGroups`].
-    pub async fn get_all_groups(&self, request: GetAllGroups) -> Result<Vec<Group>, Error> {
-        self.execute(request).await
+    pub fn get_all_groups(
+        &self,
+        request: GetAllGroups,
+    ) -> impl Future<Output = Result<Vec<Group>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -503,8 +512,11 @@ impl Client {
     ///
     /// Wire: `GetLeadGroups`; params: [`GetLeadGroups`].
     #[deprecated(note = "use `GetLeadGroupStatuses`")]
-    pub async fn get_lead_groups(&self, request: GetLeadGroups) -> Result<Vec<Group>, Error> {
-        self.execute(request).await
+    pub fn get_lead_groups(
+        &self,
+        request: GetLeadGroups,
+    ) -> impl Future<Output = Result<Vec<Group>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -572,11 +584,11 @@ impl Client {
     /// Documented at <https://help.justclick.io/archives/2629>.
     ///
     /// Wire: `GetLeadGroupStatuses`; params: [`GetLeadGroupStatuses`].
-    pub async fn get_lead_group_statuses(
+    pub fn get_lead_group_statuses(
         &self,
         request: GetLeadGroupStatuses,
-    ) -> Result<Vec<GroupStatus>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Vec<GroupStatus>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -644,10 +656,10 @@ impl Client {
     /// Documented at <https://help.justclick.io/archives/646>.
     ///
     /// Wire: `GetCountSubscribe`; params: [`GetCountSubscribe`].
-    pub async fn get_count_subscribe(
+    pub fn get_count_subscribe(
         &self,
         request: GetCountSubscribe,
-    ) -> Result<CountResult, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<CountResult, Error>> {
+        self.execute(request)
     }
 }

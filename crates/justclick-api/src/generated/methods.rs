@@ -93,7 +93,10 @@ impl Client {
     /// Documented at <https://help.justclick.io/archives/689>.
     ///
     /// Wire: `GetPartnerStats`; params: [`GetPartnerStats`].
-    pub async fn get_partner_stats(&self, request: GetPartnerStats) -> Result<PartnerStats, Error> {
-        self.execute(request).await
+    pub fn get_partner_stats(
+        &self,
+        request: GetPartnerStats,
+    ) -> impl Future<Output = Result<PartnerStats, Error>> {
+        self.execute(request)
     }
 }

@@ -341,8 +341,11 @@ impl Client {
     /// Documented at <https://help.justclick.ru/archives/582>.
     ///
     /// Wire: `CreateOrder`; params: [`CreateOrder`].
-    pub async fn create_order(&self, request: CreateOrder) -> Result<CreatedOrder, Error> {
-        self.execute(request).await
+    pub fn create_order(
+        &self,
+        request: CreateOrder,
+    ) -> impl Future<Output = Result<CreatedOrder, Error>> {
+        self.execute(request)
     }
 }
 
@@ -457,8 +460,11 @@ impl Client {
     /// Documented at <https://help.justclick.io/archives/592>.
     ///
     /// Wire: `UpdateOrderStatus`; params: [`UpdateOrderStatus`].
-    pub async fn update_order_status(&self, request: UpdateOrderStatus) -> Result<Ack, Error> {
-        self.execute(request).await
+    pub fn update_order_status(
+        &self,
+        request: UpdateOrderStatus,
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -526,8 +532,8 @@ impl Client {
     /// Documented at <https://help.justclick.ru/?p=587>.
     ///
     /// Wire: `DeleteOrder`; params: [`DeleteOrder`].
-    pub async fn delete_order(&self, request: DeleteOrder) -> Result<Ack, Error> {
-        self.execute(request).await
+    pub fn delete_order(&self, request: DeleteOrder) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -606,8 +612,8 @@ impl Client {
     /// Documented at <https://help.justclick.ru/archives/571>.
     ///
     /// Wire: `GetBills`; params: [`GetBills`].
-    pub async fn get_bills(&self, request: GetBills) -> Result<Vec<Bill>, Error> {
-        self.execute(request).await
+    pub fn get_bills(&self, request: GetBills) -> impl Future<Output = Result<Vec<Bill>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -685,11 +691,11 @@ impl Client {
     /// Documented at <https://help.justclick.io/archives/2656>.
     ///
     /// Wire: `getOrderDetails`; params: [`GetOrderDetails`].
-    pub async fn get_order_details(
+    pub fn get_order_details(
         &self,
         request: GetOrderDetails,
-    ) -> Result<Option<Order>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Option<Order>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -762,8 +768,11 @@ impl Client {
     ///
     /// Wire: `GetOrderInfo`; params: [`GetOrderInfo`].
     #[deprecated(note = "use `getOrderDetails`")]
-    pub async fn get_order_info(&self, request: GetOrderInfo) -> Result<Option<Order>, Error> {
-        self.execute(request).await
+    pub fn get_order_info(
+        &self,
+        request: GetOrderInfo,
+    ) -> impl Future<Output = Result<Option<Order>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -881,11 +890,11 @@ impl Client {
     /// Documented at <https://help.justclick.ru/archives/2642>.
     ///
     /// Wire: `getOrdersWithGoods`; params: [`GetOrdersWithGoods`].
-    pub async fn get_orders_with_goods(
+    pub fn get_orders_with_goods(
         &self,
         request: GetOrdersWithGoods,
-    ) -> Result<Vec<Order>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Vec<Order>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -990,7 +999,10 @@ impl Client {
     ///
     /// Wire: `GetOrders`; params: [`GetOrders`].
     #[deprecated(note = "use `getOrdersWithGoods`")]
-    pub async fn get_orders(&self, request: GetOrders) -> Result<Vec<Order>, Error> {
-        self.execute(request).await
+    pub fn get_orders(
+        &self,
+        request: GetOrders,
+    ) -> impl Future<Output = Result<Vec<Order>, Error>> {
+        self.execute(request)
     }
 }

@@ -62,8 +62,11 @@ impl Client {
     /// Known from <https://help.influencersoft.com/hc/en-us/articles/360051157731-GetAllGoods-Getting-a-List-of-All-Products>.
     ///
     /// Wire: `GetAllGoods`; params: [`GetAllGoods`].
-    pub async fn get_all_goods(&self, request: GetAllGoods) -> Result<Vec<GoodInfo>, Error> {
-        self.execute(request).await
+    pub fn get_all_goods(
+        &self,
+        request: GetAllGoods,
+    ) -> impl Future<Output = Result<Vec<GoodInfo>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -473,8 +476,8 @@ impl Client {
     /// Documented at <https://help.justclick.ru/archives/548>.
     ///
     /// Wire: `AddGood`; params: [`AddGood`].
-    pub async fn add_good(&self, request: AddGood) -> Result<Ack, Error> {
-        self.execute(request).await
+    pub fn add_good(&self, request: AddGood) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -888,8 +891,8 @@ impl Client {
     /// Documented at <https://help.justclick.ru/archives/561>.
     ///
     /// Wire: `UpdateGood`; params: [`UpdateGood`].
-    pub async fn update_good(&self, request: UpdateGood) -> Result<Ack, Error> {
-        self.execute(request).await
+    pub fn update_good(&self, request: UpdateGood) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -957,7 +960,7 @@ impl Client {
     /// Documented at <https://help.justclick.ru/archives/555>.
     ///
     /// Wire: `DeleteGood`; params: [`DeleteGood`].
-    pub async fn delete_good(&self, request: DeleteGood) -> Result<Ack, Error> {
-        self.execute(request).await
+    pub fn delete_good(&self, request: DeleteGood) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }

@@ -382,8 +382,11 @@ impl Client {
     /// Known from <https://help.influencersoft.com/hc/en-us/articles/360057803232-Create-or-edit-a-contact-addupdatelead>.
     ///
     /// Wire: `addupdatelead`; params: [`V2AddUpdateLead`].
-    pub async fn v2_add_update_lead(&self, request: V2AddUpdateLead) -> Result<V2Result, Error> {
-        self.execute(request).await
+    pub fn v2_add_update_lead(
+        &self,
+        request: V2AddUpdateLead,
+    ) -> impl Future<Output = Result<V2Result, Error>> {
+        self.execute(request)
     }
 }
 
@@ -463,8 +466,11 @@ impl Client {
     /// Known from <https://help.influencersoft.com/hc/en-us/articles/360058445991-Adding-tags-to-a-contact-addtagtolead>.
     ///
     /// Wire: `addtagtolead`; params: [`V2AddTagToLead`].
-    pub async fn v2_add_tag_to_lead(&self, request: V2AddTagToLead) -> Result<V2Result, Error> {
-        self.execute(request).await
+    pub fn v2_add_tag_to_lead(
+        &self,
+        request: V2AddTagToLead,
+    ) -> impl Future<Output = Result<V2Result, Error>> {
+        self.execute(request)
     }
 }
 
@@ -544,11 +550,11 @@ impl Client {
     /// Known from <https://help.influencersoft.com/hc/en-us/sections/360012725711-API-2-0>.
     ///
     /// Wire: `removetagfromlead`; params: [`V2RemoveTagFromLead`].
-    pub async fn v2_remove_tag_from_lead(
+    pub fn v2_remove_tag_from_lead(
         &self,
         request: V2RemoveTagFromLead,
-    ) -> Result<V2Result, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<V2Result, Error>> {
+        self.execute(request)
     }
 }
 
@@ -628,11 +634,11 @@ impl Client {
     /// Known from <https://help.influencersoft.com/hc/en-us/sections/360012725711-API-2-0>.
     ///
     /// Wire: `removeleadfromlist`; params: [`V2RemoveLeadFromList`].
-    pub async fn v2_remove_lead_from_list(
+    pub fn v2_remove_lead_from_list(
         &self,
         request: V2RemoveLeadFromList,
-    ) -> Result<V2Result, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<V2Result, Error>> {
+        self.execute(request)
     }
 }
 
@@ -691,8 +697,11 @@ impl Client {
     /// Known from <https://help.influencersoft.com/hc/en-us/sections/360012725711-API-2-0>.
     ///
     /// Wire: `getalllists`; params: [`V2GetAllLists`].
-    pub async fn v2_get_all_lists(&self, request: V2GetAllLists) -> Result<Vec<V2List>, Error> {
-        self.execute(request).await
+    pub fn v2_get_all_lists(
+        &self,
+        request: V2GetAllLists,
+    ) -> impl Future<Output = Result<Vec<V2List>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -751,8 +760,11 @@ impl Client {
     /// Known from <https://help.influencersoft.com/hc/en-us/sections/360012725711-API-2-0>.
     ///
     /// Wire: `getgoods`; params: [`V2GetGoods`].
-    pub async fn v2_get_goods(&self, request: V2GetGoods) -> Result<Vec<V2Good>, Error> {
-        self.execute(request).await
+    pub fn v2_get_goods(
+        &self,
+        request: V2GetGoods,
+    ) -> impl Future<Output = Result<Vec<V2Good>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -811,8 +823,11 @@ impl Client {
     /// Known from <https://help.influencersoft.com/hc/en-us/sections/360012725711-API-2-0>.
     ///
     /// Wire: `getcoupons`; params: [`V2GetCoupons`].
-    pub async fn v2_get_coupons(&self, request: V2GetCoupons) -> Result<Vec<V2Coupon>, Error> {
-        self.execute(request).await
+    pub fn v2_get_coupons(
+        &self,
+        request: V2GetCoupons,
+    ) -> impl Future<Output = Result<Vec<V2Coupon>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -871,11 +886,11 @@ impl Client {
     /// Known from <https://help.influencersoft.com/hc/en-us/sections/360012725711-API-2-0>.
     ///
     /// Wire: `getpersonalmanagers`; params: [`V2GetPersonalManagers`].
-    pub async fn v2_get_personal_managers(
+    pub fn v2_get_personal_managers(
         &self,
         request: V2GetPersonalManagers,
-    ) -> Result<Vec<V2Manager>, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Vec<V2Manager>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -1309,7 +1324,10 @@ impl Client {
     /// Documented at <https://help.justclick.ru/archives/11662>.
     ///
     /// Wire: `createorder`; params: [`V2CreateOrder`].
-    pub async fn v2_create_order(&self, request: V2CreateOrder) -> Result<V2Result, Error> {
-        self.execute(request).await
+    pub fn v2_create_order(
+        &self,
+        request: V2CreateOrder,
+    ) -> impl Future<Output = Result<V2Result, Error>> {
+        self.execute(request)
     }
 }

@@ -62,8 +62,8 @@ impl Client {
     /// Known from <https://github.com/semiekhin/sofia-bot/blob/39b4ce230d964d595fc01206fe33c4b38cfe5a3c/docs/RADIST_API.md>.
     ///
     /// Wire: `UsersGetMe`; params: [`UsersMe`].
-    pub async fn users_me(&self, request: UsersMe) -> Result<User, Error> {
-        self.execute(request).await
+    pub fn users_me(&self, request: UsersMe) -> impl Future<Output = Result<User, Error>> {
+        self.execute(request)
     }
 }
 
@@ -140,8 +140,11 @@ impl Client {
     /// Known from <https://api.radist.online/v2/docs>.
     ///
     /// Wire: `CompaniesGetItems`; params: [`CompaniesList`].
-    pub async fn companies_list(&self, request: CompaniesList) -> Result<CompanyList, Error> {
-        self.execute(request).await
+    pub fn companies_list(
+        &self,
+        request: CompaniesList,
+    ) -> impl Future<Output = Result<CompanyList, Error>> {
+        self.execute(request)
     }
 }
 
@@ -218,11 +221,11 @@ impl Client {
     /// Known from <https://github.com/semiekhin/sofia-bot/blob/39b4ce230d964d595fc01206fe33c4b38cfe5a3c/docs/RADIST_API.md>.
     ///
     /// Wire: `ConnectionsGetItems`; params: [`ConnectionsList`].
-    pub async fn connections_list(
+    pub fn connections_list(
         &self,
         request: ConnectionsList,
-    ) -> Result<ConnectionList, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<ConnectionList, Error>> {
+        self.execute(request)
     }
 }
 
@@ -292,8 +295,11 @@ impl Client {
     /// Known from <https://docs.radist.online/radist.online-docs/api/v1/management-api>.
     ///
     /// Wire: `ConnectionsGetItem`; params: [`ConnectionsGet`].
-    pub async fn connections_get(&self, request: ConnectionsGet) -> Result<Connection, Error> {
-        self.execute(request).await
+    pub fn connections_get(
+        &self,
+        request: ConnectionsGet,
+    ) -> impl Future<Output = Result<Connection, Error>> {
+        self.execute(request)
     }
 }
 
@@ -404,11 +410,11 @@ impl Client {
     /// Known from <https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya>.
     ///
     /// Wire: `ConnectionsCreateItem`; params: [`ConnectionsCreateItem`].
-    pub async fn connections_create_item(
+    pub fn connections_create_item(
         &self,
         request: ConnectionsCreateItem,
-    ) -> Result<Connection, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Connection, Error>> {
+        self.execute(request)
     }
 }
 
@@ -493,11 +499,11 @@ impl Client {
     /// Known from <https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya>.
     ///
     /// Wire: `ConnectionsCreateConnection`; params: [`ConnectionsCreateConnection`].
-    pub async fn connections_create_connection(
+    pub fn connections_create_connection(
         &self,
         request: ConnectionsCreateConnection,
-    ) -> Result<Connection, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Connection, Error>> {
+        self.execute(request)
     }
 }
 
@@ -591,11 +597,11 @@ impl Client {
     /// Known from <https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya>.
     ///
     /// Wire: `ConnectionsUpdateItem`; params: [`ConnectionsUpdate`].
-    pub async fn connections_update(
+    pub fn connections_update(
         &self,
         request: ConnectionsUpdate,
-    ) -> Result<Connection, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<Connection, Error>> {
+        self.execute(request)
     }
 }
 
@@ -667,11 +673,11 @@ impl Client {
     /// Known from <https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya>.
     ///
     /// Wire: `ConnectionsGetWhatsappInstanceStatus`; params: [`ConnectionsWhatsappStatus`].
-    pub async fn connections_whatsapp_status(
+    pub fn connections_whatsapp_status(
         &self,
         request: ConnectionsWhatsappStatus,
-    ) -> Result<WhatsappStatus, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<WhatsappStatus, Error>> {
+        self.execute(request)
     }
 }
 
@@ -765,11 +771,11 @@ impl Client {
     /// Known from <https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya>.
     ///
     /// Wire: `TelegramInitializeSession`; params: [`TelegramInitSession`].
-    pub async fn telegram_init_session(
+    pub fn telegram_init_session(
         &self,
         request: TelegramInitSession,
-    ) -> Result<LoginSession, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<LoginSession, Error>> {
+        self.execute(request)
     }
 }
 
@@ -886,11 +892,11 @@ impl Client {
     /// Known from <https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya>.
     ///
     /// Wire: `TelegramSendLoginRequest`; params: [`TelegramSendLogin`].
-    pub async fn telegram_send_login(
+    pub fn telegram_send_login(
         &self,
         request: TelegramSendLogin,
-    ) -> Result<LoginSession, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<LoginSession, Error>> {
+        self.execute(request)
     }
 }
 
@@ -965,11 +971,11 @@ impl Client {
     ///
     /// Wire: `TelegramSendCodeRequest`; params: [`TelegramSendCode`].
     #[deprecated(note = "superseded by TelegramInitializeSession + TelegramSendLoginRequest")]
-    pub async fn telegram_send_code(
+    pub fn telegram_send_code(
         &self,
         request: TelegramSendCode,
-    ) -> Result<SendCodeResult, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<SendCodeResult, Error>> {
+        self.execute(request)
     }
 }
 
@@ -1061,8 +1067,11 @@ impl Client {
     /// Known from <https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya>.
     ///
     /// Wire: `Max personalInitializeSession`; params: [`MaxInitSession`].
-    pub async fn max_init_session(&self, request: MaxInitSession) -> Result<LoginSession, Error> {
-        self.execute(request).await
+    pub fn max_init_session(
+        &self,
+        request: MaxInitSession,
+    ) -> impl Future<Output = Result<LoginSession, Error>> {
+        self.execute(request)
     }
 }
 
@@ -1177,8 +1186,11 @@ impl Client {
     /// Known from <https://docs.radist.online/radist.online-docs/api/v2/podklyucheniya>.
     ///
     /// Wire: `Max personalSendLoginRequest`; params: [`MaxSendLogin`].
-    pub async fn max_send_login(&self, request: MaxSendLogin) -> Result<LoginSession, Error> {
-        self.execute(request).await
+    pub fn max_send_login(
+        &self,
+        request: MaxSendLogin,
+    ) -> impl Future<Output = Result<LoginSession, Error>> {
+        self.execute(request)
     }
 }
 
@@ -1235,8 +1247,11 @@ impl Client {
     /// Documented at <https://docs.radist.online/radist.online-docs/api/v2/chaty>.
     ///
     /// Wire: `MessagingGetChatsSources`; params: [`ChatSourcesGet`].
-    pub async fn chat_sources(&self, request: ChatSourcesGet) -> Result<Vec<ChatSource>, Error> {
-        self.execute(request).await
+    pub fn chat_sources(
+        &self,
+        request: ChatSourcesGet,
+    ) -> impl Future<Output = Result<Vec<ChatSource>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -1351,8 +1366,11 @@ impl Client {
     /// Documented at <https://docs.radist.online/radist.online-docs/api/v2/chaty>.
     ///
     /// Wire: `MessagingCreateChat`; params: [`CreateChat`].
-    pub async fn create_chat(&self, request: CreateChat) -> Result<CreatedChat, Error> {
-        self.execute(request).await
+    pub fn create_chat(
+        &self,
+        request: CreateChat,
+    ) -> impl Future<Output = Result<CreatedChat, Error>> {
+        self.execute(request)
     }
 }
 
@@ -1429,11 +1447,11 @@ impl Client {
     /// Known from <https://github.com/west3n/logopotam_neuro/blob/5082d49c047c790a3c005d4e8cd513eda0e6e782/src/api/radistonline/chats.py>.
     ///
     /// Wire: `MessagingGetChatsWithContacts`; params: [`ChatsWithContacts`].
-    pub async fn chats_with_contacts(
+    pub fn chats_with_contacts(
         &self,
         request: ChatsWithContacts,
-    ) -> Result<ChatsPage, Error> {
-        self.execute(request).await
+    ) -> impl Future<Output = Result<ChatsPage, Error>> {
+        self.execute(request)
     }
 }
 
@@ -1523,8 +1541,11 @@ impl Client {
     /// Known from <https://api.radist.online/v2/docs#/Messaging>.
     ///
     /// Wire: `MessagingGetMessages`; params: [`MessagesGet`].
-    pub async fn messages(&self, request: MessagesGet) -> Result<Vec<Message>, Error> {
-        self.execute(request).await
+    pub fn messages(
+        &self,
+        request: MessagesGet,
+    ) -> impl Future<Output = Result<Vec<Message>, Error>> {
+        self.execute(request)
     }
 }
 
@@ -1688,8 +1709,11 @@ impl Client {
     /// Known from <https://github.com/west3n/logopotam_neuro/blob/ba563c0af2c54d9b7ce5f9301014b764aa81e42f/src/api/radistonline/messages.py>.
     ///
     /// Wire: `MessagingSendMessage`; params: [`SendMessage`].
-    pub async fn send_message(&self, request: SendMessage) -> Result<SentMessage, Error> {
-        self.execute(request).await
+    pub fn send_message(
+        &self,
+        request: SendMessage,
+    ) -> impl Future<Output = Result<SentMessage, Error>> {
+        self.execute(request)
     }
 }
 
@@ -1775,8 +1799,11 @@ impl Client {
     /// Known from <https://github.com/west3n/logopotam_neuro/blob/0d687c916f6d09495ec6311b7348ac7dbf5887d7/src/api/radistonline/contacts.py>.
     ///
     /// Wire: `ContactsGetItems`; params: [`ContactsGet`].
-    pub async fn contacts(&self, request: ContactsGet) -> Result<ContactsPage, Error> {
-        self.execute(request).await
+    pub fn contacts(
+        &self,
+        request: ContactsGet,
+    ) -> impl Future<Output = Result<ContactsPage, Error>> {
+        self.execute(request)
     }
 }
 
@@ -1856,8 +1883,11 @@ impl Client {
     /// Known from <https://github.com/west3n/logopotam_neuro/blob/0d687c916f6d09495ec6311b7348ac7dbf5887d7/src/api/radistonline/contacts.py>.
     ///
     /// Wire: `ContactsCreateItem`; params: [`CreateContact`].
-    pub async fn create_contact(&self, request: CreateContact) -> Result<Contact, Error> {
-        self.execute(request).await
+    pub fn create_contact(
+        &self,
+        request: CreateContact,
+    ) -> impl Future<Output = Result<Contact, Error>> {
+        self.execute(request)
     }
 }
 
@@ -1941,8 +1971,11 @@ impl Client {
     /// Known from <https://github.com/west3n/logopotam_neuro/blob/04d31557a5aac89d008e6e47d1f8aec438e8b010/src/api/radistonline/webhooks.py>.
     ///
     /// Wire: `WebhooksCreateItem`; params: [`CreateWebhook`].
-    pub async fn create_webhook(&self, request: CreateWebhook) -> Result<Webhook, Error> {
-        self.execute(request).await
+    pub fn create_webhook(
+        &self,
+        request: CreateWebhook,
+    ) -> impl Future<Output = Result<Webhook, Error>> {
+        self.execute(request)
     }
 }
 
@@ -2001,8 +2034,11 @@ impl Client {
     /// Known from <https://github.com/west3n/logopotam_neuro/blob/04d31557a5aac89d008e6e47d1f8aec438e8b010/src/api/radistonline/webhooks.py>.
     ///
     /// Wire: `WebhooksGetItems`; params: [`WebhooksGet`].
-    pub async fn webhooks(&self, request: WebhooksGet) -> Result<WebhookList, Error> {
-        self.execute(request).await
+    pub fn webhooks(
+        &self,
+        request: WebhooksGet,
+    ) -> impl Future<Output = Result<WebhookList, Error>> {
+        self.execute(request)
     }
 }
 
@@ -2072,7 +2108,10 @@ impl Client {
     /// Known from <https://github.com/semiekhin/sofia-bot>.
     ///
     /// Wire: `WebhooksDeleteItem`; params: [`DeleteWebhook`].
-    pub async fn delete_webhook(&self, request: DeleteWebhook) -> Result<Ack, Error> {
-        self.execute(request).await
+    pub fn delete_webhook(
+        &self,
+        request: DeleteWebhook,
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }

@@ -116,8 +116,11 @@ impl Client {
     /// Documented at <https://smm.targethunter.help/dev/api>.
     ///
     /// Wire: `bots/addUser`; params: [`BotsAddUser`].
-    pub async fn bots_add_user(&self, request: BotsAddUser) -> Result<AddUserResult, Error> {
-        self.execute(request).await
+    pub fn bots_add_user(
+        &self,
+        request: BotsAddUser,
+    ) -> impl Future<Output = Result<AddUserResult, Error>> {
+        self.execute(request)
     }
 }
 
@@ -199,8 +202,11 @@ impl Client {
     /// Documented at <https://smm.targethunter.help/dev/api/methods/bots/removeuser>.
     ///
     /// Wire: `bots/removeUser`; params: [`BotsRemoveUser`].
-    pub async fn bots_remove_user(&self, request: BotsRemoveUser) -> Result<Ack, Error> {
-        self.execute(request).await
+    pub fn bots_remove_user(
+        &self,
+        request: BotsRemoveUser,
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -287,8 +293,8 @@ impl Client {
     /// Documented at <https://smm.targethunter.help/dev/api/methods/vars/get>.
     ///
     /// Wire: `vars/get`; params: [`VarsGet`].
-    pub async fn vars_get(&self, request: VarsGet) -> Result<VarValue, Error> {
-        self.execute(request).await
+    pub fn vars_get(&self, request: VarsGet) -> impl Future<Output = Result<VarValue, Error>> {
+        self.execute(request)
     }
 }
 
@@ -379,8 +385,8 @@ impl Client {
     /// Documented at <https://smm.targethunter.help/dev/api/methods/vars/set>.
     ///
     /// Wire: `vars/set`; params: [`VarsSet`].
-    pub async fn vars_set(&self, request: VarsSet) -> Result<Ack, Error> {
-        self.execute(request).await
+    pub fn vars_set(&self, request: VarsSet) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -467,8 +473,8 @@ impl Client {
     /// Documented at <https://smm.targethunter.help/dev/api/methods/vars/clear>.
     ///
     /// Wire: `vars/clear`; params: [`VarsClear`].
-    pub async fn vars_clear(&self, request: VarsClear) -> Result<Ack, Error> {
-        self.execute(request).await
+    pub fn vars_clear(&self, request: VarsClear) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -531,8 +537,11 @@ impl Client {
     /// Documented at <https://smm.targethunter.help/dev/api/methods/globalvars/get>.
     ///
     /// Wire: `globalvars/get`; params: [`GlobalVarsGet`].
-    pub async fn globalvars_get(&self, request: GlobalVarsGet) -> Result<VarValue, Error> {
-        self.execute(request).await
+    pub fn globalvars_get(
+        &self,
+        request: GlobalVarsGet,
+    ) -> impl Future<Output = Result<VarValue, Error>> {
+        self.execute(request)
     }
 }
 
@@ -599,8 +608,11 @@ impl Client {
     /// Documented at <https://smm.targethunter.help/dev/api/methods/globalvars/set>.
     ///
     /// Wire: `globalvars/set`; params: [`GlobalVarsSet`].
-    pub async fn globalvars_set(&self, request: GlobalVarsSet) -> Result<Ack, Error> {
-        self.execute(request).await
+    pub fn globalvars_set(
+        &self,
+        request: GlobalVarsSet,
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
 
@@ -663,7 +675,10 @@ impl Client {
     /// Documented at <https://smm.targethunter.help/dev/api/methods/globalvars/clear>.
     ///
     /// Wire: `globalvars/clear`; params: [`GlobalVarsClear`].
-    pub async fn globalvars_clear(&self, request: GlobalVarsClear) -> Result<Ack, Error> {
-        self.execute(request).await
+    pub fn globalvars_clear(
+        &self,
+        request: GlobalVarsClear,
+    ) -> impl Future<Output = Result<Ack, Error>> {
+        self.execute(request)
     }
 }
