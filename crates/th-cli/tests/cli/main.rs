@@ -855,9 +855,13 @@ fn all_streams_100k_rows_in_memory_that_does_not_grow_with_them() {
     assert!(rest.is_empty());
     assert!(child.wait().unwrap().success());
     eprintln!("peak RSS: {early} kB after 10% of the rows, {late} kB after 90%");
-    // 80 000 rows (about 55 MB of output) later, the peak grew by less than 4 MB.
+    // 80 000 rows (about 55 MB of output, more in memory) later, the peak grew by less than
+    // 12 MB: holding the rows would take more than 55 MB. Not tighter: the bounded pipeline
+    // (four pages of about 1.2 MB in flight) grows the same by where the allocator puts those
+    // pages, which depends on which threads touch them: 0 MB in quiet runs, 7.4 MB in one
+    // clean-clone CI run with a release build beside it.
     assert!(
-        late < early + 4 * 1024,
+        late < early + 12 * 1024,
         "peak RSS {early} kB after 10% of the rows, {late} kB after 90%"
     );
 }
