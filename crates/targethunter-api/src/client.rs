@@ -207,13 +207,23 @@ impl Client {
     }
 
     /// [`execute`](Self::execute) with per-call overrides (see [`Client::customize`]).
-    async fn execute_with<R>(&self, request: R, call: &CallOptions) -> Result<R::Response, Error>
+    // An `async` block, not an `async fn`: the block keeps the request once, where an
+    // `async fn` holds its argument a second time beside the local it becomes (Radist's
+    // `send_message` future: 1 328 bytes that way, 848 this way; a release build).
+    #[allow(clippy::manual_async_fn)]
+    fn execute_with<R>(
+        &self,
+        request: R,
+        call: &CallOptions,
+    ) -> impl Future<Output = Result<R::Response, Error>>
     where
         R: ApiRequest,
         R::Response: FromBody,
     {
-        let body = self.api.execute(&request, call).await?;
-        Ok(R::Response::from_body(body)?)
+        async move {
+            let body = self.api.execute(&request, call).await?;
+            Ok(R::Response::from_body(body)?)
+        }
     }
 
     /// Calls any method by name with the client's auth, retries and error handling, and

@@ -248,8 +248,10 @@ impl<P: Protocol> ApiClient<P> {
         request: &R,
         call: &CallOptions,
     ) -> Result<P::Body, Error<P::Error>> {
-        let http = call.apply(self.build_request(request)?);
-        let operation = http.operation.clone();
+        // `http` is a local of its own, never borrowed here: moved into the sending below, it
+        // takes no room in this future (a borrowed local would keep its 272 bytes for the
+        // whole call).
+        let (http, operation) = self.build_call(request, call)?;
         // Another attempt encodes the request again (the same bytes) instead of the retry
         // layer keeping a copy of this one (its header map) beside it on every call.
         let remake = || {
@@ -266,6 +268,17 @@ impl<P: Protocol> ApiClient<P> {
         };
         self.protocol
             .decode_owned(&R::INFO, operation, response, &request.secrets())
+    }
+
+    /// The request `execute` sends (the call's overrides applied) and its operation's name.
+    fn build_call<R: ApiRequest>(
+        &self,
+        request: &R,
+        call: &CallOptions,
+    ) -> Result<(HttpRequest, Cow<'static, str>), Error<P::Error>> {
+        let http = call.apply(self.build_request(request)?);
+        let operation = http.operation.clone();
+        Ok((http, operation))
     }
 
     /// Encodes a call the typed layer does not describe without sending it: the exact bytes
@@ -317,8 +330,9 @@ impl<P: Protocol> ApiClient<P> {
 /// `retry`, then `execute` or `raw`).
 ///
 /// The client must have a field `$api` holding (or dereferencing to) an [`ApiClient`],
-/// `async fn execute_with<R>(&self, request: R, call: &CallOptions) -> Result<R::Response, $error>`
-/// for `R: ApiRequest` whose response implements `$bound` (the service's typed decode), and
+/// `fn execute_with<R>(&self, request: R, call: &CallOptions) -> impl Future<Output =
+/// Result<R::Response, $error>>` (an `async` block, so that the call's future holds the request
+/// once) for `R: ApiRequest` whose response implements `$bound` (the service's typed decode), and
 /// `fn raw_call(&self, request: $raw) -> Result<RawCall, $error>` (its raw request checked and
 /// described) with `async fn raw_with(&self, request: $raw, call: &CallOptions) ->
 /// Result<$raw_out, $error>` (its raw call by name, sent and decoded).
@@ -468,6 +482,33 @@ mod tests {
         const INFO: MethodInfo = MethodInfo::raw(crate::api::HttpMethod::Get, true);
 
         fn write_params<S: crate::ParamSink>(&self, _: &mut S) {}
+    }
+
+    /// A typed call's future holds no `HttpRequest`: the request is built when the call
+    /// starts and moved into the first attempt, which the retry layer makes before its loop.
+    /// It held one twice, in the pipeline (a borrowed local) and in the retry loop (624 bytes
+    /// then, 248 now; with the service's own state, Radist's `send_message` 1 976 then, 848
+    /// now; release builds).
+    #[test]
+    fn a_typed_call_future_holds_no_request() {
+        let options = crate::ClientOptions::default().transport(Arc::new(MockTransport::new()));
+        let stack = options
+            .build_call_stack_for(&crate::limit::Account::anonymous())
+            .unwrap();
+        let api = ApiClient::with_stack(stack, Keeping);
+        let call = api.execute(&Get, &CallOptions::NONE);
+        let layer = Retry::new(MockTransport::new(), RetryPolicy::default());
+        let remake = || None;
+        let attempts = layer
+            .retrying()
+            .send_remaking(HttpRequest::new(http::Method::GET, "http://h/x"), &remake);
+        let (call, attempts) = (size_of_val(&call), size_of_val(&attempts));
+        eprintln!("a typed call's future: {call} bytes, its retry loop {attempts}");
+        assert!(attempts < size_of::<HttpRequest>(), "{attempts} bytes");
+        assert!(
+            call < attempts + size_of::<HttpRequest>(),
+            "{call} bytes, {attempts} of them the retry loop"
+        );
     }
 
     /// Typed and raw calls hand the protocol the answer itself, once the pipeline is done

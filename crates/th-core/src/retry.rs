@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use crate::clock::{Clock, TokioClock};
 use crate::error::TransportError;
-use crate::http::{HttpRequest, HttpResponse, RetryHint};
+use crate::http::{AnswerClassifier, HttpRequest, HttpResponse, RetryHint};
 use crate::transport::{Remake, SendFuture, Transport};
 
 /// How many times and how long to retry.
@@ -187,13 +187,16 @@ impl<T> Retry<T> {
 // deadline timer is boxed on its own, so the one box per call stays in the allocator's fast path.
 impl<T: Transport> Transport for Retry<T> {
     fn send(&self, request: HttpRequest) -> SendFuture<'_> {
-        Box::pin(self.retrying().run(Attempts::Kept(request)))
+        let retrying = self.retrying();
+        let mut request = request;
+        let facts = Facts::of(&mut request, retrying.inner);
+        Box::pin(retrying.run(facts, Kept(request)))
     }
 
     /// The first attempt takes `request` itself; another attempt takes what `remake` makes
     /// (no copy is kept beside the request in flight).
     fn send_remaking<'a>(&'a self, request: HttpRequest, remake: &'a Remake<'a>) -> SendFuture<'a> {
-        Box::pin(self.retrying().run(Attempts::Remade(Some(request), remake)))
+        Box::pin(self.retrying().send_remaking(request, remake))
     }
 }
 
@@ -232,69 +235,152 @@ impl fmt::Debug for Retrying<'_> {
 impl<'a> Retrying<'a> {
     /// Sends `request` with the layer's retries, the first attempt taking `request` itself and
     /// each later one what `remake` makes ([`Transport::send_remaking`]).
+    ///
+    /// The first attempt's future is made here (the inner transport's futures do nothing until
+    /// polled), so the returned future holds no request: the call's future stays small.
     pub fn send_remaking(
         self,
         request: HttpRequest,
         remake: &'a Remake<'a>,
     ) -> impl Future<Output = Result<HttpResponse, TransportError>> + Send + 'a {
-        self.run(Attempts::Remade(Some(request), remake))
+        let mut request = request;
+        let facts = Facts::of(&mut request, self.inner);
+        let first = self.inner.send(request);
+        self.run(
+            facts,
+            Remade {
+                first: Some(first),
+                next: None,
+                remake,
+            },
+        )
     }
 }
 
-/// Where each attempt's request comes from.
-enum Attempts<'a> {
-    /// The caller's request, kept: a copy goes out for every attempt but the last.
-    Kept(HttpRequest),
-    /// The first request (taken by the first attempt), then the caller's remaking of it.
-    Remade(Option<HttpRequest>, &'a Remake<'a>),
+/// What the retry decisions read of a call's request, read before the first attempt takes it.
+struct Facts {
+    /// A per-call policy on the request (`customize().retry(..)`), taken off it: it replaces
+    /// the layer's.
+    custom: Option<Arc<RetryPolicy>>,
+    idempotent: bool,
+    classify: Option<AnswerClassifier>,
+    /// What the inner transport enforces on one attempt, if known.
+    attempt_limit: Option<Duration>,
+}
+
+impl Facts {
+    fn of(request: &mut HttpRequest, inner: &dyn Transport) -> Facts {
+        Facts {
+            custom: request.retry.take(),
+            idempotent: request.idempotent,
+            classify: request.classify,
+            attempt_limit: inner.attempt_limit(request),
+        }
+    }
+}
+
+/// Where each attempt's request comes from: the retry loop is the same for both kinds
+/// ([`Kept`], [`Remade`]), each holding only what it needs.
+trait Attempts<'a>: Send {
+    /// The next attempt's future; `last`: the policy allows none after it.
+    fn next<'s>(&'s mut self, inner: &'a dyn Transport, last: bool) -> Option<SendFuture<'s>>
+    where
+        'a: 's;
+
+    /// Makes the request of the attempt after the one just answered; `false` when it cannot
+    /// be made (the answer at hand is then the call's).
+    fn prepare(&mut self) -> bool {
+        true
+    }
+}
+
+/// The caller's request, kept: a copy goes out for every attempt but the last.
+struct Kept(HttpRequest);
+
+impl<'a> Attempts<'a> for Kept {
+    fn next<'s>(&'s mut self, inner: &'a dyn Transport, last: bool) -> Option<SendFuture<'s>>
+    where
+        'a: 's,
+    {
+        Some(if last {
+            // Nothing follows it: the last attempt takes the request itself.
+            inner.send(std::mem::replace(
+                &mut self.0,
+                HttpRequest::new(http::Method::GET, String::new()),
+            ))
+        } else {
+            inner.send_copy(&self.0)
+        })
+    }
+}
+
+/// The first attempt, made of the caller's request, then the caller's remaking of it.
+struct Remade<'a> {
+    first: Option<SendFuture<'a>>,
+    /// The request of the next attempt, once made (boxed: only a retry needs one, and it keeps
+    /// the call's future small).
+    next: Option<Box<HttpRequest>>,
+    remake: &'a Remake<'a>,
+}
+
+impl<'a> Attempts<'a> for Remade<'a> {
+    fn next<'s>(&'s mut self, inner: &'a dyn Transport, _last: bool) -> Option<SendFuture<'s>>
+    where
+        'a: 's,
+    {
+        match self.first.take() {
+            Some(first) => Some(first),
+            None => self.next.take().map(|request| inner.send(*request)),
+        }
+    }
+
+    /// Made before the wait, while the answer can still be returned if it cannot be.
+    fn prepare(&mut self) -> bool {
+        match (self.remake)() {
+            Some(mut request) => {
+                request.retry = None;
+                self.next = Some(Box::new(request));
+                true
+            }
+            None => false,
+        }
+    }
 }
 
 impl<'a> Retrying<'a> {
-    // An `async` block rather than an `async fn`: the block uses the moved-in request in place,
-    // where an `async fn` keeps a second copy of the argument in its future (808 bytes instead
-    // of 544 here, past the allocator's fast path for the box of every call).
+    // An `async` block rather than an `async fn`: the block uses the moved-in attempts in
+    // place, where an `async fn` keeps a second copy of its arguments in its future.
     #[allow(clippy::manual_async_fn)]
-    fn run(
+    fn run<A: Attempts<'a> + 'a>(
         self,
-        mut attempts: Attempts<'a>,
+        facts: Facts,
+        mut attempts: A,
     ) -> impl Future<Output = Result<HttpResponse, TransportError>> + Send + 'a {
         async move {
-            // What the decisions read of the request, read before the first attempt takes it.
-            let (custom, idempotent, classify, attempt_limit) = match &mut attempts {
-                Attempts::Kept(request) | Attempts::Remade(Some(request), _) => (
-                    // A per-call policy on the request (`customize().retry(..)`) replaces the
-                    // layer's.
-                    request.retry.take(),
-                    request.idempotent,
-                    request.classify,
-                    // What the inner transport enforces on one attempt, if known.
-                    self.inner.attempt_limit(request),
-                ),
-                Attempts::Remade(None, _) => (None, false, None, None),
-            };
+            let Facts {
+                custom,
+                idempotent,
+                classify,
+                attempt_limit,
+            } = facts;
             let policy: &RetryPolicy = custom.as_deref().unwrap_or(self.policy);
             let start = self.clock.now();
             let deadline = policy.total_timeout;
             let mut attempt = 1u32;
+            // The wait before the next attempt. Slept at the top of the loop, where the last
+            // answer is gone: the call's future does not hold it through the wait.
+            let mut wait = None;
             loop {
-                let attempt_future = match &mut attempts {
-                    // The last attempt the policy allows takes the request itself: nothing
-                    // follows it. Any other sends a copy, the request kept for the next attempt.
-                    Attempts::Kept(request) if attempt >= policy.max_attempts => {
-                        self.inner.send(std::mem::replace(
-                            request,
-                            HttpRequest::new(http::Method::GET, String::new()),
-                        ))
-                    }
-                    Attempts::Kept(request) => self.inner.send_copy(request),
-                    Attempts::Remade(request, _) => match request.take() {
-                        Some(request) => self.inner.send(request),
-                        None => {
-                            return Err(TransportError::InvalidRequest(
-                                "the request was already sent".to_owned(),
-                            ));
-                        }
-                    },
+                if let Some(wait) = wait.take() {
+                    self.clock.sleep(wait).await;
+                    attempt += 1;
+                }
+                let Some(attempt_future) =
+                    attempts.next(self.inner, attempt >= policy.max_attempts)
+                else {
+                    return Err(TransportError::InvalidRequest(
+                        "the request was already sent".to_owned(),
+                    ));
                 };
                 // The per-attempt timeout stays the transport's (or the request's); the deadline of
                 // the whole call bounds the attempt on top of it. When the transport's own bound ends
@@ -367,48 +453,33 @@ impl<'a> Retrying<'a> {
                     }
                     Err(_) => Outcome::Failed,
                 };
+                let answered = |result: Result<HttpResponse, TransportError>| {
+                    result.map(|mut r| {
+                        r.attempts = attempt;
+                        r
+                    })
+                };
                 match decide(policy, attempt, idempotent, outcome, fastrand::f64()) {
-                    Decision::Stop => {
-                        return result.map(|mut r| {
-                            r.attempts = attempt;
-                            r
-                        });
-                    }
-                    Decision::RetryAfter(wait) => {
+                    Decision::Stop => return answered(result),
+                    Decision::RetryAfter(next_wait) => {
                         if let Some(total) = deadline {
                             let elapsed = self.clock.now().saturating_duration_since(start);
-                            if elapsed + wait >= total {
-                                return result.map(|mut r| {
-                                    r.attempts = attempt;
-                                    r
-                                });
+                            if elapsed + next_wait >= total {
+                                return answered(result);
                             }
                         }
                         // A remade request is made now, while the answer can still be
                         // returned if it cannot be.
-                        if let Attempts::Remade(next, remake) = &mut attempts {
-                            match remake() {
-                                Some(mut request) => {
-                                    request.retry = None;
-                                    *next = Some(request);
-                                }
-                                None => {
-                                    return result.map(|mut r| {
-                                        r.attempts = attempt;
-                                        r
-                                    });
-                                }
-                            }
+                        if !attempts.prepare() {
+                            return answered(result);
                         }
                         tracing::debug!(
                             attempt,
-                            wait_ms = wait.as_millis() as u64,
+                            wait_ms = next_wait.as_millis() as u64,
                             ?outcome,
                             "retrying"
                         );
-                        drop(result);
-                        self.clock.sleep(wait).await;
-                        attempt += 1;
+                        wait = Some(next_wait);
                     }
                 }
             }
