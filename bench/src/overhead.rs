@@ -600,8 +600,9 @@ pub async fn metrics(quick: bool, fast: u16, holding: u16) -> Vec<Metric> {
     let sizes = if quick {
         Sizes {
             // Sessions of fresh clients differ by more than the SDK's cost (their medians
-            // spread 0.9-1.3 in one run): ten of them, not five, for a steadier median.
-            sessions: 10,
+            // spread 0.9-1.3 in one run): twenty of them for a steadier median (with ten,
+            // a third of the runs measured a miss again; 2026-12-05, docs/benchmarks.md).
+            sessions: 20,
             rounds: 2,
             calls: 200,
         }
