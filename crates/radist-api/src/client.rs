@@ -425,28 +425,16 @@ impl Client {
         &self.api.protocol().clock
     }
 
-    /// [`execute`](Self::execute) with per-call overrides (see [`Client::customize`]; the login
-    /// flows also set whether the call may be sent twice).
-    // An `async` block, not an `async fn`: the block keeps the request once, where an
-    // `async fn` holds its argument a second time beside the local it becomes (Radist's
-    // `send_message` future: 1 328 bytes that way, 848 this way; a release build).
-    #[allow(clippy::manual_async_fn)]
-    pub(crate) fn execute_with<R>(
+    /// Decodes the answer of a typed call (what `execute` and `customize().execute` return).
+    fn finish_typed<R: ApiRequest<Response: DeserializeOwned>>(
         &self,
-        request: R,
-        call: &CallOptions,
-    ) -> impl Future<Output = Result<R::Response, Error>>
-    where
-        R: ApiRequest,
-        R::Response: DeserializeOwned,
-    {
-        async move {
-            let answer = self.api.execute(&request, call).await?;
-            answer.typed().map_err(|e| {
-                let secrets = self.api.protocol().secrets_with(&request.secrets());
-                DecodeError::new("JSON", e.to_string(), &answer.raw, &secrets).into()
-            })
-        }
+        request: &R,
+        answer: Answer,
+    ) -> Result<R::Response, Error> {
+        answer.typed().map_err(|e| {
+            let secrets = self.api.protocol().secrets_with(&request.secrets());
+            DecodeError::new("JSON", e.to_string(), &answer.raw, &secrets).into()
+        })
     }
 
     /// Calls any endpoint with the client's auth, retries and error handling, and returns the
