@@ -238,8 +238,18 @@ impl<P: Protocol> ApiClient<P> {
         request: &R,
     ) -> Result<HttpRequest, Error<P::Error>> {
         request.validate()?;
+        self.encode_call(request, &CallOptions::NONE)
+    }
+
+    /// Encodes a validated typed request with `call`'s overrides: the first attempt's request
+    /// and every remade one.
+    fn encode_call<R: ApiRequest>(
+        &self,
+        request: &R,
+        call: &CallOptions,
+    ) -> Result<HttpRequest, Error<P::Error>> {
         let http = self.protocol.encode_typed(request)?;
-        Ok(http.classify_answer(P::classify))
+        Ok(call.apply(http.classify_answer(P::classify)))
     }
 
     /// Validates, sends and decodes a typed request, with `call`'s overrides.
@@ -254,10 +264,7 @@ impl<P: Protocol> ApiClient<P> {
         let (http, operation) = self.build_call(request, call)?;
         // Another attempt encodes the request again (the same bytes) instead of the retry
         // layer keeping a copy of this one (its header map) beside it on every call.
-        let remake = || {
-            let http = self.protocol.encode_typed(request).ok()?;
-            Some(call.apply(http.classify_answer(P::classify)))
-        };
+        let remake = || self.encode_call(request, call).ok();
         let response = match &self.retry {
             // The attempts run in this future: no boxed one of the retry layer's per call
             // (the trace layer, when there is one, has nothing to do with tracing off).
@@ -276,7 +283,8 @@ impl<P: Protocol> ApiClient<P> {
         request: &R,
         call: &CallOptions,
     ) -> Result<(HttpRequest, Cow<'static, str>), Error<P::Error>> {
-        let http = call.apply(self.build_request(request)?);
+        request.validate()?;
+        let http = self.encode_call(request, call)?;
         let operation = http.operation.clone();
         Ok((http, operation))
     }

@@ -186,9 +186,8 @@ impl<T> Retry<T> {
 // `send` keeps the call's future small: the rarely needed
 // deadline timer is boxed on its own, so the one box per call stays in the allocator's fast path.
 impl<T: Transport> Transport for Retry<T> {
-    fn send(&self, request: HttpRequest) -> SendFuture<'_> {
+    fn send(&self, mut request: HttpRequest) -> SendFuture<'_> {
         let retrying = self.retrying();
-        let mut request = request;
         let facts = Facts::of(&mut request, retrying.inner);
         Box::pin(retrying.run(facts, Kept(request)))
     }
@@ -240,10 +239,9 @@ impl<'a> Retrying<'a> {
     /// polled), so the returned future holds no request: the call's future stays small.
     pub fn send_remaking(
         self,
-        request: HttpRequest,
+        mut request: HttpRequest,
         remake: &'a Remake<'a>,
     ) -> impl Future<Output = Result<HttpResponse, TransportError>> + Send + 'a {
-        let mut request = request;
         let facts = Facts::of(&mut request, self.inner);
         let first = self.inner.send(request);
         self.run(
