@@ -316,9 +316,34 @@ async fn batches_in_turn(
     }
     for i in order {
         let (side, workers) = &arms[i];
-        times[i].push(batch(calls, concurrency, side, *workers).await?);
+        times[i].push(warm_then_timed(calls, concurrency, side, *workers).await?);
     }
     Ok(())
+}
+
+/// Calls made untimed right before each timed batch: at least 16, two per worker.
+fn lead_in(concurrency: usize) -> usize {
+    (2 * concurrency).max(16)
+}
+
+/// One timed batch of `calls`, right after [`lead_in`] untimed calls of the same side.
+///
+/// Why: a batch timed right after another of the same side found its connections, their server
+/// tasks and its caches hot, and one timed after every other arm's batches found them cold. With
+/// the paired arms in turn (0 1 | 1 0), the last arm of one round ran first in the next, twice
+/// in a row, and arm 0 opened each session after every other arm's warm-up: measured with
+/// `th-bench pair` (60 rounds in 30 sessions, 64 in flight, four runs), two identical raw clients
+/// read 1.004-1.012 as arm 0 over arm 1 and two SDK clients 1.015-1.027; the SDK read
+/// 1.017-1.039 as arm 0 over raw and 0.966-1.015 as arm 1 (raw over SDK). The SDK is arm 0 of
+/// every overhead metric. Now each timed batch starts as hot as every other.
+async fn warm_then_timed(
+    calls: usize,
+    concurrency: usize,
+    side: &Side,
+    workers: Workers,
+) -> Result<Duration, String> {
+    batch(lead_in(concurrency), concurrency, side, workers).await?;
+    batch(calls, concurrency, side, workers).await
 }
 
 /// Accepts one connection on `listener`, reads one request, answers what the benchmark server
@@ -483,7 +508,7 @@ pub(crate) async fn sessions(
             for k in 0..rest {
                 let i = paired + (round + k) % rest;
                 let (side, workers) = &arms[i];
-                out.times[i].push(batch(sizes.calls, concurrency, side, *workers).await?);
+                out.times[i].push(warm_then_timed(sizes.calls, concurrency, side, *workers).await?);
             }
         }
         out.session_medians.push(util::median_f64(these));
@@ -600,9 +625,10 @@ pub async fn metrics(quick: bool, fast: u16, holding: u16) -> Vec<Metric> {
     let sizes = if quick {
         Sizes {
             // Sessions of fresh clients differ by more than the SDK's cost (their medians
-            // spread 0.9-1.3 in one run): twenty of them for a steadier median (with ten,
-            // a third of the runs measured a miss again; 2026-12-05, docs/benchmarks.md).
-            sessions: 20,
+            // spread 0.9-1.3 in one run): forty of them for a steadier median (with ten,
+            // a third of the runs measured a miss again; with twenty, a quarter of
+            // overhead_seq's first tries; docs/benchmarks.md).
+            sessions: 40,
             rounds: 2,
             calls: 200,
         }

@@ -176,9 +176,10 @@ async fn send_metric(port: u16, quick: bool) -> Metric {
     let sizes = if quick {
         Sizes {
             // Sessions of fresh clients differ by more than the SDK's cost (their medians
-            // spread 0.9-1.3 in one run): twenty of them for a steadier median (with ten,
-            // a third of the runs measured a miss again; 2026-12-05, docs/benchmarks.md).
-            sessions: 20,
+            // spread 0.9-1.3 in one run): forty of them for a steadier median (with ten,
+            // a third of the runs measured a miss again; with twenty, a quarter of
+            // overhead_seq's first tries; docs/benchmarks.md).
+            sessions: 40,
             rounds: 2,
             calls: 800,
         }
