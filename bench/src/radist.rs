@@ -301,7 +301,7 @@ pub async fn metrics(quick: bool) -> Vec<Metric> {
     }) {
         Ok((server, port)) => {
             out.extend(util::remeasured(|| async { vec![send_metric(port, quick).await] }).await);
-            drop(server);
+            server.stop().await;
         }
         Err(e) => out.push(util::failed(SEND_NAME, "ratio", SEND_TARGET, e)),
     }

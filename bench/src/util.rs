@@ -30,6 +30,13 @@ impl ChildProc {
             .map_err(|_| format!("bad port line {:?}", self.line))
     }
 
+    /// Kills the child and waits until it is gone (a server: its sockets closed with it).
+    pub async fn stop(mut self) {
+        // An error here means it is gone already.
+        let _ = self.child.start_kill();
+        let _ = tokio::time::timeout(Duration::from_secs(10), self.child.wait()).await;
+    }
+
     /// Waits for the child to exit (for children that print one result and end).
     pub async fn wait(mut self) -> Result<(), String> {
         let status = tokio::time::timeout(Duration::from_secs(120), self.child.wait())
