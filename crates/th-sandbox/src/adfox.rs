@@ -988,8 +988,13 @@ fn read_params(raw: &RawRequest) -> Result<(Params, Charset), String> {
 
 // ---- responses ----------------------------------------------------------------------------------
 
+/// Whether [`esc`] changes `text`.
+fn needs_escape(text: &str) -> bool {
+    text.bytes().any(|b| matches!(b, b'&' | b'<' | b'>'))
+}
+
 fn esc(out: &mut String, text: &str) {
-    if !text.bytes().any(|b| matches!(b, b'&' | b'<' | b'>')) {
+    if !needs_escape(text) {
         out.push_str(text);
         return;
     }
@@ -1137,11 +1142,9 @@ fn write_generated(b: &mut String, name: &str, text: fmt::Arguments<'_>, scratch
     b.push('>');
     let at = b.len();
     let _ = b.write_fmt(text);
-    let plain = b.get(at..).is_some_and(|v| {
-        !v.is_empty()
-            && !v.starts_with('\u{0}')
-            && !v.bytes().any(|c| matches!(c, b'&' | b'<' | b'>'))
-    });
+    let plain = b
+        .get(at..)
+        .is_some_and(|v| !v.is_empty() && !v.starts_with('\u{0}') && !needs_escape(v));
     if plain {
         b.push_str("</");
         b.push_str(name);
