@@ -24,11 +24,6 @@ pub async fn metrics(quick: bool) -> Vec<Metric> {
     util::remeasured(|| async { vec![acquire_vs_ping(quick).await] }).await
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
 async fn acquire_vs_ping(quick: bool) -> Metric {
     let server = match RedisServer::start() {
         Ok(s) => s,
@@ -102,14 +97,14 @@ async fn measure(
             store.acquire(&limits).await.map_err(|e| e.to_string())?;
             a.push(t.elapsed().as_secs_f64());
         }
-        let (mp, ma) = (median(p), median(a));
+        let (mp, ma) = (util::median_f64(p), util::median_f64(a));
         ratios.push(ma / mp);
         pings.push(mp);
         acquires.push(ma);
     }
     Ok((
-        median(ratios),
-        Duration::from_secs_f64(median(pings)),
-        Duration::from_secs_f64(median(acquires)),
+        util::median_f64(ratios),
+        Duration::from_secs_f64(util::median_f64(pings)),
+        Duration::from_secs_f64(util::median_f64(acquires)),
     ))
 }
