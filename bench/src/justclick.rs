@@ -399,6 +399,23 @@ async fn sdk_seed_calls(client: &Client, n: usize, in_flight: usize) -> Result<D
     Ok(started.elapsed())
 }
 
+/// `n` calls of `caller`, `in_flight` at a time, all in the caller's task
+/// (`buffer_unordered`).
+async fn own_task_calls(
+    caller: &dyn Caller,
+    n: usize,
+    in_flight: usize,
+) -> Result<Duration, String> {
+    use futures::{StreamExt, TryStreamExt};
+    let started = Instant::now();
+    futures::stream::iter(0..n)
+        .map(|_| caller.call())
+        .buffer_unordered(in_flight.max(1))
+        .try_for_each(|_| async { Ok(()) })
+        .await?;
+    Ok(started.elapsed())
+}
+
 async fn seed_ratio(sizes: &Sizes, php: &Php) -> Result<(f64, String), String> {
     let sandbox = crate::spawn_sandbox(10, 0).await?;
     let base = format!("http://127.0.0.1:{}/justclick/api/", sandbox.port()?);
@@ -406,12 +423,24 @@ async fn seed_ratio(sizes: &Sizes, php: &Php) -> Result<(f64, String), String> {
     let root = format!("http://127.0.0.1:{}/", sandbox.port()?);
     let floor_script = util::write_script("justclick_floor.php", &php_floor_script(&root))?;
     let client = client(&base)?;
-    let sdk = Side::Other(Arc::new(SdkUpdate(client.clone())));
+    // The SDK, and for scale a bare reqwest::Client sending the request the SDK builds
+    // (prebuilt once, the answer's bytes read): each with 8 spawned workers (the metric's
+    // SDK side) and with 8 in flight in the benchmark's own task.
+    let sdk: Arc<dyn Caller> = Arc::new(SdkUpdate(client.clone()));
+    let bare: Arc<dyn Caller> = Arc::new(BareUpdate::new(&client)?);
+    let (sdk_side, bare_side) = (
+        Side::Other(Arc::clone(&sdk)),
+        Side::Other(Arc::clone(&bare)),
+    );
     let env = [];
     // Warm up all (and check that all succeed: the vendor's CheckHash prints an error and
     // exits without a timing line when it refuses an answer).
-    overhead::batch(20, SEED_IN_FLIGHT, &sdk, Workers::Tasks).await?;
-    sdk_seed_calls(&client, 20, SEED_IN_FLIGHT).await?;
+    for side in [&sdk_side, &bare_side] {
+        overhead::batch(20, SEED_IN_FLIGHT, side, Workers::Tasks).await?;
+    }
+    for caller in [&sdk, &bare] {
+        own_task_calls(caller.as_ref(), 20, SEED_IN_FLIGHT).await?;
+    }
     php.run_ns(&script, &["20".into()], &env).await?;
     php.run_ns(&floor_script, &["20".into()], &env).await?;
     // The SDK's batch makes more calls than PHP's: with 8 in flight each takes a fraction of
@@ -419,63 +448,64 @@ async fn seed_ratio(sizes: &Sizes, php: &Php) -> Result<(f64, String), String> {
     // machine to move a round's ratio by a fifth. Per call, the count does not matter.
     let sdk_calls = sizes.calls * SEED_SDK_CALLS_PER_PHP_CALL;
     let per_php_call = |t: Duration| t / SEED_SDK_CALLS_PER_PHP_CALL as u32;
-    let (mut p, mut s, mut one, mut floor) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    // Arms: PHP, SDK in workers, SDK in the own task, bare in workers, bare in the own task,
+    // the PHP floor; the order rotated each round.
+    let mut times: [Vec<Duration>; 6] = Default::default();
     for round in 0..sizes.seed_rounds {
-        for k in 0..4 {
-            match (round + k) % 4 {
-                0 => {
-                    let ns = php
-                        .run_ns(&script, &[sizes.calls.to_string()], &env)
-                        .await?;
-                    p.push(Duration::from_nanos(ns as u64));
+        for k in 0..times.len() {
+            let arm = (round + k) % times.len();
+            let t = match arm {
+                0 => Duration::from_nanos(
+                    php.run_ns(&script, &[sizes.calls.to_string()], &env)
+                        .await? as u64,
+                ),
+                1 | 3 => {
+                    let side = if arm == 1 { &sdk_side } else { &bare_side };
+                    per_php_call(
+                        overhead::batch(sdk_calls, SEED_IN_FLIGHT, side, Workers::Tasks).await?,
+                    )
                 }
-                1 => {
-                    let t =
-                        overhead::batch(sdk_calls, SEED_IN_FLIGHT, &sdk, Workers::Tasks).await?;
-                    s.push(per_php_call(t));
+                2 | 4 => {
+                    let caller = if arm == 2 { &sdk } else { &bare };
+                    per_php_call(own_task_calls(caller.as_ref(), sdk_calls, SEED_IN_FLIGHT).await?)
                 }
-                2 => {
-                    let t = sdk_seed_calls(&client, sdk_calls, SEED_IN_FLIGHT).await?;
-                    one.push(per_php_call(t));
-                }
-                _ => {
-                    let ns = php
-                        .run_ns(&floor_script, &[sizes.calls.to_string()], &env)
-                        .await?;
-                    floor.push(Duration::from_nanos(ns as u64));
-                }
-            }
+                _ => Duration::from_nanos(
+                    php.run_ns(&floor_script, &[sizes.calls.to_string()], &env)
+                        .await? as u64,
+                ),
+            };
+            times[arm].push(t);
         }
     }
-    let (mp, ms, mo, mf) = (
-        util::median(p),
-        util::median(s),
-        util::median(one),
-        util::median(floor),
-    );
+    let [mp, ms, mso, mb, mbo, mf] = times.map(util::median);
     let per = |d: Duration| d.as_secs_f64() * 1e6 / sizes.calls as f64;
-    let ratio = |d: Duration| mp.as_secs_f64() / d.as_secs_f64().max(1e-12);
+    let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64().max(1e-12);
     Ok((
-        ratio(ms),
+        ratio(mp, ms),
         format!(
             "median of {} rounds of {} UpdateSubscriberData calls against the sandbox by the \
              vendor's PHP {} example as written (one call after another, a new curl handle \
              each) {:.1} us/call, and {} by the SDK with {SEED_IN_FLIGHT} in flight, each of \
              {SEED_IN_FLIGHT} workers a spawned task making its share one after another (as in \
-             a server; the overhead metrics' workers) {:.1} us/call; the same {} calls in the \
+             a server; the overhead metrics' workers) {:.1} us/call; the same calls in the \
              benchmark's own task instead (buffer_unordered in the runtime's block_on thread, \
-             which is no worker: every call's wake-ups cross threads) {:.1} us/call, a ratio of \
-             {:.3}; for scale, a bare GET of /_sandbox/health over one kept-alive curl handle, \
-             one after another, {:.1} us/call",
+             which is no worker: every call's wake-ups cross threads) {:.1} us/call, PHP ÷ that \
+             {:.3}; a bare reqwest::Client (the SDK's settings) sending the request the SDK \
+             builds, prebuilt once, reading the bytes, the same two ways: {:.1} and {:.1} \
+             us/call (SDK ÷ bare {:.3} and {:.3}); for scale, a bare GET of /_sandbox/health \
+             over one kept-alive curl handle, one after another, {:.1} us/call",
             sizes.seed_rounds,
             sizes.calls,
             php.version,
             per(mp),
             sdk_calls,
             per(ms),
-            sdk_calls,
-            per(mo),
-            ratio(mo),
+            per(mso),
+            ratio(mp, mso),
+            per(mb),
+            per(mbo),
+            ratio(ms, mb),
+            ratio(mso, mbo),
             per(mf),
         ),
     ))
