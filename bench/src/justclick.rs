@@ -422,23 +422,27 @@ async fn seed_ratio(sizes: &Sizes, php: &Php) -> Result<(f64, String), String> {
     let script = util::write_script("justclick_seed.php", &php_seed_script(&base)?)?;
     let root = format!("http://127.0.0.1:{}/", sandbox.port()?);
     let floor_script = util::write_script("justclick_floor.php", &php_floor_script(&root))?;
-    let client = client(&base)?;
     // The SDK, and for scale a bare reqwest::Client sending the request the SDK builds
-    // (prebuilt once, the answer's bytes read): each with 8 spawned workers (the metric's
-    // SDK side) and with 8 in flight in the benchmark's own task.
-    let sdk: Arc<dyn Caller> = Arc::new(SdkUpdate(client.clone()));
-    let bare: Arc<dyn Caller> = Arc::new(BareUpdate::new(&client)?);
-    let (sdk_side, bare_side) = (
-        Side::Other(Arc::clone(&sdk)),
-        Side::Other(Arc::clone(&bare)),
-    );
+    // (prebuilt once, the answer's bytes read): each with 8 spawned workers (the metric's SDK
+    // side) and with 8 in flight in the benchmark's own task. Fresh clients every round (how
+    // a client's connections fall on the runtime's threads moves a round by more than the
+    // SDK does), each timed batch after an untimed lead-in of its own.
+    let callers = || -> Result<[Arc<dyn Caller>; 2], String> {
+        let sdk = client(&base)?;
+        let bare = BareUpdate::new(&sdk)?;
+        Ok([Arc::new(SdkUpdate(sdk)), Arc::new(bare)])
+    };
     let env = [];
     // Warm up all (and check that all succeed: the vendor's CheckHash prints an error and
     // exits without a timing line when it refuses an answer).
-    for side in [&sdk_side, &bare_side] {
-        overhead::batch(20, SEED_IN_FLIGHT, side, Workers::Tasks).await?;
-    }
-    for caller in [&sdk, &bare] {
+    for caller in callers()? {
+        overhead::batch(
+            20,
+            SEED_IN_FLIGHT,
+            &Side::Other(Arc::clone(&caller)),
+            Workers::Tasks,
+        )
+        .await?;
         own_task_calls(caller.as_ref(), 20, SEED_IN_FLIGHT).await?;
     }
     php.run_ns(&script, &["20".into()], &env).await?;
@@ -448,25 +452,29 @@ async fn seed_ratio(sizes: &Sizes, php: &Php) -> Result<(f64, String), String> {
     // machine to move a round's ratio by a fifth. Per call, the count does not matter.
     let sdk_calls = sizes.calls * SEED_SDK_CALLS_PER_PHP_CALL;
     let per_php_call = |t: Duration| t / SEED_SDK_CALLS_PER_PHP_CALL as u32;
+    let lead_in = overhead::lead_in(SEED_IN_FLIGHT);
     // Arms: PHP, SDK in workers, SDK in the own task, bare in workers, bare in the own task,
     // the PHP floor; the order rotated each round.
     let mut times: [Vec<Duration>; 6] = Default::default();
     for round in 0..sizes.seed_rounds {
+        let [sdk, bare] = callers()?;
         for k in 0..times.len() {
             let arm = (round + k) % times.len();
+            let caller = if arm <= 2 { &sdk } else { &bare };
             let t = match arm {
                 0 => Duration::from_nanos(
                     php.run_ns(&script, &[sizes.calls.to_string()], &env)
                         .await? as u64,
                 ),
                 1 | 3 => {
-                    let side = if arm == 1 { &sdk_side } else { &bare_side };
+                    let side = Side::Other(Arc::clone(caller));
                     per_php_call(
-                        overhead::batch(sdk_calls, SEED_IN_FLIGHT, side, Workers::Tasks).await?,
+                        overhead::warm_then_timed(sdk_calls, SEED_IN_FLIGHT, &side, Workers::Tasks)
+                            .await?,
                     )
                 }
                 2 | 4 => {
-                    let caller = if arm == 2 { &sdk } else { &bare };
+                    own_task_calls(caller.as_ref(), lead_in, SEED_IN_FLIGHT).await?;
                     per_php_call(own_task_calls(caller.as_ref(), sdk_calls, SEED_IN_FLIGHT).await?)
                 }
                 _ => Duration::from_nanos(
@@ -485,7 +493,8 @@ async fn seed_ratio(sizes: &Sizes, php: &Php) -> Result<(f64, String), String> {
         format!(
             "median of {} rounds of {} UpdateSubscriberData calls against the sandbox by the \
              vendor's PHP {} example as written (one call after another, a new curl handle \
-             each) {:.1} us/call, and {} by the SDK with {SEED_IN_FLIGHT} in flight, each of \
+             each) {:.1} us/call, and {} by the SDK (a fresh client each round, an untimed lead-in \
+             before each timed batch) with {SEED_IN_FLIGHT} in flight, each of \
              {SEED_IN_FLIGHT} workers a spawned task making its share one after another (as in \
              a server; the overhead metrics' workers) {:.1} us/call; the same calls in the \
              benchmark's own task instead (buffer_unordered in the runtime's block_on thread, \
@@ -673,7 +682,8 @@ pub async fn metrics(quick: bool, php: &Result<Php, String>) -> Vec<Metric> {
             sign_ops: 20_000,
             calls: 200,
             sessions: 3,
-            seed_rounds: 5,
+            // A round is about 0.2 s (six arms).
+            seed_rounds: 9,
             // A round is about 30 ms; three of them read 1.35 and 1.50 in two runs a few
             // minutes apart.
             sign_rounds: 9,

@@ -325,7 +325,7 @@ async fn batches_in_turn(
 }
 
 /// Calls made untimed right before each timed batch: at least 16, two per worker.
-fn lead_in(concurrency: usize) -> usize {
+pub(crate) fn lead_in(concurrency: usize) -> usize {
     (2 * concurrency).max(16)
 }
 
@@ -339,7 +339,7 @@ fn lead_in(concurrency: usize) -> usize {
 /// read 1.004-1.012 as arm 0 over arm 1 and two SDK clients 1.015-1.027; the SDK read
 /// 1.017-1.039 as arm 0 over raw and 0.966-1.015 as arm 1 (raw over SDK). The SDK is arm 0 of
 /// every overhead metric. Now each timed batch starts as hot as every other.
-async fn warm_then_timed(
+pub(crate) async fn warm_then_timed(
     calls: usize,
     concurrency: usize,
     side: &Side,
