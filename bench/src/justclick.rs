@@ -399,23 +399,6 @@ async fn sdk_seed_calls(client: &Client, n: usize, in_flight: usize) -> Result<D
     Ok(started.elapsed())
 }
 
-/// `n` calls of `caller`, `in_flight` at a time, all in the caller's task
-/// (`buffer_unordered`).
-async fn own_task_calls(
-    caller: &dyn Caller,
-    n: usize,
-    in_flight: usize,
-) -> Result<Duration, String> {
-    use futures::{StreamExt, TryStreamExt};
-    let started = Instant::now();
-    futures::stream::iter(0..n)
-        .map(|_| caller.call())
-        .buffer_unordered(in_flight.max(1))
-        .try_for_each(|_| async { Ok(()) })
-        .await?;
-    Ok(started.elapsed())
-}
-
 async fn seed_ratio(sizes: &Sizes, php: &Php) -> Result<(f64, String), String> {
     let sandbox = crate::spawn_sandbox(10, 0).await?;
     let base = format!("http://127.0.0.1:{}/justclick/api/", sandbox.port()?);
@@ -424,9 +407,9 @@ async fn seed_ratio(sizes: &Sizes, php: &Php) -> Result<(f64, String), String> {
     let floor_script = util::write_script("justclick_floor.php", &php_floor_script(&root))?;
     // The SDK, and for scale a bare reqwest::Client sending the request the SDK builds
     // (prebuilt once, the answer's bytes read): each with 8 spawned workers (the metric's SDK
-    // side) and with 8 in flight in the benchmark's own task. Fresh clients every round (how
-    // a client's connections fall on the runtime's threads moves a round by more than the
-    // SDK does), each timed batch after an untimed lead-in of its own.
+    // side) and with its 8 workers in the benchmark's own task (`Workers::OneTask`). Fresh
+    // clients every round (how a client's connections fall on the runtime's threads moves a
+    // round by more than the SDK does), each timed batch after an untimed lead-in of its own.
     let callers = || -> Result<[Arc<dyn Caller>; 2], String> {
         let sdk = client(&base)?;
         let bare = BareUpdate::new(&sdk)?;
@@ -436,14 +419,10 @@ async fn seed_ratio(sizes: &Sizes, php: &Php) -> Result<(f64, String), String> {
     // Warm up all (and check that all succeed: the vendor's CheckHash prints an error and
     // exits without a timing line when it refuses an answer).
     for caller in callers()? {
-        overhead::batch(
-            20,
-            SEED_IN_FLIGHT,
-            &Side::Other(Arc::clone(&caller)),
-            Workers::Tasks,
-        )
-        .await?;
-        own_task_calls(caller.as_ref(), 20, SEED_IN_FLIGHT).await?;
+        let side = Side::Other(caller);
+        for workers in [Workers::Tasks, Workers::OneTask] {
+            overhead::batch(20, SEED_IN_FLIGHT, &side, workers).await?;
+        }
     }
     php.run_ns(&script, &["20".into()], &env).await?;
     php.run_ns(&floor_script, &["20".into()], &env).await?;
@@ -452,7 +431,6 @@ async fn seed_ratio(sizes: &Sizes, php: &Php) -> Result<(f64, String), String> {
     // machine to move a round's ratio by a fifth. Per call, the count does not matter.
     let sdk_calls = sizes.calls * SEED_SDK_CALLS_PER_PHP_CALL;
     let per_php_call = |t: Duration| t / SEED_SDK_CALLS_PER_PHP_CALL as u32;
-    let lead_in = overhead::lead_in(SEED_IN_FLIGHT);
     // Arms: PHP, SDK in workers, SDK in the own task, bare in workers, bare in the own task,
     // the PHP floor; the order rotated each round.
     let mut times: [Vec<Duration>; 6] = Default::default();
@@ -466,16 +444,17 @@ async fn seed_ratio(sizes: &Sizes, php: &Php) -> Result<(f64, String), String> {
                     php.run_ns(&script, &[sizes.calls.to_string()], &env)
                         .await? as u64,
                 ),
-                1 | 3 => {
+                1..=4 => {
                     let side = Side::Other(Arc::clone(caller));
+                    let workers = if arm % 2 == 1 {
+                        Workers::Tasks
+                    } else {
+                        Workers::OneTask
+                    };
                     per_php_call(
-                        overhead::warm_then_timed(sdk_calls, SEED_IN_FLIGHT, &side, Workers::Tasks)
+                        overhead::warm_then_timed(sdk_calls, SEED_IN_FLIGHT, &side, workers)
                             .await?,
                     )
-                }
-                2 | 4 => {
-                    own_task_calls(caller.as_ref(), lead_in, SEED_IN_FLIGHT).await?;
-                    per_php_call(own_task_calls(caller.as_ref(), sdk_calls, SEED_IN_FLIGHT).await?)
                 }
                 _ => Duration::from_nanos(
                     php.run_ns(&floor_script, &[sizes.calls.to_string()], &env)
@@ -497,8 +476,9 @@ async fn seed_ratio(sizes: &Sizes, php: &Php) -> Result<(f64, String), String> {
              before each timed batch) with {SEED_IN_FLIGHT} in flight, each of \
              {SEED_IN_FLIGHT} workers a spawned task making its share one after another (as in \
              a server; the overhead metrics' workers) {:.1} us/call; the same calls in the \
-             benchmark's own task instead (buffer_unordered in the runtime's block_on thread, \
-             which is no worker: every call's wake-ups cross threads) {:.1} us/call, PHP ÷ that \
+             benchmark's own task instead (its {SEED_IN_FLIGHT} workers joined in the runtime's \
+             block_on thread, which is no worker: every call's wake-ups cross threads) {:.1} \
+             us/call, PHP ÷ that \
              {:.3}; a bare reqwest::Client (the SDK's settings) sending the request the SDK \
              builds, prebuilt once, reading the bytes, the same two ways: {:.1} and {:.1} \
              us/call (SDK ÷ bare {:.3} and {:.3}); for scale, a bare GET of /_sandbox/health \
